@@ -1,0 +1,467 @@
+//! The computed account summary: balance, arrears in pounds and weeks, and technical arrears
+//! kept apart from real arrears (domain.md §2).
+//!
+//! Technical arrears are the part of the arrears that a benefit payment already earned but not
+//! yet received will clear: UC or HB accrued for days already charged, whose payment date is in
+//! the future or at most `benefit_grace_days` past. A payment that is later than that is not
+//! "on its way" any more: those arrears are real. For UC paid to the tenant, the same accrual
+//! counts (the tenant cannot pay rent from UC that has not arrived).
+
+use crate::Pence;
+use crate::benefits::{
+    BenefitIncome, Outstanding, expected_between, next_due_after, outstanding,
+    summarise_outstanding,
+};
+use crate::calendar::add_months_clamped;
+use crate::ledger::{LastPayment, LedgerEntry, TransactionKind, balance, last_payment};
+use crate::money::ratio_hundredths;
+use crate::tenancy::{ChargeSchedule, Frequency};
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountFacts {
+    pub schedule: ChargeSchedule,
+    pub benefit: Option<BenefitIncome>,
+    /// The tenant's own payments: amount, how often, and one date on which one falls due.
+    pub self_pay: Option<(Pence, Frequency, NaiveDate)>,
+    /// How late a benefit payment may be and still count as "due, not yet received". Default 3.
+    pub benefit_grace_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrearsStatus {
+    Clear,
+    TechnicalOnly,
+    InArrears,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub as_of: NaiveDate,
+    pub balance: Pence,
+    pub arrears: Pence,
+    pub credit: Pence,
+    pub technical_arrears: Pence,
+    pub real_arrears: Pence,
+    pub technical_reason: Option<String>,
+    pub weekly_charge: Pence,
+    pub weeks_in_arrears_hundredths: Option<i64>,
+    pub status: ArrearsStatus,
+    pub last_payment: Option<LastPayment>,
+    pub next_charge_date: Option<NaiveDate>,
+    pub expected_last_28_days: Pence,
+    pub received_last_28_days: Pence,
+    pub next_benefit_due: Option<(NaiveDate, Pence)>,
+}
+
+/// The days of the "last 28 days" window: today and the 27 before it.
+pub const WINDOW_DAYS: i64 = 28;
+
+/// Has the expected benefit payment already arrived? A credit of the right kind, of at least
+/// half the expected amount, posted from a week before its due date up to today.
+fn received(
+    income: &BenefitIncome,
+    o: &Outstanding,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+) -> bool {
+    let qualifies = |kind: TransactionKind| match income {
+        BenefitIncome::HousingBenefit { .. } => kind == TransactionKind::HousingBenefit,
+        BenefitIncome::UniversalCredit {
+            paid_to_landlord: true,
+            ..
+        } => kind == TransactionKind::UniversalCredit,
+        BenefitIncome::UniversalCredit {
+            paid_to_landlord: false,
+            ..
+        } => kind == TransactionKind::Payment || kind == TransactionKind::UniversalCredit,
+    };
+    let from = o.payment.due - Duration::days(7);
+    entries.iter().any(|e| {
+        qualifies(e.kind)
+            && e.posted_on >= from
+            && e.posted_on <= today
+            && (-e.amount).0 * 2 >= o.payment.amount.0
+    })
+}
+
+/// The tenant's own payments due in [from, to]: anchor ± whole periods.
+fn self_pay_due(
+    amount: Pence,
+    frequency: Frequency,
+    anchor: NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Pence {
+    let mut total = Pence::ZERO;
+    match frequency {
+        Frequency::Monthly => {
+            // Monthly on the anchor's day of the month (clamped at month end), either side of it.
+            let months = |d: NaiveDate| d.year() * 12 + d.month0() as i32;
+            let mut k = months(from) - months(anchor) - 1;
+            loop {
+                let date = month_offset(anchor, k);
+                if date > to {
+                    break;
+                }
+                if date >= from {
+                    total += amount;
+                }
+                k += 1;
+            }
+        }
+        _ => {
+            let step = match frequency {
+                Frequency::Weekly => 7,
+                Frequency::Fortnightly => 14,
+                _ => 28,
+            };
+            let offset = (from - anchor).num_days().div_euclid(step);
+            let mut date = anchor + Duration::days(offset * step);
+            while date <= to {
+                if date >= from {
+                    total += amount;
+                }
+                date += Duration::days(step);
+            }
+        }
+    }
+    total
+}
+
+/// The anchor's day of the month, `k` months away (negative: before), clamped at month end.
+fn month_offset(anchor: NaiveDate, k: i32) -> NaiveDate {
+    if k >= 0 {
+        return add_months_clamped(anchor, k as u32);
+    }
+    let total = anchor.year() * 12 + anchor.month0() as i32 + k;
+    let first = NaiveDate::from_ymd_opt(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1)
+        .unwrap_or(anchor);
+    let mut day = anchor.day();
+    loop {
+        if let Some(d) = first.with_day(day) {
+            return d;
+        }
+        day -= 1;
+    }
+}
+
+pub fn summarise(
+    facts: &AccountFacts,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+) -> AccountSummary {
+    let entries: Vec<LedgerEntry> = entries
+        .iter()
+        .filter(|e| e.posted_on <= today)
+        .cloned()
+        .collect();
+    let balance = balance(&entries);
+    let arrears = balance.max(Pence::ZERO);
+    let credit = (-balance).max(Pence::ZERO);
+
+    let pending = facts.benefit.map(|income| {
+        let items: Vec<Outstanding> = outstanding(&income, today, facts.benefit_grace_days)
+            .into_iter()
+            .filter(|o| !received(&income, o, &entries, today))
+            .collect();
+        summarise_outstanding(&items)
+    });
+    let accrued = pending.flatten();
+    let technical_arrears = accrued.map(|a| a.amount.min(arrears)).unwrap_or_default();
+    let real_arrears = arrears - technical_arrears;
+    let technical_reason = accrued.filter(|_| technical_arrears.0 > 0).map(|a| {
+        let what = match facts.benefit {
+            Some(BenefitIncome::HousingBenefit { .. }) => "Housing Benefit payment",
+            _ => "Universal Credit housing payment",
+        };
+        format!(
+            "{what} of {} due {}",
+            a.next_amount,
+            a.next_due.format("%-d %b %Y")
+        )
+    });
+
+    let weekly_charge = facts.schedule.weekly_charge();
+    let status = if arrears.0 <= 0 {
+        ArrearsStatus::Clear
+    } else if real_arrears.0 <= 0 {
+        ArrearsStatus::TechnicalOnly
+    } else {
+        ArrearsStatus::InArrears
+    };
+
+    let window_from = today - Duration::days(WINDOW_DAYS - 1);
+    let mut expected: Pence = facts
+        .benefit
+        .map(|b| {
+            expected_between(&b, window_from, today)
+                .iter()
+                .map(|p| p.amount)
+                .sum()
+        })
+        .unwrap_or_default();
+    if let Some((amount, frequency, anchor)) = facts.self_pay {
+        expected += self_pay_due(
+            amount,
+            frequency,
+            anchor,
+            window_from.max(facts.schedule.start_date),
+            today,
+        );
+    }
+    let received_28: Pence = -entries
+        .iter()
+        .filter(|e| {
+            e.posted_on >= window_from && (e.kind.is_tenant_payment() || e.kind.is_benefit_credit())
+        })
+        .map(|e| e.amount)
+        .sum::<Pence>();
+
+    AccountSummary {
+        as_of: today,
+        balance,
+        arrears,
+        credit,
+        technical_arrears,
+        real_arrears,
+        technical_reason,
+        weekly_charge,
+        weeks_in_arrears_hundredths: if weekly_charge.0 > 0 {
+            ratio_hundredths(real_arrears, weekly_charge)
+        } else {
+            None
+        },
+        status,
+        last_payment: last_payment(&entries),
+        next_charge_date: facts.schedule.next_charge_date(today),
+        expected_last_28_days: expected,
+        received_last_28_days: received_28,
+        next_benefit_due: facts
+            .benefit
+            .and_then(|b| next_due_after(&b, today))
+            .map(|p| (p.due, p.amount)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tenancy::{ChargeSchedule, PaymentMethod};
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn schedule(weekly: i64) -> ChargeSchedule {
+        ChargeSchedule {
+            start_date: ymd(2020, 4, 6),
+            end_date: None,
+            weekly_rent: Pence(weekly),
+            weekly_service_charge: Pence(0),
+            rent_free_weeks: vec![],
+            rent_free_only_when_clear: false,
+            periodic_service_charge: None,
+        }
+    }
+
+    fn facts(
+        benefit: Option<BenefitIncome>,
+        self_pay: Option<(Pence, Frequency, NaiveDate)>,
+    ) -> AccountFacts {
+        AccountFacts {
+            schedule: schedule(10_800),
+            benefit,
+            self_pay,
+            benefit_grace_days: 3,
+        }
+    }
+
+    /// Weekly rent debits from `from` to `to` inclusive, as the housing system posts them.
+    fn rents(from: NaiveDate, to: NaiveDate) -> Vec<LedgerEntry> {
+        schedule(10_800)
+            .charges_between(from, to, Pence::ZERO)
+            .into_iter()
+            .map(|c| LedgerEntry {
+                posted_on: c.date,
+                kind: c.kind,
+                amount: c.amount,
+                method: None,
+            })
+            .collect()
+    }
+
+    fn pay(date: NaiveDate, kind: TransactionKind, pence: i64) -> LedgerEntry {
+        LedgerEntry {
+            posted_on: date,
+            kind,
+            amount: Pence(-pence),
+            method: Some(PaymentMethod::BankTransfer),
+        }
+    }
+
+    fn uc(claim: NaiveDate, to_landlord: bool) -> Option<BenefitIncome> {
+        Some(BenefitIncome::UniversalCredit {
+            monthly_housing: Pence(46_800),
+            claim_start: claim,
+            paid_to_landlord: to_landlord,
+        })
+    }
+
+    #[test]
+    fn a_new_uc_claimant_owing_only_what_uc_will_pay_is_in_technical_arrears_only() {
+        // Claim 20 Oct; rent from 26 Oct unpaid; first UC payment due 26 Nov.
+        let ledger = rents(ymd(2026, 10, 26), ymd(2026, 11, 16));
+        let s = summarise(
+            &facts(uc(ymd(2026, 10, 20), false), None),
+            &ledger,
+            ymd(2026, 11, 20),
+        );
+        assert_eq!(s.arrears, Pence(43_200));
+        // Accrued by 20 Nov: the whole first period (468) + 1 day of the second.
+        assert_eq!(s.technical_arrears, Pence(43_200));
+        assert_eq!(s.real_arrears, Pence::ZERO);
+        assert_eq!(s.status, ArrearsStatus::TechnicalOnly);
+        assert_eq!(s.weeks_in_arrears_hundredths, Some(0));
+        assert_eq!(
+            s.technical_reason.as_deref(),
+            Some("Universal Credit housing payment of £468.00 due 26 Nov 2026")
+        );
+        assert_eq!(s.next_benefit_due, Some((ymd(2026, 11, 26), Pence(46_800))));
+    }
+
+    #[test]
+    fn old_debt_stays_real_beside_the_technical_part() {
+        let mut ledger = vec![LedgerEntry {
+            posted_on: ymd(2026, 9, 1),
+            kind: TransactionKind::CourtCosts,
+            amount: Pence(35_500),
+            method: None,
+        }];
+        ledger.extend(rents(ymd(2026, 11, 2), ymd(2026, 11, 16)));
+        // By 16 Nov, 28 of 31 days accrued: 468 × 28 / 31 = 422.70; arrears 355 + 324 = 679.
+        let s = summarise(
+            &facts(uc(ymd(2026, 10, 20), true), None),
+            &ledger,
+            ymd(2026, 11, 16),
+        );
+        assert_eq!(s.arrears, Pence(67_900));
+        assert_eq!(s.technical_arrears, Pence(42_270));
+        assert_eq!(s.real_arrears, Pence(25_630));
+        assert_eq!(s.status, ArrearsStatus::InArrears);
+        assert_eq!(s.weeks_in_arrears_hundredths, Some(237)); // 256.30 / 108 = 2.373
+    }
+
+    #[test]
+    fn a_uc_payment_more_than_three_days_late_is_real_arrears_but_a_received_one_clears() {
+        let ledger = rents(ymd(2026, 10, 26), ymd(2026, 11, 30));
+        // 1 Dec: due 26 Nov + 3 days' grace has passed, nothing arrived.
+        let late = summarise(
+            &facts(uc(ymd(2026, 10, 20), true), None),
+            &ledger,
+            ymd(2026, 12, 1),
+        );
+        assert_eq!(late.arrears, Pence(64_800));
+        // Only the second period's 12 days (20 Nov – 1 Dec) are still on their way.
+        assert_eq!(late.technical_arrears, Pence(46_800 * 12 / 30));
+        assert_eq!(late.real_arrears, Pence(64_800 - 18_720));
+        // Had it arrived on the 26th it would have been taken off the balance instead.
+        let mut paid = ledger.clone();
+        paid.push(pay(
+            ymd(2026, 11, 26),
+            TransactionKind::UniversalCredit,
+            46_800,
+        ));
+        let on_time = summarise(
+            &facts(uc(ymd(2026, 10, 20), true), None),
+            &paid,
+            ymd(2026, 11, 27),
+        );
+        assert_eq!(on_time.arrears, Pence(54_000 - 46_800));
+        assert_eq!(
+            on_time.technical_arrears,
+            Pence(46_800 * 8 / 30).min(on_time.arrears)
+        );
+        assert_eq!(on_time.status, ArrearsStatus::TechnicalOnly);
+    }
+
+    #[test]
+    fn housing_benefit_four_weekly_in_arrears_is_technical_mid_cycle() {
+        let hb = Some(BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(10_800),
+            first_pay_date: ymd(2026, 10, 5),
+        });
+        let mut ledger = rents(ymd(2026, 10, 5), ymd(2026, 11, 23));
+        ledger.push(pay(
+            ymd(2026, 11, 2),
+            TransactionKind::HousingBenefit,
+            43_200,
+        ));
+        // 25 Nov: rent 2, 9, 16, 23 Nov unpaid (432); HB of 30 Nov has accrued 24 of 28 days.
+        let s = summarise(&facts(hb, None), &ledger, ymd(2026, 11, 25));
+        assert_eq!(s.arrears, Pence(43_200));
+        assert_eq!(s.technical_arrears, Pence(37_028)); // 432 × 24 / 28 = 370.285…
+        assert_eq!(s.real_arrears, Pence(6_172));
+        assert_eq!(
+            s.technical_reason.as_deref(),
+            Some("Housing Benefit payment of £432.00 due 30 Nov 2026")
+        );
+        assert_eq!(
+            s.last_payment.unwrap().kind,
+            TransactionKind::HousingBenefit
+        );
+    }
+
+    #[test]
+    fn a_direct_debit_payer_in_credit_is_clear_and_expected_matches_received() {
+        let mut ledger = rents(ymd(2026, 10, 26), ymd(2026, 11, 23));
+        for d in [27, 3, 10, 17, 24] {
+            let month = if d == 27 { 10 } else { 11 };
+            ledger.push(pay(ymd(2026, month, d), TransactionKind::Payment, 10_800));
+        }
+        ledger.push(pay(ymd(2026, 11, 24), TransactionKind::Payment, 500));
+        let f = facts(
+            None,
+            Some((Pence(10_800), Frequency::Weekly, ymd(2024, 4, 2))),
+        );
+        let s = summarise(&f, &ledger, ymd(2026, 11, 25));
+        assert_eq!(s.balance, Pence(-500));
+        assert_eq!(s.credit, Pence(500));
+        assert_eq!(s.status, ArrearsStatus::Clear);
+        assert_eq!(s.weeks_in_arrears_hundredths, Some(0));
+        // Window 29 Oct – 25 Nov: DD due on Tuesdays 3, 10, 17, 24 Nov.
+        assert_eq!(s.expected_last_28_days, Pence(43_200));
+        assert_eq!(s.received_last_28_days, Pence(43_700));
+        assert_eq!(s.next_charge_date, Some(ymd(2026, 11, 30)));
+        assert_eq!(s.last_payment.unwrap().date, ymd(2026, 11, 24));
+    }
+
+    #[test]
+    fn monthly_self_payers_are_expected_on_their_day_each_month() {
+        let f = facts(
+            None,
+            Some((Pence(46_800), Frequency::Monthly, ymd(2026, 1, 31))),
+        );
+        let s = summarise(&f, &[], ymd(2026, 12, 10));
+        // Window 13 Nov – 10 Dec holds 30 Nov (31st clamped) only.
+        assert_eq!(s.expected_last_28_days, Pence(46_800));
+        let before_anchor = facts(
+            None,
+            Some((Pence(46_800), Frequency::Monthly, ymd(2027, 6, 15))),
+        );
+        assert_eq!(
+            summarise(&before_anchor, &[], ymd(2026, 12, 20)).expected_last_28_days,
+            Pence(46_800)
+        );
+    }
+
+    #[test]
+    fn later_entries_are_ignored() {
+        let ledger = rents(ymd(2026, 11, 2), ymd(2026, 11, 30));
+        let s = summarise(&facts(None, None), &ledger, ymd(2026, 11, 10));
+        assert_eq!(s.balance, Pence(21_600));
+        assert_eq!(s.weeks_in_arrears_hundredths, Some(200));
+    }
+}

@@ -1,0 +1,278 @@
+//! When Housing Benefit and Universal Credit housing costs are due to arrive (domain.md §2).
+//!
+//! - Housing Benefit to a housing association is paid four-weekly **in arrears**: a payment on
+//!   a pay date covers the 28 days before it.
+//! - Universal Credit is assessed over monthly assessment periods from the claim date and paid
+//!   7 days after each period ends, so the first payment is about five weeks after the claim.
+//!
+//! Money that has accrued for days already charged but is not yet due (or is due but only a few
+//! days late) is what makes *technical* arrears: arrears that exist only because the payment
+//! has not arrived yet.
+
+use crate::Pence;
+use crate::calendar::add_months_clamped;
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BenefitIncome {
+    HousingBenefit {
+        weekly_amount: Pence,
+        first_pay_date: NaiveDate,
+    },
+    UniversalCredit {
+        monthly_housing: Pence,
+        claim_start: NaiveDate,
+        /// Managed Payment to Landlord: paid to us (else paid to the tenant, who pays us).
+        paid_to_landlord: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectedPayment {
+    pub due: NaiveDate,
+    pub amount: Pence,
+    pub covers_from: NaiveDate,
+    pub covers_to: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccruedBenefit {
+    /// Accrued but not yet due (or due within grace) in total.
+    pub amount: Pence,
+    /// The earliest outstanding payment: when and how much.
+    pub next_due: NaiveDate,
+    pub next_amount: Pence,
+}
+
+/// A payment not yet received, with the part of it earned by days up to `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outstanding {
+    pub payment: ExpectedPayment,
+    pub accrued: Pence,
+}
+
+/// UC assessment period `k` (0 = the one starting on the claim date) and its payment.
+/// UC pays monthly in arrears, 7 days after the assessment period ends.
+fn uc_payment(monthly: Pence, claim_start: NaiveDate, k: u32) -> ExpectedPayment {
+    let start = add_months_clamped(claim_start, k);
+    let end = add_months_clamped(claim_start, k + 1) - Duration::days(1);
+    ExpectedPayment {
+        due: end + Duration::days(7),
+        amount: monthly,
+        covers_from: start,
+        covers_to: end,
+    }
+}
+
+/// HB payment on `pay_date` covers the four weeks before it.
+fn hb_payment(weekly: Pence, pay_date: NaiveDate) -> ExpectedPayment {
+    ExpectedPayment {
+        due: pay_date,
+        amount: weekly * 4,
+        covers_from: pay_date - Duration::days(28),
+        covers_to: pay_date - Duration::days(1),
+    }
+}
+
+/// Payments due in [from, to], in date order.
+pub fn expected_between(
+    income: &BenefitIncome,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<ExpectedPayment> {
+    let mut out = Vec::new();
+    match *income {
+        BenefitIncome::HousingBenefit {
+            weekly_amount,
+            first_pay_date,
+        } => {
+            // Pay dates run every 28 days either side of the one we know.
+            let offset = (from - first_pay_date).num_days().div_euclid(28);
+            let mut pay = first_pay_date + Duration::days(offset * 28);
+            while pay <= to {
+                if pay >= from {
+                    out.push(hb_payment(weekly_amount, pay));
+                }
+                pay += Duration::days(28);
+            }
+        }
+        BenefitIncome::UniversalCredit {
+            monthly_housing,
+            claim_start,
+            ..
+        } => {
+            for k in 0.. {
+                let p = uc_payment(monthly_housing, claim_start, k);
+                if p.due > to {
+                    break;
+                }
+                if p.due >= from {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The first payment due strictly after `today`.
+pub fn next_due_after(income: &BenefitIncome, today: NaiveDate) -> Option<ExpectedPayment> {
+    expected_between(
+        income,
+        today + Duration::days(1),
+        today + Duration::days(62),
+    )
+    .into_iter()
+    .next()
+}
+
+/// Payments due after `today − grace_days` whose period has begun by `today`, each with the
+/// amount accrued pro rata by days up to and including `today` (rounded down to the penny).
+pub fn outstanding(income: &BenefitIncome, today: NaiveDate, grace_days: u32) -> Vec<Outstanding> {
+    let from = today - Duration::days(i64::from(grace_days));
+    expected_between(income, from, today + Duration::days(62))
+        .into_iter()
+        .filter(|p| p.covers_from <= today)
+        .map(|p| {
+            let period_days = (p.covers_to - p.covers_from).num_days() + 1;
+            let days = ((today - p.covers_from).num_days() + 1).clamp(0, period_days);
+            let accrued = Pence(p.amount.0 * days / period_days);
+            Outstanding {
+                payment: p,
+                accrued,
+            }
+        })
+        .collect()
+}
+
+pub fn accrued_not_yet_due(
+    income: &BenefitIncome,
+    today: NaiveDate,
+    grace_days: u32,
+) -> Option<AccruedBenefit> {
+    summarise_outstanding(&outstanding(income, today, grace_days))
+}
+
+/// Total accrued and the earliest payment among `items`; None when nothing has accrued.
+pub fn summarise_outstanding(items: &[Outstanding]) -> Option<AccruedBenefit> {
+    let first = items.iter().min_by_key(|o| o.payment.due)?;
+    let amount: Pence = items.iter().map(|o| o.accrued).sum();
+    (amount.0 > 0).then_some(AccruedBenefit {
+        amount,
+        next_due: first.payment.due,
+        next_amount: first.payment.amount,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn uc(claim: NaiveDate) -> BenefitIncome {
+        BenefitIncome::UniversalCredit {
+            monthly_housing: Pence(46_800),
+            claim_start: claim,
+            paid_to_landlord: false,
+        }
+    }
+
+    #[test]
+    fn the_first_uc_payment_comes_a_month_and_seven_days_after_the_claim() {
+        let p = expected_between(&uc(ymd(2026, 10, 20)), ymd(2026, 10, 1), ymd(2027, 1, 31));
+        let dues: Vec<_> = p.iter().map(|p| p.due).collect();
+        assert_eq!(
+            dues,
+            [ymd(2026, 11, 26), ymd(2026, 12, 26), ymd(2027, 1, 26)]
+        );
+        assert_eq!(
+            (p[0].covers_from, p[0].covers_to),
+            (ymd(2026, 10, 20), ymd(2026, 11, 19))
+        );
+    }
+
+    #[test]
+    fn a_claim_on_the_31st_has_periods_clamped_to_month_end() {
+        let p = expected_between(&uc(ymd(2026, 1, 31)), ymd(2026, 1, 1), ymd(2026, 5, 31));
+        let periods: Vec<_> = p
+            .iter()
+            .map(|p| (p.covers_from, p.covers_to, p.due))
+            .collect();
+        assert_eq!(
+            periods,
+            [
+                (ymd(2026, 1, 31), ymd(2026, 2, 27), ymd(2026, 3, 6)),
+                (ymd(2026, 2, 28), ymd(2026, 3, 30), ymd(2026, 4, 6)),
+                (ymd(2026, 3, 31), ymd(2026, 4, 29), ymd(2026, 5, 6)),
+            ]
+        );
+    }
+
+    #[test]
+    fn housing_benefit_is_paid_four_weekly_in_arrears() {
+        let hb = BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(8_400),
+            first_pay_date: ymd(2026, 10, 5),
+        };
+        let p = expected_between(&hb, ymd(2026, 9, 1), ymd(2026, 12, 31));
+        let dues: Vec<_> = p.iter().map(|p| p.due).collect();
+        assert_eq!(
+            dues,
+            [
+                ymd(2026, 9, 7),
+                ymd(2026, 10, 5),
+                ymd(2026, 11, 2),
+                ymd(2026, 11, 30),
+                ymd(2026, 12, 28)
+            ]
+        );
+        assert_eq!(p[2].amount, Pence(33_600));
+        assert_eq!(
+            (p[2].covers_from, p[2].covers_to),
+            (ymd(2026, 10, 5), ymd(2026, 11, 1))
+        );
+        assert_eq!(
+            next_due_after(&hb, ymd(2026, 11, 25)).unwrap().due,
+            ymd(2026, 11, 30)
+        );
+    }
+
+    #[test]
+    fn uc_accrues_day_by_day_until_it_is_paid() {
+        let income = uc(ymd(2026, 10, 20));
+        // 28 of the first period's 31 days by 16 Nov: 468 × 28 / 31 = 422.709… → 422.70.
+        let a = accrued_not_yet_due(&income, ymd(2026, 11, 16), 3).unwrap();
+        assert_eq!(a.amount, Pence(42_270));
+        assert_eq!(
+            (a.next_due, a.next_amount),
+            (ymd(2026, 11, 26), Pence(46_800))
+        );
+        // On 25 Nov the first period is complete (468) and the second has run 6 of 30 days.
+        let b = accrued_not_yet_due(&income, ymd(2026, 11, 25), 3).unwrap();
+        assert_eq!(b.amount, Pence(46_800 + 46_800 * 6 / 30));
+        // Three days late still counts as not yet received; four days late does not.
+        let c = accrued_not_yet_due(&income, ymd(2026, 11, 29), 3).unwrap();
+        assert_eq!(c.next_due, ymd(2026, 11, 26));
+        let d = accrued_not_yet_due(&income, ymd(2026, 11, 30), 3).unwrap();
+        assert_eq!(d.next_due, ymd(2026, 12, 26));
+        assert_eq!(d.amount, Pence(46_800 * 11 / 30));
+        // Nothing accrues before the claim.
+        assert_eq!(accrued_not_yet_due(&income, ymd(2026, 10, 19), 3), None);
+    }
+
+    #[test]
+    fn hb_accrues_over_the_four_weeks_before_its_pay_date() {
+        let hb = BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(8_400),
+            first_pay_date: ymd(2026, 10, 5),
+        };
+        // 25 Nov: the payment of 30 Nov covers 2–29 Nov, 24 days accrued: 336 × 24/28 = 288.
+        let a = accrued_not_yet_due(&hb, ymd(2026, 11, 25), 3).unwrap();
+        assert_eq!(a.amount, Pence(28_800));
+        assert_eq!(a.next_due, ymd(2026, 11, 30));
+    }
+}

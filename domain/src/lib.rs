@@ -1,0 +1,16 @@
+//! Rentdesk's business rules as pure functions over plain data.
+//!
+//! Nothing here does IO, reads the clock or knows about the database: every rule takes the
+//! facts and `today` as arguments so tests and back-dated runs are exact. The server and the
+//! worker call these functions; neither re-implements them.
+
+pub mod arrears;
+pub mod benefits;
+pub mod calendar;
+pub mod contact;
+pub mod ledger;
+pub mod money;
+pub mod tenancy;
+pub mod time;
+
+pub use money::Pence;
