@@ -1,0 +1,15 @@
+//! Rentdesk's schema, one file per change, each with `up` and `down`, portable across
+//! PostgreSQL and SQLite (no backend-specific SQL).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,90 @@
+//! One account as people see it: the tenancy, its patch and lead tenant, and its summary
+//! computed live from the ledger through `domain::arrears::summarise`.
+
+use crate::entities::{patch, tenancy, tenant, transaction, uc_claim};
+use crate::evaluation::BENEFIT_GRACE_DAYS;
+use crate::facts::{account_facts, ledger_entry};
+use chrono::NaiveDate;
+use rentdesk_domain::arrears::{AccountSummary, summarise};
+use rentdesk_domain::ledger::LedgerEntry;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+pub struct AccountView {
+    pub tenancy: tenancy::Model,
+    pub patch: Option<patch::Model>,
+    pub lead_tenant: Option<tenant::Model>,
+    pub summary: AccountSummary,
+}
+
+/// The open UC claim a tenancy's figures should use: the latest by start date.
+pub async fn current_uc_claim(
+    db: &DatabaseConnection,
+    tenancy_id: i64,
+) -> Result<Option<uc_claim::Model>, sea_orm::DbErr> {
+    uc_claim::Entity::find()
+        .filter(uc_claim::Column::TenancyId.eq(tenancy_id))
+        .order_by_desc(uc_claim::Column::ClaimStart)
+        .one(db)
+        .await
+}
+
+pub async fn ledger(
+    db: &DatabaseConnection,
+    tenancy_id: i64,
+    up_to: NaiveDate,
+) -> anyhow::Result<Vec<LedgerEntry>> {
+    let rows: Vec<(i64, NaiveDate, String, i64, Option<String>)> = transaction::Entity::find()
+        .select_only()
+        .columns([
+            transaction::Column::Id,
+            transaction::Column::PostedOn,
+            transaction::Column::Kind,
+            transaction::Column::AmountPence,
+            transaction::Column::Method,
+        ])
+        .filter(transaction::Column::TenancyId.eq(tenancy_id))
+        .filter(transaction::Column::PostedOn.lte(up_to))
+        .order_by_asc(transaction::Column::PostedOn)
+        .order_by_asc(transaction::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, d, k, a, m)| ledger_entry(id, d, &k, a, m.as_deref()))
+        .collect::<Result<_, _>>()?)
+}
+
+pub async fn account_by_reference(
+    db: &DatabaseConnection,
+    reference: &str,
+    today: NaiveDate,
+) -> anyhow::Result<Option<AccountView>> {
+    let Some(t) = tenancy::Entity::find()
+        .filter(tenancy::Column::Reference.eq(reference))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let claim = current_uc_claim(db, t.id).await?;
+    let facts = account_facts(&t, claim.as_ref(), BENEFIT_GRACE_DAYS)?;
+    let entries = ledger(db, t.id, today).await?;
+    let summary = summarise(&facts, &entries, today);
+    let patch = match t.patch_id {
+        Some(id) => patch::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let lead_tenant = tenant::Entity::find()
+        .filter(tenant::Column::TenancyId.eq(t.id))
+        .order_by_desc(tenant::Column::IsLead)
+        .order_by_asc(tenant::Column::Id)
+        .one(db)
+        .await?;
+    Ok(Some(AccountView {
+        tenancy: t,
+        patch,
+        lead_tenant,
+        summary,
+    }))
+}

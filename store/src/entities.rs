@@ -1,0 +1,16 @@
+//! sea-orm entities, one per table of the `rentdesk-migrations` schema.
+
+pub mod account_summary;
+pub mod action;
+pub mod arrangement;
+pub mod audit_entry;
+pub mod case;
+pub mod flag;
+pub mod import_batch;
+pub mod message;
+pub mod patch;
+pub mod staff_user;
+pub mod tenancy;
+pub mod tenant;
+pub mod transaction;
+pub mod uc_claim;

@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "actions")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub tenancy_id: i64,
+    pub kind: String,
+    pub outcome: Option<String>,
+    pub body: String,
+    pub author_staff_id: Option<i64>,
+    pub rule_id: Option<String>,
+    pub facts: Option<String>,
+    #[sea_orm(unique)]
+    pub client_id: Option<String>,
+    pub occurred_at: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

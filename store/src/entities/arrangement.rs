@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "arrangements")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub tenancy_id: i64,
+    pub status: String,
+    pub frequency: String,
+    pub instalment_pence: i64,
+    pub includes_rent: bool,
+    pub start_date: Date,
+    pub end_date: Option<Date>,
+    pub arrears_at_start_pence: i64,
+    pub created_by_staff_id: Option<i64>,
+    pub proposed_by_tenant: bool,
+    pub agreement_text: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "flags")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub tenancy_id: i64,
+    pub tenant_id: Option<i64>,
+    pub kind: String,
+    pub no_automated_contact: bool,
+    pub starts_on: Date,
+    pub ends_on: Option<Date>,
+    pub detail: String,
+    pub set_by_staff_id: Option<i64>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,249 @@
+//! Evaluation: recompute each account's summary through `domain::arrears::summarise` and store
+//! it in `account_summaries` (a cache of derived figures; the ledger stays the truth).
+//!
+//! Work is done in chunks of tenancy ids so memory stays bounded however many accounts there
+//! are, and each chunk's summaries are written in one statement (insert … on conflict update),
+//! so a crash leaves every summary either old or new, never half-written.
+
+use crate::entities::{account_summary, tenancy, transaction, uc_claim};
+use crate::facts::{account_facts, ledger_entry};
+use chrono::{NaiveDate, Utc};
+use futures::{StreamExt, TryStreamExt};
+use rentdesk_domain::arrears::{AccountSummary, ArrearsStatus, summarise};
+use rentdesk_domain::ledger::LedgerEntry;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use std::collections::HashMap;
+
+/// How late (days) a benefit payment may be and still count as technical arrears.
+pub const BENEFIT_GRACE_DAYS: u32 = 3;
+const CHUNK: usize = 1000;
+const PARALLEL_CHUNKS: usize = 4;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EvaluationReport {
+    pub accounts: u64,
+    pub in_arrears: u64,
+    pub technical_only: u64,
+}
+
+impl EvaluationReport {
+    fn add(&mut self, other: &EvaluationReport) {
+        self.accounts += other.accounts;
+        self.in_arrears += other.in_arrears;
+        self.technical_only += other.technical_only;
+    }
+}
+
+/// Recompute and store the summary of every tenancy as of `today`.
+#[tracing::instrument(skip_all, fields(%today))]
+pub async fn evaluate_all(
+    db: &DatabaseConnection,
+    today: NaiveDate,
+) -> anyhow::Result<EvaluationReport> {
+    let ids: Vec<i64> = tenancy::Entity::find()
+        .select_only()
+        .column(tenancy::Column::Id)
+        .order_by_asc(tenancy::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    evaluate_sorted(db, &ids, today).await
+}
+
+/// Recompute and store the summary of the given tenancies (after new data arrives).
+#[tracing::instrument(skip_all, fields(%today, count = tenancy_ids.len()))]
+pub async fn evaluate_tenancies(
+    db: &DatabaseConnection,
+    tenancy_ids: &[i64],
+    today: NaiveDate,
+) -> anyhow::Result<EvaluationReport> {
+    let mut ids = tenancy_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    evaluate_sorted(db, &ids, today).await
+}
+
+async fn evaluate_sorted(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    today: NaiveDate,
+) -> anyhow::Result<EvaluationReport> {
+    // Owned chunks: a stream of futures borrowing `ids` is not `Send` for every lifetime,
+    // which the job runner needs.
+    let chunks: Vec<Vec<i64>> = ids.chunks(CHUNK).map(<[i64]>::to_vec).collect();
+    let reports: Vec<EvaluationReport> = futures::stream::iter(chunks)
+        .map(|chunk| async move { evaluate_chunk(db, &chunk, today).await })
+        .buffer_unordered(PARALLEL_CHUNKS)
+        .try_collect()
+        .await?;
+    let mut total = EvaluationReport::default();
+    for r in &reports {
+        total.add(r);
+    }
+    tracing::info!(
+        accounts = total.accounts,
+        in_arrears = total.in_arrears,
+        "evaluation finished"
+    );
+    Ok(total)
+}
+
+/// `ids` is sorted; every id between its first and last that is not in it is skipped.
+async fn evaluate_chunk(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    today: NaiveDate,
+) -> anyhow::Result<EvaluationReport> {
+    let (Some(&lo), Some(&hi)) = (ids.first(), ids.last()) else {
+        return Ok(EvaluationReport::default());
+    };
+    let contiguous = (hi - lo) as usize + 1 == ids.len();
+    let in_scope = |col: tenancy::Column| {
+        if contiguous {
+            col.between(lo, hi)
+        } else {
+            col.is_in(ids.iter().copied())
+        }
+    };
+    let tenancies = tenancy::Entity::find()
+        .filter(in_scope(tenancy::Column::Id))
+        .all(db)
+        .await?;
+    let tx_scope = if contiguous {
+        transaction::Column::TenancyId.between(lo, hi)
+    } else {
+        transaction::Column::TenancyId.is_in(ids.iter().copied())
+    };
+    let uc_scope = if contiguous {
+        uc_claim::Column::TenancyId.between(lo, hi)
+    } else {
+        uc_claim::Column::TenancyId.is_in(ids.iter().copied())
+    };
+    // The latest claim per tenancy wins.
+    let mut claims: HashMap<i64, uc_claim::Model> = HashMap::new();
+    for claim in uc_claim::Entity::find()
+        .filter(uc_scope)
+        .order_by_asc(uc_claim::Column::ClaimStart)
+        .all(db)
+        .await?
+    {
+        claims.insert(claim.tenancy_id, claim);
+    }
+    let rows: Vec<(i64, i64, NaiveDate, String, i64, Option<String>)> = transaction::Entity::find()
+        .select_only()
+        .columns([
+            transaction::Column::Id,
+            transaction::Column::TenancyId,
+            transaction::Column::PostedOn,
+            transaction::Column::Kind,
+            transaction::Column::AmountPence,
+            transaction::Column::Method,
+        ])
+        .filter(tx_scope)
+        .filter(transaction::Column::PostedOn.lte(today))
+        .order_by_asc(transaction::Column::TenancyId)
+        .order_by_asc(transaction::Column::PostedOn)
+        .order_by_asc(transaction::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut ledgers: HashMap<i64, Vec<LedgerEntry>> = HashMap::new();
+    for (id, tenancy_id, posted_on, kind, amount, method) in rows {
+        ledgers.entry(tenancy_id).or_default().push(ledger_entry(
+            id,
+            posted_on,
+            &kind,
+            amount,
+            method.as_deref(),
+        )?);
+    }
+
+    let computed_at = Utc::now();
+    let mut report = EvaluationReport::default();
+    let mut models = Vec::with_capacity(tenancies.len());
+    for t in &tenancies {
+        let facts = account_facts(t, claims.get(&t.id), BENEFIT_GRACE_DAYS)?;
+        let entries = ledgers.remove(&t.id).unwrap_or_default();
+        let summary = summarise(&facts, &entries, today);
+        report.accounts += 1;
+        match summary.status {
+            ArrearsStatus::InArrears => report.in_arrears += 1,
+            ArrearsStatus::TechnicalOnly => report.technical_only += 1,
+            ArrearsStatus::Clear => {}
+        }
+        models.push(summary_row(t.id, &summary, computed_at));
+    }
+    store_summaries(db, models).await?;
+    Ok(report)
+}
+
+pub fn status_str(status: ArrearsStatus) -> &'static str {
+    match status {
+        ArrearsStatus::Clear => "clear",
+        ArrearsStatus::TechnicalOnly => "technical_only",
+        ArrearsStatus::InArrears => "in_arrears",
+    }
+}
+
+fn summary_row(
+    tenancy_id: i64,
+    s: &AccountSummary,
+    computed_at: chrono::DateTime<Utc>,
+) -> account_summary::ActiveModel {
+    account_summary::ActiveModel {
+        tenancy_id: Set(tenancy_id),
+        as_of: Set(s.as_of),
+        balance_pence: Set(s.balance.0),
+        arrears_pence: Set(s.arrears.0),
+        technical_arrears_pence: Set(s.technical_arrears.0),
+        real_arrears_pence: Set(s.real_arrears.0),
+        technical_reason: Set(s.technical_reason.clone()),
+        weekly_charge_pence: Set(s.weekly_charge.0),
+        weeks_in_arrears_hundredths: Set(s.weeks_in_arrears_hundredths),
+        status: Set(status_str(s.status).to_owned()),
+        last_payment_on: Set(s.last_payment.map(|p| p.date)),
+        last_payment_pence: Set(s.last_payment.map(|p| p.amount.0)),
+        next_charge_on: Set(s.next_charge_date),
+        expected_28d_pence: Set(s.expected_last_28_days.0),
+        received_28d_pence: Set(s.received_last_28_days.0),
+        computed_at: Set(computed_at),
+    }
+}
+
+async fn store_summaries(
+    db: &DatabaseConnection,
+    models: Vec<account_summary::ActiveModel>,
+) -> anyhow::Result<()> {
+    use account_summary::Column as C;
+    if models.is_empty() {
+        return Ok(());
+    }
+    account_summary::Entity::insert_many(models)
+        .on_conflict(
+            OnConflict::column(C::TenancyId)
+                .update_columns([
+                    C::AsOf,
+                    C::BalancePence,
+                    C::ArrearsPence,
+                    C::TechnicalArrearsPence,
+                    C::RealArrearsPence,
+                    C::TechnicalReason,
+                    C::WeeklyChargePence,
+                    C::WeeksInArrearsHundredths,
+                    C::Status,
+                    C::LastPaymentOn,
+                    C::LastPaymentPence,
+                    C::NextChargeOn,
+                    C::Expected28dPence,
+                    C::Received28dPence,
+                    C::ComputedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}

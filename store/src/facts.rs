@@ -1,0 +1,158 @@
+//! Turning stored rows into the plain facts the `domain` rules take. The one place that knows
+//! how a tenancy row maps onto `domain::arrears::AccountFacts`.
+
+use crate::entities::{tenancy, uc_claim};
+use rentdesk_domain::Pence;
+use rentdesk_domain::arrears::AccountFacts;
+use rentdesk_domain::benefits::BenefitIncome;
+use rentdesk_domain::ledger::{LedgerEntry, TransactionKind};
+use rentdesk_domain::tenancy::{ChargeSchedule, Frequency, PaymentMethod, ServiceChargeFrequency};
+use std::str::FromStr;
+
+/// A stored value that the domain does not recognise: the row was written by something other
+/// than Rentdesk's validated paths.
+#[derive(Debug, thiserror::Error)]
+#[error("stored {column} {value:?} on {table} {id} is not valid: {reason}")]
+pub struct CorruptRow {
+    pub table: &'static str,
+    pub id: i64,
+    pub column: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+fn parse<T: FromStr>(
+    table: &'static str,
+    id: i64,
+    column: &'static str,
+    value: &str,
+) -> Result<T, CorruptRow>
+where
+    T::Err: std::fmt::Display,
+{
+    T::from_str(value).map_err(|e| CorruptRow {
+        table,
+        id,
+        column,
+        value: value.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// "1,39,40,52" → [1, 39, 40, 52]. Empty means none.
+pub fn parse_week_list(value: &str) -> Result<Vec<u32>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.parse::<u32>() {
+            Ok(w) if (1..=53).contains(&w) => Ok(w),
+            _ => Err(format!("{s:?} is not a rent week number from 1 to 53")),
+        })
+        .collect()
+}
+
+pub fn format_week_list(weeks: &[u32]) -> String {
+    weeks
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub fn schedule_of(t: &tenancy::Model) -> Result<ChargeSchedule, CorruptRow> {
+    let periodic = match (
+        t.periodic_service_charge_pence,
+        &t.periodic_service_charge_frequency,
+    ) {
+        (Some(amount), Some(freq)) => Some((
+            Pence(amount),
+            parse::<ServiceChargeFrequency>(
+                "tenancies",
+                t.id,
+                "periodic_service_charge_frequency",
+                freq,
+            )?,
+        )),
+        _ => None,
+    };
+    Ok(ChargeSchedule {
+        start_date: t.start_date,
+        end_date: t.end_date,
+        weekly_rent: Pence(t.weekly_rent_pence),
+        weekly_service_charge: Pence(t.weekly_service_charge_pence),
+        rent_free_weeks: parse_week_list(&t.rent_free_weeks).map_err(|reason| CorruptRow {
+            table: "tenancies",
+            id: t.id,
+            column: "rent_free_weeks",
+            value: t.rent_free_weeks.clone(),
+            reason,
+        })?,
+        rent_free_only_when_clear: t.rent_free_only_when_clear,
+        periodic_service_charge: periodic,
+    })
+}
+
+/// The benefit income the account expects: an open UC claim with a known housing amount takes
+/// precedence (UC replaces HB), else Housing Benefit if the tenancy has it.
+pub fn benefit_of(t: &tenancy::Model, uc: Option<&uc_claim::Model>) -> Option<BenefitIncome> {
+    if let Some(claim) = uc
+        && claim.ended_on.is_none()
+        && claim.housing_costs_claimed
+        && let Some(monthly) = claim.monthly_housing_pence
+    {
+        return Some(BenefitIncome::UniversalCredit {
+            monthly_housing: Pence(monthly),
+            claim_start: claim.claim_start,
+            paid_to_landlord: claim.paid_to_landlord,
+        });
+    }
+    match (t.hb_weekly_pence, t.hb_first_pay_date) {
+        (Some(weekly), Some(first)) if weekly > 0 => Some(BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(weekly),
+            first_pay_date: first,
+        }),
+        _ => None,
+    }
+}
+
+pub fn account_facts(
+    t: &tenancy::Model,
+    uc: Option<&uc_claim::Model>,
+    benefit_grace_days: u32,
+) -> Result<AccountFacts, CorruptRow> {
+    let self_pay = match (t.self_pay_pence, &t.self_pay_frequency, t.self_pay_anchor) {
+        (Some(amount), Some(freq), Some(anchor)) => Some((
+            Pence(amount),
+            parse::<Frequency>("tenancies", t.id, "self_pay_frequency", freq)?,
+            anchor,
+        )),
+        _ => None,
+    };
+    // Validated here so a corrupt method is reported, even though the summary doesn't use it.
+    parse::<PaymentMethod>("tenancies", t.id, "payment_method", &t.payment_method)?;
+    Ok(AccountFacts {
+        schedule: schedule_of(t)?,
+        benefit: benefit_of(t, uc),
+        self_pay,
+        benefit_grace_days,
+    })
+}
+
+/// One ledger row as the domain sees it.
+pub fn ledger_entry(
+    id: i64,
+    posted_on: chrono::NaiveDate,
+    kind: &str,
+    amount_pence: i64,
+    method: Option<&str>,
+) -> Result<LedgerEntry, CorruptRow> {
+    Ok(LedgerEntry {
+        posted_on,
+        kind: parse::<TransactionKind>("transactions", id, "kind", kind)?,
+        amount: Pence(amount_pence),
+        method: method
+            .map(|m| parse::<PaymentMethod>("transactions", id, "method", m))
+            .transpose()?,
+    })
+}

@@ -1,0 +1,677 @@
+//! Deterministic demo data: a council's patch set around Huddersfield with two years of
+//! history. The same `--seed`, count and `as_of` date always give the same data.
+//!
+//! Payment behaviours (the mix a council income team sees) are chosen per tenancy and drive
+//! the generated payments; charges come from the same `domain` charge schedule the rules use.
+
+use crate::entities::{
+    arrangement, flag, patch, staff_user, tenancy, tenant, transaction, uc_claim,
+};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use rentdesk_domain::Pence;
+use rentdesk_domain::calendar::add_months_clamped;
+use rentdesk_domain::ledger::TransactionKind;
+use rentdesk_domain::tenancy::{
+    ChargeSchedule, Frequency, PaymentMethod, ServiceChargeFrequency, Tenure,
+};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
+use serde::Serialize;
+
+/// SplitMix64: tiny, fast and the same everywhere, so a seed means the same data on any machine.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, n).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo + 1) as u64) as i64
+    }
+    /// True with probability `percent`%.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// How a demo tenancy pays; the benchmark and the priority tests read it back as ground truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Behaviour {
+    DirectDebit,
+    StandingOrder,
+    UniversalCredit,
+    UniversalCreditNewClaim,
+    HousingBenefit,
+    Irregular,
+    OnArrangement,
+    SeriouslyBehind,
+}
+
+impl Behaviour {
+    fn choose(rng: &mut Rng) -> Behaviour {
+        match rng.below(100) {
+            0..28 => Behaviour::DirectDebit,
+            28..36 => Behaviour::StandingOrder,
+            36..56 => Behaviour::UniversalCredit,
+            56..61 => Behaviour::UniversalCreditNewClaim,
+            61..75 => Behaviour::HousingBenefit,
+            75..87 => Behaviour::Irregular,
+            87..95 => Behaviour::OnArrangement,
+            _ => Behaviour::SeriouslyBehind,
+        }
+    }
+}
+
+const TOWN: &str = "Huddersfield";
+const CENTRE: (f64, f64) = (53.6458, -1.7850);
+const STREETS: &[&str] = &[
+    "Bradford Road",
+    "Wakefield Road",
+    "Manchester Road",
+    "Halifax Road",
+    "Leeds Road",
+    "Almondbury Bank",
+    "Fitzwilliam Street",
+    "Trinity Street",
+    "Birkby Hall Road",
+    "Crosland Road",
+    "Paddock Road",
+    "Longroyd Lane",
+    "Rashcliffe Hill",
+    "Newsome Road",
+    "Lockwood Scar",
+    "Moldgreen Lane",
+    "Dalton Bank Road",
+    "Deighton Road",
+    "Sheepridge Road",
+    "Fartown Green",
+    "Brackenhall Road",
+    "Riddings Road",
+    "Netheroyd Hill Road",
+    "Bradley Road",
+    "Keldregate",
+    "Ashbrow Road",
+];
+const DISTRICTS: &[&str] = &["HD1", "HD2", "HD3", "HD4", "HD5"];
+const FIRST: &[&str] = &[
+    "Aisha", "Amelia", "Bilal", "Chloe", "Daniel", "Deborah", "Emma", "Farhan", "Gemma", "Grace",
+    "Hannah", "Imran", "Jack", "Jade", "Karen", "Liam", "Lucy", "Mohammed", "Nadia", "Oliver",
+    "Patrick", "Priya", "Rachel", "Ryan", "Sadia", "Sean", "Sophie", "Stephen", "Tariq", "Zoe",
+];
+const LAST: &[&str] = &[
+    "Ahmed", "Ali", "Armitage", "Bailey", "Begum", "Brook", "Clarke", "Dyson", "Haigh", "Hussain",
+    "Iqbal", "Kaur", "Kelly", "Khan", "Lockwood", "Mellor", "Mitchell", "Patel", "Riley", "Shaw",
+    "Singh", "Sykes", "Taylor", "Walker", "Whiteley", "Wood",
+];
+pub const PATCHES: &[(&str, &str)] = &[
+    ("HD-NORTH", "Fartown & Sheepridge"),
+    ("HD-EAST", "Dalton & Moldgreen"),
+    ("HD-SOUTH", "Newsome & Lockwood"),
+    ("HD-WEST", "Paddock & Crosland Moor"),
+    ("HD-CENTRAL", "Town centre & Birkby"),
+];
+/// Christmas/New Year (weeks 38–39) and the turn of the rent year (weeks 1, 52, 53): 48 charged
+/// weeks whatever the year's length.
+const RENT_FREE: &str = "1,38,39,52,53";
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SeedReport {
+    pub tenancies: u64,
+    pub transactions: u64,
+    pub skipped_existing: bool,
+}
+
+pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
+    Ok(tenancy::Entity::find().count(db).await? == 0)
+}
+
+/// Per-tenancy plan drawn from the RNG.
+struct Plan {
+    behaviour: Behaviour,
+    tenure: Tenure,
+    schedule: ChargeSchedule,
+    method: PaymentMethod,
+}
+
+pub async fn seed(
+    db: &DatabaseConnection,
+    count: u64,
+    seed: u64,
+    as_of: NaiveDate,
+) -> anyhow::Result<SeedReport> {
+    let txn = crate::db::begin_write(db).await?;
+    let now = Utc::now();
+    let mut rng = Rng::new(seed);
+    let mut patch_ids = Vec::new();
+    for (i, (code, name)) in PATCHES.iter().enumerate() {
+        let officer = staff_user::ActiveModel {
+            email: Set(format!("officer{}@rentdesk.example", i + 1)),
+            name: Set(format!("{} {}", rng.pick(FIRST), rng.pick(LAST))),
+            role: Set("officer".into()),
+            team: Set(Some("income".into())),
+            password_hash: Set(None),
+            active: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let p = patch::ActiveModel {
+            code: Set((*code).into()),
+            name: Set((*name).into()),
+            officer_id: Set(Some(officer.id)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        patch_ids.push(p.id);
+    }
+    staff_user::ActiveModel {
+        email: Set("teamleader@rentdesk.example".into()),
+        name: Set(format!("{} {}", rng.pick(FIRST), rng.pick(LAST))),
+        role: Set("team_leader".into()),
+        team: Set(Some("income".into())),
+        password_hash: Set(None),
+        active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+
+    let history_start = as_of - Duration::weeks(104);
+    let mut report = SeedReport::default();
+    let mut pending_tx: Vec<transaction::ActiveModel> = Vec::new();
+    for n in 0..count {
+        let reference = format!("T{:06}", n + 1);
+        let plan = plan(&mut rng, history_start, as_of);
+        let (lat, lon) = (
+            CENTRE.0 + (rng.range(-300, 300) as f64) / 10_000.0,
+            CENTRE.1 + (rng.range(-450, 450) as f64) / 10_000.0,
+        );
+        let district = rng.pick(DISTRICTS);
+        let postcode = format!(
+            "{district} {}{}{}",
+            rng.range(1, 9),
+            (b'A' + rng.below(26) as u8) as char,
+            (b'A' + rng.below(26) as u8) as char
+        );
+        let weekly = plan.schedule.weekly_charge();
+        let (self_pay, hb_weekly, hb_first) = match plan.behaviour {
+            Behaviour::HousingBenefit => (
+                None,
+                Some(Pence(weekly.0 * rng.range(70, 100) / 100)),
+                Some(first_monday_after(history_start, rng.range(0, 27))),
+            ),
+            Behaviour::DirectDebit | Behaviour::StandingOrder => (
+                Some((
+                    weekly,
+                    Frequency::Weekly,
+                    first_monday_after(history_start, 0),
+                )),
+                None,
+                None,
+            ),
+            _ => (None, None, None),
+        };
+        let t = tenancy::ActiveModel {
+            reference: Set(reference.clone()),
+            tenure: Set(plan.tenure.as_str().into()),
+            status: Set("active".into()),
+            address_line1: Set(format!("{} {}", rng.range(1, 180), rng.pick(STREETS))),
+            address_line2: Set(None),
+            town: Set(TOWN.into()),
+            postcode: Set(postcode),
+            latitude: Set(Some(lat)),
+            longitude: Set(Some(lon)),
+            patch_id: Set(Some(patch_ids[rng.below(patch_ids.len() as u64) as usize])),
+            start_date: Set(plan.schedule.start_date),
+            end_date: Set(None),
+            weekly_rent_pence: Set(plan.schedule.weekly_rent.0),
+            weekly_service_charge_pence: Set(plan.schedule.weekly_service_charge.0),
+            rent_free_weeks: Set(RENT_FREE.into()),
+            rent_free_only_when_clear: Set(false),
+            periodic_service_charge_pence: Set(plan
+                .schedule
+                .periodic_service_charge
+                .map(|p| p.0.0)),
+            periodic_service_charge_frequency: Set(plan
+                .schedule
+                .periodic_service_charge
+                .map(|p| p.1.as_str().into())),
+            payment_method: Set(plan.method.as_str().into()),
+            self_pay_pence: Set(self_pay.map(|s| s.0.0)),
+            self_pay_frequency: Set(self_pay.map(|s| s.1.as_str().into())),
+            self_pay_anchor: Set(self_pay.map(|s| s.2)),
+            hb_weekly_pence: Set(hb_weekly.map(|p| p.0)),
+            hb_first_pay_date: Set(hb_first),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let first = rng.pick(FIRST);
+        let last = rng.pick(LAST);
+        tenant::ActiveModel {
+            tenancy_id: Set(t.id),
+            full_name: Set(format!("{first} {last}")),
+            date_of_birth: Set(NaiveDate::from_ymd_opt(
+                rng.range(1945, 2004) as i32,
+                rng.range(1, 12) as u32,
+                rng.range(1, 28) as u32,
+            )),
+            is_lead: Set(true),
+            mobile: Set(rng
+                .chance(88)
+                .then(|| format!("+447700900{:03}", rng.below(1000)))),
+            email: Set(rng.chance(60).then(|| {
+                format!(
+                    "{}.{}{}@example.org",
+                    first.to_lowercase(),
+                    last.to_lowercase(),
+                    n
+                )
+            })),
+            preferred_channel: Set(None),
+            language: Set("en".into()),
+            sms_enabled: Set(true),
+            email_enabled: Set(true),
+            push_enabled: Set(true),
+            mobile_invalid: Set(false),
+            email_invalid: Set(false),
+            amounts_in_previews: Set(false),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+
+        // UC claimants: monthly housing element roughly the monthly rent.
+        let monthly = Pence(weekly.0 * 52 / 12);
+        let claim = match plan.behaviour {
+            Behaviour::UniversalCredit => Some(
+                first_monday_after(history_start, rng.range(0, 300))
+                    + Duration::days(rng.range(0, 6)),
+            ),
+            Behaviour::UniversalCreditNewClaim => Some(as_of - Duration::days(rng.range(5, 60))),
+            _ => None,
+        };
+        if let Some(claim_start) = claim {
+            uc_claim::ActiveModel {
+                tenancy_id: Set(t.id),
+                claim_start: Set(claim_start),
+                housing_costs_claimed: Set(true),
+                monthly_housing_pence: Set(Some(monthly.0)),
+                apa_status: Set(if rng.chance(40) {
+                    "in_place".into()
+                } else {
+                    "none".into()
+                }),
+                paid_to_landlord: Set(false),
+                reported_by: Set("seed".into()),
+                ended_on: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        if plan.behaviour == Behaviour::OnArrangement {
+            arrangement::ActiveModel {
+                tenancy_id: Set(t.id),
+                status: Set("active".into()),
+                frequency: Set("weekly".into()),
+                instalment_pence: Set(weekly.0 + rng.range(300, 1500)),
+                includes_rent: Set(true),
+                start_date: Set(as_of - Duration::weeks(rng.range(4, 40))),
+                end_date: Set(None),
+                arrears_at_start_pence: Set(weekly.0 * rng.range(3, 10)),
+                created_by_staff_id: Set(None),
+                proposed_by_tenant: Set(false),
+                agreement_text: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        if rng.chance(2) {
+            flag::ActiveModel {
+                tenancy_id: Set(t.id),
+                tenant_id: Set(None),
+                kind: Set("breathing_space_standard".into()),
+                no_automated_contact: Set(false),
+                starts_on: Set(as_of - Duration::days(rng.range(1, 50))),
+                ends_on: Set(Some(as_of + Duration::days(rng.range(10, 59)))),
+                detail: Set("Standard Breathing Space notified by debt adviser".into()),
+                set_by_staff_id: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        } else if rng.chance(6) {
+            flag::ActiveModel {
+                tenancy_id: Set(t.id),
+                tenant_id: Set(None),
+                kind: Set("vulnerability".into()),
+                no_automated_contact: Set(rng.chance(50)),
+                starts_on: Set(as_of - Duration::days(rng.range(1, 400))),
+                ends_on: Set(None),
+                detail: Set(
+                    "Health: long-term condition affecting capacity to manage money".into(),
+                ),
+                set_by_staff_id: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+
+        for (i, (date, kind, amount, method)) in
+            history(&mut rng, &plan, claim, monthly, hb_weekly, hb_first, as_of)
+                .into_iter()
+                .enumerate()
+        {
+            pending_tx.push(transaction::ActiveModel {
+                tenancy_id: Set(t.id),
+                posted_on: Set(date),
+                kind: Set(kind.as_str().into()),
+                amount_pence: Set(amount.0),
+                method: Set(method.map(|m| m.as_str().into())),
+                external_ref: Set(format!("seed-{seed}-{reference}-{i}")),
+                description: Set(None),
+                import_batch_id: Set(None),
+                reverses_id: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            });
+        }
+        if pending_tx.len() >= 2000 {
+            report.transactions += flush(&txn, &mut pending_tx).await?;
+        }
+        report.tenancies += 1;
+    }
+    report.transactions += flush(&txn, &mut pending_tx).await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+async fn flush(
+    txn: &sea_orm::DatabaseTransaction,
+    pending: &mut Vec<transaction::ActiveModel>,
+) -> Result<u64, sea_orm::DbErr> {
+    let mut written = 0;
+    // 11 columns a row: stay well under SQLite's bound-parameter limit.
+    while !pending.is_empty() {
+        let take = pending.len().min(1000);
+        let batch: Vec<_> = pending.drain(..take).collect();
+        written += transaction::Entity::insert_many(batch)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(written)
+}
+
+fn first_monday_after(date: NaiveDate, days: i64) -> NaiveDate {
+    rentdesk_domain::calendar::monday_on_or_after(date + Duration::days(days))
+}
+
+fn plan(rng: &mut Rng, history_start: NaiveDate, as_of: NaiveDate) -> Plan {
+    let behaviour = Behaviour::choose(rng);
+    // A council's stock: mostly secure, some introductory (starter), a few leaseholders.
+    let tenure = match rng.below(100) {
+        0..82 => Tenure::Secure,
+        82..92 => Tenure::Starter,
+        92..98 => Tenure::Leasehold,
+        _ => Tenure::SharedOwnership,
+    };
+    let started_long_ago = rng.chance(85);
+    let start_date = if started_long_ago {
+        history_start - Duration::days(rng.range(30, 4000))
+    } else {
+        history_start + Duration::days(rng.range(0, (as_of - history_start).num_days() - 60))
+    };
+    let (weekly_rent, weekly_service, periodic) = match tenure {
+        Tenure::Leasehold => (
+            Pence(0),
+            Pence(0),
+            Some((
+                Pence(rng.range(60_000, 180_000)),
+                ServiceChargeFrequency::HalfYearly,
+            )),
+        ),
+        Tenure::SharedOwnership => (
+            Pence(rng.range(8_000, 14_000)),
+            Pence(rng.range(500, 2_000)),
+            None,
+        ),
+        _ => (
+            Pence(rng.range(8_500, 13_500)),
+            Pence(if rng.chance(25) {
+                rng.range(300, 1_500)
+            } else {
+                0
+            }),
+            None,
+        ),
+    };
+    let method = match behaviour {
+        Behaviour::DirectDebit => PaymentMethod::DirectDebit,
+        Behaviour::StandingOrder => PaymentMethod::StandingOrder,
+        Behaviour::UniversalCredit | Behaviour::UniversalCreditNewClaim => {
+            PaymentMethod::UniversalCredit
+        }
+        Behaviour::HousingBenefit => PaymentMethod::HousingBenefit,
+        _ => *rng.pick(&[
+            PaymentMethod::Card,
+            PaymentMethod::Cash,
+            PaymentMethod::BankTransfer,
+        ]),
+    };
+    Plan {
+        behaviour,
+        tenure,
+        schedule: ChargeSchedule {
+            start_date,
+            end_date: None,
+            weekly_rent,
+            weekly_service_charge: weekly_service,
+            rent_free_weeks: vec![1, 38, 39, 52, 53],
+            rent_free_only_when_clear: false,
+            periodic_service_charge: periodic,
+        },
+        method,
+    }
+}
+
+type GeneratedTx = (NaiveDate, TransactionKind, Pence, Option<PaymentMethod>);
+
+/// Charges from the domain schedule plus payments that follow the behaviour.
+fn history(
+    rng: &mut Rng,
+    plan: &Plan,
+    claim: Option<NaiveDate>,
+    uc_monthly: Pence,
+    hb_weekly: Option<Pence>,
+    hb_first: Option<NaiveDate>,
+    as_of: NaiveDate,
+) -> Vec<GeneratedTx> {
+    let from = (as_of - Duration::weeks(104)).max(plan.schedule.start_date);
+    let mut out: Vec<GeneratedTx> = plan
+        .schedule
+        .charges_between(from, as_of, Pence::ZERO)
+        .into_iter()
+        .map(|c| (c.date, c.kind, c.amount, None))
+        .collect();
+    let weekly = plan.schedule.weekly_charge();
+    let annual_periodic = plan
+        .schedule
+        .periodic_service_charge
+        .map(|p| p.0)
+        .unwrap_or_default();
+    let pay = |out: &mut Vec<GeneratedTx>,
+               date: NaiveDate,
+               kind: TransactionKind,
+               amount: Pence,
+               method: Option<PaymentMethod>| {
+        if date <= as_of && date >= from && amount.0 > 0 {
+            out.push((date, kind, -amount, method));
+        }
+    };
+    let mut week = rentdesk_domain::calendar::monday_on_or_after(from);
+    match plan.behaviour {
+        Behaviour::DirectDebit | Behaviour::StandingOrder => {
+            while week <= as_of {
+                let amount = if weekly.0 > 0 {
+                    weekly
+                } else {
+                    Pence(annual_periodic.0 / 26)
+                };
+                pay(
+                    &mut out,
+                    week + Duration::days(1),
+                    TransactionKind::Payment,
+                    amount,
+                    Some(plan.method),
+                );
+                week += Duration::weeks(1);
+            }
+        }
+        Behaviour::HousingBenefit => {
+            let (hb, first) = (hb_weekly.unwrap_or(weekly), hb_first.unwrap_or(week));
+            let mut d = first;
+            while d <= as_of {
+                pay(
+                    &mut out,
+                    d,
+                    TransactionKind::HousingBenefit,
+                    Pence(hb.0 * 4),
+                    Some(PaymentMethod::HousingBenefit),
+                );
+                d += Duration::weeks(4);
+            }
+            // The tenant tops up the shortfall weekly, now and then late.
+            while week <= as_of {
+                if rng.chance(85) {
+                    pay(
+                        &mut out,
+                        week + Duration::days(2),
+                        TransactionKind::Payment,
+                        weekly - hb,
+                        Some(PaymentMethod::Card),
+                    );
+                }
+                week += Duration::weeks(1);
+            }
+        }
+        Behaviour::UniversalCredit | Behaviour::UniversalCreditNewClaim => {
+            let claim = claim.unwrap_or(from);
+            // Before the claim: paid weekly by card.
+            while week < claim.min(as_of) {
+                pay(
+                    &mut out,
+                    week + Duration::days(1),
+                    TransactionKind::Payment,
+                    weekly,
+                    Some(PaymentMethod::Card),
+                );
+                week += Duration::weeks(1);
+            }
+            // UC pays 7 days after each monthly assessment period; the tenant passes it on
+            // within a few days (a few fall short).
+            let mut k = 1;
+            loop {
+                let due = add_months_clamped(claim, k) + Duration::days(6);
+                if due > as_of {
+                    break;
+                }
+                let short = if rng.chance(10) {
+                    Pence(rng.range(1_000, 6_000))
+                } else {
+                    Pence::ZERO
+                };
+                pay(
+                    &mut out,
+                    due + Duration::days(rng.range(0, 3)),
+                    TransactionKind::Payment,
+                    uc_monthly - short,
+                    Some(PaymentMethod::BankTransfer),
+                );
+                k += 1;
+            }
+        }
+        Behaviour::Irregular => {
+            while week <= as_of {
+                if rng.chance(70) {
+                    let amount = Pence(weekly.0 * rng.range(60, 160) / 100);
+                    pay(
+                        &mut out,
+                        week + Duration::days(rng.range(0, 6)),
+                        TransactionKind::Payment,
+                        amount,
+                        Some(plan.method),
+                    );
+                }
+                week += Duration::weeks(1);
+            }
+        }
+        Behaviour::OnArrangement => {
+            while week <= as_of {
+                let extra = if as_of - week < Duration::weeks(30) {
+                    Pence(rng.range(300, 1_200))
+                } else {
+                    Pence::ZERO
+                };
+                let paid = if as_of - week < Duration::weeks(30) || rng.chance(75) {
+                    weekly + extra
+                } else {
+                    Pence::ZERO
+                };
+                pay(
+                    &mut out,
+                    week + Duration::days(3),
+                    TransactionKind::Payment,
+                    paid,
+                    Some(plan.method),
+                );
+                week += Duration::weeks(1);
+            }
+        }
+        Behaviour::SeriouslyBehind => {
+            while week <= as_of {
+                if rng.chance(35) {
+                    pay(
+                        &mut out,
+                        week + Duration::days(rng.range(0, 6)),
+                        TransactionKind::Payment,
+                        Pence(weekly.0 * rng.range(30, 100) / 100),
+                        Some(plan.method),
+                    );
+                }
+                week += Duration::weeks(1);
+            }
+        }
+    }
+    out.sort_by_key(|t| t.0);
+    let _ = as_of.weekday();
+    out
+}
