@@ -1,0 +1,42 @@
+//! Run an uploaded import batch, then queue the evaluation of the tenancies it changed.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Job, JobContext};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportJob {
+    pub batch_id: i64,
+}
+
+impl Job for ImportJob {
+    const QUEUE: &'static str = "rentdesk.import";
+    const TIMEOUT: Duration = Duration::from_secs(30 * 60);
+    type Context = JobContext;
+
+    async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
+        let today = ctx.today();
+        let outcome =
+            rentdesk_store::imports::run_stored_batch(&ctx.db, self.batch_id, today).await?;
+        let Some(outcome) = outcome else {
+            tracing::info!(
+                batch_id = self.batch_id,
+                "import batch missing or already run"
+            );
+            return Ok(());
+        };
+        tracing::info!(
+            batch_id = self.batch_id,
+            status = %outcome.status,
+            rows = outcome.rows_total,
+            inserted = outcome.rows_inserted,
+            errors = outcome.errors_total,
+            "import batch finished"
+        );
+        ctx.queues
+            .enqueue_evaluation(outcome.affected_tenancy_ids)
+            .await
+    }
+}

@@ -1,0 +1,198 @@
+//! The queue handle the API (and the cron tick) use to enqueue jobs, over either apalis storage.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use apalis::prelude::{TaskBuilder, TaskSink};
+use apalis_redis::{ConnectionManager, RedisStorage};
+use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
+use chrono::NaiveDate;
+
+use crate::jobs::{EvaluateTenancies, ImportJob, Job, NightlyEvaluation};
+
+/// Every job gets this many attempts in total (first run + retries), on both backends.
+pub const MAX_ATTEMPTS: usize = 5;
+
+/// How long Redis remembers an idempotency key (only the nightly job uses keys).
+const REDIS_IDEMPOTENCY_TTL: Duration = Duration::from_secs(8 * 24 * 3600);
+
+/// Where the job queue lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueBackend {
+    /// apalis-sqlite: `sqlite://path?mode=rwc`, usually the application's own SQLite file.
+    Sqlite { url: String },
+    /// apalis-redis: `redis://host:6379`; needed when several worker processes run. Queue names
+    /// are prefixed with `namespace`, so deployments (and test runs) can share one Redis.
+    Redis { url: String, namespace: String },
+}
+
+/// Handle the API uses to enqueue jobs (cheap to clone, Send + Sync).
+#[derive(Clone)]
+pub struct Queues {
+    pub(crate) conn: QueueConn,
+    /// Prefix of every queue name (Redis only).
+    pub(crate) namespace: Option<String>,
+}
+
+#[derive(Clone)]
+pub(crate) enum QueueConn {
+    Sqlite(SqlitePool),
+    Redis(ConnectionManager),
+}
+
+impl std::fmt::Debug for Queues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.conn {
+            QueueConn::Sqlite(_) => "sqlite",
+            QueueConn::Redis(_) => "redis",
+        };
+        f.debug_struct("Queues").field("backend", &kind).finish()
+    }
+}
+
+impl Queues {
+    /// Connect to the queue backend. For SQLite this also runs apalis' own migrations (tables
+    /// `Jobs` and `Workers`, tracked in `_sqlx_migrations`), so it is safe on a fresh file.
+    pub async fn connect(backend: &QueueBackend) -> anyhow::Result<Queues> {
+        let namespace = match backend {
+            QueueBackend::Redis { namespace, .. } => Some(namespace.clone()),
+            QueueBackend::Sqlite { .. } => None,
+        };
+        let conn = match backend {
+            QueueBackend::Sqlite { url } => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .with_context(|| format!("invalid SQLite queue URL {url:?}"))?
+                    .create_if_missing(true);
+                let pool = SqlitePoolOptions::new()
+                    .connect_with(options)
+                    .await
+                    .with_context(|| format!("cannot open the SQLite job queue at {url:?}"))?;
+                SqliteStorage::setup(&pool)
+                    .await
+                    .context("cannot set up the apalis SQLite job tables")?;
+                QueueConn::Sqlite(pool)
+            }
+            QueueBackend::Redis { url, .. } => {
+                let conn = apalis_redis::connect(url.as_str())
+                    .await
+                    .with_context(|| format!("cannot connect to Redis at {}", redact(url)))?;
+                QueueConn::Redis(conn)
+            }
+        };
+        Ok(Queues { conn, namespace })
+    }
+
+    /// Queue an uploaded import batch (stored in `import_batches`) to be run.
+    pub async fn enqueue_import(&self, batch_id: i64) -> anyhow::Result<()> {
+        self.push(ImportJob { batch_id }, None).await
+    }
+
+    /// Queue a re-evaluation of some tenancies (after new data about them arrived).
+    pub async fn enqueue_evaluation(&self, tenancy_ids: Vec<i64>) -> anyhow::Result<()> {
+        if tenancy_ids.is_empty() {
+            return Ok(());
+        }
+        self.push(EvaluateTenancies { tenancy_ids }, None).await
+    }
+
+    /// Queue the nightly evaluation for `date`. Keyed by the date in the shared storage, so
+    /// however many processes (or ticks) ask, one job per date exists.
+    pub(crate) async fn enqueue_nightly(&self, date: NaiveDate) -> anyhow::Result<()> {
+        let key = NightlyEvaluation::idempotency_key(date);
+        self.push(NightlyEvaluation { date }, Some(key)).await
+    }
+
+    /// Health check: the queue backend answers a round trip.
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        match &self.conn {
+            QueueConn::Sqlite(pool) => {
+                sea_orm::sqlx::query("SELECT 1")
+                    .execute(pool)
+                    .await
+                    .context("SQLite job queue does not answer")?;
+            }
+            QueueConn::Redis(conn) => {
+                let mut conn = conn.clone();
+                let pong: String = redis::cmd("PING")
+                    .query_async(&mut conn)
+                    .await
+                    .context("Redis job queue does not answer")?;
+                anyhow::ensure!(pong == "PONG", "Redis answered {pong:?} to PING");
+            }
+        }
+        Ok(())
+    }
+
+    /// Push one job; `key` makes the push a no-op if a job with that key was pushed before.
+    pub(crate) async fn push<J: Job>(&self, job: J, key: Option<String>) -> anyhow::Result<()> {
+        let mut task = TaskBuilder::new(job).max_attempts(MAX_ATTEMPTS);
+        if let Some(key) = key {
+            task = task.idempotency_key(key);
+        }
+        let task = task.build();
+        match &self.conn {
+            QueueConn::Sqlite(pool) => {
+                let mut storage = SqliteStorage::<J>::new(pool).with_config(sqlite_config::<J>(1));
+                let pushed = storage.push_task(task).await;
+                pushed.with_context(|| format!("cannot enqueue a {} job in SQLite", J::QUEUE))
+            }
+            QueueConn::Redis(conn) => {
+                let mut storage =
+                    RedisStorage::<J>::new(conn.clone()).with_config(self.redis_config::<J>(1));
+                let pushed = storage.push_task(task).await;
+                pushed.with_context(|| format!("cannot enqueue a {} job in Redis", J::QUEUE))
+            }
+        }
+    }
+}
+
+/// apalis-sqlite settings for one job type; `batch` = how many tasks a worker locks per fetch.
+pub(crate) fn sqlite_config<J: Job>(batch: usize) -> apalis_sqlite::Config {
+    apalis_sqlite::Config::default()
+        .queue(J::QUEUE)
+        .batch_size(batch.max(1))
+}
+
+impl Queues {
+    /// apalis-redis settings for one job type, its queue name under the namespace.
+    pub(crate) fn redis_config<J: Job>(&self, batch: usize) -> apalis_redis::Config {
+        redis_config::<J>(self.namespace.as_deref(), batch)
+    }
+}
+
+/// apalis-redis settings for one job type.
+pub(crate) fn redis_config<J: Job>(namespace: Option<&str>, batch: usize) -> apalis_redis::Config {
+    let queue = match namespace {
+        Some(ns) => format!("{ns}:{}", J::QUEUE),
+        None => J::QUEUE.to_owned(),
+    };
+    apalis_redis::Config::default()
+        .queue(queue)
+        .batch_size(batch.max(1))
+        .idempotency_ttl(Some(REDIS_IDEMPOTENCY_TTL))
+}
+
+/// `redis://user:secret@host` → `redis://user:***@host`, for error messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redacts_redis_passwords() {
+        assert_eq!(redact("redis://:pw@host:6379"), "redis://:***@host:6379");
+        assert_eq!(redact("redis://u:pw@host"), "redis://u:***@host");
+        assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
+}

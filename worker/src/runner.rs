@@ -1,0 +1,332 @@
+//! Building the apalis [`Monitor`] with every worker, and running it until shutdown.
+
+use std::future::Future;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use apalis::layers::retry::HasherRng;
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
+use apalis::prelude::{BackendExt, Monitor, ParallelizeExt, WorkerBuilder, WorkerBuilderExt};
+use apalis_cron::CronScheduler;
+use apalis_redis::RedisStorage;
+use apalis_sqlite::SqliteStorage;
+use chrono_tz::Tz;
+use sea_orm::DatabaseConnection;
+
+use crate::jobs::{
+    EvaluateTenancies, ImportJob, Job, JobContext, NightlyEvaluation, NightlyTick, handle,
+    on_nightly_tick,
+};
+use crate::queue::{MAX_ATTEMPTS, QueueConn, Queues, sqlite_config};
+use crate::retry::{JobRetry, ShutdownGateLayer};
+
+/// Settings of the worker process (the binary reads them from the environment).
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Jobs run at once per queue (import, evaluate); the nightly queue always runs one.
+    pub concurrency: usize,
+    /// When the nightly evaluation is queued: a 6-field cron expression with seconds,
+    /// e.g. `"0 0 2 * * *"` (02:00 every day).
+    pub nightly_cron: String,
+    /// Zone of `nightly_cron` and of "today" (Europe/London).
+    pub timezone: Tz,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            concurrency: 4,
+            nightly_cron: DEFAULT_NIGHTLY_CRON.to_owned(),
+            timezone: chrono_tz::Europe::London,
+        }
+    }
+}
+
+pub const DEFAULT_NIGHTLY_CRON: &str = "0 0 2 * * *";
+
+/// Parse a cron expression the way the nightly worker will.
+pub fn parse_cron(expr: &str) -> anyhow::Result<cron::Schedule> {
+    cron::Schedule::from_str(expr).map_err(|e| {
+        anyhow::anyhow!(
+            "invalid cron expression {expr:?} ({e}); use 6 fields with seconds, e.g. \"0 0 2 * * *\""
+        )
+    })
+}
+
+/// Knobs that are not part of the public config (tests shorten them).
+#[derive(Debug, Clone)]
+pub(crate) struct Tuning {
+    /// First retry delay; doubles per attempt (with up to 50% jitter) up to `backoff_max`.
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+    /// How often an idle worker asks the storage for work.
+    pub poll_interval: Duration,
+    /// How long shutdown waits for in-flight jobs before abandoning them.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            backoff_min: Duration::from_secs(5),
+            backoff_max: Duration::from_secs(5 * 60),
+            poll_interval: Duration::from_secs(1),
+            // Give the orchestrator's stop timeout (e.g. compose `stop_grace_period`) more.
+            shutdown_grace: Duration::from_secs(25),
+        }
+    }
+}
+
+/// Up to `MAX_ATTEMPTS` attempts in total, with exponential backoff (±50% jitter) between.
+fn retry_policy(tuning: &Tuning) -> anyhow::Result<JobRetry> {
+    let backoff = ExponentialBackoffMaker::new(
+        tuning.backoff_min,
+        tuning.backoff_max,
+        0.5,
+        HasherRng::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("invalid retry backoff: {e:?}"))?
+    .make_backoff();
+    Ok(JobRetry {
+        max_attempts: MAX_ATTEMPTS,
+        backoff,
+    })
+}
+
+/// A name unique to this process: apalis keys workers by name (SQLite `Workers.id`, Redis
+/// worker set) and refuses a second live worker with the same name.
+pub(crate) fn instance_id() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "local".to_owned());
+    let pid = std::process::id();
+    let salt = RandomState::new().hash_one(pid) & 0xff_ffff;
+    format!("{host}-{pid}-{salt:06x}")
+}
+
+/// After a restart the worker must register under a new name, since the old one is still
+/// "alive" in the storage until its heartbeat expires.
+fn worker_name(queue: &str, instance: &str, restarts: usize) -> String {
+    if restarts == 0 {
+        format!("{queue}@{instance}")
+    } else {
+        format!("{queue}@{instance}~{restarts}")
+    }
+}
+
+/// Register a worker for job type `J` on the configured storage.
+///
+/// Layers are listed outermost first (apalis checks this order and warns otherwise):
+/// concurrency limit → retry with backoff → shutdown gate (see [`crate::gate`]) → tracing span
+/// per attempt → run on the tokio pool → panic safety net → [`handle`] (which applies the
+/// job's timeout and catches its panics).
+pub(crate) fn register_job<J: Job>(
+    monitor: Monitor,
+    queues: &Queues,
+    ctx: J::Context,
+    concurrency: usize,
+    tuning: &Tuning,
+    instance: &str,
+) -> anyhow::Result<Monitor> {
+    let instance = instance.to_owned();
+    let policy = retry_policy(tuning)?;
+    let concurrency = concurrency.max(1);
+    Ok(match &queues.conn {
+        QueueConn::Sqlite(pool) => {
+            let backend = SqliteStorage::<J>::new(pool)
+                .with_config(sqlite_config::<J>(concurrency))
+                .poll_with_interval(tuning.poll_interval);
+            monitor.register(move |restarts| {
+                WorkerBuilder::new(worker_name(J::QUEUE, &instance, restarts))
+                    .backend(backend.clone())
+                    .concurrency(concurrency)
+                    .retry(policy.clone())
+                    .layer(ShutdownGateLayer)
+                    .enable_tracing()
+                    .parallelize(tokio::spawn)
+                    .catch_panic()
+                    .data(ctx.clone())
+                    .build(handle::<J>)
+            })
+        }
+        QueueConn::Redis(conn) => {
+            let backend = RedisStorage::<J>::new(conn.clone())
+                .with_config(queues.redis_config::<J>(concurrency))
+                .poll_with_interval(tuning.poll_interval);
+            monitor.register(move |restarts| {
+                WorkerBuilder::new(worker_name(J::QUEUE, &instance, restarts))
+                    .backend(backend.clone())
+                    .concurrency(concurrency)
+                    .retry(policy.clone())
+                    .layer(ShutdownGateLayer)
+                    .enable_tracing()
+                    .parallelize(tokio::spawn)
+                    .catch_panic()
+                    .data(ctx.clone())
+                    .build(handle::<J>)
+            })
+        }
+    })
+}
+
+/// The monitor with all of Rentdesk's workers: import, evaluate, nightly evaluation and the
+/// nightly cron tick that queues it.
+pub(crate) fn build_monitor(
+    db: DatabaseConnection,
+    queues: &Queues,
+    config: &WorkerConfig,
+    tuning: &Tuning,
+    instance: &str,
+) -> anyhow::Result<Monitor> {
+    anyhow::ensure!(
+        config.concurrency >= 1,
+        "worker concurrency must be at least 1"
+    );
+    let schedule = parse_cron(&config.nightly_cron)?;
+    let ctx = JobContext {
+        db,
+        queues: queues.clone(),
+        timezone: config.timezone,
+    };
+    let mut monitor = Monitor::new();
+    monitor = register_job::<ImportJob>(
+        monitor,
+        queues,
+        ctx.clone(),
+        config.concurrency,
+        tuning,
+        instance,
+    )?;
+    monitor = register_job::<EvaluateTenancies>(
+        monitor,
+        queues,
+        ctx.clone(),
+        config.concurrency,
+        tuning,
+        instance,
+    )?;
+    monitor = register_job::<NightlyEvaluation>(monitor, queues, ctx, 1, tuning, instance)?;
+
+    let tz = config.timezone;
+    let tick = NightlyTick {
+        queues: queues.clone(),
+        timezone: tz,
+    };
+    let policy = retry_policy(tuning)?;
+    let instance = instance.to_owned();
+    Ok(monitor.register(move |restarts| {
+        WorkerBuilder::new(worker_name("rentdesk.nightly-cron", &instance, restarts))
+            .backend(CronScheduler::new(schedule.clone()).with_timezone(tz))
+            .retry(policy.clone())
+            .layer(ShutdownGateLayer)
+            .enable_tracing()
+            .catch_panic()
+            .data(tick.clone())
+            .build(on_nightly_tick)
+    }))
+}
+
+/// How many times one worker is restarted after a backend error (e.g. the database was
+/// briefly unavailable) before the whole monitor gives up and `run` returns the error.
+const MAX_RESTARTS: usize = 20;
+
+/// Run `monitor` until `shutdown` resolves, then stop fetching, let in-flight jobs finish for
+/// up to `grace`, and return. Returns an error if the workers fail on their own.
+pub(crate) async fn supervise(
+    monitor: Monitor,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    let control = monitor.context();
+    let on_give_up = control.clone();
+    let monitor = monitor.should_restart(move |worker, error| {
+        if worker.is_shutting_down() {
+            return false;
+        }
+        if worker.restarts() >= MAX_RESTARTS {
+            tracing::error!(worker = worker.name(), %error, "worker keeps failing; stopping all workers");
+            let _ = on_give_up.shutdown();
+            return false;
+        }
+        tracing::warn!(worker = worker.name(), restarts = worker.restarts(), %error, "worker failed; restarting it");
+        true
+    });
+
+    let mut running = Box::pin(monitor.run());
+    tokio::select! {
+        result = &mut running => {
+            return match result {
+                Ok(()) => Err(anyhow::anyhow!("all queue workers stopped before shutdown was requested")),
+                Err(e) => Err(anyhow::anyhow!("queue workers failed: {e}")),
+            };
+        }
+        () = shutdown => {}
+    }
+
+    tracing::info!(
+        ?grace,
+        "shutting down: no new jobs are fetched; waiting for running jobs"
+    );
+    control
+        .shutdown()
+        .map_err(|e| anyhow::anyhow!("cannot signal the workers to stop: {e}"))?;
+    match tokio::time::timeout(grace, running).await {
+        Ok(Ok(())) => {
+            tracing::info!("queue workers stopped");
+            Ok(())
+        }
+        Ok(Err(e)) => Err(anyhow::anyhow!("queue workers failed while stopping: {e}")),
+        Err(_) => {
+            tracing::warn!(
+                ?grace,
+                "jobs still running after the grace period were abandoned; the storage re-queues them"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Run every worker until `shutdown` resolves, then shut down gracefully (in-flight jobs get
+/// up to 25 s to finish).
+pub async fn run(
+    db: DatabaseConnection,
+    queues: Queues,
+    config: WorkerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let tuning = Tuning::default();
+    let instance = instance_id();
+    let monitor = build_monitor(db, &queues, &config, &tuning, &instance)
+        .context("cannot set up the queue workers")?;
+    tracing::info!(
+        %instance,
+        concurrency = config.concurrency,
+        nightly_cron = %config.nightly_cron,
+        timezone = %config.timezone,
+        queues = ?queues,
+        "queue workers starting"
+    );
+    supervise(monitor, shutdown, tuning.shutdown_grace).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cron_expressions() {
+        assert!(parse_cron(DEFAULT_NIGHTLY_CRON).is_ok());
+        let err = parse_cron("0 2 * * *").unwrap_err().to_string();
+        assert!(err.contains("6 fields"), "{err}");
+    }
+
+    #[test]
+    fn worker_names_change_on_restart() {
+        assert_eq!(worker_name("q", "h-1-abc", 0), "q@h-1-abc");
+        assert_eq!(worker_name("q", "h-1-abc", 2), "q@h-1-abc~2");
+        assert_ne!(instance_id(), instance_id());
+    }
+}

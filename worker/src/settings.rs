@@ -1,0 +1,301 @@
+//! One typed configuration for every Rentdesk process (`rentdesk` and `rentdesk-worker`), read from environment variables once at start and validated with a
+//! message naming the variable (12-factor). Secrets are never logged.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    /// Redis for the job queue; `None` keeps the queue in SQLite (`queue_url`).
+    pub redis_url: Option<String>,
+    /// SQLite URL of the embedded queue when Redis is not configured.
+    pub queue_url: String,
+    /// Prefix of the queue names, so several deployments (or test runs) can share one Redis.
+    pub queue_namespace: String,
+    pub bind: SocketAddr,
+    /// The address clients use (printed, and written into the OpenAPI document's server list).
+    pub public_url: String,
+    pub admin_token: Secret,
+    pub db_max_connections: u32,
+    pub worker_concurrency: usize,
+    pub nightly_cron: String,
+    pub shutdown_timeout: Duration,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("configuration: {variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+fn err(variable: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        reason: reason.into(),
+    }
+}
+
+/// Which command is starting: `dev` has safe defaults for everything; `serve` insists on what
+/// production must set; the worker and one-off commands need no HTTP secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Dev,
+    Production,
+    Worker,
+}
+
+pub const DEV_DATABASE_URL: &str = "sqlite://rentdesk.sqlite?mode=rwc";
+pub const DEV_QUEUE_URL: &str = "sqlite://rentdesk-queue.sqlite?mode=rwc";
+pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
+
+impl Settings {
+    pub fn from_env(mode: Mode) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(mode, |k| {
+            std::env::var(k).ok().filter(|v| !v.trim().is_empty())
+        })
+    }
+
+    /// The same as `from_env` over any source of variables (tests pass a map).
+    pub fn from_lookup(
+        mode: Mode,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let database_url = match get("DATABASE_URL") {
+            Some(url) => url,
+            None if mode == Mode::Dev => DEV_DATABASE_URL.to_owned(),
+            None => DEV_DATABASE_URL.to_owned(),
+        };
+        if !(database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://")
+            || database_url.starts_with("sqlite:"))
+        {
+            return Err(err(
+                "DATABASE_URL",
+                "must start with postgres://, postgresql:// or sqlite:",
+            ));
+        }
+        let redis_url = get("REDIS_URL");
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(err("REDIS_URL", "must start with redis:// or rediss://"));
+        }
+        // The embedded queue gets its own file: its constant small writes would otherwise
+        // contend for the main database's single write lock.
+        let queue_url = get("QUEUE_URL").unwrap_or_else(|| DEV_QUEUE_URL.to_owned());
+        if !queue_url.starts_with("sqlite:") {
+            return Err(err(
+                "QUEUE_URL",
+                "must be a sqlite: URL (set REDIS_URL to queue in Redis)",
+            ));
+        }
+        let bind: SocketAddr = get("BIND_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned())
+            .parse()
+            .map_err(|_| err("BIND_ADDR", "must be host:port, e.g. 0.0.0.0:8080"))?;
+        let public_url = get("PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let admin_token = match (get("ADMIN_TOKEN"), mode) {
+            (Some(t), _) if t.len() < 16 => {
+                return Err(err("ADMIN_TOKEN", "must be at least 16 characters"));
+            }
+            (Some(t), _) => Secret::new(t),
+            (None, Mode::Dev | Mode::Worker) => Secret::new(DEV_ADMIN_TOKEN),
+            (None, Mode::Production) => {
+                return Err(err(
+                    "ADMIN_TOKEN",
+                    "required outside `rentdesk dev` (at least 16 characters)",
+                ));
+            }
+        };
+        let number =
+            |name: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
+                match get(name) {
+                    None => Ok(default),
+                    Some(v) => match v.trim().parse::<u64>() {
+                        Ok(n) if (min..=max).contains(&n) => Ok(n),
+                        _ => Err(err(
+                            name,
+                            format!("must be a whole number from {min} to {max}"),
+                        )),
+                    },
+                }
+            };
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None if mode == Mode::Dev => LogFormat::Pretty,
+            None => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(err("LOG_FORMAT", "must be pretty or json")),
+        };
+        let nightly_cron =
+            get("NIGHTLY_CRON").unwrap_or_else(|| crate::DEFAULT_NIGHTLY_CRON.to_owned());
+        crate::parse_cron(&nightly_cron).map_err(|e| {
+            err(
+                "NIGHTLY_CRON",
+                format!("must be a cron expression with seconds, e.g. \"0 0 2 * * *\": {e}"),
+            )
+        })?;
+        let queue_namespace = get("QUEUE_NAMESPACE").unwrap_or_else(|| "rentdesk".to_owned());
+        if !queue_namespace
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(err("QUEUE_NAMESPACE", "letters, digits, _ and - only"));
+        }
+        Ok(Settings {
+            database_url,
+            redis_url,
+            queue_url,
+            queue_namespace,
+            bind,
+            public_url,
+            admin_token,
+            db_max_connections: number("DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32,
+            worker_concurrency: number("WORKER_CONCURRENCY", 4, 1, 256)? as usize,
+            nightly_cron,
+            shutdown_timeout: Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECS", 20, 1, 600)?),
+            log_format,
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    pub fn queue_backend(&self) -> crate::QueueBackend {
+        match &self.redis_url {
+            Some(url) => crate::QueueBackend::Redis {
+                url: url.clone(),
+                namespace: self.queue_namespace.clone(),
+            },
+            None => crate::QueueBackend::Sqlite {
+                url: self.queue_url.clone(),
+            },
+        }
+    }
+
+    pub fn worker_config(&self) -> crate::WorkerConfig {
+        crate::WorkerConfig {
+            concurrency: self.worker_concurrency,
+            nightly_cron: self.nightly_cron.clone(),
+            timezone: chrono_tz::Europe::London,
+        }
+    }
+}
+
+/// Logs: `RUST_LOG` filters (default info), pretty or JSON lines.
+pub fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,poem=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // A second call (tests start several apps in one process) keeps the first subscriber.
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(mode: Mode, vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(mode, |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn dev_needs_no_configuration() {
+        let s = settings(Mode::Dev, &[]).unwrap();
+        assert_eq!(s.database_url, DEV_DATABASE_URL);
+        assert_eq!(s.redis_url, None);
+        assert_eq!(s.queue_url, DEV_QUEUE_URL);
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_an_admin_token() {
+        let e = settings(Mode::Production, &[("DATABASE_URL", "postgres://x/y")]).unwrap_err();
+        assert_eq!(e.variable, "ADMIN_TOKEN");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, value) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("REDIS_URL", "http://x"),
+            ("BIND_ADDR", "8080"),
+            ("DB_MAX_CONNECTIONS", "0"),
+            ("WORKER_CONCURRENCY", "lots"),
+            ("LOG_FORMAT", "xml"),
+            ("ADMIN_TOKEN", "short"),
+            ("NIGHTLY_CRON", "daily"),
+            ("QUEUE_NAMESPACE", "a b"),
+        ] {
+            let e = settings(Mode::Dev, &[(var, value)]).unwrap_err();
+            assert_eq!(e.variable, var, "{var}={value}");
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = settings(Mode::Dev, &[("ADMIN_TOKEN", "a-very-secret-token-123")]).unwrap();
+        assert!(!format!("{s:?}").contains("a-very-secret"));
+    }
+}
