@@ -1,0 +1,357 @@
+//! `/manage/v1`: team leaders and administrators. Until staff sign-in exists this is behind
+//! the configured admin token.
+
+use super::ApiTags;
+use crate::problem::Problem;
+use crate::state::AppState;
+use chrono::NaiveDate;
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::auth::Bearer;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::multipart::Upload;
+use poem_openapi::{ApiResponse, Multipart, Object, OpenApi, SecurityScheme};
+use rentdesk_domain::arrears::ArrearsStatus;
+use rentdesk_store::accounts::AccountView;
+use rentdesk_store::imports::ImportKind;
+use std::str::FromStr;
+
+/// Largest import file accepted through the API (a 100k-row payment file is ~6 MB).
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// The administrator's bearer token (`ADMIN_TOKEN`).
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", checker = "check_admin_token")]
+pub struct AdminToken(());
+
+async fn check_admin_token(req: &Request, bearer: Bearer) -> Option<()> {
+    let state = req.data::<AppState>()?;
+    constant_time_eq(
+        bearer.token.as_bytes(),
+        state.settings.admin_token.expose().as_bytes(),
+    )
+    .then_some(())
+}
+
+/// Compare secrets without leaking how much of them matched through timing.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct LastPayment {
+    pub date: NaiveDate,
+    /// Positive pence.
+    pub amount_pence: i64,
+    /// payment | housing_benefit | universal_credit | third_party_deduction
+    pub kind: String,
+}
+
+impl poem_openapi::types::Example for LastPayment {
+    fn example() -> LastPayment {
+        LastPayment {
+            date: NaiveDate::from_ymd_opt(2026, 11, 17).unwrap_or_default(),
+            amount_pence: 9_850,
+            kind: "payment".into(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct BenefitDue {
+    pub date: NaiveDate,
+    pub amount_pence: i64,
+}
+
+/// A rent account's figures as of a date, computed from the ledger by the domain rules.
+#[derive(Debug, Object)]
+pub struct AccountSummary {
+    pub reference: String,
+    /// secure | assured | starter | leasehold | shared_ownership
+    pub tenure: String,
+    /// active | former | closed
+    pub status: String,
+    pub address: String,
+    pub postcode: String,
+    pub patch: Option<String>,
+    pub lead_tenant: Option<String>,
+    pub as_of: NaiveDate,
+    /// Debit positive: what the tenant owes (negative = in credit).
+    pub balance_pence: i64,
+    pub arrears_pence: i64,
+    /// Arrears that exist only because a UC or HB payment is due but not yet received.
+    pub technical_arrears_pence: i64,
+    /// Arrears minus technical arrears: what recovery work is about.
+    pub real_arrears_pence: i64,
+    /// Why part of the arrears is technical, e.g. "Universal Credit housing payment of £495.00 due 28 Nov 2026".
+    pub technical_reason: Option<String>,
+    /// clear | technical_only | in_arrears
+    pub arrears_status: String,
+    /// Rent plus weekly service charge in a charged week.
+    pub weekly_charge_pence: i64,
+    /// Real arrears ÷ weekly charge, e.g. "2.35"; absent when nothing is charged weekly.
+    pub weeks_in_arrears: Option<String>,
+    pub last_payment: Option<LastPayment>,
+    pub next_charge_date: Option<NaiveDate>,
+    pub next_benefit_due: Option<BenefitDue>,
+    /// What the tenant's pattern and benefits should have paid in the last 28 days.
+    pub expected_last_28_days_pence: i64,
+    /// What was paid in the last 28 days.
+    pub received_last_28_days_pence: i64,
+}
+
+fn hundredths(h: i64) -> String {
+    let sign = if h < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", h.abs() / 100, h.abs() % 100)
+}
+
+impl From<AccountView> for AccountSummary {
+    fn from(v: AccountView) -> AccountSummary {
+        let s = v.summary;
+        let t = v.tenancy;
+        let address = [
+            Some(t.address_line1.as_str()),
+            t.address_line2.as_deref(),
+            Some(t.town.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        AccountSummary {
+            reference: t.reference,
+            tenure: t.tenure,
+            status: t.status,
+            address,
+            postcode: t.postcode,
+            patch: v.patch.map(|p| p.code),
+            lead_tenant: v.lead_tenant.map(|p| p.full_name),
+            as_of: s.as_of,
+            balance_pence: s.balance.0,
+            arrears_pence: s.arrears.0,
+            technical_arrears_pence: s.technical_arrears.0,
+            real_arrears_pence: s.real_arrears.0,
+            technical_reason: s.technical_reason,
+            arrears_status: match s.status {
+                ArrearsStatus::Clear => "clear",
+                ArrearsStatus::TechnicalOnly => "technical_only",
+                ArrearsStatus::InArrears => "in_arrears",
+            }
+            .to_owned(),
+            weekly_charge_pence: s.weekly_charge.0,
+            weeks_in_arrears: s.weeks_in_arrears_hundredths.map(hundredths),
+            last_payment: s.last_payment.map(|p| LastPayment {
+                date: p.date,
+                amount_pence: p.amount.0,
+                kind: p.kind.as_str().to_owned(),
+            }),
+            next_charge_date: s.next_charge_date,
+            next_benefit_due: s.next_benefit_due.map(|(date, amount)| BenefitDue {
+                date,
+                amount_pence: amount.0,
+            }),
+            expected_last_28_days_pence: s.expected_last_28_days.0,
+            received_last_28_days_pence: s.received_last_28_days.0,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum AccountResponse {
+    #[oai(status = 200)]
+    Ok(Json<Box<AccountSummary>>),
+    /// No tenancy has that reference.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// A query parameter is invalid.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Invalid(Json<Problem>),
+}
+
+#[derive(Debug, Multipart)]
+pub struct ImportUpload {
+    /// `tenancies` or `transactions` (formats in the README).
+    pub kind: String,
+    /// The CSV file.
+    pub file: Upload,
+}
+
+/// An import batch and, once it has run, its outcome.
+#[derive(Debug, Object)]
+pub struct ImportBatch {
+    pub id: i64,
+    pub kind: String,
+    pub filename: String,
+    /// queued | running | succeeded | rejected | failed
+    pub status: String,
+    pub rows_total: i64,
+    /// New or changed rows written.
+    pub rows_written: i64,
+    /// Rows already stored exactly so (re-imports change nothing).
+    pub rows_unchanged: i64,
+    /// Every bad row (up to 1000): line, column and reason. A rejected file imports nothing.
+    pub errors: Vec<ImportRowError>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Object, serde::Deserialize)]
+pub struct ImportRowError {
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+impl From<rentdesk_store::entities::import_batch::Model> for ImportBatch {
+    fn from(b: rentdesk_store::entities::import_batch::Model) -> ImportBatch {
+        ImportBatch {
+            id: b.id,
+            kind: b.kind,
+            filename: b.filename,
+            status: b.status,
+            rows_total: b.rows_total,
+            rows_written: b.rows_inserted,
+            rows_unchanged: b.rows_unchanged,
+            errors: b
+                .errors
+                .as_deref()
+                .and_then(|e| serde_json::from_str(e).ok())
+                .unwrap_or_default(),
+            created_at: b.created_at,
+            finished_at: b.finished_at,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum ImportQueued {
+    /// Stored and queued; poll the `Location` for the outcome.
+    #[oai(status = 202)]
+    Accepted(Json<ImportBatch>, #[oai(header = "Location")] String),
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Invalid(Json<Problem>),
+}
+
+#[derive(ApiResponse)]
+pub enum ImportStatus {
+    #[oai(status = 200)]
+    Ok(Json<ImportBatch>),
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+}
+
+pub struct ManageApi;
+
+#[OpenApi(prefix_path = "/manage/v1", tag = "ApiTags::Manage")]
+impl ManageApi {
+    /// A rent account's summary
+    ///
+    /// Balance, arrears in pounds and weeks, technical arrears (a UC or HB payment due but not
+    /// yet received) apart from real arrears, last payment, expected versus received, next
+    /// charge. Computed from the ledger as of `as_of` (default: today in Europe/London).
+    #[oai(path = "/tenancies/:reference/account", method = "get")]
+    async fn account(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminToken,
+        /// Tenancy reference, e.g. `T000042`.
+        reference: Path<String>,
+        /// Compute as of this date (YYYY-MM-DD); default today.
+        as_of: Query<Option<String>>,
+    ) -> poem::Result<AccountResponse> {
+        let today = match as_of.0.as_deref().map(rentdesk_store::imports::parse_date) {
+            None => state.today(),
+            Some(Ok(d)) => d,
+            Some(Err(reason)) => {
+                return Ok(AccountResponse::Invalid(Json(Problem::invalid(
+                    "as_of", reason,
+                ))));
+            }
+        };
+        match rentdesk_store::accounts::account_by_reference(&state.db, &reference, today).await {
+            Ok(Some(view)) => Ok(AccountResponse::Ok(Json(Box::new(view.into())))),
+            Ok(None) => Ok(AccountResponse::NotFound(Json(Problem::not_found(
+                &format!("tenancy {}", reference.0),
+            )))),
+            Err(e) => Err(Problem::internal(&e).into()),
+        }
+    }
+
+    /// Upload an import file
+    ///
+    /// Multipart form with `kind` (`tenancies` or `transactions`) and `file` (CSV). The file is
+    /// stored and imported by the worker; the answer's `Location` shows the outcome. A file with
+    /// any bad row imports nothing and lists every bad row.
+    #[oai(path = "/imports", method = "post")]
+    async fn upload_import(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminToken,
+        form: ImportUpload,
+    ) -> poem::Result<ImportQueued> {
+        let kind = match ImportKind::from_str(&form.kind) {
+            Ok(k) => k,
+            Err(reason) => {
+                return Ok(ImportQueued::Invalid(Json(Problem::invalid(
+                    "kind", reason,
+                ))));
+            }
+        };
+        if form.file.size() > MAX_IMPORT_BYTES {
+            return Ok(ImportQueued::Invalid(Json(Problem::invalid(
+                "file",
+                format!("larger than {MAX_IMPORT_BYTES} bytes"),
+            ))));
+        }
+        let filename = form.file.file_name().unwrap_or("upload.csv").to_owned();
+        let content = form
+            .file
+            .into_vec()
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        if content.is_empty() {
+            return Ok(ImportQueued::Invalid(Json(Problem::invalid(
+                "file", "empty",
+            ))));
+        }
+        let id = rentdesk_store::imports::queue_upload(&state.db, kind, &filename, content)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        state
+            .queues
+            .enqueue_import(id)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let batch = rentdesk_store::imports::batch(&state.db, id)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .ok_or_else(|| Problem::internal(&"batch vanished after insert"))?;
+        Ok(ImportQueued::Accepted(
+            Json(batch.into()),
+            format!("/manage/v1/imports/{id}"),
+        ))
+    }
+
+    /// An import's status and outcome
+    #[oai(path = "/imports/:id", method = "get")]
+    async fn import_status(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminToken,
+        id: Path<i64>,
+    ) -> poem::Result<ImportStatus> {
+        match rentdesk_store::imports::batch(&state.db, id.0).await {
+            Ok(Some(b)) => Ok(ImportStatus::Ok(Json(b.into()))),
+            Ok(None) => Ok(ImportStatus::NotFound(Json(Problem::not_found(&format!(
+                "import {}",
+                id.0
+            ))))),
+            Err(e) => Err(Problem::internal(&e).into()),
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The `rentdesk` command line: a thin layer over startup, store and worker.
+
+use crate::config::{Mode, Settings};
+use crate::startup;
+use clap::{Parser, Subcommand};
+use rentdesk_store::imports::{ImportKind, ImportOutcome};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "rentdesk",
+    version,
+    about = "Income recovery for UK social landlords"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Everything in one process on SQLite: migrate, seed demo data if empty, serve, run the worker.
+    Dev {
+        /// Demo tenancies to create when the database is empty.
+        #[arg(long, default_value_t = 1000)]
+        tenancies: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// The HTTP server alone (production: run the worker with `rentdesk-worker`).
+    Serve,
+    /// Apply (or roll back) database migrations.
+    Migrate {
+        #[arg(value_enum, default_value = "up")]
+        direction: Direction,
+    },
+    /// Import a CSV file of tenancies or transactions (formats in README.md).
+    Import {
+        #[arg(value_enum)]
+        kind: KindArg,
+        file: PathBuf,
+    },
+    /// Create deterministic demo data.
+    Seed {
+        #[arg(long, default_value_t = 1000)]
+        tenancies: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Generate history up to this date (default today, Europe/London).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Recompute every account summary now (what the nightly job does).
+    Evaluate {
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Write the OpenAPI document (default: mobile-api-spec/openapi.yaml).
+    Spec {
+        #[arg(long, default_value = "mobile-api-spec/openapi.yaml")]
+        out: PathBuf,
+        /// Fail if the file differs from what the code produces, instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum KindArg {
+    Tenancies,
+    Transactions,
+}
+
+fn today() -> chrono::NaiveDate {
+    rentdesk_domain::time::london_date(chrono::Utc::now())
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mode = if matches!(cli.command, Command::Dev { .. }) {
+        Mode::Dev
+    } else {
+        Mode::Production
+    };
+    match cli.command {
+        Command::Spec { out, check } => return spec(out, check),
+        Command::Dev { tenancies, seed } => return dev(tenancies, seed).await,
+        _ => {}
+    }
+    // Commands other than `serve` only need the database; don't insist on an admin token.
+    let settings = match (&cli.command, Settings::from_env(mode)) {
+        (Command::Serve, s) => s?,
+        (_, Ok(s)) => s,
+        (_, Err(_)) => Settings::from_env(Mode::Dev)?,
+    };
+    startup::init_tracing(settings.log_format);
+    let db =
+        rentdesk_store::db::connect(&settings.database_url, settings.db_max_connections).await?;
+    match cli.command {
+        Command::Migrate {
+            direction: Direction::Up,
+        } => {
+            rentdesk_store::db::migrate(&db).await?;
+            println!("migrations applied");
+        }
+        Command::Migrate {
+            direction: Direction::Down,
+        } => {
+            rentdesk_store::db::migrate_down_all(&db).await?;
+            println!("all migrations rolled back");
+        }
+        Command::Import { kind, file } => {
+            rentdesk_store::db::migrate(&db).await?;
+            let kind = match kind {
+                KindArg::Tenancies => ImportKind::Tenancies,
+                KindArg::Transactions => ImportKind::Transactions,
+            };
+            let outcome = rentdesk_store::imports::import_file(&db, kind, file, today()).await?;
+            print_outcome(&outcome);
+            if outcome.status != "succeeded" {
+                std::process::exit(1);
+            }
+            rentdesk_store::evaluation::evaluate_tenancies(
+                &db,
+                &outcome.affected_tenancy_ids,
+                today(),
+            )
+            .await?;
+        }
+        Command::Seed {
+            tenancies,
+            seed,
+            as_of,
+        } => {
+            rentdesk_store::db::migrate(&db).await?;
+            let report =
+                rentdesk_store::seed::seed(&db, tenancies, seed, as_of.unwrap_or_else(today))
+                    .await?;
+            println!(
+                "seeded {} tenancies, {} transactions",
+                report.tenancies, report.transactions
+            );
+            let eval =
+                rentdesk_store::evaluation::evaluate_all(&db, as_of.unwrap_or_else(today)).await?;
+            println!(
+                "evaluated {} accounts ({} in arrears)",
+                eval.accounts, eval.in_arrears
+            );
+        }
+        Command::Evaluate { as_of } => {
+            let report =
+                rentdesk_store::evaluation::evaluate_all(&db, as_of.unwrap_or_else(today)).await?;
+            println!(
+                "evaluated {} accounts ({} in arrears, {} technical only)",
+                report.accounts, report.in_arrears, report.technical_only
+            );
+        }
+        Command::Serve => {
+            let state = startup::connect(&settings).await?;
+            let bound = startup::bind(settings.bind).await?;
+            tracing::info!("rentdesk serving on http://{} (docs at /docs)", bound.addr);
+            bound.serve(state, startup::shutdown_signal()).await?;
+        }
+        Command::Dev { .. } | Command::Spec { .. } => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+fn print_outcome(o: &ImportOutcome) {
+    println!(
+        "import {}: {} rows, {} inserted, {} updated, {} unchanged",
+        o.status, o.rows_total, o.rows_inserted, o.rows_updated, o.rows_unchanged
+    );
+    for e in &o.errors {
+        println!("  line {}: {}: {}", e.line, e.column, e.reason);
+    }
+    if o.errors_total as usize > o.errors.len() {
+        println!("  … and {} more", o.errors_total as usize - o.errors.len());
+    }
+}
+
+fn spec(out: PathBuf, check: bool) -> anyhow::Result<()> {
+    let yaml = startup::spec_yaml();
+    if check {
+        let current = std::fs::read_to_string(&out).unwrap_or_default();
+        if current != yaml {
+            anyhow::bail!(
+                "{} is stale: run `cargo run -p rentdesk-server -- spec`",
+                out.display()
+            );
+        }
+        println!("{} is current", out.display());
+    } else {
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&out, yaml)?;
+        println!("wrote {}", out.display());
+    }
+    Ok(())
+}
+
+/// One process: database, queue and worker all on SQLite by default.
+async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
+    let settings = Settings::from_env(Mode::Dev)?;
+    startup::init_tracing(settings.log_format);
+    let state = startup::connect(&settings).await?;
+    if rentdesk_store::seed::is_empty(&state.db).await? {
+        tracing::info!(tenancies, seed, "empty database: seeding demo data");
+        let report = rentdesk_store::seed::seed(&state.db, tenancies, seed, today()).await?;
+        rentdesk_store::evaluation::evaluate_all(&state.db, today()).await?;
+        tracing::info!(
+            tenancies = report.tenancies,
+            transactions = report.transactions,
+            "demo data ready"
+        );
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let worker = tokio::spawn(rentdesk_worker::run(
+        state.db.clone(),
+        state.queues.clone(),
+        settings.worker_config(),
+        stopped(),
+    ));
+    let bound = startup::bind(settings.bind).await?;
+    let base = format!("http://{}", bound.addr);
+    println!();
+    println!(
+        "Rentdesk is running (server + worker, {}).",
+        if settings.is_sqlite() {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        }
+    );
+    println!("  API      {base}");
+    println!("  Docs     {base}/docs");
+    println!("  Health   {base}/health");
+    println!(
+        "  Example  curl -H 'Authorization: Bearer {}' {base}/manage/v1/tenancies/T000001/account",
+        settings.admin_token.expose()
+    );
+    println!("Press Ctrl-C to stop.");
+    let server = tokio::spawn(bound.serve(state, stopped()));
+    startup::shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    server.await??;
+    worker.await??;
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Building the application and running it: the HTTP server, and in `dev` the worker beside it.
+
+use crate::api::{health::HealthApi, manage::ManageApi};
+use crate::config::Settings;
+use crate::problem::any_error_as_problem;
+use crate::state::AppState;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::Tracing;
+use poem::{EndpointExt, Route, Server};
+use poem_openapi::OpenApiService;
+use std::net::SocketAddr;
+
+pub const TITLE: &str = "Rentdesk API";
+
+pub fn api_service() -> OpenApiService<(HealthApi, ManageApi), ()> {
+    OpenApiService::new((HealthApi, ManageApi), TITLE, env!("CARGO_PKG_VERSION"))
+        .summary("Income recovery for UK social landlords")
+        .description(
+            "The API behind Rentdesk's tenant, officer and team-leader apps. Money is integer \
+             pence; dates are Europe/London calendar dates; errors are RFC 9457 \
+             application/problem+json.",
+        )
+}
+
+/// The OpenAPI document the mobile apps are generated from (`mobile-api-spec/openapi.yaml`).
+/// Deterministic: no server URL or other machine-specific detail.
+pub fn spec_yaml() -> String {
+    api_service().spec_yaml()
+}
+
+pub fn routes(state: AppState) -> impl poem::Endpoint {
+    let api = api_service().server(state.settings.public_url.clone());
+    let docs = api.swagger_ui();
+    let spec_json = api.spec_endpoint();
+    let spec_yaml = api.spec_endpoint_yaml();
+    Route::new()
+        .nest("/", api)
+        .nest("/docs", docs)
+        .at("/openapi.json", spec_json)
+        .at("/openapi.yaml", spec_yaml)
+        .around(refuse_oversized_bodies)
+        .with(Tracing)
+        .data(state)
+        .catch_all_error(any_error_as_problem)
+}
+
+/// Refuse a declared body larger than any request needs (an import file plus its form), before
+/// reading it. poem's `SizeLimit` would also refuse every request without a Content-Length.
+async fn refuse_oversized_bodies<E: poem::Endpoint>(
+    next: E,
+    req: poem::Request,
+) -> poem::Result<poem::Response> {
+    const MAX: usize = crate::api::manage::MAX_IMPORT_BYTES + 1024 * 1024;
+    let declared = req
+        .headers()
+        .get(poem::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX) {
+        return Err(crate::problem::Problem::new(
+            poem::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "The request body is too large",
+        )
+        .detail(format!("at most {MAX} bytes"))
+        .into());
+    }
+    next.call(req).await.map(poem::IntoResponse::into_response)
+}
+
+/// A bound, not yet serving, HTTP server; `addr` is known (tests bind port 0).
+pub struct Bound {
+    pub addr: SocketAddr,
+    acceptor: poem::listener::TcpAcceptor,
+}
+
+pub async fn bind(addr: SocketAddr) -> std::io::Result<Bound> {
+    let acceptor = TcpListener::bind(addr).into_acceptor().await?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .unwrap_or(addr);
+    Ok(Bound { addr, acceptor })
+}
+
+impl Bound {
+    /// Serve until `shutdown` resolves, then finish in-flight requests (bounded by the
+    /// configured timeout).
+    pub async fn serve(
+        self,
+        state: AppState,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let timeout = state.settings.shutdown_timeout;
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes(state), shutdown, Some(timeout))
+            .await
+    }
+}
+
+pub use rentdesk_worker::settings::{init_tracing, shutdown_signal};
+
+/// Connect to the database (migrating it) and the queue.
+pub async fn connect(settings: &Settings) -> anyhow::Result<AppState> {
+    let db = rentdesk_store::db::connect(&settings.database_url, settings.db_max_connections)
+        .await
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot connect: {e}"))?;
+    rentdesk_store::db::migrate(&db).await?;
+    let queues = rentdesk_worker::Queues::connect(&settings.queue_backend())
+        .await
+        .map_err(|e| anyhow::anyhow!("job queue: cannot connect: {e}"))?;
+    Ok(AppState {
+        db,
+        queues,
+        settings: settings.clone(),
+    })
+}
