@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The test command: the whole suite on the embedded deployment (SQLite, SQLite queue), then the
+# end-to-end and worker suites again on the production one (PostgreSQL + Redis, started or
+# installed by scripts/ensure-services.sh).
+#   scripts/test.sh            both backends
+#   scripts/test.sh sqlite     embedded only
+#   scripts/test.sh postgres   PostgreSQL + Redis only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which=${1:-all}
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "installing cargo-nextest…"
+  cargo install --locked cargo-nextest || true
+fi
+run() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --no-fail-fast "$@"
+  else
+    cargo test --no-fail-fast "$@"
+  fi
+}
+
+if [ "$which" = all ] || [ "$which" = sqlite ]; then
+  echo "== tests: embedded (SQLite) =="
+  RENTDESK_TEST_BACKEND=sqlite run --workspace
+fi
+if [ "$which" = all ] || [ "$which" = postgres ]; then
+  scripts/ensure-services.sh
+  echo "== tests: production shape (PostgreSQL + Redis) =="
+  RENTDESK_TEST_BACKEND=postgres \
+  TEST_POSTGRES_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+  TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379} \
+    run -p rentdesk-tests -p rentdesk-worker
+fi

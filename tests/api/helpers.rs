@@ -1,0 +1,222 @@
+//! `spawn_app()`: the real application (HTTP server + worker) on a free loopback port with a
+//! fresh database — a temp SQLite file, or a new PostgreSQL database with Redis for the queue
+//! when `RENTDESK_TEST_BACKEND=postgres`.
+
+use rentdesk_server::config::{Mode, Settings};
+use rentdesk_server::startup;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("RENTDESK_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("RENTDESK_TEST_BACKEND={other}: expected sqlite or postgres"),
+    }
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "rentdesk_t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos % 1_000_000_000
+    )
+}
+
+/// A fresh, empty database; returns its URL and what to delete afterwards.
+pub async fn fresh_database() -> (String, Option<PathBuf>) {
+    match backend() {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{}.sqlite", unique_name()));
+            (format!("sqlite://{}?mode=rwc", path.display()), Some(path))
+        }
+        Backend::Postgres => {
+            let admin = std::env::var("TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let name = unique_name();
+            let db = sea_orm::Database::connect(admin.as_str())
+                .await
+                .expect("connect to TEST_POSTGRES_URL");
+            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            db.close().await.ok();
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin);
+            (format!("{base}/{name}"), None)
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: DatabaseConnection,
+    pub client: reqwest::Client,
+    stop: tokio::sync::watch::Sender<bool>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    worker: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    sqlite_file: Option<PathBuf>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (database_url, sqlite_file) = fresh_database().await;
+    let mut vars: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", database_url),
+        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+        ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
+        ("LOG_FORMAT", "pretty".to_owned()),
+        ("DB_MAX_CONNECTIONS", "5".to_owned()),
+    ]);
+    if let Some(file) = &sqlite_file {
+        vars.insert(
+            "QUEUE_URL",
+            format!("sqlite://{}-queue?mode=rwc", file.display()),
+        );
+    }
+    if backend() == Backend::Postgres {
+        vars.insert(
+            "REDIS_URL",
+            std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+        );
+        vars.insert("QUEUE_NAMESPACE", unique_name());
+    }
+    let settings =
+        Settings::from_lookup(Mode::Production, |k| vars.get(k).cloned()).expect("test settings");
+    startup::init_tracing(settings.log_format);
+    let state = startup::connect(&settings).await.expect("connect app");
+    let db = state.db.clone();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let worker = tokio::spawn(rentdesk_worker::run(
+        state.db.clone(),
+        state.queues.clone(),
+        settings.worker_config(),
+        stopped(),
+    ));
+    let bound = startup::bind(settings.bind).await.expect("bind");
+    let base = format!("http://{}", bound.addr);
+    let server = tokio::spawn(bound.serve(state, stopped()));
+    TestApp {
+        base,
+        db,
+        client: reqwest::Client::new(),
+        stop,
+        server: Some(server),
+        worker: Some(worker),
+        sqlite_file,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn account(&self, reference: &str, as_of: &str) -> reqwest::Response {
+        self.get(&format!(
+            "/manage/v1/tenancies/{reference}/account?as_of={as_of}"
+        ))
+        .await
+    }
+
+    pub async fn upload(&self, kind: &str, filename: &str, content: Vec<u8>) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(content).file_name(filename.to_owned()),
+            );
+        self.client
+            .post(self.url("/manage/v1/imports"))
+            .bearer_auth(ADMIN_TOKEN)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
+    }
+
+    /// Upload a file and wait (bounded) for the worker to finish it; returns the batch JSON.
+    pub async fn import(&self, kind: &str, content: Vec<u8>) -> serde_json::Value {
+        let resp = self.upload(kind, &format!("{kind}.csv"), content).await;
+        assert_eq!(resp.status(), 202, "upload accepted");
+        let location = resp.headers()["location"].to_str().unwrap().to_owned();
+        self.wait_for_batch(&location).await
+    }
+
+    pub async fn wait_for_batch(&self, location: &str) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let batch: serde_json::Value = self.get(location).await.json().await.unwrap();
+            let status = batch["status"].as_str().unwrap_or_default().to_owned();
+            if !matches!(status.as_str(), "queued" | "running") {
+                return batch;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "import did not finish: {batch}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+        if let Some(worker) = self.worker.take() {
+            worker.await.unwrap().unwrap();
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(path) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm", "-queue", "-queue-wal", "-queue-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
+pub fn example(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

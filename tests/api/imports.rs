@@ -1,0 +1,215 @@
+use crate::helpers::{example, fresh_database, spawn_app};
+use rentdesk_store::entities::{tenancy, transaction};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+async fn count_transactions(db: &sea_orm::DatabaseConnection) -> u64 {
+    transaction::Entity::find().count(db).await.unwrap()
+}
+
+#[tokio::test]
+async fn importing_the_same_files_twice_changes_nothing() {
+    let app = spawn_app().await;
+    let first = app.import("tenancies", example("tenancies.csv")).await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    assert_eq!(first["rows_written"], 4);
+    let tx = app
+        .import("transactions", example("transactions.csv"))
+        .await;
+    assert_eq!(tx["status"], "succeeded", "{tx}");
+    assert_eq!(tx["rows_written"], 10);
+    assert_eq!(count_transactions(&app.db).await, 10);
+
+    let again = app.import("tenancies", example("tenancies.csv")).await;
+    assert_eq!(again["status"], "succeeded");
+    assert_eq!(again["rows_written"], 0);
+    assert_eq!(again["rows_unchanged"], 4);
+    let tx_again = app
+        .import("transactions", example("transactions.csv"))
+        .await;
+    assert_eq!(tx_again["rows_written"], 0);
+    assert_eq!(tx_again["rows_unchanged"], 10);
+    assert_eq!(count_transactions(&app.db).await, 10);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_file_with_bad_rows_is_rejected_whole_with_every_bad_line_named() {
+    let app = spawn_app().await;
+    app.import("tenancies", example("tenancies.csv")).await;
+    app.import("transactions", example("transactions.csv"))
+        .await;
+    let before = count_transactions(&app.db).await;
+
+    let batch = app
+        .import("transactions", example("transactions-bad.csv"))
+        .await;
+    assert_eq!(batch["status"], "rejected", "{batch}");
+    let errors: Vec<(u64, String)> = batch["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        (3, "tenancy_reference"),
+        (4, "posted_on"),
+        (5, "amount"),
+        (6, "amount"),
+        (7, "external_ref"),
+        (8, "kind"),
+    ];
+    for (line, column) in expected {
+        assert!(
+            errors.contains(&(line, column.to_owned())),
+            "line {line} {column} missing from {errors:?}"
+        );
+    }
+    assert_eq!(errors.len(), expected.len(), "{errors:?}");
+    let reasons = batch["errors"].to_string();
+    assert!(reasons.contains("unknown tenancy"), "{reasons}");
+    assert!(
+        reasons.contains("duplicate reference with different content"),
+        "{reasons}"
+    );
+    // The good first line was not imported either.
+    assert_eq!(count_transactions(&app.db).await, before);
+    let good_row = transaction::Entity::find()
+        .filter(transaction::Column::ExternalRef.eq("R-2026-11-16-HD1001"))
+        .one(&app.db)
+        .await
+        .unwrap();
+    assert!(good_row.is_none());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_changed_tenancy_row_updates_the_tenancy() {
+    let app = spawn_app().await;
+    app.import("tenancies", example("tenancies.csv")).await;
+    let changed = String::from_utf8(example("tenancies.csv"))
+        .unwrap()
+        .replace(",98.50,0.00,", ",101.75,0.00,");
+    let batch = app.import("tenancies", changed.into_bytes()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    assert_eq!(batch["rows_written"], 1);
+    assert_eq!(batch["rows_unchanged"], 3);
+    let t = tenancy::Entity::find()
+        .filter(tenancy::Column::Reference.eq("HD1001"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.weekly_rent_pence, 10175);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_tenancy_file_with_bad_rows_imports_none_of_them() {
+    let app = spawn_app().await;
+    let header = "reference,tenure,address_line1,town,postcode,start_date,weekly_rent,payment_method,lead_tenant_name,lead_tenant_mobile\n";
+    let body = format!(
+        "{header}A1,secure,1 Road,Town,HD1 1AA,2020-04-06,95.00,direct_debit,Ann,07700900001\n\
+         A2,castle,2 Road,Town,HD1 1AB,2020-04-06,95.00,direct_debit,Bob,\n\
+         A3,secure,3 Road,Town,NOT A POSTCODE,2020-04-06,95.00,direct_debit,Cat,\n\
+         A4,secure,4 Road,Town,HD1 1AD,2020-04-06,-5.00,direct_debit,Dan,01484 000000\n"
+    );
+    let batch = app.import("tenancies", body.into_bytes()).await;
+    assert_eq!(batch["status"], "rejected", "{batch}");
+    let errors = batch["errors"].as_array().unwrap();
+    let at = |line: u64, column: &str| {
+        errors
+            .iter()
+            .any(|e| e["line"] == line && e["column"] == column)
+    };
+    assert!(at(3, "tenure"), "{errors:?}");
+    assert!(at(4, "postcode"), "{errors:?}");
+    assert!(at(5, "weekly_rent"), "{errors:?}");
+    assert!(at(5, "lead_tenant_mobile"), "{errors:?}");
+    assert_eq!(tenancy::Entity::find().count(&app.db).await.unwrap(), 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_missing_or_unknown_column_is_named_on_line_one() {
+    let app = spawn_app().await;
+    let batch = app
+        .import(
+            "transactions",
+            b"external_ref,tenancy_reference,posted_on,kind,amout\nX,Y,2026-01-01,payment,-1.00\n"
+                .to_vec(),
+        )
+        .await;
+    assert_eq!(batch["status"], "rejected");
+    let errors = batch["errors"].to_string();
+    assert!(
+        errors.contains(r#""column":"amount","line":1,"reason":"missing column""#)
+            || errors.contains("missing column"),
+        "{errors}"
+    );
+    assert!(errors.contains("amout"), "{errors}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_upload_of_an_unknown_kind_is_refused_with_the_field_named() {
+    let app = spawn_app().await;
+    let resp = app.upload("landlords", "x.csv", b"a,b\n".to_vec()).await;
+    assert_eq!(resp.status(), 422);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "kind");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
+    use rentdesk_store::imports::{ImportKind, import_file};
+    let (url, sqlite) = fresh_database().await;
+    let db = rentdesk_store::db::connect(&url, 4).await.unwrap();
+    rentdesk_store::db::migrate(&db).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("rentdesk-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tenancies = dir.join("tenancies.csv");
+    std::fs::write(&tenancies, example("tenancies.csv")).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let outcome = import_file(&db, ImportKind::Tenancies, tenancies, today)
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, "succeeded");
+
+    let rows = 25_000;
+    let mut csv = String::from("external_ref,tenancy_reference,posted_on,kind,amount,method\n");
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "BULK-{i},HD100{},2026-0{}-1{},payment,-{}.{:02},card\n",
+            1 + i % 4,
+            1 + i % 9,
+            i % 10,
+            1 + i % 50,
+            i % 100
+        ));
+    }
+    let file = dir.join("payments.csv");
+    std::fs::write(&file, csv).unwrap();
+    let outcome = import_file(&db, ImportKind::Transactions, file.clone(), today)
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, "succeeded", "{:?}", outcome.errors);
+    assert_eq!(outcome.rows_inserted, rows);
+    assert_eq!(outcome.affected_tenancy_ids.len(), 4);
+    assert_eq!(count_transactions(&db).await, rows);
+    let again = import_file(&db, ImportKind::Transactions, file, today)
+        .await
+        .unwrap();
+    assert_eq!(again.rows_inserted, 0);
+    assert_eq!(again.rows_unchanged, rows);
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some(f) = sqlite {
+        let _ = std::fs::remove_file(f);
+    }
+}

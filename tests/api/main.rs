@@ -1,0 +1,8 @@
+//! End-to-end tests: the real app on loopback, talking HTTP, against SQLite or (with
+//! `RENTDESK_TEST_BACKEND=postgres`) PostgreSQL + Redis. One test binary, one link.
+
+mod accounts;
+mod helpers;
+mod imports;
+mod seed;
+mod service;
