@@ -2,8 +2,8 @@
 
 use rentdesk_migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -28,10 +28,22 @@ pub fn is_sqlite(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Sqlite
 }
 
-/// Apply every pending migration. Safe to call from several processes at start: migrations
-/// that already ran are skipped.
+/// Apply every pending migration. Safe to call from several processes at start: on PostgreSQL
+/// the whole run holds a transaction-scoped advisory lock (and DDL is transactional there), so a
+/// second server waits and then finds nothing to do. On SQLite the run is one write
+/// transaction (`BEGIN IMMEDIATE`), which serialises it the same way.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    let txn = if db.get_database_backend() == DbBackend::Postgres {
+        let txn = db.begin().await?;
+        // Any fixed 64-bit number; it only has to be the same in every Rentdesk process.
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(72657464657368)")
+            .await?;
+        txn
+    } else {
+        begin_write(db).await?
+    };
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
 }
 
 /// Roll every migration back (used by the migration round-trip test and `rentdesk migrate down`).

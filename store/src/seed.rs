@@ -7,7 +7,7 @@
 use crate::entities::{
     arrangement, flag, patch, staff_user, tenancy, tenant, transaction, uc_claim,
 };
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use rentdesk_domain::calendar::add_months_clamped;
 use rentdesk_domain::ledger::TransactionKind;
@@ -302,8 +302,8 @@ pub async fn seed(
         .insert(&txn)
         .await?;
 
-        // UC claimants: monthly housing element roughly the monthly rent.
-        let monthly = Pence(weekly.0 * 52 / 12);
+        // UC converts rent to monthly over the charged weeks: weekly × 48 ÷ 12 here.
+        let monthly = Pence(weekly.0 * 48 / 12);
         let claim = match plan.behaviour {
             Behaviour::UniversalCredit => Some(
                 first_monday_after(history_start, rng.range(0, 300))
@@ -505,7 +505,9 @@ fn plan(rng: &mut Rng, history_start: NaiveDate, as_of: NaiveDate) -> Plan {
 
 type GeneratedTx = (NaiveDate, TransactionKind, Pence, Option<PaymentMethod>);
 
-/// Charges from the domain schedule plus payments that follow the behaviour.
+/// Charges from the domain schedule, and week by week the payments the behaviour makes given
+/// the balance so far: people who fall behind tend to catch up to a level they live with
+/// (a few weeks for irregular payers, 8–20 weeks for the seriously behind), as real accounts do.
 fn history(
     rng: &mut Rng,
     plan: &Plan,
@@ -516,162 +518,219 @@ fn history(
     as_of: NaiveDate,
 ) -> Vec<GeneratedTx> {
     let from = (as_of - Duration::weeks(104)).max(plan.schedule.start_date);
-    let mut out: Vec<GeneratedTx> = plan
-        .schedule
-        .charges_between(from, as_of, Pence::ZERO)
-        .into_iter()
+    let charges = plan.schedule.charges_between(from, as_of, Pence::ZERO);
+    let mut out: Vec<GeneratedTx> = charges
+        .iter()
         .map(|c| (c.date, c.kind, c.amount, None))
         .collect();
-    let weekly = plan.schedule.weekly_charge();
-    let annual_periodic = plan
-        .schedule
-        .periodic_service_charge
-        .map(|p| p.0)
-        .unwrap_or_default();
+    // What the tenant owes in a typical week (leaseholders: their periodic charges spread).
+    let year = rentdesk_domain::calendar::RentYear::containing(as_of);
+    let weekly = Pence((plan.schedule.annual_debit(year).0 / 52).max(1));
+    let tolerated = Pence(
+        weekly.0
+            * match plan.behaviour {
+                Behaviour::Irregular => rng.range(1, 4),
+                Behaviour::SeriouslyBehind => rng.range(8, 16),
+                Behaviour::OnArrangement => rng.range(4, 12),
+                _ => 1,
+            },
+    );
+    let arrangement_from = as_of - Duration::weeks(rng.range(8, 40));
+    let mut balance = Pence::ZERO;
+    let mut next_charge = 0;
+    let mut week = rentdesk_domain::calendar::monday_on_or_before(from);
     let pay = |out: &mut Vec<GeneratedTx>,
+               balance: &mut Pence,
                date: NaiveDate,
                kind: TransactionKind,
                amount: Pence,
                method: Option<PaymentMethod>| {
         if date <= as_of && date >= from && amount.0 > 0 {
             out.push((date, kind, -amount, method));
+            *balance -= amount;
         }
     };
-    let mut week = rentdesk_domain::calendar::monday_on_or_after(from);
-    match plan.behaviour {
-        Behaviour::DirectDebit | Behaviour::StandingOrder => {
-            while week <= as_of {
-                let amount = if weekly.0 > 0 {
-                    weekly
-                } else {
-                    Pence(annual_periodic.0 / 26)
-                };
-                pay(
-                    &mut out,
-                    week + Duration::days(1),
-                    TransactionKind::Payment,
-                    amount,
-                    Some(plan.method),
-                );
-                week += Duration::weeks(1);
-            }
+    // Housing Benefit lands four-weekly in arrears on its own dates.
+    let hb_payments = match (plan.behaviour, hb_weekly, hb_first) {
+        (Behaviour::HousingBenefit, Some(hb), Some(first)) => {
+            rentdesk_domain::benefits::expected_between(
+                &rentdesk_domain::benefits::BenefitIncome::HousingBenefit {
+                    weekly_amount: hb,
+                    first_pay_date: first,
+                },
+                from,
+                as_of,
+            )
         }
-        Behaviour::HousingBenefit => {
-            let (hb, first) = (hb_weekly.unwrap_or(weekly), hb_first.unwrap_or(week));
-            let mut d = first;
-            while d <= as_of {
-                pay(
-                    &mut out,
-                    d,
-                    TransactionKind::HousingBenefit,
-                    Pence(hb.0 * 4),
-                    Some(PaymentMethod::HousingBenefit),
-                );
-                d += Duration::weeks(4);
-            }
-            // The tenant tops up the shortfall weekly, now and then late.
-            while week <= as_of {
-                if rng.chance(85) {
+        _ => vec![],
+    };
+    let uc_dues: Vec<NaiveDate> = match (plan.behaviour, claim) {
+        (Behaviour::UniversalCredit | Behaviour::UniversalCreditNewClaim, Some(claim)) => (1..)
+            .map(|k| add_months_clamped(claim, k) + Duration::days(6))
+            .take_while(|d| *d <= as_of)
+            .collect(),
+        _ => vec![],
+    };
+    while week <= as_of {
+        let week_end = week + Duration::days(6);
+        let mut charged = Pence::ZERO;
+        while next_charge < charges.len() && charges[next_charge].date <= week_end {
+            charged += charges[next_charge].amount;
+            next_charge += 1;
+        }
+        balance += charged;
+        for p in hb_payments
+            .iter()
+            .filter(|p| p.due >= week && p.due <= week_end)
+        {
+            pay(
+                &mut out,
+                &mut balance,
+                p.due,
+                TransactionKind::HousingBenefit,
+                p.amount,
+                Some(PaymentMethod::HousingBenefit),
+            );
+        }
+        let behind = balance - charged;
+        match plan.behaviour {
+            Behaviour::DirectDebit | Behaviour::StandingOrder => {
+                // Collected on the debit day; a failed collection now and then is recovered with
+                // the next one.
+                if charged.0 > 0 && !rng.chance(2) {
+                    let catch_up = behind.max(Pence::ZERO);
                     pay(
                         &mut out,
-                        week + Duration::days(2),
+                        &mut balance,
+                        week,
                         TransactionKind::Payment,
-                        weekly - hb,
-                        Some(PaymentMethod::Card),
+                        charged + catch_up,
+                        Some(plan.method),
                     );
                 }
-                week += Duration::weeks(1);
             }
-        }
-        Behaviour::UniversalCredit | Behaviour::UniversalCreditNewClaim => {
-            let claim = claim.unwrap_or(from);
-            // Before the claim: paid weekly by card.
-            while week < claim.min(as_of) {
-                pay(
-                    &mut out,
-                    week + Duration::days(1),
-                    TransactionKind::Payment,
-                    weekly,
-                    Some(PaymentMethod::Card),
-                );
-                week += Duration::weeks(1);
-            }
-            // UC pays 7 days after each monthly assessment period; the tenant passes it on
-            // within a few days (a few fall short).
-            let mut k = 1;
-            loop {
-                let due = add_months_clamped(claim, k) + Duration::days(6);
-                if due > as_of {
-                    break;
-                }
-                let short = if rng.chance(10) {
-                    Pence(rng.range(1_000, 6_000))
+            Behaviour::HousingBenefit => {
+                // HB is paid over 52 weeks for 48 charged: per charged week it covers 52/48 of
+                // its weekly amount.
+                let covered = Pence(hb_weekly.unwrap_or_default().0 * 52 / 48);
+                let shortfall = if charged.0 > 0 {
+                    (charged - covered).max(Pence::ZERO)
                 } else {
                     Pence::ZERO
                 };
-                pay(
-                    &mut out,
-                    due + Duration::days(rng.range(0, 3)),
-                    TransactionKind::Payment,
-                    uc_monthly - short,
-                    Some(PaymentMethod::BankTransfer),
-                );
-                k += 1;
-            }
-        }
-        Behaviour::Irregular => {
-            while week <= as_of {
-                if rng.chance(70) {
-                    let amount = Pence(weekly.0 * rng.range(60, 160) / 100);
+                if rng.chance(85) {
+                    let extra = if behind > Pence(shortfall.0 * 4 + 2_000) {
+                        Pence(behind.0 / 4)
+                    } else {
+                        Pence::ZERO
+                    };
                     pay(
                         &mut out,
+                        &mut balance,
+                        week + Duration::days(2),
+                        TransactionKind::Payment,
+                        shortfall + extra,
+                        Some(PaymentMethod::Card),
+                    );
+                }
+            }
+            Behaviour::UniversalCredit | Behaviour::UniversalCreditNewClaim => {
+                match claim {
+                    Some(c) if week_end >= c => {
+                        // The five-week wait leaves arrears that most claimants pay down a few
+                        // pounds a week (DWP: arrears peak 8–12 weeks after the claim, then fall).
+                        if behind > Pence(weekly.0 * 2) && rng.chance(70) {
+                            pay(
+                                &mut out,
+                                &mut balance,
+                                week + Duration::days(2),
+                                TransactionKind::Payment,
+                                Pence(rng.range(500, 2_000)),
+                                Some(PaymentMethod::Card),
+                            );
+                        }
+                    }
+                    _ => pay(
+                        &mut out,
+                        &mut balance,
+                        week + Duration::days(1),
+                        TransactionKind::Payment,
+                        charged,
+                        Some(PaymentMethod::Card),
+                    ),
+                }
+                // The tenant passes the monthly UC housing element on within a few days of it
+                // arriving (a few fall short).
+                for due in uc_dues.iter().filter(|d| **d >= week && **d <= week_end) {
+                    let short = if rng.chance(10) {
+                        Pence(rng.range(1_000, 6_000))
+                    } else {
+                        Pence::ZERO
+                    };
+                    pay(
+                        &mut out,
+                        &mut balance,
+                        *due + Duration::days(rng.range(0, 2)),
+                        TransactionKind::Payment,
+                        uc_monthly - short,
+                        Some(PaymentMethod::BankTransfer),
+                    );
+                }
+            }
+            Behaviour::Irregular | Behaviour::SeriouslyBehind => {
+                let p = if plan.behaviour == Behaviour::Irregular {
+                    75
+                } else {
+                    55
+                };
+                if rng.chance(p) {
+                    let mut amount = Pence(weekly.0 * rng.range(60, 130) / 100);
+                    if balance > tolerated {
+                        amount += Pence((balance - tolerated).0 / 3);
+                    }
+                    pay(
+                        &mut out,
+                        &mut balance,
                         week + Duration::days(rng.range(0, 6)),
                         TransactionKind::Payment,
                         amount,
                         Some(plan.method),
                     );
                 }
-                week += Duration::weeks(1);
             }
-        }
-        Behaviour::OnArrangement => {
-            while week <= as_of {
-                let extra = if as_of - week < Duration::weeks(30) {
-                    Pence(rng.range(300, 1_200))
-                } else {
-                    Pence::ZERO
-                };
-                let paid = if as_of - week < Duration::weeks(30) || rng.chance(75) {
-                    weekly + extra
-                } else {
-                    Pence::ZERO
-                };
-                pay(
-                    &mut out,
-                    week + Duration::days(3),
-                    TransactionKind::Payment,
-                    paid,
-                    Some(plan.method),
-                );
-                week += Duration::weeks(1);
-            }
-        }
-        Behaviour::SeriouslyBehind => {
-            while week <= as_of {
-                if rng.chance(35) {
+            Behaviour::OnArrangement => {
+                if week < arrangement_from {
+                    // Fell behind before the arrangement.
+                    let amount = if balance > tolerated {
+                        charged
+                    } else {
+                        Pence(weekly.0 * rng.range(50, 100) / 100)
+                    };
+                    if rng.chance(60) || balance > tolerated {
+                        pay(
+                            &mut out,
+                            &mut balance,
+                            week + Duration::days(3),
+                            TransactionKind::Payment,
+                            amount,
+                            Some(plan.method),
+                        );
+                    }
+                } else if balance.0 > 0 && rng.chance(92) {
+                    let instalment = Pence(rng.range(300, 1_200));
                     pay(
                         &mut out,
-                        week + Duration::days(rng.range(0, 6)),
+                        &mut balance,
+                        week + Duration::days(3),
                         TransactionKind::Payment,
-                        Pence(weekly.0 * rng.range(30, 100) / 100),
+                        charged + instalment,
                         Some(plan.method),
                     );
                 }
-                week += Duration::weeks(1);
             }
         }
+        week += Duration::weeks(1);
     }
     out.sort_by_key(|t| t.0);
-    let _ = as_of.weekday();
     out
 }

@@ -105,3 +105,22 @@ fn docker_compose_brings_up_every_service_with_health_checks() {
         );
     }
 }
+
+#[tokio::test]
+async fn servers_starting_together_migrate_once_without_failing() {
+    let (url, file) = fresh_database().await;
+    let a = rentdesk_store::db::connect(&url, 2).await.unwrap();
+    let b = rentdesk_store::db::connect(&url, 2).await.unwrap();
+    let c = rentdesk_store::db::connect(&url, 2).await.unwrap();
+    let (ra, rb, rc) = tokio::join!(
+        rentdesk_store::db::migrate(&a),
+        rentdesk_store::db::migrate(&b),
+        rentdesk_store::db::migrate(&c)
+    );
+    ra.unwrap();
+    rb.unwrap();
+    rc.unwrap();
+    if let Some(f) = file {
+        let _ = std::fs::remove_file(f);
+    }
+}
