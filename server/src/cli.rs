@@ -220,21 +220,8 @@ async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
             "demo data ready"
         );
     }
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let stopped = move || {
-        let mut rx = stop_rx.clone();
-        async move {
-            let _ = rx.wait_for(|s| *s).await;
-        }
-    };
-    let worker = tokio::spawn(rentdesk_worker::run(
-        state.db.clone(),
-        state.queues.clone(),
-        settings.worker_config(),
-        stopped(),
-    ));
-    let bound = startup::bind(settings.bind).await?;
-    let base = format!("http://{}", bound.addr);
+    let running = startup::start_all(state).await?;
+    let base = format!("http://{}", running.addr);
     println!();
     println!(
         "Rentdesk is running (server + worker, {}).",
@@ -252,10 +239,6 @@ async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
         settings.admin_token.expose()
     );
     println!("Press Ctrl-C to stop.");
-    let server = tokio::spawn(bound.serve(state, stopped()));
     startup::shutdown_signal().await;
-    let _ = stop_tx.send(true);
-    server.await??;
-    worker.await??;
-    Ok(())
+    running.stop().await
 }

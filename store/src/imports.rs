@@ -1133,24 +1133,14 @@ impl<C: ConnectionTrait> WriteTenancies<'_, C> {
                     changed |= !same;
                 }
                 (None, Some(p)) => {
-                    tenant::ActiveModel {
-                        tenancy_id: Set(tenancy_id),
-                        full_name: Set(p.name.clone()),
-                        date_of_birth: Set(p.dob),
-                        is_lead: Set(is_lead),
-                        mobile: Set(p.mobile.clone()),
-                        email: Set(p.email.clone()),
-                        preferred_channel: Set(None),
-                        language: Set("en".into()),
-                        sms_enabled: Set(true),
-                        email_enabled: Set(true),
-                        push_enabled: Set(true),
-                        mobile_invalid: Set(false),
-                        email_invalid: Set(false),
-                        amounts_in_previews: Set(false),
-                        created_at: Set(Utc::now()),
-                        ..Default::default()
-                    }
+                    tenant::ActiveModel::person(
+                        tenancy_id,
+                        p.name.clone(),
+                        p.dob,
+                        is_lead,
+                        p.mobile.clone(),
+                        p.email.clone(),
+                    )
                     .insert(self.db)
                     .await?;
                     changed = true;

@@ -268,39 +268,24 @@ pub async fn seed(
         .await?;
         let first = rng.pick(FIRST);
         let last = rng.pick(LAST);
-        tenant::ActiveModel {
-            tenancy_id: Set(t.id),
-            full_name: Set(format!("{first} {last}")),
-            date_of_birth: Set(NaiveDate::from_ymd_opt(
-                rng.range(1945, 2004) as i32,
-                rng.range(1, 12) as u32,
-                rng.range(1, 28) as u32,
-            )),
-            is_lead: Set(true),
-            mobile: Set(rng
-                .chance(88)
-                .then(|| format!("+447700900{:03}", rng.below(1000)))),
-            email: Set(rng.chance(60).then(|| {
-                format!(
-                    "{}.{}{}@example.org",
-                    first.to_lowercase(),
-                    last.to_lowercase(),
-                    n
-                )
-            })),
-            preferred_channel: Set(None),
-            language: Set("en".into()),
-            sms_enabled: Set(true),
-            email_enabled: Set(true),
-            push_enabled: Set(true),
-            mobile_invalid: Set(false),
-            email_invalid: Set(false),
-            amounts_in_previews: Set(false),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let dob = NaiveDate::from_ymd_opt(
+            rng.range(1945, 2004) as i32,
+            rng.range(1, 12) as u32,
+            rng.range(1, 28) as u32,
+        );
+        let mobile = rng
+            .chance(88)
+            .then(|| format!("+447700900{:03}", rng.below(1000)));
+        let email = rng.chance(60).then(|| {
+            format!(
+                "{}.{}{n}@example.org",
+                first.to_lowercase(),
+                last.to_lowercase()
+            )
+        });
+        tenant::ActiveModel::person(t.id, format!("{first} {last}"), dob, true, mobile, email)
+            .insert(&txn)
+            .await?;
 
         // UC converts rent to monthly over the charged weeks: weekly × 48 ÷ 12 here.
         let monthly = Pence(weekly.0 * 48 / 12);

@@ -71,9 +71,7 @@ pub struct TestApp {
     pub base: String,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
-    stop: tokio::sync::watch::Sender<bool>,
-    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    worker: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    running: Option<startup::Running>,
     sqlite_file: Option<PathBuf>,
 }
 
@@ -104,29 +102,13 @@ pub async fn spawn_app() -> TestApp {
     startup::init_tracing(settings.log_format);
     let state = startup::connect(&settings).await.expect("connect app");
     let db = state.db.clone();
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let stopped = move || {
-        let mut rx = stop_rx.clone();
-        async move {
-            let _ = rx.wait_for(|s| *s).await;
-        }
-    };
-    let worker = tokio::spawn(rentdesk_worker::run(
-        state.db.clone(),
-        state.queues.clone(),
-        settings.worker_config(),
-        stopped(),
-    ));
-    let bound = startup::bind(settings.bind).await.expect("bind");
-    let base = format!("http://{}", bound.addr);
-    let server = tokio::spawn(bound.serve(state, stopped()));
+    let running = startup::start_all(state).await.expect("start app");
+    let base = format!("http://{}", running.addr);
     TestApp {
         base,
         db,
         client: reqwest::Client::new(),
-        stop,
-        server: Some(server),
-        worker: Some(worker),
+        running: Some(running),
         sqlite_file,
     }
 }
@@ -192,20 +174,16 @@ impl TestApp {
         }
     }
 
+    /// Stop server and worker gracefully; both must end cleanly.
     pub async fn stop(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(server) = self.server.take() {
-            server.await.unwrap().unwrap();
-        }
-        if let Some(worker) = self.worker.take() {
-            worker.await.unwrap().unwrap();
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("graceful shutdown");
         }
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let _ = self.stop.send(true);
         if let Some(path) = &self.sqlite_file {
             for suffix in ["", "-wal", "-shm", "-queue", "-queue-wal", "-queue-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

@@ -26,3 +26,36 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl ActiveModel {
+    /// A person on a tenancy with the default contact preferences: every channel on, contact
+    /// details presumed valid, no amounts in message previews (domain.md §6).
+    pub fn person(
+        tenancy_id: i64,
+        full_name: String,
+        date_of_birth: Option<Date>,
+        is_lead: bool,
+        mobile: Option<String>,
+        email: Option<String>,
+    ) -> ActiveModel {
+        use sea_orm::Set;
+        ActiveModel {
+            tenancy_id: Set(tenancy_id),
+            full_name: Set(full_name),
+            date_of_birth: Set(date_of_birth),
+            is_lead: Set(is_lead),
+            mobile: Set(mobile),
+            email: Set(email),
+            preferred_channel: Set(None),
+            language: Set("en".into()),
+            sms_enabled: Set(true),
+            email_enabled: Set(true),
+            push_enabled: Set(true),
+            mobile_invalid: Set(false),
+            email_invalid: Set(false),
+            amounts_in_previews: Set(false),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+    }
+}
