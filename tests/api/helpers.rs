@@ -72,12 +72,24 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
     running: Option<startup::Running>,
+    vars: HashMap<&'static str, String>,
     sqlite_file: Option<PathBuf>,
 }
 
 pub async fn spawn_app() -> TestApp {
     let (database_url, sqlite_file) = fresh_database().await;
-    let mut vars: HashMap<&str, String> = HashMap::from([
+    let vars = app_vars(database_url, &sqlite_file);
+    spawn_with(vars, sqlite_file).await
+}
+
+/// A second server + worker on the same database and job queue as `app` (what a production
+/// deployment with several of each looks like).
+pub async fn spawn_sibling(app: &TestApp) -> TestApp {
+    spawn_with(app.vars.clone(), None).await
+}
+
+fn app_vars(database_url: String, sqlite_file: &Option<PathBuf>) -> HashMap<&'static str, String> {
+    let mut vars: HashMap<&'static str, String> = HashMap::from([
         ("DATABASE_URL", database_url),
         ("BIND_ADDR", "127.0.0.1:0".to_owned()),
         ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
@@ -97,6 +109,10 @@ pub async fn spawn_app() -> TestApp {
         );
         vars.insert("QUEUE_NAMESPACE", unique_name());
     }
+    vars
+}
+
+async fn spawn_with(vars: HashMap<&'static str, String>, sqlite_file: Option<PathBuf>) -> TestApp {
     let settings =
         Settings::from_lookup(Mode::Production, |k| vars.get(k).cloned()).expect("test settings");
     startup::init_tracing(settings.log_format);
@@ -110,6 +126,7 @@ pub async fn spawn_app() -> TestApp {
         client: reqwest::Client::new(),
         running: Some(running),
         sqlite_file,
+        vars,
     }
 }
 

@@ -213,3 +213,46 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
         let _ = std::fs::remove_file(f);
     }
 }
+
+#[tokio::test]
+async fn two_servers_and_two_workers_on_one_database_and_queue_import_each_file_once() {
+    use crate::helpers::spawn_sibling;
+    let a = spawn_app().await;
+    let b = spawn_sibling(&a).await;
+    let t = a.import("tenancies", example("tenancies.csv")).await;
+    assert_eq!(t["status"], "succeeded", "{t}");
+    // The same payment file uploaded at once through both servers, twice each.
+    let uploads = futures::future::join_all([
+        a.upload("transactions", "t.csv", example("transactions.csv")),
+        b.upload("transactions", "t.csv", example("transactions.csv")),
+        a.upload("transactions", "t.csv", example("transactions.csv")),
+        b.upload("transactions", "t.csv", example("transactions.csv")),
+    ])
+    .await;
+    let mut written = 0;
+    for resp in uploads {
+        assert_eq!(resp.status(), 202);
+        let location = resp.headers()["location"].to_str().unwrap().to_owned();
+        // Either server answers for any batch: they share the database.
+        let batch = b.wait_for_batch(&location).await;
+        assert_eq!(batch["status"], "succeeded", "{batch}");
+        written += batch["rows_written"].as_i64().unwrap();
+    }
+    assert_eq!(written, 10, "the ten rows are written once between them");
+    assert_eq!(count_transactions(&a.db).await, 10);
+    let via_a: serde_json::Value = a
+        .account("HD1001", "2026-11-16")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let via_b: serde_json::Value = b
+        .account("HD1001", "2026-11-16")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(via_a, via_b);
+    b.stop().await;
+    a.stop().await;
+}
