@@ -12,5 +12,6 @@ pub mod ledger;
 pub mod money;
 pub mod tenancy;
 pub mod time;
+pub mod triggers;
 
 pub use money::Pence;

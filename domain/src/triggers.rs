@@ -1,0 +1,718 @@
+//! Early-intervention triggers (issue 4): when the software should reach out, and why.
+//!
+//! Each rule is a pure function of the account's facts, its ledger and `today`, and answers with
+//! a [`Trigger`] carrying the rule id, the step, the facts that fired it (for the action diary:
+//! every automated action is explainable) and a `period` that goes into the message's
+//! idempotency key, so the same event can never produce the same message twice.
+//!
+//! This module decides *whether* something happened. Whether and when a tenant may be contacted
+//! is `contact_policy`'s decision; which channel and template is the sequence data's.
+
+use crate::Pence;
+use crate::arrears::{AccountSummary, ArrearsStatus};
+use crate::benefits::BenefitIncome;
+use crate::calendar::add_months_clamped;
+use crate::ledger::{LedgerEntry, TransactionKind};
+use crate::tenancy::Frequency;
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const MISSED_PAYMENT: &str = "missed_payment";
+pub const BROKEN_ARRANGEMENT: &str = "broken_arrangement";
+pub const ARREARS_THRESHOLD: &str = "arrears_threshold";
+pub const UC_NEW_CLAIM: &str = "uc_new_claim";
+pub const HB_STOPPED: &str = "hb_stopped";
+pub const HB_REDUCED: &str = "hb_reduced";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    /// Stable rule id, recorded on every message and action it causes.
+    pub rule: &'static str,
+    /// The step within the rule (e.g. "warning", "officer_task", "day_0").
+    pub step: String,
+    /// What makes this occurrence unique: goes into the idempotency key.
+    pub period: String,
+    /// Plain-English reason for officers and tenants.
+    pub reason: String,
+    /// The facts that fired it, for the action diary.
+    pub facts: BTreeMap<String, String>,
+}
+
+fn facts<const N: usize>(pairs: [(&str, String); N]) -> BTreeMap<String, String> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+fn fmt_date(d: NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
+/// Dates of a repeating payment from `anchor`, every `frequency`, in [from, to].
+pub fn schedule_dates(
+    anchor: NaiveDate,
+    frequency: Frequency,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<NaiveDate> {
+    let mut out = Vec::new();
+    let mut k: u32 = 0;
+    loop {
+        let date = match frequency {
+            Frequency::Weekly => anchor + Duration::weeks(i64::from(k)),
+            Frequency::Fortnightly => anchor + Duration::weeks(2 * i64::from(k)),
+            Frequency::FourWeekly => anchor + Duration::weeks(4 * i64::from(k)),
+            Frequency::Monthly => add_months_clamped(anchor, k),
+        };
+        if date > to {
+            return out;
+        }
+        if date >= from {
+            out.push(date);
+        }
+        k += 1;
+    }
+}
+
+fn tenant_paid(entries: &[LedgerEntry], from: NaiveDate, to: NaiveDate) -> Pence {
+    -entries
+        .iter()
+        .filter(|e| e.kind.is_tenant_payment() && e.posted_on >= from && e.posted_on <= to)
+        .map(|e| e.amount)
+        .sum::<Pence>()
+}
+
+/// **Missed payment**: the tenant's own expected payment (their pattern: amount, frequency, one
+/// due date) not received by its due date plus `grace_days`. Looks at the latest due date whose
+/// grace has run out, within the last fortnight (older misses were someone's business already).
+/// Never fires for technical arrears: if the summary shows no real arrears, nothing is missed
+/// that a due UC/HB payment won't cover.
+pub fn missed_payment(
+    self_pay: Option<(Pence, Frequency, NaiveDate)>,
+    summary: &AccountSummary,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+    grace_days: u32,
+) -> Option<Trigger> {
+    let (amount, frequency, anchor) = self_pay?;
+    if summary.status != ArrearsStatus::InArrears {
+        return None;
+    }
+    let latest_lapsed = today - Duration::days(i64::from(grace_days));
+    let due =
+        *schedule_dates(anchor, frequency, today - Duration::days(14), latest_lapsed).last()?;
+    // A payment up to three days early counts for it (people pay before the weekend).
+    let paid = tenant_paid(entries, due - Duration::days(3), today);
+    // Anything under 90% of it is a miss; a few pence short is not worth a message.
+    if paid.0 * 10 >= amount.0 * 9 {
+        return None;
+    }
+    Some(Trigger {
+        rule: MISSED_PAYMENT,
+        step: "reminder".into(),
+        period: due.to_string(),
+        reason: format!(
+            "expected payment of {amount} due {} not received",
+            fmt_date(due)
+        ),
+        facts: facts([
+            ("due", due.to_string()),
+            ("expected_pence", amount.0.to_string()),
+            ("received_pence", paid.0.to_string()),
+            ("real_arrears_pence", summary.real_arrears.0.to_string()),
+        ]),
+    })
+}
+
+/// A repayment arrangement as agreed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arrangement {
+    pub start_date: NaiveDate,
+    pub frequency: Frequency,
+    /// What is due each time (rent plus the instalment when `includes_rent`).
+    pub instalment: Pence,
+    pub end_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstalmentStatus {
+    Paid,
+    PartPaid,
+    Missed,
+    /// Not yet due, or inside its grace days.
+    Pending,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instalment {
+    pub due: NaiveDate,
+    pub amount: Pence,
+    /// Paid towards it, oldest instalment first.
+    pub paid: Pence,
+    pub status: InstalmentStatus,
+}
+
+/// Adherence per instalment: tenant payments since the start are allocated to instalments
+/// oldest first; an instalment not fully covered `grace_days` after its date is missed (domain.md
+/// §3: "an instalment not paid within N days (default 7) of its due date"). The officer app, the
+/// tenant app and the broken-arrangement rule all read this one function.
+pub fn adherence(
+    arrangement: &Arrangement,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+    grace_days: u32,
+) -> Vec<Instalment> {
+    let last = arrangement.end_date.map_or(today, |e| e.min(today));
+    let mut pool = tenant_paid(entries, arrangement.start_date - Duration::days(3), today);
+    schedule_dates(
+        arrangement.start_date,
+        arrangement.frequency,
+        arrangement.start_date,
+        last,
+    )
+    .into_iter()
+    .map(|due| {
+        let paid = pool.min(arrangement.instalment).max(Pence::ZERO);
+        pool -= paid;
+        let lapsed = due + Duration::days(i64::from(grace_days)) < today;
+        let status = if paid >= arrangement.instalment {
+            InstalmentStatus::Paid
+        } else if !lapsed {
+            InstalmentStatus::Pending
+        } else if paid.0 > 0 {
+            InstalmentStatus::PartPaid
+        } else {
+            InstalmentStatus::Missed
+        };
+        Instalment {
+            due,
+            amount: arrangement.instalment,
+            paid,
+            status,
+        }
+    })
+    .collect()
+}
+
+/// **Broken arrangement**: the earliest instalment still missed or part-paid after its grace
+/// days. The first break warns the tenant (the protocol requires a warning with clear time limits
+/// before proceedings); a second break since then also asks the officer to act.
+pub fn broken_arrangement(
+    arrangement: &Arrangement,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+    grace_days: u32,
+) -> Option<Trigger> {
+    let plan = adherence(arrangement, entries, today, grace_days);
+    let broken: Vec<&Instalment> = plan
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.status,
+                InstalmentStatus::Missed | InstalmentStatus::PartPaid
+            )
+        })
+        .collect();
+    let first = broken.first()?;
+    let step = if broken.len() == 1 {
+        "warning"
+    } else {
+        "officer_task"
+    };
+    Some(Trigger {
+        rule: BROKEN_ARRANGEMENT,
+        step: step.into(),
+        period: format!(
+            "{}:{}",
+            arrangement.start_date,
+            broken.last().map_or(first.due, |i| i.due)
+        ),
+        reason: format!(
+            "{} instalment{} of the plan agreed {} not paid (first due {})",
+            broken.len(),
+            if broken.len() == 1 { "" } else { "s" },
+            fmt_date(arrangement.start_date),
+            fmt_date(first.due)
+        ),
+        facts: facts([
+            ("arrangement_start", arrangement.start_date.to_string()),
+            ("instalments_missed", broken.len().to_string()),
+            ("first_missed_due", first.due.to_string()),
+            ("instalment_pence", arrangement.instalment.0.to_string()),
+        ]),
+    })
+}
+
+/// **Arrears threshold crossed**: real arrears (never technical) at or above 2, 4 or 8 weeks'
+/// rent, or 2 months' rent (weekly × 52 ÷ 12 × 2: the UC Managed Payment request threshold,
+/// domain.md §2). Answers the highest crossed; the period is the threshold and rent year, so each
+/// fires once a year however long the account stays above it.
+pub fn arrears_threshold(summary: &AccountSummary) -> Option<Trigger> {
+    let weekly = summary.weekly_charge;
+    if weekly.0 <= 0 || summary.real_arrears.0 <= 0 {
+        return None;
+    }
+    let two_months = Pence(weekly.0 * 52 * 2 / 12);
+    let thresholds = [
+        ("2_weeks", weekly * 2),
+        ("4_weeks", weekly * 4),
+        ("8_weeks", weekly * 8),
+        ("2_months", two_months),
+    ];
+    let (name, level) = thresholds
+        .into_iter()
+        .filter(|(_, level)| summary.real_arrears >= *level)
+        .max_by_key(|(_, level)| *level)?;
+    let year = crate::calendar::RentYear::containing(summary.as_of);
+    Some(Trigger {
+        rule: ARREARS_THRESHOLD,
+        step: name.into(),
+        period: format!("{name}:{}", year.label()),
+        reason: format!(
+            "arrears of {} reached {} ({level})",
+            summary.real_arrears,
+            name.replace('_', " ")
+        ),
+        facts: facts([
+            ("threshold", name.to_owned()),
+            ("threshold_pence", level.0.to_string()),
+            ("real_arrears_pence", summary.real_arrears.0.to_string()),
+        ]),
+    })
+}
+
+/// When a step of the new-UC-claim sequence falls due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "from", content = "days")]
+pub enum StepTime {
+    /// Days after the claim date.
+    AfterClaim(i64),
+    /// Days after the first UC payment date (negative: before it).
+    AfterFirstPayment(i64),
+}
+
+/// One step of a sequence: data the council can change without a release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceStep {
+    pub id: String,
+    pub at: StepTime,
+    /// Preferred channels in order (sms, email, push).
+    pub channels: Vec<String>,
+    pub template: String,
+    /// Only when the first payment has not reached the account (the "check" step).
+    #[serde(default)]
+    pub only_if_unpaid: bool,
+}
+
+/// The shipped default for a new UC claim (issue 4): day 0, around the first payment, and a
+/// check after it.
+pub fn default_uc_sequence() -> Vec<SequenceStep> {
+    let step = |id: &str, at, template: &str, only_if_unpaid| SequenceStep {
+        id: id.into(),
+        at,
+        channels: vec!["sms".into(), "email".into(), "push".into()],
+        template: template.into(),
+        only_if_unpaid,
+    };
+    vec![
+        step("day_0", StepTime::AfterClaim(0), "uc_claim_welcome", false),
+        step(
+            "first_payment_due",
+            StepTime::AfterFirstPayment(-2),
+            "uc_first_payment_due",
+            false,
+        ),
+        step(
+            "first_payment_check",
+            StepTime::AfterFirstPayment(3),
+            "uc_first_payment_check",
+            true,
+        ),
+    ]
+}
+
+/// **New UC claim**: the steps of `sequence` due by `today` and not more than `stale_days` late
+/// (a claim imported weeks late does not get its day-0 welcome).
+pub fn uc_claim_steps(
+    sequence: &[SequenceStep],
+    claim_start: NaiveDate,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+    stale_days: i64,
+) -> Vec<Trigger> {
+    // UC pays monthly in arrears, 7 days after the first assessment period ends.
+    let first_payment = add_months_clamped(claim_start, 1) - Duration::days(1) + Duration::days(7);
+    sequence
+        .iter()
+        .filter_map(|step| {
+            let at = match step.at {
+                StepTime::AfterClaim(d) => claim_start + Duration::days(d),
+                StepTime::AfterFirstPayment(d) => first_payment + Duration::days(d),
+            };
+            if at > today || (today - at).num_days() > stale_days {
+                return None;
+            }
+            if step.only_if_unpaid {
+                let paid = -entries
+                    .iter()
+                    .filter(|e| {
+                        matches!(
+                            e.kind,
+                            TransactionKind::Payment | TransactionKind::UniversalCredit
+                        ) && e.posted_on >= first_payment - Duration::days(7)
+                    })
+                    .map(|e| e.amount)
+                    .sum::<Pence>();
+                if paid.0 > 0 {
+                    return None;
+                }
+            }
+            Some(Trigger {
+                rule: UC_NEW_CLAIM,
+                step: step.id.clone(),
+                period: format!("{claim_start}:{}", step.id),
+                reason: format!(
+                    "new Universal Credit claim of {}, first payment due {}",
+                    fmt_date(claim_start),
+                    fmt_date(first_payment)
+                ),
+                facts: facts([
+                    ("claim_start", claim_start.to_string()),
+                    ("first_payment_due", first_payment.to_string()),
+                    ("template", step.template.clone()),
+                ]),
+            })
+        })
+        .collect()
+}
+
+/// **Housing Benefit stopped or reduced**: the latest expected HB payment is more than
+/// `grace_days` late with nothing received since the previous one (stopped), or the latest
+/// received is more than 5% below the one before (reduced).
+pub fn hb_change(
+    income: &BenefitIncome,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+    grace_days: u32,
+) -> Option<Trigger> {
+    let BenefitIncome::HousingBenefit { weekly_amount, .. } = *income else {
+        return None;
+    };
+    let received: Vec<&LedgerEntry> = entries
+        .iter()
+        .filter(|e| {
+            e.kind == TransactionKind::HousingBenefit && e.amount.0 < 0 && e.posted_on <= today
+        })
+        .collect();
+    let lapsed = today - Duration::days(i64::from(grace_days));
+    let expected = crate::benefits::expected_between(income, today - Duration::days(56), lapsed);
+    if let Some(last_due) = expected.last()
+        && !received
+            .iter()
+            .any(|e| e.posted_on >= last_due.due - Duration::days(7))
+    {
+        return Some(Trigger {
+            rule: HB_STOPPED,
+            step: "officer_task".into(),
+            period: last_due.due.to_string(),
+            reason: format!(
+                "Housing Benefit of {} due {} has not arrived",
+                last_due.amount,
+                fmt_date(last_due.due)
+            ),
+            facts: facts([
+                ("due", last_due.due.to_string()),
+                ("expected_pence", last_due.amount.0.to_string()),
+            ]),
+        });
+    }
+    let [.., previous, latest] = received.as_slice() else {
+        return None;
+    };
+    let (prev, last) = (-previous.amount, -latest.amount);
+    (last.0 * 100 < prev.0 * 95).then(|| Trigger {
+        rule: HB_REDUCED,
+        step: "officer_task".into(),
+        period: latest.posted_on.to_string(),
+        reason: format!(
+            "Housing Benefit fell from {prev} to {last} ({})",
+            fmt_date(latest.posted_on)
+        ),
+        facts: facts([
+            ("previous_pence", prev.0.to_string()),
+            ("latest_pence", last.0.to_string()),
+            ("weekly_expected_pence", weekly_amount.0.to_string()),
+        ]),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arrears::{AccountFacts, summarise};
+    use crate::tenancy::ChargeSchedule;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn schedule() -> ChargeSchedule {
+        ChargeSchedule {
+            start_date: ymd(2020, 4, 6),
+            end_date: None,
+            weekly_rent: Pence(10_000),
+            weekly_service_charge: Pence::ZERO,
+            rent_free_weeks: vec![],
+            rent_free_only_when_clear: false,
+            periodic_service_charge: None,
+        }
+    }
+
+    fn rents(from: NaiveDate, to: NaiveDate) -> Vec<LedgerEntry> {
+        schedule()
+            .charges_between(from, to, Pence::ZERO)
+            .into_iter()
+            .map(|c| LedgerEntry {
+                posted_on: c.date,
+                kind: c.kind,
+                amount: c.amount,
+                method: None,
+            })
+            .collect()
+    }
+
+    fn paid(date: NaiveDate, kind: TransactionKind, pence: i64) -> LedgerEntry {
+        LedgerEntry {
+            posted_on: date,
+            kind,
+            amount: Pence(-pence),
+            method: None,
+        }
+    }
+
+    fn summary(
+        benefit: Option<BenefitIncome>,
+        entries: &[LedgerEntry],
+        today: NaiveDate,
+    ) -> AccountSummary {
+        let f = AccountFacts {
+            schedule: schedule(),
+            benefit,
+            self_pay: None,
+            benefit_grace_days: 3,
+        };
+        summarise(&f, entries, today)
+    }
+
+    const WEEKLY_TUESDAY: Option<(Pence, Frequency, NaiveDate)> = Some((
+        Pence(10_000),
+        Frequency::Weekly,
+        NaiveDate::from_ymd_opt(2026, 1, 6).unwrap(),
+    ));
+
+    #[test]
+    fn a_weekly_payer_who_skips_a_week_has_missed_a_payment_once_grace_runs_out() {
+        let mut l = rents(ymd(2026, 11, 2), ymd(2026, 11, 16));
+        l.push(paid(ymd(2026, 11, 3), TransactionKind::Payment, 10_000));
+        l.push(paid(ymd(2026, 11, 10), TransactionKind::Payment, 10_000));
+        // Nothing on Tuesday 17 Nov. With 2 days' grace it is missed from Thursday 19th.
+        let on_wed = ymd(2026, 11, 18);
+        assert_eq!(
+            missed_payment(WEEKLY_TUESDAY, &summary(None, &l, on_wed), &l, on_wed, 2),
+            None
+        );
+        let on_thu = ymd(2026, 11, 19);
+        let t = missed_payment(WEEKLY_TUESDAY, &summary(None, &l, on_thu), &l, on_thu, 2).unwrap();
+        assert_eq!((t.rule, t.period.as_str()), (MISSED_PAYMENT, "2026-11-17"));
+        assert_eq!(
+            t.reason,
+            "expected payment of £100.00 due 17 Nov 2026 not received"
+        );
+        assert_eq!(t.facts["received_pence"], "0");
+        // Paid late on the Thursday morning: nothing missed any more.
+        l.push(paid(on_thu, TransactionKind::Payment, 10_000));
+        assert_eq!(
+            missed_payment(WEEKLY_TUESDAY, &summary(None, &l, on_thu), &l, on_thu, 2),
+            None
+        );
+    }
+
+    #[test]
+    fn a_few_pence_short_is_not_a_miss_but_half_is() {
+        let mut l = rents(ymd(2026, 11, 16), ymd(2026, 11, 16));
+        l.push(paid(ymd(2026, 11, 17), TransactionKind::Payment, 9_500));
+        let today = ymd(2026, 11, 20);
+        assert_eq!(
+            missed_payment(WEEKLY_TUESDAY, &summary(None, &l, today), &l, today, 2),
+            None
+        );
+        let mut half = rents(ymd(2026, 11, 16), ymd(2026, 11, 16));
+        half.push(paid(ymd(2026, 11, 17), TransactionKind::Payment, 5_000));
+        assert!(
+            missed_payment(
+                WEEKLY_TUESDAY,
+                &summary(None, &half, today),
+                &half,
+                today,
+                2
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn technical_arrears_never_count_as_a_missed_payment() {
+        // A new UC claimant whose rent is unpaid only because UC has not arrived.
+        let uc = Some(BenefitIncome::UniversalCredit {
+            monthly_housing: Pence(43_333),
+            claim_start: ymd(2026, 11, 1),
+            paid_to_landlord: false,
+        });
+        let l = rents(ymd(2026, 11, 9), ymd(2026, 11, 16));
+        let today = ymd(2026, 11, 20);
+        let s = summary(uc, &l, today);
+        assert_eq!(s.status, ArrearsStatus::TechnicalOnly);
+        assert_eq!(missed_payment(WEEKLY_TUESDAY, &s, &l, today, 2), None);
+        assert_eq!(arrears_threshold(&s), None);
+    }
+
+    fn plan() -> Arrangement {
+        Arrangement {
+            start_date: ymd(2026, 10, 5),
+            frequency: Frequency::Weekly,
+            instalment: Pence(11_000),
+            end_date: None,
+        }
+    }
+
+    #[test]
+    fn adherence_allocates_payments_to_the_oldest_instalment_first() {
+        let l = vec![
+            paid(ymd(2026, 10, 5), TransactionKind::Payment, 11_000),
+            paid(ymd(2026, 10, 13), TransactionKind::Payment, 16_000),
+            paid(ymd(2026, 10, 26), TransactionKind::Payment, 11_000),
+        ];
+        let a = adherence(&plan(), &l, ymd(2026, 10, 28), 7);
+        let got: Vec<_> = a
+            .iter()
+            .map(|i| (i.due.to_string(), i.paid.0, i.status))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-10-05".into(), 11_000, InstalmentStatus::Paid),
+                ("2026-10-12".into(), 11_000, InstalmentStatus::Paid),
+                ("2026-10-19".into(), 11_000, InstalmentStatus::Paid),
+                ("2026-10-26".into(), 5_000, InstalmentStatus::Pending),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_unpaid_instalment_warns_and_a_second_asks_the_officer() {
+        let mut l = vec![paid(ymd(2026, 10, 5), TransactionKind::Payment, 11_000)];
+        // 12 Oct unpaid: broken from 20 Oct (7 days' grace).
+        assert_eq!(broken_arrangement(&plan(), &l, ymd(2026, 10, 19), 7), None);
+        let first = broken_arrangement(&plan(), &l, ymd(2026, 10, 20), 7).unwrap();
+        assert_eq!(
+            (first.rule, first.step.as_str()),
+            (BROKEN_ARRANGEMENT, "warning")
+        );
+        assert_eq!(
+            first.reason,
+            "1 instalment of the plan agreed 5 Oct 2026 not paid (first due 12 Oct 2026)"
+        );
+        // Catching up ends the break.
+        l.push(paid(ymd(2026, 10, 21), TransactionKind::Payment, 22_000));
+        assert_eq!(broken_arrangement(&plan(), &l, ymd(2026, 10, 22), 7), None);
+        // Then nothing for 26 Oct and 2 Nov: two instalments down by 10 Nov.
+        let second = broken_arrangement(&plan(), &l, ymd(2026, 11, 10), 7).unwrap();
+        assert_eq!(second.step, "officer_task");
+        assert_eq!(second.facts["instalments_missed"], "2");
+        assert_ne!(first.period, second.period);
+    }
+
+    #[test]
+    fn thresholds_use_real_arrears_and_name_the_highest_crossed() {
+        let today = ymd(2026, 11, 23);
+        let l = rents(ymd(2026, 9, 21), today); // 10 weeks unpaid
+        let t = arrears_threshold(&summary(None, &l, today)).unwrap();
+        // 2 months = 100 × 52 × 2 ÷ 12 = £866.66 < £1,000, and 8 weeks = £800.
+        assert_eq!(
+            (t.rule, t.step.as_str(), t.period.as_str()),
+            (ARREARS_THRESHOLD, "2_months", "2_months:2026/27")
+        );
+        let three = rents(ymd(2026, 11, 9), today);
+        assert_eq!(
+            arrears_threshold(&summary(None, &three, today))
+                .unwrap()
+                .step,
+            "2_weeks"
+        );
+        let one = rents(today, today);
+        assert_eq!(arrears_threshold(&summary(None, &one, today)), None);
+    }
+
+    #[test]
+    fn a_new_uc_claim_gets_its_sequence_on_the_right_days() {
+        let claim = ymd(2026, 10, 20); // first payment 26 Nov
+        let seq = default_uc_sequence();
+        let ids = |today| {
+            uc_claim_steps(&seq, claim, &[], today, 7)
+                .into_iter()
+                .map(|t| t.step)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(ymd(2026, 10, 20)), ["day_0"]);
+        assert!(
+            ids(ymd(2026, 11, 10)).is_empty(),
+            "day 0 is stale after a week"
+        );
+        assert_eq!(ids(ymd(2026, 11, 24)), ["first_payment_due"]);
+        assert_eq!(
+            ids(ymd(2026, 11, 29)),
+            ["first_payment_due", "first_payment_check"]
+        );
+        // Once the tenant passed UC on, the check is not needed.
+        let l = vec![paid(ymd(2026, 11, 27), TransactionKind::Payment, 43_000)];
+        let after: Vec<_> = uc_claim_steps(&seq, claim, &l, ymd(2026, 11, 29), 7)
+            .into_iter()
+            .map(|t| t.step)
+            .collect();
+        assert_eq!(after, ["first_payment_due"]);
+        assert_eq!(
+            uc_claim_steps(&seq, claim, &[], ymd(2026, 10, 20), 7)[0].period,
+            "2026-10-20:day_0"
+        );
+    }
+
+    #[test]
+    fn housing_benefit_that_stops_or_falls_is_noticed() {
+        let hb = BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(8_000),
+            first_pay_date: ymd(2026, 10, 5),
+        };
+        let mut l = vec![
+            paid(ymd(2026, 10, 5), TransactionKind::HousingBenefit, 32_000),
+            paid(ymd(2026, 11, 2), TransactionKind::HousingBenefit, 32_000),
+        ];
+        assert_eq!(hb_change(&hb, &l, ymd(2026, 11, 20), 3), None);
+        // The 30 Nov payment has not come by 4 Dec.
+        let stopped = hb_change(&hb, &l, ymd(2026, 12, 4), 3).unwrap();
+        assert_eq!(
+            (stopped.rule, stopped.period.as_str()),
+            (HB_STOPPED, "2026-11-30")
+        );
+        l.push(paid(
+            ymd(2026, 11, 30),
+            TransactionKind::HousingBenefit,
+            24_000,
+        ));
+        let reduced = hb_change(&hb, &l, ymd(2026, 12, 4), 3).unwrap();
+        assert_eq!(reduced.rule, HB_REDUCED);
+        assert_eq!(
+            reduced.reason,
+            "Housing Benefit fell from £320.00 to £240.00 (30 Nov 2026)"
+        );
+    }
+}
