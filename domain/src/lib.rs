@@ -8,6 +8,7 @@ pub mod arrears;
 pub mod benefits;
 pub mod calendar;
 pub mod contact;
+pub mod contact_policy;
 pub mod ledger;
 pub mod money;
 pub mod tenancy;
