@@ -11,6 +11,7 @@ pub mod contact;
 pub mod contact_policy;
 pub mod ledger;
 pub mod money;
+pub mod templates;
 pub mod tenancy;
 pub mod time;
 pub mod triggers;

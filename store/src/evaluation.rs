@@ -91,41 +91,54 @@ async fn evaluate_sorted(
     Ok(total)
 }
 
-/// `ids` is sorted; every id between its first and last that is not in it is skipped.
-async fn evaluate_chunk(
-    db: &DatabaseConnection,
-    ids: &[i64],
-    today: NaiveDate,
-) -> anyhow::Result<EvaluationReport> {
-    let (Some(&lo), Some(&hi)) = (ids.first(), ids.last()) else {
-        return Ok(EvaluationReport::default());
-    };
-    let contiguous = (hi - lo) as usize + 1 == ids.len();
-    let in_scope = |col: tenancy::Column| {
-        if contiguous {
-            col.between(lo, hi)
-        } else {
-            col.is_in(ids.iter().copied())
+/// A sorted set of tenancy ids, queried as a range when it is one (cheaper than IN).
+pub struct Scope<'a> {
+    ids: &'a [i64],
+    contiguous: bool,
+}
+
+impl<'a> Scope<'a> {
+    /// `ids` must be sorted and free of duplicates.
+    pub fn new(ids: &'a [i64]) -> Scope<'a> {
+        let contiguous = match (ids.first(), ids.last()) {
+            (Some(&lo), Some(&hi)) => (hi - lo) as usize + 1 == ids.len(),
+            _ => true,
+        };
+        Scope { ids, contiguous }
+    }
+
+    /// The condition "`column` is one of these tenancy ids".
+    pub fn of<C: ColumnTrait>(&self, column: C) -> sea_orm::sea_query::SimpleExpr {
+        match (self.contiguous, self.ids.first(), self.ids.last()) {
+            (true, Some(&lo), Some(&hi)) => column.between(lo, hi),
+            _ => column.is_in(self.ids.iter().copied()),
         }
-    };
+    }
+}
+
+/// One account with everything the arrears rules need, loaded in bulk.
+pub struct LoadedAccount {
+    pub tenancy: tenancy::Model,
+    pub claim: Option<uc_claim::Model>,
+    pub facts: rentdesk_domain::arrears::AccountFacts,
+    pub entries: Vec<LedgerEntry>,
+    pub summary: rentdesk_domain::arrears::AccountSummary,
+}
+
+/// Load and summarise the accounts in `scope` as of `today` (three queries, whatever the count).
+pub async fn load_accounts(
+    db: &DatabaseConnection,
+    scope: &Scope<'_>,
+    today: NaiveDate,
+) -> anyhow::Result<Vec<LoadedAccount>> {
     let tenancies = tenancy::Entity::find()
-        .filter(in_scope(tenancy::Column::Id))
+        .filter(scope.of(tenancy::Column::Id))
         .all(db)
         .await?;
-    let tx_scope = if contiguous {
-        transaction::Column::TenancyId.between(lo, hi)
-    } else {
-        transaction::Column::TenancyId.is_in(ids.iter().copied())
-    };
-    let uc_scope = if contiguous {
-        uc_claim::Column::TenancyId.between(lo, hi)
-    } else {
-        uc_claim::Column::TenancyId.is_in(ids.iter().copied())
-    };
     // The latest claim per tenancy wins.
     let mut claims: HashMap<i64, uc_claim::Model> = HashMap::new();
     for claim in uc_claim::Entity::find()
-        .filter(uc_scope)
+        .filter(scope.of(uc_claim::Column::TenancyId))
         .order_by_asc(uc_claim::Column::ClaimStart)
         .all(db)
         .await?
@@ -142,7 +155,7 @@ async fn evaluate_chunk(
             transaction::Column::AmountPence,
             transaction::Column::Method,
         ])
-        .filter(tx_scope)
+        .filter(scope.of(transaction::Column::TenancyId))
         .filter(transaction::Column::PostedOn.lte(today))
         .order_by_asc(transaction::Column::TenancyId)
         .order_by_asc(transaction::Column::PostedOn)
@@ -160,21 +173,41 @@ async fn evaluate_chunk(
             method.as_deref(),
         )?);
     }
-
-    let computed_at = Utc::now();
-    let mut report = EvaluationReport::default();
-    let mut models = Vec::with_capacity(tenancies.len());
-    for t in &tenancies {
-        let facts = account_facts(t, claims.get(&t.id), BENEFIT_GRACE_DAYS)?;
+    let mut out = Vec::with_capacity(tenancies.len());
+    for t in tenancies {
+        let claim = claims.remove(&t.id);
+        let facts = account_facts(&t, claim.as_ref(), BENEFIT_GRACE_DAYS)?;
         let entries = ledgers.remove(&t.id).unwrap_or_default();
         let summary = summarise(&facts, &entries, today);
+        out.push(LoadedAccount {
+            tenancy: t,
+            claim,
+            facts,
+            entries,
+            summary,
+        });
+    }
+    Ok(out)
+}
+
+/// `ids` is sorted; every id between its first and last that is not in it is skipped.
+async fn evaluate_chunk(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    today: NaiveDate,
+) -> anyhow::Result<EvaluationReport> {
+    let accounts = load_accounts(db, &Scope::new(ids), today).await?;
+    let computed_at = Utc::now();
+    let mut report = EvaluationReport::default();
+    let mut models = Vec::with_capacity(accounts.len());
+    for a in &accounts {
         report.accounts += 1;
-        match summary.status {
+        match a.summary.status {
             ArrearsStatus::InArrears => report.in_arrears += 1,
             ArrearsStatus::TechnicalOnly => report.technical_only += 1,
             ArrearsStatus::Clear => {}
         }
-        models.push(summary_row(t.id, &summary, computed_at));
+        models.push(summary_row(a.tenancy.id, &a.summary, computed_at));
     }
     store_summaries(db, models).await?;
     Ok(report)

@@ -4,5 +4,6 @@
 mod accounts;
 mod helpers;
 mod imports;
+mod outreach;
 mod seed;
 mod service;

@@ -1,0 +1,476 @@
+//! Early intervention, planned: for each account, the `domain::triggers` that fire, passed
+//! through `domain::contact_policy`, become message rows — queued (with the instant they may go)
+//! or suppressed (with the reason) — and an entry in the action diary naming the rule and the
+//! facts. The message's idempotency key is unique in the database, so however often the nightly
+//! run (or a retry, or a second worker) plans the same event, it is written once.
+//!
+//! Sending the queued rows is the dispatch job's work (Twilio, SMTP, FCM), not this module's.
+
+use crate::entities::{action, arrangement, flag, message, tenant};
+use crate::evaluation::{LoadedAccount, Scope, load_accounts};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rentdesk_domain::Pence;
+use rentdesk_domain::arrears::ArrearsStatus;
+use rentdesk_domain::contact_policy::{
+    AccountState, Address, BreathingSpace, Channel, ContactFacts, ContactPolicy, Decision,
+    MessageFacts, SuppressReason, decide,
+};
+use rentdesk_domain::templates::{TemplateContext, render};
+use rentdesk_domain::tenancy::Frequency;
+use rentdesk_domain::triggers::{self, Arrangement, Trigger};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use std::collections::HashMap;
+use std::str::FromStr;
+
+/// Days after a due date before a missed payment counts (config later: issue 4).
+pub const MISSED_PAYMENT_GRACE_DAYS: u32 = 2;
+/// domain.md §3 default: an instalment unpaid 7 days after its date breaks the arrangement.
+pub const ARRANGEMENT_GRACE_DAYS: u32 = 7;
+/// A sequence step this late is not sent any more.
+pub const STALE_DAYS: i64 = 7;
+const CHANNEL_ORDER: [Channel; 3] = [Channel::Sms, Channel::Email, Channel::Push];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutreachReport {
+    pub queued: u64,
+    pub suppressed: u64,
+    pub officer_tasks: u64,
+    /// Already planned by an earlier run: nothing written.
+    pub already_planned: u64,
+}
+
+/// Which tenant-facing template a trigger step uses; `None` = the officer acts, not a message.
+fn template_for(t: &Trigger) -> Option<String> {
+    match (t.rule, t.step.as_str()) {
+        (triggers::MISSED_PAYMENT, _) => Some("missed_payment".into()),
+        (triggers::BROKEN_ARRANGEMENT, "warning") => Some("arrangement_warning".into()),
+        (triggers::ARREARS_THRESHOLD, _) => Some("arrears_threshold".into()),
+        (triggers::UC_NEW_CLAIM, _) => t.facts.get("template").cloned(),
+        _ => None,
+    }
+}
+
+/// A UC welcome or "first payment due" is information, not a demand about the debt.
+fn about_debt(t: &Trigger) -> bool {
+    !(t.rule == triggers::UC_NEW_CLAIM && t.step != "first_payment_check")
+}
+
+/// Everything about the people and flags of the accounts in scope.
+struct Contacts {
+    lead: HashMap<i64, tenant::Model>,
+    flags: HashMap<i64, Vec<flag::Model>>,
+    arrangements: HashMap<i64, arrangement::Model>,
+    recent: HashMap<i64, Vec<DateTime<Utc>>>,
+}
+
+async fn load_contacts(
+    db: &DatabaseConnection,
+    scope: &Scope<'_>,
+    now: DateTime<Utc>,
+) -> Result<Contacts, sea_orm::DbErr> {
+    let mut lead = HashMap::new();
+    for t in tenant::Entity::find()
+        .filter(scope.of(tenant::Column::TenancyId))
+        .order_by_asc(tenant::Column::IsLead)
+        .all(db)
+        .await?
+    {
+        // Lead tenants come last, so they win.
+        lead.insert(t.tenancy_id, t);
+    }
+    let mut flags: HashMap<i64, Vec<flag::Model>> = HashMap::new();
+    for f in flag::Entity::find()
+        .filter(scope.of(flag::Column::TenancyId))
+        .all(db)
+        .await?
+    {
+        flags.entry(f.tenancy_id).or_default().push(f);
+    }
+    let mut arrangements = HashMap::new();
+    for a in arrangement::Entity::find()
+        .filter(scope.of(arrangement::Column::TenancyId))
+        .filter(arrangement::Column::Status.is_in(["active", "broken"]))
+        .order_by_asc(arrangement::Column::StartDate)
+        .all(db)
+        .await?
+    {
+        arrangements.insert(a.tenancy_id, a);
+    }
+    let mut recent: HashMap<i64, Vec<DateTime<Utc>>> = HashMap::new();
+    for m in message::Entity::find()
+        .filter(scope.of(message::Column::TenancyId))
+        .filter(message::Column::RuleId.is_not_null())
+        .filter(message::Column::Status.is_in([
+            "queued",
+            "sending",
+            "sent",
+            "delivered",
+            "unknown",
+        ]))
+        .filter(message::Column::CreatedAt.gt(now - Duration::days(8)))
+        .all(db)
+        .await?
+    {
+        recent
+            .entry(m.tenancy_id)
+            .or_default()
+            .push(m.sent_at.or(m.scheduled_for).unwrap_or(m.created_at));
+    }
+    Ok(Contacts {
+        lead,
+        flags,
+        arrangements,
+        recent,
+    })
+}
+
+fn contact_facts(a: &LoadedAccount, c: &Contacts) -> ContactFacts {
+    let flags = c
+        .flags
+        .get(&a.tenancy.id)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let person = c.lead.get(&a.tenancy.id);
+    let address = |present: bool, invalid: bool, on: bool| Address {
+        present,
+        invalid,
+        opted_in: on,
+    };
+    ContactFacts {
+        account: match a.tenancy.status.as_str() {
+            "active" => AccountState::Active,
+            "former" => AccountState::Former,
+            _ => AccountState::Closed,
+        },
+        breathing_space: flags
+            .iter()
+            .filter(|f| f.kind.starts_with("breathing_space"))
+            .map(|f| BreathingSpace {
+                mental_health_crisis: f.kind == "breathing_space_mental_health",
+                starts: f.starts_on,
+                ends: f.ends_on,
+            })
+            .collect(),
+        no_automated_contact: flags
+            .iter()
+            .any(|f| f.no_automated_contact && f.ends_on.is_none_or(|e| e >= a.summary.as_of)),
+        sms: person.map_or(address(false, false, false), |p| {
+            address(p.mobile.is_some(), p.mobile_invalid, p.sms_enabled)
+        }),
+        email: person.map_or(address(false, false, false), |p| {
+            address(p.email.is_some(), p.email_invalid, p.email_enabled)
+        }),
+        // Push devices arrive with the tenant app (issue 3).
+        push: address(false, false, person.is_some_and(|p| p.push_enabled)),
+        recent_automated_contacts: c.recent.get(&a.tenancy.id).cloned().unwrap_or_default(),
+    }
+}
+
+fn fires(a: &LoadedAccount, c: &Contacts, today: NaiveDate) -> Vec<Trigger> {
+    let mut out = Vec::new();
+    out.extend(triggers::missed_payment(
+        a.facts.self_pay,
+        &a.summary,
+        &a.entries,
+        today,
+        MISSED_PAYMENT_GRACE_DAYS,
+    ));
+    if let Some(arr) = c.arrangements.get(&a.tenancy.id)
+        && let Ok(frequency) = Frequency::from_str(&arr.frequency)
+    {
+        let plan = Arrangement {
+            start_date: arr.start_date,
+            frequency,
+            instalment: Pence(arr.instalment_pence),
+            end_date: arr.end_date,
+        };
+        out.extend(triggers::broken_arrangement(
+            &plan,
+            &a.entries,
+            today,
+            ARRANGEMENT_GRACE_DAYS,
+        ));
+    }
+    // An arrangement being kept pauses the threshold messages (domain.md §4).
+    if !c.arrangements.contains_key(&a.tenancy.id) {
+        out.extend(triggers::arrears_threshold(&a.summary));
+    }
+    if let Some(claim) = &a.claim
+        && claim.ended_on.is_none()
+    {
+        out.extend(triggers::uc_claim_steps(
+            &triggers::default_uc_sequence(),
+            claim.claim_start,
+            &a.entries,
+            today,
+            STALE_DAYS,
+        ));
+    }
+    if let Some(income) = &a.facts.benefit {
+        out.extend(triggers::hb_change(income, &a.entries, today, 3));
+    }
+    out
+}
+
+/// Plan outreach for every account as of `today`, at the instant `now`.
+pub async fn plan_all(
+    db: &DatabaseConnection,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    policy: &ContactPolicy,
+) -> anyhow::Result<OutreachReport> {
+    use sea_orm::QuerySelect;
+    let ids: Vec<i64> = crate::entities::tenancy::Entity::find()
+        .select_only()
+        .column(crate::entities::tenancy::Column::Id)
+        .order_by_asc(crate::entities::tenancy::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut report = OutreachReport::default();
+    for chunk in ids.chunks(1000) {
+        let r = plan_chunk(db, chunk, today, now, policy).await?;
+        report.queued += r.queued;
+        report.suppressed += r.suppressed;
+        report.officer_tasks += r.officer_tasks;
+        report.already_planned += r.already_planned;
+    }
+    Ok(report)
+}
+
+async fn plan_chunk(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    policy: &ContactPolicy,
+) -> anyhow::Result<OutreachReport> {
+    let scope = Scope::new(ids);
+    let accounts = load_accounts(db, &scope, today).await?;
+    let mut contacts = load_contacts(db, &scope, now).await?;
+    let mut report = OutreachReport::default();
+    let txn = crate::db::begin_write(db).await?;
+    for a in accounts
+        .iter()
+        .filter(|a| a.summary.status != ArrearsStatus::Clear || a.claim.is_some())
+    {
+        for t in fires(a, &contacts, today) {
+            let key = format!(
+                "rule:{}:tenancy:{}:{}:{}",
+                t.rule, a.tenancy.id, t.period, t.step
+            );
+            let facts_json = serde_json::to_string(&t.facts)?;
+            let Some(template) = template_for(&t) else {
+                // Work for a person: recorded in the diary (tasks arrive with issue 7).
+                let content = Content {
+                    reason: None,
+                    template: "officer_task",
+                    body: "",
+                };
+                if record_once(
+                    &txn,
+                    &key,
+                    a.tenancy.id,
+                    None,
+                    "task",
+                    &t,
+                    &facts_json,
+                    "officer_task",
+                    None,
+                    content,
+                    now,
+                )
+                .await?
+                {
+                    report.officer_tasks += 1;
+                } else {
+                    report.already_planned += 1;
+                }
+                continue;
+            };
+            let cf = contact_facts(a, &contacts);
+            let msg = |channel| MessageFacts {
+                channel,
+                about_debt: about_debt(&t),
+                automated: true,
+            };
+            // The first channel that can reach the tenant; else the first channel's reason.
+            let mut chosen = None;
+            let mut first_reason = None;
+            for channel in CHANNEL_ORDER {
+                match decide(policy, &cf, &msg(channel), now) {
+                    Decision::Suppress(
+                        r @ (SuppressReason::ChannelOptedOut
+                        | SuppressReason::NoContactDetail
+                        | SuppressReason::ContactDetailInvalid),
+                    ) => {
+                        first_reason.get_or_insert((channel, r));
+                    }
+                    other => {
+                        chosen = Some((channel, other));
+                        break;
+                    }
+                }
+            }
+            let (channel, decision) = chosen.unwrap_or_else(|| {
+                let (c, r) =
+                    first_reason.unwrap_or((Channel::Sms, SuppressReason::NoContactDetail));
+                (c, Decision::Suppress(r))
+            });
+            let person = contacts.lead.get(&a.tenancy.id);
+            let ctx = TemplateContext {
+                first_name: person
+                    .and_then(|p| p.full_name.split_whitespace().next().map(str::to_owned))
+                    .unwrap_or_else(|| "there".into()),
+                amount: t
+                    .facts
+                    .get("expected_pence")
+                    .or(t.facts.get("instalment_pence"))
+                    .and_then(|p| p.parse().ok())
+                    .map(Pence)
+                    .or(Some(a.summary.real_arrears)),
+                date: t
+                    .facts
+                    .get("due")
+                    .or(t.facts.get("first_missed_due"))
+                    .or(t.facts.get("first_payment_due"))
+                    .and_then(|d| NaiveDate::from_str(d).ok()),
+                amounts_in_previews: person.is_some_and(|p| p.amounts_in_previews),
+                landlord: "your landlord".into(),
+                app_link: "https://rentdesk.example/app".into(),
+            };
+            let body = render(&template, channel, &ctx)
+                .map(|r| r.text)
+                .unwrap_or_default();
+            let (status, scheduled, reason) = match decision {
+                Decision::Send => ("queued", Some(now), None),
+                Decision::DeferUntil(at) => ("queued", Some(at), None),
+                Decision::Suppress(r) => ("suppressed", None, Some(r.as_str())),
+            };
+            let content = Content {
+                reason,
+                template: &template,
+                body: &body,
+            };
+            let written = record_once(
+                &txn,
+                &key,
+                a.tenancy.id,
+                person.map(|p| p.id),
+                channel.as_str(),
+                &t,
+                &facts_json,
+                status,
+                scheduled,
+                content,
+                now,
+            )
+            .await?;
+            if !written {
+                report.already_planned += 1;
+            } else if status == "suppressed" {
+                report.suppressed += 1;
+            } else {
+                report.queued += 1;
+                // Later triggers in this run count against the weekly cap too.
+                if let Some(at) = scheduled {
+                    contacts.recent.entry(a.tenancy.id).or_default().push(at);
+                }
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// What a message says, or why it was not sent.
+struct Content<'a> {
+    reason: Option<&'a str>,
+    template: &'a str,
+    body: &'a str,
+}
+
+/// Insert the message row (unique key) and, only if it was new, its diary entry.
+#[allow(clippy::too_many_arguments)]
+async fn record_once<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+    tenancy_id: i64,
+    tenant_id: Option<i64>,
+    channel: &str,
+    t: &Trigger,
+    facts_json: &str,
+    status: &str,
+    scheduled_for: Option<DateTime<Utc>>,
+    content: Content<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    let Content {
+        reason,
+        template,
+        body,
+    } = content;
+    let row = message::ActiveModel {
+        idempotency_key: Set(key.to_owned()),
+        tenancy_id: Set(tenancy_id),
+        tenant_id: Set(tenant_id),
+        channel: Set(channel.to_owned()),
+        template: Set(template.to_owned()),
+        rule_id: Set(Some(t.rule.to_owned())),
+        campaign_id: Set(None),
+        body: Set(body.to_owned()),
+        status: Set(status.to_owned()),
+        suppression_reason: Set(reason.map(str::to_owned)),
+        provider_id: Set(None),
+        error: Set(None),
+        scheduled_for: Set(scheduled_for),
+        sent_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let inserted = message::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(message::Column::IdempotencyKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    let what = match status {
+        "suppressed" => format!(
+            "{} not sent ({}): {}",
+            channel.to_uppercase(),
+            reason.unwrap_or_default(),
+            t.reason
+        ),
+        "officer_task" => format!("Task for the officer: {}", t.reason),
+        _ => format!("{} planned: {}", channel.to_uppercase(), t.reason),
+    };
+    action::Entity::insert(action::ActiveModel {
+        tenancy_id: Set(tenancy_id),
+        kind: Set(if status == "officer_task" {
+            "task".into()
+        } else {
+            "message".into()
+        }),
+        outcome: Set(Some(status.to_owned())),
+        body: Set(what),
+        author_staff_id: Set(None),
+        rule_id: Set(Some(t.rule.to_owned())),
+        facts: Set(Some(facts_json.to_owned())),
+        client_id: Set(None),
+        occurred_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(true)
+}
