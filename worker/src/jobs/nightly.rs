@@ -1,4 +1,4 @@
-//! Nightly evaluation of every tenancy.
+//! Nightly evaluation of every tenancy, then early-intervention planning.
 //!
 //! apalis-cron fires in every worker process, so the tick does not evaluate anything itself: it
 //! pushes a [`NightlyEvaluation`] for the tick's date (in the configured zone) into the shared
@@ -47,6 +47,19 @@ impl Job for NightlyEvaluation {
     async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
         let report = rentdesk_store::evaluation::evaluate_all(&ctx.db, self.date).await?;
         tracing::info!(accounts = report.accounts, in_arrears = report.in_arrears, date = %self.date, "nightly evaluation finished");
+        // Early intervention: who needs contact, planned once per event (the idempotency keys
+        // make a retried job harmless). Quiet hours are decided against the real clock.
+        let policy = rentdesk_domain::contact_policy::ContactPolicy::default();
+        let outreach =
+            rentdesk_store::outreach::plan_all(&ctx.db, self.date, chrono::Utc::now(), &policy)
+                .await?;
+        tracing::info!(
+            queued = outreach.queued,
+            suppressed = outreach.suppressed,
+            officer_tasks = outreach.officer_tasks,
+            already_planned = outreach.already_planned,
+            "nightly outreach planned"
+        );
         Ok(())
     }
 }
