@@ -249,7 +249,7 @@ pub fn summarise(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tenancy::{ChargeSchedule, PaymentMethod};
+    use crate::tenancy::ChargeSchedule;
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -284,22 +284,12 @@ mod tests {
         schedule(10_800)
             .charges_between(from, to, Pence::ZERO)
             .into_iter()
-            .map(|c| LedgerEntry {
-                posted_on: c.date,
-                kind: c.kind,
-                amount: c.amount,
-                method: None,
-            })
+            .map(LedgerEntry::from)
             .collect()
     }
 
     fn pay(date: NaiveDate, kind: TransactionKind, pence: i64) -> LedgerEntry {
-        LedgerEntry {
-            posted_on: date,
-            kind,
-            amount: Pence(-pence),
-            method: Some(PaymentMethod::BankTransfer),
-        }
+        LedgerEntry::credit(date, kind, Pence(pence))
     }
 
     fn uc(claim: NaiveDate, to_landlord: bool) -> Option<BenefitIncome> {

@@ -95,6 +95,30 @@ pub struct LedgerEntry {
     pub method: Option<PaymentMethod>,
 }
 
+/// A charge the schedule generates, posted as the housing system would post it.
+impl From<crate::tenancy::Charge> for LedgerEntry {
+    fn from(c: crate::tenancy::Charge) -> LedgerEntry {
+        LedgerEntry {
+            posted_on: c.date,
+            kind: c.kind,
+            amount: c.amount,
+            method: None,
+        }
+    }
+}
+
+impl LedgerEntry {
+    /// Money received: `amount` is positive, stored as a credit (negative).
+    pub fn credit(posted_on: NaiveDate, kind: TransactionKind, amount: Pence) -> LedgerEntry {
+        LedgerEntry {
+            posted_on,
+            kind,
+            amount: -amount,
+            method: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LastPayment {
     pub date: NaiveDate,

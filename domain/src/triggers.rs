@@ -472,22 +472,12 @@ mod tests {
         schedule()
             .charges_between(from, to, Pence::ZERO)
             .into_iter()
-            .map(|c| LedgerEntry {
-                posted_on: c.date,
-                kind: c.kind,
-                amount: c.amount,
-                method: None,
-            })
+            .map(LedgerEntry::from)
             .collect()
     }
 
     fn paid(date: NaiveDate, kind: TransactionKind, pence: i64) -> LedgerEntry {
-        LedgerEntry {
-            posted_on: date,
-            kind,
-            amount: Pence(-pence),
-            method: None,
-        }
+        LedgerEntry::credit(date, kind, Pence(pence))
     }
 
     fn summary(

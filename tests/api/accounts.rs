@@ -5,15 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 #[tokio::test]
 async fn the_account_summary_is_computed_from_the_imported_ledger() {
     let app = spawn_app().await;
-    assert_eq!(
-        app.import("tenancies", example("tenancies.csv")).await["status"],
-        "succeeded"
-    );
-    assert_eq!(
-        app.import("transactions", example("transactions.csv"))
-            .await["status"],
-        "succeeded"
-    );
+    app.import_examples().await;
 
     // HD1001 pays £98.50 by direct debit; the debit of 9 Nov has not been paid by 16 Nov.
     let resp = app.account("HD1001", "2026-11-16").await;
@@ -58,12 +50,7 @@ async fn the_account_summary_is_computed_from_the_imported_ledger() {
 async fn a_new_universal_credit_claimant_waiting_for_the_first_payment_is_in_technical_arrears_only()
  {
     let app = spawn_app().await;
-    let t = app.import("tenancies", example("tenancies.csv")).await;
-    assert_eq!(t["status"], "succeeded", "{t}");
-    let tx = app
-        .import("transactions", example("transactions.csv"))
-        .await;
-    assert_eq!(tx["status"], "succeeded", "{tx}");
+    app.import_examples().await;
     let t = tenancy::Entity::find()
         .filter(tenancy::Column::Reference.eq("HD1002"))
         .one(&app.db)
@@ -148,9 +135,7 @@ async fn the_manage_api_refuses_a_missing_or_wrong_token() {
 async fn nightly_evaluation_stores_the_same_figures_the_api_computes() {
     use rentdesk_store::entities::account_summary;
     let app = spawn_app().await;
-    app.import("tenancies", example("tenancies.csv")).await;
-    app.import("transactions", example("transactions.csv"))
-        .await;
+    app.import_examples().await;
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
     let report = rentdesk_store::evaluation::evaluate_all(&app.db, as_of)
         .await

@@ -175,6 +175,14 @@ impl TestApp {
         self.wait_for_batch(&location).await
     }
 
+    /// Import `examples/tenancies.csv` and `examples/transactions.csv`, asserting both succeed.
+    pub async fn import_examples(&self) {
+        for kind in ["tenancies", "transactions"] {
+            let batch = self.import(kind, example(&format!("{kind}.csv"))).await;
+            assert_eq!(batch["status"], "succeeded", "{batch}");
+        }
+    }
+
     pub async fn wait_for_batch(&self, location: &str) -> serde_json::Value {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         loop {

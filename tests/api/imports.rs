@@ -35,9 +35,7 @@ async fn importing_the_same_files_twice_changes_nothing() {
 #[tokio::test]
 async fn a_file_with_bad_rows_is_rejected_whole_with_every_bad_line_named() {
     let app = spawn_app().await;
-    app.import("tenancies", example("tenancies.csv")).await;
-    app.import("transactions", example("transactions.csv"))
-        .await;
+    app.import_examples().await;
     let before = count_transactions(&app.db).await;
 
     let batch = app

@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, example, spawn_app};
+use crate::helpers::{TestApp, spawn_app};
 use chrono::{NaiveDate, TimeZone, Utc};
 use rentdesk_domain::contact_policy::ContactPolicy;
 use rentdesk_store::entities::{action, flag, message, tenancy};
@@ -7,15 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 async fn with_examples() -> (TestApp, i64) {
     let app = spawn_app().await;
-    assert_eq!(
-        app.import("tenancies", example("tenancies.csv")).await["status"],
-        "succeeded"
-    );
-    assert_eq!(
-        app.import("transactions", example("transactions.csv"))
-            .await["status"],
-        "succeeded"
-    );
+    app.import_examples().await;
     let id = tenancy::Entity::find()
         .filter(tenancy::Column::Reference.eq("HD1001"))
         .one(&app.db)
