@@ -23,6 +23,7 @@ mod queue;
 mod retry;
 mod runner;
 pub mod settings;
+pub mod sms;
 
 pub use jobs::{EvaluateTenancies, ImportJob, JobContext, NightlyEvaluation};
 pub use queue::{MAX_ATTEMPTS, QueueBackend, Queues};

@@ -1,0 +1,266 @@
+//! The Twilio client against a fake Twilio on loopback that speaks the real wire format:
+//! basic auth, form-encoded bodies, Twilio's JSON answers and error codes, and failures on
+//! demand.
+
+use poem::http::StatusCode;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::{Data, Form, Path, Query};
+use poem::{EndpointExt, IntoResponse, Response, Route, Server, get, handler};
+use rentdesk_worker::sms::{Sender, SmsError, SmsProvider, TwilioClient, TwilioConfig};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SID: &str = "AC00000000000000000000000000000001";
+const TOKEN: &str = "test-auth-token";
+
+#[derive(Default)]
+struct FakeState {
+    sent: Vec<HashMap<String, String>>,
+    fail_next: VecDeque<u16>,
+    invalid_numbers: Vec<String>,
+}
+
+#[derive(Clone, Default)]
+struct Fake(Arc<Mutex<FakeState>>);
+
+fn twilio_error(status: StatusCode, code: Option<i64>, message: &str) -> Response {
+    let body = serde_json::json!({"code": code, "message": message, "status": status.as_u16(), "more_info": "https://www.twilio.com/docs/errors"});
+    (status, poem::web::Json(body)).into_response()
+}
+
+fn authorised(req: &poem::Request) -> bool {
+    use base64::Engine as _;
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{SID}:{TOKEN}"))
+    );
+    req.headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        == Some(expected.as_str())
+}
+
+#[handler]
+fn create(
+    req: &poem::Request,
+    Path(account): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+    fake: Data<&Fake>,
+) -> Response {
+    if !authorised(req) || account != SID {
+        return twilio_error(StatusCode::UNAUTHORIZED, Some(20003), "Authenticate");
+    }
+    let mut state = fake.0.0.lock().unwrap();
+    if let Some(status) = state.fail_next.pop_front() {
+        let status = StatusCode::from_u16(status).unwrap();
+        let code = (status == StatusCode::TOO_MANY_REQUESTS).then_some(20429);
+        return twilio_error(status, code, "injected failure");
+    }
+    let (Some(to), Some(body)) = (form.get("To"), form.get("Body")) else {
+        return twilio_error(
+            StatusCode::BAD_REQUEST,
+            Some(21604),
+            "A 'To' phone number and a 'Body' are required.",
+        );
+    };
+    if !form.contains_key("From") && !form.contains_key("MessagingServiceSid") {
+        return twilio_error(
+            StatusCode::BAD_REQUEST,
+            Some(21603),
+            "A 'From' or 'MessagingServiceSid' parameter is required",
+        );
+    }
+    if state.invalid_numbers.contains(to) {
+        return twilio_error(
+            StatusCode::BAD_REQUEST,
+            Some(21211),
+            &format!("The 'To' number {to} is not a valid phone number."),
+        );
+    }
+    let sid = format!("SM{:032x}", state.sent.len() + 1);
+    let answer = serde_json::json!({"sid": sid, "status": "queued", "to": to, "body": body, "date_created": "Wed, 25 Nov 2026 08:00:00 +0000"});
+    state.sent.push(form);
+    (StatusCode::CREATED, poem::web::Json(answer)).into_response()
+}
+
+#[handler]
+fn list(
+    req: &poem::Request,
+    Query(q): Query<HashMap<String, String>>,
+    fake: Data<&Fake>,
+) -> Response {
+    if !authorised(req) {
+        return twilio_error(StatusCode::UNAUTHORIZED, Some(20003), "Authenticate");
+    }
+    let state = fake.0.0.lock().unwrap();
+    let messages: Vec<_> = state
+        .sent
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| q.get("To").is_none_or(|to| m.get("To") == Some(to)))
+        .map(|(i, m)| serde_json::json!({"sid": format!("SM{:032x}", i + 1), "to": m["To"], "body": m["Body"], "status": "sent", "date_created": "Wed, 25 Nov 2026 08:00:00 +0000"}))
+        .collect();
+    poem::web::Json(serde_json::json!({"messages": messages})).into_response()
+}
+
+async fn start_fake() -> (Fake, String) {
+    let fake = Fake::default();
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+    let app = Route::new()
+        .at(
+            "/2010-04-01/Accounts/:account/Messages.json",
+            get(list).post(create),
+        )
+        .data(fake.clone());
+    tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+    (fake, format!("http://{addr}"))
+}
+
+fn client(base_url: &str, token: &str, sender: Sender) -> TwilioClient {
+    TwilioClient::new(TwilioConfig {
+        base_url: base_url.to_owned(),
+        account_sid: SID.into(),
+        auth_token: token.into(),
+        sender,
+        timeout: Duration::from_secs(5),
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_sms_reaches_twilio_with_the_right_form_and_auth() {
+    let (fake, url) = start_fake().await;
+    let c = client(&url, TOKEN, Sender::From("+447700900000".into()));
+    let sent = c
+        .send(
+            "+447700900123",
+            "Hi Karen",
+            Some("https://rentdesk.example/webhooks/twilio/status"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        sent.sid.starts_with("SM") && sent.sid.len() == 34,
+        "{sent:?}"
+    );
+    assert_eq!(sent.status, "queued");
+    let state = fake.0.lock().unwrap();
+    assert_eq!(state.sent.len(), 1);
+    let m = &state.sent[0];
+    assert_eq!(
+        (m["To"].as_str(), m["Body"].as_str(), m["From"].as_str()),
+        ("+447700900123", "Hi Karen", "+447700900000")
+    );
+    assert_eq!(
+        m["StatusCallback"],
+        "https://rentdesk.example/webhooks/twilio/status"
+    );
+}
+
+#[tokio::test]
+async fn a_messaging_service_sender_sends_its_sid_not_a_number() {
+    let (fake, url) = start_fake().await;
+    client(&url, TOKEN, Sender::MessagingService("MG123".into()))
+        .send("+447700900123", "x", None)
+        .await
+        .unwrap();
+    let state = fake.0.lock().unwrap();
+    assert_eq!(
+        state.sent[0].get("MessagingServiceSid").map(String::as_str),
+        Some("MG123")
+    );
+    assert!(!state.sent[0].contains_key("From"));
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_permanent() {
+    let (fake, url) = start_fake().await;
+    let e = client(&url, "wrong", Sender::From("+447700900000".into()))
+        .send("+447700900123", "x", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            SmsError::Permanent {
+                status: 401,
+                code: Some(20003),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(fake.0.lock().unwrap().sent.is_empty());
+}
+
+#[tokio::test]
+async fn server_errors_and_rate_limits_are_retryable_and_then_it_goes_once() {
+    let (fake, url) = start_fake().await;
+    fake.0.lock().unwrap().fail_next.extend([500, 500, 429]);
+    let c = client(&url, TOKEN, Sender::From("+447700900000".into()));
+    for expected in [500, 500, 429] {
+        let e = c.send("+447700900123", "x", None).await.unwrap_err();
+        assert!(
+            matches!(e, SmsError::Retryable { status: Some(s), .. } if s == expected),
+            "{e:?}"
+        );
+    }
+    c.send("+447700900123", "x", None).await.unwrap();
+    assert_eq!(fake.0.lock().unwrap().sent.len(), 1);
+}
+
+#[tokio::test]
+async fn an_invalid_number_is_permanent_and_recognised() {
+    let (fake, url) = start_fake().await;
+    fake.0
+        .lock()
+        .unwrap()
+        .invalid_numbers
+        .push("+447700900999".into());
+    let e = client(&url, TOKEN, Sender::From("+447700900000".into()))
+        .send("+447700900999", "x", None)
+        .await
+        .unwrap_err();
+    assert!(e.is_invalid_number(), "{e:?}");
+}
+
+#[tokio::test]
+async fn an_unreachable_twilio_is_retryable() {
+    // A port nothing listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let e = client(&url, TOKEN, Sender::From("+447700900000".into()))
+        .send("+447700900123", "x", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, SmsError::Retryable { status: None, .. }),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn sent_messages_can_be_listed_by_recipient_for_reconciliation() {
+    let (_fake, url) = start_fake().await;
+    let c = client(&url, TOKEN, Sender::From("+447700900000".into()));
+    c.send("+447700900123", "one", None).await.unwrap();
+    c.send("+447700900456", "two", None).await.unwrap();
+    let listed = c
+        .list_messages(
+            "+447700900123",
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].to.as_str(), listed[0].body.as_str()),
+        ("+447700900123", "one")
+    );
+}
