@@ -7,6 +7,7 @@ pub mod entities;
 pub mod evaluation;
 pub mod facts;
 pub mod imports;
+pub mod outbox;
 pub mod outreach;
 pub mod seed;
 

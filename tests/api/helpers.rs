@@ -120,6 +120,8 @@ async fn spawn_with(vars: HashMap<&'static str, String>, sqlite_file: Option<Pat
     let db = state.db.clone();
     let running = startup::start_all(state).await.expect("start app");
     let base = format!("http://{}", running.addr);
+    // reqwest is built without a bundled crypto provider; the app uses ring (as sqlx does).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     TestApp {
         base,
         db,

@@ -150,3 +150,173 @@ async fn an_opted_out_mobile_falls_back_to_email() {
     assert_eq!(m.scheduled_for, Some(noon));
     app.stop().await;
 }
+
+mod dispatch {
+    use super::*;
+    use rentdesk_worker::dispatch::dispatch_sms;
+    use rentdesk_worker::fake_twilio;
+    use rentdesk_worker::sms::{Sender, TwilioClient, TwilioConfig};
+
+    fn twilio(base_url: &str) -> TwilioClient {
+        TwilioClient::new(TwilioConfig {
+            base_url: base_url.to_owned(),
+            account_sid: fake_twilio::SID.into(),
+            auth_token: fake_twilio::TOKEN.into(),
+            sender: Sender::From("+447700900000".into()),
+            timeout: std::time::Duration::from_secs(5),
+        })
+        .unwrap()
+    }
+
+    const KAREN: &str = "+447700900123";
+
+    #[tokio::test]
+    async fn a_missed_payment_found_at_23_00_reaches_twilio_once_at_08_00() {
+        let (app, _) = with_examples().await;
+        let (fake, url) = fake_twilio::start().await;
+        let client = twilio(&url);
+        let policy = ContactPolicy::default();
+        plan_all(
+            &app.db,
+            thursday(),
+            Utc.with_ymd_and_hms(2026, 11, 12, 23, 0, 0).unwrap(),
+            &policy,
+        )
+        .await
+        .unwrap();
+        // Ticks through the night send nothing.
+        for (h, m) in [(23, 1), (3, 0), (7, 59)] {
+            let day = if h == 23 { 12 } else { 13 };
+            let r = dispatch_sms(
+                &app.db,
+                Some(&client),
+                None,
+                Utc.with_ymd_and_hms(2026, 11, day, h, m, 0).unwrap(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(r.sent, 0);
+        }
+        assert_eq!(fake.sent_to(KAREN), 0);
+        let eight = Utc.with_ymd_and_hms(2026, 11, 13, 8, 0, 0).unwrap();
+        assert_eq!(
+            dispatch_sms(&app.db, Some(&client), None, eight)
+                .await
+                .unwrap()
+                .sent,
+            1
+        );
+        // Two workers ticking again, and tomorrow's plan: still one.
+        let (a, b) = tokio::join!(
+            dispatch_sms(&app.db, Some(&client), None, eight),
+            dispatch_sms(
+                &app.db,
+                Some(&client),
+                None,
+                eight + chrono::Duration::seconds(1)
+            )
+        );
+        assert_eq!(a.unwrap().sent + b.unwrap().sent, 0);
+        plan_all(
+            &app.db,
+            NaiveDate::from_ymd_opt(2026, 11, 13).unwrap(),
+            eight,
+            &policy,
+        )
+        .await
+        .unwrap();
+        dispatch_sms(
+            &app.db,
+            Some(&client),
+            None,
+            eight + chrono::Duration::minutes(5),
+        )
+        .await
+        .unwrap();
+        assert_eq!(fake.sent_to(KAREN), 1);
+        let m = message::Entity::find().one(&app.db).await.unwrap().unwrap();
+        assert_eq!(m.status, "sent");
+        assert!(m.provider_id.as_deref().unwrap().starts_with("SM"));
+        assert_eq!(m.sent_at, Some(eight));
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn twilio_failing_three_times_then_answering_yields_one_message() {
+        let (app, _) = with_examples().await;
+        let (fake, url) = fake_twilio::start().await;
+        fake.0.lock().unwrap().fail_next.extend([500, 500, 500]);
+        let client = twilio(&url);
+        let noon = Utc.with_ymd_and_hms(2026, 11, 13, 12, 0, 0).unwrap();
+        plan_all(&app.db, thursday(), noon, &ContactPolicy::default())
+            .await
+            .unwrap();
+        let mut now = noon;
+        let mut sent = 0;
+        for _ in 0..4 {
+            sent += dispatch_sms(&app.db, Some(&client), None, now)
+                .await
+                .unwrap()
+                .sent;
+            now += rentdesk_worker::dispatch::RETRY_AFTER;
+        }
+        assert_eq!(sent, 1);
+        assert_eq!(fake.sent_to(KAREN), 1);
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_invalid_number_fails_once_and_is_remembered() {
+        use rentdesk_store::entities::tenant;
+        let (app, hd1001) = with_examples().await;
+        let (fake, url) = fake_twilio::start().await;
+        fake.0.lock().unwrap().invalid_numbers.push(KAREN.into());
+        let noon = Utc.with_ymd_and_hms(2026, 11, 13, 12, 0, 0).unwrap();
+        plan_all(&app.db, thursday(), noon, &ContactPolicy::default())
+            .await
+            .unwrap();
+        let r = dispatch_sms(&app.db, Some(&twilio(&url)), None, noon)
+            .await
+            .unwrap();
+        assert_eq!(r.failed, 1);
+        let lead = tenant::Entity::find()
+            .filter(tenant::Column::TenancyId.eq(hd1001))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(lead.mobile_invalid);
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_send_cut_off_mid_flight_is_marked_unknown_not_resent() {
+        let (app, _) = with_examples().await;
+        let (fake, url) = fake_twilio::start().await;
+        let noon = Utc.with_ymd_and_hms(2026, 11, 13, 12, 0, 0).unwrap();
+        plan_all(&app.db, thursday(), noon, &ContactPolicy::default())
+            .await
+            .unwrap();
+        // A worker claimed it and died before recording Twilio's answer.
+        let claimed = rentdesk_store::outbox::claim_due(&app.db, "sms", noon, 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        let later = noon + chrono::Duration::minutes(30);
+        let r = dispatch_sms(&app.db, Some(&twilio(&url)), None, later)
+            .await
+            .unwrap();
+        assert_eq!((r.marked_unknown, r.sent), (1, 0));
+        assert_eq!(fake.sent_to(KAREN), 0);
+        assert_eq!(
+            message::Entity::find()
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            "unknown"
+        );
+        app.stop().await;
+    }
+}

@@ -18,6 +18,9 @@
 //! # Ok(()) }
 //! ```
 
+pub mod dispatch;
+#[cfg(feature = "test-fakes")]
+pub mod fake_twilio;
 pub mod jobs;
 mod queue;
 mod retry;

@@ -31,6 +31,8 @@ pub struct WorkerConfig {
     pub nightly_cron: String,
     /// Zone of `nightly_cron` and of "today" (Europe/London).
     pub timezone: Tz,
+    /// Twilio; `None` delivers SMS to the local outbox (`rentdesk dev`).
+    pub sms: Option<crate::sms::TwilioConfig>,
 }
 
 impl Default for WorkerConfig {
@@ -39,9 +41,13 @@ impl Default for WorkerConfig {
             concurrency: 4,
             nightly_cron: DEFAULT_NIGHTLY_CRON.to_owned(),
             timezone: chrono_tz::Europe::London,
+            sms: None,
         }
     }
 }
+
+/// How often due messages are dispatched.
+pub const DISPATCH_CRON: &str = "*/15 * * * * *";
 
 pub const DEFAULT_NIGHTLY_CRON: &str = "0 0 2 * * *";
 
@@ -186,6 +192,14 @@ pub(crate) fn build_monitor(
         "worker concurrency must be at least 1"
     );
     let schedule = parse_cron(&config.nightly_cron)?;
+    let dispatch = crate::dispatch::DispatchTick {
+        db: db.clone(),
+        sms: config
+            .sms
+            .clone()
+            .map(crate::sms::TwilioClient::new)
+            .transpose()?,
+    };
     let ctx = JobContext {
         db,
         queues: queues.clone(),
@@ -217,6 +231,23 @@ pub(crate) fn build_monitor(
     };
     let policy = retry_policy(tuning)?;
     let instance = instance.to_owned();
+    let dispatch_schedule = parse_cron(DISPATCH_CRON)?;
+    let dispatch_instance = instance.clone();
+    let dispatch_policy = policy.clone();
+    let monitor = monitor.register(move |restarts| {
+        WorkerBuilder::new(worker_name(
+            "rentdesk.dispatch-cron",
+            &dispatch_instance,
+            restarts,
+        ))
+        .backend(CronScheduler::new(dispatch_schedule.clone()).with_timezone(tz))
+        .retry(dispatch_policy.clone())
+        .layer(ShutdownGateLayer)
+        .enable_tracing()
+        .catch_panic()
+        .data(dispatch.clone())
+        .build(crate::dispatch::on_dispatch_tick)
+    });
     Ok(monitor.register(move |restarts| {
         WorkerBuilder::new(worker_name("rentdesk.nightly-cron", &instance, restarts))
             .backend(CronScheduler::new(schedule.clone()).with_timezone(tz))

@@ -46,6 +46,8 @@ pub struct Settings {
     pub nightly_cron: String,
     pub shutdown_timeout: Duration,
     pub log_format: LogFormat,
+    /// Twilio, when `TWILIO_ACCOUNT_SID` is set; otherwise SMS go to the local outbox.
+    pub twilio: Option<crate::sms::TwilioConfig>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -169,7 +171,44 @@ impl Settings {
         {
             return Err(err("QUEUE_NAMESPACE", "letters, digits, _ and - only"));
         }
+        let twilio = match get("TWILIO_ACCOUNT_SID") {
+            None => None,
+            Some(account_sid) => {
+                if !account_sid.starts_with("AC") {
+                    return Err(err("TWILIO_ACCOUNT_SID", "must start with AC"));
+                }
+                let auth_token = get("TWILIO_AUTH_TOKEN").ok_or_else(|| {
+                    err(
+                        "TWILIO_AUTH_TOKEN",
+                        "required when TWILIO_ACCOUNT_SID is set",
+                    )
+                })?;
+                let sender = match (get("TWILIO_FROM"), get("TWILIO_MESSAGING_SERVICE_SID")) {
+                    (Some(from), None) => crate::sms::Sender::From(from),
+                    (None, Some(sid)) => crate::sms::Sender::MessagingService(sid),
+                    _ => {
+                        return Err(err(
+                            "TWILIO_FROM",
+                            "set exactly one of TWILIO_FROM and TWILIO_MESSAGING_SERVICE_SID",
+                        ));
+                    }
+                };
+                let base_url =
+                    get("TWILIO_BASE_URL").unwrap_or_else(|| "https://api.twilio.com".to_owned());
+                if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+                    return Err(err("TWILIO_BASE_URL", "must be an http(s) URL"));
+                }
+                Some(crate::sms::TwilioConfig {
+                    base_url,
+                    account_sid,
+                    auth_token,
+                    sender,
+                    timeout: Duration::from_secs(10),
+                })
+            }
+        };
         Ok(Settings {
+            twilio,
             database_url,
             redis_url,
             queue_url,
@@ -206,6 +245,7 @@ impl Settings {
             concurrency: self.worker_concurrency,
             nightly_cron: self.nightly_cron.clone(),
             timezone: chrono_tz::Europe::London,
+            sms: self.twilio.clone(),
         }
     }
 }
@@ -287,10 +327,49 @@ mod tests {
             ("ADMIN_TOKEN", "short"),
             ("NIGHTLY_CRON", "daily"),
             ("QUEUE_NAMESPACE", "a b"),
+            ("TWILIO_ACCOUNT_SID", "XX123"),
         ] {
             let e = settings(Mode::Dev, &[(var, value)]).unwrap_err();
             assert_eq!(e.variable, var, "{var}={value}");
         }
+    }
+
+    #[test]
+    fn twilio_is_all_or_nothing() {
+        assert!(settings(Mode::Dev, &[]).unwrap().twilio.is_none());
+        let sid = ("TWILIO_ACCOUNT_SID", "AC123");
+        assert_eq!(
+            settings(Mode::Dev, &[sid]).unwrap_err().variable,
+            "TWILIO_AUTH_TOKEN"
+        );
+        let token = ("TWILIO_AUTH_TOKEN", "t0ken");
+        assert_eq!(
+            settings(Mode::Dev, &[sid, token]).unwrap_err().variable,
+            "TWILIO_FROM"
+        );
+        let both = [
+            sid,
+            token,
+            ("TWILIO_FROM", "+447700900000"),
+            ("TWILIO_MESSAGING_SERVICE_SID", "MG1"),
+        ];
+        assert_eq!(
+            settings(Mode::Dev, &both).unwrap_err().variable,
+            "TWILIO_FROM"
+        );
+        let ok = settings(
+            Mode::Dev,
+            &[sid, token, ("TWILIO_MESSAGING_SERVICE_SID", "MG1")],
+        )
+        .unwrap();
+        assert_eq!(
+            ok.twilio.as_ref().unwrap().base_url,
+            "https://api.twilio.com"
+        );
+        assert!(
+            ok.worker_config().sms.is_some(),
+            "the worker gets the Twilio settings"
+        );
     }
 
     #[test]
