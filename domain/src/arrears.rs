@@ -331,17 +331,18 @@ mod tests {
             method: None,
         }];
         ledger.extend(rents(ymd(2026, 11, 2), ymd(2026, 11, 16)));
-        // By 16 Nov, 28 of 31 days accrued: 468 × 28 / 31 = 422.70; arrears 355 + 324 = 679.
+        // Rent charged to Sunday 22 Nov: the first period all earned (468) and 3 days of the
+        // second (46.80); arrears 355 + 324 = 679.
         let s = summarise(
             &facts(uc(ymd(2026, 10, 20), true), None),
             &ledger,
             ymd(2026, 11, 16),
         );
         assert_eq!(s.arrears, Pence(67_900));
-        assert_eq!(s.technical_arrears, Pence(42_270));
-        assert_eq!(s.real_arrears, Pence(25_630));
+        assert_eq!(s.technical_arrears, Pence(51_480));
+        assert_eq!(s.real_arrears, Pence(16_420));
         assert_eq!(s.status, ArrearsStatus::InArrears);
-        assert_eq!(s.weeks_in_arrears_hundredths, Some(237)); // 256.30 / 108 = 2.373
+        assert_eq!(s.weeks_in_arrears_hundredths, Some(152)); // 164.20 / 108 = 1.520
     }
 
     #[test]
@@ -354,9 +355,9 @@ mod tests {
             ymd(2026, 12, 1),
         );
         assert_eq!(late.arrears, Pence(64_800));
-        // Only the second period's 12 days (20 Nov – 1 Dec) are still on their way.
-        assert_eq!(late.technical_arrears, Pence(46_800 * 12 / 30));
-        assert_eq!(late.real_arrears, Pence(64_800 - 18_720));
+        // Only the second period's days charged so far (20 Nov – Sun 6 Dec, 17) are on their way.
+        assert_eq!(late.technical_arrears, Pence(46_800 * 17 / 30));
+        assert_eq!(late.real_arrears, Pence(64_800 - 26_520));
         // Had it arrived on the 26th it would have been taken off the balance instead.
         let mut paid = ledger.clone();
         paid.push(pay(
@@ -389,11 +390,13 @@ mod tests {
             TransactionKind::HousingBenefit,
             43_200,
         ));
-        // 25 Nov: rent 2, 9, 16, 23 Nov unpaid (432); HB of 30 Nov has accrued 24 of 28 days.
+        // 25 Nov: rent 2, 9, 16, 23 Nov unpaid (432); the HB of 30 Nov covers exactly those
+        // four weeks (charged to Sunday 29th), so it is all technical.
         let s = summarise(&facts(hb, None), &ledger, ymd(2026, 11, 25));
         assert_eq!(s.arrears, Pence(43_200));
-        assert_eq!(s.technical_arrears, Pence(37_028)); // 432 × 24 / 28 = 370.285…
-        assert_eq!(s.real_arrears, Pence(6_172));
+        assert_eq!(s.technical_arrears, Pence(43_200));
+        assert_eq!(s.real_arrears, Pence::ZERO);
+        assert_eq!(s.status, ArrearsStatus::TechnicalOnly);
         assert_eq!(
             s.technical_reason.as_deref(),
             Some("Housing Benefit payment of £432.00 due 30 Nov 2026")
@@ -402,6 +405,26 @@ mod tests {
             s.last_payment.unwrap().kind,
             TransactionKind::HousingBenefit
         );
+    }
+
+    #[test]
+    fn a_new_uc_claimant_charged_in_advance_on_the_claim_monday_owes_nothing_real() {
+        // Found by review: rent is debited for the week ahead, so UC for that week is on its
+        // way too. Claim on Monday 26 Oct, the day of the first unpaid debit.
+        let uc = uc(ymd(2026, 10, 26), true);
+        for (today, weeks) in [
+            (ymd(2026, 10, 26), 1),
+            (ymd(2026, 11, 2), 2),
+            (ymd(2026, 11, 23), 5),
+        ] {
+            let ledger = rents(ymd(2026, 10, 26), today);
+            let s = summarise(&facts(uc, None), &ledger, today);
+            assert_eq!(s.arrears, Pence(10_800 * weeks), "{today}");
+            // UC of £468 a month is £108 × 52 ÷ 12: in a 31-day period it earns ~33p a day less
+            // than the rent, which is genuinely owed (before this fix: £93–£102 "real").
+            assert!(s.real_arrears < Pence(1_500), "{today}: {s:?}");
+            assert_eq!(s.status == ArrearsStatus::InArrears, s.real_arrears.0 > 0);
+        }
     }
 
     #[test]

@@ -127,16 +127,20 @@ pub fn next_due_after(income: &BenefitIncome, today: NaiveDate) -> Option<Expect
     .next()
 }
 
-/// Payments due after `today − grace_days` whose period has begun by `today`, each with the
-/// amount accrued pro rata by days up to and including `today` (rounded down to the penny).
+/// Payments due after `today − grace_days` whose period has begun by the end of the rent week
+/// already charged, each with the amount accrued pro rata by days up to and including that
+/// Sunday (rounded down to the penny). Rent is debited weekly *in advance* on Mondays, so the
+/// benefit for the rest of this week is as much "on its way" as the days already past: counting
+/// only to today would show a new UC claimant's timing gap as real arrears.
 pub fn outstanding(income: &BenefitIncome, today: NaiveDate, grace_days: u32) -> Vec<Outstanding> {
     let from = today - Duration::days(i64::from(grace_days));
+    let charged_through = crate::calendar::monday_on_or_before(today) + Duration::days(6);
     expected_between(income, from, today + Duration::days(62))
         .into_iter()
-        .filter(|p| p.covers_from <= today)
+        .filter(|p| p.covers_from <= charged_through)
         .map(|p| {
             let period_days = (p.covers_to - p.covers_from).num_days() + 1;
-            let days = ((today - p.covers_from).num_days() + 1).clamp(0, period_days);
+            let days = ((charged_through - p.covers_from).num_days() + 1).clamp(0, period_days);
             let accrued = Pence(p.amount.0 * days / period_days);
             Outstanding {
                 payment: p,
@@ -242,26 +246,34 @@ mod tests {
     }
 
     #[test]
-    fn uc_accrues_day_by_day_until_it_is_paid() {
+    fn uc_accrues_through_the_rent_week_already_charged_until_it_is_paid() {
         let income = uc(ymd(2026, 10, 20));
-        // 28 of the first period's 31 days by 16 Nov: 468 × 28 / 31 = 422.709… → 422.70.
+        // Monday 16 Nov: rent is charged to Sunday 22nd. The first period (20 Oct – 19 Nov) is
+        // all earned (468) and the second has run 3 of its 30 days (20–22 Nov): 46.80.
         let a = accrued_not_yet_due(&income, ymd(2026, 11, 16), 3).unwrap();
-        assert_eq!(a.amount, Pence(42_270));
+        assert_eq!(a.amount, Pence(46_800 + 4_680));
         assert_eq!(
             (a.next_due, a.next_amount),
             (ymd(2026, 11, 26), Pence(46_800))
         );
-        // On 25 Nov the first period is complete (468) and the second has run 6 of 30 days.
+        // Wednesday 25 Nov: charged to 29 Nov, 10 days of the second period.
         let b = accrued_not_yet_due(&income, ymd(2026, 11, 25), 3).unwrap();
-        assert_eq!(b.amount, Pence(46_800 + 46_800 * 6 / 30));
+        assert_eq!(b.amount, Pence(46_800 + 46_800 * 10 / 30));
         // Three days late still counts as not yet received; four days late does not.
         let c = accrued_not_yet_due(&income, ymd(2026, 11, 29), 3).unwrap();
         assert_eq!(c.next_due, ymd(2026, 11, 26));
         let d = accrued_not_yet_due(&income, ymd(2026, 11, 30), 3).unwrap();
         assert_eq!(d.next_due, ymd(2026, 12, 26));
-        assert_eq!(d.amount, Pence(46_800 * 11 / 30));
-        // Nothing accrues before the claim.
-        assert_eq!(accrued_not_yet_due(&income, ymd(2026, 10, 19), 3), None);
+        assert_eq!(d.amount, Pence(46_800 * 17 / 30)); // 20 Nov – 6 Dec
+        // Nothing accrues for a rent week that ends before the claim.
+        assert_eq!(accrued_not_yet_due(&income, ymd(2026, 10, 18), 3), None);
+        // The week the claim starts in: 20–25 Oct of the week charged on Monday 19th.
+        assert_eq!(
+            accrued_not_yet_due(&income, ymd(2026, 10, 19), 3)
+                .unwrap()
+                .amount,
+            Pence(46_800 * 6 / 31)
+        );
     }
 
     #[test]
@@ -270,9 +282,20 @@ mod tests {
             weekly_amount: Pence(8_400),
             first_pay_date: ymd(2026, 10, 5),
         };
-        // 25 Nov: the payment of 30 Nov covers 2–29 Nov, 24 days accrued: 336 × 24/28 = 288.
+        // Wednesday 25 Nov, rent charged to Sunday 29th: the payment of 30 Nov covers 2–29 Nov,
+        // all of it earned.
         let a = accrued_not_yet_due(&hb, ymd(2026, 11, 25), 3).unwrap();
-        assert_eq!(a.amount, Pence(28_800));
+        assert_eq!(a.amount, Pence(33_600));
+        // Monday 2 Nov (that day's payment received is not this function's business): the
+        // 30 Nov payment has earned the week charged today, 7 of 28 days.
+        let b = outstanding(&hb, ymd(2026, 11, 2), 0);
+        assert_eq!(
+            b.iter()
+                .find(|o| o.payment.due == ymd(2026, 11, 30))
+                .unwrap()
+                .accrued,
+            Pence(8_400)
+        );
         assert_eq!(a.next_due, ymd(2026, 11, 30));
     }
 }
