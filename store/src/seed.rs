@@ -158,16 +158,12 @@ pub async fn seed(
     let mut rng = Rng::new(seed);
     let mut patch_ids = Vec::new();
     for (i, (code, name)) in PATCHES.iter().enumerate() {
-        let officer = staff_user::ActiveModel {
-            email: Set(format!("officer{}@rentdesk.example", i + 1)),
-            name: Set(format!("{} {}", rng.pick(FIRST), rng.pick(LAST))),
-            role: Set("officer".into()),
-            team: Set(Some("income".into())),
-            password_hash: Set(None),
-            active: Set(true),
-            created_at: Set(now),
-            ..Default::default()
-        }
+        let officer_name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+        let officer = staff(
+            format!("officer{}@rentdesk.example", i + 1),
+            officer_name,
+            "officer",
+        )
         .insert(&txn)
         .await?;
         let p = patch::ActiveModel {
@@ -181,18 +177,10 @@ pub async fn seed(
         .await?;
         patch_ids.push(p.id);
     }
-    staff_user::ActiveModel {
-        email: Set("teamleader@rentdesk.example".into()),
-        name: Set(format!("{} {}", rng.pick(FIRST), rng.pick(LAST))),
-        role: Set("team_leader".into()),
-        team: Set(Some("income".into())),
-        password_hash: Set(None),
-        active: Set(true),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+    staff("teamleader@rentdesk.example".into(), name, "team_leader")
+        .insert(&txn)
+        .await?;
 
     let history_start = as_of - Duration::weeks(104);
     let mut report = SeedReport::default();
@@ -398,6 +386,20 @@ pub async fn seed(
     report.transactions += flush(&txn, &mut pending_tx).await?;
     txn.commit().await?;
     Ok(report)
+}
+
+/// A member of the demo income team (no password until staff sign-in exists).
+fn staff(email: String, name: String, role: &str) -> staff_user::ActiveModel {
+    staff_user::ActiveModel {
+        email: Set(email),
+        name: Set(name),
+        role: Set(role.to_owned()),
+        team: Set(Some("income".into())),
+        password_hash: Set(None),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
 }
 
 async fn flush(
