@@ -3,13 +3,18 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod common;
 mod m20261125_000001_foundation;
+mod m20261125_000002_tenant_app;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_foundation::Migration)]
+        vec![
+            Box::new(m20261125_000001_foundation::Migration),
+            Box::new(m20261125_000002_tenant_app::Migration),
+        ]
     }
 }

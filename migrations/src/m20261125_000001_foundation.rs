@@ -6,6 +6,7 @@
 //! Enumerations are short strings whose values are owned by `rentdesk-domain` (`as_str()`), so
 //! later issues can add values without a migration on either backend.
 
+use crate::common::{created_at, fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -28,39 +29,6 @@ const TABLES: &[&str] = &[
     "messages",
     "audit_log",
 ];
-
-fn created_at() -> ColumnDef {
-    timestamp_with_time_zone("created_at")
-        .default(Expr::current_timestamp())
-        .take()
-}
-
-fn fk(
-    table: &str,
-    column: &str,
-    to: &str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table.to_owned(), column.to_owned())
-        .to(to.to_owned(), "id")
-        .on_delete(on_delete)
-        .take()
-}
-
-fn index(table: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", columns.join("_")))
-        .table(table.to_owned());
-    for column in columns {
-        stmt.col(String::from(*column));
-    }
-    if unique {
-        stmt.unique();
-    }
-    stmt.take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -18,6 +18,10 @@ pub struct Model {
     pub agreement_text: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub income_expenditure: Option<String>,
+    pub review_reason: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub cancelled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,7 @@ pub struct Model {
     pub error: Option<String>,
     pub scheduled_for: Option<DateTimeUtc>,
     pub sent_at: Option<DateTimeUtc>,
+    pub attempts: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

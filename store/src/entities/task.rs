@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "tasks")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub tenancy_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub detail: String,
+    pub due_on: Date,
+    pub status: String,
+    pub assigned_staff_id: Option<i64>,
+    pub action_id: Option<i64>,
+    pub rule_id: Option<String>,
+    #[sea_orm(unique)]
+    pub idempotency_key: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub completed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
