@@ -233,7 +233,7 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
         out.reasons.push(format!("{} of rent", weeks_label(h)));
     }
     if let Some(ends) = facts.breathing_space {
-        let until = ends.map_or("it ends".to_owned(), |d| fmt_date(d));
+        let until = ends.map_or("it ends".to_owned(), fmt_date);
         out.paused_because = Some(format!(
             "You are in Breathing Space: we will not take any step about these arrears until {until}."
         ));

@@ -1,5 +1,9 @@
 //! Building the application and running it: the HTTP server, and in `dev` the worker beside it.
 
+use crate::api::tenant::{
+    account::TenantAccountApi, plans::TenantPlansApi, profile::TenantProfileApi,
+    signin::TenantSignInApi,
+};
 use crate::api::{health::HealthApi, manage::ManageApi};
 use crate::config::Settings;
 use crate::problem::any_error_as_problem;
@@ -12,8 +16,25 @@ use std::net::SocketAddr;
 
 pub const TITLE: &str = "Rentdesk API";
 
-pub fn api_service() -> OpenApiService<(HealthApi, ManageApi), ()> {
-    OpenApiService::new((HealthApi, ManageApi), TITLE, env!("CARGO_PKG_VERSION"))
+type Apis = (
+    HealthApi,
+    ManageApi,
+    TenantSignInApi,
+    TenantAccountApi,
+    TenantPlansApi,
+    TenantProfileApi,
+);
+
+pub fn api_service() -> OpenApiService<Apis, ()> {
+    let apis = (
+        HealthApi,
+        ManageApi,
+        TenantSignInApi,
+        TenantAccountApi,
+        TenantPlansApi,
+        TenantProfileApi,
+    );
+    OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")
         .description(
             "The API behind Rentdesk's tenant, officer and team-leader apps. Money is integer \

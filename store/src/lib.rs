@@ -2,6 +2,9 @@
 //! (`evaluate_all`, `account_view`, `import_transactions`), not as SQL.
 
 pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod cases;
 pub mod db;
 pub mod entities;
 pub mod evaluation;
@@ -9,6 +12,15 @@ pub mod facts;
 pub mod imports;
 pub mod outbox;
 pub mod outreach;
+pub mod plans;
 pub mod seed;
+pub mod statement;
+pub mod tasks;
+pub mod tenant_app;
 
 pub use sea_orm::DatabaseConnection as Db;
+
+/// Today's date in Europe/London, the date rent rules run on.
+pub fn london_today() -> chrono::NaiveDate {
+    rentdesk_domain::time::london_date(chrono::Utc::now())
+}

@@ -230,6 +230,17 @@ pub async fn plan_all(
         .into_tuple()
         .all(db)
         .await?;
+    plan_tenancies(db, &ids, today, now, policy).await
+}
+
+/// Plan outreach for some accounts only (after new data about them arrived).
+pub async fn plan_tenancies(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    policy: &ContactPolicy,
+) -> anyhow::Result<OutreachReport> {
     let mut report = OutreachReport::default();
     for chunk in ids.chunks(1000) {
         let r = plan_chunk(db, chunk, today, now, policy).await?;

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+pub const TOKEN_SIGNING_KEY: &str = "test-token-signing-key-0123456789abcdef";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -82,6 +83,16 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(vars, sqlite_file).await
 }
 
+/// `spawn_app` with some settings overridden (e.g. a tighter rate limit).
+pub async fn spawn_app_with(overrides: &[(&'static str, &str)]) -> TestApp {
+    let (database_url, sqlite_file) = fresh_database().await;
+    let mut vars = app_vars(database_url, &sqlite_file);
+    for (k, v) in overrides {
+        vars.insert(k, (*v).to_owned());
+    }
+    spawn_with(vars, sqlite_file).await
+}
+
 /// A second server + worker on the same database and job queue as `app` (what a production
 /// deployment with several of each looks like).
 pub async fn spawn_sibling(app: &TestApp) -> TestApp {
@@ -93,6 +104,7 @@ fn app_vars(database_url: String, sqlite_file: &Option<PathBuf>) -> HashMap<&'st
         ("DATABASE_URL", database_url),
         ("BIND_ADDR", "127.0.0.1:0".to_owned()),
         ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
+        ("TOKEN_SIGNING_KEY", TOKEN_SIGNING_KEY.to_owned()),
         ("LOG_FORMAT", "pretty".to_owned()),
         ("DB_MAX_CONNECTIONS", "5".to_owned()),
     ]);

@@ -7,3 +7,4 @@ mod imports;
 mod outreach;
 mod seed;
 mod service;
+mod tenant;

@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod manage;
+pub mod tenant;
 
 use poem_openapi::Tags;
 
@@ -11,4 +12,6 @@ pub enum ApiTags {
     Service,
     /// Team leaders and administrators: accounts, imports.
     Manage,
+    /// The tenant app: sign-in, account, statement, plans, reports, preferences.
+    Tenant,
 }
