@@ -13,7 +13,7 @@ use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::ArrearsStatus;
 use rentdesk_domain::contact_policy::{
     AccountState, Address, BreathingSpace, Channel, ContactFacts, ContactPolicy, Decision,
-    MessageFacts, SuppressReason, decide,
+    MessageFacts, SuppressReason, channel_order, decide,
 };
 use rentdesk_domain::templates::{TemplateContext, render};
 use rentdesk_domain::tenancy::Frequency;
@@ -31,7 +31,6 @@ pub const MISSED_PAYMENT_GRACE_DAYS: u32 = 2;
 pub const ARRANGEMENT_GRACE_DAYS: u32 = 7;
 /// A sequence step this late is not sent any more.
 pub const STALE_DAYS: i64 = 7;
-const CHANNEL_ORDER: [Channel; 3] = [Channel::Sms, Channel::Email, Channel::Push];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OutreachReport {
@@ -311,7 +310,12 @@ async fn plan_chunk(
             // The first channel that can reach the tenant; else the first channel's reason.
             let mut chosen = None;
             let mut first_reason = None;
-            for channel in CHANNEL_ORDER {
+            let preferred = contacts
+                .lead
+                .get(&a.tenancy.id)
+                .and_then(|p| p.preferred_channel.as_deref())
+                .and_then(|c| c.parse::<Channel>().ok());
+            for channel in channel_order(preferred) {
                 match decide(policy, &cf, &msg(channel), now) {
                     Decision::Suppress(
                         r @ (SuppressReason::ChannelOptedOut

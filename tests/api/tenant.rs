@@ -1092,3 +1092,41 @@ async fn preferences_devices_and_the_inbox_are_the_tenants_own() {
     assert_eq!(acct["reference"], "HD2002");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_channel_a_tenant_prefers_in_the_app_is_the_one_the_worker_uses() {
+    use chrono::TimeZone;
+    use rentdesk_domain::contact_policy::ContactPolicy;
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let karen = sign_in(&app, ("HD1001", "1971-03-14")).await;
+    let (s, p) = send(
+        &app,
+        reqwest::Method::PATCH,
+        "/tenant/v1/preferences",
+        &karen.access,
+        Some(json!({"preferred_channel": "email"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{p}");
+    // Her direct debit of 10 Nov did not arrive; found at noon on Thursday 12 Nov.
+    let noon = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 12, 12, 0, 0)
+        .unwrap();
+    let thursday = NaiveDate::from_ymd_opt(2026, 11, 12).unwrap();
+    rentdesk_store::outreach::plan_all(&app.db, thursday, noon, &ContactPolicy::default())
+        .await
+        .unwrap();
+    let planned = message::Entity::find()
+        .filter(message::Column::RuleId.eq("missed_payment"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(planned.len(), 1);
+    assert_eq!(
+        (planned[0].channel.as_str(), planned[0].status.as_str()),
+        ("email", "queued"),
+        "SMS is on, but she asked for email"
+    );
+    app.stop().await;
+}
