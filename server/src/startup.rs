@@ -59,6 +59,14 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .nest("/docs", docs)
         .at("/openapi.json", spec_json)
         .at("/openapi.yaml", spec_yaml)
+        .at(
+            "/webhooks/twilio/status",
+            poem::post(crate::api::webhooks::twilio_status),
+        )
+        .at(
+            "/webhooks/twilio/inbound",
+            poem::post(crate::api::webhooks::twilio_inbound),
+        )
         .around(refuse_oversized_bodies)
         .with(Tracing)
         .data(state)

@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod outreach;
 pub mod plans;
 pub mod seed;
+pub mod sms_events;
 pub mod statement;
 pub mod tasks;
 pub mod tenant_app;

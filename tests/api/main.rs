@@ -8,3 +8,4 @@ mod outreach;
 mod seed;
 mod service;
 mod tenant;
+mod webhooks;

@@ -3,6 +3,7 @@
 pub mod health;
 pub mod manage;
 pub mod tenant;
+pub mod webhooks;
 
 use poem_openapi::Tags;
 
