@@ -1,5 +1,6 @@
 //! Building the application and running it: the HTTP server, and in `dev` the worker beside it.
 
+use crate::api::officer::{accounts::OfficerAccountsApi, signin::OfficerSignInApi};
 use crate::api::tenant::{
     account::TenantAccountApi, plans::TenantPlansApi, profile::TenantProfileApi,
     signin::TenantSignInApi,
@@ -23,6 +24,8 @@ type Apis = (
     TenantAccountApi,
     TenantPlansApi,
     TenantProfileApi,
+    OfficerSignInApi,
+    OfficerAccountsApi,
 );
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
@@ -33,6 +36,8 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
         TenantAccountApi,
         TenantPlansApi,
         TenantProfileApi,
+        OfficerSignInApi,
+        OfficerAccountsApi,
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")

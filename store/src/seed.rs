@@ -388,14 +388,16 @@ pub async fn seed(
     Ok(report)
 }
 
-/// A member of the demo income team (no password until staff sign-in exists).
+/// A member of the demo income team; they sign in with `staff::DEMO_PASSWORD`.
 fn staff(email: String, name: String, role: &str) -> staff_user::ActiveModel {
     staff_user::ActiveModel {
         email: Set(email),
         name: Set(name),
         role: Set(role.to_owned()),
         team: Set(Some("income".into())),
-        password_hash: Set(None),
+        password_hash: Set(Some(crate::staff::hash_password(
+            crate::staff::DEMO_PASSWORD,
+        ))),
         active: Set(true),
         created_at: Set(Utc::now()),
         ..Default::default()

@@ -4,6 +4,7 @@
 mod accounts;
 mod helpers;
 mod imports;
+mod officer;
 mod outreach;
 mod seed;
 mod service;

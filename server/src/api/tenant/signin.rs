@@ -1,9 +1,12 @@
 //! Sign-in without passwords: tenancy reference + date of birth (+ postcode) → a six-digit
 //! code by SMS → an access token and a rotating refresh token.
 
+use super::super::common::{
+    Refresh, SignedOut, Subject, Tokens, issue, rotate_refresh, session_ended,
+};
 use super::{Answer, TenantAuth, client_addr};
 use crate::api::ApiTags;
-use crate::auth::{self, Keys, TENANT_AUDIENCE};
+use crate::auth::{self, Keys};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -13,7 +16,6 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use rentdesk_store::audit::{self, Actor};
-use rentdesk_store::auth::{NewSession, Rotation};
 use sea_orm::{ActiveModelTrait, Set};
 
 #[derive(Debug, Object)]
@@ -63,28 +65,6 @@ impl poem_openapi::types::Example for SignInVerify {
             code: "482913".into(),
         }
     }
-}
-
-#[derive(Debug, Object)]
-pub struct Refresh {
-    #[oai(validator(min_length = 1, max_length = 128))]
-    pub refresh_token: String,
-}
-
-#[derive(Debug, Object)]
-pub struct Tokens {
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    pub expires_in_seconds: i64,
-    /// Use once at `POST /tenant/v1/token` for a new pair; a replayed one signs the session out.
-    pub refresh_token: String,
-    pub refresh_expires_in_seconds: i64,
-}
-
-#[derive(Debug, Object)]
-pub struct SignedOut {
-    pub signed_out: bool,
 }
 
 fn refused() -> Problem {
@@ -286,8 +266,10 @@ impl TenantSignInApi {
         let tokens = issue(
             &state,
             &keys,
-            tenant_id,
-            tenancy_id,
+            Subject::Tenant {
+                tenant_id,
+                tenancy_id,
+            },
             &family,
             addr.as_deref(),
         )
@@ -306,32 +288,10 @@ impl TenantSignInApi {
         body: Json<Refresh>,
     ) -> poem::Result<Answer<Tokens>> {
         let addr = client_addr(remote);
-        let now = Utc::now();
         let keys = Keys::new(state.settings.token_signing_key.expose());
-        let rotation =
-            rentdesk_store::auth::rotate(&state.db, &auth::sha256_hex(&body.refresh_token), now)
-                .await
-                .map_err(|e| Problem::internal(&e))?;
-        let session = match rotation {
-            Rotation::Rotated(s) if s.subject_kind == "tenant" => s,
-            Rotation::Replayed { family, subject_id } => {
-                audit::record(
-                    &state.db,
-                    audit::Entry {
-                        actor: Actor::Tenant(subject_id),
-                        action: "sign_in.refresh_replayed",
-                        subject_kind: "session",
-                        subject_id: Some(family),
-                        detail: Some("family revoked".into()),
-                        client_addr: addr.as_deref(),
-                    },
-                )
-                .await
-                .map_err(|e| Problem::internal(&e))?;
-                return Ok(Answer::problem(session_ended()));
-            }
-            _ => return Ok(Answer::problem(session_ended())),
-        };
+        let session = or_answer!(
+            rotate_refresh(&state, addr.as_deref(), &body.refresh_token, "tenant").await?
+        );
         let Some((_, t)) =
             rentdesk_store::tenant_app::tenant_and_tenancy(&state.db, session.subject_id)
                 .await
@@ -342,8 +302,10 @@ impl TenantSignInApi {
         let tokens = issue(
             &state,
             &keys,
-            session.subject_id,
-            t.id,
+            Subject::Tenant {
+                tenant_id: session.subject_id,
+                tenancy_id: t.id,
+            },
             &session.family,
             addr.as_deref(),
         )
@@ -384,15 +346,6 @@ impl TenantSignInApi {
 
 pub const SIGN_IN_TEMPLATE: &str = "sign_in_code";
 
-fn session_ended() -> Problem {
-    Problem::new(
-        StatusCode::UNAUTHORIZED,
-        "session-ended",
-        "This sign-in has ended",
-    )
-    .detail("sign in again")
-}
-
 /// A used code has no business staying readable in the message log.
 async fn redact_code_message(state: &AppState, challenge: &str) -> poem::Result<()> {
     use rentdesk_store::entities::message;
@@ -409,43 +362,4 @@ async fn redact_code_message(state: &AppState, challenge: &str) -> poem::Result<
         .await
         .map_err(|e| Problem::internal(&e))?;
     Ok(())
-}
-
-async fn issue(
-    state: &AppState,
-    keys: &Keys,
-    tenant_id: i64,
-    tenancy_id: i64,
-    family: &str,
-    addr: Option<&str>,
-) -> poem::Result<Tokens> {
-    let now = Utc::now();
-    let refresh = auth::random_token(32);
-    rentdesk_store::auth::create_session(
-        &state.db,
-        NewSession {
-            subject_kind: "tenant",
-            subject_id: tenant_id,
-            family,
-            token_hash: &auth::sha256_hex(&refresh),
-            expires_at: now + auth::REFRESH_TTL,
-            client_addr: addr,
-        },
-    )
-    .await
-    .map_err(|e| Problem::internal(&e))?;
-    Ok(Tokens {
-        access_token: keys.access_token(
-            "tenant",
-            tenant_id,
-            Some(tenancy_id),
-            family,
-            TENANT_AUDIENCE,
-            now,
-        ),
-        token_type: "Bearer".into(),
-        expires_in_seconds: auth::ACCESS_TTL.num_seconds(),
-        refresh_token: refresh,
-        refresh_expires_in_seconds: auth::REFRESH_TTL.num_seconds(),
-    })
 }

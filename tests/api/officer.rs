@@ -1,0 +1,529 @@
+//! The officer app API: staff sign-in, patch scope (and cover), the account view, the action
+//! diary with client ids, flags and tasks — and that nobody reaches an account outside their
+//! patches, by id, by reference or through a list.
+
+use crate::helpers::{TestApp, spawn_app};
+use rentdesk_store::entities::{audit_entry, patch, staff_user, task, tenancy};
+use rentdesk_store::staff::hash_password;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "a long enough password";
+
+struct Team {
+    app: TestApp,
+    /// HD-NORTH: HD1001, HD1002.
+    north: i64,
+    /// HD-CENTRAL: HD1003.
+    central: i64,
+}
+
+async fn staff(app: &TestApp, email: &str, role: &str) -> i64 {
+    staff_user::ActiveModel {
+        email: Set(email.into()),
+        name: Set(email.split('@').next().unwrap().into()),
+        role: Set(role.into()),
+        team: Set(Some("income".into())),
+        password_hash: Set(Some(hash_password(PASSWORD))),
+        active: Set(true),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+async fn team() -> Team {
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let north = staff(&app, "north@council.example", "officer").await;
+    let central = staff(&app, "central@council.example", "officer").await;
+    staff(&app, "lead@council.example", "team_leader").await;
+    for (code, officer) in [("HD-NORTH", north), ("HD-CENTRAL", central)] {
+        patch::Entity::update_many()
+            .col_expr(patch::Column::OfficerId, Expr::value(officer))
+            .filter(patch::Column::Code.eq(code))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+    Team {
+        app,
+        north,
+        central,
+    }
+}
+
+async fn id_of(app: &TestApp, reference: &str) -> i64 {
+    tenancy::Entity::find()
+        .filter(tenancy::Column::Reference.eq(reference))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|c| c.to_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    if status >= 400 {
+        assert!(
+            ct.starts_with("application/problem+json"),
+            "errors are problem+json: {status} {body}"
+        );
+    }
+    (status, body)
+}
+
+async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
+    call(app, reqwest::Method::GET, path, Some(token), None).await
+}
+
+async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+    call(app, reqwest::Method::POST, path, Some(token), Some(body)).await
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let (s, t) = call(
+        app,
+        reqwest::Method::POST,
+        "/officer/v1/sign-in",
+        None,
+        Some(json!({"email": email, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    t["access_token"].as_str().unwrap().to_owned()
+}
+
+fn fields(problem: &Value) -> Vec<String> {
+    let mut f: Vec<String> = problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    f.sort();
+    f
+}
+
+#[tokio::test]
+async fn staff_sign_in_checks_the_password_is_audited_and_limited() {
+    let t = team().await;
+    let app = &t.app;
+    for (email, password) in [
+        ("north@council.example", "wrong"),
+        ("nobody@council.example", PASSWORD),
+    ] {
+        let (s, p) = call(
+            app,
+            reqwest::Method::POST,
+            "/officer/v1/sign-in",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await;
+        assert_eq!(s, 401, "{p}");
+    }
+    let token = sign_in(app, "North@Council.example ").await;
+    let (s, me) = get(app, "/officer/v1/me", &token).await;
+    assert_eq!(s, 200, "{me}");
+    assert_eq!(
+        (me["id"].as_i64(), me["role"].as_str()),
+        (Some(t.north), Some("officer"))
+    );
+    assert_eq!(me["patches"], json!(["HD-NORTH"]));
+    // Ten wrong passwords an hour for one email, then refused even with the right one.
+    for _ in 0..10 {
+        let (s, _) = call(
+            app,
+            reqwest::Method::POST,
+            "/officer/v1/sign-in",
+            None,
+            Some(json!({"email": "central@council.example", "password": "guess"})),
+        )
+        .await;
+        assert_eq!(s, 401);
+    }
+    let (s, _) = call(
+        app,
+        reqwest::Method::POST,
+        "/officer/v1/sign-in",
+        None,
+        Some(json!({"email": "central@council.example", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, 429);
+    let audit: Vec<String> = audit_entry::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert!(
+        audit
+            .iter()
+            .filter(|a| *a == "staff.sign_in.failed")
+            .count()
+            >= 11
+    );
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|a| *a == "staff.sign_in.succeeded")
+            .count(),
+        1
+    );
+    // Sign-out ends the token at once.
+    let (s, _) = call(
+        app,
+        reqwest::Method::POST,
+        "/officer/v1/sign-out",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(get(app, "/officer/v1/me", &token).await.0, 401);
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn an_officer_reaches_only_their_patches_by_id_reference_or_list_until_given_cover() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let hd1003 = id_of(app, "HD1003").await;
+    let (s, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert_eq!(s, 200, "{a}");
+    assert_eq!(a["summary"]["reference"], "HD1001");
+    assert!(a["recommendation"]["stage"].is_string());
+    // Another patch's account does not exist for this officer.
+    let (s, p) = get(app, &format!("/officer/v1/accounts/{hd1003}"), &north).await;
+    assert_eq!(s, 404, "{p}");
+    let (_, found) = get(app, "/officer/v1/accounts?reference=hd1003", &north).await;
+    assert_eq!(found["accounts"], json!([]));
+    let (_, found) = get(app, "/officer/v1/accounts?reference=HD1002", &north).await;
+    assert_eq!(found["accounts"][0]["reference"], "HD1002");
+    let action = json!({"client_id": "phone-0001-aaaa", "tenancy_id": hd1003, "kind": "note", "body": "x", "occurred_at": chrono::Utc::now()});
+    assert_eq!(
+        post(app, "/officer/v1/actions", &north, action.clone())
+            .await
+            .0,
+        404
+    );
+    let (s, _) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1003}/flags"),
+        &north,
+        json!({"kind": "vulnerability", "starts_on": "2026-11-01", "detail": "x"}),
+    )
+    .await;
+    assert_eq!(s, 404);
+    // Tasks on HD1003 are neither listed nor completable.
+    let hidden = task::ActiveModel {
+        tenancy_id: Set(hd1003),
+        kind: Set("reply".into()),
+        title: Set("t".into()),
+        detail: Set(String::new()),
+        due_on: Set(rentdesk_store::london_today()),
+        status: Set("open".into()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let (_, tasks) = get(app, "/officer/v1/tasks", &north).await;
+    assert_eq!(tasks["tasks"], json!([]));
+    let (s, _) = post(
+        app,
+        &format!("/officer/v1/tasks/{}/complete", hidden.id),
+        &north,
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 404);
+
+    // An officer cannot give themselves cover; the team leader can.
+    let cover = json!({"patch_code": "HD-CENTRAL", "officer_id": t.north, "starts_on": rentdesk_store::london_today(), "ends_on": rentdesk_store::london_today() + chrono::Duration::days(7)});
+    let (s, p) = post(app, "/officer/v1/covers", &north, cover.clone()).await;
+    assert_eq!(s, 403, "{p}");
+    let lead = sign_in(app, "lead@council.example").await;
+    let (s, c) = post(app, "/officer/v1/covers", &lead, cover).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(
+        get(app, &format!("/officer/v1/accounts/{hd1003}"), &north)
+            .await
+            .0,
+        200
+    );
+    let (_, tasks) = get(app, "/officer/v1/tasks", &north).await;
+    assert_eq!(tasks["tasks"][0]["id"], hidden.id);
+    // Bad cover names its fields.
+    let (s, p) = post(
+        app,
+        "/officer/v1/covers",
+        &lead,
+        json!({"patch_code": "NOPE", "officer_id": 999999, "starts_on": "2026-12-10", "ends_on": "2026-12-01"}),
+    )
+    .await;
+    assert_eq!(
+        (s, fields(&p)),
+        (
+            422,
+            vec![
+                "ends_on".to_owned(),
+                "officer_id".to_owned(),
+                "patch_code".to_owned()
+            ]
+        )
+    );
+    let _ = t.central;
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn tenant_and_staff_tokens_each_open_only_their_own_app() {
+    let t = team().await;
+    let app = &t.app;
+    let officer = sign_in(app, "north@council.example").await;
+    // A staff token is no tenant token.
+    assert_eq!(get(app, "/tenant/v1/account", &officer).await.0, 401);
+    // A tenant token gets nothing under /officer/v1.
+    let (_, started) = call(
+        app,
+        reqwest::Method::POST,
+        "/tenant/v1/sign-in",
+        None,
+        Some(json!({"reference": "HD1001", "date_of_birth": "1971-03-14"})),
+    )
+    .await;
+    let challenge = started["challenge"].as_str().unwrap();
+    let sms = rentdesk_store::entities::message::Entity::find()
+        .filter(
+            rentdesk_store::entities::message::Column::IdempotencyKey
+                .eq(format!("sign_in:{challenge}")),
+        )
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let code: String = sms
+        .body
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap()
+        .into();
+    let (_, tokens) = call(
+        app,
+        reqwest::Method::POST,
+        "/tenant/v1/sign-in/verify",
+        None,
+        Some(json!({"challenge": challenge, "code": code})),
+    )
+    .await;
+    let tenant = tokens["access_token"].as_str().unwrap();
+    let hd1001 = id_of(app, "HD1001").await;
+    for path in [
+        "/officer/v1/me".to_owned(),
+        format!("/officer/v1/accounts/{hd1001}"),
+        "/officer/v1/accounts?reference=HD1001".to_owned(),
+        "/officer/v1/tasks".to_owned(),
+    ] {
+        assert_eq!(get(app, &path, tenant).await.0, 401, "{path}");
+        assert_eq!(
+            call(app, reqwest::Method::GET, &path, None, None).await.0,
+            401,
+            "{path}"
+        );
+    }
+    let (s, _) = post(
+        app,
+        "/officer/v1/actions",
+        tenant,
+        json!({"client_id": "tenant-attempt-1", "tenancy_id": hd1001, "kind": "note", "body": "x", "occurred_at": chrono::Utc::now()}),
+    )
+    .await;
+    assert_eq!(s, 401);
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn actions_store_once_per_client_id_and_every_read_and_write_is_audited() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let visit = json!({
+        "client_id": "3b1f0c7e-visit-0001",
+        "tenancy_id": hd1001,
+        "kind": "visit",
+        "outcome": "contact_made",
+        "body": "Hours cut; will complete an I&E in the app.",
+        "occurred_at": chrono::Utc::now() - chrono::Duration::hours(2),
+        "latitude": 53.6551,
+        "longitude": -1.781
+    });
+    let (s, first) = post(app, "/officer/v1/actions", &north, visit.clone()).await;
+    assert_eq!(s, 201, "{first}");
+    // The phone resends after losing signal: stored once.
+    let (s, again) = post(app, "/officer/v1/actions", &north, visit.clone()).await;
+    assert_eq!((s, again["id"].clone()), (200, first["id"].clone()));
+    let mut other = visit.clone();
+    other["tenancy_id"] = json!(id_of(app, "HD1002").await);
+    assert_eq!(post(app, "/officer/v1/actions", &north, other).await.0, 409);
+    let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    let diary: Vec<&Value> = a["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["client_id"] == "3b1f0c7e-visit-0001")
+        .collect();
+    assert_eq!(diary.len(), 1);
+    assert!(diary[0]["facts"].as_str().unwrap().contains("53.6551"));
+    // Bad input names every field.
+    let (s, p) = post(
+        app,
+        "/officer/v1/actions",
+        &north,
+        json!({"client_id": "3b1f0c7e-bad-0002", "tenancy_id": hd1001, "kind": "call", "outcome": "shouted", "body": "", "occurred_at": chrono::Utc::now() + chrono::Duration::days(1), "latitude": 123.0}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(fields(&p), ["latitude", "occurred_at", "outcome"]);
+    let (s, p) = post(
+        app,
+        "/officer/v1/actions",
+        &north,
+        json!({"client_id": "3b1f0c7e-bad-0003", "tenancy_id": hd1001, "kind": "referral", "body": "", "occurred_at": chrono::Utc::now()}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["referral_to".to_owned()]));
+
+    // Breathing Space: standard ones need an end within 60 days; then escalation pauses.
+    let today = rentdesk_store::london_today();
+    let (s, p) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        json!({"kind": "breathing_space_standard", "starts_on": today, "ends_on": today + chrono::Duration::days(90)}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["ends_on".to_owned()]));
+    let (s, f) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        json!({"kind": "breathing_space_standard", "starts_on": today, "ends_on": today + chrono::Duration::days(60), "detail": "notified by StepChange"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{f}");
+    let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert_eq!(a["flags"][0]["kind"], "breathing_space_standard");
+
+    let audit: Vec<(String, Option<String>, Option<String>)> = audit_entry::Entity::find()
+        .filter(audit_entry::Column::ActorKind.eq("staff"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.action, a.actor_id, a.subject_id))
+        .collect();
+    let me = Some(t.north.to_string());
+    let subject = Some(hd1001.to_string());
+    for action in ["account.read", "action.recorded", "flag.added"] {
+        assert!(
+            audit
+                .iter()
+                .any(|(a, who, s)| a == action && *who == me && *s == subject),
+            "{action} audited: {audit:?}"
+        );
+    }
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|(a, _, _)| a == "action.recorded")
+            .count(),
+        1,
+        "a replay is not a second write"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_tenants_plan_for_review_reaches_the_officers_task_list_and_can_be_completed() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let t1 = task::ActiveModel {
+        tenancy_id: Set(hd1001),
+        kind: Set("review_plan".into()),
+        title: Set("Review a repayment plan the tenant proposed".into()),
+        detail: Set("Outside policy".into()),
+        due_on: Set(rentdesk_store::london_today()),
+        status: Set("open".into()),
+        assigned_staff_id: Set(Some(t.north)),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let (s, list) = get(app, "/officer/v1/tasks?limit=1", &north).await;
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["tasks"][0]["id"], t1.id);
+    let (s, done) = post(
+        app,
+        &format!("/officer/v1/tasks/{}/complete", t1.id),
+        &north,
+        json!({"note": "Called; agreed £15 a week."}),
+    )
+    .await;
+    assert_eq!((s, done["status"].as_str()), (200, Some("done")), "{done}");
+    let (_, list) = get(app, "/officer/v1/tasks", &north).await;
+    assert_eq!(list["tasks"], json!([]));
+    assert_eq!(
+        post(
+            app,
+            &format!("/officer/v1/tasks/{}/complete", t1.id),
+            &north,
+            json!({})
+        )
+        .await
+        .0,
+        404,
+        "a done task cannot be completed twice"
+    );
+    let (s, p) = get(app, "/officer/v1/tasks?cursor=nonsense", &north).await;
+    assert_eq!((s, fields(&p)), (422, vec!["cursor".to_owned()]));
+    t.app.stop().await;
+}
