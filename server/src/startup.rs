@@ -1,6 +1,8 @@
 //! Building the application and running it: the HTTP server, and in `dev` the worker beside it.
 
-use crate::api::officer::{accounts::OfficerAccountsApi, signin::OfficerSignInApi};
+use crate::api::officer::{
+    accounts::OfficerAccountsApi, signin::OfficerSignInApi, steps::OfficerStepsApi,
+};
 use crate::api::tenant::{
     account::TenantAccountApi, plans::TenantPlansApi, profile::TenantProfileApi,
     signin::TenantSignInApi,
@@ -26,6 +28,7 @@ type Apis = (
     TenantProfileApi,
     OfficerSignInApi,
     OfficerAccountsApi,
+    OfficerStepsApi,
 );
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
@@ -38,6 +41,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
         TenantProfileApi,
         OfficerSignInApi,
         OfficerAccountsApi,
+        OfficerStepsApi,
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")

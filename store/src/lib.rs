@@ -18,6 +18,7 @@ pub mod seed;
 pub mod sms_events;
 pub mod staff;
 pub mod statement;
+pub mod steps;
 pub mod tasks;
 pub mod tenant_app;
 

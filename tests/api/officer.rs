@@ -527,3 +527,164 @@ async fn a_tenants_plan_for_review_reaches_the_officers_task_list_and_can_be_com
     assert_eq!((s, fields(&p)), (422, vec!["cursor".to_owned()]));
     t.app.stop().await;
 }
+
+#[tokio::test]
+async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_with_its_dates() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let today = rentdesk_store::london_today();
+    let notice = json!({"step": "notice_served", "sent_on": today, "service_method": "hand"});
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let (s, p) = post(app, &path, &north, notice.clone()).await;
+    assert_eq!(s, 409, "{p}");
+    assert_eq!(
+        fields(&p),
+        [
+            "affordable_payments_offered",
+            "benefit_help_offered",
+            "contact_made",
+            "rent_statement_sent",
+            "vulnerability_considered"
+        ]
+    );
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert!(n["protocol_steps"].as_array().unwrap().is_empty(), "{n}");
+    for step in [
+        "contact_made",
+        "affordable_payments_offered",
+        "rent_statement_sent",
+        "benefit_help_offered",
+    ] {
+        let (s, r) = post(
+            app,
+            &path,
+            &north,
+            json!({"step": "protocol", "protocol_step": step}),
+        )
+        .await;
+        assert_eq!(s, 201, "{r}");
+    }
+    let (s, p) = post(app, &path, &north, notice.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["vulnerability_considered".to_owned()])
+    );
+    post(app, &path, &north, json!({"step": "protocol", "protocol_step": "vulnerability_considered", "note": "no concerns; lives alone"})).await;
+    let (s, r) = post(app, &path, &north, notice).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["stage"], "notice_served");
+    assert_eq!(r["notice"]["kind"], "nosp", "HD1001 is a secure tenancy");
+    let earliest: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
+    assert!(earliest >= today + chrono::Duration::days(28));
+    assert!(matches!(
+        earliest.format("%a").to_string().as_str(),
+        "Mon" | "Sun"
+    ));
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(n["stage"], "notice_served");
+    assert_eq!(
+        n["notice"]["earliest_proceedings"],
+        r["notice"]["earliest_proceedings"]
+    );
+    // Court is not yet possible: the notice period runs and the Protocol copy is missing.
+    let (s, p) = post(app, &path, &north, json!({"step": "court_application"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (
+            409,
+            vec!["notice_period".to_owned(), "protocol_copy_sent".to_owned()]
+        )
+    );
+    // Bad input names its fields.
+    let (s, p) = post(app, &path, &north, json!({"step": "notice_served"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["sent_on".to_owned(), "service_method".to_owned()])
+    );
+    let (s, p) = post(app, &path, &north, json!({"step": "nosp"})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["step".to_owned()]));
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "protocol", "protocol_step": "tea"}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["protocol_step".to_owned()]));
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn an_account_in_breathing_space_is_refused_every_enforcement_step() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    for step in [
+        "contact_made",
+        "affordable_payments_offered",
+        "rent_statement_sent",
+        "benefit_help_offered",
+        "vulnerability_considered",
+    ] {
+        post(
+            app,
+            &path,
+            &north,
+            json!({"step": "protocol", "protocol_step": step}),
+        )
+        .await;
+    }
+    let today = rentdesk_store::london_today();
+    let (s, _) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        json!({"kind": "breathing_space_mental_health", "starts_on": today, "detail": "crisis treatment"}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    for step in ["notice_served", "warrant", "eviction"] {
+        let (s, p) = post(
+            app,
+            &path,
+            &north,
+            json!({"step": step, "sent_on": today, "service_method": "hand", "override_reason": "officer insists"}),
+        )
+        .await;
+        assert_eq!(s, 409, "{step}: {p}");
+        assert!(
+            fields(&p).contains(&"breathing_space".to_owned()),
+            "{step}: {p}"
+        );
+    }
+    // Letters are not enforcement, but the recommendation is paused.
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert!(
+        n["paused_because"]
+            .as_str()
+            .unwrap()
+            .contains("Breathing Space"),
+        "{n}"
+    );
+    t.app.stop().await;
+}

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod signin;
+pub mod steps;
 
 use crate::auth::Keys;
 use crate::problem::Problem;
