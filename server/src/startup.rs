@@ -1,7 +1,8 @@
 //! Building the application and running it: the HTTP server, and in `dev` the worker beside it.
 
 use crate::api::officer::{
-    accounts::OfficerAccountsApi, signin::OfficerSignInApi, steps::OfficerStepsApi,
+    accounts::OfficerAccountsApi, arrangements::OfficerArrangementsApi, signin::OfficerSignInApi,
+    steps::OfficerStepsApi,
 };
 use crate::api::tenant::{
     account::TenantAccountApi, plans::TenantPlansApi, profile::TenantProfileApi,
@@ -29,6 +30,7 @@ type Apis = (
     OfficerSignInApi,
     OfficerAccountsApi,
     OfficerStepsApi,
+    OfficerArrangementsApi,
 );
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
@@ -42,6 +44,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
         OfficerSignInApi,
         OfficerAccountsApi,
         OfficerStepsApi,
+        OfficerArrangementsApi,
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")

@@ -688,3 +688,168 @@ async fn an_account_in_breathing_space_is_refused_every_enforcement_step() {
     );
     t.app.stop().await;
 }
+
+fn statement() -> Value {
+    json!({
+        "household": {"adults": 1},
+        "income": {"earnings": 150000},
+        "fixed_costs": {"rent": 42683, "council_tax": 9000},
+        "flexible_costs": {"food_and_housekeeping": 30000},
+    })
+}
+
+#[tokio::test]
+async fn officers_set_up_review_monitor_and_end_arrangements_with_the_same_rules() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/arrangements");
+    // Outside policy (more than the surplus): the officer may still agree it, and it is active.
+    let (s, a) = post(
+        app,
+        &path,
+        &north,
+        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 20_000, "accept_agreement": true}),
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(a["status"], "active");
+    let id = a["id"].as_i64().unwrap();
+    let row = rentdesk_store::entities::arrangement::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (row.created_by_staff_id, row.proposed_by_tenant),
+        (Some(t.north), false)
+    );
+    // The same refusals as the tenant app.
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 10, "accept_agreement": false}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["accept_agreement".to_owned()]));
+    // Another patch's officer can neither see nor end it.
+    assert_eq!(
+        get(app, &format!("/officer/v1/arrangements/{id}"), &central)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        post(
+            app,
+            &format!("/officer/v1/arrangements/{id}/end"),
+            &central,
+            json!({"reason": "x"})
+        )
+        .await
+        .0,
+        404
+    );
+    let (s, g) = get(app, &format!("/officer/v1/arrangements/{id}"), &north).await;
+    assert_eq!((s, g["progress"].as_str()), (200, Some("on_track")), "{g}");
+    let (s, e) = post(
+        app,
+        &format!("/officer/v1/arrangements/{id}/end"),
+        &north,
+        json!({"reason": "tenant moving to DD"}),
+    )
+    .await;
+    assert_eq!((s, e["status"].as_str()), (200, Some("cancelled")));
+    assert_eq!(
+        post(
+            app,
+            &format!("/officer/v1/arrangements/{id}/end"),
+            &north,
+            json!({"reason": "again"})
+        )
+        .await
+        .0,
+        409
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_tenants_plan_outside_policy_is_approved_by_the_officer_and_its_task_closes() {
+    let t = team().await;
+    let app = &t.app;
+    // Karen proposes more than her statement leaves over, in the app.
+    let (_, started) = call(
+        app,
+        reqwest::Method::POST,
+        "/tenant/v1/sign-in",
+        None,
+        Some(json!({"reference": "HD1001", "date_of_birth": "1971-03-14"})),
+    )
+    .await;
+    let challenge = started["challenge"].as_str().unwrap();
+    let sms = rentdesk_store::entities::message::Entity::find()
+        .filter(
+            rentdesk_store::entities::message::Column::IdempotencyKey
+                .eq(format!("sign_in:{challenge}")),
+        )
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let code: String = sms
+        .body
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap()
+        .into();
+    let (_, tokens) = call(
+        app,
+        reqwest::Method::POST,
+        "/tenant/v1/sign-in/verify",
+        None,
+        Some(json!({"challenge": challenge, "code": code})),
+    )
+    .await;
+    let karen = tokens["access_token"].as_str().unwrap();
+    let (s, plan) = post(
+        app,
+        "/tenant/v1/plans",
+        karen,
+        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 20_000, "accept_agreement": true}),
+    )
+    .await;
+    assert_eq!(
+        (s, plan["status"].as_str()),
+        (201, Some("pending_review")),
+        "{plan}"
+    );
+    let id = plan["id"].as_i64().unwrap();
+    let north = sign_in(app, "north@council.example").await;
+    let (_, tasks) = get(app, "/officer/v1/tasks", &north).await;
+    assert_eq!(tasks["tasks"][0]["kind"], "review_plan");
+    let (s, r) = post(
+        app,
+        &format!("/officer/v1/arrangements/{id}/review"),
+        &north,
+        json!({"approve": true, "reason": "Overtime covers it; agreed by phone."}),
+    )
+    .await;
+    assert_eq!((s, r["status"].as_str()), (200, Some("active")), "{r}");
+    let (_, tasks) = get(app, "/officer/v1/tasks", &north).await;
+    assert_eq!(tasks["tasks"], json!([]), "the review task closed");
+    let (_, current) = get(app, "/tenant/v1/plans/current", karen).await;
+    assert_eq!(current["status"], "active");
+    let (s, _) = post(
+        app,
+        &format!("/officer/v1/arrangements/{id}/review"),
+        &north,
+        json!({"approve": false, "reason": "changed my mind"}),
+    )
+    .await;
+    assert_eq!(s, 409, "only a plan waiting for review can be reviewed");
+    t.app.stop().await;
+}

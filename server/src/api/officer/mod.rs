@@ -4,6 +4,7 @@
 //! them (404, never 403, so ids can't be probed).
 
 pub mod accounts;
+pub mod arrangements;
 pub mod signin;
 pub mod steps;
 

@@ -230,15 +230,15 @@ pub struct Cancelled {
 }
 
 /// Everything a quote or a plan is computed from, validated.
-struct Basis {
-    statement: Statement,
-    frequency: Frequency,
-    first_date: NaiveDate,
-    arrears: Pence,
-    tenant_weekly_rent: Pence,
+pub(crate) struct Basis {
+    pub(crate) statement: Statement,
+    pub(crate) frequency: Frequency,
+    pub(crate) first_date: NaiveDate,
+    pub(crate) arrears: Pence,
+    pub(crate) tenant_weekly_rent: Pence,
 }
 
-fn basis(
+pub(crate) fn basis(
     account: &FullAccount,
     statement: StatementIn,
     frequency: &str,
@@ -330,7 +330,7 @@ fn basis(
     })
 }
 
-fn request(b: &Basis) -> PlanRequest<'_> {
+pub(crate) fn request(b: &Basis) -> PlanRequest<'_> {
     PlanRequest {
         arrears: b.arrears,
         tenant_weekly_rent: b.tenant_weekly_rent,
@@ -340,7 +340,12 @@ fn request(b: &Basis) -> PlanRequest<'_> {
     }
 }
 
-fn agreement_text(b: &Basis, instalment: Pence, rent: Pence, end: Option<NaiveDate>) -> String {
+pub(crate) fn agreement_text(
+    b: &Basis,
+    instalment: Pence,
+    rent: Pence,
+    end: Option<NaiveDate>,
+) -> String {
     let every = match b.frequency {
         Frequency::Weekly => "every week",
         Frequency::Fortnightly => "every two weeks",
@@ -364,7 +369,7 @@ fn agreement_text(b: &Basis, instalment: Pence, rent: Pence, end: Option<NaiveDa
     )
 }
 
-async fn account_of(
+pub(crate) async fn account_of(
     state: &AppState,
     tenancy_id: i64,
 ) -> poem::Result<Result<FullAccount, Problem>> {
@@ -492,7 +497,7 @@ impl TenantPlansApi {
         let text = agreement_text(&b, offered, q.rent_per_period, end);
         let plan = rentdesk_store::plans::propose(
             &state.db,
-            &person,
+            rentdesk_store::plans::By::Tenant(&person),
             Proposal {
                 frequency: b.frequency,
                 first_date: b.first_date,
@@ -575,7 +580,7 @@ impl TenantPlansApi {
     }
 }
 
-fn plan_answer(
+pub(crate) fn plan_answer(
     plan: &rentdesk_store::entities::arrangement::Model,
     account: &FullAccount,
     today: NaiveDate,
