@@ -694,6 +694,8 @@ fn history(
     let mut balance = Pence::ZERO;
     let mut next_charge = 0;
     let mut week = rentdesk_domain::calendar::monday_on_or_before(from);
+    let seeding = std::cell::Cell::new(true);
+    let deferred = std::cell::Cell::new(Pence::ZERO);
     let pay = |(out, future): (&mut Vec<GeneratedTx>, &mut Vec<GeneratedTx>),
                balance: &mut Pence,
                date: NaiveDate,
@@ -705,10 +707,17 @@ fn history(
         }
         if date <= as_of {
             out.push((date, kind, -amount, method));
+            *balance -= amount;
         } else {
             future.push((date, kind, -amount, method));
+            // The seeded weeks never saw a payment dated after `as_of`: it reaches the balance
+            // when the weeks after `as_of` begin, so the seeded draws stay as they were.
+            if seeding.get() {
+                deferred.set(deferred.get() + amount);
+            } else {
+                *balance -= amount;
+            }
         }
-        *balance -= amount;
     };
     // Housing Benefit lands four-weekly in arrears on its own dates.
     let hb_payments = match (plan.behaviour, hb_weekly, hb_first) {
@@ -737,6 +746,10 @@ fn history(
         as_of,
     };
     while week <= horizon {
+        seeding.set(week <= as_of);
+        if week > as_of {
+            balance -= deferred.replace(Pence::ZERO);
+        }
         let week_end = week + Duration::days(6);
         // The seeded week holding `as_of` sees only what was charged by then, as it always did.
         let charged_to = if week <= as_of {
@@ -921,10 +934,10 @@ mod tests {
     #[test]
     fn asking_for_future_weeks_leaves_the_seeded_history_unchanged() {
         let history_start = as_of() - Duration::weeks(104);
-        let (mut a, mut b) = (Rng::new(5), Rng::new(5));
-        for n in 0..200 {
-            let without = draw(&mut a, 5, n, history_start, as_of(), 0);
-            let with = draw(&mut b, 5, n, history_start, as_of(), 12);
+        let (mut a, mut b) = (Rng::new(1), Rng::new(1));
+        for n in 0..2000 {
+            let without = draw(&mut a, 1, n, history_start, as_of(), 0);
+            let with = draw(&mut b, 1, n, history_start, as_of(), 12);
             assert_eq!(a.0, b.0, "the seed's stream after tenancy {n}");
             assert_eq!(without.history, with.history, "tenancy {n}");
             assert!(without.future.is_empty());
