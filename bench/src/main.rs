@@ -6,6 +6,11 @@
 //! Seeds the tenancies with two years of weekly ledger into PostgreSQL, times the full nightly
 //! evaluation, and in the same run times `COPY (SELECT … the same ledger rows …) TO STDOUT` as
 //! the floor: no evaluation can read its input faster than PostgreSQL can hand it over.
+//!
+//! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]`: the
+//! caseload's priority against 12 weeks of simulated ground truth (see `caseload.rs`).
+
+mod caseload;
 
 use anyhow::Context;
 use futures::StreamExt;
@@ -141,7 +146,8 @@ async fn main() -> anyhow::Result<()> {
     let (which, args) = parse_args()?;
     let text = match which.as_str() {
         "evaluation" => evaluation(args).await?,
-        other => anyhow::bail!("unknown benchmark {other}; expected: evaluation"),
+        "caseload" => caseload::run(args.tenancies, args.seed).await?,
+        other => anyhow::bail!("unknown benchmark {other}; expected: evaluation, caseload"),
     };
     print!("{text}");
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("results/{which}.md"));

@@ -13,6 +13,7 @@ pub mod contact_policy;
 pub mod escalation;
 pub mod ledger;
 pub mod money;
+pub mod priority;
 pub mod protocol;
 pub mod templates;
 pub mod tenancy;

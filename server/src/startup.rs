@@ -1,8 +1,8 @@
 //! Building the application and running it: the HTTP server, and in `dev` the worker beside it.
 
 use crate::api::officer::{
-    accounts::OfficerAccountsApi, arrangements::OfficerArrangementsApi, signin::OfficerSignInApi,
-    steps::OfficerStepsApi,
+    accounts::OfficerAccountsApi, arrangements::OfficerArrangementsApi,
+    caseload::OfficerCaseloadApi, signin::OfficerSignInApi, steps::OfficerStepsApi,
 };
 use crate::api::tenant::{
     account::TenantAccountApi, plans::TenantPlansApi, profile::TenantProfileApi,
@@ -31,6 +31,7 @@ type Apis = (
     OfficerAccountsApi,
     OfficerStepsApi,
     OfficerArrangementsApi,
+    OfficerCaseloadApi,
 );
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
@@ -45,6 +46,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
         OfficerAccountsApi,
         OfficerStepsApi,
         OfficerArrangementsApi,
+        OfficerCaseloadApi,
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")

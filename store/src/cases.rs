@@ -7,6 +7,7 @@ use crate::facts::CorruptRow;
 use chrono::{Duration, NaiveDate};
 use rentdesk_domain::Pence;
 use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
+use rentdesk_domain::ledger::LedgerEntry;
 use rentdesk_domain::tenancy::Frequency;
 use rentdesk_domain::triggers::{self, Instalment, InstalmentStatus};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -59,11 +60,25 @@ pub fn plan_state(
     account: &FullAccount,
     today: NaiveDate,
 ) -> Result<Option<PlanState>, CorruptRow> {
+    plan_state_of(a, &account.entries, today)
+}
+
+/// [`plan_state`] from the account's ledger alone (for accounts loaded in bulk).
+pub fn plan_state_of(
+    a: &arrangement::Model,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+) -> Result<Option<PlanState>, CorruptRow> {
     Ok(match a.status.as_str() {
         "pending_review" => Some(PlanState::PendingReview),
         "broken" => Some(PlanState::Broken),
         "active" => {
-            let done = progress(a, account, today)?;
+            let done = triggers::adherence(
+                &domain_arrangement(a)?,
+                entries,
+                today,
+                INSTALMENT_GRACE_DAYS,
+            );
             if is_behind(&done) {
                 Some(PlanState::Broken)
             } else {

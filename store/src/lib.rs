@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod caseload;
 pub mod cases;
 pub mod db;
 pub mod entities;

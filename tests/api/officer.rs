@@ -853,3 +853,131 @@ async fn a_tenants_plan_outside_policy_is_approved_by_the_officer_and_its_task_c
     assert_eq!(s, 409, "only a plan waiting for review can be reviewed");
     t.app.stop().await;
 }
+
+#[tokio::test]
+async fn the_caseload_lists_who_needs_action_in_order_with_reasons_and_counts_technical_arrears_apart()
+ {
+    use rentdesk_domain::calendar::monday_on_or_before;
+    let t = team().await;
+    let app = &t.app;
+    let today = rentdesk_store::london_today();
+    let monday = monday_on_or_before(today);
+    let header = "reference,tenure,status,address_line1,address_line2,town,postcode,latitude,longitude,patch,start_date,end_date,weekly_rent,weekly_service_charge,rent_free_weeks,rent_free_only_when_clear,periodic_service_charge,periodic_service_charge_frequency,payment_method,self_pay_amount,self_pay_frequency,self_pay_anchor,hb_weekly,hb_first_pay_date,lead_tenant_name,lead_tenant_dob,lead_tenant_mobile,lead_tenant_email,joint_tenant_name,joint_tenant_dob";
+    let uc_start = monday - chrono::Duration::weeks(3);
+    let tenancies = format!(
+        "{header}\n\
+         HD3001,secure,active,1 A St,,Huddersfield,HD1 3AA,53.65,-1.78,HD-NORTH,2020-01-06,,100.00,0.00,,no,,,bank_transfer,,,,,,Ann A,1980-01-01,,,,\n\
+         HD3002,secure,active,2 A St,,Huddersfield,HD1 3AB,53.66,-1.77,HD-NORTH,2020-01-06,,100.00,0.00,,no,,,bank_transfer,,,,,,Bob B,1981-01-01,,,,\n\
+         HD3003,secure,active,3 A St,,Huddersfield,HD1 3AC,53.67,-1.76,HD-NORTH,{uc_start},,100.00,0.00,,no,,,universal_credit,,,,,,Cat C,1982-01-01,,,,\n"
+    );
+    assert_eq!(
+        app.import("tenancies", tenancies.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let mut tx =
+        String::from("external_ref,tenancy_reference,posted_on,kind,amount,method,description\n");
+    for k in 0..10 {
+        let d = monday - chrono::Duration::weeks(k);
+        // Ann: ten weeks charged, two paid: £800 behind and rising.
+        tx += &format!("A-{k},HD3001,{d},rent_debit,100.00,,Rent\n");
+        if k >= 8 {
+            tx += &format!("PA-{k},HD3001,{d},payment,-100.00,card,Card\n");
+        }
+        // Bob: paid up to date.
+        tx += &format!("B-{k},HD3002,{d},rent_debit,100.00,,Rent\n");
+        tx += &format!("PB-{k},HD3002,{d},payment,-100.00,card,Card\n");
+        // Cat: three weeks since her UC claim, nothing paid yet: UC's first payment is due later.
+        if k <= 3 && monday - chrono::Duration::weeks(k) >= uc_start {
+            tx += &format!("C-{k},HD3003,{d},rent_debit,100.00,,Rent\n");
+        }
+    }
+    assert_eq!(
+        app.import("transactions", tx.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let cat = id_of(app, "HD3003").await;
+    rentdesk_store::entities::uc_claim::ActiveModel {
+        tenancy_id: Set(cat),
+        claim_start: Set(uc_start),
+        housing_costs_claimed: Set(true),
+        monthly_housing_pence: Set(Some(43_333)),
+        apa_status: Set("none".into()),
+        paid_to_landlord: Set(false),
+        reported_by: Set("officer".into()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    let north = sign_in(app, "north@council.example").await;
+    let (s, c) = get(app, "/officer/v1/caseload", &north).await;
+    assert_eq!(s, 200, "{c}");
+    let refs: Vec<&str> = c["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs.first(), Some(&"HD3001"), "{c}");
+    assert!(!refs.contains(&"HD3002"), "nothing owed");
+    assert!(!refs.contains(&"HD3003"), "technical arrears only: {c}");
+    for a in c["accounts"].as_array().unwrap() {
+        assert!(!a["reasons"].as_array().unwrap().is_empty(), "{a}");
+    }
+    let technical = c["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["key"] == "technical_only")
+        .expect("technical-only accounts are counted");
+    assert!(technical["count"].as_u64().unwrap() >= 1);
+    assert!(
+        technical["description"]
+            .as_str()
+            .unwrap()
+            .contains("technical arrears only")
+    );
+    // Paging walks the same order; filters narrow it; bad filters name the field.
+    let (_, page1) = get(app, "/officer/v1/caseload?limit=1", &north).await;
+    assert_eq!(page1["accounts"][0]["reference"], "HD3001");
+    if let Some(cur) = page1["next_cursor"].as_str() {
+        let (_, page2) = get(
+            app,
+            &format!("/officer/v1/caseload?limit=1&cursor={cur}"),
+            &north,
+        )
+        .await;
+        assert_ne!(page2["accounts"][0]["reference"], "HD3001");
+    }
+    let (_, uc_only) = get(app, "/officer/v1/caseload?uc=true", &north).await;
+    assert!(
+        uc_only["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["reference"] != "HD3001")
+    );
+    let (s, p) = get(
+        app,
+        "/officer/v1/caseload?stage=nosp&arrangement=maybe",
+        &north,
+    )
+    .await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["arrangement".to_owned(), "stage".to_owned()])
+    );
+    // Another patch's officer sees none of these.
+    let central = sign_in(app, "central@council.example").await;
+    let (_, other) = get(app, "/officer/v1/caseload", &central).await;
+    assert!(
+        other["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| !a["reference"].as_str().unwrap().starts_with("HD300"))
+    );
+    t.app.stop().await;
+}

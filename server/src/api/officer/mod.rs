@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod arrangements;
+pub mod caseload;
 pub mod signin;
 pub mod steps;
 
