@@ -3,6 +3,7 @@
 use crate::api::officer::{
     accounts::OfficerAccountsApi, arrangements::OfficerArrangementsApi,
     caseload::OfficerCaseloadApi, signin::OfficerSignInApi, steps::OfficerStepsApi,
+    sync::OfficerSyncApi,
 };
 use crate::api::tenant::{
     account::TenantAccountApi, plans::TenantPlansApi, profile::TenantProfileApi,
@@ -32,6 +33,7 @@ type Apis = (
     OfficerStepsApi,
     OfficerArrangementsApi,
     OfficerCaseloadApi,
+    OfficerSyncApi,
 );
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
@@ -47,6 +49,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
         OfficerStepsApi,
         OfficerArrangementsApi,
         OfficerCaseloadApi,
+        OfficerSyncApi,
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")

@@ -20,6 +20,7 @@ pub mod sms_events;
 pub mod staff;
 pub mod statement;
 pub mod steps;
+pub mod sync;
 pub mod tasks;
 pub mod tenant_app;
 

@@ -981,3 +981,54 @@ async fn the_caseload_lists_who_needs_action_in_order_with_reasons_and_counts_te
     );
     t.app.stop().await;
 }
+
+#[tokio::test]
+async fn sync_brings_what_changed_in_the_officers_patches_and_nothing_else() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let (s, first) = get(app, "/officer/v1/sync", &north).await;
+    assert_eq!(s, 200, "{first}");
+    let mut refs: Vec<&str> = first["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reference"].as_str().unwrap())
+        .collect();
+    refs.sort();
+    assert_eq!(refs, ["HD1001", "HD1002"]);
+    let since = first["next_since"].as_str().unwrap().to_owned();
+    // Work happens: a visit on HD1001 here, a note on HD1003 in another patch.
+    let hd1001 = id_of(app, "HD1001").await;
+    let hd1003 = id_of(app, "HD1003").await;
+    let (s, _) = post(
+        app,
+        "/officer/v1/actions",
+        &north,
+        json!({"client_id": "sync-test-visit-1", "tenancy_id": hd1001, "kind": "visit", "outcome": "no_access", "body": "card left", "occurred_at": chrono::Utc::now()}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let central = sign_in(app, "central@council.example").await;
+    post(
+        app,
+        "/officer/v1/actions",
+        &central,
+        json!({"client_id": "sync-test-note-2", "tenancy_id": hd1003, "kind": "note", "body": "x", "occurred_at": chrono::Utc::now()}),
+    )
+    .await;
+    let q = format!("/officer/v1/sync?since={}", since.replace('+', "%2B"));
+    let (s, next) = get(app, &q, &north).await;
+    assert_eq!(s, 200, "{next}");
+    let actions = next["actions"].as_array().unwrap();
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["client_id"] == "sync-test-visit-1"),
+        "{next}"
+    );
+    assert!(actions.iter().all(|a| a["tenancy_id"] != hd1003), "{next}");
+    let (s, p) = get(app, "/officer/v1/sync?since=2999-01-01T00:00:00Z", &north).await;
+    assert_eq!((s, fields(&p)), (422, vec!["since".to_owned()]));
+    t.app.stop().await;
+}

@@ -35,6 +35,7 @@ pub struct LedgerLine {
 #[derive(Debug, Object)]
 pub struct ArrangementOut {
     pub id: i64,
+    pub tenancy_id: i64,
     /// active | pending_review | broken | cancelled | replaced | completed
     pub status: String,
     pub frequency: String,
@@ -48,6 +49,7 @@ pub struct ArrangementOut {
 #[derive(Debug, Object)]
 pub struct FlagOut {
     pub id: i64,
+    pub tenancy_id: i64,
     pub kind: String,
     pub no_automated_contact: bool,
     pub starts_on: NaiveDate,
@@ -55,10 +57,27 @@ pub struct FlagOut {
     pub detail: String,
 }
 
+impl From<arrangement::Model> for ArrangementOut {
+    fn from(a: arrangement::Model) -> ArrangementOut {
+        ArrangementOut {
+            id: a.id,
+            tenancy_id: a.tenancy_id,
+            status: a.status,
+            frequency: a.frequency,
+            amount_pence: a.instalment_pence,
+            start_date: a.start_date,
+            end_date: a.end_date,
+            proposed_by_tenant: a.proposed_by_tenant,
+            review_reason: a.review_reason,
+        }
+    }
+}
+
 impl From<flag::Model> for FlagOut {
     fn from(f: flag::Model) -> FlagOut {
         FlagOut {
             id: f.id,
+            tenancy_id: f.tenancy_id,
             kind: f.kind,
             no_automated_contact: f.no_automated_contact,
             starts_on: f.starts_on,
@@ -94,6 +113,7 @@ pub struct MessageOut {
 #[derive(Debug, Object)]
 pub struct ActionOut {
     pub id: i64,
+    pub tenancy_id: i64,
     pub client_id: Option<String>,
     pub kind: String,
     pub outcome: Option<String>,
@@ -109,6 +129,7 @@ impl From<action::Model> for ActionOut {
     fn from(a: action::Model) -> ActionOut {
         ActionOut {
             id: a.id,
+            tenancy_id: a.tenancy_id,
             client_id: a.client_id,
             kind: a.kind,
             outcome: a.outcome,
@@ -499,19 +520,7 @@ impl OfficerAccountsApi {
                     balance_after_pence: l.balance_after.0,
                 })
                 .collect(),
-            arrangements: arrangements
-                .into_iter()
-                .map(|a| ArrangementOut {
-                    id: a.id,
-                    status: a.status,
-                    frequency: a.frequency,
-                    amount_pence: a.instalment_pence,
-                    start_date: a.start_date,
-                    end_date: a.end_date,
-                    proposed_by_tenant: a.proposed_by_tenant,
-                    review_reason: a.review_reason,
-                })
-                .collect(),
+            arrangements: arrangements.into_iter().map(ArrangementOut::from).collect(),
             flags: flags.into_iter().map(FlagOut::from).collect(),
             uc_claim: claim.map(|c| UcClaimOut {
                 claim_start: c.claim_start,

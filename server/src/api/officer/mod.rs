@@ -8,6 +8,7 @@ pub mod arrangements;
 pub mod caseload;
 pub mod signin;
 pub mod steps;
+pub mod sync;
 
 use crate::auth::Keys;
 use crate::problem::Problem;
