@@ -30,6 +30,9 @@ struct Truth {
     behaviour: Behaviour,
     at_threshold_today: bool,
     will_escalate: bool,
+    /// The local policy's notice rule in full (domain.md §4): at the threshold on a day when no
+    /// arrangement is being kept.
+    will_escalate_by_policy: bool,
 }
 
 pub async fn run(tenancies: u64, seed: u64) -> anyhow::Result<String> {
@@ -69,6 +72,19 @@ pub async fn run(tenancies: u64, seed: u64) -> anyhow::Result<String> {
             .collect();
     let mut truth: HashMap<i64, Truth> = HashMap::new();
     for chunk in ids.chunks(1000) {
+        let arrangements: HashMap<i64, rentdesk_store::entities::arrangement::Model> = {
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            rentdesk_store::entities::arrangement::Entity::find()
+                .filter(
+                    rentdesk_store::entities::arrangement::Column::TenancyId.is_in(chunk.to_vec()),
+                )
+                .filter(rentdesk_store::entities::arrangement::Column::Status.eq("active"))
+                .all(&db)
+                .await?
+                .into_iter()
+                .map(|a| (a.tenancy_id, a))
+                .collect()
+        };
         for a in load_accounts(&db, &Scope::new(chunk), as_of).await? {
             if a.summary.weekly_charge.0 <= 0 {
                 continue; // leasehold: no weekly rent, no NOSP threshold
@@ -84,12 +100,28 @@ pub async fn run(tenancies: u64, seed: u64) -> anyhow::Result<String> {
                     .unwrap_or(0)
                     >= threshold
             };
+            let plan = arrangements
+                .get(&a.tenancy.id)
+                .map(rentdesk_store::cases::domain_arrangement)
+                .transpose()?;
+            let kept = |d: NaiveDate| {
+                plan.as_ref().is_some_and(|p| {
+                    !rentdesk_store::cases::is_behind(&rentdesk_domain::triggers::adherence(
+                        p,
+                        &entries,
+                        d,
+                        rentdesk_store::cases::INSTALMENT_GRACE_DAYS,
+                    ))
+                })
+            };
+            let days = || (1..=WEEKS * 7).map(|d| as_of + Duration::days(d));
             truth.insert(
                 a.tenancy.id,
                 Truth {
                     behaviour: c.behaviour,
                     at_threshold_today: at(as_of),
-                    will_escalate: (1..=WEEKS * 7).any(|d| at(as_of + Duration::days(d))),
+                    will_escalate: days().any(at),
+                    will_escalate_by_policy: days().any(|d| at(d) && !kept(d)),
                 },
             );
         }
@@ -174,6 +206,13 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
     let recall = pct(hits(&list, &escalate), escalate.len());
     let naive_recall = pct(hits(&naive, &escalate), escalate.len());
     let naive_all_ids: Vec<i64> = naive_all.iter().map(|a| a.tenancy_id).collect();
+    let by_policy: HashSet<i64> = truth
+        .iter()
+        .filter(|(_, t)| t.will_escalate_by_policy)
+        .map(|(id, _)| *id)
+        .collect();
+    let policy_recall = pct(hits(&list, &by_policy), by_policy.len());
+    let policy_naive_recall = pct(hits(&naive, &by_policy), by_policy.len());
 
     let mut exclusions: BTreeMap<&str, usize> = BTreeMap::new();
     for a in &in_arrears {
@@ -245,6 +284,10 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
          lists {naive_n} accounts ({naive_share:.1}% of accounts in arrears) with recall \
          {naive_all_recall:.1}%\n\
          - priority minus naive at equal size: **{gain:+.1} points** of recall\n\
+         - by the local policy's full notice rule (domain.md §4: at the threshold on a day with \
+         **no arrangement being kept**): **{pe}** will escalate; caseload recall \
+         **{policy_recall:.1}%** ({policy_hit}/{pe}; ratio to 95%: {policy_ratio:.3}), naive at \
+         equal size **{policy_naive_recall:.1}%**, difference **{policy_gain:+.1} points**\n\
          - what any list could do here: a perfect list of 20% of accounts in arrears \
          ({cap} accounts) recalls at most **{oracle:.1}%**; 95% recall needs at least \
          {need} accounts = **{need_share:.1}%** of accounts in arrears\n\
@@ -283,6 +326,10 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
         naive_share = pct(naive_all.len(), in_arrears.len()),
         naive_all_recall = pct(hits(&naive_all_ids, &escalate), escalate.len()),
         gain = recall - naive_recall,
+        pe = by_policy.len(),
+        policy_hit = hits(&list, &by_policy),
+        policy_ratio = policy_recall / 95.0,
+        policy_gain = policy_recall - policy_naive_recall,
         cap = in_arrears.len() / 5,
         oracle = pct((in_arrears.len() / 5).min(escalate.len()), escalate.len()),
         need = (escalate.len() * 95).div_ceil(100),
