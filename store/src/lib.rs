@@ -7,6 +7,7 @@ pub mod auth;
 pub mod caseload;
 pub mod cases;
 pub mod db;
+pub mod diary;
 pub mod entities;
 pub mod evaluation;
 pub mod facts;

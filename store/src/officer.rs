@@ -60,21 +60,20 @@ pub async fn record_action(
     if let Some(r) = a.referral_to {
         facts.insert("referral_to".into(), r.into());
     }
-    let now = Utc::now();
-    let row = action::ActiveModel {
-        tenancy_id: Set(a.tenancy_id),
-        kind: Set(a.kind.to_owned()),
-        outcome: Set(a.outcome.map(str::to_owned)),
-        body: Set(a.body.to_owned()),
-        author_staff_id: Set(Some(staff_id)),
-        rule_id: Set(None),
-        facts: Set((!facts.is_empty()).then(|| serde_json::Value::Object(facts).to_string())),
-        client_id: Set(Some(a.client_id.to_owned())),
-        occurred_at: Set(a.occurred_at),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    let row = crate::diary::write(
+        &txn,
+        crate::diary::Entry {
+            tenancy_id: a.tenancy_id,
+            kind: a.kind,
+            outcome: a.outcome,
+            body: a.body,
+            author_staff_id: Some(staff_id),
+            facts: (!facts.is_empty()).then(|| serde_json::Value::Object(facts).to_string()),
+            client_id: Some(a.client_id),
+            occurred_at: Some(a.occurred_at),
+            ..Default::default()
+        },
+    )
     .await?;
     audit::record(
         &txn,
@@ -123,27 +122,26 @@ pub async fn add_flag(
     }
     .insert(&txn)
     .await?;
-    action::ActiveModel {
-        tenancy_id: Set(tenancy_id),
-        kind: Set("flag".into()),
-        outcome: Set(None),
-        body: Set(format!(
-            "Flag set: {}{} from {}{}.",
-            f.kind.replace('_', " "),
-            if f.no_automated_contact {
-                " (no automated contact)"
-            } else {
-                ""
-            },
-            f.starts_on,
-            f.ends_on.map(|e| format!(" to {e}")).unwrap_or_default()
-        )),
-        author_staff_id: Set(Some(staff_id)),
-        occurred_at: Set(now),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    crate::diary::write(
+        &txn,
+        crate::diary::Entry {
+            tenancy_id,
+            kind: "flag",
+            body: &format!(
+                "Flag set: {}{} from {}{}.",
+                f.kind.replace('_', " "),
+                if f.no_automated_contact {
+                    " (no automated contact)"
+                } else {
+                    ""
+                },
+                f.starts_on,
+                f.ends_on.map(|e| format!(" to {e}")).unwrap_or_default()
+            ),
+            author_staff_id: Some(staff_id),
+            ..Default::default()
+        },
+    )
     .await?;
     audit::record(
         &txn,
@@ -264,17 +262,16 @@ pub async fn complete_task(
         txn.commit().await?;
         return Ok(None);
     }
-    action::ActiveModel {
-        tenancy_id: Set(t.tenancy_id),
-        kind: Set("task_done".into()),
-        outcome: Set(None),
-        body: Set(format!("Task done: {}. {note}", t.title).trim().to_owned()),
-        author_staff_id: Set(Some(staff.id)),
-        occurred_at: Set(now),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    crate::diary::write(
+        &txn,
+        crate::diary::Entry {
+            tenancy_id: t.tenancy_id,
+            kind: "task_done",
+            body: format!("Task done: {}. {note}", t.title).trim(),
+            author_staff_id: Some(staff.id),
+            ..Default::default()
+        },
+    )
     .await?;
     audit::record(
         &txn,

@@ -150,9 +150,10 @@ pub async fn propose(
             .as_ref()
             .map(|r| format!(" Agreed outside policy: {}.", r.join("; ")))
             .unwrap_or_default();
-        diary(
+        crate::diary::note(
             &txn,
             tenancy_id,
+            "arrangement",
             &format!(
                 "{who}: {} {} from {}.{outside}",
                 rentdesk_domain::Pence(total),
@@ -195,9 +196,10 @@ pub async fn cancel(
         return Ok(None);
     };
     end_current(&txn, person.tenancy_id, "cancelled", Some(reason)).await?;
-    diary(
+    crate::diary::note(
         &txn,
         person.tenancy_id,
+        "arrangement",
         &format!("Tenant cancelled their repayment plan in the app: {reason}"),
     )
     .await?;
@@ -265,9 +267,10 @@ pub async fn review(
         .filter(crate::entities::task::Column::Status.eq("open"))
         .exec(&txn)
         .await?;
-    diary(
+    crate::diary::note(
         &txn,
         row.tenancy_id,
+        "arrangement",
         &format!(
             "Officer {} the repayment plan the tenant proposed. {reason}",
             if approve { "approved" } else { "declined" }
@@ -313,9 +316,10 @@ pub async fn end_by_officer(
         return Ok(None);
     };
     end_current(&txn, plan.tenancy_id, "cancelled", Some(reason)).await?;
-    diary(
+    crate::diary::note(
         &txn,
         plan.tenancy_id,
+        "arrangement",
         &format!("Officer ended the repayment plan: {reason}"),
     )
     .await?;
@@ -352,28 +356,4 @@ async fn end_current<C: ConnectionTrait>(
         .exec(db)
         .await?
         .rows_affected)
-}
-
-async fn diary<C: ConnectionTrait>(
-    db: &C,
-    tenancy_id: i64,
-    body: &str,
-) -> Result<(), sea_orm::DbErr> {
-    let now = Utc::now();
-    crate::entities::action::ActiveModel {
-        tenancy_id: Set(tenancy_id),
-        kind: Set("arrangement".into()),
-        outcome: Set(None),
-        body: Set(body.to_owned()),
-        author_staff_id: Set(None),
-        rule_id: Set(None),
-        facts: Set(None),
-        client_id: Set(None),
-        occurred_at: Set(now),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
 }

@@ -3,7 +3,7 @@
 //! Twilio MessageSid, so Twilio's retries change nothing.
 
 use crate::audit::{self, Actor};
-use crate::entities::{action, message, tenant};
+use crate::entities::{message, tenant};
 use crate::tasks::{self, NewTask};
 use chrono::{Duration, Utc};
 use rentdesk_domain::contact::MobileNumber;
@@ -201,7 +201,7 @@ pub async fn inbound(
                 } else {
                     "Tenant texted STOP: no more texts will be sent."
                 };
-                diary(
+                crate::diary::note(
                     &txn,
                     person.tenancy_id,
                     if on { "opt_in" } else { "opt_out" },
@@ -222,7 +222,8 @@ pub async fn inbound(
                 .await?;
             }
             Some(Keyword::Help) => {
-                diary(&txn, person.tenancy_id, "sms_help", "Tenant texted HELP.").await?;
+                crate::diary::note(&txn, person.tenancy_id, "sms_help", "Tenant texted HELP.")
+                    .await?;
             }
             None => {
                 tasks::raise(
@@ -249,32 +250,6 @@ pub async fn inbound(
         tenancies: people.len(),
         new,
     })
-}
-
-async fn diary<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    tenancy_id: i64,
-    kind: &str,
-    body: &str,
-) -> Result<(), sea_orm::DbErr> {
-    use sea_orm::ActiveModelTrait;
-    let now = Utc::now();
-    action::ActiveModel {
-        tenancy_id: Set(tenancy_id),
-        kind: Set(kind.to_owned()),
-        outcome: Set(None),
-        body: Set(body.to_owned()),
-        author_staff_id: Set(None),
-        rule_id: Set(None),
-        facts: Set(None),
-        client_id: Set(None),
-        occurred_at: Set(now),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -81,20 +81,17 @@ pub async fn record_protocol_step(
     client_addr: Option<&str>,
 ) -> Result<action::Model, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
-    let row = action::ActiveModel {
-        tenancy_id: Set(tenancy_id),
-        kind: Set("protocol".into()),
-        outcome: Set(Some(step.as_str().into())),
-        body: Set(format!("Pre-action protocol: {}. {note}", step.describe())
-            .trim()
-            .to_owned()),
-        author_staff_id: Set(Some(staff_id)),
-        occurred_at: Set(now),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    let row = crate::diary::write(
+        &txn,
+        crate::diary::Entry {
+            tenancy_id,
+            kind: "protocol",
+            outcome: Some(step.as_str()),
+            body: format!("Pre-action protocol: {}. {note}", step.describe()).trim(),
+            author_staff_id: Some(staff_id),
+            ..Default::default()
+        },
+    )
     .await?;
     audit::record(
         &txn,
@@ -178,25 +175,25 @@ pub async fn record_stage(
         body.push(' ');
         body.push_str(change.note);
     }
-    let row = action::ActiveModel {
-        tenancy_id: Set(tenancy_id),
-        kind: Set(if change.notice.is_some() {
-            "notice".into()
-        } else {
-            "stage".into()
-        }),
-        outcome: Set(Some(change.stage.as_str().into())),
-        body: Set(body),
-        author_staff_id: Set(Some(staff_id)),
-        facts: Set(change
-            .notice
-            .as_ref()
-            .map(|n| serde_json::to_string(n).unwrap_or_default())),
-        occurred_at: Set(now),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    let row = crate::diary::write(
+        &txn,
+        crate::diary::Entry {
+            tenancy_id,
+            kind: if change.notice.is_some() {
+                "notice"
+            } else {
+                "stage"
+            },
+            outcome: Some(change.stage.as_str()),
+            body: &body,
+            author_staff_id: Some(staff_id),
+            facts: change
+                .notice
+                .as_ref()
+                .map(|n| serde_json::to_string(n).unwrap_or_default()),
+            ..Default::default()
+        },
+    )
     .await?;
     audit::record(
         &txn,

@@ -1,10 +1,10 @@
 //! The officer's task list: things software or tenants raise that a person must look at.
 //! A task goes to the officer of the account's patch (unassigned when the patch has none).
 
-use crate::entities::{action, patch, task, tenancy};
+use crate::entities::{patch, task, tenancy};
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 pub struct NewTask<'a> {
     pub tenancy_id: i64,
@@ -54,20 +54,16 @@ pub async fn raise<C: ConnectionTrait>(
     }
     let now = Utc::now();
     let officer = patch_officer(db, new.tenancy_id).await?;
-    let act = action::ActiveModel {
-        tenancy_id: Set(new.tenancy_id),
-        kind: Set(action_kind.to_owned()),
-        outcome: Set(None),
-        body: Set(action_body.to_owned()),
-        author_staff_id: Set(None),
-        rule_id: Set(new.rule_id.map(str::to_owned)),
-        facts: Set(None),
-        client_id: Set(None),
-        occurred_at: Set(now),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
+    let act = crate::diary::write(
+        db,
+        crate::diary::Entry {
+            tenancy_id: new.tenancy_id,
+            kind: action_kind,
+            body: action_body,
+            rule_id: new.rule_id,
+            ..Default::default()
+        },
+    )
     .await?;
     let row = task::ActiveModel {
         tenancy_id: Set(new.tenancy_id),

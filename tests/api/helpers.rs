@@ -93,6 +93,49 @@ pub async fn spawn_app_with(overrides: &[(&'static str, &str)]) -> TestApp {
     spawn_with(vars, sqlite_file).await
 }
 
+/// Sign a tenant in through the app's two steps (the code read from the queued text message);
+/// the access token.
+pub async fn tenant_token(app: &TestApp, reference: &str, date_of_birth: &str) -> String {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let started: serde_json::Value = app
+        .client
+        .post(app.url("/tenant/v1/sign-in"))
+        .json(&serde_json::json!({"reference": reference, "date_of_birth": date_of_birth}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let challenge = started["challenge"].as_str().unwrap();
+    let sms = rentdesk_store::entities::message::Entity::find()
+        .filter(
+            rentdesk_store::entities::message::Column::IdempotencyKey
+                .eq(format!("sign_in:{challenge}")),
+        )
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a sign-in code was queued");
+    let code: String = sms
+        .body
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap()
+        .into();
+    let tokens: serde_json::Value = app
+        .client
+        .post(app.url("/tenant/v1/sign-in/verify"))
+        .json(&serde_json::json!({"challenge": challenge, "code": code}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
 /// A second server + worker on the same database and job queue as `app` (what a production
 /// deployment with several of each looks like).
 pub async fn spawn_sibling(app: &TestApp) -> TestApp {

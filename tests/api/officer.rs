@@ -318,39 +318,8 @@ async fn tenant_and_staff_tokens_each_open_only_their_own_app() {
     // A staff token is no tenant token.
     assert_eq!(get(app, "/tenant/v1/account", &officer).await.0, 401);
     // A tenant token gets nothing under /officer/v1.
-    let (_, started) = call(
-        app,
-        reqwest::Method::POST,
-        "/tenant/v1/sign-in",
-        None,
-        Some(json!({"reference": "HD1001", "date_of_birth": "1971-03-14"})),
-    )
-    .await;
-    let challenge = started["challenge"].as_str().unwrap();
-    let sms = rentdesk_store::entities::message::Entity::find()
-        .filter(
-            rentdesk_store::entities::message::Column::IdempotencyKey
-                .eq(format!("sign_in:{challenge}")),
-        )
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let code: String = sms
-        .body
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .unwrap()
-        .into();
-    let (_, tokens) = call(
-        app,
-        reqwest::Method::POST,
-        "/tenant/v1/sign-in/verify",
-        None,
-        Some(json!({"challenge": challenge, "code": code})),
-    )
-    .await;
-    let tenant = tokens["access_token"].as_str().unwrap();
+    let tenant_token = crate::helpers::tenant_token(app, "HD1001", "1971-03-14").await;
+    let tenant = tenant_token.as_str();
     let hd1001 = id_of(app, "HD1001").await;
     for path in [
         "/officer/v1/me".to_owned(),
@@ -782,39 +751,8 @@ async fn a_tenants_plan_outside_policy_is_approved_by_the_officer_and_its_task_c
     let t = team().await;
     let app = &t.app;
     // Karen proposes more than her statement leaves over, in the app.
-    let (_, started) = call(
-        app,
-        reqwest::Method::POST,
-        "/tenant/v1/sign-in",
-        None,
-        Some(json!({"reference": "HD1001", "date_of_birth": "1971-03-14"})),
-    )
-    .await;
-    let challenge = started["challenge"].as_str().unwrap();
-    let sms = rentdesk_store::entities::message::Entity::find()
-        .filter(
-            rentdesk_store::entities::message::Column::IdempotencyKey
-                .eq(format!("sign_in:{challenge}")),
-        )
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let code: String = sms
-        .body
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .unwrap()
-        .into();
-    let (_, tokens) = call(
-        app,
-        reqwest::Method::POST,
-        "/tenant/v1/sign-in/verify",
-        None,
-        Some(json!({"challenge": challenge, "code": code})),
-    )
-    .await;
-    let karen = tokens["access_token"].as_str().unwrap();
+    let karen_token = crate::helpers::tenant_token(app, "HD1001", "1971-03-14").await;
+    let karen = karen_token.as_str();
     let (s, plan) = post(
         app,
         "/tenant/v1/plans",

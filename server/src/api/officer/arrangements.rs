@@ -4,10 +4,8 @@
 
 use super::{StaffAuth, me};
 use crate::api::ApiTags;
-use crate::api::common::{Answer, client_addr, invalid_fields};
-use crate::api::tenant::plans::{
-    PlanAnswer, PlanRequestIn, account_of, agreement_text, basis, plan_answer, request,
-};
+use crate::api::common::{Answer, client_addr};
+use crate::api::tenant::plans::{PlanAnswer, PlanRequestIn, account_of, plan_answer, proposal};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -15,10 +13,8 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use rentdesk_domain::Pence;
-use rentdesk_domain::affordability::{self, Decision};
 use rentdesk_store::entities::{arrangement, staff_user};
-use rentdesk_store::plans::{By, PlanDetails, Proposal};
+use rentdesk_store::plans::By;
 use sea_orm::EntityTrait;
 
 #[derive(Debug, Object)]
@@ -91,76 +87,20 @@ impl OfficerArrangementsApi {
             ))));
         }
         let account = or_answer!(account_of(&state, id.0).await?);
-        let body = body.0;
-        let mut early = vec![];
-        if body.instalment_pence <= 0 {
-            early.push((
-                "instalment_pence".to_owned(),
-                "must be more than zero".to_owned(),
-            ));
-        }
-        if !body.accept_agreement {
-            early.push((
-                "accept_agreement".to_owned(),
-                "the tenant must agree to the arrangement".to_owned(),
-            ));
-        }
-        let b = match basis(
+        let proposal = or_answer!(proposal(
+            &state,
             &account,
-            body.statement,
-            &body.frequency,
-            body.first_payment_date,
-            body.align_to_universal_credit,
+            body.0,
             today,
-        ) {
-            Ok(b) => b,
-            Err(mut p) => {
-                for (f, r) in early {
-                    p = p.field(f, r);
-                }
-                return Ok(Answer::problem(p));
-            }
-        };
-        if let Some(p) = invalid_fields(early) {
-            return Ok(Answer::problem(p));
-        }
-        let req = request(&b);
-        let q = affordability::quote(&req, &state.settings.plan_policy());
-        let offered = Pence(body.instalment_pence);
-        let decision = or_answer!(
-            affordability::decide(offered, &req, &q)
-                .map_err(|e| Problem::invalid(e.field, e.reason))
-        );
-        let schedule = affordability::schedule(
-            b.arrears,
-            offered,
-            q.rent_per_period,
-            b.frequency,
-            b.first_date,
-        );
-        let end = schedule.last().map(|p| p.due);
+            "the tenant must agree to the arrangement"
+        ));
         let plan = rentdesk_store::plans::propose(
             &state.db,
             By::Officer {
                 staff_id: staff.id,
                 tenancy_id: id.0,
             },
-            Proposal {
-                frequency: b.frequency,
-                first_date: b.first_date,
-                end_date: end,
-                details: PlanDetails {
-                    statement: b.statement.clone(),
-                    instalment_pence: offered.0,
-                    rent_per_period_pence: q.rent_per_period.0,
-                    arrears_pence: b.arrears.0,
-                },
-                review: match decision {
-                    Decision::WithinPolicy => None,
-                    Decision::NeedsReview(r) => Some(r),
-                },
-                agreement_text: agreement_text(&b, offered, q.rent_per_period, end),
-            },
+            proposal,
             client_addr(remote).as_deref(),
         )
         .await

@@ -381,6 +381,72 @@ pub(crate) async fn account_of(
     )
 }
 
+/// A plan request checked against the account and the policy, ready to store: every bad field
+/// in one problem, an offer below the floor refused, outside policy marked for review.
+pub(crate) fn proposal(
+    state: &AppState,
+    account: &FullAccount,
+    body: PlanRequestIn,
+    today: NaiveDate,
+    must_accept: &str,
+) -> Result<Proposal, Problem> {
+    let mut early: Vec<(String, String)> = vec![];
+    if body.instalment_pence <= 0 {
+        early.push(("instalment_pence".into(), "must be more than zero".into()));
+    }
+    if !body.accept_agreement {
+        early.push(("accept_agreement".into(), must_accept.into()));
+    }
+    let b = match basis(
+        account,
+        body.statement,
+        &body.frequency,
+        body.first_payment_date,
+        body.align_to_universal_credit,
+        today,
+    ) {
+        Ok(b) => b,
+        Err(mut p) => {
+            for (f, r) in early {
+                p = p.field(f, r);
+            }
+            return Err(p);
+        }
+    };
+    if let Some(p) = invalid_fields(early) {
+        return Err(p);
+    }
+    let req = request(&b);
+    let q = affordability::quote(&req, &state.settings.plan_policy());
+    let offered = Pence(body.instalment_pence);
+    let decision = affordability::decide(offered, &req, &q)
+        .map_err(|e| Problem::invalid(e.field, e.reason))?;
+    let schedule = affordability::schedule(
+        b.arrears,
+        offered,
+        q.rent_per_period,
+        b.frequency,
+        b.first_date,
+    );
+    let end = schedule.last().map(|p| p.due);
+    Ok(Proposal {
+        frequency: b.frequency,
+        first_date: b.first_date,
+        end_date: end,
+        agreement_text: agreement_text(&b, offered, q.rent_per_period, end),
+        details: PlanDetails {
+            statement: b.statement,
+            instalment_pence: offered.0,
+            rent_per_period_pence: q.rent_per_period.0,
+            arrears_pence: b.arrears.0,
+        },
+        review: match decision {
+            Decision::WithinPolicy => None,
+            Decision::NeedsReview(r) => Some(r),
+        },
+    })
+}
+
 pub struct TenantPlansApi;
 
 #[OpenApi(prefix_path = "/tenant/v1", tag = "ApiTags::Tenant")]
@@ -449,71 +515,17 @@ impl TenantPlansApi {
         let (person, _) = or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         let account = or_answer!(account_of(&state, auth.0.tenancy_id).await?);
-        let body = body.0;
-        let mut early: Vec<(String, String)> = vec![];
-        if body.instalment_pence <= 0 {
-            early.push(("instalment_pence".into(), "must be more than zero".into()));
-        }
-        if !body.accept_agreement {
-            early.push((
-                "accept_agreement".into(),
-                "the agreement must be accepted to set up a plan".into(),
-            ));
-        }
-        let b = match basis(
+        let proposal = or_answer!(proposal(
+            &state,
             &account,
-            body.statement,
-            &body.frequency,
-            body.first_payment_date,
-            body.align_to_universal_credit,
+            body.0,
             today,
-        ) {
-            Ok(b) => b,
-            Err(mut p) => {
-                for (f, r) in early {
-                    p = p.field(f, r);
-                }
-                return Ok(Answer::problem(p));
-            }
-        };
-        if let Some(p) = invalid_fields(early) {
-            return Ok(Answer::problem(p));
-        }
-        let req = request(&b);
-        let q = affordability::quote(&req, &state.settings.plan_policy());
-        let offered = Pence(body.instalment_pence);
-        let decision = or_answer!(
-            affordability::decide(offered, &req, &q)
-                .map_err(|e| Problem::invalid(e.field, e.reason))
-        );
-        let schedule = affordability::schedule(
-            b.arrears,
-            offered,
-            q.rent_per_period,
-            b.frequency,
-            b.first_date,
-        );
-        let end = schedule.last().map(|p| p.due);
-        let text = agreement_text(&b, offered, q.rent_per_period, end);
+            "the agreement must be accepted to set up a plan"
+        ));
         let plan = rentdesk_store::plans::propose(
             &state.db,
             rentdesk_store::plans::By::Tenant(&person),
-            Proposal {
-                frequency: b.frequency,
-                first_date: b.first_date,
-                end_date: end,
-                details: PlanDetails {
-                    statement: b.statement.clone(),
-                    instalment_pence: offered.0,
-                    rent_per_period_pence: q.rent_per_period.0,
-                    arrears_pence: b.arrears.0,
-                },
-                review: match decision {
-                    Decision::WithinPolicy => None,
-                    Decision::NeedsReview(r) => Some(r),
-                },
-                agreement_text: text,
-            },
+            proposal,
             client_addr(remote).as_deref(),
         )
         .await
