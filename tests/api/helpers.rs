@@ -77,8 +77,15 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// `spawn_app` with extra (or overriding) environment variables, e.g. providers pointed at
+/// the fakes, or `DISPATCH_CRON` to let the worker dispatch on its own.
+pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
     let (database_url, sqlite_file) = fresh_database().await;
-    let vars = app_vars(database_url, &sqlite_file);
+    let mut vars = app_vars(database_url, &sqlite_file);
+    vars.extend(extra.iter().cloned());
     spawn_with(vars, sqlite_file).await
 }
 
@@ -95,6 +102,9 @@ fn app_vars(database_url: String, sqlite_file: &Option<PathBuf>) -> HashMap<&'st
         ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
         ("LOG_FORMAT", "pretty".to_owned()),
         ("DB_MAX_CONNECTIONS", "5".to_owned()),
+        // Tests drive dispatch themselves, at the instants they choose; a background tick on
+        // the real clock would race them.
+        ("DISPATCH_CRON", "off".to_owned()),
     ]);
     if let Some(file) = &sqlite_file {
         vars.insert(

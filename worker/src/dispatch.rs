@@ -1,20 +1,39 @@
-//! Dispatch: send the outbox's due SMS messages through the provider, each exactly once.
+//! Dispatch: send the outbox's due messages — SMS (Twilio), email (SMTP), push (FCM) — each
+//! exactly once.
 //!
 //! A message is claimed (`queued → sending`) before the provider is called, and the answer is
-//! recorded right after: `sent` with Twilio's SID, back to `queued` a little later when Twilio
-//! is unavailable (429/5xx/timeouts), or `failed` when refused (an invalid number is remembered
-//! on the tenant so the contact policy falls back to the next channel). With no SMS provider
-//! configured (`rentdesk dev`), messages go to the local outbox: logged and marked sent there.
+//! recorded right after:
+//! * `sent` with the provider's id;
+//! * back to `queued` when the provider is unavailable (429/5xx/4xx SMTP/timeouts), after an
+//!   exponential backoff with jitter counted in `messages.attempts`, moved into the contact
+//!   window, and `failed` after [`MAX_SEND_ATTEMPTS`];
+//! * `failed` when refused for good. When the contact detail itself is at fault (an invalid
+//!   number, an unknown mailbox, no live push device) it is remembered on the tenant and the
+//!   same event is planned on the next channel (`rentdesk_store::outreach::plan_fallback`).
 //!
-//! Email (SMTP) and push (FCM) are not dispatched yet: such rows stay queued.
+//! With no provider configured for a channel (`rentdesk dev`), its messages go to the local
+//! outbox: logged and marked sent there. SMS whose answer was lost are reconciled with Twilio
+//! by [`reconcile_unknown_sms`] rather than sent again.
 
-use crate::sms::{SmsError, SmsProvider};
+use crate::email::{EmailError, Mailer, OutgoingEmail};
+use crate::push::{FcmClient, Notification, PushError};
+use crate::sms::{SmsError, SmsProvider, TwilioClient};
 use chrono::{DateTime, Duration, Utc};
-use rentdesk_store::outbox;
+use rentdesk_domain::contact_policy::{ContactPolicy, next_allowed};
+use rentdesk_store::outbox::{self, Claimed};
+use rentdesk_store::outreach::{Fallback, plan_fallback};
 use sea_orm::DatabaseConnection;
 
-/// A retry after the provider was unavailable waits this long (plus the next tick).
-pub const RETRY_AFTER: Duration = Duration::minutes(2);
+/// First retry after this, doubling per attempt.
+pub const RETRY_BASE: Duration = Duration::minutes(1);
+/// No retry waits longer than this (before jitter).
+pub const RETRY_CAP: Duration = Duration::hours(1);
+/// ±20% so that messages failed together do not retry together.
+pub const RETRY_JITTER: f64 = 0.2;
+/// Attempts before a message the provider keeps refusing temporarily is given up.
+pub const MAX_SEND_ATTEMPTS: i32 = 8;
+/// An `unknown` SMS not found at Twilio this long after its claim is sent again (once).
+pub const RECONCILE_AFTER: Duration = Duration::minutes(30);
 const BATCH: u64 = 200;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,6 +43,242 @@ pub struct DispatchReport {
     pub retrying: u64,
     pub failed: u64,
     pub marked_unknown: u64,
+    /// Messages planned on another channel after a permanent failure.
+    pub fallbacks: u64,
+    /// `unknown` SMS found at Twilio and recorded as sent.
+    pub reconciled: u64,
+    /// `unknown` SMS Twilio never had, queued again (once).
+    pub requeued: u64,
+}
+
+impl std::ops::AddAssign for DispatchReport {
+    fn add_assign(&mut self, o: DispatchReport) {
+        self.sent += o.sent;
+        self.to_outbox += o.to_outbox;
+        self.retrying += o.retrying;
+        self.failed += o.failed;
+        self.marked_unknown += o.marked_unknown;
+        self.fallbacks += o.fallbacks;
+        self.reconciled += o.reconciled;
+        self.requeued += o.requeued;
+    }
+}
+
+/// The providers this worker has; `None` = that channel goes to the local outbox.
+#[derive(Clone, Debug, Default)]
+pub struct Providers {
+    pub sms: Option<TwilioClient>,
+    pub email: Option<Mailer>,
+    pub push: Option<FcmClient>,
+    pub status_callback: Option<String>,
+    /// For retries (kept inside the contact window) and fallbacks.
+    pub policy: ContactPolicy,
+}
+
+/// How one send ended.
+#[derive(Debug)]
+enum Outcome {
+    Sent(String),
+    Outbox,
+    Retry(String),
+    /// Refused for good; `detail_invalid` when the tenant's number/address/device is at fault.
+    Failed {
+        error: String,
+        detail_invalid: bool,
+    },
+}
+
+/// The delay before retry number `attempts + 1`: 1 min × 2^attempts, capped at an hour, then
+/// scaled by `jitter` in [−1, 1] × 20%.
+pub fn retry_delay(attempts: i32, jitter: f64) -> Duration {
+    let exp = attempts.clamp(0, 30) as u32;
+    let base = RETRY_BASE
+        .checked_mul(2i32.saturating_pow(exp))
+        .unwrap_or(RETRY_CAP)
+        .min(RETRY_CAP);
+    let factor = 1.0 + RETRY_JITTER * jitter.clamp(-1.0, 1.0);
+    Duration::milliseconds((base.num_milliseconds() as f64 * factor) as i64)
+}
+
+/// A number in [−1, 1] that differs per call (std's per-instance random hash keys).
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, RandomState};
+    let r = RandomState::new().hash_one(0u8);
+    (r % 2001) as f64 / 1000.0 - 1.0
+}
+
+/// Record `outcome` for a claimed message, planning a fallback when its detail is bad.
+async fn settle(
+    db: &DatabaseConnection,
+    claimed: &Claimed,
+    outcome: Outcome,
+    policy: &ContactPolicy,
+    now: DateTime<Utc>,
+    report: &mut DispatchReport,
+) -> anyhow::Result<()> {
+    let m = &claimed.message;
+    match outcome {
+        Outcome::Sent(provider_id) => {
+            outbox::mark_sent(db, m.id, &provider_id, now).await?;
+            report.sent += 1;
+        }
+        Outcome::Outbox => {
+            tracing::info!(message_id = m.id, channel = %m.channel, to = ?claimed.address, body = %m.body, "outbox: no provider configured for this channel");
+            outbox::mark_sent(db, m.id, &format!("outbox:{}", m.id), now).await?;
+            report.to_outbox += 1;
+        }
+        Outcome::Retry(error) if m.attempts + 1 >= MAX_SEND_ATTEMPTS => {
+            tracing::warn!(
+                message_id = m.id,
+                attempts = m.attempts + 1,
+                "giving up: {error}"
+            );
+            let error = format!("gave up after {} attempts: {error}", m.attempts + 1);
+            outbox::mark_failed(db, claimed, &error, false, now).await?;
+            report.failed += 1;
+        }
+        Outcome::Retry(error) => {
+            // A retry is still an automated contact: it waits for the contact window.
+            let at = next_allowed(policy, now + retry_delay(m.attempts, jitter()));
+            tracing::warn!(message_id = m.id, channel = %m.channel, %at, "provider unavailable, will retry: {error}");
+            outbox::mark_retry(db, m.id, &error, at, now).await?;
+            report.retrying += 1;
+        }
+        Outcome::Failed {
+            error,
+            detail_invalid,
+        } => {
+            tracing::warn!(message_id = m.id, channel = %m.channel, "refused: {error}");
+            outbox::mark_failed(db, claimed, &error, detail_invalid, now).await?;
+            report.failed += 1;
+            if detail_invalid {
+                match plan_fallback(db, m, &error, policy, now).await? {
+                    Fallback::Planned { channel, status } => {
+                        tracing::info!(message_id = m.id, %channel, %status, "fallback planned");
+                        report.fallbacks += 1;
+                    }
+                    other => tracing::info!(message_id = m.id, ?other, "no fallback"),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn send_sms<P: SmsProvider>(
+    claimed: &Claimed,
+    provider: Option<&P>,
+    status_callback: Option<&str>,
+) -> Outcome {
+    let Some(to) = claimed.address.as_deref() else {
+        return Outcome::Failed {
+            error: "no mobile number on record".into(),
+            detail_invalid: false,
+        };
+    };
+    let Some(provider) = provider else {
+        return Outcome::Outbox;
+    };
+    match provider
+        .send(to, &claimed.message.body, status_callback)
+        .await
+    {
+        Ok(sent) => Outcome::Sent(sent.sid),
+        Err(e @ SmsError::Retryable { .. }) => Outcome::Retry(e.to_string()),
+        Err(e) => Outcome::Failed {
+            detail_invalid: e.is_invalid_number(),
+            error: e.to_string(),
+        },
+    }
+}
+
+async fn send_email(claimed: &Claimed, mailer: Option<&Mailer>) -> Outcome {
+    let m = &claimed.message;
+    let Some(to) = claimed.address.as_deref() else {
+        return Outcome::Failed {
+            error: "no email address on record".into(),
+            detail_invalid: false,
+        };
+    };
+    let Some(mailer) = mailer else {
+        return Outcome::Outbox;
+    };
+    let subject = rentdesk_domain::templates::subject(&m.template).unwrap_or("Your rent account");
+    let email = OutgoingEmail {
+        to,
+        subject,
+        text: &m.body,
+        message_id: m.id,
+        idempotency_key: &m.idempotency_key,
+    };
+    match mailer.send(&email).await {
+        Ok(id) => Outcome::Sent(id),
+        Err(e @ EmailError::Retryable { .. }) => Outcome::Retry(e.to_string()),
+        Err(e) => Outcome::Failed {
+            detail_invalid: e.is_invalid_mailbox(),
+            error: e.to_string(),
+        },
+    }
+}
+
+/// Every device of the tenant gets the notification; dead tokens are deleted. Sent if any
+/// device took it (the others are not retried, so nobody gets it twice); retried if none did
+/// and one was unavailable; failed as "no device" if none is left.
+async fn send_push(
+    db: &DatabaseConnection,
+    claimed: &Claimed,
+    fcm: Option<&FcmClient>,
+) -> anyhow::Result<Outcome> {
+    let m = &claimed.message;
+    let devices = match m.tenant_id {
+        Some(id) => outbox::devices_of(db, id).await?,
+        None => Vec::new(),
+    };
+    if devices.is_empty() {
+        return Ok(Outcome::Failed {
+            error: "no device: the tenant has no registered push device".into(),
+            detail_invalid: true,
+        });
+    }
+    let Some(fcm) = fcm else {
+        return Ok(Outcome::Outbox);
+    };
+    let title = rentdesk_domain::templates::subject(&m.template).unwrap_or("Your rent account");
+    let notification = Notification {
+        title,
+        body: &m.body,
+        data: [
+            ("message_id".to_owned(), m.id.to_string()),
+            ("template".to_owned(), m.template.clone()),
+        ]
+        .into(),
+    };
+    let mut sent = Vec::new();
+    let mut retry = None;
+    let mut refused = None;
+    for d in &devices {
+        match fcm.send(&d.token, &notification).await {
+            Ok(name) => sent.push(name),
+            Err(PushError::DeadToken { .. }) => {
+                tracing::info!(device_id = d.id, "FCM token is dead; device removed");
+                outbox::delete_device(db, d.id).await?;
+            }
+            Err(e @ PushError::Retryable { .. }) => retry = Some(e.to_string()),
+            Err(e) => refused = Some(e.to_string()),
+        }
+    }
+    Ok(match (sent.first(), retry, refused) {
+        (Some(name), _, _) => Outcome::Sent(name.clone()),
+        (None, Some(e), _) => Outcome::Retry(e),
+        (None, None, Some(e)) => Outcome::Failed {
+            error: e,
+            detail_invalid: false,
+        },
+        (None, None, None) => Outcome::Failed {
+            error: "no device: every push token was unregistered".into(),
+            detail_invalid: true,
+        },
+    })
 }
 
 /// Send every SMS due at `now`. `provider = None` delivers to the local outbox.
@@ -31,6 +286,23 @@ pub async fn dispatch_sms<P: SmsProvider>(
     db: &DatabaseConnection,
     provider: Option<&P>,
     status_callback: Option<&str>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DispatchReport> {
+    dispatch_sms_with(
+        db,
+        provider,
+        status_callback,
+        &ContactPolicy::default(),
+        now,
+    )
+    .await
+}
+
+async fn dispatch_sms_with<P: SmsProvider>(
+    db: &DatabaseConnection,
+    provider: Option<&P>,
+    status_callback: Option<&str>,
+    policy: &ContactPolicy,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DispatchReport> {
     let mut report = DispatchReport {
@@ -43,47 +315,156 @@ pub async fn dispatch_sms<P: SmsProvider>(
             return Ok(report);
         }
         for claimed in &batch {
-            let id = claimed.message.id;
-            let Some(to) = claimed.address.as_deref() else {
-                outbox::mark_failed(db, claimed, "no mobile number on record", false, now).await?;
-                report.failed += 1;
+            let outcome = send_sms(claimed, provider, status_callback).await;
+            settle(db, claimed, outcome, policy, now, &mut report).await?;
+        }
+    }
+}
+
+/// Send every email due at `now`. `mailer = None` delivers to the local outbox.
+pub async fn dispatch_email(
+    db: &DatabaseConnection,
+    mailer: Option<&Mailer>,
+    policy: &ContactPolicy,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DispatchReport> {
+    let mut report = DispatchReport::default();
+    loop {
+        let batch = outbox::claim_due(db, "email", now, BATCH).await?;
+        if batch.is_empty() {
+            return Ok(report);
+        }
+        for claimed in &batch {
+            let outcome = send_email(claimed, mailer).await;
+            settle(db, claimed, outcome, policy, now, &mut report).await?;
+        }
+    }
+}
+
+/// Send every push notification due at `now`. `fcm = None` delivers to the local outbox.
+pub async fn dispatch_push(
+    db: &DatabaseConnection,
+    fcm: Option<&FcmClient>,
+    policy: &ContactPolicy,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DispatchReport> {
+    let mut report = DispatchReport::default();
+    loop {
+        let batch = outbox::claim_due(db, "push", now, BATCH).await?;
+        if batch.is_empty() {
+            return Ok(report);
+        }
+        for claimed in &batch {
+            let outcome = send_push(db, claimed, fcm).await?;
+            settle(db, claimed, outcome, policy, now, &mut report).await?;
+        }
+    }
+}
+
+/// One dispatch run over every channel: reconcile lost SMS answers, then send what is due.
+/// Fallbacks planned for `now` by a channel are picked up by the later channels of the same
+/// run (SMS → email → push), or by the next run.
+pub async fn dispatch_all(
+    db: &DatabaseConnection,
+    providers: &Providers,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DispatchReport> {
+    let mut report = reconcile_unknown_sms(db, providers.sms.as_ref(), now).await?;
+    report += dispatch_sms_with(
+        db,
+        providers.sms.as_ref(),
+        providers.status_callback.as_deref(),
+        &providers.policy,
+        now,
+    )
+    .await?;
+    report += dispatch_email(db, providers.email.as_ref(), &providers.policy, now).await?;
+    report += dispatch_push(db, providers.push.as_ref(), &providers.policy, now).await?;
+    Ok(report)
+}
+
+/// The SMS Twilio has for a lost send: to the same number, with our body, created at or after
+/// our claim. (Our bodies are unique per event and tenant, so the body is the marker.)
+fn find_at_twilio<'a>(
+    listed: &'a [crate::sms::TwilioMessage],
+    body: &str,
+    claimed_at: DateTime<Utc>,
+) -> Option<(&'a crate::sms::TwilioMessage, DateTime<Utc>)> {
+    listed.iter().find_map(|t| {
+        let created = t
+            .date_created
+            .as_deref()
+            .and_then(|d| DateTime::parse_from_rfc2822(d).ok())?
+            .with_timezone(&Utc);
+        // Twilio's dates have whole seconds; the claim may not.
+        (t.body == body && created >= claimed_at - Duration::seconds(1)).then_some((t, created))
+    })
+}
+
+/// Issue 4: an SMS whose send was cut off (`unknown`) is never blindly resent. Twilio's list of
+/// messages to that number since the claim decides: found → `sent` with its SID; not found
+/// [`RECONCILE_AFTER`] after the claim → queued again, once (a second loss waits for an officer).
+/// Without Twilio configured there is nothing to ask, and the rows wait.
+pub async fn reconcile_unknown_sms(
+    db: &DatabaseConnection,
+    twilio: Option<&TwilioClient>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DispatchReport> {
+    let mut report = DispatchReport {
+        marked_unknown: outbox::mark_abandoned_unknown(db, now).await?,
+        ..Default::default()
+    };
+    let Some(twilio) = twilio else {
+        return Ok(report);
+    };
+    for claimed in outbox::unknown_sms(db, BATCH).await? {
+        let m = &claimed.message;
+        let claimed_at = m.updated_at;
+        let Some(to) = claimed.address.as_deref() else {
+            continue;
+        };
+        let listed = match twilio.list_messages(to, claimed_at.date_naive()).await {
+            Ok(listed) => listed,
+            Err(e) => {
+                tracing::warn!(message_id = m.id, "cannot reconcile with Twilio now: {e}");
                 continue;
-            };
-            let Some(provider) = provider else {
-                tracing::info!(message_id = id, to, body = %claimed.message.body, "outbox: SMS (no SMS provider configured)");
-                outbox::mark_sent(db, id, &format!("outbox:{id}"), now).await?;
-                report.to_outbox += 1;
-                continue;
-            };
-            match provider
-                .send(to, &claimed.message.body, status_callback)
-                .await
+            }
+        };
+        if let Some((found, created)) = find_at_twilio(&listed, &m.body, claimed_at) {
+            if outbox::mark_unknown_sent(db, m.id, &found.sid, created, now).await? {
+                tracing::info!(message_id = m.id, sid = %found.sid, "reconciled: Twilio had it");
+                report.reconciled += 1;
+            }
+        } else if now - claimed_at >= RECONCILE_AFTER {
+            if outbox::requeue_unknown_once(
+                db,
+                m,
+                "Twilio has no record of it after the send was cut off",
+                now,
+            )
+            .await?
             {
-                Ok(sent) => {
-                    outbox::mark_sent(db, id, &sent.sid, now).await?;
-                    report.sent += 1;
-                }
-                Err(e @ SmsError::Retryable { .. }) => {
-                    tracing::warn!(message_id = id, "SMS provider unavailable, will retry: {e}");
-                    outbox::mark_retry(db, id, &e.to_string(), now + RETRY_AFTER, now).await?;
-                    report.retrying += 1;
-                }
-                Err(e) => {
-                    tracing::warn!(message_id = id, "SMS refused: {e}");
-                    outbox::mark_failed(db, claimed, &e.to_string(), e.is_invalid_number(), now)
-                        .await?;
-                    report.failed += 1;
-                }
+                tracing::info!(
+                    message_id = m.id,
+                    "reconciled: Twilio never had it; requeued"
+                );
+                report.requeued += 1;
+            } else {
+                tracing::warn!(
+                    message_id = m.id,
+                    "lost twice and requeued once already: left for an officer"
+                );
             }
         }
     }
+    Ok(report)
 }
 
 /// Data for the dispatch cron worker.
 #[derive(Clone)]
 pub(crate) struct DispatchTick {
     pub db: DatabaseConnection,
-    pub sms: Option<crate::sms::TwilioClient>,
+    pub providers: Providers,
 }
 
 /// Every tick, in every worker process: claiming makes concurrent ticks harmless.
@@ -91,11 +472,61 @@ pub(crate) async fn on_dispatch_tick(
     _tick: apalis_cron::Tick<chrono_tz::Tz>,
     data: apalis::prelude::Data<DispatchTick>,
 ) -> Result<(), apalis::prelude::BoxDynError> {
-    let report = dispatch_sms(&data.db, data.sms.as_ref(), None, Utc::now())
+    let report = dispatch_all(&data.db, &data.providers, Utc::now())
         .await
         .map_err(|e| format!("{e:#}"))?;
     if report != DispatchReport::default() {
         tracing::info!(?report, "dispatch");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_an_hour_with_jitter() {
+        assert_eq!(retry_delay(0, 0.0), Duration::minutes(1));
+        assert_eq!(retry_delay(3, 0.0), Duration::minutes(8));
+        assert_eq!(retry_delay(10, 0.0), Duration::hours(1));
+        assert_eq!(retry_delay(40, 0.0), Duration::hours(1));
+        assert_eq!(retry_delay(1, 1.0), Duration::seconds(144));
+        assert_eq!(retry_delay(1, -1.0), Duration::seconds(96));
+        for _ in 0..100 {
+            let j = jitter();
+            assert!((-1.0..=1.0).contains(&j), "{j}");
+        }
+    }
+
+    #[test]
+    fn a_lost_sms_is_found_by_body_and_time() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let listed = vec![
+            crate::sms::TwilioMessage {
+                sid: "SM1".into(),
+                to: "+447700900123".into(),
+                body: "old".into(),
+                status: "delivered".into(),
+                date_created: Some("Fri, 13 Nov 2026 11:00:00 +0000".into()),
+            },
+            crate::sms::TwilioMessage {
+                sid: "SM2".into(),
+                to: "+447700900123".into(),
+                body: "ours".into(),
+                status: "sent".into(),
+                date_created: Some("Fri, 13 Nov 2026 12:00:01 +0000".into()),
+            },
+        ];
+        let claim = at("2026-11-13T12:00:00Z");
+        assert_eq!(
+            find_at_twilio(&listed, "ours", claim).map(|(m, _)| m.sid.as_str()),
+            Some("SM2")
+        );
+        assert!(
+            find_at_twilio(&listed, "old", claim).is_none(),
+            "before the claim"
+        );
+        assert!(find_at_twilio(&listed, "other", claim).is_none());
+    }
 }
