@@ -23,49 +23,81 @@ pub struct Claimed {
     pub address: Option<String>,
 }
 
-/// Claim up to `limit` queued messages on `channel` whose time has come.
+/// Claim up to `limit` queued messages on `channel` whose time has come, oldest first.
+///
+/// One statement claims the whole batch (`UPDATE … WHERE id IN (due ids) … RETURNING`), so a
+/// batch costs one round trip, not one per message. On PostgreSQL the due ids are locked with
+/// `FOR UPDATE SKIP LOCKED`: concurrent workers take disjoint batches instead of racing for
+/// the same rows. SQLite runs one writer at a time, so the statement is atomic there as it
+/// stands. Either way the outer `status = 'queued'` makes a row go to exactly one worker.
 pub async fn claim_due(
     db: &DatabaseConnection,
     channel: &str,
     now: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Claimed>, sea_orm::DbErr> {
-    let candidates = message::Entity::find()
-        .filter(message::Column::Status.eq("queued"))
-        .filter(message::Column::Channel.eq(channel))
-        .filter(message::Column::ScheduledFor.lte(now))
-        .order_by_asc(message::Column::ScheduledFor)
-        .limit(limit)
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE messages SET status = 'sending', updated_at = $1 \
+             WHERE status = 'queued' AND id IN (\
+               SELECT id FROM messages \
+               WHERE status = 'queued' AND channel = $2 AND scheduled_for <= $3 \
+               ORDER BY scheduled_for, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             RETURNING *"
+        }
+        _ => {
+            "UPDATE messages SET status = 'sending', updated_at = ? \
+             WHERE status = 'queued' AND id IN (\
+               SELECT id FROM messages \
+               WHERE status = 'queued' AND channel = ? AND scheduled_for <= ? \
+               ORDER BY scheduled_for, id LIMIT ?) \
+             RETURNING *"
+        }
+    };
+    let mut won = message::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                now.into(),
+                channel.into(),
+                now.into(),
+                i64::try_from(limit).unwrap_or(i64::MAX).into(),
+            ],
+        ))
         .all(db)
         .await?;
-    let mut claimed = Vec::new();
-    for m in candidates {
-        let won = message::Entity::update_many()
-            .col_expr(message::Column::Status, Expr::value("sending"))
-            .col_expr(message::Column::UpdatedAt, Expr::value(now))
-            .filter(message::Column::Id.eq(m.id))
-            .filter(message::Column::Status.eq("queued"))
-            .exec(db)
+    won.sort_by_key(|m| (m.scheduled_for, m.id));
+    let tenant_ids: Vec<i64> = won.iter().filter_map(|m| m.tenant_id).collect();
+    let people: std::collections::HashMap<i64, tenant::Model> = if tenant_ids.is_empty() {
+        Default::default()
+    } else {
+        tenant::Entity::find()
+            .filter(tenant::Column::Id.is_in(tenant_ids))
+            .all(db)
             .await?
-            .rows_affected
-            == 1;
-        if !won {
-            continue;
-        }
-        let person = match m.tenant_id {
-            Some(id) => tenant::Entity::find_by_id(id).one(db).await?,
-            None => None,
-        };
-        let address = person.and_then(|p| if channel == "sms" { p.mobile } else { p.email });
-        claimed.push(Claimed {
-            message: message::Model {
-                status: "sending".into(),
-                ..m
-            },
-            address,
-        });
-    }
-    Ok(claimed)
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect()
+    };
+    Ok(won
+        .into_iter()
+        .map(|m| {
+            let address = m.tenant_id.and_then(|id| people.get(&id)).and_then(|p| {
+                if channel == "sms" {
+                    p.mobile.clone()
+                } else {
+                    p.email.clone()
+                }
+            });
+            Claimed {
+                message: m,
+                address,
+            }
+        })
+        .collect())
 }
 
 async fn set(
