@@ -44,7 +44,7 @@ pub async fn claim_due(
              WHERE status = 'queued' AND id IN (\
                SELECT id FROM messages \
                WHERE status = 'queued' AND channel = $2 AND scheduled_for <= $3 \
-               ORDER BY scheduled_for, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+               ORDER BY scheduled_for LIMIT $4 FOR UPDATE SKIP LOCKED) \
              RETURNING *"
         }
         _ => {
@@ -52,7 +52,7 @@ pub async fn claim_due(
              WHERE status = 'queued' AND id IN (\
                SELECT id FROM messages \
                WHERE status = 'queued' AND channel = ? AND scheduled_for <= ? \
-               ORDER BY scheduled_for, id LIMIT ?) \
+               ORDER BY scheduled_for LIMIT ?) \
              RETURNING *"
         }
     };
@@ -175,6 +175,21 @@ pub async fn mark_retry(
     .await
 }
 
+/// Hand a claimed message back unsent (the worker ran out of time for it).
+pub async fn release(
+    db: &DatabaseConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    set(
+        db,
+        id,
+        now,
+        vec![(message::Column::Status, Expr::value("queued"))],
+    )
+    .await
+}
+
 /// The provider refused it for good. When the contact detail itself is at fault (an invalid
 /// number, an unknown mailbox), remember that on the tenant so the contact policy stops
 /// choosing it.
@@ -245,16 +260,18 @@ pub async fn delete_device(db: &DatabaseConnection, id: i64) -> Result<(), sea_o
     Ok(())
 }
 
-/// SMS whose fate is unknown (claimed by a worker that died mid-send), oldest claim first,
-/// with the number they went to.
+/// SMS whose fate is unknown (claimed by a worker that died mid-send), a page at a time in id
+/// order after `after_id`, with the number they went to.
 pub async fn unknown_sms(
     db: &DatabaseConnection,
+    after_id: i64,
     limit: u64,
 ) -> Result<Vec<Claimed>, sea_orm::DbErr> {
     let rows = message::Entity::find()
         .filter(message::Column::Status.eq("unknown"))
         .filter(message::Column::Channel.eq("sms"))
-        .order_by_asc(message::Column::UpdatedAt)
+        .filter(message::Column::Id.gt(after_id))
+        .order_by_asc(message::Column::Id)
         .limit(limit)
         .all(db)
         .await?;

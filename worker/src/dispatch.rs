@@ -34,7 +34,10 @@ pub const RETRY_JITTER: f64 = 0.2;
 pub const MAX_SEND_ATTEMPTS: i32 = 8;
 /// An `unknown` SMS not found at Twilio this long after its claim is sent again (once).
 pub const RECONCILE_AFTER: Duration = Duration::minutes(30);
-const BATCH: u64 = 200;
+/// Messages claimed at once per channel.
+const BATCH: u64 = 50;
+/// How long one dispatch run may send (see [`drain`]): well inside `outbox::SENDING_TIMEOUT`.
+pub const RELEASE_AFTER: std::time::Duration = std::time::Duration::from_secs(4 * 60);
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DispatchReport {
@@ -309,16 +312,15 @@ async fn dispatch_sms_with<P: SmsProvider>(
         marked_unknown: outbox::mark_abandoned_unknown(db, now).await?,
         ..Default::default()
     };
-    loop {
-        let batch = outbox::claim_due(db, "sms", now, BATCH).await?;
-        if batch.is_empty() {
-            return Ok(report);
-        }
-        for claimed in &batch {
-            let outcome = send_sms(claimed, provider, status_callback).await;
-            settle(db, claimed, outcome, policy, now, &mut report).await?;
-        }
-    }
+    report += drain(
+        db,
+        &Via::Sms(provider, status_callback),
+        policy,
+        now,
+        RELEASE_AFTER,
+    )
+    .await?;
+    Ok(report)
 }
 
 /// Send every email due at `now`. `mailer = None` delivers to the local outbox.
@@ -328,17 +330,14 @@ pub async fn dispatch_email(
     policy: &ContactPolicy,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DispatchReport> {
-    let mut report = DispatchReport::default();
-    loop {
-        let batch = outbox::claim_due(db, "email", now, BATCH).await?;
-        if batch.is_empty() {
-            return Ok(report);
-        }
-        for claimed in &batch {
-            let outcome = send_email(claimed, mailer).await;
-            settle(db, claimed, outcome, policy, now, &mut report).await?;
-        }
-    }
+    drain(
+        db,
+        &Via::<TwilioClient>::Email(mailer),
+        policy,
+        now,
+        RELEASE_AFTER,
+    )
+    .await
 }
 
 /// Send every push notification due at `now`. `fcm = None` delivers to the local outbox.
@@ -348,15 +347,69 @@ pub async fn dispatch_push(
     policy: &ContactPolicy,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DispatchReport> {
+    drain(
+        db,
+        &Via::<TwilioClient>::Push(fcm),
+        policy,
+        now,
+        RELEASE_AFTER,
+    )
+    .await
+}
+
+/// A channel and its provider (`None` = the local outbox).
+enum Via<'a, P> {
+    Sms(Option<&'a P>, Option<&'a str>),
+    Email(Option<&'a Mailer>),
+    Push(Option<&'a FcmClient>),
+}
+
+impl<P> Via<'_, P> {
+    fn channel(&self) -> &'static str {
+        match self {
+            Via::Sms(..) => "sms",
+            Via::Email(_) => "email",
+            Via::Push(_) => "push",
+        }
+    }
+}
+
+/// Claim and send a channel's due messages batch by batch until none is left, or until the
+/// run has lasted `release_after` (the next tick carries on, with its own `now`).
+///
+/// Why the bound: a claim stamps the row with the tick's `now`, and other workers take a row
+/// stamped more than `outbox::SENDING_TIMEOUT` ago for abandoned (and reconciliation may then
+/// send it again). So no row is sent later than `release_after` into the run: rows of the
+/// batch not attempted by then go back to the queue unsent. Batches are small for the same
+/// reason, and so that a killed worker strands few rows.
+async fn drain<P: SmsProvider>(
+    db: &DatabaseConnection,
+    via: &Via<'_, P>,
+    policy: &ContactPolicy,
+    now: DateTime<Utc>,
+    release_after: std::time::Duration,
+) -> anyhow::Result<DispatchReport> {
+    let started = std::time::Instant::now();
     let mut report = DispatchReport::default();
     loop {
-        let batch = outbox::claim_due(db, "push", now, BATCH).await?;
+        let batch = outbox::claim_due(db, via.channel(), now, BATCH).await?;
         if batch.is_empty() {
             return Ok(report);
         }
         for claimed in &batch {
-            let outcome = send_push(db, claimed, fcm).await?;
+            if started.elapsed() >= release_after {
+                outbox::release(db, claimed.message.id, now).await?;
+                continue;
+            }
+            let outcome = match via {
+                Via::Sms(provider, callback) => send_sms(claimed, *provider, *callback).await,
+                Via::Email(mailer) => send_email(claimed, *mailer).await,
+                Via::Push(fcm) => send_push(db, claimed, *fcm).await?,
+            };
             settle(db, claimed, outcome, policy, now, &mut report).await?;
+        }
+        if started.elapsed() >= release_after {
+            return Ok(report);
         }
     }
 }
@@ -417,47 +470,65 @@ pub async fn reconcile_unknown_sms(
     let Some(twilio) = twilio else {
         return Ok(report);
     };
-    for claimed in outbox::unknown_sms(db, BATCH).await? {
-        let m = &claimed.message;
-        let claimed_at = m.updated_at;
-        let Some(to) = claimed.address.as_deref() else {
-            continue;
+    let mut after = 0;
+    loop {
+        let page = outbox::unknown_sms(db, after, BATCH).await?;
+        let Some(last) = page.last() else {
+            return Ok(report);
         };
-        let listed = match twilio.list_messages(to, claimed_at.date_naive()).await {
-            Ok(listed) => listed,
-            Err(e) => {
-                tracing::warn!(message_id = m.id, "cannot reconcile with Twilio now: {e}");
-                continue;
-            }
-        };
-        if let Some((found, created)) = find_at_twilio(&listed, &m.body, claimed_at) {
-            if outbox::mark_unknown_sent(db, m.id, &found.sid, created, now).await? {
-                tracing::info!(message_id = m.id, sid = %found.sid, "reconciled: Twilio had it");
-                report.reconciled += 1;
-            }
-        } else if now - claimed_at >= RECONCILE_AFTER {
-            if outbox::requeue_unknown_once(
-                db,
-                m,
-                "Twilio has no record of it after the send was cut off",
-                now,
-            )
-            .await?
-            {
-                tracing::info!(
-                    message_id = m.id,
-                    "reconciled: Twilio never had it; requeued"
-                );
-                report.requeued += 1;
-            } else {
-                tracing::warn!(
-                    message_id = m.id,
-                    "lost twice and requeued once already: left for an officer"
-                );
-            }
+        after = last.message.id;
+        for claimed in &page {
+            reconcile_one(db, twilio, claimed, now, &mut report).await?;
         }
     }
-    Ok(report)
+}
+
+async fn reconcile_one(
+    db: &DatabaseConnection,
+    twilio: &TwilioClient,
+    claimed: &Claimed,
+    now: DateTime<Utc>,
+    report: &mut DispatchReport,
+) -> anyhow::Result<()> {
+    let m = &claimed.message;
+    let claimed_at = m.updated_at;
+    let Some(to) = claimed.address.as_deref() else {
+        return Ok(());
+    };
+    let listed = match twilio.list_messages(to, claimed_at.date_naive()).await {
+        Ok(listed) => listed,
+        Err(e) => {
+            tracing::warn!(message_id = m.id, "cannot reconcile with Twilio now: {e}");
+            return Ok(());
+        }
+    };
+    if let Some((found, created)) = find_at_twilio(&listed, &m.body, claimed_at) {
+        if outbox::mark_unknown_sent(db, m.id, &found.sid, created, now).await? {
+            tracing::info!(message_id = m.id, sid = %found.sid, "reconciled: Twilio had it");
+            report.reconciled += 1;
+        }
+    } else if now - claimed_at >= RECONCILE_AFTER {
+        if outbox::requeue_unknown_once(
+            db,
+            m,
+            "Twilio has no record of it after the send was cut off",
+            now,
+        )
+        .await?
+        {
+            tracing::info!(
+                message_id = m.id,
+                "reconciled: Twilio never had it; requeued"
+            );
+            report.requeued += 1;
+        } else {
+            tracing::warn!(
+                message_id = m.id,
+                "lost twice and requeued once already: left for an officer"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Data for the dispatch cron worker.
@@ -484,6 +555,73 @@ pub(crate) async fn on_dispatch_tick(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_is_released_before_other_workers_take_it_for_abandoned() {
+        assert!(chrono::Duration::from_std(RELEASE_AFTER).unwrap() < outbox::SENDING_TIMEOUT / 2);
+    }
+
+    #[tokio::test]
+    async fn claimed_messages_past_the_release_bound_go_back_unsent() {
+        use rentdesk_store::entities::{message, tenant};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("db.sqlite").display()
+        );
+        let db = rentdesk_store::db::connect(&url, 2).await.unwrap();
+        rentdesk_store::db::migrate(&db).await.unwrap();
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        rentdesk_store::seed::seed(&db, 1, 1, as_of).await.unwrap();
+        let person = tenant::Entity::find().one(&db).await.unwrap().unwrap();
+        tenant::Entity::update_many()
+            .col_expr(
+                tenant::Column::Email,
+                sea_orm::sea_query::Expr::value("t@example.org"),
+            )
+            .exec(&db)
+            .await
+            .unwrap();
+        let now = Utc::now();
+        for i in 0..3 {
+            message::Entity::insert(message::ActiveModel {
+                idempotency_key: Set(format!("test:release:{i}")),
+                tenancy_id: Set(person.tenancy_id),
+                tenant_id: Set(Some(person.id)),
+                channel: Set("email".into()),
+                template: Set("missed_payment".into()),
+                body: Set(format!("message {i}")),
+                status: Set("queued".into()),
+                scheduled_for: Set(Some(now)),
+                attempts: Set(0),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .exec_without_returning(&db)
+            .await
+            .unwrap();
+        }
+        let queued = async || {
+            message::Entity::find()
+                .filter(message::Column::Status.eq("queued"))
+                .all(&db)
+                .await
+                .unwrap()
+                .len()
+        };
+        let policy = ContactPolicy::default();
+        let via = Via::<TwilioClient>::Email(None);
+        // Out of time at once: every row goes back, nothing is sent.
+        let zero = std::time::Duration::ZERO;
+        let r = drain(&db, &via, &policy, now, zero).await.unwrap();
+        assert_eq!(r, DispatchReport::default());
+        assert_eq!(queued().await, 3);
+        let r = drain(&db, &via, &policy, now, RELEASE_AFTER).await.unwrap();
+        assert_eq!(r.to_outbox, 3);
+        assert_eq!(queued().await, 0);
+    }
 
     #[test]
     fn retries_back_off_exponentially_up_to_an_hour_with_jitter() {
