@@ -179,15 +179,24 @@ async fn dispatch(args: Args) -> anyhow::Result<String> {
     let workers = args.workers.max(1);
     let db = fresh_database(&args.database_url, workers as u32 + 2).await?;
     rentdesk_store::seed::seed(&db, args.tenancies, args.seed, as_of).await?;
-    // Every tenant gets a distinct valid mobile number.
+    // Everyone may be texted (no flags, open accounts, SMS on) at a distinct valid number.
+    use rentdesk_store::entities::{flag, tenancy};
+    use sea_orm::sea_query::Expr;
+    flag::Entity::delete_many().exec(&db).await?;
+    tenancy::Entity::update_many()
+        .col_expr(tenancy::Column::Status, Expr::value("active"))
+        .exec(&db)
+        .await?;
     let people = tenant::Entity::find().all(&db).await?;
     anyhow::ensure!(!people.is_empty(), "the seed made no tenants");
     for p in &people {
         tenant::Entity::update_many()
             .col_expr(
                 tenant::Column::Mobile,
-                sea_orm::sea_query::Expr::value(format!("+447{:09}", p.id)),
+                Expr::value(format!("+447{:09}", p.id)),
             )
+            .col_expr(tenant::Column::SmsEnabled, Expr::value(true))
+            .col_expr(tenant::Column::MobileInvalid, Expr::value(false))
             .filter(tenant::Column::Id.eq(p.id))
             .exec(&db)
             .await?;
@@ -236,11 +245,17 @@ async fn dispatch(args: Args) -> anyhow::Result<String> {
         timeout: std::time::Duration::from_secs(10),
     })?;
     let started = Instant::now();
+    // Any hour, no weekly cap: the benchmark measures sending, not the contact window.
+    let providers = rentdesk_worker::dispatch::Providers {
+        sms: Some(client),
+        policy: rentdesk_domain::contact_policy::ContactPolicy::any_time(),
+        ..Default::default()
+    };
     let runs = (0..workers).map(|_| {
-        let (db, client) = (db.clone(), client.clone());
-        tokio::spawn(async move {
-            rentdesk_worker::dispatch::dispatch_sms(&db, Some(&client), None, now).await
-        })
+        let (db, providers) = (db.clone(), providers.clone());
+        tokio::spawn(
+            async move { rentdesk_worker::dispatch::dispatch_all(&db, &providers, now).await },
+        )
     });
     let mut reported_sent = 0;
     for run in futures::future::join_all(runs).await {

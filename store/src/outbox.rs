@@ -175,6 +175,67 @@ pub async fn mark_retry(
     .await
 }
 
+/// Not now after all (the contact policy, asked again at send time): queue for `at`.
+pub async fn defer(
+    db: &DatabaseConnection,
+    id: i64,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    set(
+        db,
+        id,
+        now,
+        vec![
+            (message::Column::Status, Expr::value("queued")),
+            (message::Column::ScheduledFor, Expr::value(at)),
+        ],
+    )
+    .await
+}
+
+/// Never, as things now stand (the contact policy, asked again at send time): record the
+/// reason on the message and in the diary.
+pub async fn mark_suppressed(
+    db: &DatabaseConnection,
+    m: &message::Model,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let changed = set_from(
+        db,
+        m.id,
+        "sending",
+        now,
+        vec![
+            (message::Column::Status, Expr::value("suppressed")),
+            (message::Column::SuppressionReason, Expr::value(reason)),
+        ],
+    )
+    .await?;
+    if changed {
+        action::Entity::insert(action::ActiveModel {
+            tenancy_id: Set(m.tenancy_id),
+            kind: Set("message".into()),
+            outcome: Set(Some("suppressed".into())),
+            body: Set(format!(
+                "{} not sent ({reason}): the contact policy, asked again when it was due",
+                m.channel.to_uppercase()
+            )),
+            author_staff_id: Set(None),
+            rule_id: Set(m.rule_id.clone()),
+            facts: Set(None),
+            client_id: Set(None),
+            occurred_at: Set(now),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Hand a claimed message back unsent (the worker ran out of time for it).
 pub async fn release(
     db: &DatabaseConnection,

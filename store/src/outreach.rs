@@ -56,7 +56,13 @@ fn template_for(t: &Trigger) -> Option<String> {
 
 /// A UC welcome or "first payment due" is information, not a demand about the debt.
 fn about_debt(t: &Trigger) -> bool {
-    !(t.rule == triggers::UC_NEW_CLAIM && t.step != "first_payment_check")
+    is_about_debt(Some(t.rule), &t.step)
+}
+
+/// The same judgement from a rule id and step (a message's key ends in its step). Anything
+/// else — a campaign, an unknown rule — counts as about the debt (domain.md §5: when unsure).
+fn is_about_debt(rule: Option<&str>, step: &str) -> bool {
+    !(rule == Some(triggers::UC_NEW_CLAIM) && step != "first_payment_check")
 }
 
 /// Everything about the people and flags of the accounts in scope.
@@ -69,10 +75,12 @@ struct Contacts {
     with_device: HashSet<i64>,
 }
 
+/// `except`: messages not to count as recent contacts (the ones being re-checked).
 async fn load_contacts(
     db: &DatabaseConnection,
     scope: &Scope<'_>,
     now: DateTime<Utc>,
+    except: &HashSet<i64>,
 ) -> Result<Contacts, sea_orm::DbErr> {
     let mut lead = HashMap::new();
     for t in tenant::Entity::find()
@@ -116,6 +124,8 @@ async fn load_contacts(
         .filter(message::Column::CreatedAt.gt(now - Duration::days(8)))
         .all(db)
         .await?
+        .into_iter()
+        .filter(|m| !except.contains(&m.id))
     {
         recent
             .entry(m.tenancy_id)
@@ -144,19 +154,28 @@ async fn load_contacts(
 }
 
 fn contact_facts(a: &LoadedAccount, c: &Contacts) -> ContactFacts {
+    facts_for(&a.tenancy, a.summary.as_of, c)
+}
+
+/// What the contact policy needs to know about a tenancy's lead tenant on `today`.
+fn facts_for(
+    tenancy: &crate::entities::tenancy::Model,
+    today: NaiveDate,
+    c: &Contacts,
+) -> ContactFacts {
     let flags = c
         .flags
-        .get(&a.tenancy.id)
+        .get(&tenancy.id)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let person = c.lead.get(&a.tenancy.id);
+    let person = c.lead.get(&tenancy.id);
     let address = |present: bool, invalid: bool, on: bool| Address {
         present,
         invalid,
         opted_in: on,
     };
     ContactFacts {
-        account: match a.tenancy.status.as_str() {
+        account: match tenancy.status.as_str() {
             "active" => AccountState::Active,
             "former" => AccountState::Former,
             _ => AccountState::Closed,
@@ -172,7 +191,7 @@ fn contact_facts(a: &LoadedAccount, c: &Contacts) -> ContactFacts {
             .collect(),
         no_automated_contact: flags
             .iter()
-            .any(|f| f.no_automated_contact && f.ends_on.is_none_or(|e| e >= a.summary.as_of)),
+            .any(|f| f.no_automated_contact && f.ends_on.is_none_or(|e| e >= today)),
         sms: person.map_or(address(false, false, false), |p| {
             address(p.mobile.is_some(), p.mobile_invalid, p.sms_enabled)
         }),
@@ -183,7 +202,7 @@ fn contact_facts(a: &LoadedAccount, c: &Contacts) -> ContactFacts {
         push: person.map_or(address(false, false, false), |p| {
             address(c.with_device.contains(&p.id), false, p.push_enabled)
         }),
-        recent_automated_contacts: c.recent.get(&a.tenancy.id).cloned().unwrap_or_default(),
+        recent_automated_contacts: c.recent.get(&tenancy.id).cloned().unwrap_or_default(),
     }
 }
 
@@ -268,7 +287,7 @@ async fn plan_chunk(
 ) -> anyhow::Result<OutreachReport> {
     let scope = Scope::new(ids);
     let accounts = load_accounts(db, &scope, today).await?;
-    let mut contacts = load_contacts(db, &scope, now).await?;
+    let mut contacts = load_contacts(db, &scope, now, &HashSet::new()).await?;
     let mut report = OutreachReport::default();
     let txn = crate::db::begin_write(db).await?;
     for a in accounts
@@ -459,6 +478,58 @@ fn message_key(t: &Trigger, tenancy_id: i64) -> String {
     )
 }
 
+/// Issue 4: the contact policy is asked again when a message is about to go, since the facts
+/// may have changed since it was planned (Breathing Space started, a "no automated contact"
+/// flag, a channel opted out, the weekly cap filled by other sends, the account closed). The
+/// decision for each of `batch` (rows being sent, which are not counted as recent contacts).
+pub async fn recheck(
+    db: &DatabaseConnection,
+    batch: &[message::Model],
+    policy: &ContactPolicy,
+    now: DateTime<Utc>,
+) -> anyhow::Result<HashMap<i64, Decision>> {
+    let mut ids: Vec<i64> = batch.iter().map(|m| m.tenancy_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let scope = Scope::new(&ids);
+    let tenancies: HashMap<i64, crate::entities::tenancy::Model> =
+        crate::entities::tenancy::Entity::find()
+            .filter(scope.of(crate::entities::tenancy::Column::Id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+    let except: HashSet<i64> = batch.iter().map(|m| m.id).collect();
+    let contacts = load_contacts(db, &scope, now, &except).await?;
+    let today = rentdesk_domain::time::london_date(now);
+    let mut out = HashMap::new();
+    for m in batch {
+        let Some(tenancy) = tenancies.get(&m.tenancy_id) else {
+            out.insert(m.id, Decision::Suppress(SuppressReason::AccountClosed));
+            continue;
+        };
+        let Ok(channel) = Channel::from_str(&m.channel) else {
+            continue;
+        };
+        let original = m.idempotency_key.split(":fallback:").next().unwrap_or("");
+        let step = original.rsplit(':').next().unwrap_or("");
+        let facts = MessageFacts {
+            channel,
+            about_debt: is_about_debt(m.rule_id.as_deref(), step),
+            automated: m.rule_id.is_some() || m.campaign_id.is_some(),
+        };
+        out.insert(
+            m.id,
+            decide(policy, &facts_for(tenancy, today, &contacts), &facts, now),
+        );
+    }
+    Ok(out)
+}
+
 /// What [`plan_fallback`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fallback {
@@ -527,7 +598,7 @@ pub async fn plan_fallback(
     let Some(a) = accounts.first() else {
         return Ok(Fallback::NoLongerDue);
     };
-    let mut contacts = load_contacts(db, &scope, now).await?;
+    let mut contacts = load_contacts(db, &scope, now, &HashSet::new()).await?;
     let Some(t) = fires(a, &contacts, today)
         .into_iter()
         .find(|t| message_key(t, a.tenancy.id) == original)

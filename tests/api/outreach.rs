@@ -803,6 +803,112 @@ mod channels {
         app.stop().await;
     }
 
+    #[tokio::test]
+    async fn breathing_space_that_starts_after_planning_stops_the_sms_when_it_is_due() {
+        let (app, hd1001) = with_examples().await;
+        let f = fakes().await;
+        // Planned at 23:00 for 08:00; a debt adviser's notice arrives overnight.
+        plan_all(
+            &app.db,
+            thursday(),
+            Utc.with_ymd_and_hms(2026, 11, 12, 23, 0, 0).unwrap(),
+            &ContactPolicy::default(),
+        )
+        .await
+        .unwrap();
+        flag::ActiveModel {
+            tenancy_id: Set(hd1001),
+            tenant_id: Set(None),
+            kind: Set("breathing_space_standard".into()),
+            no_automated_contact: Set(false),
+            starts_on: Set(NaiveDate::from_ymd_opt(2026, 11, 13).unwrap()),
+            ends_on: Set(Some(NaiveDate::from_ymd_opt(2027, 1, 11).unwrap())),
+            detail: Set("notified by a debt adviser".into()),
+            set_by_staff_id: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let eight = Utc.with_ymd_and_hms(2026, 11, 13, 8, 0, 0).unwrap();
+        let r = dispatch_all(&app.db, &f.providers, eight).await.unwrap();
+        assert_eq!((r.suppressed, r.sent, r.fallbacks), (1, 0, 0), "{r:?}");
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 0);
+        let all = messages(&app).await;
+        assert_eq!(all.len(), 1, "no other channel either");
+        assert_eq!(
+            (all[0].status.as_str(), all[0].suppression_reason.as_deref()),
+            ("suppressed", Some("breathing_space"))
+        );
+        let diary = action::Entity::find()
+            .filter(action::Column::Outcome.eq("suppressed"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(
+            diary[0].body.contains("not sent (breathing_space)"),
+            "{}",
+            diary[0].body
+        );
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_sms_opt_out_after_planning_sends_the_email_instead() {
+        let (app, hd1001) = with_examples().await;
+        let f = fakes().await;
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        // Karen replies STOP to an earlier text before this one goes.
+        change_lead(&app, hd1001, |t| t.sms_enabled = Set(false)).await;
+        let r = dispatch_all(&app.db, &f.providers, noon()).await.unwrap();
+        assert_eq!((r.suppressed, r.fallbacks, r.sent), (1, 1, 1), "{r:?}");
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 0);
+        assert_eq!(f.smtp.messages_to(KAREN_EMAIL).len(), 1);
+        let all = messages(&app).await;
+        assert_eq!(
+            all.iter()
+                .map(|m| (m.channel.as_str(), m.status.as_str()))
+                .collect::<Vec<_>>(),
+            [("sms", "suppressed"), ("email", "sent")]
+        );
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_message_picked_up_after_21_00_waits_for_the_next_morning() {
+        let (app, _) = with_examples().await;
+        let f = fakes().await;
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        // The workers were down all afternoon and come back at 21:30.
+        let late = Utc.with_ymd_and_hms(2026, 11, 13, 21, 30, 0).unwrap();
+        let r = dispatch_all(&app.db, &f.providers, late).await.unwrap();
+        assert_eq!((r.deferred, r.sent), (1, 0), "{r:?}");
+        let saturday_eight = Utc.with_ymd_and_hms(2026, 11, 14, 8, 0, 0).unwrap();
+        let m = &messages(&app).await[0];
+        assert_eq!(
+            (m.status.as_str(), m.scheduled_for, m.attempts),
+            ("queued", Some(saturday_eight), 0)
+        );
+        dispatch_all(
+            &app.db,
+            &f.providers,
+            saturday_eight - chrono::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 0);
+        dispatch_all(&app.db, &f.providers, saturday_eight)
+            .await
+            .unwrap();
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 1);
+        app.stop().await;
+    }
+
     /// The whole path as deployed: settings from the environment (SMTP, and FCM with a key
     /// file), the worker's own dispatch tick on the real clock, the SMTP client.
     #[tokio::test]
@@ -825,6 +931,10 @@ mod channels {
             ("FCM_SERVICE_ACCOUNT", key_file.display().to_string()),
             ("FCM_BASE_URL", fcm_url),
             ("DISPATCH_CRON", "* * * * * *".into()),
+            // The worker decides on the real clock: let this test pass at any hour.
+            ("CONTACT_HOURS", "00:00-00:00".into()),
+            ("CONTACT_ON_SUNDAYS", "true".into()),
+            ("CONTACT_ON_BANK_HOLIDAYS", "true".into()),
         ])
         .await;
         std::fs::remove_file(&key_file).ok();

@@ -11,6 +11,10 @@
 //!   number, an unknown mailbox, no live push device) it is remembered on the tenant and the
 //!   same event is planned on the next channel (`rentdesk_store::outreach::plan_fallback`).
 //!
+//! Before anything goes, `domain::contact_policy` is asked again (the facts may have changed
+//! since planning): a message it now suppresses is recorded as suppressed (and, when its channel
+//! no longer reaches the tenant, planned on the next one); one it defers is queued for later.
+//!
 //! With no provider configured for a channel (`rentdesk dev`), its messages go to the local
 //! outbox: logged and marked sent there. SMS whose answer was lost are reconciled with Twilio
 //! by [`reconcile_unknown_sms`] rather than sent again.
@@ -19,9 +23,9 @@ use crate::email::{EmailError, Mailer, OutgoingEmail};
 use crate::push::{FcmClient, Notification, PushError};
 use crate::sms::{SmsError, SmsProvider, TwilioClient};
 use chrono::{DateTime, Duration, Utc};
-use rentdesk_domain::contact_policy::{ContactPolicy, next_allowed};
+use rentdesk_domain::contact_policy::{ContactPolicy, Decision, SuppressReason, next_allowed};
 use rentdesk_store::outbox::{self, Claimed};
-use rentdesk_store::outreach::{Fallback, plan_fallback};
+use rentdesk_store::outreach::{Fallback, plan_fallback, recheck};
 use sea_orm::DatabaseConnection;
 
 /// First retry after this, doubling per attempt.
@@ -52,6 +56,10 @@ pub struct DispatchReport {
     pub reconciled: u64,
     /// `unknown` SMS Twilio never had, queued again (once).
     pub requeued: u64,
+    /// Due, but the contact policy now says never (Breathing Space began, opted out, …).
+    pub suppressed: u64,
+    /// Due, but the contact policy now says later (quiet hours, the weekly cap).
+    pub deferred: u64,
 }
 
 impl std::ops::AddAssign for DispatchReport {
@@ -64,6 +72,8 @@ impl std::ops::AddAssign for DispatchReport {
         self.fallbacks += o.fallbacks;
         self.reconciled += o.reconciled;
         self.requeued += o.requeued;
+        self.suppressed += o.suppressed;
+        self.deferred += o.deferred;
     }
 }
 
@@ -357,6 +367,45 @@ pub async fn dispatch_push(
     .await
 }
 
+/// Act on the contact policy's decision at send time: `true` = go ahead and send. A message
+/// suppressed because its channel no longer reaches the tenant (opted out, no detail, known
+/// invalid) is planned on the next channel, as after a permanent failure.
+async fn still_allowed(
+    db: &DatabaseConnection,
+    claimed: &Claimed,
+    decision: Option<&Decision>,
+    policy: &ContactPolicy,
+    now: DateTime<Utc>,
+    report: &mut DispatchReport,
+) -> anyhow::Result<bool> {
+    let m = &claimed.message;
+    match decision {
+        Some(Decision::DeferUntil(at)) if *at > now => {
+            tracing::info!(message_id = m.id, %at, "not now: deferred by the contact policy");
+            outbox::defer(db, m.id, *at, now).await?;
+            report.deferred += 1;
+            Ok(false)
+        }
+        Some(Decision::Suppress(reason)) => {
+            tracing::info!(message_id = m.id, %reason, "suppressed by the contact policy at send time");
+            outbox::mark_suppressed(db, m, reason.as_str(), now).await?;
+            report.suppressed += 1;
+            if matches!(
+                reason,
+                SuppressReason::ChannelOptedOut
+                    | SuppressReason::NoContactDetail
+                    | SuppressReason::ContactDetailInvalid
+            ) && let Fallback::Planned { .. } =
+                plan_fallback(db, m, reason.as_str(), policy, now).await?
+            {
+                report.fallbacks += 1;
+            }
+            Ok(false)
+        }
+        _ => Ok(true),
+    }
+}
+
 /// A channel and its provider (`None` = the local outbox).
 enum Via<'a, P> {
     Sms(Option<&'a P>, Option<&'a str>),
@@ -396,9 +445,23 @@ async fn drain<P: SmsProvider>(
         if batch.is_empty() {
             return Ok(report);
         }
+        let rows: Vec<_> = batch.iter().map(|c| c.message.clone()).collect();
+        let decisions = recheck(db, &rows, policy, now).await?;
         for claimed in &batch {
             if started.elapsed() >= release_after {
                 outbox::release(db, claimed.message.id, now).await?;
+                continue;
+            }
+            if !still_allowed(
+                db,
+                claimed,
+                decisions.get(&claimed.message.id),
+                policy,
+                now,
+                &mut report,
+            )
+            .await?
+            {
                 continue;
             }
             let outcome = match via {
@@ -611,7 +674,7 @@ mod tests {
                 .unwrap()
                 .len()
         };
-        let policy = ContactPolicy::default();
+        let policy = ContactPolicy::any_time();
         let via = Via::<TwilioClient>::Email(None);
         // Out of time at once: every row goes back, nothing is sent.
         let zero = std::time::Duration::ZERO;

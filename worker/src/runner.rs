@@ -39,6 +39,8 @@ pub struct WorkerConfig {
     pub email: Option<crate::email::EmailConfig>,
     /// FCM; `None` delivers push notifications to the local outbox.
     pub push: Option<crate::push::FcmConfig>,
+    /// The contact window and weekly cap, for planning and again at each send.
+    pub contact_policy: rentdesk_domain::contact_policy::ContactPolicy,
 }
 
 impl Default for WorkerConfig {
@@ -51,6 +53,7 @@ impl Default for WorkerConfig {
             sms: None,
             email: None,
             push: None,
+            contact_policy: Default::default(),
         }
     }
 }
@@ -220,13 +223,14 @@ pub(crate) fn build_monitor(
                 .map(crate::push::FcmClient::new)
                 .transpose()?,
             status_callback: None,
-            policy: rentdesk_domain::contact_policy::ContactPolicy::default(),
+            policy: config.contact_policy.clone(),
         },
     };
     let ctx = JobContext {
         db,
         queues: queues.clone(),
         timezone: config.timezone,
+        policy: config.contact_policy.clone(),
     };
     let mut monitor = Monitor::new();
     monitor = register_job::<ImportJob>(

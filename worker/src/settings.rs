@@ -55,6 +55,9 @@ pub struct Settings {
     pub email: Option<crate::email::EmailConfig>,
     /// FCM, when `FCM_SERVICE_ACCOUNT` is set; otherwise push goes to the local outbox.
     pub push: Option<crate::push::FcmConfig>,
+    /// domain.md §6 defaults unless `CONTACT_HOURS`, `CONTACT_ON_SUNDAYS`,
+    /// `CONTACT_ON_BANK_HOLIDAYS` or `CONTACT_WEEKLY_CAP` say otherwise.
+    pub contact_policy: rentdesk_domain::contact_policy::ContactPolicy,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -279,10 +282,12 @@ impl Settings {
                 })
             }
         };
+        let contact_policy = contact_policy(&get)?;
         Ok(Settings {
             twilio,
             email,
             push,
+            contact_policy,
             database_url,
             redis_url,
             queue_url,
@@ -324,8 +329,48 @@ impl Settings {
             sms: self.twilio.clone(),
             email: self.email.clone(),
             push: self.push.clone(),
+            contact_policy: self.contact_policy.clone(),
         }
     }
+}
+
+/// The contact window (London time) and the weekly cap on automated contacts.
+fn contact_policy(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<rentdesk_domain::contact_policy::ContactPolicy, ConfigError> {
+    use chrono::NaiveTime;
+    let mut policy = rentdesk_domain::contact_policy::ContactPolicy::default();
+    if let Some(hours) = get("CONTACT_HOURS") {
+        let bad = || err("CONTACT_HOURS", "must be HH:MM-HH:MM, e.g. 08:00-21:00");
+        let (from, to) = hours.trim().split_once('-').ok_or_else(bad)?;
+        let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
+        let (from, to) = (time(from)?, time(to)?);
+        // "24:00" is not a time; 00:00 as the end means midnight, the end of the day.
+        let to = if to == NaiveTime::MIN {
+            NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).ok_or_else(bad)?
+        } else {
+            to
+        };
+        if from >= to {
+            return Err(err("CONTACT_HOURS", "the start must be before the end"));
+        }
+        (policy.window_start, policy.window_end) = (from, to);
+    }
+    let flag = |name: &'static str, default: bool| match get(name).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true" | "yes" | "1") => Ok(true),
+        Some("false" | "no" | "0") => Ok(false),
+        Some(_) => Err(err(name, "must be true or false")),
+    };
+    policy.allow_sundays = flag("CONTACT_ON_SUNDAYS", policy.allow_sundays)?;
+    policy.allow_bank_holidays = flag("CONTACT_ON_BANK_HOLIDAYS", policy.allow_bank_holidays)?;
+    if let Some(cap) = get("CONTACT_WEEKLY_CAP") {
+        policy.max_automated_per_7_days = cap
+            .trim()
+            .parse()
+            .map_err(|_| err("CONTACT_WEEKLY_CAP", "must be a whole number (0 = none)"))?;
+    }
+    Ok(policy)
 }
 
 /// Logs: `RUST_LOG` filters (default info), pretty or JSON lines.
@@ -405,6 +450,10 @@ mod tests {
             ("ADMIN_TOKEN", "short"),
             ("NIGHTLY_CRON", "daily"),
             ("DISPATCH_CRON", "often"),
+            ("CONTACT_HOURS", "8-21"),
+            ("CONTACT_HOURS", "21:00-08:00"),
+            ("CONTACT_ON_SUNDAYS", "sometimes"),
+            ("CONTACT_WEEKLY_CAP", "-1"),
             ("QUEUE_NAMESPACE", "a b"),
             ("TWILIO_ACCOUNT_SID", "XX123"),
             ("SMTP_URL", "mailpit:1025"),
@@ -513,6 +562,29 @@ mod tests {
             .variable,
             "FCM_BASE_URL"
         );
+    }
+
+    #[test]
+    fn the_contact_policy_is_configurable_and_defaults_to_domain_md() {
+        let d = settings(Mode::Dev, &[]).unwrap().contact_policy;
+        assert_eq!(d, rentdesk_domain::contact_policy::ContactPolicy::default());
+        let s = settings(
+            Mode::Dev,
+            &[
+                ("CONTACT_HOURS", "09:30-00:00"),
+                ("CONTACT_ON_SUNDAYS", "true"),
+                ("CONTACT_WEEKLY_CAP", "5"),
+            ],
+        )
+        .unwrap();
+        let p = &s.worker_config().contact_policy;
+        assert_eq!(
+            p.window_start,
+            chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap()
+        );
+        assert!(p.window_end > chrono::NaiveTime::from_hms_opt(23, 59, 59).unwrap());
+        assert!(p.allow_sundays && !p.allow_bank_holidays);
+        assert_eq!(p.max_automated_per_7_days, 5);
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //! be at the fake exactly once and marked sent.
 
 use chrono::Utc;
-use rentdesk_store::entities::{message, tenant};
+use rentdesk_domain::contact_policy::ContactPolicy;
+use rentdesk_store::entities::{flag, message, tenancy, tenant};
 use rentdesk_worker::dispatch::{Providers, dispatch_all};
 use rentdesk_worker::fake_twilio;
 use rentdesk_worker::sms::{Sender, TwilioClient, TwilioConfig};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -53,6 +55,11 @@ fn start_worker(database_url: &str, queue_url: &str, twilio_url: &str) -> Child 
         .env("TWILIO_FROM", "+447700900000")
         .env("TWILIO_BASE_URL", twilio_url)
         .env("DISPATCH_CRON", "* * * * * *")
+        // Whatever the hour and however many messages per tenant: this test is about kills.
+        .env("CONTACT_HOURS", "00:00-00:00")
+        .env("CONTACT_ON_SUNDAYS", "true")
+        .env("CONTACT_ON_BANK_HOLIDAYS", "true")
+        .env("CONTACT_WEEKLY_CAP", "1000000")
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -89,10 +96,19 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing() {
     rentdesk_store::db::migrate(&db).await.unwrap();
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     rentdesk_store::seed::seed(&db, 10, 7, as_of).await.unwrap();
+    // Everyone may be texted: no flags, open accounts, SMS on, valid numbers.
+    flag::Entity::delete_many().exec(&db).await.unwrap();
+    tenancy::Entity::update_many()
+        .col_expr(tenancy::Column::Status, Expr::value("active"))
+        .exec(&db)
+        .await
+        .unwrap();
     let people = tenant::Entity::find().all(&db).await.unwrap();
     for p in &people {
         let mut am: tenant::ActiveModel = p.clone().into();
         am.mobile = Set(Some(format!("+447{:09}", p.id)));
+        am.sms_enabled = Set(true);
+        am.mobile_invalid = Set(false);
         sea_orm::ActiveModelTrait::update(am, &db).await.unwrap();
     }
     let now = Utc::now();
@@ -179,6 +195,7 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing() {
             })
             .unwrap(),
         ),
+        policy: ContactPolicy::any_time(),
         ..Default::default()
     };
     let later = Utc::now() + chrono::Duration::hours(1);
