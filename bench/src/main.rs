@@ -14,6 +14,11 @@
 //! client to the fake Twilio on loopback with N concurrent dispatchers on one database, then
 //! counts at the fake: duplicates (a body received twice) and losses (a message not received,
 //! or a row not marked sent). Both must be 0.
+//!
+//! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]`: the
+//! caseload's priority against 12 weeks of simulated ground truth (see `caseload.rs`).
+
+mod caseload;
 
 use anyhow::Context;
 use futures::StreamExt;
@@ -314,7 +319,10 @@ async fn main() -> anyhow::Result<()> {
     let text = match which.as_str() {
         "evaluation" => evaluation(args).await?,
         "dispatch" => dispatch(args).await?,
-        other => anyhow::bail!("unknown benchmark {other}; expected: evaluation or dispatch"),
+        "caseload" => caseload::run(args.tenancies, args.seed).await?,
+        other => {
+            anyhow::bail!("unknown benchmark {other}; expected: evaluation, dispatch, caseload")
+        }
     };
     print!("{text}");
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("results/{which}.md"));

@@ -30,6 +30,17 @@ named_enum!(Channel {
     Push => "push",
 });
 
+/// The order channels are tried in for one tenant: their preferred channel first (domain.md
+/// §6: honour reasonable requests about how), then SMS, email, push.
+pub fn channel_order(preferred: Option<Channel>) -> Vec<Channel> {
+    let mut order = vec![Channel::Sms, Channel::Email, Channel::Push];
+    if let Some(p) = preferred {
+        order.retain(|c| *c != p);
+        order.insert(0, p);
+    }
+    order
+}
+
 /// Why a message will never go. The ids are stored with the suppressed message: never rename.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -791,5 +802,21 @@ mod tests {
             assert_eq!(Channel::from_str(c.as_str()), Ok(*c));
         }
         assert!(Channel::from_str("fax").is_err());
+    }
+
+    #[test]
+    fn the_preferred_channel_is_tried_first() {
+        assert_eq!(
+            channel_order(None),
+            [Channel::Sms, Channel::Email, Channel::Push]
+        );
+        assert_eq!(
+            channel_order(Some(Channel::Push)),
+            [Channel::Push, Channel::Sms, Channel::Email]
+        );
+        assert_eq!(
+            channel_order(Some(Channel::Sms)),
+            [Channel::Sms, Channel::Email, Channel::Push]
+        );
     }
 }

@@ -4,13 +4,17 @@
 //! facts and `today` as arguments so tests and back-dated runs are exact. The server and the
 //! worker call these functions; neither re-implements them.
 
+pub mod affordability;
 pub mod arrears;
 pub mod benefits;
 pub mod calendar;
 pub mod contact;
 pub mod contact_policy;
+pub mod escalation;
 pub mod ledger;
 pub mod money;
+pub mod priority;
+pub mod protocol;
 pub mod templates;
 pub mod tenancy;
 pub mod time;

@@ -9,6 +9,18 @@ pub fn london_date(instant: DateTime<Utc>) -> NaiveDate {
     instant.with_timezone(&London).date_naive()
 }
 
+/// The instant a London calendar day begins (midnight, or the first instant after it when the
+/// clocks go forward at midnight).
+pub fn london_day_start(date: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
+    London
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,6 +41,15 @@ mod tests {
         assert_eq!(
             london_date(instant),
             NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_london_day_starts_an_hour_early_in_utc_in_summer() {
+        let day = NaiveDate::from_ymd_opt(2026, 7, 2).unwrap();
+        assert_eq!(
+            london_day_start(day),
+            Utc.with_ymd_and_hms(2026, 7, 1, 23, 0, 0).unwrap()
         );
     }
 }

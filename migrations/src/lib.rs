@@ -6,7 +6,8 @@ pub use sea_orm_migration::prelude::*;
 mod common;
 mod m20261125_000001_foundation;
 mod m20261125_000002_tenant_app;
-mod m20261125_000003_message_dispatch_index;
+mod m20261125_000004_officer_app;
+mod m20261126_000001_message_dispatch_index;
 
 pub struct Migrator;
 
@@ -16,7 +17,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_tenant_app::Migration),
-            Box::new(m20261125_000003_message_dispatch_index::Migration),
+            Box::new(m20261125_000004_officer_app::Migration),
+            Box::new(m20261126_000001_message_dispatch_index::Migration),
         ]
     }
 }

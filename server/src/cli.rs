@@ -238,6 +238,15 @@ async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
         "  Example  curl -H 'Authorization: Bearer {}' {base}/manage/v1/tenancies/T000001/account",
         settings.admin_token.expose()
     );
+    println!(
+        "  Staff    officer1@rentdesk.example or teamleader@rentdesk.example, password {} \
+         (POST {base}/officer/v1/sign-in)",
+        rentdesk_store::staff::DEMO_PASSWORD
+    );
+    println!(
+        "  Tenants  POST {base}/tenant/v1/sign-in with a reference and date of birth; in dev the \
+         code is logged by the outbox"
+    );
     println!("Press Ctrl-C to stop.");
     startup::shutdown_signal().await;
     running.stop().await

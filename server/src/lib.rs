@@ -1,6 +1,7 @@
 //! Rentdesk's HTTP server (poem + poem-openapi) and the `rentdesk` command line.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 /// The one typed configuration, shared with `rentdesk-worker`.
 pub use rentdesk_worker::settings as config;

@@ -1,5 +1,13 @@
 //! Building the application and running it: the HTTP server, and in `dev` the worker beside it.
 
+use crate::api::officer::{
+    accounts::OfficerAccountsApi, arrangements::OfficerArrangementsApi,
+    caseload::OfficerCaseloadApi, signin::OfficerSignInApi, steps::OfficerStepsApi,
+};
+use crate::api::tenant::{
+    account::TenantAccountApi, plans::TenantPlansApi, profile::TenantProfileApi,
+    signin::TenantSignInApi,
+};
 use crate::api::{health::HealthApi, manage::ManageApi};
 use crate::config::Settings;
 use crate::problem::any_error_as_problem;
@@ -12,8 +20,35 @@ use std::net::SocketAddr;
 
 pub const TITLE: &str = "Rentdesk API";
 
-pub fn api_service() -> OpenApiService<(HealthApi, ManageApi), ()> {
-    OpenApiService::new((HealthApi, ManageApi), TITLE, env!("CARGO_PKG_VERSION"))
+type Apis = (
+    HealthApi,
+    ManageApi,
+    TenantSignInApi,
+    TenantAccountApi,
+    TenantPlansApi,
+    TenantProfileApi,
+    OfficerSignInApi,
+    OfficerAccountsApi,
+    OfficerStepsApi,
+    OfficerArrangementsApi,
+    OfficerCaseloadApi,
+);
+
+pub fn api_service() -> OpenApiService<Apis, ()> {
+    let apis = (
+        HealthApi,
+        ManageApi,
+        TenantSignInApi,
+        TenantAccountApi,
+        TenantPlansApi,
+        TenantProfileApi,
+        OfficerSignInApi,
+        OfficerAccountsApi,
+        OfficerStepsApi,
+        OfficerArrangementsApi,
+        OfficerCaseloadApi,
+    );
+    OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")
         .description(
             "The API behind Rentdesk's tenant, officer and team-leader apps. Money is integer \
@@ -38,6 +73,14 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .nest("/docs", docs)
         .at("/openapi.json", spec_json)
         .at("/openapi.yaml", spec_yaml)
+        .at(
+            "/webhooks/twilio/status",
+            poem::post(crate::api::webhooks::twilio_status),
+        )
+        .at(
+            "/webhooks/twilio/inbound",
+            poem::post(crate::api::webhooks::twilio_inbound),
+        )
         .around(refuse_oversized_bodies)
         .with(Tracing)
         .data(state)

@@ -5,7 +5,7 @@ use crate::entities::{patch, tenancy, tenant, transaction, uc_claim};
 use crate::evaluation::BENEFIT_GRACE_DAYS;
 use crate::facts::{account_facts, ledger_entry};
 use chrono::NaiveDate;
-use rentdesk_domain::arrears::{AccountSummary, summarise};
+use rentdesk_domain::arrears::{AccountFacts, AccountSummary, summarise};
 use rentdesk_domain::ledger::LedgerEntry;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -67,6 +67,33 @@ pub async fn account_by_reference(
     else {
         return Ok(None);
     };
+    Ok(Some(full_account_of(db, t, today).await?.view))
+}
+
+/// An account with everything the rules ran on: the view, the facts and the ledger.
+pub struct FullAccount {
+    pub view: AccountView,
+    pub facts: AccountFacts,
+    pub entries: Vec<LedgerEntry>,
+    pub claim: Option<uc_claim::Model>,
+}
+
+pub async fn full_account(
+    db: &DatabaseConnection,
+    tenancy_id: i64,
+    today: NaiveDate,
+) -> anyhow::Result<Option<FullAccount>> {
+    match tenancy::Entity::find_by_id(tenancy_id).one(db).await? {
+        Some(t) => Ok(Some(full_account_of(db, t, today).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn full_account_of(
+    db: &DatabaseConnection,
+    t: tenancy::Model,
+    today: NaiveDate,
+) -> anyhow::Result<FullAccount> {
     let claim = current_uc_claim(db, t.id).await?;
     let facts = account_facts(&t, claim.as_ref(), BENEFIT_GRACE_DAYS)?;
     let entries = ledger(db, t.id, today).await?;
@@ -81,10 +108,15 @@ pub async fn account_by_reference(
         .order_by_asc(tenant::Column::Id)
         .one(db)
         .await?;
-    Ok(Some(AccountView {
-        tenancy: t,
-        patch,
-        lead_tenant,
-        summary,
-    }))
+    Ok(FullAccount {
+        view: AccountView {
+            tenancy: t,
+            patch,
+            lead_tenant,
+            summary,
+        },
+        facts,
+        entries,
+        claim,
+    })
 }

@@ -5,6 +5,7 @@ pub mod action;
 pub mod arrangement;
 pub mod audit_entry;
 pub mod case;
+pub mod cover;
 pub mod device;
 pub mod flag;
 pub mod import_batch;

@@ -2,13 +2,30 @@
 //! (`evaluate_all`, `account_view`, `import_transactions`), not as SQL.
 
 pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod caseload;
+pub mod cases;
 pub mod db;
 pub mod entities;
 pub mod evaluation;
 pub mod facts;
 pub mod imports;
+pub mod officer;
 pub mod outbox;
 pub mod outreach;
+pub mod plans;
 pub mod seed;
+pub mod sms_events;
+pub mod staff;
+pub mod statement;
+pub mod steps;
+pub mod tasks;
+pub mod tenant_app;
 
 pub use sea_orm::DatabaseConnection as Db;
+
+/// Today's date in Europe/London, the date rent rules run on.
+pub fn london_today() -> chrono::NaiveDate {
+    rentdesk_domain::time::london_date(chrono::Utc::now())
+}

@@ -13,7 +13,7 @@ use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::ArrearsStatus;
 use rentdesk_domain::contact_policy::{
     AccountState, Address, BreathingSpace, Channel, ContactFacts, ContactPolicy, Decision,
-    MessageFacts, SuppressReason, decide,
+    MessageFacts, SuppressReason, channel_order, decide,
 };
 use rentdesk_domain::templates::{TemplateContext, render};
 use rentdesk_domain::tenancy::Frequency;
@@ -31,8 +31,6 @@ pub const MISSED_PAYMENT_GRACE_DAYS: u32 = 2;
 pub const ARRANGEMENT_GRACE_DAYS: u32 = 7;
 /// A sequence step this late is not sent any more.
 pub const STALE_DAYS: i64 = 7;
-/// The order channels are tried in, for a first plan and for a fallback alike.
-pub const CHANNEL_ORDER: [Channel; 3] = [Channel::Sms, Channel::Email, Channel::Push];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OutreachReport {
@@ -267,6 +265,17 @@ pub async fn plan_all(
         .into_tuple()
         .all(db)
         .await?;
+    plan_tenancies(db, &ids, today, now, policy).await
+}
+
+/// Plan outreach for some accounts only (after new data about them arrived).
+pub async fn plan_tenancies(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    policy: &ContactPolicy,
+) -> anyhow::Result<OutreachReport> {
     let mut report = OutreachReport::default();
     for chunk in ids.chunks(1000) {
         let r = plan_chunk(db, chunk, today, now, policy).await?;
@@ -326,13 +335,14 @@ async fn plan_chunk(
                 }
                 continue;
             };
+            let channels = channels_for(&contacts, a.tenancy.id);
             let planned = plan_message(
                 &txn,
                 a,
                 &mut contacts,
                 &t,
                 &template,
-                &CHANNEL_ORDER,
+                &channels,
                 |_| key.clone(),
                 None,
                 policy,
@@ -349,6 +359,17 @@ async fn plan_chunk(
     }
     txn.commit().await?;
     Ok(report)
+}
+
+/// The order channels are tried in for a tenancy's lead tenant (their preferred channel
+/// first), for a first plan and for a fallback alike.
+fn channels_for(contacts: &Contacts, tenancy_id: i64) -> Vec<Channel> {
+    let preferred = contacts
+        .lead
+        .get(&tenancy_id)
+        .and_then(|p| p.preferred_channel.as_deref())
+        .and_then(|c| c.parse::<Channel>().ok());
+    channel_order(preferred)
 }
 
 /// What [`plan_message`] wrote (or found already written).
@@ -584,13 +605,6 @@ pub async fn plan_fallback(
         .map(|m| m.channel)
         .chain([failed.channel.clone()])
         .collect();
-    let channels: Vec<Channel> = CHANNEL_ORDER
-        .into_iter()
-        .filter(|c| !tried.contains(c.as_str()))
-        .collect();
-    if channels.is_empty() {
-        return Ok(Fallback::NoChannelLeft);
-    }
     let today = rentdesk_domain::time::london_date(failed.created_at);
     let ids = [failed.tenancy_id];
     let scope = Scope::new(&ids);
@@ -599,6 +613,13 @@ pub async fn plan_fallback(
         return Ok(Fallback::NoLongerDue);
     };
     let mut contacts = load_contacts(db, &scope, now, &HashSet::new()).await?;
+    let channels: Vec<Channel> = channels_for(&contacts, a.tenancy.id)
+        .into_iter()
+        .filter(|c| !tried.contains(c.as_str()))
+        .collect();
+    if channels.is_empty() {
+        return Ok(Fallback::NoChannelLeft);
+    }
     let Some(t) = fires(a, &contacts, today)
         .into_iter()
         .find(|t| message_key(t, a.tenancy.id) == original)

@@ -10,7 +10,7 @@ use crate::entities::{
 use chrono::{Duration, NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use rentdesk_domain::calendar::add_months_clamped;
-use rentdesk_domain::ledger::TransactionKind;
+use rentdesk_domain::ledger::{LedgerEntry, TransactionKind};
 use rentdesk_domain::tenancy::{
     ChargeSchedule, Frequency, PaymentMethod, ServiceChargeFrequency, Tenure,
 };
@@ -156,9 +156,9 @@ pub async fn seed(
     let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let mut rng = Rng::new(seed);
+    let (officers, leader) = staff_names(&mut rng);
     let mut patch_ids = Vec::new();
-    for (i, (code, name)) in PATCHES.iter().enumerate() {
-        let officer_name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+    for (i, ((code, name), officer_name)) in PATCHES.iter().zip(officers).enumerate() {
         let officer = staff(
             format!("officer{}@rentdesk.example", i + 1),
             officer_name,
@@ -177,8 +177,7 @@ pub async fn seed(
         .await?;
         patch_ids.push(p.id);
     }
-    let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
-    staff("teamleader@rentdesk.example".into(), name, "team_leader")
+    staff("teamleader@rentdesk.example".into(), leader, "team_leader")
         .insert(&txn)
         .await?;
 
@@ -186,48 +185,20 @@ pub async fn seed(
     let mut report = SeedReport::default();
     let mut pending_tx: Vec<transaction::ActiveModel> = Vec::new();
     for n in 0..count {
-        let reference = format!("T{:06}", n + 1);
-        let plan = plan(&mut rng, history_start, as_of);
-        let (lat, lon) = (
-            CENTRE.0 + (rng.range(-300, 300) as f64) / 10_000.0,
-            CENTRE.1 + (rng.range(-450, 450) as f64) / 10_000.0,
-        );
-        let district = rng.pick(DISTRICTS);
-        let postcode = format!(
-            "{district} {}{}{}",
-            rng.range(1, 9),
-            (b'A' + rng.below(26) as u8) as char,
-            (b'A' + rng.below(26) as u8) as char
-        );
-        let weekly = plan.schedule.weekly_charge();
-        let (self_pay, hb_weekly, hb_first) = match plan.behaviour {
-            Behaviour::HousingBenefit => (
-                None,
-                Some(Pence(weekly.0 * rng.range(70, 100) / 100)),
-                Some(first_monday_after(history_start, rng.range(0, 27))),
-            ),
-            Behaviour::DirectDebit | Behaviour::StandingOrder => (
-                Some((
-                    weekly,
-                    Frequency::Weekly,
-                    first_monday_after(history_start, 0),
-                )),
-                None,
-                None,
-            ),
-            _ => (None, None, None),
-        };
+        let d = draw(&mut rng, seed, n, history_start, as_of, 0);
+        let reference = d.reference.clone();
+        let plan = &d.plan;
         let t = tenancy::ActiveModel {
             reference: Set(reference.clone()),
             tenure: Set(plan.tenure.as_str().into()),
             status: Set("active".into()),
-            address_line1: Set(format!("{} {}", rng.range(1, 180), rng.pick(STREETS))),
+            address_line1: Set(d.address_line1.clone()),
             address_line2: Set(None),
             town: Set(TOWN.into()),
-            postcode: Set(postcode),
-            latitude: Set(Some(lat)),
-            longitude: Set(Some(lon)),
-            patch_id: Set(Some(patch_ids[rng.below(patch_ids.len() as u64) as usize])),
+            postcode: Set(d.postcode.clone()),
+            latitude: Set(Some(d.lat)),
+            longitude: Set(Some(d.lon)),
+            patch_id: Set(Some(patch_ids[d.patch_index])),
             start_date: Set(plan.schedule.start_date),
             end_date: Set(None),
             weekly_rent_pence: Set(plan.schedule.weekly_rent.0),
@@ -243,55 +214,29 @@ pub async fn seed(
                 .periodic_service_charge
                 .map(|p| p.1.as_str().into())),
             payment_method: Set(plan.method.as_str().into()),
-            self_pay_pence: Set(self_pay.map(|s| s.0.0)),
-            self_pay_frequency: Set(self_pay.map(|s| s.1.as_str().into())),
-            self_pay_anchor: Set(self_pay.map(|s| s.2)),
-            hb_weekly_pence: Set(hb_weekly.map(|p| p.0)),
-            hb_first_pay_date: Set(hb_first),
+            self_pay_pence: Set(d.self_pay.map(|s| s.0.0)),
+            self_pay_frequency: Set(d.self_pay.map(|s| s.1.as_str().into())),
+            self_pay_anchor: Set(d.self_pay.map(|s| s.2)),
+            hb_weekly_pence: Set(d.hb_weekly.map(|p| p.0)),
+            hb_first_pay_date: Set(d.hb_first),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
-        let first = rng.pick(FIRST);
-        let last = rng.pick(LAST);
-        let dob = NaiveDate::from_ymd_opt(
-            rng.range(1945, 2004) as i32,
-            rng.range(1, 12) as u32,
-            rng.range(1, 28) as u32,
-        );
-        let mobile = rng
-            .chance(88)
-            .then(|| format!("+447700900{:03}", rng.below(1000)));
-        let email = rng.chance(60).then(|| {
-            format!(
-                "{}.{}{n}@example.org",
-                first.to_lowercase(),
-                last.to_lowercase()
-            )
-        });
-        tenant::ActiveModel::person(t.id, format!("{first} {last}"), dob, true, mobile, email)
+        let (name, dob, mobile, email) = d.person.clone();
+        tenant::ActiveModel::person(t.id, name, dob, true, mobile, email)
             .insert(&txn)
             .await?;
 
-        // UC converts rent to monthly over the charged weeks: weekly × 48 ÷ 12 here.
-        let monthly = Pence(weekly.0 * 48 / 12);
-        let claim = match plan.behaviour {
-            Behaviour::UniversalCredit => Some(
-                first_monday_after(history_start, rng.range(0, 300))
-                    + Duration::days(rng.range(0, 6)),
-            ),
-            Behaviour::UniversalCreditNewClaim => Some(as_of - Duration::days(rng.range(5, 60))),
-            _ => None,
-        };
-        if let Some(claim_start) = claim {
+        if let Some((claim_start, apa_in_place)) = d.claim {
             uc_claim::ActiveModel {
                 tenancy_id: Set(t.id),
                 claim_start: Set(claim_start),
                 housing_costs_claimed: Set(true),
-                monthly_housing_pence: Set(Some(monthly.0)),
-                apa_status: Set(if rng.chance(40) {
+                monthly_housing_pence: Set(Some(d.uc_monthly.0)),
+                apa_status: Set(if apa_in_place {
                     "in_place".into()
                 } else {
                     "none".into()
@@ -305,16 +250,16 @@ pub async fn seed(
             .insert(&txn)
             .await?;
         }
-        if plan.behaviour == Behaviour::OnArrangement {
+        if let Some((instalment, start, arrears_at_start)) = d.arrangement {
             arrangement::ActiveModel {
                 tenancy_id: Set(t.id),
                 status: Set("active".into()),
                 frequency: Set("weekly".into()),
-                instalment_pence: Set(weekly.0 + rng.range(300, 1500)),
+                instalment_pence: Set(instalment.0),
                 includes_rent: Set(true),
-                start_date: Set(as_of - Duration::weeks(rng.range(4, 40))),
+                start_date: Set(start),
                 end_date: Set(None),
-                arrears_at_start_pence: Set(weekly.0 * rng.range(3, 10)),
+                arrears_at_start_pence: Set(arrears_at_start.0),
                 created_by_staff_id: Set(None),
                 proposed_by_tenant: Set(false),
                 agreement_text: Set(None),
@@ -325,32 +270,15 @@ pub async fn seed(
             .insert(&txn)
             .await?;
         }
-        if rng.chance(2) {
+        if let Some(f) = &d.flag {
             flag::ActiveModel {
                 tenancy_id: Set(t.id),
                 tenant_id: Set(None),
-                kind: Set("breathing_space_standard".into()),
-                no_automated_contact: Set(false),
-                starts_on: Set(as_of - Duration::days(rng.range(1, 50))),
-                ends_on: Set(Some(as_of + Duration::days(rng.range(10, 59)))),
-                detail: Set("Standard Breathing Space notified by debt adviser".into()),
-                set_by_staff_id: Set(None),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-        } else if rng.chance(6) {
-            flag::ActiveModel {
-                tenancy_id: Set(t.id),
-                tenant_id: Set(None),
-                kind: Set("vulnerability".into()),
-                no_automated_contact: Set(rng.chance(50)),
-                starts_on: Set(as_of - Duration::days(rng.range(1, 400))),
-                ends_on: Set(None),
-                detail: Set(
-                    "Health: long-term condition affecting capacity to manage money".into(),
-                ),
+                kind: Set(f.kind.into()),
+                no_automated_contact: Set(f.no_automated_contact),
+                starts_on: Set(f.starts_on),
+                ends_on: Set(f.ends_on),
+                detail: Set(f.detail.into()),
                 set_by_staff_id: Set(None),
                 created_at: Set(now),
                 ..Default::default()
@@ -359,11 +287,7 @@ pub async fn seed(
             .await?;
         }
 
-        for (i, (date, kind, amount, method)) in
-            history(&mut rng, &plan, claim, monthly, hb_weekly, hb_first, as_of)
-                .into_iter()
-                .enumerate()
-        {
+        for (i, (date, kind, amount, method)) in d.history.into_iter().enumerate() {
             pending_tx.push(transaction::ActiveModel {
                 tenancy_id: Set(t.id),
                 posted_on: Set(date),
@@ -388,14 +312,229 @@ pub async fn seed(
     Ok(report)
 }
 
-/// A member of the demo income team (no password until staff sign-in exists).
+/// One demo tenancy's ledger continued past the seeded data: what its payment behaviour does
+/// in the weeks after `as_of` (the benchmark's ground truth).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Continuation {
+    pub reference: String,
+    pub behaviour: Behaviour,
+    /// Rent debits and payments dated after `as_of`, up to `as_of + weeks`, in date order.
+    pub entries: Vec<LedgerEntry>,
+}
+
+/// What `seed(count, seed, as_of)` would have gone on to post for each tenancy over the next
+/// `weeks` weeks, had the tenants kept paying as their behaviour does. Deterministic: the seeded
+/// part is replayed with the same random draws (no database needed), and the future weeks draw
+/// from a per-tenancy stream, so asking for more weeks never changes the seeded data.
+pub fn continuation(count: u64, seed: u64, as_of: NaiveDate, weeks: i64) -> Vec<Continuation> {
+    let mut rng = Rng::new(seed);
+    staff_names(&mut rng);
+    let history_start = as_of - Duration::weeks(104);
+    (0..count)
+        .map(|n| {
+            let d = draw(&mut rng, seed, n, history_start, as_of, weeks);
+            Continuation {
+                reference: d.reference,
+                behaviour: d.plan.behaviour,
+                entries: d
+                    .future
+                    .into_iter()
+                    .map(|(posted_on, kind, amount, method)| LedgerEntry {
+                        posted_on,
+                        kind,
+                        amount,
+                        method,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The demo officers' and team leader's names, drawn first so every seed names them the same.
+fn staff_names(rng: &mut Rng) -> (Vec<String>, String) {
+    let officers = PATCHES
+        .iter()
+        .map(|_| format!("{} {}", rng.pick(FIRST), rng.pick(LAST)))
+        .collect();
+    let leader = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+    (officers, leader)
+}
+
+struct DrawnFlag {
+    kind: &'static str,
+    no_automated_contact: bool,
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+    detail: &'static str,
+}
+
+/// Everything drawn for one demo tenancy, in the order the draws are made (changing the order
+/// changes every seed's data).
+struct Drawn {
+    reference: String,
+    plan: Plan,
+    lat: f64,
+    lon: f64,
+    postcode: String,
+    address_line1: String,
+    patch_index: usize,
+    self_pay: Option<(Pence, Frequency, NaiveDate)>,
+    hb_weekly: Option<Pence>,
+    hb_first: Option<NaiveDate>,
+    person: (String, Option<NaiveDate>, Option<String>, Option<String>),
+    uc_monthly: Pence,
+    /// Claim start and whether an APA is in place.
+    claim: Option<(NaiveDate, bool)>,
+    /// Instalment, start, arrears at start.
+    arrangement: Option<(Pence, NaiveDate, Pence)>,
+    flag: Option<DrawnFlag>,
+    history: Vec<GeneratedTx>,
+    future: Vec<GeneratedTx>,
+}
+
+fn draw(
+    rng: &mut Rng,
+    seed: u64,
+    n: u64,
+    history_start: NaiveDate,
+    as_of: NaiveDate,
+    future_weeks: i64,
+) -> Drawn {
+    let reference = format!("T{:06}", n + 1);
+    let plan = plan(rng, history_start, as_of);
+    let (lat, lon) = (
+        CENTRE.0 + (rng.range(-300, 300) as f64) / 10_000.0,
+        CENTRE.1 + (rng.range(-450, 450) as f64) / 10_000.0,
+    );
+    let district = rng.pick(DISTRICTS);
+    let postcode = format!(
+        "{district} {}{}{}",
+        rng.range(1, 9),
+        (b'A' + rng.below(26) as u8) as char,
+        (b'A' + rng.below(26) as u8) as char
+    );
+    let weekly = plan.schedule.weekly_charge();
+    let (self_pay, hb_weekly, hb_first) = match plan.behaviour {
+        Behaviour::HousingBenefit => (
+            None,
+            Some(Pence(weekly.0 * rng.range(70, 100) / 100)),
+            Some(first_monday_after(history_start, rng.range(0, 27))),
+        ),
+        Behaviour::DirectDebit | Behaviour::StandingOrder => (
+            Some((
+                weekly,
+                Frequency::Weekly,
+                first_monday_after(history_start, 0),
+            )),
+            None,
+            None,
+        ),
+        _ => (None, None, None),
+    };
+    let address_line1 = format!("{} {}", rng.range(1, 180), rng.pick(STREETS));
+    let patch_index = rng.below(PATCHES.len() as u64) as usize;
+    let first = rng.pick(FIRST);
+    let last = rng.pick(LAST);
+    let dob = NaiveDate::from_ymd_opt(
+        rng.range(1945, 2004) as i32,
+        rng.range(1, 12) as u32,
+        rng.range(1, 28) as u32,
+    );
+    let mobile = rng
+        .chance(88)
+        .then(|| format!("+447700900{:03}", rng.below(1000)));
+    let email = rng.chance(60).then(|| {
+        format!(
+            "{}.{}{n}@example.org",
+            first.to_lowercase(),
+            last.to_lowercase()
+        )
+    });
+
+    // UC converts rent to monthly over the charged weeks: weekly × 48 ÷ 12 here.
+    let uc_monthly = Pence(weekly.0 * 48 / 12);
+    let claim_start = match plan.behaviour {
+        Behaviour::UniversalCredit => Some(
+            first_monday_after(history_start, rng.range(0, 300)) + Duration::days(rng.range(0, 6)),
+        ),
+        Behaviour::UniversalCreditNewClaim => Some(as_of - Duration::days(rng.range(5, 60))),
+        _ => None,
+    };
+    let claim = claim_start.map(|c| (c, rng.chance(40)));
+    let arrangement = (plan.behaviour == Behaviour::OnArrangement).then(|| {
+        let instalment = Pence(weekly.0 + rng.range(300, 1500));
+        let start = as_of - Duration::weeks(rng.range(4, 40));
+        (instalment, start, Pence(weekly.0 * rng.range(3, 10)))
+    });
+    let flag = if rng.chance(2) {
+        let starts_on = as_of - Duration::days(rng.range(1, 50));
+        Some(DrawnFlag {
+            kind: "breathing_space_standard",
+            no_automated_contact: false,
+            starts_on,
+            ends_on: Some(as_of + Duration::days(rng.range(10, 59))),
+            detail: "Standard Breathing Space notified by debt adviser",
+        })
+    } else if rng.chance(6) {
+        let no_automated_contact = rng.chance(50);
+        Some(DrawnFlag {
+            kind: "vulnerability",
+            no_automated_contact,
+            starts_on: as_of - Duration::days(rng.range(1, 400)),
+            ends_on: None,
+            detail: "Health: long-term condition affecting capacity to manage money",
+        })
+    } else {
+        None
+    };
+    // The future draws from its own stream so the seeded tenancies after this one are the same
+    // however many future weeks are asked for.
+    let mut future_rng = Rng::new(
+        seed.wrapping_mul(0xD1B5_4A32_D192_ED03) ^ (n + 1).wrapping_mul(0xA24B_AED4_963E_E407),
+    );
+    let (history, future) = history(
+        rng,
+        &mut future_rng,
+        &plan,
+        claim_start,
+        uc_monthly,
+        hb_weekly,
+        hb_first,
+        as_of,
+        as_of + Duration::weeks(future_weeks),
+    );
+    Drawn {
+        reference,
+        plan,
+        lat,
+        lon,
+        postcode,
+        address_line1,
+        patch_index,
+        self_pay,
+        hb_weekly,
+        hb_first,
+        person: (format!("{first} {last}"), dob, mobile, email),
+        uc_monthly,
+        claim,
+        arrangement,
+        flag,
+        history,
+        future,
+    }
+}
+
+/// A member of the demo income team; they sign in with `staff::DEMO_PASSWORD`.
 fn staff(email: String, name: String, role: &str) -> staff_user::ActiveModel {
     staff_user::ActiveModel {
         email: Set(email),
         name: Set(name),
         role: Set(role.to_owned()),
         team: Set(Some("income".into())),
-        password_hash: Set(None),
+        password_hash: Set(Some(crate::staff::hash_password(
+            crate::staff::DEMO_PASSWORD,
+        ))),
         active: Set(true),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -492,22 +631,53 @@ fn plan(rng: &mut Rng, history_start: NaiveDate, as_of: NaiveDate) -> Plan {
 
 type GeneratedTx = (NaiveDate, TransactionKind, Pence, Option<PaymentMethod>);
 
+/// The seeded history draws from the seed's stream; anything dated after `as_of` from the
+/// tenancy's own future stream, so the seeded data never depends on how far ahead is asked.
+struct Streams<'a> {
+    seeded: &'a mut Rng,
+    future: &'a mut Rng,
+    as_of: NaiveDate,
+}
+
+impl Streams<'_> {
+    fn on(&mut self, date: NaiveDate) -> &mut Rng {
+        if date <= self.as_of {
+            self.seeded
+        } else {
+            self.future
+        }
+    }
+}
+
 /// Charges from the domain schedule, and week by week the payments the behaviour makes given
 /// the balance so far: people who fall behind tend to catch up to a level they live with
 /// (a few weeks for irregular payers, 8–20 weeks for the seriously behind), as real accounts do.
+///
+/// Weeks after `as_of` up to `horizon` continue the same way, drawing from `future_rng`; what
+/// they post (and payments of the `as_of` week dated after it) is the second list.
+#[allow(clippy::too_many_arguments)]
 fn history(
-    rng: &mut Rng,
+    seeded_rng: &mut Rng,
+    future_rng: &mut Rng,
     plan: &Plan,
     claim: Option<NaiveDate>,
     uc_monthly: Pence,
     hb_weekly: Option<Pence>,
     hb_first: Option<NaiveDate>,
     as_of: NaiveDate,
-) -> Vec<GeneratedTx> {
+    horizon: NaiveDate,
+) -> (Vec<GeneratedTx>, Vec<GeneratedTx>) {
+    let rng = &mut *seeded_rng;
     let from = (as_of - Duration::weeks(104)).max(plan.schedule.start_date);
-    let charges = plan.schedule.charges_between(from, as_of, Pence::ZERO);
+    let charges = plan.schedule.charges_between(from, horizon, Pence::ZERO);
     let mut out: Vec<GeneratedTx> = charges
         .iter()
+        .filter(|c| c.date <= as_of)
+        .map(|c| (c.date, c.kind, c.amount, None))
+        .collect();
+    let mut future: Vec<GeneratedTx> = charges
+        .iter()
+        .filter(|c| c.date > as_of)
         .map(|c| (c.date, c.kind, c.amount, None))
         .collect();
     // What the tenant owes in a typical week (leaseholders: their periodic charges spread).
@@ -526,15 +696,29 @@ fn history(
     let mut balance = Pence::ZERO;
     let mut next_charge = 0;
     let mut week = rentdesk_domain::calendar::monday_on_or_before(from);
-    let pay = |out: &mut Vec<GeneratedTx>,
+    let seeding = std::cell::Cell::new(true);
+    let deferred = std::cell::Cell::new(Pence::ZERO);
+    let pay = |(out, future): (&mut Vec<GeneratedTx>, &mut Vec<GeneratedTx>),
                balance: &mut Pence,
                date: NaiveDate,
                kind: TransactionKind,
                amount: Pence,
                method: Option<PaymentMethod>| {
-        if date <= as_of && date >= from && amount.0 > 0 {
+        if date > horizon || date < from || amount.0 <= 0 {
+            return;
+        }
+        if date <= as_of {
             out.push((date, kind, -amount, method));
             *balance -= amount;
+        } else {
+            future.push((date, kind, -amount, method));
+            // The seeded weeks never saw a payment dated after `as_of`: it reaches the balance
+            // when the weeks after `as_of` begin, so the seeded draws stay as they were.
+            if seeding.get() {
+                deferred.set(deferred.get() + amount);
+            } else {
+                *balance -= amount;
+            }
         }
     };
     // Housing Benefit lands four-weekly in arrears on its own dates.
@@ -546,7 +730,7 @@ fn history(
                     first_pay_date: first,
                 },
                 from,
-                as_of,
+                horizon,
             )
         }
         _ => vec![],
@@ -554,14 +738,29 @@ fn history(
     let uc_dues: Vec<NaiveDate> = match (plan.behaviour, claim) {
         (Behaviour::UniversalCredit | Behaviour::UniversalCreditNewClaim, Some(claim)) => (1..)
             .map(|k| add_months_clamped(claim, k) + Duration::days(6))
-            .take_while(|d| *d <= as_of)
+            .take_while(|d| *d <= horizon)
             .collect(),
         _ => vec![],
     };
-    while week <= as_of {
+    let mut rngs = Streams {
+        seeded: seeded_rng,
+        future: future_rng,
+        as_of,
+    };
+    while week <= horizon {
+        seeding.set(week <= as_of);
+        if week > as_of {
+            balance -= deferred.replace(Pence::ZERO);
+        }
         let week_end = week + Duration::days(6);
+        // The seeded week holding `as_of` sees only what was charged by then, as it always did.
+        let charged_to = if week <= as_of {
+            week_end.min(as_of)
+        } else {
+            week_end
+        };
         let mut charged = Pence::ZERO;
-        while next_charge < charges.len() && charges[next_charge].date <= week_end {
+        while next_charge < charges.len() && charges[next_charge].date <= charged_to {
             charged += charges[next_charge].amount;
             next_charge += 1;
         }
@@ -571,7 +770,7 @@ fn history(
             .filter(|p| p.due >= week && p.due <= week_end)
         {
             pay(
-                &mut out,
+                (&mut out, &mut future),
                 &mut balance,
                 p.due,
                 TransactionKind::HousingBenefit,
@@ -584,10 +783,10 @@ fn history(
             Behaviour::DirectDebit | Behaviour::StandingOrder => {
                 // Collected on the debit day; a failed collection now and then is recovered with
                 // the next one.
-                if charged.0 > 0 && !rng.chance(2) {
+                if charged.0 > 0 && !rngs.on(week).chance(2) {
                     let catch_up = behind.max(Pence::ZERO);
                     pay(
-                        &mut out,
+                        (&mut out, &mut future),
                         &mut balance,
                         week,
                         TransactionKind::Payment,
@@ -605,14 +804,14 @@ fn history(
                 } else {
                     Pence::ZERO
                 };
-                if rng.chance(85) {
+                if rngs.on(week).chance(85) {
                     let extra = if behind > Pence(shortfall.0 * 4 + 2_000) {
                         Pence(behind.0 / 4)
                     } else {
                         Pence::ZERO
                     };
                     pay(
-                        &mut out,
+                        (&mut out, &mut future),
                         &mut balance,
                         week + Duration::days(2),
                         TransactionKind::Payment,
@@ -626,19 +825,19 @@ fn history(
                     Some(c) if week_end >= c => {
                         // The five-week wait leaves arrears that most claimants pay down a few
                         // pounds a week (DWP: arrears peak 8–12 weeks after the claim, then fall).
-                        if behind > Pence(weekly.0 * 2) && rng.chance(70) {
+                        if behind > Pence(weekly.0 * 2) && rngs.on(week).chance(70) {
                             pay(
-                                &mut out,
+                                (&mut out, &mut future),
                                 &mut balance,
                                 week + Duration::days(2),
                                 TransactionKind::Payment,
-                                Pence(rng.range(500, 2_000)),
+                                Pence(rngs.on(week).range(500, 2_000)),
                                 Some(PaymentMethod::Card),
                             );
                         }
                     }
                     _ => pay(
-                        &mut out,
+                        (&mut out, &mut future),
                         &mut balance,
                         week + Duration::days(1),
                         TransactionKind::Payment,
@@ -649,15 +848,18 @@ fn history(
                 // The tenant passes the monthly UC housing element on within a few days of it
                 // arriving (a few fall short).
                 for due in uc_dues.iter().filter(|d| **d >= week && **d <= week_end) {
+                    // Keyed by the payment's own date: one due after `as_of` in the seeded week
+                    // belongs to the future.
+                    let rng = rngs.on(*due);
                     let short = if rng.chance(10) {
                         Pence(rng.range(1_000, 6_000))
                     } else {
                         Pence::ZERO
                     };
                     pay(
-                        &mut out,
+                        (&mut out, &mut future),
                         &mut balance,
-                        *due + Duration::days(rng.range(0, 2)),
+                        *due + Duration::days(rngs.on(*due).range(0, 2)),
                         TransactionKind::Payment,
                         uc_monthly - short,
                         Some(PaymentMethod::BankTransfer),
@@ -670,15 +872,15 @@ fn history(
                 } else {
                     55
                 };
-                if rng.chance(p) {
-                    let mut amount = Pence(weekly.0 * rng.range(60, 130) / 100);
+                if rngs.on(week).chance(p) {
+                    let mut amount = Pence(weekly.0 * rngs.on(week).range(60, 130) / 100);
                     if balance > tolerated {
                         amount += Pence((balance - tolerated).0 / 3);
                     }
                     pay(
-                        &mut out,
+                        (&mut out, &mut future),
                         &mut balance,
-                        week + Duration::days(rng.range(0, 6)),
+                        week + Duration::days(rngs.on(week).range(0, 6)),
                         TransactionKind::Payment,
                         amount,
                         Some(plan.method),
@@ -691,11 +893,11 @@ fn history(
                     let amount = if balance > tolerated {
                         charged
                     } else {
-                        Pence(weekly.0 * rng.range(50, 100) / 100)
+                        Pence(weekly.0 * rngs.on(week).range(50, 100) / 100)
                     };
-                    if rng.chance(60) || balance > tolerated {
+                    if rngs.on(week).chance(60) || balance > tolerated {
                         pay(
-                            &mut out,
+                            (&mut out, &mut future),
                             &mut balance,
                             week + Duration::days(3),
                             TransactionKind::Payment,
@@ -703,10 +905,10 @@ fn history(
                             Some(plan.method),
                         );
                     }
-                } else if balance.0 > 0 && rng.chance(92) {
-                    let instalment = Pence(rng.range(300, 1_200));
+                } else if balance.0 > 0 && rngs.on(week).chance(92) {
+                    let instalment = Pence(rngs.on(week).range(300, 1_200));
                     pay(
-                        &mut out,
+                        (&mut out, &mut future),
                         &mut balance,
                         week + Duration::days(3),
                         TransactionKind::Payment,
@@ -719,5 +921,63 @@ fn history(
         week += Duration::weeks(1);
     }
     out.sort_by_key(|t| t.0);
-    out
+    future.sort_by_key(|t| t.0);
+    (out, future)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn as_of() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    #[test]
+    fn asking_for_future_weeks_leaves_the_seeded_history_unchanged() {
+        let history_start = as_of() - Duration::weeks(104);
+        let (mut a, mut b) = (Rng::new(1), Rng::new(1));
+        for n in 0..2000 {
+            let without = draw(&mut a, 1, n, history_start, as_of(), 0);
+            let with = draw(&mut b, 1, n, history_start, as_of(), 12);
+            assert_eq!(a.0, b.0, "the seed's stream after tenancy {n}");
+            assert_eq!(without.history, with.history, "tenancy {n}");
+            assert!(without.future.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_continuation_is_deterministic_and_stays_in_the_twelve_weeks() {
+        let a = continuation(300, 9, as_of(), 12);
+        assert_eq!(a, continuation(300, 9, as_of(), 12));
+        let end = as_of() + Duration::weeks(12);
+        for c in &a {
+            assert!(
+                c.entries
+                    .iter()
+                    .all(|e| e.posted_on > as_of() && e.posted_on <= end)
+            );
+        }
+        // Direct debit payers keep paying their rent, week after week.
+        let dd = a
+            .iter()
+            .find(|c| c.behaviour == Behaviour::DirectDebit)
+            .unwrap();
+        let rent: i64 = dd
+            .entries
+            .iter()
+            .filter(|e| e.amount.0 > 0)
+            .map(|e| e.amount.0)
+            .sum();
+        let paid: i64 = -dd
+            .entries
+            .iter()
+            .filter(|e| e.amount.0 < 0)
+            .map(|e| e.amount.0)
+            .sum::<i64>();
+        assert!(
+            rent > 0 && paid * 10 >= rent * 9,
+            "rent {rent}, paid {paid}"
+        );
+    }
 }

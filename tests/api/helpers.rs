@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+pub const TOKEN_SIGNING_KEY: &str = "test-token-signing-key-0123456789abcdef";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -80,12 +81,13 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
-/// `spawn_app` with extra (or overriding) environment variables, e.g. providers pointed at
-/// the fakes, or `DISPATCH_CRON` to let the worker dispatch on its own.
-pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
+/// `spawn_app` with some settings overridden (e.g. a tighter rate limit).
+pub async fn spawn_app_with(overrides: &[(&'static str, &str)]) -> TestApp {
     let (database_url, sqlite_file) = fresh_database().await;
     let mut vars = app_vars(database_url, &sqlite_file);
-    vars.extend(extra.iter().cloned());
+    for (k, v) in overrides {
+        vars.insert(k, (*v).to_owned());
+    }
     spawn_with(vars, sqlite_file).await
 }
 
@@ -100,6 +102,7 @@ fn app_vars(database_url: String, sqlite_file: &Option<PathBuf>) -> HashMap<&'st
         ("DATABASE_URL", database_url),
         ("BIND_ADDR", "127.0.0.1:0".to_owned()),
         ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
+        ("TOKEN_SIGNING_KEY", TOKEN_SIGNING_KEY.to_owned()),
         ("LOG_FORMAT", "pretty".to_owned()),
         ("DB_MAX_CONNECTIONS", "5".to_owned()),
         // Tests drive dispatch themselves, at the instants they choose; a background tick on

@@ -2,8 +2,12 @@
 //! `RENTDESK_TEST_BACKEND=postgres`) PostgreSQL + Redis. One test binary, one link.
 
 mod accounts;
+mod caseload;
 mod helpers;
 mod imports;
+mod officer;
 mod outreach;
 mod seed;
 mod service;
+mod tenant;
+mod webhooks;

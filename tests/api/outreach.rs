@@ -925,16 +925,17 @@ mod channels {
             fake_fcm::service_account_json(&format!("{fcm_url}/token")),
         )
         .unwrap();
+        let key_path = key_file.display().to_string();
         let app = spawn_app_with(&[
-            ("SMTP_URL", smtp_url),
-            ("EMAIL_FROM", "Rent team <rent@landlord.example>".into()),
-            ("FCM_SERVICE_ACCOUNT", key_file.display().to_string()),
-            ("FCM_BASE_URL", fcm_url),
-            ("DISPATCH_CRON", "* * * * * *".into()),
+            ("SMTP_URL", &smtp_url),
+            ("EMAIL_FROM", "Rent team <rent@landlord.example>"),
+            ("FCM_SERVICE_ACCOUNT", &key_path),
+            ("FCM_BASE_URL", &fcm_url),
+            ("DISPATCH_CRON", "* * * * * *"),
             // The worker decides on the real clock: let this test pass at any hour.
-            ("CONTACT_HOURS", "00:00-00:00".into()),
-            ("CONTACT_ON_SUNDAYS", "true".into()),
-            ("CONTACT_ON_BANK_HOLIDAYS", "true".into()),
+            ("CONTACT_HOURS", "00:00-00:00"),
+            ("CONTACT_ON_SUNDAYS", "true"),
+            ("CONTACT_ON_BANK_HOLIDAYS", "true"),
         ])
         .await;
         std::fs::remove_file(&key_file).ok();

@@ -93,7 +93,33 @@ impl Queues {
         if tenancy_ids.is_empty() {
             return Ok(());
         }
-        self.push(EvaluateTenancies { tenancy_ids }, None).await
+        self.push(
+            EvaluateTenancies {
+                tenancy_ids,
+                plan_outreach: false,
+            },
+            None,
+        )
+        .await
+    }
+
+    /// Re-evaluate some tenancies and plan their early-intervention contact now (a tenant just
+    /// reported something that starts a sequence), instead of waiting for the night.
+    pub async fn enqueue_evaluation_and_outreach(
+        &self,
+        tenancy_ids: Vec<i64>,
+    ) -> anyhow::Result<()> {
+        if tenancy_ids.is_empty() {
+            return Ok(());
+        }
+        self.push(
+            EvaluateTenancies {
+                tenancy_ids,
+                plan_outreach: true,
+            },
+            None,
+        )
+        .await
     }
 
     /// Queue the nightly evaluation for `date`. Keyed by the date in the shared storage, so

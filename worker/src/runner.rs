@@ -39,6 +39,8 @@ pub struct WorkerConfig {
     pub email: Option<crate::email::EmailConfig>,
     /// FCM; `None` delivers push notifications to the local outbox.
     pub push: Option<crate::push::FcmConfig>,
+    /// Where Twilio reports delivery status (`{PUBLIC_URL}/webhooks/twilio/status`).
+    pub status_callback: Option<String>,
     /// The contact window and weekly cap, for planning and again at each send.
     pub contact_policy: rentdesk_domain::contact_policy::ContactPolicy,
 }
@@ -53,6 +55,7 @@ impl Default for WorkerConfig {
             sms: None,
             email: None,
             push: None,
+            status_callback: None,
             contact_policy: Default::default(),
         }
     }
@@ -222,7 +225,7 @@ pub(crate) fn build_monitor(
                 .clone()
                 .map(crate::push::FcmClient::new)
                 .transpose()?,
-            status_callback: None,
+            status_callback: config.status_callback.clone(),
             policy: config.contact_policy.clone(),
         },
     };

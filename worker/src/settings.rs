@@ -41,6 +41,14 @@ pub struct Settings {
     /// The address clients use (printed, and written into the OpenAPI document's server list).
     pub public_url: String,
     pub admin_token: Secret,
+    /// Signs access tokens (HS256) and keys the hashes of sign-in codes.
+    pub token_signing_key: Secret,
+    /// Sign-in starts allowed per tenancy reference, and per client address, per hour.
+    pub sign_in_limit_per_reference: u32,
+    pub sign_in_limit_per_address: u32,
+    /// Repayment-plan policy: the weekly floor and the weeks within which arrears should clear.
+    pub plan_min_weekly_pence: i64,
+    pub plan_max_weeks: u32,
     pub db_max_connections: u32,
     pub worker_concurrency: usize,
     pub nightly_cron: String,
@@ -87,6 +95,8 @@ pub const DEV_DATABASE_URL: &str = "sqlite://rentdesk.sqlite?mode=rwc";
 pub const DEV_QUEUE_URL: &str = "sqlite://rentdesk-queue.sqlite?mode=rwc";
 pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
 pub const DEV_EMAIL_FROM: &str = "Rentdesk <rentdesk@localhost>";
+/// Only for `rentdesk dev` and one-off commands; `serve` requires `TOKEN_SIGNING_KEY`.
+pub const DEV_TOKEN_SIGNING_KEY: &str = "dev-only-token-signing-key-not-secret-0123";
 
 impl Settings {
     pub fn from_env(mode: Mode) -> Result<Settings, ConfigError> {
@@ -144,6 +154,19 @@ impl Settings {
                 return Err(err(
                     "ADMIN_TOKEN",
                     "required outside `rentdesk dev` (at least 16 characters)",
+                ));
+            }
+        };
+        let token_signing_key = match (get("TOKEN_SIGNING_KEY"), mode) {
+            (Some(k), _) if k.len() < 32 => {
+                return Err(err("TOKEN_SIGNING_KEY", "must be at least 32 characters"));
+            }
+            (Some(k), _) => Secret::new(k),
+            (None, Mode::Dev | Mode::Worker) => Secret::new(DEV_TOKEN_SIGNING_KEY),
+            (None, Mode::Production) => {
+                return Err(err(
+                    "TOKEN_SIGNING_KEY",
+                    "required outside `rentdesk dev` (at least 32 random characters)",
                 ));
             }
         };
@@ -295,6 +318,11 @@ impl Settings {
             bind,
             public_url,
             admin_token,
+            token_signing_key,
+            sign_in_limit_per_reference: number("SIGN_IN_LIMIT_PER_REFERENCE", 5, 1, 1000)? as u32,
+            sign_in_limit_per_address: number("SIGN_IN_LIMIT_PER_ADDRESS", 30, 1, 100_000)? as u32,
+            plan_min_weekly_pence: number("PLAN_MIN_WEEKLY_PENCE", 100, 1, 100_000)? as i64,
+            plan_max_weeks: number("PLAN_MAX_WEEKS", 104, 4, 520)? as u32,
             db_max_connections: number("DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32,
             worker_concurrency: number("WORKER_CONCURRENCY", 4, 1, 256)? as usize,
             nightly_cron,
@@ -320,6 +348,15 @@ impl Settings {
         }
     }
 
+    /// The repayment-plan policy with the configured figures.
+    pub fn plan_policy(&self) -> rentdesk_domain::affordability::PlanPolicy {
+        rentdesk_domain::affordability::PlanPolicy {
+            min_weekly_instalment: rentdesk_domain::Pence(self.plan_min_weekly_pence),
+            max_weeks_to_clear: self.plan_max_weeks,
+            ..Default::default()
+        }
+    }
+
     pub fn worker_config(&self) -> crate::WorkerConfig {
         crate::WorkerConfig {
             concurrency: self.worker_concurrency,
@@ -329,6 +366,13 @@ impl Settings {
             sms: self.twilio.clone(),
             email: self.email.clone(),
             push: self.push.clone(),
+            // The webhook checks Twilio's signature against this very URL.
+            status_callback: self.twilio.as_ref().map(|_| {
+                format!(
+                    "{}/webhooks/twilio/status",
+                    self.public_url.trim_end_matches('/')
+                )
+            }),
             contact_policy: self.contact_policy.clone(),
         }
     }
@@ -439,6 +483,19 @@ mod tests {
     }
 
     #[test]
+    fn production_refuses_to_start_without_a_token_signing_key() {
+        let e = settings(
+            Mode::Production,
+            &[
+                ("DATABASE_URL", "postgres://x/y"),
+                ("ADMIN_TOKEN", "a-very-secret-token-123"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(e.variable, "TOKEN_SIGNING_KEY");
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         for (var, value) in [
             ("DATABASE_URL", "mysql://x"),
@@ -448,6 +505,9 @@ mod tests {
             ("WORKER_CONCURRENCY", "lots"),
             ("LOG_FORMAT", "xml"),
             ("ADMIN_TOKEN", "short"),
+            ("TOKEN_SIGNING_KEY", "too-short"),
+            ("SIGN_IN_LIMIT_PER_REFERENCE", "0"),
+            ("PLAN_MAX_WEEKS", "1"),
             ("NIGHTLY_CRON", "daily"),
             ("DISPATCH_CRON", "often"),
             ("CONTACT_HOURS", "8-21"),
@@ -499,6 +559,10 @@ mod tests {
         assert!(
             ok.worker_config().sms.is_some(),
             "the worker gets the Twilio settings"
+        );
+        assert_eq!(
+            ok.worker_config().status_callback.as_deref(),
+            Some("http://127.0.0.1:8080/webhooks/twilio/status")
         );
     }
 

@@ -1,7 +1,11 @@
 //! The HTTP API, one module per audience, each a small `#[OpenApi]` impl.
 
+pub mod common;
 pub mod health;
 pub mod manage;
+pub mod officer;
+pub mod tenant;
+pub mod webhooks;
 
 use poem_openapi::Tags;
 
@@ -11,4 +15,8 @@ pub enum ApiTags {
     Service,
     /// Team leaders and administrators: accounts, imports.
     Manage,
+    /// The officer app: staff sign-in, accounts, the action diary, tasks, flags, cover.
+    Officer,
+    /// The tenant app: sign-in, account, statement, plans, reports, preferences.
+    Tenant,
 }

@@ -9,6 +9,10 @@ use super::{Job, JobContext};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvaluateTenancies {
     pub tenancy_ids: Vec<i64>,
+    /// Also plan outreach for them now. Imports leave this off: their accounts are planned by
+    /// the nightly run (a large file should not fan out contact mid-day).
+    #[serde(default)]
+    pub plan_outreach: bool,
 }
 
 impl Job for EvaluateTenancies {
@@ -22,6 +26,23 @@ impl Job for EvaluateTenancies {
             rentdesk_store::evaluation::evaluate_tenancies(&ctx.db, &self.tenancy_ids, today)
                 .await?;
         tracing::info!(accounts = report.accounts, in_arrears = report.in_arrears, %today, "tenancies evaluated");
+        if !self.plan_outreach {
+            return Ok(());
+        }
+        // New data can start a sequence (a UC claim just reported): plan it now, not tonight.
+        let outreach = rentdesk_store::outreach::plan_tenancies(
+            &ctx.db,
+            &self.tenancy_ids,
+            today,
+            chrono::Utc::now(),
+            &ctx.policy,
+        )
+        .await?;
+        tracing::info!(
+            queued = outreach.queued,
+            suppressed = outreach.suppressed,
+            "outreach planned for re-evaluated tenancies"
+        );
         Ok(())
     }
 }

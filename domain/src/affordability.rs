@@ -1,0 +1,616 @@
+//! Income and expenditure in Standard Financial Statement categories, and the council's
+//! repayment-plan policy (domain.md §3): what a tenant can afford, the instalment range the
+//! policy accepts, and the schedule that results.
+//!
+//! All amounts in a statement are **monthly** pence, as the SFS is. A weekly figure is
+//! monthly × 12 ÷ 52. Arrears instalments are *on top of* the rent the tenant pays themselves;
+//! the SFS lists rent among fixed costs, so the disposable surplus is what is left after it.
+
+use crate::Pence;
+use crate::calendar::add_months_clamped;
+use crate::tenancy::Frequency;
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// SFS monthly income categories.
+pub const INCOME: &[&str] = &["earnings", "benefits", "pensions", "other"];
+/// SFS fixed (essential) costs.
+pub const FIXED_COSTS: &[&str] = &[
+    "rent",
+    "mortgage",
+    "council_tax",
+    "service_charges",
+    "gas",
+    "electricity",
+    "water",
+    "other_utilities",
+    "care_and_health",
+    "transport_and_travel",
+    "school",
+    "pensions_and_insurance",
+    "professional",
+    "other_essential",
+];
+/// SFS flexible costs, the ones the spending guidelines cover.
+pub const FLEXIBLE_COSTS: &[&str] = &[
+    "communications_and_leisure",
+    "food_and_housekeeping",
+    "personal_costs",
+];
+
+/// Who lives in the household (the SFS guidelines depend on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Household {
+    pub adults: u32,
+    pub children: u32,
+    pub non_dependants: u32,
+    pub vehicles: u32,
+}
+
+/// An income and expenditure statement as the tenant gave it, category → monthly pence.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Statement {
+    pub household: Household,
+    pub income: BTreeMap<String, i64>,
+    pub fixed_costs: BTreeMap<String, i64>,
+    pub flexible_costs: BTreeMap<String, i64>,
+    pub savings_contribution: i64,
+    /// Monthly payments to other priority debts (council tax arrears, energy, fines…).
+    pub priority_debt_payments: i64,
+    /// Monthly payments to non-priority debts (cards, loans, catalogues…).
+    pub non_priority_debt_payments: i64,
+}
+
+/// A field of the request that is wrong, and why (becomes a problem+json field error).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl Statement {
+    /// Every problem with the statement: unknown categories, negative amounts, no adult.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let sections: [(&str, &BTreeMap<String, i64>, &[&str]); 3] = [
+            ("income", &self.income, INCOME),
+            ("fixed_costs", &self.fixed_costs, FIXED_COSTS),
+            ("flexible_costs", &self.flexible_costs, FLEXIBLE_COSTS),
+        ];
+        for (section, items, known) in sections {
+            for (category, amount) in items {
+                let field = format!("statement.{section}.{category}");
+                if !known.contains(&category.as_str()) {
+                    errors.push(FieldError::new(
+                        field,
+                        format!(
+                            "not a Standard Financial Statement category; expected one of {}",
+                            known.join(", ")
+                        ),
+                    ));
+                } else if *amount < 0 {
+                    errors.push(FieldError::new(field, "must not be negative"));
+                }
+            }
+        }
+        for (field, amount) in [
+            ("savings_contribution", self.savings_contribution),
+            ("priority_debt_payments", self.priority_debt_payments),
+            (
+                "non_priority_debt_payments",
+                self.non_priority_debt_payments,
+            ),
+        ] {
+            if amount < 0 {
+                errors.push(FieldError::new(
+                    format!("statement.{field}"),
+                    "must not be negative",
+                ));
+            }
+        }
+        if self.household.adults == 0 {
+            errors.push(FieldError::new(
+                "statement.household.adults",
+                "at least one adult lives in the household",
+            ));
+        }
+        errors
+    }
+
+    pub fn total_income(&self) -> Pence {
+        Pence(self.income.values().sum())
+    }
+
+    pub fn total_expenditure(&self) -> Pence {
+        Pence(
+            self.fixed_costs.values().sum::<i64>()
+                + self.flexible_costs.values().sum::<i64>()
+                + self.savings_contribution
+                + self.priority_debt_payments
+                + self.non_priority_debt_payments,
+        )
+    }
+
+    /// Monthly income less monthly spending: what could go towards the rent arrears.
+    pub fn disposable_monthly(&self) -> Pence {
+        self.total_income() - self.total_expenditure()
+    }
+}
+
+/// SFS spending guidelines for flexible costs, monthly pence: a base for the first adult plus
+/// an amount for each further adult and each child. Flexible costs at or below them are not
+/// questioned. The council sets them from the published table each April (`PlanPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guideline {
+    pub first_adult: i64,
+    pub each_other_adult: i64,
+    pub each_child: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanPolicy {
+    /// Below this (per week, pro rata for other frequencies) an offer is refused outright.
+    pub min_weekly_instalment: Pence,
+    /// A plan that takes longer than this to clear the arrears needs an officer's approval.
+    pub max_weeks_to_clear: u32,
+    /// Flexible-cost guidelines by SFS category.
+    pub guidelines: BTreeMap<String, Guideline>,
+}
+
+impl Default for PlanPolicy {
+    /// domain.md §3 defaults: at least £1 a week, clear within 104 weeks. Guideline figures are
+    /// the council's to keep current; these defaults are of the published table's order.
+    fn default() -> PlanPolicy {
+        let g = |first_adult, each_other_adult, each_child| Guideline {
+            first_adult,
+            each_other_adult,
+            each_child,
+        };
+        PlanPolicy {
+            min_weekly_instalment: Pence(100),
+            max_weeks_to_clear: 104,
+            guidelines: [
+                ("communications_and_leisure", g(15_000, 5_000, 4_000)),
+                ("food_and_housekeeping", g(40_000, 25_000, 15_000)),
+                ("personal_costs", g(10_000, 5_000, 7_000)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+        }
+    }
+}
+
+/// A weekly amount expressed per period, rounded up (`up`) or down.
+pub fn weekly_to_period(weekly: Pence, frequency: Frequency, up: bool) -> Pence {
+    let (num, den) = match frequency {
+        Frequency::Weekly => (1, 1),
+        Frequency::Fortnightly => (2, 1),
+        Frequency::FourWeekly => (4, 1),
+        Frequency::Monthly => (52, 12),
+    };
+    Pence(div_round(weekly.0 * num, den, up))
+}
+
+/// A monthly amount expressed per period, rounded up (`up`) or down.
+pub fn monthly_to_period(monthly: Pence, frequency: Frequency, up: bool) -> Pence {
+    let (num, den) = match frequency {
+        Frequency::Weekly => (12, 52),
+        Frequency::Fortnightly => (24, 52),
+        Frequency::FourWeekly => (48, 52),
+        Frequency::Monthly => (1, 1),
+    };
+    Pence(div_round(monthly.0 * num, den, up))
+}
+
+fn div_round(n: i64, d: i64, up: bool) -> i64 {
+    if up {
+        n.div_euclid(d) + i64::from(n.rem_euclid(d) != 0)
+    } else {
+        n.div_euclid(d)
+    }
+}
+
+/// Whole periods of `frequency` in `weeks` weeks.
+fn periods_in_weeks(weeks: u32, frequency: Frequency) -> i64 {
+    let weeks = i64::from(weeks);
+    match frequency {
+        Frequency::Weekly => weeks,
+        Frequency::Fortnightly => weeks / 2,
+        Frequency::FourWeekly => weeks / 4,
+        Frequency::Monthly => weeks * 12 / 52,
+    }
+}
+
+/// The date of instalment `k` (0-based) from the first.
+pub fn instalment_date(first: NaiveDate, frequency: Frequency, k: u32) -> NaiveDate {
+    match frequency {
+        Frequency::Weekly => first + Duration::weeks(i64::from(k)),
+        Frequency::Fortnightly => first + Duration::weeks(2 * i64::from(k)),
+        Frequency::FourWeekly => first + Duration::weeks(4 * i64::from(k)),
+        Frequency::Monthly => add_months_clamped(first, k),
+    }
+}
+
+/// What the plan is quoted on: the account and the statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRequest<'a> {
+    /// Real arrears (technical arrears clear themselves and are not repaid by a plan).
+    pub arrears: Pence,
+    /// The weekly rent the tenant pays themselves (charge less benefit paid to us directly).
+    pub tenant_weekly_rent: Pence,
+    pub statement: &'a Statement,
+    pub frequency: Frequency,
+    pub first_date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledPayment {
+    pub due: NaiveDate,
+    /// Towards the arrears.
+    pub instalment: Pence,
+    /// The rent for the period, paid alongside.
+    pub rent: Pence,
+    /// Arrears left after this instalment.
+    pub arrears_after: Pence,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub frequency: Frequency,
+    pub monthly_income: Pence,
+    pub monthly_expenditure: Pence,
+    pub disposable_monthly: Pence,
+    /// The surplus per period: the most the policy will ask for.
+    pub disposable_per_period: Pence,
+    /// The least the policy accepts per period without an officer's review (clears the arrears
+    /// within `max_weeks_to_clear`, never under the minimum).
+    pub min_instalment: Pence,
+    /// The most the policy accepts per period: the disposable surplus.
+    pub max_instalment: Pence,
+    /// The absolute floor per period: below it an offer is refused.
+    pub floor_instalment: Pence,
+    /// The rent per period that is paid alongside each instalment.
+    pub rent_per_period: Pence,
+    /// An instalment inside the range, if the range is not empty (the minimum: the tenant can
+    /// always pay more).
+    pub suggested_instalment: Option<Pence>,
+    /// Why no instalment is inside policy, or what an officer would have to accept.
+    pub concerns: Vec<String>,
+}
+
+/// The affordability answer for a statement: the accepted instalment range per period.
+pub fn quote(req: &PlanRequest<'_>, policy: &PlanPolicy) -> Quote {
+    let f = req.frequency;
+    let s = req.statement;
+    let disposable_monthly = s.disposable_monthly();
+    let disposable_per_period = monthly_to_period(disposable_monthly, f, false);
+    let floor = weekly_to_period(policy.min_weekly_instalment, f, true);
+    let periods = periods_in_weeks(policy.max_weeks_to_clear, f).max(1);
+    let to_clear = Pence(div_round(req.arrears.0.max(0), periods, true));
+    let min_instalment = floor.max(to_clear);
+    let max_instalment = disposable_per_period.max(Pence::ZERO);
+    let mut concerns = flexible_cost_concerns(s, policy);
+    if disposable_monthly.0 <= 0 {
+        concerns.push(format!(
+            "spending ({}) is at or above income ({}) each month",
+            s.total_expenditure(),
+            s.total_income()
+        ));
+    } else if min_instalment > max_instalment {
+        concerns.push(format!(
+            "clearing {} within {} weeks needs at least {} per payment, more than the {} left over",
+            req.arrears, policy.max_weeks_to_clear, min_instalment, max_instalment
+        ));
+    }
+    let suggested = (min_instalment <= max_instalment).then_some(min_instalment);
+    Quote {
+        frequency: f,
+        monthly_income: s.total_income(),
+        monthly_expenditure: s.total_expenditure(),
+        disposable_monthly,
+        disposable_per_period,
+        min_instalment,
+        max_instalment,
+        floor_instalment: floor,
+        rent_per_period: weekly_to_period(req.tenant_weekly_rent, f, true),
+        suggested_instalment: suggested,
+        concerns,
+    }
+}
+
+/// Flexible costs above the SFS guideline for this household are questioned by an officer.
+fn flexible_cost_concerns(s: &Statement, policy: &PlanPolicy) -> Vec<String> {
+    let h = s.household;
+    s.flexible_costs
+        .iter()
+        .filter_map(|(category, amount)| {
+            let g = policy.guidelines.get(category)?;
+            let limit = g.first_adult
+                + g.each_other_adult * i64::from(h.adults.saturating_sub(1) + h.non_dependants)
+                + g.each_child * i64::from(h.children);
+            (*amount > limit).then(|| {
+                format!(
+                    "{} of {} a month is above the guideline of {} for this household",
+                    category.replace('_', " "),
+                    Pence(*amount),
+                    Pence(limit)
+                )
+            })
+        })
+        .collect()
+}
+
+/// The most instalments a schedule lists (ten years of weekly payments).
+pub const MAX_INSTALMENTS: u32 = 520;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Inside policy: the plan starts at once.
+    WithinPolicy,
+    /// Outside policy but not refused: an officer reviews it, with these reasons.
+    NeedsReview(Vec<String>),
+}
+
+/// Check an offered instalment against the quote. `Err` when it must be refused outright
+/// (below the floor, or so small the schedule would never end).
+pub fn decide(
+    offered: Pence,
+    req: &PlanRequest<'_>,
+    quote: &Quote,
+) -> Result<Decision, FieldError> {
+    if offered < quote.floor_instalment {
+        return Err(FieldError::new(
+            "instalment_pence",
+            format!(
+                "below the minimum of {} per {} payment",
+                quote.floor_instalment,
+                req.frequency.as_str().replace('_', "-")
+            ),
+        ));
+    }
+    if instalments_needed(req.arrears, offered) > i64::from(MAX_INSTALMENTS) {
+        return Err(FieldError::new(
+            "instalment_pence",
+            format!("would take more than {MAX_INSTALMENTS} payments to clear the arrears"),
+        ));
+    }
+    let mut reasons = quote.concerns.clone();
+    if offered < quote.min_instalment {
+        reasons.push(format!(
+            "{} per payment takes longer than the policy's limit to clear {}",
+            offered, req.arrears
+        ));
+    }
+    if offered > quote.max_instalment {
+        reasons.push(format!(
+            "{} per payment is more than the {} the statement leaves over",
+            offered, quote.max_instalment
+        ));
+    }
+    reasons.dedup();
+    Ok(if reasons.is_empty() {
+        Decision::WithinPolicy
+    } else {
+        Decision::NeedsReview(reasons)
+    })
+}
+
+fn instalments_needed(arrears: Pence, instalment: Pence) -> i64 {
+    if instalment.0 <= 0 {
+        return i64::MAX;
+    }
+    div_round(arrears.0.max(0), instalment.0, true)
+}
+
+/// The payments that clear `arrears` at `instalment` per period (the last one the remainder).
+pub fn schedule(
+    arrears: Pence,
+    instalment: Pence,
+    rent_per_period: Pence,
+    frequency: Frequency,
+    first: NaiveDate,
+) -> Vec<ScheduledPayment> {
+    let n = instalments_needed(arrears, instalment).min(i64::from(MAX_INSTALMENTS));
+    let mut left = arrears;
+    (0..n as u32)
+        .map(|k| {
+            let amount = instalment.min(left);
+            left -= amount;
+            ScheduledPayment {
+                due: instalment_date(first, frequency, k),
+                instalment: amount,
+                rent: rent_per_period,
+                arrears_after: left,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn statement(income: i64, fixed: i64, food: i64) -> Statement {
+        Statement {
+            household: Household {
+                adults: 1,
+                children: 1,
+                ..Household::default()
+            },
+            income: [("earnings".to_owned(), income)].into(),
+            fixed_costs: [("rent".to_owned(), fixed)].into(),
+            flexible_costs: [("food_and_housekeeping".to_owned(), food)].into(),
+            ..Statement::default()
+        }
+    }
+
+    fn req(s: &Statement, arrears: i64, f: Frequency) -> PlanRequest<'_> {
+        PlanRequest {
+            arrears: Pence(arrears),
+            tenant_weekly_rent: Pence(10_000),
+            statement: s,
+            frequency: f,
+            first_date: d(2026, 12, 7),
+        }
+    }
+
+    #[test]
+    fn unknown_categories_and_negative_amounts_name_their_field() {
+        let mut s = statement(100_000, 40_000, 20_000);
+        s.income.insert("lottery".into(), 5);
+        s.fixed_costs.insert("gas".into(), -1);
+        s.savings_contribution = -3;
+        s.household.adults = 0;
+        let fields: Vec<String> = s.validate().into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "statement.income.lottery",
+                "statement.fixed_costs.gas",
+                "statement.savings_contribution",
+                "statement.household.adults"
+            ]
+        );
+        assert!(statement(1, 1, 1).validate().is_empty());
+    }
+
+    #[test]
+    fn conversions_between_weeks_months_and_periods() {
+        // £100/week is £433.34 a month rounded up, £433.33 down.
+        assert_eq!(
+            weekly_to_period(Pence(10_000), Frequency::Monthly, true),
+            Pence(43_334)
+        );
+        assert_eq!(
+            weekly_to_period(Pence(10_000), Frequency::Monthly, false),
+            Pence(43_333)
+        );
+        assert_eq!(
+            weekly_to_period(Pence(10_000), Frequency::FourWeekly, true),
+            Pence(40_000)
+        );
+        // £520 a month is £120 a week, £240 a fortnight.
+        assert_eq!(
+            monthly_to_period(Pence(52_000), Frequency::Weekly, false),
+            Pence(12_000)
+        );
+        assert_eq!(
+            monthly_to_period(Pence(52_000), Frequency::Fortnightly, false),
+            Pence(24_000)
+        );
+    }
+
+    #[test]
+    fn quote_ranges_from_clearing_in_104_weeks_up_to_the_surplus() {
+        // £1,200 in, £700 rent, £300 food: £200/month left = £46.15/week.
+        let s = statement(120_000, 70_000, 30_000);
+        let q = quote(&req(&s, 52_000, Frequency::Weekly), &PlanPolicy::default());
+        assert_eq!(q.disposable_monthly, Pence(20_000));
+        assert_eq!(q.max_instalment, Pence(4_615));
+        // £520 over 104 weeks is £5/week.
+        assert_eq!(q.min_instalment, Pence(500));
+        assert_eq!(q.floor_instalment, Pence(100));
+        assert_eq!(q.suggested_instalment, Some(Pence(500)));
+        assert_eq!(q.rent_per_period, Pence(10_000));
+        assert!(q.concerns.is_empty(), "{:?}", q.concerns);
+        // Small arrears: the £1/week floor is the minimum.
+        let q = quote(&req(&s, 5_000, Frequency::Weekly), &PlanPolicy::default());
+        assert_eq!(q.min_instalment, Pence(100));
+        // Monthly: 24 months in 104 weeks; £520 → £21.67.
+        let q = quote(&req(&s, 52_000, Frequency::Monthly), &PlanPolicy::default());
+        assert_eq!(q.min_instalment, Pence(2_167));
+        assert_eq!(q.max_instalment, Pence(20_000));
+    }
+
+    #[test]
+    fn decisions_refuse_below_the_floor_and_review_outside_policy() {
+        let s = statement(120_000, 70_000, 30_000);
+        let r = req(&s, 52_000, Frequency::Weekly);
+        let q = quote(&r, &PlanPolicy::default());
+        assert_eq!(decide(Pence(500), &r, &q), Ok(Decision::WithinPolicy));
+        assert_eq!(decide(Pence(4_615), &r, &q), Ok(Decision::WithinPolicy));
+        let err = decide(Pence(99), &r, &q).unwrap_err();
+        assert_eq!(err.field, "instalment_pence");
+        assert!(err.reason.contains("£1.00"), "{}", err.reason);
+        match decide(Pence(300), &r, &q) {
+            Ok(Decision::NeedsReview(reasons)) => {
+                assert!(reasons[0].contains("longer than"), "{reasons:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+        match decide(Pence(5_000), &r, &q) {
+            Ok(Decision::NeedsReview(reasons)) => {
+                assert!(reasons[0].contains("more than"), "{reasons:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_surplus_and_spending_over_guidelines_need_an_officer() {
+        let s = statement(100_000, 90_000, 30_000);
+        let r = req(&s, 10_000, Frequency::Weekly);
+        let q = quote(&r, &PlanPolicy::default());
+        assert_eq!(q.suggested_instalment, None);
+        assert!(q.concerns.iter().any(|c| c.contains("at or above income")));
+        // One adult and one child: food guideline £400 + £150 = £550.
+        let s = statement(300_000, 70_000, 60_000);
+        let q = quote(&req(&s, 10_000, Frequency::Weekly), &PlanPolicy::default());
+        assert_eq!(q.concerns.len(), 1, "{:?}", q.concerns);
+        assert!(q.concerns[0].contains("£550.00"), "{:?}", q.concerns);
+        assert!(matches!(
+            decide(Pence(500), &req(&s, 10_000, Frequency::Weekly), &q),
+            Ok(Decision::NeedsReview(_))
+        ));
+    }
+
+    #[test]
+    fn schedule_clears_exactly_with_a_smaller_last_payment() {
+        let plan = schedule(
+            Pence(1_050),
+            Pence(500),
+            Pence(10_000),
+            Frequency::Monthly,
+            d(2026, 1, 31),
+        );
+        let dues: Vec<_> = plan.iter().map(|p| p.due).collect();
+        assert_eq!(dues, [d(2026, 1, 31), d(2026, 2, 28), d(2026, 3, 31)]);
+        let amounts: Vec<_> = plan.iter().map(|p| p.instalment.0).collect();
+        assert_eq!(amounts, [500, 500, 50]);
+        assert_eq!(plan.last().unwrap().arrears_after, Pence::ZERO);
+        assert!(
+            schedule(
+                Pence(0),
+                Pence(500),
+                Pence(0),
+                Frequency::Weekly,
+                d(2026, 1, 5)
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_offer_that_would_never_finish_is_refused() {
+        let s = statement(10_000_000, 0, 0);
+        let r = req(&s, 10_000_000, Frequency::Weekly);
+        let q = quote(&r, &PlanPolicy::default());
+        let err = decide(Pence(100), &r, &q).unwrap_err();
+        assert!(err.reason.contains("520"), "{}", err.reason);
+    }
+}

@@ -1,0 +1,537 @@
+//! The escalation process (domain.md §4): the stages a case moves through and the default local
+//! policy that says what the landlord does next, when, and what would stop it.
+//!
+//! One function, [`next_step`], answers for both audiences: the officer app shows it as a
+//! recommendation with reasons; the tenant app shows the same answer in plain words, so what a
+//! tenant is told never contradicts what the officer sees. Every step is a recommendation: a
+//! named officer takes it (UK GDPR Art 22A–22D).
+
+use crate::Pence;
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    None,
+    EarlyIntervention,
+    FirstLetter,
+    SecondLetter,
+    ProtocolStepsComplete,
+    NoticeServed,
+    CourtApplication,
+    Hearing,
+    Order,
+    Warrant,
+    Eviction,
+    Closed,
+    FormerTenantRecovery,
+}
+
+impl Stage {
+    pub const ALL: &'static [Stage] = &[
+        Stage::None,
+        Stage::EarlyIntervention,
+        Stage::FirstLetter,
+        Stage::SecondLetter,
+        Stage::ProtocolStepsComplete,
+        Stage::NoticeServed,
+        Stage::CourtApplication,
+        Stage::Hearing,
+        Stage::Order,
+        Stage::Warrant,
+        Stage::Eviction,
+        Stage::Closed,
+        Stage::FormerTenantRecovery,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::None => "none",
+            Stage::EarlyIntervention => "early_intervention",
+            Stage::FirstLetter => "first_letter",
+            Stage::SecondLetter => "second_letter",
+            Stage::ProtocolStepsComplete => "protocol_steps_complete",
+            Stage::NoticeServed => "notice_served",
+            Stage::CourtApplication => "court_application",
+            Stage::Hearing => "hearing",
+            Stage::Order => "order",
+            Stage::Warrant => "warrant",
+            Stage::Eviction => "eviction",
+            Stage::Closed => "closed",
+            Stage::FormerTenantRecovery => "former_tenant_recovery",
+        }
+    }
+
+    /// How the stage reads to a tenant.
+    pub fn plain(self) -> &'static str {
+        match self {
+            Stage::None | Stage::EarlyIntervention => "no formal action has been taken",
+            Stage::FirstLetter => "we have sent you a first letter about your rent arrears",
+            Stage::SecondLetter => "we have sent you a second letter about your rent arrears",
+            Stage::ProtocolStepsComplete => {
+                "we have completed the steps required before a notice can be served"
+            }
+            Stage::NoticeServed => "we have served a notice that we may seek possession",
+            Stage::CourtApplication => "we have applied to the court for a possession order",
+            Stage::Hearing => "a court hearing has been arranged",
+            Stage::Order => "the court has made an order about your tenancy",
+            Stage::Warrant => "we have applied for a warrant for possession",
+            Stage::Eviction => "an eviction date has been set",
+            Stage::Closed => "this case is closed",
+            Stage::FormerTenantRecovery => "we are recovering the arrears from a former tenancy",
+        }
+    }
+}
+
+impl std::str::FromStr for Stage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Stage, String> {
+        Stage::ALL
+            .iter()
+            .copied()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown stage {s:?}; expected one of {}",
+                    Stage::ALL
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+    }
+}
+
+/// The local policy's figures (domain.md §4, "a default local policy"; all config).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationPolicy {
+    /// A first letter when real arrears reach this.
+    pub first_letter_min_arrears: Pence,
+    /// A second letter this many days after the first if arrears persist.
+    pub second_letter_after_days: i64,
+    /// A notice may be recommended at this many weeks' rent (hundredths: 400 = 4 weeks)…
+    pub notice_min_weeks_hundredths: i64,
+    /// …and at least this many days after the second letter.
+    pub notice_min_days_after_second_letter: i64,
+    /// Days after a notice is served before a court application can be made (secure: the later
+    /// of 4 weeks or a rent period; the officer app checks the exact date).
+    pub court_min_days_after_notice: i64,
+}
+
+impl Default for EscalationPolicy {
+    fn default() -> EscalationPolicy {
+        EscalationPolicy {
+            first_letter_min_arrears: Pence(1_000),
+            second_letter_after_days: 21,
+            notice_min_weeks_hundredths: 400,
+            notice_min_days_after_second_letter: 7,
+            court_min_days_after_notice: 28,
+        }
+    }
+}
+
+/// The state of a repayment arrangement for escalation purposes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlanState {
+    /// Active and kept: escalation is paused. The next payment due and its amount.
+    Kept {
+        next_due: Option<NaiveDate>,
+        amount: Pence,
+    },
+    /// Active but an instalment is missed: escalation resumes.
+    Broken,
+    /// Proposed and waiting for an officer's review.
+    PendingReview,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFacts {
+    pub stage: Stage,
+    pub stage_since: NaiveDate,
+    pub real_arrears: Pence,
+    pub technical_arrears: Pence,
+    pub technical_reason: Option<String>,
+    pub weekly_charge: Pence,
+    pub weeks_in_arrears_hundredths: Option<i64>,
+    pub plan: Option<PlanState>,
+    /// A Breathing Space in force today, and when it ends if known.
+    pub breathing_space: Option<Option<NaiveDate>>,
+}
+
+/// What the landlord would do next if nothing changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// The stage the case would move to.
+    pub stage: Stage,
+    /// The earliest date it could happen.
+    pub earliest: NaiveDate,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextStep {
+    pub stage: Stage,
+    /// The current stage in plain words.
+    pub stage_plain: String,
+    /// The situation in one or two sentences.
+    pub summary: String,
+    pub next: Option<Step>,
+    /// Why escalation is paused, if it is.
+    pub paused_because: Option<String>,
+    /// What the tenant can do to stop the next step.
+    pub what_stops_it: Vec<String>,
+    /// The facts the answer rests on, for the officer's "why".
+    pub reasons: Vec<String>,
+}
+
+fn fmt_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+fn weeks_label(h: i64) -> String {
+    format!("{}.{} weeks", h / 100, (h % 100) / 10)
+}
+
+/// The next step of the default local policy for this case.
+pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate) -> NextStep {
+    let stage = facts.stage;
+    let mut out = NextStep {
+        stage,
+        stage_plain: stage.plain().to_owned(),
+        summary: String::new(),
+        next: None,
+        paused_because: None,
+        what_stops_it: vec![],
+        reasons: vec![],
+    };
+    if matches!(stage, Stage::Closed) {
+        out.summary = "This case is closed. Nothing further will happen.".into();
+        return out;
+    }
+    if facts.real_arrears.0 <= 0 {
+        out.summary = if facts.technical_arrears.0 > 0 {
+            format!(
+                "Your account is only behind because a benefit payment has not arrived yet{}. \
+                 Nothing will happen while that is the case.",
+                facts
+                    .technical_reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            )
+        } else {
+            "Your rent account is up to date. Nothing will happen.".into()
+        };
+        out.reasons.push("no real arrears".into());
+        return out;
+    }
+    let arrears = facts.real_arrears;
+    out.reasons.push(format!("real arrears of {arrears}"));
+    if let Some(h) = facts.weeks_in_arrears_hundredths {
+        out.reasons.push(format!("{} of rent", weeks_label(h)));
+    }
+    if let Some(ends) = facts.breathing_space {
+        let until = ends.map_or("it ends".to_owned(), fmt_date);
+        out.paused_because = Some(format!(
+            "You are in Breathing Space: we will not take any step about these arrears until {until}."
+        ));
+        out.summary = format!(
+            "You owe {arrears} in rent arrears. Because of Breathing Space nothing will happen about \
+             them for now, but your ongoing rent must still be paid."
+        );
+        out.what_stops_it
+            .push("Keep paying your rent as it falls due.".into());
+        out.reasons.push("Breathing Space in force".into());
+        return out;
+    }
+    match &facts.plan {
+        Some(PlanState::Kept { next_due, amount }) => {
+            out.paused_because = Some(
+                "You are keeping to your repayment plan, so we are not taking further steps."
+                    .into(),
+            );
+            out.summary = format!(
+                "You owe {arrears} and you are keeping to your repayment plan. Nothing more will \
+                 happen while you keep to it."
+            );
+            out.what_stops_it.push(match next_due {
+                Some(d) => format!(
+                    "Keep to your plan: your next payment of {amount} is due {}.",
+                    fmt_date(*d)
+                ),
+                None => "Keep to your plan.".into(),
+            });
+            out.reasons.push("active arrangement kept".into());
+            return out;
+        }
+        Some(PlanState::PendingReview) => {
+            out.paused_because = Some(
+                "An officer is reviewing the repayment plan you proposed; we will not take further \
+                 steps before they reply."
+                    .into(),
+            );
+            out.summary = format!(
+                "You owe {arrears}. Your proposed repayment plan is waiting for an officer's review."
+            );
+            out.what_stops_it
+                .push("Keep paying your rent and what you offered while you wait.".into());
+            out.reasons.push("proposed plan awaiting review".into());
+            return out;
+        }
+        Some(PlanState::Broken) => out
+            .reasons
+            .push("arrangement broken: instalment missed".into()),
+        None => {}
+    }
+    let weeks = facts.weeks_in_arrears_hundredths.unwrap_or(0);
+    let notice_threshold = Pence(facts.weekly_charge.0 * policy.notice_min_weeks_hundredths / 100);
+    let after = |days: i64| (facts.stage_since + Duration::days(days)).max(today);
+    let next = match stage {
+        Stage::None | Stage::EarlyIntervention => (arrears >= policy.first_letter_min_arrears)
+            .then(|| Step {
+                stage: Stage::FirstLetter,
+                earliest: today,
+                description: "We will write to you about your arrears (a first letter).".into(),
+            }),
+        Stage::FirstLetter => Some(Step {
+            stage: Stage::SecondLetter,
+            earliest: after(policy.second_letter_after_days),
+            description: "We will send you a second letter about your arrears.".into(),
+        }),
+        Stage::SecondLetter | Stage::ProtocolStepsComplete => {
+            if weeks >= policy.notice_min_weeks_hundredths {
+                Some(Step {
+                    stage: Stage::NoticeServed,
+                    earliest: after(policy.notice_min_days_after_second_letter),
+                    description: "An officer may serve a notice that we will seek possession of \
+                                  your home. This is the first legal step towards court."
+                        .into(),
+                })
+            } else {
+                out.what_stops_it.push(format!(
+                    "Keep your arrears below {notice_threshold} (4 weeks' rent): above that we may \
+                     serve a notice."
+                ));
+                None
+            }
+        }
+        Stage::NoticeServed => Some(Step {
+            stage: Stage::CourtApplication,
+            earliest: after(policy.court_min_days_after_notice),
+            description: "We may apply to the court for a possession order. We will tell you \
+                          before we do and send you a copy of the pre-action protocol."
+                .into(),
+        }),
+        Stage::CourtApplication => Some(Step {
+            stage: Stage::Hearing,
+            earliest: after(28),
+            description: "The court will set a hearing date; we will tell you the date, time and \
+                          the order we will ask for."
+                .into(),
+        }),
+        Stage::Hearing | Stage::Order => Some(Step {
+            stage: Stage::Warrant,
+            earliest: today,
+            description: "If the terms of the court order are not kept we may apply for a \
+                          warrant for possession."
+                .into(),
+        }),
+        Stage::Warrant => Some(Step {
+            stage: Stage::Eviction,
+            earliest: today,
+            description: "The court's bailiffs may set an eviction date. You can still apply to \
+                          the court to suspend the warrant."
+                .into(),
+        }),
+        Stage::Eviction | Stage::Closed => None,
+        Stage::FormerTenantRecovery => Some(Step {
+            stage: Stage::FormerTenantRecovery,
+            earliest: today,
+            description: "We will write to you with a letter of claim; you will have 30 days to \
+                          reply."
+                .into(),
+        }),
+    };
+    out.summary = match &next {
+        Some(step) => format!(
+            "You owe {arrears}. If nothing changes, from {}: {}",
+            fmt_date(step.earliest),
+            step.description
+        ),
+        None => format!(
+            "You owe {arrears}. No further step is due yet, but the arrears need to be cleared."
+        ),
+    };
+    if stage != Stage::FormerTenantRecovery {
+        out.what_stops_it.insert(
+            0,
+            match &next {
+                Some(step) => format!(
+                    "Pay {arrears} (your arrears) before {}.",
+                    fmt_date(step.earliest)
+                ),
+                None => format!("Pay {arrears} (your arrears)."),
+            },
+        );
+        out.what_stops_it.insert(
+            1,
+            "Agree a repayment plan you can afford, and keep to it.".into(),
+        );
+    }
+    out.next = next;
+    out
+}
+
+/// Free, independent advice every tenant is pointed to (the protocol requires signposting).
+pub const FREE_ADVICE: &[(&str, &str)] = &[
+    (
+        "Citizens Advice",
+        "https://www.citizensadvice.org.uk/debt-and-money/",
+    ),
+    ("National Debtline", "https://nationaldebtline.org/"),
+    ("StepChange Debt Charity", "https://www.stepchange.org/"),
+    (
+        "Shelter",
+        "https://england.shelter.org.uk/housing_advice/eviction",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn facts(stage: Stage, arrears: i64, weeks: i64) -> CaseFacts {
+        CaseFacts {
+            stage,
+            stage_since: d(2026, 11, 1),
+            real_arrears: Pence(arrears),
+            technical_arrears: Pence(0),
+            technical_reason: None,
+            weekly_charge: Pence(10_000),
+            weeks_in_arrears_hundredths: Some(weeks),
+            plan: None,
+            breathing_space: None,
+        }
+    }
+
+    const TODAY: (i32, u32, u32) = (2026, 11, 25);
+
+    fn today() -> NaiveDate {
+        d(TODAY.0, TODAY.1, TODAY.2)
+    }
+
+    #[test]
+    fn stages_round_trip_and_unknown_ones_are_named() {
+        for s in Stage::ALL {
+            assert_eq!(s.as_str().parse::<Stage>().unwrap(), *s);
+        }
+        assert!(
+            "nosp"
+                .parse::<Stage>()
+                .unwrap_err()
+                .contains("notice_served")
+        );
+    }
+
+    #[test]
+    fn no_real_arrears_means_nothing_happens_even_with_technical_arrears() {
+        let mut f = facts(Stage::None, 0, 0);
+        f.technical_arrears = Pence(40_000);
+        f.technical_reason = Some("Universal Credit payment due 28 Nov".into());
+        let n = next_step(&f, &EscalationPolicy::default(), today());
+        assert_eq!(n.next, None);
+        assert!(n.summary.contains("28 Nov"), "{}", n.summary);
+    }
+
+    #[test]
+    fn arrears_over_ten_pounds_lead_to_a_first_letter_and_paying_stops_it() {
+        let n = next_step(
+            &facts(Stage::None, 2_500, 25),
+            &EscalationPolicy::default(),
+            today(),
+        );
+        let step = n.next.unwrap();
+        assert_eq!(step.stage, Stage::FirstLetter);
+        assert!(
+            n.what_stops_it[0].contains("£25.00"),
+            "{:?}",
+            n.what_stops_it
+        );
+        let n = next_step(
+            &facts(Stage::None, 900, 9),
+            &EscalationPolicy::default(),
+            today(),
+        );
+        assert_eq!(n.next, None);
+    }
+
+    #[test]
+    fn a_second_letter_follows_three_weeks_after_the_first() {
+        let n = next_step(
+            &facts(Stage::FirstLetter, 30_000, 300),
+            &EscalationPolicy::default(),
+            today(),
+        );
+        let step = n.next.unwrap();
+        assert_eq!(step.stage, Stage::SecondLetter);
+        assert_eq!(step.earliest, d(2026, 11, 22).max(today()));
+    }
+
+    #[test]
+    fn a_notice_needs_four_weeks_of_arrears_after_the_second_letter() {
+        let p = EscalationPolicy::default();
+        let n = next_step(&facts(Stage::SecondLetter, 35_000, 350), &p, today());
+        assert_eq!(n.next, None);
+        assert!(
+            n.what_stops_it.iter().any(|s| s.contains("£400.00")),
+            "{:?}",
+            n.what_stops_it
+        );
+        let n = next_step(&facts(Stage::SecondLetter, 45_000, 450), &p, today());
+        assert_eq!(n.next.unwrap().stage, Stage::NoticeServed);
+    }
+
+    #[test]
+    fn a_kept_plan_or_breathing_space_pauses_everything_and_a_broken_plan_does_not() {
+        let p = EscalationPolicy::default();
+        let mut f = facts(Stage::SecondLetter, 45_000, 450);
+        f.plan = Some(PlanState::Kept {
+            next_due: Some(d(2026, 11, 30)),
+            amount: Pence(1_500),
+        });
+        let n = next_step(&f, &p, today());
+        assert_eq!(n.next, None);
+        assert!(n.paused_because.is_some());
+        assert!(
+            n.what_stops_it[0].contains("30 November 2026"),
+            "{:?}",
+            n.what_stops_it
+        );
+        f.plan = Some(PlanState::Broken);
+        assert_eq!(
+            next_step(&f, &p, today()).next.unwrap().stage,
+            Stage::NoticeServed
+        );
+        f.breathing_space = Some(Some(d(2027, 1, 10)));
+        let n = next_step(&f, &p, today());
+        assert_eq!(n.next, None);
+        assert!(n.paused_because.unwrap().contains("10 January 2027"));
+    }
+
+    #[test]
+    fn after_a_notice_the_court_step_is_at_least_28_days_later() {
+        let mut f = facts(Stage::NoticeServed, 60_000, 600);
+        f.stage_since = d(2026, 11, 20);
+        let step = next_step(&f, &EscalationPolicy::default(), today())
+            .next
+            .unwrap();
+        assert_eq!(step.stage, Stage::CourtApplication);
+        assert_eq!(step.earliest, d(2026, 12, 18));
+    }
+}

@@ -1,0 +1,746 @@
+//! The caseload's priority (issue 7): which accounts need an officer's action today, in what
+//! order, and why — in plain words an officer can act on.
+//!
+//! [`assess`] is a pure function of one account's facts as of `today`. It never sees anything
+//! after `today` (the benchmark checks it against what the tenants then do). It decides:
+//!
+//! - **how urgent** (`score`): mostly the real arrears projected over the next weeks at the pace
+//!   of the last six (domain.md §4: the notice threshold is 4 weeks' rent), plus the events an
+//!   officer must react to — a broken arrangement, a notice about to lapse, Housing Benefit that
+//!   stopped, Breathing Space ending;
+//! - **whether today** (`needs_action_today`), or else **why not** (`excluded`), so the list can
+//!   say "212 accounts in technical arrears only" instead of silently hiding them.
+//!
+//! Technical arrears (a UC or HB payment due will clear them, domain.md §2) never count: only
+//! `real_arrears` does, so new UC claimants in their five-week wait do not crowd the list.
+//! This module does not decide the escalation step itself (that is `escalation::next_step`) nor
+//! whether a tenant may be contacted (`contact_policy`).
+
+use crate::Pence;
+use crate::arrears::AccountSummary;
+use crate::calendar::add_months_clamped;
+use crate::escalation::{PlanState, Stage};
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// A repayment arrangement as the caseload sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanFacts {
+    /// When it was agreed (its start date).
+    pub agreed: NaiveDate,
+    pub state: PlanState,
+    /// Instalments missed or part-paid after their grace days (`triggers::adherence`).
+    pub missed_instalments: u32,
+}
+
+/// A Universal Credit claim and when its first payment is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UcClaimFacts {
+    pub claim_start: NaiveDate,
+    pub first_payment_due: NaiveDate,
+}
+
+impl UcClaimFacts {
+    /// UC pays monthly in arrears, 7 days after the first assessment period ends (domain.md §2).
+    pub fn new(claim_start: NaiveDate) -> UcClaimFacts {
+        UcClaimFacts {
+            claim_start,
+            first_payment_due: add_months_clamped(claim_start, 1) + Duration::days(6),
+        }
+    }
+}
+
+/// Everything [`assess`] looks at, from stored data as of `today`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorityFacts {
+    /// The account today (`arrears::summarise`).
+    pub now: AccountSummary,
+    /// The same account `policy.trend_days` ago, for the trend (`None` for a newer tenancy).
+    pub earlier: Option<AccountSummary>,
+    /// The current arrangement, if any.
+    pub plan: Option<PlanFacts>,
+    /// The last contact either way: an officer's call, visit or letter, a message sent, a reply.
+    pub last_contact: Option<NaiveDate>,
+    pub stage: Stage,
+    pub stage_since: NaiveDate,
+    /// The open UC claim, if any.
+    pub uc_claim: Option<UcClaimFacts>,
+    /// Housing Benefit stopped or fell (`triggers::hb_change`'s reason).
+    pub hb_change: Option<String>,
+    pub vulnerable: bool,
+    /// A Breathing Space in force today, and when it ends if known.
+    pub breathing_space: Option<Option<NaiveDate>>,
+}
+
+/// The figures of the priority rules (all config; the defaults are what the benchmark in
+/// `bench/src/caseload.rs` was tuned with, on data up to its `today` only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorityPolicy {
+    /// The notice threshold the projection aims at (hundredths of weeks; domain.md §4: 4 weeks).
+    pub notice_weeks_hundredths: i64,
+    /// Real arrears at or above this need action whatever their trend (hundredths of weeks).
+    pub act_weeks_hundredths: i64,
+    /// The trend is measured over this many days…
+    pub trend_days: i64,
+    /// …and projected this many weeks ahead.
+    pub horizon_weeks: i64,
+    /// An account with no weekly charge (leasehold: periodic service charges) needs action
+    /// from this much real arrears.
+    pub no_weekly_charge_min: Pence,
+    /// "No contact for N days" from this many days.
+    pub no_contact_days: i64,
+    /// Contacted within this many days and not falling further behind: leave it for now.
+    pub recent_contact_days: i64,
+    /// A notice lapses this many months after it was served (NOSP: 12 months, domain.md §4)…
+    pub notice_valid_months: u32,
+    /// …and the officer is warned this many days before.
+    pub notice_expiry_warning_days: i64,
+    /// Breathing Space ending within this many days: plan the next contact.
+    pub breathing_space_ending_days: i64,
+    /// Points added per missed instalment of a broken arrangement (at most 3 counted).
+    pub broken_plan_points: i64,
+}
+
+impl Default for PriorityPolicy {
+    fn default() -> PriorityPolicy {
+        PriorityPolicy {
+            notice_weeks_hundredths: 400,
+            act_weeks_hundredths: 300,
+            trend_days: 42,
+            horizon_weeks: 12,
+            no_weekly_charge_min: Pence(35_000),
+            no_contact_days: 28,
+            recent_contact_days: 14,
+            notice_valid_months: 12,
+            notice_expiry_warning_days: 28,
+            breathing_space_ending_days: 14,
+            broken_plan_points: 50,
+        }
+    }
+}
+
+/// Why an account with arrears has nothing to do today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Exclusion {
+    /// Nothing owed.
+    NoArrears,
+    /// Only technical arrears: a benefit payment due will clear them.
+    TechnicalOnly { reason: Option<String> },
+    /// Breathing Space: no step about the included debt until it ends.
+    BreathingSpace { until: Option<NaiveDate> },
+    /// An arrangement is being kept: escalation is paused (domain.md §4).
+    ArrangementKept { agreed: NaiveDate },
+    /// Contacted recently and not falling further behind.
+    ContactedRecently { on: NaiveDate },
+    /// Real arrears below the action level and not heading for the notice threshold.
+    SmallAndStable,
+    /// The case is closed.
+    Closed,
+}
+
+impl Exclusion {
+    /// A stable key for counting ("technical_only": 212).
+    pub fn key(&self) -> &'static str {
+        match self {
+            Exclusion::NoArrears => "no_arrears",
+            Exclusion::TechnicalOnly { .. } => "technical_only",
+            Exclusion::BreathingSpace { .. } => "breathing_space",
+            Exclusion::ArrangementKept { .. } => "arrangement_kept",
+            Exclusion::ContactedRecently { .. } => "contacted_recently",
+            Exclusion::SmallAndStable => "small_and_stable",
+            Exclusion::Closed => "closed",
+        }
+    }
+
+    /// How a count of these reads: "212 accounts in technical arrears only".
+    pub fn plain(&self) -> &'static str {
+        match self {
+            Exclusion::NoArrears => "with nothing owed",
+            Exclusion::TechnicalOnly { .. } => "in technical arrears only",
+            Exclusion::BreathingSpace { .. } => "in Breathing Space",
+            Exclusion::ArrangementKept { .. } => "on track with an arrangement",
+            Exclusion::ContactedRecently { .. } => "contacted recently and not falling behind",
+            Exclusion::SmallAndStable => "with small, stable arrears",
+            Exclusion::Closed => "with a closed case",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// Higher first. Roughly the real arrears projected `horizon_weeks` ahead in hundredths of
+    /// weeks, plus points for events that need a reaction.
+    pub score: i64,
+    pub needs_action_today: bool,
+    /// Plain words, most important first.
+    pub reasons: Vec<String>,
+    /// Why there is nothing to do today (`None` exactly when `needs_action_today`).
+    pub excluded: Option<Exclusion>,
+}
+
+fn fmt_date(d: NaiveDate) -> String {
+    d.format("%-d %b").to_string()
+}
+
+fn weeks(h: i64) -> String {
+    format!("{:.1}", h as f64 / 100.0)
+}
+
+fn days_phrase(n: i64) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// The caseload's verdict on one account today.
+pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) -> Assessment {
+    let excluded = |score: i64, reasons: Vec<String>, why: Exclusion| Assessment {
+        score,
+        needs_action_today: false,
+        reasons,
+        excluded: Some(why),
+    };
+    if facts.stage == Stage::Closed {
+        return excluded(0, vec![], Exclusion::Closed);
+    }
+    let s = &facts.now;
+    if s.arrears.0 <= 0 {
+        return excluded(0, vec![], Exclusion::NoArrears);
+    }
+    if s.real_arrears.0 <= 0 {
+        // domain.md §2: a payment already due will clear it; nothing for an officer to chase.
+        let mut reasons = vec![];
+        if let Some(r) = &s.technical_reason {
+            reasons.push(format!("technical arrears only: {r}"));
+        }
+        return excluded(
+            0,
+            reasons,
+            Exclusion::TechnicalOnly {
+                reason: s.technical_reason.clone(),
+            },
+        );
+    }
+
+    let mut reasons: Vec<String> = vec![];
+    // Events that need an officer whatever the arrears' level, with their points.
+    let mut events: i64 = 0;
+    let mut has_event = false;
+
+    // Level and trend, in weeks' rent of real arrears.
+    let (level, projected) = match s.weeks_in_arrears_hundredths {
+        Some(now) if s.weekly_charge.0 > 0 => {
+            let then = facts
+                .earlier
+                .as_ref()
+                .and_then(|e| e.weeks_in_arrears_hundredths)
+                .unwrap_or(now);
+            let rise = now - then;
+            let trend_weeks = (policy.trend_days / 7).max(1);
+            let projected = now + rise.max(0) * policy.horizon_weeks / trend_weeks;
+            reasons.push(format!(
+                "real arrears of {} ({} weeks' rent)",
+                s.real_arrears,
+                weeks(now)
+            ));
+            if rise > 0 && now > 0 {
+                reasons.push(format!(
+                    "arrears rose from {} to {} weeks in {} weeks",
+                    weeks(then),
+                    weeks(now),
+                    trend_weeks
+                ));
+            } else if rise < 0 {
+                reasons.push(format!(
+                    "arrears fell from {} to {} weeks in {} weeks",
+                    weeks(then),
+                    weeks(now),
+                    trend_weeks
+                ));
+            }
+            if now < policy.notice_weeks_hundredths && projected >= policy.notice_weeks_hundredths {
+                // When, at this pace, the notice level is reached.
+                let per_week = rise / trend_weeks;
+                if per_week > 0 {
+                    let weeks_to = (policy.notice_weeks_hundredths - now + per_week - 1) / per_week;
+                    reasons.push(format!(
+                        "at this rate {} weeks' rent (the notice level) by {}",
+                        weeks(policy.notice_weeks_hundredths),
+                        fmt_date(today + Duration::weeks(weeks_to))
+                    ));
+                }
+            }
+            (now, projected)
+        }
+        _ => {
+            // No weekly charge (leasehold): judge the amount.
+            reasons.push(format!("real arrears of {}", s.real_arrears));
+            let as_if = if s.real_arrears >= policy.no_weekly_charge_min {
+                policy.act_weeks_hundredths
+            } else {
+                0
+            };
+            (as_if, as_if)
+        }
+    };
+
+    if let Some(until) = facts.breathing_space {
+        // domain.md §5: no step about the included debt while it lasts; deadlines resume after.
+        let ending =
+            until.filter(|u| (*u - today).num_days() <= policy.breathing_space_ending_days);
+        match ending {
+            Some(u) => {
+                reasons.insert(
+                    0,
+                    format!(
+                        "Breathing Space ends {} (in {}): plan the next contact",
+                        fmt_date(u),
+                        days_phrase((u - today).num_days())
+                    ),
+                );
+                events += 100;
+                has_event = true;
+            }
+            None => {
+                reasons.insert(
+                    0,
+                    match until {
+                        Some(u) => format!("in Breathing Space until {}", fmt_date(u)),
+                        None => "in Breathing Space".into(),
+                    },
+                );
+                return excluded(projected, reasons, Exclusion::BreathingSpace { until });
+            }
+        }
+    }
+
+    if facts.stage == Stage::NoticeServed {
+        let lapses = add_months_clamped(facts.stage_since, policy.notice_valid_months);
+        let left = (lapses - today).num_days();
+        if left <= policy.notice_expiry_warning_days {
+            reasons.insert(
+                0,
+                if left >= 0 {
+                    format!(
+                        "NOSP expires in {} ({})",
+                        days_phrase(left),
+                        fmt_date(lapses)
+                    )
+                } else {
+                    format!("NOSP expired on {}", fmt_date(lapses))
+                },
+            );
+            events += 200;
+            has_event = true;
+        }
+    }
+
+    let mut plan_kept = None;
+    if let Some(plan) = &facts.plan {
+        match plan.state {
+            PlanState::Broken => {
+                let n = plan.missed_instalments.max(1);
+                reasons.insert(
+                    0,
+                    format!(
+                        "missed {n} instalment{} of the plan agreed {}",
+                        if n == 1 { "" } else { "s" },
+                        fmt_date(plan.agreed)
+                    ),
+                );
+                events += policy.broken_plan_points * i64::from(n.min(3));
+                has_event = true;
+            }
+            PlanState::PendingReview => {
+                reasons.insert(0, "a proposed plan is waiting for review".into());
+                events += 50;
+                has_event = true;
+            }
+            PlanState::Kept { .. } => plan_kept = Some(plan.agreed),
+        }
+    }
+
+    if let Some(change) = &facts.hb_change {
+        reasons.push(change.clone());
+        events += 100;
+        has_event = true;
+    }
+
+    if let Some(claim) = facts.uc_claim
+        && claim.first_payment_due >= today - Duration::days(7)
+    {
+        reasons.push(if claim.first_payment_due >= today {
+            format!(
+                "new UC claim, first payment due {}",
+                fmt_date(claim.first_payment_due)
+            )
+        } else {
+            format!(
+                "new UC claim, first payment was due {}",
+                fmt_date(claim.first_payment_due)
+            )
+        });
+    }
+
+    let since_contact = facts.last_contact.map(|d| (today - d).num_days());
+    match since_contact {
+        Some(d) if d >= policy.no_contact_days => {
+            reasons.push(format!("no contact for {d} days"));
+        }
+        None => reasons.push("no contact recorded".into()),
+        _ => {}
+    }
+
+    if facts.vulnerable {
+        reasons.push("vulnerability recorded: check support needs before contact".into());
+        events += 25;
+    }
+
+    let score = projected.max(0) + events;
+    let heading_for_notice =
+        level >= policy.act_weeks_hundredths || projected >= policy.notice_weeks_hundredths;
+    if has_event || heading_for_notice {
+        // A kept plan pauses escalation (domain.md §4), unless the arrears are climbing anyway.
+        if let Some(agreed) = plan_kept
+            && !has_event
+            && projected <= level
+        {
+            reasons.insert(
+                0,
+                format!("keeping to the plan agreed {}", fmt_date(agreed)),
+            );
+            return excluded(score, reasons, Exclusion::ArrangementKept { agreed });
+        }
+        return Assessment {
+            score,
+            needs_action_today: true,
+            reasons,
+            excluded: None,
+        };
+    }
+    if let Some(agreed) = plan_kept {
+        reasons.insert(
+            0,
+            format!("keeping to the plan agreed {}", fmt_date(agreed)),
+        );
+        return excluded(score, reasons, Exclusion::ArrangementKept { agreed });
+    }
+    if let (Some(d), Some(on)) = (since_contact, facts.last_contact)
+        && d <= policy.recent_contact_days
+        && projected <= level
+    {
+        reasons.insert(0, format!("contacted {} ago", days_phrase(d)));
+        return excluded(score, reasons, Exclusion::ContactedRecently { on });
+    }
+    excluded(score, reasons, Exclusion::SmallAndStable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arrears::ArrearsStatus;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn today() -> NaiveDate {
+        ymd(2026, 11, 23)
+    }
+
+    const WEEKLY: i64 = 10_000;
+
+    /// An account owing `real` weeks (hundredths) of real arrears and `technical` pence more.
+    fn summary(as_of: NaiveDate, real_h: i64, technical: i64) -> AccountSummary {
+        let real = Pence(WEEKLY * real_h / 100);
+        let arrears = real + Pence(technical);
+        AccountSummary {
+            as_of,
+            balance: arrears,
+            arrears,
+            credit: Pence::ZERO,
+            technical_arrears: Pence(technical),
+            real_arrears: real,
+            technical_reason: (technical > 0)
+                .then(|| "Universal Credit housing payment of £433.33 due 12 Dec 2026".into()),
+            weekly_charge: Pence(WEEKLY),
+            weeks_in_arrears_hundredths: Some(real_h),
+            status: if arrears.0 <= 0 {
+                ArrearsStatus::Clear
+            } else if real.0 <= 0 {
+                ArrearsStatus::TechnicalOnly
+            } else {
+                ArrearsStatus::InArrears
+            },
+            last_payment: None,
+            next_charge_date: None,
+            expected_last_28_days: Pence::ZERO,
+            received_last_28_days: Pence::ZERO,
+            next_benefit_due: None,
+        }
+    }
+
+    /// `then_h` weeks six weeks ago, `now_h` today, contacted three weeks ago, nothing else.
+    fn facts(then_h: i64, now_h: i64) -> PriorityFacts {
+        PriorityFacts {
+            now: summary(today(), now_h, 0),
+            earlier: Some(summary(today() - Duration::days(42), then_h, 0)),
+            plan: None,
+            last_contact: Some(today() - Duration::days(20)),
+            stage: Stage::None,
+            stage_since: ymd(2026, 1, 5),
+            uc_claim: None,
+            hb_change: None,
+            vulnerable: false,
+            breathing_space: None,
+        }
+    }
+
+    fn run(f: &PriorityFacts) -> Assessment {
+        let a = assess(f, &PriorityPolicy::default(), today());
+        assert_eq!(a.needs_action_today, a.excluded.is_none(), "{a:?}");
+        a
+    }
+
+    fn has(a: &Assessment, text: &str) -> bool {
+        a.reasons.iter().any(|r| r.contains(text))
+    }
+
+    #[test]
+    fn an_account_with_nothing_owed_is_left_off() {
+        let a = run(&facts(0, 0));
+        assert_eq!(a.excluded, Some(Exclusion::NoArrears));
+    }
+
+    #[test]
+    fn technical_arrears_alone_never_reach_the_list_however_large() {
+        let mut f = facts(0, 0);
+        f.now = summary(today(), 0, 60_000); // six weeks' rent, all UC on its way
+        f.uc_claim = Some(UcClaimFacts::new(ymd(2026, 11, 5)));
+        let a = run(&f);
+        assert_eq!(
+            a.excluded,
+            Some(Exclusion::TechnicalOnly {
+                reason: Some("Universal Credit housing payment of £433.33 due 12 Dec 2026".into())
+            })
+        );
+        assert!(has(&a, "technical arrears only: Universal Credit"));
+        assert_eq!(a.excluded.unwrap().plain(), "in technical arrears only");
+    }
+
+    #[test]
+    fn technical_arrears_are_discounted_from_the_level() {
+        // 2 weeks real + 5 weeks technical ranks as 2 weeks, below the action level.
+        let mut f = facts(200, 200);
+        f.now = summary(today(), 200, 50_000);
+        let a = run(&f);
+        assert_eq!(a.excluded, Some(Exclusion::SmallAndStable));
+        assert_eq!(a.score, 200);
+    }
+
+    #[test]
+    fn real_arrears_at_the_action_level_need_action_with_their_amount() {
+        let a = run(&facts(310, 310));
+        assert!(a.needs_action_today);
+        assert!(
+            has(&a, "real arrears of £310.00 (3.1 weeks' rent)"),
+            "{a:?}"
+        );
+    }
+
+    #[test]
+    fn rising_arrears_are_projected_and_explained() {
+        // 2.1 → 2.8 weeks in 6 weeks: 4.2 weeks in another 12 at that pace.
+        let a = run(&facts(210, 280));
+        assert!(a.needs_action_today, "{a:?}");
+        assert_eq!(a.score, 280 + 70 * 2);
+        assert!(has(&a, "arrears rose from 2.1 to 2.8 weeks in 6 weeks"));
+        // 11 hundredths a week: 1.2 weeks to go take 11 more weeks.
+        assert!(has(
+            &a,
+            "at this rate 4.0 weeks' rent (the notice level) by 8 Feb"
+        ));
+    }
+
+    #[test]
+    fn falling_arrears_below_the_action_level_are_small_and_stable() {
+        let a = run(&facts(290, 150));
+        assert_eq!(a.excluded, Some(Exclusion::SmallAndStable));
+        assert!(has(&a, "arrears fell from 2.9 to 1.5 weeks in 6 weeks"));
+    }
+
+    #[test]
+    fn a_broken_arrangement_needs_action_and_says_how_many_instalments() {
+        let mut f = facts(100, 120);
+        f.plan = Some(PlanFacts {
+            agreed: ymd(2026, 10, 3),
+            state: PlanState::Broken,
+            missed_instalments: 2,
+        });
+        let a = run(&f);
+        assert!(a.needs_action_today);
+        assert_eq!(
+            a.reasons[0],
+            "missed 2 instalments of the plan agreed 3 Oct"
+        );
+        assert_eq!(a.score, 120 + 40 + 100);
+    }
+
+    #[test]
+    fn a_kept_arrangement_pauses_the_list_even_above_the_action_level() {
+        let mut f = facts(600, 550);
+        f.plan = Some(PlanFacts {
+            agreed: ymd(2026, 6, 1),
+            state: PlanState::Kept {
+                next_due: Some(ymd(2026, 11, 30)),
+                amount: Pence(11_000),
+            },
+            missed_instalments: 0,
+        });
+        let a = run(&f);
+        assert_eq!(
+            a.excluded,
+            Some(Exclusion::ArrangementKept {
+                agreed: ymd(2026, 6, 1)
+            })
+        );
+        assert_eq!(a.reasons[0], "keeping to the plan agreed 1 Jun");
+        // …unless the arrears climb anyway.
+        f.earlier = Some(summary(today() - Duration::days(42), 450, 0));
+        assert!(run(&f).needs_action_today);
+    }
+
+    #[test]
+    fn a_proposed_plan_waiting_for_review_needs_action() {
+        let mut f = facts(100, 100);
+        f.plan = Some(PlanFacts {
+            agreed: ymd(2026, 11, 20),
+            state: PlanState::PendingReview,
+            missed_instalments: 0,
+        });
+        let a = run(&f);
+        assert!(a.needs_action_today);
+        assert_eq!(a.reasons[0], "a proposed plan is waiting for review");
+    }
+
+    #[test]
+    fn a_new_uc_claim_is_named_with_its_first_payment_date() {
+        let mut f = facts(250, 320);
+        f.uc_claim = Some(UcClaimFacts::new(ymd(2026, 11, 6)));
+        let a = run(&f);
+        assert!(a.needs_action_today);
+        assert!(has(&a, "new UC claim, first payment due 12 Dec"), "{a:?}");
+        // An old claim is not news.
+        f.uc_claim = Some(UcClaimFacts::new(ymd(2025, 3, 6)));
+        assert!(!has(&run(&f), "UC claim"));
+    }
+
+    #[test]
+    fn housing_benefit_that_stopped_needs_action() {
+        let mut f = facts(50, 50);
+        f.hb_change = Some("Housing Benefit of £400.00 due 16 Nov 2026 has not arrived".into());
+        let a = run(&f);
+        assert!(a.needs_action_today);
+        assert!(has(&a, "has not arrived"));
+    }
+
+    #[test]
+    fn days_without_contact_are_counted_and_no_contact_at_all_is_said() {
+        let mut f = facts(350, 350);
+        f.last_contact = Some(today() - Duration::days(35));
+        assert!(has(&run(&f), "no contact for 35 days"));
+        f.last_contact = None;
+        assert!(has(&run(&f), "no contact recorded"));
+        f.last_contact = Some(today() - Duration::days(3));
+        let a = run(&f);
+        assert!(!has(&a, "no contact"));
+    }
+
+    #[test]
+    fn recently_contacted_and_not_falling_behind_is_left_for_now() {
+        let mut f = facts(250, 240);
+        f.last_contact = Some(today() - Duration::days(5));
+        let a = run(&f);
+        assert_eq!(
+            a.excluded,
+            Some(Exclusion::ContactedRecently {
+                on: today() - Duration::days(5)
+            })
+        );
+        assert_eq!(a.reasons[0], "contacted 5 days ago");
+    }
+
+    #[test]
+    fn a_nosp_about_to_lapse_needs_action_with_the_days_left() {
+        let mut f = facts(200, 200);
+        f.stage = Stage::NoticeServed;
+        f.stage_since = ymd(2025, 12, 2);
+        let a = run(&f);
+        assert!(a.needs_action_today);
+        assert_eq!(a.reasons[0], "NOSP expires in 9 days (2 Dec)");
+        // Months away: no hurry from the notice.
+        f.stage_since = ymd(2026, 6, 1);
+        assert_eq!(run(&f).excluded, Some(Exclusion::SmallAndStable));
+    }
+
+    #[test]
+    fn breathing_space_is_counted_off_the_list_until_it_is_about_to_end() {
+        let mut f = facts(500, 600);
+        f.breathing_space = Some(Some(ymd(2027, 1, 10)));
+        let a = run(&f);
+        assert_eq!(
+            a.excluded,
+            Some(Exclusion::BreathingSpace {
+                until: Some(ymd(2027, 1, 10))
+            })
+        );
+        assert_eq!(a.reasons[0], "in Breathing Space until 10 Jan");
+        f.breathing_space = Some(Some(ymd(2026, 12, 1)));
+        let a = run(&f);
+        assert!(a.needs_action_today);
+        assert_eq!(
+            a.reasons[0],
+            "Breathing Space ends 1 Dec (in 8 days): plan the next contact"
+        );
+    }
+
+    #[test]
+    fn vulnerability_is_shown_and_raises_the_score_a_little() {
+        let mut f = facts(350, 350);
+        let plain = run(&f).score;
+        f.vulnerable = true;
+        let a = run(&f);
+        assert!(has(&a, "vulnerability recorded"));
+        assert_eq!(a.score, plain + 25);
+    }
+
+    #[test]
+    fn a_closed_case_is_left_off() {
+        let mut f = facts(500, 500);
+        f.stage = Stage::Closed;
+        assert_eq!(run(&f).excluded, Some(Exclusion::Closed));
+    }
+
+    #[test]
+    fn an_account_without_weekly_rent_is_judged_by_the_amount() {
+        let mut f = facts(0, 0);
+        let mut s = summary(today(), 0, 0);
+        s.weekly_charge = Pence::ZERO;
+        s.weeks_in_arrears_hundredths = None;
+        s.real_arrears = Pence(60_000);
+        s.arrears = Pence(60_000);
+        f.now = s;
+        f.earlier = None;
+        let a = run(&f);
+        assert!(a.needs_action_today);
+        assert_eq!(a.reasons[0], "real arrears of £600.00");
+    }
+
+    #[test]
+    fn higher_arrears_score_higher() {
+        assert!(run(&facts(500, 500)).score > run(&facts(350, 350)).score);
+    }
+}

@@ -1,0 +1,208 @@
+//! What every audience's endpoints share: the answer type (success or problem+json), field
+//! errors, the client address.
+
+use crate::auth::{self, Keys};
+use crate::problem::Problem;
+use crate::state::AppState;
+use chrono::Utc;
+use poem::http::StatusCode;
+use poem_openapi::ApiResponse;
+use poem_openapi::Object;
+use poem_openapi::payload::Json;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+
+/// Every app endpoint's answer: the success body, or a problem+json.
+#[derive(ApiResponse)]
+pub enum Answer<T: ParseFromJSON + ToJSON + Send + Sync> {
+    #[oai(status = 200)]
+    Ok(Json<T>),
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<T>),
+    /// Accepted: something will happen (e.g. a code is on its way if the details matched).
+    #[oai(status = 202)]
+    Accepted(Json<T>),
+    /// Missing, invalid, expired or revoked credentials.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// Signed in, but this role may not do that.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The request conflicts with the account's state (e.g. nothing to repay).
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// Invalid fields, each named with the reason.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Invalid(Json<Problem>),
+    /// Too many attempts; try again later.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooMany(Json<Problem>),
+}
+
+impl<T: ParseFromJSON + ToJSON + Send + Sync> Answer<T> {
+    /// The problem as the answer variant of its status.
+    pub fn problem(p: Problem) -> Answer<T> {
+        match p.status_code() {
+            StatusCode::UNAUTHORIZED => Answer::Unauthorized(Json(p)),
+            StatusCode::FORBIDDEN => Answer::Forbidden(Json(p)),
+            StatusCode::NOT_FOUND => Answer::NotFound(Json(p)),
+            StatusCode::CONFLICT => Answer::Conflict(Json(p)),
+            StatusCode::TOO_MANY_REQUESTS => Answer::TooMany(Json(p)),
+            _ => Answer::Invalid(Json(p)),
+        }
+    }
+}
+
+impl<T: ParseFromJSON + ToJSON + Send + Sync> From<Problem> for Answer<T> {
+    fn from(p: Problem) -> Answer<T> {
+        Answer::problem(p)
+    }
+}
+
+/// Field errors → one 422 problem naming every field.
+pub fn invalid_fields(errors: impl IntoIterator<Item = (String, String)>) -> Option<Problem> {
+    let mut problem: Option<Problem> = None;
+    for (field, reason) in errors {
+        problem = Some(match problem {
+            None => Problem::invalid(field, reason),
+            Some(p) => p.field(field, reason),
+        });
+    }
+    problem
+}
+
+/// The client's IP address, for rate limits and the audit log.
+pub fn client_addr(remote: &poem::web::RemoteAddr) -> Option<String> {
+    remote.as_socket_addr().map(|a| a.ip().to_string())
+}
+
+/// Unwrap a `Result<_, Problem>` into the handler's early return.
+#[macro_export]
+macro_rules! or_answer {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(p) => return Ok($crate::api::common::Answer::problem(p)),
+        }
+    };
+}
+
+#[derive(Debug, Object)]
+pub struct Refresh {
+    #[oai(validator(min_length = 1, max_length = 128))]
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Object)]
+pub struct Tokens {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    pub expires_in_seconds: i64,
+    /// Use once for a new pair; a replayed one signs that session out everywhere.
+    pub refresh_token: String,
+    pub refresh_expires_in_seconds: i64,
+}
+
+#[derive(Debug, Object)]
+pub struct SignedOut {
+    pub signed_out: bool,
+}
+
+/// Whose tokens: a tenant (signed in to one tenancy) or a member of staff.
+pub enum Subject {
+    Tenant { tenant_id: i64, tenancy_id: i64 },
+    Staff { staff_id: i64 },
+}
+
+pub fn session_ended() -> Problem {
+    Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "session-ended",
+        "This sign-in has ended",
+    )
+    .detail("sign in again")
+}
+
+/// Use a refresh token of `kind` once: the rotated session, or the problem to answer with.
+/// A replayed token revokes its whole sign-in and is audited.
+pub async fn rotate_refresh(
+    state: &AppState,
+    addr: Option<&str>,
+    refresh_token: &str,
+    kind: &str,
+) -> poem::Result<Result<rentdesk_store::entities::session::Model, Problem>> {
+    use rentdesk_store::audit::{self, Actor};
+    use rentdesk_store::auth::Rotation;
+    let rotation =
+        rentdesk_store::auth::rotate(&state.db, &auth::sha256_hex(refresh_token), Utc::now())
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+    match rotation {
+        Rotation::Rotated(s) if s.subject_kind == kind => Ok(Ok(s)),
+        Rotation::Replayed { family, subject_id } => {
+            audit::record(
+                &state.db,
+                audit::Entry {
+                    actor: if kind == "staff" {
+                        Actor::Staff(subject_id)
+                    } else {
+                        Actor::Tenant(subject_id)
+                    },
+                    action: "sign_in.refresh_replayed",
+                    subject_kind: "session",
+                    subject_id: Some(family),
+                    detail: Some("family revoked".into()),
+                    client_addr: addr,
+                },
+            )
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+            Ok(Err(session_ended()))
+        }
+        _ => Ok(Err(session_ended())),
+    }
+}
+
+/// A new refresh session in `family` and an access token for `subject`.
+pub async fn issue(
+    state: &AppState,
+    keys: &Keys,
+    subject: Subject,
+    family: &str,
+    addr: Option<&str>,
+) -> poem::Result<Tokens> {
+    let now = Utc::now();
+    let refresh = auth::random_token(32);
+    let (kind, id, tenancy, audience) = match subject {
+        Subject::Tenant {
+            tenant_id,
+            tenancy_id,
+        } => ("tenant", tenant_id, Some(tenancy_id), auth::TENANT_AUDIENCE),
+        Subject::Staff { staff_id } => {
+            ("staff", staff_id, None, crate::api::officer::STAFF_AUDIENCE)
+        }
+    };
+    rentdesk_store::auth::create_session(
+        &state.db,
+        rentdesk_store::auth::NewSession {
+            subject_kind: kind,
+            subject_id: id,
+            family,
+            token_hash: &auth::sha256_hex(&refresh),
+            expires_at: now + auth::REFRESH_TTL,
+            client_addr: addr,
+        },
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    Ok(Tokens {
+        access_token: keys.access_token(kind, id, tenancy, family, audience, now),
+        token_type: "Bearer".into(),
+        expires_in_seconds: auth::ACCESS_TTL.num_seconds(),
+        refresh_token: refresh,
+        refresh_expires_in_seconds: auth::REFRESH_TTL.num_seconds(),
+    })
+}

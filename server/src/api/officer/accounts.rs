@@ -1,0 +1,841 @@
+//! An officer's view of the accounts in their patches: the full account, the action diary
+//! (with client-generated ids so an offline phone can resend safely), flags, tasks and cover.
+
+use super::{StaffAuth, me};
+use crate::api::ApiTags;
+use crate::api::common::{Answer, client_addr, invalid_fields};
+use crate::api::manage::AccountSummary;
+use crate::or_answer;
+use crate::problem::Problem;
+use crate::state::AppState;
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::http::StatusCode;
+use poem::web::{Data, RemoteAddr};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use rentdesk_domain::escalation::{self, EscalationPolicy};
+use rentdesk_store::audit::{self, Actor};
+use rentdesk_store::entities::{
+    action, arrangement, cover, flag, message, patch, staff_user, task, tenancy, uc_claim,
+};
+use rentdesk_store::officer::{self, NewAction, Recorded};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+#[derive(Debug, Object)]
+pub struct LedgerLine {
+    pub id: i64,
+    pub date: NaiveDate,
+    pub kind: String,
+    pub description: Option<String>,
+    pub amount_pence: i64,
+    pub balance_after_pence: i64,
+}
+
+#[derive(Debug, Object)]
+pub struct ArrangementOut {
+    pub id: i64,
+    /// active | pending_review | broken | cancelled | replaced | completed
+    pub status: String,
+    pub frequency: String,
+    pub amount_pence: i64,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub proposed_by_tenant: bool,
+    pub review_reason: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct FlagOut {
+    pub id: i64,
+    pub kind: String,
+    pub no_automated_contact: bool,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub detail: String,
+}
+
+impl From<flag::Model> for FlagOut {
+    fn from(f: flag::Model) -> FlagOut {
+        FlagOut {
+            id: f.id,
+            kind: f.kind,
+            no_automated_contact: f.no_automated_contact,
+            starts_on: f.starts_on,
+            ends_on: f.ends_on,
+            detail: f.detail,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct UcClaimOut {
+    pub claim_start: NaiveDate,
+    pub housing_costs_claimed: bool,
+    /// none | wanted | requested | in_place
+    pub apa_status: String,
+    pub paid_to_landlord: bool,
+    pub reported_by: String,
+}
+
+#[derive(Debug, Object)]
+pub struct MessageOut {
+    pub id: i64,
+    pub channel: String,
+    pub template: String,
+    pub rule_id: Option<String>,
+    pub status: String,
+    pub suppression_reason: Option<String>,
+    pub body: String,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct ActionOut {
+    pub id: i64,
+    pub client_id: Option<String>,
+    pub kind: String,
+    pub outcome: Option<String>,
+    pub body: String,
+    pub author_staff_id: Option<i64>,
+    /// Set when the software acted: the rule that caused it.
+    pub rule_id: Option<String>,
+    pub facts: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl From<action::Model> for ActionOut {
+    fn from(a: action::Model) -> ActionOut {
+        ActionOut {
+            id: a.id,
+            client_id: a.client_id,
+            kind: a.kind,
+            outcome: a.outcome,
+            body: a.body,
+            author_staff_id: a.author_staff_id,
+            rule_id: a.rule_id,
+            facts: a.facts,
+            occurred_at: a.occurred_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct TaskOut {
+    pub id: i64,
+    pub tenancy_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub detail: String,
+    pub due_on: NaiveDate,
+    /// open | done | cancelled
+    pub status: String,
+    pub assigned_staff_id: Option<i64>,
+    pub rule_id: Option<String>,
+}
+
+impl From<task::Model> for TaskOut {
+    fn from(t: task::Model) -> TaskOut {
+        TaskOut {
+            id: t.id,
+            tenancy_id: t.tenancy_id,
+            kind: t.kind,
+            title: t.title,
+            detail: t.detail,
+            due_on: t.due_on,
+            status: t.status,
+            assigned_staff_id: t.assigned_staff_id,
+            rule_id: t.rule_id,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct Recommendation {
+    pub stage: String,
+    pub summary: String,
+    pub next_stage: Option<String>,
+    pub earliest: Option<NaiveDate>,
+    pub description: Option<String>,
+    pub paused_because: Option<String>,
+    /// The facts the recommendation rests on.
+    pub reasons: Vec<String>,
+}
+
+/// Everything about one account an officer needs on a visit.
+#[derive(Debug, Object)]
+pub struct OfficerAccount {
+    pub id: i64,
+    pub summary: AccountSummary,
+    /// What the escalation policy recommends next (a named officer decides).
+    pub recommendation: Recommendation,
+    /// The 20 latest ledger lines, newest first.
+    pub ledger: Vec<LedgerLine>,
+    pub arrangements: Vec<ArrangementOut>,
+    pub flags: Vec<FlagOut>,
+    pub uc_claim: Option<UcClaimOut>,
+    /// The 30 latest messages sent, suppressed or received.
+    pub messages: Vec<MessageOut>,
+    /// The 50 latest diary entries.
+    pub actions: Vec<ActionOut>,
+    pub open_tasks: Vec<TaskOut>,
+}
+
+#[derive(Debug, Object)]
+pub struct AccountBrief {
+    pub id: i64,
+    pub reference: String,
+    pub address: String,
+    pub postcode: String,
+}
+
+#[derive(Debug, Object)]
+pub struct AccountList {
+    pub accounts: Vec<AccountBrief>,
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct ActionIn {
+    /// Generated on the phone (e.g. a UUID): resending the same action stores it once.
+    #[oai(validator(min_length = 8, max_length = 64))]
+    pub client_id: String,
+    pub tenancy_id: i64,
+    /// call | visit | note | letter | referral
+    pub kind: String,
+    /// call: answered | no_answer | voicemail | wrong_number; visit: contact_made | no_access |
+    /// card_left; both also promise_to_pay | arrangement_agreed | refused.
+    pub outcome: Option<String>,
+    #[oai(validator(max_length = 5000))]
+    pub body: String,
+    pub occurred_at: DateTime<Utc>,
+    /// Where a visit took place.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// For referrals: debt_advice | welfare_benefits | social_care | tenancy_sustainment | hb_team
+    pub referral_to: Option<String>,
+}
+
+impl poem_openapi::types::Example for ActionIn {
+    fn example() -> ActionIn {
+        ActionIn {
+            client_id: "7f9c2b1e-4d6a-4a7e-9a51-3c2d1e0f9b8a".into(),
+            tenancy_id: 42,
+            kind: "visit".into(),
+            outcome: Some("contact_made".into()),
+            body: "Spoke to Ms Haigh; hours cut at work. Agreed to complete an I&E in the app."
+                .into(),
+            occurred_at: DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
+            latitude: Some(53.6551),
+            longitude: Some(-1.781),
+            referral_to: None,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct FlagIn {
+    /// vulnerability | breathing_space_standard | breathing_space_mental_health | safeguarding
+    pub kind: String,
+    #[oai(default)]
+    pub no_automated_contact: bool,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    #[oai(default, validator(max_length = 2000))]
+    pub detail: String,
+}
+
+#[derive(Debug, Object)]
+pub struct TaskList {
+    pub tasks: Vec<TaskOut>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct TaskDone {
+    #[oai(default, validator(max_length = 2000))]
+    pub note: String,
+}
+
+#[derive(Debug, Object)]
+pub struct CoverIn {
+    pub patch_code: String,
+    pub officer_id: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+#[derive(Debug, Object)]
+pub struct CoverOut {
+    pub id: i64,
+    pub patch_code: String,
+    pub officer_id: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+const ACTION_KINDS: &[&str] = &["call", "visit", "note", "letter", "referral"];
+const CALL_OUTCOMES: &[&str] = &[
+    "answered",
+    "no_answer",
+    "voicemail",
+    "wrong_number",
+    "promise_to_pay",
+    "arrangement_agreed",
+    "refused",
+];
+const VISIT_OUTCOMES: &[&str] = &[
+    "contact_made",
+    "no_access",
+    "card_left",
+    "promise_to_pay",
+    "arrangement_agreed",
+    "refused",
+];
+const REFERRALS: &[&str] = &[
+    "debt_advice",
+    "welfare_benefits",
+    "social_care",
+    "tenancy_sustainment",
+    "hb_team",
+];
+const FLAG_KINDS: &[&str] = &[
+    "vulnerability",
+    "breathing_space_standard",
+    "breathing_space_mental_health",
+    "safeguarding",
+];
+
+fn one_of(field: &str, value: &str, allowed: &[&str], errors: &mut Vec<(String, String)>) {
+    if !allowed.contains(&value) {
+        errors.push((
+            field.to_owned(),
+            format!("{value:?} is not one of {}", allowed.join(", ")),
+        ));
+    }
+}
+
+fn not_found(id: i64) -> Problem {
+    Problem::not_found(&format!("account {id}"))
+}
+
+async fn audit_read(
+    state: &AppState,
+    staff_id: i64,
+    what: &str,
+    tenancy_id: i64,
+    addr: Option<&str>,
+) -> poem::Result<()> {
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor: Actor::Staff(staff_id),
+            action: what,
+            subject_kind: "tenancy",
+            subject_id: Some(tenancy_id.to_string()),
+            detail: None,
+            client_addr: addr,
+        },
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    Ok(())
+}
+
+pub struct OfficerAccountsApi;
+
+#[OpenApi(prefix_path = "/officer/v1", tag = "ApiTags::Officer")]
+impl OfficerAccountsApi {
+    /// Find accounts by reference
+    ///
+    /// Only accounts in the caller's patches (and cover) are found.
+    #[oai(path = "/accounts", method = "get")]
+    async fn find(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        /// Tenancy reference (exact, any case).
+        #[oai(validator(min_length = 1, max_length = 32))]
+        reference: Query<String>,
+    ) -> poem::Result<Answer<AccountList>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let reference = rentdesk_store::auth::normalise_reference(&reference.0);
+        let found = tenancy::Entity::find()
+            .filter(tenancy::Column::Reference.eq(reference.as_str()))
+            .one(&state.db)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let mut accounts = vec![];
+        if let Some(t) = found
+            && let Some(t) =
+                rentdesk_store::staff::visible_tenancy(&state.db, &staff, t.id, state.today())
+                    .await
+                    .map_err(|e| Problem::internal(&e))?
+        {
+            audit_read(
+                &state,
+                staff.id,
+                "account.found",
+                t.id,
+                client_addr(remote).as_deref(),
+            )
+            .await?;
+            accounts.push(AccountBrief {
+                id: t.id,
+                reference: t.reference,
+                address: t.address_line1,
+                postcode: t.postcode,
+            });
+        }
+        Ok(Answer::Ok(Json(AccountList { accounts })))
+    }
+
+    /// An account in full
+    ///
+    /// Summary, recommendation, ledger, arrangements, flags, UC claim, messages, the action
+    /// diary and open tasks.
+    #[oai(path = "/accounts/:id", method = "get")]
+    async fn account(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> poem::Result<Answer<OfficerAccount>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let today = state.today();
+        let db = &state.db;
+        let visible = rentdesk_store::staff::visible_tenancy(db, &staff, id.0, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        if visible.is_none() {
+            return Ok(Answer::problem(not_found(id.0)));
+        }
+        audit_read(
+            &state,
+            staff.id,
+            "account.read",
+            id.0,
+            client_addr(remote).as_deref(),
+        )
+        .await?;
+        let Some(account) = rentdesk_store::accounts::full_account(db, id.0, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+        else {
+            return Ok(Answer::problem(not_found(id.0)));
+        };
+        let facts = rentdesk_store::cases::case_facts(db, &account, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let n = escalation::next_step(&facts, &EscalationPolicy::default(), today);
+        let page = rentdesk_store::statement::page(db, id.0, None, None, None, 20)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let err = |e: sea_orm::DbErr| Problem::internal(&e);
+        let arrangements = arrangement::Entity::find()
+            .filter(arrangement::Column::TenancyId.eq(id.0))
+            .order_by_desc(arrangement::Column::Id)
+            .all(db)
+            .await
+            .map_err(err)?;
+        let flags = flag::Entity::find()
+            .filter(flag::Column::TenancyId.eq(id.0))
+            .order_by_desc(flag::Column::StartsOn)
+            .all(db)
+            .await
+            .map_err(err)?;
+        let claim = uc_claim::Entity::find()
+            .filter(uc_claim::Column::TenancyId.eq(id.0))
+            .order_by_desc(uc_claim::Column::ClaimStart)
+            .one(db)
+            .await
+            .map_err(err)?;
+        let messages = message::Entity::find()
+            .filter(message::Column::TenancyId.eq(id.0))
+            .order_by_desc(message::Column::Id)
+            .limit(30)
+            .all(db)
+            .await
+            .map_err(err)?;
+        let actions = action::Entity::find()
+            .filter(action::Column::TenancyId.eq(id.0))
+            .order_by_desc(action::Column::OccurredAt)
+            .order_by_desc(action::Column::Id)
+            .limit(50)
+            .all(db)
+            .await
+            .map_err(err)?;
+        let tasks = task::Entity::find()
+            .filter(task::Column::TenancyId.eq(id.0))
+            .filter(task::Column::Status.eq("open"))
+            .order_by_asc(task::Column::DueOn)
+            .all(db)
+            .await
+            .map_err(err)?;
+        Ok(Answer::Ok(Json(OfficerAccount {
+            id: id.0,
+            summary: account.view.into(),
+            recommendation: Recommendation {
+                stage: n.stage.as_str().into(),
+                summary: n.summary,
+                next_stage: n.next.as_ref().map(|s| s.stage.as_str().to_owned()),
+                earliest: n.next.as_ref().map(|s| s.earliest),
+                description: n.next.map(|s| s.description),
+                paused_because: n.paused_because,
+                reasons: n.reasons,
+            },
+            ledger: page
+                .lines
+                .into_iter()
+                .map(|l| LedgerLine {
+                    id: l.id,
+                    date: l.posted_on,
+                    kind: l.kind,
+                    description: l.description,
+                    amount_pence: l.amount.0,
+                    balance_after_pence: l.balance_after.0,
+                })
+                .collect(),
+            arrangements: arrangements
+                .into_iter()
+                .map(|a| ArrangementOut {
+                    id: a.id,
+                    status: a.status,
+                    frequency: a.frequency,
+                    amount_pence: a.instalment_pence,
+                    start_date: a.start_date,
+                    end_date: a.end_date,
+                    proposed_by_tenant: a.proposed_by_tenant,
+                    review_reason: a.review_reason,
+                })
+                .collect(),
+            flags: flags.into_iter().map(FlagOut::from).collect(),
+            uc_claim: claim.map(|c| UcClaimOut {
+                claim_start: c.claim_start,
+                housing_costs_claimed: c.housing_costs_claimed,
+                apa_status: c.apa_status,
+                paid_to_landlord: c.paid_to_landlord,
+                reported_by: c.reported_by,
+            }),
+            messages: messages
+                .into_iter()
+                .map(|m| MessageOut {
+                    id: m.id,
+                    channel: m.channel,
+                    template: m.template.clone(),
+                    rule_id: m.rule_id,
+                    status: m.status,
+                    suppression_reason: m.suppression_reason,
+                    body: if m.template == crate::api::tenant::signin::SIGN_IN_TEMPLATE {
+                        "(sign-in code)".into()
+                    } else {
+                        m.body
+                    },
+                    scheduled_for: m.scheduled_for,
+                    created_at: m.created_at,
+                })
+                .collect(),
+            actions: actions.into_iter().map(ActionOut::from).collect(),
+            open_tasks: tasks.into_iter().map(TaskOut::from).collect(),
+        })))
+    }
+
+    /// Record a call, visit, note, letter or referral
+    ///
+    /// `client_id` makes it safe to resend: the same id stores once and answers with the stored
+    /// action (200); a new one answers 201. The same id with different content is a 409.
+    #[oai(path = "/actions", method = "post")]
+    async fn record_action(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        body: Json<ActionIn>,
+    ) -> poem::Result<Answer<ActionOut>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let body = body.0;
+        let mut errors = vec![];
+        one_of("kind", &body.kind, ACTION_KINDS, &mut errors);
+        match (body.kind.as_str(), body.outcome.as_deref()) {
+            ("call", Some(o)) => one_of("outcome", o, CALL_OUTCOMES, &mut errors),
+            ("visit", Some(o)) => one_of("outcome", o, VISIT_OUTCOMES, &mut errors),
+            ("call" | "visit", None) => {
+                errors.push(("outcome".into(), "required for calls and visits".into()))
+            }
+            _ => {}
+        }
+        match (body.kind.as_str(), body.referral_to.as_deref()) {
+            ("referral", Some(r)) => one_of("referral_to", r, REFERRALS, &mut errors),
+            ("referral", None) => {
+                errors.push(("referral_to".into(), "required for a referral".into()))
+            }
+            _ => {}
+        }
+        if body.occurred_at > Utc::now() + chrono::Duration::minutes(5) {
+            errors.push(("occurred_at".into(), "is in the future".into()));
+        }
+        if body.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l)) {
+            errors.push(("latitude".into(), "must be between -90 and 90".into()));
+        }
+        if body
+            .longitude
+            .is_some_and(|l| !(-180.0..=180.0).contains(&l))
+        {
+            errors.push(("longitude".into(), "must be between -180 and 180".into()));
+        }
+        if let Some(p) = invalid_fields(errors) {
+            return Ok(Answer::problem(p));
+        }
+        let visible = rentdesk_store::staff::visible_tenancy(
+            &state.db,
+            &staff,
+            body.tenancy_id,
+            state.today(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        if visible.is_none() {
+            return Ok(Answer::problem(not_found(body.tenancy_id)));
+        }
+        let recorded = officer::record_action(
+            &state.db,
+            staff.id,
+            NewAction {
+                client_id: &body.client_id,
+                tenancy_id: body.tenancy_id,
+                kind: &body.kind,
+                outcome: body.outcome.as_deref(),
+                body: body.body.trim(),
+                occurred_at: body.occurred_at,
+                latitude: body.latitude,
+                longitude: body.longitude,
+                referral_to: body.referral_to.as_deref(),
+            },
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(match recorded {
+            Recorded::New(a) => Answer::Created(Json(a.into())),
+            Recorded::Replay(a) => Answer::Ok(Json(a.into())),
+            Recorded::Conflict(a) => Answer::problem(
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "client-id-reused",
+                    "That client_id belongs to a different action",
+                )
+                .detail(format!(
+                    "action {} on account {} has this client_id",
+                    a.id, a.tenancy_id
+                )),
+            ),
+        })
+    }
+
+    /// Flag vulnerability or Breathing Space
+    ///
+    /// Breathing Space stops every automated debt message while it lasts; "no automated
+    /// contact" stops all of them.
+    #[oai(path = "/accounts/:id/flags", method = "post")]
+    async fn add_flag(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<FlagIn>,
+    ) -> poem::Result<Answer<FlagOut>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let mut errors = vec![];
+        one_of("kind", &body.kind, FLAG_KINDS, &mut errors);
+        match (body.kind.as_str(), body.ends_on) {
+            (_, Some(end)) if end < body.starts_on => {
+                errors.push(("ends_on".into(), "is before starts_on".into()))
+            }
+            // Standard Breathing Space lasts at most 60 days (domain.md §5).
+            ("breathing_space_standard", None) => errors.push((
+                "ends_on".into(),
+                "required: a standard Breathing Space lasts up to 60 days".into(),
+            )),
+            ("breathing_space_standard", Some(end))
+                if end > body.starts_on + chrono::Duration::days(60) =>
+            {
+                errors.push((
+                    "ends_on".into(),
+                    "a standard Breathing Space lasts at most 60 days".into(),
+                ))
+            }
+            _ => {}
+        }
+        if let Some(p) = invalid_fields(errors) {
+            return Ok(Answer::problem(p));
+        }
+        if rentdesk_store::staff::visible_tenancy(&state.db, &staff, id.0, state.today())
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .is_none()
+        {
+            return Ok(Answer::problem(not_found(id.0)));
+        }
+        let f = officer::add_flag(
+            &state.db,
+            staff.id,
+            id.0,
+            officer::NewFlag {
+                kind: &body.kind,
+                no_automated_contact: body.no_automated_contact,
+                starts_on: body.starts_on,
+                ends_on: body.ends_on,
+                detail: body.detail.trim(),
+            },
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(Answer::Created(Json(f.into())))
+    }
+
+    /// My tasks
+    ///
+    /// Open tasks on the accounts the caller can see, soonest due first.
+    #[oai(path = "/tasks", method = "get")]
+    async fn tasks(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// From the previous page's `next_cursor`.
+        cursor: Query<Option<String>>,
+        /// 1–200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u64>>,
+    ) -> poem::Result<Answer<TaskList>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let after = match cursor.0.as_deref().map(officer::TaskCursor::decode) {
+            None => None,
+            Some(Ok(c)) => Some(c),
+            Some(Err(r)) => return Ok(Answer::problem(Problem::invalid("cursor", r))),
+        };
+        let (tasks, next) = officer::open_tasks(
+            &state.db,
+            &staff,
+            state.today(),
+            after,
+            limit.0.unwrap_or(50),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(Answer::Ok(Json(TaskList {
+            tasks: tasks.into_iter().map(TaskOut::from).collect(),
+            next_cursor: next.map(|c| c.encode()),
+        })))
+    }
+
+    /// Complete a task
+    #[oai(path = "/tasks/:id/complete", method = "post")]
+    async fn complete_task(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<TaskDone>,
+    ) -> poem::Result<Answer<TaskOut>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        match officer::complete_task(
+            &state.db,
+            &staff,
+            id.0,
+            body.note.trim(),
+            state.today(),
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        {
+            Some(t) => Ok(Answer::Ok(Json(t.into()))),
+            None => Ok(Answer::problem(Problem::not_found(&format!(
+                "open task {}",
+                id.0
+            )))),
+        }
+    }
+
+    /// Set cover
+    ///
+    /// A team leader lends a patch to an officer for dates (holidays, sickness). Team leaders
+    /// and admins only.
+    #[oai(path = "/covers", method = "post")]
+    async fn cover(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        body: Json<CoverIn>,
+    ) -> poem::Result<Answer<CoverOut>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        if !matches!(staff.role.as_str(), "team_leader" | "admin") {
+            return Ok(Answer::problem(Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Only team leaders set cover",
+            )));
+        }
+        let err = |e: sea_orm::DbErr| Problem::internal(&e);
+        let mut errors = vec![];
+        let p = patch::Entity::find()
+            .filter(patch::Column::Code.eq(body.patch_code.as_str()))
+            .one(&state.db)
+            .await
+            .map_err(err)?;
+        let visible = rentdesk_store::staff::visible_patches(&state.db, &staff, state.today())
+            .await
+            .map_err(err)?;
+        let p = p.filter(|p| visible.as_ref().is_none_or(|v| v.contains(&p.id)));
+        if p.is_none() {
+            errors.push((
+                "patch_code".to_owned(),
+                "no such patch in your team".to_owned(),
+            ));
+        }
+        let officer_row = staff_user::Entity::find_by_id(body.officer_id)
+            .one(&state.db)
+            .await
+            .map_err(err)?;
+        if !officer_row.is_some_and(|o| o.active && o.role == "officer") {
+            errors.push(("officer_id".to_owned(), "not an active officer".to_owned()));
+        }
+        if body.ends_on < body.starts_on {
+            errors.push(("ends_on".to_owned(), "is before starts_on".to_owned()));
+        }
+        if let Some(problem) = invalid_fields(errors) {
+            return Ok(Answer::problem(problem));
+        }
+        let p = p.expect("checked above");
+        let c = officer::set_cover(
+            &state.db,
+            staff.id,
+            cover::Model {
+                id: 0,
+                patch_id: p.id,
+                officer_id: body.officer_id,
+                starts_on: body.starts_on,
+                ends_on: body.ends_on,
+                set_by_staff_id: Some(staff.id),
+                created_at: Utc::now(),
+            },
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(err)?;
+        Ok(Answer::Created(Json(CoverOut {
+            id: c.id,
+            patch_code: p.code,
+            officer_id: c.officer_id,
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+        })))
+    }
+}

@@ -1,0 +1,263 @@
+//! Repayment arrangements an officer sets up with a tenant (the same affordability rules as
+//! the tenant app), reviews (a tenant's plan outside policy), ends, and monitors instalment by
+//! instalment (the same adherence the broken-arrangement rule reads).
+
+use super::{StaffAuth, me};
+use crate::api::ApiTags;
+use crate::api::common::{Answer, client_addr, invalid_fields};
+use crate::api::tenant::plans::{
+    PlanAnswer, PlanRequestIn, account_of, agreement_text, basis, plan_answer, request,
+};
+use crate::or_answer;
+use crate::problem::Problem;
+use crate::state::AppState;
+use poem::web::{Data, RemoteAddr};
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use rentdesk_domain::Pence;
+use rentdesk_domain::affordability::{self, Decision};
+use rentdesk_store::entities::{arrangement, staff_user};
+use rentdesk_store::plans::{By, PlanDetails, Proposal};
+use sea_orm::EntityTrait;
+
+#[derive(Debug, Object)]
+pub struct Review {
+    pub approve: bool,
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub reason: String,
+}
+
+#[derive(Debug, Object)]
+pub struct EndIn {
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub reason: String,
+}
+
+#[derive(Debug, Object)]
+pub struct Ended {
+    pub id: i64,
+    pub status: String,
+}
+
+async fn visible_arrangement(
+    state: &AppState,
+    staff: &staff_user::Model,
+    id: i64,
+) -> poem::Result<Result<arrangement::Model, Problem>> {
+    let row = arrangement::Entity::find_by_id(id)
+        .one(&state.db)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let not_found = || Problem::not_found(&format!("arrangement {id}"));
+    let Some(row) = row else {
+        return Ok(Err(not_found()));
+    };
+    let visible =
+        rentdesk_store::staff::visible_tenancy(&state.db, staff, row.tenancy_id, state.today())
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+    Ok(visible.map(|_| row).ok_or_else(not_found))
+}
+
+pub struct OfficerArrangementsApi;
+
+#[OpenApi(prefix_path = "/officer/v1", tag = "ApiTags::Officer")]
+impl OfficerArrangementsApi {
+    /// Set up an arrangement with the tenant
+    ///
+    /// From the tenant's income and expenditure, with the same policy as the app. The officer
+    /// decides: a plan outside policy is active at once, its concerns recorded in the diary.
+    /// `accept_agreement` records that the tenant agreed. Replaces any current plan.
+    #[oai(path = "/accounts/:id/arrangements", method = "post")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<PlanRequestIn>,
+    ) -> poem::Result<Answer<PlanAnswer>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let today = state.today();
+        if rentdesk_store::staff::visible_tenancy(&state.db, &staff, id.0, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .is_none()
+        {
+            return Ok(Answer::problem(Problem::not_found(&format!(
+                "account {}",
+                id.0
+            ))));
+        }
+        let account = or_answer!(account_of(&state, id.0).await?);
+        let body = body.0;
+        let mut early = vec![];
+        if body.instalment_pence <= 0 {
+            early.push((
+                "instalment_pence".to_owned(),
+                "must be more than zero".to_owned(),
+            ));
+        }
+        if !body.accept_agreement {
+            early.push((
+                "accept_agreement".to_owned(),
+                "the tenant must agree to the arrangement".to_owned(),
+            ));
+        }
+        let b = match basis(
+            &account,
+            body.statement,
+            &body.frequency,
+            body.first_payment_date,
+            body.align_to_universal_credit,
+            today,
+        ) {
+            Ok(b) => b,
+            Err(mut p) => {
+                for (f, r) in early {
+                    p = p.field(f, r);
+                }
+                return Ok(Answer::problem(p));
+            }
+        };
+        if let Some(p) = invalid_fields(early) {
+            return Ok(Answer::problem(p));
+        }
+        let req = request(&b);
+        let q = affordability::quote(&req, &state.settings.plan_policy());
+        let offered = Pence(body.instalment_pence);
+        let decision = or_answer!(
+            affordability::decide(offered, &req, &q)
+                .map_err(|e| Problem::invalid(e.field, e.reason))
+        );
+        let schedule = affordability::schedule(
+            b.arrears,
+            offered,
+            q.rent_per_period,
+            b.frequency,
+            b.first_date,
+        );
+        let end = schedule.last().map(|p| p.due);
+        let plan = rentdesk_store::plans::propose(
+            &state.db,
+            By::Officer {
+                staff_id: staff.id,
+                tenancy_id: id.0,
+            },
+            Proposal {
+                frequency: b.frequency,
+                first_date: b.first_date,
+                end_date: end,
+                details: PlanDetails {
+                    statement: b.statement.clone(),
+                    instalment_pence: offered.0,
+                    rent_per_period_pence: q.rent_per_period.0,
+                    arrears_pence: b.arrears.0,
+                },
+                review: match decision {
+                    Decision::WithinPolicy => None,
+                    Decision::NeedsReview(r) => Some(r),
+                },
+                agreement_text: agreement_text(&b, offered, q.rent_per_period, end),
+            },
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(Answer::Created(Json(plan_answer(&plan, &account, today)?)))
+    }
+
+    /// An arrangement with its adherence
+    ///
+    /// Instalments due so far with what was paid against each, on track or behind.
+    #[oai(path = "/arrangements/:id", method = "get")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> poem::Result<Answer<PlanAnswer>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let plan = or_answer!(visible_arrangement(&state, &staff, id.0).await?);
+        let account = or_answer!(account_of(&state, plan.tenancy_id).await?);
+        Ok(Answer::Ok(Json(plan_answer(
+            &plan,
+            &account,
+            state.today(),
+        )?)))
+    }
+
+    /// Approve or decline a tenant's plan waiting for review
+    #[oai(path = "/arrangements/:id/review", method = "post")]
+    async fn review(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<Review>,
+    ) -> poem::Result<Answer<PlanAnswer>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        or_answer!(visible_arrangement(&state, &staff, id.0).await?);
+        let reviewed = rentdesk_store::plans::review(
+            &state.db,
+            staff.id,
+            id.0,
+            body.approve,
+            body.reason.trim(),
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        let Some(plan) = reviewed else {
+            return Ok(Answer::problem(Problem::new(
+                poem::http::StatusCode::CONFLICT,
+                "not-pending",
+                "This arrangement is not waiting for review",
+            )));
+        };
+        let account = or_answer!(account_of(&state, plan.tenancy_id).await?);
+        Ok(Answer::Ok(Json(plan_answer(
+            &plan,
+            &account,
+            state.today(),
+        )?)))
+    }
+
+    /// End an arrangement
+    ///
+    /// Recorded with the reason; the arrears process resumes.
+    #[oai(path = "/arrangements/:id/end", method = "post")]
+    async fn end(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<EndIn>,
+    ) -> poem::Result<Answer<Ended>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        or_answer!(visible_arrangement(&state, &staff, id.0).await?);
+        match rentdesk_store::plans::end_by_officer(
+            &state.db,
+            staff.id,
+            id.0,
+            body.reason.trim(),
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        {
+            Some(_) => Ok(Answer::Ok(Json(Ended {
+                id: id.0,
+                status: "cancelled".into(),
+            }))),
+            None => Ok(Answer::problem(Problem::new(
+                poem::http::StatusCode::CONFLICT,
+                "not-current",
+                "This arrangement has already ended",
+            ))),
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! `GET /officer/v1/caseload`: the accounts in the caller's patches that need action today,
+//! highest priority first, each with its reasons in plain words; and how many were left out
+//! and why. Priority is `domain::priority::assess` (technical arrears discounted).
+
+use super::{StaffAuth, me};
+use crate::api::ApiTags;
+use crate::api::common::Answer;
+use crate::or_answer;
+use crate::problem::Problem;
+use crate::state::AppState;
+use chrono::NaiveDate;
+use poem::web::Data;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use rentdesk_domain::escalation::PlanState;
+use rentdesk_domain::priority::Exclusion;
+use rentdesk_store::caseload::Assessed;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Object)]
+pub struct CaseloadItem {
+    pub tenancy_id: i64,
+    pub reference: String,
+    pub address: String,
+    pub postcode: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub real_arrears_pence: i64,
+    /// e.g. "4.30"
+    pub weeks_in_arrears: Option<String>,
+    pub stage: String,
+    pub score: i64,
+    /// Why this account needs action today, most important first.
+    pub reasons: Vec<String>,
+    /// Breathing Space accounts are listed (not hidden) but no enforcement step is allowed.
+    pub on_hold: Option<String>,
+    pub last_contact: Option<NaiveDate>,
+    pub vulnerable: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct LeftOut {
+    /// technical_only | arrangement_kept | contacted_recently | small_and_stable | closed
+    pub key: String,
+    pub count: u64,
+    /// e.g. "212 accounts in technical arrears only"
+    pub description: String,
+}
+
+#[derive(Debug, Object)]
+pub struct Caseload {
+    pub as_of: NaiveDate,
+    /// Accounts that match the filters and need action today (before paging).
+    pub total: u64,
+    pub accounts: Vec<CaseloadItem>,
+    pub next_cursor: Option<String>,
+    /// Accounts with arrears left out, by reason.
+    pub left_out: Vec<LeftOut>,
+}
+
+fn weeks(h: Option<i64>) -> Option<String> {
+    h.map(|h| {
+        let sign = if h < 0 { "-" } else { "" };
+        format!("{sign}{}.{:02}", h.abs() / 100, h.abs() % 100)
+    })
+}
+
+/// Position after an item in caseload order (score desc, arrears desc, id asc).
+fn key(a: &Assessed) -> (i64, i64, i64) {
+    (-a.assessment.score, -a.real_arrears.0, a.tenancy_id)
+}
+
+fn decode(cursor: &str) -> Result<(i64, i64, i64), String> {
+    let bad = || "not a cursor this API gave out".to_owned();
+    let parts: Vec<i64> = cursor
+        .split('.')
+        .map(|p| p.parse().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    match parts[..] {
+        [a, b, c] => Ok((a, b, c)),
+        _ => Err(bad()),
+    }
+}
+
+pub struct OfficerCaseloadApi;
+
+#[OpenApi(prefix_path = "/officer/v1", tag = "ApiTags::Officer")]
+impl OfficerCaseloadApi {
+    /// Who needs action today, and why
+    ///
+    /// The caller's accounts that need action today, highest priority first, with reasons in
+    /// plain words. Technical arrears (a UC or HB payment due) are discounted. Accounts with
+    /// nothing to do today are left out and counted by reason. Breathing Space accounts stay
+    /// in the list, marked on hold.
+    #[oai(path = "/caseload", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn caseload(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// Only this stage (e.g. `second_letter`).
+        stage: Query<Option<String>>,
+        /// Only accounts with (true) or without (false) a Universal Credit claim.
+        uc: Query<Option<bool>>,
+        /// none | active | broken | pending_review
+        arrangement: Query<Option<String>>,
+        /// Only accounts flagged vulnerable (true) or not (false).
+        vulnerable: Query<Option<bool>>,
+        /// Only accounts with no contact for at least this many days.
+        #[oai(validator(minimum(value = "1"), maximum(value = "3650")))]
+        no_contact_days: Query<Option<i64>>,
+        cursor: Query<Option<String>>,
+        /// 1–500 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+        limit: Query<Option<usize>>,
+    ) -> poem::Result<Answer<Caseload>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let today = state.today();
+        let mut errors = vec![];
+        if let Some(s) = stage.0.as_deref()
+            && let Err(e) = s.parse::<rentdesk_domain::escalation::Stage>()
+        {
+            errors.push(("stage".to_owned(), e));
+        }
+        if let Some(a) = arrangement.0.as_deref()
+            && !["none", "active", "broken", "pending_review"].contains(&a)
+        {
+            errors.push((
+                "arrangement".to_owned(),
+                "one of none, active, broken, pending_review".to_owned(),
+            ));
+        }
+        let after = match cursor.0.as_deref().map(decode) {
+            None => None,
+            Some(Ok(c)) => Some(c),
+            Some(Err(e)) => {
+                errors.push(("cursor".to_owned(), e));
+                None
+            }
+        };
+        if let Some(p) = crate::api::common::invalid_fields(errors) {
+            return Ok(Answer::problem(p));
+        }
+        let patches = rentdesk_store::staff::visible_patches(&state.db, &staff, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let ids = rentdesk_store::staff::tenancies_in(&state.db, patches.as_ref())
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let assessed = rentdesk_store::caseload::assess(&state.db, &ids, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let mut left_out: BTreeMap<&'static str, (u64, &'static str)> = BTreeMap::new();
+        let mut listed = vec![];
+        for a in assessed {
+            let on_hold = match &a.assessment.excluded {
+                None => None,
+                Some(Exclusion::BreathingSpace { until }) => Some(match until {
+                    Some(d) => format!(
+                        "Breathing Space until {}: no enforcement step",
+                        d.format("%-d %b %Y")
+                    ),
+                    None => {
+                        "Breathing Space (mental health crisis): no enforcement step".to_owned()
+                    }
+                }),
+                Some(Exclusion::NoArrears) => continue,
+                Some(e) => {
+                    let entry = left_out.entry(e.key()).or_insert((0, e.plain()));
+                    entry.0 += 1;
+                    continue;
+                }
+            };
+            let f = &a.facts;
+            let keep = stage.0.as_deref().is_none_or(|s| a.stage.as_str() == s)
+                && uc.0.is_none_or(|want| f.uc_claim.is_some() == want)
+                && vulnerable.0.is_none_or(|want| f.vulnerable == want)
+                && no_contact_days
+                    .0
+                    .is_none_or(|n| f.last_contact.is_none_or(|d| (today - d).num_days() >= n))
+                && arrangement.0.as_deref().is_none_or(|want| {
+                    let have = match f.plan.as_ref().map(|p| &p.state) {
+                        None => "none",
+                        Some(PlanState::Kept { .. }) => "active",
+                        Some(PlanState::Broken) => "broken",
+                        Some(PlanState::PendingReview) => "pending_review",
+                    };
+                    have == want
+                });
+            if keep {
+                listed.push((a, on_hold));
+            }
+        }
+        // Accounts on hold go after those that can be acted on.
+        listed.sort_by_key(|(a, hold)| (hold.is_some(), key(a)));
+        let total = listed.len() as u64;
+        let limit = limit.0.unwrap_or(100);
+        let start = match after {
+            None => 0,
+            Some(c) => listed
+                .iter()
+                .position(|(a, _)| key(a) > c)
+                .unwrap_or(listed.len()),
+        };
+        let page: Vec<_> = listed.into_iter().skip(start).take(limit + 1).collect();
+        let next = (page.len() > limit).then(|| {
+            let (a, _) = &page[limit - 1];
+            let (x, y, z) = key(a);
+            format!("{x}.{y}.{z}")
+        });
+        Ok(Answer::Ok(Json(Caseload {
+            as_of: today,
+            total,
+            accounts: page
+                .into_iter()
+                .take(limit)
+                .map(|(a, on_hold)| CaseloadItem {
+                    tenancy_id: a.tenancy_id,
+                    reference: a.reference,
+                    address: a.address,
+                    postcode: a.postcode,
+                    latitude: a.latitude,
+                    longitude: a.longitude,
+                    real_arrears_pence: a.real_arrears.0,
+                    weeks_in_arrears: weeks(a.weeks_in_arrears_hundredths),
+                    stage: a.stage.as_str().into(),
+                    score: a.assessment.score,
+                    reasons: a.assessment.reasons,
+                    on_hold,
+                    last_contact: a.facts.last_contact,
+                    vulnerable: a.facts.vulnerable,
+                })
+                .collect(),
+            next_cursor: next,
+            left_out: left_out
+                .into_iter()
+                .map(|(key, (count, plain))| LeftOut {
+                    key: key.into(),
+                    count,
+                    description: format!(
+                        "{count} account{} {plain}",
+                        if count == 1 { "" } else { "s" }
+                    ),
+                })
+                .collect(),
+        })))
+    }
+}

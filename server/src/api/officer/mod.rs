@@ -1,0 +1,72 @@
+//! `/officer/v1`: the income officer's app (and team leaders on a tablet). Every request is a
+//! member of staff with a valid access token; every read of a tenant's record and every write
+//! goes to the audit log; accounts outside the caller's patches (and cover) do not exist for
+//! them (404, never 403, so ids can't be probed).
+
+pub mod accounts;
+pub mod arrangements;
+pub mod caseload;
+pub mod signin;
+pub mod steps;
+
+use crate::auth::Keys;
+use crate::problem::Problem;
+use crate::state::AppState;
+use poem::Request;
+use poem::http::StatusCode;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+use rentdesk_store::entities::staff_user;
+
+pub const STAFF_AUDIENCE: &str = "rentdesk-staff";
+
+#[derive(Debug, Clone)]
+pub struct StaffPrincipal {
+    pub staff_id: i64,
+    pub family: String,
+}
+
+/// A staff access token from `POST /officer/v1/sign-in`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "JWT", checker = "check_staff")]
+pub struct StaffAuth(pub StaffPrincipal);
+
+async fn check_staff(req: &Request, bearer: Bearer) -> Option<StaffPrincipal> {
+    let state = req.data::<AppState>()?;
+    let claims = Keys::new(state.settings.token_signing_key.expose())
+        .verify(&bearer.token, STAFF_AUDIENCE)?;
+    let staff_id = claims.subject_id("staff")?;
+    let active = rentdesk_store::auth::family_active(
+        &state.db,
+        "staff",
+        staff_id,
+        &claims.sid,
+        chrono::Utc::now(),
+    )
+    .await
+    .ok()?;
+    active.then_some(StaffPrincipal {
+        staff_id,
+        family: claims.sid,
+    })
+}
+
+/// The caller's staff row; a deactivated account is refused even with a live token.
+pub async fn me(
+    state: &AppState,
+    p: &StaffPrincipal,
+) -> poem::Result<Result<staff_user::Model, Problem>> {
+    use sea_orm::EntityTrait;
+    let row = staff_user::Entity::find_by_id(p.staff_id)
+        .one(&state.db)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(match row {
+        Some(s) if s.active => Ok(s),
+        _ => Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Sign in again",
+        )),
+    })
+}

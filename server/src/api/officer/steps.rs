@@ -1,0 +1,346 @@
+//! The escalation process for officers: what the policy recommends now and why, the protocol
+//! gates, and recording a step. A notice or court step is refused (409, every missing protocol
+//! step listed) until the protocol steps are recorded, and refused while Breathing Space lasts.
+
+use super::{StaffAuth, me};
+use crate::api::ApiTags;
+use crate::api::common::{Answer, client_addr, invalid_fields};
+use crate::or_answer;
+use crate::problem::Problem;
+use crate::state::AppState;
+use chrono::NaiveDate;
+use poem::http::StatusCode;
+use poem::web::{Data, RemoteAddr};
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use rentdesk_domain::escalation::{self, EscalationPolicy, Stage};
+use rentdesk_domain::protocol::{self, NoticeDates, NoticeKind, ProtocolStep, ServiceMethod};
+use rentdesk_store::accounts::FullAccount;
+use rentdesk_store::steps::StageChange;
+
+#[derive(Debug, Object)]
+pub struct Gate {
+    /// A protocol step id (`contact_made`, …) or a condition (`breathing_space`, `notice_period`…).
+    pub id: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Object)]
+pub struct RecordedStep {
+    pub step: String,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Object)]
+pub struct Notice {
+    /// nosp | section8
+    pub kind: String,
+    pub served_on: NaiveDate,
+    pub earliest_proceedings: NaiveDate,
+    pub expires: NaiveDate,
+}
+
+impl From<NoticeDates> for Notice {
+    fn from(n: NoticeDates) -> Notice {
+        Notice {
+            kind: match n.kind {
+                NoticeKind::Nosp => "nosp",
+                NoticeKind::Section8 => "section8",
+            }
+            .into(),
+            served_on: n.served_on,
+            earliest_proceedings: n.earliest_proceedings,
+            expires: n.expires,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct NextStep {
+    pub stage: String,
+    pub stage_since: NaiveDate,
+    pub summary: String,
+    /// The stage the policy recommends next, if any.
+    pub recommended: Option<String>,
+    pub earliest: Option<NaiveDate>,
+    pub description: Option<String>,
+    pub paused_because: Option<String>,
+    /// Why (the facts the recommendation rests on).
+    pub reasons: Vec<String>,
+    /// What stands between the account and the recommended stage; empty = nothing.
+    pub blocked_by: Vec<Gate>,
+    pub protocol_steps: Vec<RecordedStep>,
+    pub notice: Option<Notice>,
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct StepIn {
+    /// `protocol` (a pre-action protocol step) or a stage: first_letter | second_letter |
+    /// protocol_steps_complete | notice_served | court_application | hearing | order | warrant |
+    /// eviction | closed | former_tenant_recovery
+    pub step: String,
+    /// For `protocol`: contact_made | affordable_payments_offered | rent_statement_sent |
+    /// benefit_help_offered | vulnerability_considered | protocol_copy_sent
+    pub protocol_step: Option<String>,
+    /// For `notice_served`: the day it was handed over or posted.
+    pub sent_on: Option<NaiveDate>,
+    /// For `notice_served`: hand | first_class_post
+    pub service_method: Option<String>,
+    /// Going ahead although the tenant keeps to an arrangement or awaits a benefit decision.
+    #[oai(validator(max_length = 2000))]
+    pub override_reason: Option<String>,
+    #[oai(default, validator(max_length = 5000))]
+    pub note: String,
+}
+
+impl poem_openapi::types::Example for StepIn {
+    fn example() -> StepIn {
+        StepIn {
+            step: "notice_served".into(),
+            protocol_step: None,
+            sent_on: NaiveDate::from_ymd_opt(2026, 11, 25),
+            service_method: Some("hand".into()),
+            override_reason: None,
+            note: "Served at the door to Ms Haigh.".into(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct StepRecorded {
+    pub action_id: i64,
+    pub stage: String,
+    pub notice: Option<Notice>,
+}
+
+async fn load(
+    state: &AppState,
+    staff: &rentdesk_store::entities::staff_user::Model,
+    id: i64,
+) -> poem::Result<Result<FullAccount, Problem>> {
+    let today = state.today();
+    let visible = rentdesk_store::staff::visible_tenancy(&state.db, staff, id, today)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if visible.is_none() {
+        return Ok(Err(Problem::not_found(&format!("account {id}"))));
+    }
+    Ok(rentdesk_store::accounts::full_account(&state.db, id, today)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .ok_or_else(|| Problem::not_found(&format!("account {id}"))))
+}
+
+fn blocked(missing: Vec<protocol::Missing>) -> Problem {
+    let mut p = Problem::new(
+        StatusCode::CONFLICT,
+        "protocol-steps-missing",
+        "This step is not allowed yet",
+    )
+    .detail("the pre-action protocol (or Breathing Space) stops it: see errors");
+    for m in missing {
+        p = p.field(m.id, m.reason);
+    }
+    p
+}
+
+pub struct OfficerStepsApi;
+
+#[OpenApi(prefix_path = "/officer/v1", tag = "ApiTags::Officer")]
+impl OfficerStepsApi {
+    /// What the process recommends now, and why
+    #[oai(path = "/accounts/:id/next-step", method = "get")]
+    async fn next_step(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> poem::Result<Answer<NextStep>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let account = or_answer!(load(&state, &staff, id.0).await?);
+        let today = state.today();
+        let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let n = escalation::next_step(&case, &EscalationPolicy::default(), today);
+        let blocked_by = n
+            .next
+            .as_ref()
+            .map(|s| protocol::gates(s.stage, &gates, today, None))
+            .unwrap_or_default();
+        Ok(Answer::Ok(Json(NextStep {
+            stage: n.stage.as_str().into(),
+            stage_since: case.stage_since,
+            summary: n.summary,
+            recommended: n.next.as_ref().map(|s| s.stage.as_str().into()),
+            earliest: n.next.as_ref().map(|s| s.earliest),
+            description: n.next.map(|s| s.description),
+            paused_because: n.paused_because,
+            reasons: n.reasons,
+            blocked_by: blocked_by
+                .into_iter()
+                .map(|m| Gate {
+                    id: m.id,
+                    reason: m.reason,
+                })
+                .collect(),
+            protocol_steps: gates
+                .recorded
+                .iter()
+                .map(|(s, on)| RecordedStep {
+                    step: s.as_str().into(),
+                    on: *on,
+                })
+                .collect(),
+            notice: gates.notice.map(Notice::from),
+        })))
+    }
+
+    /// Record a step of the process
+    ///
+    /// A protocol step, a letter, a notice (its dates computed from the service date, method and
+    /// tenure), a court step, an order, a warrant. Notice and court steps are refused with 409
+    /// listing every missing protocol step, and every enforcement step while Breathing Space
+    /// lasts.
+    #[oai(path = "/accounts/:id/steps", method = "post")]
+    async fn record(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<StepIn>,
+    ) -> poem::Result<Answer<StepRecorded>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let body = body.0;
+        let addr = client_addr(remote);
+        let account = or_answer!(load(&state, &staff, id.0).await?);
+        let today = state.today();
+        if body.step == "protocol" {
+            let step = or_answer!(
+                body.protocol_step
+                    .as_deref()
+                    .and_then(ProtocolStep::parse)
+                    .ok_or_else(|| Problem::invalid(
+                        "protocol_step",
+                        format!(
+                            "one of {}",
+                            ProtocolStep::ALL
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    ))
+            );
+            let row = rentdesk_store::steps::record_protocol_step(
+                &state.db,
+                staff.id,
+                id.0,
+                step,
+                body.note.trim(),
+                addr.as_deref(),
+            )
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+            let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
+                .await
+                .map_err(|e| Problem::internal(&e))?;
+            return Ok(Answer::Created(Json(StepRecorded {
+                action_id: row.id,
+                stage: case.stage.as_str().into(),
+                notice: None,
+            })));
+        }
+        let stage = or_answer!(
+            body.step
+                .parse::<Stage>()
+                .map_err(|r| Problem::invalid("step", format!("\"protocol\" or {r}")))
+        );
+        let mut errors = vec![];
+        let notice_kind = match account.view.tenancy.tenure.as_str() {
+            "secure" => Some(NoticeKind::Nosp),
+            "assured" | "starter" => Some(NoticeKind::Section8),
+            _ => None,
+        };
+        let mut notice = None;
+        if stage == Stage::NoticeServed {
+            let method = body
+                .service_method
+                .as_deref()
+                .and_then(ServiceMethod::parse);
+            if method.is_none() {
+                errors.push((
+                    "service_method".to_owned(),
+                    "hand or first_class_post".to_owned(),
+                ));
+            }
+            match body.sent_on {
+                None => errors.push(("sent_on".to_owned(), "required for a notice".to_owned())),
+                Some(d) if d > today => {
+                    errors.push(("sent_on".to_owned(), "is in the future".to_owned()))
+                }
+                Some(d) if d < today - chrono::Duration::days(14) => errors.push((
+                    "sent_on".to_owned(),
+                    "more than 14 days ago: record notices as they are served".to_owned(),
+                )),
+                _ => {}
+            }
+            if notice_kind.is_none() {
+                errors.push((
+                    "step".to_owned(),
+                    format!(
+                        "no possession notice applies to a {} account",
+                        account.view.tenancy.tenure
+                    ),
+                ));
+            }
+            if let (Some(kind), Some(sent), Some(m)) = (notice_kind, body.sent_on, method) {
+                notice = Some(protocol::notice_dates(kind, sent, m));
+            }
+        }
+        if let Some(p) = invalid_fields(errors) {
+            return Ok(Answer::problem(p));
+        }
+        let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let override_reason = body
+            .override_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        let missing = protocol::gates(stage, &gates, today, override_reason);
+        if !missing.is_empty() {
+            return Ok(Answer::problem(blocked(missing)));
+        }
+        let row = rentdesk_store::steps::record_stage(
+            &state.db,
+            staff.id,
+            id.0,
+            StageChange {
+                stage,
+                note: body.note.trim(),
+                override_reason,
+                notice: notice.clone(),
+            },
+            today,
+            addr.as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(Answer::Created(Json(StepRecorded {
+            action_id: row.id,
+            stage: stage.as_str().into(),
+            notice: notice.map(Notice::from),
+        })))
+    }
+}

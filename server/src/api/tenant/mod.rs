@@ -1,0 +1,73 @@
+//! `/tenant/v1`: the tenant app. Every endpoint except sign-in takes the tenant from the
+//! verified access token; no path or query names a tenancy, so one tenant cannot address
+//! another's account.
+
+pub mod account;
+pub mod plans;
+pub mod profile;
+pub mod signin;
+
+pub use super::common::{Answer, client_addr, invalid_fields};
+
+use crate::auth::{Keys, TENANT_AUDIENCE};
+use crate::problem::Problem;
+use crate::state::AppState;
+use poem::Request;
+use poem::http::StatusCode;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+use rentdesk_store::entities::{tenancy, tenant};
+
+/// Who is calling: from a valid access token whose sign-in has not been revoked.
+#[derive(Debug, Clone)]
+pub struct TenantPrincipal {
+    pub tenant_id: i64,
+    pub tenancy_id: i64,
+    /// The sign-in family (signing out revokes it).
+    pub family: String,
+}
+
+/// A tenant access token from `POST /tenant/v1/sign-in/verify`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "JWT", checker = "check_tenant")]
+pub struct TenantAuth(pub TenantPrincipal);
+
+async fn check_tenant(req: &Request, bearer: Bearer) -> Option<TenantPrincipal> {
+    let state = req.data::<AppState>()?;
+    let claims = Keys::new(state.settings.token_signing_key.expose())
+        .verify(&bearer.token, TENANT_AUDIENCE)?;
+    let tenant_id = claims.subject_id("tenant")?;
+    let tenancy_id = claims.tenancy?;
+    let active = rentdesk_store::auth::family_active(
+        &state.db,
+        "tenant",
+        tenant_id,
+        &claims.sid,
+        chrono::Utc::now(),
+    )
+    .await
+    .ok()?;
+    active.then_some(TenantPrincipal {
+        tenant_id,
+        tenancy_id,
+        family: claims.sid,
+    })
+}
+
+/// The caller's own person and tenancy rows. A token for a person since removed is refused.
+pub async fn me(
+    state: &AppState,
+    p: &TenantPrincipal,
+) -> poem::Result<Result<(tenant::Model, tenancy::Model), Problem>> {
+    let found = rentdesk_store::tenant_app::tenant_and_tenancy(&state.db, p.tenant_id)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(match found {
+        Some((person, t)) if t.id == p.tenancy_id => Ok((person, t)),
+        _ => Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Sign in again",
+        )),
+    })
+}

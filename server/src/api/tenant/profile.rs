@@ -1,0 +1,502 @@
+//! The tenant's contact preferences and push devices, their inbox, and what they report:
+//! a Universal Credit claim or a change of circumstances.
+
+use super::{Answer, TenantAuth, client_addr, invalid_fields, me};
+use crate::api::ApiTags;
+use crate::or_answer;
+use crate::problem::Problem;
+use crate::state::AppState;
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::web::{Data, RemoteAddr};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{Object, OpenApi};
+use rentdesk_store::entities::{device, tenant};
+use rentdesk_store::tenant_app::{PreferenceChange, UcReport};
+
+/// Languages messages can be sent in.
+pub const LANGUAGES: &[&str] = &["en", "cy", "pl", "ur", "pa", "bn", "ar", "so", "ro", "pt"];
+const CHANNELS: &[&str] = &["sms", "email", "push"];
+
+#[derive(Debug, Object)]
+pub struct Preferences {
+    pub sms_enabled: bool,
+    pub email_enabled: bool,
+    pub push_enabled: bool,
+    /// sms | email | push; absent = no preference.
+    pub preferred_channel: Option<String>,
+    /// en | cy | pl | ur | pa | bn | ar | so | ro | pt
+    pub language: String,
+    /// Show amounts in text and notification previews (off by default: a locked phone's
+    /// screen should not show a debt).
+    pub amounts_in_previews: bool,
+    pub has_mobile: bool,
+    pub has_email: bool,
+}
+
+impl From<tenant::Model> for Preferences {
+    fn from(t: tenant::Model) -> Preferences {
+        Preferences {
+            sms_enabled: t.sms_enabled,
+            email_enabled: t.email_enabled,
+            push_enabled: t.push_enabled,
+            preferred_channel: t.preferred_channel,
+            language: t.language,
+            amounts_in_previews: t.amounts_in_previews,
+            has_mobile: t.mobile.is_some() && !t.mobile_invalid,
+            has_email: t.email.is_some() && !t.email_invalid,
+        }
+    }
+}
+
+/// Only the fields sent change. `preferred_channel: null` clears the preference.
+#[derive(Debug, Object)]
+pub struct PreferencesChange {
+    pub sms_enabled: Option<bool>,
+    pub email_enabled: Option<bool>,
+    pub push_enabled: Option<bool>,
+    pub preferred_channel: MaybeUndefined<String>,
+    pub language: Option<String>,
+    pub amounts_in_previews: Option<bool>,
+}
+
+#[derive(Debug, Object)]
+pub struct NewDevice {
+    /// android | ios | web
+    pub platform: String,
+    /// The Firebase Cloud Messaging registration token.
+    #[oai(validator(min_length = 20, max_length = 4096))]
+    pub token: String,
+}
+
+#[derive(Debug, Object)]
+pub struct Device {
+    pub id: i64,
+    pub platform: String,
+    pub registered_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+impl From<device::Model> for Device {
+    fn from(d: device::Model) -> Device {
+        Device {
+            id: d.id,
+            platform: d.platform,
+            registered_at: d.created_at,
+            last_seen_at: d.last_seen_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct Devices {
+    pub devices: Vec<Device>,
+}
+
+#[derive(Debug, Object)]
+pub struct Removed {
+    pub removed: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct Message {
+    pub id: i64,
+    /// sms | email | push | letter
+    pub channel: String,
+    pub body: String,
+    /// queued | sending | sent | delivered | failed | unknown
+    pub status: String,
+    /// When it is due to go out (messages wait for the next allowed time).
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct Inbox {
+    /// Newest first.
+    pub messages: Vec<Message>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct UniversalCreditReport {
+    /// The day the claim was made.
+    pub claim_start: NaiveDate,
+    /// Whether housing costs were included in the claim.
+    pub housing_costs_claimed: bool,
+    /// Whether the tenant wants the housing costs paid straight to the landlord.
+    pub managed_payment_wanted: bool,
+    /// The monthly housing costs amount, if known.
+    pub monthly_housing_pence: Option<i64>,
+}
+
+impl poem_openapi::types::Example for UniversalCreditReport {
+    fn example() -> UniversalCreditReport {
+        UniversalCreditReport {
+            claim_start: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default(),
+            housing_costs_claimed: true,
+            managed_payment_wanted: true,
+            monthly_housing_pence: Some(49_500),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct UniversalCreditRecorded {
+    pub claim_id: i64,
+    /// False when this claim was already on record.
+    pub new: bool,
+    /// The first UC payment: about five weeks after the claim.
+    pub first_payment_expected: NaiveDate,
+    pub message: String,
+}
+
+#[derive(Debug, Object)]
+pub struct ChangeReport {
+    /// income_drop | new_job | job_loss | household_change | benefit_change | health | other
+    pub kind: String,
+    pub effective_date: NaiveDate,
+    #[oai(default, validator(max_length = 2000))]
+    pub detail: String,
+}
+
+#[derive(Debug, Object)]
+pub struct ChangeRecorded {
+    pub task_id: i64,
+    pub message: String,
+}
+
+const CHANGE_KINDS: &[&str] = &[
+    "income_drop",
+    "new_job",
+    "job_loss",
+    "household_change",
+    "benefit_change",
+    "health",
+    "other",
+];
+
+fn one_of(value: &str, allowed: &[&str]) -> Result<(), String> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("{value:?} is not one of {}", allowed.join(", ")))
+    }
+}
+
+pub struct TenantProfileApi;
+
+#[OpenApi(prefix_path = "/tenant/v1", tag = "ApiTags::Tenant")]
+impl TenantProfileApi {
+    /// My contact preferences
+    #[oai(path = "/preferences", method = "get")]
+    async fn preferences(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+    ) -> poem::Result<Answer<Preferences>> {
+        let (person, _) = or_answer!(me(&state, &auth.0).await?);
+        Ok(Answer::Ok(Json(person.into())))
+    }
+
+    /// Change my contact preferences
+    ///
+    /// Channels on or off, preferred channel, language. Every message Rentdesk sends honours
+    /// them (a sign-in code you ask for still comes by text).
+    #[oai(path = "/preferences", method = "patch")]
+    async fn change_preferences(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: TenantAuth,
+        body: Json<PreferencesChange>,
+    ) -> poem::Result<Answer<Preferences>> {
+        let (person, _) = or_answer!(me(&state, &auth.0).await?);
+        let body = body.0;
+        let mut errors = vec![];
+        if let MaybeUndefined::Value(c) = &body.preferred_channel
+            && let Err(e) = one_of(c, CHANNELS)
+        {
+            errors.push(("preferred_channel".to_owned(), e));
+        }
+        if let Some(l) = &body.language
+            && let Err(e) = one_of(l, LANGUAGES)
+        {
+            errors.push(("language".to_owned(), e));
+        }
+        if let Some(p) = invalid_fields(errors) {
+            return Ok(Answer::problem(p));
+        }
+        let change = PreferenceChange {
+            sms_enabled: body.sms_enabled,
+            email_enabled: body.email_enabled,
+            push_enabled: body.push_enabled,
+            preferred_channel: match body.preferred_channel {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(v) => Some(Some(v)),
+            },
+            language: body.language,
+            amounts_in_previews: body.amounts_in_previews,
+        };
+        let updated = rentdesk_store::tenant_app::change_preferences(
+            &state.db,
+            person,
+            change,
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(Answer::Ok(Json(updated.into())))
+    }
+
+    /// My push devices
+    #[oai(path = "/devices", method = "get")]
+    async fn devices(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+    ) -> poem::Result<Answer<Devices>> {
+        or_answer!(me(&state, &auth.0).await?);
+        let devices = rentdesk_store::tenant_app::devices(&state.db, auth.0.tenant_id)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        Ok(Answer::Ok(Json(Devices {
+            devices: devices.into_iter().map(Device::from).collect(),
+        })))
+    }
+
+    /// Register a device for push notifications
+    ///
+    /// Registering a token again refreshes it (and moves it to you if the phone changed hands).
+    #[oai(path = "/devices", method = "post")]
+    async fn add_device(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        body: Json<NewDevice>,
+    ) -> poem::Result<Answer<Device>> {
+        or_answer!(me(&state, &auth.0).await?);
+        or_answer!(
+            one_of(&body.platform, &["android", "ios", "web"])
+                .map_err(|e| Problem::invalid("platform", e))
+        );
+        if body
+            .token
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Ok(Answer::problem(Problem::invalid(
+                "token",
+                "must not contain spaces or control characters",
+            )));
+        }
+        let d = rentdesk_store::tenant_app::register_device(
+            &state.db,
+            auth.0.tenant_id,
+            &body.platform,
+            &body.token,
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(Answer::Created(Json(d.into())))
+    }
+
+    /// Remove a push device
+    #[oai(path = "/devices/:id", method = "delete")]
+    async fn remove_device(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        id: Path<i64>,
+    ) -> poem::Result<Answer<Removed>> {
+        or_answer!(me(&state, &auth.0).await?);
+        let removed = rentdesk_store::tenant_app::remove_device(&state.db, auth.0.tenant_id, id.0)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        if removed {
+            Ok(Answer::Ok(Json(Removed { removed: true })))
+        } else {
+            Ok(Answer::problem(Problem::not_found(&format!(
+                "device {}",
+                id.0
+            ))))
+        }
+    }
+
+    /// My messages
+    ///
+    /// What Rentdesk sent you, newest first.
+    #[oai(path = "/messages", method = "get")]
+    async fn messages(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        cursor: Query<Option<String>>,
+        /// 1–100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> poem::Result<Answer<Inbox>> {
+        or_answer!(me(&state, &auth.0).await?);
+        let before = match cursor.0.as_deref().map(str::parse::<i64>) {
+            None => None,
+            Some(Ok(id)) if id > 0 => Some(id),
+            Some(_) => {
+                return Ok(Answer::problem(Problem::invalid(
+                    "cursor",
+                    "not a cursor this API gave out",
+                )));
+            }
+        };
+        let (rows, next) = rentdesk_store::tenant_app::inbox(
+            &state.db,
+            auth.0.tenant_id,
+            before,
+            limit.0.unwrap_or(20),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(Answer::Ok(Json(Inbox {
+            messages: rows
+                .into_iter()
+                .map(|m| Message {
+                    id: m.id,
+                    channel: m.channel,
+                    body: if m.template == super::signin::SIGN_IN_TEMPLATE {
+                        "Your Rentdesk sign-in code.".into()
+                    } else {
+                        m.body
+                    },
+                    status: m.status,
+                    scheduled_for: m.scheduled_for,
+                    sent_at: m.sent_at,
+                    created_at: m.created_at,
+                })
+                .collect(),
+            next_cursor: next.map(|n| n.to_string()),
+        })))
+    }
+
+    /// Tell us about a Universal Credit claim
+    ///
+    /// Recorded on your account; your officer is asked to follow it up (and to request a
+    /// Managed Payment to Landlord if you want one), and you get the new-claim messages.
+    #[oai(path = "/universal-credit", method = "post")]
+    async fn universal_credit(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: TenantAuth,
+        body: Json<UniversalCreditReport>,
+    ) -> poem::Result<Answer<UniversalCreditRecorded>> {
+        let (person, _) = or_answer!(me(&state, &auth.0).await?);
+        let today = state.today();
+        let mut errors = vec![];
+        if body.claim_start > today {
+            errors.push(("claim_start".to_owned(), "is in the future".to_owned()));
+        } else if body.claim_start < today - chrono::Duration::days(366) {
+            errors.push((
+                "claim_start".to_owned(),
+                "is more than a year ago: please contact your officer".to_owned(),
+            ));
+        }
+        if body
+            .monthly_housing_pence
+            .is_some_and(|p| p <= 0 || p > 1_000_000)
+        {
+            errors.push((
+                "monthly_housing_pence".to_owned(),
+                "must be between 1 and 1000000 pence".to_owned(),
+            ));
+        }
+        if let Some(p) = invalid_fields(errors) {
+            return Ok(Answer::problem(p));
+        }
+        let (claim, new) = rentdesk_store::tenant_app::report_uc_claim(
+            &state.db,
+            &person,
+            UcReport {
+                claim_start: body.claim_start,
+                housing_costs_claimed: body.housing_costs_claimed,
+                managed_payment_wanted: body.managed_payment_wanted,
+                monthly_housing_pence: body.monthly_housing_pence,
+            },
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        if new {
+            // New data: re-evaluate now and start the new-claim sequence, not tonight.
+            state
+                .queues
+                .enqueue_evaluation_and_outreach(vec![person.tenancy_id])
+                .await
+                .map_err(|e| Problem::internal(&e))?;
+        }
+        let first = rentdesk_domain::calendar::add_months_clamped(claim.claim_start, 1)
+            + chrono::Duration::days(6);
+        let answer = UniversalCreditRecorded {
+            claim_id: claim.id,
+            new,
+            first_payment_expected: first,
+            message: format!(
+                "Thank you. Your first Universal Credit payment should arrive around {}. Rent is \
+                 still due until then; your officer will be in touch about your claim.",
+                first.format("%-d %B %Y")
+            ),
+        };
+        Ok(if new {
+            Answer::Created(Json(answer))
+        } else {
+            Answer::Ok(Json(answer))
+        })
+    }
+
+    /// Report a change of circumstances
+    ///
+    /// An income drop, a new job, a change in who lives with you…: your officer gets a task to
+    /// contact you.
+    #[oai(path = "/changes", method = "post")]
+    async fn change(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: TenantAuth,
+        body: Json<ChangeReport>,
+    ) -> poem::Result<Answer<ChangeRecorded>> {
+        let (person, _) = or_answer!(me(&state, &auth.0).await?);
+        let today = state.today();
+        let mut errors = vec![];
+        if let Err(e) = one_of(&body.kind, CHANGE_KINDS) {
+            errors.push(("kind".to_owned(), e));
+        }
+        if body.effective_date > today + chrono::Duration::days(90)
+            || body.effective_date < today - chrono::Duration::days(366)
+        {
+            errors.push((
+                "effective_date".to_owned(),
+                "must be within the last year or the next 90 days".to_owned(),
+            ));
+        }
+        if let Some(p) = invalid_fields(errors) {
+            return Ok(Answer::problem(p));
+        }
+        let task_id = rentdesk_store::tenant_app::report_change(
+            &state.db,
+            &person,
+            &body.kind,
+            body.effective_date,
+            body.detail.trim(),
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(Answer::Created(Json(ChangeRecorded {
+            task_id,
+            message: "Thank you for telling us. Your officer will contact you.".into(),
+        })))
+    }
+}

@@ -1,0 +1,283 @@
+//! The caseload: every account of a set of tenancies assessed by `domain::priority::assess`,
+//! loaded in bulk (a fixed number of queries per chunk of tenancies, never one per account),
+//! highest priority first. The officer API filters and pages this; it does not re-rank it.
+
+use crate::cases::{INSTALMENT_GRACE_DAYS, domain_arrangement, plan_state_of};
+use crate::entities::{action, arrangement, case, flag, message};
+use crate::evaluation::{BENEFIT_GRACE_DAYS, LoadedAccount, Scope, load_accounts};
+use crate::facts::CorruptRow;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rentdesk_domain::Pence;
+use rentdesk_domain::arrears::summarise;
+use rentdesk_domain::benefits::BenefitIncome;
+use rentdesk_domain::escalation::Stage;
+use rentdesk_domain::priority::{
+    Assessment, PlanFacts, PriorityFacts, PriorityPolicy, UcClaimFacts, assess as assess_one,
+};
+use rentdesk_domain::triggers::{self, InstalmentStatus};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::HashMap;
+use std::str::FromStr;
+
+const CHUNK: usize = 1000;
+
+/// Diary entries that mean someone reached the tenant or the tenant reached us.
+pub const CONTACT_ACTIONS: [&str; 5] = ["call", "visit", "letter", "reply", "arrangement"];
+/// Message states that mean it left us.
+pub const CONTACT_MESSAGES: [&str; 2] = ["sent", "delivered"];
+/// Flag kinds that mark a tenant as vulnerable.
+pub const VULNERABILITY: &str = "vulnerability";
+
+/// One account on (or counted off) the caseload.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Assessed {
+    pub tenancy_id: i64,
+    pub reference: String,
+    /// First line, second line and town, comma-separated.
+    pub address: String,
+    pub postcode: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub patch_id: Option<i64>,
+    pub real_arrears: Pence,
+    pub weeks_in_arrears_hundredths: Option<i64>,
+    pub stage: Stage,
+    /// What the assessment saw (for the API's filters: UC, arrangement, vulnerable, contact).
+    pub facts: PriorityFacts,
+    pub assessment: Assessment,
+}
+
+/// Assess `tenancy_ids` as of `today` with `policy`, highest score first (ties: larger real
+/// arrears, then tenancy id). Unknown ids are skipped.
+pub async fn assess_with(
+    db: &DatabaseConnection,
+    tenancy_ids: &[i64],
+    today: NaiveDate,
+    policy: &PriorityPolicy,
+) -> anyhow::Result<Vec<Assessed>> {
+    let mut ids = tenancy_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(assess_chunk(db, chunk, today, policy).await?);
+    }
+    out.sort_by(|a, b| {
+        b.assessment
+            .score
+            .cmp(&a.assessment.score)
+            .then(b.real_arrears.cmp(&a.real_arrears))
+            .then(a.tenancy_id.cmp(&b.tenancy_id))
+    });
+    Ok(out)
+}
+
+/// [`assess_with`] the default policy.
+pub async fn assess(
+    db: &DatabaseConnection,
+    tenancy_ids: &[i64],
+    today: NaiveDate,
+) -> anyhow::Result<Vec<Assessed>> {
+    assess_with(db, tenancy_ids, today, &PriorityPolicy::default()).await
+}
+
+/// Everything beside the ledger that the priority rules read, for one chunk.
+#[derive(Default)]
+struct Context {
+    cases: HashMap<i64, case::Model>,
+    plans: HashMap<i64, arrangement::Model>,
+    flags: HashMap<i64, Vec<flag::Model>>,
+    last_contact: HashMap<i64, NaiveDate>,
+}
+
+async fn load_context(
+    db: &DatabaseConnection,
+    scope: &Scope<'_>,
+    today: NaiveDate,
+) -> anyhow::Result<Context> {
+    let mut cx = Context::default();
+    for c in case::Entity::find()
+        .filter(scope.of(case::Column::TenancyId))
+        .all(db)
+        .await?
+    {
+        cx.cases.insert(c.tenancy_id, c);
+    }
+    // The current plan: the latest one still in force or waiting (as `plans::current`).
+    for a in arrangement::Entity::find()
+        .filter(scope.of(arrangement::Column::TenancyId))
+        .filter(arrangement::Column::Status.is_in(crate::plans::CURRENT))
+        .order_by_asc(arrangement::Column::Id)
+        .all(db)
+        .await?
+    {
+        cx.plans.insert(a.tenancy_id, a);
+    }
+    for f in flag::Entity::find()
+        .filter(scope.of(flag::Column::TenancyId))
+        .filter(flag::Column::StartsOn.lte(today))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|f| f.ends_on.is_none_or(|e| e >= today))
+    {
+        cx.flags.entry(f.tenancy_id).or_default().push(f);
+    }
+    // Nothing after the end of `today` counts: back-dated runs see what was known then.
+    let until = rentdesk_domain::time::london_day_start(today + Duration::days(1));
+    let actions: Vec<(i64, Option<DateTime<Utc>>)> = action::Entity::find()
+        .select_only()
+        .column(action::Column::TenancyId)
+        .column_as(
+            Expr::expr(Func::max(Expr::col(action::Column::OccurredAt))),
+            "last_contact",
+        )
+        .filter(scope.of(action::Column::TenancyId))
+        .filter(action::Column::Kind.is_in(CONTACT_ACTIONS))
+        .filter(action::Column::OccurredAt.lt(until))
+        .group_by(action::Column::TenancyId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let messages: Vec<(i64, Option<DateTime<Utc>>)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::TenancyId)
+        .column_as(
+            Expr::expr(Func::max(Expr::col(message::Column::SentAt))),
+            "last_contact",
+        )
+        .filter(scope.of(message::Column::TenancyId))
+        .filter(message::Column::Status.is_in(CONTACT_MESSAGES))
+        .filter(message::Column::SentAt.lt(until))
+        .group_by(message::Column::TenancyId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (tenancy_id, at) in actions.into_iter().chain(messages) {
+        if let Some(at) = at {
+            let day = rentdesk_domain::time::london_date(at);
+            let e = cx.last_contact.entry(tenancy_id).or_insert(day);
+            *e = (*e).max(day);
+        }
+    }
+    Ok(cx)
+}
+
+async fn assess_chunk(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    today: NaiveDate,
+    policy: &PriorityPolicy,
+) -> anyhow::Result<Vec<Assessed>> {
+    let scope = Scope::new(ids);
+    let accounts = load_accounts(db, &scope, today).await?;
+    let cx = load_context(db, &scope, today).await?;
+    accounts
+        .into_iter()
+        .map(|a| {
+            let facts = priority_facts(&a, &cx, today, policy)?;
+            let assessment = assess_one(&facts, policy, today);
+            let t = a.tenancy;
+            let address = [Some(t.address_line1), t.address_line2, Some(t.town)]
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+            Ok(Assessed {
+                tenancy_id: t.id,
+                reference: t.reference,
+                address,
+                postcode: t.postcode,
+                latitude: t.latitude,
+                longitude: t.longitude,
+                patch_id: t.patch_id,
+                real_arrears: facts.now.real_arrears,
+                weeks_in_arrears_hundredths: facts.now.weeks_in_arrears_hundredths,
+                stage: facts.stage,
+                facts,
+                assessment,
+            })
+        })
+        .collect()
+}
+
+/// The facts of one loaded account (pure: every row it needs is in `cx`).
+fn priority_facts(
+    a: &LoadedAccount,
+    cx: &Context,
+    today: NaiveDate,
+    policy: &PriorityPolicy,
+) -> anyhow::Result<PriorityFacts> {
+    let id = a.tenancy.id;
+    let (stage, stage_since) = match cx.cases.get(&id) {
+        Some(c) => (
+            Stage::from_str(&c.stage).map_err(|reason| CorruptRow {
+                table: "cases",
+                id: c.id,
+                column: "stage",
+                value: c.stage.clone(),
+                reason,
+            })?,
+            c.stage_since,
+        ),
+        None => (Stage::None, today),
+    };
+    let plan = match cx.plans.get(&id) {
+        Some(p) => plan_state_of(p, &a.entries, today)?.map(|state| {
+            let missed = domain_arrangement(p)
+                .map(|arr| {
+                    triggers::adherence(&arr, &a.entries, today, INSTALMENT_GRACE_DAYS)
+                        .iter()
+                        .filter(|i| {
+                            matches!(
+                                i.status,
+                                InstalmentStatus::Missed | InstalmentStatus::PartPaid
+                            )
+                        })
+                        .count() as u32
+                })
+                .unwrap_or(0);
+            PlanFacts {
+                agreed: p.start_date,
+                state,
+                missed_instalments: missed,
+            }
+        }),
+        None => None,
+    };
+    let flags = cx.flags.get(&id).map(Vec::as_slice).unwrap_or_default();
+    let breathing_space = flags
+        .iter()
+        .find(|f| f.kind.starts_with("breathing_space"))
+        .map(|f| f.ends_on);
+    let vulnerable = flags.iter().any(|f| f.kind == VULNERABILITY);
+    let uc_claim = match a.facts.benefit {
+        Some(BenefitIncome::UniversalCredit { claim_start, .. }) => {
+            Some(UcClaimFacts::new(claim_start))
+        }
+        _ => None,
+    };
+    let hb_change = match a.facts.benefit {
+        Some(income @ BenefitIncome::HousingBenefit { .. }) => {
+            triggers::hb_change(&income, &a.entries, today, BENEFIT_GRACE_DAYS).map(|t| t.reason)
+        }
+        _ => None,
+    };
+    let then = today - Duration::days(policy.trend_days);
+    let earlier =
+        (a.facts.schedule.start_date <= then).then(|| summarise(&a.facts, &a.entries, then));
+    Ok(PriorityFacts {
+        now: a.summary.clone(),
+        earlier,
+        plan,
+        last_contact: cx.last_contact.get(&id).copied(),
+        stage,
+        stage_since,
+        uc_claim,
+        hb_change,
+        vulnerable,
+        breathing_space,
+    })
+}

@@ -1,0 +1,154 @@
+//! An account's place in the escalation process, as the `domain::escalation` rules see it:
+//! its stage, its repayment plan's state and any Breathing Space in force.
+
+use crate::accounts::FullAccount;
+use crate::entities::{arrangement, case, flag};
+use crate::facts::CorruptRow;
+use chrono::{Duration, NaiveDate};
+use rentdesk_domain::Pence;
+use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
+use rentdesk_domain::ledger::LedgerEntry;
+use rentdesk_domain::tenancy::Frequency;
+use rentdesk_domain::triggers::{self, Instalment, InstalmentStatus};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use std::str::FromStr;
+
+/// Days after its date an instalment may still arrive before it counts as missed (domain.md §3).
+pub const INSTALMENT_GRACE_DAYS: u32 = 7;
+
+pub fn domain_arrangement(a: &arrangement::Model) -> Result<triggers::Arrangement, CorruptRow> {
+    let frequency = Frequency::from_str(&a.frequency).map_err(|e| CorruptRow {
+        table: "arrangements",
+        id: a.id,
+        column: "frequency",
+        value: a.frequency.clone(),
+        reason: e.to_string(),
+    })?;
+    Ok(triggers::Arrangement {
+        start_date: a.start_date,
+        frequency,
+        instalment: Pence(a.instalment_pence),
+        end_date: a.end_date,
+    })
+}
+
+/// Instalments due so far with what was paid against each.
+pub fn progress(
+    a: &arrangement::Model,
+    account: &FullAccount,
+    today: NaiveDate,
+) -> Result<Vec<Instalment>, CorruptRow> {
+    Ok(triggers::adherence(
+        &domain_arrangement(a)?,
+        &account.entries,
+        today,
+        INSTALMENT_GRACE_DAYS,
+    ))
+}
+
+pub fn is_behind(instalments: &[Instalment]) -> bool {
+    instalments.iter().any(|i| {
+        matches!(
+            i.status,
+            InstalmentStatus::Missed | InstalmentStatus::PartPaid
+        )
+    })
+}
+
+pub fn plan_state(
+    a: &arrangement::Model,
+    account: &FullAccount,
+    today: NaiveDate,
+) -> Result<Option<PlanState>, CorruptRow> {
+    plan_state_of(a, &account.entries, today)
+}
+
+/// [`plan_state`] from the account's ledger alone (for accounts loaded in bulk).
+pub fn plan_state_of(
+    a: &arrangement::Model,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+) -> Result<Option<PlanState>, CorruptRow> {
+    Ok(match a.status.as_str() {
+        "pending_review" => Some(PlanState::PendingReview),
+        "broken" => Some(PlanState::Broken),
+        "active" => {
+            let done = triggers::adherence(
+                &domain_arrangement(a)?,
+                entries,
+                today,
+                INSTALMENT_GRACE_DAYS,
+            );
+            if is_behind(&done) {
+                Some(PlanState::Broken)
+            } else {
+                let arrangement = domain_arrangement(a)?;
+                let next_due = triggers::schedule_dates(
+                    arrangement.start_date,
+                    arrangement.frequency,
+                    today,
+                    today + Duration::days(62),
+                )
+                .into_iter()
+                .find(|d| a.end_date.is_none_or(|e| *d <= e));
+                Some(PlanState::Kept {
+                    next_due,
+                    amount: Pence(a.instalment_pence),
+                })
+            }
+        }
+        _ => None,
+    })
+}
+
+/// The facts `escalation::next_step` needs for this account.
+pub async fn case_facts(
+    db: &DatabaseConnection,
+    account: &FullAccount,
+    today: NaiveDate,
+) -> anyhow::Result<CaseFacts> {
+    let tenancy_id = account.view.tenancy.id;
+    let case = case::Entity::find()
+        .filter(case::Column::TenancyId.eq(tenancy_id))
+        .one(db)
+        .await?;
+    let (stage, stage_since) = match &case {
+        Some(c) => (
+            Stage::from_str(&c.stage).map_err(|reason| CorruptRow {
+                table: "cases",
+                id: c.id,
+                column: "stage",
+                value: c.stage.clone(),
+                reason,
+            })?,
+            c.stage_since,
+        ),
+        None => (Stage::None, today),
+    };
+    let plan = match crate::plans::current(db, tenancy_id).await? {
+        Some(a) => plan_state(&a, account, today)?,
+        None => None,
+    };
+    let breathing_space = flag::Entity::find()
+        .filter(flag::Column::TenancyId.eq(tenancy_id))
+        .filter(flag::Column::Kind.starts_with("breathing_space"))
+        .filter(flag::Column::StartsOn.lte(today))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|f| f.ends_on.is_none_or(|e| e >= today))
+        .map(|f| f.ends_on)
+        .next();
+    let s = &account.view.summary;
+    Ok(CaseFacts {
+        stage,
+        stage_since,
+        real_arrears: s.real_arrears,
+        technical_arrears: s.technical_arrears,
+        technical_reason: s.technical_reason.clone(),
+        weekly_charge: s.weekly_charge,
+        weeks_in_arrears_hundredths: s.weeks_in_arrears_hundredths,
+        plan,
+        breathing_space,
+    })
+}

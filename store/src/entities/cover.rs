@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "covers")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub patch_id: i64,
+    pub officer_id: i64,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub set_by_staff_id: Option<i64>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,330 @@
+//! What officers write: diary actions (idempotent on the phone's client id), flags, task
+//! completion and cover. Each write and its audit entry are stored together.
+
+use crate::audit::{self, Actor};
+use crate::entities::{action, cover, flag, staff_user, task, tenancy};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+pub struct NewAction<'a> {
+    pub client_id: &'a str,
+    pub tenancy_id: i64,
+    pub kind: &'a str,
+    pub outcome: Option<&'a str>,
+    pub body: &'a str,
+    pub occurred_at: DateTime<Utc>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub referral_to: Option<&'a str>,
+}
+
+pub enum Recorded {
+    New(action::Model),
+    /// Sent before (same client id, same action): the stored one.
+    Replay(action::Model),
+    /// The client id is another action's.
+    Conflict(action::Model),
+}
+
+pub async fn record_action(
+    db: &DatabaseConnection,
+    staff_id: i64,
+    a: NewAction<'_>,
+    client_addr: Option<&str>,
+) -> Result<Recorded, sea_orm::DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    if let Some(existing) = action::Entity::find()
+        .filter(action::Column::ClientId.eq(a.client_id))
+        .one(&txn)
+        .await?
+    {
+        txn.commit().await?;
+        let same = existing.tenancy_id == a.tenancy_id
+            && existing.kind == a.kind
+            && existing.author_staff_id == Some(staff_id);
+        return Ok(if same {
+            Recorded::Replay(existing)
+        } else {
+            Recorded::Conflict(existing)
+        });
+    }
+    let mut facts = serde_json::Map::new();
+    if let (Some(lat), Some(lon)) = (a.latitude, a.longitude) {
+        facts.insert("latitude".into(), lat.into());
+        facts.insert("longitude".into(), lon.into());
+    }
+    if let Some(r) = a.referral_to {
+        facts.insert("referral_to".into(), r.into());
+    }
+    let now = Utc::now();
+    let row = action::ActiveModel {
+        tenancy_id: Set(a.tenancy_id),
+        kind: Set(a.kind.to_owned()),
+        outcome: Set(a.outcome.map(str::to_owned)),
+        body: Set(a.body.to_owned()),
+        author_staff_id: Set(Some(staff_id)),
+        rule_id: Set(None),
+        facts: Set((!facts.is_empty()).then(|| serde_json::Value::Object(facts).to_string())),
+        client_id: Set(Some(a.client_id.to_owned())),
+        occurred_at: Set(a.occurred_at),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: Actor::Staff(staff_id),
+            action: "action.recorded",
+            subject_kind: "tenancy",
+            subject_id: Some(a.tenancy_id.to_string()),
+            detail: Some(format!("{} {}", a.kind, row.id)),
+            client_addr,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Recorded::New(row))
+}
+
+pub struct NewFlag<'a> {
+    pub kind: &'a str,
+    pub no_automated_contact: bool,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub detail: &'a str,
+}
+
+pub async fn add_flag(
+    db: &DatabaseConnection,
+    staff_id: i64,
+    tenancy_id: i64,
+    f: NewFlag<'_>,
+    client_addr: Option<&str>,
+) -> Result<flag::Model, sea_orm::DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let now = Utc::now();
+    let row = flag::ActiveModel {
+        tenancy_id: Set(tenancy_id),
+        tenant_id: Set(None),
+        kind: Set(f.kind.to_owned()),
+        no_automated_contact: Set(f.no_automated_contact),
+        starts_on: Set(f.starts_on),
+        ends_on: Set(f.ends_on),
+        detail: Set(f.detail.to_owned()),
+        set_by_staff_id: Set(Some(staff_id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    action::ActiveModel {
+        tenancy_id: Set(tenancy_id),
+        kind: Set("flag".into()),
+        outcome: Set(None),
+        body: Set(format!(
+            "Flag set: {}{} from {}{}.",
+            f.kind.replace('_', " "),
+            if f.no_automated_contact {
+                " (no automated contact)"
+            } else {
+                ""
+            },
+            f.starts_on,
+            f.ends_on.map(|e| format!(" to {e}")).unwrap_or_default()
+        )),
+        author_staff_id: Set(Some(staff_id)),
+        occurred_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: Actor::Staff(staff_id),
+            action: "flag.added",
+            subject_kind: "tenancy",
+            subject_id: Some(tenancy_id.to_string()),
+            detail: Some(format!("{} {}", f.kind, row.id)),
+            client_addr,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Where a task page ends: due date and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskCursor {
+    pub due_on: NaiveDate,
+    pub id: i64,
+}
+
+impl TaskCursor {
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.due_on, self.id)
+    }
+
+    pub fn decode(s: &str) -> Result<TaskCursor, String> {
+        let bad = || "not a cursor this API gave out".to_owned();
+        let (d, id) = s.split_once('.').ok_or_else(bad)?;
+        Ok(TaskCursor {
+            due_on: NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| bad())?,
+            id: id.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+/// Open tasks on the tenancies `staff` sees today, soonest due first.
+pub async fn open_tasks(
+    db: &DatabaseConnection,
+    staff: &staff_user::Model,
+    today: NaiveDate,
+    after: Option<TaskCursor>,
+    limit: u64,
+) -> Result<(Vec<task::Model>, Option<TaskCursor>), sea_orm::DbErr> {
+    let patches = crate::staff::visible_patches(db, staff, today).await?;
+    let mut q = task::Entity::find().filter(task::Column::Status.eq("open"));
+    if let Some(p) = &patches {
+        let ids: Vec<i64> = tenancy::Entity::find()
+            .select_only()
+            .column(tenancy::Column::Id)
+            .filter(tenancy::Column::PatchId.is_in(p.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        q = q.filter(task::Column::TenancyId.is_in(ids));
+    }
+    if let Some(c) = after {
+        q = q.filter(
+            Condition::any().add(task::Column::DueOn.gt(c.due_on)).add(
+                Condition::all()
+                    .add(task::Column::DueOn.eq(c.due_on))
+                    .add(task::Column::Id.gt(c.id)),
+            ),
+        );
+    }
+    let mut rows = q
+        .order_by_asc(task::Column::DueOn)
+        .order_by_asc(task::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more {
+        rows.last().map(|t| TaskCursor {
+            due_on: t.due_on,
+            id: t.id,
+        })
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// Mark an open task done (with a diary note); `None` if it is not open or not visible.
+pub async fn complete_task(
+    db: &DatabaseConnection,
+    staff: &staff_user::Model,
+    task_id: i64,
+    note: &str,
+    today: NaiveDate,
+    client_addr: Option<&str>,
+) -> Result<Option<task::Model>, sea_orm::DbErr> {
+    let Some(t) = task::Entity::find_by_id(task_id).one(db).await? else {
+        return Ok(None);
+    };
+    if t.status != "open"
+        || crate::staff::visible_tenancy(db, staff, t.tenancy_id, today)
+            .await?
+            .is_none()
+    {
+        return Ok(None);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let now = Utc::now();
+    let done = task::Entity::update_many()
+        .col_expr(task::Column::Status, Expr::value("done"))
+        .col_expr(task::Column::CompletedAt, Expr::value(now))
+        .filter(task::Column::Id.eq(task_id))
+        .filter(task::Column::Status.eq("open"))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if done == 0 {
+        txn.commit().await?;
+        return Ok(None);
+    }
+    action::ActiveModel {
+        tenancy_id: Set(t.tenancy_id),
+        kind: Set("task_done".into()),
+        outcome: Set(None),
+        body: Set(format!("Task done: {}. {note}", t.title).trim().to_owned()),
+        author_staff_id: Set(Some(staff.id)),
+        occurred_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: Actor::Staff(staff.id),
+            action: "task.completed",
+            subject_kind: "tenancy",
+            subject_id: Some(t.tenancy_id.to_string()),
+            detail: Some(format!("task {task_id}")),
+            client_addr,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    task::Entity::find_by_id(task_id).one(db).await
+}
+
+pub async fn set_cover(
+    db: &DatabaseConnection,
+    staff_id: i64,
+    c: cover::Model,
+    client_addr: Option<&str>,
+) -> Result<cover::Model, sea_orm::DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let row = cover::ActiveModel {
+        patch_id: Set(c.patch_id),
+        officer_id: Set(c.officer_id),
+        starts_on: Set(c.starts_on),
+        ends_on: Set(c.ends_on),
+        set_by_staff_id: Set(c.set_by_staff_id),
+        created_at: Set(c.created_at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: Actor::Staff(staff_id),
+            action: "cover.set",
+            subject_kind: "patch",
+            subject_id: Some(c.patch_id.to_string()),
+            detail: Some(format!(
+                "officer {} from {} to {}",
+                c.officer_id, c.starts_on, c.ends_on
+            )),
+            client_addr,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}

@@ -1,0 +1,215 @@
+//! Recording the escalation process: protocol steps (diary actions of kind `protocol`), stage
+//! changes (the `cases` row plus a diary action), and notices with their computed dates. The
+//! gates in `domain::protocol` decide; this module gathers their facts and stores the result.
+
+use crate::accounts::FullAccount;
+use crate::audit::{self, Actor};
+use crate::entities::{action, case, uc_claim};
+use chrono::{Duration, NaiveDate, Utc};
+use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
+use rentdesk_domain::protocol::{GateFacts, NoticeDates, ProtocolStep};
+use rentdesk_domain::time::london_date;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+/// The facts the protocol gates need for this account today.
+pub async fn gate_facts(
+    db: &DatabaseConnection,
+    account: &FullAccount,
+    case: &CaseFacts,
+    today: NaiveDate,
+) -> anyhow::Result<GateFacts> {
+    let id = account.view.tenancy.id;
+    let recorded = action::Entity::find()
+        .filter(action::Column::TenancyId.eq(id))
+        .filter(action::Column::Kind.eq("protocol"))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|a| {
+            let step = ProtocolStep::parse(a.outcome.as_deref()?)?;
+            Some((step, london_date(a.occurred_at)))
+        })
+        .collect();
+    let breathing_space = case.breathing_space.is_some();
+    let arrangement_kept = matches!(case.plan, Some(PlanState::Kept { .. }));
+    // A UC claim with housing costs whose first payment is not due yet (protocol step 5).
+    let benefit_claim_pending = uc_claim::Entity::find()
+        .filter(uc_claim::Column::TenancyId.eq(id))
+        .filter(uc_claim::Column::EndedOn.is_null())
+        .all(db)
+        .await?
+        .iter()
+        .any(|c| {
+            c.housing_costs_claimed
+                && rentdesk_domain::calendar::add_months_clamped(c.claim_start, 1)
+                    + Duration::days(6)
+                    >= today
+        });
+    Ok(GateFacts {
+        recorded,
+        breathing_space,
+        arrangement_kept,
+        benefit_claim_pending,
+        notice: current_notice(db, id).await?,
+    })
+}
+
+/// The latest notice served on the tenancy, with its dates.
+pub async fn current_notice(
+    db: &DatabaseConnection,
+    tenancy_id: i64,
+) -> anyhow::Result<Option<NoticeDates>> {
+    let latest = action::Entity::find()
+        .filter(action::Column::TenancyId.eq(tenancy_id))
+        .filter(action::Column::Kind.eq("notice"))
+        .order_by_desc(action::Column::OccurredAt)
+        .one(db)
+        .await?;
+    Ok(latest
+        .and_then(|a| a.facts)
+        .and_then(|f| serde_json::from_str(&f).ok()))
+}
+
+pub async fn record_protocol_step(
+    db: &DatabaseConnection,
+    staff_id: i64,
+    tenancy_id: i64,
+    step: ProtocolStep,
+    note: &str,
+    client_addr: Option<&str>,
+) -> Result<action::Model, sea_orm::DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let now = Utc::now();
+    let row = action::ActiveModel {
+        tenancy_id: Set(tenancy_id),
+        kind: Set("protocol".into()),
+        outcome: Set(Some(step.as_str().into())),
+        body: Set(format!("Pre-action protocol: {}. {note}", step.describe())
+            .trim()
+            .to_owned()),
+        author_staff_id: Set(Some(staff_id)),
+        occurred_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: Actor::Staff(staff_id),
+            action: "protocol_step.recorded",
+            subject_kind: "tenancy",
+            subject_id: Some(tenancy_id.to_string()),
+            detail: Some(step.as_str().into()),
+            client_addr,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub struct StageChange<'a> {
+    pub stage: Stage,
+    pub note: &'a str,
+    /// Why the officer went ahead despite a kept arrangement or a pending claim.
+    pub override_reason: Option<&'a str>,
+    /// For a notice: its dates (stored with the diary entry).
+    pub notice: Option<NoticeDates>,
+}
+
+/// Move the case to a stage: the `cases` row, a diary action (kind `notice` for a notice, with
+/// its dates; `stage` otherwise) and the audit entry, together.
+pub async fn record_stage(
+    db: &DatabaseConnection,
+    staff_id: i64,
+    tenancy_id: i64,
+    change: StageChange<'_>,
+    today: NaiveDate,
+    client_addr: Option<&str>,
+) -> Result<action::Model, sea_orm::DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let now = Utc::now();
+    match case::Entity::find()
+        .filter(case::Column::TenancyId.eq(tenancy_id))
+        .one(&txn)
+        .await?
+    {
+        Some(c) => {
+            let mut c: case::ActiveModel = c.into();
+            c.stage = Set(change.stage.as_str().into());
+            c.stage_since = Set(today);
+            c.owner_id = Set(Some(staff_id));
+            c.updated_at = Set(now);
+            c.update(&txn).await?;
+        }
+        None => {
+            case::ActiveModel {
+                tenancy_id: Set(tenancy_id),
+                stage: Set(change.stage.as_str().into()),
+                priority: Set(0),
+                reasons: Set(String::new()),
+                owner_id: Set(Some(staff_id)),
+                stage_since: Set(today),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    let mut body = format!("Stage: {}.", change.stage.as_str().replace('_', " "));
+    if let Some(n) = &change.notice {
+        body = format!(
+            "Notice served {} ({:?}); proceedings from {}; valid until {}.",
+            n.served_on, n.kind, n.earliest_proceedings, n.expires
+        );
+    }
+    if let Some(r) = change.override_reason {
+        body.push_str(&format!(
+            " Went ahead despite the protocol's postponement: {r}."
+        ));
+    }
+    if !change.note.is_empty() {
+        body.push(' ');
+        body.push_str(change.note);
+    }
+    let row = action::ActiveModel {
+        tenancy_id: Set(tenancy_id),
+        kind: Set(if change.notice.is_some() {
+            "notice".into()
+        } else {
+            "stage".into()
+        }),
+        outcome: Set(Some(change.stage.as_str().into())),
+        body: Set(body),
+        author_staff_id: Set(Some(staff_id)),
+        facts: Set(change
+            .notice
+            .as_ref()
+            .map(|n| serde_json::to_string(n).unwrap_or_default())),
+        occurred_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: Actor::Staff(staff_id),
+            action: "stage.recorded",
+            subject_kind: "tenancy",
+            subject_id: Some(tenancy_id.to_string()),
+            detail: Some(change.stage.as_str().into()),
+            client_addr,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}

@@ -1,0 +1,100 @@
+//! The officer's task list: things software or tenants raise that a person must look at.
+//! A task goes to the officer of the account's patch (unassigned when the patch has none).
+
+use crate::entities::{action, patch, task, tenancy};
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+pub struct NewTask<'a> {
+    pub tenancy_id: i64,
+    pub kind: &'a str,
+    pub title: String,
+    pub detail: String,
+    pub due_on: NaiveDate,
+    pub rule_id: Option<&'a str>,
+    /// Set when a rerun could raise the same task twice.
+    pub idempotency_key: Option<String>,
+}
+
+/// The officer responsible for a tenancy's patch, if any.
+pub async fn patch_officer<C: ConnectionTrait>(
+    db: &C,
+    tenancy_id: i64,
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    let Some(t) = tenancy::Entity::find_by_id(tenancy_id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(match t.patch_id {
+        Some(p) => patch::Entity::find_by_id(p)
+            .one(db)
+            .await?
+            .and_then(|p| p.officer_id),
+        None => None,
+    })
+}
+
+/// A diary action (what happened) and the officer's task (what to do about it), together.
+/// Returns the task id, or `None` when a task with the same idempotency key exists. Call it
+/// inside the caller's transaction so the action and task are stored together or not at all.
+pub async fn raise<C: ConnectionTrait>(
+    db: &C,
+    action_kind: &str,
+    action_body: &str,
+    new: NewTask<'_>,
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    if let Some(key) = &new.idempotency_key
+        && task::Entity::find()
+            .filter(task::Column::IdempotencyKey.eq(key.as_str()))
+            .one(db)
+            .await?
+            .is_some()
+    {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    let officer = patch_officer(db, new.tenancy_id).await?;
+    let act = action::ActiveModel {
+        tenancy_id: Set(new.tenancy_id),
+        kind: Set(action_kind.to_owned()),
+        outcome: Set(None),
+        body: Set(action_body.to_owned()),
+        author_staff_id: Set(None),
+        rule_id: Set(new.rule_id.map(str::to_owned)),
+        facts: Set(None),
+        client_id: Set(None),
+        occurred_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let row = task::ActiveModel {
+        tenancy_id: Set(new.tenancy_id),
+        kind: Set(new.kind.to_owned()),
+        title: Set(new.title),
+        detail: Set(new.detail),
+        due_on: Set(new.due_on),
+        status: Set("open".into()),
+        assigned_staff_id: Set(officer),
+        action_id: Set(Some(act.id)),
+        rule_id: Set(new.rule_id.map(str::to_owned)),
+        idempotency_key: Set(new.idempotency_key),
+        created_at: Set(now),
+        completed_at: Set(None),
+        ..Default::default()
+    };
+    let inserted = task::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(task::Column::IdempotencyKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec(db)
+        .await;
+    match inserted {
+        Ok(r) => Ok(Some(r.last_insert_id)),
+        Err(sea_orm::DbErr::RecordNotInserted) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,183 @@
+//! The caseload as the store assembles it: bulk-loaded, ordered, explained.
+
+use crate::helpers::fresh_database;
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use rentdesk_domain::priority::Exclusion;
+use rentdesk_store::entities::{action, case, message, tenancy};
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, QuerySelect, Set};
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+async fn seeded(
+    count: u64,
+) -> (
+    sea_orm::DatabaseConnection,
+    Option<std::path::PathBuf>,
+    Vec<i64>,
+) {
+    let (url, file) = fresh_database().await;
+    let db = rentdesk_store::db::connect(&url, 4).await.unwrap();
+    rentdesk_store::db::migrate(&db).await.unwrap();
+    rentdesk_store::seed::seed(&db, count, 11, as_of())
+        .await
+        .unwrap();
+    let ids: Vec<i64> = tenancy::Entity::find()
+        .select_only()
+        .column(tenancy::Column::Id)
+        .order_by_asc(tenancy::Column::Id)
+        .into_tuple()
+        .all(&db)
+        .await
+        .unwrap();
+    (db, file, ids)
+}
+
+#[tokio::test]
+async fn the_caseload_is_ordered_explained_and_the_same_in_bulk_as_one_by_one() {
+    let (db, file, ids) = seeded(120).await;
+    let all = rentdesk_store::caseload::assess(&db, &ids, as_of())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), ids.len());
+    assert!(
+        all.windows(2)
+            .all(|w| w[0].assessment.score >= w[1].assessment.score),
+        "highest score first"
+    );
+    assert!(all.iter().any(|a| a.assessment.needs_action_today));
+    for a in &all {
+        assert_eq!(
+            a.assessment.needs_action_today,
+            a.assessment.excluded.is_none()
+        );
+        if a.assessment.needs_action_today {
+            assert!(!a.assessment.reasons.is_empty(), "{a:?}");
+            assert!(a.real_arrears.0 > 0, "{a:?}");
+        }
+        // Technical arrears only: counted off the list, never on it.
+        if a.facts.now.arrears.0 > 0 && a.real_arrears.0 <= 0 {
+            assert!(
+                matches!(
+                    a.assessment.excluded,
+                    Some(Exclusion::TechnicalOnly { .. }) | Some(Exclusion::Closed)
+                ),
+                "{a:?}"
+            );
+        }
+    }
+    assert!(
+        all.iter()
+            .any(|a| matches!(a.assessment.excluded, Some(Exclusion::TechnicalOnly { .. }))),
+        "the demo data has technical-only accounts"
+    );
+    // Chunked bulk loading gives what one account alone gives.
+    for a in all.iter().step_by(7) {
+        let one = rentdesk_store::caseload::assess(&db, &[a.tenancy_id], as_of())
+            .await
+            .unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].assessment, a.assessment, "{}", a.reference);
+        assert_eq!(one[0].facts, a.facts, "{}", a.reference);
+    }
+    if let Some(f) = file {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+#[tokio::test]
+async fn contacts_and_a_lapsing_notice_reach_the_caseload() {
+    let (db, file, ids) = seeded(60).await;
+    let all = rentdesk_store::caseload::assess(&db, &ids, as_of())
+        .await
+        .unwrap();
+    let mut owing = all.iter().filter(|a| {
+        a.real_arrears.0 > 0 && a.facts.breathing_space.is_none() && a.facts.plan.is_none()
+    });
+    let (noticed, called, texted) = (
+        owing.next().unwrap().tenancy_id,
+        owing.next().unwrap().tenancy_id,
+        owing.next().unwrap().tenancy_id,
+    );
+    let now = Utc::now();
+    case::ActiveModel {
+        tenancy_id: Set(noticed),
+        stage: Set("notice_served".into()),
+        priority: Set(0),
+        reasons: Set(String::new()),
+        owner_id: Set(None),
+        stage_since: Set(NaiveDate::from_ymd_opt(2025, 12, 2).unwrap()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let at = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(11, 0, 0).unwrap());
+    for (kind, days) in [("call", 3), ("message", 1), ("visit", 40), ("call", -2)] {
+        action::ActiveModel {
+            tenancy_id: Set(called),
+            kind: Set(kind.into()),
+            outcome: Set(None),
+            body: Set("test".into()),
+            author_staff_id: Set(None),
+            rule_id: Set(None),
+            facts: Set(None),
+            client_id: Set(None),
+            occurred_at: Set(at(as_of() - Duration::days(days))),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+    }
+    for (status, days, key) in [("sent", 10, "a"), ("failed", 2, "b")] {
+        message::ActiveModel {
+            idempotency_key: Set(format!("caseload-test-{key}")),
+            tenancy_id: Set(texted),
+            tenant_id: Set(None),
+            channel: Set("sms".into()),
+            template: Set("t".into()),
+            rule_id: Set(None),
+            campaign_id: Set(None),
+            body: Set("hello".into()),
+            status: Set(status.into()),
+            suppression_reason: Set(None),
+            provider_id: Set(None),
+            error: Set(None),
+            scheduled_for: Set(None),
+            sent_at: Set(Some(at(as_of() - Duration::days(days)))),
+            attempts: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+    }
+    let after = rentdesk_store::caseload::assess(&db, &[noticed, called, texted], as_of())
+        .await
+        .unwrap();
+    let get = |id: i64| after.iter().find(|a| a.tenancy_id == id).unwrap();
+    let n = get(noticed);
+    assert!(n.assessment.needs_action_today);
+    assert_eq!(n.stage, rentdesk_domain::escalation::Stage::NoticeServed);
+    assert_eq!(n.assessment.reasons[0], "NOSP expires in 9 days (2 Dec)");
+    // A call 3 days ago; the planned message and a call dated after today don't count.
+    assert_eq!(
+        get(called).facts.last_contact,
+        Some(as_of() - Duration::days(3))
+    );
+    // A sent text counts; a failed one doesn't.
+    assert_eq!(
+        get(texted).facts.last_contact,
+        Some(as_of() - Duration::days(10))
+    );
+    if let Some(f) = file {
+        let _ = std::fs::remove_file(f);
+    }
+}

@@ -1,0 +1,983 @@
+//! The officer app API: staff sign-in, patch scope (and cover), the account view, the action
+//! diary with client ids, flags and tasks — and that nobody reaches an account outside their
+//! patches, by id, by reference or through a list.
+
+use crate::helpers::{TestApp, spawn_app};
+use rentdesk_store::entities::{audit_entry, patch, staff_user, task, tenancy};
+use rentdesk_store::staff::hash_password;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "a long enough password";
+
+struct Team {
+    app: TestApp,
+    /// HD-NORTH: HD1001, HD1002.
+    north: i64,
+    /// HD-CENTRAL: HD1003.
+    central: i64,
+}
+
+async fn staff(app: &TestApp, email: &str, role: &str) -> i64 {
+    staff_user::ActiveModel {
+        email: Set(email.into()),
+        name: Set(email.split('@').next().unwrap().into()),
+        role: Set(role.into()),
+        team: Set(Some("income".into())),
+        password_hash: Set(Some(hash_password(PASSWORD))),
+        active: Set(true),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+async fn team() -> Team {
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let north = staff(&app, "north@council.example", "officer").await;
+    let central = staff(&app, "central@council.example", "officer").await;
+    staff(&app, "lead@council.example", "team_leader").await;
+    for (code, officer) in [("HD-NORTH", north), ("HD-CENTRAL", central)] {
+        patch::Entity::update_many()
+            .col_expr(patch::Column::OfficerId, Expr::value(officer))
+            .filter(patch::Column::Code.eq(code))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+    Team {
+        app,
+        north,
+        central,
+    }
+}
+
+async fn id_of(app: &TestApp, reference: &str) -> i64 {
+    tenancy::Entity::find()
+        .filter(tenancy::Column::Reference.eq(reference))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|c| c.to_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    if status >= 400 {
+        assert!(
+            ct.starts_with("application/problem+json"),
+            "errors are problem+json: {status} {body}"
+        );
+    }
+    (status, body)
+}
+
+async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
+    call(app, reqwest::Method::GET, path, Some(token), None).await
+}
+
+async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+    call(app, reqwest::Method::POST, path, Some(token), Some(body)).await
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let (s, t) = call(
+        app,
+        reqwest::Method::POST,
+        "/officer/v1/sign-in",
+        None,
+        Some(json!({"email": email, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    t["access_token"].as_str().unwrap().to_owned()
+}
+
+fn fields(problem: &Value) -> Vec<String> {
+    let mut f: Vec<String> = problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    f.sort();
+    f
+}
+
+#[tokio::test]
+async fn staff_sign_in_checks_the_password_is_audited_and_limited() {
+    let t = team().await;
+    let app = &t.app;
+    for (email, password) in [
+        ("north@council.example", "wrong"),
+        ("nobody@council.example", PASSWORD),
+    ] {
+        let (s, p) = call(
+            app,
+            reqwest::Method::POST,
+            "/officer/v1/sign-in",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await;
+        assert_eq!(s, 401, "{p}");
+    }
+    let token = sign_in(app, "North@Council.example ").await;
+    let (s, me) = get(app, "/officer/v1/me", &token).await;
+    assert_eq!(s, 200, "{me}");
+    assert_eq!(
+        (me["id"].as_i64(), me["role"].as_str()),
+        (Some(t.north), Some("officer"))
+    );
+    assert_eq!(me["patches"], json!(["HD-NORTH"]));
+    // Ten wrong passwords an hour for one email, then refused even with the right one.
+    for _ in 0..10 {
+        let (s, _) = call(
+            app,
+            reqwest::Method::POST,
+            "/officer/v1/sign-in",
+            None,
+            Some(json!({"email": "central@council.example", "password": "guess"})),
+        )
+        .await;
+        assert_eq!(s, 401);
+    }
+    let (s, _) = call(
+        app,
+        reqwest::Method::POST,
+        "/officer/v1/sign-in",
+        None,
+        Some(json!({"email": "central@council.example", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, 429);
+    let audit: Vec<String> = audit_entry::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert!(
+        audit
+            .iter()
+            .filter(|a| *a == "staff.sign_in.failed")
+            .count()
+            >= 11
+    );
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|a| *a == "staff.sign_in.succeeded")
+            .count(),
+        1
+    );
+    // Sign-out ends the token at once.
+    let (s, _) = call(
+        app,
+        reqwest::Method::POST,
+        "/officer/v1/sign-out",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(get(app, "/officer/v1/me", &token).await.0, 401);
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn an_officer_reaches_only_their_patches_by_id_reference_or_list_until_given_cover() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let hd1003 = id_of(app, "HD1003").await;
+    let (s, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert_eq!(s, 200, "{a}");
+    assert_eq!(a["summary"]["reference"], "HD1001");
+    assert!(a["recommendation"]["stage"].is_string());
+    // Another patch's account does not exist for this officer.
+    let (s, p) = get(app, &format!("/officer/v1/accounts/{hd1003}"), &north).await;
+    assert_eq!(s, 404, "{p}");
+    let (_, found) = get(app, "/officer/v1/accounts?reference=hd1003", &north).await;
+    assert_eq!(found["accounts"], json!([]));
+    let (_, found) = get(app, "/officer/v1/accounts?reference=HD1002", &north).await;
+    assert_eq!(found["accounts"][0]["reference"], "HD1002");
+    let action = json!({"client_id": "phone-0001-aaaa", "tenancy_id": hd1003, "kind": "note", "body": "x", "occurred_at": chrono::Utc::now()});
+    assert_eq!(
+        post(app, "/officer/v1/actions", &north, action.clone())
+            .await
+            .0,
+        404
+    );
+    let (s, _) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1003}/flags"),
+        &north,
+        json!({"kind": "vulnerability", "starts_on": "2026-11-01", "detail": "x"}),
+    )
+    .await;
+    assert_eq!(s, 404);
+    // Tasks on HD1003 are neither listed nor completable.
+    let hidden = task::ActiveModel {
+        tenancy_id: Set(hd1003),
+        kind: Set("reply".into()),
+        title: Set("t".into()),
+        detail: Set(String::new()),
+        due_on: Set(rentdesk_store::london_today()),
+        status: Set("open".into()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let (_, tasks) = get(app, "/officer/v1/tasks", &north).await;
+    assert_eq!(tasks["tasks"], json!([]));
+    let (s, _) = post(
+        app,
+        &format!("/officer/v1/tasks/{}/complete", hidden.id),
+        &north,
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 404);
+
+    // An officer cannot give themselves cover; the team leader can.
+    let cover = json!({"patch_code": "HD-CENTRAL", "officer_id": t.north, "starts_on": rentdesk_store::london_today(), "ends_on": rentdesk_store::london_today() + chrono::Duration::days(7)});
+    let (s, p) = post(app, "/officer/v1/covers", &north, cover.clone()).await;
+    assert_eq!(s, 403, "{p}");
+    let lead = sign_in(app, "lead@council.example").await;
+    let (s, c) = post(app, "/officer/v1/covers", &lead, cover).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(
+        get(app, &format!("/officer/v1/accounts/{hd1003}"), &north)
+            .await
+            .0,
+        200
+    );
+    let (_, tasks) = get(app, "/officer/v1/tasks", &north).await;
+    assert_eq!(tasks["tasks"][0]["id"], hidden.id);
+    // Bad cover names its fields.
+    let (s, p) = post(
+        app,
+        "/officer/v1/covers",
+        &lead,
+        json!({"patch_code": "NOPE", "officer_id": 999999, "starts_on": "2026-12-10", "ends_on": "2026-12-01"}),
+    )
+    .await;
+    assert_eq!(
+        (s, fields(&p)),
+        (
+            422,
+            vec![
+                "ends_on".to_owned(),
+                "officer_id".to_owned(),
+                "patch_code".to_owned()
+            ]
+        )
+    );
+    let _ = t.central;
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn tenant_and_staff_tokens_each_open_only_their_own_app() {
+    let t = team().await;
+    let app = &t.app;
+    let officer = sign_in(app, "north@council.example").await;
+    // A staff token is no tenant token.
+    assert_eq!(get(app, "/tenant/v1/account", &officer).await.0, 401);
+    // A tenant token gets nothing under /officer/v1.
+    let (_, started) = call(
+        app,
+        reqwest::Method::POST,
+        "/tenant/v1/sign-in",
+        None,
+        Some(json!({"reference": "HD1001", "date_of_birth": "1971-03-14"})),
+    )
+    .await;
+    let challenge = started["challenge"].as_str().unwrap();
+    let sms = rentdesk_store::entities::message::Entity::find()
+        .filter(
+            rentdesk_store::entities::message::Column::IdempotencyKey
+                .eq(format!("sign_in:{challenge}")),
+        )
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let code: String = sms
+        .body
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap()
+        .into();
+    let (_, tokens) = call(
+        app,
+        reqwest::Method::POST,
+        "/tenant/v1/sign-in/verify",
+        None,
+        Some(json!({"challenge": challenge, "code": code})),
+    )
+    .await;
+    let tenant = tokens["access_token"].as_str().unwrap();
+    let hd1001 = id_of(app, "HD1001").await;
+    for path in [
+        "/officer/v1/me".to_owned(),
+        format!("/officer/v1/accounts/{hd1001}"),
+        "/officer/v1/accounts?reference=HD1001".to_owned(),
+        "/officer/v1/tasks".to_owned(),
+    ] {
+        assert_eq!(get(app, &path, tenant).await.0, 401, "{path}");
+        assert_eq!(
+            call(app, reqwest::Method::GET, &path, None, None).await.0,
+            401,
+            "{path}"
+        );
+    }
+    let (s, _) = post(
+        app,
+        "/officer/v1/actions",
+        tenant,
+        json!({"client_id": "tenant-attempt-1", "tenancy_id": hd1001, "kind": "note", "body": "x", "occurred_at": chrono::Utc::now()}),
+    )
+    .await;
+    assert_eq!(s, 401);
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn actions_store_once_per_client_id_and_every_read_and_write_is_audited() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let visit = json!({
+        "client_id": "3b1f0c7e-visit-0001",
+        "tenancy_id": hd1001,
+        "kind": "visit",
+        "outcome": "contact_made",
+        "body": "Hours cut; will complete an I&E in the app.",
+        "occurred_at": chrono::Utc::now() - chrono::Duration::hours(2),
+        "latitude": 53.6551,
+        "longitude": -1.781
+    });
+    let (s, first) = post(app, "/officer/v1/actions", &north, visit.clone()).await;
+    assert_eq!(s, 201, "{first}");
+    // The phone resends after losing signal: stored once.
+    let (s, again) = post(app, "/officer/v1/actions", &north, visit.clone()).await;
+    assert_eq!((s, again["id"].clone()), (200, first["id"].clone()));
+    let mut other = visit.clone();
+    other["tenancy_id"] = json!(id_of(app, "HD1002").await);
+    assert_eq!(post(app, "/officer/v1/actions", &north, other).await.0, 409);
+    let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    let diary: Vec<&Value> = a["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["client_id"] == "3b1f0c7e-visit-0001")
+        .collect();
+    assert_eq!(diary.len(), 1);
+    assert!(diary[0]["facts"].as_str().unwrap().contains("53.6551"));
+    // Bad input names every field.
+    let (s, p) = post(
+        app,
+        "/officer/v1/actions",
+        &north,
+        json!({"client_id": "3b1f0c7e-bad-0002", "tenancy_id": hd1001, "kind": "call", "outcome": "shouted", "body": "", "occurred_at": chrono::Utc::now() + chrono::Duration::days(1), "latitude": 123.0}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(fields(&p), ["latitude", "occurred_at", "outcome"]);
+    let (s, p) = post(
+        app,
+        "/officer/v1/actions",
+        &north,
+        json!({"client_id": "3b1f0c7e-bad-0003", "tenancy_id": hd1001, "kind": "referral", "body": "", "occurred_at": chrono::Utc::now()}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["referral_to".to_owned()]));
+
+    // Breathing Space: standard ones need an end within 60 days; then escalation pauses.
+    let today = rentdesk_store::london_today();
+    let (s, p) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        json!({"kind": "breathing_space_standard", "starts_on": today, "ends_on": today + chrono::Duration::days(90)}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["ends_on".to_owned()]));
+    let (s, f) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        json!({"kind": "breathing_space_standard", "starts_on": today, "ends_on": today + chrono::Duration::days(60), "detail": "notified by StepChange"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{f}");
+    let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert_eq!(a["flags"][0]["kind"], "breathing_space_standard");
+
+    let audit: Vec<(String, Option<String>, Option<String>)> = audit_entry::Entity::find()
+        .filter(audit_entry::Column::ActorKind.eq("staff"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.action, a.actor_id, a.subject_id))
+        .collect();
+    let me = Some(t.north.to_string());
+    let subject = Some(hd1001.to_string());
+    for action in ["account.read", "action.recorded", "flag.added"] {
+        assert!(
+            audit
+                .iter()
+                .any(|(a, who, s)| a == action && *who == me && *s == subject),
+            "{action} audited: {audit:?}"
+        );
+    }
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|(a, _, _)| a == "action.recorded")
+            .count(),
+        1,
+        "a replay is not a second write"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_tenants_plan_for_review_reaches_the_officers_task_list_and_can_be_completed() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let t1 = task::ActiveModel {
+        tenancy_id: Set(hd1001),
+        kind: Set("review_plan".into()),
+        title: Set("Review a repayment plan the tenant proposed".into()),
+        detail: Set("Outside policy".into()),
+        due_on: Set(rentdesk_store::london_today()),
+        status: Set("open".into()),
+        assigned_staff_id: Set(Some(t.north)),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let (s, list) = get(app, "/officer/v1/tasks?limit=1", &north).await;
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["tasks"][0]["id"], t1.id);
+    let (s, done) = post(
+        app,
+        &format!("/officer/v1/tasks/{}/complete", t1.id),
+        &north,
+        json!({"note": "Called; agreed £15 a week."}),
+    )
+    .await;
+    assert_eq!((s, done["status"].as_str()), (200, Some("done")), "{done}");
+    let (_, list) = get(app, "/officer/v1/tasks", &north).await;
+    assert_eq!(list["tasks"], json!([]));
+    assert_eq!(
+        post(
+            app,
+            &format!("/officer/v1/tasks/{}/complete", t1.id),
+            &north,
+            json!({})
+        )
+        .await
+        .0,
+        404,
+        "a done task cannot be completed twice"
+    );
+    let (s, p) = get(app, "/officer/v1/tasks?cursor=nonsense", &north).await;
+    assert_eq!((s, fields(&p)), (422, vec!["cursor".to_owned()]));
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_with_its_dates() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let today = rentdesk_store::london_today();
+    let notice = json!({"step": "notice_served", "sent_on": today, "service_method": "hand"});
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let (s, p) = post(app, &path, &north, notice.clone()).await;
+    assert_eq!(s, 409, "{p}");
+    assert_eq!(
+        fields(&p),
+        [
+            "affordable_payments_offered",
+            "benefit_help_offered",
+            "contact_made",
+            "rent_statement_sent",
+            "vulnerability_considered"
+        ]
+    );
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert!(n["protocol_steps"].as_array().unwrap().is_empty(), "{n}");
+    for step in [
+        "contact_made",
+        "affordable_payments_offered",
+        "rent_statement_sent",
+        "benefit_help_offered",
+    ] {
+        let (s, r) = post(
+            app,
+            &path,
+            &north,
+            json!({"step": "protocol", "protocol_step": step}),
+        )
+        .await;
+        assert_eq!(s, 201, "{r}");
+    }
+    let (s, p) = post(app, &path, &north, notice.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["vulnerability_considered".to_owned()])
+    );
+    post(app, &path, &north, json!({"step": "protocol", "protocol_step": "vulnerability_considered", "note": "no concerns; lives alone"})).await;
+    let (s, r) = post(app, &path, &north, notice).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["stage"], "notice_served");
+    assert_eq!(r["notice"]["kind"], "nosp", "HD1001 is a secure tenancy");
+    let earliest: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
+    assert!(earliest >= today + chrono::Duration::days(28));
+    assert!(matches!(
+        earliest.format("%a").to_string().as_str(),
+        "Mon" | "Sun"
+    ));
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(n["stage"], "notice_served");
+    assert_eq!(
+        n["notice"]["earliest_proceedings"],
+        r["notice"]["earliest_proceedings"]
+    );
+    // Court is not yet possible: the notice period runs and the Protocol copy is missing.
+    let (s, p) = post(app, &path, &north, json!({"step": "court_application"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (
+            409,
+            vec!["notice_period".to_owned(), "protocol_copy_sent".to_owned()]
+        )
+    );
+    // Bad input names its fields.
+    let (s, p) = post(app, &path, &north, json!({"step": "notice_served"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["sent_on".to_owned(), "service_method".to_owned()])
+    );
+    let (s, p) = post(app, &path, &north, json!({"step": "nosp"})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["step".to_owned()]));
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "protocol", "protocol_step": "tea"}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["protocol_step".to_owned()]));
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn an_account_in_breathing_space_is_refused_every_enforcement_step() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    for step in [
+        "contact_made",
+        "affordable_payments_offered",
+        "rent_statement_sent",
+        "benefit_help_offered",
+        "vulnerability_considered",
+    ] {
+        post(
+            app,
+            &path,
+            &north,
+            json!({"step": "protocol", "protocol_step": step}),
+        )
+        .await;
+    }
+    let today = rentdesk_store::london_today();
+    let (s, _) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        json!({"kind": "breathing_space_mental_health", "starts_on": today, "detail": "crisis treatment"}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    for step in ["notice_served", "warrant", "eviction"] {
+        let (s, p) = post(
+            app,
+            &path,
+            &north,
+            json!({"step": step, "sent_on": today, "service_method": "hand", "override_reason": "officer insists"}),
+        )
+        .await;
+        assert_eq!(s, 409, "{step}: {p}");
+        assert!(
+            fields(&p).contains(&"breathing_space".to_owned()),
+            "{step}: {p}"
+        );
+    }
+    // Letters are not enforcement, but the recommendation is paused.
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert!(
+        n["paused_because"]
+            .as_str()
+            .unwrap()
+            .contains("Breathing Space"),
+        "{n}"
+    );
+    t.app.stop().await;
+}
+
+fn statement() -> Value {
+    json!({
+        "household": {"adults": 1},
+        "income": {"earnings": 150000},
+        "fixed_costs": {"rent": 42683, "council_tax": 9000},
+        "flexible_costs": {"food_and_housekeeping": 30000},
+    })
+}
+
+#[tokio::test]
+async fn officers_set_up_review_monitor_and_end_arrangements_with_the_same_rules() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/arrangements");
+    // Outside policy (more than the surplus): the officer may still agree it, and it is active.
+    let (s, a) = post(
+        app,
+        &path,
+        &north,
+        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 20_000, "accept_agreement": true}),
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(a["status"], "active");
+    let id = a["id"].as_i64().unwrap();
+    let row = rentdesk_store::entities::arrangement::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (row.created_by_staff_id, row.proposed_by_tenant),
+        (Some(t.north), false)
+    );
+    // The same refusals as the tenant app.
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 10, "accept_agreement": false}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["accept_agreement".to_owned()]));
+    // Another patch's officer can neither see nor end it.
+    assert_eq!(
+        get(app, &format!("/officer/v1/arrangements/{id}"), &central)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        post(
+            app,
+            &format!("/officer/v1/arrangements/{id}/end"),
+            &central,
+            json!({"reason": "x"})
+        )
+        .await
+        .0,
+        404
+    );
+    let (s, g) = get(app, &format!("/officer/v1/arrangements/{id}"), &north).await;
+    assert_eq!((s, g["progress"].as_str()), (200, Some("on_track")), "{g}");
+    let (s, e) = post(
+        app,
+        &format!("/officer/v1/arrangements/{id}/end"),
+        &north,
+        json!({"reason": "tenant moving to DD"}),
+    )
+    .await;
+    assert_eq!((s, e["status"].as_str()), (200, Some("cancelled")));
+    assert_eq!(
+        post(
+            app,
+            &format!("/officer/v1/arrangements/{id}/end"),
+            &north,
+            json!({"reason": "again"})
+        )
+        .await
+        .0,
+        409
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_tenants_plan_outside_policy_is_approved_by_the_officer_and_its_task_closes() {
+    let t = team().await;
+    let app = &t.app;
+    // Karen proposes more than her statement leaves over, in the app.
+    let (_, started) = call(
+        app,
+        reqwest::Method::POST,
+        "/tenant/v1/sign-in",
+        None,
+        Some(json!({"reference": "HD1001", "date_of_birth": "1971-03-14"})),
+    )
+    .await;
+    let challenge = started["challenge"].as_str().unwrap();
+    let sms = rentdesk_store::entities::message::Entity::find()
+        .filter(
+            rentdesk_store::entities::message::Column::IdempotencyKey
+                .eq(format!("sign_in:{challenge}")),
+        )
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let code: String = sms
+        .body
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap()
+        .into();
+    let (_, tokens) = call(
+        app,
+        reqwest::Method::POST,
+        "/tenant/v1/sign-in/verify",
+        None,
+        Some(json!({"challenge": challenge, "code": code})),
+    )
+    .await;
+    let karen = tokens["access_token"].as_str().unwrap();
+    let (s, plan) = post(
+        app,
+        "/tenant/v1/plans",
+        karen,
+        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 20_000, "accept_agreement": true}),
+    )
+    .await;
+    assert_eq!(
+        (s, plan["status"].as_str()),
+        (201, Some("pending_review")),
+        "{plan}"
+    );
+    let id = plan["id"].as_i64().unwrap();
+    let north = sign_in(app, "north@council.example").await;
+    let (_, tasks) = get(app, "/officer/v1/tasks", &north).await;
+    assert_eq!(tasks["tasks"][0]["kind"], "review_plan");
+    let (s, r) = post(
+        app,
+        &format!("/officer/v1/arrangements/{id}/review"),
+        &north,
+        json!({"approve": true, "reason": "Overtime covers it; agreed by phone."}),
+    )
+    .await;
+    assert_eq!((s, r["status"].as_str()), (200, Some("active")), "{r}");
+    let (_, tasks) = get(app, "/officer/v1/tasks", &north).await;
+    assert_eq!(tasks["tasks"], json!([]), "the review task closed");
+    let (_, current) = get(app, "/tenant/v1/plans/current", karen).await;
+    assert_eq!(current["status"], "active");
+    let (s, _) = post(
+        app,
+        &format!("/officer/v1/arrangements/{id}/review"),
+        &north,
+        json!({"approve": false, "reason": "changed my mind"}),
+    )
+    .await;
+    assert_eq!(s, 409, "only a plan waiting for review can be reviewed");
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn the_caseload_lists_who_needs_action_in_order_with_reasons_and_counts_technical_arrears_apart()
+ {
+    use rentdesk_domain::calendar::monday_on_or_before;
+    let t = team().await;
+    let app = &t.app;
+    let today = rentdesk_store::london_today();
+    let monday = monday_on_or_before(today);
+    let header = "reference,tenure,status,address_line1,address_line2,town,postcode,latitude,longitude,patch,start_date,end_date,weekly_rent,weekly_service_charge,rent_free_weeks,rent_free_only_when_clear,periodic_service_charge,periodic_service_charge_frequency,payment_method,self_pay_amount,self_pay_frequency,self_pay_anchor,hb_weekly,hb_first_pay_date,lead_tenant_name,lead_tenant_dob,lead_tenant_mobile,lead_tenant_email,joint_tenant_name,joint_tenant_dob";
+    let uc_start = monday - chrono::Duration::weeks(3);
+    let tenancies = format!(
+        "{header}\n\
+         HD3001,secure,active,1 A St,,Huddersfield,HD1 3AA,53.65,-1.78,HD-NORTH,2020-01-06,,100.00,0.00,,no,,,bank_transfer,,,,,,Ann A,1980-01-01,,,,\n\
+         HD3002,secure,active,2 A St,,Huddersfield,HD1 3AB,53.66,-1.77,HD-NORTH,2020-01-06,,100.00,0.00,,no,,,bank_transfer,,,,,,Bob B,1981-01-01,,,,\n\
+         HD3003,secure,active,3 A St,,Huddersfield,HD1 3AC,53.67,-1.76,HD-NORTH,{uc_start},,100.00,0.00,,no,,,universal_credit,,,,,,Cat C,1982-01-01,,,,\n"
+    );
+    assert_eq!(
+        app.import("tenancies", tenancies.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let mut tx =
+        String::from("external_ref,tenancy_reference,posted_on,kind,amount,method,description\n");
+    for k in 0..10 {
+        let d = monday - chrono::Duration::weeks(k);
+        // Ann: ten weeks charged, two paid: £800 behind and rising.
+        tx += &format!("A-{k},HD3001,{d},rent_debit,100.00,,Rent\n");
+        if k >= 8 {
+            tx += &format!("PA-{k},HD3001,{d},payment,-100.00,card,Card\n");
+        }
+        // Bob: paid up to date.
+        tx += &format!("B-{k},HD3002,{d},rent_debit,100.00,,Rent\n");
+        tx += &format!("PB-{k},HD3002,{d},payment,-100.00,card,Card\n");
+        // Cat: three weeks since her UC claim, nothing paid yet: UC's first payment is due later.
+        if k <= 3 && monday - chrono::Duration::weeks(k) >= uc_start {
+            tx += &format!("C-{k},HD3003,{d},rent_debit,100.00,,Rent\n");
+        }
+    }
+    assert_eq!(
+        app.import("transactions", tx.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let cat = id_of(app, "HD3003").await;
+    rentdesk_store::entities::uc_claim::ActiveModel {
+        tenancy_id: Set(cat),
+        claim_start: Set(uc_start),
+        housing_costs_claimed: Set(true),
+        monthly_housing_pence: Set(Some(43_333)),
+        apa_status: Set("none".into()),
+        paid_to_landlord: Set(false),
+        reported_by: Set("officer".into()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    let north = sign_in(app, "north@council.example").await;
+    let (s, c) = get(app, "/officer/v1/caseload", &north).await;
+    assert_eq!(s, 200, "{c}");
+    let refs: Vec<&str> = c["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs.first(), Some(&"HD3001"), "{c}");
+    assert!(!refs.contains(&"HD3002"), "nothing owed");
+    assert!(!refs.contains(&"HD3003"), "technical arrears only: {c}");
+    for a in c["accounts"].as_array().unwrap() {
+        assert!(!a["reasons"].as_array().unwrap().is_empty(), "{a}");
+    }
+    let technical = c["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["key"] == "technical_only")
+        .expect("technical-only accounts are counted");
+    assert!(technical["count"].as_u64().unwrap() >= 1);
+    assert!(
+        technical["description"]
+            .as_str()
+            .unwrap()
+            .contains("technical arrears only")
+    );
+    // Paging walks the same order; filters narrow it; bad filters name the field.
+    let (_, page1) = get(app, "/officer/v1/caseload?limit=1", &north).await;
+    assert_eq!(page1["accounts"][0]["reference"], "HD3001");
+    if let Some(cur) = page1["next_cursor"].as_str() {
+        let (_, page2) = get(
+            app,
+            &format!("/officer/v1/caseload?limit=1&cursor={cur}"),
+            &north,
+        )
+        .await;
+        assert_ne!(page2["accounts"][0]["reference"], "HD3001");
+    }
+    let (_, uc_only) = get(app, "/officer/v1/caseload?uc=true", &north).await;
+    assert!(
+        uc_only["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["reference"] != "HD3001")
+    );
+    let (s, p) = get(
+        app,
+        "/officer/v1/caseload?stage=nosp&arrangement=maybe",
+        &north,
+    )
+    .await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["arrangement".to_owned(), "stage".to_owned()])
+    );
+    // Another patch's officer sees none of these.
+    let central = sign_in(app, "central@council.example").await;
+    let (_, other) = get(app, "/officer/v1/caseload", &central).await;
+    assert!(
+        other["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| !a["reference"].as_str().unwrap().starts_with("HD300"))
+    );
+    t.app.stop().await;
+}
