@@ -7,6 +7,14 @@
 //! evaluation, and in the same run times `COPY (SELECT … the same ledger rows …) TO STDOUT` as
 //! the floor: no evaluation can read its input faster than PostgreSQL can hand it over.
 //!
+//! `cargo run --release -p rentdesk-bench -- dispatch [--messages 100000] [--workers 4]
+//!   [--tenancies 1000] [--database-url postgres://…/rentdesk_bench_dispatch | sqlite://…]`
+//!
+//! Queues that many SMS (each with a unique body) and dispatches them through the real Twilio
+//! client to the fake Twilio on loopback with N concurrent dispatchers on one database, then
+//! counts at the fake: duplicates (a body received twice) and losses (a message not received,
+//! or a row not marked sent). Both must be 0.
+//!
 //! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]`: the
 //! caseload's priority against 12 weeks of simulated ground truth (see `caseload.rs`).
 
@@ -23,16 +31,24 @@ struct Args {
     seed: u64,
     database_url: String,
     reuse: bool,
+    messages: u64,
+    workers: usize,
 }
 
 fn parse_args() -> anyhow::Result<(String, Args)> {
     let mut it = std::env::args().skip(1);
     let which = it.next().unwrap_or_else(|| "evaluation".into());
     let mut args = Args {
-        tenancies: 100_000,
+        tenancies: if which == "dispatch" { 1_000 } else { 100_000 },
         seed: 1,
-        database_url: "postgres://postgres@127.0.0.1:5432/rentdesk_bench".into(),
+        database_url: if which == "dispatch" {
+            "postgres://postgres@127.0.0.1:5432/rentdesk_bench_dispatch".into()
+        } else {
+            "postgres://postgres@127.0.0.1:5432/rentdesk_bench".into()
+        },
         reuse: false,
+        messages: 100_000,
+        workers: 4,
     };
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -40,6 +56,8 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "--seed" => args.seed = it.next().context("--seed S")?.parse()?,
             "--database-url" => args.database_url = it.next().context("--database-url URL")?,
             "--reuse" => args.reuse = true,
+            "--messages" => args.messages = it.next().context("--messages N")?.parse()?,
+            "--workers" => args.workers = it.next().context("--workers N")?.parse()?,
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -141,13 +159,170 @@ async fn evaluation(args: Args) -> anyhow::Result<String> {
     ))
 }
 
+/// A fresh database for the dispatch benchmark: PostgreSQL (dropped and created) or a new
+/// SQLite file.
+async fn fresh_database(url: &str, pool: u32) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let file = path.split('?').next().unwrap_or(path);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{file}{suffix}"));
+        }
+        let db = rentdesk_store::db::connect(url, pool).await?;
+        rentdesk_store::db::migrate(&db).await?;
+        return Ok(db);
+    }
+    fresh_postgres(url, false).await?.close().await?;
+    Ok(rentdesk_store::db::connect(url, pool).await?)
+}
+
+async fn dispatch(args: Args) -> anyhow::Result<String> {
+    use rentdesk_store::entities::{message, tenant};
+    use sea_orm::{ColumnTrait, QueryFilter, Set};
+    use std::collections::HashMap;
+
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).context("date")?;
+    let workers = args.workers.max(1);
+    let db = fresh_database(&args.database_url, workers as u32 + 2).await?;
+    rentdesk_store::seed::seed(&db, args.tenancies, args.seed, as_of).await?;
+    // Everyone may be texted (no flags, open accounts, SMS on) at a distinct valid number.
+    use rentdesk_store::entities::{flag, tenancy};
+    use sea_orm::sea_query::Expr;
+    flag::Entity::delete_many().exec(&db).await?;
+    tenancy::Entity::update_many()
+        .col_expr(tenancy::Column::Status, Expr::value("active"))
+        .exec(&db)
+        .await?;
+    let people = tenant::Entity::find().all(&db).await?;
+    anyhow::ensure!(!people.is_empty(), "the seed made no tenants");
+    for p in &people {
+        tenant::Entity::update_many()
+            .col_expr(
+                tenant::Column::Mobile,
+                Expr::value(format!("+447{:09}", p.id)),
+            )
+            .col_expr(tenant::Column::SmsEnabled, Expr::value(true))
+            .col_expr(tenant::Column::MobileInvalid, Expr::value(false))
+            .filter(tenant::Column::Id.eq(p.id))
+            .exec(&db)
+            .await?;
+    }
+    let now = chrono::Utc::now();
+    let queue_started = Instant::now();
+    let ids: Vec<u64> = (0..args.messages).collect();
+    for chunk in ids.chunks(1000) {
+        let rows = chunk.iter().map(|i| {
+            let p = &people[*i as usize % people.len()];
+            message::ActiveModel {
+                idempotency_key: Set(format!("bench:dispatch:{i}")),
+                tenancy_id: Set(p.tenancy_id),
+                tenant_id: Set(Some(p.id)),
+                channel: Set("sms".into()),
+                template: Set("missed_payment".into()),
+                rule_id: Set(Some("bench".into())),
+                campaign_id: Set(None),
+                body: Set(format!(
+                    "Rentdesk benchmark message {i}. Reply STOP to opt out."
+                )),
+                status: Set("queued".into()),
+                suppression_reason: Set(None),
+                provider_id: Set(None),
+                error: Set(None),
+                scheduled_for: Set(Some(now)),
+                sent_at: Set(None),
+                attempts: Set(0),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        });
+        message::Entity::insert_many(rows)
+            .exec_without_returning(&db)
+            .await?;
+    }
+    let queue_secs = queue_started.elapsed().as_secs_f64();
+
+    let (fake, url) = rentdesk_worker::fake_twilio::start().await;
+    let client = rentdesk_worker::sms::TwilioClient::new(rentdesk_worker::sms::TwilioConfig {
+        base_url: url,
+        account_sid: rentdesk_worker::fake_twilio::SID.into(),
+        auth_token: rentdesk_worker::fake_twilio::TOKEN.into(),
+        sender: rentdesk_worker::sms::Sender::From("+447700900000".into()),
+        timeout: std::time::Duration::from_secs(10),
+    })?;
+    let started = Instant::now();
+    // Any hour, no weekly cap: the benchmark measures sending, not the contact window.
+    let providers = rentdesk_worker::dispatch::Providers {
+        sms: Some(client),
+        policy: rentdesk_domain::contact_policy::ContactPolicy::any_time(),
+        ..Default::default()
+    };
+    let runs = (0..workers).map(|_| {
+        let (db, providers) = (db.clone(), providers.clone());
+        tokio::spawn(
+            async move { rentdesk_worker::dispatch::dispatch_all(&db, &providers, now).await },
+        )
+    });
+    let mut reported_sent = 0;
+    for run in futures::future::join_all(runs).await {
+        reported_sent += run??.sent;
+    }
+    let secs = started.elapsed().as_secs_f64();
+
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for form in &fake
+        .0
+        .lock()
+        .map_err(|_| anyhow::anyhow!("fake poisoned"))?
+        .sent
+    {
+        *seen
+            .entry(form.get("Body").cloned().unwrap_or_default())
+            .or_default() += 1;
+    }
+    let duplicates: u64 = seen.values().map(|n| n.saturating_sub(1)).sum();
+    let received = seen.len() as u64;
+    let rows_sent = message::Entity::find()
+        .filter(message::Column::Status.eq("sent"))
+        .count(&db)
+        .await?;
+    let losses = (args.messages - received.min(args.messages))
+        .max(args.messages - rows_sent.min(args.messages));
+    Ok(format!(
+        "## dispatch — {}\n\n\
+         - machine: {} cores; {} build; database {}; fake Twilio on loopback (in process), real client\n\
+         - {} SMS queued ({queue_secs:.1} s to insert), {workers} concurrent dispatchers, {} tenancies\n\
+         - dispatched in **{secs:.2} s = {:.0} msgs/s** (unthrottled)\n\
+         - at the fake: {received} distinct received; **duplicates {duplicates}**, **losses {losses}**; \
+         rows marked sent {rows_sent}; dispatchers reported {reported_sent} sent\n\n",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        args.database_url
+            .rsplit_once('@')
+            .map(|x| x.1)
+            .unwrap_or(&args.database_url),
+        args.messages,
+        args.tenancies,
+        args.messages as f64 / secs,
+    ))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (which, args) = parse_args()?;
     let text = match which.as_str() {
         "evaluation" => evaluation(args).await?,
+        "dispatch" => dispatch(args).await?,
         "caseload" => caseload::run(args.tenancies, args.seed).await?,
-        other => anyhow::bail!("unknown benchmark {other}; expected: evaluation, caseload"),
+        other => {
+            anyhow::bail!("unknown benchmark {other}; expected: evaluation, dispatch, caseload")
+        }
     };
     print!("{text}");
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("results/{which}.md"));

@@ -101,6 +101,21 @@ impl Default for ContactPolicy {
     }
 }
 
+impl ContactPolicy {
+    /// Any time of any day, no cap: for load tests and benchmarks that must not depend on the
+    /// hour they run at. Never a production setting.
+    pub fn any_time() -> ContactPolicy {
+        ContactPolicy {
+            window_start: NaiveTime::MIN,
+            window_end: NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999)
+                .expect("23:59:59.999"),
+            allow_sundays: true,
+            allow_bank_holidays: true,
+            max_automated_per_7_days: u32::MAX,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountState {

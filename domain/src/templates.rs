@@ -40,6 +40,20 @@ fn date(d: Option<NaiveDate>) -> String {
         .unwrap_or_default()
 }
 
+/// The email subject of `template` (the same for every tenant, so the dispatcher can set it from
+/// the stored message without re-rendering); `None` for an unknown template.
+pub fn subject(template: &str) -> Option<&'static str> {
+    Some(match template {
+        "missed_payment" => "Your rent payment",
+        "arrangement_warning" => "Your repayment plan",
+        "arrears_threshold" => "Your rent account",
+        "uc_claim_welcome" => "Your Universal Credit claim",
+        "uc_first_payment_due" => "Your first Universal Credit payment",
+        "uc_first_payment_check" => "Has your Universal Credit arrived?",
+        _ => return None,
+    })
+}
+
 /// Render `template` for `channel`; `None` for an unknown template.
 pub fn render(template: &str, channel: Channel, ctx: &TemplateContext) -> Option<Rendered> {
     let private = matches!(channel, Channel::Sms | Channel::Push) && !ctx.amounts_in_previews;
@@ -47,31 +61,14 @@ pub fn render(template: &str, channel: Channel, ctx: &TemplateContext) -> Option
         Some(a) if !private => format!(" of {a}"),
         _ => String::new(),
     };
-    let (subject, body) = match template {
-        "missed_payment" => (
-            "Your rent payment",
-            format!("we have not received your rent payment{amount} due {}. If you have paid, thank you. If you are struggling, we can help", date(ctx.date)),
-        ),
-        "arrangement_warning" => (
-            "Your repayment plan",
-            format!("a payment{amount} under your repayment plan, due {}, has not reached us. Please pay within 7 days to keep your plan, or talk to us if things have changed", date(ctx.date)),
-        ),
-        "arrears_threshold" => (
-            "Your rent account",
-            format!("your rent account is behind{amount}. Please get in touch so we can agree something affordable. Free, independent debt advice is available too"),
-        ),
-        "uc_claim_welcome" => (
-            "Your Universal Credit claim",
-            "thanks for telling us about your Universal Credit claim. Your first payment comes about five weeks after you claim; rent is still due meanwhile. You can ask for an advance, and for the housing part to be paid to us directly".to_owned(),
-        ),
-        "uc_first_payment_due" => (
-            "Your first Universal Credit payment",
-            format!("your first Universal Credit payment is due around {}. Please pay your rent from it when it arrives", date(ctx.date)),
-        ),
-        "uc_first_payment_check" => (
-            "Has your Universal Credit arrived?",
-            "we have not yet seen your rent since your first Universal Credit payment was due. If it hasn't arrived, let us know and we can help".to_owned(),
-        ),
+    let subject = subject(template)?;
+    let body = match template {
+        "missed_payment" => format!("we have not received your rent payment{amount} due {}. If you have paid, thank you. If you are struggling, we can help", date(ctx.date)),
+        "arrangement_warning" => format!("a payment{amount} under your repayment plan, due {}, has not reached us. Please pay within 7 days to keep your plan, or talk to us if things have changed", date(ctx.date)),
+        "arrears_threshold" => format!("your rent account is behind{amount}. Please get in touch so we can agree something affordable. Free, independent debt advice is available too"),
+        "uc_claim_welcome" => "thanks for telling us about your Universal Credit claim. Your first payment comes about five weeks after you claim; rent is still due meanwhile. You can ask for an advance, and for the housing part to be paid to us directly".to_owned(),
+        "uc_first_payment_due" => format!("your first Universal Credit payment is due around {}. Please pay your rent from it when it arrives", date(ctx.date)),
+        "uc_first_payment_check" => "we have not yet seen your rent since your first Universal Credit payment was due. If it hasn't arrived, let us know and we can help".to_owned(),
         _ => return None,
     };
     let greeting = format!("Hi {}, {}", ctx.first_name, ctx.landlord);

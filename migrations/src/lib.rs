@@ -7,6 +7,7 @@ mod common;
 mod m20261125_000001_foundation;
 mod m20261125_000002_tenant_app;
 mod m20261125_000004_officer_app;
+mod m20261126_000001_message_dispatch_index;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_tenant_app::Migration),
             Box::new(m20261125_000004_officer_app::Migration),
+            Box::new(m20261126_000001_message_dispatch_index::Migration),
         ]
     }
 }

@@ -4,10 +4,13 @@
 //! mid-send is never sent again blindly: it becomes `unknown` for reconciliation (issue 4:
 //! sending a debt message twice is worse than sending it late).
 
-use crate::entities::{message, tenant};
+use crate::entities::{action, device, message, tenant};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 /// A `sending` row older than this was abandoned by a worker that died.
 pub const SENDING_TIMEOUT: Duration = Duration::minutes(10);
@@ -20,49 +23,81 @@ pub struct Claimed {
     pub address: Option<String>,
 }
 
-/// Claim up to `limit` queued messages on `channel` whose time has come.
+/// Claim up to `limit` queued messages on `channel` whose time has come, oldest first.
+///
+/// One statement claims the whole batch (`UPDATE … WHERE id IN (due ids) … RETURNING`), so a
+/// batch costs one round trip, not one per message. On PostgreSQL the due ids are locked with
+/// `FOR UPDATE SKIP LOCKED`: concurrent workers take disjoint batches instead of racing for
+/// the same rows. SQLite runs one writer at a time, so the statement is atomic there as it
+/// stands. Either way the outer `status = 'queued'` makes a row go to exactly one worker.
 pub async fn claim_due(
     db: &DatabaseConnection,
     channel: &str,
     now: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Claimed>, sea_orm::DbErr> {
-    let candidates = message::Entity::find()
-        .filter(message::Column::Status.eq("queued"))
-        .filter(message::Column::Channel.eq(channel))
-        .filter(message::Column::ScheduledFor.lte(now))
-        .order_by_asc(message::Column::ScheduledFor)
-        .limit(limit)
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE messages SET status = 'sending', updated_at = $1 \
+             WHERE status = 'queued' AND id IN (\
+               SELECT id FROM messages \
+               WHERE status = 'queued' AND channel = $2 AND scheduled_for <= $3 \
+               ORDER BY scheduled_for LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             RETURNING *"
+        }
+        _ => {
+            "UPDATE messages SET status = 'sending', updated_at = ? \
+             WHERE status = 'queued' AND id IN (\
+               SELECT id FROM messages \
+               WHERE status = 'queued' AND channel = ? AND scheduled_for <= ? \
+               ORDER BY scheduled_for LIMIT ?) \
+             RETURNING *"
+        }
+    };
+    let mut won = message::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                now.into(),
+                channel.into(),
+                now.into(),
+                i64::try_from(limit).unwrap_or(i64::MAX).into(),
+            ],
+        ))
         .all(db)
         .await?;
-    let mut claimed = Vec::new();
-    for m in candidates {
-        let won = message::Entity::update_many()
-            .col_expr(message::Column::Status, Expr::value("sending"))
-            .col_expr(message::Column::UpdatedAt, Expr::value(now))
-            .filter(message::Column::Id.eq(m.id))
-            .filter(message::Column::Status.eq("queued"))
-            .exec(db)
+    won.sort_by_key(|m| (m.scheduled_for, m.id));
+    let tenant_ids: Vec<i64> = won.iter().filter_map(|m| m.tenant_id).collect();
+    let people: std::collections::HashMap<i64, tenant::Model> = if tenant_ids.is_empty() {
+        Default::default()
+    } else {
+        tenant::Entity::find()
+            .filter(tenant::Column::Id.is_in(tenant_ids))
+            .all(db)
             .await?
-            .rows_affected
-            == 1;
-        if !won {
-            continue;
-        }
-        let person = match m.tenant_id {
-            Some(id) => tenant::Entity::find_by_id(id).one(db).await?,
-            None => None,
-        };
-        let address = person.and_then(|p| if channel == "sms" { p.mobile } else { p.email });
-        claimed.push(Claimed {
-            message: message::Model {
-                status: "sending".into(),
-                ..m
-            },
-            address,
-        });
-    }
-    Ok(claimed)
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect()
+    };
+    Ok(won
+        .into_iter()
+        .map(|m| {
+            let address = m.tenant_id.and_then(|id| people.get(&id)).and_then(|p| {
+                if channel == "sms" {
+                    p.mobile.clone()
+                } else {
+                    p.email.clone()
+                }
+            });
+            Claimed {
+                message: m,
+                address,
+            }
+        })
+        .collect())
 }
 
 async fn set(
@@ -71,17 +106,29 @@ async fn set(
     now: DateTime<Utc>,
     changes: Vec<(message::Column, sea_orm::sea_query::SimpleExpr)>,
 ) -> Result<(), sea_orm::DbErr> {
+    set_from(db, id, "sending", now, changes).await.map(|_| ())
+}
+
+/// Apply `changes` if the row is still in status `from`; whether it was.
+async fn set_from(
+    db: &DatabaseConnection,
+    id: i64,
+    from: &str,
+    now: DateTime<Utc>,
+    changes: Vec<(message::Column, sea_orm::sea_query::SimpleExpr)>,
+) -> Result<bool, sea_orm::DbErr> {
     let mut update =
         message::Entity::update_many().col_expr(message::Column::UpdatedAt, Expr::value(now));
     for (column, value) in changes {
         update = update.col_expr(column, value);
     }
-    update
+    Ok(update
         .filter(message::Column::Id.eq(id))
-        .filter(message::Column::Status.eq("sending"))
+        .filter(message::Column::Status.eq(from))
         .exec(db)
-        .await?;
-    Ok(())
+        .await?
+        .rows_affected
+        == 1)
 }
 
 pub async fn mark_sent(
@@ -103,7 +150,7 @@ pub async fn mark_sent(
     .await
 }
 
-/// The provider was unavailable: queue again for `retry_at`.
+/// The provider was unavailable: queue again for `retry_at`, counting the attempt.
 pub async fn mark_retry(
     db: &DatabaseConnection,
     id: i64,
@@ -119,18 +166,99 @@ pub async fn mark_retry(
             (message::Column::Status, Expr::value("queued")),
             (message::Column::Error, Expr::value(error)),
             (message::Column::ScheduledFor, Expr::value(retry_at)),
+            (
+                message::Column::Attempts,
+                Expr::col(message::Column::Attempts).add(1),
+            ),
         ],
     )
     .await
 }
 
-/// The provider refused it for good. When the number itself is at fault, remember that so the
-/// contact policy stops choosing it.
+/// Not now after all (the contact policy, asked again at send time): queue for `at`.
+pub async fn defer(
+    db: &DatabaseConnection,
+    id: i64,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    set(
+        db,
+        id,
+        now,
+        vec![
+            (message::Column::Status, Expr::value("queued")),
+            (message::Column::ScheduledFor, Expr::value(at)),
+        ],
+    )
+    .await
+}
+
+/// Never, as things now stand (the contact policy, asked again at send time): record the
+/// reason on the message and in the diary.
+pub async fn mark_suppressed(
+    db: &DatabaseConnection,
+    m: &message::Model,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let changed = set_from(
+        db,
+        m.id,
+        "sending",
+        now,
+        vec![
+            (message::Column::Status, Expr::value("suppressed")),
+            (message::Column::SuppressionReason, Expr::value(reason)),
+        ],
+    )
+    .await?;
+    if changed {
+        action::Entity::insert(action::ActiveModel {
+            tenancy_id: Set(m.tenancy_id),
+            kind: Set("message".into()),
+            outcome: Set(Some("suppressed".into())),
+            body: Set(format!(
+                "{} not sent ({reason}): the contact policy, asked again when it was due",
+                m.channel.to_uppercase()
+            )),
+            author_staff_id: Set(None),
+            rule_id: Set(m.rule_id.clone()),
+            facts: Set(None),
+            client_id: Set(None),
+            occurred_at: Set(now),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Hand a claimed message back unsent (the worker ran out of time for it).
+pub async fn release(
+    db: &DatabaseConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    set(
+        db,
+        id,
+        now,
+        vec![(message::Column::Status, Expr::value("queued"))],
+    )
+    .await
+}
+
+/// The provider refused it for good. When the contact detail itself is at fault (an invalid
+/// number, an unknown mailbox), remember that on the tenant so the contact policy stops
+/// choosing it.
 pub async fn mark_failed(
     db: &DatabaseConnection,
     claimed: &Claimed,
     error: &str,
-    number_invalid: bool,
+    detail_invalid: bool,
     now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     set(
@@ -143,9 +271,15 @@ pub async fn mark_failed(
         ],
     )
     .await?;
-    if number_invalid && let Some(tenant_id) = claimed.message.tenant_id {
+    let column = match claimed.message.channel.as_str() {
+        "sms" => Some(tenant::Column::MobileInvalid),
+        "email" => Some(tenant::Column::EmailInvalid),
+        // A dead push token is deleted by the dispatcher instead.
+        _ => None,
+    };
+    if detail_invalid && let (Some(column), Some(tenant_id)) = (column, claimed.message.tenant_id) {
         tenant::Entity::update_many()
-            .col_expr(tenant::Column::MobileInvalid, Expr::value(true))
+            .col_expr(column, Expr::value(true))
             .filter(tenant::Column::Id.eq(tenant_id))
             .exec(db)
             .await?;
@@ -155,16 +289,139 @@ pub async fn mark_failed(
 
 /// Rows stuck in `sending` since before `now − SENDING_TIMEOUT`: the worker died between
 /// claiming and recording. Whether the provider got it is unknown, so they are not resent.
+/// `updated_at` keeps the instant of the claim: reconciliation looks for sends after it.
 pub async fn mark_abandoned_unknown(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
 ) -> Result<u64, sea_orm::DbErr> {
     Ok(message::Entity::update_many()
         .col_expr(message::Column::Status, Expr::value("unknown"))
-        .col_expr(message::Column::UpdatedAt, Expr::value(now))
         .filter(message::Column::Status.eq("sending"))
         .filter(message::Column::UpdatedAt.lt(now - SENDING_TIMEOUT))
         .exec(db)
         .await?
         .rows_affected)
+}
+
+/// The push devices registered for a tenant.
+pub async fn devices_of(
+    db: &DatabaseConnection,
+    tenant_id: i64,
+) -> Result<Vec<device::Model>, sea_orm::DbErr> {
+    device::Entity::find()
+        .filter(device::Column::TenantId.eq(tenant_id))
+        .order_by_asc(device::Column::Id)
+        .all(db)
+        .await
+}
+
+/// FCM said the token no longer reaches a device: forget it.
+pub async fn delete_device(db: &DatabaseConnection, id: i64) -> Result<(), sea_orm::DbErr> {
+    device::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// SMS whose fate is unknown (claimed by a worker that died mid-send), a page at a time in id
+/// order after `after_id`, with the number they went to.
+pub async fn unknown_sms(
+    db: &DatabaseConnection,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<Claimed>, sea_orm::DbErr> {
+    let rows = message::Entity::find()
+        .filter(message::Column::Status.eq("unknown"))
+        .filter(message::Column::Channel.eq("sms"))
+        .filter(message::Column::Id.gt(after_id))
+        .order_by_asc(message::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        let address = match m.tenant_id {
+            Some(id) => tenant::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .and_then(|p| p.mobile),
+            None => None,
+        };
+        out.push(Claimed {
+            message: m,
+            address,
+        });
+    }
+    Ok(out)
+}
+
+/// The provider has the message after all: record it as sent (only from `unknown`).
+pub async fn mark_unknown_sent(
+    db: &DatabaseConnection,
+    id: i64,
+    provider_id: &str,
+    sent_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    set_from(
+        db,
+        id,
+        "unknown",
+        now,
+        vec![
+            (message::Column::Status, Expr::value("sent")),
+            (message::Column::ProviderId, Expr::value(provider_id)),
+            (message::Column::SentAt, Expr::value(sent_at)),
+            (
+                message::Column::Error,
+                Expr::value("reconciled: found at the provider after a lost answer"),
+            ),
+        ],
+    )
+    .await
+}
+
+/// The provider has no trace of an `unknown` message: queue it again, but only ever once per
+/// message. The once is a diary entry whose `client_id` (unique) names the message, written
+/// before the row moves, so neither a second worker nor a second loss can requeue it again.
+/// Whether it was requeued now.
+pub async fn requeue_unknown_once(
+    db: &DatabaseConnection,
+    m: &message::Model,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    let inserted = action::Entity::insert(action::ActiveModel {
+        tenancy_id: Set(m.tenancy_id),
+        kind: Set("message".into()),
+        outcome: Set(Some("requeued".into())),
+        body: Set(format!("{} requeued once: {why}", m.channel.to_uppercase())),
+        author_staff_id: Set(None),
+        rule_id: Set(m.rule_id.clone()),
+        facts: Set(None),
+        client_id: Set(Some(format!("reconcile:requeue:message:{}", m.id))),
+        occurred_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(action::Column::ClientId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    set_from(
+        db,
+        m.id,
+        "unknown",
+        now,
+        vec![
+            (message::Column::Status, Expr::value("queued")),
+            (message::Column::ScheduledFor, Expr::value(now)),
+            (message::Column::Error, Expr::value(why)),
+        ],
+    )
+    .await
 }

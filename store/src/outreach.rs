@@ -6,7 +6,7 @@
 //!
 //! Sending the queued rows is the dispatch job's work (Twilio, SMTP, FCM), not this module's.
 
-use crate::entities::{action, arrangement, flag, message, tenant};
+use crate::entities::{action, arrangement, device, flag, message, tenant};
 use crate::evaluation::{LoadedAccount, Scope, load_accounts};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rentdesk_domain::Pence;
@@ -22,7 +22,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 /// Days after a due date before a missed payment counts (config later: issue 4).
@@ -54,7 +54,13 @@ fn template_for(t: &Trigger) -> Option<String> {
 
 /// A UC welcome or "first payment due" is information, not a demand about the debt.
 fn about_debt(t: &Trigger) -> bool {
-    !(t.rule == triggers::UC_NEW_CLAIM && t.step != "first_payment_check")
+    is_about_debt(Some(t.rule), &t.step)
+}
+
+/// The same judgement from a rule id and step (a message's key ends in its step). Anything
+/// else — a campaign, an unknown rule — counts as about the debt (domain.md §5: when unsure).
+fn is_about_debt(rule: Option<&str>, step: &str) -> bool {
+    !(rule == Some(triggers::UC_NEW_CLAIM) && step != "first_payment_check")
 }
 
 /// Everything about the people and flags of the accounts in scope.
@@ -63,12 +69,16 @@ struct Contacts {
     flags: HashMap<i64, Vec<flag::Model>>,
     arrangements: HashMap<i64, arrangement::Model>,
     recent: HashMap<i64, Vec<DateTime<Utc>>>,
+    /// Tenants with at least one registered push device.
+    with_device: HashSet<i64>,
 }
 
+/// `except`: messages not to count as recent contacts (the ones being re-checked).
 async fn load_contacts(
     db: &DatabaseConnection,
     scope: &Scope<'_>,
     now: DateTime<Utc>,
+    except: &HashSet<i64>,
 ) -> Result<Contacts, sea_orm::DbErr> {
     let mut lead = HashMap::new();
     for t in tenant::Entity::find()
@@ -112,34 +122,58 @@ async fn load_contacts(
         .filter(message::Column::CreatedAt.gt(now - Duration::days(8)))
         .all(db)
         .await?
+        .into_iter()
+        .filter(|m| !except.contains(&m.id))
     {
         recent
             .entry(m.tenancy_id)
             .or_default()
             .push(m.sent_at.or(m.scheduled_for).unwrap_or(m.created_at));
     }
+    let tenant_ids: Vec<i64> = lead.values().map(|t| t.id).collect();
+    let mut with_device = HashSet::new();
+    for chunk in tenant_ids.chunks(500) {
+        with_device.extend(
+            device::Entity::find()
+                .filter(device::Column::TenantId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|d| d.tenant_id),
+        );
+    }
     Ok(Contacts {
         lead,
         flags,
         arrangements,
         recent,
+        with_device,
     })
 }
 
 fn contact_facts(a: &LoadedAccount, c: &Contacts) -> ContactFacts {
+    facts_for(&a.tenancy, a.summary.as_of, c)
+}
+
+/// What the contact policy needs to know about a tenancy's lead tenant on `today`.
+fn facts_for(
+    tenancy: &crate::entities::tenancy::Model,
+    today: NaiveDate,
+    c: &Contacts,
+) -> ContactFacts {
     let flags = c
         .flags
-        .get(&a.tenancy.id)
+        .get(&tenancy.id)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let person = c.lead.get(&a.tenancy.id);
+    let person = c.lead.get(&tenancy.id);
     let address = |present: bool, invalid: bool, on: bool| Address {
         present,
         invalid,
         opted_in: on,
     };
     ContactFacts {
-        account: match a.tenancy.status.as_str() {
+        account: match tenancy.status.as_str() {
             "active" => AccountState::Active,
             "former" => AccountState::Former,
             _ => AccountState::Closed,
@@ -155,16 +189,18 @@ fn contact_facts(a: &LoadedAccount, c: &Contacts) -> ContactFacts {
             .collect(),
         no_automated_contact: flags
             .iter()
-            .any(|f| f.no_automated_contact && f.ends_on.is_none_or(|e| e >= a.summary.as_of)),
+            .any(|f| f.no_automated_contact && f.ends_on.is_none_or(|e| e >= today)),
         sms: person.map_or(address(false, false, false), |p| {
             address(p.mobile.is_some(), p.mobile_invalid, p.sms_enabled)
         }),
         email: person.map_or(address(false, false, false), |p| {
             address(p.email.is_some(), p.email_invalid, p.email_enabled)
         }),
-        // Push devices arrive with the tenant app (issue 3).
-        push: address(false, false, person.is_some_and(|p| p.push_enabled)),
-        recent_automated_contacts: c.recent.get(&a.tenancy.id).cloned().unwrap_or_default(),
+        // A push "address" is a registered device; FCM's unregistered answers delete them.
+        push: person.map_or(address(false, false, false), |p| {
+            address(c.with_device.contains(&p.id), false, p.push_enabled)
+        }),
+        recent_automated_contacts: c.recent.get(&tenancy.id).cloned().unwrap_or_default(),
     }
 }
 
@@ -260,7 +296,7 @@ async fn plan_chunk(
 ) -> anyhow::Result<OutreachReport> {
     let scope = Scope::new(ids);
     let accounts = load_accounts(db, &scope, today).await?;
-    let mut contacts = load_contacts(db, &scope, now).await?;
+    let mut contacts = load_contacts(db, &scope, now, &HashSet::new()).await?;
     let mut report = OutreachReport::default();
     let txn = crate::db::begin_write(db).await?;
     for a in accounts
@@ -268,10 +304,7 @@ async fn plan_chunk(
         .filter(|a| a.summary.status != ArrearsStatus::Clear || a.claim.is_some())
     {
         for t in fires(a, &contacts, today) {
-            let key = format!(
-                "rule:{}:tenancy:{}:{}:{}",
-                t.rule, a.tenancy.id, t.period, t.step
-            );
+            let key = message_key(&t, a.tenancy.id);
             let facts_json = serde_json::to_string(&t.facts)?;
             let Some(template) = template_for(&t) else {
                 // Work for a person: recorded in the diary (tasks arrive with issue 7).
@@ -279,6 +312,7 @@ async fn plan_chunk(
                     reason: None,
                     template: "officer_task",
                     body: "",
+                    note: None,
                 };
                 if record_once(
                     &txn,
@@ -301,99 +335,25 @@ async fn plan_chunk(
                 }
                 continue;
             };
-            let cf = contact_facts(a, &contacts);
-            let msg = |channel| MessageFacts {
-                channel,
-                about_debt: about_debt(&t),
-                automated: true,
-            };
-            // The first channel that can reach the tenant; else the first channel's reason.
-            let mut chosen = None;
-            let mut first_reason = None;
-            let preferred = contacts
-                .lead
-                .get(&a.tenancy.id)
-                .and_then(|p| p.preferred_channel.as_deref())
-                .and_then(|c| c.parse::<Channel>().ok());
-            for channel in channel_order(preferred) {
-                match decide(policy, &cf, &msg(channel), now) {
-                    Decision::Suppress(
-                        r @ (SuppressReason::ChannelOptedOut
-                        | SuppressReason::NoContactDetail
-                        | SuppressReason::ContactDetailInvalid),
-                    ) => {
-                        first_reason.get_or_insert((channel, r));
-                    }
-                    other => {
-                        chosen = Some((channel, other));
-                        break;
-                    }
-                }
-            }
-            let (channel, decision) = chosen.unwrap_or_else(|| {
-                let (c, r) =
-                    first_reason.unwrap_or((Channel::Sms, SuppressReason::NoContactDetail));
-                (c, Decision::Suppress(r))
-            });
-            let person = contacts.lead.get(&a.tenancy.id);
-            let ctx = TemplateContext {
-                first_name: person
-                    .and_then(|p| p.full_name.split_whitespace().next().map(str::to_owned))
-                    .unwrap_or_else(|| "there".into()),
-                amount: t
-                    .facts
-                    .get("expected_pence")
-                    .or(t.facts.get("instalment_pence"))
-                    .and_then(|p| p.parse().ok())
-                    .map(Pence)
-                    .or(Some(a.summary.real_arrears)),
-                date: t
-                    .facts
-                    .get("due")
-                    .or(t.facts.get("first_missed_due"))
-                    .or(t.facts.get("first_payment_due"))
-                    .and_then(|d| NaiveDate::from_str(d).ok()),
-                amounts_in_previews: person.is_some_and(|p| p.amounts_in_previews),
-                landlord: "your landlord".into(),
-                app_link: "https://rentdesk.example/app".into(),
-            };
-            let body = render(&template, channel, &ctx)
-                .map(|r| r.text)
-                .unwrap_or_default();
-            let (status, scheduled, reason) = match decision {
-                Decision::Send => ("queued", Some(now), None),
-                Decision::DeferUntil(at) => ("queued", Some(at), None),
-                Decision::Suppress(r) => ("suppressed", None, Some(r.as_str())),
-            };
-            let content = Content {
-                reason,
-                template: &template,
-                body: &body,
-            };
-            let written = record_once(
+            let channels = channels_for(&contacts, a.tenancy.id);
+            let planned = plan_message(
                 &txn,
-                &key,
-                a.tenancy.id,
-                person.map(|p| p.id),
-                channel.as_str(),
+                a,
+                &mut contacts,
                 &t,
-                &facts_json,
-                status,
-                scheduled,
-                content,
+                &template,
+                &channels,
+                |_| key.clone(),
+                None,
+                policy,
                 now,
             )
             .await?;
-            if !written {
-                report.already_planned += 1;
-            } else if status == "suppressed" {
-                report.suppressed += 1;
-            } else {
-                report.queued += 1;
-                // Later triggers in this run count against the weekly cap too.
-                if let Some(at) = scheduled {
-                    contacts.recent.entry(a.tenancy.id).or_default().push(at);
-                }
+            match planned {
+                None => {}
+                Some(p) if !p.written => report.already_planned += 1,
+                Some(p) if p.status == "suppressed" => report.suppressed += 1,
+                Some(_) => report.queued += 1,
             }
         }
     }
@@ -401,11 +361,307 @@ async fn plan_chunk(
     Ok(report)
 }
 
+/// The order channels are tried in for a tenancy's lead tenant (their preferred channel
+/// first), for a first plan and for a fallback alike.
+fn channels_for(contacts: &Contacts, tenancy_id: i64) -> Vec<Channel> {
+    let preferred = contacts
+        .lead
+        .get(&tenancy_id)
+        .and_then(|p| p.preferred_channel.as_deref())
+        .and_then(|c| c.parse::<Channel>().ok());
+    channel_order(preferred)
+}
+
+/// What [`plan_message`] wrote (or found already written).
+struct Planned {
+    channel: Channel,
+    status: &'static str,
+    /// False when the key was already in the table: nothing was written.
+    written: bool,
+}
+
+/// Choose the first of `channels` the contact policy lets reach the tenant (else the first
+/// channel's reason for not), render the template for it and record the message once under
+/// `key_for(channel)`. `None` when `channels` is empty.
+#[allow(clippy::too_many_arguments)]
+async fn plan_message<C: ConnectionTrait>(
+    db: &C,
+    a: &LoadedAccount,
+    contacts: &mut Contacts,
+    t: &Trigger,
+    template: &str,
+    channels: &[Channel],
+    key_for: impl Fn(Channel) -> String,
+    note: Option<&str>,
+    policy: &ContactPolicy,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Planned>> {
+    if channels.is_empty() {
+        return Ok(None);
+    }
+    let cf = contact_facts(a, contacts);
+    let msg = |channel| MessageFacts {
+        channel,
+        about_debt: about_debt(t),
+        automated: true,
+    };
+    // The first channel that can reach the tenant; else the first channel's reason.
+    let mut chosen = None;
+    let mut first_reason = None;
+    for &channel in channels {
+        match decide(policy, &cf, &msg(channel), now) {
+            Decision::Suppress(
+                r @ (SuppressReason::ChannelOptedOut
+                | SuppressReason::NoContactDetail
+                | SuppressReason::ContactDetailInvalid),
+            ) => {
+                first_reason.get_or_insert((channel, r));
+            }
+            other => {
+                chosen = Some((channel, other));
+                break;
+            }
+        }
+    }
+    let (channel, decision) = chosen.unwrap_or_else(|| {
+        let (c, r) = first_reason.unwrap_or((channels[0], SuppressReason::NoContactDetail));
+        (c, Decision::Suppress(r))
+    });
+    let person = contacts.lead.get(&a.tenancy.id);
+    let ctx = TemplateContext {
+        first_name: person
+            .and_then(|p| p.full_name.split_whitespace().next().map(str::to_owned))
+            .unwrap_or_else(|| "there".into()),
+        amount: t
+            .facts
+            .get("expected_pence")
+            .or(t.facts.get("instalment_pence"))
+            .and_then(|p| p.parse().ok())
+            .map(Pence)
+            .or(Some(a.summary.real_arrears)),
+        date: t
+            .facts
+            .get("due")
+            .or(t.facts.get("first_missed_due"))
+            .or(t.facts.get("first_payment_due"))
+            .and_then(|d| NaiveDate::from_str(d).ok()),
+        amounts_in_previews: person.is_some_and(|p| p.amounts_in_previews),
+        landlord: "your landlord".into(),
+        app_link: "https://rentdesk.example/app".into(),
+    };
+    let body = render(template, channel, &ctx)
+        .map(|r| r.text)
+        .unwrap_or_default();
+    let (status, scheduled, reason) = match decision {
+        Decision::Send => ("queued", Some(now), None),
+        Decision::DeferUntil(at) => ("queued", Some(at), None),
+        Decision::Suppress(r) => ("suppressed", None, Some(r.as_str())),
+    };
+    let content = Content {
+        reason,
+        template,
+        body: &body,
+        note,
+    };
+    let written = record_once(
+        db,
+        &key_for(channel),
+        a.tenancy.id,
+        person.map(|p| p.id),
+        channel.as_str(),
+        t,
+        &serde_json::to_string(&t.facts)?,
+        status,
+        scheduled,
+        content,
+        now,
+    )
+    .await?;
+    if written
+        && status == "queued"
+        && let Some(at) = scheduled
+    {
+        // Later triggers in this run count against the weekly cap too.
+        contacts.recent.entry(a.tenancy.id).or_default().push(at);
+    }
+    Ok(Some(Planned {
+        channel,
+        status,
+        written,
+    }))
+}
+
+/// The key of a trigger's message: (rule, tenancy, period, step) — one event, one message.
+fn message_key(t: &Trigger, tenancy_id: i64) -> String {
+    format!(
+        "rule:{}:tenancy:{}:{}:{}",
+        t.rule, tenancy_id, t.period, t.step
+    )
+}
+
+/// Issue 4: the contact policy is asked again when a message is about to go, since the facts
+/// may have changed since it was planned (Breathing Space started, a "no automated contact"
+/// flag, a channel opted out, the weekly cap filled by other sends, the account closed). The
+/// decision for each of `batch` (rows being sent, which are not counted as recent contacts).
+pub async fn recheck(
+    db: &DatabaseConnection,
+    batch: &[message::Model],
+    policy: &ContactPolicy,
+    now: DateTime<Utc>,
+) -> anyhow::Result<HashMap<i64, Decision>> {
+    let mut ids: Vec<i64> = batch.iter().map(|m| m.tenancy_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let scope = Scope::new(&ids);
+    let tenancies: HashMap<i64, crate::entities::tenancy::Model> =
+        crate::entities::tenancy::Entity::find()
+            .filter(scope.of(crate::entities::tenancy::Column::Id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+    let except: HashSet<i64> = batch.iter().map(|m| m.id).collect();
+    let contacts = load_contacts(db, &scope, now, &except).await?;
+    let today = rentdesk_domain::time::london_date(now);
+    let mut out = HashMap::new();
+    for m in batch {
+        let Some(tenancy) = tenancies.get(&m.tenancy_id) else {
+            out.insert(m.id, Decision::Suppress(SuppressReason::AccountClosed));
+            continue;
+        };
+        let Ok(channel) = Channel::from_str(&m.channel) else {
+            continue;
+        };
+        let original = m.idempotency_key.split(":fallback:").next().unwrap_or("");
+        let step = original.rsplit(':').next().unwrap_or("");
+        let facts = MessageFacts {
+            channel,
+            about_debt: is_about_debt(m.rule_id.as_deref(), step),
+            automated: m.rule_id.is_some() || m.campaign_id.is_some(),
+        };
+        out.insert(
+            m.id,
+            decide(policy, &facts_for(tenancy, today, &contacts), &facts, now),
+        );
+    }
+    Ok(out)
+}
+
+/// What [`plan_fallback`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fallback {
+    /// A message on `channel` was written (`queued`, or `suppressed` with the reason).
+    Planned { channel: Channel, status: String },
+    /// The fallback for this failure was planned before (another worker, or a retry).
+    AlreadyPlanned,
+    /// Every channel has been tried for this event.
+    NoChannelLeft,
+    /// The rule no longer fires for this account (e.g. the tenant has paid since).
+    NoLongerDue,
+    /// Not a rule's message (a campaign's, or typed by an officer): nothing to re-plan.
+    NotARule,
+}
+
+/// Channel fallback (issue 4): `failed` was refused for good because its contact detail does
+/// not work (invalid number, unknown mailbox, no push device). Plan the same event on the next
+/// channel the contact policy allows, under the key `{original key}:fallback:{channel}` so it
+/// can never be planned (or sent) twice, with a diary entry saying why.
+///
+/// The event is re-derived from the rules as of the day it was first planned (the key names
+/// rule, tenancy, period and step), so the fallback says what the original said, with the
+/// ledger as it is now: if the rule no longer fires, nothing is sent.
+pub async fn plan_fallback(
+    db: &DatabaseConnection,
+    failed: &message::Model,
+    why: &str,
+    policy: &ContactPolicy,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Fallback> {
+    let original = failed
+        .idempotency_key
+        .split(":fallback:")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    if failed.rule_id.is_none() || !original.starts_with("rule:") {
+        return Ok(Fallback::NotARule);
+    }
+    // Only channels that failed for this event are out: a retried fallback of the same failure
+    // then makes the same choice, finds its key taken, and writes nothing.
+    let tried: HashSet<String> = message::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(message::Column::IdempotencyKey.eq(original.as_str()))
+                .add(message::Column::IdempotencyKey.starts_with(format!("{original}:fallback:"))),
+        )
+        .filter(message::Column::Status.eq("failed"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.channel)
+        .chain([failed.channel.clone()])
+        .collect();
+    let today = rentdesk_domain::time::london_date(failed.created_at);
+    let ids = [failed.tenancy_id];
+    let scope = Scope::new(&ids);
+    let accounts = load_accounts(db, &scope, today).await?;
+    let Some(a) = accounts.first() else {
+        return Ok(Fallback::NoLongerDue);
+    };
+    let mut contacts = load_contacts(db, &scope, now, &HashSet::new()).await?;
+    let channels: Vec<Channel> = channels_for(&contacts, a.tenancy.id)
+        .into_iter()
+        .filter(|c| !tried.contains(c.as_str()))
+        .collect();
+    if channels.is_empty() {
+        return Ok(Fallback::NoChannelLeft);
+    }
+    let Some(t) = fires(a, &contacts, today)
+        .into_iter()
+        .find(|t| message_key(t, a.tenancy.id) == original)
+    else {
+        return Ok(Fallback::NoLongerDue);
+    };
+    let Some(template) = template_for(&t) else {
+        return Ok(Fallback::NotARule);
+    };
+    let note = format!("after the {} failed ({why})", failed.channel.to_uppercase());
+    let txn = crate::db::begin_write(db).await?;
+    let planned = plan_message(
+        &txn,
+        a,
+        &mut contacts,
+        &t,
+        &template,
+        &channels,
+        |c| format!("{original}:fallback:{c}"),
+        Some(&note),
+        policy,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(match planned {
+        None => Fallback::NoChannelLeft,
+        Some(p) if !p.written => Fallback::AlreadyPlanned,
+        Some(p) => Fallback::Planned {
+            channel: p.channel,
+            status: p.status.to_owned(),
+        },
+    })
+}
+
 /// What a message says, or why it was not sent.
 struct Content<'a> {
     reason: Option<&'a str>,
     template: &'a str,
     body: &'a str,
+    /// Why this message exists beyond the rule (e.g. a channel fallback), for the diary.
+    note: Option<&'a str>,
 }
 
 /// Insert the message row (unique key) and, only if it was new, its diary entry.
@@ -427,6 +683,7 @@ async fn record_once<C: ConnectionTrait>(
         reason,
         template,
         body,
+        note,
     } = content;
     let row = message::ActiveModel {
         idempotency_key: Set(key.to_owned()),
@@ -467,6 +724,10 @@ async fn record_once<C: ConnectionTrait>(
         ),
         "officer_task" => format!("Task for the officer: {}", t.reason),
         _ => format!("{} planned: {}", channel.to_uppercase(), t.reason),
+    };
+    let what = match note {
+        Some(note) => format!("{what} ({note})"),
+        None => what,
     };
     action::Entity::insert(action::ActiveModel {
         tenancy_id: Set(tenancy_id),

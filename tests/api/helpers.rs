@@ -78,9 +78,7 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
-    let (database_url, sqlite_file) = fresh_database().await;
-    let vars = app_vars(database_url, &sqlite_file);
-    spawn_with(vars, sqlite_file).await
+    spawn_app_with(&[]).await
 }
 
 /// `spawn_app` with some settings overridden (e.g. a tighter rate limit).
@@ -150,6 +148,9 @@ fn app_vars(database_url: String, sqlite_file: &Option<PathBuf>) -> HashMap<&'st
         ("TOKEN_SIGNING_KEY", TOKEN_SIGNING_KEY.to_owned()),
         ("LOG_FORMAT", "pretty".to_owned()),
         ("DB_MAX_CONNECTIONS", "5".to_owned()),
+        // Tests drive dispatch themselves, at the instants they choose; a background tick on
+        // the real clock would race them.
+        ("DISPATCH_CRON", "off".to_owned()),
     ]);
     if let Some(file) = &sqlite_file {
         vars.insert(

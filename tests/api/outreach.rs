@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use chrono::{NaiveDate, TimeZone, Utc};
 use rentdesk_domain::contact_policy::ContactPolicy;
 use rentdesk_store::entities::{action, flag, message, tenancy};
@@ -242,7 +242,7 @@ mod dispatch {
     }
 
     #[tokio::test]
-    async fn twilio_failing_three_times_then_answering_yields_one_message() {
+    async fn twilio_failing_three_times_then_answering_yields_one_message_after_backing_off() {
         let (app, _) = with_examples().await;
         let (fake, url) = fake_twilio::start().await;
         fake.0.lock().unwrap().fail_next.extend([500, 500, 500]);
@@ -253,12 +253,34 @@ mod dispatch {
             .unwrap();
         let mut now = noon;
         let mut sent = 0;
-        for _ in 0..4 {
-            sent += dispatch_sms(&app.db, Some(&client), None, now)
+        for attempt in 0..4 {
+            let r = dispatch_sms(&app.db, Some(&client), None, now)
                 .await
-                .unwrap()
-                .sent;
-            now += rentdesk_worker::dispatch::RETRY_AFTER;
+                .unwrap();
+            sent += r.sent;
+            let m = message::Entity::find().one(&app.db).await.unwrap().unwrap();
+            if attempt < 3 {
+                assert_eq!((r.retrying, m.status.as_str()), (1, "queued"), "{m:?}");
+                assert_eq!(m.attempts, attempt + 1);
+                // 1 min × 2^attempt, ±20%.
+                let wait = (m.scheduled_for.unwrap() - now).num_seconds();
+                let base = 60 * 2i64.pow(attempt as u32);
+                assert!(
+                    (base * 8 / 10..=base * 12 / 10).contains(&wait),
+                    "attempt {attempt}: waited {wait}s"
+                );
+                // Not before its time.
+                let early = dispatch_sms(
+                    &app.db,
+                    Some(&client),
+                    None,
+                    m.scheduled_for.unwrap() - chrono::Duration::seconds(1),
+                )
+                .await
+                .unwrap();
+                assert_eq!(early.sent + early.retrying, 0);
+                now = m.scheduled_for.unwrap();
+            }
         }
         assert_eq!(sent, 1);
         assert_eq!(fake.sent_to(KAREN), 1);
@@ -317,6 +339,632 @@ mod dispatch {
                 .status,
             "unknown"
         );
+        app.stop().await;
+    }
+}
+
+/// Email, push, channel fallback and reconciliation, through the real clients against the
+/// fakes on loopback (SMTP sink, fake FCM, fake Twilio).
+mod channels {
+    use super::*;
+    use rentdesk_store::entities::{device, tenant};
+    use rentdesk_worker::dispatch::{Providers, RECONCILE_AFTER, dispatch_all};
+    use rentdesk_worker::email::{EmailConfig, Mailer, SmtpUrl};
+    use rentdesk_worker::fake_fcm::{self, FakeFcm};
+    use rentdesk_worker::fake_smtp::{self, FakeSmtp};
+    use rentdesk_worker::fake_twilio;
+    use rentdesk_worker::push::{FcmClient, FcmConfig, ServiceAccount};
+    use rentdesk_worker::sms::{Sender, SmsProvider, TwilioClient, TwilioConfig};
+    use std::time::Duration;
+
+    const KAREN_MOBILE: &str = "+447700900123";
+    const KAREN_EMAIL: &str = "karen.haigh@example.org";
+    const PHONE: &str = "fcm-token-karens-phone";
+
+    struct Fakes {
+        twilio: fake_twilio::Fake,
+        smtp: FakeSmtp,
+        fcm: FakeFcm,
+        providers: Providers,
+        twilio_url: String,
+    }
+
+    async fn fakes() -> Fakes {
+        let (twilio, twilio_url) = fake_twilio::start().await;
+        let (smtp, smtp_url) = fake_smtp::start().await;
+        let (fcm, fcm_url) = fake_fcm::start().await;
+        let providers = Providers {
+            sms: Some(
+                TwilioClient::new(TwilioConfig {
+                    base_url: twilio_url.clone(),
+                    account_sid: fake_twilio::SID.into(),
+                    auth_token: fake_twilio::TOKEN.into(),
+                    sender: Sender::From("+447700900000".into()),
+                    timeout: Duration::from_secs(5),
+                })
+                .unwrap(),
+            ),
+            email: Some(
+                Mailer::new(EmailConfig {
+                    smtp: SmtpUrl::parse(&smtp_url).unwrap(),
+                    from: "Rent team <rent@landlord.example>".parse().unwrap(),
+                    public_url: "https://rent.landlord.example".into(),
+                    timeout: Duration::from_secs(5),
+                })
+                .unwrap(),
+            ),
+            push: Some(
+                FcmClient::new(FcmConfig {
+                    base_url: fcm_url.clone(),
+                    account: ServiceAccount::parse(&fake_fcm::service_account_json(&format!(
+                        "{fcm_url}/token"
+                    )))
+                    .unwrap(),
+                    timeout: Duration::from_secs(5),
+                })
+                .unwrap(),
+            ),
+            status_callback: None,
+            policy: ContactPolicy::default(),
+        };
+        Fakes {
+            twilio,
+            smtp,
+            fcm,
+            providers,
+            twilio_url,
+        }
+    }
+
+    async fn lead(app: &TestApp, tenancy_id: i64) -> tenant::Model {
+        tenant::Entity::find()
+            .filter(tenant::Column::TenancyId.eq(tenancy_id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    async fn change_lead(
+        app: &TestApp,
+        tenancy_id: i64,
+        change: impl FnOnce(&mut tenant::ActiveModel),
+    ) {
+        let mut am: tenant::ActiveModel = lead(app, tenancy_id).await.into();
+        change(&mut am);
+        am.update(&app.db).await.unwrap();
+    }
+
+    async fn register_device(app: &TestApp, tenancy_id: i64, token: &str) {
+        let karen = lead(app, tenancy_id).await;
+        device::ActiveModel {
+            tenant_id: Set(karen.id),
+            platform: Set("android".into()),
+            token: Set(token.into()),
+            created_at: Set(Utc::now()),
+            last_seen_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+
+    async fn messages(app: &TestApp) -> Vec<message::Model> {
+        use sea_orm::QueryOrder;
+        message::Entity::find()
+            .order_by_asc(message::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap()
+    }
+
+    fn noon() -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 13, 12, 0, 0).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_email_reaches_the_smtp_server_once_with_both_parts_and_unsubscribe() {
+        let (app, hd1001) = with_examples().await;
+        let f = fakes().await;
+        change_lead(&app, hd1001, |t| t.sms_enabled = Set(false)).await;
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        // Two workers at once, then another tick: one email.
+        let (a, b) = tokio::join!(
+            dispatch_all(&app.db, &f.providers, noon()),
+            dispatch_all(&app.db, &f.providers, noon())
+        );
+        assert_eq!(a.unwrap().sent + b.unwrap().sent, 1);
+        dispatch_all(&app.db, &f.providers, noon() + chrono::Duration::minutes(5))
+            .await
+            .unwrap();
+        let got = f.smtp.messages_to(KAREN_EMAIL);
+        assert_eq!(got.len(), 1);
+        let email = &got[0];
+        assert_eq!(
+            email.header("Subject").as_deref(),
+            Some("Your rent payment")
+        );
+        assert!(
+            email
+                .header("Content-Type")
+                .unwrap()
+                .starts_with("multipart/alternative")
+        );
+        assert!(
+            email.data.contains("Content-Type: text/plain"),
+            "{}",
+            email.data
+        );
+        assert!(
+            email.data.contains("Content-Type: text/html"),
+            "{}",
+            email.data
+        );
+        let m = &messages(&app).await[0];
+        assert_eq!(m.channel, "email");
+        assert_eq!(
+            email.header("List-Unsubscribe"),
+            Some(format!(
+                "<mailto:unsubscribe@landlord.example?subject=unsubscribe%20{id}>, <https://rent.landlord.example/unsubscribe/email/{id}>",
+                id = m.id
+            ))
+        );
+        assert_eq!(
+            email.header("List-Unsubscribe-Post").as_deref(),
+            Some("List-Unsubscribe=One-Click")
+        );
+        assert_eq!(
+            email.header("X-Rentdesk-Key").as_deref(),
+            Some(m.idempotency_key.as_str())
+        );
+        assert_eq!(m.status, "sent");
+        assert!(m.provider_id.as_deref().unwrap().starts_with("smtp:"));
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_unknown_mailbox_marks_the_address_invalid_and_the_event_goes_by_push_once() {
+        let (app, hd1001) = with_examples().await;
+        let f = fakes().await;
+        change_lead(&app, hd1001, |t| t.sms_enabled = Set(false)).await;
+        register_device(&app, hd1001, PHONE).await;
+        f.smtp
+            .0
+            .lock()
+            .unwrap()
+            .unknown_mailboxes
+            .insert(KAREN_EMAIL.into());
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        let r = dispatch_all(&app.db, &f.providers, noon()).await.unwrap();
+        assert_eq!((r.failed, r.fallbacks, r.sent), (1, 1, 1), "{r:?}");
+        assert!(lead(&app, hd1001).await.email_invalid);
+        let all = messages(&app).await;
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (all[0].channel.as_str(), all[0].status.as_str()),
+            ("email", "failed")
+        );
+        assert!(
+            all[0].error.as_deref().unwrap().contains("550"),
+            "{:?}",
+            all[0].error
+        );
+        assert_eq!(
+            all[1].idempotency_key,
+            format!("{}:fallback:push", all[0].idempotency_key)
+        );
+        assert_eq!(
+            (all[1].channel.as_str(), all[1].status.as_str()),
+            ("push", "sent")
+        );
+        assert_eq!(f.fcm.sent_to(PHONE), 1);
+        let push = f.fcm.0.lock().unwrap().sent[0].clone();
+        assert_eq!(push.title, "Your rent payment");
+        assert!(
+            !push.body.contains('£'),
+            "no amount on a lock screen: {}",
+            push.body
+        );
+        assert_eq!(push.data["message_id"], all[1].id.to_string());
+        // The diary says why the push went.
+        let diary = action::Entity::find()
+            .filter(action::Column::TenancyId.eq(hd1001))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(
+            diary
+                .iter()
+                .any(|a| a.body.starts_with("PUSH planned")
+                    && a.body.contains("after the EMAIL failed")),
+            "{diary:#?}"
+        );
+        // Later ticks and nightly runs add nothing.
+        dispatch_all(&app.db, &f.providers, noon() + chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        assert_eq!(messages(&app).await.len(), 2);
+        assert_eq!(f.fcm.sent_to(PHONE), 1);
+        assert!(f.smtp.messages_to(KAREN_EMAIL).is_empty());
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_invalid_number_falls_back_to_email_exactly_once() {
+        let (app, hd1001) = with_examples().await;
+        let f = fakes().await;
+        f.twilio
+            .0
+            .lock()
+            .unwrap()
+            .invalid_numbers
+            .push(KAREN_MOBILE.into());
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            dispatch_all(&app.db, &f.providers, noon()),
+            dispatch_all(&app.db, &f.providers, noon())
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.fallbacks + b.fallbacks, 1);
+        // Whichever worker planned it, a tick sends it.
+        dispatch_all(&app.db, &f.providers, noon()).await.unwrap();
+        assert!(lead(&app, hd1001).await.mobile_invalid);
+        let all = messages(&app).await;
+        assert_eq!(
+            all.iter()
+                .map(|m| (m.channel.as_str(), m.status.as_str()))
+                .collect::<Vec<_>>(),
+            [("sms", "failed"), ("email", "sent")]
+        );
+        let email = f.smtp.messages_to(KAREN_EMAIL);
+        assert_eq!(email.len(), 1);
+        assert!(email[0].data.contains("10 November"), "{}", email[0].data);
+        // Planning the fallback again (a retried job) writes nothing.
+        let again = rentdesk_store::outreach::plan_fallback(
+            &app.db,
+            &all[0],
+            "again",
+            &ContactPolicy::default(),
+            noon(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(again, rentdesk_store::outreach::Fallback::AlreadyPlanned);
+        assert_eq!(messages(&app).await.len(), 2);
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_unregistered_token_is_removed_and_with_no_device_left_nothing_is_sent() {
+        let (app, hd1001) = with_examples().await;
+        let f = fakes().await;
+        change_lead(&app, hd1001, |t| {
+            t.sms_enabled = Set(false);
+            t.email_enabled = Set(false);
+        })
+        .await;
+        register_device(&app, hd1001, PHONE).await;
+        register_device(&app, hd1001, "fcm-token-old-tablet").await;
+        {
+            let mut s = f.fcm.0.lock().unwrap();
+            s.unregistered.insert(PHONE.into());
+            s.unregistered.insert("fcm-token-old-tablet".into());
+        }
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        let r = dispatch_all(&app.db, &f.providers, noon()).await.unwrap();
+        assert_eq!((r.sent, r.failed), (0, 1), "{r:?}");
+        assert_eq!(device::Entity::find().all(&app.db).await.unwrap().len(), 0);
+        let all = messages(&app).await;
+        assert_eq!(
+            (all[0].channel.as_str(), all[0].status.as_str()),
+            ("push", "failed")
+        );
+        assert!(all[0].error.as_deref().unwrap().contains("no device"));
+        // The other channels are switched off: the fallback is recorded as suppressed.
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (all[1].status.as_str(), all[1].suppression_reason.as_deref()),
+            ("suppressed", Some("channel_opted_out"))
+        );
+        assert!(f.fcm.0.lock().unwrap().sent.is_empty());
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn fcm_unavailable_is_retried_and_one_notification_arrives() {
+        let (app, hd1001) = with_examples().await;
+        let f = fakes().await;
+        change_lead(&app, hd1001, |t| {
+            t.sms_enabled = Set(false);
+            t.email_enabled = Set(false);
+        })
+        .await;
+        register_device(&app, hd1001, PHONE).await;
+        f.fcm.0.lock().unwrap().fail_next.extend([503, 503]);
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        let mut now = noon();
+        for _ in 0..3 {
+            dispatch_all(&app.db, &f.providers, now).await.unwrap();
+            let m = &messages(&app).await[0];
+            now = m.scheduled_for.unwrap().max(now);
+        }
+        let m = &messages(&app).await[0];
+        assert_eq!((m.status.as_str(), m.attempts), ("sent", 2));
+        assert_eq!(f.fcm.sent_to(PHONE), 1);
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_lost_sms_that_twilio_has_is_recorded_as_sent_and_not_resent() {
+        let (app, _) = with_examples().await;
+        let f = fakes().await;
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        // A worker claimed it, Twilio took it, and the worker died before recording the answer.
+        let claimed = rentdesk_store::outbox::claim_due(&app.db, "sms", noon(), 10)
+            .await
+            .unwrap();
+        f.providers
+            .sms
+            .as_ref()
+            .unwrap()
+            .send(KAREN_MOBILE, &claimed[0].message.body, None)
+            .await
+            .unwrap();
+        let later = noon() + chrono::Duration::minutes(11);
+        let r = dispatch_all(&app.db, &f.providers, later).await.unwrap();
+        assert_eq!((r.marked_unknown, r.reconciled, r.sent), (1, 1, 0), "{r:?}");
+        let m = &messages(&app).await[0];
+        assert_eq!(m.status, "sent");
+        assert_eq!(
+            m.provider_id.as_deref(),
+            Some(format!("SM{:032x}", 1).as_str())
+        );
+        dispatch_all(&app.db, &f.providers, later + RECONCILE_AFTER)
+            .await
+            .unwrap();
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 1);
+        assert!(!f.twilio_url.is_empty());
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_lost_sms_that_twilio_never_had_is_sent_again_exactly_once() {
+        let (app, _) = with_examples().await;
+        let f = fakes().await;
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        let claim = |at| rentdesk_store::outbox::claim_due(&app.db, "sms", at, 10);
+        assert_eq!(claim(noon()).await.unwrap().len(), 1); // the worker dies: nothing sent
+        // Unknown, but too early to conclude Twilio never had it.
+        let r = dispatch_all(
+            &app.db,
+            &f.providers,
+            noon() + chrono::Duration::minutes(11),
+        )
+        .await
+        .unwrap();
+        assert_eq!((r.marked_unknown, r.requeued, r.sent), (1, 0, 0), "{r:?}");
+        // Past the bound: requeued once, and sent.
+        let t1 = noon() + RECONCILE_AFTER + chrono::Duration::minutes(1);
+        let (a, b) = tokio::join!(
+            dispatch_all(&app.db, &f.providers, t1),
+            dispatch_all(&app.db, &f.providers, t1)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!((a.requeued + b.requeued, a.sent + b.sent), (1, 1));
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 1);
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_message_lost_twice_is_requeued_only_once_and_then_waits_for_an_officer() {
+        let (app, _) = with_examples().await;
+        let f = fakes().await;
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        let claim = |at| rentdesk_store::outbox::claim_due(&app.db, "sms", at, 10);
+        claim(noon()).await.unwrap(); // lost once
+        let t1 = noon() + chrono::Duration::hours(1);
+        let r =
+            rentdesk_worker::dispatch::reconcile_unknown_sms(&app.db, f.providers.sms.as_ref(), t1)
+                .await
+                .unwrap();
+        assert_eq!((r.marked_unknown, r.requeued), (1, 1));
+        assert_eq!(claim(t1).await.unwrap().len(), 1); // lost again
+        let t2 = t1 + chrono::Duration::hours(1);
+        let r = dispatch_all(&app.db, &f.providers, t2).await.unwrap();
+        assert_eq!((r.marked_unknown, r.requeued, r.sent), (1, 0, 0), "{r:?}");
+        assert_eq!(messages(&app).await[0].status, "unknown");
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 0);
+        let requeues = action::Entity::find()
+            .filter(action::Column::Outcome.eq("requeued"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(requeues.len(), 1);
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn breathing_space_that_starts_after_planning_stops_the_sms_when_it_is_due() {
+        let (app, hd1001) = with_examples().await;
+        let f = fakes().await;
+        // Planned at 23:00 for 08:00; a debt adviser's notice arrives overnight.
+        plan_all(
+            &app.db,
+            thursday(),
+            Utc.with_ymd_and_hms(2026, 11, 12, 23, 0, 0).unwrap(),
+            &ContactPolicy::default(),
+        )
+        .await
+        .unwrap();
+        flag::ActiveModel {
+            tenancy_id: Set(hd1001),
+            tenant_id: Set(None),
+            kind: Set("breathing_space_standard".into()),
+            no_automated_contact: Set(false),
+            starts_on: Set(NaiveDate::from_ymd_opt(2026, 11, 13).unwrap()),
+            ends_on: Set(Some(NaiveDate::from_ymd_opt(2027, 1, 11).unwrap())),
+            detail: Set("notified by a debt adviser".into()),
+            set_by_staff_id: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let eight = Utc.with_ymd_and_hms(2026, 11, 13, 8, 0, 0).unwrap();
+        let r = dispatch_all(&app.db, &f.providers, eight).await.unwrap();
+        assert_eq!((r.suppressed, r.sent, r.fallbacks), (1, 0, 0), "{r:?}");
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 0);
+        let all = messages(&app).await;
+        assert_eq!(all.len(), 1, "no other channel either");
+        assert_eq!(
+            (all[0].status.as_str(), all[0].suppression_reason.as_deref()),
+            ("suppressed", Some("breathing_space"))
+        );
+        let diary = action::Entity::find()
+            .filter(action::Column::Outcome.eq("suppressed"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(
+            diary[0].body.contains("not sent (breathing_space)"),
+            "{}",
+            diary[0].body
+        );
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_sms_opt_out_after_planning_sends_the_email_instead() {
+        let (app, hd1001) = with_examples().await;
+        let f = fakes().await;
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        // Karen replies STOP to an earlier text before this one goes.
+        change_lead(&app, hd1001, |t| t.sms_enabled = Set(false)).await;
+        let r = dispatch_all(&app.db, &f.providers, noon()).await.unwrap();
+        assert_eq!((r.suppressed, r.fallbacks, r.sent), (1, 1, 1), "{r:?}");
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 0);
+        assert_eq!(f.smtp.messages_to(KAREN_EMAIL).len(), 1);
+        let all = messages(&app).await;
+        assert_eq!(
+            all.iter()
+                .map(|m| (m.channel.as_str(), m.status.as_str()))
+                .collect::<Vec<_>>(),
+            [("sms", "suppressed"), ("email", "sent")]
+        );
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_message_picked_up_after_21_00_waits_for_the_next_morning() {
+        let (app, _) = with_examples().await;
+        let f = fakes().await;
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        // The workers were down all afternoon and come back at 21:30.
+        let late = Utc.with_ymd_and_hms(2026, 11, 13, 21, 30, 0).unwrap();
+        let r = dispatch_all(&app.db, &f.providers, late).await.unwrap();
+        assert_eq!((r.deferred, r.sent), (1, 0), "{r:?}");
+        let saturday_eight = Utc.with_ymd_and_hms(2026, 11, 14, 8, 0, 0).unwrap();
+        let m = &messages(&app).await[0];
+        assert_eq!(
+            (m.status.as_str(), m.scheduled_for, m.attempts),
+            ("queued", Some(saturday_eight), 0)
+        );
+        dispatch_all(
+            &app.db,
+            &f.providers,
+            saturday_eight - chrono::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 0);
+        dispatch_all(&app.db, &f.providers, saturday_eight)
+            .await
+            .unwrap();
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 1);
+        app.stop().await;
+    }
+
+    /// The whole path as deployed: settings from the environment (SMTP, and FCM with a key
+    /// file), the worker's own dispatch tick on the real clock, the SMTP client.
+    #[tokio::test]
+    async fn the_running_worker_delivers_email_through_its_configured_smtp_server() {
+        let (smtp, smtp_url) = fake_smtp::start().await;
+        let (fcm, fcm_url) = fake_fcm::start().await;
+        let key_file = std::env::temp_dir().join(format!(
+            "rentdesk-test-sa-{}-{}.json",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        std::fs::write(
+            &key_file,
+            fake_fcm::service_account_json(&format!("{fcm_url}/token")),
+        )
+        .unwrap();
+        let key_path = key_file.display().to_string();
+        let app = spawn_app_with(&[
+            ("SMTP_URL", &smtp_url),
+            ("EMAIL_FROM", "Rent team <rent@landlord.example>"),
+            ("FCM_SERVICE_ACCOUNT", &key_path),
+            ("FCM_BASE_URL", &fcm_url),
+            ("DISPATCH_CRON", "* * * * * *"),
+            // The worker decides on the real clock: let this test pass at any hour.
+            ("CONTACT_HOURS", "00:00-00:00"),
+            ("CONTACT_ON_SUNDAYS", "true"),
+            ("CONTACT_ON_BANK_HOLIDAYS", "true"),
+        ])
+        .await;
+        std::fs::remove_file(&key_file).ok();
+        app.import_examples().await;
+        let hd1001 = tenancy::Entity::find()
+            .filter(tenancy::Column::Reference.eq("HD1001"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        change_lead(&app, hd1001, |t| t.sms_enabled = Set(false)).await;
+        plan_all(&app.db, thursday(), noon(), &ContactPolicy::default())
+            .await
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let all = messages(&app).await;
+            if all.len() == 1 && all[0].status == "sent" {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the worker did not deliver: {all:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(smtp.messages_to(KAREN_EMAIL).len(), 1);
+        assert!(fcm.0.lock().unwrap().sent.is_empty());
         app.stop().await;
     }
 }

@@ -20,6 +20,10 @@ pub struct FakeState {
     pub fail_next: VecDeque<u16>,
     /// Numbers answered with Twilio error 21211.
     pub invalid_numbers: Vec<String>,
+    /// When each message in `sent` was accepted (Twilio's `date_created`).
+    pub created: Vec<chrono::DateTime<chrono::Utc>>,
+    /// Hold every create this long before answering (a slow provider, for kill tests).
+    pub delay: Option<std::time::Duration>,
 }
 
 #[derive(Clone, Default)]
@@ -43,7 +47,7 @@ fn authorised(req: &poem::Request) -> bool {
 }
 
 #[handler]
-fn create(
+async fn create(
     req: &poem::Request,
     Path(account): Path<String>,
     Form(form): Form<HashMap<String, String>>,
@@ -51,6 +55,10 @@ fn create(
 ) -> Response {
     if !authorised(req) || account != SID {
         return twilio_error(StatusCode::UNAUTHORIZED, Some(20003), "Authenticate");
+    }
+    let delay = fake.0.0.lock().unwrap().delay;
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
     }
     let mut state = fake.0.0.lock().unwrap();
     if let Some(status) = state.fail_next.pop_front() {
@@ -80,8 +88,10 @@ fn create(
         );
     }
     let sid = format!("SM{:032x}", state.sent.len() + 1);
-    let answer = serde_json::json!({"sid": sid, "status": "queued", "to": to, "body": body, "date_created": "Wed, 25 Nov 2026 08:00:00 +0000"});
+    let created = chrono::Utc::now();
+    let answer = serde_json::json!({"sid": sid, "status": "queued", "to": to, "body": body, "date_created": created.to_rfc2822()});
     state.sent.push(form);
+    state.created.push(created);
     (StatusCode::CREATED, poem::web::Json(answer)).into_response()
 }
 
@@ -95,12 +105,19 @@ fn list(
         return twilio_error(StatusCode::UNAUTHORIZED, Some(20003), "Authenticate");
     }
     let state = fake.0.0.lock().unwrap();
+    // `DateSent>=YYYY-MM-DD` arrives as the parameter `DateSent>`.
+    let since = q
+        .get("DateSent>")
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     let messages: Vec<_> = state
         .sent
         .iter()
+        .zip(&state.created)
         .enumerate()
-        .filter(|(_, m)| q.get("To").is_none_or(|to| m.get("To") == Some(to)))
-        .map(|(i, m)| serde_json::json!({"sid": format!("SM{:032x}", i + 1), "to": m["To"], "body": m["Body"], "status": "sent", "date_created": "Wed, 25 Nov 2026 08:00:00 +0000"}))
+        .filter(|(_, (m, _))| q.get("To").is_none_or(|to| m.get("To") == Some(to)))
+        .filter(|(_, (_, at))| since.is_none_or(|d| at.date_naive() >= d))
+        .rev()
+        .map(|(i, (m, at))| serde_json::json!({"sid": format!("SM{:032x}", i + 1), "to": m["To"], "body": m["Body"], "status": "sent", "date_created": at.to_rfc2822()}))
         .collect();
     poem::web::Json(serde_json::json!({"messages": messages})).into_response()
 }

@@ -19,9 +19,15 @@
 //! ```
 
 pub mod dispatch;
+pub mod email;
+#[cfg(feature = "test-fakes")]
+pub mod fake_fcm;
+#[cfg(feature = "test-fakes")]
+pub mod fake_smtp;
 #[cfg(feature = "test-fakes")]
 pub mod fake_twilio;
 pub mod jobs;
+pub mod push;
 mod queue;
 mod retry;
 mod runner;

@@ -29,10 +29,20 @@ pub struct WorkerConfig {
     /// When the nightly evaluation is queued: a 6-field cron expression with seconds,
     /// e.g. `"0 0 2 * * *"` (02:00 every day).
     pub nightly_cron: String,
+    /// When due messages are dispatched (cron with seconds); `None` = never in this process.
+    pub dispatch_cron: Option<String>,
     /// Zone of `nightly_cron` and of "today" (Europe/London).
     pub timezone: Tz,
     /// Twilio; `None` delivers SMS to the local outbox (`rentdesk dev`).
     pub sms: Option<crate::sms::TwilioConfig>,
+    /// SMTP; `None` delivers email to the local outbox.
+    pub email: Option<crate::email::EmailConfig>,
+    /// FCM; `None` delivers push notifications to the local outbox.
+    pub push: Option<crate::push::FcmConfig>,
+    /// Where Twilio reports delivery status (`{PUBLIC_URL}/webhooks/twilio/status`).
+    pub status_callback: Option<String>,
+    /// The contact window and weekly cap, for planning and again at each send.
+    pub contact_policy: rentdesk_domain::contact_policy::ContactPolicy,
 }
 
 impl Default for WorkerConfig {
@@ -40,8 +50,13 @@ impl Default for WorkerConfig {
         WorkerConfig {
             concurrency: 4,
             nightly_cron: DEFAULT_NIGHTLY_CRON.to_owned(),
+            dispatch_cron: Some(DISPATCH_CRON.to_owned()),
             timezone: chrono_tz::Europe::London,
             sms: None,
+            email: None,
+            push: None,
+            status_callback: None,
+            contact_policy: Default::default(),
         }
     }
 }
@@ -194,16 +209,31 @@ pub(crate) fn build_monitor(
     let schedule = parse_cron(&config.nightly_cron)?;
     let dispatch = crate::dispatch::DispatchTick {
         db: db.clone(),
-        sms: config
-            .sms
-            .clone()
-            .map(crate::sms::TwilioClient::new)
-            .transpose()?,
+        providers: crate::dispatch::Providers {
+            sms: config
+                .sms
+                .clone()
+                .map(crate::sms::TwilioClient::new)
+                .transpose()?,
+            email: config
+                .email
+                .clone()
+                .map(crate::email::Mailer::new)
+                .transpose()?,
+            push: config
+                .push
+                .clone()
+                .map(crate::push::FcmClient::new)
+                .transpose()?,
+            status_callback: config.status_callback.clone(),
+            policy: config.contact_policy.clone(),
+        },
     };
     let ctx = JobContext {
         db,
         queues: queues.clone(),
         timezone: config.timezone,
+        policy: config.contact_policy.clone(),
     };
     let mut monitor = Monitor::new();
     monitor = register_job::<ImportJob>(
@@ -231,23 +261,28 @@ pub(crate) fn build_monitor(
     };
     let policy = retry_policy(tuning)?;
     let instance = instance.to_owned();
-    let dispatch_schedule = parse_cron(DISPATCH_CRON)?;
-    let dispatch_instance = instance.clone();
-    let dispatch_policy = policy.clone();
-    let monitor = monitor.register(move |restarts| {
-        WorkerBuilder::new(worker_name(
-            "rentdesk.dispatch-cron",
-            &dispatch_instance,
-            restarts,
-        ))
-        .backend(CronScheduler::new(dispatch_schedule.clone()).with_timezone(tz))
-        .retry(dispatch_policy.clone())
-        .layer(ShutdownGateLayer)
-        .enable_tracing()
-        .catch_panic()
-        .data(dispatch.clone())
-        .build(crate::dispatch::on_dispatch_tick)
-    });
+    let monitor = match &config.dispatch_cron {
+        None => monitor,
+        Some(cron) => {
+            let dispatch_schedule = parse_cron(cron)?;
+            let dispatch_instance = instance.clone();
+            let dispatch_policy = policy.clone();
+            monitor.register(move |restarts| {
+                WorkerBuilder::new(worker_name(
+                    "rentdesk.dispatch-cron",
+                    &dispatch_instance,
+                    restarts,
+                ))
+                .backend(CronScheduler::new(dispatch_schedule.clone()).with_timezone(tz))
+                .retry(dispatch_policy.clone())
+                .layer(ShutdownGateLayer)
+                .enable_tracing()
+                .catch_panic()
+                .data(dispatch.clone())
+                .build(crate::dispatch::on_dispatch_tick)
+            })
+        }
+    };
     Ok(monitor.register(move |restarts| {
         WorkerBuilder::new(worker_name("rentdesk.nightly-cron", &instance, restarts))
             .backend(CronScheduler::new(schedule.clone()).with_timezone(tz))

@@ -52,10 +52,20 @@ pub struct Settings {
     pub db_max_connections: u32,
     pub worker_concurrency: usize,
     pub nightly_cron: String,
+    /// How often this worker dispatches due messages; `None` (`DISPATCH_CRON=off`) = never
+    /// (a process that only serves, or tests that drive dispatch themselves).
+    pub dispatch_cron: Option<String>,
     pub shutdown_timeout: Duration,
     pub log_format: LogFormat,
     /// Twilio, when `TWILIO_ACCOUNT_SID` is set; otherwise SMS go to the local outbox.
     pub twilio: Option<crate::sms::TwilioConfig>,
+    /// SMTP, when `SMTP_URL` is set; otherwise email goes to the local outbox.
+    pub email: Option<crate::email::EmailConfig>,
+    /// FCM, when `FCM_SERVICE_ACCOUNT` is set; otherwise push goes to the local outbox.
+    pub push: Option<crate::push::FcmConfig>,
+    /// domain.md §6 defaults unless `CONTACT_HOURS`, `CONTACT_ON_SUNDAYS`,
+    /// `CONTACT_ON_BANK_HOLIDAYS` or `CONTACT_WEEKLY_CAP` say otherwise.
+    pub contact_policy: rentdesk_domain::contact_policy::ContactPolicy,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -84,6 +94,7 @@ pub enum Mode {
 pub const DEV_DATABASE_URL: &str = "sqlite://rentdesk.sqlite?mode=rwc";
 pub const DEV_QUEUE_URL: &str = "sqlite://rentdesk-queue.sqlite?mode=rwc";
 pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
+pub const DEV_EMAIL_FROM: &str = "Rentdesk <rentdesk@localhost>";
 /// Only for `rentdesk dev` and one-off commands; `serve` requires `TOKEN_SIGNING_KEY`.
 pub const DEV_TOKEN_SIGNING_KEY: &str = "dev-only-token-signing-key-not-secret-0123";
 
@@ -187,6 +198,19 @@ impl Settings {
                 format!("must be a cron expression with seconds, e.g. \"0 0 2 * * *\": {e}"),
             )
         })?;
+        let dispatch_cron = match get("DISPATCH_CRON") {
+            None => Some(crate::runner::DISPATCH_CRON.to_owned()),
+            Some(v) if v.trim() == "off" => None,
+            Some(v) => {
+                crate::parse_cron(&v).map_err(|e| {
+                    err(
+                        "DISPATCH_CRON",
+                        format!("must be off or a cron expression with seconds: {e}"),
+                    )
+                })?;
+                Some(v)
+            }
+        };
         let queue_namespace = get("QUEUE_NAMESPACE").unwrap_or_else(|| "rentdesk".to_owned());
         if !queue_namespace
             .chars()
@@ -230,8 +254,63 @@ impl Settings {
                 })
             }
         };
+        let email = match get("SMTP_URL") {
+            None => None,
+            Some(url) => {
+                let smtp = crate::email::SmtpUrl::parse(&url).map_err(|e| err("SMTP_URL", e))?;
+                let from = match (get("EMAIL_FROM"), mode) {
+                    (Some(from), _) => from,
+                    (None, Mode::Dev) => DEV_EMAIL_FROM.to_owned(),
+                    (None, _) => {
+                        return Err(err(
+                            "EMAIL_FROM",
+                            "required when SMTP_URL is set, e.g. \"Rent team <rent@landlord.example>\"",
+                        ));
+                    }
+                };
+                let from = from.parse().map_err(|e| {
+                    err(
+                        "EMAIL_FROM",
+                        format!("must be an address or \"Name <address>\": {e}"),
+                    )
+                })?;
+                Some(crate::email::EmailConfig {
+                    smtp,
+                    from,
+                    public_url: public_url.clone(),
+                    timeout: Duration::from_secs(30),
+                })
+            }
+        };
+        let push = match get("FCM_SERVICE_ACCOUNT") {
+            None => None,
+            Some(path) => {
+                let json = std::fs::read_to_string(&path).map_err(|e| {
+                    err(
+                        "FCM_SERVICE_ACCOUNT",
+                        format!("cannot read the service-account file {path}: {e}"),
+                    )
+                })?;
+                let account = crate::push::ServiceAccount::parse(&json)
+                    .map_err(|e| err("FCM_SERVICE_ACCOUNT", format!("{path}: {e}")))?;
+                let base_url =
+                    get("FCM_BASE_URL").unwrap_or_else(|| "https://fcm.googleapis.com".to_owned());
+                if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+                    return Err(err("FCM_BASE_URL", "must be an http(s) URL"));
+                }
+                Some(crate::push::FcmConfig {
+                    base_url,
+                    account,
+                    timeout: Duration::from_secs(10),
+                })
+            }
+        };
+        let contact_policy = contact_policy(&get)?;
         Ok(Settings {
             twilio,
+            email,
+            push,
+            contact_policy,
             database_url,
             redis_url,
             queue_url,
@@ -247,6 +326,7 @@ impl Settings {
             db_max_connections: number("DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32,
             worker_concurrency: number("WORKER_CONCURRENCY", 4, 1, 256)? as usize,
             nightly_cron,
+            dispatch_cron,
             shutdown_timeout: Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECS", 20, 1, 600)?),
             log_format,
         })
@@ -281,10 +361,60 @@ impl Settings {
         crate::WorkerConfig {
             concurrency: self.worker_concurrency,
             nightly_cron: self.nightly_cron.clone(),
+            dispatch_cron: self.dispatch_cron.clone(),
             timezone: chrono_tz::Europe::London,
             sms: self.twilio.clone(),
+            email: self.email.clone(),
+            push: self.push.clone(),
+            // The webhook checks Twilio's signature against this very URL.
+            status_callback: self.twilio.as_ref().map(|_| {
+                format!(
+                    "{}/webhooks/twilio/status",
+                    self.public_url.trim_end_matches('/')
+                )
+            }),
+            contact_policy: self.contact_policy.clone(),
         }
     }
+}
+
+/// The contact window (London time) and the weekly cap on automated contacts.
+fn contact_policy(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<rentdesk_domain::contact_policy::ContactPolicy, ConfigError> {
+    use chrono::NaiveTime;
+    let mut policy = rentdesk_domain::contact_policy::ContactPolicy::default();
+    if let Some(hours) = get("CONTACT_HOURS") {
+        let bad = || err("CONTACT_HOURS", "must be HH:MM-HH:MM, e.g. 08:00-21:00");
+        let (from, to) = hours.trim().split_once('-').ok_or_else(bad)?;
+        let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
+        let (from, to) = (time(from)?, time(to)?);
+        // "24:00" is not a time; 00:00 as the end means midnight, the end of the day.
+        let to = if to == NaiveTime::MIN {
+            NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).ok_or_else(bad)?
+        } else {
+            to
+        };
+        if from >= to {
+            return Err(err("CONTACT_HOURS", "the start must be before the end"));
+        }
+        (policy.window_start, policy.window_end) = (from, to);
+    }
+    let flag = |name: &'static str, default: bool| match get(name).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true" | "yes" | "1") => Ok(true),
+        Some("false" | "no" | "0") => Ok(false),
+        Some(_) => Err(err(name, "must be true or false")),
+    };
+    policy.allow_sundays = flag("CONTACT_ON_SUNDAYS", policy.allow_sundays)?;
+    policy.allow_bank_holidays = flag("CONTACT_ON_BANK_HOLIDAYS", policy.allow_bank_holidays)?;
+    if let Some(cap) = get("CONTACT_WEEKLY_CAP") {
+        policy.max_automated_per_7_days = cap
+            .trim()
+            .parse()
+            .map_err(|_| err("CONTACT_WEEKLY_CAP", "must be a whole number (0 = none)"))?;
+    }
+    Ok(policy)
 }
 
 /// Logs: `RUST_LOG` filters (default info), pretty or JSON lines.
@@ -379,8 +509,15 @@ mod tests {
             ("SIGN_IN_LIMIT_PER_REFERENCE", "0"),
             ("PLAN_MAX_WEEKS", "1"),
             ("NIGHTLY_CRON", "daily"),
+            ("DISPATCH_CRON", "often"),
+            ("CONTACT_HOURS", "8-21"),
+            ("CONTACT_HOURS", "21:00-08:00"),
+            ("CONTACT_ON_SUNDAYS", "sometimes"),
+            ("CONTACT_WEEKLY_CAP", "-1"),
             ("QUEUE_NAMESPACE", "a b"),
             ("TWILIO_ACCOUNT_SID", "XX123"),
+            ("SMTP_URL", "mailpit:1025"),
+            ("FCM_SERVICE_ACCOUNT", "/nonexistent/service-account.json"),
         ] {
             let e = settings(Mode::Dev, &[(var, value)]).unwrap_err();
             assert_eq!(e.variable, var, "{var}={value}");
@@ -423,6 +560,95 @@ mod tests {
             ok.worker_config().sms.is_some(),
             "the worker gets the Twilio settings"
         );
+        assert_eq!(
+            ok.worker_config().status_callback.as_deref(),
+            Some("http://127.0.0.1:8080/webhooks/twilio/status")
+        );
+    }
+
+    #[test]
+    fn email_needs_a_sender_outside_dev() {
+        let smtp = ("SMTP_URL", "smtp://mailpit:1025");
+        let dev = settings(Mode::Dev, &[smtp]).unwrap();
+        let email = dev.email.expect("SMTP configured");
+        assert_eq!(email.smtp.port, 1025);
+        assert_eq!(email.from.email.to_string(), "rentdesk@localhost");
+        assert_eq!(
+            settings(Mode::Worker, &[smtp]).unwrap_err().variable,
+            "EMAIL_FROM"
+        );
+        assert_eq!(
+            settings(Mode::Worker, &[smtp, ("EMAIL_FROM", "not an address")])
+                .unwrap_err()
+                .variable,
+            "EMAIL_FROM"
+        );
+        let ok = settings(
+            Mode::Worker,
+            &[
+                smtp,
+                ("EMAIL_FROM", "Rent team <rent@landlord.example>"),
+                ("PUBLIC_URL", "https://rent.landlord.example"),
+            ],
+        )
+        .unwrap();
+        assert!(ok.worker_config().email.is_some());
+        assert_eq!(
+            ok.email.unwrap().public_url,
+            "https://rent.landlord.example"
+        );
+    }
+
+    #[test]
+    fn fcm_reads_and_checks_the_service_account_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sa.json");
+        std::fs::write(&path, "{\"project_id\": \"p\"}").unwrap();
+        let p = path.to_str().unwrap();
+        let e = settings(Mode::Dev, &[("FCM_SERVICE_ACCOUNT", p)]).unwrap_err();
+        assert_eq!(e.variable, "FCM_SERVICE_ACCOUNT");
+        std::fs::write(
+            &path,
+            crate::fake_fcm::service_account_json("http://127.0.0.1:9/token"),
+        )
+        .unwrap();
+        let ok = settings(Mode::Dev, &[("FCM_SERVICE_ACCOUNT", p)]).unwrap();
+        assert!(!format!("{ok:?}").contains("PRIVATE KEY"));
+        let push = ok.push.expect("FCM configured");
+        assert_eq!(push.base_url, "https://fcm.googleapis.com");
+        assert_eq!(push.account.project_id, crate::fake_fcm::PROJECT_ID);
+        assert_eq!(
+            settings(
+                Mode::Dev,
+                &[("FCM_SERVICE_ACCOUNT", p), ("FCM_BASE_URL", "fcm")]
+            )
+            .unwrap_err()
+            .variable,
+            "FCM_BASE_URL"
+        );
+    }
+
+    #[test]
+    fn the_contact_policy_is_configurable_and_defaults_to_domain_md() {
+        let d = settings(Mode::Dev, &[]).unwrap().contact_policy;
+        assert_eq!(d, rentdesk_domain::contact_policy::ContactPolicy::default());
+        let s = settings(
+            Mode::Dev,
+            &[
+                ("CONTACT_HOURS", "09:30-00:00"),
+                ("CONTACT_ON_SUNDAYS", "true"),
+                ("CONTACT_WEEKLY_CAP", "5"),
+            ],
+        )
+        .unwrap();
+        let p = &s.worker_config().contact_policy;
+        assert_eq!(
+            p.window_start,
+            chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap()
+        );
+        assert!(p.window_end > chrono::NaiveTime::from_hms_opt(23, 59, 59).unwrap());
+        assert!(p.allow_sundays && !p.allow_bank_holidays);
+        assert_eq!(p.max_automated_per_7_days, 5);
     }
 
     #[test]

@@ -136,14 +136,19 @@ async fn sent_messages_can_be_listed_by_recipient_for_reconciliation() {
     let c = client(&url, TOKEN, Sender::From("+447700900000".into()));
     c.send("+447700900123", "one", None).await.unwrap();
     c.send("+447700900456", "two", None).await.unwrap();
-    let listed = c
-        .list_messages(
-            "+447700900123",
-            chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-        )
-        .await
-        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let listed = c.list_messages("+447700900123", today).await.unwrap();
     assert_eq!(listed.len(), 1);
+    let created =
+        chrono::DateTime::parse_from_rfc2822(listed[0].date_created.as_deref().unwrap()).unwrap();
+    assert_eq!(created.date_naive(), today);
+    let tomorrow = today.succ_opt().unwrap();
+    assert!(
+        c.list_messages("+447700900123", tomorrow)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         (listed[0].to.as_str(), listed[0].body.as_str()),
         ("+447700900123", "one")

@@ -30,13 +30,12 @@ impl Job for EvaluateTenancies {
             return Ok(());
         }
         // New data can start a sequence (a UC claim just reported): plan it now, not tonight.
-        let policy = rentdesk_domain::contact_policy::ContactPolicy::default();
         let outreach = rentdesk_store::outreach::plan_tenancies(
             &ctx.db,
             &self.tenancy_ids,
             today,
             chrono::Utc::now(),
-            &policy,
+            &ctx.policy,
         )
         .await?;
         tracing::info!(

@@ -32,6 +32,8 @@ pub struct JobContext {
     pub queues: Queues,
     /// The housing provider's zone; "today" is the date there.
     pub timezone: Tz,
+    /// When and how often tenants may be contacted (`CONTACT_*` settings).
+    pub policy: rentdesk_domain::contact_policy::ContactPolicy,
 }
 
 impl JobContext {

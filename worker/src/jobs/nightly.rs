@@ -49,9 +49,8 @@ impl Job for NightlyEvaluation {
         tracing::info!(accounts = report.accounts, in_arrears = report.in_arrears, date = %self.date, "nightly evaluation finished");
         // Early intervention: who needs contact, planned once per event (the idempotency keys
         // make a retried job harmless). Quiet hours are decided against the real clock.
-        let policy = rentdesk_domain::contact_policy::ContactPolicy::default();
         let outreach =
-            rentdesk_store::outreach::plan_all(&ctx.db, self.date, chrono::Utc::now(), &policy)
+            rentdesk_store::outreach::plan_all(&ctx.db, self.date, chrono::Utc::now(), &ctx.policy)
                 .await?;
         tracing::info!(
             queued = outreach.queued,
