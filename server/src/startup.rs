@@ -77,6 +77,10 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .at("/openapi.json", spec_json)
         .at("/openapi.yaml", spec_yaml)
         .at(
+            "/unsubscribe/email/:token",
+            poem::get(crate::api::unsubscribe::confirm).post(crate::api::unsubscribe::unsubscribe),
+        )
+        .at(
             "/webhooks/twilio/status",
             poem::post(crate::api::webhooks::twilio_status),
         )

@@ -320,3 +320,51 @@ pub async fn report_change(
     txn.commit().await?;
     Ok(task)
 }
+
+/// The one-click unsubscribe link of an email (`message_id` already verified): emails off for
+/// the person it went to, recorded. `false` when the message or person is gone.
+pub async fn unsubscribe_email(
+    db: &DatabaseConnection,
+    message_id: i64,
+) -> Result<bool, sea_orm::DbErr> {
+    let Some(m) = message::Entity::find_by_id(message_id).one(db).await? else {
+        return Ok(false);
+    };
+    let Some(tenant_id) = m.tenant_id else {
+        return Ok(false);
+    };
+    let txn = crate::db::begin_write(db).await?;
+    let changed = tenant::Entity::update_many()
+        .col_expr(
+            tenant::Column::EmailEnabled,
+            sea_orm::sea_query::Expr::value(false),
+        )
+        .filter(tenant::Column::Id.eq(tenant_id))
+        .filter(tenant::Column::EmailEnabled.eq(true))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if changed == 1 {
+        crate::diary::note(
+            &txn,
+            m.tenancy_id,
+            "opt_out",
+            "Tenant unsubscribed from emails with the link in an email.",
+        )
+        .await?;
+        audit::record(
+            &txn,
+            audit::Entry {
+                actor: Actor::Tenant(tenant_id),
+                action: "email.opted_out",
+                subject_kind: "tenant",
+                subject_id: Some(tenant_id.to_string()),
+                detail: Some(format!("message {message_id}")),
+                client_addr: None,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}

@@ -389,6 +389,9 @@ mod channels {
                     smtp: SmtpUrl::parse(&smtp_url).unwrap(),
                     from: "Rent team <rent@landlord.example>".parse().unwrap(),
                     public_url: "https://rent.landlord.example".into(),
+                    link_key: rentdesk_worker::settings::Secret::new(
+                        crate::helpers::TOKEN_SIGNING_KEY,
+                    ),
                     timeout: Duration::from_secs(5),
                 })
                 .unwrap(),
@@ -508,8 +511,12 @@ mod channels {
         assert_eq!(
             email.header("List-Unsubscribe"),
             Some(format!(
-                "<mailto:unsubscribe@landlord.example?subject=unsubscribe%20{id}>, <https://rent.landlord.example/unsubscribe/email/{id}>",
-                id = m.id
+                "<mailto:unsubscribe@landlord.example?subject=unsubscribe%20{id}>, <https://rent.landlord.example/unsubscribe/email/{token}>",
+                id = m.id,
+                token = rentdesk_worker::email::unsubscribe_token(
+                    crate::helpers::TOKEN_SIGNING_KEY,
+                    m.id
+                )
             ))
         );
         assert_eq!(

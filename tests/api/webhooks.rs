@@ -353,3 +353,70 @@ async fn any_other_reply_reaches_the_patch_officer_as_a_task_once() {
     assert_eq!(task::Entity::find().all(&app.db).await.unwrap().len(), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_signed_one_click_link_in_an_email_switches_emails_off_and_a_forged_one_does_nothing() {
+    let (app, _fake) = app().await;
+    let k = karen(&app).await;
+    let now = chrono::Utc::now();
+    let m = message::ActiveModel {
+        idempotency_key: Set("test:email:1".into()),
+        tenancy_id: Set(k.tenancy_id),
+        tenant_id: Set(Some(k.id)),
+        channel: Set("email".into()),
+        template: Set("missed_payment".into()),
+        body: Set("A payment is late.".into()),
+        status: Set("sent".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let token = rentdesk_worker::email::unsubscribe_token(crate::helpers::TOKEN_SIGNING_KEY, m.id);
+    let url = app.url(&format!("/unsubscribe/email/{token}"));
+    // Following the link only asks (mail scanners open links).
+    let page = app.client.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("<form method=\"post\">")
+    );
+    assert!(karen(&app).await.email_enabled);
+    // Another message's id with this signature, or a made-up one: refused.
+    for forged in [
+        format!("{}.{}", m.id + 1, token.split_once('.').unwrap().1),
+        format!("{}.00000000000000000000000000000000", m.id),
+    ] {
+        let r = app
+            .client
+            .post(app.url(&format!("/unsubscribe/email/{forged}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    assert!(karen(&app).await.email_enabled);
+    // The mail client's one-click POST.
+    let r = app
+        .client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(!karen(&app).await.email_enabled);
+    let opt_out = action::Entity::find()
+        .filter(action::Column::TenancyId.eq(k.tenancy_id))
+        .filter(action::Column::Kind.eq("opt_out"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(opt_out.len(), 1);
+    app.stop().await;
+}

@@ -278,6 +278,7 @@ impl Settings {
                     smtp,
                     from,
                     public_url: public_url.clone(),
+                    link_key: token_signing_key.clone(),
                     timeout: Duration::from_secs(30),
                 })
             }

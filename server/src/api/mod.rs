@@ -5,6 +5,7 @@ pub mod health;
 pub mod manage;
 pub mod officer;
 pub mod tenant;
+pub mod unsubscribe;
 pub mod webhooks;
 
 use poem_openapi::Tags;
