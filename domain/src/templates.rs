@@ -16,6 +16,36 @@ pub struct TemplateContext {
     pub amounts_in_previews: bool,
     pub landlord: String,
     pub app_link: String,
+    /// The tenant's language; messages go in it when a translation exists (see `LANGUAGES`).
+    pub language: Language,
+}
+
+/// Languages every template exists in. Welsh for Welsh landlords (Welsh Language Standards);
+/// the council's translation service should review the wording before go-live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    #[default]
+    English,
+    Welsh,
+}
+
+impl Language {
+    pub const CODES: &'static [&'static str] = &["en", "cy"];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::Welsh => "cy",
+        }
+    }
+
+    /// The language for a stored code; anything without templates reads as English.
+    pub fn from_code(code: &str) -> Language {
+        match code {
+            "cy" => Language::Welsh,
+            _ => Language::English,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,50 +65,105 @@ pub const TEMPLATES: &[&str] = &[
     "uc_first_payment_check",
 ];
 
-fn date(d: Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%-d %B").to_string())
-        .unwrap_or_default()
+const WELSH_MONTHS: [&str; 12] = [
+    "Ionawr",
+    "Chwefror",
+    "Mawrth",
+    "Ebrill",
+    "Mai",
+    "Mehefin",
+    "Gorffennaf",
+    "Awst",
+    "Medi",
+    "Hydref",
+    "Tachwedd",
+    "Rhagfyr",
+];
+
+fn date(d: Option<NaiveDate>, lang: Language) -> String {
+    use chrono::Datelike;
+    d.map(|d| match lang {
+        Language::English => d.format("%-d %B").to_string(),
+        Language::Welsh => format!("{} {}", d.day(), WELSH_MONTHS[d.month0() as usize]),
+    })
+    .unwrap_or_default()
 }
 
-/// The email subject of `template` (the same for every tenant, so the dispatcher can set it from
-/// the stored message without re-rendering); `None` for an unknown template.
-pub fn subject(template: &str) -> Option<&'static str> {
-    Some(match template {
-        "missed_payment" => "Your rent payment",
-        "arrangement_warning" => "Your repayment plan",
-        "arrears_threshold" => "Your rent account",
-        "uc_claim_welcome" => "Your Universal Credit claim",
-        "uc_first_payment_due" => "Your first Universal Credit payment",
-        "uc_first_payment_check" => "Has your Universal Credit arrived?",
+/// The email subject (and push title) of `template` in `lang` — the same for every tenant, so
+/// the dispatcher can set it from the stored message; `None` for an unknown template.
+pub fn subject(template: &str, lang: Language) -> Option<&'static str> {
+    use Language::{English, Welsh};
+    Some(match (template, lang) {
+        ("missed_payment", English) => "Your rent payment",
+        ("missed_payment", Welsh) => "Eich taliad rhent",
+        ("arrangement_warning", English) => "Your repayment plan",
+        ("arrangement_warning", Welsh) => "Eich cynllun ad-dalu",
+        ("arrears_threshold", English) => "Your rent account",
+        ("arrears_threshold", Welsh) => "Eich cyfrif rhent",
+        ("uc_claim_welcome", English) => "Your Universal Credit claim",
+        ("uc_claim_welcome", Welsh) => "Eich cais am Gredyd Cynhwysol",
+        ("uc_first_payment_due", English) => "Your first Universal Credit payment",
+        ("uc_first_payment_due", Welsh) => "Eich taliad Credyd Cynhwysol cyntaf",
+        ("uc_first_payment_check", English) => "Has your Universal Credit arrived?",
+        ("uc_first_payment_check", Welsh) => "Ydy eich Credyd Cynhwysol wedi cyrraedd?",
         _ => return None,
     })
 }
 
-/// Render `template` for `channel`; `None` for an unknown template.
+fn body(template: &str, lang: Language, amount: &str, when: &str) -> Option<String> {
+    use Language::{English, Welsh};
+    Some(match (template, lang) {
+        ("missed_payment", English) => format!("we have not received your rent payment{amount} due {when}. If you have paid, thank you. If you are struggling, we can help"),
+        ("missed_payment", Welsh) => format!("nid ydym wedi cael eich taliad rhent{amount} a oedd yn ddyledus ar {when}. Os ydych wedi talu, diolch. Os ydych yn cael trafferth, gallwn helpu"),
+        ("arrangement_warning", English) => format!("a payment{amount} under your repayment plan, due {when}, has not reached us. Please pay within 7 days to keep your plan, or talk to us if things have changed"),
+        ("arrangement_warning", Welsh) => format!("nid yw taliad{amount} o dan eich cynllun ad-dalu, a oedd yn ddyledus ar {when}, wedi ein cyrraedd. Talwch o fewn 7 diwrnod i gadw eich cynllun, neu siaradwch â ni os yw pethau wedi newid"),
+        ("arrears_threshold", English) => format!("your rent account is behind{amount}. Please get in touch so we can agree something affordable. Free, independent debt advice is available too"),
+        ("arrears_threshold", Welsh) => format!("mae eich cyfrif rhent ar ei hôl hi{amount}. Cysylltwch â ni er mwyn i ni gytuno ar rywbeth fforddiadwy. Mae cyngor annibynnol am ddim ar ddyledion ar gael hefyd"),
+        ("uc_claim_welcome", English) => "thanks for telling us about your Universal Credit claim. Your first payment comes about five weeks after you claim; rent is still due meanwhile. You can ask for an advance, and for the housing part to be paid to us directly".to_owned(),
+        ("uc_claim_welcome", Welsh) => "diolch am roi gwybod i ni am eich cais am Gredyd Cynhwysol. Daw eich taliad cyntaf tua phum wythnos ar ôl i chi wneud cais; mae'r rhent yn dal yn ddyledus yn y cyfamser. Gallwch ofyn am daliad ymlaen llaw, ac i'r elfen dai gael ei thalu'n uniongyrchol i ni".to_owned(),
+        ("uc_first_payment_due", English) => format!("your first Universal Credit payment is due around {when}. Please pay your rent from it when it arrives"),
+        ("uc_first_payment_due", Welsh) => format!("mae disgwyl eich taliad Credyd Cynhwysol cyntaf tua {when}. Talwch eich rhent ohono pan fydd yn cyrraedd"),
+        ("uc_first_payment_check", English) => "we have not yet seen your rent since your first Universal Credit payment was due. If it hasn't arrived, let us know and we can help".to_owned(),
+        ("uc_first_payment_check", Welsh) => "nid ydym wedi gweld eich rhent eto ers i'ch taliad Credyd Cynhwysol cyntaf fod yn ddyledus. Os nad yw wedi cyrraedd, rhowch wybod i ni a gallwn helpu".to_owned(),
+        _ => return None,
+    })
+}
+
+/// Render `template` for `channel` in the context's language; `None` for an unknown template.
 pub fn render(template: &str, channel: Channel, ctx: &TemplateContext) -> Option<Rendered> {
+    let lang = ctx.language;
     let private = matches!(channel, Channel::Sms | Channel::Push) && !ctx.amounts_in_previews;
     let amount = match ctx.amount {
-        Some(a) if !private => format!(" of {a}"),
+        Some(a) if !private => match lang {
+            Language::English => format!(" of {a}"),
+            Language::Welsh => format!(" o {a}"),
+        },
         _ => String::new(),
     };
-    let subject = subject(template)?;
-    let body = match template {
-        "missed_payment" => format!("we have not received your rent payment{amount} due {}. If you have paid, thank you. If you are struggling, we can help", date(ctx.date)),
-        "arrangement_warning" => format!("a payment{amount} under your repayment plan, due {}, has not reached us. Please pay within 7 days to keep your plan, or talk to us if things have changed", date(ctx.date)),
-        "arrears_threshold" => format!("your rent account is behind{amount}. Please get in touch so we can agree something affordable. Free, independent debt advice is available too"),
-        "uc_claim_welcome" => "thanks for telling us about your Universal Credit claim. Your first payment comes about five weeks after you claim; rent is still due meanwhile. You can ask for an advance, and for the housing part to be paid to us directly".to_owned(),
-        "uc_first_payment_due" => format!("your first Universal Credit payment is due around {}. Please pay your rent from it when it arrives", date(ctx.date)),
-        "uc_first_payment_check" => "we have not yet seen your rent since your first Universal Credit payment was due. If it hasn't arrived, let us know and we can help".to_owned(),
-        _ => return None,
+    let subject = subject(template, lang)?;
+    let body = body(template, lang, &amount, &date(ctx.date, lang))?;
+    let link = &ctx.app_link;
+    let (hello, details, reply_stop, writing, see) = match lang {
+        Language::English => (
+            "Hi",
+            "Details:",
+            "Reply STOP to opt out.",
+            "here.\n\nWe're writing because",
+            "See your account:",
+        ),
+        Language::Welsh => (
+            "Helo",
+            "Manylion:",
+            "Atebwch STOP i optio allan.",
+            "yma.\n\nRydym yn ysgrifennu oherwydd",
+            "Gweld eich cyfrif:",
+        ),
     };
-    let greeting = format!("Hi {}, {}", ctx.first_name, ctx.landlord);
+    let greeting = format!("{hello} {}, {}", ctx.first_name, ctx.landlord);
     Some(match channel {
         Channel::Sms => Rendered {
             subject: None,
-            text: format!(
-                "{greeting}: {body}. Details: {} Reply STOP to opt out.",
-                ctx.app_link
-            ),
+            text: format!("{greeting}: {body}. {details} {link} {reply_stop}"),
         },
         Channel::Push => Rendered {
             subject: None,
@@ -86,10 +171,7 @@ pub fn render(template: &str, channel: Channel, ctx: &TemplateContext) -> Option
         },
         Channel::Email => Rendered {
             subject: Some(subject.to_owned()),
-            text: format!(
-                "{greeting} here.\n\nWe're writing because {body}.\n\nSee your account: {}\n",
-                ctx.app_link
-            ),
+            text: format!("{greeting} {writing} {body}.\n\n{see} {link}\n"),
         },
     })
 }
@@ -106,6 +188,7 @@ mod tests {
             amounts_in_previews,
             landlord: "Kirklees Homes".into(),
             app_link: "https://rentdesk.example/app".into(),
+            language: Language::English,
         }
     }
 
@@ -146,5 +229,28 @@ mod tests {
             }
         }
         assert_eq!(render("bailiffs_tomorrow", Channel::Sms, &ctx(false)), None);
+    }
+
+    #[test]
+    fn welsh_tenants_get_welsh_on_every_channel_with_welsh_dates() {
+        let mut c = ctx(false);
+        c.language = Language::Welsh;
+        for t in TEMPLATES {
+            for ch in Channel::ALL {
+                let r = render(t, *ch, &c).unwrap();
+                let english = render(t, *ch, &ctx(false)).unwrap();
+                assert_ne!(r.text, english.text, "{t} {ch}");
+            }
+        }
+        let sms = render("missed_payment", Channel::Sms, &c).unwrap().text;
+        assert!(sms.starts_with("Helo Karen"), "{sms}");
+        assert!(sms.contains("17 Tachwedd") && sms.contains("STOP"), "{sms}");
+        assert!(!sms.contains('£'), "{sms}");
+        assert_eq!(
+            subject("missed_payment", Language::Welsh),
+            Some("Eich taliad rhent")
+        );
+        assert_eq!(Language::from_code("cy"), Language::Welsh);
+        assert_eq!(Language::from_code("pl"), Language::English);
     }
 }

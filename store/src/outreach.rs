@@ -15,7 +15,7 @@ use rentdesk_domain::contact_policy::{
     AccountState, Address, BreathingSpace, Channel, ContactFacts, ContactPolicy, Decision,
     MessageFacts, SuppressReason, channel_order, decide,
 };
-use rentdesk_domain::templates::{TemplateContext, render};
+use rentdesk_domain::templates::{Language, TemplateContext, render};
 use rentdesk_domain::tenancy::Frequency;
 use rentdesk_domain::triggers::{self, Arrangement, Trigger};
 use sea_orm::sea_query::OnConflict;
@@ -313,6 +313,7 @@ async fn plan_chunk(
                     template: "officer_task",
                     body: "",
                     note: None,
+                    language: "en",
                 };
                 if record_once(
                     &txn,
@@ -329,6 +330,21 @@ async fn plan_chunk(
                 )
                 .await?
                 {
+                    // And on the officer's task list, owned by the patch officer.
+                    crate::tasks::create(
+                        &txn,
+                        crate::tasks::NewTask {
+                            tenancy_id: a.tenancy.id,
+                            kind: t.rule,
+                            title: format!("Follow up: {}", t.reason),
+                            detail: t.reason.clone(),
+                            due_on: today + chrono::Duration::days(2),
+                            rule_id: Some(t.rule),
+                            idempotency_key: Some(key.clone()),
+                        },
+                        None,
+                    )
+                    .await?;
                     report.officer_tasks += 1;
                 } else {
                     report.already_planned += 1;
@@ -448,6 +464,7 @@ async fn plan_message<C: ConnectionTrait>(
         amounts_in_previews: person.is_some_and(|p| p.amounts_in_previews),
         landlord: "your landlord".into(),
         app_link: "https://rentdesk.example/app".into(),
+        language: person.map_or(Language::English, |p| Language::from_code(&p.language)),
     };
     let body = render(template, channel, &ctx)
         .map(|r| r.text)
@@ -462,6 +479,7 @@ async fn plan_message<C: ConnectionTrait>(
         template,
         body: &body,
         note,
+        language: ctx.language.code(),
     };
     let written = record_once(
         db,
@@ -662,6 +680,8 @@ struct Content<'a> {
     body: &'a str,
     /// Why this message exists beyond the rule (e.g. a channel fallback), for the diary.
     note: Option<&'a str>,
+    /// The language the body is written in.
+    language: &'a str,
 }
 
 /// Insert the message row (unique key) and, only if it was new, its diary entry.
@@ -684,6 +704,7 @@ async fn record_once<C: ConnectionTrait>(
         template,
         body,
         note,
+        language,
     } = content;
     let row = message::ActiveModel {
         idempotency_key: Set(key.to_owned()),
@@ -691,6 +712,7 @@ async fn record_once<C: ConnectionTrait>(
         tenant_id: Set(tenant_id),
         channel: Set(channel.to_owned()),
         template: Set(template.to_owned()),
+        language: Set(language.to_owned()),
         rule_id: Set(Some(t.rule.to_owned())),
         campaign_id: Set(None),
         body: Set(body.to_owned()),

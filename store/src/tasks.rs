@@ -52,8 +52,6 @@ pub async fn raise<C: ConnectionTrait>(
     {
         return Ok(None);
     }
-    let now = Utc::now();
-    let officer = patch_officer(db, new.tenancy_id).await?;
     let act = crate::diary::write(
         db,
         crate::diary::Entry {
@@ -65,6 +63,17 @@ pub async fn raise<C: ConnectionTrait>(
         },
     )
     .await?;
+    create(db, new, Some(act.id)).await
+}
+
+/// Just the task (the caller has written the diary). `None` when the key exists already.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    new: NewTask<'_>,
+    action_id: Option<i64>,
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    let now = Utc::now();
+    let officer = patch_officer(db, new.tenancy_id).await?;
     let row = task::ActiveModel {
         tenancy_id: Set(new.tenancy_id),
         kind: Set(new.kind.to_owned()),
@@ -73,7 +82,7 @@ pub async fn raise<C: ConnectionTrait>(
         due_on: Set(new.due_on),
         status: Set("open".into()),
         assigned_staff_id: Set(officer),
-        action_id: Set(Some(act.id)),
+        action_id: Set(action_id),
         rule_id: Set(new.rule_id.map(str::to_owned)),
         idempotency_key: Set(new.idempotency_key),
         created_at: Set(now),

@@ -153,7 +153,8 @@ pub async fn inbox(
 ) -> Result<(Vec<message::Model>, Option<i64>), sea_orm::DbErr> {
     let mut q = message::Entity::find()
         .filter(message::Column::TenantId.eq(tenant_id))
-        .filter(message::Column::Status.is_not_in(["suppressed"]));
+        .filter(message::Column::Channel.is_in(["sms", "email", "push"]))
+        .filter(message::Column::Status.is_not_in(["suppressed", "officer_task"]));
     if let Some(b) = before_id {
         q = q.filter(message::Column::Id.lt(b));
     }

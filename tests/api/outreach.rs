@@ -975,3 +975,41 @@ mod channels {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_second_broken_instalment_puts_a_task_on_the_officers_list_once() {
+    use rentdesk_store::entities::{arrangement, task};
+    let (app, hd1001) = with_examples().await;
+    let now = Utc::now();
+    arrangement::ActiveModel {
+        tenancy_id: Set(hd1001),
+        status: Set("active".into()),
+        frequency: Set("weekly".into()),
+        instalment_pence: Set(11_000),
+        includes_rent: Set(true),
+        start_date: Set(NaiveDate::from_ymd_opt(2026, 10, 5).unwrap()),
+        arrears_at_start_pence: Set(5_000),
+        proposed_by_tenant: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let noon = Utc.with_ymd_and_hms(2026, 11, 12, 12, 0, 0).unwrap();
+    for _ in 0..2 {
+        plan_all(&app.db, thursday(), noon, &ContactPolicy::default())
+            .await
+            .unwrap();
+    }
+    let tasks = task::Entity::find()
+        .filter(task::Column::TenancyId.eq(hd1001))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0].rule_id.as_deref(), Some("broken_arrangement"));
+    assert_eq!(tasks[0].status, "open");
+    app.stop().await;
+}

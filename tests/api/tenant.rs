@@ -1094,7 +1094,7 @@ async fn preferences_devices_and_the_inbox_are_the_tenants_own() {
 }
 
 #[tokio::test]
-async fn the_channel_a_tenant_prefers_in_the_app_is_the_one_the_worker_uses() {
+async fn the_channel_and_language_a_tenant_chooses_in_the_app_are_what_the_worker_uses() {
     use chrono::TimeZone;
     use rentdesk_domain::contact_policy::ContactPolicy;
     let app = spawn_app().await;
@@ -1105,10 +1105,23 @@ async fn the_channel_a_tenant_prefers_in_the_app_is_the_one_the_worker_uses() {
         reqwest::Method::PATCH,
         "/tenant/v1/preferences",
         &karen.access,
-        Some(json!({"preferred_channel": "email"})),
+        Some(json!({"preferred_channel": "email", "language": "cy"})),
     )
     .await;
     assert_eq!(s, 200, "{p}");
+    let (s, p) = send(
+        &app,
+        reqwest::Method::PATCH,
+        "/tenant/v1/preferences",
+        &karen.access,
+        Some(json!({"language": "pl"})),
+    )
+    .await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["language".to_owned()]),
+        "only languages every message exists in"
+    );
     // Her direct debit of 10 Nov did not arrive; found at noon on Thursday 12 Nov.
     let noon = chrono::Utc
         .with_ymd_and_hms(2026, 11, 12, 12, 0, 0)
@@ -1127,6 +1140,17 @@ async fn the_channel_a_tenant_prefers_in_the_app_is_the_one_the_worker_uses() {
         (planned[0].channel.as_str(), planned[0].status.as_str()),
         ("email", "queued"),
         "SMS is on, but she asked for email"
+    );
+    assert_eq!(planned[0].language, "cy");
+    assert!(
+        planned[0].body.starts_with("Helo Karen"),
+        "in Welsh: {}",
+        planned[0].body
+    );
+    assert!(
+        planned[0].body.contains("10 Tachwedd"),
+        "{}",
+        planned[0].body
     );
     app.stop().await;
 }

@@ -216,7 +216,11 @@ async fn send_email(claimed: &Claimed, mailer: Option<&Mailer>) -> Outcome {
     let Some(mailer) = mailer else {
         return Outcome::Outbox;
     };
-    let subject = rentdesk_domain::templates::subject(&m.template).unwrap_or("Your rent account");
+    let subject = rentdesk_domain::templates::subject(
+        &m.template,
+        rentdesk_domain::templates::Language::from_code(&m.language),
+    )
+    .unwrap_or("Your rent account");
     let email = OutgoingEmail {
         to,
         subject,
@@ -256,7 +260,11 @@ async fn send_push(
     let Some(fcm) = fcm else {
         return Ok(Outcome::Outbox);
     };
-    let title = rentdesk_domain::templates::subject(&m.template).unwrap_or("Your rent account");
+    let title = rentdesk_domain::templates::subject(
+        &m.template,
+        rentdesk_domain::templates::Language::from_code(&m.language),
+    )
+    .unwrap_or("Your rent account");
     let notification = Notification {
         title,
         body: &m.body,

@@ -21,6 +21,7 @@ pub struct Model {
     pub scheduled_for: Option<DateTimeUtc>,
     pub sent_at: Option<DateTimeUtc>,
     pub attempts: i32,
+    pub language: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -15,8 +15,8 @@ use poem_openapi::{Object, OpenApi};
 use rentdesk_store::entities::{device, tenant};
 use rentdesk_store::tenant_app::{PreferenceChange, UcReport};
 
-/// Languages messages can be sent in.
-pub const LANGUAGES: &[&str] = &["en", "cy", "pl", "ur", "pa", "bn", "ar", "so", "ro", "pt"];
+/// Languages messages can be sent in: those every template exists in.
+pub const LANGUAGES: &[&str] = rentdesk_domain::templates::Language::CODES;
 const CHANNELS: &[&str] = &["sms", "email", "push"];
 
 #[derive(Debug, Object)]
@@ -26,7 +26,7 @@ pub struct Preferences {
     pub push_enabled: bool,
     /// sms | email | push; absent = no preference.
     pub preferred_channel: Option<String>,
-    /// en | cy | pl | ur | pa | bn | ar | so | ro | pt
+    /// en | cy: every message is written in it.
     pub language: String,
     /// Show amounts in text and notification previews (off by default: a locked phone's
     /// screen should not show a debt).
