@@ -87,6 +87,10 @@ pub struct ContactPolicy {
     pub allow_bank_holidays: bool,
     /// Automated contacts in any rolling 7 days; 0 switches automated contact off.
     pub max_automated_per_7_days: u32,
+    /// Who the messages say they are from ("Kirklees Homes").
+    pub landlord_name: String,
+    /// Where messages send the tenant: the app (or its download page).
+    pub app_link: String,
 }
 
 impl Default for ContactPolicy {
@@ -97,6 +101,8 @@ impl Default for ContactPolicy {
             allow_sundays: false,
             allow_bank_holidays: false,
             max_automated_per_7_days: 3,
+            landlord_name: "your landlord".into(),
+            app_link: "https://rentdesk.example/app".into(),
         }
     }
 }
@@ -112,6 +118,7 @@ impl ContactPolicy {
             allow_sundays: true,
             allow_bank_holidays: true,
             max_automated_per_7_days: u32::MAX,
+            ..ContactPolicy::default()
         }
     }
 }

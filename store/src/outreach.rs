@@ -462,8 +462,8 @@ async fn plan_message<C: ConnectionTrait>(
             .or(t.facts.get("first_payment_due"))
             .and_then(|d| NaiveDate::from_str(d).ok()),
         amounts_in_previews: person.is_some_and(|p| p.amounts_in_previews),
-        landlord: "your landlord".into(),
-        app_link: "https://rentdesk.example/app".into(),
+        landlord: policy.landlord_name.clone(),
+        app_link: policy.app_link.clone(),
         language: person.map_or(Language::English, |p| Language::from_code(&p.language)),
     };
     let body = render(template, channel, &ctx)

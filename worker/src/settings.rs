@@ -306,7 +306,7 @@ impl Settings {
                 })
             }
         };
-        let contact_policy = contact_policy(&get)?;
+        let contact_policy = contact_policy(&get, &public_url)?;
         Ok(Settings {
             twilio,
             email,
@@ -382,9 +382,24 @@ impl Settings {
 /// The contact window (London time) and the weekly cap on automated contacts.
 fn contact_policy(
     get: &impl Fn(&str) -> Option<String>,
+    public_url: &str,
 ) -> Result<rentdesk_domain::contact_policy::ContactPolicy, ConfigError> {
     use chrono::NaiveTime;
     let mut policy = rentdesk_domain::contact_policy::ContactPolicy::default();
+    if let Some(name) = get("LANDLORD_NAME") {
+        if name.trim().len() > 60 {
+            return Err(err(
+                "LANDLORD_NAME",
+                "at most 60 characters (it goes in every text)",
+            ));
+        }
+        policy.landlord_name = name.trim().to_owned();
+    }
+    policy.app_link =
+        get("APP_LINK").unwrap_or_else(|| format!("{}/app", public_url.trim_end_matches('/')));
+    if !(policy.app_link.starts_with("https://") || policy.app_link.starts_with("http://")) {
+        return Err(err("APP_LINK", "must be an http(s) URL"));
+    }
     if let Some(hours) = get("CONTACT_HOURS") {
         let bad = || err("CONTACT_HOURS", "must be HH:MM-HH:MM, e.g. 08:00-21:00");
         let (from, to) = hours.trim().split_once('-').ok_or_else(bad)?;
@@ -484,6 +499,32 @@ mod tests {
     }
 
     #[test]
+    fn messages_name_the_landlord_and_link_to_the_app() {
+        let s = settings(Mode::Dev, &[]).unwrap();
+        assert_eq!(s.contact_policy.app_link, "http://127.0.0.1:8080/app");
+        let s = settings(
+            Mode::Dev,
+            &[
+                ("LANDLORD_NAME", "Kirklees Homes"),
+                ("APP_LINK", "https://rent.kirklees.example/app"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.contact_policy.landlord_name, "Kirklees Homes");
+        assert_eq!(
+            s.contact_policy.app_link,
+            "https://rent.kirklees.example/app"
+        );
+        let long = "x".repeat(61);
+        assert_eq!(
+            settings(Mode::Dev, &[("LANDLORD_NAME", long.as_str())])
+                .unwrap_err()
+                .variable,
+            "LANDLORD_NAME"
+        );
+    }
+
+    #[test]
     fn production_refuses_to_start_without_a_token_signing_key() {
         let e = settings(
             Mode::Production,
@@ -509,6 +550,7 @@ mod tests {
             ("TOKEN_SIGNING_KEY", "too-short"),
             ("SIGN_IN_LIMIT_PER_REFERENCE", "0"),
             ("PLAN_MAX_WEEKS", "1"),
+            ("APP_LINK", "ftp://x"),
             ("NIGHTLY_CRON", "daily"),
             ("DISPATCH_CRON", "often"),
             ("CONTACT_HOURS", "8-21"),
@@ -632,7 +674,13 @@ mod tests {
     #[test]
     fn the_contact_policy_is_configurable_and_defaults_to_domain_md() {
         let d = settings(Mode::Dev, &[]).unwrap().contact_policy;
-        assert_eq!(d, rentdesk_domain::contact_policy::ContactPolicy::default());
+        assert_eq!(
+            d,
+            rentdesk_domain::contact_policy::ContactPolicy {
+                app_link: "http://127.0.0.1:8080/app".into(),
+                ..Default::default()
+            }
+        );
         let s = settings(
             Mode::Dev,
             &[
