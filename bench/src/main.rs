@@ -254,6 +254,7 @@ async fn dispatch(args: Args) -> anyhow::Result<String> {
     let providers = rentdesk_worker::dispatch::Providers {
         sms: Some(client),
         policy: rentdesk_domain::contact_policy::ContactPolicy::any_time(),
+        rate_per_minute: None,
         ..Default::default()
     };
     let runs = (0..workers).map(|_| {

@@ -131,6 +131,42 @@ async fn set_from(
         == 1)
 }
 
+/// Under a per-minute `rate`, which of `claimed` (ids this worker just claimed) may go now.
+/// Counted by the database, so it holds across workers: what was sent in the minute before
+/// `now` uses the budget first, then rows in flight in id order (the same order for every
+/// worker, so two workers racing never both keep the same slot). The caller releases the rest.
+pub async fn within_rate(
+    db: &DatabaseConnection,
+    channel: &str,
+    rate: u32,
+    claimed: &[i64],
+    now: DateTime<Utc>,
+) -> Result<std::collections::HashSet<i64>, sea_orm::DbErr> {
+    use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
+    let sent = message::Entity::find()
+        .filter(message::Column::Channel.eq(channel))
+        .filter(message::Column::Status.is_in(["sent", "delivered", "unknown"]))
+        .filter(message::Column::SentAt.gt(now - Duration::minutes(1)))
+        .count(db)
+        .await?;
+    let left = u64::from(rate).saturating_sub(sent);
+    let in_flight: Vec<i64> = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .filter(message::Column::Channel.eq(channel))
+        .filter(message::Column::Status.eq("sending"))
+        .order_by_asc(message::Column::Id)
+        .limit(left)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(claimed
+        .iter()
+        .copied()
+        .filter(|id| in_flight.contains(id))
+        .collect())
+}
+
 pub async fn mark_sent(
     db: &DatabaseConnection,
     id: i64,

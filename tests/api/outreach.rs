@@ -409,6 +409,7 @@ mod channels {
             ),
             status_callback: None,
             policy: ContactPolicy::default(),
+            rate_per_minute: None,
         };
         Fakes {
             twilio,
@@ -464,6 +465,68 @@ mod channels {
 
     fn noon() -> chrono::DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 13, 12, 0, 0).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_configured_rate_holds_across_workers_minute_by_minute() {
+        let (app, hd1001) = with_examples().await;
+        let mut f = fakes().await;
+        f.providers.rate_per_minute = Some(3);
+        // The weekly cap and hours are not what this test is about.
+        f.providers.policy = ContactPolicy::any_time();
+        let karen = tenant::Entity::find()
+            .filter(tenant::Column::TenancyId.eq(hd1001))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        for i in 0..8 {
+            message::ActiveModel {
+                idempotency_key: Set(format!("rate-test:{i}")),
+                tenancy_id: Set(hd1001),
+                tenant_id: Set(Some(karen.id)),
+                channel: Set("sms".into()),
+                template: Set("missed_payment".into()),
+                rule_id: Set(Some("missed_payment".into())),
+                body: Set(format!("Reminder {i}. Reply STOP to opt out.")),
+                status: Set("queued".into()),
+                scheduled_for: Set(Some(noon() - chrono::Duration::minutes(1))),
+                created_at: Set(noon()),
+                updated_at: Set(noon()),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        // Two workers in the same minute share the one budget.
+        let (a, b) = tokio::join!(
+            dispatch_all(&app.db, &f.providers, noon()),
+            dispatch_all(&app.db, &f.providers, noon())
+        );
+        assert_eq!(a.unwrap().sent + b.unwrap().sent, 3);
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 3);
+        // Half a minute on: still the same minute's budget.
+        dispatch_all(
+            &app.db,
+            &f.providers,
+            noon() + chrono::Duration::seconds(30),
+        )
+        .await
+        .unwrap();
+        assert_eq!(f.twilio.sent_to(KAREN_MOBILE), 3);
+        // The next minute: three more, and so on until all are out.
+        for (minute, total) in [(1, 6), (2, 8)] {
+            dispatch_all(
+                &app.db,
+                &f.providers,
+                noon() + chrono::Duration::seconds(60 * minute + 1),
+            )
+            .await
+            .unwrap();
+            assert_eq!(f.twilio.sent_to(KAREN_MOBILE), total, "minute {minute}");
+        }
+        app.stop().await;
     }
 
     #[tokio::test]

@@ -86,6 +86,9 @@ pub struct Providers {
     pub status_callback: Option<String>,
     /// For retries (kept inside the contact window) and fallbacks.
     pub policy: ContactPolicy,
+    /// At most this many sends per channel per minute, counted in the database so the limit
+    /// holds across every worker; `None` = unthrottled.
+    pub rate_per_minute: Option<u32>,
 }
 
 /// How one send ended.
@@ -315,6 +318,7 @@ pub async fn dispatch_sms<P: SmsProvider>(
         status_callback,
         &ContactPolicy::default(),
         now,
+        None,
     )
     .await
 }
@@ -325,6 +329,7 @@ async fn dispatch_sms_with<P: SmsProvider>(
     status_callback: Option<&str>,
     policy: &ContactPolicy,
     now: DateTime<Utc>,
+    rate: Option<u32>,
 ) -> anyhow::Result<DispatchReport> {
     let mut report = DispatchReport {
         marked_unknown: outbox::mark_abandoned_unknown(db, now).await?,
@@ -336,6 +341,7 @@ async fn dispatch_sms_with<P: SmsProvider>(
         policy,
         now,
         RELEASE_AFTER,
+        rate,
     )
     .await?;
     Ok(report)
@@ -348,12 +354,23 @@ pub async fn dispatch_email(
     policy: &ContactPolicy,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DispatchReport> {
+    dispatch_email_with(db, mailer, policy, now, None).await
+}
+
+async fn dispatch_email_with(
+    db: &DatabaseConnection,
+    mailer: Option<&Mailer>,
+    policy: &ContactPolicy,
+    now: DateTime<Utc>,
+    rate: Option<u32>,
+) -> anyhow::Result<DispatchReport> {
     drain(
         db,
         &Via::<TwilioClient>::Email(mailer),
         policy,
         now,
         RELEASE_AFTER,
+        rate,
     )
     .await
 }
@@ -365,12 +382,23 @@ pub async fn dispatch_push(
     policy: &ContactPolicy,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DispatchReport> {
+    dispatch_push_with(db, fcm, policy, now, None).await
+}
+
+async fn dispatch_push_with(
+    db: &DatabaseConnection,
+    fcm: Option<&FcmClient>,
+    policy: &ContactPolicy,
+    now: DateTime<Utc>,
+    rate: Option<u32>,
+) -> anyhow::Result<DispatchReport> {
     drain(
         db,
         &Via::<TwilioClient>::Push(fcm),
         policy,
         now,
         RELEASE_AFTER,
+        rate,
     )
     .await
 }
@@ -445,11 +473,27 @@ async fn drain<P: SmsProvider>(
     policy: &ContactPolicy,
     now: DateTime<Utc>,
     release_after: std::time::Duration,
+    rate_per_minute: Option<u32>,
 ) -> anyhow::Result<DispatchReport> {
     let started = std::time::Instant::now();
     let mut report = DispatchReport::default();
     loop {
-        let batch = outbox::claim_due(db, via.channel(), now, BATCH).await?;
+        let mut batch = outbox::claim_due(db, via.channel(), now, BATCH).await?;
+        if let Some(rate) = rate_per_minute
+            && !batch.is_empty()
+        {
+            // The rate holds across workers (counted in the database); over-budget claims go
+            // back to the queue for a later tick.
+            let ids: Vec<i64> = batch.iter().map(|c| c.message.id).collect();
+            let keep = outbox::within_rate(db, via.channel(), rate, &ids, now).await?;
+            for c in batch.iter().filter(|c| !keep.contains(&c.message.id)) {
+                outbox::release(db, c.message.id, now).await?;
+            }
+            batch.retain(|c| keep.contains(&c.message.id));
+            if batch.is_empty() {
+                return Ok(report);
+            }
+        }
         if batch.is_empty() {
             return Ok(report);
         }
@@ -494,16 +538,19 @@ pub async fn dispatch_all(
     now: DateTime<Utc>,
 ) -> anyhow::Result<DispatchReport> {
     let mut report = reconcile_unknown_sms(db, providers.sms.as_ref(), now).await?;
+    let rate = providers.rate_per_minute;
     report += dispatch_sms_with(
         db,
         providers.sms.as_ref(),
         providers.status_callback.as_deref(),
         &providers.policy,
         now,
+        rate,
     )
     .await?;
-    report += dispatch_email(db, providers.email.as_ref(), &providers.policy, now).await?;
-    report += dispatch_push(db, providers.push.as_ref(), &providers.policy, now).await?;
+    report +=
+        dispatch_email_with(db, providers.email.as_ref(), &providers.policy, now, rate).await?;
+    report += dispatch_push_with(db, providers.push.as_ref(), &providers.policy, now, rate).await?;
     Ok(report)
 }
 
@@ -686,10 +733,12 @@ mod tests {
         let via = Via::<TwilioClient>::Email(None);
         // Out of time at once: every row goes back, nothing is sent.
         let zero = std::time::Duration::ZERO;
-        let r = drain(&db, &via, &policy, now, zero).await.unwrap();
+        let r = drain(&db, &via, &policy, now, zero, None).await.unwrap();
         assert_eq!(r, DispatchReport::default());
         assert_eq!(queued().await, 3);
-        let r = drain(&db, &via, &policy, now, RELEASE_AFTER).await.unwrap();
+        let r = drain(&db, &via, &policy, now, RELEASE_AFTER, None)
+            .await
+            .unwrap();
         assert_eq!(r.to_outbox, 3);
         assert_eq!(queued().await, 0);
     }

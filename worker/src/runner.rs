@@ -43,6 +43,8 @@ pub struct WorkerConfig {
     pub status_callback: Option<String>,
     /// The contact window and weekly cap, for planning and again at each send.
     pub contact_policy: rentdesk_domain::contact_policy::ContactPolicy,
+    /// Messages per channel per minute across every worker (a provider's throughput limit).
+    pub dispatch_rate_per_minute: Option<u32>,
 }
 
 impl Default for WorkerConfig {
@@ -57,6 +59,7 @@ impl Default for WorkerConfig {
             push: None,
             status_callback: None,
             contact_policy: Default::default(),
+            dispatch_rate_per_minute: None,
         }
     }
 }
@@ -227,6 +230,7 @@ pub(crate) fn build_monitor(
                 .transpose()?,
             status_callback: config.status_callback.clone(),
             policy: config.contact_policy.clone(),
+            rate_per_minute: config.dispatch_rate_per_minute,
         },
     };
     let ctx = JobContext {

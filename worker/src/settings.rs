@@ -55,6 +55,9 @@ pub struct Settings {
     /// How often this worker dispatches due messages; `None` (`DISPATCH_CRON=off`) = never
     /// (a process that only serves, or tests that drive dispatch themselves).
     pub dispatch_cron: Option<String>,
+    /// `DISPATCH_RATE_PER_MINUTE`: at most this many messages per channel per minute, across
+    /// every worker; unset = as fast as the providers take them.
+    pub dispatch_rate_per_minute: Option<u32>,
     pub shutdown_timeout: Duration,
     pub log_format: LogFormat,
     /// Twilio, when `TWILIO_ACCOUNT_SID` is set; otherwise SMS go to the local outbox.
@@ -328,6 +331,10 @@ impl Settings {
             worker_concurrency: number("WORKER_CONCURRENCY", 4, 1, 256)? as usize,
             nightly_cron,
             dispatch_cron,
+            dispatch_rate_per_minute: match get("DISPATCH_RATE_PER_MINUTE") {
+                None => None,
+                Some(_) => Some(number("DISPATCH_RATE_PER_MINUTE", 0, 1, 1_000_000)? as u32),
+            },
             shutdown_timeout: Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECS", 20, 1, 600)?),
             log_format,
         })
@@ -375,6 +382,7 @@ impl Settings {
                 )
             }),
             contact_policy: self.contact_policy.clone(),
+            dispatch_rate_per_minute: self.dispatch_rate_per_minute,
         }
     }
 }
@@ -551,6 +559,7 @@ mod tests {
             ("SIGN_IN_LIMIT_PER_REFERENCE", "0"),
             ("PLAN_MAX_WEEKS", "1"),
             ("APP_LINK", "ftp://x"),
+            ("DISPATCH_RATE_PER_MINUTE", "0"),
             ("NIGHTLY_CRON", "daily"),
             ("DISPATCH_CRON", "often"),
             ("CONTACT_HOURS", "8-21"),

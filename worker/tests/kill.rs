@@ -196,6 +196,7 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing() {
             .unwrap(),
         ),
         policy: ContactPolicy::any_time(),
+        rate_per_minute: None,
         ..Default::default()
     };
     let later = Utc::now() + chrono::Duration::hours(1);
