@@ -65,6 +65,12 @@ fn uc_payment(monthly: Pence, claim_start: NaiveDate, k: u32) -> ExpectedPayment
     }
 }
 
+/// When the first Universal Credit payment of a claim made on `claim_start` is due: 7 days
+/// after the first monthly assessment period ends (about five weeks after claiming).
+pub fn uc_first_payment_due(claim_start: NaiveDate) -> NaiveDate {
+    uc_payment(Pence::ZERO, claim_start, 0).due
+}
+
 /// HB payment on `pay_date` covers the four weeks before it.
 fn hb_payment(weekly: Pence, pay_date: NaiveDate) -> ExpectedPayment {
     ExpectedPayment {

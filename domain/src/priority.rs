@@ -45,7 +45,7 @@ impl UcClaimFacts {
     pub fn new(claim_start: NaiveDate) -> UcClaimFacts {
         UcClaimFacts {
             claim_start,
-            first_payment_due: add_months_clamped(claim_start, 1) + Duration::days(6),
+            first_payment_due: crate::benefits::uc_first_payment_due(claim_start),
         }
     }
 }

@@ -341,7 +341,7 @@ pub fn uc_claim_steps(
     stale_days: i64,
 ) -> Vec<Trigger> {
     // UC pays monthly in arrears, 7 days after the first assessment period ends.
-    let first_payment = add_months_clamped(claim_start, 1) - Duration::days(1) + Duration::days(7);
+    let first_payment = crate::benefits::uc_first_payment_due(claim_start);
     sequence
         .iter()
         .filter_map(|step| {

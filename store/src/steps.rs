@@ -5,7 +5,7 @@
 use crate::accounts::FullAccount;
 use crate::audit::{self, Actor};
 use crate::entities::{action, case, uc_claim};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
 use rentdesk_domain::protocol::{GateFacts, NoticeDates, ProtocolStep};
 use rentdesk_domain::time::london_date;
@@ -43,9 +43,7 @@ pub async fn gate_facts(
         .iter()
         .any(|c| {
             c.housing_costs_claimed
-                && rentdesk_domain::calendar::add_months_clamped(c.claim_start, 1)
-                    + Duration::days(6)
-                    >= today
+                && rentdesk_domain::benefits::uc_first_payment_due(c.claim_start) >= today
         });
     Ok(GateFacts {
         recorded,

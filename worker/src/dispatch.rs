@@ -354,23 +354,13 @@ pub async fn dispatch_email(
     policy: &ContactPolicy,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DispatchReport> {
-    dispatch_email_with(db, mailer, policy, now, None).await
-}
-
-async fn dispatch_email_with(
-    db: &DatabaseConnection,
-    mailer: Option<&Mailer>,
-    policy: &ContactPolicy,
-    now: DateTime<Utc>,
-    rate: Option<u32>,
-) -> anyhow::Result<DispatchReport> {
     drain(
         db,
         &Via::<TwilioClient>::Email(mailer),
         policy,
         now,
         RELEASE_AFTER,
-        rate,
+        None,
     )
     .await
 }
@@ -382,23 +372,13 @@ pub async fn dispatch_push(
     policy: &ContactPolicy,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DispatchReport> {
-    dispatch_push_with(db, fcm, policy, now, None).await
-}
-
-async fn dispatch_push_with(
-    db: &DatabaseConnection,
-    fcm: Option<&FcmClient>,
-    policy: &ContactPolicy,
-    now: DateTime<Utc>,
-    rate: Option<u32>,
-) -> anyhow::Result<DispatchReport> {
     drain(
         db,
         &Via::<TwilioClient>::Push(fcm),
         policy,
         now,
         RELEASE_AFTER,
-        rate,
+        None,
     )
     .await
 }
@@ -548,9 +528,12 @@ pub async fn dispatch_all(
         rate,
     )
     .await?;
-    report +=
-        dispatch_email_with(db, providers.email.as_ref(), &providers.policy, now, rate).await?;
-    report += dispatch_push_with(db, providers.push.as_ref(), &providers.policy, now, rate).await?;
+    for via in [
+        Via::<TwilioClient>::Email(providers.email.as_ref()),
+        Via::<TwilioClient>::Push(providers.push.as_ref()),
+    ] {
+        report += drain(db, &via, &providers.policy, now, RELEASE_AFTER, rate).await?;
+    }
     Ok(report)
 }
 

@@ -206,3 +206,33 @@ pub async fn issue(
         refresh_expires_in_seconds: auth::REFRESH_TTL.num_seconds(),
     })
 }
+
+/// End a sign-in: its family revoked (access and refresh tokens stop at once) and audited.
+pub async fn sign_out(
+    state: &AppState,
+    family: &str,
+    actor: rentdesk_store::audit::Actor,
+    action: &str,
+    subject_kind: &str,
+    subject_id: i64,
+    addr: Option<&str>,
+) -> poem::Result<Answer<SignedOut>> {
+    use rentdesk_store::audit;
+    rentdesk_store::auth::revoke_family(&state.db, family, Utc::now())
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor,
+            action,
+            subject_kind,
+            subject_id: Some(subject_id.to_string()),
+            detail: None,
+            client_addr: addr,
+        },
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    Ok(Answer::Ok(Json(SignedOut { signed_out: true })))
+}

@@ -192,23 +192,16 @@ impl OfficerSignInApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
     ) -> poem::Result<Answer<SignedOut>> {
-        rentdesk_store::auth::revoke_family(&state.db, &auth.0.family, Utc::now())
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-        audit::record(
-            &state.db,
-            audit::Entry {
-                actor: Actor::Staff(auth.0.staff_id),
-                action: "staff.sign_out",
-                subject_kind: "staff",
-                subject_id: Some(auth.0.staff_id.to_string()),
-                detail: None,
-                client_addr: client_addr(remote).as_deref(),
-            },
+        crate::api::common::sign_out(
+            &state,
+            &auth.0.family,
+            Actor::Staff(auth.0.staff_id),
+            "staff.sign_out",
+            "staff",
+            auth.0.staff_id,
+            client_addr(remote).as_deref(),
         )
         .await
-        .map_err(|e| Problem::internal(&e))?;
-        Ok(Answer::Ok(Json(SignedOut { signed_out: true })))
     }
 
     /// Who am I

@@ -436,8 +436,7 @@ impl TenantProfileApi {
                 .await
                 .map_err(|e| Problem::internal(&e))?;
         }
-        let first = rentdesk_domain::calendar::add_months_clamped(claim.claim_start, 1)
-            + chrono::Duration::days(6);
+        let first = rentdesk_domain::benefits::uc_first_payment_due(claim.claim_start);
         let answer = UniversalCreditRecorded {
             claim_id: claim.id,
             new,

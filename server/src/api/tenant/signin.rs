@@ -324,23 +324,16 @@ impl TenantSignInApi {
         auth: TenantAuth,
     ) -> poem::Result<Answer<SignedOut>> {
         let p = auth.0;
-        rentdesk_store::auth::revoke_family(&state.db, &p.family, Utc::now())
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-        audit::record(
-            &state.db,
-            audit::Entry {
-                actor: Actor::Tenant(p.tenant_id),
-                action: "sign_out",
-                subject_kind: "tenant",
-                subject_id: Some(p.tenant_id.to_string()),
-                detail: None,
-                client_addr: client_addr(remote).as_deref(),
-            },
+        super::super::common::sign_out(
+            &state,
+            &p.family,
+            Actor::Tenant(p.tenant_id),
+            "sign_out",
+            "tenant",
+            p.tenant_id,
+            client_addr(remote).as_deref(),
         )
         .await
-        .map_err(|e| Problem::internal(&e))?;
-        Ok(Answer::Ok(Json(SignedOut { signed_out: true })))
     }
 }
 
