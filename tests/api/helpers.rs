@@ -4,7 +4,10 @@
 
 use rentdesk_server::config::{Mode, Settings};
 use rentdesk_server::startup;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use rentdesk_store::entities::staff_user;
+use rentdesk_store::staff::hash_password;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -281,3 +284,79 @@ pub fn example(name: &str) -> Vec<u8> {
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// Every test staff member's password.
+pub const PASSWORD: &str = "a long enough password";
+
+struct Team {
+    app: TestApp,
+    /// HD-NORTH: HD1001, HD1002.
+    north: i64,
+    /// HD-CENTRAL: HD1003.
+    central: i64,
+}
+
+/// A staff member of team "income" with `role` (officer | team_leader | admin); their id.
+pub async fn staff(app: &TestApp, email: &str, role: &str) -> i64 {
+    staff_user::ActiveModel {
+        email: Set(email.into()),
+        name: Set(email.split('@').next().unwrap().into()),
+        role: Set(role.into()),
+        team: Set(Some("income".into())),
+        password_hash: Set(Some(hash_password(PASSWORD))),
+        active: Set(true),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+/// One JSON request; asserts that any error is problem+json. (status, body)
+pub async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|c| c.to_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    if status >= 400 {
+        assert!(
+            ct.starts_with("application/problem+json"),
+            "errors are problem+json: {status} {body}"
+        );
+    }
+    (status, body)
+}
+
+/// Staff sign-in with [`PASSWORD`]; the access token.
+pub async fn staff_sign_in(app: &TestApp, email: &str) -> String {
+    let (s, t) = call(
+        app,
+        reqwest::Method::POST,
+        "/officer/v1/sign-in",
+        None,
+        Some(json!({"email": email, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    t["access_token"].as_str().unwrap().to_owned()
+}
+

@@ -2,39 +2,11 @@
 //! diary with client ids, flags and tasks — and that nobody reaches an account outside their
 //! patches, by id, by reference or through a list.
 
-use crate::helpers::{TestApp, spawn_app};
-use rentdesk_store::entities::{audit_entry, patch, staff_user, task, tenancy};
-use rentdesk_store::staff::hash_password;
+use crate::helpers::{PASSWORD, TestApp, call, spawn_app, staff, staff_sign_in as sign_in};
+use rentdesk_store::entities::{audit_entry, patch, task, tenancy};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "a long enough password";
-
-struct Team {
-    app: TestApp,
-    /// HD-NORTH: HD1001, HD1002.
-    north: i64,
-    /// HD-CENTRAL: HD1003.
-    central: i64,
-}
-
-async fn staff(app: &TestApp, email: &str, role: &str) -> i64 {
-    staff_user::ActiveModel {
-        email: Set(email.into()),
-        name: Set(email.split('@').next().unwrap().into()),
-        role: Set(role.into()),
-        team: Set(Some("income".into())),
-        password_hash: Set(Some(hash_password(PASSWORD))),
-        active: Set(true),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap()
-    .id
-}
 
 async fn team() -> Team {
     let app = spawn_app().await;
@@ -67,56 +39,12 @@ async fn id_of(app: &TestApp, reference: &str) -> i64 {
         .id
 }
 
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.client.request(method, app.url(path));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let ct = resp
-        .headers()
-        .get("content-type")
-        .map(|c| c.to_str().unwrap_or("").to_owned())
-        .unwrap_or_default();
-    let body: Value = resp.json().await.unwrap_or(Value::Null);
-    if status >= 400 {
-        assert!(
-            ct.starts_with("application/problem+json"),
-            "errors are problem+json: {status} {body}"
-        );
-    }
-    (status, body)
-}
-
 async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
     call(app, reqwest::Method::GET, path, Some(token), None).await
 }
 
 async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
     call(app, reqwest::Method::POST, path, Some(token), Some(body)).await
-}
-
-async fn sign_in(app: &TestApp, email: &str) -> String {
-    let (s, t) = call(
-        app,
-        reqwest::Method::POST,
-        "/officer/v1/sign-in",
-        None,
-        Some(json!({"email": email, "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(s, 200, "{t}");
-    t["access_token"].as_str().unwrap().to_owned()
 }
 
 fn fields(problem: &Value) -> Vec<String> {

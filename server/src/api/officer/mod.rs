@@ -71,3 +71,25 @@ pub async fn me(
         )),
     })
 }
+
+/// The caller, if they are a team leader or an administrator (`/manage/v1` endpoints that
+/// staff use: campaigns, reports, patches and people, data protection). An officer gets 403;
+/// what a team leader may see is still limited by `rentdesk_store::staff::visible_patches`
+/// (their team's patches and cover; admins see everything).
+pub async fn manager(
+    state: &AppState,
+    p: &StaffPrincipal,
+) -> poem::Result<Result<staff_user::Model, Problem>> {
+    Ok(me(state, p).await?.and_then(|s| {
+        match rentdesk_store::staff::Role::parse(&s.role) {
+            Some(rentdesk_store::staff::Role::TeamLeader | rentdesk_store::staff::Role::Admin) => {
+                Ok(s)
+            }
+            _ => Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Only team leaders and administrators may do this",
+            )),
+        }
+    }))
+}
