@@ -15,10 +15,17 @@
 //! counts at the fake: duplicates (a body received twice) and losses (a message not received,
 //! or a row not marked sent). Both must be 0.
 //!
+//! `cargo run --release -p rentdesk-bench -- outreach [--tenancies 100000] [--workers 4]
+//!   [--messages 30000] [--rate 12000] [--reuse] [--database-url postgres://…/rentdesk_bench_outreach]`
+//!
+//! Issue 4: the nightly trigger evaluation for every account, then dispatch of what it planned
+//! through the fake Twilio, unthrottled and with a configured rate limit (see `outreach.rs`).
+//!
 //! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]`: the
 //! caseload's priority against 12 weeks of simulated ground truth (see `caseload.rs`).
 
 mod caseload;
+mod outreach;
 
 use anyhow::Context;
 use futures::StreamExt;
@@ -33,6 +40,8 @@ struct Args {
     reuse: bool,
     messages: u64,
     workers: usize,
+    /// `outreach`: the configured dispatch rate limit, messages per minute.
+    rate: u32,
 }
 
 fn parse_args() -> anyhow::Result<(String, Args)> {
@@ -43,12 +52,15 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
         seed: 1,
         database_url: if which == "dispatch" {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_dispatch".into()
+        } else if which == "outreach" {
+            "postgres://postgres@127.0.0.1:5432/rentdesk_bench_outreach".into()
         } else {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench".into()
         },
         reuse: false,
-        messages: 100_000,
+        messages: if which == "outreach" { 30_000 } else { 100_000 },
         workers: 4,
+        rate: 12_000,
     };
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -58,6 +70,7 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "--reuse" => args.reuse = true,
             "--messages" => args.messages = it.next().context("--messages N")?.parse()?,
             "--workers" => args.workers = it.next().context("--workers N")?.parse()?,
+            "--rate" => args.rate = it.next().context("--rate N")?.parse()?,
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -321,8 +334,14 @@ async fn main() -> anyhow::Result<()> {
         "evaluation" => evaluation(args).await?,
         "dispatch" => dispatch(args).await?,
         "caseload" => caseload::run(args.tenancies, args.seed).await?,
+        "outreach" => {
+            let rate = args.rate;
+            outreach::run(args, rate).await?
+        }
         other => {
-            anyhow::bail!("unknown benchmark {other}; expected: evaluation, dispatch, caseload")
+            anyhow::bail!(
+                "unknown benchmark {other}; expected: evaluation, dispatch, outreach, caseload"
+            )
         }
     };
     print!("{text}");
