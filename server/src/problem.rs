@@ -6,6 +6,7 @@ use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::Object;
 use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
@@ -31,6 +32,14 @@ pub struct Problem {
     #[oai(skip_serializing_if_is_empty)]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// A conflicting edit (409): the record as the server has it now…
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<Box<serde_json::Value>>,
+    /// …and the edit that was not applied, so the app can show both and let the person choose.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub your_version: Option<Box<serde_json::Value>>,
 }
 
 impl Problem {
@@ -41,7 +50,17 @@ impl Problem {
             status: status.as_u16(),
             detail: None,
             errors: vec![],
+            server_version: None,
+            your_version: None,
         }
+    }
+
+    /// A 409 for an edit that lost to a newer server change: both versions, nothing
+    /// overwritten.
+    pub fn versions(mut self, server: impl ToJSON, yours: impl ToJSON) -> Problem {
+        self.server_version = server.to_json().map(Box::new);
+        self.your_version = yours.to_json().map(Box::new);
+        self
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Problem {

@@ -230,37 +230,68 @@ pub async fn open_tasks(
 }
 
 /// Mark an open task done (with a diary note); `None` if it is not open or not visible.
+/// What became of an edit to a task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskEdit {
+    Done(task::Model),
+    /// No open task the caller can see.
+    NotFound,
+    /// The edit was made against `base`, and the task changed since (done or given to someone
+    /// else): nothing was changed; here is the task as it is now.
+    Conflict(task::Model),
+}
+
+/// Complete a task. `base`: the task's `updated_at` as the app last saw it (offline edits), so a
+/// newer change on the server is answered with both versions rather than overwritten.
+#[allow(clippy::too_many_arguments)]
 pub async fn complete_task(
     db: &DatabaseConnection,
     staff: &staff_user::Model,
     task_id: i64,
     note: &str,
+    base: Option<DateTime<Utc>>,
     today: NaiveDate,
     client_addr: Option<&str>,
-) -> Result<Option<task::Model>, sea_orm::DbErr> {
+) -> Result<TaskEdit, sea_orm::DbErr> {
     let Some(t) = task::Entity::find_by_id(task_id).one(db).await? else {
-        return Ok(None);
+        return Ok(TaskEdit::NotFound);
     };
-    if t.status != "open"
-        || crate::staff::visible_tenancy(db, staff, t.tenancy_id, today)
-            .await?
-            .is_none()
+    if crate::staff::visible_tenancy(db, staff, t.tenancy_id, today)
+        .await?
+        .is_none()
     {
-        return Ok(None);
+        return Ok(TaskEdit::NotFound);
+    }
+    let stale = |t: &task::Model| base.is_some_and(|b| t.status != "open" || t.version() > b);
+    if stale(&t) {
+        return Ok(TaskEdit::Conflict(t));
+    }
+    if t.status != "open" {
+        return Ok(TaskEdit::NotFound);
     }
     let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let done = task::Entity::update_many()
         .col_expr(task::Column::Status, Expr::value("done"))
         .col_expr(task::Column::CompletedAt, Expr::value(now))
+        .col_expr(task::Column::UpdatedAt, Expr::value(now))
         .filter(task::Column::Id.eq(task_id))
         .filter(task::Column::Status.eq("open"))
+        .filter(match t.updated_at {
+            Some(u) => task::Column::UpdatedAt.eq(u),
+            None => task::Column::UpdatedAt.is_null(),
+        })
         .exec(&txn)
         .await?
         .rows_affected;
     if done == 0 {
+        // Changed between reading and writing.
         txn.commit().await?;
-        return Ok(None);
+        let now = task::Entity::find_by_id(task_id).one(db).await?;
+        return Ok(match now {
+            Some(t) if base.is_some() => TaskEdit::Conflict(t),
+            _ => TaskEdit::NotFound,
+        });
     }
     crate::diary::write(
         &txn,
@@ -286,7 +317,97 @@ pub async fn complete_task(
     )
     .await?;
     txn.commit().await?;
-    task::Entity::find_by_id(task_id).one(db).await
+    Ok(task::Entity::find_by_id(task_id)
+        .one(db)
+        .await?
+        .map_or(TaskEdit::NotFound, TaskEdit::Done))
+}
+
+/// Why a task could not be given to someone else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReassignRefused {
+    /// No open task the caller can see.
+    NoTask,
+    /// The new owner is not an active officer or team leader who can see the account.
+    NotEligible,
+}
+
+/// Give an open task to another member of staff who can see its account (their patch, their
+/// cover, or their team for a team leader). Recorded in the diary and the audit log.
+pub async fn reassign_task(
+    db: &DatabaseConnection,
+    staff: &staff_user::Model,
+    task_id: i64,
+    to: i64,
+    note: &str,
+    today: NaiveDate,
+    client_addr: Option<&str>,
+) -> Result<Result<task::Model, ReassignRefused>, sea_orm::DbErr> {
+    let Some(t) = task::Entity::find_by_id(task_id).one(db).await? else {
+        return Ok(Err(ReassignRefused::NoTask));
+    };
+    if t.status != "open"
+        || crate::staff::visible_tenancy(db, staff, t.tenancy_id, today)
+            .await?
+            .is_none()
+    {
+        return Ok(Err(ReassignRefused::NoTask));
+    }
+    let Some(owner) = staff_user::Entity::find_by_id(to).one(db).await? else {
+        return Ok(Err(ReassignRefused::NotEligible));
+    };
+    let eligible = owner.active
+        && matches!(owner.role.as_str(), "officer" | "team_leader")
+        && crate::staff::visible_tenancy(db, &owner, t.tenancy_id, today)
+            .await?
+            .is_some();
+    if !eligible {
+        return Ok(Err(ReassignRefused::NotEligible));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let moved = task::Entity::update_many()
+        .col_expr(task::Column::AssignedStaffId, Expr::value(owner.id))
+        .col_expr(task::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(task::Column::Id.eq(task_id))
+        .filter(task::Column::Status.eq("open"))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if moved == 0 {
+        txn.commit().await?;
+        return Ok(Err(ReassignRefused::NoTask));
+    }
+    crate::diary::write(
+        &txn,
+        crate::diary::Entry {
+            tenancy_id: t.tenancy_id,
+            kind: "note",
+            body: format!("Task \"{}\" given to {}. {note}", t.title, owner.name).trim(),
+            author_staff_id: Some(staff.id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: Actor::Staff(staff.id),
+            action: "task.reassigned",
+            subject_kind: "tenancy",
+            subject_id: Some(t.tenancy_id.to_string()),
+            detail: Some(format!(
+                "task {task_id} from {:?} to {}",
+                t.assigned_staff_id, owner.id
+            )),
+            client_addr,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(task::Entity::find_by_id(task_id)
+        .one(db)
+        .await?
+        .ok_or(ReassignRefused::NoTask))
 }
 
 pub async fn set_cover(

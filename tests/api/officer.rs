@@ -3,10 +3,18 @@
 //! patches, by id, by reference or through a list.
 
 use crate::helpers::{PASSWORD, TestApp, call, spawn_app, staff, staff_sign_in as sign_in};
-use rentdesk_store::entities::{audit_entry, patch, task, tenancy};
+use rentdesk_store::entities::{audit_entry, patch, staff_user, task, tenancy};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
+
+struct Team {
+    app: TestApp,
+    /// HD-NORTH: HD1001, HD1002.
+    north: i64,
+    /// HD-CENTRAL: HD1003.
+    central: i64,
+}
 
 async fn team() -> Team {
     let app = spawn_app().await;
@@ -422,6 +430,101 @@ async fn a_tenants_plan_for_review_reaches_the_officers_task_list_and_can_be_com
     );
     let (s, p) = get(app, "/officer/v1/tasks?cursor=nonsense", &north).await;
     assert_eq!((s, fields(&p)), (422, vec!["cursor".to_owned()]));
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_task_goes_only_to_someone_who_can_see_the_account_and_the_move_is_recorded() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let open = task::ActiveModel {
+        tenancy_id: Set(hd1001),
+        kind: Set("reply".into()),
+        title: Set("Follow up an SMS reply".into()),
+        detail: Set(String::new()),
+        due_on: Set(rentdesk_store::london_today()),
+        status: Set("open".into()),
+        assigned_staff_id: Set(Some(t.north)),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let path = format!("/officer/v1/tasks/{}/reassign", open.id);
+    // The central officer cannot see HD1001: refused, naming the field.
+    let (s, p) = post(app, &path, &north, json!({"staff_id": t.central})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["staff_id".to_owned()]), "{p}");
+    // Nor can the central officer move a task on an account they cannot see.
+    let central = sign_in(app, "central@council.example").await;
+    let (s, _) = post(app, &path, &central, json!({"staff_id": t.central})).await;
+    assert_eq!(s, 404);
+    // The team leader sees the whole team: fine.
+    let lead = staff_user::Entity::find()
+        .filter(staff_user::Column::Email.eq("lead@council.example"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let (s, moved) = post(
+        app,
+        &path,
+        &north,
+        json!({"staff_id": lead.id, "note": "needs a manager's call"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{moved}");
+    assert_eq!(moved["assigned_staff_id"], lead.id);
+    let (_, account) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert!(
+        account.to_string().contains("given to lead"),
+        "diary records the move: {account}"
+    );
+    let audited = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("task.reassigned"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1);
+
+    // North completes it from a copy synced before the move (offline on a visit): the server's
+    // newer change wins nothing silently — both versions come back and nothing changes.
+    let seen = open.created_at;
+    let done = format!("/officer/v1/tasks/{}/complete", open.id);
+    let (s, p) = post(
+        app,
+        &done,
+        &north,
+        json!({"note": "Rang back, sorted", "base_updated_at": seen}),
+    )
+    .await;
+    assert_eq!(s, 409, "{p}");
+    assert_eq!(p["server_version"]["assigned_staff_id"], lead.id, "{p}");
+    assert_eq!(p["server_version"]["status"], "open");
+    assert_eq!(p["your_version"]["note"], "Rang back, sorted");
+    // Having seen the newer version, the same edit goes through.
+    let (s, ok) = post(
+        app,
+        &done,
+        &north,
+        json!({"note": "Rang back, sorted", "base_updated_at": moved["updated_at"]}),
+    )
+    .await;
+    assert_eq!((s, ok["status"].as_str()), (200, Some("done")), "{ok}");
+    // And a second offline completion of the now-done task is a conflict, not a silent 200.
+    let (s, p) = post(
+        app,
+        &done,
+        &north,
+        json!({"note": "again", "base_updated_at": moved["updated_at"]}),
+    )
+    .await;
+    assert_eq!(
+        (s, p["server_version"]["status"].as_str()),
+        (409, Some("done"))
+    );
     t.app.stop().await;
 }
 

@@ -18,6 +18,15 @@ pub struct Model {
     pub idempotency_key: Option<String>,
     pub created_at: DateTimeUtc,
     pub completed_at: Option<DateTimeUtc>,
+    /// Last change (`None`: never changed since `created_at`).
+    pub updated_at: Option<DateTimeUtc>,
+}
+
+impl Model {
+    /// The version an offline edit is checked against.
+    pub fn version(&self) -> DateTimeUtc {
+        self.updated_at.unwrap_or(self.created_at)
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

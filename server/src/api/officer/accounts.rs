@@ -154,11 +154,14 @@ pub struct TaskOut {
     pub status: String,
     pub assigned_staff_id: Option<i64>,
     pub rule_id: Option<String>,
+    /// The task's version: send it back as `base_updated_at` with an edit made offline.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<task::Model> for TaskOut {
     fn from(t: task::Model) -> TaskOut {
         TaskOut {
+            updated_at: t.version(),
             id: t.id,
             tenancy_id: t.tenancy_id,
             kind: t.kind,
@@ -277,6 +280,29 @@ pub struct TaskList {
 pub struct TaskDone {
     #[oai(default, validator(max_length = 2000))]
     pub note: String,
+    /// The task's `updated_at` as the app last saw it. When given and the task changed since
+    /// (done, or given to someone else), nothing is changed and the answer is a 409 with both
+    /// versions.
+    pub base_updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct TaskReassign {
+    /// The member of staff who takes the task over: an active officer or team leader who can
+    /// see the account.
+    pub staff_id: i64,
+    #[oai(default, validator(max_length = 2000))]
+    pub note: String,
+}
+
+impl poem_openapi::types::Example for TaskReassign {
+    fn example() -> TaskReassign {
+        TaskReassign {
+            staff_id: 7,
+            note: "Covering Bradley while Sam is on leave".into(),
+        }
+    }
 }
 
 #[derive(Debug, Object)]
@@ -639,7 +665,8 @@ impl OfficerAccountsApi {
                 .detail(format!(
                     "action {} on account {} has this client_id",
                     a.id, a.tenancy_id
-                )),
+                ))
+                .versions(ActionOut::from(a), body),
             ),
         })
     }
@@ -758,17 +785,68 @@ impl OfficerAccountsApi {
             &staff,
             id.0,
             body.note.trim(),
+            body.base_updated_at,
             state.today(),
             client_addr(remote).as_deref(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?
         {
-            Some(t) => Ok(Answer::Ok(Json(t.into()))),
-            None => Ok(Answer::problem(Problem::not_found(&format!(
+            officer::TaskEdit::Done(t) => Ok(Answer::Ok(Json(t.into()))),
+            officer::TaskEdit::NotFound => Ok(Answer::problem(Problem::not_found(&format!(
                 "open task {}",
                 id.0
             )))),
+            officer::TaskEdit::Conflict(t) => Ok(Answer::problem(
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "edit-conflict",
+                    "The task changed on the server since the app last saw it",
+                )
+                .detail(format!(
+                    "task {} is {} and assigned to {:?}; nothing was changed",
+                    t.id, t.status, t.assigned_staff_id
+                ))
+                .versions(TaskOut::from(t), body.0),
+            )),
+        }
+    }
+
+    /// Give a task to someone else
+    ///
+    /// Any open task on an account the caller can see, to an active officer or team leader who
+    /// can see that account too (their patch or cover; a team leader's team). Recorded in the
+    /// diary and the audit log.
+    #[oai(path = "/tasks/:id/reassign", method = "post")]
+    async fn reassign_task(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<TaskReassign>,
+    ) -> poem::Result<Answer<TaskOut>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        match officer::reassign_task(
+            &state.db,
+            &staff,
+            id.0,
+            body.staff_id,
+            body.note.trim(),
+            state.today(),
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        {
+            Ok(t) => Ok(Answer::Ok(Json(t.into()))),
+            Err(officer::ReassignRefused::NoTask) => Ok(Answer::problem(Problem::not_found(
+                &format!("open task {}", id.0),
+            ))),
+            Err(officer::ReassignRefused::NotEligible) => Ok(Answer::problem(Problem::invalid(
+                "staff_id",
+                "not an active officer or team leader who can see this account",
+            ))),
         }
     }
 
