@@ -383,6 +383,7 @@ mod tests {
         let hb = Some(BenefitIncome::HousingBenefit {
             weekly_amount: Pence(10_800),
             first_pay_date: ymd(2026, 10, 5),
+            ends_on: None,
         });
         let mut ledger = rents(ymd(2026, 10, 5), ymd(2026, 11, 23));
         ledger.push(pay(

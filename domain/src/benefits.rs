@@ -19,6 +19,9 @@ pub enum BenefitIncome {
     HousingBenefit {
         weekly_amount: Pence,
         first_pay_date: NaiveDate,
+        /// The last day of entitlement, when the HB team has ended the claim: nothing is
+        /// expected for days after it (the last payment is pro rata).
+        ends_on: Option<NaiveDate>,
     },
     UniversalCredit {
         monthly_housing: Pence,
@@ -92,13 +95,26 @@ pub fn expected_between(
         BenefitIncome::HousingBenefit {
             weekly_amount,
             first_pay_date,
+            ends_on,
         } => {
             // Pay dates run every 28 days either side of the one we know.
             let offset = (from - first_pay_date).num_days().div_euclid(28);
             let mut pay = first_pay_date + Duration::days(offset * 28);
             while pay <= to {
+                let mut p = hb_payment(weekly_amount, pay);
+                if let Some(end) = ends_on {
+                    if p.covers_from > end {
+                        break;
+                    }
+                    if p.covers_to > end {
+                        // Pro rata for the days up to the end of entitlement.
+                        let days = (end - p.covers_from).num_days() + 1;
+                        p.amount = Pence(weekly_amount.0 * days / 7);
+                        p.covers_to = end;
+                    }
+                }
                 if pay >= from {
-                    out.push(hb_payment(weekly_amount, pay));
+                    out.push(p);
                 }
                 pay += Duration::days(28);
             }
@@ -227,6 +243,7 @@ mod tests {
         let hb = BenefitIncome::HousingBenefit {
             weekly_amount: Pence(8_400),
             first_pay_date: ymd(2026, 10, 5),
+            ends_on: None,
         };
         let p = expected_between(&hb, ymd(2026, 9, 1), ymd(2026, 12, 31));
         let dues: Vec<_> = p.iter().map(|p| p.due).collect();
@@ -287,6 +304,7 @@ mod tests {
         let hb = BenefitIncome::HousingBenefit {
             weekly_amount: Pence(8_400),
             first_pay_date: ymd(2026, 10, 5),
+            ends_on: None,
         };
         // Wednesday 25 Nov, rent charged to Sunday 29th: the payment of 30 Nov covers 2–29 Nov,
         // all of it earned.

@@ -129,9 +129,92 @@ fn body(template: &str, lang: Language, amount: &str, when: &str) -> Option<Stri
     })
 }
 
+/// A council's own wording for one template in one language (`sequences::OutreachConfig`):
+/// the subject (email subject, push title) and the sentence the greeting, link and SMS opt-out
+/// line are put around. Placeholders: `{date}` (e.g. "17 November") and `{of_amount}` (" of
+/// £98.50", or nothing where the amount must stay private: SMS and push unless the tenant opted
+/// in). No other braces are allowed, so a typo can't reach a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateText {
+    pub template: String,
+    /// en | cy
+    pub language: String,
+    pub subject: String,
+    pub body: String,
+}
+
+pub const PLACEHOLDERS: &[&str] = &["{date}", "{of_amount}"];
+
+impl TemplateText {
+    /// What is wrong with the wording, as (field, reason).
+    pub fn problems(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        if self.subject.trim().is_empty() || self.subject.chars().count() > 120 {
+            out.push(("subject", "1 to 120 characters"));
+        }
+        let mut rest = self.body.clone();
+        for p in PLACEHOLDERS {
+            rest = rest.replace(p, "");
+        }
+        if self.body.trim().is_empty() || self.body.chars().count() > 480 {
+            out.push(("body", "1 to 480 characters"));
+        } else if rest.contains(['{', '}']) {
+            out.push((
+                "body",
+                "only the placeholders {date} and {of_amount} may be used",
+            ));
+        } else if self.body.contains('£') {
+            out.push((
+                "body",
+                "no amounts in the wording: use {of_amount}, which stays private on SMS and push",
+            ));
+        }
+        out
+    }
+}
+
+fn custom<'a>(
+    custom: &'a [TemplateText],
+    template: &str,
+    lang: Language,
+) -> Option<&'a TemplateText> {
+    custom
+        .iter()
+        .find(|t| t.template == template && t.language == lang.code())
+}
+
+/// The subject of `template` in `lang`, the council's wording first; `None` for an unknown
+/// template.
+pub fn subject_with(texts: &[TemplateText], template: &str, lang: Language) -> Option<String> {
+    custom(texts, template, lang)
+        .map(|t| t.subject.clone())
+        .or_else(|| subject(template, lang).map(str::to_owned))
+        .or_else(|| custom(texts, template, Language::English).map(|t| t.subject.clone()))
+}
+
 /// Render `template` for `channel` in the context's language; `None` for an unknown template.
 pub fn render(template: &str, channel: Channel, ctx: &TemplateContext) -> Option<Rendered> {
-    let lang = ctx.language;
+    render_with(&[], template, channel, ctx)
+}
+
+/// [`render`], with the council's wording (`texts`) taking precedence over the built-in one. A
+/// language without the council's or a built-in text falls back to the council's English.
+pub fn render_with(
+    texts: &[TemplateText],
+    template: &str,
+    channel: Channel,
+    ctx: &TemplateContext,
+) -> Option<Rendered> {
+    let own = custom(texts, template, ctx.language);
+    let (lang, own) = match own {
+        Some(t) => (ctx.language, Some(t)),
+        None if subject(template, ctx.language).is_some() => (ctx.language, None),
+        None => (
+            Language::English,
+            custom(texts, template, Language::English),
+        ),
+    };
     let private = matches!(channel, Channel::Sms | Channel::Push) && !ctx.amounts_in_previews;
     let amount = match ctx.amount {
         Some(a) if !private => match lang {
@@ -140,8 +223,21 @@ pub fn render(template: &str, channel: Channel, ctx: &TemplateContext) -> Option
         },
         _ => String::new(),
     };
-    let subject = subject(template, lang)?;
-    let body = body(template, lang, &amount, &date(ctx.date, lang))?;
+    let when = date(ctx.date, lang);
+    let (subject, body) = match own {
+        Some(t) => (
+            t.subject.clone(),
+            t.body
+                .trim()
+                .trim_end_matches('.')
+                .replace("{of_amount}", &amount)
+                .replace("{date}", &when),
+        ),
+        None => (
+            subject(template, lang)?.to_owned(),
+            body(template, lang, &amount, &when)?,
+        ),
+    };
     let link = &ctx.app_link;
     let (hello, details, reply_stop, writing, see) = match lang {
         Language::English => (
@@ -170,7 +266,7 @@ pub fn render(template: &str, channel: Channel, ctx: &TemplateContext) -> Option
             text: format!("{body}."),
         },
         Channel::Email => Rendered {
-            subject: Some(subject.to_owned()),
+            subject: Some(subject),
             text: format!("{greeting} {writing} {body}.\n\n{see} {link}\n"),
         },
     })
@@ -229,6 +325,69 @@ mod tests {
             }
         }
         assert_eq!(render("bailiffs_tomorrow", Channel::Sms, &ctx(false)), None);
+    }
+
+    #[test]
+    fn the_councils_wording_replaces_the_sentence_but_keeps_the_frame_and_privacy() {
+        let texts = vec![TemplateText {
+            template: "missed_payment".into(),
+            language: "en".into(),
+            subject: "Rent reminder".into(),
+            body: "your rent{of_amount} was due on {date}.".into(),
+        }];
+        let sms = render_with(&texts, "missed_payment", Channel::Sms, &ctx(false))
+            .unwrap()
+            .text;
+        assert_eq!(
+            sms,
+            "Hi Karen, Kirklees Homes: your rent was due on 17 November. Details: \
+             https://rentdesk.example/app Reply STOP to opt out."
+        );
+        let email = render_with(&texts, "missed_payment", Channel::Email, &ctx(false)).unwrap();
+        assert_eq!(email.subject.as_deref(), Some("Rent reminder"));
+        assert!(
+            email
+                .text
+                .contains("your rent of £98.50 was due on 17 November.")
+        );
+        // Welsh tenants keep the built-in Welsh until the council writes its own.
+        let mut cy = ctx(false);
+        cy.language = Language::Welsh;
+        let welsh = render_with(&texts, "missed_payment", Channel::Sms, &cy)
+            .unwrap()
+            .text;
+        assert!(welsh.starts_with("Helo Karen"), "{welsh}");
+        // A template only the council has: English for everyone.
+        let new = vec![TemplateText {
+            template: "rent_day".into(),
+            ..texts[0].clone()
+        }];
+        assert!(render_with(&new, "rent_day", Channel::Push, &cy).is_some());
+        assert_eq!(
+            subject_with(&new, "rent_day", Language::Welsh).as_deref(),
+            Some("Rent reminder")
+        );
+        assert!(render("rent_day", Channel::Push, &cy).is_none());
+    }
+
+    #[test]
+    fn council_wording_is_checked() {
+        let t = |body: &str| TemplateText {
+            template: "x".into(),
+            language: "en".into(),
+            subject: "s".into(),
+            body: body.into(),
+        };
+        assert!(t("pay by {date}{of_amount}").problems().is_empty());
+        assert_eq!(
+            t("pay {amount}").problems(),
+            vec![(
+                "body",
+                "only the placeholders {date} and {of_amount} may be used"
+            )]
+        );
+        assert_eq!(t("pay £100 now").problems().len(), 1);
+        assert_eq!(t(" ").problems().len(), 1);
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub const ARREARS_THRESHOLD: &str = "arrears_threshold";
 pub const UC_NEW_CLAIM: &str = "uc_new_claim";
 pub const HB_STOPPED: &str = "hb_stopped";
 pub const HB_REDUCED: &str = "hb_reduced";
+pub const UC_APA_REQUEST: &str = "uc_apa_request";
+pub const DIRECT_DEBIT_OFFER: &str = "direct_debit_offer";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trigger {
@@ -196,12 +198,13 @@ pub fn adherence(
 
 /// **Broken arrangement**: the earliest instalment still missed or part-paid after its grace
 /// days. The first break warns the tenant (the protocol requires a warning with clear time limits
-/// before proceedings); a second break since then also asks the officer to act.
+/// before proceedings); from `officer_task_after` missed instalments the officer acts.
 pub fn broken_arrangement(
     arrangement: &Arrangement,
     entries: &[LedgerEntry],
     today: NaiveDate,
     grace_days: u32,
+    officer_task_after: u32,
 ) -> Option<Trigger> {
     let plan = adherence(arrangement, entries, today, grace_days);
     let broken: Vec<&Instalment> = plan
@@ -214,7 +217,7 @@ pub fn broken_arrangement(
         })
         .collect();
     let first = broken.first()?;
-    let step = if broken.len() == 1 {
+    let step = if broken.len() < officer_task_after.max(1) as usize {
         "warning"
     } else {
         "officer_task"
@@ -243,26 +246,24 @@ pub fn broken_arrangement(
     })
 }
 
-/// **Arrears threshold crossed**: real arrears (never technical) at or above 2, 4 or 8 weeks'
-/// rent, or 2 months' rent (weekly × 52 ÷ 12 × 2: the UC Managed Payment request threshold,
-/// domain.md §2). Answers the highest crossed; the period is the threshold and rent year, so each
-/// fires once a year however long the account stays above it.
-pub fn arrears_threshold(summary: &AccountSummary) -> Option<Trigger> {
+/// **Arrears threshold crossed**: real arrears (never technical) at or above one of `levels`
+/// (weeks of the weekly charge, or months of rent: weekly × 52 ÷ 12 × n — 2 months is the UC
+/// Managed Payment request threshold, domain.md §2). Answers the highest crossed; the period is
+/// the level and rent year, so each fires once a year however long the account stays above it.
+pub fn arrears_threshold(
+    summary: &AccountSummary,
+    levels: &[crate::sequences::ThresholdLevel],
+) -> Option<Trigger> {
     let weekly = summary.weekly_charge;
     if weekly.0 <= 0 || summary.real_arrears.0 <= 0 {
         return None;
     }
-    let two_months = Pence(weekly.0 * 52 * 2 / 12);
-    let thresholds = [
-        ("2_weeks", weekly * 2),
-        ("4_weeks", weekly * 4),
-        ("8_weeks", weekly * 8),
-        ("2_months", two_months),
-    ];
-    let (name, level) = thresholds
-        .into_iter()
+    let (l, level) = levels
+        .iter()
+        .filter_map(|l| Some((l, threshold_level(weekly, l.weeks, l.months)?)))
         .filter(|(_, level)| summary.real_arrears >= *level)
         .max_by_key(|(_, level)| *level)?;
+    let name = l.id.as_str();
     let year = crate::calendar::RentYear::containing(summary.as_of);
     Some(Trigger {
         rule: ARREARS_THRESHOLD,
@@ -276,6 +277,90 @@ pub fn arrears_threshold(summary: &AccountSummary) -> Option<Trigger> {
         facts: facts([
             ("threshold", name.to_owned()),
             ("threshold_pence", level.0.to_string()),
+            ("real_arrears_pence", summary.real_arrears.0.to_string()),
+        ]),
+    })
+}
+
+/// `weeks` of the weekly charge, or `months` of it (× 52 ÷ 12).
+fn threshold_level(weekly: Pence, weeks: Option<u32>, months: Option<u32>) -> Option<Pence> {
+    match (weeks, months) {
+        (Some(w), _) => Some(weekly * i64::from(w)),
+        (None, Some(m)) => Some(Pence(weekly.0 * 52 * i64::from(m) / 12)),
+        (None, None) => None,
+    }
+}
+
+/// **Request a Managed Payment to Landlord** (an officer task): a UC claimant whose real arrears
+/// reach `months` of rent (domain.md §2: 2 months) — the landlord may ask DWP for an APA. Once
+/// per claim.
+pub fn uc_apa_request(
+    summary: &AccountSummary,
+    claim_start: NaiveDate,
+    months: u32,
+) -> Option<Trigger> {
+    let level = threshold_level(summary.weekly_charge, None, Some(months))?;
+    if months == 0 || summary.weekly_charge.0 <= 0 || summary.real_arrears < level {
+        return None;
+    }
+    Some(Trigger {
+        rule: UC_APA_REQUEST,
+        step: "officer_task".into(),
+        period: claim_start.to_string(),
+        reason: format!(
+            "Universal Credit claimant with arrears of {} (over {months} months' rent, {level}): request a Managed Payment to Landlord",
+            summary.real_arrears
+        ),
+        facts: facts([
+            ("claim_start", claim_start.to_string()),
+            ("threshold_pence", level.0.to_string()),
+            ("real_arrears_pence", summary.real_arrears.0.to_string()),
+        ]),
+    })
+}
+
+/// **Offer a direct debit** (an officer task): a tenant in real arrears who pays by a method
+/// other than direct debit, and paid nothing in at least `weeks_without_payment` of the last 8
+/// rent weeks that were charged (Monday to Sunday, ending with the one before `today`'s). Once
+/// per rent year.
+pub fn direct_debit_offer(
+    summary: &AccountSummary,
+    pays_by_direct_debit: bool,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+    weeks_without_payment: u32,
+) -> Option<Trigger> {
+    use chrono::Datelike;
+    if pays_by_direct_debit || summary.status != ArrearsStatus::InArrears {
+        return None;
+    }
+    let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    // Only weeks the ledger covers count (a rent charge was posted): a short history is not
+    // "paying nothing".
+    let empty = (1..=8)
+        .filter(|k| {
+            let from = this_monday - Duration::weeks(*k);
+            let to = from + Duration::days(6);
+            let charged = entries.iter().any(|e| {
+                e.kind == TransactionKind::RentDebit && e.posted_on >= from && e.posted_on <= to
+            });
+            charged && tenant_paid(entries, from, to).0 <= 0
+        })
+        .count();
+    if empty < weeks_without_payment.max(1) as usize {
+        return None;
+    }
+    let year = crate::calendar::RentYear::containing(today);
+    Some(Trigger {
+        rule: DIRECT_DEBIT_OFFER,
+        step: "officer_task".into(),
+        period: year.label(),
+        reason: format!(
+            "paid nothing in {empty} of the last 8 weeks and is {} behind: offer a direct debit",
+            summary.real_arrears
+        ),
+        facts: facts([
+            ("weeks_without_payment", empty.to_string()),
             ("real_arrears_pence", summary.real_arrears.0.to_string()),
         ]),
     })
@@ -395,9 +480,33 @@ pub fn hb_change(
     today: NaiveDate,
     grace_days: u32,
 ) -> Option<Trigger> {
-    let BenefitIncome::HousingBenefit { weekly_amount, .. } = *income else {
+    let BenefitIncome::HousingBenefit {
+        weekly_amount,
+        ends_on,
+        ..
+    } = *income
+    else {
         return None;
     };
+    // The HB team's data says the claim ended: the officer finds out why and helps with a new
+    // claim (or Universal Credit) before arrears build up. Old news (over 4 weeks) is not.
+    if let Some(end) = ends_on
+        && end < today
+    {
+        return ((today - end).num_days() <= 28).then(|| Trigger {
+            rule: HB_STOPPED,
+            step: "officer_task".into(),
+            period: format!("ended:{end}"),
+            reason: format!(
+                "Housing Benefit of {weekly_amount} a week ended on {}: find out why and help with a new claim",
+                fmt_date(end)
+            ),
+            facts: facts([
+                ("ends_on", end.to_string()),
+                ("weekly_pence", weekly_amount.0.to_string()),
+            ]),
+        });
+    }
     let received: Vec<&LedgerEntry> = entries
         .iter()
         .filter(|e| {
@@ -454,6 +563,12 @@ mod tests {
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn levels() -> Vec<crate::sequences::ThresholdLevel> {
+        crate::sequences::OutreachConfig::default()
+            .arrears_threshold
+            .levels
     }
 
     fn schedule() -> ChargeSchedule {
@@ -563,7 +678,7 @@ mod tests {
         let s = summary(uc, &l, today);
         assert_eq!(s.status, ArrearsStatus::TechnicalOnly);
         assert_eq!(missed_payment(WEEKLY_TUESDAY, &s, &l, today, 2), None);
-        assert_eq!(arrears_threshold(&s), None);
+        assert_eq!(arrears_threshold(&s, &levels()), None);
     }
 
     fn plan() -> Arrangement {
@@ -602,8 +717,11 @@ mod tests {
     fn one_unpaid_instalment_warns_and_a_second_asks_the_officer() {
         let mut l = vec![paid(ymd(2026, 10, 5), TransactionKind::Payment, 11_000)];
         // 12 Oct unpaid: broken from 20 Oct (7 days' grace).
-        assert_eq!(broken_arrangement(&plan(), &l, ymd(2026, 10, 19), 7), None);
-        let first = broken_arrangement(&plan(), &l, ymd(2026, 10, 20), 7).unwrap();
+        assert_eq!(
+            broken_arrangement(&plan(), &l, ymd(2026, 10, 19), 7, 2),
+            None
+        );
+        let first = broken_arrangement(&plan(), &l, ymd(2026, 10, 20), 7, 2).unwrap();
         assert_eq!(
             (first.rule, first.step.as_str()),
             (BROKEN_ARRANGEMENT, "warning")
@@ -614,9 +732,12 @@ mod tests {
         );
         // Catching up ends the break.
         l.push(paid(ymd(2026, 10, 21), TransactionKind::Payment, 22_000));
-        assert_eq!(broken_arrangement(&plan(), &l, ymd(2026, 10, 22), 7), None);
+        assert_eq!(
+            broken_arrangement(&plan(), &l, ymd(2026, 10, 22), 7, 2),
+            None
+        );
         // Then nothing for 26 Oct and 2 Nov: two instalments down by 10 Nov.
-        let second = broken_arrangement(&plan(), &l, ymd(2026, 11, 10), 7).unwrap();
+        let second = broken_arrangement(&plan(), &l, ymd(2026, 11, 10), 7, 2).unwrap();
         assert_eq!(second.step, "officer_task");
         assert_eq!(second.facts["instalments_missed"], "2");
         assert_ne!(first.period, second.period);
@@ -626,7 +747,7 @@ mod tests {
     fn thresholds_use_real_arrears_and_name_the_highest_crossed() {
         let today = ymd(2026, 11, 23);
         let l = rents(ymd(2026, 9, 21), today); // 10 weeks unpaid
-        let t = arrears_threshold(&summary(None, &l, today)).unwrap();
+        let t = arrears_threshold(&summary(None, &l, today), &levels()).unwrap();
         // 2 months = 100 × 52 × 2 ÷ 12 = £866.66 < £1,000, and 8 weeks = £800.
         assert_eq!(
             (t.rule, t.step.as_str(), t.period.as_str()),
@@ -634,13 +755,89 @@ mod tests {
         );
         let three = rents(ymd(2026, 11, 9), today);
         assert_eq!(
-            arrears_threshold(&summary(None, &three, today))
+            arrears_threshold(&summary(None, &three, today), &levels())
                 .unwrap()
                 .step,
             "2_weeks"
         );
         let one = rents(today, today);
-        assert_eq!(arrears_threshold(&summary(None, &one, today)), None);
+        assert_eq!(
+            arrears_threshold(&summary(None, &one, today), &levels()),
+            None
+        );
+    }
+
+    #[test]
+    fn a_council_can_ask_for_the_officer_from_the_first_break_and_set_its_own_levels() {
+        let l = vec![paid(ymd(2026, 10, 5), TransactionKind::Payment, 11_000)];
+        let first = broken_arrangement(&plan(), &l, ymd(2026, 10, 20), 7, 1).unwrap();
+        assert_eq!(first.step, "officer_task");
+        let today = ymd(2026, 11, 23);
+        let three = rents(ymd(2026, 11, 9), today); // 3 weeks unpaid
+        let own = vec![crate::sequences::ThresholdLevel {
+            id: "3_weeks".into(),
+            weeks: Some(3),
+            months: None,
+            message: None,
+        }];
+        let t = arrears_threshold(&summary(None, &three, today), &own).unwrap();
+        assert_eq!(
+            (t.step.as_str(), t.facts["threshold_pence"].as_str()),
+            ("3_weeks", "30000")
+        );
+        assert_eq!(arrears_threshold(&summary(None, &three, today), &[]), None);
+    }
+
+    #[test]
+    fn a_uc_claimant_two_months_behind_gets_an_apa_request_task_once_per_claim() {
+        let today = ymd(2026, 11, 23);
+        let claim = ymd(2026, 6, 1);
+        // 8 weeks = £800 < 2 months (£866.66): not yet.
+        let eight = rents(ymd(2026, 10, 5), today);
+        assert_eq!(
+            uc_apa_request(&summary(None, &eight, today), claim, 2),
+            None
+        );
+        let nine = rents(ymd(2026, 9, 21), today);
+        let t = uc_apa_request(&summary(None, &nine, today), claim, 2).unwrap();
+        assert_eq!((t.rule, t.period.as_str()), (UC_APA_REQUEST, "2026-06-01"));
+        assert_eq!(t.facts["threshold_pence"], "86666");
+        assert_eq!(uc_apa_request(&summary(None, &nine, today), claim, 0), None);
+    }
+
+    #[test]
+    fn an_irregular_payer_in_arrears_without_a_direct_debit_is_offered_one() {
+        let today = ymd(2026, 11, 25); // Wednesday; last 8 weeks: 28 Sep .. 22 Nov
+        let mut l = rents(ymd(2026, 9, 28), today);
+        for d in [
+            ymd(2026, 9, 29),
+            ymd(2026, 10, 13),
+            ymd(2026, 10, 27),
+            ymd(2026, 11, 10),
+            ymd(2026, 11, 17),
+        ] {
+            l.push(paid(d, TransactionKind::Payment, 10_000));
+        }
+        // Paid in 5 of 8 weeks: 3 empty weeks reach the default.
+        let s = summary(None, &l, today);
+        let t = direct_debit_offer(&s, false, &l, today, 3).unwrap();
+        assert_eq!(
+            (t.rule, t.facts["weeks_without_payment"].as_str()),
+            (DIRECT_DEBIT_OFFER, "3")
+        );
+        assert_eq!(t.period, "2026/27");
+        assert_eq!(direct_debit_offer(&s, false, &l, today, 4), None);
+        assert_eq!(
+            direct_debit_offer(&s, true, &l, today, 3),
+            None,
+            "already on DD"
+        );
+        let clear = vec![paid(ymd(2026, 9, 1), TransactionKind::Payment, 500_000)];
+        assert_eq!(
+            direct_debit_offer(&summary(None, &clear, today), false, &clear, today, 1),
+            None,
+            "not in arrears"
+        );
     }
 
     #[test]
@@ -681,6 +878,7 @@ mod tests {
         let hb = BenefitIncome::HousingBenefit {
             weekly_amount: Pence(8_000),
             first_pay_date: ymd(2026, 10, 5),
+            ends_on: None,
         };
         let mut l = vec![
             paid(ymd(2026, 10, 5), TransactionKind::HousingBenefit, 32_000),
@@ -703,6 +901,38 @@ mod tests {
         assert_eq!(
             reduced.reason,
             "Housing Benefit fell from £320.00 to £240.00 (30 Nov 2026)"
+        );
+    }
+
+    #[test]
+    fn an_hb_claim_the_hb_team_ended_is_an_officer_task_once_and_nothing_more_is_expected() {
+        let hb = BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(8_000),
+            first_pay_date: ymd(2026, 10, 5),
+            ends_on: Some(ymd(2026, 11, 15)),
+        };
+        let l = vec![
+            paid(ymd(2026, 10, 5), TransactionKind::HousingBenefit, 32_000),
+            paid(ymd(2026, 11, 2), TransactionKind::HousingBenefit, 32_000),
+        ];
+        let t = hb_change(&hb, &l, ymd(2026, 11, 16), 3).unwrap();
+        assert_eq!(
+            (t.rule, t.period.as_str()),
+            (HB_STOPPED, "ended:2026-11-15")
+        );
+        assert!(t.reason.contains("ended on 15 Nov 2026"), "{}", t.reason);
+        // Same event, same period, however many nights it is seen; old news after 4 weeks.
+        assert_eq!(
+            hb_change(&hb, &l, ymd(2026, 12, 1), 3).unwrap().period,
+            t.period
+        );
+        assert_eq!(hb_change(&hb, &l, ymd(2026, 12, 20), 3), None);
+        // The last payment (30 Nov, for 2–29 Nov) is pro rata to the 15th: 14 days = 2 weeks.
+        let due = crate::benefits::expected_between(&hb, ymd(2026, 11, 20), ymd(2027, 1, 31));
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            (due[0].due, due[0].amount),
+            (ymd(2026, 11, 30), Pence(16_000))
         );
     }
 }

@@ -5,6 +5,7 @@ use crate::api::officer::{
     caseload::OfficerCaseloadApi, signin::OfficerSignInApi, steps::OfficerStepsApi,
     sync::OfficerSyncApi,
 };
+use crate::api::outreach_config::OutreachConfigApi;
 use crate::api::tenant::{
     account::TenantAccountApi, plans::TenantPlansApi, profile::TenantProfileApi,
     signin::TenantSignInApi,
@@ -34,6 +35,7 @@ type Apis = (
     OfficerArrangementsApi,
     OfficerCaseloadApi,
     OfficerSyncApi,
+    OutreachConfigApi,
 );
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
@@ -50,6 +52,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
         OfficerArrangementsApi,
         OfficerCaseloadApi,
         OfficerSyncApi,
+        OutreachConfigApi,
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")

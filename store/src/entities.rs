@@ -10,6 +10,7 @@ pub mod device;
 pub mod flag;
 pub mod import_batch;
 pub mod message;
+pub mod outreach_config;
 pub mod patch;
 pub mod session;
 pub mod sign_in_code;

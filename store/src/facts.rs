@@ -111,6 +111,7 @@ pub fn benefit_of(t: &tenancy::Model, uc: Option<&uc_claim::Model>) -> Option<Be
         (Some(weekly), Some(first)) if weekly > 0 => Some(BenefitIncome::HousingBenefit {
             weekly_amount: Pence(weekly),
             first_pay_date: first,
+            ends_on: t.hb_end_date,
         }),
         _ => None,
     }

@@ -836,6 +836,7 @@ pub const TENANCY_OPTIONAL: &[&str] = &[
     "self_pay_anchor",
     "hb_weekly",
     "hb_first_pay_date",
+    "hb_end_date",
     "lead_tenant_dob",
     "lead_tenant_mobile",
     "lead_tenant_email",
@@ -915,6 +916,7 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors) -> Option<TenancyRow> {
     let self_pay_anchor = row.parse("self_pay_anchor", errors, parse_date);
     let hb_weekly = row.parse("hb_weekly", errors, non_negative);
     let hb_first = row.parse("hb_first_pay_date", errors, parse_date);
+    let hb_end = row.parse("hb_end_date", errors, parse_date);
     let lead_name = row.required("lead_tenant_name", errors).map(str::to_owned);
     let lead_dob = row.parse("lead_tenant_dob", errors, parse_date);
     let mobile = row.parse("lead_tenant_mobile", errors, |s| {
@@ -964,6 +966,18 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors) -> Option<TenancyRow> {
     {
         errors.push(row.line, "end_date", "before start_date");
     }
+    if matches!(hb_end, Ok(Some(_))) && !matches!(hb_weekly, Ok(Some(_))) {
+        errors.push(row.line, "hb_end_date", "only for a tenancy with hb_weekly");
+    }
+    if let (Ok(Some(first)), Ok(Some(end))) = (&hb_first, &hb_end)
+        && end < &(*first - chrono::Duration::days(28))
+    {
+        errors.push(
+            row.line,
+            "hb_end_date",
+            "before the period hb_first_pay_date pays for",
+        );
+    }
     if matches!(latitude, Ok(Some(_))) != matches!(longitude, Ok(Some(_))) {
         errors.push(row.line, "longitude", "latitude and longitude go together");
     }
@@ -997,6 +1011,7 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors) -> Option<TenancyRow> {
         self_pay_anchor: self_pay_anchor.ok()?,
         hb_weekly_pence: hb_weekly.ok()?.map(|p| p.0),
         hb_first_pay_date: hb_first.ok()?,
+        hb_end_date: hb_end.ok()?,
         created_at: epoch,
         updated_at: epoch,
     };

@@ -325,18 +325,61 @@ pub async fn mark_failed(
 
 /// Rows stuck in `sending` since before `now − SENDING_TIMEOUT`: the worker died between
 /// claiming and recording. Whether the provider got it is unknown, so they are not resent.
-/// `updated_at` keeps the instant of the claim: reconciliation looks for sends after it.
+/// `updated_at` keeps the instant of the claim: reconciliation looks for sends after it. An
+/// email or push notification in that state becomes a task for the patch officer (nothing can
+/// be asked of SMTP or FCM afterwards).
 pub async fn mark_abandoned_unknown(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
 ) -> Result<u64, sea_orm::DbErr> {
-    Ok(message::Entity::update_many()
-        .col_expr(message::Column::Status, Expr::value("unknown"))
+    let stale = message::Entity::find()
         .filter(message::Column::Status.eq("sending"))
         .filter(message::Column::UpdatedAt.lt(now - SENDING_TIMEOUT))
-        .exec(db)
-        .await?
-        .rows_affected)
+        .all(db)
+        .await?;
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let mut marked = 0;
+    for m in stale {
+        let changed = message::Entity::update_many()
+            .col_expr(message::Column::Status, Expr::value("unknown"))
+            .filter(message::Column::Id.eq(m.id))
+            .filter(message::Column::Status.eq("sending"))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        marked += changed;
+        // Twilio can be asked (`reconcile_unknown_sms`); SMTP and FCM cannot, and their status
+        // never comes back to us: a person decides, nothing is resent blindly.
+        if changed == 1 && m.channel != "sms" {
+            crate::tasks::create(
+                &txn,
+                crate::tasks::NewTask {
+                    tenancy_id: m.tenancy_id,
+                    kind: "message_unknown",
+                    title: format!(
+                        "Check whether an {} reached the tenant",
+                        if m.channel == "email" { "email" } else { "app notification" }
+                    ),
+                    detail: format!(
+                        "The worker stopped while handing message {} ({}, planned {}) to the provider, so whether it went is unknown. It will not be sent again automatically: check with the tenant and send it yourself if it did not arrive.",
+                        m.id,
+                        m.template,
+                        m.created_at.format("%-d %b %Y %H:%M UTC")
+                    ),
+                    due_on: rentdesk_domain::time::london_date(now) + Duration::days(1),
+                    rule_id: m.rule_id.as_deref(),
+                    idempotency_key: Some(format!("unknown:message:{}", m.id)),
+                },
+                None,
+            )
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(marked)
 }
 
 /// The push devices registered for a tenant.

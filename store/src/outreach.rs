@@ -13,9 +13,10 @@ use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::ArrearsStatus;
 use rentdesk_domain::contact_policy::{
     AccountState, Address, BreathingSpace, Channel, ContactFacts, ContactPolicy, Decision,
-    MessageFacts, SuppressReason, channel_order, decide,
+    MessageFacts, SuppressReason, decide,
 };
-use rentdesk_domain::templates::{Language, TemplateContext, render};
+use rentdesk_domain::sequences::{Outcome, OutreachConfig, about_debt, order_channels};
+use rentdesk_domain::templates::{Language, TemplateContext, render_with, subject_with};
 use rentdesk_domain::tenancy::Frequency;
 use rentdesk_domain::triggers::{self, Arrangement, Trigger};
 use sea_orm::sea_query::OnConflict;
@@ -25,13 +26,6 @@ use sea_orm::{
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
-/// Days after a due date before a missed payment counts (config later: issue 4).
-pub const MISSED_PAYMENT_GRACE_DAYS: u32 = 2;
-/// domain.md §3 default: an instalment unpaid 7 days after its date breaks the arrangement.
-pub const ARRANGEMENT_GRACE_DAYS: u32 = 7;
-/// A sequence step this late is not sent any more.
-pub const STALE_DAYS: i64 = 7;
-
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OutreachReport {
     pub queued: u64,
@@ -39,28 +33,6 @@ pub struct OutreachReport {
     pub officer_tasks: u64,
     /// Already planned by an earlier run: nothing written.
     pub already_planned: u64,
-}
-
-/// Which tenant-facing template a trigger step uses; `None` = the officer acts, not a message.
-fn template_for(t: &Trigger) -> Option<String> {
-    match (t.rule, t.step.as_str()) {
-        (triggers::MISSED_PAYMENT, _) => Some("missed_payment".into()),
-        (triggers::BROKEN_ARRANGEMENT, "warning") => Some("arrangement_warning".into()),
-        (triggers::ARREARS_THRESHOLD, _) => Some("arrears_threshold".into()),
-        (triggers::UC_NEW_CLAIM, _) => t.facts.get("template").cloned(),
-        _ => None,
-    }
-}
-
-/// A UC welcome or "first payment due" is information, not a demand about the debt.
-fn about_debt(t: &Trigger) -> bool {
-    is_about_debt(Some(t.rule), &t.step)
-}
-
-/// The same judgement from a rule id and step (a message's key ends in its step). Anything
-/// else — a campaign, an unknown rule — counts as about the debt (domain.md §5: when unsure).
-fn is_about_debt(rule: Option<&str>, step: &str) -> bool {
-    !(rule == Some(triggers::UC_NEW_CLAIM) && step != "first_payment_check")
 }
 
 /// Everything about the people and flags of the accounts in scope.
@@ -204,16 +176,20 @@ fn facts_for(
     }
 }
 
-fn fires(a: &LoadedAccount, c: &Contacts, today: NaiveDate) -> Vec<Trigger> {
+/// The rules `cfg` turns on, for one account as of `today`.
+fn fires(a: &LoadedAccount, c: &Contacts, today: NaiveDate, cfg: &OutreachConfig) -> Vec<Trigger> {
     let mut out = Vec::new();
-    out.extend(triggers::missed_payment(
-        a.facts.self_pay,
-        &a.summary,
-        &a.entries,
-        today,
-        MISSED_PAYMENT_GRACE_DAYS,
-    ));
-    if let Some(arr) = c.arrangements.get(&a.tenancy.id)
+    if cfg.missed_payment.enabled {
+        out.extend(triggers::missed_payment(
+            a.facts.self_pay,
+            &a.summary,
+            &a.entries,
+            today,
+            cfg.missed_payment.grace_days,
+        ));
+    }
+    if cfg.broken_arrangement.enabled
+        && let Some(arr) = c.arrangements.get(&a.tenancy.id)
         && let Ok(frequency) = Frequency::from_str(&arr.frequency)
     {
         let plan = Arrangement {
@@ -226,26 +202,50 @@ fn fires(a: &LoadedAccount, c: &Contacts, today: NaiveDate) -> Vec<Trigger> {
             &plan,
             &a.entries,
             today,
-            ARRANGEMENT_GRACE_DAYS,
+            cfg.broken_arrangement.grace_days,
+            cfg.broken_arrangement.officer_task_after,
         ));
     }
     // An arrangement being kept pauses the threshold messages (domain.md §4).
-    if !c.arrangements.contains_key(&a.tenancy.id) {
-        out.extend(triggers::arrears_threshold(&a.summary));
+    let t = &cfg.arrears_threshold;
+    if t.enabled && !(t.pause_while_arrangement && c.arrangements.contains_key(&a.tenancy.id)) {
+        out.extend(triggers::arrears_threshold(&a.summary, &t.levels));
     }
-    if let Some(claim) = &a.claim
+    if cfg.uc_new_claim.enabled
+        && let Some(claim) = &a.claim
         && claim.ended_on.is_none()
     {
         out.extend(triggers::uc_claim_steps(
-            &triggers::default_uc_sequence(),
+            &cfg.uc_new_claim.steps,
             claim.claim_start,
             &a.entries,
             today,
-            STALE_DAYS,
+            i64::from(cfg.stale_days),
+        ));
+        out.extend(triggers::uc_apa_request(
+            &a.summary,
+            claim.claim_start,
+            cfg.uc_new_claim.apa_request_months,
         ));
     }
-    if let Some(income) = &a.facts.benefit {
-        out.extend(triggers::hb_change(income, &a.entries, today, 3));
+    if cfg.hb_change.enabled
+        && let Some(income) = &a.facts.benefit
+    {
+        out.extend(triggers::hb_change(
+            income,
+            &a.entries,
+            today,
+            cfg.hb_change.grace_days,
+        ));
+    }
+    if cfg.direct_debit_offer.enabled {
+        out.extend(triggers::direct_debit_offer(
+            &a.summary,
+            a.tenancy.payment_method == "direct_debit",
+            &a.entries,
+            today,
+            cfg.direct_debit_offer.weeks_without_payment,
+        ));
     }
     out
 }
@@ -276,9 +276,10 @@ pub async fn plan_tenancies(
     now: DateTime<Utc>,
     policy: &ContactPolicy,
 ) -> anyhow::Result<OutreachReport> {
+    let (cfg, _) = crate::outreach_config::current(db).await?;
     let mut report = OutreachReport::default();
     for chunk in ids.chunks(1000) {
-        let r = plan_chunk(db, chunk, today, now, policy).await?;
+        let r = plan_chunk(db, chunk, today, now, policy, &cfg).await?;
         report.queued += r.queued;
         report.suppressed += r.suppressed;
         report.officer_tasks += r.officer_tasks;
@@ -293,20 +294,30 @@ async fn plan_chunk(
     today: NaiveDate,
     now: DateTime<Utc>,
     policy: &ContactPolicy,
+    cfg: &OutreachConfig,
 ) -> anyhow::Result<OutreachReport> {
     let scope = Scope::new(ids);
     let accounts = load_accounts(db, &scope, today).await?;
     let mut contacts = load_contacts(db, &scope, now, &HashSet::new()).await?;
     let mut report = OutreachReport::default();
     let txn = crate::db::begin_write(db).await?;
-    for a in accounts
-        .iter()
-        .filter(|a| a.summary.status != ArrearsStatus::Clear || a.claim.is_some())
-    {
-        for t in fires(a, &contacts, today) {
+    for a in accounts.iter().filter(|a| {
+        // A clear account only matters for a UC claim's sequence or an HB claim the HB
+        // team ended (arrears are about to start).
+        a.summary.status != ArrearsStatus::Clear
+            || a.claim.is_some()
+            || matches!(
+                a.facts.benefit,
+                Some(rentdesk_domain::benefits::BenefitIncome::HousingBenefit {
+                    ends_on: Some(_),
+                    ..
+                })
+            )
+    }) {
+        for t in fires(a, &contacts, today, cfg) {
             let key = message_key(&t, a.tenancy.id);
             let facts_json = serde_json::to_string(&t.facts)?;
-            let Some(template) = template_for(&t) else {
+            let Outcome::Message { template, channels } = cfg.outcome(&t) else {
                 // Work for a person: recorded in the diary (tasks arrive with issue 7).
                 let content = Content {
                     reason: None,
@@ -314,6 +325,7 @@ async fn plan_chunk(
                     body: "",
                     note: None,
                     language: "en",
+                    subject: None,
                 };
                 if record_once(
                     &txn,
@@ -338,7 +350,7 @@ async fn plan_chunk(
                             kind: t.rule,
                             title: format!("Follow up: {}", t.reason),
                             detail: t.reason.clone(),
-                            due_on: today + chrono::Duration::days(2),
+                            due_on: today + chrono::Duration::days(i64::from(cfg.task_due_days)),
                             rule_id: Some(t.rule),
                             idempotency_key: Some(key.clone()),
                         },
@@ -351,13 +363,16 @@ async fn plan_chunk(
                 }
                 continue;
             };
-            let channels = channels_for(&contacts, a.tenancy.id);
+            let channels = channels_for(&contacts, a.tenancy.id, &channels);
             let planned = plan_message(
                 &txn,
                 a,
                 &mut contacts,
                 &t,
-                &template,
+                Wording {
+                    template: &template,
+                    texts: &cfg.templates,
+                },
                 &channels,
                 |_| key.clone(),
                 None,
@@ -377,15 +392,22 @@ async fn plan_chunk(
     Ok(report)
 }
 
-/// The order channels are tried in for a tenancy's lead tenant (their preferred channel
-/// first), for a first plan and for a fallback alike.
-fn channels_for(contacts: &Contacts, tenancy_id: i64) -> Vec<Channel> {
+/// The order a step's channels are tried in for a tenancy's lead tenant (their preferred
+/// channel first when the step uses it), for a first plan and for a fallback alike.
+fn channels_for(contacts: &Contacts, tenancy_id: i64, step: &[Channel]) -> Vec<Channel> {
     let preferred = contacts
         .lead
         .get(&tenancy_id)
         .and_then(|p| p.preferred_channel.as_deref())
         .and_then(|c| c.parse::<Channel>().ok());
-    channel_order(preferred)
+    order_channels(step, preferred)
+}
+
+/// Which template, and the council's own wording of templates.
+#[derive(Clone, Copy)]
+struct Wording<'a> {
+    template: &'a str,
+    texts: &'a [rentdesk_domain::templates::TemplateText],
 }
 
 /// What [`plan_message`] wrote (or found already written).
@@ -405,7 +427,7 @@ async fn plan_message<C: ConnectionTrait>(
     a: &LoadedAccount,
     contacts: &mut Contacts,
     t: &Trigger,
-    template: &str,
+    wording: Wording<'_>,
     channels: &[Channel],
     key_for: impl Fn(Channel) -> String,
     note: Option<&str>,
@@ -418,7 +440,7 @@ async fn plan_message<C: ConnectionTrait>(
     let cf = contact_facts(a, contacts);
     let msg = |channel| MessageFacts {
         channel,
-        about_debt: about_debt(t),
+        about_debt: about_debt(Some(t.rule), &t.step),
         automated: true,
     };
     // The first channel that can reach the tenant; else the first channel's reason.
@@ -466,9 +488,11 @@ async fn plan_message<C: ConnectionTrait>(
         app_link: policy.app_link.clone(),
         language: person.map_or(Language::English, |p| Language::from_code(&p.language)),
     };
-    let body = render(template, channel, &ctx)
+    let template = wording.template;
+    let body = render_with(wording.texts, template, channel, &ctx)
         .map(|r| r.text)
         .unwrap_or_default();
+    let subject = subject_with(wording.texts, template, ctx.language);
     let (status, scheduled, reason) = match decision {
         Decision::Send => ("queued", Some(now), None),
         Decision::DeferUntil(at) => ("queued", Some(at), None),
@@ -480,6 +504,7 @@ async fn plan_message<C: ConnectionTrait>(
         body: &body,
         note,
         language: ctx.language.code(),
+        subject: subject.as_deref(),
     };
     let written = record_once(
         db,
@@ -558,7 +583,7 @@ pub async fn recheck(
         let step = original.rsplit(':').next().unwrap_or("");
         let facts = MessageFacts {
             channel,
-            about_debt: is_about_debt(m.rule_id.as_deref(), step),
+            about_debt: about_debt(m.rule_id.as_deref(), step),
             automated: m.rule_id.is_some() || m.campaign_id.is_some(),
         };
         out.insert(
@@ -631,22 +656,23 @@ pub async fn plan_fallback(
         return Ok(Fallback::NoLongerDue);
     };
     let mut contacts = load_contacts(db, &scope, now, &HashSet::new()).await?;
-    let channels: Vec<Channel> = channels_for(&contacts, a.tenancy.id)
+    let (cfg, _) = crate::outreach_config::current(db).await?;
+    let Some(t) = fires(a, &contacts, today, &cfg)
+        .into_iter()
+        .find(|t| message_key(t, a.tenancy.id) == original)
+    else {
+        return Ok(Fallback::NoLongerDue);
+    };
+    let Outcome::Message { template, channels } = cfg.outcome(&t) else {
+        return Ok(Fallback::NotARule);
+    };
+    let channels: Vec<Channel> = channels_for(&contacts, a.tenancy.id, &channels)
         .into_iter()
         .filter(|c| !tried.contains(c.as_str()))
         .collect();
     if channels.is_empty() {
         return Ok(Fallback::NoChannelLeft);
     }
-    let Some(t) = fires(a, &contacts, today)
-        .into_iter()
-        .find(|t| message_key(t, a.tenancy.id) == original)
-    else {
-        return Ok(Fallback::NoLongerDue);
-    };
-    let Some(template) = template_for(&t) else {
-        return Ok(Fallback::NotARule);
-    };
     let note = format!("after the {} failed ({why})", failed.channel.to_uppercase());
     let txn = crate::db::begin_write(db).await?;
     let planned = plan_message(
@@ -654,7 +680,10 @@ pub async fn plan_fallback(
         a,
         &mut contacts,
         &t,
-        &template,
+        Wording {
+            template: &template,
+            texts: &cfg.templates,
+        },
         &channels,
         |c| format!("{original}:fallback:{c}"),
         Some(&note),
@@ -682,6 +711,8 @@ struct Content<'a> {
     note: Option<&'a str>,
     /// The language the body is written in.
     language: &'a str,
+    /// Email subject / push title.
+    subject: Option<&'a str>,
 }
 
 /// Insert the message row (unique key) and, only if it was new, its diary entry.
@@ -705,6 +736,7 @@ async fn record_once<C: ConnectionTrait>(
         body,
         note,
         language,
+        subject,
     } = content;
     let row = message::ActiveModel {
         idempotency_key: Set(key.to_owned()),
@@ -713,6 +745,7 @@ async fn record_once<C: ConnectionTrait>(
         channel: Set(channel.to_owned()),
         template: Set(template.to_owned()),
         language: Set(language.to_owned()),
+        subject: Set(subject.map(str::to_owned)),
         rule_id: Set(Some(t.rule.to_owned())),
         campaign_id: Set(None),
         body: Set(body.to_owned()),

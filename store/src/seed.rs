@@ -728,6 +728,7 @@ fn history(
                 &rentdesk_domain::benefits::BenefitIncome::HousingBenefit {
                     weekly_amount: hb,
                     first_pay_date: first,
+                    ends_on: None,
                 },
                 from,
                 horizon,

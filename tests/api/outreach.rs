@@ -341,6 +341,60 @@ mod dispatch {
         );
         app.stop().await;
     }
+
+    #[tokio::test]
+    async fn an_email_cut_off_mid_flight_waits_for_an_officer_and_is_never_resent() {
+        use rentdesk_store::entities::{task, tenant};
+        use sea_orm::sea_query::Expr;
+        let (app, hd1001) = with_examples().await;
+        tenant::Entity::update_many()
+            .col_expr(tenant::Column::SmsEnabled, Expr::value(false))
+            .filter(tenant::Column::TenancyId.eq(hd1001))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let noon = Utc.with_ymd_and_hms(2026, 11, 13, 12, 0, 0).unwrap();
+        plan_all(&app.db, thursday(), noon, &ContactPolicy::default())
+            .await
+            .unwrap();
+        let claimed = rentdesk_store::outbox::claim_due(&app.db, "email", noon, 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        let later = noon + chrono::Duration::minutes(30);
+        for _ in 0..2 {
+            rentdesk_store::outbox::mark_abandoned_unknown(&app.db, later)
+                .await
+                .unwrap();
+        }
+        let m = message::Entity::find()
+            .filter(message::Column::Channel.eq("email"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.status, "unknown");
+        let tasks = task::Entity::find()
+            .filter(task::Column::Kind.eq("message_unknown"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(tasks.len(), 1, "one task however often the sweep runs");
+        assert_eq!(tasks[0].tenancy_id, hd1001);
+        assert!(
+            tasks[0]
+                .detail
+                .contains("will not be sent again automatically")
+        );
+        // Later dispatch runs leave it alone.
+        assert!(
+            rentdesk_store::outbox::claim_due(&app.db, "email", later, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        app.stop().await;
+    }
 }
 
 /// Email, push, channel fallback and reconciliation, through the real clients against the
@@ -1074,5 +1128,48 @@ async fn a_second_broken_instalment_puts_a_task_on_the_officers_list_once() {
     assert_eq!(tasks.len(), 1, "{tasks:?}");
     assert_eq!(tasks[0].rule_id.as_deref(), Some("broken_arrangement"));
     assert_eq!(tasks[0].status, "open");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_hb_end_date_from_the_housing_system_gives_the_patch_officer_one_task() {
+    use rentdesk_store::entities::task;
+    let app = spawn_app().await;
+    app.import_examples().await;
+    // The housing system's next export: HD1003's HB claim ended on 8 November.
+    let csv = String::from_utf8(crate::helpers::example("tenancies.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header = format!("{},hb_end_date", lines.next().unwrap());
+    let hd1003 = lines.find(|l| l.starts_with("HD1003,")).unwrap();
+    let file = format!("{header}\n{hd1003},2026-11-08\n");
+    let batch = app.import("tenancies", file.into_bytes()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    for night in [12, 13] {
+        plan_all(
+            &app.db,
+            NaiveDate::from_ymd_opt(2026, 11, night).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, night, 23, 0, 0).unwrap(),
+            &ContactPolicy::default(),
+        )
+        .await
+        .unwrap();
+    }
+    let tasks = task::Entity::find()
+        .filter(task::Column::Kind.eq("hb_stopped"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert!(
+        tasks[0].title.contains("ended on 8 Nov 2026"),
+        "{}",
+        tasks[0].title
+    );
+    // A file naming an HB end for a tenancy without HB is refused, with the field.
+    let hd1001 = csv.lines().find(|l| l.starts_with("HD1001,")).unwrap();
+    let bad = format!("{header}\n{hd1001},2026-11-08\n");
+    let batch = app.import("tenancies", bad.into_bytes()).await;
+    assert_eq!(batch["status"], "rejected", "{batch}");
+    assert!(batch.to_string().contains("hb_end_date"), "{batch}");
     app.stop().await;
 }

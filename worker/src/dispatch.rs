@@ -208,6 +208,18 @@ async fn send_sms<P: SmsProvider>(
     }
 }
 
+/// The subject (email) or title (push) worded when the message was planned; for rows planned
+/// before subjects were stored, the built-in one.
+fn subject_of(m: &rentdesk_store::entities::message::Model) -> &str {
+    m.subject.as_deref().unwrap_or_else(|| {
+        rentdesk_domain::templates::subject(
+            &m.template,
+            rentdesk_domain::templates::Language::from_code(&m.language),
+        )
+        .unwrap_or("Your rent account")
+    })
+}
+
 async fn send_email(claimed: &Claimed, mailer: Option<&Mailer>) -> Outcome {
     let m = &claimed.message;
     let Some(to) = claimed.address.as_deref() else {
@@ -219,11 +231,7 @@ async fn send_email(claimed: &Claimed, mailer: Option<&Mailer>) -> Outcome {
     let Some(mailer) = mailer else {
         return Outcome::Outbox;
     };
-    let subject = rentdesk_domain::templates::subject(
-        &m.template,
-        rentdesk_domain::templates::Language::from_code(&m.language),
-    )
-    .unwrap_or("Your rent account");
+    let subject = subject_of(m);
     let email = OutgoingEmail {
         to,
         subject,
@@ -263,11 +271,7 @@ async fn send_push(
     let Some(fcm) = fcm else {
         return Ok(Outcome::Outbox);
     };
-    let title = rentdesk_domain::templates::subject(
-        &m.template,
-        rentdesk_domain::templates::Language::from_code(&m.language),
-    )
-    .unwrap_or("Your rent account");
+    let title = subject_of(m);
     let notification = Notification {
         title,
         body: &m.body,

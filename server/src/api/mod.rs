@@ -4,6 +4,7 @@ pub mod common;
 pub mod health;
 pub mod manage;
 pub mod officer;
+pub mod outreach_config;
 pub mod tenant;
 pub mod unsubscribe;
 pub mod webhooks;

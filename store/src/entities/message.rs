@@ -22,6 +22,8 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     pub attempts: i32,
     pub language: String,
+    /// Email subject and push title, as worded when the message was planned.
+    pub subject: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -30,6 +30,8 @@ pub struct Model {
     pub self_pay_anchor: Option<Date>,
     pub hb_weekly_pence: Option<i64>,
     pub hb_first_pay_date: Option<Date>,
+    /// Last day of HB entitlement, when the HB team ended the claim.
+    pub hb_end_date: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
