@@ -288,14 +288,6 @@ pub fn example(name: &str) -> Vec<u8> {
 /// Every test staff member's password.
 pub const PASSWORD: &str = "a long enough password";
 
-struct Team {
-    app: TestApp,
-    /// HD-NORTH: HD1001, HD1002.
-    north: i64,
-    /// HD-CENTRAL: HD1003.
-    central: i64,
-}
-
 /// A staff member of team "income" with `role` (officer | team_leader | admin); their id.
 pub async fn staff(app: &TestApp, email: &str, role: &str) -> i64 {
     staff_user::ActiveModel {
@@ -359,4 +351,3 @@ pub async fn staff_sign_in(app: &TestApp, email: &str) -> String {
     assert_eq!(s, 200, "{t}");
     t["access_token"].as_str().unwrap().to_owned()
 }
-
