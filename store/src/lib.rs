@@ -15,6 +15,7 @@ pub mod imports;
 pub mod officer;
 pub mod outbox;
 pub mod outreach;
+pub mod pdf;
 pub mod plans;
 pub mod seed;
 pub mod sms_events;
