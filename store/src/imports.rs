@@ -999,6 +999,7 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors) -> Option<TenancyRow> {
         hb_first_pay_date: hb_first.ok()?,
         created_at: epoch,
         updated_at: epoch,
+        anonymised_at: None,
     };
     Some(TenancyRow {
         line: row.line,
@@ -1181,6 +1182,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<TenancyRow> for WriteTenancies<'_, C>
                     wanted.id = current.id;
                     wanted.created_at = current.created_at;
                     wanted.updated_at = current.updated_at;
+                    wanted.anonymised_at = current.anonymised_at;
                     let tenancy_changed = wanted != current;
                     if tenancy_changed {
                         wanted.updated_at = now;
