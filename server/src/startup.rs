@@ -34,6 +34,7 @@ type Apis = (
     OfficerArrangementsApi,
     OfficerCaseloadApi,
     OfficerSyncApi,
+    crate::api::data_protection::DataProtectionApi,
 );
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
@@ -50,6 +51,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
         OfficerArrangementsApi,
         OfficerCaseloadApi,
         OfficerSyncApi,
+        crate::api::data_protection::DataProtectionApi,
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")
