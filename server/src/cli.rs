@@ -55,6 +55,14 @@ pub enum Command {
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Anonymise tenancies closed with a zero balance for longer than `RETENTION_MONTHS`
+    /// (what the nightly job does); `--dry-run` only lists what would change.
+    Retention {
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
     /// Write the OpenAPI document (default: mobile-api-spec/openapi.yaml).
     Spec {
         #[arg(long, default_value = "mobile-api-spec/openapi.yaml")]
@@ -159,6 +167,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "evaluated {} accounts ({} in arrears, {} technical only)",
                 report.accounts, report.in_arrears, report.technical_only
             );
+        }
+        Command::Retention { dry_run, as_of } => {
+            let policy = settings.retention_policy();
+            let as_of = as_of.unwrap_or_else(today);
+            let list = if dry_run {
+                rentdesk_store::retention::plan(&db, policy, as_of).await?
+            } else {
+                let actor = rentdesk_store::audit::Actor::System;
+                rentdesk_store::retention::run(&db, policy, as_of, actor).await?
+            };
+            let verb = if dry_run {
+                "would anonymise"
+            } else {
+                "anonymised"
+            };
+            println!(
+                "{verb} {} tenancies (retention {} months, as of {as_of})",
+                list.len(),
+                policy.months
+            );
+            for c in &list {
+                println!(
+                    "{} closed {} ({} changes)",
+                    c.reference,
+                    c.closed_on,
+                    c.changes.len()
+                );
+                for x in &c.changes {
+                    println!("  {} {} {} -> {}", x.table, x.id, x.field, x.to);
+                }
+            }
         }
         Command::Serve => {
             let state = startup::connect(&settings).await?;

@@ -36,6 +36,7 @@ type Apis = (
     OfficerCaseloadApi,
     OfficerSyncApi,
     OutreachConfigApi,
+    crate::api::data_protection::DataProtectionApi,
 );
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
@@ -53,6 +54,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
         OfficerCaseloadApi,
         OfficerSyncApi,
         OutreachConfigApi,
+        crate::api::data_protection::DataProtectionApi,
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")

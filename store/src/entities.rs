@@ -7,6 +7,7 @@ pub mod audit_entry;
 pub mod case;
 pub mod cover;
 pub mod device;
+pub mod export;
 pub mod flag;
 pub mod import_batch;
 pub mod message;

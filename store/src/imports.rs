@@ -1014,6 +1014,7 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors) -> Option<TenancyRow> {
         hb_end_date: hb_end.ok()?,
         created_at: epoch,
         updated_at: epoch,
+        anonymised_at: None,
     };
     Some(TenancyRow {
         line: row.line,
@@ -1196,6 +1197,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<TenancyRow> for WriteTenancies<'_, C>
                     wanted.id = current.id;
                     wanted.created_at = current.created_at;
                     wanted.updated_at = current.updated_at;
+                    wanted.anonymised_at = current.anonymised_at;
                     let tenancy_changed = wanted != current;
                     if tenancy_changed {
                         wanted.updated_at = now;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod caseload;
+mod data_protection;
 mod helpers;
 mod imports;
 mod officer;

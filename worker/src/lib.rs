@@ -34,6 +34,7 @@ mod runner;
 pub mod settings;
 pub mod sms;
 
+pub use jobs::SubjectAccessExport;
 pub use jobs::{EvaluateTenancies, ImportJob, JobContext, NightlyEvaluation};
 pub use queue::{MAX_ATTEMPTS, QueueBackend, Queues};
 pub use runner::{DEFAULT_NIGHTLY_CRON, WorkerConfig, parse_cron, run};

@@ -15,8 +15,8 @@ use chrono_tz::Tz;
 use sea_orm::DatabaseConnection;
 
 use crate::jobs::{
-    EvaluateTenancies, ImportJob, Job, JobContext, NightlyEvaluation, NightlyTick, handle,
-    on_nightly_tick,
+    EvaluateTenancies, ImportJob, Job, JobContext, NightlyEvaluation, NightlyTick,
+    SubjectAccessExport, handle, on_nightly_tick,
 };
 use crate::queue::{MAX_ATTEMPTS, QueueConn, Queues, sqlite_config};
 use crate::retry::{JobRetry, ShutdownGateLayer};
@@ -45,6 +45,8 @@ pub struct WorkerConfig {
     pub contact_policy: rentdesk_domain::contact_policy::ContactPolicy,
     /// Messages per channel per minute across every worker (a provider's throughput limit).
     pub dispatch_rate_per_minute: Option<u32>,
+    /// Retention period the nightly job anonymises by.
+    pub retention: rentdesk_domain::retention::RetentionPolicy,
 }
 
 impl Default for WorkerConfig {
@@ -60,6 +62,7 @@ impl Default for WorkerConfig {
             status_callback: None,
             contact_policy: Default::default(),
             dispatch_rate_per_minute: None,
+            retention: Default::default(),
         }
     }
 }
@@ -238,6 +241,7 @@ pub(crate) fn build_monitor(
         queues: queues.clone(),
         timezone: config.timezone,
         policy: config.contact_policy.clone(),
+        retention: config.retention,
     };
     let mut monitor = Monitor::new();
     monitor = register_job::<ImportJob>(
@@ -256,6 +260,8 @@ pub(crate) fn build_monitor(
         tuning,
         instance,
     )?;
+    monitor =
+        register_job::<SubjectAccessExport>(monitor, queues, ctx.clone(), 1, tuning, instance)?;
     monitor = register_job::<NightlyEvaluation>(monitor, queues, ctx, 1, tuning, instance)?;
 
     let tz = config.timezone;

@@ -69,6 +69,9 @@ pub struct Settings {
     /// domain.md §6 defaults unless `CONTACT_HOURS`, `CONTACT_ON_SUNDAYS`,
     /// `CONTACT_ON_BANK_HOLIDAYS` or `CONTACT_WEEKLY_CAP` say otherwise.
     pub contact_policy: rentdesk_domain::contact_policy::ContactPolicy,
+    /// `RETENTION_MONTHS` (default 72 = six years): personal data of a tenancy closed with a
+    /// zero balance for longer than this is anonymised by the nightly job.
+    pub retention_months: u32,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -337,6 +340,7 @@ impl Settings {
             },
             shutdown_timeout: Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECS", 20, 1, 600)?),
             log_format,
+            retention_months: number("RETENTION_MONTHS", 72, 1, 1200)? as u32,
         })
     }
 
@@ -383,6 +387,14 @@ impl Settings {
             }),
             contact_policy: self.contact_policy.clone(),
             dispatch_rate_per_minute: self.dispatch_rate_per_minute,
+            retention: self.retention_policy(),
+        }
+    }
+
+    /// The retention period as the domain rule takes it.
+    pub fn retention_policy(&self) -> rentdesk_domain::retention::RetentionPolicy {
+        rentdesk_domain::retention::RetentionPolicy {
+            months: self.retention_months,
         }
     }
 }
@@ -713,5 +725,20 @@ mod tests {
     fn secrets_do_not_print() {
         let s = settings(Mode::Dev, &[("ADMIN_TOKEN", "a-very-secret-token-123")]).unwrap();
         assert!(!format!("{s:?}").contains("a-very-secret"));
+    }
+
+    #[test]
+    fn retention_defaults_to_six_years_and_is_checked() {
+        assert_eq!(settings(Mode::Dev, &[]).unwrap().retention_months, 72);
+        let s = settings(Mode::Worker, &[("RETENTION_MONTHS", "84")]).unwrap();
+        assert_eq!(s.worker_config().retention.months, 84);
+        for bad in ["0", "six", "-1"] {
+            assert_eq!(
+                settings(Mode::Dev, &[("RETENTION_MONTHS", bad)])
+                    .unwrap_err()
+                    .variable,
+                "RETENTION_MONTHS"
+            );
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP API, one module per audience, each a small `#[OpenApi]` impl.
 
 pub mod common;
+pub mod data_protection;
 pub mod health;
 pub mod manage;
 pub mod officer;

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "tenancies")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -34,6 +34,8 @@ pub struct Model {
     pub hb_end_date: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set when retention removed the personal data (the figures stay).
+    pub anonymised_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

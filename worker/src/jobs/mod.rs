@@ -16,10 +16,12 @@ use serde::de::DeserializeOwned;
 use crate::queue::{MAX_ATTEMPTS, Queues};
 
 mod evaluate;
+mod export;
 mod import;
 mod nightly;
 
 pub use evaluate::EvaluateTenancies;
+pub use export::SubjectAccessExport;
 pub use import::ImportJob;
 pub use nightly::NightlyEvaluation;
 pub(crate) use nightly::{NightlyTick, on_nightly_tick};
@@ -34,6 +36,8 @@ pub struct JobContext {
     pub timezone: Tz,
     /// When and how often tenants may be contacted (`CONTACT_*` settings).
     pub policy: rentdesk_domain::contact_policy::ContactPolicy,
+    /// How long personal data is kept after a tenancy closes (`RETENTION_MONTHS`).
+    pub retention: rentdesk_domain::retention::RetentionPolicy,
 }
 
 impl JobContext {

@@ -1,4 +1,5 @@
-//! Nightly evaluation of every tenancy, then early-intervention planning.
+//! Nightly evaluation of every tenancy, then early-intervention planning, then retention
+//! (anonymising tenancies closed with nothing owed for longer than `RETENTION_MONTHS`).
 //!
 //! apalis-cron fires in every worker process, so the tick does not evaluate anything itself: it
 //! pushes a [`NightlyEvaluation`] for the tick's date (in the configured zone) into the shared
@@ -58,6 +59,19 @@ impl Job for NightlyEvaluation {
             officer_tasks = outreach.officer_tasks,
             already_planned = outreach.already_planned,
             "nightly outreach planned"
+        );
+        // Retention last: it only touches closed accounts, which the steps above skip.
+        let anonymised = rentdesk_store::retention::run(
+            &ctx.db,
+            ctx.retention,
+            self.date,
+            rentdesk_store::audit::Actor::System,
+        )
+        .await?;
+        tracing::info!(
+            anonymised = anonymised.len(),
+            months = ctx.retention.months,
+            "nightly retention finished"
         );
         Ok(())
     }

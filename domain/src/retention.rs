@@ -1,0 +1,185 @@
+//! Retention (UK GDPR Art. 5(1)(e), storage limitation): which tenancies' personal data may be
+//! anonymised. A tenancy qualifies when it is closed (not a former tenancy with a debt still
+//! being recovered), its balance is exactly zero, and it closed longer ago than the configured
+//! period (default 72 months: six years, the Limitation Act 1980 s.5 period for recovering a
+//! debt, so nothing is erased while a claim could still be brought).
+//!
+//! This decides only *whether*; what anonymising removes and keeps is the store's job.
+
+use crate::Pence;
+use chrono::{Months, NaiveDate};
+
+/// How long personal data is kept after a tenancy closes with nothing owed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    pub months: u32,
+}
+
+impl Default for RetentionPolicy {
+    fn default() -> Self {
+        RetentionPolicy { months: 72 }
+    }
+}
+
+/// The facts about one tenancy the rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionFacts<'a> {
+    /// active | former | closed
+    pub status: &'a str,
+    pub end_date: Option<NaiveDate>,
+    /// Ledger sum, debit positive.
+    pub balance: Pence,
+    pub already_anonymised: bool,
+}
+
+/// The outcome for one tenancy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// Keep the personal data, for this reason.
+    Keep(KeepReason),
+    /// Anonymise: it closed on `closed_on` and the period ended on `due_since`.
+    Anonymise {
+        closed_on: NaiveDate,
+        due_since: NaiveDate,
+    },
+    /// Nothing left to do.
+    AlreadyAnonymised,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepReason {
+    NotClosed,
+    /// Closed without an end date: how long ago cannot be known, so an officer must set it.
+    NoEndDate,
+    BalanceNotZero,
+    WithinPeriod {
+        until: NaiveDate,
+    },
+}
+
+impl KeepReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeepReason::NotClosed => "not_closed",
+            KeepReason::NoEndDate => "no_end_date",
+            KeepReason::BalanceNotZero => "balance_not_zero",
+            KeepReason::WithinPeriod { .. } => "within_period",
+        }
+    }
+}
+
+impl RetentionPolicy {
+    /// What to do with one tenancy's personal data as of `today`.
+    pub fn decide(&self, facts: RetentionFacts<'_>, today: NaiveDate) -> Retention {
+        if facts.already_anonymised {
+            return Retention::AlreadyAnonymised;
+        }
+        if facts.status != "closed" {
+            return Retention::Keep(KeepReason::NotClosed);
+        }
+        let Some(closed_on) = facts.end_date else {
+            return Retention::Keep(KeepReason::NoEndDate);
+        };
+        if facts.balance != Pence(0) {
+            return Retention::Keep(KeepReason::BalanceNotZero);
+        }
+        // "Longer than the period": the day after the anniversary at the earliest. A month
+        // end clamps (closed 31 August + 6 months = 28/29 February).
+        let until = closed_on
+            .checked_add_months(Months::new(self.months))
+            .unwrap_or(NaiveDate::MAX);
+        if today <= until {
+            return Retention::Keep(KeepReason::WithinPeriod { until });
+        }
+        Retention::Anonymise {
+            closed_on,
+            due_since: until,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn closed(end: &str, balance: i64) -> RetentionFacts<'static> {
+        RetentionFacts {
+            status: "closed",
+            end_date: Some(d(end)),
+            balance: Pence(balance),
+            already_anonymised: false,
+        }
+    }
+
+    #[test]
+    fn six_years_by_default_and_only_after_the_anniversary() {
+        let p = RetentionPolicy::default();
+        assert_eq!(p.months, 72);
+        let f = closed("2020-11-29", 0);
+        assert_eq!(
+            p.decide(f, d("2026-11-29")),
+            Retention::Keep(KeepReason::WithinPeriod {
+                until: d("2026-11-29")
+            })
+        );
+        assert_eq!(
+            p.decide(f, d("2026-11-30")),
+            Retention::Anonymise {
+                closed_on: d("2020-11-29"),
+                due_since: d("2026-11-29")
+            }
+        );
+    }
+
+    #[test]
+    fn a_balance_either_way_keeps_the_data() {
+        let p = RetentionPolicy { months: 12 };
+        for balance in [1, -1, 9_850] {
+            assert_eq!(
+                p.decide(closed("2020-01-01", balance), d("2026-01-01")),
+                Retention::Keep(KeepReason::BalanceNotZero)
+            );
+        }
+    }
+
+    #[test]
+    fn only_closed_tenancies_with_an_end_date_qualify() {
+        let p = RetentionPolicy { months: 1 };
+        let today = d("2026-11-29");
+        for status in ["active", "former"] {
+            let f = RetentionFacts {
+                status,
+                ..closed("2010-01-01", 0)
+            };
+            assert_eq!(p.decide(f, today), Retention::Keep(KeepReason::NotClosed));
+        }
+        let f = RetentionFacts {
+            end_date: None,
+            ..closed("2010-01-01", 0)
+        };
+        assert_eq!(p.decide(f, today), Retention::Keep(KeepReason::NoEndDate));
+        let f = RetentionFacts {
+            already_anonymised: true,
+            ..closed("2010-01-01", 0)
+        };
+        assert_eq!(p.decide(f, today), Retention::AlreadyAnonymised);
+    }
+
+    #[test]
+    fn month_ends_clamp() {
+        let p = RetentionPolicy { months: 6 };
+        let f = closed("2025-08-31", 0);
+        assert!(matches!(
+            p.decide(f, d("2026-02-28")),
+            Retention::Keep(KeepReason::WithinPeriod { .. })
+        ));
+        assert!(matches!(
+            p.decide(f, d("2026-03-01")),
+            Retention::Anonymise { .. }
+        ));
+    }
+}

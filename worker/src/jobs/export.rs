@@ -1,0 +1,29 @@
+//! Produce a stored subject-access export (JSON + PDF) for its tenancy.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Job, JobContext};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectAccessExport {
+    pub export_id: i64,
+}
+
+impl Job for SubjectAccessExport {
+    const QUEUE: &'static str = "rentdesk.subject-access-export";
+    const TIMEOUT: Duration = Duration::from_secs(10 * 60);
+    type Context = JobContext;
+
+    async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
+        let outcome =
+            rentdesk_store::subject_access::run(&ctx.db, self.export_id, ctx.today()).await?;
+        tracing::info!(
+            export_id = self.export_id,
+            outcome = outcome.unwrap_or("missing"),
+            "subject-access export finished"
+        );
+        Ok(())
+    }
+}
