@@ -10,6 +10,7 @@ use crate::api::tenant::{
     signin::TenantSignInApi,
 };
 use crate::api::{health::HealthApi, manage::ManageApi};
+use crate::api::{people::PeopleApi, reports::ReportsApi};
 use crate::config::Settings;
 use crate::problem::any_error_as_problem;
 use crate::state::AppState;
@@ -34,6 +35,8 @@ type Apis = (
     OfficerArrangementsApi,
     OfficerCaseloadApi,
     OfficerSyncApi,
+    ReportsApi,
+    PeopleApi,
 );
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
@@ -50,6 +53,8 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
         OfficerArrangementsApi,
         OfficerCaseloadApi,
         OfficerSyncApi,
+        ReportsApi,
+        PeopleApi,
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")

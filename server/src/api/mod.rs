@@ -4,6 +4,8 @@ pub mod common;
 pub mod health;
 pub mod manage;
 pub mod officer;
+pub mod people;
+pub mod reports;
 pub mod tenant;
 pub mod unsubscribe;
 pub mod webhooks;
