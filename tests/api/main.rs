@@ -7,6 +7,8 @@ mod helpers;
 mod imports;
 mod officer;
 mod outreach;
+mod people;
+mod reports;
 mod seed;
 mod service;
 mod tenant;
