@@ -293,11 +293,15 @@ pub async fn performance_report(
                 direct_debit: t.payment_method == "direct_debit",
             });
             for ((_, start, end), w) in weeks.iter().zip(week_acc.iter_mut()) {
-                let money = period_money(&acc.entries, *start, *end);
+                // The ledger is in date order: each week reads only its own rows, and the
+                // summary at its end only the rows up to then (what `summarise` would keep).
+                let upto = acc.entries.partition_point(|e| e.posted_on <= *end);
+                let first = acc.entries[..upto].partition_point(|e| e.posted_on < *start);
+                let money = period_money(&acc.entries[first..upto], *start, *end);
                 w.due += money.rent_due;
                 w.collected += money.collected;
                 if standing_on(t, *end) == Some(Standing::Current) {
-                    let then = summarise(&acc.facts, &acc.entries, *end);
+                    let then = summarise(&acc.facts, &acc.entries[..upto], *end);
                     w.arrears += then.arrears;
                     w.real += then.real_arrears;
                     w.roll += acc.facts.schedule.annual_debit(RentYear::containing(*end));
