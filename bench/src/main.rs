@@ -23,6 +23,11 @@
 //!
 //! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]`: the
 //! caseload's priority against 12 weeks of simulated ground truth (see `caseload.rs`).
+//!
+//! `cargo run --release -p rentdesk-bench -- reports [--tenancies 100000] [--seed 1]
+//!   [--database-url postgres://…/rentdesk_bench_reports] [--reuse]`: the performance report
+//! (`store::reports::performance_report`) over every account for a quarter and for the rent
+//! year to date, with its weekly trend.
 
 mod caseload;
 mod outreach;
@@ -54,6 +59,8 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_dispatch".into()
         } else if which == "outreach" {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_outreach".into()
+        } else if which == "reports" {
+            "postgres://postgres@127.0.0.1:5432/rentdesk_bench_reports".into()
         } else {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench".into()
         },
@@ -169,6 +176,80 @@ async fn evaluation(args: Args) -> anyhow::Result<String> {
             .unwrap_or_default(),
         tenancies as f64 / eval_best,
         copy_bytes as f64 / 1e6,
+    ))
+}
+
+async fn reports(args: Args) -> anyhow::Result<String> {
+    use rentdesk_domain::calendar::RentYear;
+    use sea_orm::QuerySelect;
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).context("date")?;
+    let db = fresh_postgres(&args.database_url, args.reuse).await?;
+    let mut seed_secs = None;
+    if rentdesk_store::seed::is_empty(&db).await? {
+        let t = Instant::now();
+        rentdesk_store::seed::seed(&db, args.tenancies, args.seed, as_of).await?;
+        seed_secs = Some(t.elapsed().as_secs_f64());
+    }
+    db.execute_unprepared("VACUUM ANALYZE").await?;
+    let mut ids: Vec<i64> = rentdesk_store::entities::tenancy::Entity::find()
+        .select_only()
+        .column(rentdesk_store::entities::tenancy::Column::Id)
+        .into_tuple()
+        .all(&db)
+        .await?;
+    ids.sort_unstable();
+    let transactions = rentdesk_store::entities::transaction::Entity::find()
+        .count(&db)
+        .await?;
+    let mut lines = String::new();
+    for (label, from) in [
+        (
+            "a quarter (13 rent weeks)",
+            as_of - chrono::Duration::weeks(13) + chrono::Duration::days(1),
+        ),
+        ("the rent year to date", RentYear::containing(as_of).start),
+    ] {
+        let run = || async {
+            let t = Instant::now();
+            let r = rentdesk_store::reports::performance_report(&db, &ids, from, as_of).await?;
+            anyhow::Ok((t.elapsed().as_secs_f64(), r))
+        };
+        run().await?;
+        let mut best = f64::MAX;
+        let mut weeks = 0;
+        let mut rate = None;
+        for _ in 0..3 {
+            let (secs, r) = run().await?;
+            best = best.min(secs);
+            weeks = r.weeks.len();
+            rate = r.figures.collection_rate_bp;
+        }
+        lines.push_str(&format!(
+            "- {label}, {from}..{as_of}, {weeks} weekly points (best of 3): **{best:.2} s** \
+             ({:.0} accounts/s); collected {}% of rent due\n",
+            ids.len() as f64 / best,
+            rate.map(rentdesk_domain::kpi::percent_string)
+                .unwrap_or_default(),
+        ));
+    }
+    Ok(format!(
+        "## reports — {}\n\n\
+         - machine: {} cores; PostgreSQL at {}\n\
+         - data: {} tenancies, {transactions} transactions (seed {}){}\n\
+         {lines}\n",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        args.database_url
+            .rsplit_once('@')
+            .map(|x| x.1)
+            .unwrap_or("?"),
+        ids.len(),
+        args.seed,
+        seed_secs
+            .map(|s| format!("; seeding took {s:.0} s"))
+            .unwrap_or_default(),
     ))
 }
 
@@ -338,9 +419,10 @@ async fn main() -> anyhow::Result<()> {
             let rate = args.rate;
             outreach::run(args, rate).await?
         }
+        "reports" => reports(args).await?,
         other => {
             anyhow::bail!(
-                "unknown benchmark {other}; expected: evaluation, dispatch, outreach, caseload"
+                "unknown benchmark {other}; expected: evaluation, dispatch, outreach, caseload, reports"
             )
         }
     };

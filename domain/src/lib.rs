@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod contact;
 pub mod contact_policy;
 pub mod escalation;
+pub mod kpi;
 pub mod ledger;
 pub mod money;
 pub mod priority;

@@ -11,6 +11,7 @@ use crate::api::tenant::{
     signin::TenantSignInApi,
 };
 use crate::api::{health::HealthApi, manage::ManageApi};
+use crate::api::{people::PeopleApi, reports::ReportsApi};
 use crate::config::Settings;
 use crate::problem::any_error_as_problem;
 use crate::state::AppState;
@@ -22,39 +23,54 @@ use std::net::SocketAddr;
 
 pub const TITLE: &str = "Rentdesk API";
 
-type Apis = (
-    HealthApi,
+/// One group per audience (poem-openapi implements `OpenApi` for tuples of up to 16).
+type ManageApis = (
     ManageApi,
+    OutreachConfigApi,
+    crate::api::data_protection::DataProtectionApi,
+    ReportsApi,
+    PeopleApi,
+);
+type TenantApis = (
     TenantSignInApi,
     TenantAccountApi,
     TenantPlansApi,
     TenantProfileApi,
+);
+type OfficerApis = (
     OfficerSignInApi,
     OfficerAccountsApi,
     OfficerStepsApi,
     OfficerArrangementsApi,
     OfficerCaseloadApi,
     OfficerSyncApi,
-    OutreachConfigApi,
-    crate::api::data_protection::DataProtectionApi,
 );
+type Apis = (HealthApi, ManageApis, TenantApis, OfficerApis);
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
     let apis = (
         HealthApi,
-        ManageApi,
-        TenantSignInApi,
-        TenantAccountApi,
-        TenantPlansApi,
-        TenantProfileApi,
-        OfficerSignInApi,
-        OfficerAccountsApi,
-        OfficerStepsApi,
-        OfficerArrangementsApi,
-        OfficerCaseloadApi,
-        OfficerSyncApi,
-        OutreachConfigApi,
-        crate::api::data_protection::DataProtectionApi,
+        (
+            ManageApi,
+            OutreachConfigApi,
+            crate::api::data_protection::DataProtectionApi,
+            ReportsApi,
+            PeopleApi,
+        ),
+        (
+            TenantSignInApi,
+            TenantAccountApi,
+            TenantPlansApi,
+            TenantProfileApi,
+        ),
+        (
+            OfficerSignInApi,
+            OfficerAccountsApi,
+            OfficerStepsApi,
+            OfficerArrangementsApi,
+            OfficerCaseloadApi,
+            OfficerSyncApi,
+        ),
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")

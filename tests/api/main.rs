@@ -9,6 +9,8 @@ mod imports;
 mod officer;
 mod outreach;
 mod outreach_config;
+mod people;
+mod reports;
 mod seed;
 mod service;
 mod tenant;

@@ -6,6 +6,8 @@ pub mod health;
 pub mod manage;
 pub mod officer;
 pub mod outreach_config;
+pub mod people;
+pub mod reports;
 pub mod tenant;
 pub mod unsubscribe;
 pub mod webhooks;

@@ -1,0 +1,357 @@
+//! Performance figures for a period: gathers each account's ledger, summary, stage, claim,
+//! arrangements, notices and contacts for the tenancies in scope, and hands the plain inputs
+//! to `domain::kpi` (which defines the figures). Accounts are loaded in chunks so memory and
+//! query size stay bounded.
+//!
+//! What counts (domain.md §7):
+//! - a tenancy is *current* at a date if it has started and has no end date before it (a
+//!   tenancy whose status is not `active` and has no end date counts as former);
+//! - the stage at the period's end is the latest stage or notice recorded in the diary by then;
+//! - notices, court applications, orders, warrants and evictions are those recorded in the
+//!   diary within the period (London dates);
+//! - an arrangement is *made* if it starts in the period and was agreed (not declined, not
+//!   waiting for review); *kept* or *broken* is its state at the period's end, by
+//!   `triggers::adherence` (through `cases::plan_state_of`);
+//! - contacts are messages sent in the period, by channel and status, and the calls, visits
+//!   and letters recorded in the diary, by outcome.
+
+use crate::cases::plan_state_of;
+use crate::entities::{action, arrangement, message, patch, staff_user};
+use crate::evaluation::{LoadedAccount, Scope, load_accounts};
+use crate::staff::visible_patches;
+use chrono::{Duration, NaiveDate};
+use rentdesk_domain::Pence;
+use rentdesk_domain::arrears::summarise;
+use rentdesk_domain::calendar::{RentYear, monday_on_or_before};
+use rentdesk_domain::escalation::{PlanState, Stage};
+use rentdesk_domain::kpi::{
+    AccountInputs, Performance, Standing, WeekFigures, performance, period_money,
+};
+use rentdesk_domain::time::london_day_start;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::str::FromStr;
+
+/// The longest period one report covers (two rent years and a bit): bounds the work.
+pub const MAX_PERIOD_DAYS: i64 = 742;
+const CHUNK: usize = 500;
+
+/// A filter that names something the caller may not see, or that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+/// The tenancy ids a report for `staff` covers: their visible patches, narrowed to one patch
+/// (by code) and/or one officer's patches. A patch or officer outside the caller's team is
+/// reported as unknown, so nothing about other teams can be probed.
+pub async fn report_scope<C: ConnectionTrait>(
+    db: &C,
+    staff: &staff_user::Model,
+    today: NaiveDate,
+    patch_code: Option<&str>,
+    officer_id: Option<i64>,
+) -> Result<Result<Vec<i64>, Vec<ScopeError>>, sea_orm::DbErr> {
+    let visible = visible_patches(db, staff, today).await?;
+    let mut errors = vec![];
+    let mut scope: Option<BTreeSet<i64>> = visible.clone();
+    if let Some(code) = patch_code {
+        let found = patch::Entity::find()
+            .filter(patch::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .filter(|p| visible.as_ref().is_none_or(|v| v.contains(&p.id)));
+        match found {
+            Some(p) => scope = Some(BTreeSet::from([p.id])),
+            None => errors.push(ScopeError {
+                field: "patch",
+                reason: format!("no patch {code:?} in your team"),
+            }),
+        }
+    }
+    if let Some(id) = officer_id {
+        let officer = crate::staff::by_id(db, id)
+            .await?
+            .filter(|o| crate::people::manages(staff, o));
+        match officer {
+            Some(o) => {
+                let theirs: BTreeSet<i64> = patch::Entity::find()
+                    .filter(patch::Column::OfficerId.eq(o.id))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|p| p.id)
+                    .filter(|p| visible.as_ref().is_none_or(|v| v.contains(p)))
+                    .collect();
+                scope = Some(match scope {
+                    None => theirs,
+                    Some(s) => s.intersection(&theirs).copied().collect(),
+                });
+            }
+            None => errors.push(ScopeError {
+                field: "officer",
+                reason: format!("no member of staff {id} in your team"),
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut ids = crate::staff::tenancies_in(db, scope.as_ref()).await?;
+    ids.sort_unstable();
+    Ok(Ok(ids))
+}
+
+/// Diary-recorded enforcement events and arrangement outcomes in the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Events {
+    pub notices_served: u64,
+    pub court_applications: u64,
+    pub orders: u64,
+    pub warrants: u64,
+    pub evictions: u64,
+    pub arrangements_made: u64,
+    pub arrangements_kept: u64,
+    pub arrangements_broken: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ContactCount {
+    /// sms | email | push (messages) or call | visit | letter (the diary).
+    pub channel: String,
+    pub outcome: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub figures: Performance,
+    pub events: Events,
+    pub contacts: Vec<ContactCount>,
+    pub weeks: Vec<WeekFigures>,
+}
+
+/// Current at `date`: started, and not ended before it.
+fn standing_on(t: &crate::entities::tenancy::Model, date: NaiveDate) -> Option<Standing> {
+    if t.start_date > date {
+        return None;
+    }
+    let former = match t.end_date {
+        Some(end) => end < date,
+        None => t.status != "active",
+    };
+    Some(if former {
+        Standing::Former
+    } else {
+        Standing::Current
+    })
+}
+
+/// Rent weeks (Monday..Sunday) overlapping [from, to], each clipped to the period so that the
+/// weeks add up to the period.
+pub fn weeks_of(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate, NaiveDate)> {
+    let mut out = vec![];
+    let mut monday = monday_on_or_before(from);
+    while monday <= to {
+        let sunday = monday + Duration::days(6);
+        out.push((monday, monday.max(from), sunday.min(to)));
+        monday += Duration::weeks(1);
+    }
+    out
+}
+
+#[derive(Default)]
+struct WeekAcc {
+    due: Pence,
+    collected: Pence,
+    arrears: Pence,
+    real: Pence,
+    roll: Pence,
+}
+
+/// The performance report for the tenancies `ids` over [from, to].
+#[tracing::instrument(skip_all, fields(%from, %to, accounts = ids.len()))]
+pub async fn performance_report(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> anyhow::Result<Report> {
+    let weeks = weeks_of(from, to);
+    let mut week_acc: Vec<WeekAcc> = weeks.iter().map(|_| WeekAcc::default()).collect();
+    let mut inputs = Vec::with_capacity(ids.len());
+    let mut events = Events::default();
+    let mut contacts: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let window = (
+        london_day_start(from),
+        london_day_start(to + Duration::days(1)),
+    );
+    let year = RentYear::containing(to);
+    for chunk in ids.chunks(CHUNK) {
+        let accounts = load_accounts(db, &Scope::new(chunk), to).await?;
+        let scope = Scope::new(chunk);
+        let actions = action::Entity::find()
+            .filter(scope.of(action::Column::TenancyId))
+            .filter(action::Column::Kind.is_in(["stage", "notice", "call", "visit", "letter"]))
+            .filter(action::Column::OccurredAt.lt(window.1))
+            .all(db)
+            .await?;
+        let mut stage_at_end: HashMap<i64, (chrono::DateTime<chrono::Utc>, i64, Stage)> =
+            HashMap::new();
+        for a in &actions {
+            let in_period = a.occurred_at >= window.0;
+            match (a.kind.as_str(), a.outcome.as_deref()) {
+                ("stage" | "notice", Some(outcome)) => {
+                    if let Ok(stage) = Stage::from_str(outcome) {
+                        let key = (a.occurred_at, a.id);
+                        let e = stage_at_end.entry(a.tenancy_id).or_insert((
+                            a.occurred_at,
+                            a.id,
+                            stage,
+                        ));
+                        if key >= (e.0, e.1) {
+                            *e = (a.occurred_at, a.id, stage);
+                        }
+                    }
+                    if in_period {
+                        match (a.kind.as_str(), outcome) {
+                            ("notice", _) => events.notices_served += 1,
+                            (_, "court_application") => events.court_applications += 1,
+                            (_, "order") => events.orders += 1,
+                            (_, "warrant") => events.warrants += 1,
+                            (_, "eviction") => events.evictions += 1,
+                            _ => {}
+                        }
+                    }
+                }
+                ("call" | "visit" | "letter", outcome) if in_period => {
+                    *contacts
+                        .entry((a.kind.clone(), outcome.unwrap_or("recorded").to_owned()))
+                        .or_default() += 1;
+                }
+                _ => {}
+            }
+        }
+        for m in message::Entity::find()
+            .filter(scope.of(message::Column::TenancyId))
+            .filter(message::Column::SentAt.gte(window.0))
+            .filter(message::Column::SentAt.lt(window.1))
+            .all(db)
+            .await?
+        {
+            *contacts.entry((m.channel, m.status)).or_default() += 1;
+        }
+        let arrangements = arrangement::Entity::find()
+            .filter(scope.of(arrangement::Column::TenancyId))
+            .filter(arrangement::Column::StartDate.lte(to))
+            .all(db)
+            .await?;
+        let ledgers: HashMap<i64, &LoadedAccount> =
+            accounts.iter().map(|a| (a.tenancy.id, a)).collect();
+        for a in &arrangements {
+            let agreed = !matches!(a.status.as_str(), "pending_review" | "declined");
+            if agreed && a.start_date >= from {
+                events.arrangements_made += 1;
+            }
+            if matches!(a.status.as_str(), "active" | "broken")
+                && let Some(acc) = ledgers.get(&a.tenancy_id)
+            {
+                match plan_state_of(a, &acc.entries, to)? {
+                    Some(PlanState::Kept { .. }) => events.arrangements_kept += 1,
+                    Some(PlanState::Broken) => events.arrangements_broken += 1,
+                    _ => {}
+                }
+            }
+        }
+        for acc in &accounts {
+            let t = &acc.tenancy;
+            let Some(standing) = standing_on(t, to) else {
+                continue;
+            };
+            let s = &acc.summary;
+            let claim_open = acc
+                .claim
+                .as_ref()
+                .filter(|c| c.claim_start <= to && c.ended_on.is_none_or(|e| e >= to));
+            inputs.push(AccountInputs {
+                standing,
+                money: period_money(&acc.entries, from, to),
+                arrears: s.arrears,
+                real_arrears: s.real_arrears,
+                technical_arrears: s.technical_arrears,
+                weeks_in_arrears_hundredths: s.weeks_in_arrears_hundredths,
+                annual_rent_debit: acc.facts.schedule.annual_debit(year),
+                stage: stage_at_end
+                    .get(&t.id)
+                    .map(|(_, _, s)| *s)
+                    .unwrap_or(Stage::None),
+                uc_claimant: claim_open.is_some(),
+                apa: claim_open.is_some_and(|c| c.apa_status == "in_place"),
+                direct_debit: t.payment_method == "direct_debit",
+            });
+            for ((_, start, end), w) in weeks.iter().zip(week_acc.iter_mut()) {
+                // The ledger is in date order: each week reads only its own rows, and the
+                // summary at its end only the rows up to then (what `summarise` would keep).
+                let upto = acc.entries.partition_point(|e| e.posted_on <= *end);
+                let first = acc.entries[..upto].partition_point(|e| e.posted_on < *start);
+                let money = period_money(&acc.entries[first..upto], *start, *end);
+                w.due += money.rent_due;
+                w.collected += money.collected;
+                if standing_on(t, *end) == Some(Standing::Current) {
+                    let then = summarise(&acc.facts, &acc.entries[..upto], *end);
+                    w.arrears += then.arrears;
+                    w.real += then.real_arrears;
+                    w.roll += acc.facts.schedule.annual_debit(RentYear::containing(*end));
+                }
+            }
+        }
+    }
+    Ok(Report {
+        from,
+        to,
+        figures: performance(&inputs),
+        events,
+        contacts: contacts
+            .into_iter()
+            .map(|((channel, outcome), count)| ContactCount {
+                channel,
+                outcome,
+                count,
+            })
+            .collect(),
+        weeks: weeks
+            .iter()
+            .zip(week_acc)
+            .map(|((monday, _, _), w)| {
+                WeekFigures::new(*monday, w.due, w.collected, w.arrears, w.real, w.roll)
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn weeks_are_clipped_to_the_period() {
+        // Wednesday 4 Nov to Tuesday 17 Nov 2026: three rent weeks, the ends clipped.
+        let w = weeks_of(ymd(2026, 11, 4), ymd(2026, 11, 17));
+        assert_eq!(
+            w,
+            [
+                (ymd(2026, 11, 2), ymd(2026, 11, 4), ymd(2026, 11, 8)),
+                (ymd(2026, 11, 9), ymd(2026, 11, 9), ymd(2026, 11, 15)),
+                (ymd(2026, 11, 16), ymd(2026, 11, 16), ymd(2026, 11, 17)),
+            ]
+        );
+        assert_eq!(weeks_of(ymd(2026, 11, 2), ymd(2026, 11, 2)).len(), 1);
+    }
+}
