@@ -9,7 +9,7 @@ use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
 use chrono::NaiveDate;
 
-use crate::jobs::{EvaluateTenancies, ImportJob, Job, NightlyEvaluation};
+use crate::jobs::{CampaignFanOut, EvaluateTenancies, ImportJob, Job, NightlyEvaluation};
 
 /// Every job gets this many attempts in total (first run + retries), on both backends.
 pub const MAX_ATTEMPTS: usize = 5;
@@ -86,6 +86,11 @@ impl Queues {
     /// Queue an uploaded import batch (stored in `import_batches`) to be run.
     pub async fn enqueue_import(&self, batch_id: i64) -> anyhow::Result<()> {
         self.push(ImportJob { batch_id }, None).await
+    }
+
+    /// Queue the fan-out of a launched campaign into its messages.
+    pub async fn enqueue_campaign_fan_out(&self, campaign_id: i64) -> anyhow::Result<()> {
+        self.push(CampaignFanOut { campaign_id }, None).await
     }
 
     /// Queue a re-evaluation of some tenancies (after new data about them arrived).

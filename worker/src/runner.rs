@@ -15,8 +15,8 @@ use chrono_tz::Tz;
 use sea_orm::DatabaseConnection;
 
 use crate::jobs::{
-    EvaluateTenancies, ImportJob, Job, JobContext, NightlyEvaluation, NightlyTick, handle,
-    on_nightly_tick,
+    CampaignFanOut, EvaluateTenancies, ImportJob, Job, JobContext, NightlyEvaluation, NightlyTick,
+    handle, on_nightly_tick,
 };
 use crate::queue::{MAX_ATTEMPTS, QueueConn, Queues, sqlite_config};
 use crate::retry::{JobRetry, ShutdownGateLayer};
@@ -256,6 +256,7 @@ pub(crate) fn build_monitor(
         tuning,
         instance,
     )?;
+    monitor = register_job::<CampaignFanOut>(monitor, queues, ctx.clone(), 1, tuning, instance)?;
     monitor = register_job::<NightlyEvaluation>(monitor, queues, ctx, 1, tuning, instance)?;
 
     let tz = config.timezone;

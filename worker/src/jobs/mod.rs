@@ -15,10 +15,12 @@ use serde::de::DeserializeOwned;
 
 use crate::queue::{MAX_ATTEMPTS, Queues};
 
+mod campaign;
 mod evaluate;
 mod import;
 mod nightly;
 
+pub use campaign::CampaignFanOut;
 pub use evaluate::EvaluateTenancies;
 pub use import::ImportJob;
 pub use nightly::NightlyEvaluation;
