@@ -80,8 +80,9 @@ pub async fn manager(
     state: &AppState,
     p: &StaffPrincipal,
 ) -> poem::Result<Result<staff_user::Model, Problem>> {
-    Ok(me(state, p).await?.and_then(|s| {
-        match rentdesk_store::staff::Role::parse(&s.role) {
+    Ok(me(state, p)
+        .await?
+        .and_then(|s| match rentdesk_store::staff::Role::parse(&s.role) {
             Some(rentdesk_store::staff::Role::TeamLeader | rentdesk_store::staff::Role::Admin) => {
                 Ok(s)
             }
@@ -90,6 +91,5 @@ pub async fn manager(
                 "forbidden",
                 "Only team leaders and administrators may do this",
             )),
-        }
-    }))
+        }))
 }
