@@ -288,12 +288,12 @@ pub fn example(name: &str) -> Vec<u8> {
 /// Every test staff member's password.
 pub const PASSWORD: &str = "a long enough password";
 
-struct Team {
-    app: TestApp,
+pub struct Team {
+    pub app: TestApp,
     /// HD-NORTH: HD1001, HD1002.
-    north: i64,
+    pub north: i64,
     /// HD-CENTRAL: HD1003.
-    central: i64,
+    pub central: i64,
 }
 
 /// A staff member of team "income" with `role` (officer | team_leader | admin); their id.
@@ -359,4 +359,3 @@ pub async fn staff_sign_in(app: &TestApp, email: &str) -> String {
     assert_eq!(s, 200, "{t}");
     t["access_token"].as_str().unwrap().to_owned()
 }
-

@@ -2,6 +2,7 @@
 //! diary with client ids, flags and tasks — and that nobody reaches an account outside their
 //! patches, by id, by reference or through a list.
 
+use crate::helpers::Team;
 use crate::helpers::{PASSWORD, TestApp, call, spawn_app, staff, staff_sign_in as sign_in};
 use rentdesk_store::entities::{audit_entry, patch, task, tenancy};
 use sea_orm::sea_query::Expr;
