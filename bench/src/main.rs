@@ -15,9 +15,15 @@
 //! counts at the fake: duplicates (a body received twice) and losses (a message not received,
 //! or a row not marked sent). Both must be 0.
 //!
+//! `cargo run --release -p rentdesk-bench -- campaign [--recipients 100000] [--workers 4]
+//!   [--throttle 1200] [--throttle-minutes 3] [--database-url …]`: a campaign through the fake
+//! Twilio, unthrottled with a dispatcher killed mid-run, then against a throttle (see
+//! `campaign.rs`).
+//!
 //! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]`: the
 //! caseload's priority against 12 weeks of simulated ground truth (see `caseload.rs`).
 
+mod campaign;
 mod caseload;
 
 use anyhow::Context;
@@ -33,6 +39,9 @@ struct Args {
     reuse: bool,
     messages: u64,
     workers: usize,
+    recipients: u64,
+    throttle: u32,
+    throttle_minutes: u64,
 }
 
 fn parse_args() -> anyhow::Result<(String, Args)> {
@@ -43,12 +52,17 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
         seed: 1,
         database_url: if which == "dispatch" {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_dispatch".into()
+        } else if which == "campaign" {
+            "postgres://postgres@127.0.0.1:5432/rentdesk_bench_campaign".into()
         } else {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench".into()
         },
         reuse: false,
         messages: 100_000,
         workers: 4,
+        recipients: 100_000,
+        throttle: 1_200,
+        throttle_minutes: 3,
     };
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -58,6 +72,11 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "--reuse" => args.reuse = true,
             "--messages" => args.messages = it.next().context("--messages N")?.parse()?,
             "--workers" => args.workers = it.next().context("--workers N")?.parse()?,
+            "--recipients" => args.recipients = it.next().context("--recipients N")?.parse()?,
+            "--throttle" => args.throttle = it.next().context("--throttle N")?.parse()?,
+            "--throttle-minutes" => {
+                args.throttle_minutes = it.next().context("--throttle-minutes N")?.parse()?
+            }
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -321,8 +340,20 @@ async fn main() -> anyhow::Result<()> {
         "evaluation" => evaluation(args).await?,
         "dispatch" => dispatch(args).await?,
         "caseload" => caseload::run(args.tenancies, args.seed).await?,
+        "campaign" => {
+            campaign::run(campaign::Args {
+                recipients: args.recipients,
+                workers: args.workers,
+                throttle: args.throttle,
+                throttle_minutes: args.throttle_minutes,
+                database_url: args.database_url,
+            })
+            .await?
+        }
         other => {
-            anyhow::bail!("unknown benchmark {other}; expected: evaluation, dispatch, caseload")
+            anyhow::bail!(
+                "unknown benchmark {other}; expected: evaluation, dispatch, caseload, campaign"
+            )
         }
     };
     print!("{text}");
