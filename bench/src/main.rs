@@ -20,6 +20,10 @@
 //!
 //! Issue 4: the nightly trigger evaluation for every account, then dispatch of what it planned
 //! through the fake Twilio, unthrottled and with a configured rate limit (see `outreach.rs`).
+//! `cargo run --release -p rentdesk-bench -- campaign [--recipients 100000] [--workers 4]
+//!   [--throttle 1200] [--throttle-minutes 3] [--database-url …]`: a campaign through the fake
+//! Twilio, unthrottled with a dispatcher killed mid-run, then against a throttle (see
+//! `campaign.rs`).
 //!
 //! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]`: the
 //! caseload's priority against 12 weeks of simulated ground truth (see `caseload.rs`).
@@ -29,6 +33,7 @@
 //! (`store::reports::performance_report`) over every account for a quarter and for the rent
 //! year to date, with its weekly trend.
 
+mod campaign;
 mod caseload;
 mod outreach;
 
@@ -47,6 +52,9 @@ struct Args {
     workers: usize,
     /// `outreach`: the configured dispatch rate limit, messages per minute.
     rate: u32,
+    recipients: u64,
+    throttle: u32,
+    throttle_minutes: u64,
 }
 
 fn parse_args() -> anyhow::Result<(String, Args)> {
@@ -61,6 +69,8 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_outreach".into()
         } else if which == "reports" {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_reports".into()
+        } else if which == "campaign" {
+            "postgres://postgres@127.0.0.1:5432/rentdesk_bench_campaign".into()
         } else {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench".into()
         },
@@ -68,6 +78,9 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
         messages: if which == "outreach" { 30_000 } else { 100_000 },
         workers: 4,
         rate: 12_000,
+        recipients: 100_000,
+        throttle: 1_200,
+        throttle_minutes: 3,
     };
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -78,6 +91,11 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "--messages" => args.messages = it.next().context("--messages N")?.parse()?,
             "--workers" => args.workers = it.next().context("--workers N")?.parse()?,
             "--rate" => args.rate = it.next().context("--rate N")?.parse()?,
+            "--recipients" => args.recipients = it.next().context("--recipients N")?.parse()?,
+            "--throttle" => args.throttle = it.next().context("--throttle N")?.parse()?,
+            "--throttle-minutes" => {
+                args.throttle_minutes = it.next().context("--throttle-minutes N")?.parse()?
+            }
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -420,9 +438,19 @@ async fn main() -> anyhow::Result<()> {
             outreach::run(args, rate).await?
         }
         "reports" => reports(args).await?,
+        "campaign" => {
+            campaign::run(campaign::Args {
+                recipients: args.recipients,
+                workers: args.workers,
+                throttle: args.throttle,
+                throttle_minutes: args.throttle_minutes,
+                database_url: args.database_url,
+            })
+            .await?
+        }
         other => {
             anyhow::bail!(
-                "unknown benchmark {other}; expected: evaluation, dispatch, outreach, caseload, reports"
+                "unknown benchmark {other}; expected: evaluation, dispatch, outreach, caseload, reports, campaign"
             )
         }
     };

@@ -1,5 +1,6 @@
 //! Building the application and running it: the HTTP server, and in `dev` the worker beside it.
 
+use crate::api::campaigns::CampaignsApi;
 use crate::api::officer::{
     accounts::OfficerAccountsApi, arrangements::OfficerArrangementsApi,
     caseload::OfficerCaseloadApi, signin::OfficerSignInApi, steps::OfficerStepsApi,
@@ -30,6 +31,7 @@ type ManageApis = (
     crate::api::data_protection::DataProtectionApi,
     ReportsApi,
     PeopleApi,
+    CampaignsApi,
 );
 type TenantApis = (
     TenantSignInApi,
@@ -56,6 +58,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             crate::api::data_protection::DataProtectionApi,
             ReportsApi,
             PeopleApi,
+            CampaignsApi,
         ),
         (
             TenantSignInApi,

@@ -124,6 +124,18 @@ async fn load_context(
     {
         cx.flags.entry(f.tenancy_id).or_default().push(f);
     }
+    cx.last_contact = last_contacts(db, scope, today).await?;
+    Ok(cx)
+}
+
+/// The London date each account in `scope` was last in contact (a call, visit, letter, reply
+/// or arrangement in the diary, or a message that left us), up to the end of `today`.
+pub(crate) async fn last_contacts(
+    db: &DatabaseConnection,
+    scope: &Scope<'_>,
+    today: NaiveDate,
+) -> Result<HashMap<i64, NaiveDate>, sea_orm::DbErr> {
+    let mut last_contact: HashMap<i64, NaiveDate> = HashMap::new();
     // Nothing after the end of `today` counts: back-dated runs see what was known then.
     let until = rentdesk_domain::time::london_day_start(today + Duration::days(1));
     let actions: Vec<(i64, Option<DateTime<Utc>>)> = action::Entity::find()
@@ -157,11 +169,11 @@ async fn load_context(
     for (tenancy_id, at) in actions.into_iter().chain(messages) {
         if let Some(at) = at {
             let day = rentdesk_domain::time::london_date(at);
-            let e = cx.last_contact.entry(tenancy_id).or_insert(day);
+            let e = last_contact.entry(tenancy_id).or_insert(day);
             *e = (*e).max(day);
         }
     }
-    Ok(cx)
+    Ok(last_contact)
 }
 
 async fn assess_chunk(

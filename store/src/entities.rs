@@ -4,6 +4,8 @@ pub mod account_summary;
 pub mod action;
 pub mod arrangement;
 pub mod audit_entry;
+pub mod campaign;
+pub mod campaign_recipient;
 pub mod case;
 pub mod cover;
 pub mod device;

@@ -25,6 +25,11 @@ pub struct Claimed {
 
 /// Claim up to `limit` queued messages on `channel` whose time has come, oldest first.
 ///
+/// A campaign's messages are claimed only while the campaign is live (scheduled or running,
+/// before its end) and below its per-minute throttle, counting what it sent in the last minute
+/// and has in flight: pausing or cancelling a campaign stops its sending at the next claim.
+/// (The exact per-campaign budget of a claimed batch is [`within_campaign_throttles`].)
+///
 /// One statement claims the whole batch (`UPDATE … WHERE id IN (due ids) … RETURNING`), so a
 /// batch costs one round trip, not one per message. On PostgreSQL the due ids are locked with
 /// `FOR UPDATE SKIP LOCKED`: concurrent workers take disjoint batches instead of racing for
@@ -44,15 +49,31 @@ pub async fn claim_due(
              WHERE status = 'queued' AND id IN (\
                SELECT id FROM messages \
                WHERE status = 'queued' AND channel = $2 AND scheduled_for <= $3 \
+               AND (campaign_id IS NULL OR campaign_id IN (\
+                 SELECT c.id FROM campaigns c \
+                 WHERE c.status IN ('scheduled', 'running') \
+                 AND (c.ends_at IS NULL OR c.ends_at > $3) \
+                 AND (c.throttle_per_minute IS NULL OR c.throttle_per_minute > (\
+                   SELECT COUNT(*) FROM messages s WHERE s.campaign_id = c.id \
+                   AND (s.status = 'sending' OR (s.status IN ('sent', 'delivered', 'unknown') \
+                   AND s.sent_at > $5))))))\
                ORDER BY scheduled_for LIMIT $4 FOR UPDATE SKIP LOCKED) \
              RETURNING *"
         }
         _ => {
-            "UPDATE messages SET status = 'sending', updated_at = ? \
+            "UPDATE messages SET status = 'sending', updated_at = ?1 \
              WHERE status = 'queued' AND id IN (\
                SELECT id FROM messages \
-               WHERE status = 'queued' AND channel = ? AND scheduled_for <= ? \
-               ORDER BY scheduled_for LIMIT ?) \
+               WHERE status = 'queued' AND channel = ?2 AND scheduled_for <= ?3 \
+               AND (campaign_id IS NULL OR campaign_id IN (\
+                 SELECT c.id FROM campaigns c \
+                 WHERE c.status IN ('scheduled', 'running') \
+                 AND (c.ends_at IS NULL OR c.ends_at > ?3) \
+                 AND (c.throttle_per_minute IS NULL OR c.throttle_per_minute > (\
+                   SELECT COUNT(*) FROM messages s WHERE s.campaign_id = c.id \
+                   AND (s.status = 'sending' OR (s.status IN ('sent', 'delivered', 'unknown') \
+                   AND s.sent_at > ?5))))))\
+               ORDER BY scheduled_for LIMIT ?4) \
              RETURNING *"
         }
     };
@@ -65,6 +86,7 @@ pub async fn claim_due(
                 channel.into(),
                 now.into(),
                 i64::try_from(limit).unwrap_or(i64::MAX).into(),
+                (now - Duration::minutes(1)).into(),
             ],
         ))
         .all(db)
@@ -165,6 +187,57 @@ pub async fn within_rate(
         .copied()
         .filter(|id| in_flight.contains(id))
         .collect())
+}
+
+/// Of `claimed` (rows this worker just claimed), the ones their campaign's per-minute throttle
+/// lets go now; rows of no campaign, or of one without a throttle, all go. Counted like
+/// [`within_rate`]: the campaign's sends in the minute before `now` first, then its rows in
+/// flight in id order. The caller releases the rest.
+pub async fn within_campaign_throttles(
+    db: &DatabaseConnection,
+    claimed: &[message::Model],
+    now: DateTime<Utc>,
+) -> Result<std::collections::HashSet<i64>, sea_orm::DbErr> {
+    use crate::entities::campaign;
+    use sea_orm::PaginatorTrait;
+    let mut keep: std::collections::HashSet<i64> = claimed
+        .iter()
+        .filter(|m| m.campaign_id.is_none())
+        .map(|m| m.id)
+        .collect();
+    let mut campaigns: Vec<i64> = claimed.iter().filter_map(|m| m.campaign_id).collect();
+    campaigns.sort_unstable();
+    campaigns.dedup();
+    for id in campaigns {
+        let mine = claimed.iter().filter(|m| m.campaign_id == Some(id));
+        let throttle = campaign::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .and_then(|c| c.throttle_per_minute);
+        let Some(throttle) = throttle else {
+            keep.extend(mine.map(|m| m.id));
+            continue;
+        };
+        let sent = message::Entity::find()
+            .filter(message::Column::CampaignId.eq(id))
+            .filter(message::Column::Status.is_in(["sent", "delivered", "unknown"]))
+            .filter(message::Column::SentAt.gt(now - Duration::minutes(1)))
+            .count(db)
+            .await?;
+        let left = u64::try_from(throttle).unwrap_or(0).saturating_sub(sent);
+        let in_flight: Vec<i64> = message::Entity::find()
+            .select_only()
+            .column(message::Column::Id)
+            .filter(message::Column::CampaignId.eq(id))
+            .filter(message::Column::Status.eq("sending"))
+            .order_by_asc(message::Column::Id)
+            .limit(left)
+            .into_tuple()
+            .all(db)
+            .await?;
+        keep.extend(mine.map(|m| m.id).filter(|id| in_flight.contains(id)));
+    }
+    Ok(keep)
 }
 
 pub async fn mark_sent(

@@ -36,17 +36,17 @@ pub struct OutreachReport {
 }
 
 /// Everything about the people and flags of the accounts in scope.
-struct Contacts {
-    lead: HashMap<i64, tenant::Model>,
-    flags: HashMap<i64, Vec<flag::Model>>,
-    arrangements: HashMap<i64, arrangement::Model>,
-    recent: HashMap<i64, Vec<DateTime<Utc>>>,
+pub(crate) struct Contacts {
+    pub(crate) lead: HashMap<i64, tenant::Model>,
+    pub(crate) flags: HashMap<i64, Vec<flag::Model>>,
+    pub(crate) arrangements: HashMap<i64, arrangement::Model>,
+    pub(crate) recent: HashMap<i64, Vec<DateTime<Utc>>>,
     /// Tenants with at least one registered push device.
-    with_device: HashSet<i64>,
+    pub(crate) with_device: HashSet<i64>,
 }
 
 /// `except`: messages not to count as recent contacts (the ones being re-checked).
-async fn load_contacts(
+pub(crate) async fn load_contacts(
     db: &DatabaseConnection,
     scope: &Scope<'_>,
     now: DateTime<Utc>,
@@ -83,7 +83,12 @@ async fn load_contacts(
     let mut recent: HashMap<i64, Vec<DateTime<Utc>>> = HashMap::new();
     for m in message::Entity::find()
         .filter(scope.of(message::Column::TenancyId))
-        .filter(message::Column::RuleId.is_not_null())
+        // Automated contacts: every rule's and every campaign's (the weekly cap counts both).
+        .filter(
+            sea_orm::Condition::any()
+                .add(message::Column::RuleId.is_not_null())
+                .add(message::Column::CampaignId.is_not_null()),
+        )
         .filter(message::Column::Status.is_in([
             "queued",
             "sending",
@@ -128,7 +133,7 @@ fn contact_facts(a: &LoadedAccount, c: &Contacts) -> ContactFacts {
 }
 
 /// What the contact policy needs to know about a tenancy's lead tenant on `today`.
-fn facts_for(
+pub(crate) fn facts_for(
     tenancy: &crate::entities::tenancy::Model,
     today: NaiveDate,
     c: &Contacts,
@@ -333,7 +338,7 @@ async fn plan_chunk(
                     a.tenancy.id,
                     None,
                     "task",
-                    &t,
+                    Origin::rule(&t),
                     &facts_json,
                     "officer_task",
                     None,
@@ -438,33 +443,13 @@ async fn plan_message<C: ConnectionTrait>(
         return Ok(None);
     }
     let cf = contact_facts(a, contacts);
-    let msg = |channel| MessageFacts {
-        channel,
-        about_debt: about_debt(Some(t.rule), &t.step),
-        automated: true,
-    };
-    // The first channel that can reach the tenant; else the first channel's reason.
-    let mut chosen = None;
-    let mut first_reason = None;
-    for &channel in channels {
-        match decide(policy, &cf, &msg(channel), now) {
-            Decision::Suppress(
-                r @ (SuppressReason::ChannelOptedOut
-                | SuppressReason::NoContactDetail
-                | SuppressReason::ContactDetailInvalid),
-            ) => {
-                first_reason.get_or_insert((channel, r));
-            }
-            other => {
-                chosen = Some((channel, other));
-                break;
-            }
-        }
-    }
-    let (channel, decision) = chosen.unwrap_or_else(|| {
-        let (c, r) = first_reason.unwrap_or((channels[0], SuppressReason::NoContactDetail));
-        (c, Decision::Suppress(r))
-    });
+    let (channel, decision) = choose_channel(
+        policy,
+        &cf,
+        channels,
+        about_debt(Some(t.rule), &t.step),
+        now,
+    );
     let person = contacts.lead.get(&a.tenancy.id);
     let ctx = TemplateContext {
         first_name: person
@@ -512,7 +497,7 @@ async fn plan_message<C: ConnectionTrait>(
         a.tenancy.id,
         person.map(|p| p.id),
         channel.as_str(),
-        t,
+        Origin::rule(t),
         &serde_json::to_string(&t.facts)?,
         status,
         scheduled,
@@ -532,6 +517,40 @@ async fn plan_message<C: ConnectionTrait>(
         status,
         written,
     }))
+}
+
+/// The first of `channels` (non-empty) the contact policy lets reach the tenant, with its
+/// decision (send or defer); else the first channel and its reason for not.
+pub(crate) fn choose_channel(
+    policy: &ContactPolicy,
+    cf: &ContactFacts,
+    channels: &[Channel],
+    about_debt: bool,
+    now: DateTime<Utc>,
+) -> (Channel, Decision) {
+    let mut first_reason = None;
+    for &channel in channels {
+        let msg = MessageFacts {
+            channel,
+            about_debt,
+            automated: true,
+        };
+        match decide(policy, cf, &msg, now) {
+            Decision::Suppress(
+                r @ (SuppressReason::ChannelOptedOut
+                | SuppressReason::NoContactDetail
+                | SuppressReason::ContactDetailInvalid),
+            ) => {
+                first_reason.get_or_insert((channel, r));
+            }
+            other => return (channel, other),
+        }
+    }
+    let (c, r) = first_reason.unwrap_or((
+        channels.first().copied().unwrap_or(Channel::Sms),
+        SuppressReason::NoContactDetail,
+    ));
+    (c, Decision::Suppress(r))
 }
 
 /// The key of a trigger's message: (rule, tenancy, period, step) — one event, one message.
@@ -702,28 +721,46 @@ pub async fn plan_fallback(
     })
 }
 
+/// Who planned a message: a rule (with the trigger's reason) or a campaign.
+pub(crate) struct Origin<'a> {
+    pub(crate) rule_id: Option<&'a str>,
+    pub(crate) campaign_id: Option<i64>,
+    /// Why, in words, for the diary.
+    pub(crate) reason: &'a str,
+}
+
+impl<'a> Origin<'a> {
+    fn rule(t: &'a Trigger) -> Origin<'a> {
+        Origin {
+            rule_id: Some(t.rule),
+            campaign_id: None,
+            reason: &t.reason,
+        }
+    }
+}
+
 /// What a message says, or why it was not sent.
-struct Content<'a> {
-    reason: Option<&'a str>,
-    template: &'a str,
-    body: &'a str,
+pub(crate) struct Content<'a> {
+    pub(crate) reason: Option<&'a str>,
+    pub(crate) template: &'a str,
+    pub(crate) body: &'a str,
     /// Why this message exists beyond the rule (e.g. a channel fallback), for the diary.
-    note: Option<&'a str>,
+    pub(crate) note: Option<&'a str>,
     /// The language the body is written in.
-    language: &'a str,
+    pub(crate) language: &'a str,
     /// Email subject / push title.
-    subject: Option<&'a str>,
+    pub(crate) subject: Option<&'a str>,
 }
 
 /// Insert the message row (unique key) and, only if it was new, its diary entry.
 #[allow(clippy::too_many_arguments)]
-async fn record_once<C: ConnectionTrait>(
+pub(crate) async fn record_once<C: ConnectionTrait>(
     db: &C,
     key: &str,
     tenancy_id: i64,
     tenant_id: Option<i64>,
     channel: &str,
-    t: &Trigger,
+    origin: Origin<'_>,
     facts_json: &str,
     status: &str,
     scheduled_for: Option<DateTime<Utc>>,
@@ -746,8 +783,8 @@ async fn record_once<C: ConnectionTrait>(
         template: Set(template.to_owned()),
         language: Set(language.to_owned()),
         subject: Set(subject.map(str::to_owned)),
-        rule_id: Set(Some(t.rule.to_owned())),
-        campaign_id: Set(None),
+        rule_id: Set(origin.rule_id.map(str::to_owned)),
+        campaign_id: Set(origin.campaign_id),
         body: Set(body.to_owned()),
         status: Set(status.to_owned()),
         suppression_reason: Set(reason.map(str::to_owned)),
@@ -775,10 +812,10 @@ async fn record_once<C: ConnectionTrait>(
             "{} not sent ({}): {}",
             channel.to_uppercase(),
             reason.unwrap_or_default(),
-            t.reason
+            origin.reason
         ),
-        "officer_task" => format!("Task for the officer: {}", t.reason),
-        _ => format!("{} planned: {}", channel.to_uppercase(), t.reason),
+        "officer_task" => format!("Task for the officer: {}", origin.reason),
+        _ => format!("{} planned: {}", channel.to_uppercase(), origin.reason),
     };
     let what = match note {
         Some(note) => format!("{what} ({note})"),
@@ -794,7 +831,7 @@ async fn record_once<C: ConnectionTrait>(
         outcome: Set(Some(status.to_owned())),
         body: Set(what),
         author_staff_id: Set(None),
-        rule_id: Set(Some(t.rule.to_owned())),
+        rule_id: Set(origin.rule_id.map(str::to_owned)),
         facts: Set(Some(facts_json.to_owned())),
         client_id: Set(None),
         occurred_at: Set(now),

@@ -2,6 +2,7 @@
 //! `RENTDESK_TEST_BACKEND=postgres`) PostgreSQL + Redis. One test binary, one link.
 
 mod accounts;
+mod campaigns;
 mod caseload;
 mod data_protection;
 mod helpers;

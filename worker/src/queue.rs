@@ -9,7 +9,9 @@ use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
 use chrono::NaiveDate;
 
-use crate::jobs::{EvaluateTenancies, ImportJob, Job, NightlyEvaluation, SubjectAccessExport};
+use crate::jobs::{
+    CampaignFanOut, EvaluateTenancies, ImportJob, Job, NightlyEvaluation, SubjectAccessExport,
+};
 
 /// Every job gets this many attempts in total (first run + retries), on both backends.
 pub const MAX_ATTEMPTS: usize = 5;
@@ -91,6 +93,11 @@ impl Queues {
     /// Queue a stored subject-access export (`exports` row) to be produced.
     pub async fn enqueue_subject_access_export(&self, export_id: i64) -> anyhow::Result<()> {
         self.push(SubjectAccessExport { export_id }, None).await
+    }
+
+    /// Queue the fan-out of a launched campaign into its messages.
+    pub async fn enqueue_campaign_fan_out(&self, campaign_id: i64) -> anyhow::Result<()> {
+        self.push(CampaignFanOut { campaign_id }, None).await
     }
 
     /// Queue a re-evaluation of some tenancies (after new data about them arrived).

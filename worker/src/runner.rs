@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use sea_orm::DatabaseConnection;
 
 use crate::jobs::{
-    EvaluateTenancies, ImportJob, Job, JobContext, NightlyEvaluation, NightlyTick,
+    CampaignFanOut, EvaluateTenancies, ImportJob, Job, JobContext, NightlyEvaluation, NightlyTick,
     SubjectAccessExport, handle, on_nightly_tick,
 };
 use crate::queue::{MAX_ATTEMPTS, QueueConn, Queues, sqlite_config};
@@ -262,6 +262,7 @@ pub(crate) fn build_monitor(
     )?;
     monitor =
         register_job::<SubjectAccessExport>(monitor, queues, ctx.clone(), 1, tuning, instance)?;
+    monitor = register_job::<CampaignFanOut>(monitor, queues, ctx.clone(), 1, tuning, instance)?;
     monitor = register_job::<NightlyEvaluation>(monitor, queues, ctx, 1, tuning, instance)?;
 
     let tz = config.timezone;

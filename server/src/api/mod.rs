@@ -1,5 +1,6 @@
 //! The HTTP API, one module per audience, each a small `#[OpenApi]` impl.
 
+pub mod campaigns;
 pub mod common;
 pub mod data_protection;
 pub mod health;

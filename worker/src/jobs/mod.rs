@@ -15,11 +15,13 @@ use serde::de::DeserializeOwned;
 
 use crate::queue::{MAX_ATTEMPTS, Queues};
 
+mod campaign;
 mod evaluate;
 mod export;
 mod import;
 mod nightly;
 
+pub use campaign::CampaignFanOut;
 pub use evaluate::EvaluateTenancies;
 pub use export::SubjectAccessExport;
 pub use import::ImportJob;

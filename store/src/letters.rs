@@ -1,0 +1,163 @@
+//! Stage letters (issue 7): `domain::letters` worded with the account's figures as of the day,
+//! rendered to PDF (`crate::pdf`), and kept with the diary entry of the step they went with —
+//! written in the same transaction as the step, so a step is never recorded without its letter.
+
+use crate::entities::{arrangement, letter};
+use chrono::{NaiveDate, Utc};
+use rentdesk_domain::escalation::Stage;
+use rentdesk_domain::letters::{Block, LetterFacts, StatementLine, compose};
+use rentdesk_domain::protocol::NoticeDates;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+
+/// A letter ready to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub stage: Stage,
+    pub title: String,
+    pub pdf: Vec<u8>,
+}
+
+/// Lines of recent statement printed on a letter.
+const STATEMENT_LINES: u64 = 8;
+
+/// The letter for moving `tenancy_id` to `stage` on `today` (`None`: that stage has none).
+pub async fn render(
+    db: &DatabaseConnection,
+    tenancy_id: i64,
+    stage: Stage,
+    notice: Option<&NoticeDates>,
+    officer_name: &str,
+    landlord: &str,
+    today: NaiveDate,
+) -> anyhow::Result<Option<Rendered>> {
+    if !rentdesk_domain::letters::has_letter(stage) {
+        return Ok(None);
+    }
+    let Some(account) = crate::accounts::full_account(db, tenancy_id, today).await? else {
+        return Ok(None);
+    };
+    let v = &account.view;
+    let t = &v.tenancy;
+    let s = &v.summary;
+    // The notice a later letter refers back to, when this step is not itself the notice.
+    let notice = match notice {
+        Some(n) => Some(n.clone()),
+        None => crate::steps::current_notice(db, tenancy_id).await?,
+    };
+    let arrangement = arrangement::Entity::find()
+        .filter(arrangement::Column::TenancyId.eq(tenancy_id))
+        .filter(arrangement::Column::Status.eq("active"))
+        .order_by_desc(arrangement::Column::StartDate)
+        .one(db)
+        .await?
+        .map(|a| {
+            format!(
+                "{} {} from {} towards the arrears, on top of the rent",
+                rentdesk_domain::Pence(a.instalment_pence),
+                a.frequency,
+                a.start_date.format("%-d %B %Y")
+            )
+        });
+    let mut statement: Vec<StatementLine> =
+        crate::statement::page(db, tenancy_id, None, Some(today), None, STATEMENT_LINES)
+            .await?
+            .lines
+            .into_iter()
+            .map(|l| StatementLine {
+                date: l.posted_on,
+                description: l.description.unwrap_or_else(|| l.kind.replace('_', " ")),
+                amount: l.amount,
+                balance: l.balance_after,
+            })
+            .collect();
+    statement.reverse();
+    let facts = LetterFacts {
+        today,
+        landlord: landlord.to_owned(),
+        officer_name: officer_name.to_owned(),
+        tenant_name: v
+            .lead_tenant
+            .as_ref()
+            .map_or_else(|| "Tenant".to_owned(), |p| p.full_name.clone()),
+        address: [
+            Some(t.address_line1.clone()),
+            t.address_line2.clone(),
+            Some(format!("{} {}", t.town, t.postcode)),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|l| !l.trim().is_empty())
+        .collect(),
+        reference: t.reference.clone(),
+        balance: s.balance,
+        real_arrears: s.real_arrears,
+        technical_arrears: s.technical_arrears,
+        technical_reason: s.technical_reason.clone(),
+        weekly_charge: s.weekly_charge,
+        weeks_in_arrears: s
+            .weeks_in_arrears_hundredths
+            .map(|h| format!("{}.{:02}", h / 100, h % 100)),
+        arrangement,
+        notice,
+        statement,
+    };
+    let Some(letter) = compose(stage, &facts) else {
+        return Ok(None);
+    };
+    let mut doc = crate::pdf::Document::new(letter.title.clone());
+    for block in letter.blocks {
+        doc = match block {
+            Block::Heading(h) => doc.heading(h),
+            Block::Para(p) => doc.para(p),
+            Block::Table { headers, rows } => {
+                let mut table = crate::pdf::Table::new(headers);
+                for r in rows {
+                    table.push(r);
+                }
+                doc.table(table)
+            }
+        };
+    }
+    Ok(Some(Rendered {
+        stage,
+        title: letter.title,
+        pdf: doc.render(),
+    }))
+}
+
+/// Keep `letter` with the diary action of its step.
+pub async fn store<C: ConnectionTrait>(
+    db: &C,
+    tenancy_id: i64,
+    letter: Rendered,
+    action_id: i64,
+    staff_id: i64,
+) -> Result<letter::Model, sea_orm::DbErr> {
+    letter::ActiveModel {
+        tenancy_id: Set(tenancy_id),
+        stage: Set(letter.stage.as_str().to_owned()),
+        title: Set(letter.title),
+        pdf: Set(letter.pdf),
+        action_id: Set(Some(action_id)),
+        created_by_staff_id: Set(Some(staff_id)),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// The letters of a tenancy, newest first (without their PDFs' bytes being needed).
+pub async fn of_tenancy(
+    db: &DatabaseConnection,
+    tenancy_id: i64,
+) -> Result<Vec<letter::Model>, sea_orm::DbErr> {
+    letter::Entity::find()
+        .filter(letter::Column::TenancyId.eq(tenancy_id))
+        .order_by_desc(letter::Column::Id)
+        .all(db)
+        .await
+}

@@ -1,0 +1,41 @@
+//! Fan a launched campaign out into message rows (see `rentdesk_store::campaigns::fan_out`).
+//! Safe to run again (a retry, a relaunch): recipients already planned are skipped.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Job, JobContext};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignFanOut {
+    pub campaign_id: i64,
+}
+
+impl Job for CampaignFanOut {
+    const QUEUE: &'static str = "rentdesk.campaign-fan-out";
+    const TIMEOUT: Duration = Duration::from_secs(30 * 60);
+    type Context = JobContext;
+
+    async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
+        let today = ctx.today();
+        let report = rentdesk_store::campaigns::fan_out(
+            &ctx.db,
+            self.campaign_id,
+            today,
+            chrono::Utc::now(),
+            &ctx.policy,
+        )
+        .await?;
+        tracing::info!(
+            campaign_id = self.campaign_id,
+            matched = report.matched,
+            queued = report.queued,
+            held_back = report.held_back,
+            suppressed = report.suppressed,
+            already_planned = report.already_planned,
+            "campaign fanned out"
+        );
+        Ok(())
+    }
+}
