@@ -288,14 +288,6 @@ pub fn example(name: &str) -> Vec<u8> {
 /// Every test staff member's password.
 pub const PASSWORD: &str = "a long enough password";
 
-struct Team {
-    app: TestApp,
-    /// HD-NORTH: HD1001, HD1002.
-    north: i64,
-    /// HD-CENTRAL: HD1003.
-    central: i64,
-}
-
 /// A staff member of team "income" with `role` (officer | team_leader | admin); their id.
 pub async fn staff(app: &TestApp, email: &str, role: &str) -> i64 {
     staff_user::ActiveModel {

@@ -8,6 +8,14 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
+struct Team {
+    app: TestApp,
+    /// HD-NORTH: HD1001, HD1002.
+    north: i64,
+    /// HD-CENTRAL: HD1003.
+    central: i64,
+}
+
 async fn team() -> Team {
     let app = spawn_app().await;
     app.import_examples().await;
