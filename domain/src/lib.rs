@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod money;
 pub mod priority;
 pub mod protocol;
+pub mod routes;
 pub mod templates;
 pub mod tenancy;
 pub mod time;
