@@ -9,6 +9,7 @@ mod m20261125_000002_tenant_app;
 mod m20261125_000004_officer_app;
 mod m20261126_000001_message_dispatch_index;
 mod m20261126_000002_message_language;
+mod m20261129_000001_visits;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_officer_app::Migration),
             Box::new(m20261126_000001_message_dispatch_index::Migration),
             Box::new(m20261126_000002_message_language::Migration),
+            Box::new(m20261129_000001_visits::Migration),
         ]
     }
 }

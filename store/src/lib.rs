@@ -24,6 +24,7 @@ pub mod steps;
 pub mod sync;
 pub mod tasks;
 pub mod tenant_app;
+pub mod visits;
 
 pub use sea_orm::DatabaseConnection as Db;
 
