@@ -1,5 +1,6 @@
 //! Building the application and running it: the HTTP server, and in `dev` the worker beside it.
 
+use crate::api::officer::routes::OfficerRoutesApi;
 use crate::api::officer::{
     accounts::OfficerAccountsApi, arrangements::OfficerArrangementsApi,
     caseload::OfficerCaseloadApi, signin::OfficerSignInApi, steps::OfficerStepsApi,
@@ -34,6 +35,7 @@ type Apis = (
     OfficerArrangementsApi,
     OfficerCaseloadApi,
     OfficerSyncApi,
+    OfficerRoutesApi,
 );
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
@@ -50,6 +52,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
         OfficerArrangementsApi,
         OfficerCaseloadApi,
         OfficerSyncApi,
+        OfficerRoutesApi,
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))
         .summary("Income recovery for UK social landlords")

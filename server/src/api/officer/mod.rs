@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod arrangements;
 pub mod caseload;
+pub mod routes;
 pub mod signin;
 pub mod steps;
 pub mod sync;
@@ -80,8 +81,9 @@ pub async fn manager(
     state: &AppState,
     p: &StaffPrincipal,
 ) -> poem::Result<Result<staff_user::Model, Problem>> {
-    Ok(me(state, p).await?.and_then(|s| {
-        match rentdesk_store::staff::Role::parse(&s.role) {
+    Ok(me(state, p)
+        .await?
+        .and_then(|s| match rentdesk_store::staff::Role::parse(&s.role) {
             Some(rentdesk_store::staff::Role::TeamLeader | rentdesk_store::staff::Role::Admin) => {
                 Ok(s)
             }
@@ -90,6 +92,5 @@ pub async fn manager(
                 "forbidden",
                 "Only team leaders and administrators may do this",
             )),
-        }
-    }))
+        }))
 }
