@@ -7,6 +7,7 @@ mod helpers;
 mod imports;
 mod officer;
 mod outreach;
+mod routes;
 mod seed;
 mod service;
 mod tenant;
