@@ -17,8 +17,13 @@
 //!
 //! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]`: the
 //! caseload's priority against 12 weeks of simulated ground truth (see `caseload.rs`).
+//!
+//! `cargo run --release -p rentdesk-bench -- route [--seed 1]`: the day's visit route — 40
+//! visits, 10 with appointment windows — with the production solver limits (timed) against a
+//! 60 s solver run (see `route.rs`).
 
 mod caseload;
+mod route;
 
 use anyhow::Context;
 use futures::StreamExt;
@@ -321,8 +326,11 @@ async fn main() -> anyhow::Result<()> {
         "evaluation" => evaluation(args).await?,
         "dispatch" => dispatch(args).await?,
         "caseload" => caseload::run(args.tenancies, args.seed).await?,
+        "route" => tokio::task::spawn_blocking(move || route::run(args.seed)).await??,
         other => {
-            anyhow::bail!("unknown benchmark {other}; expected: evaluation, dispatch, caseload")
+            anyhow::bail!(
+                "unknown benchmark {other}; expected: evaluation, dispatch, caseload, route"
+            )
         }
     };
     print!("{text}");
