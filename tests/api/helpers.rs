@@ -351,4 +351,3 @@ pub async fn staff_sign_in(app: &TestApp, email: &str) -> String {
     assert_eq!(s, 200, "{t}");
     t["access_token"].as_str().unwrap().to_owned()
 }
-
