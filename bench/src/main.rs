@@ -32,10 +32,14 @@
 //!   [--database-url postgres://…/rentdesk_bench_reports] [--reuse]`: the performance report
 //! (`store::reports::performance_report`) over every account for a quarter and for the rent
 //! year to date, with its weekly trend.
+//! `cargo run --release -p rentdesk-bench -- route [--seed 1]`: the day's visit route — 40
+//! visits, 10 with appointment windows — with the production solver limits (timed) against a
+//! 60 s solver run (see `route.rs`).
 
 mod campaign;
 mod caseload;
 mod outreach;
+mod route;
 
 use anyhow::Context;
 use futures::StreamExt;
@@ -448,9 +452,10 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?
         }
+        "route" => tokio::task::spawn_blocking(move || route::run(args.seed)).await??,
         other => {
             anyhow::bail!(
-                "unknown benchmark {other}; expected: evaluation, dispatch, outreach, caseload, reports, campaign"
+                "unknown benchmark {other}; expected: evaluation, dispatch, outreach, caseload, reports, campaign, route"
             )
         }
     };

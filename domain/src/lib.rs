@@ -18,6 +18,7 @@ pub mod money;
 pub mod priority;
 pub mod protocol;
 pub mod retention;
+pub mod routes;
 pub mod segments;
 pub mod sequences;
 pub mod templates;

@@ -9,6 +9,7 @@ mod m20261125_000002_tenant_app;
 mod m20261125_000004_officer_app;
 mod m20261126_000001_message_dispatch_index;
 mod m20261126_000002_message_language;
+mod m20261129_000001_visits;
 mod m20261129_000002_campaigns;
 mod m20261129_000003_data_protection;
 mod m20261129_000004_outreach_config;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_officer_app::Migration),
             Box::new(m20261126_000001_message_dispatch_index::Migration),
             Box::new(m20261126_000002_message_language::Migration),
+            Box::new(m20261129_000001_visits::Migration),
             Box::new(m20261129_000002_campaigns::Migration),
             Box::new(m20261129_000003_data_protection::Migration),
             Box::new(m20261129_000004_outreach_config::Migration),

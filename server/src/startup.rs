@@ -1,6 +1,7 @@
 //! Building the application and running it: the HTTP server, and in `dev` the worker beside it.
 
 use crate::api::campaigns::CampaignsApi;
+use crate::api::officer::routes::OfficerRoutesApi;
 use crate::api::officer::{
     accounts::OfficerAccountsApi, arrangements::OfficerArrangementsApi,
     caseload::OfficerCaseloadApi, signin::OfficerSignInApi, steps::OfficerStepsApi,
@@ -46,6 +47,7 @@ type OfficerApis = (
     OfficerArrangementsApi,
     OfficerCaseloadApi,
     OfficerSyncApi,
+    OfficerRoutesApi,
 );
 type Apis = (HealthApi, ManageApis, TenantApis, OfficerApis);
 
@@ -73,6 +75,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
             OfficerArrangementsApi,
             OfficerCaseloadApi,
             OfficerSyncApi,
+            OfficerRoutesApi,
         ),
     );
     OpenApiService::new(apis, TITLE, env!("CARGO_PKG_VERSION"))

@@ -24,3 +24,4 @@ pub mod tenancy;
 pub mod tenant;
 pub mod transaction;
 pub mod uc_claim;
+pub mod visit;

@@ -31,6 +31,7 @@ pub mod subject_access;
 pub mod sync;
 pub mod tasks;
 pub mod tenant_app;
+pub mod visits;
 
 pub use sea_orm::DatabaseConnection as Db;
 

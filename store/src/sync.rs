@@ -2,6 +2,7 @@
 //! point in time. The answer's cursor overlaps the previous window by a few seconds (a write
 //! committed late is not missed); the app upserts by id, so overlap is harmless.
 
+use crate::entities::visit;
 use crate::entities::{account_summary, action, arrangement, flag, task, tenancy};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::Condition;
@@ -19,6 +20,9 @@ pub struct Changes {
     pub tasks: Vec<task::Model>,
     pub flags: Vec<flag::Model>,
     pub arrangements: Vec<arrangement::Model>,
+    /// Visits on those accounts (any officer's), with the account; a first sync brings the
+    /// planned ones from today on.
+    pub visits: Vec<(visit::Model, tenancy::Model)>,
     /// Pass back as `since` next time.
     pub next: DateTime<Utc>,
 }
@@ -40,6 +44,7 @@ pub async fn changes(
         tasks: vec![],
         flags: vec![],
         arrangements: vec![],
+        visits: vec![],
         next: now - OVERLAP,
     };
     for chunk in ids.chunks(500) {
@@ -80,6 +85,16 @@ pub async fn changes(
         }
         out.flags.extend(f.all(db).await?);
         out.arrangements.extend(a.all(db).await?);
+        let mut v = visit::Entity::find().filter(visit::Column::TenancyId.is_in(chunk.clone()));
+        v = match since {
+            Some(_) => v.filter(visit::Column::UpdatedAt.gte(from)),
+            None => v
+                .filter(visit::Column::VisitDate.gte(today))
+                .filter(visit::Column::Status.eq(crate::visits::PLANNED)),
+        };
+        let visits = v.order_by_asc(visit::Column::Id).all(db).await?;
+        out.visits
+            .extend(crate::visits::with_accounts(db, visits).await?);
     }
     Ok(out)
 }

@@ -12,6 +12,7 @@ mod outreach;
 mod outreach_config;
 mod people;
 mod reports;
+mod routes;
 mod seed;
 mod service;
 mod tenant;

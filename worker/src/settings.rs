@@ -72,6 +72,9 @@ pub struct Settings {
     /// `RETENTION_MONTHS` (default 72 = six years): personal data of a tenancy closed with a
     /// zero balance for longer than this is anonymised by the nightly job.
     pub retention_months: u32,
+    /// The visit route's base, travel model and working day (`ROUTE_*`, `WORKDAY_*`,
+    /// `VISIT_MINUTES`).
+    pub route: rentdesk_domain::routes::RouteSettings,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -341,6 +344,7 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECS", 20, 1, 600)?),
             log_format,
             retention_months: number("RETENTION_MONTHS", 72, 1, 1200)? as u32,
+            route: route_settings(&get)?,
         })
     }
 
@@ -489,6 +493,43 @@ pub async fn shutdown_signal() {
         () = ctrl_c => tracing::info!("Ctrl-C received"),
         () = terminate => tracing::info!("SIGTERM received"),
     }
+}
+
+/// The visit route: where routes start and end (`ROUTE_BASE_LAT`, `ROUTE_BASE_LON`), the travel
+/// model (`ROUTE_SPEED_KMH`, `ROUTE_ROAD_FACTOR`), the working day (`WORKDAY_START`,
+/// `WORKDAY_END`, London time) and a visit's default length (`VISIT_MINUTES`).
+fn route_settings(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<rentdesk_domain::routes::RouteSettings, ConfigError> {
+    use rentdesk_domain::routes::{RouteSettings, parse_hm};
+    let mut route = RouteSettings::default();
+    let decimal = |name: &'static str, min: f64, max: f64, default: f64| match get(name) {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() && (min..=max).contains(&x) => Ok(x),
+            _ => Err(err(name, format!("must be a number from {min} to {max}"))),
+        },
+    };
+    route.base.lat = decimal("ROUTE_BASE_LAT", -90.0, 90.0, route.base.lat)?;
+    route.base.lon = decimal("ROUTE_BASE_LON", -180.0, 180.0, route.base.lon)?;
+    route.speed_kmh = decimal("ROUTE_SPEED_KMH", 1.0, 130.0, route.speed_kmh)?;
+    route.road_factor = decimal("ROUTE_ROAD_FACTOR", 1.0, 3.0, route.road_factor)?;
+    let time = |name: &'static str, default| match get(name) {
+        None => Ok(default),
+        Some(v) => parse_hm(&v).map_err(|_| err(name, "must be HH:MM (24-hour), e.g. 08:30")),
+    };
+    route.day_start = time("WORKDAY_START", route.day_start)?;
+    route.day_end = time("WORKDAY_END", route.day_end)?;
+    if route.day_start >= route.day_end {
+        return Err(err("WORKDAY_END", "must be after WORKDAY_START"));
+    }
+    if let Some(v) = get("VISIT_MINUTES") {
+        route.visit_minutes = match v.trim().parse::<u32>() {
+            Ok(n) if (5..=480).contains(&n) => n,
+            _ => return Err(err("VISIT_MINUTES", "must be a whole number from 5 to 480")),
+        };
+    }
+    Ok(route)
 }
 
 #[cfg(test)]
@@ -740,5 +781,53 @@ mod tests {
                 "RETENTION_MONTHS"
             );
         }
+    }
+
+    #[test]
+    fn the_route_settings_default_to_huddersfield_and_name_bad_values() {
+        let r = settings(Mode::Dev, &[]).unwrap().route;
+        assert_eq!(r, rentdesk_domain::routes::RouteSettings::default());
+        assert_eq!((r.base.lat, r.base.lon), (53.6458, -1.7850));
+        assert_eq!(
+            (r.speed_kmh, r.road_factor, r.visit_minutes),
+            (30.0, 1.3, 30)
+        );
+        let s = settings(
+            Mode::Dev,
+            &[
+                ("ROUTE_BASE_LAT", "53.7"),
+                ("ROUTE_BASE_LON", "-1.6"),
+                ("ROUTE_SPEED_KMH", "25.5"),
+                ("ROUTE_ROAD_FACTOR", "1.4"),
+                ("WORKDAY_START", "09:00"),
+                ("WORKDAY_END", "16:30"),
+                ("VISIT_MINUTES", "45"),
+            ],
+        )
+        .unwrap()
+        .route;
+        assert_eq!((s.base.lat, s.base.lon, s.speed_kmh), (53.7, -1.6, 25.5));
+        assert_eq!(s.road_factor, 1.4);
+        assert_eq!(rentdesk_domain::routes::hm(s.day_start), "09:00");
+        assert_eq!(rentdesk_domain::routes::hm(s.day_end), "16:30");
+        assert_eq!(s.visit_minutes, 45);
+        for (var, value) in [
+            ("ROUTE_BASE_LAT", "91"),
+            ("ROUTE_BASE_LON", "east"),
+            ("ROUTE_SPEED_KMH", "0"),
+            ("ROUTE_ROAD_FACTOR", "0.9"),
+            ("WORKDAY_START", "8.30"),
+            ("WORKDAY_END", "25:00"),
+            ("VISIT_MINUTES", "2"),
+        ] {
+            let e = settings(Mode::Dev, &[(var, value)]).unwrap_err();
+            assert_eq!(e.variable, var, "{var}={value}");
+        }
+        let e = settings(
+            Mode::Dev,
+            &[("WORKDAY_START", "17:00"), ("WORKDAY_END", "09:00")],
+        )
+        .unwrap_err();
+        assert_eq!(e.variable, "WORKDAY_END");
     }
 }

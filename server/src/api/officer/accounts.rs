@@ -332,7 +332,7 @@ const CALL_OUTCOMES: &[&str] = &[
     "arrangement_agreed",
     "refused",
 ];
-const VISIT_OUTCOMES: &[&str] = &[
+pub(crate) const VISIT_OUTCOMES: &[&str] = &[
     "contact_made",
     "no_access",
     "card_left",

@@ -49,6 +49,8 @@ pub struct SyncAnswer {
     pub tasks: Vec<TaskOut>,
     pub flags: Vec<FlagOut>,
     pub arrangements: Vec<ArrangementOut>,
+    /// Visits on these accounts (any officer's); without `since`, the planned ones from today.
+    pub visits: Vec<super::routes::VisitOut>,
 }
 
 pub struct OfficerSyncApi;
@@ -57,9 +59,9 @@ pub struct OfficerSyncApi;
 impl OfficerSyncApi {
     /// Changes since the last sync
     ///
-    /// Accounts (and their nightly figures), diary actions, tasks, flags and arrangements in
-    /// the caller's patches changed since `since`. Without `since`: every account, open tasks
-    /// and the last 90 days of the diary.
+    /// Accounts (and their nightly figures), diary actions, tasks, flags, arrangements and
+    /// visits in the caller's patches changed since `since`. Without `since`: every account,
+    /// open tasks, planned visits from today and the last 90 days of the diary.
     #[oai(path = "/sync", method = "get")]
     async fn sync(
         &self,
@@ -151,6 +153,7 @@ impl OfficerSyncApi {
                 .into_iter()
                 .map(ArrangementOut::from)
                 .collect(),
+            visits: c.visits.into_iter().map(Into::into).collect(),
         })))
     }
 }

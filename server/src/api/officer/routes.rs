@@ -1,0 +1,857 @@
+//! Home visits and the day's route: an officer plans visits (optionally with an appointment
+//! window agreed with the tenant), and `GET routes/{date}` orders the day's planned visits from
+//! and back to the base with arrival times — as JSON, and as GeoJSON for the map. The route is
+//! planned on each request from the visits as they are now (`domain::routes::plan`), so adding
+//! or cancelling a visit re-plans; nothing about the route is stored.
+
+use super::accounts::VISIT_OUTCOMES;
+use super::{StaffAuth, me};
+use crate::api::ApiTags;
+use crate::api::common::{Answer, client_addr, invalid_fields};
+use crate::or_answer;
+use crate::problem::Problem;
+use crate::state::AppState;
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::http::StatusCode;
+use poem::web::{Data, RemoteAddr};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use rentdesk_domain::routes::{self, DayRoute, LatLon, SolverLimits, VisitToPlan, Window, hm};
+use rentdesk_store::audit::{self, Actor};
+use rentdesk_store::entities::{staff_user, tenancy, visit};
+use rentdesk_store::visits::{self, Change, NewVisit, Saved};
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct VisitIn {
+    /// Generated on the phone (e.g. a UUID): resending the same visit stores it once.
+    #[oai(validator(min_length = 8, max_length = 64))]
+    pub client_id: String,
+    pub tenancy_id: i64,
+    /// The London date of the visit (today or later).
+    pub date: NaiveDate,
+    /// Appointment agreed with the tenant: arrive no earlier than this London time (HH:MM).
+    pub window_start: Option<String>,
+    /// … and no later than this (HH:MM). Give both or neither.
+    pub window_end: Option<String>,
+    /// Time at the door, 5–480 minutes (default `VISIT_MINUTES`, 30).
+    pub duration_minutes: Option<u32>,
+    #[oai(default, validator(max_length = 500))]
+    pub purpose: String,
+}
+
+impl poem_openapi::types::Example for VisitIn {
+    fn example() -> VisitIn {
+        VisitIn {
+            client_id: "0b6a4c1e-8f3d-4e57-9b1a-2d7c5e9f3a10".into(),
+            tenancy_id: 42,
+            date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default(),
+            window_start: Some("10:00".into()),
+            window_end: Some("10:30".into()),
+            duration_minutes: Some(30),
+            purpose: "Arrears of 4 weeks: agree a plan, check the UC claim".into(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct VisitOut {
+    pub id: i64,
+    pub client_id: String,
+    pub tenancy_id: i64,
+    pub reference: String,
+    pub address: String,
+    pub postcode: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// The officer whose route it is on.
+    pub officer_id: i64,
+    pub date: NaiveDate,
+    pub window_start: Option<String>,
+    pub window_end: Option<String>,
+    pub duration_minutes: i32,
+    pub purpose: String,
+    /// planned | cancelled | done
+    pub status: String,
+    /// The diary entry recorded when it was done.
+    pub action_id: Option<i64>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn address(t: &tenancy::Model) -> String {
+    [
+        Some(t.address_line1.as_str()),
+        t.address_line2.as_deref(),
+        Some(t.town.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.trim().is_empty())
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+impl From<(visit::Model, tenancy::Model)> for VisitOut {
+    fn from((v, t): (visit::Model, tenancy::Model)) -> VisitOut {
+        VisitOut {
+            id: v.id,
+            client_id: v.client_id,
+            tenancy_id: v.tenancy_id,
+            reference: t.reference.clone(),
+            address: address(&t),
+            postcode: t.postcode,
+            latitude: t.latitude,
+            longitude: t.longitude,
+            officer_id: v.officer_id,
+            date: v.visit_date,
+            window_start: v.window_start,
+            window_end: v.window_end,
+            duration_minutes: v.duration_minutes,
+            purpose: v.purpose,
+            status: v.status,
+            action_id: v.action_id,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct VisitList {
+    pub date: NaiveDate,
+    /// The caller's visits that day (planned, cancelled and done), in the order planned.
+    pub visits: Vec<VisitOut>,
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct VisitDone {
+    /// contact_made | no_access | card_left | promise_to_pay | arrangement_agreed | refused
+    pub outcome: String,
+    #[oai(default, validator(max_length = 5000))]
+    pub body: String,
+    /// When the visit took place (default: now).
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+impl poem_openapi::types::Example for VisitDone {
+    fn example() -> VisitDone {
+        VisitDone {
+            outcome: "promise_to_pay".into(),
+            body: "Mr Hussain will pay £40 on Friday and start the I&E in the app.".into(),
+            occurred_at: DateTime::from_timestamp(1_796_200_000, 0),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct Place {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// One visit in route order.
+#[derive(Debug, Object)]
+pub struct RouteStop {
+    /// 1 for the first visit after leaving the base.
+    pub order: u32,
+    pub visit_id: i64,
+    pub tenancy_id: i64,
+    pub reference: String,
+    pub address: String,
+    pub postcode: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub window_start: Option<String>,
+    pub window_end: Option<String>,
+    /// Estimated drive from the previous stop (or the base).
+    pub travel_minutes: u32,
+    pub distance_m: u32,
+    /// When the officer gets there (London, HH:MM).
+    pub arrives: String,
+    /// When the visit starts: on arrival, or when the appointment window opens.
+    pub eta: String,
+    /// Waiting for the window to open.
+    pub wait_minutes: u32,
+    pub departs: String,
+    pub duration_minutes: i32,
+    pub purpose: String,
+}
+
+/// A planned visit the day cannot hold.
+#[derive(Debug, Object)]
+pub struct UnassignedVisit {
+    pub visit_id: i64,
+    pub tenancy_id: i64,
+    pub reference: String,
+    pub address: String,
+    pub window_start: Option<String>,
+    pub window_end: Option<String>,
+    /// e.g. "window 09:00–09:15 cannot be reached from the base before it closes (the
+    /// earliest arrival is 09:02)"
+    pub reason: String,
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct RouteAnswer {
+    pub date: NaiveDate,
+    pub officer_id: i64,
+    /// Where the route starts and ends (`ROUTE_BASE_LAT`/`ROUTE_BASE_LON`).
+    pub base: Place,
+    /// The working day (`WORKDAY_START`–`WORKDAY_END`, London).
+    pub leaves_base: String,
+    pub day_ends: String,
+    pub stops: Vec<RouteStop>,
+    /// The drive back to the base after the last stop.
+    pub return_travel_minutes: u32,
+    pub return_distance_m: u32,
+    pub back_at_base: String,
+    pub total_travel_minutes: u32,
+    pub total_distance_m: u32,
+    /// Planned visits left out, each with the reason.
+    pub unassigned: Vec<UnassignedVisit>,
+}
+
+impl poem_openapi::types::Example for RouteAnswer {
+    fn example() -> RouteAnswer {
+        RouteAnswer {
+            date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default(),
+            officer_id: 7,
+            base: Place {
+                latitude: 53.6458,
+                longitude: -1.785,
+            },
+            leaves_base: "08:30".into(),
+            day_ends: "17:00".into(),
+            stops: vec![RouteStop {
+                order: 1,
+                visit_id: 310,
+                tenancy_id: 42,
+                reference: "HD1001".into(),
+                address: "12 Bradford Road, Huddersfield".into(),
+                postcode: "HD1 6LJ".into(),
+                latitude: 53.6551,
+                longitude: -1.781,
+                window_start: Some("09:00".into()),
+                window_end: Some("09:30".into()),
+                travel_minutes: 3,
+                distance_m: 1399,
+                arrives: "08:33".into(),
+                eta: "09:00".into(),
+                wait_minutes: 27,
+                departs: "09:30".into(),
+                duration_minutes: 30,
+                purpose: "Arrears of 4 weeks".into(),
+            }],
+            return_travel_minutes: 3,
+            return_distance_m: 1399,
+            back_at_base: "09:33".into(),
+            total_travel_minutes: 6,
+            total_distance_m: 2798,
+            unassigned: vec![UnassignedVisit {
+                visit_id: 311,
+                tenancy_id: 57,
+                reference: "HD1044".into(),
+                address: "3 Moor End, Huddersfield".into(),
+                window_start: None,
+                window_end: None,
+                reason: "no coordinates for this address".into(),
+            }],
+        }
+    }
+}
+
+/// A GeoJSON geometry (RFC 7946): `Point` with `[longitude, latitude]`, or `LineString` with a
+/// list of them.
+#[derive(Debug, Object)]
+pub struct GeoGeometry {
+    #[oai(rename = "type")]
+    pub kind: String,
+    pub coordinates: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct GeoProperties {
+    /// route | base | stop
+    pub kind: String,
+    /// Stops: 1, 2, … in route order.
+    pub order: Option<u32>,
+    pub visit_id: Option<i64>,
+    pub reference: Option<String>,
+    pub address: Option<String>,
+    /// Stops: when the visit starts (London, HH:MM).
+    pub eta: Option<String>,
+    pub arrives: Option<String>,
+    pub departs: Option<String>,
+    /// Stops with an appointment: "10:00–10:30".
+    pub window: Option<String>,
+    /// The route line: metres and minutes driven, base to base.
+    pub total_distance_m: Option<u32>,
+    pub total_travel_minutes: Option<u32>,
+    /// The base: when the officer leaves and is back.
+    pub leaves: Option<String>,
+    pub returns: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct GeoFeature {
+    /// Always `Feature`.
+    #[oai(rename = "type")]
+    pub kind: String,
+    pub geometry: GeoGeometry,
+    pub properties: GeoProperties,
+}
+
+/// A GeoJSON FeatureCollection: the route as a LineString (base, stops, base), the base and a
+/// Point per stop.
+#[derive(Debug, Object)]
+pub struct GeoRoute {
+    /// Always `FeatureCollection`.
+    #[oai(rename = "type")]
+    pub kind: String,
+    pub features: Vec<GeoFeature>,
+}
+
+/// The route as GeoJSON (`application/geo+json`), or a problem.
+#[derive(ApiResponse)]
+pub enum GeoAnswer {
+    #[oai(status = 200, content_type = "application/geo+json")]
+    Ok(Json<GeoRoute>),
+    /// Missing, invalid, expired or revoked credentials.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Invalid(Json<Problem>),
+}
+
+impl From<Problem> for GeoAnswer {
+    fn from(p: Problem) -> GeoAnswer {
+        match p.status_code() {
+            StatusCode::UNAUTHORIZED => GeoAnswer::Unauthorized(Json(p)),
+            StatusCode::NOT_FOUND => GeoAnswer::NotFound(Json(p)),
+            _ => GeoAnswer::Invalid(Json(p)),
+        }
+    }
+}
+
+fn not_found_visit(id: i64) -> Problem {
+    Problem::not_found(&format!("visit {id}"))
+}
+
+/// The window of a stored visit (stored valid; a bad row plans as if it had none).
+fn stored_window(v: &visit::Model) -> Option<Window> {
+    match (&v.window_start, &v.window_end) {
+        (Some(a), Some(b)) => Window::parse(a, b).ok(),
+        _ => None,
+    }
+}
+
+/// The visit, if the caller may see it: the account is in their patches today, and the visit is
+/// on their own route (or they lead the team).
+async fn visible_visit(
+    state: &AppState,
+    staff: &staff_user::Model,
+    id: i64,
+) -> poem::Result<Option<(visit::Model, tenancy::Model)>> {
+    let err = |e: sea_orm::DbErr| Problem::internal(&e);
+    let Some((v, t)) = visits::find(&state.db, id).await.map_err(err)? else {
+        return Ok(None);
+    };
+    let lead = matches!(staff.role.as_str(), "team_leader" | "admin");
+    if v.officer_id != staff.id && !lead {
+        return Ok(None);
+    }
+    let visible =
+        rentdesk_store::staff::visible_tenancy(&state.db, staff, v.tenancy_id, state.today())
+            .await
+            .map_err(err)?;
+    Ok(visible.map(|_| (v, t)))
+}
+
+/// The caller's planned visits on `date` and the route through them.
+async fn plan_day(
+    state: &AppState,
+    staff: &staff_user::Model,
+    date: NaiveDate,
+    addr: Option<&str>,
+) -> poem::Result<(Vec<(visit::Model, tenancy::Model)>, DayRoute)> {
+    let err = |e: sea_orm::DbErr| Problem::internal(&e);
+    let patches = rentdesk_store::staff::visible_patches(&state.db, staff, state.today())
+        .await
+        .map_err(err)?;
+    let rows = visits::on_day(&state.db, staff.id, date, patches.as_ref(), true)
+        .await
+        .map_err(err)?;
+    let input: Vec<VisitToPlan> = rows
+        .iter()
+        .map(|(v, t)| VisitToPlan {
+            location: t
+                .latitude
+                .zip(t.longitude)
+                .and_then(|(lat, lon)| LatLon::parse(lat, lon).ok()),
+            window: stored_window(v),
+            minutes: u32::try_from(v.duration_minutes).unwrap_or(0),
+        })
+        .collect();
+    let settings = state.settings.route.clone();
+    // The solver searches for up to a second and a half: off the async threads.
+    let route = tokio::task::spawn_blocking(move || {
+        routes::plan(&input, &settings, &SolverLimits::default())
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    .map_err(|e| Problem::internal(&e))?;
+    // The route shows these tenants' addresses: one audit entry naming the accounts.
+    let ids: Vec<String> = rows.iter().map(|(v, _)| v.tenancy_id.to_string()).collect();
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor: Actor::Staff(staff.id),
+            action: "route.read",
+            subject_kind: "route",
+            subject_id: Some(date.to_string()),
+            detail: Some(format!(
+                "{} stops, {} unassigned; tenancies {}",
+                route.stops.len(),
+                route.unplanned.len(),
+                ids.join(",")
+            )),
+            client_addr: addr,
+        },
+    )
+    .await
+    .map_err(err)?;
+    Ok((rows, route))
+}
+
+fn route_answer(
+    state: &AppState,
+    staff: &staff_user::Model,
+    date: NaiveDate,
+    rows: &[(visit::Model, tenancy::Model)],
+    route: &DayRoute,
+) -> RouteAnswer {
+    let settings = &state.settings.route;
+    RouteAnswer {
+        date,
+        officer_id: staff.id,
+        base: Place {
+            latitude: settings.base.lat,
+            longitude: settings.base.lon,
+        },
+        leaves_base: hm(route.leaves_base),
+        day_ends: hm(settings.day_end),
+        stops: route
+            .stops
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let (v, t) = &rows[s.visit];
+                RouteStop {
+                    order: i as u32 + 1,
+                    visit_id: v.id,
+                    tenancy_id: t.id,
+                    reference: t.reference.clone(),
+                    address: address(t),
+                    postcode: t.postcode.clone(),
+                    latitude: t.latitude.unwrap_or_default(),
+                    longitude: t.longitude.unwrap_or_default(),
+                    window_start: v.window_start.clone(),
+                    window_end: v.window_end.clone(),
+                    travel_minutes: s.travel_minutes,
+                    distance_m: s.distance_m,
+                    arrives: hm(s.arrives),
+                    eta: hm(s.eta),
+                    wait_minutes: s.wait_minutes,
+                    departs: hm(s.departs),
+                    duration_minutes: v.duration_minutes,
+                    purpose: v.purpose.clone(),
+                }
+            })
+            .collect(),
+        return_travel_minutes: route.return_travel_minutes,
+        return_distance_m: route.return_distance_m,
+        back_at_base: hm(route.back_at_base),
+        total_travel_minutes: route.total_travel_minutes,
+        total_distance_m: route.total_distance_m.round() as u32,
+        unassigned: route
+            .unplanned
+            .iter()
+            .map(|u| {
+                let (v, t) = &rows[u.visit];
+                UnassignedVisit {
+                    visit_id: v.id,
+                    tenancy_id: t.id,
+                    reference: t.reference.clone(),
+                    address: address(t),
+                    window_start: v.window_start.clone(),
+                    window_end: v.window_end.clone(),
+                    reason: u.reason.clone(),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn point(lat: f64, lon: f64) -> serde_json::Value {
+    serde_json::json!([lon, lat])
+}
+
+fn geojson(answer: RouteAnswer) -> GeoRoute {
+    let base = point(answer.base.latitude, answer.base.longitude);
+    let mut line = vec![base.clone()];
+    line.extend(answer.stops.iter().map(|s| point(s.latitude, s.longitude)));
+    line.push(base.clone());
+    let empty = GeoProperties {
+        kind: String::new(),
+        order: None,
+        visit_id: None,
+        reference: None,
+        address: None,
+        eta: None,
+        arrives: None,
+        departs: None,
+        window: None,
+        total_distance_m: None,
+        total_travel_minutes: None,
+        leaves: None,
+        returns: None,
+    };
+    let feature = |kind: &str, coordinates, properties| GeoFeature {
+        kind: "Feature".into(),
+        geometry: GeoGeometry {
+            kind: kind.into(),
+            coordinates,
+        },
+        properties,
+    };
+    let mut features = vec![
+        feature(
+            "LineString",
+            serde_json::Value::Array(line),
+            GeoProperties {
+                kind: "route".into(),
+                total_distance_m: Some(answer.total_distance_m),
+                total_travel_minutes: Some(answer.total_travel_minutes),
+                ..empty.clone()
+            },
+        ),
+        feature(
+            "Point",
+            base,
+            GeoProperties {
+                kind: "base".into(),
+                leaves: Some(answer.leaves_base.clone()),
+                returns: Some(answer.back_at_base.clone()),
+                ..empty.clone()
+            },
+        ),
+    ];
+    for s in answer.stops {
+        features.push(feature(
+            "Point",
+            point(s.latitude, s.longitude),
+            GeoProperties {
+                kind: "stop".into(),
+                order: Some(s.order),
+                visit_id: Some(s.visit_id),
+                reference: Some(s.reference),
+                address: Some(s.address),
+                eta: Some(s.eta),
+                arrives: Some(s.arrives),
+                departs: Some(s.departs),
+                window: s
+                    .window_start
+                    .zip(s.window_end)
+                    .map(|(a, b)| format!("{a}–{b}")),
+                ..empty.clone()
+            },
+        ));
+    }
+    GeoRoute {
+        kind: "FeatureCollection".into(),
+        features,
+    }
+}
+
+pub struct OfficerRoutesApi;
+
+#[OpenApi(prefix_path = "/officer/v1", tag = "ApiTags::Officer")]
+impl OfficerRoutesApi {
+    /// Plan a home visit
+    ///
+    /// On the caller's route for that date, optionally with an appointment window agreed with
+    /// the tenant. `client_id` makes it safe to resend: the same id stores once and answers with
+    /// the stored visit (200); a new one answers 201; the same id for a different visit is 409.
+    /// An account outside the caller's patches is 404.
+    #[oai(path = "/visits", method = "post")]
+    async fn plan_visit(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        body: Json<VisitIn>,
+    ) -> poem::Result<Answer<VisitOut>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let body = body.0;
+        let today = state.today();
+        let mut errors = vec![];
+        if body.date < today {
+            errors.push(("date".to_owned(), "is in the past".to_owned()));
+        } else if body.date > today + chrono::Duration::days(366) {
+            errors.push(("date".to_owned(), "is more than a year ahead".to_owned()));
+        }
+        let window = match (body.window_start.as_deref(), body.window_end.as_deref()) {
+            (None, None) => None,
+            (Some(_), None) => {
+                errors.push(("window_end".into(), "required with window_start".into()));
+                None
+            }
+            (None, Some(_)) => {
+                errors.push(("window_start".into(), "required with window_end".into()));
+                None
+            }
+            (Some(a), Some(b)) => match (routes::parse_hm(a), routes::parse_hm(b)) {
+                (Ok(a), Ok(b)) => match Window::new(a, b) {
+                    Ok(w) => Some(w),
+                    Err(r) => {
+                        errors.push(("window_end".into(), r));
+                        None
+                    }
+                },
+                (a, b) => {
+                    for (field, r) in [("window_start", a), ("window_end", b)] {
+                        if let Err(reason) = r {
+                            errors.push((field.into(), reason));
+                        }
+                    }
+                    None
+                }
+            },
+        };
+        let minutes = body
+            .duration_minutes
+            .unwrap_or(state.settings.route.visit_minutes);
+        if !(5..=480).contains(&minutes) {
+            errors.push((
+                "duration_minutes".into(),
+                "must be from 5 to 480 minutes".into(),
+            ));
+        }
+        if let Some(p) = invalid_fields(errors) {
+            return Ok(Answer::problem(p));
+        }
+        let err = |e: sea_orm::DbErr| Problem::internal(&e);
+        let Some(account) =
+            rentdesk_store::staff::visible_tenancy(&state.db, &staff, body.tenancy_id, today)
+                .await
+                .map_err(err)?
+        else {
+            return Ok(Answer::problem(Problem::not_found(&format!(
+                "account {}",
+                body.tenancy_id
+            ))));
+        };
+        let saved = visits::plan(
+            &state.db,
+            staff.id,
+            NewVisit {
+                client_id: &body.client_id,
+                tenancy_id: body.tenancy_id,
+                officer_id: staff.id,
+                visit_date: body.date,
+                window: window.map(|w| (hm(w.start()), hm(w.end()))),
+                duration_minutes: minutes as i32,
+                purpose: body.purpose.trim(),
+            },
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(err)?;
+        Ok(match saved {
+            Saved::New(v) => Answer::Created(Json((v, account).into())),
+            Saved::Replay(v) => Answer::Ok(Json((v, account).into())),
+            Saved::Conflict(v) => Answer::problem(
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "client-id-reused",
+                    "That client_id belongs to a different visit",
+                )
+                .detail(format!("visit {} has this client_id", v.id)),
+            ),
+        })
+    }
+
+    /// My visits on a date
+    ///
+    /// Planned, cancelled and done, in the order they were planned (the route orders them).
+    #[oai(path = "/visits", method = "get")]
+    async fn visits(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        /// The London date (YYYY-MM-DD).
+        date: Query<NaiveDate>,
+    ) -> poem::Result<Answer<VisitList>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let err = |e: sea_orm::DbErr| Problem::internal(&e);
+        let patches = rentdesk_store::staff::visible_patches(&state.db, &staff, state.today())
+            .await
+            .map_err(err)?;
+        let rows = visits::on_day(&state.db, staff.id, date.0, patches.as_ref(), false)
+            .await
+            .map_err(err)?;
+        Ok(Answer::Ok(Json(VisitList {
+            date: date.0,
+            visits: rows.into_iter().map(VisitOut::from).collect(),
+        })))
+    }
+
+    /// Cancel a visit
+    ///
+    /// The next route is planned without it. Cancelling twice answers the cancelled visit; a
+    /// visit already done cannot be cancelled (409).
+    #[oai(path = "/visits/:id/cancel", method = "post")]
+    async fn cancel(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> poem::Result<Answer<VisitOut>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let Some((v, t)) = visible_visit(&state, &staff, id.0).await? else {
+            return Ok(Answer::problem(not_found_visit(id.0)));
+        };
+        let change = visits::cancel(&state.db, staff.id, v, client_addr(remote).as_deref())
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        Ok(match change {
+            Change::Changed(v) | Change::Unchanged(v) => Answer::Ok(Json((v, t).into())),
+            Change::Refused(v) => Answer::problem(
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "visit-not-planned",
+                    "Only a planned visit can be cancelled",
+                )
+                .detail(format!("visit {} is {}", v.id, v.status)),
+            ),
+        })
+    }
+
+    /// Record a visit as done
+    ///
+    /// Writes the visit, with its outcome, to the account's action diary (once: doing it again
+    /// answers the visit as it is). A cancelled visit cannot be done (409).
+    #[oai(path = "/visits/:id/done", method = "post")]
+    async fn done(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<VisitDone>,
+    ) -> poem::Result<Answer<VisitOut>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let now = Utc::now();
+        let mut errors = vec![];
+        if !VISIT_OUTCOMES.contains(&body.outcome.as_str()) {
+            errors.push((
+                "outcome".to_owned(),
+                format!(
+                    "{:?} is not one of {}",
+                    body.outcome,
+                    VISIT_OUTCOMES.join(", ")
+                ),
+            ));
+        }
+        if body
+            .occurred_at
+            .is_some_and(|t| t > now + chrono::Duration::minutes(5))
+        {
+            errors.push(("occurred_at".to_owned(), "is in the future".to_owned()));
+        }
+        if let Some(p) = invalid_fields(errors) {
+            return Ok(Answer::problem(p));
+        }
+        let Some((v, t)) = visible_visit(&state, &staff, id.0).await? else {
+            return Ok(Answer::problem(not_found_visit(id.0)));
+        };
+        let change = visits::done(
+            &state.db,
+            staff.id,
+            v,
+            visits::Outcome {
+                outcome: &body.outcome,
+                body: body.body.trim(),
+                occurred_at: body.occurred_at.unwrap_or(now),
+            },
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(match change {
+            Change::Changed(v) | Change::Unchanged(v) => Answer::Ok(Json((v, t).into())),
+            Change::Refused(v) => Answer::problem(
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "visit-not-planned",
+                    "Only a planned visit can be done",
+                )
+                .detail(format!("visit {} is {}", v.id, v.status)),
+            ),
+        })
+    }
+
+    /// The day's route
+    ///
+    /// The caller's planned visits that day in an optimised order, from the base and back,
+    /// with estimated arrival times, keeping every appointment window and the end of the
+    /// working day. Visits that cannot fit are listed with the reason. Planned afresh on every
+    /// request from the visits as they are.
+    #[oai(path = "/routes/:date", method = "get")]
+    async fn route(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        /// The London date (YYYY-MM-DD).
+        date: Path<NaiveDate>,
+    ) -> poem::Result<Answer<RouteAnswer>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let (rows, route) =
+            plan_day(&state, &staff, date.0, client_addr(remote).as_deref()).await?;
+        Ok(Answer::Ok(Json(route_answer(
+            &state, &staff, date.0, &rows, &route,
+        ))))
+    }
+
+    /// The day's route as GeoJSON
+    ///
+    /// The same route as `GET /routes/{date}` as a GeoJSON FeatureCollection for a map: a
+    /// LineString from the base through the stops and back, a Point for the base and a Point
+    /// per stop (properties: order, eta, reference, window).
+    #[oai(path = "/routes/:date/geojson", method = "get")]
+    async fn route_geojson(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        /// The London date (YYYY-MM-DD).
+        date: Path<NaiveDate>,
+    ) -> poem::Result<GeoAnswer> {
+        let staff = match me(&state, &auth.0).await? {
+            Ok(s) => s,
+            Err(p) => return Ok(p.into()),
+        };
+        let (rows, route) =
+            plan_day(&state, &staff, date.0, client_addr(remote).as_deref()).await?;
+        Ok(GeoAnswer::Ok(Json(geojson(route_answer(
+            &state, &staff, date.0, &rows, &route,
+        )))))
+    }
+}
