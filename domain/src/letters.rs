@@ -100,7 +100,7 @@ pub fn compose(stage: Stage, f: &LetterFacts) -> Option<Letter> {
     let para = |t: String| Block::Para(t);
     b.push(para(f.address.join(", ")));
     b.push(para(format!(
-        "{} · Rent account {} · {}",
+        "{}. Rent account: {}. {}",
         date(f.today),
         f.reference,
         f.landlord
@@ -279,7 +279,10 @@ mod tests {
         assert!(first.contains("£423.50 owing"), "{first}");
         assert!(first.contains("4.30 weeks") && first.contains("£98.50 a week"));
         assert!(first.contains("National Debtline") && first.contains("StepChange"));
-        assert!(!first.contains("court"), "no threat in a first letter: {first}");
+        assert!(
+            !first.contains("court"),
+            "no threat in a first letter: {first}"
+        );
         let second = compose(Stage::SecondLetter, &facts()).unwrap().text();
         assert!(second.contains("within 14 days") && second.contains("serve a notice"));
         assert!(compose(Stage::Hearing, &facts()).is_none());
@@ -298,9 +301,15 @@ mod tests {
         let l = compose(Stage::NoticeServed, &f).unwrap();
         assert_eq!(l.title, "Notice of Seeking Possession");
         let t = l.text();
-        assert!(t.contains(&format!("served on {}", date(n.served_on))), "{t}");
         assert!(
-            t.contains(&format!("cannot begin before {}", date(n.earliest_proceedings))),
+            t.contains(&format!("served on {}", date(n.served_on))),
+            "{t}"
+        );
+        assert!(
+            t.contains(&format!(
+                "cannot begin before {}",
+                date(n.earliest_proceedings)
+            )),
             "{t}"
         );
         assert!(t.contains("Pre-Action Protocol"));
@@ -313,7 +322,9 @@ mod tests {
         f.technical_reason = Some("the Universal Credit payment due 28 Nov".into());
         let t = compose(Stage::FirstLetter, &f).unwrap().text();
         assert!(
-            t.contains("not counting £400.00 that the Universal Credit payment due 28 Nov will cover"),
+            t.contains(
+                "not counting £400.00 that the Universal Credit payment due 28 Nov will cover"
+            ),
             "{t}"
         );
     }

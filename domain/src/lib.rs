@@ -14,6 +14,7 @@ pub mod contact_policy;
 pub mod escalation;
 pub mod kpi;
 pub mod ledger;
+pub mod letters;
 pub mod money;
 pub mod priority;
 pub mod protocol;

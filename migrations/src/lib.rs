@@ -14,6 +14,7 @@ mod m20261129_000002_campaigns;
 mod m20261129_000003_data_protection;
 mod m20261129_000004_outreach_config;
 mod m20261129_000005_task_versions;
+mod m20261129_000006_letters;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_data_protection::Migration),
             Box::new(m20261129_000004_outreach_config::Migration),
             Box::new(m20261129_000005_task_versions::Migration),
+            Box::new(m20261129_000006_letters::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ pub mod device;
 pub mod export;
 pub mod flag;
 pub mod import_batch;
+pub mod letter;
 pub mod message;
 pub mod outreach_config;
 pub mod patch;

@@ -13,6 +13,7 @@ pub mod entities;
 pub mod evaluation;
 pub mod facts;
 pub mod imports;
+pub mod letters;
 pub mod officer;
 pub mod outbox;
 pub mod outreach;

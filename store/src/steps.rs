@@ -114,6 +114,8 @@ pub struct StageChange<'a> {
     pub override_reason: Option<&'a str>,
     /// For a notice: its dates (stored with the diary entry).
     pub notice: Option<NoticeDates>,
+    /// The stage's letter (`crate::letters::render`), kept with the diary entry.
+    pub letter: Option<crate::letters::Rendered>,
 }
 
 /// Move the case to a stage: the `cases` row, a diary action (kind `notice` for a notice, with
@@ -193,6 +195,22 @@ pub async fn record_stage(
         },
     )
     .await?;
+    if let Some(letter) = change.letter {
+        let title = letter.title.clone();
+        let kept = crate::letters::store(&txn, tenancy_id, letter, row.id, staff_id).await?;
+        crate::diary::write(
+            &txn,
+            crate::diary::Entry {
+                tenancy_id,
+                kind: "letter",
+                outcome: Some(change.stage.as_str()),
+                body: &format!("Letter sent: {title} (letter {}, PDF kept).", kept.id),
+                author_staff_id: Some(staff_id),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
     audit::record(
         &txn,
         audit::Entry {

@@ -1001,3 +1001,60 @@ async fn sync_brings_what_changed_in_the_officers_patches_and_nothing_else() {
     assert_eq!((s, fields(&p)), (422, vec!["since".to_owned()]));
     t.app.stop().await;
 }
+
+#[tokio::test]
+async fn a_stage_letter_is_rendered_as_a_pdf_with_the_accounts_figures_and_kept_in_the_diary() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = id_of(app, "HD1001").await;
+    let (s, step) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/steps"),
+        &north,
+        json!({"step": "first_letter", "note": "posted first class"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{step}");
+    let letter = step["letter_id"]
+        .as_i64()
+        .expect("a first letter has a letter");
+    let resp = app
+        .client
+        .get(app.url(&format!("/officer/v1/letters/{letter}")))
+        .bearer_auth(&north)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    let pdf = resp.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let text = String::from_utf8_lossy(&pdf);
+    for expected in [
+        "Your rent account",
+        "HD1001",
+        "Karen Haigh",
+        "National Debtline",
+    ] {
+        assert!(text.contains(expected), "the letter says {expected}");
+    }
+    let (_, account) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert!(
+        account
+            .to_string()
+            .contains(&format!("letter {letter}, PDF kept")),
+        "{account}"
+    );
+    // Not for someone who cannot see the account.
+    let central = sign_in(app, "central@council.example").await;
+    let resp = app
+        .client
+        .get(app.url(&format!("/officer/v1/letters/{letter}")))
+        .bearer_auth(&central)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    t.app.stop().await;
+}

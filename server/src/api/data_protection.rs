@@ -120,6 +120,8 @@ macro_rules! file_response {
     };
 }
 
+pub(crate) use file_response;
+
 file_response!(
     JsonFile,
     "application/json",

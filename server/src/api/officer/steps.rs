@@ -12,8 +12,8 @@ use chrono::NaiveDate;
 use poem::http::StatusCode;
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Path;
-use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi};
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use rentdesk_domain::escalation::{self, EscalationPolicy, Stage};
 use rentdesk_domain::protocol::{self, NoticeDates, NoticeKind, ProtocolStep, ServiceMethod};
 use rentdesk_store::accounts::FullAccount;
@@ -108,11 +108,21 @@ impl poem_openapi::types::Example for StepIn {
     }
 }
 
+crate::api::data_protection::file_response!(
+    LetterPdf,
+    "application/pdf",
+    "The letter as it was sent, as PDF."
+);
+
 #[derive(Debug, Object)]
 pub struct StepRecorded {
     pub action_id: i64,
     pub stage: String,
     pub notice: Option<Notice>,
+    /// The letter that goes with this stage (first and second letters, the notice, the court
+    /// application), rendered with the account's figures: `GET /officer/v1/letters/{id}` gives
+    /// the PDF.
+    pub letter_id: Option<i64>,
 }
 
 async fn load(
@@ -255,6 +265,7 @@ impl OfficerStepsApi {
                 action_id: row.id,
                 stage: case.stage.as_str().into(),
                 notice: None,
+                letter_id: None,
             })));
         }
         let stage = or_answer!(
@@ -322,6 +333,17 @@ impl OfficerStepsApi {
         if !missing.is_empty() {
             return Ok(Answer::problem(blocked(missing)));
         }
+        let letter = rentdesk_store::letters::render(
+            &state.db,
+            id.0,
+            stage,
+            notice.as_ref(),
+            &staff.name,
+            &state.settings.contact_policy.landlord_name,
+            today,
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
         let row = rentdesk_store::steps::record_stage(
             &state.db,
             staff.id,
@@ -331,16 +353,85 @@ impl OfficerStepsApi {
                 note: body.note.trim(),
                 override_reason,
                 notice: notice.clone(),
+                letter,
             },
             today,
             addr.as_deref(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
+        let letter_id = rentdesk_store::letters::of_tenancy(&state.db, id.0)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .into_iter()
+            .find(|l| l.action_id == Some(row.id))
+            .map(|l| l.id);
         Ok(Answer::Created(Json(StepRecorded {
             action_id: row.id,
             stage: stage.as_str().into(),
             notice: notice.map(Notice::from),
+            letter_id,
         })))
+    }
+    /// A stage letter as PDF
+    ///
+    /// The letter kept with a step (its id is in the step's answer and the diary). Only for
+    /// accounts the caller can see; every download is audited.
+    #[oai(path = "/letters/:id", method = "get")]
+    async fn letter(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> poem::Result<LetterPdf> {
+        use sea_orm::EntityTrait;
+        let staff = match me(&state, &auth.0).await? {
+            Ok(s) => s,
+            Err(p) => return Ok(LetterPdf::from(Err(p))),
+        };
+        let err = |e: sea_orm::DbErr| Problem::internal(&e);
+        let letter = rentdesk_store::entities::letter::Entity::find_by_id(id.0)
+            .one(&state.db)
+            .await
+            .map_err(err)?;
+        let visible = match &letter {
+            Some(l) => rentdesk_store::staff::visible_tenancy(
+                &state.db,
+                &staff,
+                l.tenancy_id,
+                state.today(),
+            )
+            .await
+            .map_err(err)?
+            .is_some(),
+            None => false,
+        };
+        let Some(letter) = letter.filter(|_| visible) else {
+            return Ok(LetterPdf::from(Err(Problem::not_found(&format!(
+                "letter {}",
+                id.0
+            )))));
+        };
+        rentdesk_store::audit::record(
+            &state.db,
+            rentdesk_store::audit::Entry {
+                actor: rentdesk_store::audit::Actor::Staff(staff.id),
+                action: "letter.read",
+                subject_kind: "tenancy",
+                subject_id: Some(letter.tenancy_id.to_string()),
+                detail: Some(format!("letter {}", letter.id)),
+                client_addr: client_addr(remote).as_deref(),
+            },
+        )
+        .await
+        .map_err(err)?;
+        Ok(LetterPdf::from(Ok((
+            letter.pdf,
+            format!(
+                "attachment; filename=\"letter-{}-{}.pdf\"",
+                letter.id, letter.stage
+            ),
+        ))))
     }
 }
