@@ -507,11 +507,30 @@ async fn the_route_as_geojson_draws_the_line_from_the_base_and_a_point_per_stop(
         assert_eq!(p["kind"], "stop");
         assert_eq!(p["order"], i + 1);
         assert_eq!(stop["geometry"]["coordinates"], coords[i + 1]);
-        // The same plan as the JSON route (the solver is seeded).
-        assert_eq!(p["reference"], r["stops"][i]["reference"], "{g}");
-        assert_eq!(p["eta"], r["stops"][i]["eta"], "{g}");
+        assert!(p["eta"].is_string(), "{p}");
         assert!(p.get("window").is_none(), "no window, no key: {p}");
     }
+    // The same visits as the JSON route. Not necessarily in the same order: vrp-core's search is
+    // seeded but reacts to time, so two requests may find different equally good routes.
+    let refs = |stops: &[Value], key: &str| {
+        let mut v: Vec<String> = stops
+            .iter()
+            .map(|s| {
+                s[key]["reference"]
+                    .as_str()
+                    .or(s["reference"].as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        refs(&features[2..], "properties"),
+        refs(r["stops"].as_array().unwrap(), "none"),
+        "{g}"
+    );
     t.app.stop().await;
 }
 
