@@ -97,6 +97,7 @@ fn twilio(fake_url: &str) -> Providers {
         status_callback: None,
         policy: ContactPolicy::any_time(),
         rate_per_minute: None,
+        send_concurrency: 0,
     }
 }
 

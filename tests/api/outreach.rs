@@ -464,6 +464,7 @@ mod channels {
             status_callback: None,
             policy: ContactPolicy::default(),
             rate_per_minute: None,
+            send_concurrency: 0,
         };
         Fakes {
             twilio,

@@ -23,6 +23,7 @@ use crate::email::{EmailError, Mailer, OutgoingEmail};
 use crate::push::{FcmClient, Notification, PushError};
 use crate::sms::{SmsError, SmsProvider, TwilioClient};
 use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt;
 use rentdesk_domain::contact_policy::{ContactPolicy, Decision, SuppressReason, next_allowed};
 use rentdesk_store::outbox::{self, Claimed};
 use rentdesk_store::outreach::{Fallback, plan_fallback, recheck};
@@ -40,6 +41,10 @@ pub const MAX_SEND_ATTEMPTS: i32 = 8;
 pub const RECONCILE_AFTER: Duration = Duration::minutes(30);
 /// Messages claimed at once per channel.
 const BATCH: u64 = 50;
+/// Sends in flight at once per dispatcher and channel, unless configured
+/// ([`Providers::send_concurrency`]). Twilio answers "too many concurrent requests" well above
+/// this; SMTP relays and FCM take it easily.
+pub const DEFAULT_SEND_CONCURRENCY: usize = 8;
 /// How long one dispatch run may send (see [`drain`]): well inside `outbox::SENDING_TIMEOUT`.
 pub const RELEASE_AFTER: std::time::Duration = std::time::Duration::from_secs(4 * 60);
 
@@ -89,6 +94,17 @@ pub struct Providers {
     /// At most this many sends per channel per minute, counted in the database so the limit
     /// holds across every worker; `None` = unthrottled.
     pub rate_per_minute: Option<u32>,
+    /// Sends in flight at once per channel in one dispatch run; 0 = [`DEFAULT_SEND_CONCURRENCY`].
+    pub send_concurrency: usize,
+}
+
+impl Providers {
+    fn concurrency(&self) -> usize {
+        match self.send_concurrency {
+            0 => DEFAULT_SEND_CONCURRENCY,
+            n => n,
+        }
+    }
 }
 
 /// How one send ended.
@@ -323,6 +339,7 @@ pub async fn dispatch_sms<P: SmsProvider>(
         &ContactPolicy::default(),
         now,
         None,
+        DEFAULT_SEND_CONCURRENCY,
     )
     .await
 }
@@ -334,6 +351,7 @@ async fn dispatch_sms_with<P: SmsProvider>(
     policy: &ContactPolicy,
     now: DateTime<Utc>,
     rate: Option<u32>,
+    concurrency: usize,
 ) -> anyhow::Result<DispatchReport> {
     let mut report = DispatchReport {
         marked_unknown: outbox::mark_abandoned_unknown(db, now).await?,
@@ -346,6 +364,7 @@ async fn dispatch_sms_with<P: SmsProvider>(
         now,
         RELEASE_AFTER,
         rate,
+        concurrency,
     )
     .await?;
     Ok(report)
@@ -365,6 +384,7 @@ pub async fn dispatch_email(
         now,
         RELEASE_AFTER,
         None,
+        DEFAULT_SEND_CONCURRENCY,
     )
     .await
 }
@@ -383,6 +403,7 @@ pub async fn dispatch_push(
         now,
         RELEASE_AFTER,
         None,
+        DEFAULT_SEND_CONCURRENCY,
     )
     .await
 }
@@ -443,6 +464,43 @@ impl<P> Via<'_, P> {
     }
 }
 
+/// What one claimed message needs to be sent and settled within a [`drain`] run.
+struct Run<'a, P> {
+    db: &'a DatabaseConnection,
+    via: &'a Via<'a, P>,
+    policy: &'a ContactPolicy,
+    now: DateTime<Utc>,
+    started: std::time::Instant,
+    release_after: std::time::Duration,
+}
+
+impl<P: SmsProvider> Run<'_, P> {
+    /// Ask the contact policy again, send, record the answer. A message reached after the run's
+    /// bound goes back to the queue unsent (see [`drain`]).
+    async fn send_one(
+        &self,
+        claimed: &Claimed,
+        decision: Option<&Decision>,
+    ) -> anyhow::Result<DispatchReport> {
+        let (db, now) = (self.db, self.now);
+        let mut report = DispatchReport::default();
+        if self.started.elapsed() >= self.release_after {
+            outbox::release(db, claimed.message.id, now).await?;
+            return Ok(report);
+        }
+        if !still_allowed(db, claimed, decision, self.policy, now, &mut report).await? {
+            return Ok(report);
+        }
+        let outcome = match self.via {
+            Via::Sms(provider, callback) => send_sms(claimed, *provider, *callback).await,
+            Via::Email(mailer) => send_email(claimed, *mailer).await,
+            Via::Push(fcm) => send_push(db, claimed, *fcm).await?,
+        };
+        settle(db, claimed, outcome, self.policy, now, &mut report).await?;
+        Ok(report)
+    }
+}
+
 /// Claim and send a channel's due messages batch by batch until none is left, or until the
 /// run has lasted `release_after` (the next tick carries on, with its own `now`).
 ///
@@ -458,6 +516,7 @@ async fn drain<P: SmsProvider>(
     now: DateTime<Utc>,
     release_after: std::time::Duration,
     rate_per_minute: Option<u32>,
+    concurrency: usize,
 ) -> anyhow::Result<DispatchReport> {
     let started = std::time::Instant::now();
     let mut report = DispatchReport::default();
@@ -495,29 +554,30 @@ async fn drain<P: SmsProvider>(
         }
         let rows: Vec<_> = batch.iter().map(|c| c.message.clone()).collect();
         let decisions = recheck(db, &rows, policy, now).await?;
-        for claimed in &batch {
-            if started.elapsed() >= release_after {
-                outbox::release(db, claimed.message.id, now).await?;
-                continue;
+        // Up to `concurrency` sends of the batch in flight at once: each message is still
+        // settled right after its own answer, so what a kill can leave `sending` is one
+        // provider call per slot, never a whole batch of answers.
+        let run = Run {
+            db,
+            via,
+            policy,
+            now,
+            started,
+            release_after,
+        };
+        // (A plain loop rather than a stream adapter: a closure over `&Claimed` makes the
+        // worker's future fail the `Send` check apalis needs.)
+        let mut waiting = batch.iter();
+        let mut in_flight = futures::stream::FuturesUnordered::new();
+        loop {
+            while in_flight.len() < concurrency.max(1) {
+                let Some(c) = waiting.next() else { break };
+                in_flight.push(run.send_one(c, decisions.get(&c.message.id)));
             }
-            if !still_allowed(
-                db,
-                claimed,
-                decisions.get(&claimed.message.id),
-                policy,
-                now,
-                &mut report,
-            )
-            .await?
-            {
-                continue;
+            match in_flight.next().await {
+                Some(r) => report += r?,
+                None => break,
             }
-            let outcome = match via {
-                Via::Sms(provider, callback) => send_sms(claimed, *provider, *callback).await,
-                Via::Email(mailer) => send_email(claimed, *mailer).await,
-                Via::Push(fcm) => send_push(db, claimed, *fcm).await?,
-            };
-            settle(db, claimed, outcome, policy, now, &mut report).await?;
         }
         if started.elapsed() >= release_after {
             return Ok(report);
@@ -542,13 +602,23 @@ pub async fn dispatch_all(
         &providers.policy,
         now,
         rate,
+        providers.concurrency(),
     )
     .await?;
     for via in [
         Via::<TwilioClient>::Email(providers.email.as_ref()),
         Via::<TwilioClient>::Push(providers.push.as_ref()),
     ] {
-        report += drain(db, &via, &providers.policy, now, RELEASE_AFTER, rate).await?;
+        report += drain(
+            db,
+            &via,
+            &providers.policy,
+            now,
+            RELEASE_AFTER,
+            rate,
+            providers.concurrency(),
+        )
+        .await?;
     }
     Ok(report)
 }
@@ -732,10 +802,10 @@ mod tests {
         let via = Via::<TwilioClient>::Email(None);
         // Out of time at once: every row goes back, nothing is sent.
         let zero = std::time::Duration::ZERO;
-        let r = drain(&db, &via, &policy, now, zero, None).await.unwrap();
+        let r = drain(&db, &via, &policy, now, zero, None, 1).await.unwrap();
         assert_eq!(r, DispatchReport::default());
         assert_eq!(queued().await, 3);
-        let r = drain(&db, &via, &policy, now, RELEASE_AFTER, None)
+        let r = drain(&db, &via, &policy, now, RELEASE_AFTER, None, 1)
             .await
             .unwrap();
         assert_eq!(r.to_outbox, 3);

@@ -45,6 +45,8 @@ pub struct WorkerConfig {
     pub contact_policy: rentdesk_domain::contact_policy::ContactPolicy,
     /// Messages per channel per minute across every worker (a provider's throughput limit).
     pub dispatch_rate_per_minute: Option<u32>,
+    /// Sends in flight at once per channel in one dispatch run.
+    pub send_concurrency: usize,
     /// Retention period the nightly job anonymises by.
     pub retention: rentdesk_domain::retention::RetentionPolicy,
 }
@@ -62,6 +64,7 @@ impl Default for WorkerConfig {
             status_callback: None,
             contact_policy: Default::default(),
             dispatch_rate_per_minute: None,
+            send_concurrency: crate::dispatch::DEFAULT_SEND_CONCURRENCY,
             retention: Default::default(),
         }
     }
@@ -234,6 +237,7 @@ pub(crate) fn build_monitor(
             status_callback: config.status_callback.clone(),
             policy: config.contact_policy.clone(),
             rate_per_minute: config.dispatch_rate_per_minute,
+            send_concurrency: config.send_concurrency,
         },
     };
     let ctx = JobContext {

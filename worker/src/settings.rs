@@ -58,6 +58,8 @@ pub struct Settings {
     /// `DISPATCH_RATE_PER_MINUTE`: at most this many messages per channel per minute, across
     /// every worker; unset = as fast as the providers take them.
     pub dispatch_rate_per_minute: Option<u32>,
+    /// `SEND_CONCURRENCY`: sends in flight at once per channel in one dispatch run (default 8).
+    pub send_concurrency: usize,
     pub shutdown_timeout: Duration,
     pub log_format: LogFormat,
     /// Twilio, when `TWILIO_ACCOUNT_SID` is set; otherwise SMS go to the local outbox.
@@ -341,6 +343,7 @@ impl Settings {
                 None => None,
                 Some(_) => Some(number("DISPATCH_RATE_PER_MINUTE", 0, 1, 1_000_000)? as u32),
             },
+            send_concurrency: number("SEND_CONCURRENCY", 8, 1, 256)? as usize,
             shutdown_timeout: Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECS", 20, 1, 600)?),
             log_format,
             retention_months: number("RETENTION_MONTHS", 72, 1, 1200)? as u32,
@@ -391,6 +394,7 @@ impl Settings {
             }),
             contact_policy: self.contact_policy.clone(),
             dispatch_rate_per_minute: self.dispatch_rate_per_minute,
+            send_concurrency: self.send_concurrency,
             retention: self.retention_policy(),
         }
     }

@@ -197,6 +197,7 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing() {
         ),
         policy: ContactPolicy::any_time(),
         rate_per_minute: None,
+        send_concurrency: 0,
         ..Default::default()
     };
     let later = Utc::now() + chrono::Duration::hours(1);
