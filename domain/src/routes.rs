@@ -944,7 +944,9 @@ mod tests {
         // Still open at 11:00, but too far to reach before 11:05.
         assert_eq!(reasons[1].0, 3);
         assert!(
-            reasons[1].1.contains("cannot be reached from the base before it closes"),
+            reasons[1]
+                .1
+                .contains("cannot be reached from the base before it closes"),
             "{}",
             reasons[1].1
         );

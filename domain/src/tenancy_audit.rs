@@ -170,7 +170,9 @@ mod tests {
         assert_eq!(t.facts["last_audit_on"], "2023-11-30");
         // Still due (same period: the same task) a month later if nobody went.
         assert_eq!(
-            tenancy_audit_due(&f, &rule, d(2026, 12, 30)).unwrap().period,
+            tenancy_audit_due(&f, &rule, d(2026, 12, 30))
+                .unwrap()
+                .period,
             "2026-11-30"
         );
     }
