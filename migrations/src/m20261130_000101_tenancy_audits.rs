@@ -1,7 +1,9 @@
 //! Tenancy audit visits (issue 7): a visit has a kind (`home_visit`, or `tenancy_audit`), and
 //! the diary entry a visit writes keeps that purpose, so "the last completed audit" is one
 //! indexed query over the diary whichever way the visit was recorded (a planned visit marked
-//! done, or a visit recorded straight in the diary).
+//! done, or a visit recorded straight in the diary). A tenancy may also bring the date of its
+//! last audit from the housing system (`last_audit_on`, imported), so going live does not make
+//! every tenancy due at once.
 //! One column per statement: SQLite alters a table one column at a time.
 
 use crate::common::index;
@@ -33,10 +35,27 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(index("actions", &["purpose", "tenancy_id"], false))
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("tenancies")
+                    // The last audit the housing system knows of, when imported.
+                    .add_column(date_null("last_audit_on"))
+                    .take(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("tenancies")
+                    .drop_column("last_audit_on")
+                    .take(),
+            )
+            .await?;
         manager
             .drop_index(
                 Index::drop()

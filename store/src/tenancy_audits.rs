@@ -4,8 +4,9 @@
 //! one is open nothing more is raised, and the idempotency key (rule, tenancy, the date the
 //! audit fell due) keeps a rerun from raising the same one twice.
 //!
-//! A visit recorded with the purpose `tenancy_audit` and an outcome that completes it is the
-//! audit done: it closes the open audit task and moves the next due date on by the interval.
+//! The last audit is the later of the date imported from the housing system (`last_audit_on`)
+//! and the latest diary visit with the purpose `tenancy_audit` and an outcome that completes
+//! it. Such a visit is the audit done: it closes the open audit task and moves the next due date on by the interval.
 
 use crate::entities::{action, task, tenancy};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -59,10 +60,11 @@ pub async fn plan_all(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resu
     if !cfg.tenancy_audit.enabled {
         return Ok(report);
     }
-    let accounts: Vec<(i64, NaiveDate)> = tenancy::Entity::find()
+    let accounts: Vec<(i64, NaiveDate, Option<NaiveDate>)> = tenancy::Entity::find()
         .select_only()
         .column(tenancy::Column::Id)
         .column(tenancy::Column::StartDate)
+        .column(tenancy::Column::LastAuditOn)
         .filter(tenancy::Column::Status.eq("active"))
         .order_by_asc(tenancy::Column::Id)
         .into_tuple()
@@ -70,7 +72,7 @@ pub async fn plan_all(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resu
         .await?;
     let due_in = chrono::Duration::days(i64::from(cfg.task_due_days));
     for chunk in accounts.chunks(1000) {
-        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<i64> = chunk.iter().map(|(id, _, _)| *id).collect();
         let last = last_audits(db, &ids).await?;
         let open: HashSet<i64> = task::Entity::find()
             .select_only()
@@ -84,11 +86,12 @@ pub async fn plan_all(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resu
             .into_iter()
             .collect();
         let txn = crate::db::begin_write(db).await?;
-        for &(id, start_date) in chunk {
+        for &(id, start_date, imported) in chunk {
             let facts = AuditFacts {
                 active: true,
                 start_date,
-                last_audit: last.get(&id).copied(),
+                // The later of the housing system's record and Rentdesk's diary.
+                last_audit: last.get(&id).copied().max(imported),
             };
             let Some(t) = tenancy_audit::tenancy_audit_due(&facts, &cfg.tenancy_audit, today)
             else {

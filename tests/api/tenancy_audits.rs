@@ -212,3 +212,54 @@ async fn an_audit_recorded_straight_in_the_diary_counts_and_bad_purposes_are_nam
     );
     t.app.stop().await;
 }
+
+#[tokio::test]
+async fn the_last_audit_the_housing_system_knows_of_is_imported_and_counts() {
+    let t = team().await;
+    let today = rentdesk_domain::time::london_date(Utc::now());
+    let csv = |rows: &[(&str, NaiveDate)]| {
+        let mut s = String::from(
+            "reference,tenure,address_line1,town,postcode,patch,start_date,weekly_rent,\
+             payment_method,lead_tenant_name,last_audit_on\n",
+        );
+        for (reference, audited) in rows {
+            s.push_str(&format!(
+                "{reference},secure,1 Audit Row,Huddersfield,HD1 1AA,HD-NORTH,2015-06-01,98.50,\
+                 direct_debit,A Tenant,{audited}\n"
+            ));
+        }
+        s.into_bytes()
+    };
+    // Before the tenancy started: refused, naming the column.
+    let bad = t
+        .app
+        .import(
+            "tenancies",
+            csv(&[("HD6001", NaiveDate::from_ymd_opt(2014, 1, 1).unwrap())]),
+        )
+        .await;
+    assert_eq!(bad["status"], "rejected", "{bad}");
+    assert_eq!(bad["errors"][0]["column"], "last_audit_on", "{bad}");
+    let recent = today - Duration::days(365);
+    let old = today - Duration::days(37 * 31);
+    let batch = t
+        .app
+        .import("tenancies", csv(&[("HD6001", recent), ("HD6002", old)]))
+        .await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    plan_all(&t.app.db, today).await.unwrap();
+    let recent_id = id_of(&t.app, "HD6001").await;
+    let old_id = id_of(&t.app, "HD6002").await;
+    assert!(
+        audit_tasks(&t.app, recent_id).await.is_empty(),
+        "audited a year ago: not due"
+    );
+    let tasks = audit_tasks(&t.app, old_id).await;
+    assert_eq!(tasks.len(), 1);
+    assert!(
+        tasks[0].detail.contains("last tenancy audit on"),
+        "{}",
+        tasks[0].detail
+    );
+    t.app.stop().await;
+}
