@@ -24,6 +24,7 @@ pub mod segments;
 pub mod sequences;
 pub mod templates;
 pub mod tenancy;
+pub mod tenancy_audit;
 pub mod time;
 pub mod triggers;
 

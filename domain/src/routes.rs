@@ -390,6 +390,73 @@ pub fn plan(
     })
 }
 
+/// Re-plan a day already under way (issue 7: "adding or cancelling a visit re-plans"): the
+/// same as [`plan`], but the officer leaves the base at `from` (now, or a time they give)
+/// instead of the start of the working day. Visits whose appointment window closed before
+/// `from` are listed with that reason; from the end of the working day on nothing fits.
+/// `from` at or before the start of the working day is a plain [`plan`]. The caller gives only
+/// the visits still to make (those done are not re-planned).
+pub fn plan_from(
+    visits: &[VisitToPlan],
+    settings: &RouteSettings,
+    limits: &SolverLimits,
+    from: NaiveTime,
+) -> Result<DayRoute, RouteError> {
+    if from <= settings.day_start {
+        return plan(visits, settings, limits);
+    }
+    if settings.day_start >= settings.day_end {
+        return Err(RouteError::EmptyDay);
+    }
+    if from >= settings.day_end {
+        let reason = format!(
+            "the working day ended at {} (re-planned from {})",
+            hm(settings.day_end),
+            hm(from)
+        );
+        return Ok(DayRoute {
+            leaves_base: from,
+            stops: vec![],
+            return_travel_minutes: 0,
+            return_distance_m: 0,
+            back_at_base: from,
+            total_travel_minutes: 0,
+            total_distance_m: 0.0,
+            unplanned: (0..visits.len())
+                .map(|visit| Unplanned {
+                    visit,
+                    reason: reason.clone(),
+                })
+                .collect(),
+        });
+    }
+    let rest = RouteSettings {
+        day_start: from,
+        ..settings.clone()
+    };
+    let (mut still, mut closed) = (vec![], vec![]);
+    for (i, v) in visits.iter().enumerate() {
+        match v.window {
+            Some(w) if w.end < from => closed.push(Unplanned {
+                visit: i,
+                reason: format!("window {w} closed before the re-plan from {}", hm(from)),
+            }),
+            _ => still.push(i),
+        }
+    }
+    let subset: Vec<VisitToPlan> = still.iter().map(|&i| visits[i].clone()).collect();
+    let mut route = plan(&subset, &rest, limits)?;
+    for stop in &mut route.stops {
+        stop.visit = still[stop.visit];
+    }
+    for u in &mut route.unplanned {
+        u.visit = still[u.visit];
+    }
+    route.unplanned.extend(closed);
+    route.unplanned.sort_by_key(|u| u.visit);
+    Ok(route)
+}
+
 /// Independent searches from different seeds, each with its share of the time; the best order
 /// (most visits, then fewest metres). One search sometimes settles in a poor local optimum
 /// (bench/results/route.md); the best of three rarely does.
@@ -842,6 +909,68 @@ mod tests {
         assert_eq!(
             reasons[3],
             (4, "does not fit before the end of the working day 17:00")
+        );
+    }
+
+    #[test]
+    fn a_day_under_way_is_replanned_from_the_time_given() {
+        let s = settings();
+        let near = |k: f64| LatLon {
+            lat: s.base.lat + 0.01 * k,
+            lon: s.base.lon,
+        };
+        let visits = vec![
+            visit(near(1.0), Some(("09:00", "09:30")), 30),
+            visit(near(2.0), None, 30),
+            visit(near(1.5), Some(("11:30", "12:00")), 30),
+            visit(near(3.0), Some(("10:30", "11:05")), 30),
+        ];
+        let route = plan_from(&visits, &s, &limits(), t("11:00")).unwrap();
+        assert_eq!(route.leaves_base, t("11:00"));
+        let mut planned: Vec<usize> = route.stops.iter().map(|x| x.visit).collect();
+        planned.sort_unstable();
+        assert_eq!(planned, vec![1, 2]);
+        assert!(route.stops.iter().all(|x| x.arrives > t("11:00")));
+        let reasons: Vec<(usize, &str)> = route
+            .unplanned
+            .iter()
+            .map(|u| (u.visit, u.reason.as_str()))
+            .collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert_eq!(
+            reasons[0],
+            (0, "window 09:00–09:30 closed before the re-plan from 11:00")
+        );
+        // Still open at 11:00, but too far to reach before 11:05.
+        assert_eq!(reasons[1].0, 3);
+        assert!(
+            reasons[1]
+                .1
+                .contains("cannot be reached from the base before it closes"),
+            "{}",
+            reasons[1].1
+        );
+    }
+
+    #[test]
+    fn a_replan_before_the_day_starts_is_the_plain_plan_and_after_it_ends_holds_nothing() {
+        let s = settings();
+        let at = LatLon {
+            lat: s.base.lat + 0.01,
+            lon: s.base.lon,
+        };
+        let visits = vec![visit(at, None, 30)];
+        let early = plan_from(&visits, &s, &limits(), t("07:00")).unwrap();
+        assert_eq!(early.leaves_base, s.day_start);
+        assert_eq!(early.stops.len(), 1);
+        let late = plan_from(&visits, &s, &limits(), t("17:30")).unwrap();
+        assert!(late.stops.is_empty());
+        assert_eq!(
+            late.unplanned,
+            vec![Unplanned {
+                visit: 0,
+                reason: "the working day ended at 17:00 (re-planned from 17:30)".into()
+            }]
         );
     }
 

@@ -9,6 +9,7 @@
 
 use crate::contact_policy::Channel;
 use crate::templates::{self, Language, TemplateText};
+use crate::tenancy_audit::TenancyAuditRule;
 use crate::triggers::{self, SequenceStep, StepTime, Trigger};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -115,6 +116,10 @@ pub struct OutreachConfig {
     pub uc_new_claim: UcRule,
     pub hb_change: HbRule,
     pub direct_debit_offer: DirectDebitOfferRule,
+    /// When an active tenancy is due its next tenancy audit visit (a task for the patch
+    /// officer). A document saved before this rule existed loads with the defaults.
+    #[serde(default)]
+    pub tenancy_audit: TenancyAuditRule,
     /// A step this many days late is not sent any more (a claim imported weeks late does not
     /// get its welcome).
     pub stale_days: u32,
@@ -189,6 +194,7 @@ impl Default for OutreachConfig {
                 enabled: true,
                 weeks_without_payment: 3,
             },
+            tenancy_audit: TenancyAuditRule::default(),
             stale_days: 7,
             task_due_days: 2,
             templates: Vec::new(),
@@ -340,6 +346,9 @@ impl OutreachConfig {
                 "between 1 and 8 of the last 8 weeks",
             );
         }
+        for (field, reason) in self.tenancy_audit.validate("tenancy_audit") {
+            bad(field, &reason);
+        }
         if !(1..=60).contains(&self.stale_days) {
             bad("stale_days".into(), "between 1 and 60 days");
         }
@@ -436,6 +445,7 @@ mod tests {
         c.arrears_threshold.levels[3].months = Some(30);
         c.uc_new_claim.steps[0].channels = vec!["fax".into()];
         c.uc_new_claim.steps[1].at = StepTime::AfterFirstPayment(-90);
+        c.tenancy_audit.interval_months = 0;
         c.stale_days = 0;
         c.templates.push(TemplateText {
             template: "Rent Day".into(),
@@ -454,6 +464,7 @@ mod tests {
                 "arrears_threshold.levels[3].months",
                 "uc_new_claim.steps[0].channels",
                 "uc_new_claim.steps[1].at.days",
+                "tenancy_audit.interval_months",
                 "stale_days",
                 "templates[0].template",
                 "templates[0].language",
@@ -461,6 +472,16 @@ mod tests {
                 "templates[0].body",
             ]
         );
+    }
+
+    #[test]
+    fn a_document_saved_before_tenancy_audits_loads_with_their_defaults() {
+        let mut json = serde_json::to_value(OutreachConfig::default()).unwrap();
+        json.as_object_mut().unwrap().remove("tenancy_audit");
+        let back: OutreachConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back.tenancy_audit, TenancyAuditRule::default());
+        assert_eq!(back.tenancy_audit.interval_months, 36);
+        assert_eq!(back.tenancy_audit.first_audit_months, 12);
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod m20261129_000003_data_protection;
 mod m20261129_000004_outreach_config;
 mod m20261129_000005_task_versions;
 mod m20261129_000006_letters;
+mod m20261130_000101_tenancy_audits;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_outreach_config::Migration),
             Box::new(m20261129_000005_task_versions::Migration),
             Box::new(m20261129_000006_letters::Migration),
+            Box::new(m20261130_000101_tenancy_audits::Migration),
         ]
     }
 }

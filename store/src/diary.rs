@@ -21,6 +21,8 @@ pub struct Entry<'a> {
     pub client_id: Option<&'a str>,
     /// When it happened; `None` = now.
     pub occurred_at: Option<DateTime<Utc>>,
+    /// Why a visit was made, when a rule depends on it (`tenancy_audit`).
+    pub purpose: Option<&'a str>,
 }
 
 pub async fn write<C: ConnectionTrait>(
@@ -38,6 +40,7 @@ pub async fn write<C: ConnectionTrait>(
         facts: Set(e.facts),
         client_id: Set(e.client_id.map(str::to_owned)),
         occurred_at: Set(e.occurred_at.unwrap_or(now)),
+        purpose: Set(e.purpose.map(str::to_owned)),
         created_at: Set(now),
         ..Default::default()
     }

@@ -837,6 +837,7 @@ pub const TENANCY_OPTIONAL: &[&str] = &[
     "hb_weekly",
     "hb_first_pay_date",
     "hb_end_date",
+    "last_audit_on",
     "lead_tenant_dob",
     "lead_tenant_mobile",
     "lead_tenant_email",
@@ -917,6 +918,7 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors) -> Option<TenancyRow> {
     let hb_weekly = row.parse("hb_weekly", errors, non_negative);
     let hb_first = row.parse("hb_first_pay_date", errors, parse_date);
     let hb_end = row.parse("hb_end_date", errors, parse_date);
+    let last_audit = row.parse("last_audit_on", errors, parse_date);
     let lead_name = row.required("lead_tenant_name", errors).map(str::to_owned);
     let lead_dob = row.parse("lead_tenant_dob", errors, parse_date);
     let mobile = row.parse("lead_tenant_mobile", errors, |s| {
@@ -966,6 +968,11 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors) -> Option<TenancyRow> {
     {
         errors.push(row.line, "end_date", "before start_date");
     }
+    if let (Ok(start), Ok(Some(audit))) = (&start_date, &last_audit)
+        && audit < start
+    {
+        errors.push(row.line, "last_audit_on", "before start_date");
+    }
     if matches!(hb_end, Ok(Some(_))) && !matches!(hb_weekly, Ok(Some(_))) {
         errors.push(row.line, "hb_end_date", "only for a tenancy with hb_weekly");
     }
@@ -1012,6 +1019,7 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors) -> Option<TenancyRow> {
         hb_weekly_pence: hb_weekly.ok()?.map(|p| p.0),
         hb_first_pay_date: hb_first.ok()?,
         hb_end_date: hb_end.ok()?,
+        last_audit_on: last_audit.ok()?,
         created_at: epoch,
         updated_at: epoch,
         anonymised_at: None,

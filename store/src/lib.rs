@@ -31,6 +31,7 @@ pub mod steps;
 pub mod subject_access;
 pub mod sync;
 pub mod tasks;
+pub mod tenancy_audits;
 pub mod tenant_app;
 pub mod visits;
 

@@ -20,6 +20,8 @@ pub struct NewAction<'a> {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub referral_to: Option<&'a str>,
+    /// A visit's purpose when a rule depends on it (`tenancy_audit`).
+    pub purpose: Option<&'a str>,
 }
 
 pub enum Recorded {
@@ -45,6 +47,7 @@ pub async fn record_action(
         txn.commit().await?;
         let same = existing.tenancy_id == a.tenancy_id
             && existing.kind == a.kind
+            && existing.purpose.as_deref() == a.purpose
             && existing.author_staff_id == Some(staff_id);
         return Ok(if same {
             Recorded::Replay(existing)
@@ -71,10 +74,15 @@ pub async fn record_action(
             facts: (!facts.is_empty()).then(|| serde_json::Value::Object(facts).to_string()),
             client_id: Some(a.client_id),
             occurred_at: Some(a.occurred_at),
+            purpose: a.purpose,
             ..Default::default()
         },
     )
     .await?;
+    if a.purpose == Some(rentdesk_domain::tenancy_audit::TENANCY_AUDIT) {
+        crate::tenancy_audits::audit_recorded(&txn, a.tenancy_id, a.outcome, staff_id, row.id)
+            .await?;
+    }
     audit::record(
         &txn,
         audit::Entry {

@@ -19,6 +19,11 @@ pub const PLANNED: &str = "planned";
 pub const CANCELLED: &str = "cancelled";
 pub const DONE: &str = "done";
 
+/// What a visit is for: an ordinary home visit, or a tenancy audit (which the audit rule
+/// counts once done with an outcome that completes it).
+pub const KINDS: [&str; 2] = [HOME_VISIT, rentdesk_domain::tenancy_audit::TENANCY_AUDIT];
+pub const HOME_VISIT: &str = "home_visit";
+
 pub struct NewVisit<'a> {
     pub client_id: &'a str,
     pub tenancy_id: i64,
@@ -28,6 +33,8 @@ pub struct NewVisit<'a> {
     pub window: Option<(String, String)>,
     pub duration_minutes: i32,
     pub purpose: &'a str,
+    /// One of [`KINDS`].
+    pub kind: &'a str,
 }
 
 pub enum Saved {
@@ -61,7 +68,8 @@ pub async fn plan(
                 && existing.officer_id == v.officer_id
                 && existing.visit_date == v.visit_date
                 && existing.window_start == ws
-                && existing.window_end == we;
+                && existing.window_end == we
+                && existing.kind == v.kind;
             Ok(if same {
                 Saved::Replay(existing)
             } else {
@@ -89,6 +97,7 @@ async fn insert(
         window_end: Set(we),
         duration_minutes: Set(v.duration_minutes),
         purpose: Set(v.purpose.to_owned()),
+        kind: Set(v.kind.to_owned()),
         status: Set(PLANNED.to_owned()),
         client_id: Set(v.client_id.to_owned()),
         action_id: Set(None),
@@ -273,7 +282,9 @@ pub async fn done(
         "window": v.window_start.as_ref().zip(v.window_end.as_ref())
             .map(|(a, b)| format!("{a}–{b}")),
         "purpose": v.purpose,
+        "kind": v.kind,
     });
+    let audit = v.kind == rentdesk_domain::tenancy_audit::TENANCY_AUDIT;
     let action = crate::diary::write(
         &txn,
         crate::diary::Entry {
@@ -284,10 +295,21 @@ pub async fn done(
             author_staff_id: Some(actor_staff_id),
             facts: Some(facts.to_string()),
             occurred_at: Some(o.occurred_at),
+            purpose: audit.then_some(v.kind.as_str()),
             ..Default::default()
         },
     )
     .await?;
+    if audit {
+        crate::tenancy_audits::audit_recorded(
+            &txn,
+            v.tenancy_id,
+            Some(o.outcome),
+            actor_staff_id,
+            action.id,
+        )
+        .await?;
+    }
     visit::Entity::update_many()
         .col_expr(visit::Column::ActionId, Expr::value(action.id))
         .filter(visit::Column::Id.eq(v.id))

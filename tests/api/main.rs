@@ -15,5 +15,6 @@ mod reports;
 mod routes;
 mod seed;
 mod service;
+mod tenancy_audits;
 mod tenant;
 mod webhooks;

@@ -175,3 +175,35 @@ async fn a_rule_switched_off_plans_nothing() {
     assert!(missed.is_empty(), "{missed:?}");
     c.app.stop().await;
 }
+
+#[tokio::test]
+async fn tenancy_audit_intervals_ship_as_36_and_12_months_and_are_validated_and_applied() {
+    let c = council().await;
+    let (_, body) = call(&c.app, reqwest::Method::GET, PATH, Some(&c.admin), None).await;
+    assert_eq!(
+        body["document"]["tenancy_audit"],
+        json!({"enabled": true, "interval_months": 36, "first_audit_months": 12})
+    );
+    let mut doc = body["document"].clone();
+    doc["tenancy_audit"] = json!({"interval_months": 0, "first_audit_months": 90});
+    let (s, problem) = put(&c, &c.admin, doc.clone()).await;
+    assert_eq!(s, 422, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [
+            "tenancy_audit.interval_months",
+            "tenancy_audit.first_audit_months"
+        ]
+    );
+    // Switched off: the nightly run raises no audit task at all.
+    doc["tenancy_audit"] = json!({"enabled": false});
+    let (s, saved) = put(&c, &c.admin, doc).await;
+    assert_eq!(s, 200, "{saved}");
+    assert_eq!(saved["document"]["tenancy_audit"]["interval_months"], 36);
+    let today = rentdesk_domain::time::london_date(Utc::now());
+    let report = rentdesk_store::tenancy_audits::plan_all(&c.app.db, today)
+        .await
+        .unwrap();
+    assert_eq!(report.tasks, 0);
+    c.app.stop().await;
+}

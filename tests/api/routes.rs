@@ -10,15 +10,15 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
-struct Team {
-    app: TestApp,
-    north: String,
-    central: String,
-    day: NaiveDate,
+pub(crate) struct Team {
+    pub(crate) app: TestApp,
+    pub(crate) north: String,
+    pub(crate) central: String,
+    pub(crate) day: NaiveDate,
 }
 
 /// The examples, an officer for HD-NORTH and one for HD-CENTRAL, and a day to plan: tomorrow.
-async fn team() -> Team {
+pub(crate) async fn team() -> Team {
     let app = spawn_app().await;
     app.import_examples().await;
     let north = staff(&app, "north@council.example", "officer").await;
@@ -42,7 +42,7 @@ async fn team() -> Team {
     }
 }
 
-async fn id_of(app: &TestApp, reference: &str) -> i64 {
+pub(crate) async fn id_of(app: &TestApp, reference: &str) -> i64 {
     tenancy::Entity::find()
         .filter(tenancy::Column::Reference.eq(reference))
         .one(&app.db)
@@ -53,7 +53,7 @@ async fn id_of(app: &TestApp, reference: &str) -> i64 {
 }
 
 /// Another tenancy in `patch_code` at (lat, lon) (`None`: no coordinates known).
-async fn tenancy_at(
+pub(crate) async fn tenancy_at(
     app: &TestApp,
     reference: &str,
     patch_code: &str,
@@ -102,11 +102,11 @@ async fn tenancy_at(
     .id
 }
 
-async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
+pub(crate) async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
     call(app, reqwest::Method::GET, path, Some(token), None).await
 }
 
-async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
     call(app, reqwest::Method::POST, path, Some(token), Some(body)).await
 }
 
@@ -150,7 +150,7 @@ fn stop_ids(route: &Value) -> Vec<i64> {
         .collect()
 }
 
-fn fields(problem: &Value) -> Vec<String> {
+pub(crate) fn fields(problem: &Value) -> Vec<String> {
     let mut f: Vec<String> = problem["errors"]
         .as_array()
         .map(|a| {
@@ -603,5 +603,249 @@ async fn a_done_visit_is_written_to_the_diary_and_synced() {
     );
     let (_, other) = get(&t.app, &q, &t.central).await;
     assert_eq!(other["visits"], json!([]), "{other}");
+    t.app.stop().await;
+}
+
+/// A team leader of the officers' team ("income", as every `staff` helper member is) and one
+/// of another team.
+async fn leaders(t: &Team) -> (String, String) {
+    staff(&t.app, "lead@council.example", "team_leader").await;
+    let other = staff(&t.app, "other-lead@council.example", "team_leader").await;
+    rentdesk_store::entities::staff_user::Entity::update_many()
+        .col_expr(
+            rentdesk_store::entities::staff_user::Column::Team,
+            Expr::value("rents"),
+        )
+        .filter(rentdesk_store::entities::staff_user::Column::Id.eq(other))
+        .exec(&t.app.db)
+        .await
+        .unwrap();
+    (
+        sign_in(&t.app, "lead@council.example").await,
+        sign_in(&t.app, "other-lead@council.example").await,
+    )
+}
+
+async fn staff_id(app: &TestApp, email: &str) -> i64 {
+    rentdesk_store::entities::staff_user::Entity::find()
+        .filter(rentdesk_store::entities::staff_user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn a_team_leader_sees_and_plans_an_officers_route_but_officer_a_cannot_see_bs() {
+    let t = team().await;
+    let (lead, other_lead) = leaders(&t).await;
+    let north_id = staff_id(&t.app, "north@council.example").await;
+    let central_id = staff_id(&t.app, "central@council.example").await;
+    let hd1001 = id_of(&t.app, "HD1001").await;
+    let central_home = tenancy_at(&t.app, "HD4001", "HD-CENTRAL", Some((53.6440, -1.7800))).await;
+    let mine = plan(&t, hd1001, Some(("10:00", "10:30")), 30).await;
+
+    // Officer A (north) asking for officer B's (central's) route or visits: 403, both forms.
+    for path in [
+        format!("/officer/v1/routes/{}?officer={central_id}", t.day),
+        format!("/officer/v1/visits?date={}&officer={central_id}", t.day),
+    ] {
+        let (s, p) = get(&t.app, &path, &t.north).await;
+        assert_eq!(s, 403, "{path}: {p}");
+        assert_eq!(p["type"], "https://rentdesk.dev/problems/not-your-route");
+    }
+    let resp = t
+        .app
+        .client
+        .get(t.app.url(&format!(
+            "/officer/v1/routes/{}/geojson?officer={central_id}",
+            t.day
+        )))
+        .bearer_auth(&t.north)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json")
+    );
+    // Asking for their own by id is just their route.
+    let (s, own) = get(
+        &t.app,
+        &format!("/officer/v1/routes/{}?officer={north_id}", t.day),
+        &t.north,
+    )
+    .await;
+    assert_eq!((s, stop_ids(&own)), (200, vec![mine]), "{own}");
+    // Nor may A put a visit on B's route.
+    let (s, p) = post(
+        &t.app,
+        "/officer/v1/visits",
+        &t.north,
+        json!({"client_id": "north-for-central-1", "tenancy_id": hd1001, "date": t.day,
+               "officer_id": central_id}),
+    )
+    .await;
+    assert_eq!(s, 403, "{p}");
+
+    // The team leader sees north's route, as JSON and GeoJSON.
+    let (s, seen) = get(
+        &t.app,
+        &format!("/officer/v1/routes/{}?officer={north_id}", t.day),
+        &lead,
+    )
+    .await;
+    assert_eq!(s, 200, "{seen}");
+    assert_eq!(seen["officer_id"], north_id);
+    assert_eq!(stop_ids(&seen), vec![mine]);
+    let (s, geo) = get(
+        &t.app,
+        &format!("/officer/v1/routes/{}/geojson?officer={north_id}", t.day),
+        &lead,
+    )
+    .await;
+    assert_eq!(s, 200, "{geo}");
+    assert_eq!(geo["features"][2]["properties"]["visit_id"], mine);
+    // … and plans a visit on it: north's route now has both.
+    let hd1002 = id_of(&t.app, "HD1002").await;
+    let (s, v) = post(
+        &t.app,
+        "/officer/v1/visits",
+        &lead,
+        json!({"client_id": "lead-for-north-1", "tenancy_id": hd1002, "date": t.day,
+               "officer_id": north_id, "purpose": "joint visit"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["officer_id"], north_id);
+    let planned_by_lead = v["id"].as_i64().unwrap();
+    let mut ids = stop_ids(&route(&t, &t.north).await);
+    ids.sort();
+    assert_eq!(ids, vec![mine, planned_by_lead]);
+    // Not on an account outside that officer's patches (central's home, which the lead sees).
+    let (s, p) = post(
+        &t.app,
+        "/officer/v1/visits",
+        &lead,
+        json!({"client_id": "lead-for-north-2", "tenancy_id": central_home, "date": t.day,
+               "officer_id": north_id}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["officer_id".to_owned()]), "{p}");
+
+    // A team leader of another team finds no such officer, and cannot plan for them.
+    let (s, p) = get(
+        &t.app,
+        &format!("/officer/v1/routes/{}?officer={north_id}", t.day),
+        &other_lead,
+    )
+    .await;
+    assert_eq!(s, 404, "{p}");
+    let (s, _) = post(
+        &t.app,
+        "/officer/v1/visits",
+        &other_lead,
+        json!({"client_id": "other-lead-1", "tenancy_id": hd1001, "date": t.day,
+               "officer_id": north_id}),
+    )
+    .await;
+    assert_eq!(s, 404);
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn todays_route_is_replanned_from_the_start_given_without_the_visits_done() {
+    let t = team().await;
+    let today = rentdesk_domain::time::london_date(chrono::Utc::now());
+    let homes = north_homes(&t.app).await;
+    let visit = |tenancy_id: i64, window: Option<(&'static str, &'static str)>, n: u32| {
+        let t = &t;
+        async move {
+            let (s, v) = post(
+                &t.app,
+                "/officer/v1/visits",
+                &t.north,
+                json!({"client_id": format!("today-visit-{n}"), "tenancy_id": tenancy_id,
+                       "date": today, "window_start": window.map(|w| w.0),
+                       "window_end": window.map(|w| w.1), "duration_minutes": 30}),
+            )
+            .await;
+            assert_eq!(s, 201, "{v}");
+            v["id"].as_i64().unwrap()
+        }
+    };
+    let morning = visit(homes[0], Some(("09:00", "09:30")), 1).await;
+    let afternoon = visit(homes[2], Some(("14:00", "15:00")), 2).await;
+    let any_time = visit(homes[3], None, 3).await;
+    let done = visit(homes[4], None, 4).await;
+    let (s, _) = post(
+        &t.app,
+        &format!("/officer/v1/visits/{done}/done"),
+        &t.north,
+        json!({"outcome": "contact_made"}),
+    )
+    .await;
+    assert_eq!(s, 200);
+
+    let (s, r) = get(
+        &t.app,
+        &format!("/officer/v1/routes/{today}?start=11:00"),
+        &t.north,
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["replanned_from"], "11:00");
+    assert_eq!(r["leaves_base"], "11:00");
+    assert_eq!(r["done_visit_ids"], json!([done]));
+    let mut ids = stop_ids(&r);
+    ids.sort();
+    assert_eq!(ids, vec![afternoon, any_time], "{r}");
+    for stop in r["stops"].as_array().unwrap() {
+        assert!(time(&stop["arrives"]) > NaiveTime::from_hms_opt(11, 0, 0).unwrap());
+    }
+    assert_eq!(
+        r["unassigned"],
+        json!([{
+            "visit_id": morning, "tenancy_id": homes[0], "reference": "HD1001",
+            "address": r["unassigned"][0]["address"], "window_start": "09:00",
+            "window_end": "09:30",
+            "reason": "window 09:00–09:30 closed before the re-plan from 11:00"
+        }]),
+        "{r}"
+    );
+    // From 18:00 nothing fits; a start before the working day plans the whole day.
+    let (_, late) = get(
+        &t.app,
+        &format!("/officer/v1/routes/{today}?start=18:00"),
+        &t.north,
+    )
+    .await;
+    assert_eq!(late["stops"], json!([]));
+    assert_eq!(late["unassigned"].as_array().unwrap().len(), 3, "{late}");
+    assert_eq!(
+        late["unassigned"][0]["reason"],
+        "the working day ended at 17:00 (re-planned from 18:00)"
+    );
+    let (_, whole) = get(
+        &t.app,
+        &format!("/officer/v1/routes/{today}?start=07:00"),
+        &t.north,
+    )
+    .await;
+    assert_eq!(whole["replanned_from"], Value::Null);
+    assert_eq!(whole["leaves_base"], "08:30");
+    assert_eq!(whole["stops"].as_array().unwrap().len(), 3, "{whole}");
+    // A bad start is named.
+    let (s, p) = get(
+        &t.app,
+        &format!("/officer/v1/routes/{today}/geojson?start=25:99"),
+        &t.north,
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["start".to_owned()]), "{p}");
     t.app.stop().await;
 }

@@ -31,7 +31,8 @@ pub struct OutreachConfigView {
     /// message?}]}, `uc_new_claim` {enabled, steps [{id, at {from: after_claim |
     /// after_first_payment, days}, channels, template, only_if_unpaid}], apa_request_months},
     /// `hb_change` {enabled, grace_days}, `direct_debit_offer` {enabled,
-    /// weeks_without_payment}, `stale_days`, `task_due_days`, `templates` [{template, language
+    /// weeks_without_payment}, `tenancy_audit` {enabled, interval_months (36),
+    /// first_audit_months (12)}, `stale_days`, `task_due_days`, `templates` [{template, language
     /// (en | cy), subject, body with {date} and {of_amount}}]. Channels: sms, email, push.
     pub document: serde_json::Value,
 }

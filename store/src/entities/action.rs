@@ -15,6 +15,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub client_id: Option<String>,
     pub occurred_at: DateTimeUtc,
+    /// Why a visit was made, when a rule depends on it: `tenancy_audit`.
+    pub purpose: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -32,6 +32,9 @@ pub struct Model {
     pub hb_first_pay_date: Option<Date>,
     /// Last day of HB entitlement, when the HB team ended the claim.
     pub hb_end_date: Option<Date>,
+    /// The last tenancy audit the housing system knows of (imported); audits recorded in
+    /// Rentdesk's diary count too (`crate::tenancy_audits`).
+    pub last_audit_on: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     /// Set when retention removed the personal data (the figures stay).

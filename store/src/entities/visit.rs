@@ -12,6 +12,8 @@ pub struct Model {
     pub window_end: Option<String>,
     pub duration_minutes: i32,
     pub purpose: String,
+    /// home_visit | tenancy_audit
+    pub kind: String,
     pub status: String,
     #[sea_orm(unique)]
     pub client_id: String,

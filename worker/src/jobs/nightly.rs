@@ -1,4 +1,5 @@
-//! Nightly evaluation of every tenancy, then early-intervention planning, then retention
+//! Nightly evaluation of every tenancy, then early-intervention planning, then tenancy audits
+//! falling due, then retention
 //! (anonymising tenancies closed with nothing owed for longer than `RETENTION_MONTHS`).
 //!
 //! apalis-cron fires in every worker process, so the tick does not evaluate anything itself: it
@@ -59,6 +60,13 @@ impl Job for NightlyEvaluation {
             officer_tasks = outreach.officer_tasks,
             already_planned = outreach.already_planned,
             "nightly outreach planned"
+        );
+        // Tenancy audits falling due: one task per due audit for the patch officer.
+        let audits = rentdesk_store::tenancy_audits::plan_all(&ctx.db, self.date).await?;
+        tracing::info!(
+            tasks = audits.tasks,
+            already_open = audits.already_open,
+            "nightly tenancy audits planned"
         );
         // Retention last: it only touches closed accounts, which the steps above skip.
         let anonymised = rentdesk_store::retention::run(

@@ -15,6 +15,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use rentdesk_domain::escalation::{self, EscalationPolicy};
+use rentdesk_domain::tenancy_audit::TENANCY_AUDIT;
 use rentdesk_store::audit::{self, Actor};
 use rentdesk_store::entities::{
     action, arrangement, cover, flag, message, patch, staff_user, task, tenancy, uc_claim,
@@ -123,6 +124,8 @@ pub struct ActionOut {
     pub rule_id: Option<String>,
     pub facts: Option<String>,
     pub occurred_at: DateTime<Utc>,
+    /// A visit's purpose when a rule depends on it: `tenancy_audit`.
+    pub purpose: Option<String>,
 }
 
 impl From<action::Model> for ActionOut {
@@ -138,6 +141,7 @@ impl From<action::Model> for ActionOut {
             rule_id: a.rule_id,
             facts: a.facts,
             occurred_at: a.occurred_at,
+            purpose: a.purpose,
         }
     }
 }
@@ -239,6 +243,10 @@ pub struct ActionIn {
     pub longitude: Option<f64>,
     /// For referrals: debt_advice | welfare_benefits | social_care | tenancy_sustainment | hb_team
     pub referral_to: Option<String>,
+    /// Visits only: `tenancy_audit` when the visit was the tenancy audit. With an outcome of
+    /// contact_made, promise_to_pay or arrangement_agreed it completes the audit: the open
+    /// audit task is done and the next audit falls due after the configured interval.
+    pub purpose: Option<String>,
 }
 
 impl poem_openapi::types::Example for ActionIn {
@@ -254,6 +262,7 @@ impl poem_openapi::types::Example for ActionIn {
             latitude: Some(53.6551),
             longitude: Some(-1.781),
             referral_to: None,
+            purpose: None,
         }
     }
 }
@@ -609,6 +618,11 @@ impl OfficerAccountsApi {
             }
             _ => {}
         }
+        match (body.kind.as_str(), body.purpose.as_deref()) {
+            (_, None) => {}
+            ("visit", Some(p)) => one_of("purpose", p, &[TENANCY_AUDIT], &mut errors),
+            (_, Some(_)) => errors.push(("purpose".into(), "only for visits".into())),
+        }
         if body.occurred_at > Utc::now() + chrono::Duration::minutes(5) {
             errors.push(("occurred_at".into(), "is in the future".into()));
         }
@@ -648,6 +662,7 @@ impl OfficerAccountsApi {
                 latitude: body.latitude,
                 longitude: body.longitude,
                 referral_to: body.referral_to.as_deref(),
+                purpose: body.purpose.as_deref(),
             },
             client_addr(remote).as_deref(),
         )

@@ -2,7 +2,14 @@
 //! window agreed with the tenant), and `GET routes/{date}` orders the day's planned visits from
 //! and back to the base with arrival times — as JSON, and as GeoJSON for the map. The route is
 //! planned on each request from the visits as they are now (`domain::routes::plan`), so adding
-//! or cancelling a visit re-plans; nothing about the route is stored.
+//! or cancelling a visit re-plans; nothing about the route is stored. On the day itself the
+//! route is planned from now (or a `start` time given), leaving out visits already done
+//! (`domain::routes::plan_from`).
+//!
+//! Whose route: the caller's own; a team leader may see and plan the route of an officer of
+//! their team (`?officer=`, `officer_id`), an administrator anyone's. An officer asking for
+//! someone else's route is refused (403); a team leader asking for someone outside their team
+//! finds no such officer (404).
 
 use super::accounts::VISIT_OUTCOMES;
 use super::{StaffAuth, me};
@@ -11,7 +18,7 @@ use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use poem::http::StatusCode;
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::{Path, Query};
@@ -20,6 +27,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use rentdesk_domain::routes::{self, DayRoute, LatLon, SolverLimits, VisitToPlan, Window, hm};
 use rentdesk_store::audit::{self, Actor};
 use rentdesk_store::entities::{staff_user, tenancy, visit};
+use rentdesk_store::staff::Role;
 use rentdesk_store::visits::{self, Change, NewVisit, Saved};
 
 #[derive(Debug, Object)]
@@ -39,6 +47,12 @@ pub struct VisitIn {
     pub duration_minutes: Option<u32>,
     #[oai(default, validator(max_length = 500))]
     pub purpose: String,
+    /// home_visit (default) | tenancy_audit. A tenancy audit done with an outcome of
+    /// contact_made, promise_to_pay or arrangement_agreed completes the account's audit.
+    pub kind: Option<String>,
+    /// Whose route the visit goes on (default: the caller's). A team leader may plan a visit
+    /// for an active officer of their team, on an account in that officer's patches.
+    pub officer_id: Option<i64>,
 }
 
 impl poem_openapi::types::Example for VisitIn {
@@ -51,6 +65,8 @@ impl poem_openapi::types::Example for VisitIn {
             window_end: Some("10:30".into()),
             duration_minutes: Some(30),
             purpose: "Arrears of 4 weeks: agree a plan, check the UC claim".into(),
+            kind: Some("home_visit".into()),
+            officer_id: None,
         }
     }
 }
@@ -72,6 +88,8 @@ pub struct VisitOut {
     pub window_end: Option<String>,
     pub duration_minutes: i32,
     pub purpose: String,
+    /// home_visit | tenancy_audit
+    pub kind: String,
     /// planned | cancelled | done
     pub status: String,
     /// The diary entry recorded when it was done.
@@ -109,6 +127,7 @@ impl From<(visit::Model, tenancy::Model)> for VisitOut {
             window_end: v.window_end,
             duration_minutes: v.duration_minutes,
             purpose: v.purpose,
+            kind: v.kind,
             status: v.status,
             action_id: v.action_id,
             updated_at: v.updated_at,
@@ -119,7 +138,8 @@ impl From<(visit::Model, tenancy::Model)> for VisitOut {
 #[derive(Debug, Object)]
 pub struct VisitList {
     pub date: NaiveDate,
-    /// The caller's visits that day (planned, cancelled and done), in the order planned.
+    pub officer_id: i64,
+    /// The officer's visits that day (planned, cancelled and done), in the order planned.
     pub visits: Vec<VisitOut>,
 }
 
@@ -176,6 +196,8 @@ pub struct RouteStop {
     pub departs: String,
     pub duration_minutes: i32,
     pub purpose: String,
+    /// home_visit | tenancy_audit
+    pub kind: String,
 }
 
 /// A planned visit the day cannot hold.
@@ -199,9 +221,15 @@ pub struct RouteAnswer {
     pub officer_id: i64,
     /// Where the route starts and ends (`ROUTE_BASE_LAT`/`ROUTE_BASE_LON`).
     pub base: Place,
-    /// The working day (`WORKDAY_START`–`WORKDAY_END`, London).
+    /// The working day (`WORKDAY_START`–`WORKDAY_END`, London); on a day under way, when the
+    /// re-planned route leaves (`replanned_from`).
     pub leaves_base: String,
     pub day_ends: String,
+    /// Set when the day is under way: the route is planned from this London time (now, or the
+    /// `start` asked for) instead of the start of the working day.
+    pub replanned_from: Option<String>,
+    /// Visits already done that day: not re-planned.
+    pub done_visit_ids: Vec<i64>,
     pub stops: Vec<RouteStop>,
     /// The drive back to the base after the last stop.
     pub return_travel_minutes: u32,
@@ -224,6 +252,8 @@ impl poem_openapi::types::Example for RouteAnswer {
             },
             leaves_base: "08:30".into(),
             day_ends: "17:00".into(),
+            replanned_from: None,
+            done_visit_ids: vec![],
             stops: vec![RouteStop {
                 order: 1,
                 visit_id: 310,
@@ -243,6 +273,7 @@ impl poem_openapi::types::Example for RouteAnswer {
                 departs: "09:30".into(),
                 duration_minutes: 30,
                 purpose: "Arrears of 4 weeks".into(),
+                kind: "home_visit".into(),
             }],
             return_travel_minutes: 3,
             return_distance_m: 1399,
@@ -322,6 +353,9 @@ pub enum GeoAnswer {
     /// Missing, invalid, expired or revoked credentials.
     #[oai(status = 401, content_type = "application/problem+json")]
     Unauthorized(Json<Problem>),
+    /// An officer asking for another officer's route.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
     #[oai(status = 422, content_type = "application/problem+json")]
@@ -332,6 +366,7 @@ impl From<Problem> for GeoAnswer {
     fn from(p: Problem) -> GeoAnswer {
         match p.status_code() {
             StatusCode::UNAUTHORIZED => GeoAnswer::Unauthorized(Json(p)),
+            StatusCode::FORBIDDEN => GeoAnswer::Forbidden(Json(p)),
             StatusCode::NOT_FOUND => GeoAnswer::NotFound(Json(p)),
             _ => GeoAnswer::Invalid(Json(p)),
         }
@@ -372,20 +407,83 @@ async fn visible_visit(
     Ok(visible.map(|_| (v, t)))
 }
 
-/// The caller's planned visits on `date` and the route through them.
-async fn plan_day(
+/// Whose route the caller asks for: their own (`None`, or their id); for a team leader an
+/// active officer or team leader of their team; for an administrator any active member of
+/// staff. Otherwise a problem: 403 for an officer (they may only see their own), 404 for a team
+/// leader asking outside their team (no such officer in it).
+pub(crate) async fn route_owner(
     state: &AppState,
     staff: &staff_user::Model,
+    officer: Option<i64>,
+) -> poem::Result<Result<staff_user::Model, Problem>> {
+    let Some(id) = officer.filter(|id| *id != staff.id) else {
+        return Ok(Ok(staff.clone()));
+    };
+    let role = Role::parse(&staff.role);
+    if !matches!(role, Some(Role::TeamLeader | Role::Admin)) {
+        return Ok(Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "not-your-route",
+            "An officer may only see and plan their own route",
+        )
+        .detail(format!("staff {} is not you", id))));
+    }
+    let other = rentdesk_store::staff::by_id(&state.db, id)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let in_team = |o: &staff_user::Model| {
+        role == Some(Role::Admin) || (o.team.is_some() && o.team == staff.team)
+    };
+    Ok(match other {
+        Some(o)
+            if o.active && matches!(o.role.as_str(), "officer" | "team_leader") && in_team(&o) =>
+        {
+            Ok(o)
+        }
+        _ => Err(Problem::not_found(&format!("officer {id} in your team"))),
+    })
+}
+
+/// When the route starts: the `start` asked for (HH:MM), else now on the day itself (London),
+/// else the start of the working day (`None`).
+fn route_start(
+    state: &AppState,
     date: NaiveDate,
+    start: Option<&str>,
+) -> Result<Option<NaiveTime>, Problem> {
+    match start {
+        Some(s) => routes::parse_hm(s)
+            .map(Some)
+            .map_err(|reason| Problem::invalid("start", reason)),
+        None if date == state.today() => Ok(Some(
+            Utc::now().with_timezone(&chrono_tz::Europe::London).time(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// `owner`'s planned visits on `date` (in what `viewer` may see) and the route through them,
+/// from `start` when the day is under way; and the ids of the visits already done.
+async fn plan_day(
+    state: &AppState,
+    viewer: &staff_user::Model,
+    owner: &staff_user::Model,
+    date: NaiveDate,
+    start: Option<NaiveTime>,
     addr: Option<&str>,
-) -> poem::Result<(Vec<(visit::Model, tenancy::Model)>, DayRoute)> {
+) -> poem::Result<(Vec<(visit::Model, tenancy::Model)>, Vec<i64>, DayRoute)> {
     let err = |e: sea_orm::DbErr| Problem::internal(&e);
-    let patches = rentdesk_store::staff::visible_patches(&state.db, staff, state.today())
+    let patches = rentdesk_store::staff::visible_patches(&state.db, viewer, state.today())
         .await
         .map_err(err)?;
-    let rows = visits::on_day(&state.db, staff.id, date, patches.as_ref(), true)
-        .await
-        .map_err(err)?;
+    let (rows, done): (Vec<_>, Vec<_>) =
+        visits::on_day(&state.db, owner.id, date, patches.as_ref(), false)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .filter(|(v, _)| v.status != visits::CANCELLED)
+            .partition(|(v, _)| v.status == visits::PLANNED);
+    let done: Vec<i64> = done.into_iter().map(|(v, _)| v.id).collect();
     let input: Vec<VisitToPlan> = rows
         .iter()
         .map(|(v, t)| VisitToPlan {
@@ -399,8 +497,9 @@ async fn plan_day(
         .collect();
     let settings = state.settings.route.clone();
     // The solver searches for up to a second and a half: off the async threads.
-    let route = tokio::task::spawn_blocking(move || {
-        routes::plan(&input, &settings, &SolverLimits::default())
+    let route = tokio::task::spawn_blocking(move || match start {
+        Some(from) => routes::plan_from(&input, &settings, &SolverLimits::default(), from),
+        None => routes::plan(&input, &settings, &SolverLimits::default()),
     })
     .await
     .map_err(|e| Problem::internal(&e))?
@@ -410,10 +509,10 @@ async fn plan_day(
     audit::record(
         &state.db,
         audit::Entry {
-            actor: Actor::Staff(staff.id),
+            actor: Actor::Staff(viewer.id),
             action: "route.read",
             subject_kind: "route",
-            subject_id: Some(date.to_string()),
+            subject_id: Some(format!("{date} officer {}", owner.id)),
             detail: Some(format!(
                 "{} stops, {} unassigned; tenancies {}",
                 route.stops.len(),
@@ -425,20 +524,36 @@ async fn plan_day(
     )
     .await
     .map_err(err)?;
-    Ok((rows, route))
+    Ok((rows, done, route))
 }
 
-fn route_answer(
-    state: &AppState,
-    staff: &staff_user::Model,
+/// A planned day as the API answers it.
+struct Day {
     date: NaiveDate,
-    rows: &[(visit::Model, tenancy::Model)],
-    route: &DayRoute,
-) -> RouteAnswer {
+    officer_id: i64,
+    rows: Vec<(visit::Model, tenancy::Model)>,
+    done: Vec<i64>,
+    route: DayRoute,
+    /// When the route was re-planned from (the day under way).
+    from: Option<NaiveTime>,
+}
+
+fn route_answer(state: &AppState, day: Day) -> RouteAnswer {
     let settings = &state.settings.route;
+    let Day {
+        date,
+        officer_id,
+        rows,
+        done,
+        route,
+        from,
+    } = day;
+    let replanned_from = from.filter(|f| *f > settings.day_start).map(hm);
     RouteAnswer {
         date,
-        officer_id: staff.id,
+        officer_id,
+        replanned_from,
+        done_visit_ids: done,
         base: Place {
             latitude: settings.base.lat,
             longitude: settings.base.lon,
@@ -470,6 +585,7 @@ fn route_answer(
                     departs: hm(s.departs),
                     duration_minutes: v.duration_minutes,
                     purpose: v.purpose.clone(),
+                    kind: v.kind.clone(),
                 }
             })
             .collect(),
@@ -578,6 +694,33 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
     }
 }
 
+async fn day(
+    state: &AppState,
+    viewer: &staff_user::Model,
+    owner: &staff_user::Model,
+    date: NaiveDate,
+    from: Option<NaiveTime>,
+    remote: &RemoteAddr,
+) -> poem::Result<Day> {
+    let (rows, done, route) = plan_day(
+        state,
+        viewer,
+        owner,
+        date,
+        from,
+        client_addr(remote).as_deref(),
+    )
+    .await?;
+    Ok(Day {
+        date,
+        officer_id: owner.id,
+        rows,
+        done,
+        route,
+        from,
+    })
+}
+
 pub struct OfficerRoutesApi;
 
 #[OpenApi(prefix_path = "/officer/v1", tag = "ApiTags::Officer")]
@@ -587,7 +730,10 @@ impl OfficerRoutesApi {
     /// On the caller's route for that date, optionally with an appointment window agreed with
     /// the tenant. `client_id` makes it safe to resend: the same id stores once and answers with
     /// the stored visit (200); a new one answers 201; the same id for a different visit is 409.
-    /// An account outside the caller's patches is 404.
+    /// An account outside the caller's patches is 404. A team leader may put the visit on the
+    /// route of an officer of their team (`officer_id`; the account must be in that officer's
+    /// patches); an officer naming anyone else is 403. `kind: tenancy_audit` plans the
+    /// account's tenancy audit.
     #[oai(path = "/visits", method = "post")]
     async fn plan_visit(
         &self,
@@ -642,9 +788,17 @@ impl OfficerRoutesApi {
                 "must be from 5 to 480 minutes".into(),
             ));
         }
+        let kind = body.kind.as_deref().unwrap_or(visits::HOME_VISIT);
+        if !visits::KINDS.contains(&kind) {
+            errors.push((
+                "kind".into(),
+                format!("{kind:?} is not one of {}", visits::KINDS.join(", ")),
+            ));
+        }
         if let Some(p) = invalid_fields(errors) {
             return Ok(Answer::problem(p));
         }
+        let owner = or_answer!(route_owner(&state, &staff, body.officer_id).await?);
         let err = |e: sea_orm::DbErr| Problem::internal(&e);
         let Some(account) =
             rentdesk_store::staff::visible_tenancy(&state.db, &staff, body.tenancy_id, today)
@@ -656,17 +810,32 @@ impl OfficerRoutesApi {
                 body.tenancy_id
             ))));
         };
+        if owner.id != staff.id
+            && rentdesk_store::staff::visible_tenancy(&state.db, &owner, body.tenancy_id, today)
+                .await
+                .map_err(err)?
+                .is_none()
+        {
+            return Ok(Answer::problem(Problem::invalid(
+                "officer_id",
+                format!(
+                    "account {} is not in the patches officer {} works today",
+                    body.tenancy_id, owner.id
+                ),
+            )));
+        }
         let saved = visits::plan(
             &state.db,
             staff.id,
             NewVisit {
                 client_id: &body.client_id,
                 tenancy_id: body.tenancy_id,
-                officer_id: staff.id,
+                officer_id: owner.id,
                 visit_date: body.date,
                 window: window.map(|w| (hm(w.start()), hm(w.end()))),
                 duration_minutes: minutes as i32,
                 purpose: body.purpose.trim(),
+                kind,
             },
             client_addr(remote).as_deref(),
         )
@@ -688,7 +857,8 @@ impl OfficerRoutesApi {
 
     /// My visits on a date
     ///
-    /// Planned, cancelled and done, in the order they were planned (the route orders them).
+    /// Planned, cancelled and done, in the order they were planned (the route orders them). A
+    /// team leader may ask for an officer of their team's (`officer`).
     #[oai(path = "/visits", method = "get")]
     async fn visits(
         &self,
@@ -696,17 +866,21 @@ impl OfficerRoutesApi {
         auth: StaffAuth,
         /// The London date (YYYY-MM-DD).
         date: Query<NaiveDate>,
+        /// Another officer's visits (team leaders: an officer of their team).
+        officer: Query<Option<i64>>,
     ) -> poem::Result<Answer<VisitList>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
+        let owner = or_answer!(route_owner(&state, &staff, officer.0).await?);
         let err = |e: sea_orm::DbErr| Problem::internal(&e);
         let patches = rentdesk_store::staff::visible_patches(&state.db, &staff, state.today())
             .await
             .map_err(err)?;
-        let rows = visits::on_day(&state.db, staff.id, date.0, patches.as_ref(), false)
+        let rows = visits::on_day(&state.db, owner.id, date.0, patches.as_ref(), false)
             .await
             .map_err(err)?;
         Ok(Answer::Ok(Json(VisitList {
             date: date.0,
+            officer_id: owner.id,
             visits: rows.into_iter().map(VisitOut::from).collect(),
         })))
     }
@@ -809,10 +983,13 @@ impl OfficerRoutesApi {
 
     /// The day's route
     ///
-    /// The caller's planned visits that day in an optimised order, from the base and back,
+    /// The officer's planned visits that day in an optimised order, from the base and back,
     /// with estimated arrival times, keeping every appointment window and the end of the
     /// working day. Visits that cannot fit are listed with the reason. Planned afresh on every
-    /// request from the visits as they are.
+    /// request from the visits as they are. On the day itself the route is re-planned from now
+    /// (or from `start`), leaving out visits already done (`done_visit_ids`); visits whose
+    /// window has closed are listed with the reason. A team leader may see the route of an
+    /// officer of their team (`officer`); an officer asking for anyone else's is 403.
     #[oai(path = "/routes/:date", method = "get")]
     async fn route(
         &self,
@@ -821,20 +998,25 @@ impl OfficerRoutesApi {
         auth: StaffAuth,
         /// The London date (YYYY-MM-DD).
         date: Path<NaiveDate>,
+        /// Whose route (default: the caller's). Team leaders: an officer of their team.
+        officer: Query<Option<i64>>,
+        /// Plan from this London time (HH:MM) instead of now (on the day itself) or the start
+        /// of the working day. Times before the working day starts plan the whole day.
+        start: Query<Option<String>>,
     ) -> poem::Result<Answer<RouteAnswer>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
-        let (rows, route) =
-            plan_day(&state, &staff, date.0, client_addr(remote).as_deref()).await?;
-        Ok(Answer::Ok(Json(route_answer(
-            &state, &staff, date.0, &rows, &route,
-        ))))
+        let owner = or_answer!(route_owner(&state, &staff, officer.0).await?);
+        let from = or_answer!(route_start(&state, date.0, start.0.as_deref()));
+        let day = day(&state, &staff, &owner, date.0, from, remote).await?;
+        Ok(Answer::Ok(Json(route_answer(&state, day))))
     }
 
     /// The day's route as GeoJSON
     ///
-    /// The same route as `GET /routes/{date}` as a GeoJSON FeatureCollection for a map: a
-    /// LineString from the base through the stops and back, a Point for the base and a Point
-    /// per stop (properties: order, eta, reference, window).
+    /// The same route as `GET /routes/{date}` (with the same `officer` and `start`) as a
+    /// GeoJSON FeatureCollection for a map: a LineString from the base through the stops and
+    /// back, a Point for the base and a Point per stop (properties: order, eta, reference,
+    /// window).
     #[oai(path = "/routes/:date/geojson", method = "get")]
     async fn route_geojson(
         &self,
@@ -843,15 +1025,24 @@ impl OfficerRoutesApi {
         auth: StaffAuth,
         /// The London date (YYYY-MM-DD).
         date: Path<NaiveDate>,
+        /// Whose route (default: the caller's). Team leaders: an officer of their team.
+        officer: Query<Option<i64>>,
+        /// Plan from this London time (HH:MM); see `GET /routes/{date}`.
+        start: Query<Option<String>>,
     ) -> poem::Result<GeoAnswer> {
         let staff = match me(&state, &auth.0).await? {
             Ok(s) => s,
             Err(p) => return Ok(p.into()),
         };
-        let (rows, route) =
-            plan_day(&state, &staff, date.0, client_addr(remote).as_deref()).await?;
-        Ok(GeoAnswer::Ok(Json(geojson(route_answer(
-            &state, &staff, date.0, &rows, &route,
-        )))))
+        let owner = match route_owner(&state, &staff, officer.0).await? {
+            Ok(o) => o,
+            Err(p) => return Ok(p.into()),
+        };
+        let from = match route_start(&state, date.0, start.0.as_deref()) {
+            Ok(f) => f,
+            Err(p) => return Ok(p.into()),
+        };
+        let day = day(&state, &staff, &owner, date.0, from, remote).await?;
+        Ok(GeoAnswer::Ok(Json(geojson(route_answer(&state, day)))))
     }
 }
