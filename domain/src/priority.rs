@@ -667,15 +667,9 @@ mod tests {
 
     #[test]
     fn a_kept_arrangement_pauses_the_list_even_above_the_action_level() {
-        let mut f = facts(600, 550);
-        f.plan = Some(PlanFacts {
-            agreed: ymd(2026, 6, 1),
-            state: PlanState::Kept {
-                next_due: Some(ymd(2026, 11, 30)),
-                amount: Pence(11_000),
-            },
-            missed_instalments: 0,
-        });
+        // 3.5 weeks: over the action level (3), under the notice level (4).
+        let mut f = facts(380, 350);
+        f.plan = Some(kept_plan());
         let a = run(&f);
         assert_eq!(
             a.excluded,
@@ -685,8 +679,70 @@ mod tests {
         );
         assert_eq!(a.reasons[0], "keeping to the plan agreed 1 Jun");
         // …unless the arrears climb anyway.
-        f.earlier = Some(summary(today() - Duration::days(42), 450, 0));
+        f.earlier = Some(summary(today() - Duration::days(42), 300, 0));
         assert!(run(&f).needs_action_today);
+    }
+
+    fn kept_plan() -> PlanFacts {
+        PlanFacts {
+            agreed: ymd(2026, 6, 1),
+            state: PlanState::Kept {
+                next_due: Some(ymd(2026, 11, 30)),
+                amount: Pence(11_000),
+            },
+            missed_instalments: 0,
+        }
+    }
+
+    #[test]
+    fn a_kept_plan_still_over_the_notice_level_stays_in_view_saying_whether_it_works() {
+        // 6.0 → 5.5 weeks in 6 weeks: 8 hundredths a week, cleared in 69 weeks.
+        let mut f = facts(600, 550);
+        f.plan = Some(kept_plan());
+        let a = run(&f);
+        assert!(a.needs_action_today, "{a:?}");
+        assert_eq!(
+            a.reasons[0],
+            "keeping to the plan agreed 1 Jun, but still 5.5 weeks' rent owed (notice level \
+             4.0): a missed instalment resumes the notice"
+        );
+        // Too slow for the 104-week target (domain.md §3).
+        f.earlier = Some(summary(today() - Duration::days(42), 560, 0));
+        assert_eq!(
+            run(&f).reasons[0],
+            "keeping to the plan agreed 1 Jun, but still 5.5 weeks' rent owed (notice level \
+             4.0): at this pace cleared in 550 weeks (target 104), review the instalment"
+        );
+        f.earlier = Some(summary(today() - Duration::days(42), 550, 0));
+        assert!(run(&f).reasons[0].ends_with("and not coming down: review the instalment"));
+        // A council that prefers the pause to hold counts them off.
+        let policy = PriorityPolicy {
+            watch_kept_plans_over_notice: false,
+            ..PriorityPolicy::default()
+        };
+        assert!(matches!(
+            assess(&f, &policy, today()).excluded,
+            Some(Exclusion::ArrangementKept { .. })
+        ));
+    }
+
+    #[test]
+    fn arrears_that_swung_to_the_notice_level_lately_need_a_call_while_over_a_week() {
+        let mut f = facts(200, 150);
+        f.recent_peak = Some((ymd(2026, 10, 12), 420));
+        let a = run(&f);
+        assert!(a.needs_action_today, "{a:?}");
+        assert!(has(
+            &a,
+            "arrears were 4.2 weeks' rent on 12 Oct: they swing up to the notice level"
+        ));
+        // A peak short of the notice level is not a swing…
+        f.recent_peak = Some((ymd(2026, 10, 12), 390));
+        assert_eq!(run(&f).excluded, Some(Exclusion::SmallAndStable));
+        // …nor is a week's rent or less owed today.
+        f.recent_peak = Some((ymd(2026, 10, 12), 420));
+        f.now = summary(today(), 100, 0);
+        assert_eq!(run(&f).excluded, Some(Exclusion::SmallAndStable));
     }
 
     #[test]
