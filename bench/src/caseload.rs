@@ -358,7 +358,15 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|| "?".into());
     let dirty = std::process::Command::new("git")
-        .args(["status", "--porcelain", "--untracked-files=no"])
+        // The results file itself is appended to by every run: not a change to the code.
+        .args([
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ":(top)",
+            ":(top,exclude)bench/results",
+        ])
         .output()
         .map(|o| !o.stdout.is_empty())
         .unwrap_or(false);
