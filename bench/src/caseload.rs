@@ -1,6 +1,7 @@
 //! The caseload against ground truth (issue 7).
 //!
-//! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]`
+//! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]
+//!   [--profile demo|sector]`
 //!
 //! Seeds a fresh SQLite database (a temp file) with two years of history to `AS_OF`, computes
 //! today's caseload through `rentdesk_store::caseload::assess`, then continues every tenancy's
@@ -15,10 +16,11 @@
 use anyhow::Context;
 use chrono::{Duration, NaiveDate};
 use rentdesk_domain::arrears::summarise;
+use rentdesk_domain::calendar::RentYear;
 use rentdesk_domain::escalation::EscalationPolicy;
 use rentdesk_store::caseload::Assessed;
 use rentdesk_store::evaluation::{Scope, load_accounts};
-use rentdesk_store::seed::Behaviour;
+use rentdesk_store::seed::{Behaviour, Profile};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
@@ -35,7 +37,21 @@ struct Truth {
     will_escalate_by_policy: bool,
 }
 
-pub async fn run(tenancies: u64, seed: u64) -> anyhow::Result<String> {
+/// The seeded ledger's arrears figures (domain.md §7), measured, not assumed.
+#[derive(Default)]
+struct Roll {
+    /// Current tenant arrears (balances owed, technical included) and the annual rent debit of
+    /// the rent year holding `AS_OF`, over the rent accounts.
+    arrears: i64,
+    debit: i64,
+    real: i64,
+    accounts: usize,
+    /// Rent accounts owing more than 7 weeks' rent, gross and real.
+    over7: usize,
+    over7_real: usize,
+}
+
+pub async fn run(tenancies: u64, seed: u64, profile: Profile) -> anyhow::Result<String> {
     let as_of = NaiveDate::from_ymd_opt(AS_OF.0, AS_OF.1, AS_OF.2).context("date")?;
     let path = std::env::temp_dir().join(format!(
         "rentdesk_caseload_{}_{tenancies}_{seed}.sqlite",
@@ -46,7 +62,7 @@ pub async fn run(tenancies: u64, seed: u64) -> anyhow::Result<String> {
     let db = rentdesk_store::db::connect(&url, 4).await?;
     rentdesk_store::db::migrate(&db).await?;
     let t = Instant::now();
-    rentdesk_store::seed::seed(&db, tenancies, seed, as_of).await?;
+    rentdesk_store::seed::seed_profile(&db, tenancies, seed, as_of, profile).await?;
     let seed_secs = t.elapsed().as_secs_f64();
 
     let ids: Vec<i64> = {
@@ -65,8 +81,12 @@ pub async fn run(tenancies: u64, seed: u64) -> anyhow::Result<String> {
 
     // Ground truth: today's ledger plus the continuation, summarised day by day.
     let threshold = EscalationPolicy::default().notice_min_weeks_hundredths;
+    // Kept or broken by the configured grace, as the caseload and the worker judge it.
+    let grace = rentdesk_store::cases::instalment_grace_days(&db).await?;
+    let year = RentYear::containing(as_of);
+    let mut roll = Roll::default();
     let future: HashMap<String, rentdesk_store::seed::Continuation> =
-        rentdesk_store::seed::continuation(tenancies, seed, as_of, WEEKS)
+        rentdesk_store::seed::continuation_profile(tenancies, seed, as_of, WEEKS, profile)
             .into_iter()
             .map(|c| (c.reference.clone(), c))
             .collect();
@@ -89,6 +109,13 @@ pub async fn run(tenancies: u64, seed: u64) -> anyhow::Result<String> {
             if a.summary.weekly_charge.0 <= 0 {
                 continue; // leasehold: no weekly rent, no NOSP threshold
             }
+            let weekly = a.summary.weekly_charge.0;
+            roll.accounts += 1;
+            roll.arrears += a.summary.arrears.0.max(0);
+            roll.real += a.summary.real_arrears.0.max(0);
+            roll.debit += a.facts.schedule.annual_debit(year).0;
+            roll.over7 += usize::from(a.summary.arrears.0 > weekly * 7);
+            roll.over7_real += usize::from(a.summary.real_arrears.0 > weekly * 7);
             let c = future
                 .get(&a.tenancy.reference)
                 .context("continuation for every seeded tenancy")?;
@@ -107,10 +134,7 @@ pub async fn run(tenancies: u64, seed: u64) -> anyhow::Result<String> {
             let kept = |d: NaiveDate| {
                 plan.as_ref().is_some_and(|p| {
                     !rentdesk_store::cases::is_behind(&rentdesk_domain::triggers::adherence(
-                        p,
-                        &entries,
-                        d,
-                        rentdesk_store::cases::INSTALMENT_GRACE_DAYS,
+                        p, &entries, d, grace,
                     ))
                 })
             };
@@ -128,6 +152,9 @@ pub async fn run(tenancies: u64, seed: u64) -> anyhow::Result<String> {
     }
     db.close().await.ok();
     let _ = std::fs::remove_file(&path);
+    if let Ok(out) = std::env::var("CASELOAD_DUMP") {
+        dump(&out, &caseload, &truth)?;
+    }
 
     Ok(report(
         &caseload,
@@ -135,6 +162,8 @@ pub async fn run(tenancies: u64, seed: u64) -> anyhow::Result<String> {
         Meta {
             tenancies,
             seed,
+            profile,
+            roll,
             as_of,
             seed_secs,
             assess_secs,
@@ -142,9 +171,61 @@ pub async fn run(tenancies: u64, seed: u64) -> anyhow::Result<String> {
     ))
 }
 
+/// One CSV row per rent account: what the priority saw today and what then happened, for
+/// looking at the misses (`CASELOAD_DUMP=file.csv`).
+fn dump(path: &str, caseload: &[Assessed], truth: &HashMap<i64, Truth>) -> anyhow::Result<()> {
+    use rentdesk_domain::escalation::PlanState;
+    let mut out = String::from(
+        "reference,behaviour,will_escalate,by_policy,at_threshold_today,listed,excluded,score,\
+         weeks_h,earlier_weeks_h,real_pence,weekly_pence,plan,missed,breathing_space,vulnerable,\
+         uc_claim,hb_change,peak,low\n",
+    );
+    for a in caseload {
+        let Some(t) = truth.get(&a.tenancy_id) else {
+            continue;
+        };
+        let f = &a.facts;
+        out.push_str(&format!(
+            "{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            a.reference,
+            t.behaviour,
+            t.will_escalate,
+            t.will_escalate_by_policy,
+            t.at_threshold_today,
+            a.assessment.needs_action_today,
+            a.assessment.excluded.as_ref().map_or("", |e| e.key()),
+            a.assessment.score,
+            a.weeks_in_arrears_hundredths.unwrap_or(0),
+            f.earlier
+                .as_ref()
+                .and_then(|e| e.weeks_in_arrears_hundredths)
+                .map_or(String::new(), |w| w.to_string()),
+            a.real_arrears.0,
+            f.now.weekly_charge.0,
+            match f.plan.as_ref().map(|p| &p.state) {
+                None => "",
+                Some(PlanState::Kept { .. }) => "kept",
+                Some(PlanState::Broken) => "broken",
+                Some(PlanState::PendingReview) => "pending",
+            },
+            f.plan.as_ref().map_or(0, |p| p.missed_instalments),
+            f.breathing_space.is_some(),
+            f.vulnerable,
+            f.uc_claim.is_some(),
+            f.hb_change.is_some(),
+            f.recent_peak.map_or(0, |p| p.1),
+            f.recent_low.unwrap_or(0),
+        ));
+    }
+    std::fs::write(path, out)?;
+    Ok(())
+}
+
 struct Meta {
     tenancies: u64,
     seed: u64,
+    profile: Profile,
+    roll: Roll,
     as_of: NaiveDate,
     seed_secs: f64,
     assess_secs: f64,
@@ -202,6 +283,26 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
         .map(|a| a.tenancy_id)
         .collect();
     let hits = |ids: &[i64], of: &HashSet<i64>| ids.iter().filter(|id| of.contains(id)).count();
+    // What `GET /officer/v1/caseload` returns: the accounts to act on, then those on hold in
+    // Breathing Space (shown so the officer knows them, no step allowed).
+    let on_hold: Vec<i64> = rent
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.assessment.excluded,
+                Some(rentdesk_domain::priority::Exclusion::BreathingSpace { .. })
+            )
+        })
+        .map(|a| a.tenancy_id)
+        .collect();
+    let shown: Vec<i64> = list.iter().chain(&on_hold).copied().collect();
+    let naive_shown: Vec<i64> = naive_all
+        .iter()
+        .take(shown.len())
+        .map(|a| a.tenancy_id)
+        .collect();
+    let shown_recall = pct(hits(&shown, &escalate), escalate.len());
+    let naive_shown_recall = pct(hits(&naive_shown, &escalate), escalate.len());
     let share = pct(list.len(), in_arrears.len());
     let recall = pct(hits(&list, &escalate), escalate.len());
     let naive_recall = pct(hits(&naive, &escalate), escalate.len());
@@ -218,6 +319,19 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
     for a in &in_arrears {
         if let Some(e) = &a.assessment.excluded {
             *exclusions.entry(e.plain()).or_default() += 1;
+        }
+    }
+    // The will-escalate accounts the list leaves off, by why (already over today / newly).
+    let mut missed: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for a in &rent {
+        if escalate.contains(&a.tenancy_id) && !a.assessment.needs_action_today {
+            let why = a.assessment.excluded.as_ref().map_or("?", |e| e.plain());
+            let e = missed.entry(why).or_default();
+            if newly.contains(&a.tenancy_id) {
+                e.1 += 1;
+            } else {
+                e.0 += 1;
+            }
         }
     }
     let mut by_behaviour: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
@@ -244,7 +358,15 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|| "?".into());
     let dirty = std::process::Command::new("git")
-        .args(["status", "--porcelain", "--untracked-files=no"])
+        // The results file itself is appended to by every run: not a change to the code.
+        .args([
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ":(top)",
+            ":(top,exclude)bench/results",
+        ])
         .output()
         .map(|o| !o.stdout.is_empty())
         .unwrap_or(false);
@@ -263,9 +385,15 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
         .collect();
 
     format!(
-        "## caseload — {date}, commit {commit}{dirty}\n\n\
-         - data: {tenancies} tenancies seeded into SQLite (seed {seed}, history to {as_of}; \
-         seeding {seed_secs:.0} s); caseload of every account assessed in {assess_secs:.2} s\n\
+        "## caseload ({profile} profile, seed {seed}) — {date}, commit {commit}{dirty}\n\n\
+         - data: {tenancies} tenancies seeded into SQLite (profile **{profile}**, seed {seed}, \
+         history to {as_of}; seeding {seed_secs:.0} s); caseload of every account assessed in \
+         {assess_secs:.2} s\n\
+         - measured from the seeded ledger (domain.md §7), over the {roll_n} rent accounts: \
+         current tenant arrears **{roll_pct:.2}% of the annual rent debit** (real arrears alone \
+         {roll_real_pct:.2}%; sector: 2.7–2.8% social landlords, 3.6% HAs, 4.5% councils); \
+         **{over7:.1}%** of tenants owe more than 7 weeks' rent ({over7_real:.1}% in real \
+         arrears)\n\
          - ground truth: each tenancy's own seeded behaviour continued for {WEEKS} weeks \
          (`seed::continuation`); **will escalate** = a rent account whose real arrears \
          (`arrears::summarise`, technical arrears excluded) are ≥ 4.00 weeks' rent \
@@ -284,6 +412,10 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
          lists {naive_n} accounts ({naive_share:.1}% of accounts in arrears) with recall \
          {naive_all_recall:.1}%\n\
          - priority minus naive at equal size: **{gain:+.1} points** of recall\n\
+         - the list as `GET caseload` shows it (the {list} to act on, then {hold} on hold in \
+         Breathing Space): {shown_n} accounts = **{shown_share:.1}%** of accounts in arrears, \
+         recall **{shown_recall:.1}%** ({shown_hit}/{we}); naive trimmed to {shown_n}: \
+         {naive_shown_recall:.1}%, difference **{shown_gain:+.1} points**\n\
          - by the local policy's full notice rule (domain.md §4: at the threshold on a day with \
          **no arrangement being kept**): **{pe}** will escalate; caseload recall \
          **{policy_recall:.1}%** ({policy_hit}/{pe}; ratio to 95%: {policy_ratio:.3}), naive at \
@@ -292,6 +424,8 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
          ({cap} accounts) recalls at most **{oracle:.1}%**; 95% recall needs at least \
          {need} accounts = **{need_share:.1}%** of accounts in arrears\n\
          - left off the list (accounts in arrears): {excl}\n\
+         - will escalate but left off (already at the threshold today / newly crossing): \
+         {missed}\n\
          - by behaviour (will escalate / of them listed / listed): {beh}\n\
          - top of the list:\n{top}\n\n",
         date = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
@@ -302,6 +436,12 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
         },
         tenancies = m.tenancies,
         seed = m.seed,
+        profile = m.profile.as_str(),
+        roll_n = m.roll.accounts,
+        roll_pct = 100.0 * m.roll.arrears as f64 / m.roll.debit.max(1) as f64,
+        roll_real_pct = 100.0 * m.roll.real as f64 / m.roll.debit.max(1) as f64,
+        over7 = pct(m.roll.over7, m.roll.accounts),
+        over7_real = pct(m.roll.over7_real, m.roll.accounts),
         as_of = m.as_of,
         seed_secs = m.seed_secs,
         assess_secs = m.assess_secs,
@@ -326,6 +466,11 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
         naive_share = pct(naive_all.len(), in_arrears.len()),
         naive_all_recall = pct(hits(&naive_all_ids, &escalate), escalate.len()),
         gain = recall - naive_recall,
+        hold = on_hold.len(),
+        shown_n = shown.len(),
+        shown_share = pct(shown.len(), in_arrears.len()),
+        shown_hit = hits(&shown, &escalate),
+        shown_gain = shown_recall - naive_shown_recall,
         pe = by_policy.len(),
         policy_hit = hits(&list, &by_policy),
         policy_ratio = policy_recall / 95.0,
@@ -337,6 +482,11 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
         excl = exclusions
             .iter()
             .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        missed = missed
+            .iter()
+            .map(|(k, (a, n))| format!("{k} {a}/{n}"))
             .collect::<Vec<_>>()
             .join(", "),
         beh = by_behaviour

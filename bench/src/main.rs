@@ -25,8 +25,9 @@
 //! Twilio, unthrottled with a dispatcher killed mid-run, then against a throttle (see
 //! `campaign.rs`).
 //!
-//! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]`: the
-//! caseload's priority against 12 weeks of simulated ground truth (see `caseload.rs`).
+//! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]
+//!   [--profile demo|sector]`: the caseload's priority against 12 weeks of simulated ground
+//! truth, on the demo data or the sector-like seed profile (see `caseload.rs`).
 //!
 //! `cargo run --release -p rentdesk-bench -- reports [--tenancies 100000] [--seed 1]
 //!   [--database-url postgres://…/rentdesk_bench_reports] [--reuse]`: the performance report
@@ -59,6 +60,8 @@ struct Args {
     recipients: u64,
     throttle: u32,
     throttle_minutes: u64,
+    /// `caseload`: which seed profile (`store::seed::Profile`).
+    profile: rentdesk_store::seed::Profile,
 }
 
 fn parse_args() -> anyhow::Result<(String, Args)> {
@@ -85,6 +88,7 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
         recipients: 100_000,
         throttle: 1_200,
         throttle_minutes: 3,
+        profile: rentdesk_store::seed::Profile::Demo,
     };
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -99,6 +103,13 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "--throttle" => args.throttle = it.next().context("--throttle N")?.parse()?,
             "--throttle-minutes" => {
                 args.throttle_minutes = it.next().context("--throttle-minutes N")?.parse()?
+            }
+            "--profile" => {
+                args.profile = it
+                    .next()
+                    .context("--profile demo|sector")?
+                    .parse()
+                    .map_err(anyhow::Error::msg)?
             }
             other => anyhow::bail!("unknown argument {other}"),
         }
@@ -436,7 +447,7 @@ async fn main() -> anyhow::Result<()> {
     let text = match which.as_str() {
         "evaluation" => evaluation(args).await?,
         "dispatch" => dispatch(args).await?,
-        "caseload" => caseload::run(args.tenancies, args.seed).await?,
+        "caseload" => caseload::run(args.tenancies, args.seed, args.profile).await?,
         "outreach" => {
             let rate = args.rate;
             outreach::run(args, rate).await?

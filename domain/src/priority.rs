@@ -57,6 +57,13 @@ pub struct PriorityFacts {
     pub now: AccountSummary,
     /// The same account `policy.trend_days` ago, for the trend (`None` for a newer tenancy).
     pub earlier: Option<AccountSummary>,
+    /// The highest real arrears (hundredths of weeks' rent) on the rent-week starts of the last
+    /// `policy.peak_weeks` weeks, and that date (`None`: no weekly charge, or a newer tenancy).
+    #[serde(default)]
+    pub recent_peak: Option<(NaiveDate, i64)>,
+    /// The lowest on those same days: arrears that never came down below it in that time.
+    #[serde(default)]
+    pub recent_low: Option<i64>,
     /// The current arrangement, if any.
     pub plan: Option<PlanFacts>,
     /// The last contact either way: an officer's call, visit or letter, a message sent, a reply.
@@ -99,6 +106,19 @@ pub struct PriorityPolicy {
     pub breathing_space_ending_days: i64,
     /// Points added per missed instalment of a broken arrangement (at most 3 counted).
     pub broken_plan_points: i64,
+    /// How far back `recent_peak` looks (weeks).
+    pub peak_weeks: i64,
+    /// An account whose arrears reached the notice level within `peak_weeks` still needs a
+    /// call while it owes more than this (hundredths of weeks; 1 week's rent, the level the
+    /// plain "real arrears over a week" cut-off starts at).
+    pub swing_floor_weeks_hundredths: i64,
+    /// A kept plan should clear the arrears within this many weeks (domain.md §3: e.g. 104);
+    /// the reason says when, at its pace, it will not.
+    pub plan_target_weeks: i64,
+    /// A kept plan still at or over the notice level stays on the list (ranked by its arrears,
+    /// marked "keeping to the plan"): it pauses the notice (domain.md §4), but one missed
+    /// instalment resumes it, so the officer watches it. `false`: kept plans are counted off.
+    pub watch_kept_plans_over_notice: bool,
 }
 
 impl Default for PriorityPolicy {
@@ -115,6 +135,10 @@ impl Default for PriorityPolicy {
             notice_expiry_warning_days: 28,
             breathing_space_ending_days: 14,
             broken_plan_points: 50,
+            peak_weeks: 12,
+            swing_floor_weeks_hundredths: 100,
+            plan_target_weeks: 104,
+            watch_kept_plans_over_notice: true,
         }
     }
 }
@@ -230,8 +254,9 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
     let mut events: i64 = 0;
     let mut has_event = false;
 
-    // Level and trend, in weeks' rent of real arrears.
-    let (level, projected) = match s.weeks_in_arrears_hundredths {
+    // Level and trend, in weeks' rent of real arrears (the rise over the trend window too).
+    let trend_weeks = (policy.trend_days / 7).max(1);
+    let (level, projected, rise) = match s.weeks_in_arrears_hundredths {
         Some(now) if s.weekly_charge.0 > 0 => {
             let then = facts
                 .earlier
@@ -239,7 +264,6 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
                 .and_then(|e| e.weeks_in_arrears_hundredths)
                 .unwrap_or(now);
             let rise = now - then;
-            let trend_weeks = (policy.trend_days / 7).max(1);
             let projected = now + rise.max(0) * policy.horizon_weeks / trend_weeks;
             reasons.push(format!(
                 "real arrears of {} ({} weeks' rent)",
@@ -273,7 +297,7 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
                     ));
                 }
             }
-            (now, projected)
+            (now, projected, rise)
         }
         _ => {
             // No weekly charge (leasehold): judge the amount.
@@ -283,9 +307,26 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
             } else {
                 0
             };
-            (as_if, as_if)
+            (as_if, as_if, 0)
         }
     };
+
+    // An irregular payer's arrears go up and down: one that was at the notice level within
+    // the last weeks and still owes more than a week's rent is likely to get there again, even
+    // on a day its balance looks small. Worth a call now, before it does.
+    let swing = facts.recent_peak.filter(|(_, peak)| {
+        s.weekly_charge.0 > 0
+            && *peak >= policy.notice_weeks_hundredths
+            && level < policy.act_weeks_hundredths
+            && level > policy.swing_floor_weeks_hundredths
+    });
+    if let Some((on, peak)) = swing {
+        reasons.push(format!(
+            "arrears were {} weeks' rent on {}: they swing up to the notice level",
+            weeks(peak),
+            fmt_date(on)
+        ));
+    }
 
     if let Some(until) = facts.breathing_space {
         // domain.md §5: no step about the included debt while it lasts; deadlines resume after.
@@ -399,14 +440,47 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
         events += 25;
     }
 
+    // A kept plan that still leaves the account at or over the notice level: the notice is
+    // paused (domain.md §4), but one missed instalment resumes it, so it stays in view. The
+    // reason says whether the plan is working (domain.md §3: clears within the target).
+    let plan_watched = plan_kept.filter(|_| {
+        policy.watch_kept_plans_over_notice
+            && s.weekly_charge.0 > 0
+            && level >= policy.notice_weeks_hundredths
+    });
+    if let Some(agreed) = plan_watched {
+        let fall_per_week = -rise / trend_weeks;
+        let owed = format!(
+            "keeping to the plan agreed {}, but still {} weeks' rent owed (notice level {})",
+            fmt_date(agreed),
+            weeks(level),
+            weeks(policy.notice_weeks_hundredths)
+        );
+        let to_clear = (fall_per_week > 0).then(|| (level + fall_per_week - 1) / fall_per_week);
+        reasons.insert(
+            0,
+            match to_clear {
+                None => format!("{owed}, and not coming down: review the instalment"),
+                Some(n) if n > policy.plan_target_weeks => format!(
+                    "{owed}: at this pace cleared in {n} weeks (target {}), review the instalment",
+                    policy.plan_target_weeks
+                ),
+                Some(_) => format!("{owed}: a missed instalment resumes the notice"),
+            },
+        );
+    }
+
     let score = projected.max(0) + events;
-    let heading_for_notice =
-        level >= policy.act_weeks_hundredths || projected >= policy.notice_weeks_hundredths;
+    let heading_for_notice = level >= policy.act_weeks_hundredths
+        || projected >= policy.notice_weeks_hundredths
+        || swing.is_some();
     if has_event || heading_for_notice {
-        // A kept plan pauses escalation (domain.md §4), unless the arrears are climbing anyway.
+        // A kept plan pauses escalation (domain.md §4), unless the arrears are climbing anyway
+        // or the plan will not clear them in time.
         if let Some(agreed) = plan_kept
             && !has_event
             && projected <= level
+            && plan_watched.is_none()
         {
             reasons.insert(
                 0,
@@ -488,6 +562,8 @@ mod tests {
         PriorityFacts {
             now: summary(today(), now_h, 0),
             earlier: Some(summary(today() - Duration::days(42), then_h, 0)),
+            recent_peak: Some((today() - Duration::days(42), then_h.max(now_h))),
+            recent_low: Some(then_h.min(now_h)),
             plan: None,
             last_contact: Some(today() - Duration::days(20)),
             stage: Stage::None,
@@ -591,15 +667,9 @@ mod tests {
 
     #[test]
     fn a_kept_arrangement_pauses_the_list_even_above_the_action_level() {
-        let mut f = facts(600, 550);
-        f.plan = Some(PlanFacts {
-            agreed: ymd(2026, 6, 1),
-            state: PlanState::Kept {
-                next_due: Some(ymd(2026, 11, 30)),
-                amount: Pence(11_000),
-            },
-            missed_instalments: 0,
-        });
+        // 3.5 weeks: over the action level (3), under the notice level (4).
+        let mut f = facts(380, 350);
+        f.plan = Some(kept_plan());
         let a = run(&f);
         assert_eq!(
             a.excluded,
@@ -609,8 +679,70 @@ mod tests {
         );
         assert_eq!(a.reasons[0], "keeping to the plan agreed 1 Jun");
         // …unless the arrears climb anyway.
-        f.earlier = Some(summary(today() - Duration::days(42), 450, 0));
+        f.earlier = Some(summary(today() - Duration::days(42), 300, 0));
         assert!(run(&f).needs_action_today);
+    }
+
+    fn kept_plan() -> PlanFacts {
+        PlanFacts {
+            agreed: ymd(2026, 6, 1),
+            state: PlanState::Kept {
+                next_due: Some(ymd(2026, 11, 30)),
+                amount: Pence(11_000),
+            },
+            missed_instalments: 0,
+        }
+    }
+
+    #[test]
+    fn a_kept_plan_still_over_the_notice_level_stays_in_view_saying_whether_it_works() {
+        // 6.0 → 5.5 weeks in 6 weeks: 8 hundredths a week, cleared in 69 weeks.
+        let mut f = facts(600, 550);
+        f.plan = Some(kept_plan());
+        let a = run(&f);
+        assert!(a.needs_action_today, "{a:?}");
+        assert_eq!(
+            a.reasons[0],
+            "keeping to the plan agreed 1 Jun, but still 5.5 weeks' rent owed (notice level \
+             4.0): a missed instalment resumes the notice"
+        );
+        // Too slow for the 104-week target (domain.md §3).
+        f.earlier = Some(summary(today() - Duration::days(42), 560, 0));
+        assert_eq!(
+            run(&f).reasons[0],
+            "keeping to the plan agreed 1 Jun, but still 5.5 weeks' rent owed (notice level \
+             4.0): at this pace cleared in 550 weeks (target 104), review the instalment"
+        );
+        f.earlier = Some(summary(today() - Duration::days(42), 550, 0));
+        assert!(run(&f).reasons[0].ends_with("and not coming down: review the instalment"));
+        // A council that prefers the pause to hold counts them off.
+        let policy = PriorityPolicy {
+            watch_kept_plans_over_notice: false,
+            ..PriorityPolicy::default()
+        };
+        assert!(matches!(
+            assess(&f, &policy, today()).excluded,
+            Some(Exclusion::ArrangementKept { .. })
+        ));
+    }
+
+    #[test]
+    fn arrears_that_swung_to_the_notice_level_lately_need_a_call_while_over_a_week() {
+        let mut f = facts(200, 150);
+        f.recent_peak = Some((ymd(2026, 10, 12), 420));
+        let a = run(&f);
+        assert!(a.needs_action_today, "{a:?}");
+        assert!(has(
+            &a,
+            "arrears were 4.2 weeks' rent on 12 Oct: they swing up to the notice level"
+        ));
+        // A peak short of the notice level is not a swing…
+        f.recent_peak = Some((ymd(2026, 10, 12), 390));
+        assert_eq!(run(&f).excluded, Some(Exclusion::SmallAndStable));
+        // …nor is a week's rent or less owed today.
+        f.recent_peak = Some((ymd(2026, 10, 12), 420));
+        f.now = summary(today(), 100, 0);
+        assert_eq!(run(&f).excluded, Some(Exclusion::SmallAndStable));
     }
 
     #[test]

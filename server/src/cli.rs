@@ -49,6 +49,10 @@ pub enum Command {
         /// Generate history up to this date (default today, Europe/London).
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
+        /// `demo` (arrears-heavy, what `dev` seeds) or `sector` (arrears near the sector's
+        /// 3–4.5% of the rent roll).
+        #[arg(long, default_value = "demo")]
+        profile: rentdesk_store::seed::Profile,
     },
     /// Recompute every account summary now (what the nightly job does).
     Evaluate {
@@ -144,11 +148,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tenancies,
             seed,
             as_of,
+            profile,
         } => {
             rentdesk_store::db::migrate(&db).await?;
-            let report =
-                rentdesk_store::seed::seed(&db, tenancies, seed, as_of.unwrap_or_else(today))
-                    .await?;
+            let report = rentdesk_store::seed::seed_profile(
+                &db,
+                tenancies,
+                seed,
+                as_of.unwrap_or_else(today),
+                profile,
+            )
+            .await?;
             println!(
                 "seeded {} tenancies, {} transactions",
                 report.tenancies, report.transactions

@@ -76,6 +76,9 @@ pub struct FullAccount {
     pub facts: AccountFacts,
     pub entries: Vec<LedgerEntry>,
     pub claim: Option<uc_claim::Model>,
+    /// The configured broken-arrangement grace (`cases::instalment_grace_days`) the plan's
+    /// progress is judged with.
+    pub instalment_grace_days: u32,
 }
 
 pub async fn full_account(
@@ -118,5 +121,6 @@ async fn full_account_of(
         facts,
         entries,
         claim,
+        instalment_grace_days: crate::cases::instalment_grace_days(db).await?,
     })
 }

@@ -2,7 +2,7 @@
 //! loaded in bulk (a fixed number of queries per chunk of tenancies, never one per account),
 //! highest priority first. The officer API filters and pages this; it does not re-rank it.
 
-use crate::cases::{INSTALMENT_GRACE_DAYS, domain_arrangement, plan_state_of};
+use crate::cases::{domain_arrangement, instalment_grace_days, plan_state_of};
 use crate::entities::{action, arrangement, case, flag, message};
 use crate::evaluation::{BENEFIT_GRACE_DAYS, LoadedAccount, Scope, load_accounts};
 use crate::facts::CorruptRow;
@@ -60,8 +60,10 @@ pub async fn assess_with(
     ids.sort_unstable();
     ids.dedup();
     let mut out = Vec::with_capacity(ids.len());
+    // Broken or kept by the council's own grace, as the worker's broken-arrangement rule sees it.
+    let grace = instalment_grace_days(db).await?;
     for chunk in ids.chunks(CHUNK) {
-        out.extend(assess_chunk(db, chunk, today, policy).await?);
+        out.extend(assess_chunk(db, chunk, today, policy, grace).await?);
     }
     out.sort_by(|a, b| {
         b.assessment
@@ -181,6 +183,7 @@ async fn assess_chunk(
     ids: &[i64],
     today: NaiveDate,
     policy: &PriorityPolicy,
+    grace_days: u32,
 ) -> anyhow::Result<Vec<Assessed>> {
     let scope = Scope::new(ids);
     let accounts = load_accounts(db, &scope, today).await?;
@@ -188,7 +191,7 @@ async fn assess_chunk(
     accounts
         .into_iter()
         .map(|a| {
-            let facts = priority_facts(&a, &cx, today, policy)?;
+            let facts = priority_facts(&a, &cx, today, policy, grace_days)?;
             let assessment = assess_one(&facts, policy, today);
             let t = a.tenancy;
             let address = [Some(t.address_line1), t.address_line2, Some(t.town)]
@@ -221,6 +224,7 @@ fn priority_facts(
     cx: &Context,
     today: NaiveDate,
     policy: &PriorityPolicy,
+    grace_days: u32,
 ) -> anyhow::Result<PriorityFacts> {
     let id = a.tenancy.id;
     let (stage, stage_since) = match cx.cases.get(&id) {
@@ -237,10 +241,10 @@ fn priority_facts(
         None => (Stage::None, today),
     };
     let plan = match cx.plans.get(&id) {
-        Some(p) => plan_state_of(p, &a.entries, today)?.map(|state| {
+        Some(p) => plan_state_of(p, &a.entries, today, grace_days)?.map(|state| {
             let missed = domain_arrangement(p)
                 .map(|arr| {
-                    triggers::adherence(&arr, &a.entries, today, INSTALMENT_GRACE_DAYS)
+                    triggers::adherence(&arr, &a.entries, today, grace_days)
                         .iter()
                         .filter(|i| {
                             matches!(
@@ -280,9 +284,23 @@ fn priority_facts(
     let then = today - Duration::days(policy.trend_days);
     let earlier =
         (a.facts.schedule.start_date <= then).then(|| summarise(&a.facts, &a.entries, then));
+    // The highest real arrears on the rent-week starts (Mondays) of the last weeks.
+    let recent: Vec<(NaiveDate, i64)> = (1..=policy.peak_weeks)
+        .map(|k| rentdesk_domain::calendar::monday_on_or_before(today) - Duration::weeks(k))
+        .filter(|d| a.facts.schedule.start_date <= *d)
+        .filter_map(|d| {
+            summarise(&a.facts, &a.entries, d)
+                .weeks_in_arrears_hundredths
+                .map(|w| (d, w))
+        })
+        .collect();
+    let recent_peak = recent.iter().copied().max_by_key(|(d, w)| (*w, *d));
+    let recent_low = recent.iter().map(|(_, w)| *w).min();
     Ok(PriorityFacts {
         now: a.summary.clone(),
         earlier,
+        recent_peak,
+        recent_low,
         plan,
         last_contact: cx.last_contact.get(&id).copied(),
         stage,

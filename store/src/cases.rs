@@ -10,11 +10,20 @@ use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
 use rentdesk_domain::ledger::LedgerEntry;
 use rentdesk_domain::tenancy::Frequency;
 use rentdesk_domain::triggers::{self, Instalment, InstalmentStatus};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::str::FromStr;
 
-/// Days after its date an instalment may still arrive before it counts as missed (domain.md §3).
-pub const INSTALMENT_GRACE_DAYS: u32 = 7;
+/// Days after its date an instalment may still arrive before it counts as missed: the
+/// council's configured broken-arrangement grace (`OutreachConfig::broken_arrangement`,
+/// domain.md §3: default 7), the same figure the worker's broken-arrangement rule uses, so the
+/// officer's screens, the tenant's app and the messages agree on whether a plan is broken.
+pub async fn instalment_grace_days<C: ConnectionTrait>(db: &C) -> anyhow::Result<u32> {
+    Ok(crate::outreach_config::current(db)
+        .await?
+        .0
+        .broken_arrangement
+        .grace_days)
+}
 
 pub fn domain_arrangement(a: &arrangement::Model) -> Result<triggers::Arrangement, CorruptRow> {
     let frequency = Frequency::from_str(&a.frequency).map_err(|e| CorruptRow {
@@ -42,7 +51,7 @@ pub fn progress(
         &domain_arrangement(a)?,
         &account.entries,
         today,
-        INSTALMENT_GRACE_DAYS,
+        account.instalment_grace_days,
     ))
 }
 
@@ -60,25 +69,22 @@ pub fn plan_state(
     account: &FullAccount,
     today: NaiveDate,
 ) -> Result<Option<PlanState>, CorruptRow> {
-    plan_state_of(a, &account.entries, today)
+    plan_state_of(a, &account.entries, today, account.instalment_grace_days)
 }
 
-/// [`plan_state`] from the account's ledger alone (for accounts loaded in bulk).
+/// [`plan_state`] from the account's ledger alone (for accounts loaded in bulk), with the
+/// configured [`instalment_grace_days`].
 pub fn plan_state_of(
     a: &arrangement::Model,
     entries: &[LedgerEntry],
     today: NaiveDate,
+    grace_days: u32,
 ) -> Result<Option<PlanState>, CorruptRow> {
     Ok(match a.status.as_str() {
         "pending_review" => Some(PlanState::PendingReview),
         "broken" => Some(PlanState::Broken),
         "active" => {
-            let done = triggers::adherence(
-                &domain_arrangement(a)?,
-                entries,
-                today,
-                INSTALMENT_GRACE_DAYS,
-            );
+            let done = triggers::adherence(&domain_arrangement(a)?, entries, today, grace_days);
             if is_behind(&done) {
                 Some(PlanState::Broken)
             } else {

@@ -190,6 +190,7 @@ pub async fn performance_report(
         london_day_start(to + Duration::days(1)),
     );
     let year = RentYear::containing(to);
+    let grace = crate::cases::instalment_grace_days(db).await?;
     for chunk in ids.chunks(CHUNK) {
         let accounts = load_accounts(db, &Scope::new(chunk), to).await?;
         let scope = Scope::new(chunk);
@@ -259,7 +260,7 @@ pub async fn performance_report(
             if matches!(a.status.as_str(), "active" | "broken")
                 && let Some(acc) = ledgers.get(&a.tenancy_id)
             {
-                match plan_state_of(a, &acc.entries, to)? {
+                match plan_state_of(a, &acc.entries, to, grace)? {
                     Some(PlanState::Kept { .. }) => events.arrangements_kept += 1,
                     Some(PlanState::Broken) => events.arrangements_broken += 1,
                     _ => {}

@@ -181,3 +181,76 @@ async fn contacts_and_a_lapsing_notice_reach_the_caseload() {
         let _ = std::fs::remove_file(f);
     }
 }
+
+#[tokio::test]
+async fn the_councils_broken_arrangement_grace_decides_whether_the_caseload_calls_a_plan_broken() {
+    let (db, file, ids) = seeded(120).await;
+    let all = rentdesk_store::caseload::assess(&db, &ids, as_of())
+        .await
+        .unwrap();
+    // Owing a little, steady, no plan: off the list until something happens.
+    let quiet = all
+        .iter()
+        .find(|a| {
+            a.assessment.excluded == Some(Exclusion::SmallAndStable)
+                && a.facts.plan.is_none()
+                && a.facts.breathing_space.is_none()
+        })
+        .expect("a small, stable account in the demo data")
+        .tenancy_id;
+    // A plan whose first instalment fell due 4 days ago and has not been paid in full.
+    let now = Utc::now();
+    rentdesk_store::entities::arrangement::ActiveModel {
+        tenancy_id: Set(quiet),
+        status: Set("active".into()),
+        frequency: Set("weekly".into()),
+        instalment_pence: Set(500_000),
+        includes_rent: Set(true),
+        start_date: Set(as_of() - Duration::days(4)),
+        end_date: Set(None),
+        arrears_at_start_pence: Set(10_000),
+        created_by_staff_id: Set(None),
+        proposed_by_tenant: Set(false),
+        agreement_text: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let verdict = |db: sea_orm::DatabaseConnection| async move {
+        rentdesk_store::caseload::assess(&db, &[quiet], as_of())
+            .await
+            .unwrap()
+            .remove(0)
+    };
+    // The shipped grace (7 days): still in time, the plan is being kept.
+    let kept = verdict(db.clone()).await;
+    assert!(!kept.assessment.needs_action_today, "{kept:?}");
+    assert!(matches!(
+        kept.assessment.excluded,
+        Some(Exclusion::ArrangementKept { .. })
+    ));
+    // The council shortens it to 2 days: the same instalment is now missed, as the worker's
+    // broken-arrangement rule also sees it, and the officer is told.
+    let mut cfg = rentdesk_domain::sequences::OutreachConfig::default();
+    cfg.broken_arrangement.grace_days = 2;
+    rentdesk_store::outreach_config::save(&db, &cfg, None, now)
+        .await
+        .unwrap()
+        .unwrap();
+    let broken = verdict(db.clone()).await;
+    assert!(broken.assessment.needs_action_today, "{broken:?}");
+    assert_eq!(
+        broken.facts.plan.as_ref().map(|p| &p.state),
+        Some(&rentdesk_domain::escalation::PlanState::Broken)
+    );
+    assert!(
+        broken.assessment.reasons[0].starts_with("missed 1 instalment of the plan agreed"),
+        "{broken:?}"
+    );
+    if let Some(f) = file {
+        let _ = std::fs::remove_file(f);
+    }
+}
