@@ -133,6 +133,9 @@ pub struct Arrangement {
     /// What is due each time (rent plus the instalment when `includes_rent`).
     pub instalment: Pence,
     pub end_date: Option<NaiveDate>,
+    /// `instalment` includes the week's rent and charges: in a week the landlord charges
+    /// nothing (a rent-free week, domain.md §1) only the part towards the arrears is due.
+    pub includes_rent: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +157,44 @@ pub struct Instalment {
     pub status: InstalmentStatus,
 }
 
+/// The landlord's weekly charges (rent and service charges) by the date they were posted.
+fn weekly_charges(entries: &[LedgerEntry]) -> BTreeMap<NaiveDate, Pence> {
+    let mut out = BTreeMap::new();
+    for e in entries.iter().filter(|e| {
+        matches!(
+            e.kind,
+            TransactionKind::RentDebit | TransactionKind::ServiceCharge
+        ) && e.amount.0 > 0
+    }) {
+        *out.entry(e.posted_on).or_insert(Pence::ZERO) += e.amount;
+    }
+    out
+}
+
+/// What was not charged in [from, to) that a plan including rent expected: for every rent week
+/// starting in it (7 days from a week's start on the charging weekday) with no charge posted,
+/// while the landlord was charging (a charge posted before), the last week's charge.
+fn uncharged_weeks(charges: &BTreeMap<NaiveDate, Pence>, from: NaiveDate, to: NaiveDate) -> Pence {
+    let Some((&first, _)) = charges.iter().next() else {
+        return Pence::ZERO;
+    };
+    let mut missing = Pence::ZERO;
+    // Rent weeks start on the weekday charges are posted (Mondays, domain.md §1).
+    let offset = (from - first).num_days().rem_euclid(7);
+    let mut week = from + Duration::days((7 - offset) % 7);
+    while week < to {
+        let charged = charges
+            .range(week..week + Duration::days(7))
+            .next()
+            .is_some();
+        if !charged && let Some((_, &last)) = charges.range(..week).next_back() {
+            missing += last;
+        }
+        week += Duration::weeks(1);
+    }
+    missing
+}
+
 /// Adherence per instalment: tenant payments since the start are allocated to instalments
 /// oldest first; an instalment not fully covered `grace_days` after its date is missed (domain.md
 /// §3: "an instalment not paid within N days (default 7) of its due date"). The officer app, the
@@ -166,34 +207,56 @@ pub fn adherence(
 ) -> Vec<Instalment> {
     let last = arrangement.end_date.map_or(today, |e| e.min(today));
     let mut pool = tenant_paid(entries, arrangement.start_date - Duration::days(3), today);
-    schedule_dates(
+    let dates = schedule_dates(
         arrangement.start_date,
         arrangement.frequency,
         arrangement.start_date,
         last,
-    )
-    .into_iter()
-    .map(|due| {
-        let paid = pool.min(arrangement.instalment).max(Pence::ZERO);
-        pool -= paid;
-        let lapsed = due + Duration::days(i64::from(grace_days)) < today;
-        let status = if paid >= arrangement.instalment {
-            InstalmentStatus::Paid
-        } else if !lapsed {
-            InstalmentStatus::Pending
-        } else if paid.0 > 0 {
-            InstalmentStatus::PartPaid
-        } else {
-            InstalmentStatus::Missed
-        };
-        Instalment {
-            due,
-            amount: arrangement.instalment,
-            paid,
-            status,
-        }
-    })
-    .collect()
+    );
+    let charges = weekly_charges(entries);
+    dates
+        .iter()
+        .map(|&due| {
+            let amount = if arrangement.includes_rent {
+                let next = schedule_dates(
+                    arrangement.start_date,
+                    arrangement.frequency,
+                    due + Duration::days(1),
+                    due + Duration::days(62),
+                )
+                .first()
+                .copied()
+                .unwrap_or(due + Duration::days(7));
+                let uncharged = uncharged_weeks(&charges, due, next.min(today + Duration::days(1)));
+                (arrangement.instalment - uncharged).max(Pence::ZERO)
+            } else {
+                arrangement.instalment
+            };
+            (due, amount)
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|(due, amount)| {
+            let paid = pool.min(amount).max(Pence::ZERO);
+            pool -= paid;
+            let lapsed = due + Duration::days(i64::from(grace_days)) < today;
+            let status = if paid >= amount {
+                InstalmentStatus::Paid
+            } else if !lapsed {
+                InstalmentStatus::Pending
+            } else if paid.0 > 0 {
+                InstalmentStatus::PartPaid
+            } else {
+                InstalmentStatus::Missed
+            };
+            Instalment {
+                due,
+                amount,
+                paid,
+                status,
+            }
+        })
+        .collect()
 }
 
 /// **Broken arrangement**: the earliest instalment still missed or part-paid after its grace
@@ -687,7 +750,71 @@ mod tests {
             frequency: Frequency::Weekly,
             instalment: Pence(11_000),
             end_date: None,
+            includes_rent: false,
         }
+    }
+
+    #[test]
+    fn in_a_rent_free_week_a_plan_including_rent_asks_only_for_the_arrears_part() {
+        // £100 rent charged on Mondays, none in the week of 28 Dec (rent-free); the plan is
+        // £110 a week (rent + £10) due on Mondays.
+        let mut l: Vec<LedgerEntry> = [
+            ymd(2026, 12, 7),
+            ymd(2026, 12, 14),
+            ymd(2026, 12, 21),
+            ymd(2027, 1, 4),
+            ymd(2027, 1, 11),
+            ymd(2027, 1, 18),
+        ]
+        .into_iter()
+        .map(|d| LedgerEntry {
+            posted_on: d,
+            kind: TransactionKind::RentDebit,
+            amount: Pence(10_000),
+            method: None,
+        })
+        .collect();
+        for (d, p) in [
+            (ymd(2026, 12, 7), 11_000),
+            (ymd(2026, 12, 14), 11_000),
+            (ymd(2026, 12, 21), 11_000),
+            (ymd(2026, 12, 28), 1_000),
+            (ymd(2027, 1, 4), 11_000),
+        ] {
+            l.push(paid(d, TransactionKind::Payment, p));
+        }
+        let with_rent = Arrangement {
+            start_date: ymd(2026, 12, 7),
+            includes_rent: true,
+            ..plan()
+        };
+        let a = adherence(&with_rent, &l, ymd(2027, 1, 20), 7);
+        assert_eq!(a.len(), 7);
+        assert_eq!(a[3].amount, Pence(1_000), "{a:?}");
+        assert!(
+            a[..5].iter().all(|i| i.status == InstalmentStatus::Paid),
+            "{a:?}"
+        );
+        assert_eq!(a[5].status, InstalmentStatus::Missed);
+        assert_eq!(
+            a[5].amount,
+            Pence(11_000),
+            "weeks not yet charged are still expected"
+        );
+        // The same payments against a plan of £110 of arrears alone: the £10 week is a miss.
+        let a = adherence(
+            &Arrangement {
+                start_date: ymd(2026, 12, 7),
+                ..plan()
+            },
+            &l,
+            ymd(2027, 1, 20),
+            7,
+        );
+        assert!(
+            a[..5].iter().any(|i| i.status != InstalmentStatus::Paid),
+            "{a:?}"
+        );
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub fn domain_arrangement(a: &arrangement::Model) -> Result<triggers::Arrangemen
         frequency,
         instalment: Pence(a.instalment_pence),
         end_date: a.end_date,
+        includes_rent: a.includes_rent,
     })
 }
 

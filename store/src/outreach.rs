@@ -202,6 +202,7 @@ fn fires(a: &LoadedAccount, c: &Contacts, today: NaiveDate, cfg: &OutreachConfig
             frequency,
             instalment: Pence(arr.instalment_pence),
             end_date: arr.end_date,
+            includes_rent: arr.includes_rent,
         };
         out.extend(triggers::broken_arrangement(
             &plan,
