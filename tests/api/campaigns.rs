@@ -2,12 +2,10 @@
 //! really stops, relaunch that never resends, and team scope — through the API, the fan-out
 //! job in the running worker, and dispatch to the fake Twilio on loopback.
 
-use crate::helpers::{TestApp, call, spawn_app_with, staff, staff_sign_in};
+use crate::helpers::{TestApp, call, spawn_app_with, staff, staff_sign_in, tenancy_id};
 use chrono::{DateTime, Duration, Utc};
 use rentdesk_domain::contact_policy::ContactPolicy;
-use rentdesk_store::entities::{
-    campaign_recipient, flag, message, patch, staff_user, tenancy, transaction,
-};
+use rentdesk_store::entities::{campaign_recipient, flag, message, patch, staff_user, transaction};
 use rentdesk_worker::dispatch::{Providers, dispatch_all};
 use rentdesk_worker::fake_twilio;
 use rentdesk_worker::sms::{Sender, TwilioClient, TwilioConfig};
@@ -166,16 +164,6 @@ fn sum(v: &Value) -> u64 {
         .unwrap_or(0)
 }
 
-async fn id_of(app: &TestApp, reference: &str) -> i64 {
-    tenancy::Entity::find()
-        .filter(tenancy::Column::Reference.eq(reference))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 async fn breathing_space(app: &TestApp, tenancy_id: i64) {
     let today = rentdesk_store::london_today();
     flag::ActiveModel {
@@ -205,7 +193,7 @@ async fn campaign_preview_counts_equal_the_messages_then_sent_plus_those_suppres
     let t = team().await;
     let app = &t.app;
     // HD1002 is in Breathing Space; HD1003 has no mobile; HD1001 (Karen) can be texted.
-    breathing_space(app, id_of(app, "HD1002").await).await;
+    breathing_space(app, tenancy_id(app, "HD1002").await).await;
     let body = sms_campaign(json!({}));
     let (s, preview) = post(app, "/manage/v1/campaigns/preview", &t.lead, body.clone()).await;
     assert_eq!(s, 200, "{preview}");

@@ -351,3 +351,27 @@ pub async fn staff_sign_in(app: &TestApp, email: &str) -> String {
     assert_eq!(s, 200, "{t}");
     t["access_token"].as_str().unwrap().to_owned()
 }
+
+/// The id of the tenancy with this reference (the examples use HD1001…).
+pub async fn tenancy_id(app: &TestApp, reference: &str) -> i64 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    rentdesk_store::entities::tenancy::Entity::find()
+        .filter(rentdesk_store::entities::tenancy::Column::Reference.eq(reference))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no tenancy {reference}"))
+        .id
+}
+
+/// The id of the staff member with this email.
+pub async fn staff_id(app: &TestApp, email: &str) -> i64 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    staff_user::Entity::find()
+        .filter(staff_user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no staff member {email}"))
+        .id
+}

@@ -2,8 +2,10 @@
 //! diary with client ids, flags and tasks — and that nobody reaches an account outside their
 //! patches, by id, by reference or through a list.
 
-use crate::helpers::{PASSWORD, TestApp, call, spawn_app, staff, staff_sign_in as sign_in};
-use rentdesk_store::entities::{audit_entry, patch, staff_user, task, tenancy};
+use crate::helpers::{
+    PASSWORD, TestApp, call, spawn_app, staff, staff_sign_in as sign_in, tenancy_id,
+};
+use rentdesk_store::entities::{audit_entry, patch, staff_user, task};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -35,16 +37,6 @@ async fn team() -> Team {
         north,
         central,
     }
-}
-
-async fn id_of(app: &TestApp, reference: &str) -> i64 {
-    tenancy::Entity::find()
-        .filter(tenancy::Column::Reference.eq(reference))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
@@ -155,8 +147,8 @@ async fn an_officer_reaches_only_their_patches_by_id_reference_or_list_until_giv
     let t = team().await;
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
-    let hd1001 = id_of(app, "HD1001").await;
-    let hd1003 = id_of(app, "HD1003").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
     let (s, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
     assert_eq!(s, 200, "{a}");
     assert_eq!(a["summary"]["reference"], "HD1001");
@@ -256,7 +248,7 @@ async fn tenant_and_staff_tokens_each_open_only_their_own_app() {
     // A tenant token gets nothing under /officer/v1.
     let tenant_token = crate::helpers::tenant_token(app, "HD1001", "1971-03-14").await;
     let tenant = tenant_token.as_str();
-    let hd1001 = id_of(app, "HD1001").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
     for path in [
         "/officer/v1/me".to_owned(),
         format!("/officer/v1/accounts/{hd1001}"),
@@ -286,7 +278,7 @@ async fn actions_store_once_per_client_id_and_every_read_and_write_is_audited() 
     let t = team().await;
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
-    let hd1001 = id_of(app, "HD1001").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
     let visit = json!({
         "client_id": "3b1f0c7e-visit-0001",
         "tenancy_id": hd1001,
@@ -303,7 +295,7 @@ async fn actions_store_once_per_client_id_and_every_read_and_write_is_audited() 
     let (s, again) = post(app, "/officer/v1/actions", &north, visit.clone()).await;
     assert_eq!((s, again["id"].clone()), (200, first["id"].clone()));
     let mut other = visit.clone();
-    other["tenancy_id"] = json!(id_of(app, "HD1002").await);
+    other["tenancy_id"] = json!(tenancy_id(app, "HD1002").await);
     assert_eq!(post(app, "/officer/v1/actions", &north, other).await.0, 409);
     let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
     let diary: Vec<&Value> = a["actions"]
@@ -388,7 +380,7 @@ async fn a_tenants_plan_for_review_reaches_the_officers_task_list_and_can_be_com
     let t = team().await;
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
-    let hd1001 = id_of(app, "HD1001").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
     let t1 = task::ActiveModel {
         tenancy_id: Set(hd1001),
         kind: Set("review_plan".into()),
@@ -438,7 +430,7 @@ async fn a_task_goes_only_to_someone_who_can_see_the_account_and_the_move_is_rec
     let t = team().await;
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
-    let hd1001 = id_of(app, "HD1001").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
     let open = task::ActiveModel {
         tenancy_id: Set(hd1001),
         kind: Set("reply".into()),
@@ -533,7 +525,7 @@ async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_wit
     let t = team().await;
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
-    let hd1001 = id_of(app, "HD1001").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
     let today = rentdesk_store::london_today();
     let notice = json!({"step": "notice_served", "sent_on": today, "service_method": "hand"});
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
@@ -632,7 +624,7 @@ async fn an_account_in_breathing_space_is_refused_every_enforcement_step() {
     let t = team().await;
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
-    let hd1001 = id_of(app, "HD1001").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
     for step in [
         "contact_made",
@@ -704,7 +696,7 @@ async fn officers_set_up_review_monitor_and_end_arrangements_with_the_same_rules
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
     let central = sign_in(app, "central@council.example").await;
-    let hd1001 = id_of(app, "HD1001").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
     let path = format!("/officer/v1/accounts/{hd1001}/arrangements");
     // Outside policy (more than the surplus): the officer may still agree it, and it is active.
     let (s, a) = post(
@@ -864,7 +856,7 @@ async fn the_caseload_lists_who_needs_action_in_order_with_reasons_and_counts_te
         app.import("transactions", tx.into_bytes()).await["status"],
         "succeeded"
     );
-    let cat = id_of(app, "HD3003").await;
+    let cat = tenancy_id(app, "HD3003").await;
     rentdesk_store::entities::uc_claim::ActiveModel {
         tenancy_id: Set(cat),
         claim_start: Set(uc_start),
@@ -968,8 +960,8 @@ async fn sync_brings_what_changed_in_the_officers_patches_and_nothing_else() {
     assert_eq!(refs, ["HD1001", "HD1002"]);
     let since = first["next_since"].as_str().unwrap().to_owned();
     // Work happens: a visit on HD1001 here, a note on HD1003 in another patch.
-    let hd1001 = id_of(app, "HD1001").await;
-    let hd1003 = id_of(app, "HD1003").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
     let (s, _) = post(
         app,
         "/officer/v1/actions",
@@ -1007,7 +999,7 @@ async fn a_stage_letter_is_rendered_as_a_pdf_with_the_accounts_figures_and_kept_
     let t = team().await;
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
-    let hd1001 = id_of(app, "HD1001").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
     let (s, step) = post(
         app,
         &format!("/officer/v1/accounts/{hd1001}/steps"),

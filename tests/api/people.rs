@@ -2,7 +2,7 @@
 //! patches and staff, cover and bulk reassignment (and that they change what officers see),
 //! and that a team leader of another team reaches none of it.
 
-use crate::helpers::{TestApp, call, spawn_app, staff, staff_sign_in};
+use crate::helpers::{TestApp, call, spawn_app, staff, staff_sign_in, tenancy_id};
 use chrono::Duration;
 use rentdesk_store::entities::{audit_entry, patch, staff_user, task, tenancy};
 use sea_orm::sea_query::Expr;
@@ -101,16 +101,6 @@ async fn audited(app: &TestApp) -> Vec<String> {
         .into_iter()
         .map(|a| a.action)
         .collect()
-}
-
-async fn tenancy_id(app: &TestApp, reference: &str) -> i64 {
-    tenancy::Entity::find()
-        .filter(tenancy::Column::Reference.eq(reference))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 #[tokio::test]

@@ -2,11 +2,9 @@
 //! claim and messages written directly), every figure computed by hand below and compared with
 //! the JSON, the CSV and the chart; and who may see what.
 
-use crate::helpers::{TestApp, call, spawn_app, staff, staff_sign_in};
+use crate::helpers::{TestApp, call, spawn_app, staff, staff_sign_in, tenancy_id};
 use chrono::{NaiveDate, TimeZone, Utc};
-use rentdesk_store::entities::{
-    action, arrangement, message, patch, staff_user, tenancy, uc_claim,
-};
+use rentdesk_store::entities::{action, arrangement, message, patch, staff_user, uc_claim};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -46,16 +44,6 @@ E1,RP0005,2026-11-02,rent_debit,50.00,,Rent
 
 fn ymd(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).unwrap()
-}
-
-async fn tenancy_id(app: &TestApp, reference: &str) -> i64 {
-    tenancy::Entity::find()
-        .filter(tenancy::Column::Reference.eq(reference))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 async fn diary(app: &TestApp, reference: &str, kind: &str, outcome: &str, on: NaiveDate) {

@@ -3,7 +3,9 @@
 //! fit listed with the reason, patch scope, GeoJSON for the map, done visits in the diary and
 //! visits in the officer's sync.
 
-use crate::helpers::{TestApp, call, spawn_app, staff, staff_sign_in as sign_in};
+use crate::helpers::{
+    TestApp, call, spawn_app, staff, staff_id, staff_sign_in as sign_in, tenancy_id,
+};
 use chrono::{Duration, NaiveDate, NaiveTime};
 use rentdesk_store::entities::{action, audit_entry, patch, tenancy, visit};
 use sea_orm::sea_query::Expr;
@@ -40,16 +42,6 @@ pub(crate) async fn team() -> Team {
         central,
         day,
     }
-}
-
-pub(crate) async fn id_of(app: &TestApp, reference: &str) -> i64 {
-    tenancy::Entity::find()
-        .filter(tenancy::Column::Reference.eq(reference))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 /// Another tenancy in `patch_code` at (lat, lon) (`None`: no coordinates known).
@@ -165,7 +157,10 @@ pub(crate) fn fields(problem: &Value) -> Vec<String> {
 
 /// Ten north-patch homes around Huddersfield: the two examples and eight more.
 async fn north_homes(app: &TestApp) -> Vec<i64> {
-    let mut ids = vec![id_of(app, "HD1001").await, id_of(app, "HD1002").await];
+    let mut ids = vec![
+        tenancy_id(app, "HD1001").await,
+        tenancy_id(app, "HD1002").await,
+    ];
     for (i, at) in [
         (53.6520, -1.7700),
         (53.6600, -1.7900),
@@ -325,7 +320,7 @@ async fn adding_or_cancelling_a_visit_replans_the_route() {
 #[tokio::test]
 async fn visits_that_cannot_fit_are_listed_with_the_reason() {
     let t = team().await;
-    let hd1001 = id_of(&t.app, "HD1001").await;
+    let hd1001 = tenancy_id(&t.app, "HD1001").await;
     // Near Leeds: 30-odd minutes' drive from the base, too far for an 08:30–08:40 appointment.
     let far = tenancy_at(&t.app, "HD3001", "HD-NORTH", Some((53.7800, -1.6200))).await;
     let unknown = tenancy_at(&t.app, "HD3002", "HD-NORTH", None).await;
@@ -357,8 +352,8 @@ async fn visits_that_cannot_fit_are_listed_with_the_reason() {
 #[tokio::test]
 async fn an_account_in_another_patch_cannot_be_visited() {
     let t = team().await;
-    let hd1001 = id_of(&t.app, "HD1001").await;
-    let hd1003 = id_of(&t.app, "HD1003").await;
+    let hd1001 = tenancy_id(&t.app, "HD1001").await;
+    let hd1003 = tenancy_id(&t.app, "HD1003").await;
     let (s, p) = post(
         &t.app,
         "/officer/v1/visits",
@@ -405,8 +400,8 @@ async fn an_account_in_another_patch_cannot_be_visited() {
 #[tokio::test]
 async fn a_resent_visit_is_stored_once() {
     let t = team().await;
-    let hd1001 = id_of(&t.app, "HD1001").await;
-    let hd1002 = id_of(&t.app, "HD1002").await;
+    let hd1001 = tenancy_id(&t.app, "HD1001").await;
+    let hd1002 = tenancy_id(&t.app, "HD1002").await;
     let body = json!({
         "client_id": "3f1c8a2e-offline-visit",
         "tenancy_id": hd1001,
@@ -437,7 +432,7 @@ async fn a_resent_visit_is_stored_once() {
 #[tokio::test]
 async fn bad_visits_are_refused_naming_each_field() {
     let t = team().await;
-    let hd1001 = id_of(&t.app, "HD1001").await;
+    let hd1001 = tenancy_id(&t.app, "HD1001").await;
     let yesterday = t.day - Duration::days(2);
     for (body, want) in [
         (
@@ -537,7 +532,7 @@ async fn the_route_as_geojson_draws_the_line_from_the_base_and_a_point_per_stop(
 #[tokio::test]
 async fn a_done_visit_is_written_to_the_diary_and_synced() {
     let t = team().await;
-    let hd1001 = id_of(&t.app, "HD1001").await;
+    let hd1001 = tenancy_id(&t.app, "HD1001").await;
     let (_, first) = get(&t.app, "/officer/v1/sync", &t.north).await;
     let since = first["next_since"].as_str().unwrap().to_owned();
     let id = plan(&t, hd1001, Some(("09:00", "09:30")), 30).await;
@@ -626,23 +621,13 @@ async fn leaders(t: &Team) -> (String, String) {
     )
 }
 
-async fn staff_id(app: &TestApp, email: &str) -> i64 {
-    rentdesk_store::entities::staff_user::Entity::find()
-        .filter(rentdesk_store::entities::staff_user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 #[tokio::test]
 async fn a_team_leader_sees_and_plans_an_officers_route_but_officer_a_cannot_see_bs() {
     let t = team().await;
     let (lead, other_lead) = leaders(&t).await;
     let north_id = staff_id(&t.app, "north@council.example").await;
     let central_id = staff_id(&t.app, "central@council.example").await;
-    let hd1001 = id_of(&t.app, "HD1001").await;
+    let hd1001 = tenancy_id(&t.app, "HD1001").await;
     let central_home = tenancy_at(&t.app, "HD4001", "HD-CENTRAL", Some((53.6440, -1.7800))).await;
     let mine = plan(&t, hd1001, Some(("10:00", "10:30")), 30).await;
 
@@ -711,7 +696,7 @@ async fn a_team_leader_sees_and_plans_an_officers_route_but_officer_a_cannot_see
     assert_eq!(s, 200, "{geo}");
     assert_eq!(geo["features"][2]["properties"]["visit_id"], mine);
     // … and plans a visit on it: north's route now has both.
-    let hd1002 = id_of(&t.app, "HD1002").await;
+    let hd1002 = tenancy_id(&t.app, "HD1002").await;
     let (s, v) = post(
         &t.app,
         "/officer/v1/visits",

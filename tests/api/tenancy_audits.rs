@@ -3,7 +3,8 @@
 //! one is open; the audit visit done (meeting the household) completes it and moves the next
 //! one on by the interval.
 
-use crate::routes::{fields, get, id_of, post, team, tenancy_at};
+use crate::helpers::tenancy_id;
+use crate::routes::{fields, get, post, team, tenancy_at};
 use chrono::{Duration, NaiveDate, Utc};
 use rentdesk_domain::calendar::add_months_clamped;
 use rentdesk_store::entities::{action, patch, task, tenancy};
@@ -159,7 +160,7 @@ async fn an_audit_falling_due_is_one_task_for_the_patch_officer_until_the_audit_
 async fn an_audit_recorded_straight_in_the_diary_counts_and_bad_purposes_are_named() {
     let t = team().await;
     let today = rentdesk_domain::time::london_date(Utc::now());
-    let hd1001 = id_of(&t.app, "HD1001").await;
+    let hd1001 = tenancy_id(&t.app, "HD1001").await;
     started_on(&t.app, hd1001, today - Duration::days(4000)).await;
     let action = |client_id: &str, kind: &str, purpose: &str| {
         json!({"client_id": client_id, "tenancy_id": hd1001, "kind": kind,
@@ -248,8 +249,8 @@ async fn the_last_audit_the_housing_system_knows_of_is_imported_and_counts() {
         .await;
     assert_eq!(batch["status"], "succeeded", "{batch}");
     plan_all(&t.app.db, today).await.unwrap();
-    let recent_id = id_of(&t.app, "HD6001").await;
-    let old_id = id_of(&t.app, "HD6002").await;
+    let recent_id = tenancy_id(&t.app, "HD6001").await;
+    let old_id = tenancy_id(&t.app, "HD6002").await;
     assert!(
         audit_tasks(&t.app, recent_id).await.is_empty(),
         "audited a year ago: not due"
