@@ -139,24 +139,25 @@ fn jitter() -> f64 {
     (r % 2001) as f64 / 1000.0 - 1.0
 }
 
-/// Record `outcome` for a claimed message, planning a fallback when its detail is bad.
+/// Record `outcome` for a claimed message, planning a fallback when its detail is bad. A sent
+/// message is stamped `sent_at` (when the answer came); everything else is planned from `now`.
 async fn settle(
     db: &DatabaseConnection,
     claimed: &Claimed,
     outcome: Outcome,
     policy: &ContactPolicy,
-    now: DateTime<Utc>,
+    (now, sent_at): (DateTime<Utc>, DateTime<Utc>),
     report: &mut DispatchReport,
 ) -> anyhow::Result<()> {
     let m = &claimed.message;
     match outcome {
         Outcome::Sent(provider_id) => {
-            outbox::mark_sent(db, m.id, &provider_id, now).await?;
+            outbox::mark_sent(db, m.id, &provider_id, sent_at).await?;
             report.sent += 1;
         }
         Outcome::Outbox => {
             tracing::info!(message_id = m.id, channel = %m.channel, to = ?claimed.address, body = %m.body, "outbox: no provider configured for this channel");
-            outbox::mark_sent(db, m.id, &format!("outbox:{}", m.id), now).await?;
+            outbox::mark_sent(db, m.id, &format!("outbox:{}", m.id), sent_at).await?;
             report.to_outbox += 1;
         }
         Outcome::Retry(error) if m.attempts + 1 >= MAX_SEND_ATTEMPTS => {
@@ -496,7 +497,12 @@ impl<P: SmsProvider> Run<'_, P> {
             Via::Email(mailer) => send_email(claimed, *mailer).await,
             Via::Push(fcm) => send_push(db, claimed, *fcm).await?,
         };
-        settle(db, claimed, outcome, self.policy, now, &mut report).await?;
+        // The answer is stamped with the run's time plus how long the run has taken, not the
+        // run's start: the per-minute rate and campaign throttles count `sent_at`, and a send
+        // late in a long run stamped with its start would fall out of the window early and let
+        // the next run go over the limit (seen: 1.003× the limit in the outreach benchmark).
+        let at = now + Duration::from_std(self.started.elapsed()).unwrap_or_default();
+        settle(db, claimed, outcome, self.policy, (now, at), &mut report).await?;
         Ok(report)
     }
 }
