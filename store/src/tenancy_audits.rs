@@ -53,6 +53,33 @@ pub async fn last_audits<C: ConnectionTrait>(
     Ok(last)
 }
 
+/// One tenancy's audit dates for the officer's account view: the latest completed audit (the
+/// later of the housing system's record and the diary) and when the next falls due under the
+/// council's rule (`None` when audits are switched off or the tenancy is not active).
+pub async fn audit_dates(
+    db: &DatabaseConnection,
+    tenancy: &tenancy::Model,
+) -> anyhow::Result<(Option<NaiveDate>, Option<NaiveDate>)> {
+    let (cfg, _) = crate::outreach_config::current(db).await?;
+    let last = last_audits(db, &[tenancy.id])
+        .await?
+        .get(&tenancy.id)
+        .copied()
+        .max(tenancy.last_audit_on);
+    let active = tenancy.status == "active";
+    let next = (cfg.tenancy_audit.enabled && active).then(|| {
+        tenancy_audit::next_audit_due(
+            &AuditFacts {
+                active,
+                start_date: tenancy.start_date,
+                last_audit: last,
+            },
+            &cfg.tenancy_audit,
+        )
+    });
+    Ok((last, next))
+}
+
 /// Raise the audit tasks due on `today` for every active tenancy (the nightly run).
 pub async fn plan_all(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<AuditReport> {
     let (cfg, _) = crate::outreach_config::current(db).await?;

@@ -135,8 +135,15 @@ async fn an_audit_falling_due_is_one_task_for_the_patch_officer_until_the_audit_
     let tasks = audit_tasks(&t.app, due).await;
     assert_eq!((tasks.len(), tasks[0].status.as_str()), (1, "done"));
 
-    // The next audit falls due 36 months after this one, not before.
+    // The next audit falls due 36 months after this one, not before; the account says so.
     let next_due = add_months_clamped(today, 36);
+    let (s, account) = get(&t.app, &format!("/officer/v1/accounts/{due}"), &t.north).await;
+    assert_eq!(s, 200, "{account}");
+    assert_eq!(
+        account["tenancy_audit"],
+        json!({"last_on": today.to_string(), "next_due_on": next_due.to_string()}),
+        "{account}"
+    );
     plan_all(&t.app.db, today + Duration::days(30))
         .await
         .unwrap();

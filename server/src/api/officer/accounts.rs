@@ -208,6 +208,17 @@ pub struct OfficerAccount {
     /// The 50 latest diary entries.
     pub actions: Vec<ActionOut>,
     pub open_tasks: Vec<TaskOut>,
+    pub tenancy_audit: TenancyAuditOut,
+}
+
+/// The tenancy audit: the latest completed one and when the next falls due.
+#[derive(Debug, Object)]
+pub struct TenancyAuditOut {
+    /// The latest completed audit (housing system record or a visit in the diary).
+    pub last_on: Option<NaiveDate>,
+    /// When the next audit falls due under the council's rule; absent when audits are
+    /// switched off or the tenancy is not active.
+    pub next_due_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Object)]
@@ -531,7 +542,15 @@ impl OfficerAccountsApi {
             .all(db)
             .await
             .map_err(err)?;
+        let (last_on, next_due_on) =
+            rentdesk_store::tenancy_audits::audit_dates(db, &account.view.tenancy)
+                .await
+                .map_err(|e| Problem::internal(&e))?;
         Ok(Answer::Ok(Json(OfficerAccount {
+            tenancy_audit: TenancyAuditOut {
+                last_on,
+                next_due_on,
+            },
             id: id.0,
             summary: account.view.into(),
             recommendation: Recommendation {
