@@ -531,13 +531,10 @@ async fn drain<P: SmsProvider>(
         if let Some(rate) = rate_per_minute
             && !batch.is_empty()
         {
-            // The rate holds across workers (counted in the database); over-budget claims go
+            // The rate holds across workers (counted in the database); over-budget claims went
             // back to the queue for a later tick.
             let ids: Vec<i64> = batch.iter().map(|c| c.message.id).collect();
             let keep = outbox::within_rate(db, via.channel(), rate, &ids, now).await?;
-            for c in batch.iter().filter(|c| !keep.contains(&c.message.id)) {
-                outbox::release(db, c.message.id, now).await?;
-            }
             batch.retain(|c| keep.contains(&c.message.id));
             if batch.is_empty() {
                 return Ok(report);
