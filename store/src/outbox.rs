@@ -170,11 +170,31 @@ pub async fn within_rate(
     claimed: &[i64],
     now: DateTime<Utc>,
 ) -> Result<std::collections::HashSet<i64>, sea_orm::DbErr> {
-    use sea_orm::{ConnectionTrait, DbBackend, PaginatorTrait, Statement};
+    let key = RATE_LOCK_BASE + channel.bytes().map(i64::from).sum::<i64>();
+    let scope = sea_orm::Condition::all().add(message::Column::Channel.eq(channel));
+    admit(db, key, scope, rate, claimed, now).await
+}
+
+/// Advisory-lock keys of [`within_rate`] (one per channel, from this base) and of
+/// [`within_campaign_throttles`] (one per campaign).
+const RATE_LOCK_BASE: i64 = 0x5245_4e54_0000;
+const CAMPAIGN_LOCK_BASE: i64 = 0x4341_4d50_0000_0000;
+
+/// Of `claimed` (rows of `scope` this worker holds in `sending`), the ones a budget of `limit`
+/// a minute lets go now; the rest are released to the queue before the lock `key` goes (see
+/// [`within_rate`]).
+async fn admit(
+    db: &DatabaseConnection,
+    key: i64,
+    scope: sea_orm::Condition,
+    limit: u32,
+    claimed: &[i64],
+    now: DateTime<Utc>,
+) -> Result<std::collections::HashSet<i64>, sea_orm::DbErr> {
+    use sea_orm::{Condition, ConnectionTrait, DbBackend, PaginatorTrait, Statement};
     let txn = crate::db::begin_write(db).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
-        // One lock per channel, held until the transaction ends.
-        let key = RATE_LOCK_BASE + channel.bytes().map(i64::from).sum::<i64>();
+        // Held until the transaction ends.
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT pg_advisory_xact_lock($1)",
@@ -182,19 +202,26 @@ pub async fn within_rate(
         ))
         .await?;
     }
-    let sent = message::Entity::find()
-        .filter(message::Column::Channel.eq(channel))
-        .filter(message::Column::Status.is_in(["sent", "delivered", "unknown"]))
-        .filter(message::Column::SentAt.gt(now - Duration::minutes(1)))
+    // One statement, so one snapshot: counted apart, a row another worker moves from
+    // `sending` to `sent` between the two counts would be in neither.
+    let used = message::Entity::find()
+        .filter(scope)
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(message::Column::Status.is_in(["sent", "delivered", "unknown"]))
+                        .add(message::Column::SentAt.gt(now - Duration::minutes(1))),
+                )
+                .add(
+                    Condition::all()
+                        .add(message::Column::Status.eq("sending"))
+                        .add(message::Column::Id.is_not_in(claimed.iter().copied())),
+                ),
+        )
         .count(&txn)
         .await?;
-    let others = message::Entity::find()
-        .filter(message::Column::Channel.eq(channel))
-        .filter(message::Column::Status.eq("sending"))
-        .filter(message::Column::Id.is_not_in(claimed.iter().copied()))
-        .count(&txn)
-        .await?;
-    let left = u64::from(rate).saturating_sub(sent + others);
+    let left = u64::from(limit).saturating_sub(used);
     let mut mine = claimed.to_vec();
     mine.sort_unstable();
     let split = usize::try_from(left).unwrap_or(usize::MAX).min(mine.len());
@@ -212,20 +239,16 @@ pub async fn within_rate(
     Ok(keep.iter().copied().collect())
 }
 
-/// Advisory-lock keys of [`within_rate`] (one per channel, from this base).
-const RATE_LOCK_BASE: i64 = 0x5245_4e54_0000;
-
 /// Of `claimed` (rows this worker just claimed), the ones their campaign's per-minute throttle
-/// lets go now; rows of no campaign, or of one without a throttle, all go. Counted from the
-/// campaign's sends in the minute before `now`, then its rows in flight in id order. The caller
-/// releases the rest.
+/// lets go now; rows of no campaign, or of one without a throttle, all go. Admitted per
+/// campaign as [`within_rate`] admits per channel (one lock per campaign, one snapshot); the
+/// rest go back to the queue here.
 pub async fn within_campaign_throttles(
     db: &DatabaseConnection,
     claimed: &[message::Model],
     now: DateTime<Utc>,
 ) -> Result<std::collections::HashSet<i64>, sea_orm::DbErr> {
     use crate::entities::campaign;
-    use sea_orm::PaginatorTrait;
     let mut keep: std::collections::HashSet<i64> = claimed
         .iter()
         .filter(|m| m.campaign_id.is_none())
@@ -235,33 +258,22 @@ pub async fn within_campaign_throttles(
     campaigns.sort_unstable();
     campaigns.dedup();
     for id in campaigns {
-        let mine = claimed.iter().filter(|m| m.campaign_id == Some(id));
+        let mine: Vec<i64> = claimed
+            .iter()
+            .filter(|m| m.campaign_id == Some(id))
+            .map(|m| m.id)
+            .collect();
         let throttle = campaign::Entity::find_by_id(id)
             .one(db)
             .await?
             .and_then(|c| c.throttle_per_minute);
         let Some(throttle) = throttle else {
-            keep.extend(mine.map(|m| m.id));
+            keep.extend(mine);
             continue;
         };
-        let sent = message::Entity::find()
-            .filter(message::Column::CampaignId.eq(id))
-            .filter(message::Column::Status.is_in(["sent", "delivered", "unknown"]))
-            .filter(message::Column::SentAt.gt(now - Duration::minutes(1)))
-            .count(db)
-            .await?;
-        let left = u64::try_from(throttle).unwrap_or(0).saturating_sub(sent);
-        let in_flight: Vec<i64> = message::Entity::find()
-            .select_only()
-            .column(message::Column::Id)
-            .filter(message::Column::CampaignId.eq(id))
-            .filter(message::Column::Status.eq("sending"))
-            .order_by_asc(message::Column::Id)
-            .limit(left)
-            .into_tuple()
-            .all(db)
-            .await?;
-        keep.extend(mine.map(|m| m.id).filter(|id| in_flight.contains(id)));
+        let scope = sea_orm::Condition::all().add(message::Column::CampaignId.eq(id));
+        let limit = u32::try_from(throttle).unwrap_or(0);
+        keep.extend(admit(db, CAMPAIGN_LOCK_BASE + id, scope, limit, &mine, now).await?);
     }
     Ok(keep)
 }

@@ -543,13 +543,10 @@ async fn drain<P: SmsProvider>(
         if batch.is_empty() {
             return Ok(report);
         }
-        // A campaign's throttle holds across workers too; its over-budget rows wait.
+        // A campaign's throttle holds across workers too; its over-budget rows went back.
         if batch.iter().any(|c| c.message.campaign_id.is_some()) {
             let rows: Vec<_> = batch.iter().map(|c| c.message.clone()).collect();
             let keep = outbox::within_campaign_throttles(db, &rows, now).await?;
-            for c in batch.iter().filter(|c| !keep.contains(&c.message.id)) {
-                outbox::release(db, c.message.id, now).await?;
-            }
             batch.retain(|c| keep.contains(&c.message.id));
             if batch.is_empty() {
                 return Ok(report);
