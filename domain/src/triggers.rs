@@ -207,26 +207,23 @@ pub fn adherence(
 ) -> Vec<Instalment> {
     let last = arrangement.end_date.map_or(today, |e| e.min(today));
     let mut pool = tenant_paid(entries, arrangement.start_date - Duration::days(3), today);
+    // One schedule, running a little past the last due date so every instalment knows the
+    // date of the next (the weeks it covers, for a plan that includes rent).
     let dates = schedule_dates(
         arrangement.start_date,
         arrangement.frequency,
         arrangement.start_date,
-        last,
+        last + Duration::days(62),
     );
     let charges = weekly_charges(entries);
+    let due_now = dates.iter().take_while(|d| **d <= last).count();
     dates
         .iter()
-        .map(|&due| {
+        .enumerate()
+        .take(due_now)
+        .map(|(i, &due)| {
             let amount = if arrangement.includes_rent {
-                let next = schedule_dates(
-                    arrangement.start_date,
-                    arrangement.frequency,
-                    due + Duration::days(1),
-                    due + Duration::days(62),
-                )
-                .first()
-                .copied()
-                .unwrap_or(due + Duration::days(7));
+                let next = dates.get(i + 1).copied().unwrap_or(due + Duration::days(7));
                 let uncharged = uncharged_weeks(&charges, due, next.min(today + Duration::days(1)));
                 (arrangement.instalment - uncharged).max(Pence::ZERO)
             } else {
@@ -234,8 +231,6 @@ pub fn adherence(
             };
             (due, amount)
         })
-        .collect::<Vec<_>>()
-        .into_iter()
         .map(|(due, amount)| {
             let paid = pool.min(amount).max(Pence::ZERO);
             pool -= paid;
