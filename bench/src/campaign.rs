@@ -1,17 +1,21 @@
-//! `cargo run --release -p rentdesk-bench -- campaign [--recipients 100000] [--workers 4]
-//!   [--throttle 1200] [--throttle-minutes 3] [--database-url postgres://…/rentdesk_bench_campaign]`
+//! `cargo build --release --bin rentdesk-bench --bin rentdesk-worker`, then
+//! `target/release/rentdesk-bench campaign [--recipients 100000] [--workers 4] [--throttle 1200]
+//!   [--throttle-minutes 3] [--database-url postgres://…/rentdesk_bench_campaign]
+//!   [--queue-url redis://127.0.0.1:6379]`
 //!
 //! A campaign to every one of N accounts (each with its own mobile number), fanned out by the
-//! real `campaigns::fan_out` and sent by the real dispatch through the real Twilio client to
-//! the fake Twilio on loopback:
+//! real `campaigns::fan_out` and sent by W real `rentdesk-worker` processes — the deployment:
+//! PostgreSQL, the Redis job queue, dispatch ticking every second — through the real Twilio
+//! client to the fake Twilio on loopback (in this process, so it counts what arrives):
 //!
-//! 1. **Unthrottled**, with W concurrent dispatchers; one of them is killed (its task
-//!    aborted mid-send, leaving rows claimed) when about a third has gone, and a new one
-//!    started. A dispatch tick after the abandoned-send timeout reconciles what the kill left
-//!    in flight. At the fake: duplicates (a body received twice) and losses (a recipient who
-//!    got nothing, or a row not marked sent). Both must be 0.
-//! 2. **Throttled**: a second campaign to the same accounts at T messages a minute, with
-//!    dispatch ticks every 2 s on the real clock for M minutes: the rate achieved against T.
+//! 1. **Unthrottled**; one worker process is killed with SIGKILL when about a third has gone,
+//!    and another started. Once the queue is empty the workers are stopped (SIGTERM), and a
+//!    dispatch tick after the abandoned-send timeout reconciles what the kill left in flight.
+//!    At the fake: duplicates (a body received twice) and losses (a recipient who got
+//!    nothing, or a row not marked sent). Both must be 0. Throughput is counted from the
+//!    first to the last message the fake accepted.
+//! 2. **Throttled**: a second campaign to the same accounts at T messages a minute, sent by
+//!    the W processes for M minutes on the real clock: the rate achieved against T.
 
 use anyhow::Context;
 use chrono::{Duration, Utc};
@@ -30,6 +34,8 @@ pub struct Args {
     pub throttle: u32,
     pub throttle_minutes: u64,
     pub database_url: String,
+    /// The workers' job queue (`QUEUE_URL`): Redis, as deployed.
+    pub queue_url: String,
 }
 
 /// N active accounts with a lead tenant each, textable at a distinct number, named so that
@@ -165,7 +171,7 @@ pub async fn run(args: Args) -> anyhow::Result<String> {
 
     let (fake, url) = rentdesk_worker::fake_twilio::start().await;
     let client = rentdesk_worker::sms::TwilioClient::new(rentdesk_worker::sms::TwilioConfig {
-        base_url: url,
+        base_url: url.clone(),
         account_sid: rentdesk_worker::fake_twilio::SID.into(),
         auth_token: rentdesk_worker::fake_twilio::TOKEN.into(),
         sender: rentdesk_worker::sms::Sender::From("+447700900000".into()),
@@ -176,43 +182,49 @@ pub async fn run(args: Args) -> anyhow::Result<String> {
         policy: policy.clone(),
         ..Default::default()
     };
-    let now = Utc::now() + Duration::seconds(1);
-    let spawn = |db: sea_orm::DatabaseConnection, providers: Providers| {
-        tokio::spawn(async move { dispatch_all(&db, &providers, now).await })
+    let fleet = Fleet {
+        binary: worker_binary()?,
+        database_url: args.database_url.clone(),
+        queue_url: args.queue_url.clone(),
+        namespace: format!("bench-campaign-{}", std::process::id()),
+        twilio_url: url.clone(),
     };
     let started = Instant::now();
-    let mut runs: Vec<_> = (0..workers)
-        .map(|_| spawn(db.clone(), providers.clone()))
-        .collect();
-    // Kill one dispatcher a third of the way through; start another in its place.
+    let mut running = (0..workers)
+        .map(|_| fleet.start())
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    // Kill one worker process (SIGKILL) a third of the way through; start another.
     let kill_at = (args.recipients / 3) as usize;
-    while fake
-        .0
-        .lock()
-        .map_err(|_| anyhow::anyhow!("poisoned"))?
-        .sent
-        .len()
-        < kill_at
-    {
+    while sent_at_fake(&fake)? < kill_at {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    runs[0].abort();
+    let mut killed = running.remove(0);
+    // (An error here means it had already exited; either way it is waited for.)
+    killed.kill().ok();
+    killed.wait()?;
     let left_claimed = message::Entity::find()
         .filter(message::Column::Status.eq("sending"))
         .count(&db)
         .await?;
-    runs.push(spawn(db.clone(), providers.clone()));
-    let mut reported = 0;
-    for (i, run) in runs.into_iter().enumerate() {
-        match run.await {
-            Ok(r) => reported += r?.sent,
-            Err(e) if i == 0 && e.is_cancelled() => {}
-            Err(e) => return Err(e.into()),
-        }
+    running.push(fleet.start()?);
+    while message::Entity::find()
+        .filter(message::Column::CampaignId.eq(c.id))
+        .filter(message::Column::Status.eq("queued"))
+        .count(&db)
+        .await?
+        > 0
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The queue is empty: stop the workers gracefully (their sends in flight finish).
+    for child in running {
+        Fleet::stop(child).await?;
     }
     let secs = started.elapsed().as_secs_f64();
-    // After the abandoned-send timeout and the reconcile delay: what the kill left in flight.
-    let later = now + rentdesk_store::outbox::SENDING_TIMEOUT + Duration::minutes(31);
+    let (first, last) = first_and_last(&fake)?;
+    let busy_secs = (last - first).num_milliseconds() as f64 / 1000.0;
+    // Later, one tick reconciles with Twilio what the kill left in flight.
+    let later = Utc::now() + rentdesk_store::outbox::SENDING_TIMEOUT + Duration::minutes(31);
     let reconciled = dispatch_all(&db, &providers, later).await?;
     let seen = bodies(&fake)?;
     let duplicates: u64 = seen.values().map(|n| n.saturating_sub(1)).sum();
@@ -238,43 +250,31 @@ pub async fn run(args: Args) -> anyhow::Result<String> {
         .ok()
         .context("launch")?;
     campaigns::fan_out(&db, c2.id, today, Utc::now(), &policy).await?;
-    let before = fake
-        .0
-        .lock()
-        .map_err(|_| anyhow::anyhow!("poisoned"))?
-        .sent
-        .len();
+    let before = sent_at_fake(&fake)?;
     let t = Instant::now();
     let window = std::time::Duration::from_secs(60 * args.throttle_minutes);
-    while t.elapsed() < window {
-        let ticks = (0..2).map(|_| {
-            let (db, providers) = (db.clone(), providers.clone());
-            tokio::spawn(async move { dispatch_all(&db, &providers, Utc::now()).await })
-        });
-        for r in futures::future::join_all(ticks).await {
-            r??;
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let running = (0..workers)
+        .map(|_| fleet.start())
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    tokio::time::sleep(window).await;
+    let throttled_sent = sent_at_fake(&fake)? - before;
+    let throttled_secs = t.elapsed().as_secs_f64();
+    for child in running {
+        Fleet::stop(child).await?;
     }
-    let throttled_sent = fake
-        .0
-        .lock()
-        .map_err(|_| anyhow::anyhow!("poisoned"))?
-        .sent
-        .len()
-        - before;
-    let per_minute = throttled_sent as f64 / t.elapsed().as_secs_f64() * 60.0;
+    let per_minute = throttled_sent as f64 / throttled_secs * 60.0;
     let off = (per_minute - f64::from(args.throttle)) / f64::from(args.throttle) * 100.0;
 
     Ok(format!(
         "## campaign — {}\n\n\
-         - machine: {} cores; {} build; database {}; fake Twilio on loopback (in process), real client\n\
+         - machine: {} cores; {} build; database {}; queue {}; {workers} `rentdesk-worker` processes (dispatch ticking every second); \
+         fake Twilio on loopback (in the bench process), real client\n\
          - {n} recipients ({setup_secs:.1} s to create the accounts); fan-out planned them in **{fan_out_secs:.1} s** ({:.0} recipients/s)\n\
-         - unthrottled, {workers} concurrent dispatchers: **{secs:.2} s = {:.0} msgs/s**; one dispatcher killed after {kill_at} sends \
-         (it left {left_claimed} rows claimed) and another started; the reconcile tick afterwards: {reconciled:?}\n\
-         - at the fake: {received} distinct received; **duplicates {duplicates}**, **losses {losses}**; rows marked sent {rows_sent}; \
-         dispatchers reported {reported} sent\n\
-         - throttled at {} msgs/min, 2 dispatchers ticking every 2 s for {} min on the real clock: {throttled_sent} sent = \
+         - unthrottled: first to last send at the fake **{busy_secs:.2} s = {:.0} msgs/s** ({secs:.2} s = {:.0} msgs/s from starting the processes \
+         to the last one stopped); one process killed (SIGKILL) after {kill_at} sends (it left {left_claimed} rows claimed) and another started; \
+         the reconcile tick afterwards: {reconciled:?}\n\
+         - at the fake: {received} distinct received; **duplicates {duplicates}**, **losses {losses}**; rows marked sent {rows_sent}\n\
+         - throttled at {} msgs/min, the {workers} processes ticking every second for {} min on the real clock: {throttled_sent} sent = \
          **{per_minute:.0} msgs/min ({off:+.1}% of the throttle)**\n\n",
         Utc::now().format("%Y-%m-%d %H:%M UTC"),
         std::thread::available_parallelism()
@@ -289,9 +289,96 @@ pub async fn run(args: Args) -> anyhow::Result<String> {
             .rsplit_once('@')
             .map(|x| x.1)
             .unwrap_or(&args.database_url),
+        args.queue_url,
         n as f64 / fan_out_secs,
+        (n.saturating_sub(1)) as f64 / busy_secs.max(0.001),
         n as f64 / secs,
         args.throttle,
         args.throttle_minutes,
     ))
+}
+
+fn sent_at_fake(fake: &rentdesk_worker::fake_twilio::Fake) -> anyhow::Result<usize> {
+    Ok(fake
+        .0
+        .lock()
+        .map_err(|_| anyhow::anyhow!("fake poisoned"))?
+        .sent
+        .len())
+}
+
+/// When the fake accepted its first and its last message.
+fn first_and_last(
+    fake: &rentdesk_worker::fake_twilio::Fake,
+) -> anyhow::Result<(chrono::DateTime<Utc>, chrono::DateTime<Utc>)> {
+    let state = fake
+        .0
+        .lock()
+        .map_err(|_| anyhow::anyhow!("fake poisoned"))?;
+    let first = state.created.iter().min().context("nothing sent")?;
+    let last = state.created.iter().max().context("nothing sent")?;
+    Ok((*first, *last))
+}
+
+/// The `rentdesk-worker` binary beside this one (the same `cargo build` makes both).
+fn worker_binary() -> anyhow::Result<std::path::PathBuf> {
+    let path = std::env::current_exe()?
+        .with_file_name(format!("rentdesk-worker{}", std::env::consts::EXE_SUFFIX));
+    anyhow::ensure!(
+        path.exists(),
+        "{} not found: build it with the bench, e.g. `cargo build --release --bin rentdesk-bench --bin rentdesk-worker`",
+        path.display()
+    );
+    Ok(path)
+}
+
+/// Real worker processes, as deployed: PostgreSQL, the Redis queue, Twilio (the fake here).
+struct Fleet {
+    binary: std::path::PathBuf,
+    database_url: String,
+    queue_url: String,
+    namespace: String,
+    twilio_url: String,
+}
+
+impl Fleet {
+    fn start(&self) -> anyhow::Result<std::process::Child> {
+        std::process::Command::new(&self.binary)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &self.database_url)
+            .env("QUEUE_URL", &self.queue_url)
+            .env("QUEUE_NAMESPACE", &self.namespace)
+            .env("TWILIO_ACCOUNT_SID", rentdesk_worker::fake_twilio::SID)
+            .env("TWILIO_AUTH_TOKEN", rentdesk_worker::fake_twilio::TOKEN)
+            .env("TWILIO_FROM", "+447700900000")
+            .env("TWILIO_BASE_URL", &self.twilio_url)
+            .env("DISPATCH_CRON", "* * * * * *")
+            // Any hour, no weekly cap: the benchmark measures sending, not the contact window.
+            .env("CONTACT_HOURS", "00:00-00:00")
+            .env("CONTACT_ON_SUNDAYS", "true")
+            .env("CONTACT_ON_BANK_HOLIDAYS", "true")
+            .env("CONTACT_WEEKLY_CAP", "1000000")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .with_context(|| format!("start {}", self.binary.display()))
+    }
+
+    /// SIGTERM, then wait: the worker finishes its sends in flight and exits.
+    async fn stop(mut child: std::process::Child) -> anyhow::Result<()> {
+        std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()?;
+        let deadline = Instant::now() + std::time::Duration::from_secs(300);
+        while child.try_wait()?.is_none() {
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "worker {} did not stop on SIGTERM",
+                child.id()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
 }

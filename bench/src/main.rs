@@ -20,10 +20,11 @@
 //!
 //! Issue 4: the nightly trigger evaluation for every account, then dispatch of what it planned
 //! through the fake Twilio, unthrottled and with a configured rate limit (see `outreach.rs`).
-//! `cargo run --release -p rentdesk-bench -- campaign [--recipients 100000] [--workers 4]
-//!   [--throttle 1200] [--throttle-minutes 3] [--database-url …]`: a campaign through the fake
-//! Twilio, unthrottled with a dispatcher killed mid-run, then against a throttle (see
-//! `campaign.rs`).
+//! `cargo build --release --bin rentdesk-bench --bin rentdesk-worker && target/release/rentdesk-bench
+//!   campaign [--recipients 100000] [--workers 4] [--throttle 1200] [--throttle-minutes 3]
+//!   [--database-url …] [--queue-url redis://127.0.0.1:6379]`: a campaign sent by real
+//! `rentdesk-worker` processes through the fake Twilio, unthrottled with a process killed
+//! mid-run, then against a throttle (see `campaign.rs`).
 //!
 //! `cargo run --release -p rentdesk-bench -- caseload --tenancies 5000 [--seed 1]
 //!   [--profile demo|sector]`: the caseload's priority against 12 weeks of simulated ground
@@ -60,6 +61,8 @@ struct Args {
     recipients: u64,
     throttle: u32,
     throttle_minutes: u64,
+    /// `campaign`: the worker processes' job queue (Redis, as deployed).
+    queue_url: String,
     /// `caseload`: which seed profile (`store::seed::Profile`).
     profile: rentdesk_store::seed::Profile,
 }
@@ -88,6 +91,7 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
         recipients: 100_000,
         throttle: 1_200,
         throttle_minutes: 3,
+        queue_url: "redis://127.0.0.1:6379".into(),
         profile: rentdesk_store::seed::Profile::Demo,
     };
     while let Some(flag) = it.next() {
@@ -104,6 +108,7 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "--throttle-minutes" => {
                 args.throttle_minutes = it.next().context("--throttle-minutes N")?.parse()?
             }
+            "--queue-url" => args.queue_url = it.next().context("--queue-url URL")?,
             "--profile" => {
                 args.profile = it
                     .next()
@@ -460,6 +465,7 @@ async fn main() -> anyhow::Result<()> {
                 throttle: args.throttle,
                 throttle_minutes: args.throttle_minutes,
                 database_url: args.database_url,
+                queue_url: args.queue_url,
             })
             .await?
         }

@@ -297,6 +297,53 @@ pub async fn mark_sent(
     .await
 }
 
+/// A message the provider took, waiting to be recorded with others of its group
+/// ([`mark_sent_many`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMark {
+    pub id: i64,
+    pub provider_id: String,
+    /// When the provider's answer came.
+    pub at: DateTime<Utc>,
+}
+
+/// Record a group of sends in one statement (one commit instead of one per message): each row
+/// still `sending` becomes `sent` with its own provider id and time. Rows no longer `sending`
+/// (reconciled meanwhile) are left alone. How many were recorded.
+pub async fn mark_sent_many(
+    db: &DatabaseConnection,
+    marks: &[SentMark],
+) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::sea_query::CaseStatement;
+    let Some(latest) = marks.iter().map(|m| m.at).max() else {
+        return Ok(0);
+    };
+    let mut provider = CaseStatement::new();
+    let mut sent_at = CaseStatement::new();
+    for m in marks {
+        provider = provider.case(message::Column::Id.eq(m.id), m.provider_id.clone());
+        sent_at = sent_at.case(message::Column::Id.eq(m.id), m.at);
+    }
+    Ok(message::Entity::update_many()
+        .col_expr(message::Column::Status, Expr::value("sent"))
+        .col_expr(
+            message::Column::ProviderId,
+            provider
+                .finally(Expr::col(message::Column::ProviderId))
+                .into(),
+        )
+        .col_expr(
+            message::Column::SentAt,
+            sent_at.finally(Expr::col(message::Column::SentAt)).into(),
+        )
+        .col_expr(message::Column::UpdatedAt, Expr::value(latest))
+        .filter(message::Column::Id.is_in(marks.iter().map(|m| m.id)))
+        .filter(message::Column::Status.eq("sending"))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// The provider was unavailable: queue again for `retry_at`, counting the attempt.
 pub async fn mark_retry(
     db: &DatabaseConnection,

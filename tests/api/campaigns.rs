@@ -639,3 +639,64 @@ async fn progress_streams_as_server_sent_events() {
     assert_eq!(s, 404);
     t.app.stop().await;
 }
+
+/// Sends are recorded in groups (one statement per group, not per message): each row must
+/// still get the id Twilio gave for its own message, and its own time.
+#[tokio::test]
+async fn every_sms_of_a_group_is_recorded_with_its_own_twilio_id() {
+    let (app, token) = seeded(40).await;
+    let id = create(&app, &token, sms_campaign(json!({"has_mobile": true}))).await;
+    let planned = launch(&app, &token, id).await;
+    let to_send = planned["queued"].as_u64().unwrap();
+    // More than a group of the default concurrency, and not a multiple of it.
+    assert!(to_send > 9, "{planned}");
+    let (fake, url) = fake_twilio::start().await;
+    let t0 = soon();
+    let report = dispatch_all(&app.db, &twilio(&url), t0).await.unwrap();
+    assert_eq!(report.sent, to_send);
+    let rows = message::Entity::find()
+        .filter(message::Column::CampaignId.eq(id))
+        .filter(message::Column::Status.ne("suppressed"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len() as u64, to_send);
+    let mobiles: std::collections::HashMap<i64, Option<String>> =
+        rentdesk_store::entities::tenant::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.id, t.mobile))
+            .collect();
+    let mut sids: Vec<&str> = rows
+        .iter()
+        .filter_map(|m| m.provider_id.as_deref())
+        .collect();
+    sids.sort_unstable();
+    sids.dedup();
+    assert_eq!(sids.len(), rows.len());
+    {
+        let state = fake.0.lock().unwrap();
+        assert_eq!(state.sent.len() as u64, to_send);
+        for m in &rows {
+            assert_eq!(m.status, "sent", "{m:?}");
+            // The fake numbers its SIDs in the order it accepted the messages.
+            let sid = m.provider_id.as_deref().unwrap();
+            let n = usize::from_str_radix(sid.trim_start_matches("SM"), 16).unwrap();
+            let form = &state.sent[n - 1];
+            assert_eq!(form.get("Body"), Some(&m.body), "{sid}");
+            assert_eq!(
+                form.get("To"),
+                mobiles[&m.tenant_id.unwrap()].as_ref(),
+                "{sid}"
+            );
+            let sent_at = m.sent_at.unwrap();
+            assert!(
+                sent_at >= t0 && sent_at <= state.created[n - 1].max(t0) + Duration::seconds(30),
+                "{sent_at}"
+            );
+        }
+    }
+    app.stop().await;
+}
