@@ -34,7 +34,7 @@ pub struct Args {
     pub throttle: u32,
     pub throttle_minutes: u64,
     pub database_url: String,
-    /// The workers' job queue (`QUEUE_URL`): Redis, as deployed.
+    /// The workers' job queue (`REDIS_URL`): Redis, as deployed.
     pub queue_url: String,
 }
 
@@ -196,6 +196,7 @@ pub async fn run(args: Args) -> anyhow::Result<String> {
     // Kill one worker process (SIGKILL) a third of the way through; start another.
     let kill_at = (args.recipients / 3) as usize;
     while sent_at_fake(&fake)? < kill_at {
+        Fleet::all_alive(&mut running)?;
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     let mut killed = running.remove(0);
@@ -214,6 +215,7 @@ pub async fn run(args: Args) -> anyhow::Result<String> {
         .await?
         > 0
     {
+        Fleet::all_alive(&mut running)?;
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // The queue is empty: stop the workers gracefully (their sends in flight finish).
@@ -253,10 +255,13 @@ pub async fn run(args: Args) -> anyhow::Result<String> {
     let before = sent_at_fake(&fake)?;
     let t = Instant::now();
     let window = std::time::Duration::from_secs(60 * args.throttle_minutes);
-    let running = (0..workers)
+    let mut running = (0..workers)
         .map(|_| fleet.start())
         .collect::<anyhow::Result<Vec<_>>>()?;
-    tokio::time::sleep(window).await;
+    while t.elapsed() < window {
+        Fleet::all_alive(&mut running)?;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let throttled_sent = sent_at_fake(&fake)? - before;
     let throttled_secs = t.elapsed().as_secs_f64();
     for child in running {
@@ -347,7 +352,7 @@ impl Fleet {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DATABASE_URL", &self.database_url)
-            .env("QUEUE_URL", &self.queue_url)
+            .env("REDIS_URL", &self.queue_url)
             .env("QUEUE_NAMESPACE", &self.namespace)
             .env("TWILIO_ACCOUNT_SID", rentdesk_worker::fake_twilio::SID)
             .env("TWILIO_AUTH_TOKEN", rentdesk_worker::fake_twilio::TOKEN)
@@ -363,6 +368,17 @@ impl Fleet {
             .stdout(std::process::Stdio::null())
             .spawn()
             .with_context(|| format!("start {}", self.binary.display()))
+    }
+
+    /// An error if a worker has exited (bad configuration, a crash): the benchmark would
+    /// otherwise wait for sends that never come.
+    fn all_alive(running: &mut [std::process::Child]) -> anyhow::Result<()> {
+        for child in running {
+            if let Some(status) = child.try_wait()? {
+                anyhow::bail!("worker {} exited early: {status}", child.id());
+            }
+        }
+        Ok(())
     }
 
     /// SIGTERM, then wait: the worker finishes its sends in flight and exits.
