@@ -1,4 +1,4 @@
-//! `cargo build --release --bin rentdesk-bench --bin rentdesk-worker`, then
+//! `cargo build --release -p rentdesk-bench -p rentdesk-worker`, then
 //! `target/release/rentdesk-bench campaign [--recipients 100000] [--workers 4] [--throttle 1200]
 //!   [--throttle-minutes 3] [--database-url postgres://…/rentdesk_bench_campaign]
 //!   [--queue-url redis://127.0.0.1:6379]`
@@ -331,7 +331,7 @@ fn worker_binary() -> anyhow::Result<std::path::PathBuf> {
         .with_file_name(format!("rentdesk-worker{}", std::env::consts::EXE_SUFFIX));
     anyhow::ensure!(
         path.exists(),
-        "{} not found: build it with the bench, e.g. `cargo build --release --bin rentdesk-bench --bin rentdesk-worker`",
+        "{} not found: build it with the bench, e.g. `cargo build --release -p rentdesk-bench -p rentdesk-worker`",
         path.display()
     );
     Ok(path)

@@ -20,7 +20,7 @@
 //!
 //! Issue 4: the nightly trigger evaluation for every account, then dispatch of what it planned
 //! through the fake Twilio, unthrottled and with a configured rate limit (see `outreach.rs`).
-//! `cargo build --release --bin rentdesk-bench --bin rentdesk-worker && target/release/rentdesk-bench
+//! `cargo build --release -p rentdesk-bench -p rentdesk-worker && target/release/rentdesk-bench
 //!   campaign [--recipients 100000] [--workers 4] [--throttle 1200] [--throttle-minutes 3]
 //!   [--database-url …] [--queue-url redis://127.0.0.1:6379]`: a campaign sent by real
 //! `rentdesk-worker` processes through the fake Twilio, unthrottled with a process killed
