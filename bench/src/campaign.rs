@@ -1,7 +1,7 @@
 //! `cargo build --release -p rentdesk-bench -p rentdesk-worker`, then
 //! `target/release/rentdesk-bench campaign [--recipients 100000] [--workers 4] [--throttle 1200]
 //!   [--throttle-minutes 3] [--database-url postgres://…/rentdesk_bench_campaign]
-//!   [--queue-url redis://127.0.0.1:6379]`
+//!   [--queue-url redis://127.0.0.1:6379] [--send-concurrency N]`
 //!
 //! A campaign to every one of N accounts (each with its own mobile number), fanned out by the
 //! real `campaigns::fan_out` and sent by W real `rentdesk-worker` processes — the deployment:
@@ -36,6 +36,8 @@ pub struct Args {
     pub database_url: String,
     /// The workers' job queue (`REDIS_URL`): Redis, as deployed.
     pub queue_url: String,
+    /// The workers' `SEND_CONCURRENCY`; `None` = their default.
+    pub send_concurrency: Option<usize>,
 }
 
 /// N active accounts with a lead tenant each, textable at a distinct number, named so that
@@ -188,6 +190,7 @@ pub async fn run(args: Args) -> anyhow::Result<String> {
         queue_url: args.queue_url.clone(),
         namespace: format!("bench-campaign-{}", std::process::id()),
         twilio_url: url.clone(),
+        send_concurrency: args.send_concurrency,
     };
     let started = Instant::now();
     let mut running = (0..workers)
@@ -272,7 +275,7 @@ pub async fn run(args: Args) -> anyhow::Result<String> {
 
     Ok(format!(
         "## campaign — {}\n\n\
-         - machine: {} cores; {} build; database {}; queue {}; {workers} `rentdesk-worker` processes (dispatch ticking every second); \
+         - machine: {} cores; {} build; database {}; queue {}; {workers} `rentdesk-worker` processes (dispatch ticking every second, send concurrency {}); \
          fake Twilio on loopback (in the bench process), real client\n\
          - {n} recipients ({setup_secs:.1} s to create the accounts); fan-out planned them in **{fan_out_secs:.1} s** ({:.0} recipients/s)\n\
          - unthrottled: first to last send at the fake **{busy_secs:.2} s = {:.0} msgs/s** ({secs:.2} s = {:.0} msgs/s from starting the processes \
@@ -295,6 +298,13 @@ pub async fn run(args: Args) -> anyhow::Result<String> {
             .map(|x| x.1)
             .unwrap_or(&args.database_url),
         args.queue_url,
+        args.send_concurrency.map_or_else(
+            || format!(
+                "{} (default)",
+                rentdesk_worker::dispatch::DEFAULT_SEND_CONCURRENCY
+            ),
+            |n| n.to_string()
+        ),
         n as f64 / fan_out_secs,
         (n.saturating_sub(1)) as f64 / busy_secs.max(0.001),
         n as f64 / secs,
@@ -344,11 +354,16 @@ struct Fleet {
     queue_url: String,
     namespace: String,
     twilio_url: String,
+    send_concurrency: Option<usize>,
 }
 
 impl Fleet {
     fn start(&self) -> anyhow::Result<std::process::Child> {
-        std::process::Command::new(&self.binary)
+        let mut command = std::process::Command::new(&self.binary);
+        if let Some(n) = self.send_concurrency {
+            command.env("SEND_CONCURRENCY", n.to_string());
+        }
+        command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DATABASE_URL", &self.database_url)

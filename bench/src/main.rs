@@ -22,7 +22,7 @@
 //! through the fake Twilio, unthrottled and with a configured rate limit (see `outreach.rs`).
 //! `cargo build --release -p rentdesk-bench -p rentdesk-worker && target/release/rentdesk-bench
 //!   campaign [--recipients 100000] [--workers 4] [--throttle 1200] [--throttle-minutes 3]
-//!   [--database-url …] [--queue-url redis://127.0.0.1:6379]`: a campaign sent by real
+//!   [--database-url …] [--queue-url redis://127.0.0.1:6379] [--send-concurrency N]`: a campaign sent by real
 //! `rentdesk-worker` processes through the fake Twilio, unthrottled with a process killed
 //! mid-run, then against a throttle (see `campaign.rs`).
 //!
@@ -63,6 +63,8 @@ struct Args {
     throttle_minutes: u64,
     /// `campaign`: the worker processes' job queue (Redis, as deployed).
     queue_url: String,
+    /// `campaign`: the workers' `SEND_CONCURRENCY` (default: theirs).
+    send_concurrency: Option<usize>,
     /// `caseload`: which seed profile (`store::seed::Profile`).
     profile: rentdesk_store::seed::Profile,
 }
@@ -92,6 +94,7 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
         throttle: 1_200,
         throttle_minutes: 3,
         queue_url: "redis://127.0.0.1:6379".into(),
+        send_concurrency: None,
         profile: rentdesk_store::seed::Profile::Demo,
     };
     while let Some(flag) = it.next() {
@@ -109,6 +112,9 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
                 args.throttle_minutes = it.next().context("--throttle-minutes N")?.parse()?
             }
             "--queue-url" => args.queue_url = it.next().context("--queue-url URL")?,
+            "--send-concurrency" => {
+                args.send_concurrency = Some(it.next().context("--send-concurrency N")?.parse()?)
+            }
             "--profile" => {
                 args.profile = it
                     .next()
@@ -466,6 +472,7 @@ async fn main() -> anyhow::Result<()> {
                 throttle_minutes: args.throttle_minutes,
                 database_url: args.database_url,
                 queue_url: args.queue_url,
+                send_concurrency: args.send_concurrency,
             })
             .await?
         }
