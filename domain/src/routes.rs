@@ -1,5 +1,7 @@
 //! The day's visit route: in which order an officer should make the day's home visits, from the
-//! base and back, when they will reach each door, and which visits cannot fit and why.
+//! base and back, when they will reach each door, and which visits cannot fit and why. A day
+//! re-planned while under way sets off from where the officer is (an [`Origin`]: the last visit
+//! they made) and still ends at the base.
 //!
 //! Pure: the visits, the base, the working day and the travel model come in as arguments; no
 //! clock, no IO. Travel is estimated from coordinates: the great-circle (haversine) distance
@@ -147,6 +149,22 @@ impl RouteSettings {
     }
 }
 
+/// Where a re-planned route sets off from when the officer is not at the base: mid-day they are
+/// at the last visit they made, so the first leg, every arrival time and which visits still fit
+/// are reckoned from there. The route still ends at the base.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    pub at: LatLon,
+    /// Names the place in reasons, e.g. "the visit to HD1001" gives "cannot be reached from
+    /// the visit to HD1001 before it closes".
+    pub name: String,
+}
+
+/// Where a route sets off from and what reasons call it: the origin, or the base.
+fn setting_off<'a>(origin: Option<&'a Origin>, settings: &RouteSettings) -> (LatLon, &'a str) {
+    origin.map_or((settings.base, "the base"), |o| (o.at, o.name.as_str()))
+}
+
 /// How long the solver may search. Generations bound the work; the time limit bounds the wait
 /// whatever the machine.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,7 +204,8 @@ pub struct VisitToPlan {
 pub struct Stop {
     /// Index into the visits given to [`plan`].
     pub visit: usize,
-    /// Travel from the previous stop (or the base).
+    /// Travel from the previous stop (or from where the route sets off: the base, or the
+    /// origin of a re-plan).
     pub travel_minutes: u32,
     pub distance_m: u32,
     /// When the officer gets there.
@@ -207,6 +226,7 @@ pub struct Unplanned {
 /// The planned day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DayRoute {
+    /// When the officer sets off: from the base, or from the origin of a re-plan.
     pub leaves_base: NaiveTime,
     pub stops: Vec<Stop>,
     /// The drive from the last stop back to the base.
@@ -214,7 +234,7 @@ pub struct DayRoute {
     pub return_distance_m: u32,
     pub back_at_base: NaiveTime,
     pub total_travel_minutes: u32,
-    /// The solver's objective: road metres driven, base to base.
+    /// The solver's objective: road metres driven, from where the route sets off to the base.
     pub total_distance_m: f64,
     /// In the order the visits were given.
     pub unplanned: Vec<Unplanned>,
@@ -230,8 +250,8 @@ pub enum RouteError {
     Solver(String),
 }
 
-/// A visit the solver sees: its location index in the matrix (0 is the base) and times in
-/// seconds since midnight.
+/// A visit the solver sees: its location index in the matrix (0 is the base, then the origin
+/// if there is one) and times in seconds since midnight.
 struct Job {
     visit: usize,
     location: usize,
@@ -239,11 +259,14 @@ struct Job {
     window: Option<(f64, f64)>,
 }
 
-/// Road distances (m) and travel times (s) between the base (0) and the visits.
+/// Road distances (m) and travel times (s) between the base (0), the origin of a re-plan (its
+/// own point, when there is one) and the visits. Routes set off from `start` and end at the
+/// base.
 struct Matrix {
     size: usize,
     metres: Vec<f64>,
     seconds: Vec<f64>,
+    start: usize,
 }
 
 impl Matrix {
@@ -262,7 +285,13 @@ impl Matrix {
             size,
             metres,
             seconds,
+            start: 0,
         }
+    }
+
+    /// The same points, routes setting off from point `start` instead of the base.
+    fn starting_at(self, start: usize) -> Matrix {
+        Matrix { start, ..self }
     }
 
     fn metres(&self, from: usize, to: usize) -> f64 {
@@ -288,14 +317,16 @@ fn whole_minutes(seconds: f64) -> u32 {
     (seconds / 60.0).round().max(0.0) as u32
 }
 
-/// Why a visit cannot be made even if it were the only one that day; `None` if it could.
-fn alone_reason(v: &VisitToPlan, s: &RouteSettings) -> Option<String> {
+/// Why a visit cannot be made even if it were the only one that day, setting off from the
+/// origin (or the base) at the start of the day and back to the base; `None` if it could.
+fn alone_reason(v: &VisitToPlan, s: &RouteSettings, origin: Option<&Origin>) -> Option<String> {
     let Some(at) = v.location else {
         return Some("no coordinates for this address".into());
     };
     let (day_start, day_end) = (secs(s.day_start), secs(s.day_end));
-    let (_, out) = s.travel(s.base, at);
-    let back = out; // the model is symmetric
+    let (from, from_name) = setting_off(origin, s);
+    let (_, out) = s.travel(from, at);
+    let (_, back) = s.travel(at, s.base);
     let earliest = day_start + out;
     let service = f64::from(v.minutes) * 60.0;
     let day = format!("{}–{}", hm(s.day_start), hm(s.day_end));
@@ -305,7 +336,7 @@ fn alone_reason(v: &VisitToPlan, s: &RouteSettings) -> Option<String> {
         }
         Some(w) if earliest > secs(w.end) => {
             return Some(format!(
-                "window {w} cannot be reached from the base before it closes (the earliest \
+                "window {w} cannot be reached from {from_name} before it closes (the earliest \
                  arrival is {})",
                 hm(clock(earliest))
             ));
@@ -329,6 +360,16 @@ pub fn plan(
     settings: &RouteSettings,
     limits: &SolverLimits,
 ) -> Result<DayRoute, RouteError> {
+    plan_setting_off(visits, settings, limits, None)
+}
+
+/// [`plan`], setting off from `origin` (if given) at the start of the day.
+fn plan_setting_off(
+    visits: &[VisitToPlan],
+    settings: &RouteSettings,
+    limits: &SolverLimits,
+    origin: Option<&Origin>,
+) -> Result<DayRoute, RouteError> {
     if settings.day_start >= settings.day_end {
         return Err(RouteError::EmptyDay);
     }
@@ -337,9 +378,13 @@ pub fn plan(
     }
     let mut unplanned = vec![];
     let mut points = vec![settings.base];
+    if let Some(o) = origin {
+        points.push(o.at);
+    }
+    let start = points.len() - 1;
     let mut jobs = vec![];
     for (i, v) in visits.iter().enumerate() {
-        match (alone_reason(v, settings), v.location) {
+        match (alone_reason(v, settings, origin), v.location) {
             (None, Some(at)) => {
                 points.push(at);
                 jobs.push(Job {
@@ -355,7 +400,7 @@ pub fn plan(
             }),
         }
     }
-    let matrix = Matrix::new(&points, settings);
+    let matrix = Matrix::new(&points, settings).starting_at(start);
     let order = match jobs.len() {
         0 => vec![],
         // One visit that fits alone needs no search.
@@ -402,8 +447,22 @@ pub fn plan_from(
     limits: &SolverLimits,
     from: NaiveTime,
 ) -> Result<DayRoute, RouteError> {
+    plan_from_origin(visits, settings, limits, from, None)
+}
+
+/// [`plan_from`], the officer setting off from `origin` (where they are: the last visit they
+/// made) instead of the base; the route still ends at the base. Without an origin it is
+/// exactly [`plan_from`]. With one and `from` at or before the start of the working day, the
+/// whole day is planned from the origin.
+pub fn plan_from_origin(
+    visits: &[VisitToPlan],
+    settings: &RouteSettings,
+    limits: &SolverLimits,
+    from: NaiveTime,
+    origin: Option<&Origin>,
+) -> Result<DayRoute, RouteError> {
     if from <= settings.day_start {
-        return plan(visits, settings, limits);
+        return plan_setting_off(visits, settings, limits, origin);
     }
     if settings.day_start >= settings.day_end {
         return Err(RouteError::EmptyDay);
@@ -414,14 +473,20 @@ pub fn plan_from(
             hm(settings.day_end),
             hm(from)
         );
+        // Nothing to visit: only the drive back to the base from wherever the officer is.
+        let (metres, seconds) = match origin {
+            Some(o) => settings.travel(o.at, settings.base),
+            None => (0.0, 0.0),
+        };
+        let back = clock(secs(from) + seconds);
         return Ok(DayRoute {
             leaves_base: from,
             stops: vec![],
-            return_travel_minutes: 0,
-            return_distance_m: 0,
-            back_at_base: from,
-            total_travel_minutes: 0,
-            total_distance_m: 0.0,
+            return_travel_minutes: whole_minutes(seconds),
+            return_distance_m: metres.round() as u32,
+            back_at_base: if origin.is_some() { back } else { from },
+            total_travel_minutes: whole_minutes(seconds),
+            total_distance_m: metres,
             unplanned: (0..visits.len())
                 .map(|visit| Unplanned {
                     visit,
@@ -445,7 +510,7 @@ pub fn plan_from(
         }
     }
     let subset: Vec<VisitToPlan> = still.iter().map(|&i| visits[i].clone()).collect();
-    let mut route = plan(&subset, &rest, limits)?;
+    let mut route = plan_setting_off(&subset, &rest, limits, origin)?;
     for stop in &mut route.stops {
         stop.visit = still[stop.visit];
     }
@@ -491,10 +556,10 @@ fn best_of_restarts(
     Ok(best.map(|(order, _)| order).unwrap_or_default())
 }
 
-/// Times along `order` (indices into `jobs`): leave the base at `day_start`, wait for a window
-/// to open, return to the base.
+/// Times along `order` (indices into `jobs`): set off from the matrix's start (the base, or the
+/// origin of a re-plan) at `day_start`, wait for a window to open, return to the base.
 fn schedule(order: &[usize], jobs: &[Job], m: &Matrix, day_start: f64) -> DayRoute {
-    let (mut now, mut at, mut metres, mut driving) = (day_start, 0usize, 0.0, 0.0);
+    let (mut now, mut at, mut metres, mut driving) = (day_start, m.start, 0.0, 0.0);
     let mut stops = vec![];
     for &k in order {
         let job = &jobs[k];
@@ -630,7 +695,9 @@ fn solve(
             .id("officer")
             .add_detail(
                 VehicleDetailBuilder::default()
-                    .set_start_location(0)
+                    // Sets off from where the officer is (the base, or the origin of a
+                    // re-plan); always ends at the base.
+                    .set_start_location(m.start)
                     .set_start_time(secs(settings.day_start))
                     .set_end_location(0)
                     .set_end_time(secs(settings.day_end))
@@ -1020,6 +1087,135 @@ mod tests {
             "{}",
             route.unplanned[0].reason
         );
+    }
+
+    /// About 11 km north of the base: ~29 minutes' drive at 30 km/h × 1.3.
+    fn far_origin(s: &RouteSettings) -> Origin {
+        Origin {
+            at: LatLon {
+                lat: s.base.lat + 0.1,
+                lon: s.base.lon,
+            },
+            name: "the visit to HD1001".into(),
+        }
+    }
+
+    fn minutes_between(s: &RouteSettings, a: LatLon, b: LatLon) -> u32 {
+        whole_minutes(s.travel(a, b).1)
+    }
+
+    #[test]
+    fn a_replan_from_far_away_orders_and_times_the_day_from_there() {
+        let s = settings();
+        let origin = far_origin(&s);
+        let north = |k: f64| LatLon {
+            lat: s.base.lat + 0.01 * k,
+            lon: s.base.lon,
+        };
+        // Two visits on the way back from the origin to the base, given nearest the base first.
+        let visits = vec![visit(north(2.0), None, 30), visit(north(8.0), None, 30)];
+        let from = t("12:00");
+        let route = plan_from_origin(&visits, &s, &limits(), from, Some(&origin)).unwrap();
+        assert!(route.unplanned.is_empty(), "{:?}", route.unplanned);
+        assert_eq!(route.leaves_base, from);
+        // On the way home: the one near the origin first.
+        let order: Vec<usize> = route.stops.iter().map(|x| x.visit).collect();
+        assert_eq!(order, vec![1, 0]);
+        let first = &route.stops[0];
+        let leg = s.travel(origin.at, north(8.0));
+        assert_eq!(first.travel_minutes, whole_minutes(leg.1));
+        assert_eq!(first.distance_m, leg.0.round() as u32);
+        assert_eq!(first.arrives, clock(secs(from) + leg.1));
+        // ~5 minutes from the origin, where from the base it would be ~24.
+        assert!(first.travel_minutes <= 6, "{first:?}");
+        assert!(minutes_between(&s, s.base, north(8.0)) >= 20);
+        // The return leg still ends at the base, from the last stop.
+        let back = s.travel(north(2.0), s.base);
+        assert_eq!(route.return_travel_minutes, whole_minutes(back.1));
+        assert_eq!(route.return_distance_m, back.0.round() as u32);
+        let departs = secs(from) + leg.1 + 1800.0 + s.travel(north(8.0), north(2.0)).1 + 1800.0;
+        assert_eq!(route.back_at_base, clock(departs + back.1));
+        // Origin to base, straight down the line through both visits.
+        let straight = s.travel(origin.at, s.base).0;
+        assert!(
+            (route.total_distance_m - straight).abs() < 1.0,
+            "{} vs {straight}",
+            route.total_distance_m
+        );
+        // Without an origin the same re-plan sets off from the base.
+        let from_base = plan_from(&visits, &s, &limits(), from).unwrap();
+        let first = &from_base.stops[0];
+        let leg = s.travel(s.base, visits[first.visit].location.unwrap());
+        assert_eq!(first.travel_minutes, whole_minutes(leg.1));
+        let there_and_back = 2.0 * s.travel(s.base, north(8.0)).0;
+        assert!(
+            (from_base.total_distance_m - there_and_back).abs() < 1.0,
+            "{} vs {there_and_back}",
+            from_base.total_distance_m
+        );
+    }
+
+    #[test]
+    fn a_window_reachable_from_the_base_but_not_from_where_the_officer_is_is_left_out() {
+        let s = settings();
+        let origin = far_origin(&s);
+        let near = LatLon {
+            lat: s.base.lat + 0.01,
+            lon: s.base.lon,
+        };
+        let visits = vec![
+            visit(near, Some(("11:00", "11:10")), 30),
+            visit(near, None, 30),
+        ];
+        let from = t("10:50");
+        // From the base (3 minutes away) both fit.
+        let from_base = plan_from(&visits, &s, &limits(), from).unwrap();
+        assert!(from_base.unplanned.is_empty(), "{:?}", from_base.unplanned);
+        // From ~26 minutes away the appointment closes before the officer can get there.
+        let route = plan_from_origin(&visits, &s, &limits(), from, Some(&origin)).unwrap();
+        let earliest = clock(secs(from) + s.travel(origin.at, near).1);
+        assert_eq!(
+            route.unplanned,
+            vec![Unplanned {
+                visit: 0,
+                reason: format!(
+                    "window 11:00–11:10 cannot be reached from the visit to HD1001 before it \
+                     closes (the earliest arrival is {})",
+                    hm(earliest)
+                ),
+            }]
+        );
+        assert_eq!(route.stops.len(), 1);
+        assert_eq!(route.stops[0].visit, 1);
+        assert_eq!(route.stops[0].arrives, earliest);
+        // And back to the base from that visit.
+        assert_eq!(
+            route.return_travel_minutes,
+            minutes_between(&s, near, s.base)
+        );
+    }
+
+    #[test]
+    fn with_nothing_left_to_visit_a_replan_is_the_drive_back_to_the_base() {
+        let s = settings();
+        let origin = far_origin(&s);
+        let (metres, seconds) = s.travel(origin.at, s.base);
+        for from in ["12:00", "17:30"] {
+            let route = plan_from_origin(&[], &s, &limits(), t(from), Some(&origin)).unwrap();
+            assert!(route.stops.is_empty());
+            assert_eq!(
+                route.return_travel_minutes,
+                whole_minutes(seconds),
+                "{from}"
+            );
+            assert_eq!(route.return_distance_m, metres.round() as u32);
+            assert_eq!(route.back_at_base, clock(secs(t(from)) + seconds));
+            assert!((route.total_distance_m - metres).abs() < 1e-6);
+        }
+        // A plan for the whole day (from before it starts) also sets off from the origin.
+        let early = plan_from_origin(&[], &s, &limits(), t("07:00"), Some(&origin)).unwrap();
+        assert_eq!(early.leaves_base, s.day_start);
+        assert_eq!(early.back_at_base, clock(secs(s.day_start) + seconds));
     }
 
     #[test]

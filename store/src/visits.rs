@@ -6,7 +6,7 @@
 //! `crate::staff::visible_tenancy`; these functions only store.
 
 use crate::audit::{self, Actor};
-use crate::entities::{tenancy, visit};
+use crate::entities::{action, tenancy, visit};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -179,6 +179,34 @@ pub async fn with_accounts(
         .into_iter()
         .filter_map(|v| accounts.get(&v.tenancy_id).cloned().map(|t| (v, t)))
         .collect())
+}
+
+/// Of `done` visits (status [`DONE`]), the one completed last: latest by when it took place
+/// (its diary entry's `occurred_at`, which the officer may give when recording it later), else
+/// by when it was recorded done (`updated_at`); a tie goes to the later-recorded visit. Mid-day
+/// this is where the officer is (the route re-plans from there).
+pub async fn completed_last<'a>(
+    db: &DatabaseConnection,
+    done: &'a [(visit::Model, tenancy::Model)],
+) -> Result<Option<&'a (visit::Model, tenancy::Model)>, sea_orm::DbErr> {
+    let ids: Vec<i64> = done.iter().filter_map(|(v, _)| v.action_id).collect();
+    let mut occurred: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for a in action::Entity::find()
+            .filter(action::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            occurred.insert(a.id, a.occurred_at);
+        }
+    }
+    Ok(done
+        .iter()
+        .filter(|(v, _)| v.status == DONE)
+        .max_by_key(|(v, _)| {
+            let at = v.action_id.and_then(|id| occurred.get(&id).copied());
+            (at.unwrap_or(v.updated_at), v.updated_at, v.id)
+        }))
 }
 
 pub enum Change {

@@ -834,3 +834,150 @@ async fn todays_route_is_replanned_from_the_start_given_without_the_visits_done(
     assert_eq!((s, fields(&p)), (422, vec!["start".to_owned()]), "{p}");
     t.app.stop().await;
 }
+
+/// Plan a visit for today on the north officer's route; asserts 201 and returns its id.
+async fn plan_today(t: &Team, tenancy_id: i64, window: Option<(&str, &str)>) -> i64 {
+    let (s, v) = post(
+        &t.app,
+        "/officer/v1/visits",
+        &t.north,
+        json!({"client_id": format!("route-today-{tenancy_id}"), "tenancy_id": tenancy_id,
+               "date": rentdesk_domain::time::london_date(chrono::Utc::now()),
+               "window_start": window.map(|w| w.0), "window_end": window.map(|w| w.1),
+               "duration_minutes": 30}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
+/// Record a visit done, as having taken place `ago` before now.
+async fn done_ago(t: &Team, visit_id: i64, ago: Duration) {
+    let (s, v) = post(
+        &t.app,
+        &format!("/officer/v1/visits/{visit_id}/done"),
+        &t.north,
+        json!({"outcome": "contact_made", "occurred_at": chrono::Utc::now() - ago}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+}
+
+#[tokio::test]
+async fn todays_replanned_route_sets_off_from_the_visit_done_last_not_the_base() {
+    use rentdesk_domain::routes::{LatLon, RouteSettings};
+    let t = team().await;
+    let today = rentdesk_domain::time::london_date(chrono::Utc::now());
+    let settings = RouteSettings::default();
+    let at = |lat: f64, lon: f64| LatLon { lat, lon };
+    // About 11 km north of the base, one on the way back, and three near the base.
+    let (far_at, on_the_way_at) = (at(53.7450, -1.7850), at(53.7350, -1.7850));
+    let (near_at, appointment_at) = (at(53.6500, -1.7850), at(53.6420, -1.7800));
+    let place = |reference: &'static str, p: LatLon| {
+        let t = &t;
+        async move { tenancy_at(&t.app, reference, "HD-NORTH", Some((p.lat, p.lon))).await }
+    };
+    let far = plan_today(&t, place("HD3001", far_at).await, None).await;
+    let earlier = plan_today(&t, place("HD3002", at(53.6400, -1.7900)).await, None).await;
+    let on_the_way = plan_today(&t, place("HD3003", on_the_way_at).await, None).await;
+    let near = plan_today(&t, place("HD3004", near_at).await, None).await;
+    let appointment = place("HD3005", appointment_at).await;
+    let appointment = plan_today(&t, appointment, Some(("12:00", "12:10"))).await;
+    // The far visit was made last, though recorded first: the officer is there now.
+    done_ago(&t, far, Duration::minutes(10)).await;
+    done_ago(&t, earlier, Duration::hours(3)).await;
+
+    let (s, r) = get(
+        &t.app,
+        &format!("/officer/v1/routes/{today}?start=11:50"),
+        &t.north,
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        r["base"],
+        json!({"latitude": settings.base.lat, "longitude": settings.base.lon})
+    );
+    assert_eq!(
+        r["starts_from"],
+        json!({"latitude": far_at.lat, "longitude": far_at.lon,
+               "label": "after the visit to HD3001", "visit_id": far}),
+        "{r}"
+    );
+    assert_eq!(r["leaves_base"], "11:50");
+    // On the way back from the far visit: the one beside it first, timed from there.
+    assert_eq!(stop_ids(&r), vec![on_the_way, near], "{r}");
+    let minutes = |seconds: f64| (seconds / 60.0).round() as i64;
+    let clock = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
+    let (metres, seconds) = settings.travel(far_at, on_the_way_at);
+    let first = &r["stops"][0];
+    assert_eq!(first["travel_minutes"], minutes(seconds), "{first}");
+    assert_eq!(first["distance_m"], metres.round() as i64, "{first}");
+    assert_eq!(
+        first["arrives"],
+        clock(minutes(f64::from(11 * 3600 + 50 * 60) + seconds))
+    );
+    // The appointment near the base is minutes from it but half an hour from where the
+    // officer is: it cannot be kept.
+    assert!(settings.travel(settings.base, appointment_at).1 < 300.0);
+    let unassigned = r["unassigned"].as_array().unwrap();
+    assert_eq!(unassigned.len(), 1, "{r}");
+    assert_eq!(unassigned[0]["visit_id"], appointment);
+    let reason = unassigned[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(
+            "window 12:00–12:10 cannot be reached from the visit to HD3001 before it closes"
+        ),
+        "{reason}"
+    );
+    // The route still ends at the base.
+    let (metres, seconds) = settings.travel(near_at, settings.base);
+    assert_eq!(r["return_travel_minutes"], minutes(seconds));
+    assert_eq!(r["return_distance_m"], metres.round() as i64);
+
+    // The map: the line from the far visit, through the stops, to the base.
+    let (s, g) = get(
+        &t.app,
+        &format!("/officer/v1/routes/{today}/geojson?start=11:50"),
+        &t.north,
+    )
+    .await;
+    assert_eq!(s, 200, "{g}");
+    let features = g["features"].as_array().unwrap();
+    let coords = features[0]["geometry"]["coordinates"].as_array().unwrap();
+    let far_point = json!([far_at.lon, far_at.lat]);
+    assert_eq!(coords.first(), Some(&far_point), "{g}");
+    assert_eq!(
+        coords.last(),
+        Some(&json!([settings.base.lon, settings.base.lat]))
+    );
+    let start = features
+        .iter()
+        .find(|f| f["properties"]["kind"] == "start")
+        .unwrap_or_else(|| panic!("no start point: {g}"));
+    assert_eq!(start["geometry"]["coordinates"], far_point);
+    assert_eq!(start["properties"]["label"], "after the visit to HD3001");
+
+    // Last done at an address without coordinates: where the officer is is unknown, so the
+    // route sets off from the base.
+    let nowhere = tenancy_at(&t.app, "HD3006", "HD-NORTH", None).await;
+    let nowhere = plan_today(&t, nowhere, None).await;
+    done_ago(&t, nowhere, Duration::minutes(1)).await;
+    let (_, r) = get(
+        &t.app,
+        &format!("/officer/v1/routes/{today}?start=11:50"),
+        &t.north,
+    )
+    .await;
+    assert_eq!(r["starts_from"]["label"], "base", "{r}");
+    assert_eq!(r["starts_from"]["visit_id"], Value::Null);
+    let first = &r["stops"][0];
+    let first_at = if first["visit_id"] == near {
+        near_at
+    } else {
+        appointment_at
+    };
+    let (_, seconds) = settings.travel(settings.base, first_at);
+    assert_eq!(first["travel_minutes"], minutes(seconds), "{r}");
+    t.app.stop().await;
+}

@@ -3,8 +3,9 @@
 //! and back to the base with arrival times — as JSON, and as GeoJSON for the map. The route is
 //! planned on each request from the visits as they are now (`domain::routes::plan`), so adding
 //! or cancelling a visit re-plans; nothing about the route is stored. On the day itself the
-//! route is planned from now (or a `start` time given), leaving out visits already done
-//! (`domain::routes::plan_from`).
+//! route is planned from now (or a `start` time given), leaving out visits already done, and
+//! sets off from where the officer is: the visit they completed last that day, if its address
+//! has coordinates, else the base (`domain::routes::plan_from_origin`).
 //!
 //! Whose route: the caller's own; a team leader may see and plan the route of an officer of
 //! their team (`?officer=`, `officer_id`), an administrator anyone's. An officer asking for
@@ -24,7 +25,9 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use rentdesk_domain::routes::{self, DayRoute, LatLon, SolverLimits, VisitToPlan, Window, hm};
+use rentdesk_domain::routes::{
+    self, DayRoute, LatLon, Origin, SolverLimits, VisitToPlan, Window, hm,
+};
 use rentdesk_store::audit::{self, Actor};
 use rentdesk_store::entities::{staff_user, tenancy, visit};
 use rentdesk_store::staff::Role;
@@ -170,10 +173,22 @@ pub struct Place {
     pub longitude: f64,
 }
 
+/// Where the route sets off from.
+#[derive(Debug, Object)]
+pub struct RouteStart {
+    pub latitude: f64,
+    pub longitude: f64,
+    /// "base", or "after the visit to HD1001": on the day itself the re-planned route sets off
+    /// from the visit the officer completed last that day (if its address has coordinates).
+    pub label: String,
+    /// The visit the route sets off from (none from the base).
+    pub visit_id: Option<i64>,
+}
+
 /// One visit in route order.
 #[derive(Debug, Object)]
 pub struct RouteStop {
-    /// 1 for the first visit after leaving the base.
+    /// 1 for the first visit after setting off.
     pub order: u32,
     pub visit_id: i64,
     pub tenancy_id: i64,
@@ -184,7 +199,8 @@ pub struct RouteStop {
     pub longitude: f64,
     pub window_start: Option<String>,
     pub window_end: Option<String>,
-    /// Estimated drive from the previous stop (or the base).
+    /// Estimated drive from the previous stop (or from where the route sets off,
+    /// `starts_from`).
     pub travel_minutes: u32,
     pub distance_m: u32,
     /// When the officer gets there (London, HH:MM).
@@ -219,10 +235,15 @@ pub struct UnassignedVisit {
 pub struct RouteAnswer {
     pub date: NaiveDate,
     pub officer_id: i64,
-    /// Where the route starts and ends (`ROUTE_BASE_LAT`/`ROUTE_BASE_LON`).
+    /// Where the route ends, and starts unless `starts_from` says otherwise
+    /// (`ROUTE_BASE_LAT`/`ROUTE_BASE_LON`).
     pub base: Place,
-    /// The working day (`WORKDAY_START`–`WORKDAY_END`, London); on a day under way, when the
-    /// re-planned route leaves (`replanned_from`).
+    /// Where the route sets off from: the base, or on the day itself after the visit the
+    /// officer completed last.
+    pub starts_from: RouteStart,
+    /// When the route sets off (from `starts_from`): the start of the working day
+    /// (`WORKDAY_START`–`WORKDAY_END`, London); on a day under way, when the re-planned route
+    /// leaves (`replanned_from`).
     pub leaves_base: String,
     pub day_ends: String,
     /// Set when the day is under way: the route is planned from this London time (now, or the
@@ -249,6 +270,12 @@ impl poem_openapi::types::Example for RouteAnswer {
             base: Place {
                 latitude: 53.6458,
                 longitude: -1.785,
+            },
+            starts_from: RouteStart {
+                latitude: 53.6458,
+                longitude: -1.785,
+                label: "base".into(),
+                visit_id: None,
             },
             leaves_base: "08:30".into(),
             day_ends: "17:00".into(),
@@ -305,8 +332,10 @@ pub struct GeoGeometry {
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct GeoProperties {
-    /// route | base | stop
+    /// route | base | start (where a re-planned route sets off, when not the base) | stop
     pub kind: String,
+    /// The start: "after the visit to HD1001".
+    pub label: Option<String>,
     /// Stops: 1, 2, … in route order.
     pub order: Option<u32>,
     pub visit_id: Option<i64>,
@@ -318,10 +347,10 @@ pub struct GeoProperties {
     pub departs: Option<String>,
     /// Stops with an appointment: "10:00–10:30".
     pub window: Option<String>,
-    /// The route line: metres and minutes driven, base to base.
+    /// The route line: metres and minutes driven, from where it sets off to the base.
     pub total_distance_m: Option<u32>,
     pub total_travel_minutes: Option<u32>,
-    /// The base: when the officer leaves and is back.
+    /// The base (or the start): when the officer leaves; the base: when they are back.
     pub leaves: Option<String>,
     pub returns: Option<String>,
 }
@@ -335,8 +364,8 @@ pub struct GeoFeature {
     pub properties: GeoProperties,
 }
 
-/// A GeoJSON FeatureCollection: the route as a LineString (base, stops, base), the base and a
-/// Point per stop.
+/// A GeoJSON FeatureCollection: the route as a LineString (where it sets off, stops, base),
+/// the base, where the route sets off when that is not the base, and a Point per stop.
 #[derive(Debug, Object)]
 pub struct GeoRoute {
     /// Always `FeatureCollection`.
@@ -462,8 +491,44 @@ fn route_start(
     }
 }
 
+/// The account's coordinates, if known and valid.
+fn location(t: &tenancy::Model) -> Option<LatLon> {
+    t.latitude
+        .zip(t.longitude)
+        .and_then(|(lat, lon)| LatLon::parse(lat, lon).ok())
+}
+
+/// A re-planned route setting off from a visit done, not the base.
+struct SetOff {
+    visit_id: i64,
+    reference: String,
+    origin: Origin,
+}
+
+/// Where the officer is after the day's visits `done`: at the one completed last, if its
+/// address has coordinates (`None`: we do not know, so the base).
+async fn after_last_visit(
+    state: &AppState,
+    done: &[(visit::Model, tenancy::Model)],
+) -> poem::Result<Option<SetOff>> {
+    let last = visits::completed_last(&state.db, done)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(last.and_then(|(v, t)| {
+        Some(SetOff {
+            visit_id: v.id,
+            reference: t.reference.clone(),
+            origin: Origin {
+                at: location(t)?,
+                name: format!("the visit to {}", t.reference),
+            },
+        })
+    }))
+}
+
 /// `owner`'s planned visits on `date` (in what `viewer` may see) and the route through them,
-/// from `start` when the day is under way; and the ids of the visits already done.
+/// from `start` when the day is under way (setting off after the visit done last, on the day
+/// itself); and the ids of the visits already done.
 async fn plan_day(
     state: &AppState,
     viewer: &staff_user::Model,
@@ -471,7 +536,7 @@ async fn plan_day(
     date: NaiveDate,
     start: Option<NaiveTime>,
     addr: Option<&str>,
-) -> poem::Result<(Vec<(visit::Model, tenancy::Model)>, Vec<i64>, DayRoute)> {
+) -> poem::Result<Day> {
     let err = |e: sea_orm::DbErr| Problem::internal(&e);
     let patches = rentdesk_store::staff::visible_patches(&state.db, viewer, state.today())
         .await
@@ -483,23 +548,32 @@ async fn plan_day(
             .into_iter()
             .filter(|(v, _)| v.status != visits::CANCELLED)
             .partition(|(v, _)| v.status == visits::PLANNED);
+    // Issue 7: mid-day the officer is at the visit they finished last, not at the base, so a
+    // re-plan for today sets off from there.
+    let set_off = match start {
+        Some(_) if date == state.today() => after_last_visit(state, &done).await?,
+        _ => None,
+    };
     let done: Vec<i64> = done.into_iter().map(|(v, _)| v.id).collect();
     let input: Vec<VisitToPlan> = rows
         .iter()
         .map(|(v, t)| VisitToPlan {
-            location: t
-                .latitude
-                .zip(t.longitude)
-                .and_then(|(lat, lon)| LatLon::parse(lat, lon).ok()),
+            location: location(t),
             window: stored_window(v),
             minutes: u32::try_from(v.duration_minutes).unwrap_or(0),
         })
         .collect();
     let settings = state.settings.route.clone();
+    let origin = set_off.as_ref().map(|s| s.origin.clone());
     // The solver searches for up to a second and a half: off the async threads.
-    let route = tokio::task::spawn_blocking(move || match start {
-        Some(from) => routes::plan_from(&input, &settings, &SolverLimits::default(), from),
-        None => routes::plan(&input, &settings, &SolverLimits::default()),
+    let route = tokio::task::spawn_blocking(move || {
+        let limits = SolverLimits::default();
+        match start {
+            Some(from) => {
+                routes::plan_from_origin(&input, &settings, &limits, from, origin.as_ref())
+            }
+            None => routes::plan(&input, &settings, &limits),
+        }
     })
     .await
     .map_err(|e| Problem::internal(&e))?
@@ -524,7 +598,15 @@ async fn plan_day(
     )
     .await
     .map_err(err)?;
-    Ok((rows, done, route))
+    Ok(Day {
+        date,
+        officer_id: owner.id,
+        rows,
+        done,
+        route,
+        from: start,
+        set_off,
+    })
 }
 
 /// A planned day as the API answers it.
@@ -536,6 +618,8 @@ struct Day {
     route: DayRoute,
     /// When the route was re-planned from (the day under way).
     from: Option<NaiveTime>,
+    /// Where it sets off from when not the base.
+    set_off: Option<SetOff>,
 }
 
 fn route_answer(state: &AppState, day: Day) -> RouteAnswer {
@@ -547,8 +631,23 @@ fn route_answer(state: &AppState, day: Day) -> RouteAnswer {
         done,
         route,
         from,
+        set_off,
     } = day;
     let replanned_from = from.filter(|f| *f > settings.day_start).map(hm);
+    let starts_from = match set_off {
+        Some(s) => RouteStart {
+            latitude: s.origin.at.lat,
+            longitude: s.origin.at.lon,
+            label: format!("after the visit to {}", s.reference),
+            visit_id: Some(s.visit_id),
+        },
+        None => RouteStart {
+            latitude: settings.base.lat,
+            longitude: settings.base.lon,
+            label: "base".into(),
+            visit_id: None,
+        },
+    };
     RouteAnswer {
         date,
         officer_id,
@@ -558,6 +657,7 @@ fn route_answer(state: &AppState, day: Day) -> RouteAnswer {
             latitude: settings.base.lat,
             longitude: settings.base.lon,
         },
+        starts_from,
         leaves_base: hm(route.leaves_base),
         day_ends: hm(settings.day_end),
         stops: route
@@ -619,11 +719,14 @@ fn point(lat: f64, lon: f64) -> serde_json::Value {
 
 fn geojson(answer: RouteAnswer) -> GeoRoute {
     let base = point(answer.base.latitude, answer.base.longitude);
-    let mut line = vec![base.clone()];
+    let start = &answer.starts_from;
+    let from_base = start.visit_id.is_none();
+    let mut line = vec![point(start.latitude, start.longitude)];
     line.extend(answer.stops.iter().map(|s| point(s.latitude, s.longitude)));
     line.push(base.clone());
     let empty = GeoProperties {
         kind: String::new(),
+        label: None,
         order: None,
         visit_id: None,
         reference: None,
@@ -661,12 +764,25 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
             base,
             GeoProperties {
                 kind: "base".into(),
-                leaves: Some(answer.leaves_base.clone()),
+                leaves: from_base.then(|| answer.leaves_base.clone()),
                 returns: Some(answer.back_at_base.clone()),
                 ..empty.clone()
             },
         ),
     ];
+    if !from_base {
+        features.push(feature(
+            "Point",
+            point(start.latitude, start.longitude),
+            GeoProperties {
+                kind: "start".into(),
+                label: Some(start.label.clone()),
+                visit_id: start.visit_id,
+                leaves: Some(answer.leaves_base.clone()),
+                ..empty.clone()
+            },
+        ));
+    }
     for s in answer.stops {
         features.push(feature(
             "Point",
@@ -692,33 +808,6 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
         kind: "FeatureCollection".into(),
         features,
     }
-}
-
-async fn day(
-    state: &AppState,
-    viewer: &staff_user::Model,
-    owner: &staff_user::Model,
-    date: NaiveDate,
-    from: Option<NaiveTime>,
-    remote: &RemoteAddr,
-) -> poem::Result<Day> {
-    let (rows, done, route) = plan_day(
-        state,
-        viewer,
-        owner,
-        date,
-        from,
-        client_addr(remote).as_deref(),
-    )
-    .await?;
-    Ok(Day {
-        date,
-        officer_id: owner.id,
-        rows,
-        done,
-        route,
-        from,
-    })
 }
 
 pub struct OfficerRoutesApi;
@@ -987,8 +1076,10 @@ impl OfficerRoutesApi {
     /// with estimated arrival times, keeping every appointment window and the end of the
     /// working day. Visits that cannot fit are listed with the reason. Planned afresh on every
     /// request from the visits as they are. On the day itself the route is re-planned from now
-    /// (or from `start`), leaving out visits already done (`done_visit_ids`); visits whose
-    /// window has closed are listed with the reason. A team leader may see the route of an
+    /// (or from `start`), leaving out visits already done (`done_visit_ids`), and sets off from
+    /// the visit the officer completed last (`starts_from`; the base if none was done or its
+    /// address has no coordinates); visits whose window has closed or cannot be reached from
+    /// there in time are listed with the reason. A team leader may see the route of an
     /// officer of their team (`officer`); an officer asking for anyone else's is 403.
     #[oai(path = "/routes/:date", method = "get")]
     async fn route(
@@ -1007,16 +1098,18 @@ impl OfficerRoutesApi {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let owner = or_answer!(route_owner(&state, &staff, officer.0).await?);
         let from = or_answer!(route_start(&state, date.0, start.0.as_deref()));
-        let day = day(&state, &staff, &owner, date.0, from, remote).await?;
+        let addr = client_addr(remote);
+        let day = plan_day(&state, &staff, &owner, date.0, from, addr.as_deref()).await?;
         Ok(Answer::Ok(Json(route_answer(&state, day))))
     }
 
     /// The day's route as GeoJSON
     ///
     /// The same route as `GET /routes/{date}` (with the same `officer` and `start`) as a
-    /// GeoJSON FeatureCollection for a map: a LineString from the base through the stops and
-    /// back, a Point for the base and a Point per stop (properties: order, eta, reference,
-    /// window).
+    /// GeoJSON FeatureCollection for a map: a LineString from where the route sets off (the
+    /// base, or the visit completed last) through the stops and back to the base, a Point for
+    /// the base, one for the start when it is not the base (kind `start`) and a Point per stop
+    /// (properties: order, eta, reference, window).
     #[oai(path = "/routes/:date/geojson", method = "get")]
     async fn route_geojson(
         &self,
@@ -1042,7 +1135,8 @@ impl OfficerRoutesApi {
             Ok(f) => f,
             Err(p) => return Ok(p.into()),
         };
-        let day = day(&state, &staff, &owner, date.0, from, remote).await?;
+        let addr = client_addr(remote);
+        let day = plan_day(&state, &staff, &owner, date.0, from, addr.as_deref()).await?;
         Ok(GeoAnswer::Ok(Json(geojson(route_answer(&state, day)))))
     }
 }
