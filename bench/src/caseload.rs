@@ -178,7 +178,7 @@ fn dump(path: &str, caseload: &[Assessed], truth: &HashMap<i64, Truth>) -> anyho
     let mut out = String::from(
         "reference,behaviour,will_escalate,by_policy,at_threshold_today,listed,excluded,score,\
          weeks_h,earlier_weeks_h,real_pence,weekly_pence,plan,missed,breathing_space,vulnerable,\
-         uc_claim,hb_change,peak,low\n",
+         uc_claim,hb_change,peak,low,usual\n",
     );
     for a in caseload {
         let Some(t) = truth.get(&a.tenancy_id) else {
@@ -186,7 +186,7 @@ fn dump(path: &str, caseload: &[Assessed], truth: &HashMap<i64, Truth>) -> anyho
         };
         let f = &a.facts;
         out.push_str(&format!(
-            "{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{:?},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             a.reference,
             t.behaviour,
             t.will_escalate,
@@ -215,6 +215,7 @@ fn dump(path: &str, caseload: &[Assessed], truth: &HashMap<i64, Truth>) -> anyho
             f.hb_change.is_some(),
             f.recent_peak.map_or(0, |p| p.1),
             f.recent_low.unwrap_or(0),
+            f.usual.map_or(String::new(), |u| u.to_string()),
         ));
     }
     std::fs::write(path, out)?;

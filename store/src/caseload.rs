@@ -284,8 +284,9 @@ fn priority_facts(
     let then = today - Duration::days(policy.trend_days);
     let earlier =
         (a.facts.schedule.start_date <= then).then(|| summarise(&a.facts, &a.entries, then));
-    // The highest real arrears on the rent-week starts (Mondays) of the last weeks.
-    let recent: Vec<(NaiveDate, i64)> = (1..=policy.peak_weeks)
+    // Real arrears on the rent-week starts (Mondays) of the last weeks, newest first: the
+    // highest and lowest of the last `peak_weeks`, and the usual level over `usual_weeks`.
+    let recent: Vec<(NaiveDate, i64)> = (1..=policy.peak_weeks.max(policy.usual_weeks))
         .map(|k| rentdesk_domain::calendar::monday_on_or_before(today) - Duration::weeks(k))
         .filter(|d| a.facts.schedule.start_date <= *d)
         .filter_map(|d| {
@@ -294,13 +295,25 @@ fn priority_facts(
                 .map(|w| (d, w))
         })
         .collect();
-    let recent_peak = recent.iter().copied().max_by_key(|(d, w)| (*w, *d));
-    let recent_low = recent.iter().map(|(_, w)| *w).min();
+    let peak_from =
+        rentdesk_domain::calendar::monday_on_or_before(today) - Duration::weeks(policy.peak_weeks);
+    let in_peak = || recent.iter().filter(|(d, _)| *d >= peak_from);
+    let recent_peak = in_peak().copied().max_by_key(|(d, w)| (*w, *d));
+    let recent_low = in_peak().map(|(_, w)| *w).min();
+    // Only over the whole window: a newer tenancy has no usual level yet.
+    let usual = match a.summary.weeks_in_arrears_hundredths {
+        Some(now) if policy.usual_weeks > 0 && recent.len() as i64 >= policy.usual_weeks => {
+            let days = &recent[..policy.usual_weeks as usize];
+            Some((now + days.iter().map(|(_, w)| w).sum::<i64>()) / (policy.usual_weeks + 1))
+        }
+        _ => None,
+    };
     Ok(PriorityFacts {
         now: a.summary.clone(),
         earlier,
         recent_peak,
         recent_low,
+        usual,
         plan,
         last_contact: cx.last_contact.get(&id).copied(),
         stage,
