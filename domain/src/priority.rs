@@ -237,6 +237,50 @@ fn days_phrase(n: i64) -> String {
 }
 
 /// The caseload's verdict on one account today.
+/// The levels the priority reads from an account's recent history (see [`PriorityFacts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RecentLevels {
+    pub peak: Option<(NaiveDate, i64)>,
+    pub low: Option<i64>,
+    pub usual: Option<i64>,
+}
+
+/// The rent-week starts (Mondays) whose real arrears [`recent_levels`] needs, newest first:
+/// the last `max(peak_weeks, usual_weeks)` weeks before today's.
+pub fn recent_weeks(today: NaiveDate, policy: &PriorityPolicy) -> Vec<NaiveDate> {
+    let monday = crate::calendar::monday_on_or_before(today);
+    (1..=policy.peak_weeks.max(policy.usual_weeks))
+        .map(|k| monday - Duration::weeks(k))
+        .collect()
+}
+
+/// From today's real arrears (`now`) and those on the days of [`recent_weeks`] that the tenancy
+/// had (`weekly`, newest first; hundredths of weeks' rent): the highest and lowest of the last
+/// `peak_weeks`, and the usual level — the average of today and the last `usual_weeks`, only
+/// over the whole window (a newer tenancy has no usual level yet).
+pub fn recent_levels(
+    now: Option<i64>,
+    weekly: &[(NaiveDate, i64)],
+    today: NaiveDate,
+    policy: &PriorityPolicy,
+) -> RecentLevels {
+    let peak_from =
+        crate::calendar::monday_on_or_before(today) - Duration::weeks(policy.peak_weeks);
+    let in_peak = || weekly.iter().filter(|(d, _)| *d >= peak_from);
+    let usual = match now {
+        Some(now) if policy.usual_weeks > 0 && weekly.len() as i64 >= policy.usual_weeks => {
+            let days = &weekly[..policy.usual_weeks as usize];
+            Some((now + days.iter().map(|(_, w)| w).sum::<i64>()) / (policy.usual_weeks + 1))
+        }
+        _ => None,
+    };
+    RecentLevels {
+        peak: in_peak().copied().max_by_key(|(d, w)| (*w, *d)),
+        low: in_peak().map(|(_, w)| *w).min(),
+        usual,
+    }
+}
+
 pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) -> Assessment {
     let excluded = |score: i64, reasons: Vec<String>, why: Exclusion| Assessment {
         score,
@@ -960,6 +1004,27 @@ mod tests {
         let a = run(&f);
         assert!(a.needs_action_today);
         assert_eq!(a.reasons[0], "real arrears of £600.00");
+    }
+
+    #[test]
+    fn recent_levels_read_the_peak_window_and_average_only_a_whole_usual_window() {
+        let policy = PriorityPolicy {
+            peak_weeks: 2,
+            usual_weeks: 3,
+            ..PriorityPolicy::default()
+        };
+        let days = recent_weeks(today(), &policy);
+        assert_eq!(days.len(), 3);
+        let weekly: Vec<(NaiveDate, i64)> = days.iter().copied().zip([100, 300, 500]).collect();
+        let r = recent_levels(Some(200), &weekly, today(), &policy);
+        assert_eq!(r.peak, Some((days[1], 300)));
+        assert_eq!(r.low, Some(100));
+        assert_eq!(r.usual, Some((200 + 100 + 300 + 500) / 4));
+        // A tenancy younger than the window: no usual level.
+        assert_eq!(
+            recent_levels(Some(200), &weekly[..2], today(), &policy).usual,
+            None
+        );
     }
 
     #[test]

@@ -284,10 +284,9 @@ fn priority_facts(
     let then = today - Duration::days(policy.trend_days);
     let earlier =
         (a.facts.schedule.start_date <= then).then(|| summarise(&a.facts, &a.entries, then));
-    // Real arrears on the rent-week starts (Mondays) of the last weeks, newest first: the
-    // highest and lowest of the last `peak_weeks`, and the usual level over `usual_weeks`.
-    let recent: Vec<(NaiveDate, i64)> = (1..=policy.peak_weeks.max(policy.usual_weeks))
-        .map(|k| rentdesk_domain::calendar::monday_on_or_before(today) - Duration::weeks(k))
+    // Real arrears on the recent rent-week starts the tenancy had, newest first.
+    let weekly: Vec<(NaiveDate, i64)> = rentdesk_domain::priority::recent_weeks(today, policy)
+        .into_iter()
         .filter(|d| a.facts.schedule.start_date <= *d)
         .filter_map(|d| {
             summarise(&a.facts, &a.entries, d)
@@ -295,25 +294,18 @@ fn priority_facts(
                 .map(|w| (d, w))
         })
         .collect();
-    let peak_from =
-        rentdesk_domain::calendar::monday_on_or_before(today) - Duration::weeks(policy.peak_weeks);
-    let in_peak = || recent.iter().filter(|(d, _)| *d >= peak_from);
-    let recent_peak = in_peak().copied().max_by_key(|(d, w)| (*w, *d));
-    let recent_low = in_peak().map(|(_, w)| *w).min();
-    // Only over the whole window: a newer tenancy has no usual level yet.
-    let usual = match a.summary.weeks_in_arrears_hundredths {
-        Some(now) if policy.usual_weeks > 0 && recent.len() as i64 >= policy.usual_weeks => {
-            let days = &recent[..policy.usual_weeks as usize];
-            Some((now + days.iter().map(|(_, w)| w).sum::<i64>()) / (policy.usual_weeks + 1))
-        }
-        _ => None,
-    };
+    let recent = rentdesk_domain::priority::recent_levels(
+        a.summary.weeks_in_arrears_hundredths,
+        &weekly,
+        today,
+        policy,
+    );
     Ok(PriorityFacts {
         now: a.summary.clone(),
         earlier,
-        recent_peak,
-        recent_low,
-        usual,
+        recent_peak: recent.peak,
+        recent_low: recent.low,
+        usual: recent.usual,
         plan,
         last_contact: cx.last_contact.get(&id).copied(),
         stage,
