@@ -829,7 +829,8 @@ async fn the_caseload_lists_who_needs_action_in_order_with_reasons_and_counts_te
         "{header}\n\
          HD3001,secure,active,1 A St,,Huddersfield,HD1 3AA,53.65,-1.78,HD-NORTH,2020-01-06,,100.00,0.00,,no,,,bank_transfer,,,,,,Ann A,1980-01-01,,,,\n\
          HD3002,secure,active,2 A St,,Huddersfield,HD1 3AB,53.66,-1.77,HD-NORTH,2020-01-06,,100.00,0.00,,no,,,bank_transfer,,,,,,Bob B,1981-01-01,,,,\n\
-         HD3003,secure,active,3 A St,,Huddersfield,HD1 3AC,53.67,-1.76,HD-NORTH,{uc_start},,100.00,0.00,,no,,,universal_credit,,,,,,Cat C,1982-01-01,,,,\n"
+         HD3003,secure,active,3 A St,,Huddersfield,HD1 3AC,53.67,-1.76,HD-NORTH,{uc_start},,100.00,0.00,,no,,,universal_credit,,,,,,Cat C,1982-01-01,,,,\n\
+         HD3004,secure,active,4 A St,,Huddersfield,HD1 3AD,53.68,-1.75,HD-NORTH,2020-01-06,,100.00,0.00,,no,,,bank_transfer,,,,,,Dan D,1983-01-01,,,,\n"
     );
     assert_eq!(
         app.import("tenancies", tenancies.into_bytes()).await["status"],
@@ -847,6 +848,8 @@ async fn the_caseload_lists_who_needs_action_in_order_with_reasons_and_counts_te
         // Bob: paid up to date.
         tx += &format!("B-{k},HD3002,{d},rent_debit,100.00,,Rent\n");
         tx += &format!("PB-{k},HD3002,{d},payment,-100.00,card,Card\n");
+        // Dan: nothing paid for ten weeks, more than Ann owes; in Breathing Space (below).
+        tx += &format!("D-{k},HD3004,{d},rent_debit,100.00,,Rent\n");
         // Cat: three weeks since her UC claim, nothing paid yet: UC's first payment is due later.
         if k <= 3 && monday - chrono::Duration::weeks(k) >= uc_start {
             tx += &format!("C-{k},HD3003,{d},rent_debit,100.00,,Rent\n");
@@ -873,6 +876,15 @@ async fn the_caseload_lists_who_needs_action_in_order_with_reasons_and_counts_te
     .unwrap();
 
     let north = sign_in(app, "north@council.example").await;
+    let dan = tenancy_id(app, "HD3004").await;
+    let (s, f) = post(
+        app,
+        &format!("/officer/v1/accounts/{dan}/flags"),
+        &north,
+        json!({"kind": "breathing_space_mental_health", "starts_on": today, "detail": "crisis treatment"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{f}");
     let (s, c) = get(app, "/officer/v1/caseload", &north).await;
     assert_eq!(s, 200, "{c}");
     let refs: Vec<&str> = c["accounts"]
@@ -900,18 +912,56 @@ async fn the_caseload_lists_who_needs_action_in_order_with_reasons_and_counts_te
             .unwrap()
             .contains("technical arrears only")
     );
-    // Paging walks the same order; filters narrow it; bad filters name the field.
-    let (_, page1) = get(app, "/officer/v1/caseload?limit=1", &north).await;
-    assert_eq!(page1["accounts"][0]["reference"], "HD3001");
-    if let Some(cur) = page1["next_cursor"].as_str() {
-        let (_, page2) = get(
+    // Breathing Space: listed with the reason, on hold, after every account that can be acted
+    // on, although Dan owes more than Ann.
+    let held = c["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|a| a["reference"] == "HD3004")
+        .expect("a Breathing Space account is shown, not hidden");
+    let dan_item = &c["accounts"][held];
+    assert!(
+        dan_item["on_hold"]
+            .as_str()
+            .unwrap()
+            .contains("Breathing Space"),
+        "{dan_item}"
+    );
+    assert!(dan_item["score"].as_i64() > c["accounts"][0]["score"].as_i64());
+    assert!(
+        c["accounts"].as_array().unwrap()[..held]
+            .iter()
+            .all(|a| a["on_hold"].is_null())
+    );
+    // Paging one at a time walks exactly the same order, across the on-hold boundary too.
+    let mut paged = vec![];
+    let mut cursor = String::new();
+    loop {
+        let (s, page) = get(
             app,
-            &format!("/officer/v1/caseload?limit=1&cursor={cur}"),
+            &format!("/officer/v1/caseload?limit=1{cursor}"),
             &north,
         )
         .await;
-        assert_ne!(page2["accounts"][0]["reference"], "HD3001");
+        assert_eq!(s, 200, "{page}");
+        paged.extend(
+            page["accounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["reference"].as_str().unwrap().to_owned()),
+        );
+        assert!(paged.len() <= refs.len(), "paging repeats: {paged:?}");
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
     }
+    assert_eq!(paged, refs);
+    let (s, p) = get(app, "/officer/v1/caseload?cursor=5.1.2", &north).await;
+    assert_eq!((s, fields(&p)), (422, vec!["cursor".to_owned()]));
+    // Filters narrow it; bad filters name the field.
     let (_, uc_only) = get(app, "/officer/v1/caseload?uc=true", &north).await;
     assert!(
         uc_only["accounts"]

@@ -66,19 +66,31 @@ fn weeks(h: Option<i64>) -> Option<String> {
     })
 }
 
-/// Position after an item in caseload order (score desc, arrears desc, id asc).
-fn key(a: &Assessed) -> (i64, i64, i64) {
-    (-a.assessment.score, -a.real_arrears.0, a.tenancy_id)
+/// Position in caseload order: accounts that can be acted on first, then those on hold; within
+/// each, score desc, arrears desc, id asc.
+type Key = (bool, i64, i64, i64);
+
+fn key(a: &Assessed, on_hold: bool) -> Key {
+    (
+        on_hold,
+        -a.assessment.score,
+        -a.real_arrears.0,
+        a.tenancy_id,
+    )
 }
 
-fn decode(cursor: &str) -> Result<(i64, i64, i64), String> {
+fn encode((hold, x, y, z): Key) -> String {
+    format!("{}.{x}.{y}.{z}", u8::from(hold))
+}
+
+fn decode(cursor: &str) -> Result<Key, String> {
     let bad = || "not a cursor this API gave out".to_owned();
     let parts: Vec<i64> = cursor
         .split('.')
         .map(|p| p.parse().map_err(|_| bad()))
         .collect::<Result<_, _>>()?;
     match parts[..] {
-        [a, b, c] => Ok((a, b, c)),
+        [h @ (0 | 1), a, b, c] => Ok((h == 1, a, b, c)),
         _ => Err(bad()),
     }
 }
@@ -193,21 +205,20 @@ impl OfficerCaseloadApi {
             }
         }
         // Accounts on hold go after those that can be acted on.
-        listed.sort_by_key(|(a, hold)| (hold.is_some(), key(a)));
+        listed.sort_by_key(|(a, hold)| key(a, hold.is_some()));
         let total = listed.len() as u64;
         let limit = limit.0.unwrap_or(100);
         let start = match after {
             None => 0,
             Some(c) => listed
                 .iter()
-                .position(|(a, _)| key(a) > c)
+                .position(|(a, hold)| key(a, hold.is_some()) > c)
                 .unwrap_or(listed.len()),
         };
         let page: Vec<_> = listed.into_iter().skip(start).take(limit + 1).collect();
         let next = (page.len() > limit).then(|| {
-            let (a, _) = &page[limit - 1];
-            let (x, y, z) = key(a);
-            format!("{x}.{y}.{z}")
+            let (a, hold) = &page[limit - 1];
+            encode(key(a, hold.is_some()))
         });
         Ok(Answer::Ok(Json(Caseload {
             as_of: today,
