@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, SqlErr,
 };
 
 pub struct NewAction<'a> {
@@ -28,33 +28,48 @@ pub enum Recorded {
     New(action::Model),
     /// Sent before (same client id, same action): the stored one.
     Replay(action::Model),
-    /// The client id is another action's.
+    /// The client id is another action's (a different action, or another officer's).
     Conflict(action::Model),
 }
 
+/// Store a diary action once per client id. A resend (the phone never heard the answer, or
+/// sent twice at once) answers with the stored action when everything it says is the same,
+/// and as a conflict otherwise: a resend never overwrites, and is never silently dropped.
 pub async fn record_action(
     db: &DatabaseConnection,
     staff_id: i64,
     a: NewAction<'_>,
     client_addr: Option<&str>,
 ) -> Result<Recorded, sea_orm::DbErr> {
-    let txn = crate::db::begin_write(db).await?;
-    if let Some(existing) = action::Entity::find()
-        .filter(action::Column::ClientId.eq(a.client_id))
-        .one(&txn)
-        .await?
-    {
-        txn.commit().await?;
-        let same = existing.tenancy_id == a.tenancy_id
-            && existing.kind == a.kind
-            && existing.purpose.as_deref() == a.purpose
-            && existing.author_staff_id == Some(staff_id);
-        return Ok(if same {
-            Recorded::Replay(existing)
-        } else {
-            Recorded::Conflict(existing)
-        });
+    if let Some(existing) = by_client_id(db, a.client_id).await? {
+        return Ok(replay_or_conflict(existing, staff_id, &a));
     }
+    match insert_action(db, staff_id, &a, client_addr).await {
+        Ok(row) => Ok(Recorded::New(row)),
+        // Two resends at once: the other one stored it first.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            match by_client_id(db, a.client_id).await? {
+                Some(existing) => Ok(replay_or_conflict(existing, staff_id, &a)),
+                None => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn by_client_id(
+    db: &DatabaseConnection,
+    client_id: &str,
+) -> Result<Option<action::Model>, sea_orm::DbErr> {
+    action::Entity::find()
+        .filter(action::Column::ClientId.eq(client_id))
+        .one(db)
+        .await
+}
+
+/// What [`insert_action`] stores besides the columns: where a visit took place, who a referral
+/// went to.
+fn action_facts(a: &NewAction<'_>) -> Option<String> {
     let mut facts = serde_json::Map::new();
     if let (Some(lat), Some(lon)) = (a.latitude, a.longitude) {
         facts.insert("latitude".into(), lat.into());
@@ -63,6 +78,34 @@ pub async fn record_action(
     if let Some(r) = a.referral_to {
         facts.insert("referral_to".into(), r.into());
     }
+    (!facts.is_empty()).then(|| serde_json::Value::Object(facts).to_string())
+}
+
+fn replay_or_conflict(existing: action::Model, staff_id: i64, a: &NewAction<'_>) -> Recorded {
+    // Timestamps are stored to the microsecond.
+    let micros = |t: DateTime<Utc>| t.timestamp_micros();
+    let same = existing.author_staff_id == Some(staff_id)
+        && existing.tenancy_id == a.tenancy_id
+        && existing.kind == a.kind
+        && existing.outcome.as_deref() == a.outcome
+        && existing.body == a.body
+        && micros(existing.occurred_at) == micros(a.occurred_at)
+        && existing.purpose.as_deref() == a.purpose
+        && existing.facts == action_facts(a);
+    if same {
+        Recorded::Replay(existing)
+    } else {
+        Recorded::Conflict(existing)
+    }
+}
+
+async fn insert_action(
+    db: &DatabaseConnection,
+    staff_id: i64,
+    a: &NewAction<'_>,
+    client_addr: Option<&str>,
+) -> Result<action::Model, sea_orm::DbErr> {
+    let txn = crate::db::begin_write(db).await?;
     let row = crate::diary::write(
         &txn,
         crate::diary::Entry {
@@ -71,7 +114,7 @@ pub async fn record_action(
             outcome: a.outcome,
             body: a.body,
             author_staff_id: Some(staff_id),
-            facts: (!facts.is_empty()).then(|| serde_json::Value::Object(facts).to_string()),
+            facts: action_facts(a),
             client_id: Some(a.client_id),
             occurred_at: Some(a.occurred_at),
             purpose: a.purpose,
@@ -96,7 +139,7 @@ pub async fn record_action(
     )
     .await?;
     txn.commit().await?;
-    Ok(Recorded::New(row))
+    Ok(row)
 }
 
 pub struct NewFlag<'a> {

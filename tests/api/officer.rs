@@ -297,6 +297,36 @@ async fn actions_store_once_per_client_id_and_every_read_and_write_is_audited() 
     let mut other = visit.clone();
     other["tenancy_id"] = json!(tenancy_id(app, "HD1002").await);
     assert_eq!(post(app, "/officer/v1/actions", &north, other).await.0, 409);
+    // A resend that says something else is neither stored nor dropped: both versions come back.
+    let mut edited = visit.clone();
+    edited["body"] = json!("Hours cut; agreed £5 a week extra.");
+    let (s, p) = post(app, "/officer/v1/actions", &north, edited).await;
+    assert_eq!((s, fields(&p)), (409, vec!["client_id".to_owned()]), "{p}");
+    assert_eq!(p["server_version"]["body"], visit["body"], "{p}");
+    assert_eq!(
+        p["your_version"]["body"],
+        "Hours cut; agreed £5 a week extra."
+    );
+    // The same queued action sent several times at once is stored once.
+    let note = json!({"client_id": "3b1f0c7e-note-0009", "tenancy_id": hd1001, "kind": "note", "body": "Left a card.", "occurred_at": chrono::Utc::now()});
+    let sends = futures::future::join_all(
+        (0..6).map(|_| post(app, "/officer/v1/actions", &north, note.clone())),
+    )
+    .await;
+    let mut statuses: Vec<u16> = sends.iter().map(|(s, _)| *s).collect();
+    statuses.sort();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 201], "{sends:?}");
+    assert!(sends.iter().all(|(_, a)| a["id"] == sends[0].1["id"]));
+    // Another officer who happens to reuse the id learns nothing about the action it belongs to.
+    let central = sign_in(app, "central@council.example").await;
+    let mut theirs = visit.clone();
+    theirs["tenancy_id"] = json!(tenancy_id(app, "HD1003").await);
+    theirs["body"] = json!("x");
+    let (s, p) = post(app, "/officer/v1/actions", &central, theirs).await;
+    assert_eq!((s, fields(&p)), (409, vec!["client_id".to_owned()]), "{p}");
+    assert!(p["server_version"].is_null(), "{p}");
+    assert!(!p.to_string().contains("Hours cut"), "{p}");
+    assert!(!p["detail"].as_str().unwrap().contains("account"), "{p}");
     let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
     let diary: Vec<&Value> = a["actions"]
         .as_array()
@@ -345,6 +375,26 @@ async fn actions_store_once_per_client_id_and_every_read_and_write_is_audited() 
     assert_eq!(s, 201, "{f}");
     let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
     assert_eq!(a["flags"][0]["kind"], "breathing_space_standard");
+    // Every read that shows a tenant's record is audited with where it came from, lists too.
+    let (s, _) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(read_audited(app, "next_step.read", hd1001).await);
+    let (_, caseload) = get(app, "/officer/v1/caseload", &north).await;
+    let shown: Vec<i64> = caseload["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["tenancy_id"].as_i64().unwrap())
+        .collect();
+    assert!(!shown.is_empty(), "{caseload}");
+    for id in shown {
+        assert!(read_audited(app, "caseload.read", id).await, "{id}");
+    }
 
     let audit: Vec<(String, Option<String>, Option<String>)> = audit_entry::Entity::find()
         .filter(audit_entry::Column::ActorKind.eq("staff"))
@@ -369,10 +419,30 @@ async fn actions_store_once_per_client_id_and_every_read_and_write_is_audited() 
             .iter()
             .filter(|(a, _, _)| a == "action.recorded")
             .count(),
-        1,
-        "a replay is not a second write"
+        2,
+        "the visit and the note, once each: replays and resends racing each other are not writes"
     );
     t.app.stop().await;
+}
+
+/// An audit entry by staff for `action` that names `tenancy_id` and says where it came from.
+async fn read_audited(app: &TestApp, action: &str, tenancy_id: i64) -> bool {
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq(action))
+        .filter(audit_entry::Column::ActorKind.eq("staff"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| {
+            let id = tenancy_id.to_string();
+            let named = e.subject_id.as_deref() == Some(id.as_str())
+                || e.detail
+                    .as_deref()
+                    .and_then(|d| d.strip_prefix("tenancies "))
+                    .is_some_and(|d| d.split(',').any(|x| x == id));
+            named && e.client_addr.is_some()
+        })
 }
 
 #[tokio::test]
@@ -398,6 +468,7 @@ async fn a_tenants_plan_for_review_reaches_the_officers_task_list_and_can_be_com
     let (s, list) = get(app, "/officer/v1/tasks?limit=1", &north).await;
     assert_eq!(s, 200, "{list}");
     assert_eq!(list["tasks"][0]["id"], t1.id);
+    assert!(read_audited(app, "tasks.read", hd1001).await);
     let (s, done) = post(
         app,
         &format!("/officer/v1/tasks/{}/complete", t1.id),
@@ -747,6 +818,7 @@ async fn officers_set_up_review_monitor_and_end_arrangements_with_the_same_rules
     );
     let (s, g) = get(app, &format!("/officer/v1/arrangements/{id}"), &north).await;
     assert_eq!((s, g["progress"].as_str()), (200, Some("on_track")), "{g}");
+    assert!(read_audited(app, "arrangement.read", row.tenancy_id).await);
     let (s, e) = post(
         app,
         &format!("/officer/v1/arrangements/{id}/end"),

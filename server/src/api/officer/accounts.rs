@@ -1,7 +1,7 @@
 //! An officer's view of the accounts in their patches: the full account, the action diary
 //! (with client-generated ids so an offline phone can resend safely), flags, tasks and cover.
 
-use super::{StaffAuth, me};
+use super::{StaffAuth, audit_read, audit_reads, me};
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::manage::AccountSummary;
@@ -16,7 +16,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use rentdesk_domain::escalation::{self, EscalationPolicy};
 use rentdesk_domain::tenancy_audit::TENANCY_AUDIT;
-use rentdesk_store::audit::{self, Actor};
+
 use rentdesk_store::entities::{
     action, arrangement, cover, flag, message, patch, staff_user, task, tenancy, uc_claim,
 };
@@ -387,29 +387,6 @@ fn not_found(id: i64) -> Problem {
     Problem::not_found(&format!("account {id}"))
 }
 
-async fn audit_read(
-    state: &AppState,
-    staff_id: i64,
-    what: &str,
-    tenancy_id: i64,
-    addr: Option<&str>,
-) -> poem::Result<()> {
-    audit::record(
-        &state.db,
-        audit::Entry {
-            actor: Actor::Staff(staff_id),
-            action: what,
-            subject_kind: "tenancy",
-            subject_id: Some(tenancy_id.to_string()),
-            detail: None,
-            client_addr: addr,
-        },
-    )
-    .await
-    .map_err(|e| Problem::internal(&e))?;
-    Ok(())
-}
-
 pub struct OfficerAccountsApi;
 
 #[OpenApi(prefix_path = "/officer/v1", tag = "ApiTags::Officer")]
@@ -609,7 +586,8 @@ impl OfficerAccountsApi {
     /// Record a call, visit, note, letter or referral
     ///
     /// `client_id` makes it safe to resend: the same id stores once and answers with the stored
-    /// action (200); a new one answers 201. The same id with different content is a 409.
+    /// action (200); a new one answers 201. The same id with different content is a 409 with
+    /// both versions (only ever the caller's own action; another officer's is never shown).
     #[oai(path = "/actions", method = "post")]
     async fn record_action(
         &self,
@@ -687,21 +665,43 @@ impl OfficerAccountsApi {
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
+        let conflict = Problem::new(
+            StatusCode::CONFLICT,
+            "client-id-reused",
+            "That client_id belongs to a different action",
+        )
+        .field("client_id", "already used for a different action");
         Ok(match recorded {
             Recorded::New(a) => Answer::Created(Json(a.into())),
             Recorded::Replay(a) => Answer::Ok(Json(a.into())),
-            Recorded::Conflict(a) => Answer::problem(
-                Problem::new(
-                    StatusCode::CONFLICT,
-                    "client-id-reused",
-                    "That client_id belongs to a different action",
+            // The caller's own earlier action, on an account they still see: both versions, so
+            // the phone can show what was stored and keep what it has.
+            Recorded::Conflict(a)
+                if a.author_staff_id == Some(staff.id)
+                    && rentdesk_store::staff::visible_tenancy(
+                        &state.db,
+                        &staff,
+                        a.tenancy_id,
+                        state.today(),
+                    )
+                    .await
+                    .map_err(|e| Problem::internal(&e))?
+                    .is_some() =>
+            {
+                Answer::problem(
+                    conflict
+                        .detail(format!(
+                            "your action {} on account {} was stored with this client_id and \
+                             says something else; send a new client_id to record another action",
+                            a.id, a.tenancy_id
+                        ))
+                        .versions(ActionOut::from(a), body),
                 )
-                .detail(format!(
-                    "action {} on account {} has this client_id",
-                    a.id, a.tenancy_id
-                ))
-                .versions(ActionOut::from(a), body),
-            ),
+            }
+            // Someone else's: say nothing about it.
+            Recorded::Conflict(_) => Answer::problem(conflict.detail(
+                "this client_id is already taken; generate a new one (e.g. a random UUID)",
+            )),
         })
     }
 
@@ -775,6 +775,7 @@ impl OfficerAccountsApi {
     async fn tasks(
         &self,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         auth: StaffAuth,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
@@ -797,6 +798,14 @@ impl OfficerAccountsApi {
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
+        audit_reads(
+            &state,
+            staff.id,
+            "tasks.read",
+            tasks.iter().map(|t| t.tenancy_id),
+            client_addr(remote).as_deref(),
+        )
+        .await?;
         Ok(Answer::Ok(Json(TaskList {
             tasks: tasks.into_iter().map(TaskOut::from).collect(),
             next_cursor: next.map(|c| c.encode()),
