@@ -304,6 +304,19 @@ async fn adding_or_cancelling_a_visit_replans_the_route() {
     )
     .await;
     assert_eq!(s, 200, "{list}");
+    let shown_id = list["visits"][0]["tenancy_id"].as_i64().unwrap();
+    let audited = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("visits.read"))
+        .all(&t.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .any(|e| {
+            e.client_addr.is_some()
+                && (e.subject_id == Some(shown_id.to_string())
+                    || e.detail.is_some_and(|d| d.contains(&shown_id.to_string())))
+        });
+    assert!(audited, "the day's visits show tenants' addresses: audited");
     let statuses: Vec<(i64, &str)> = list["visits"]
         .as_array()
         .unwrap()

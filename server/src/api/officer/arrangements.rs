@@ -2,7 +2,7 @@
 //! the tenant app), reviews (a tenant's plan outside policy), ends, and monitors instalment by
 //! instalment (the same adherence the broken-arrangement rule reads).
 
-use super::{StaffAuth, me};
+use super::{StaffAuth, audit_read, me};
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr};
 use crate::api::tenant::plans::{PlanAnswer, PlanRequestIn, account_of, plan_answer, proposal};
@@ -115,11 +115,21 @@ impl OfficerArrangementsApi {
     async fn get(
         &self,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         auth: StaffAuth,
         id: Path<i64>,
     ) -> poem::Result<Answer<PlanAnswer>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let plan = or_answer!(visible_arrangement(&state, &staff, id.0).await?);
+        // It shows the tenant's income and spending.
+        audit_read(
+            &state,
+            staff.id,
+            "arrangement.read",
+            plan.tenancy_id,
+            client_addr(remote).as_deref(),
+        )
+        .await?;
         let account = or_answer!(account_of(&state, plan.tenancy_id).await?);
         Ok(Answer::Ok(Json(plan_answer(
             &plan,

@@ -2,14 +2,14 @@
 //! highest priority first, each with its reasons in plain words; and how many were left out
 //! and why. Priority is `domain::priority::assess` (technical arrears discounted).
 
-use super::{StaffAuth, me};
+use super::{StaffAuth, audit_reads, me};
 use crate::api::ApiTags;
-use crate::api::common::Answer;
+use crate::api::common::{Answer, client_addr};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
 use chrono::NaiveDate;
-use poem::web::Data;
+use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
@@ -110,6 +110,7 @@ impl OfficerCaseloadApi {
     async fn caseload(
         &self,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         auth: StaffAuth,
         /// Only this stage (e.g. `second_letter`).
         stage: Query<Option<String>>,
@@ -220,12 +221,21 @@ impl OfficerCaseloadApi {
             let (a, hold) = &page[limit - 1];
             encode(key(a, hold.is_some()))
         });
+        let page: Vec<_> = page.into_iter().take(limit).collect();
+        // The page shows these tenants' arrears and circumstances.
+        audit_reads(
+            &state,
+            staff.id,
+            "caseload.read",
+            page.iter().map(|(a, _)| a.tenancy_id),
+            client_addr(remote).as_deref(),
+        )
+        .await?;
         Ok(Answer::Ok(Json(Caseload {
             as_of: today,
             total,
             accounts: page
                 .into_iter()
-                .take(limit)
                 .map(|(a, on_hold)| CaseloadItem {
                     tenancy_id: a.tenancy_id,
                     reference: a.reference,

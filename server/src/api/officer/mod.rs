@@ -94,3 +94,50 @@ pub async fn manager(
             )),
         }))
 }
+
+/// Audit the read of one tenant's record: who, what, when (the entry's time), from where.
+pub(crate) async fn audit_read(
+    state: &AppState,
+    staff_id: i64,
+    what: &str,
+    tenancy_id: i64,
+    addr: Option<&str>,
+) -> poem::Result<()> {
+    audit_reads(state, staff_id, what, [tenancy_id], addr).await
+}
+
+/// Audit a read that shows several tenants' records (a list, a page): one entry naming them.
+/// Nothing is written for an empty answer.
+pub(crate) async fn audit_reads(
+    state: &AppState,
+    staff_id: i64,
+    what: &str,
+    tenancy_ids: impl IntoIterator<Item = i64>,
+    addr: Option<&str>,
+) -> poem::Result<()> {
+    use rentdesk_store::audit::{self, Actor};
+    let ids: Vec<String> = tenancy_ids.into_iter().map(|id| id.to_string()).collect();
+    let (subject_id, detail) = match &ids[..] {
+        [] => return Ok(()),
+        [one] => (Some(one.clone()), None),
+        many => (None, Some(format!("tenancies {}", many.join(",")))),
+    };
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor: Actor::Staff(staff_id),
+            action: what,
+            subject_kind: if ids.len() == 1 {
+                "tenancy"
+            } else {
+                "tenancies"
+            },
+            subject_id,
+            detail,
+            client_addr: addr,
+        },
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    Ok(())
+}

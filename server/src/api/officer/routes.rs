@@ -13,7 +13,7 @@
 //! finds no such officer (404).
 
 use super::accounts::VISIT_OUTCOMES;
-use super::{StaffAuth, me};
+use super::{StaffAuth, audit_reads, me};
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::or_answer;
@@ -952,6 +952,7 @@ impl OfficerRoutesApi {
     async fn visits(
         &self,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         auth: StaffAuth,
         /// The London date (YYYY-MM-DD).
         date: Query<NaiveDate>,
@@ -967,6 +968,14 @@ impl OfficerRoutesApi {
         let rows = visits::on_day(&state.db, owner.id, date.0, patches.as_ref(), false)
             .await
             .map_err(err)?;
+        audit_reads(
+            &state,
+            staff.id,
+            "visits.read",
+            rows.iter().map(|(v, _)| v.tenancy_id),
+            client_addr(remote).as_deref(),
+        )
+        .await?;
         Ok(Answer::Ok(Json(VisitList {
             date: date.0,
             officer_id: owner.id,

@@ -2,7 +2,7 @@
 //! gates, and recording a step. A notice or court step is refused (409, every missing protocol
 //! step listed) until the protocol steps are recorded, and refused while Breathing Space lasts.
 
-use super::{StaffAuth, me};
+use super::{StaffAuth, audit_read, me};
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::or_answer;
@@ -165,11 +165,20 @@ impl OfficerStepsApi {
     async fn next_step(
         &self,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         auth: StaffAuth,
         id: Path<i64>,
     ) -> poem::Result<Answer<NextStep>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let account = or_answer!(load(&state, &staff, id.0).await?);
+        audit_read(
+            &state,
+            staff.id,
+            "next_step.read",
+            id.0,
+            client_addr(remote).as_deref(),
+        )
+        .await?;
         let today = state.today();
         let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
             .await
