@@ -4,8 +4,8 @@ use crate::api::campaigns::CampaignsApi;
 use crate::api::officer::routes::OfficerRoutesApi;
 use crate::api::officer::{
     accounts::OfficerAccountsApi, arrangements::OfficerArrangementsApi,
-    caseload::OfficerCaseloadApi, signin::OfficerSignInApi, steps::OfficerStepsApi,
-    sync::OfficerSyncApi,
+    caseload::OfficerCaseloadApi, history::OfficerHistoryApi, signin::OfficerSignInApi,
+    steps::OfficerStepsApi, sync::OfficerSyncApi,
 };
 use crate::api::outreach_config::OutreachConfigApi;
 use crate::api::tenant::{
@@ -43,6 +43,7 @@ type TenantApis = (
 type OfficerApis = (
     OfficerSignInApi,
     OfficerAccountsApi,
+    OfficerHistoryApi,
     OfficerStepsApi,
     OfficerArrangementsApi,
     OfficerCaseloadApi,
@@ -71,6 +72,7 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
         (
             OfficerSignInApi,
             OfficerAccountsApi,
+            OfficerHistoryApi,
             OfficerStepsApi,
             OfficerArrangementsApi,
             OfficerCaseloadApi,

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real app on loopback, talking HTTP, against SQLite or (with
 //! `RENTDESK_TEST_BACKEND=postgres`) PostgreSQL + Redis. One test binary, one link.
 
+mod account_history;
 mod accounts;
 mod campaigns;
 mod caseload;

@@ -21,7 +21,7 @@ use rentdesk_store::entities::{
     action, arrangement, cover, flag, message, patch, staff_user, task, tenancy, uc_claim,
 };
 use rentdesk_store::officer::{self, NewAction, Recorded};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 #[derive(Debug, Object)]
 pub struct LedgerLine {
@@ -112,6 +112,61 @@ pub struct MessageOut {
 }
 
 #[derive(Debug, Object)]
+pub struct CaseOut {
+    pub stage: String,
+    /// The day the case entered its stage.
+    pub stage_since: NaiveDate,
+    pub history: Vec<CaseEvent>,
+}
+
+#[derive(Debug, Object)]
+pub struct CaseEvent {
+    /// The diary entry that records it.
+    pub action_id: i64,
+    /// protocol (a pre-action protocol step) | stage | notice
+    pub kind: String,
+    /// The protocol step or the stage.
+    pub step: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub author_staff_id: Option<i64>,
+    pub body: String,
+}
+
+impl From<rentdesk_store::statement::Line> for LedgerLine {
+    fn from(l: rentdesk_store::statement::Line) -> LedgerLine {
+        LedgerLine {
+            id: l.id,
+            date: l.posted_on,
+            kind: l.kind,
+            description: l.description,
+            amount_pence: l.amount.0,
+            balance_after_pence: l.balance_after.0,
+        }
+    }
+}
+
+impl From<message::Model> for MessageOut {
+    fn from(m: message::Model) -> MessageOut {
+        MessageOut {
+            id: m.id,
+            channel: m.channel,
+            template: m.template.clone(),
+            rule_id: m.rule_id,
+            status: m.status,
+            suppression_reason: m.suppression_reason,
+            // A sign-in code is the tenant's secret, not the officer's business.
+            body: if m.template == crate::api::tenant::signin::SIGN_IN_TEMPLATE {
+                "(sign-in code)".into()
+            } else {
+                m.body
+            },
+            scheduled_for: m.scheduled_for,
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
 pub struct ActionOut {
     pub id: i64,
     pub tenancy_id: i64,
@@ -198,15 +253,24 @@ pub struct OfficerAccount {
     pub summary: AccountSummary,
     /// What the escalation policy recommends next (a named officer decides).
     pub recommendation: Recommendation,
-    /// The 20 latest ledger lines, newest first.
+    /// The 20 latest ledger lines, newest first; older ones from `GET accounts/{id}/ledger`
+    /// with `ledger_next_cursor`.
     pub ledger: Vec<LedgerLine>,
+    pub ledger_next_cursor: Option<String>,
     pub arrangements: Vec<ArrangementOut>,
     pub flags: Vec<FlagOut>,
     pub uc_claim: Option<UcClaimOut>,
-    /// The 30 latest messages sent, suppressed or received.
+    /// The 30 latest messages sent, suppressed or received; older ones from
+    /// `GET accounts/{id}/messages` with `messages_next_cursor`.
     pub messages: Vec<MessageOut>,
-    /// The 50 latest diary entries.
+    pub messages_next_cursor: Option<String>,
+    /// The 50 latest diary entries; the rest of the diary from `GET accounts/{id}/diary` with
+    /// `actions_next_cursor`.
     pub actions: Vec<ActionOut>,
+    pub actions_next_cursor: Option<String>,
+    /// The case's stage and since when, and its history: every protocol step, stage change
+    /// and notice recorded, oldest first.
+    pub case: CaseOut,
     pub open_tasks: Vec<TaskOut>,
     pub tenancy_audit: TenancyAuditOut,
 }
@@ -497,18 +561,17 @@ impl OfficerAccountsApi {
             .one(db)
             .await
             .map_err(err)?;
-        let messages = message::Entity::find()
-            .filter(message::Column::TenancyId.eq(id.0))
-            .order_by_desc(message::Column::Id)
-            .limit(30)
-            .all(db)
+        let (messages, messages_next_cursor) = super::history::messages_page(db, id.0, None, 30)
             .await
             .map_err(err)?;
-        let actions = action::Entity::find()
+        let (actions, actions_next_cursor) = super::history::diary_page(db, id.0, None, 50)
+            .await
+            .map_err(err)?;
+        let history = action::Entity::find()
             .filter(action::Column::TenancyId.eq(id.0))
-            .order_by_desc(action::Column::OccurredAt)
-            .order_by_desc(action::Column::Id)
-            .limit(50)
+            .filter(action::Column::Kind.is_in(["protocol", "stage", "notice"]))
+            .order_by_asc(action::Column::OccurredAt)
+            .order_by_asc(action::Column::Id)
             .all(db)
             .await
             .map_err(err)?;
@@ -539,18 +602,8 @@ impl OfficerAccountsApi {
                 paused_because: n.paused_because,
                 reasons: n.reasons,
             },
-            ledger: page
-                .lines
-                .into_iter()
-                .map(|l| LedgerLine {
-                    id: l.id,
-                    date: l.posted_on,
-                    kind: l.kind,
-                    description: l.description,
-                    amount_pence: l.amount.0,
-                    balance_after_pence: l.balance_after.0,
-                })
-                .collect(),
+            ledger: page.lines.into_iter().map(LedgerLine::from).collect(),
+            ledger_next_cursor: page.next.map(|c| c.encode()),
             arrangements: arrangements.into_iter().map(ArrangementOut::from).collect(),
             flags: flags.into_iter().map(FlagOut::from).collect(),
             uc_claim: claim.map(|c| UcClaimOut {
@@ -560,25 +613,25 @@ impl OfficerAccountsApi {
                 paid_to_landlord: c.paid_to_landlord,
                 reported_by: c.reported_by,
             }),
-            messages: messages
-                .into_iter()
-                .map(|m| MessageOut {
-                    id: m.id,
-                    channel: m.channel,
-                    template: m.template.clone(),
-                    rule_id: m.rule_id,
-                    status: m.status,
-                    suppression_reason: m.suppression_reason,
-                    body: if m.template == crate::api::tenant::signin::SIGN_IN_TEMPLATE {
-                        "(sign-in code)".into()
-                    } else {
-                        m.body
-                    },
-                    scheduled_for: m.scheduled_for,
-                    created_at: m.created_at,
-                })
-                .collect(),
+            messages: messages.into_iter().map(MessageOut::from).collect(),
+            messages_next_cursor,
             actions: actions.into_iter().map(ActionOut::from).collect(),
+            actions_next_cursor,
+            case: CaseOut {
+                stage: facts.stage.as_str().into(),
+                stage_since: facts.stage_since,
+                history: history
+                    .into_iter()
+                    .map(|a| CaseEvent {
+                        action_id: a.id,
+                        kind: a.kind,
+                        step: a.outcome,
+                        occurred_at: a.occurred_at,
+                        author_staff_id: a.author_staff_id,
+                        body: a.body,
+                    })
+                    .collect(),
+            },
             open_tasks: tasks.into_iter().map(TaskOut::from).collect(),
         })))
     }

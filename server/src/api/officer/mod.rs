@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod arrangements;
 pub mod caseload;
+pub mod history;
 pub mod routes;
 pub mod signin;
 pub mod steps;

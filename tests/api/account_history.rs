@@ -1,0 +1,211 @@
+//! An account's whole record is within an officer's reach: the account view shows the first
+//! page of the ledger, diary and messages with the cursor to the rest, and the case's stage
+//! history; the paging endpoints walk everything once, newest first, and only in the
+//! officer's own patches.
+
+use crate::helpers::{TestApp, call, spawn_app, staff, staff_sign_in as sign_in, tenancy_id};
+use rentdesk_store::entities::{action, audit_entry, patch, transaction};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
+    call(app, reqwest::Method::GET, path, Some(token), None).await
+}
+
+/// Every page from `first` on, following `next_cursor`; the items under `key`.
+async fn walk(
+    app: &TestApp,
+    path: &str,
+    key: &str,
+    token: &str,
+    mut cursor: Option<String>,
+) -> Vec<Value> {
+    let mut all = vec![];
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}?limit=7&cursor={c}"),
+            None => format!("{path}?limit=7"),
+        };
+        let (s, page) = get(app, &url, token).await;
+        assert_eq!(s, 200, "{page}");
+        all.extend(page[key].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return all,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_account_reaches_its_whole_diary_ledger_and_case_history_a_page_at_a_time() {
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let north_id = staff(&app, "north@council.example", "officer").await;
+    let central_id = staff(&app, "central@council.example", "officer").await;
+    for (code, officer) in [("HD-NORTH", north_id), ("HD-CENTRAL", central_id)] {
+        patch::Entity::update_many()
+            .col_expr(patch::Column::OfficerId, Expr::value(officer))
+            .filter(patch::Column::Code.eq(code))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+    let north = sign_in(&app, "north@council.example").await;
+    let central = sign_in(&app, "central@council.example").await;
+    let hd1001 = tenancy_id(&app, "HD1001").await;
+
+    // Sixty diary entries, two of them at the same moment, and forty more ledger lines.
+    let start = chrono::Utc::now() - chrono::Duration::days(90);
+    for k in 0..60i64 {
+        let at = start + chrono::Duration::hours(k.min(58));
+        let (s, a) = call(
+            &app,
+            reqwest::Method::POST,
+            "/officer/v1/actions",
+            Some(&north),
+            Some(json!({"client_id": format!("history-note-{k:04}"), "tenancy_id": hd1001, "kind": "note", "body": format!("note {k}"), "occurred_at": at})),
+        )
+        .await;
+        assert_eq!(s, 201, "{a}");
+    }
+    let mut tx =
+        String::from("external_ref,tenancy_reference,posted_on,kind,amount,method,description\n");
+    let monday = rentdesk_domain::calendar::monday_on_or_before(rentdesk_store::london_today());
+    for k in 0..40 {
+        let d = monday - chrono::Duration::weeks(60 + k);
+        tx += &format!("HIST-{k},HD1001,{d},rent_debit,100.00,,Rent\n");
+    }
+    assert_eq!(
+        app.import("transactions", tx.into_bytes()).await["status"],
+        "succeeded"
+    );
+    // Two pre-action protocol steps make the case's history.
+    for step in ["contact_made", "rent_statement_sent"] {
+        let (s, r) = call(
+            &app,
+            reqwest::Method::POST,
+            &format!("/officer/v1/accounts/{hd1001}/steps"),
+            Some(&north),
+            Some(json!({"step": "protocol", "protocol_step": step})),
+        )
+        .await;
+        assert_eq!(s, 201, "{r}");
+    }
+
+    let (s, a) = get(&app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert_eq!(s, 200, "{a}");
+    let history: Vec<&str> = a["case"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["contact_made", "rent_statement_sent"], "{a}");
+    assert!(a["case"]["stage"].is_string() && a["case"]["stage_since"].is_string());
+
+    // The diary: the first 50 in the view, the rest by cursor; every entry once, newest first.
+    let in_db = action::Entity::find()
+        .filter(action::Column::TenancyId.eq(hd1001))
+        .count(&app.db)
+        .await
+        .unwrap() as usize;
+    assert!(in_db >= 62);
+    assert_eq!(a["actions"].as_array().unwrap().len(), 50);
+    let rest = walk(
+        &app,
+        &format!("/officer/v1/accounts/{hd1001}/diary"),
+        "actions",
+        &north,
+        a["actions_next_cursor"].as_str().map(str::to_owned),
+    )
+    .await;
+    let mut ids: Vec<i64> = a["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(&rest)
+        .map(|x| x["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), in_db);
+    let whole = walk(
+        &app,
+        &format!("/officer/v1/accounts/{hd1001}/diary"),
+        "actions",
+        &north,
+        None,
+    )
+    .await;
+    let times: Vec<&str> = whole
+        .iter()
+        .map(|x| x["occurred_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(whole.len(), in_db);
+    let when = |x: &Value| {
+        x["occurred_at"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    };
+    assert!(
+        whole.windows(2).all(|w| when(&w[0]) >= when(&w[1])),
+        "{times:?}"
+    );
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), in_db, "no entry twice");
+
+    // The ledger the same way.
+    let lines = transaction::Entity::find()
+        .filter(transaction::Column::TenancyId.eq(hd1001))
+        .count(&app.db)
+        .await
+        .unwrap() as usize;
+    assert_eq!(a["ledger"].as_array().unwrap().len(), 20);
+    let older = walk(
+        &app,
+        &format!("/officer/v1/accounts/{hd1001}/ledger"),
+        "lines",
+        &north,
+        a["ledger_next_cursor"].as_str().map(str::to_owned),
+    )
+    .await;
+    assert_eq!(20 + older.len(), lines);
+    let messages = walk(
+        &app,
+        &format!("/officer/v1/accounts/{hd1001}/messages"),
+        "messages",
+        &north,
+        None,
+    )
+    .await;
+    assert_eq!(messages.len(), a["messages"].as_array().unwrap().len());
+
+    // Another patch's officer: the account does not exist for them, whatever the cursor.
+    for what in ["diary", "ledger", "messages"] {
+        let (s, p) = get(
+            &app,
+            &format!("/officer/v1/accounts/{hd1001}/{what}"),
+            &central,
+        )
+        .await;
+        assert_eq!(s, 404, "{what}: {p}");
+    }
+    let (s, p) = get(
+        &app,
+        &format!("/officer/v1/accounts/{hd1001}/diary?cursor=yesterday"),
+        &north,
+    )
+    .await;
+    assert_eq!(s, 422, "{p}");
+    assert_eq!(p["errors"][0]["field"], "cursor");
+    let audited = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("diary.read"))
+        .filter(audit_entry::Column::SubjectId.eq(hd1001.to_string()))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(audited >= 2);
+    app.stop().await;
+}
