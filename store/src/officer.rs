@@ -290,6 +290,8 @@ pub enum TaskEdit {
     /// The edit was made against `base`, and the task changed since (done or given to someone
     /// else): nothing was changed; here is the task as it is now.
     Conflict(task::Model),
+    /// The outcome is not one this kind of task can have: these are.
+    InvalidOutcome(&'static [&'static str]),
 }
 
 /// Complete a task. `base`: the task's `updated_at` as the app last saw it (offline edits), so a
@@ -299,6 +301,7 @@ pub async fn complete_task(
     db: &DatabaseConnection,
     staff: &staff_user::Model,
     task_id: i64,
+    outcome: &str,
     note: &str,
     base: Option<DateTime<Utc>>,
     today: NaiveDate,
@@ -320,12 +323,17 @@ pub async fn complete_task(
     if t.status != "open" {
         return Ok(TaskEdit::NotFound);
     }
+    let allowed = rentdesk_domain::tasks::outcomes(&t.kind);
+    if !allowed.contains(&outcome) {
+        return Ok(TaskEdit::InvalidOutcome(allowed));
+    }
     let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let done = task::Entity::update_many()
         .col_expr(task::Column::Status, Expr::value("done"))
         .col_expr(task::Column::CompletedAt, Expr::value(now))
         .col_expr(task::Column::UpdatedAt, Expr::value(now))
+        .col_expr(task::Column::Outcome, Expr::value(outcome))
         .filter(task::Column::Id.eq(task_id))
         .filter(task::Column::Status.eq("open"))
         .filter(match t.updated_at {
@@ -349,7 +357,13 @@ pub async fn complete_task(
         crate::diary::Entry {
             tenancy_id: t.tenancy_id,
             kind: "task_done",
-            body: format!("Task done: {}. {note}", t.title).trim(),
+            outcome: Some(outcome),
+            body: format!(
+                "Task done: {} ({}). {note}",
+                t.title,
+                outcome.replace('_', " ")
+            )
+            .trim(),
             author_staff_id: Some(staff.id),
             ..Default::default()
         },
@@ -362,11 +376,26 @@ pub async fn complete_task(
             action: "task.completed",
             subject_kind: "tenancy",
             subject_id: Some(t.tenancy_id.to_string()),
-            detail: Some(format!("task {task_id}")),
+            detail: Some(format!("task {task_id}: {outcome}")),
             client_addr,
         },
     )
     .await?;
+    // The APA was asked for: the open claim says so, and the APA rule stops asking.
+    if t.kind == rentdesk_domain::triggers::UC_APA_REQUEST
+        && outcome == rentdesk_domain::tasks::APA_REQUESTED
+    {
+        crate::entities::uc_claim::Entity::update_many()
+            .col_expr(
+                crate::entities::uc_claim::Column::ApaStatus,
+                Expr::value("requested"),
+            )
+            .filter(crate::entities::uc_claim::Column::TenancyId.eq(t.tenancy_id))
+            .filter(crate::entities::uc_claim::Column::EndedOn.is_null())
+            .filter(crate::entities::uc_claim::Column::ApaStatus.is_in(["none", "wanted"]))
+            .exec(&txn)
+            .await?;
+    }
     txn.commit().await?;
     Ok(task::Entity::find_by_id(task_id)
         .one(db)

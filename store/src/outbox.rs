@@ -528,7 +528,12 @@ pub async fn mark_abandoned_unknown(
                         m.created_at.format("%-d %b %Y %H:%M UTC")
                     ),
                     due_on: rentdesk_domain::time::london_date(now) + Duration::days(1),
-                    rule_id: m.rule_id.as_deref(),
+                    // The rule that sent it; a campaign's message has none.
+                    rule_id: Some(
+                        m.rule_id
+                            .as_deref()
+                            .unwrap_or(rentdesk_domain::tasks::MESSAGE_OUTCOME_UNKNOWN),
+                    ),
                     idempotency_key: Some(format!("unknown:message:{}", m.id)),
                 },
                 None,

@@ -134,7 +134,7 @@ pub async fn propose(
                 title: "Review a repayment plan the tenant proposed".into(),
                 detail: format!("Outside policy because: {}.", reasons.join("; ")),
                 due_on: crate::london_today() + Duration::days(2),
-                rule_id: None,
+                rule_id: Some(rentdesk_domain::tasks::PLAN_OUTSIDE_POLICY),
                 idempotency_key: Some(format!("review_plan:{}", row.id)),
             },
         )

@@ -236,7 +236,7 @@ pub async fn inbound(
                         title: "The tenant replied to a text".into(),
                         detail: body.chars().take(500).collect(),
                         due_on: crate::london_today() + Duration::days(1),
-                        rule_id: None,
+                        rule_id: Some(rentdesk_domain::tasks::SMS_REPLY_FOLLOW_UP),
                         idempotency_key: Some(format!("reply:{sid}:{}", person.id)),
                     },
                 )

@@ -252,7 +252,7 @@ pub async fn report_uc_claim(
             title: "New Universal Credit claim reported by the tenant".into(),
             detail: format!("To do: {}.", todo.join("; ")),
             due_on: crate::london_today() + Duration::days(2),
-            rule_id: None,
+            rule_id: Some(rentdesk_domain::tasks::UC_CLAIM_REPORTED),
             idempotency_key: Some(format!("uc_claim:{}", claim.id)),
         },
     )
@@ -300,7 +300,7 @@ pub async fn report_change(
                      plan is still affordable."
                 .into(),
             due_on: crate::london_today() + Duration::days(3),
-            rule_id: None,
+            rule_id: Some(rentdesk_domain::tasks::CHANGE_OF_CIRCUMSTANCES_REPORTED),
             idempotency_key: None,
         },
     )

@@ -469,14 +469,39 @@ async fn a_tenants_plan_for_review_reaches_the_officers_task_list_and_can_be_com
     assert_eq!(s, 200, "{list}");
     assert_eq!(list["tasks"][0]["id"], t1.id);
     assert!(read_audited(app, "tasks.read", hd1001).await);
+    // An outcome this kind of task cannot have is refused, listing those it can.
+    let (s, p) = post(
+        app,
+        &format!("/officer/v1/tasks/{}/complete", t1.id),
+        &north,
+        json!({"outcome": "apa_requested"}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["outcome".to_owned()]), "{p}");
+    assert!(
+        p["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("approved")
+    );
     let (s, done) = post(
         app,
         &format!("/officer/v1/tasks/{}/complete", t1.id),
         &north,
-        json!({"note": "Called; agreed £15 a week."}),
+        json!({"outcome": "approved", "note": "Called; agreed £15 a week."}),
     )
     .await;
     assert_eq!((s, done["status"].as_str()), (200, Some("done")), "{done}");
+    assert_eq!(done["outcome"], "approved");
+    let (_, account) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert!(
+        account["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "task_done" && a["outcome"] == "approved"),
+        "the diary records the outcome: {account}"
+    );
     let (_, list) = get(app, "/officer/v1/tasks", &north).await;
     assert_eq!(list["tasks"], json!([]));
     assert_eq!(
@@ -493,6 +518,58 @@ async fn a_tenants_plan_for_review_reaches_the_officers_task_list_and_can_be_com
     );
     let (s, p) = get(app, "/officer/v1/tasks?cursor=nonsense", &north).await;
     assert_eq!((s, fields(&p)), (422, vec!["cursor".to_owned()]));
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn completing_the_apa_task_with_the_request_made_records_it_on_the_uc_claim() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    rentdesk_store::entities::uc_claim::ActiveModel {
+        tenancy_id: Set(hd1001),
+        claim_start: Set(rentdesk_store::london_today() - chrono::Duration::days(120)),
+        housing_costs_claimed: Set(true),
+        monthly_housing_pence: Set(Some(43_333)),
+        apa_status: Set("none".into()),
+        paid_to_landlord: Set(false),
+        reported_by: Set("officer".into()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let apa = task::ActiveModel {
+        tenancy_id: Set(hd1001),
+        kind: Set("uc_apa_request".into()),
+        title: Set("Request a Managed Payment to Landlord".into()),
+        detail: Set(String::new()),
+        due_on: Set(rentdesk_store::london_today()),
+        status: Set("open".into()),
+        assigned_staff_id: Set(Some(t.north)),
+        rule_id: Set(Some("uc_apa_request".into())),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let (s, done) = post(
+        app,
+        &format!("/officer/v1/tasks/{}/complete", apa.id),
+        &north,
+        json!({"outcome": "apa_requested", "note": "UC47 sent via the landlord portal"}),
+    )
+    .await;
+    assert_eq!(
+        (s, done["outcome"].as_str()),
+        (200, Some("apa_requested")),
+        "{done}"
+    );
+    let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert_eq!(a["uc_claim"]["apa_status"], "requested", "{a}");
     t.app.stop().await;
 }
 

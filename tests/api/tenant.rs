@@ -744,8 +744,13 @@ async fn a_plan_outside_policy_waits_for_the_patch_officer_and_bad_plans_name_ev
     let tasks = task::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(tasks.len(), 1);
     assert_eq!(
-        (tasks[0].kind.as_str(), tasks[0].assigned_staff_id),
-        ("review_plan", Some(officer))
+        (
+            tasks[0].kind.as_str(),
+            tasks[0].assigned_staff_id,
+            tasks[0].rule_id.as_deref()
+        ),
+        ("review_plan", Some(officer), Some("plan_outside_policy")),
+        "every task names the rule that created it"
     );
     let (_, n) = get(&app, "/tenant/v1/next-steps", &t.access).await;
     assert!(

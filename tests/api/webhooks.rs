@@ -322,8 +322,12 @@ async fn any_other_reply_reaches_the_patch_officer_as_a_task_once() {
     let tasks = task::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(tasks.len(), 1, "Twilio's retry adds nothing");
     assert_eq!(
-        (tasks[0].kind.as_str(), tasks[0].assigned_staff_id),
-        ("reply", Some(officer.id))
+        (
+            tasks[0].kind.as_str(),
+            tasks[0].assigned_staff_id,
+            tasks[0].rule_id.as_deref()
+        ),
+        ("reply", Some(officer.id), Some("sms_reply_follow_up"))
     );
     assert_eq!(tasks[0].detail, text);
     let received = message::Entity::find()

@@ -20,6 +20,8 @@ pub struct Model {
     pub completed_at: Option<DateTimeUtc>,
     /// Last change (`None`: never changed since `created_at`).
     pub updated_at: Option<DateTimeUtc>,
+    /// What the person who completed it recorded (`domain::tasks::outcomes`).
+    pub outcome: Option<String>,
 }
 
 impl Model {

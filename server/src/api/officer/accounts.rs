@@ -213,6 +213,8 @@ pub struct TaskOut {
     pub status: String,
     pub assigned_staff_id: Option<i64>,
     pub rule_id: Option<String>,
+    /// What came of it, once done.
+    pub outcome: Option<String>,
     /// The task's version: send it back as `base_updated_at` with an edit made offline.
     pub updated_at: DateTime<Utc>,
 }
@@ -228,6 +230,7 @@ impl From<task::Model> for TaskOut {
             detail: t.detail,
             due_on: t.due_on,
             status: t.status,
+            outcome: t.outcome,
             assigned_staff_id: t.assigned_staff_id,
             rule_id: t.rule_id,
         }
@@ -362,12 +365,23 @@ pub struct TaskList {
 
 #[derive(Debug, Object)]
 pub struct TaskDone {
+    /// What came of it. Any task: `done` (the default) or `not_needed`; and by kind, e.g.
+    /// `apa_requested` for a Managed Payment to Landlord request (the claim's APA status
+    /// becomes `requested`), `mandate_set_up` / `declined` for a direct-debit offer,
+    /// `claim_restored` / `new_claim_made` / `not_entitled` for a Housing Benefit check,
+    /// `called_back` for a reply. A wrong one is a 422 listing those the task can have.
+    #[oai(default = "default_outcome", validator(max_length = 40))]
+    pub outcome: String,
     #[oai(default, validator(max_length = 2000))]
     pub note: String,
     /// The task's `updated_at` as the app last saw it. When given and the task changed since
     /// (done, or given to someone else), nothing is changed and the answer is a 409 with both
     /// versions.
     pub base_updated_at: Option<DateTime<Utc>>,
+}
+
+fn default_outcome() -> String {
+    rentdesk_domain::tasks::DONE.into()
 }
 
 #[derive(Debug, Object)]
@@ -880,6 +894,7 @@ impl OfficerAccountsApi {
             &state.db,
             &staff,
             id.0,
+            body.outcome.trim(),
             body.note.trim(),
             body.base_updated_at,
             state.today(),
@@ -889,6 +904,10 @@ impl OfficerAccountsApi {
         .map_err(|e| Problem::internal(&e))?
         {
             officer::TaskEdit::Done(t) => Ok(Answer::Ok(Json(t.into()))),
+            officer::TaskEdit::InvalidOutcome(allowed) => Ok(Answer::problem(Problem::invalid(
+                "outcome",
+                format!("for this task, one of {}", allowed.join(", ")),
+            ))),
             officer::TaskEdit::NotFound => Ok(Answer::problem(Problem::not_found(&format!(
                 "open task {}",
                 id.0

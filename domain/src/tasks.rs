@@ -1,0 +1,72 @@
+//! Tasks: the rules that raise work for a person, and what that person records when it is done
+//! (issue 7: every task names the rule that created it and is completed with an outcome).
+//!
+//! The worker's triggers name their own rules (`triggers::UC_APA_REQUEST`, …); these are the
+//! rules behind tasks raised by what tenants and messages do.
+
+/// A tenant replied to an SMS: an officer follows it up.
+pub const SMS_REPLY_FOLLOW_UP: &str = "sms_reply_follow_up";
+/// A tenant proposed a plan outside the affordability policy: an officer reviews it.
+pub const PLAN_OUTSIDE_POLICY: &str = "plan_outside_policy";
+/// A tenant reported a Universal Credit claim in the app.
+pub const UC_CLAIM_REPORTED: &str = "uc_claim_reported";
+/// A tenant reported a change of circumstances in the app.
+pub const CHANGE_OF_CIRCUMSTANCES_REPORTED: &str = "change_of_circumstances_reported";
+/// An email or push whose delivery cannot be known (the provider cannot be asked again).
+pub const MESSAGE_OUTCOME_UNKNOWN: &str = "message_outcome_unknown";
+
+/// Did what the task asked.
+pub const DONE: &str = "done";
+/// The APA (Managed Payment to Landlord) was requested from DWP: the claim's APA status
+/// becomes `requested`.
+pub const APA_REQUESTED: &str = "apa_requested";
+
+/// What a person may record on completing a task of `kind`: [`DONE`] and "not needed" for
+/// any task, and the outcomes particular to its kind.
+pub fn outcomes(kind: &str) -> &'static [&'static str] {
+    match kind {
+        crate::triggers::UC_APA_REQUEST => &[APA_REQUESTED, "tenant_objected", DONE, "not_needed"],
+        crate::triggers::HB_STOPPED | crate::triggers::HB_REDUCED => &[
+            "claim_restored",
+            "new_claim_made",
+            "not_entitled",
+            "no_contact",
+            DONE,
+            "not_needed",
+        ],
+        crate::triggers::DIRECT_DEBIT_OFFER => &[
+            "mandate_set_up",
+            "declined",
+            "no_contact",
+            DONE,
+            "not_needed",
+        ],
+        "reply" => &["called_back", "replied", "no_contact", DONE, "not_needed"],
+        "review_plan" => &["approved", "declined", DONE, "not_needed"],
+        "tenancy_audit" => &["visit_booked", "no_access", DONE, "not_needed"],
+        _ => &[DONE, "not_needed", "no_contact"],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_can_be_done_or_not_needed_and_the_apa_task_can_record_the_request() {
+        for kind in [
+            crate::triggers::UC_APA_REQUEST,
+            crate::triggers::HB_STOPPED,
+            crate::triggers::DIRECT_DEBIT_OFFER,
+            "reply",
+            "review_plan",
+            "tenancy_audit",
+            "anything_else",
+        ] {
+            assert!(outcomes(kind).contains(&DONE), "{kind}");
+            assert!(outcomes(kind).contains(&"not_needed"), "{kind}");
+        }
+        assert!(outcomes(crate::triggers::UC_APA_REQUEST).contains(&APA_REQUESTED));
+        assert!(!outcomes("reply").contains(&APA_REQUESTED));
+    }
+}
