@@ -364,6 +364,7 @@ pub struct TaskList {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct TaskDone {
     /// What came of it. Any task: `done` (the default) or `not_needed`; and by kind, e.g.
     /// `apa_requested` for a Managed Payment to Landlord request (the claim's APA status
@@ -404,11 +405,33 @@ impl poem_openapi::types::Example for TaskReassign {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct CoverIn {
     pub patch_code: String,
     pub officer_id: i64,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
+}
+
+impl poem_openapi::types::Example for CoverIn {
+    fn example() -> CoverIn {
+        CoverIn {
+            patch_code: "HD-NORTH".into(),
+            officer_id: 12,
+            starts_on: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap_or_default(),
+            ends_on: NaiveDate::from_ymd_opt(2026, 12, 24).unwrap_or_default(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for TaskDone {
+    fn example() -> TaskDone {
+        TaskDone {
+            outcome: rentdesk_domain::tasks::APA_REQUESTED.into(),
+            note: "UC47 sent through the landlord portal; DWP to confirm.".into(),
+            base_updated_at: DateTime::from_timestamp(1_795_000_000, 0),
+        }
+    }
 }
 
 #[derive(Debug, Object)]

@@ -49,6 +49,7 @@ pub struct LeftOut {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct Caseload {
     pub as_of: NaiveDate,
     /// Accounts that match the filters and need action today (before paging).
@@ -57,6 +58,71 @@ pub struct Caseload {
     pub next_cursor: Option<String>,
     /// Accounts with arrears left out, by reason.
     pub left_out: Vec<LeftOut>,
+}
+
+impl poem_openapi::types::Example for Caseload {
+    fn example() -> Caseload {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
+        Caseload {
+            as_of: day(11, 30),
+            total: 214,
+            accounts: vec![
+                CaseloadItem {
+                    tenancy_id: 4211,
+                    reference: "T004211".into(),
+                    address: "14 Birkby Hall Road".into(),
+                    postcode: "HD2 2XB".into(),
+                    latitude: Some(53.6612),
+                    longitude: Some(-1.7915),
+                    real_arrears_pence: 41_280,
+                    weeks_in_arrears: Some("4.30".into()),
+                    stage: "first_letter".into(),
+                    score: 612,
+                    reasons: vec![
+                        "missed 2 instalments of the plan agreed 3 Oct".into(),
+                        "real arrears of £412.80 (4.3 weeks' rent)".into(),
+                        "arrears rose from 2.1 to 4.3 weeks in 12 weeks".into(),
+                        "no contact for 35 days".into(),
+                    ],
+                    on_hold: None,
+                    last_contact: Some(day(10, 26)),
+                    vulnerable: false,
+                },
+                CaseloadItem {
+                    tenancy_id: 3877,
+                    reference: "T003877".into(),
+                    address: "2 Fartown Green".into(),
+                    postcode: "HD2 1AE".into(),
+                    latitude: Some(53.6621),
+                    longitude: Some(-1.7801),
+                    real_arrears_pence: 65_900,
+                    weeks_in_arrears: Some("6.80".into()),
+                    stage: "notice_served".into(),
+                    score: 680,
+                    reasons: vec![
+                        "in Breathing Space until 9 Jan".into(),
+                        "real arrears of £659.00 (6.8 weeks' rent)".into(),
+                    ],
+                    on_hold: Some("Breathing Space until 9 Jan 2027: no enforcement step".into()),
+                    last_contact: Some(day(11, 20)),
+                    vulnerable: true,
+                },
+            ],
+            next_cursor: Some("1.-680.-65900.3877".into()),
+            left_out: vec![
+                LeftOut {
+                    key: "technical_only".into(),
+                    count: 212,
+                    description: "212 accounts in technical arrears only".into(),
+                },
+                LeftOut {
+                    key: "arrangement_kept".into(),
+                    count: 340,
+                    description: "340 accounts on track with an arrangement".into(),
+                },
+            ],
+        }
+    }
 }
 
 fn weeks(h: Option<i64>) -> Option<String> {
