@@ -61,7 +61,11 @@ pub struct LetterFacts {
     pub today: NaiveDate,
     pub landlord: String,
     pub officer_name: String,
+    /// Who this copy is addressed to: each named tenant gets their own (domain.md §4,
+    /// protocol step 1).
     pub tenant_name: String,
+    /// Every named tenant, lead first: a notice names them all (domain.md §4, NOSP).
+    pub tenants: Vec<String>,
     pub address: Vec<String>,
     pub reference: String,
     pub balance: Pence,
@@ -89,6 +93,15 @@ pub fn has_letter(stage: Stage) -> bool {
 
 fn date(d: NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
+}
+
+/// "A", "A and B", "A, B and C".
+fn and_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// The letter for `stage`; `None` for a stage without one.
@@ -174,6 +187,13 @@ pub fn compose(stage: Stage, f: &LetterFacts) -> Option<Letter> {
                 date(n.earliest_proceedings),
                 date(n.expires)
             )));
+            if f.tenants.len() > 1 {
+                b.push(para(format!(
+                    "The notice is served on every tenant named on the tenancy: {}. Each of you \
+                     receives their own copy.",
+                    and_list(&f.tenants)
+                )));
+            }
             b.push(para(owed));
             b.push(para(
                 "This does not mean you will lose your home. If you pay the arrears, or agree an \
@@ -254,6 +274,7 @@ mod tests {
             landlord: "Kirklees Homes".into(),
             officer_name: "Sam Officer".into(),
             tenant_name: "Karen Haigh".into(),
+            tenants: vec!["Karen Haigh".into()],
             address: vec!["12 Bradford Road".into(), "Huddersfield HD1 6LJ".into()],
             reference: "HD1001".into(),
             balance: Pence(42_350),
@@ -313,6 +334,16 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("Pre-Action Protocol"));
+        assert!(!t.contains("every tenant named"), "one tenant: {t}");
+        // Joint tenants: each copy is addressed to its tenant and the notice names them all.
+        f.tenants = vec!["Karen Haigh".into(), "Lee Haigh".into(), "Jo Haigh".into()];
+        f.tenant_name = "Lee Haigh".into();
+        let t = compose(Stage::NoticeServed, &f).unwrap().text();
+        assert!(t.contains("Dear Lee Haigh,"), "{t}");
+        assert!(
+            t.contains("every tenant named on the tenancy: Karen Haigh, Lee Haigh and Jo Haigh"),
+            "{t}"
+        );
     }
 
     #[test]

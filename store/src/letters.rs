@@ -2,7 +2,7 @@
 //! rendered to PDF (`crate::pdf`), and kept with the diary entry of the step they went with —
 //! written in the same transaction as the step, so a step is never recorded without its letter.
 
-use crate::entities::{arrangement, letter};
+use crate::entities::{arrangement, letter, tenant};
 use chrono::{NaiveDate, Utc};
 use rentdesk_domain::escalation::Stage;
 use rentdesk_domain::letters::{Block, LetterFacts, StatementLine, compose};
@@ -74,14 +74,27 @@ pub async fn render(
             })
             .collect();
     statement.reverse();
-    let facts = LetterFacts {
+    // Every named tenant gets their own copy, lead first (domain.md §4: letters go separately
+    // to each named tenant; a notice names them all).
+    let mut tenants: Vec<String> = tenant::Entity::find()
+        .filter(tenant::Column::TenancyId.eq(tenancy_id))
+        .order_by_desc(tenant::Column::IsLead)
+        .order_by_asc(tenant::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.full_name)
+        .filter(|n| !n.trim().is_empty())
+        .collect();
+    if tenants.is_empty() {
+        tenants.push("Tenant".to_owned());
+    }
+    let mut facts = LetterFacts {
         today,
         landlord: landlord.to_owned(),
         officer_name: officer_name.to_owned(),
-        tenant_name: v
-            .lead_tenant
-            .as_ref()
-            .map_or_else(|| "Tenant".to_owned(), |p| p.full_name.clone()),
+        tenant_name: tenants[0].clone(),
+        tenants: tenants.clone(),
         address: [
             Some(t.address_line1.clone()),
             t.address_line2.clone(),
@@ -104,26 +117,39 @@ pub async fn render(
         notice,
         statement,
     };
-    let Some(letter) = compose(stage, &facts) else {
+    let Some(first) = compose(stage, &facts) else {
         return Ok(None);
     };
-    let mut doc = crate::pdf::Document::new(letter.title.clone());
-    for block in letter.blocks {
-        doc = match block {
-            Block::Heading(h) => doc.heading(h),
-            Block::Para(p) => doc.para(p),
-            Block::Table { headers, rows } => {
-                let mut table = crate::pdf::Table::new(headers);
-                for r in rows {
-                    table.push(r);
-                }
-                doc.table(table)
+    let title = first.title.clone();
+    let mut doc = crate::pdf::Document::new(title.clone());
+    for (k, name) in tenants.iter().enumerate() {
+        let letter = if k == 0 {
+            first.clone()
+        } else {
+            facts.tenant_name = name.clone();
+            doc = doc.page_break().heading(title.clone());
+            match compose(stage, &facts) {
+                Some(l) => l,
+                None => continue,
             }
         };
+        for block in letter.blocks {
+            doc = match block {
+                Block::Heading(h) => doc.heading(h),
+                Block::Para(p) => doc.para(p),
+                Block::Table { headers, rows } => {
+                    let mut table = crate::pdf::Table::new(headers);
+                    for r in rows {
+                        table.push(r);
+                    }
+                    doc.table(table)
+                }
+            };
+        }
     }
     Ok(Some(Rendered {
         stage,
-        title: letter.title,
+        title,
         pdf: doc.render(),
     }))
 }

@@ -34,6 +34,7 @@ enum Block {
     Heading(String),
     Para(String),
     Table(Table),
+    PageBreak,
 }
 
 /// A table: a header row and body rows of text cells. Columns share the width in proportion
@@ -115,6 +116,12 @@ impl Document {
         self
     }
 
+    /// What follows starts on a new page (e.g. the next tenant's copy of a letter).
+    pub fn page_break(mut self) -> Document {
+        self.blocks.push(Block::PageBreak);
+        self
+    }
+
     /// Lay the document out and write it as a PDF 1.7 file.
     pub fn render(&self) -> Vec<u8> {
         let pages = Layout::run(self);
@@ -187,6 +194,7 @@ impl Layout {
                 Block::Heading(text) => l.heading(text),
                 Block::Para(text) => l.para(text),
                 Block::Table(t) => l.table(t),
+                Block::PageBreak => l.new_page(),
             }
         }
         l.pages

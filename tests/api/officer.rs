@@ -1237,6 +1237,32 @@ async fn a_stage_letter_is_rendered_as_a_pdf_with_the_accounts_figures_and_kept_
             .contains(&format!("letter {letter}, PDF kept")),
         "{account}"
     );
+    // Joint tenants: each gets their own copy, addressed to them.
+    let hd1002 = tenancy_id(app, "HD1002").await;
+    let (s, step) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1002}/steps"),
+        &north,
+        json!({"step": "first_letter"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{step}");
+    let pdf = app
+        .client
+        .get(app.url(&format!("/officer/v1/letters/{}", step["letter_id"])))
+        .bearer_auth(&north)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    for dear in ["Dear Bilal Hussain,", "Dear Sadia Hussain,"] {
+        assert!(text.contains(dear), "a copy for each named tenant: {dear}");
+    }
+    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    assert!(pages >= 2, "each copy starts on its own page: {pages}");
     // Not for someone who cannot see the account.
     let central = sign_in(app, "central@council.example").await;
     let resp = app
