@@ -122,10 +122,11 @@ async fn load_context(
     for f in flag::Entity::find()
         .filter(scope.of(flag::Column::TenancyId))
         .filter(flag::Column::StartsOn.lte(today))
+        .filter(crate::flags::not_withdrawn())
         .all(db)
         .await?
         .into_iter()
-        .filter(|f| f.ends_on.is_none_or(|e| e >= today))
+        .filter(|f| crate::flags::state(f).in_force(today))
     {
         cx.flags.entry(f.tenancy_id).or_default().push(f);
     }
