@@ -12,6 +12,7 @@ pub mod campaigns;
 pub mod contact;
 pub mod contact_policy;
 pub mod escalation;
+pub mod flags;
 pub mod kpi;
 pub mod ledger;
 pub mod letters;

@@ -21,6 +21,7 @@ use crate::Pence;
 use crate::arrears::AccountSummary;
 use crate::calendar::add_months_clamped;
 use crate::escalation::{PlanState, Stage};
+use crate::protocol::{NoticeDates, NoticeKind};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +77,10 @@ pub struct PriorityFacts {
     pub last_contact: Option<NaiveDate>,
     pub stage: Stage,
     pub stage_since: NaiveDate,
+    /// The notice last served, with its kind and validity (`protocol::notice_dates`, stored with
+    /// the step). `None`: no notice recorded (the stage may have come from the housing system).
+    #[serde(default)]
+    pub notice: Option<NoticeDates>,
     /// The open UC claim, if any.
     pub uc_claim: Option<UcClaimFacts>,
     /// Housing Benefit stopped or fell (`triggers::hb_change`'s reason).
@@ -105,7 +110,10 @@ pub struct PriorityPolicy {
     pub no_contact_days: i64,
     /// Contacted within this many days and not falling further behind: leave it for now.
     pub recent_contact_days: i64,
-    /// A notice lapses this many months after it was served (NOSP: 12 months, domain.md §4)…
+    /// A notice served with no dates recorded (a stage brought from the housing system) is
+    /// taken to lapse this many months after the stage began; a recorded notice lapses on its
+    /// own date (`protocol::notice_dates`: a NOSP 12 months after the earliest proceedings
+    /// date, a section 8 notice 12 months after service)…
     pub notice_valid_months: u32,
     /// …and the officer is warned this many days before.
     pub notice_expiry_warning_days: i64,
@@ -431,19 +439,33 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
     }
 
     if facts.stage == Stage::NoticeServed {
-        let lapses = add_months_clamped(facts.stage_since, policy.notice_valid_months);
+        // domain.md §4: a NOSP lapses 12 months after the date it specifies, a section 8 notice
+        // 12 months after service (which may be back-dated): the stored dates say which.
+        let (what, lapses) = match &facts.notice {
+            Some(n) => (
+                match n.kind {
+                    NoticeKind::Nosp => "NOSP",
+                    NoticeKind::Section8 => "section 8 notice",
+                },
+                n.expires,
+            ),
+            None => (
+                "notice",
+                add_months_clamped(facts.stage_since, policy.notice_valid_months),
+            ),
+        };
         let left = (lapses - today).num_days();
         if left <= policy.notice_expiry_warning_days {
             reasons.insert(
                 0,
                 if left >= 0 {
                     format!(
-                        "NOSP expires in {} ({})",
+                        "{what} expires in {} ({})",
                         days_phrase(left),
                         fmt_date(lapses)
                     )
                 } else {
-                    format!("NOSP expired on {}", fmt_date(lapses))
+                    format!("{what} expired on {}", fmt_date(lapses))
                 },
             );
             events += 200;
@@ -655,6 +677,7 @@ mod tests {
             last_contact: Some(today() - Duration::days(20)),
             stage: Stage::None,
             stage_since: ymd(2026, 1, 5),
+            notice: None,
             uc_claim: None,
             hb_change: None,
             vulnerable: false,
@@ -942,15 +965,62 @@ mod tests {
 
     #[test]
     fn a_nosp_about_to_lapse_needs_action_with_the_days_left() {
+        use crate::protocol::{ServiceMethod, notice_dates};
+        let mut f = facts(200, 200);
+        f.stage = Stage::NoticeServed;
+        // Served by hand on Wednesday 5 Nov 2025: proceedings from Sunday 7 Dec 2025 (4 weeks,
+        // then the end of a rent week), so it lapses on 7 Dec 2026, not 12 months after service.
+        f.stage_since = ymd(2025, 11, 5);
+        f.notice = Some(notice_dates(
+            NoticeKind::Nosp,
+            ymd(2025, 11, 5),
+            ServiceMethod::Hand,
+        ));
+        assert_eq!(f.notice.as_ref().unwrap().expires, ymd(2026, 12, 7));
+        let a = run(&f);
+        assert!(a.needs_action_today);
+        assert_eq!(a.reasons[0], "NOSP expires in 14 days (7 Dec)");
+        // Months away: no hurry from the notice.
+        f.notice = Some(notice_dates(
+            NoticeKind::Nosp,
+            ymd(2026, 6, 1),
+            ServiceMethod::Hand,
+        ));
+        assert_eq!(run(&f).excluded, Some(Exclusion::SmallAndStable));
+    }
+
+    #[test]
+    fn a_section_8_notice_lapses_12_months_after_its_back_dated_service() {
+        use crate::protocol::{ServiceMethod, notice_dates};
+        let mut f = facts(200, 200);
+        f.stage = Stage::NoticeServed;
+        // Handed over on 1 Dec 2025 but recorded on 10 Dec: it lapses on 1 Dec 2026.
+        f.stage_since = ymd(2025, 12, 10);
+        f.notice = Some(notice_dates(
+            NoticeKind::Section8,
+            ymd(2025, 12, 1),
+            ServiceMethod::Hand,
+        ));
+        let a = run(&f);
+        assert!(a.needs_action_today);
+        assert_eq!(a.reasons[0], "section 8 notice expires in 8 days (1 Dec)");
+        // Lapsed: said so.
+        f.notice = Some(notice_dates(
+            NoticeKind::Section8,
+            ymd(2025, 11, 20),
+            ServiceMethod::Hand,
+        ));
+        assert_eq!(run(&f).reasons[0], "section 8 notice expired on 20 Nov");
+    }
+
+    #[test]
+    fn a_notice_without_stored_dates_is_taken_to_lapse_12_months_after_the_stage_began() {
         let mut f = facts(200, 200);
         f.stage = Stage::NoticeServed;
         f.stage_since = ymd(2025, 12, 2);
         let a = run(&f);
         assert!(a.needs_action_today);
-        assert_eq!(a.reasons[0], "NOSP expires in 9 days (2 Dec)");
-        // Months away: no hurry from the notice.
-        f.stage_since = ymd(2026, 6, 1);
-        assert_eq!(run(&f).excluded, Some(Exclusion::SmallAndStable));
+        assert_eq!(a.reasons[0], "notice expires in 9 days (2 Dec)");
     }
 
     #[test]

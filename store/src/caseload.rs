@@ -14,6 +14,7 @@ use rentdesk_domain::escalation::Stage;
 use rentdesk_domain::priority::{
     Assessment, PlanFacts, PriorityFacts, PriorityPolicy, UcClaimFacts, assess as assess_one,
 };
+use rentdesk_domain::protocol::NoticeDates;
 use rentdesk_domain::triggers::{self, InstalmentStatus};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -90,6 +91,8 @@ struct Context {
     cases: HashMap<i64, case::Model>,
     plans: HashMap<i64, arrangement::Model>,
     flags: HashMap<i64, Vec<flag::Model>>,
+    /// The notice last served on each account, with its dates (as `steps::current_notice`).
+    notices: HashMap<i64, NoticeDates>,
     last_contact: HashMap<i64, NaiveDate>,
 }
 
@@ -119,12 +122,32 @@ async fn load_context(
     for f in flag::Entity::find()
         .filter(scope.of(flag::Column::TenancyId))
         .filter(flag::Column::StartsOn.lte(today))
+        .filter(crate::flags::not_withdrawn())
         .all(db)
         .await?
         .into_iter()
-        .filter(|f| f.ends_on.is_none_or(|e| e >= today))
+        .filter(|f| crate::flags::state(f).in_force(today))
     {
         cx.flags.entry(f.tenancy_id).or_default().push(f);
+    }
+    // Oldest first, so the latest notice served (up to `today`) wins.
+    let until = rentdesk_domain::time::london_day_start(today + Duration::days(1));
+    for a in action::Entity::find()
+        .filter(scope.of(action::Column::TenancyId))
+        .filter(action::Column::Kind.eq("notice"))
+        .filter(action::Column::OccurredAt.lt(until))
+        .order_by_asc(action::Column::OccurredAt)
+        .order_by_asc(action::Column::Id)
+        .all(db)
+        .await?
+    {
+        if let Some(n) = a
+            .facts
+            .as_deref()
+            .and_then(|f| serde_json::from_str::<NoticeDates>(f).ok())
+        {
+            cx.notices.insert(a.tenancy_id, n);
+        }
     }
     cx.last_contact = last_contacts(db, scope, today).await?;
     Ok(cx)
@@ -310,6 +333,7 @@ fn priority_facts(
         last_contact: cx.last_contact.get(&id).copied(),
         stage,
         stage_since,
+        notice: cx.notices.get(&id).cloned(),
         uc_claim,
         hb_change,
         vulnerable,

@@ -136,14 +136,16 @@ pub async fn case_facts(
         Some(a) => plan_state(&a, account, today)?,
         None => None,
     };
+    // A flag withdrawn as entered in error never counts; an ended one counts up to its last day.
     let breathing_space = flag::Entity::find()
         .filter(flag::Column::TenancyId.eq(tenancy_id))
         .filter(flag::Column::Kind.starts_with("breathing_space"))
         .filter(flag::Column::StartsOn.lte(today))
+        .filter(crate::flags::not_withdrawn())
         .all(db)
         .await?
         .into_iter()
-        .filter(|f| f.ends_on.is_none_or(|e| e >= today))
+        .filter(|f| crate::flags::state(f).in_force(today))
         .map(|f| f.ends_on)
         .next();
     let s = &account.view.summary;

@@ -12,6 +12,7 @@ pub mod diary;
 pub mod entities;
 pub mod evaluation;
 pub mod facts;
+pub mod flags;
 pub mod imports;
 pub mod letters;
 pub mod officer;

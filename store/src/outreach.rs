@@ -63,8 +63,10 @@ pub(crate) async fn load_contacts(
         lead.insert(t.tenancy_id, t);
     }
     let mut flags: HashMap<i64, Vec<flag::Model>> = HashMap::new();
+    // A flag withdrawn as entered in error never counts (`domain::flags`).
     for f in flag::Entity::find()
         .filter(scope.of(flag::Column::TenancyId))
+        .filter(crate::flags::not_withdrawn())
         .all(db)
         .await?
     {

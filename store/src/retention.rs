@@ -261,6 +261,9 @@ async fn changes_for<C: ConnectionTrait>(
         if !f.detail.is_empty() && f.detail != REDACTED {
             c.push(set("flags", f.id, "detail", REDACTED));
         }
+        if f.end_note.is_some() {
+            c.push(null("flags", f.id, "end_note"));
+        }
     }
     for k in task::Entity::find()
         .filter(task::Column::TenancyId.eq(t.id))
@@ -426,6 +429,13 @@ async fn apply<C: ConnectionTrait>(
     if let Some(ids) = redact(ids("flags", "detail")) {
         flag::Entity::update_many()
             .col_expr(flag::Column::Detail, Expr::value(REDACTED))
+            .filter(flag::Column::Id.is_in(ids))
+            .exec(db)
+            .await?;
+    }
+    if let Some(ids) = redact(ids("flags", "end_note")) {
+        flag::Entity::update_many()
+            .col_expr(flag::Column::EndNote, Expr::value(Option::<String>::None))
             .filter(flag::Column::Id.is_in(ids))
             .exec(db)
             .await?;

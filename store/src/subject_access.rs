@@ -507,7 +507,14 @@ pub fn render(d: &SubjectAccess) -> Vec<u8> {
     }
     doc = section(doc, "Messages", messages);
 
-    let mut flags = Table::new(["Kind", "From", "To", "No automated contact", "Detail"]);
+    let mut flags = Table::new([
+        "Kind",
+        "From",
+        "To",
+        "No automated contact",
+        "Detail",
+        "Ended because",
+    ]);
     for f in &d.flags {
         flags.push([
             f.kind.clone(),
@@ -515,6 +522,11 @@ pub fn render(d: &SubjectAccess) -> Vec<u8> {
             opt(&f.ends_on),
             if f.no_automated_contact { "yes" } else { "no" }.into(),
             f.detail.clone(),
+            [f.end_reason.as_deref(), f.end_note.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(": "),
         ]);
     }
     doc = section(

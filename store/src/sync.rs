@@ -80,7 +80,12 @@ pub async fn changes(
         let mut a =
             arrangement::Entity::find().filter(arrangement::Column::TenancyId.is_in(chunk.clone()));
         if since.is_some() {
-            f = f.filter(flag::Column::CreatedAt.gte(from));
+            // Set, or ended / withdrawn, since.
+            f = f.filter(
+                Condition::any()
+                    .add(flag::Column::CreatedAt.gte(from))
+                    .add(flag::Column::EndedAt.gte(from)),
+            );
             a = a.filter(arrangement::Column::UpdatedAt.gte(from));
         }
         out.flags.extend(f.all(db).await?);

@@ -3,6 +3,7 @@
 use crate::helpers::fresh_database;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use rentdesk_domain::priority::Exclusion;
+use rentdesk_domain::protocol::{NoticeKind, ServiceMethod, notice_dates};
 use rentdesk_store::entities::{action, case, message, tenancy};
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 
@@ -95,27 +96,61 @@ async fn contacts_and_a_lapsing_notice_reach_the_caseload() {
     let mut owing = all.iter().filter(|a| {
         a.real_arrears.0 > 0 && a.facts.breathing_space.is_none() && a.facts.plan.is_none()
     });
-    let (noticed, called, texted) = (
+    let (noticed, served, called, texted) = (
+        owing.next().unwrap().tenancy_id,
         owing.next().unwrap().tenancy_id,
         owing.next().unwrap().tenancy_id,
         owing.next().unwrap().tenancy_id,
     );
     let now = Utc::now();
-    case::ActiveModel {
-        tenancy_id: Set(noticed),
-        stage: Set("notice_served".into()),
-        priority: Set(0),
-        reasons: Set(String::new()),
-        owner_id: Set(None),
-        stage_since: Set(NaiveDate::from_ymd_opt(2025, 12, 2).unwrap()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&db)
-    .await
-    .unwrap();
     let at = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(11, 0, 0).unwrap());
+    let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    // A NOSP handed over on Wednesday 5 Nov 2025 (proceedings from Sunday 7 Dec, so it lapses
+    // on 7 Dec 2026), and a section 8 notice handed over on 1 Dec 2025 but recorded on 10 Dec
+    // (service back-dated: it lapses on 1 Dec 2026). Each is stored as the step stores it.
+    for (tenancy_id, kind, sent, recorded) in [
+        (
+            noticed,
+            NoticeKind::Nosp,
+            ymd(2025, 11, 5),
+            ymd(2025, 11, 5),
+        ),
+        (
+            served,
+            NoticeKind::Section8,
+            ymd(2025, 12, 1),
+            ymd(2025, 12, 10),
+        ),
+    ] {
+        case::ActiveModel {
+            tenancy_id: Set(tenancy_id),
+            stage: Set("notice_served".into()),
+            priority: Set(0),
+            reasons: Set(String::new()),
+            owner_id: Set(None),
+            stage_since: Set(recorded),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        let dates = notice_dates(kind, sent, ServiceMethod::Hand);
+        action::ActiveModel {
+            tenancy_id: Set(tenancy_id),
+            kind: Set("notice".into()),
+            outcome: Set(Some("notice_served".into())),
+            body: Set("Notice served.".into()),
+            facts: Set(Some(serde_json::to_string(&dates).unwrap())),
+            occurred_at: Set(at(recorded)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+    }
     for (kind, days) in [("call", 3), ("message", 1), ("visit", 40), ("call", -2)] {
         action::ActiveModel {
             tenancy_id: Set(called),
@@ -159,14 +194,20 @@ async fn contacts_and_a_lapsing_notice_reach_the_caseload() {
         .await
         .unwrap();
     }
-    let after = rentdesk_store::caseload::assess(&db, &[noticed, called, texted], as_of())
+    let after = rentdesk_store::caseload::assess(&db, &[noticed, served, called, texted], as_of())
         .await
         .unwrap();
     let get = |id: i64| after.iter().find(|a| a.tenancy_id == id).unwrap();
     let n = get(noticed);
     assert!(n.assessment.needs_action_today);
     assert_eq!(n.stage, rentdesk_domain::escalation::Stage::NoticeServed);
-    assert_eq!(n.assessment.reasons[0], "NOSP expires in 9 days (2 Dec)");
+    assert_eq!(n.assessment.reasons[0], "NOSP expires in 14 days (7 Dec)");
+    let s8 = get(served);
+    assert!(s8.assessment.needs_action_today);
+    assert_eq!(
+        s8.assessment.reasons[0],
+        "section 8 notice expires in 8 days (1 Dec)"
+    );
     // A call 3 days ago; the planned message and a call dated after today don't count.
     assert_eq!(
         get(called).facts.last_contact,

@@ -1275,3 +1275,246 @@ async fn a_stage_letter_is_rendered_as_a_pdf_with_the_accounts_figures_and_kept_
     assert_eq!(resp.status(), 404);
     t.app.stop().await;
 }
+
+/// The five protocol steps a notice needs, recorded on `tenancy`.
+async fn protocol_steps_for_a_notice(app: &TestApp, token: &str, tenancy: i64) {
+    let path = format!("/officer/v1/accounts/{tenancy}/steps");
+    for step in [
+        "contact_made",
+        "affordable_payments_offered",
+        "rent_statement_sent",
+        "benefit_help_offered",
+        "vulnerability_considered",
+    ] {
+        let (s, r) = post(
+            app,
+            &path,
+            token,
+            json!({"step": "protocol", "protocol_step": step}),
+        )
+        .await;
+        assert_eq!(s, 201, "{r}");
+    }
+}
+
+/// An account's entry on the caller's caseload, if listed.
+async fn on_caseload(app: &TestApp, token: &str, reference: &str) -> Option<Value> {
+    let (s, c) = get(app, "/officer/v1/caseload?limit=200", token).await;
+    assert_eq!(s, 200, "{c}");
+    c["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["reference"] == reference)
+        .cloned()
+}
+
+#[tokio::test]
+async fn ending_a_crisis_breathing_space_lifts_its_hold_on_notices_and_the_caseload() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    protocol_steps_for_a_notice(app, &north, hd1001).await;
+    let today = rentdesk_store::london_today();
+    let yesterday = today - chrono::Duration::days(1);
+    let started = today - chrono::Duration::days(20);
+    let (s, f) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        json!({"kind": "breathing_space_mental_health", "starts_on": started, "detail": "crisis treatment"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{f}");
+    assert!(f["ends_on"].is_null(), "no end known when it is set: {f}");
+    let flag = f["id"].as_i64().unwrap();
+    let steps = format!("/officer/v1/accounts/{hd1001}/steps");
+    let notice = json!({"step": "notice_served", "sent_on": today, "service_method": "hand"});
+    let (s, p) = post(app, &steps, &north, notice.clone()).await;
+    assert_eq!((s, fields(&p)), (409, vec!["breathing_space".to_owned()]));
+    let held = on_caseload(app, &north, "HD1001")
+        .await
+        .expect("HD1001 owes rent: it is on the caseload");
+    assert!(
+        held["on_hold"]
+            .as_str()
+            .is_some_and(|h| h.contains("Breathing Space")),
+        "{held}"
+    );
+
+    let end = format!("/officer/v1/accounts/{hd1001}/flags/{flag}/end");
+    // Another patch's officer cannot see the account at all.
+    let central = sign_in(app, "central@council.example").await;
+    let (s, p) = post(app, &end, &central, json!({"ends_on": yesterday})).await;
+    assert_eq!(s, 404, "{p}");
+    // Nor is a flag reached through another account.
+    let hd1002 = tenancy_id(app, "HD1002").await;
+    let (s, p) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1002}/flags/{flag}/end"),
+        &north,
+        json!({"ends_on": yesterday}),
+    )
+    .await;
+    assert_eq!(s, 404, "{p}");
+    // Bad input names its field, and changes nothing.
+    for (body, field) in [
+        (json!({}), "ends_on"),
+        (
+            json!({"ends_on": started - chrono::Duration::days(1)}),
+            "ends_on",
+        ),
+        (json!({"ends_on": yesterday, "reason": "bored"}), "reason"),
+        (
+            json!({"ends_on": yesterday, "treatment_ended_on": yesterday}),
+            "treatment_ended_on",
+        ),
+        (
+            json!({"ends_on": yesterday, "reason": "entered_in_error"}),
+            "ends_on",
+        ),
+    ] {
+        let (s, p) = post(app, &end, &north, body.clone()).await;
+        assert_eq!(
+            (s, fields(&p)),
+            (422, vec![field.to_owned()]),
+            "{body}: {p}"
+        );
+    }
+    let (s, p) = post(app, &steps, &north, notice.clone()).await;
+    assert_eq!(s, 409, "still in Breathing Space: {p}");
+
+    // The Insolvency Service says it ended yesterday.
+    let (s, f) = post(
+        app,
+        &end,
+        &north,
+        json!({"ends_on": yesterday, "note": "crisis treatment ended; notified today"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{f}");
+    assert_eq!(f["ends_on"], json!(yesterday));
+    assert_eq!(f["end_reason"], "ended");
+    assert_eq!(f["ended_by_staff_id"], t.north);
+    // Ending it again is a conflict, not a second end.
+    let (s, p) = post(app, &end, &north, json!({"ends_on": yesterday})).await;
+    assert_eq!(s, 409, "{p}");
+
+    let free = on_caseload(app, &north, "HD1001").await;
+    assert!(
+        free.as_ref().is_none_or(|a| a["on_hold"].is_null()),
+        "{free:?}"
+    );
+    let (s, r) = post(app, &steps, &north, notice).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["stage"], "notice_served");
+
+    // The account keeps the flag with its end; the diary and the audit log say who ended it.
+    let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    let kept = a["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == flag)
+        .expect("the flag stays in the history");
+    assert_eq!(kept["end_note"], "crisis treatment ended; notified today");
+    assert!(
+        a["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["kind"] == "flag"
+                && x["body"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Flag ended: breathing space mental health")),
+        "{}",
+        a["actions"]
+    );
+    let audited = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("flag.ended"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert_eq!(
+        audited[0].subject_id.as_deref(),
+        Some(hd1001.to_string().as_str())
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_breathing_space_entered_in_error_is_withdrawn_and_no_longer_counts_but_stays_on_record()
+{
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    protocol_steps_for_a_notice(app, &north, hd1001).await;
+    let today = rentdesk_store::london_today();
+    let (_, f) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        json!({"kind": "breathing_space_standard", "starts_on": today, "ends_on": today + chrono::Duration::days(60)}),
+    )
+    .await;
+    let flag = f["id"].as_i64().unwrap();
+    // Set two days ago and already on the officer's phone.
+    rentdesk_store::entities::flag::Entity::update_many()
+        .col_expr(
+            rentdesk_store::entities::flag::Column::CreatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::days(2)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let (_, synced) = get(app, "/officer/v1/sync", &north).await;
+    let since = synced["next_since"].as_str().unwrap().replace('+', "%2B");
+    let end = format!("/officer/v1/accounts/{hd1001}/flags/{flag}/end");
+    let (s, w) = post(
+        app,
+        &end,
+        &north,
+        json!({"reason": "entered_in_error", "note": "meant for HD1011"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{w}");
+    assert_eq!(w["end_reason"], "entered_in_error");
+    assert_eq!(w["ends_on"], f["ends_on"], "the record is kept as entered");
+    let (s, p) = post(app, &end, &north, json!({"reason": "entered_in_error"})).await;
+    assert_eq!(s, 409, "{p}");
+    // The phone hears of the withdrawal at its next sync.
+    let (s, next) = get(app, &format!("/officer/v1/sync?since={since}"), &north).await;
+    assert_eq!(s, 200, "{next}");
+    assert!(
+        next["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == flag && x["end_reason"] == "entered_in_error"),
+        "{next}"
+    );
+    let (s, r) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/steps"),
+        &north,
+        json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "a withdrawn Breathing Space stops nothing: {r}");
+    let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert_eq!(a["flags"][0]["end_reason"], "entered_in_error");
+    assert_eq!(
+        audit_entry::Entity::find()
+            .filter(audit_entry::Column::Action.eq("flag.withdrawn"))
+            .all(&app.db)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    t.app.stop().await;
+}

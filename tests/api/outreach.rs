@@ -129,6 +129,53 @@ async fn a_breathing_space_tenant_gets_nothing_and_the_suppression_is_recorded()
 }
 
 #[tokio::test]
+async fn a_breathing_space_withdrawn_as_entered_in_error_no_longer_suppresses() {
+    use rentdesk_domain::flags::{EndReason, EndRequest};
+    use rentdesk_store::flags::{EndFlag, EndOutcome};
+    let (app, hd1001) = with_examples().await;
+    let f = flag::ActiveModel {
+        tenancy_id: Set(hd1001),
+        tenant_id: Set(None),
+        kind: Set("breathing_space_mental_health".into()),
+        no_automated_contact: Set(false),
+        starts_on: Set(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()),
+        ends_on: Set(None),
+        detail: Set("entered on the wrong account".into()),
+        set_by_staff_id: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let withdrawn = rentdesk_store::flags::end(
+        &app.db,
+        crate::helpers::staff(&app, "officer@council.example", "officer").await,
+        EndFlag {
+            tenancy_id: hd1001,
+            flag_id: f.id,
+            request: EndRequest {
+                reason: EndReason::EnteredInError,
+                ends_on: None,
+                treatment_ended_on: None,
+            },
+            note: "",
+        },
+        thursday(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(withdrawn, EndOutcome::Ended(_)));
+    let noon = Utc.with_ymd_and_hms(2026, 11, 12, 12, 0, 0).unwrap();
+    let report = plan_all(&app.db, thursday(), noon, &ContactPolicy::default())
+        .await
+        .unwrap();
+    assert_eq!((report.queued, report.suppressed), (1, 0), "{report:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn an_opted_out_mobile_falls_back_to_email() {
     use rentdesk_store::entities::tenant;
     let (app, hd1001) = with_examples().await;

@@ -14,6 +14,13 @@ pub struct Model {
     pub detail: String,
     pub set_by_staff_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// ended | cancelled | entered_in_error (`domain::flags::EndReason`); `None` while the
+    /// flag runs as set. `entered_in_error`: withdrawn, it counts on no day.
+    pub end_reason: Option<String>,
+    pub end_note: Option<String>,
+    pub ended_by_staff_id: Option<i64>,
+    /// When the end or withdrawal was recorded.
+    pub ended_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use rentdesk_domain::escalation::{self, EscalationPolicy};
+use rentdesk_domain::flags::{self, EndReason, EndRequest, Refused};
 use rentdesk_domain::tenancy_audit::TENANCY_AUDIT;
 
 use rentdesk_store::entities::{
@@ -54,8 +55,15 @@ pub struct FlagOut {
     pub kind: String,
     pub no_automated_contact: bool,
     pub starts_on: NaiveDate,
+    /// The last day it counts (inclusive); absent while no end is known.
     pub ends_on: Option<NaiveDate>,
     pub detail: String,
+    /// Why it was ended: ended | cancelled | entered_in_error. `entered_in_error`: withdrawn,
+    /// the flag counts on no day (kept for the history).
+    pub end_reason: Option<String>,
+    pub end_note: Option<String>,
+    pub ended_by_staff_id: Option<i64>,
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl From<arrangement::Model> for ArrangementOut {
@@ -84,6 +92,10 @@ impl From<flag::Model> for FlagOut {
             starts_on: f.starts_on,
             ends_on: f.ends_on,
             detail: f.detail,
+            end_reason: f.end_reason,
+            end_note: f.end_note,
+            ended_by_staff_id: f.ended_by_staff_id,
+            ended_at: f.ended_at,
         }
     }
 }
@@ -358,6 +370,33 @@ pub struct FlagIn {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
+pub struct FlagEndIn {
+    /// ended (default) | cancelled (a Breathing Space cancelled early) | entered_in_error (the
+    /// flag is withdrawn: it counts on no day at all but stays in the history; give no date).
+    pub reason: Option<String>,
+    /// The last day the flag counts (inclusive): not before `starts_on`, and not after the end
+    /// it already has. To lift a Breathing Space from today, give yesterday.
+    pub ends_on: Option<NaiveDate>,
+    /// A mental health crisis Breathing Space only, instead of `ends_on`: the day the crisis
+    /// treatment ended. The Breathing Space lasts 30 days more (domain.md §5).
+    pub treatment_ended_on: Option<NaiveDate>,
+    #[oai(default, validator(max_length = 2000))]
+    pub note: String,
+}
+
+impl poem_openapi::types::Example for FlagEndIn {
+    fn example() -> FlagEndIn {
+        FlagEndIn {
+            reason: Some("ended".into()),
+            ends_on: NaiveDate::from_ymd_opt(2026, 12, 20),
+            treatment_ended_on: None,
+            note: "Insolvency Service notice: crisis treatment ended 20 Nov.".into(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
 pub struct TaskList {
     pub tasks: Vec<TaskOut>,
     pub next_cursor: Option<String>,
@@ -468,12 +507,6 @@ const REFERRALS: &[&str] = &[
     "tenancy_sustainment",
     "hb_team",
 ];
-const FLAG_KINDS: &[&str] = &[
-    "vulnerability",
-    "breathing_space_standard",
-    "breathing_space_mental_health",
-    "safeguarding",
-];
 
 fn one_of(field: &str, value: &str, allowed: &[&str], errors: &mut Vec<(String, String)>) {
     if !allowed.contains(&value) {
@@ -486,6 +519,32 @@ fn one_of(field: &str, value: &str, allowed: &[&str], errors: &mut Vec<(String, 
 
 fn not_found(id: i64) -> Problem {
     Problem::not_found(&format!("account {id}"))
+}
+
+fn flag_end_answer(
+    ended: rentdesk_store::flags::EndOutcome,
+    id: i64,
+    flag_id: i64,
+) -> Answer<FlagOut> {
+    use rentdesk_store::flags::EndOutcome;
+    match ended {
+        EndOutcome::Ended(f) => Answer::Ok(Json(f.into())),
+        EndOutcome::NotFound => Answer::problem(Problem::not_found(&format!(
+            "flag {flag_id} on account {id}"
+        ))),
+        EndOutcome::Refused(Refused::Invalid(errors)) => Answer::problem(
+            invalid_fields(errors)
+                .unwrap_or_else(|| Problem::invalid("ends_on", "not a valid end for this flag")),
+        ),
+        EndOutcome::Refused(Refused::AlreadyEnded(why)) => Answer::problem(
+            Problem::new(
+                StatusCode::CONFLICT,
+                "flag-ended",
+                "The flag no longer counts",
+            )
+            .detail(why),
+        ),
+    }
 }
 
 pub struct OfficerAccountsApi;
@@ -810,7 +869,7 @@ impl OfficerAccountsApi {
     ) -> poem::Result<Answer<FlagOut>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let mut errors = vec![];
-        one_of("kind", &body.kind, FLAG_KINDS, &mut errors);
+        one_of("kind", &body.kind, flags::KINDS, &mut errors);
         match (body.kind.as_str(), body.ends_on) {
             (_, Some(end)) if end < body.starts_on => {
                 errors.push(("ends_on".into(), "is before starts_on".into()))
@@ -856,6 +915,61 @@ impl OfficerAccountsApi {
         .await
         .map_err(|e| Problem::internal(&e))?;
         Ok(Answer::Created(Json(f.into())))
+    }
+
+    /// End a flag, or withdraw one entered in error
+    ///
+    /// A Breathing Space ends on the day the Insolvency Service gives (a mental health crisis
+    /// one 30 days after the crisis treatment ends, so `treatment_ended_on` may be given
+    /// instead), or earlier when cancelled. A flag entered by mistake is withdrawn with
+    /// `entered_in_error`: it no longer counts for anything but stays in the history. Nothing is
+    /// deleted; the change goes in the diary and the audit log. 409 when the flag has already
+    /// ended or was withdrawn.
+    #[oai(path = "/accounts/:id/flags/:flag_id/end", method = "post")]
+    async fn end_flag(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+        flag_id: Path<i64>,
+        body: Json<FlagEndIn>,
+    ) -> poem::Result<Answer<FlagOut>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        let today = state.today();
+        if rentdesk_store::staff::visible_tenancy(&state.db, &staff, id.0, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .is_none()
+        {
+            return Ok(Answer::problem(not_found(id.0)));
+        }
+        let reason = match body.reason.as_deref() {
+            None => EndReason::Ended,
+            Some(r) => or_answer!(EndReason::parse(r).ok_or_else(|| {
+                let all: Vec<&str> = EndReason::ALL.iter().map(|r| r.as_str()).collect();
+                Problem::invalid("reason", format!("{r:?} is not one of {}", all.join(", ")))
+            })),
+        };
+        let ended = rentdesk_store::flags::end(
+            &state.db,
+            staff.id,
+            rentdesk_store::flags::EndFlag {
+                tenancy_id: id.0,
+                flag_id: flag_id.0,
+                request: EndRequest {
+                    reason,
+                    ends_on: body.ends_on,
+                    treatment_ended_on: body.treatment_ended_on,
+                },
+                note: body.note.trim(),
+            },
+            today,
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(flag_end_answer(ended, id.0, flag_id.0))
     }
 
     /// My tasks
