@@ -27,6 +27,7 @@ pub mod fake_smtp;
 #[cfg(feature = "test-fakes")]
 pub mod fake_twilio;
 pub mod jobs;
+mod poll;
 pub mod push;
 mod queue;
 mod retry;

@@ -18,6 +18,7 @@ use crate::jobs::{
     CampaignFanOut, EvaluateTenancies, ImportJob, Job, JobContext, NightlyEvaluation, NightlyTick,
     SubjectAccessExport, handle, on_nightly_tick,
 };
+use crate::poll::PollEvery;
 use crate::queue::{MAX_ATTEMPTS, QueueConn, Queues, sqlite_config};
 use crate::retry::{JobRetry, ShutdownGateLayer};
 
@@ -90,7 +91,7 @@ pub(crate) struct Tuning {
     /// First retry delay; doubles per attempt (with up to 50% jitter) up to `backoff_max`.
     pub backoff_min: Duration,
     pub backoff_max: Duration,
-    /// How often an idle worker asks the storage for work.
+    /// How often an idle worker asks the storage for work (see [`crate::poll`]).
     pub poll_interval: Duration,
     /// How long shutdown waits for in-flight jobs before abandoning them.
     pub shutdown_grace: Duration,
@@ -168,7 +169,7 @@ pub(crate) fn register_job<J: Job>(
         QueueConn::Sqlite(pool) => {
             let backend = SqliteStorage::<J>::new(pool)
                 .with_config(sqlite_config::<J>(concurrency))
-                .poll_with_interval(tuning.poll_interval);
+                .poll_with_strategy(PollEvery::new(tuning.poll_interval));
             monitor.register(move |restarts| {
                 WorkerBuilder::new(worker_name(J::QUEUE, &instance, restarts))
                     .backend(backend.clone())
@@ -185,7 +186,7 @@ pub(crate) fn register_job<J: Job>(
         QueueConn::Redis(conn) => {
             let backend = RedisStorage::<J>::new(conn.clone())
                 .with_config(queues.redis_config::<J>(concurrency))
-                .poll_with_interval(tuning.poll_interval);
+                .poll_with_strategy(PollEvery::new(tuning.poll_interval));
             monitor.register(move |restarts| {
                 WorkerBuilder::new(worker_name(J::QUEUE, &instance, restarts))
                     .backend(backend.clone())

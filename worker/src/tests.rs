@@ -3,9 +3,11 @@
 //! monitor under test is the one `run` builds, plus one extra worker.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use apalis::prelude::Monitor;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, mpsc, oneshot};
 
@@ -126,6 +128,16 @@ async fn start_with(
     tuning: Tuning,
     config: WorkerConfig,
 ) -> Harness {
+    launch(queues, dir, tuning, Some(config)).await
+}
+
+/// The test worker, plus the real ones if `config` is given.
+async fn launch(
+    queues: Queues,
+    dir: Option<tempfile::TempDir>,
+    tuning: Tuning,
+    config: Option<WorkerConfig>,
+) -> Harness {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
@@ -140,7 +152,10 @@ async fn start_with(
         attempts: attempts.clone(),
     };
     let instance = format!("test-{:x}", unique_id());
-    let monitor = build_monitor(db, &queues, &config, &tuning, &instance).unwrap();
+    let monitor = match config {
+        Some(config) => build_monitor(db, &queues, &config, &tuning, &instance).unwrap(),
+        None => Monitor::new(),
+    };
     let monitor = register_job::<TestJob>(monitor, &queues, ctx, 2, &tuning, &instance).unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let running = tokio::spawn(supervise(
@@ -280,6 +295,69 @@ async fn sqlite_panicking_job_is_caught_and_not_retried() {
     h.push(5, Behaviour::Succeed).await;
     h.expect(Seen::Finished { id: 5 }).await;
     assert_eq!(h.attempts.lock().unwrap()[&4], 1);
+    h.shutdown().await.unwrap();
+}
+
+/// apalis-sqlite fetches with BEGIN / UPDATE … RETURNING / COMMIT. When the poll tick comes due
+/// while that is in flight and the fetch then completes empty in the same poll, apalis' own
+/// interval timer was left without a waker and the idle worker slept until its next heartbeat
+/// (30 s) — the stall behind the occasional CI failures of the tests above. A COMMIT slower than
+/// two poll intervals (a commit hook that sleeps here; a loaded machine on CI) makes that happen
+/// every time. See `crate::poll`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_worker_keeps_polling_after_a_fetch_slower_than_the_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue.sqlite");
+    let options = apalis_sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let slow = Arc::new(AtomicBool::new(false));
+    let hook = slow.clone();
+    let pool = apalis_sqlite::SqlitePoolOptions::new()
+        .after_connect(move |conn, _| {
+            let slow = hook.clone();
+            Box::pin(async move {
+                conn.lock_handle().await?.set_commit_hook(move || {
+                    if slow.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(150));
+                    }
+                    true // commit
+                });
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .unwrap();
+    apalis_sqlite::SqliteStorage::setup(&pool).await.unwrap();
+    let queues = Queues {
+        conn: QueueConn::Sqlite(pool),
+        namespace: None,
+    };
+    // The test worker alone, so that its fetches are the only slow commits.
+    let mut h = launch(queues, Some(dir), fast(), None).await;
+    tokio::time::sleep(Duration::from_millis(200)).await; // registered and polling
+
+    // A few poll intervals of slow commits, then let the last slow fetch finish.
+    slow.store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    slow.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    h.push(9, Behaviour::Succeed).await;
+    // Far more than the 50 ms poll interval, far less than the 30 s heartbeat.
+    let picked_up = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(seen) = h.seen.recv().await {
+            if seen == (Seen::Finished { id: 9 }) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(
+        picked_up.is_ok(),
+        "a job pushed after a slow fetch was not picked up within 5 s"
+    );
     h.shutdown().await.unwrap();
 }
 
