@@ -659,7 +659,10 @@ mod tests {
         let f = suspended(vec![inst(d(2026, 11, 2), InstalmentStatus::Paid)], None);
         let a = after_order(&f, today);
         assert_eq!(a.next_stage, None);
-        assert_eq!(a.action.as_ref().unwrap().kind, ActionKind::MonitorOrderTerms);
+        assert_eq!(
+            a.action.as_ref().unwrap().kind,
+            ActionKind::MonitorOrderTerms
+        );
         assert!(a.paused_because.is_some());
         assert!(a.what_stops_it[0].contains("30 November 2026"), "{a:?}");
     }

@@ -1300,6 +1300,15 @@ async fn a_suspended_order_kept_is_monitored_and_a_breach_leads_to_a_visit_befor
     assert!(n["description"].as_str().unwrap().contains("N325A"), "{n}");
     let (s, r) = post(app, &path, &north, json!({"step": "warrant"})).await;
     assert_eq!((s, r["stage"].as_str()), (201, Some("warrant")), "{r}");
+    // Every look at the account's next step is audited, with who and from where.
+    let reads = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("next_step.read"))
+        .filter(audit_entry::Column::SubjectId.eq(hd1001.to_string()))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(reads.len(), 4);
+    assert!(reads.iter().all(|a| a.client_addr.is_some()), "{reads:?}");
     t.app.stop().await;
 }
 

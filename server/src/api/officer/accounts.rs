@@ -387,7 +387,7 @@ fn not_found(id: i64) -> Problem {
     Problem::not_found(&format!("account {id}"))
 }
 
-async fn audit_read(
+pub(super) async fn audit_read(
     state: &AppState,
     staff_id: i64,
     what: &str,

@@ -268,11 +268,20 @@ impl OfficerStepsApi {
     async fn next_step(
         &self,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         auth: StaffAuth,
         id: Path<i64>,
     ) -> poem::Result<Answer<NextStep>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let account = or_answer!(load(&state, &staff, id.0).await?);
+        super::accounts::audit_read(
+            &state,
+            staff.id,
+            "next_step.read",
+            id.0,
+            client_addr(remote).as_deref(),
+        )
+        .await?;
         let today = state.today();
         let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
             .await
