@@ -158,6 +158,9 @@ pub struct CaseFacts {
     pub plan: Option<PlanState>,
     /// A Breathing Space in force today, and when it ends if known.
     pub breathing_space: Option<Option<NaiveDate>>,
+    /// The hearing and order recorded, and how the order's terms are kept.
+    #[serde(default)]
+    pub court: crate::court::CourtFacts,
 }
 
 /// What the landlord would do next if nothing changes.
@@ -170,6 +173,35 @@ pub struct Step {
     pub description: String,
 }
 
+/// Something the landlord does within the current stage (the case does not move on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Check the payments against the terms of a suspended/postponed/adjourned order.
+    MonitorOrderTerms,
+    /// Visit or contact the tenant about a breach of an order's terms (before any warrant).
+    Visit,
+    /// Ask the court to fix a date for possession (a postponed order breached).
+    ApplyToFixDate,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::MonitorOrderTerms => "monitor_order_terms",
+            ActionKind::Visit => "visit",
+            ActionKind::ApplyToFixDate => "apply_to_fix_date",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    pub kind: ActionKind,
+    pub earliest: NaiveDate,
+    pub description: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextStep {
     pub stage: Stage,
@@ -178,6 +210,8 @@ pub struct NextStep {
     /// The situation in one or two sentences.
     pub summary: String,
     pub next: Option<Step>,
+    /// What the landlord does within the stage instead of moving on (after an order).
+    pub action: Option<Action>,
     /// Why escalation is paused, if it is.
     pub paused_because: Option<String>,
     /// What the tenant can do to stop the next step.
@@ -202,6 +236,7 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
         stage_plain: stage.plain().to_owned(),
         summary: String::new(),
         next: None,
+        action: None,
         paused_because: None,
         what_stops_it: vec![],
         reasons: vec![],
@@ -245,6 +280,10 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
             .push("Keep paying your rent as it falls due.".into());
         out.reasons.push("Breathing Space in force".into());
         return out;
+    }
+    if stage == Stage::Order {
+        // After an order the court's terms govern, not an arrangement (domain.md §4).
+        return after_order(out, facts, today);
     }
     match &facts.plan {
         Some(PlanState::Kept { next_due, amount }) => {
@@ -331,13 +370,23 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
                           the order we will ask for."
                 .into(),
         }),
-        Stage::Hearing | Stage::Order => Some(Step {
-            stage: Stage::Warrant,
-            earliest: today,
-            description: "If the terms of the court order are not kept we may apply for a \
-                          warrant for possession."
-                .into(),
+        // The court decides at the hearing (domain.md §4: hearing → order); nothing about a
+        // warrant before there is an order.
+        Stage::Hearing => Some(Step {
+            stage: Stage::Order,
+            earliest: facts.court.hearing_on.map_or(today, |d| d.max(today)),
+            description: match facts.court.hearing_on {
+                Some(d) => format!(
+                    "The court will hear the claim on {} and decide whether to make a \
+                     possession order. Go to the hearing, and get free advice before it.",
+                    fmt_date(d)
+                ),
+                None => "The court will hear the claim and decide whether to make a possession \
+                         order. Go to the hearing, and get free advice before it."
+                    .into(),
+            },
         }),
+        Stage::Order => None,
         Stage::Warrant => Some(Step {
             stage: Stage::Eviction,
             earliest: today,
@@ -384,6 +433,38 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
     out
 }
 
+/// After an order: the court's decision and its terms say what happens (`court::after_order`).
+fn after_order(mut out: NextStep, facts: &CaseFacts, today: NaiveDate) -> NextStep {
+    let arrears = facts.real_arrears;
+    let a = crate::court::after_order(&facts.court, today);
+    out.reasons.extend(a.reasons);
+    out.paused_because = a.paused_because;
+    out.next = a.next_stage.map(|(stage, earliest, description)| Step {
+        stage,
+        earliest,
+        description,
+    });
+    out.action = a.action;
+    out.what_stops_it = a.what_stops_it;
+    out.summary = match (&out.next, &out.action) {
+        (Some(step), _) => format!(
+            "You owe {arrears}. If nothing changes, from {}: {}",
+            fmt_date(step.earliest),
+            step.description
+        ),
+        (None, Some(action)) if action.kind == ActionKind::MonitorOrderTerms => format!(
+            "You owe {arrears} and you are keeping to the terms of the court order. Nothing more \
+             will happen while you keep to them."
+        ),
+        (None, Some(action)) => format!("You owe {arrears}. {}", action.description),
+        (None, None) => format!(
+            "You owe {arrears}. The court has decided; no further step is recommended now, but \
+             the arrears need to be cleared."
+        ),
+    };
+    out
+}
+
 /// Free, independent advice every tenant is pointed to (the protocol requires signposting).
 pub const FREE_ADVICE: &[(&str, &str)] = &[
     (
@@ -417,6 +498,7 @@ mod tests {
             weeks_in_arrears_hundredths: Some(weeks),
             plan: None,
             breathing_space: None,
+            court: Default::default(),
         }
     }
 
@@ -522,6 +604,58 @@ mod tests {
         let n = next_step(&f, &p, today());
         assert_eq!(n.next, None);
         assert!(n.paused_because.unwrap().contains("10 January 2027"));
+    }
+
+    #[test]
+    fn after_a_hearing_the_court_decides_no_warrant_is_recommended_before_an_order() {
+        let mut f = facts(Stage::Hearing, 60_000, 600);
+        f.court.hearing_on = Some(d(2026, 12, 14));
+        let step = next_step(&f, &EscalationPolicy::default(), today())
+            .next
+            .unwrap();
+        assert_eq!(step.stage, Stage::Order);
+        assert_eq!(step.earliest, d(2026, 12, 14));
+    }
+
+    #[test]
+    fn after_a_suspended_order_the_terms_govern_not_an_arrangement() {
+        use crate::court::{CourtOrder, OrderKind, OrderTerms};
+        use crate::triggers::{Instalment, InstalmentStatus};
+        let mut f = facts(Stage::Order, 60_000, 600);
+        f.court.order = Some(CourtOrder {
+            kind: OrderKind::Suspended,
+            possession_date: Some(d(2026, 11, 10)),
+            terms: Some(OrderTerms {
+                towards_arrears: Pence(500),
+                frequency: crate::tenancy::Frequency::Weekly,
+                from: d(2026, 11, 2),
+            }),
+        });
+        let instalment = |status| Instalment {
+            due: d(2026, 11, 2),
+            amount: Pence(10_500),
+            paid: Pence::ZERO,
+            status,
+        };
+        f.court.instalments = vec![instalment(InstalmentStatus::Paid)];
+        // Kept: monitored, no warrant.
+        let n = next_step(&f, &EscalationPolicy::default(), today());
+        assert_eq!(n.next, None);
+        assert_eq!(n.action.unwrap().kind, ActionKind::MonitorOrderTerms);
+        assert!(n.summary.contains("keeping to the terms"), "{}", n.summary);
+        // Broken: a visit first, even if an arrangement is being kept.
+        f.court.instalments = vec![instalment(InstalmentStatus::Missed)];
+        f.plan = Some(PlanState::Kept {
+            next_due: None,
+            amount: Pence(500),
+        });
+        let n = next_step(&f, &EscalationPolicy::default(), today());
+        assert_eq!(n.next, None);
+        assert_eq!(n.action.unwrap().kind, ActionKind::Visit);
+        // Breathing Space: nothing, and certainly no warrant (domain.md §5).
+        f.breathing_space = Some(None);
+        let n = next_step(&f, &EscalationPolicy::default(), today());
+        assert_eq!((n.next, n.action), (None, None));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod campaigns;
 pub mod contact;
 pub mod contact_policy;
+pub mod court;
 pub mod escalation;
 pub mod flags;
 pub mod kpi;

@@ -3,6 +3,7 @@
 //! step is recorded, and refused outright while Breathing Space lasts (§5).
 
 use crate::calendar::{add_months_clamped, is_bank_holiday};
+use crate::court::{CourtOrder, OrderKind};
 use crate::escalation::Stage;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -74,6 +75,14 @@ impl ProtocolStep {
 /// What has been recorded on the account, for the gates.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GateFacts {
+    /// Every stage recorded on the account (a notice included), oldest first.
+    pub stages: Vec<Stage>,
+    /// The latest order recorded with its details (None: none, or recorded without them).
+    pub order: Option<CourtOrder>,
+    /// The order's terms are not being kept (`court::CourtFacts::terms_breached`).
+    pub order_breached: bool,
+    /// Every Breathing Space on the account, past or present: start and end (if known).
+    pub breathing_spaces: Vec<(NaiveDate, Option<NaiveDate>)>,
     /// Each protocol step with the date it was last recorded.
     pub recorded: Vec<(ProtocolStep, NaiveDate)>,
     /// A Breathing Space in force today.
@@ -105,19 +114,14 @@ pub fn gates(
     today: NaiveDate,
     override_reason: Option<&str>,
 ) -> Vec<Missing> {
-    let enforcement = matches!(
-        target,
-        Stage::NoticeServed
-            | Stage::CourtApplication
-            | Stage::Hearing
-            | Stage::Warrant
-            | Stage::Eviction
-    );
     let mut out = vec![];
-    if !enforcement {
-        return out;
-    }
-    if facts.breathing_space {
+    // domain.md §5: during Breathing Space no notice, no claim, no warrant, no enforcement;
+    // an existing claim may still reach a hearing and an order.
+    let stopped_by_breathing_space = matches!(
+        target,
+        Stage::NoticeServed | Stage::CourtApplication | Stage::Warrant | Stage::Eviction
+    );
+    if facts.breathing_space && stopped_by_breathing_space {
         out.push(Missing {
             id: "breathing_space".into(),
             reason: "the tenant is in Breathing Space: no enforcement step while it lasts".into(),
@@ -182,6 +186,7 @@ pub fn gates(
             Some(_) => {}
         }
     }
+    out.extend(out_of_sequence(target, facts, today));
     if matches!(target, Stage::NoticeServed | Stage::CourtApplication) && override_reason.is_none()
     {
         if facts.arrangement_kept {
@@ -201,6 +206,142 @@ pub fn gates(
         }
     }
     out
+}
+
+/// The court steps in their order (domain.md §4: notice → court application → hearing → order
+/// → warrant → eviction): what must already be recorded before `target`. Each step counts only
+/// after the latest notice (a new notice starts a new claim), and each after the step before it.
+/// A warrant needs an order that allows one: an outright order whose date has passed, a
+/// suspended order whose terms are broken, a postponed order once the court has fixed a date.
+pub fn out_of_sequence(target: Stage, facts: &GateFacts, today: NaiveDate) -> Vec<Missing> {
+    const CHAIN: [(Stage, &str); 4] = [
+        (
+            Stage::CourtApplication,
+            "no court application has been recorded since the latest notice",
+        ),
+        (
+            Stage::Hearing,
+            "no hearing has been recorded after the court application",
+        ),
+        (
+            Stage::Order,
+            "no possession order has been recorded after the hearing",
+        ),
+        (
+            Stage::Warrant,
+            "no warrant has been recorded after the order",
+        ),
+    ];
+    let mut out = vec![];
+    let needed = match target {
+        Stage::Hearing => 1,
+        Stage::Order => 2,
+        Stage::Warrant => 3,
+        Stage::Eviction => 4,
+        // A court application needs a notice: `gates` checks the notice and its dates.
+        _ => return out,
+    };
+    // The current claim: what was recorded since the latest notice (a new notice starts anew).
+    let mut rest: &[Stage] = match facts.stages.iter().rposition(|s| *s == Stage::NoticeServed) {
+        Some(i) => &facts.stages[i + 1..],
+        None => &facts.stages,
+    };
+    let mut order_recorded = false;
+    for (stage, reason) in &CHAIN[..needed] {
+        // The latest one, and the next step must come after it.
+        match rest.iter().rposition(|s| s == stage) {
+            Some(i) => {
+                rest = &rest[i + 1..];
+                order_recorded |= *stage == Stage::Order;
+            }
+            None => out.push(Missing {
+                id: stage.as_str().into(),
+                reason: (*reason).into(),
+            }),
+        }
+    }
+    if target == Stage::Warrant && order_recorded {
+        out.extend(order_allows_warrant(facts, today));
+    }
+    out
+}
+
+/// domain.md §4: an outright order once its date has passed (N325); a suspended order once its
+/// terms are broken (N325A); a postponed order only after the court has fixed a date.
+fn order_allows_warrant(facts: &GateFacts, today: NaiveDate) -> Vec<Missing> {
+    let missing = |id: &str, reason: String| Missing {
+        id: id.into(),
+        reason,
+    };
+    let Some(o) = &facts.order else {
+        return vec![missing(
+            "order_type",
+            "the order's type and terms are not recorded: record the order with them".into(),
+        )];
+    };
+    let mut out = vec![];
+    let passed = |d: NaiveDate| {
+        (today <= d).then(|| {
+            missing(
+                "possession_date",
+                format!(
+                    "the order gives possession on {}: a warrant only after that date",
+                    d.format("%-d %B %Y")
+                ),
+            )
+        })
+    };
+    match o.kind {
+        OrderKind::Outright => out.extend(o.possession_date.and_then(passed)),
+        OrderKind::Suspended => {
+            if !facts.order_breached {
+                out.push(missing(
+                    "order_terms_kept",
+                    "the tenant is keeping to the terms of the suspended order: a warrant needs \
+                     a breach of them"
+                        .into(),
+                ));
+            }
+            out.extend(o.possession_date.and_then(passed));
+        }
+        OrderKind::Postponed => match o.possession_date {
+            None => out.push(missing(
+                "possession_date",
+                "a postponed order fixes no date: after a breach, apply to the court to fix one \
+                 and record it with the order before a warrant"
+                    .into(),
+            )),
+            Some(d) => out.extend(passed(d)),
+        },
+        OrderKind::Adjourned | OrderKind::Dismissed => out.push(missing(
+            "order",
+            format!(
+                "the claim was {}: there is no possession order",
+                o.kind.as_str()
+            ),
+        )),
+    }
+    out
+}
+
+/// A notice served during a Breathing Space is void (domain.md §4 Notices, §5), even if the
+/// Breathing Space has ended since: refused if any day from sending to deemed service falls in
+/// one. The id is the field that decides it, `sent_on`.
+pub fn notice_void(notice: &NoticeDates, sent_on: NaiveDate, facts: &GateFacts) -> Option<Missing> {
+    facts
+        .breathing_spaces
+        .iter()
+        .find(|(start, end)| *start <= notice.served_on && end.is_none_or(|e| e >= sent_on))
+        .map(|(start, end)| Missing {
+            id: "sent_on".into(),
+            reason: format!(
+                "the notice was served during a Breathing Space (from {}{}): a notice served \
+                 then is void; serve a new one after it ends",
+                start.format("%-d %B %Y"),
+                end.map(|e| format!(" to {}", e.format("%-d %B %Y")))
+                    .unwrap_or_default()
+            ),
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -364,6 +505,121 @@ mod tests {
             let missing = gates(stage, &facts, d(2026, 11, 25), Some("officer decided"));
             assert_eq!(missing[0].id, "breathing_space", "{stage:?}");
         }
+    }
+
+    #[test]
+    fn an_existing_claim_may_reach_a_hearing_and_an_order_during_breathing_space() {
+        let facts = GateFacts {
+            stages: vec![Stage::NoticeServed, Stage::CourtApplication, Stage::Hearing],
+            breathing_space: true,
+            ..GateFacts::default()
+        };
+        for stage in [Stage::Hearing, Stage::Order] {
+            assert!(
+                gates(stage, &facts, d(2026, 11, 25), None).is_empty(),
+                "{stage:?}"
+            );
+        }
+        assert_eq!(
+            gates(Stage::CourtApplication, &facts, d(2026, 11, 25), None)[0].id,
+            "breathing_space"
+        );
+    }
+
+    #[test]
+    fn court_steps_are_refused_out_of_sequence_naming_every_missing_step() {
+        let today = d(2026, 11, 25);
+        let ids = |stages: Vec<Stage>, target| {
+            let facts = GateFacts {
+                stages,
+                ..GateFacts::default()
+            };
+            gates(target, &facts, today, None)
+                .into_iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(vec![Stage::NoticeServed], Stage::Order),
+            ["court_application", "hearing"]
+        );
+        assert_eq!(
+            ids(vec![], Stage::Warrant),
+            ["court_application", "hearing", "order"]
+        );
+        assert_eq!(
+            ids(
+                vec![Stage::CourtApplication, Stage::Hearing, Stage::Order],
+                Stage::Eviction
+            ),
+            ["warrant"]
+        );
+        // A new notice starts a new claim: the old application does not count for it.
+        assert_eq!(
+            ids(
+                vec![Stage::CourtApplication, Stage::NoticeServed],
+                Stage::Hearing
+            ),
+            ["court_application"]
+        );
+        // A hearing recorded before the application does not count.
+        assert_eq!(
+            ids(vec![Stage::Hearing, Stage::CourtApplication], Stage::Order),
+            ["hearing"]
+        );
+        assert!(ids(vec![Stage::CourtApplication], Stage::Hearing).is_empty());
+    }
+
+    #[test]
+    fn a_warrant_needs_an_order_that_allows_one() {
+        use crate::court::{CourtOrder, OrderKind};
+        let today = d(2026, 11, 25);
+        let ids = |kind, possession_date, breached| {
+            let facts = GateFacts {
+                stages: vec![Stage::CourtApplication, Stage::Hearing, Stage::Order],
+                order: Some(CourtOrder {
+                    kind,
+                    possession_date,
+                    terms: None,
+                }),
+                order_breached: breached,
+                ..GateFacts::default()
+            };
+            gates(Stage::Warrant, &facts, today, None)
+                .into_iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+        };
+        let past = Some(d(2026, 11, 1));
+        let future = Some(d(2026, 12, 1));
+        assert!(ids(OrderKind::Outright, past, false).is_empty());
+        assert_eq!(ids(OrderKind::Outright, future, false), ["possession_date"]);
+        assert_eq!(ids(OrderKind::Suspended, past, false), ["order_terms_kept"]);
+        assert!(ids(OrderKind::Suspended, past, true).is_empty());
+        assert_eq!(ids(OrderKind::Postponed, None, true), ["possession_date"]);
+        assert!(ids(OrderKind::Postponed, past, true).is_empty());
+        assert_eq!(ids(OrderKind::Dismissed, None, false), ["order"]);
+    }
+
+    #[test]
+    fn a_notice_served_during_a_breathing_space_that_has_ended_is_void() {
+        let facts = GateFacts {
+            breathing_spaces: vec![(d(2026, 10, 1), Some(d(2026, 11, 20)))],
+            ..GateFacts::default()
+        };
+        let notice = |sent| notice_dates(NoticeKind::Nosp, sent, ServiceMethod::FirstClassPost);
+        // Posted on the last day of it.
+        let void = notice_void(&notice(d(2026, 11, 20)), d(2026, 11, 20), &facts).unwrap();
+        assert_eq!(void.id, "sent_on");
+        assert!(void.reason.contains("20 November 2026"), "{}", void.reason);
+        // Posted the day after it ended: fine.
+        assert!(notice_void(&notice(d(2026, 11, 21)), d(2026, 11, 21), &facts).is_none());
+        // Posted the day before one started but served during it.
+        let facts = GateFacts {
+            breathing_spaces: vec![(d(2026, 11, 21), None)],
+            ..GateFacts::default()
+        };
+        assert!(notice_void(&notice(d(2026, 11, 20)), d(2026, 11, 20), &facts).is_some());
     }
 
     #[test]

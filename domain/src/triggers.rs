@@ -158,7 +158,7 @@ pub struct Instalment {
 }
 
 /// The landlord's weekly charges (rent and service charges) by the date they were posted.
-fn weekly_charges(entries: &[LedgerEntry]) -> BTreeMap<NaiveDate, Pence> {
+pub(crate) fn weekly_charges(entries: &[LedgerEntry]) -> BTreeMap<NaiveDate, Pence> {
     let mut out = BTreeMap::new();
     for e in entries.iter().filter(|e| {
         matches!(
@@ -231,27 +231,38 @@ pub fn adherence(
             };
             (due, amount)
         })
-        .map(|(due, amount)| {
-            let paid = pool.min(amount).max(Pence::ZERO);
-            pool -= paid;
-            let lapsed = due + Duration::days(i64::from(grace_days)) < today;
-            let status = if paid >= amount {
-                InstalmentStatus::Paid
-            } else if !lapsed {
-                InstalmentStatus::Pending
-            } else if paid.0 > 0 {
-                InstalmentStatus::PartPaid
-            } else {
-                InstalmentStatus::Missed
-            };
-            Instalment {
-                due,
-                amount,
-                paid,
-                status,
-            }
-        })
+        .map(|(due, amount)| allocate(&mut pool, due, amount, today, grace_days))
         .collect()
+}
+
+/// One instalment's share of what was paid (`pool`, taken oldest instalment first) and its
+/// status: not fully covered `grace_days` after its date = missed. Shared by arrangements and
+/// the terms of a court order (`court::terms_adherence`).
+pub(crate) fn allocate(
+    pool: &mut Pence,
+    due: NaiveDate,
+    amount: Pence,
+    today: NaiveDate,
+    grace_days: u32,
+) -> Instalment {
+    let paid = (*pool).min(amount).max(Pence::ZERO);
+    *pool -= paid;
+    let lapsed = due + Duration::days(i64::from(grace_days)) < today;
+    let status = if paid >= amount {
+        InstalmentStatus::Paid
+    } else if !lapsed {
+        InstalmentStatus::Pending
+    } else if paid.0 > 0 {
+        InstalmentStatus::PartPaid
+    } else {
+        InstalmentStatus::Missed
+    };
+    Instalment {
+        due,
+        amount,
+        paid,
+        status,
+    }
 }
 
 /// **Broken arrangement**: the earliest instalment still missed or part-paid after its grace

@@ -2,15 +2,19 @@
 //! its stage, its repayment plan's state and any Breathing Space in force.
 
 use crate::accounts::FullAccount;
-use crate::entities::{arrangement, case, flag};
+use crate::entities::{action, arrangement, case, flag};
 use crate::facts::CorruptRow;
 use chrono::{Duration, NaiveDate};
 use rentdesk_domain::Pence;
+use rentdesk_domain::court::{self, CourtFacts, CourtOrder, Hearing};
 use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
 use rentdesk_domain::ledger::LedgerEntry;
 use rentdesk_domain::tenancy::Frequency;
+use rentdesk_domain::time::london_date;
 use rentdesk_domain::triggers::{self, Instalment, InstalmentStatus};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 use std::str::FromStr;
 
 /// Days after its date an instalment may still arrive before it counts as missed: the
@@ -149,6 +153,7 @@ pub async fn case_facts(
         .map(|f| f.ends_on)
         .next();
     let s = &account.view.summary;
+    let court = court_facts(db, account, today).await?;
     Ok(CaseFacts {
         stage,
         stage_since,
@@ -159,5 +164,61 @@ pub async fn case_facts(
         weeks_in_arrears_hundredths: s.weeks_in_arrears_hundredths,
         plan,
         breathing_space,
+        court,
+    })
+}
+
+/// The hearing and order recorded with the latest hearing and order steps (their details are
+/// kept as the diary action's facts), the payments against the order's terms, and the latest
+/// visit or contact (for the policy's "a visit before a warrant").
+pub async fn court_facts(
+    db: &DatabaseConnection,
+    account: &FullAccount,
+    today: NaiveDate,
+) -> anyhow::Result<CourtFacts> {
+    let tenancy_id = account.view.tenancy.id;
+    let latest = |stage: Stage| {
+        action::Entity::find()
+            .filter(action::Column::TenancyId.eq(tenancy_id))
+            .filter(action::Column::Kind.eq("stage"))
+            .filter(action::Column::Outcome.eq(stage.as_str()))
+            .order_by_desc(action::Column::OccurredAt)
+            .order_by_desc(action::Column::Id)
+            .one(db)
+    };
+    let hearing_on = latest(Stage::Hearing)
+        .await?
+        .and_then(|a| a.facts)
+        .and_then(|f| serde_json::from_str::<Hearing>(&f).ok())
+        .map(|h| h.hearing_on);
+    let order = latest(Stage::Order)
+        .await?
+        .and_then(|a| a.facts)
+        .and_then(|f| serde_json::from_str::<CourtOrder>(&f).ok());
+    let instalments = match order.as_ref().and_then(|o| o.terms.as_ref()) {
+        Some(terms) => court::terms_adherence(
+            terms,
+            &account.entries,
+            account.view.summary.technical_arrears,
+            today,
+            account.instalment_grace_days,
+        ),
+        None => vec![],
+    };
+    let last_contact = action::Entity::find()
+        .filter(action::Column::TenancyId.eq(tenancy_id))
+        .filter(action::Column::Kind.is_in(["visit", "call"]))
+        .order_by_desc(action::Column::OccurredAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|a| court::is_visit_or_contact(&a.kind, a.outcome.as_deref()))
+        .map(|a| london_date(a.occurred_at))
+        .find(|d| *d <= today);
+    Ok(CourtFacts {
+        hearing_on,
+        order,
+        instalments,
+        last_contact,
     })
 }

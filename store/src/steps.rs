@@ -4,8 +4,9 @@
 
 use crate::accounts::FullAccount;
 use crate::audit::{self, Actor};
-use crate::entities::{action, case, uc_claim};
+use crate::entities::{action, case, flag, uc_claim};
 use chrono::{NaiveDate, Utc};
+use rentdesk_domain::court::{CourtOrder, Hearing};
 use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
 use rentdesk_domain::protocol::{GateFacts, NoticeDates, ProtocolStep};
 use rentdesk_domain::time::london_date;
@@ -45,7 +46,32 @@ pub async fn gate_facts(
             c.housing_costs_claimed
                 && rentdesk_domain::benefits::uc_first_payment_due(c.claim_start) >= today
         });
+    // Every stage recorded, oldest first, for the order of the court steps.
+    let stages = action::Entity::find()
+        .filter(action::Column::TenancyId.eq(id))
+        .filter(action::Column::Kind.is_in(["stage", "notice"]))
+        .order_by_asc(action::Column::OccurredAt)
+        .order_by_asc(action::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|a| a.outcome?.parse::<Stage>().ok())
+        .collect();
+    // Every Breathing Space there has been (one entered in error never was), with its end.
+    let breathing_spaces = flag::Entity::find()
+        .filter(flag::Column::TenancyId.eq(id))
+        .filter(flag::Column::Kind.starts_with("breathing_space"))
+        .filter(crate::flags::not_withdrawn())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.starts_on, f.ends_on))
+        .collect();
     Ok(GateFacts {
+        stages,
+        order: case.court.order.clone(),
+        order_breached: case.court.terms_breached(),
+        breathing_spaces,
         recorded,
         breathing_space,
         arrangement_kept,
@@ -114,6 +140,10 @@ pub struct StageChange<'a> {
     pub override_reason: Option<&'a str>,
     /// For a notice: its dates (stored with the diary entry).
     pub notice: Option<NoticeDates>,
+    /// For a hearing: its date (stored with the diary entry).
+    pub hearing_on: Option<NaiveDate>,
+    /// For an order: its type, date for possession and terms (stored with the diary entry).
+    pub order: Option<CourtOrder>,
     /// The stage's letter (`crate::letters::render`), kept with the diary entry.
     pub letter: Option<crate::letters::Rendered>,
 }
@@ -166,6 +196,23 @@ pub async fn record_stage(
             n.served_on, n.kind, n.earliest_proceedings, n.expires
         );
     }
+    if let Some(d) = change.hearing_on {
+        body = format!("Stage: hearing on {d}.");
+    }
+    if let Some(o) = &change.order {
+        body = format!("Stage: order ({}).", o.kind.as_str());
+        if let Some(d) = o.possession_date {
+            body.push_str(&format!(" Possession date {d}."));
+        }
+        if let Some(t) = &o.terms {
+            body.push_str(&format!(
+                " Terms: the current rent plus {} {} towards the arrears from {}.",
+                t.towards_arrears,
+                t.frequency.as_str().replace('_', "-"),
+                t.from
+            ));
+        }
+    }
     if let Some(r) = change.override_reason {
         body.push_str(&format!(
             " Went ahead despite the protocol's postponement: {r}."
@@ -187,10 +234,12 @@ pub async fn record_stage(
             outcome: Some(change.stage.as_str()),
             body: &body,
             author_staff_id: Some(staff_id),
-            facts: change
-                .notice
-                .as_ref()
-                .map(|n| serde_json::to_string(n).unwrap_or_default()),
+            facts: match (&change.notice, change.hearing_on, &change.order) {
+                (Some(n), _, _) => serde_json::to_string(n).ok(),
+                (_, Some(d), _) => serde_json::to_string(&Hearing { hearing_on: d }).ok(),
+                (_, _, Some(o)) => serde_json::to_string(o).ok(),
+                _ => None,
+            },
             ..Default::default()
         },
     )

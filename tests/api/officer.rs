@@ -1332,7 +1332,14 @@ async fn ending_a_crisis_breathing_space_lifts_its_hold_on_notices_and_the_casel
     let steps = format!("/officer/v1/accounts/{hd1001}/steps");
     let notice = json!({"step": "notice_served", "sent_on": today, "service_method": "hand"});
     let (s, p) = post(app, &steps, &north, notice.clone()).await;
-    assert_eq!((s, fields(&p)), (409, vec!["breathing_space".to_owned()]));
+    // Refused while it lasts, and a notice served during it would be void.
+    assert_eq!(
+        (s, fields(&p)),
+        (
+            409,
+            vec!["breathing_space".to_owned(), "sent_on".to_owned()]
+        )
+    );
     let held = on_caseload(app, &north, "HD1001")
         .await
         .expect("HD1001 owes rent: it is on the caseload");
@@ -1515,6 +1522,291 @@ async fn a_breathing_space_entered_in_error_is_withdrawn_and_no_longer_counts_bu
             .unwrap()
             .len(),
         1
+    );
+    t.app.stop().await;
+}
+
+const PROTOCOL_STEPS: [&str; 5] = [
+    "contact_made",
+    "affordable_payments_offered",
+    "rent_statement_sent",
+    "benefit_help_offered",
+    "vulnerability_considered",
+];
+
+/// A notice served `days_ago` and a court application since, as the diary would hold them
+/// (the real clock cannot wait out a notice period in a test).
+async fn claim_issued(app: &TestApp, tenancy_id: i64, days_ago: i64) {
+    let now = chrono::Utc::now();
+    for (kind, stage, ago) in [
+        ("notice", "notice_served", days_ago),
+        ("stage", "court_application", days_ago / 2),
+    ] {
+        rentdesk_store::diary::write(
+            &app.db,
+            rentdesk_store::diary::Entry {
+                tenancy_id,
+                kind,
+                outcome: Some(stage),
+                body: stage,
+                occurred_at: Some(now - chrono::Duration::days(ago)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn court_steps_out_of_sequence_are_refused_naming_what_is_missing() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let today = rentdesk_store::london_today();
+    let suspended = json!({
+        "step": "order", "order_type": "suspended", "possession_date": today,
+        "terms": {"towards_arrears_pence": 500, "frequency": "weekly", "from": today},
+    });
+    let (s, p) = post(app, &path, &north, suspended.clone()).await;
+    assert_eq!(s, 409, "{p}");
+    assert_eq!(
+        p["type"]
+            .as_str()
+            .map(|t| t.ends_with("protocol-steps-missing")),
+        Some(true),
+        "{p}"
+    );
+    assert_eq!(fields(&p), ["court_application", "hearing"]);
+    let (s, p) = post(app, &path, &north, json!({"step": "warrant"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (
+            409,
+            vec![
+                "court_application".to_owned(),
+                "hearing".to_owned(),
+                "order".to_owned()
+            ]
+        )
+    );
+    let (s, p) = post(app, &path, &north, json!({"step": "eviction"})).await;
+    assert_eq!(s, 409, "{p}");
+    assert!(fields(&p).contains(&"warrant".to_owned()), "{p}");
+    // The order's details are checked as input first.
+    let (s, p) = post(app, &path, &north, json!({"step": "order"})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["order_type".to_owned()]));
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "order", "order_type": "postponed", "terms": {"frequency": "yearly"}}),
+    )
+    .await;
+    assert_eq!(
+        (s, fields(&p)),
+        (
+            422,
+            vec![
+                "terms.frequency".to_owned(),
+                "terms.from".to_owned(),
+                "terms.towards_arrears_pence".to_owned()
+            ]
+        )
+    );
+    let (s, p) = post(app, &path, &north, json!({"step": "hearing"})).await;
+    assert_eq!((s, fields(&p)), (422, vec!["hearing_on".to_owned()]));
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "first_letter", "order_type": "outright"}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["order_type".to_owned()]));
+    // Nothing was recorded by any of it.
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(n["stage"], "none", "{n}");
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_suspended_order_kept_is_monitored_and_a_breach_leads_to_a_visit_before_a_warrant() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let next = format!("/officer/v1/accounts/{hd1001}/next-step");
+    let today = rentdesk_store::london_today();
+    claim_issued(app, hd1001, 60).await;
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "hearing", "hearing_on": today}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(
+        (n["recommended"].as_str(), n["hearing_on"].as_str()),
+        (Some("order"), Some(today.to_string().as_str())),
+        "{n}"
+    );
+    // Terms from today: nothing is overdue yet, so the terms are monitored, and no warrant.
+    let order = |from: chrono::NaiveDate, towards: i64| {
+        json!({
+            "step": "order", "order_type": "suspended",
+            "possession_date": today - chrono::Duration::days(1),
+            "terms": {"towards_arrears_pence": towards, "frequency": "weekly", "from": from},
+        })
+    };
+    let (s, r) = post(app, &path, &north, order(today, 500)).await;
+    assert_eq!((s, r["stage"].as_str()), (201, Some("order")), "{r}");
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["stage"], "order", "{n}");
+    assert_eq!(n["recommended"], Value::Null, "{n}");
+    assert_eq!(n["action"], "monitor_order_terms", "{n}");
+    assert_eq!(n["order"]["order_type"], "suspended", "{n}");
+    assert_eq!(n["order"]["terms"]["towards_arrears_pence"], 500, "{n}");
+    assert!(
+        n["paused_because"]
+            .as_str()
+            .unwrap()
+            .contains("terms of the court order"),
+        "{n}"
+    );
+    let (s, p) = post(app, &path, &north, json!({"step": "warrant"})).await;
+    assert_eq!((s, fields(&p)), (409, vec!["order_terms_kept".to_owned()]));
+    // The order as varied: £1,000 a week towards the arrears from three weeks ago, which the
+    // ledger does not show paid: the terms are broken, and the policy asks for a visit first.
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        order(today - chrono::Duration::days(21), 100_000),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["recommended"], Value::Null, "{n}");
+    assert_eq!(n["action"], "visit", "{n}");
+    assert!(n["order"]["payments_missed"].as_u64().unwrap() >= 1, "{n}");
+    assert!(
+        n["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("terms breached")),
+        "{n}"
+    );
+    let (s, r) = post(
+        app,
+        "/officer/v1/actions",
+        &north,
+        json!({
+            "client_id": "court-visit-1", "tenancy_id": hd1001, "kind": "visit",
+            "outcome": "card_left", "body": "No answer; card left about the court order",
+            "occurred_at": chrono::Utc::now(),
+        }),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["recommended"], "warrant", "{n}");
+    assert!(n["description"].as_str().unwrap().contains("N325A"), "{n}");
+    let (s, r) = post(app, &path, &north, json!({"step": "warrant"})).await;
+    assert_eq!((s, r["stage"].as_str()), (201, Some("warrant")), "{r}");
+    // Every look at the account's next step is audited, with who and from where.
+    let reads = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("next_step.read"))
+        .filter(audit_entry::Column::SubjectId.eq(hd1001.to_string()))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(reads.len(), 4);
+    assert!(reads.iter().all(|a| a.client_addr.is_some()), "{reads:?}");
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn breathing_space_lets_a_claim_reach_a_hearing_and_voids_a_notice_sent_during_it() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let hd1002 = tenancy_id(app, "HD1002").await;
+    let today = rentdesk_store::london_today();
+    let days = chrono::Duration::days;
+    // HD1002: a standard Breathing Space that ended yesterday; a notice handed over during it.
+    let (s, f) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1002}/flags"),
+        &north,
+        json!({"kind": "breathing_space_standard", "starts_on": today - days(40), "ends_on": today - days(1)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{f}");
+    let path = format!("/officer/v1/accounts/{hd1002}/steps");
+    for step in PROTOCOL_STEPS {
+        post(
+            app,
+            &path,
+            &north,
+            json!({"step": "protocol", "protocol_step": step}),
+        )
+        .await;
+    }
+    let notice = |sent: chrono::NaiveDate| {
+        json!({"step": "notice_served", "sent_on": sent, "service_method": "hand",
+               "override_reason": "UC claim long settled"})
+    };
+    let (s, p) = post(app, &path, &north, notice(today - days(3))).await;
+    assert_eq!((s, fields(&p)), (409, vec!["sent_on".to_owned()]), "{p}");
+    assert!(p.to_string().contains("void"), "{p}");
+    let (s, r) = post(app, &path, &north, notice(today)).await;
+    assert_eq!(s, 201, "{r}");
+    // HD1001: a claim issued before a Breathing Space began may still reach a hearing and an
+    // order (domain.md §5), but not a warrant.
+    claim_issued(app, hd1001, 60).await;
+    let (s, _) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        json!({"kind": "breathing_space_standard", "starts_on": today, "ends_on": today + days(60)}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "hearing", "hearing_on": today}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "order", "order_type": "outright", "possession_date": today - days(1)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (s, p) = post(app, &path, &north, json!({"step": "warrant"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["breathing_space".to_owned()]),
+        "{p}"
     );
     t.app.stop().await;
 }

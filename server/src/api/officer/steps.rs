@@ -1,6 +1,7 @@
 //! The escalation process for officers: what the policy recommends now and why, the protocol
 //! gates, and recording a step. A notice or court step is refused (409, every missing protocol
-//! step listed) until the protocol steps are recorded, and refused while Breathing Space lasts.
+//! step listed) until the protocol steps are recorded, a court step until the steps before it
+//! are, and enforcement while Breathing Space lasts. After an order, its terms are monitored.
 
 use super::{StaffAuth, audit_read, me};
 use crate::api::ApiTags;
@@ -14,6 +15,7 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use rentdesk_domain::court::{self, CourtOrder, TermsInput};
 use rentdesk_domain::escalation::{self, EscalationPolicy, Stage};
 use rentdesk_domain::protocol::{self, NoticeDates, NoticeKind, ProtocolStep, ServiceMethod};
 use rentdesk_store::accounts::FullAccount;
@@ -57,17 +59,56 @@ impl From<NoticeDates> for Notice {
 }
 
 #[derive(Debug, Object)]
+pub struct OrderTermsIn {
+    /// Paid towards the arrears on top of the current rent, each period, in pence.
+    pub towards_arrears_pence: Option<i64>,
+    /// weekly | fortnightly | four_weekly | monthly
+    pub frequency: Option<String>,
+    /// The date of the first payment under the order.
+    pub from: Option<NaiveDate>,
+}
+
+#[derive(Debug, Object)]
+pub struct OrderTermsOut {
+    pub towards_arrears_pence: i64,
+    /// weekly | fortnightly | four_weekly | monthly
+    pub frequency: String,
+    pub from: NaiveDate,
+}
+
+#[derive(Debug, Object)]
+pub struct OrderOut {
+    /// outright | suspended | postponed | adjourned | dismissed
+    pub order_type: String,
+    pub possession_date: Option<NaiveDate>,
+    /// The current rent plus this, from then.
+    pub terms: Option<OrderTermsOut>,
+    /// Payments due so far under the terms.
+    pub payments_due: u32,
+    /// Of those, missed or part-paid after the grace days.
+    pub payments_missed: u32,
+}
+
+#[derive(Debug, Object)]
 pub struct NextStep {
     pub stage: String,
     pub stage_since: NaiveDate,
     pub summary: String,
     /// The stage the policy recommends next, if any.
     pub recommended: Option<String>,
+    /// What to do within the stage when the case does not move on (after an order):
+    /// monitor_order_terms | visit | apply_to_fix_date. `earliest` and `description` then
+    /// describe it.
+    pub action: Option<String>,
     pub earliest: Option<NaiveDate>,
     pub description: Option<String>,
     pub paused_because: Option<String>,
     /// Why (the facts the recommendation rests on).
     pub reasons: Vec<String>,
+    /// The hearing date recorded with the hearing step.
+    pub hearing_on: Option<NaiveDate>,
+    /// The order recorded with the order step, and how its terms are kept.
+    pub order: Option<OrderOut>,
     /// What stands between the account and the recommended stage; empty = nothing.
     pub blocked_by: Vec<Gate>,
     pub protocol_steps: Vec<RecordedStep>,
@@ -88,6 +129,16 @@ pub struct StepIn {
     pub sent_on: Option<NaiveDate>,
     /// For `notice_served`: hand | first_class_post
     pub service_method: Option<String>,
+    /// For `hearing`: the date the court set for it.
+    pub hearing_on: Option<NaiveDate>,
+    /// For `order`: outright | suspended | postponed | adjourned (on terms) | dismissed
+    pub order_type: Option<String>,
+    /// For an outright or suspended order: the date for possession; for a postponed order,
+    /// the date the court fixes after a breach (record the order again with it).
+    pub possession_date: Option<NaiveDate>,
+    /// For a suspended, postponed or adjourned order: the current rent plus how much towards
+    /// the arrears, how often, from when.
+    pub terms: Option<OrderTermsIn>,
     /// Going ahead although the tenant keeps to an arrangement or awaits a benefit decision.
     #[oai(validator(max_length = 2000))]
     pub override_reason: Option<String>,
@@ -102,6 +153,10 @@ impl poem_openapi::types::Example for StepIn {
             protocol_step: None,
             sent_on: NaiveDate::from_ymd_opt(2026, 11, 25),
             service_method: Some("hand".into()),
+            hearing_on: None,
+            order_type: None,
+            possession_date: None,
+            terms: None,
             override_reason: None,
             note: "Served at the door to Ms Haigh.".into(),
         }
@@ -149,11 +204,59 @@ fn blocked(missing: Vec<protocol::Missing>) -> Problem {
         "protocol-steps-missing",
         "This step is not allowed yet",
     )
-    .detail("the pre-action protocol (or Breathing Space) stops it: see errors");
+    .detail(
+        "the pre-action protocol, the order of the court steps or Breathing Space stops it: \
+         see errors",
+    );
     for m in missing {
         p = p.field(m.id, m.reason);
     }
     p
+}
+
+/// A hearing's date and an order's type, date and terms: required where the step needs them,
+/// refused on any other step.
+fn court_details(
+    stage: Stage,
+    body: &StepIn,
+    errors: &mut Vec<(String, String)>,
+) -> (Option<NaiveDate>, Option<CourtOrder>) {
+    let hearing_on = match (stage, body.hearing_on) {
+        (Stage::Hearing, None) => {
+            errors.push(("hearing_on".into(), "required for a hearing".into()));
+            None
+        }
+        (Stage::Hearing, Some(d)) => Some(d),
+        (_, Some(_)) => {
+            errors.push(("hearing_on".into(), "only for a hearing".into()));
+            None
+        }
+        (_, None) => None,
+    };
+    if stage != Stage::Order {
+        for (field, given) in [
+            ("order_type", body.order_type.is_some()),
+            ("possession_date", body.possession_date.is_some()),
+            ("terms", body.terms.is_some()),
+        ] {
+            if given {
+                errors.push((field.into(), "only for an order".into()));
+            }
+        }
+        return (hearing_on, None);
+    }
+    let terms = body.terms.as_ref().map(|t| TermsInput {
+        towards_arrears_pence: t.towards_arrears_pence,
+        frequency: t.frequency.as_deref(),
+        from: t.from,
+    });
+    match court::parse_order(body.order_type.as_deref(), body.possession_date, terms) {
+        Ok(o) => (hearing_on, Some(o)),
+        Err(e) => {
+            errors.extend(e);
+            (hearing_on, None)
+        }
+    }
 }
 
 pub struct OfficerStepsApi;
@@ -197,10 +300,30 @@ impl OfficerStepsApi {
             stage_since: case.stage_since,
             summary: n.summary,
             recommended: n.next.as_ref().map(|s| s.stage.as_str().into()),
-            earliest: n.next.as_ref().map(|s| s.earliest),
-            description: n.next.map(|s| s.description),
+            action: n.action.as_ref().map(|a| a.kind.as_str().into()),
+            earliest: n
+                .next
+                .as_ref()
+                .map(|s| s.earliest)
+                .or(n.action.as_ref().map(|a| a.earliest)),
+            description: n
+                .next
+                .map(|s| s.description)
+                .or(n.action.map(|a| a.description)),
             paused_because: n.paused_because,
             reasons: n.reasons,
+            hearing_on: case.court.hearing_on,
+            order: case.court.order.as_ref().map(|o| OrderOut {
+                order_type: o.kind.as_str().into(),
+                possession_date: o.possession_date,
+                terms: o.terms.as_ref().map(|t| OrderTermsOut {
+                    towards_arrears_pence: t.towards_arrears.0,
+                    frequency: t.frequency.as_str().into(),
+                    from: t.from,
+                }),
+                payments_due: case.court.instalments.len() as u32,
+                payments_missed: case.court.missed().len() as u32,
+            }),
             blocked_by: blocked_by
                 .into_iter()
                 .map(|m| Gate {
@@ -223,9 +346,12 @@ impl OfficerStepsApi {
     /// Record a step of the process
     ///
     /// A protocol step, a letter, a notice (its dates computed from the service date, method and
-    /// tenure), a court step, an order, a warrant. Notice and court steps are refused with 409
-    /// listing every missing protocol step, and every enforcement step while Breathing Space
-    /// lasts.
+    /// tenure), a court step, a hearing (with its date), an order (its type, date for
+    /// possession and terms), a warrant. Refused with 409 listing everything missing: protocol
+    /// steps before a notice or claim; the court steps before this one (application → hearing →
+    /// order → warrant → eviction; a warrant needs an order that allows one); a notice, claim,
+    /// warrant or eviction while Breathing Space lasts (a hearing and an order may go ahead), and
+    /// a notice sent during a Breathing Space, which is void even after it ends.
     #[oai(path = "/accounts/:id/steps", method = "post")]
     async fn record(
         &self,
@@ -324,6 +450,7 @@ impl OfficerStepsApi {
                 notice = Some(protocol::notice_dates(kind, sent, m));
             }
         }
+        let (hearing_on, order) = court_details(stage, &body, &mut errors);
         if let Some(p) = invalid_fields(errors) {
             return Ok(Answer::problem(p));
         }
@@ -338,7 +465,10 @@ impl OfficerStepsApi {
             .as_deref()
             .map(str::trim)
             .filter(|r| !r.is_empty());
-        let missing = protocol::gates(stage, &gates, today, override_reason);
+        let mut missing = protocol::gates(stage, &gates, today, override_reason);
+        if let (Some(n), Some(sent)) = (&notice, body.sent_on) {
+            missing.extend(protocol::notice_void(n, sent, &gates));
+        }
         if !missing.is_empty() {
             return Ok(Answer::problem(blocked(missing)));
         }
@@ -362,6 +492,8 @@ impl OfficerStepsApi {
                 note: body.note.trim(),
                 override_reason,
                 notice: notice.clone(),
+                hearing_on,
+                order,
                 letter,
             },
             today,
