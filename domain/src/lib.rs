@@ -22,6 +22,7 @@ pub mod retention;
 pub mod routes;
 pub mod segments;
 pub mod sequences;
+pub mod sync;
 pub mod templates;
 pub mod tenancy;
 pub mod tenancy_audit;

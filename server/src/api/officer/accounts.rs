@@ -314,6 +314,10 @@ pub struct TaskReassign {
     pub staff_id: i64,
     #[oai(default, validator(max_length = 2000))]
     pub note: String,
+    /// The task's `updated_at` as the app last saw it. When given and the task changed since
+    /// (done, or given to someone else), nothing is changed and the answer is a 409 with both
+    /// versions.
+    pub base_updated_at: Option<DateTime<Utc>>,
 }
 
 impl poem_openapi::types::Example for TaskReassign {
@@ -321,6 +325,7 @@ impl poem_openapi::types::Example for TaskReassign {
         TaskReassign {
             staff_id: 7,
             note: "Covering Bradley while Sam is on leave".into(),
+            base_updated_at: DateTime::from_timestamp(1_796_200_000, 0),
         }
     }
 }
@@ -867,6 +872,7 @@ impl OfficerAccountsApi {
             id.0,
             body.staff_id,
             body.note.trim(),
+            body.base_updated_at,
             state.today(),
             client_addr(remote).as_deref(),
         )
@@ -881,6 +887,18 @@ impl OfficerAccountsApi {
                 "staff_id",
                 "not an active officer or team leader who can see this account",
             ))),
+            Err(officer::ReassignRefused::Conflict(t)) => Ok(Answer::problem(
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "edit-conflict",
+                    "The task changed on the server since the app last saw it",
+                )
+                .detail(format!(
+                    "task {} is {} and assigned to {:?}; nothing was changed",
+                    t.id, t.status, t.assigned_staff_id
+                ))
+                .versions(TaskOut::from(t), body.0),
+            )),
         }
     }
 
