@@ -34,10 +34,7 @@ pub struct ScopeChange {
     pub left: Patches,
 }
 
-pub fn scope_change(
-    before: Option<&BTreeSet<i64>>,
-    now: Option<&BTreeSet<i64>>,
-) -> ScopeChange {
+pub fn scope_change(before: Option<&BTreeSet<i64>>, now: Option<&BTreeSet<i64>>) -> ScopeChange {
     match (before, now) {
         (None, None) => ScopeChange {
             entered: Patches::none(),
@@ -56,6 +53,19 @@ pub fn scope_change(
             left: Patches::Only(b.difference(n).copied().collect()),
         },
     }
+}
+
+/// An offline edit that records what is already recorded (an outcome and note on a visit done
+/// already) is a retry: nothing to do. Anything else would overwrite it, so it is a conflict.
+/// A retry without a note (the app resending only the outcome) loses nothing.
+pub fn repeats_recorded(
+    recorded_outcome: Option<&str>,
+    recorded_note: &str,
+    outcome: &str,
+    note: &str,
+) -> bool {
+    recorded_outcome == Some(outcome)
+        && (note.trim().is_empty() || note.trim() == recorded_note.trim())
 }
 
 #[cfg(test)]
@@ -101,5 +111,27 @@ mod tests {
         let c = scope_change(None, Some(&set(&[1])));
         assert!(c.entered.is_empty());
         assert_eq!(c.left, Patches::AllBut(set(&[1])));
+    }
+
+    #[test]
+    fn a_visit_done_again_with_what_it_recorded_is_a_retry_anything_else_a_conflict() {
+        let outcome = Some("promise_to_pay");
+        let note = "Will pay £40 on Friday.";
+        assert!(repeats_recorded(outcome, note, "promise_to_pay", note));
+        assert!(repeats_recorded(
+            outcome,
+            note,
+            "promise_to_pay",
+            " Will pay £40 on Friday. "
+        ));
+        assert!(repeats_recorded(outcome, note, "promise_to_pay", ""));
+        assert!(!repeats_recorded(outcome, note, "no_access", note));
+        assert!(!repeats_recorded(
+            outcome,
+            note,
+            "promise_to_pay",
+            "Paid £40 on the doorstep"
+        ));
+        assert!(!repeats_recorded(None, "", "no_access", ""));
     }
 }

@@ -16,6 +16,7 @@ mod m20261129_000004_outreach_config;
 mod m20261129_000005_task_versions;
 mod m20261129_000006_letters;
 mod m20261130_000101_tenancy_audits;
+mod m20261130_000301_tenancy_moves;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_task_versions::Migration),
             Box::new(m20261129_000006_letters::Migration),
             Box::new(m20261130_000101_tenancy_audits::Migration),
+            Box::new(m20261130_000301_tenancy_moves::Migration),
         ]
     }
 }

@@ -340,7 +340,7 @@ pub enum ReassignRefused {
     NotEligible,
     /// The edit was made against an older copy (`base`) and the task changed since: nothing was
     /// changed; here is the task as it is now.
-    Conflict(task::Model),
+    Conflict(Box<task::Model>),
 }
 
 /// Give an open task to another member of staff who can see its account (their patch, their
@@ -367,7 +367,7 @@ pub async fn reassign_task(
         return Ok(Err(ReassignRefused::NoTask));
     }
     if base.is_some_and(|b| t.status != "open" || t.version() > b) {
-        return Ok(Err(ReassignRefused::Conflict(t)));
+        return Ok(Err(ReassignRefused::Conflict(Box::new(t))));
     }
     if t.status != "open" {
         return Ok(Err(ReassignRefused::NoTask));
@@ -396,16 +396,13 @@ pub async fn reassign_task(
             None => task::Column::UpdatedAt.is_null(),
         });
     }
-    let moved = update
-        .exec(&txn)
-        .await?
-        .rows_affected;
+    let moved = update.exec(&txn).await?.rows_affected;
     if moved == 0 {
         // Changed between reading and writing.
         txn.commit().await?;
         let now = task::Entity::find_by_id(task_id).one(db).await?;
         return Ok(Err(match now {
-            Some(t) if base.is_some() => ReassignRefused::Conflict(t),
+            Some(t) if base.is_some() => ReassignRefused::Conflict(Box::new(t)),
             _ => ReassignRefused::NoTask,
         }));
     }

@@ -6,11 +6,14 @@
 //! Scope changes with no row written (cover is by dates: a cover starting today, or one that
 //! ended yesterday), so each sync is told the patches the app saw last time
 //! ([`Since::seen`], carried in the app's cursor) and compares them with the patches seen now
-//! (`rentdesk_domain::sync::scope_change`).
+//! (`rentdesk_domain::sync::scope_change`). Single accounts moved between patches are in
+//! `tenancy_moves`.
 
 use crate::audit::{self, Actor};
 use crate::entities::visit;
-use crate::entities::{account_summary, action, arrangement, audit_entry, flag, task, tenancy};
+use crate::entities::{
+    account_summary, action, arrangement, audit_entry, flag, task, tenancy, tenancy_move,
+};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rentdesk_domain::sync::{Patches, scope_change};
 use sea_orm::sea_query::Condition;
@@ -55,7 +58,7 @@ pub struct Changes {
     /// brings the planned ones from today on.
     pub visits: Vec<(visit::Model, tenancy::Model)>,
     /// Accounts sent in full because the app cannot have them (first sync, they came into
-    /// scope, or moved between patches).
+    /// scope with a patch, or moved here from another patch).
     pub full: Vec<i64>,
     /// Accounts that left the caller's scope since the last sync: the app drops them.
     pub removed: Vec<i64>,
@@ -108,40 +111,69 @@ pub async fn changes(
         return Ok(out);
     };
     let visible: BTreeSet<i64> = ids.iter().copied().collect();
-    let mut fresh: BTreeSet<i64> = BTreeSet::new();
-    if let Seen::Scope(seen) = &since.seen {
-        let change = scope_change(seen.as_ref(), patches.as_ref());
-        fresh.extend(
-            tenancies_of(db, &change.entered, None)
-                .await?
-                .into_iter()
-                .filter(|id| visible.contains(id)),
-        );
-        // Only accounts that existed when the app last synced (it cannot hold later ones).
-        out.removed = tenancies_of(db, &change.left, Some(since.at))
-            .await?
-            .into_iter()
-            .filter(|id| !visible.contains(id))
-            .collect();
+    // An app that sent only a time is taken to have seen what the caller sees now.
+    let seen = match since.seen {
+        Seen::Scope(s) => s,
+        Seen::Unknown => patches.clone(),
+    };
+    let change = scope_change(seen.as_ref(), patches.as_ref());
+    let mut fresh: BTreeSet<i64> = tenancies_of(db, &change.entered, None)
+        .await?
+        .into_iter()
+        .filter(|id| visible.contains(id))
+        .collect();
+    // Only accounts that existed when the app last synced (`at` is that sync's time less the
+    // overlap): it cannot hold later ones.
+    let mut removed: BTreeSet<i64> = tenancies_of(db, &change.left, Some(since.at + OVERLAP))
+        .await?
+        .into_iter()
+        .filter(|id| !visible.contains(id))
+        .collect();
+    // Accounts moved between patches: one moved here may come from a patch the app never saw;
+    // one moved out of a patch the app saw must be dropped.
+    let moves = tenancy_move::Entity::find()
+        .filter(tenancy_move::Column::MovedAt.gte(since.at))
+        .order_by_asc(tenancy_move::Column::Id)
+        .all(db)
+        .await?;
+    let was_seen = |p: Option<i64>| match (&seen, p) {
+        (None, _) => true,
+        (Some(s), Some(p)) => s.contains(&p),
+        (Some(_), None) => false,
+    };
+    for m in moves {
+        if visible.contains(&m.tenancy_id) {
+            fresh.insert(m.tenancy_id);
+        } else if was_seen(m.from_patch_id) {
+            removed.insert(m.tenancy_id);
+        }
     }
-    // An account whose row changed may have moved here from a patch the app never saw.
-    for chunk in ids.chunks(500) {
-        fresh.extend(
-            tenancy::Entity::find()
-                .select_only()
-                .column(tenancy::Column::Id)
-                .filter(tenancy::Column::Id.is_in(chunk.to_vec()))
-                .filter(tenancy::Column::UpdatedAt.gte(since.at))
-                .into_tuple::<i64>()
-                .all(db)
-                .await?,
-        );
-    }
+    out.removed = removed.into_iter().collect();
     out.full = fresh.iter().copied().collect();
     let rest: Vec<i64> = ids.into_iter().filter(|id| !fresh.contains(id)).collect();
     collect(db, &out.full.clone(), None, history, today, &mut out).await?;
     collect(db, &rest, Some(since.at), history, today, &mut out).await?;
     Ok(out)
+}
+
+/// Note that an account moved between patches (inside the caller's transaction).
+pub async fn record_move<C: ConnectionTrait>(
+    db: &C,
+    tenancy_id: i64,
+    from: Option<i64>,
+    to: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    tenancy_move::Entity::insert(tenancy_move::ActiveModel {
+        tenancy_id: Set(tenancy_id),
+        from_patch_id: Set(from),
+        to_patch_id: Set(to),
+        moved_at: Set(at),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
 }
 
 /// Tenancy ids in `patches` (created before `created_before`, when given).
@@ -167,7 +199,10 @@ async fn tenancies_of<C: ConnectionTrait>(
     if let Some(t) = created_before {
         q = q.filter(tenancy::Column::CreatedAt.lt(t));
     }
-    q.order_by_asc(tenancy::Column::Id).into_tuple().all(db).await
+    q.order_by_asc(tenancy::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// What the app needs of accounts `ids`: what changed since `from`, or everything it keeps
@@ -252,8 +287,8 @@ pub async fn record_read(
 ) -> Result<(), sea_orm::DbErr> {
     let at = Utc::now();
     let full: BTreeSet<i64> = c.full.iter().copied().collect();
-    let entry = |action: &str, kind: &str, id: Option<String>, detail: String| {
-        audit_entry::ActiveModel {
+    let entry =
+        |action: &str, kind: &str, id: Option<String>, detail: String| audit_entry::ActiveModel {
             at: Set(at),
             actor_kind: Set("staff".into()),
             actor_id: Set(Some(staff_id.to_string())),
@@ -263,8 +298,7 @@ pub async fn record_read(
             detail: Set(Some(detail)),
             client_addr: Set(client_addr.map(str::to_owned)),
             ..Default::default()
-        }
-    };
+        };
     let mut rows: Vec<audit_entry::ActiveModel> = c
         .accounts()
         .into_iter()

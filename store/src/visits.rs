@@ -217,7 +217,7 @@ pub enum Change {
     Refused(visit::Model),
     /// Already done with a different outcome or note (an offline edit made against an older
     /// copy): nothing written; the visit and the diary entry recorded for it.
-    Conflict(visit::Model, Option<action::Model>),
+    Conflict(visit::Model, Option<Box<action::Model>>),
 }
 
 /// Cancel a planned visit (the next route is planned without it).
@@ -365,7 +365,8 @@ pub async fn done(
 }
 
 /// A visit done already: the same outcome and note again is a retry (nothing to do); anything
-/// else would overwrite what was recorded, so it is a conflict.
+/// else would overwrite what was recorded, so it is a conflict
+/// (`rentdesk_domain::sync::repeats_recorded`).
 async fn already_done(
     db: &DatabaseConnection,
     v: visit::Model,
@@ -375,12 +376,12 @@ async fn already_done(
         Some(id) => action::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
-    let same = recorded
-        .as_ref()
-        .is_some_and(|a| a.outcome.as_deref() == Some(o.outcome) && a.body.trim() == o.body.trim());
+    let same = recorded.as_ref().is_some_and(|a| {
+        rentdesk_domain::sync::repeats_recorded(a.outcome.as_deref(), &a.body, o.outcome, o.body)
+    });
     Ok(if same {
         Change::Unchanged(v)
     } else {
-        Change::Conflict(v, recorded)
+        Change::Conflict(v, recorded.map(Box::new))
     })
 }

@@ -855,7 +855,8 @@ impl OfficerAccountsApi {
     ///
     /// Any open task on an account the caller can see, to an active officer or team leader who
     /// can see that account too (their patch or cover; a team leader's team). Recorded in the
-    /// diary and the audit log.
+    /// diary and the audit log. With `base_updated_at` (an edit made offline), a task that
+    /// changed since is a 409 with both versions, and nothing changes.
     #[oai(path = "/tasks/:id/reassign", method = "post")]
     async fn reassign_task(
         &self,
@@ -897,7 +898,7 @@ impl OfficerAccountsApi {
                     "task {} is {} and assigned to {:?}; nothing was changed",
                     t.id, t.status, t.assigned_staff_id
                 ))
-                .versions(TaskOut::from(t), body.0),
+                .versions(TaskOut::from(*t), body.0),
             )),
         }
     }

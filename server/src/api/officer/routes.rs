@@ -152,7 +152,7 @@ pub struct VisitVersion {
 }
 
 impl VisitVersion {
-    fn new(v: visit::Model, t: tenancy::Model, done: Option<action::Model>) -> VisitVersion {
+    fn new(v: visit::Model, t: tenancy::Model, done: Option<Box<action::Model>>) -> VisitVersion {
         VisitVersion {
             visit: (v, t).into(),
             outcome: done.as_ref().and_then(|a| a.outcome.clone()),
@@ -1033,9 +1033,9 @@ impl OfficerRoutesApi {
     /// Record a visit as done
     ///
     /// Writes the visit, with its outcome, to the account's action diary (once: sending the
-    /// same outcome and note again answers the visit as it is). A visit already done with a
-    /// different outcome or note, or a cancelled visit, is a 409 carrying both versions
-    /// (`server_version`, `your_version`); nothing is overwritten.
+    /// same outcome and note again, or the outcome alone, answers the visit as it is). A visit
+    /// already done with a different outcome or note, or a cancelled visit, is a 409 carrying
+    /// both versions (`server_version`, `your_version`); nothing is overwritten.
     #[oai(path = "/visits/:id/done", method = "post")]
     async fn done(
         &self,
@@ -1091,7 +1091,10 @@ impl OfficerRoutesApi {
                     "visit-not-planned",
                     "Only a planned visit can be done",
                 )
-                .detail(format!("visit {} is {}; nothing was changed", v.id, v.status))
+                .detail(format!(
+                    "visit {} is {}; nothing was changed",
+                    v.id, v.status
+                ))
                 .versions(VisitVersion::new(v, t, None), body.0),
             ),
             Change::Conflict(v, done) => Answer::problem(

@@ -86,7 +86,8 @@ impl OfficerSyncApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         /// `next_since` from the previous answer. (A bare RFC 3339 time is still accepted from
-        /// older apps; it cannot tell which patches the app had, so nothing is removed.)
+        /// older apps; it does not say which patches the app had, so cover starting or ending
+        /// goes unnoticed.)
         since: Query<Option<String>>,
     ) -> poem::Result<Answer<SyncAnswer>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
@@ -152,8 +153,8 @@ impl OfficerSyncApi {
 const CURSOR_VERSION: &str = "s1";
 
 fn cursor_mac(key: &str, payload: &str) -> hmac::Hmac<Sha256> {
-    let mut mac =
-        hmac::Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key.as_bytes())
+        .expect("HMAC takes keys of any length");
     mac.update(b"officer-sync-cursor:");
     mac.update(payload.as_bytes());
     mac
