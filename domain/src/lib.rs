@@ -24,6 +24,7 @@ pub mod retention;
 pub mod routes;
 pub mod segments;
 pub mod sequences;
+pub mod sync;
 pub mod tasks;
 pub mod templates;
 pub mod tenancy;

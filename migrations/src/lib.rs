@@ -17,6 +17,7 @@ mod m20261129_000005_task_versions;
 mod m20261129_000006_letters;
 mod m20261130_000101_tenancy_audits;
 mod m20261130_000201_task_outcomes;
+mod m20261130_000301_tenancy_moves;
 mod m20261130_000401_flag_ends;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_letters::Migration),
             Box::new(m20261130_000101_tenancy_audits::Migration),
             Box::new(m20261130_000201_task_outcomes::Migration),
+            Box::new(m20261130_000301_tenancy_moves::Migration),
             Box::new(m20261130_000401_flag_ends::Migration),
         ]
     }

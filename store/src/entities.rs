@@ -22,6 +22,7 @@ pub mod sign_in_start;
 pub mod staff_user;
 pub mod task;
 pub mod tenancy;
+pub mod tenancy_move;
 pub mod tenant;
 pub mod transaction;
 pub mod uc_claim;

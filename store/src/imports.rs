@@ -1213,6 +1213,16 @@ impl<C: ConnectionTrait> AsyncChunkHandler<TenancyRow> for WriteTenancies<'_, C>
                         am.id = sea_orm::ActiveValue::Unchanged(current.id);
                         am.created_at = sea_orm::ActiveValue::Unchanged(current.created_at);
                         am.update(self.db).await?;
+                        if current.patch_id != patch_id {
+                            crate::sync::record_move(
+                                self.db,
+                                current.id,
+                                current.patch_id,
+                                patch_id,
+                                now,
+                            )
+                            .await?;
+                        }
                     }
                     let people_changed = self.write_people(current.id, &row, true).await?;
                     if tenancy_changed || people_changed {

@@ -404,33 +404,44 @@ pub async fn complete_task(
 }
 
 /// Why a task could not be given to someone else.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ReassignRefused {
     /// No open task the caller can see.
     NoTask,
     /// The new owner is not an active officer or team leader who can see the account.
     NotEligible,
+    /// The edit was made against an older copy (`base`) and the task changed since: nothing was
+    /// changed; here is the task as it is now.
+    Conflict(Box<task::Model>),
 }
 
 /// Give an open task to another member of staff who can see its account (their patch, their
-/// cover, or their team for a team leader). Recorded in the diary and the audit log.
+/// cover, or their team for a team leader). Recorded in the diary and the audit log. `base`:
+/// the task's `updated_at` as the app last saw it (offline edits), as for [`complete_task`].
+#[allow(clippy::too_many_arguments)]
 pub async fn reassign_task(
     db: &DatabaseConnection,
     staff: &staff_user::Model,
     task_id: i64,
     to: i64,
     note: &str,
+    base: Option<DateTime<Utc>>,
     today: NaiveDate,
     client_addr: Option<&str>,
 ) -> Result<Result<task::Model, ReassignRefused>, sea_orm::DbErr> {
     let Some(t) = task::Entity::find_by_id(task_id).one(db).await? else {
         return Ok(Err(ReassignRefused::NoTask));
     };
-    if t.status != "open"
-        || crate::staff::visible_tenancy(db, staff, t.tenancy_id, today)
-            .await?
-            .is_none()
+    if crate::staff::visible_tenancy(db, staff, t.tenancy_id, today)
+        .await?
+        .is_none()
     {
+        return Ok(Err(ReassignRefused::NoTask));
+    }
+    if base.is_some_and(|b| t.status != "open" || t.version() > b) {
+        return Ok(Err(ReassignRefused::Conflict(Box::new(t))));
+    }
+    if t.status != "open" {
         return Ok(Err(ReassignRefused::NoTask));
     }
     let Some(owner) = staff_user::Entity::find_by_id(to).one(db).await? else {
@@ -445,17 +456,27 @@ pub async fn reassign_task(
         return Ok(Err(ReassignRefused::NotEligible));
     }
     let txn = crate::db::begin_write(db).await?;
-    let moved = task::Entity::update_many()
+    let mut update = task::Entity::update_many()
         .col_expr(task::Column::AssignedStaffId, Expr::value(owner.id))
         .col_expr(task::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(task::Column::Id.eq(task_id))
-        .filter(task::Column::Status.eq("open"))
-        .exec(&txn)
-        .await?
-        .rows_affected;
+        .filter(task::Column::Status.eq("open"));
+    if base.is_some() {
+        // Still the version checked against `base` above.
+        update = update.filter(match t.updated_at {
+            Some(u) => task::Column::UpdatedAt.eq(u),
+            None => task::Column::UpdatedAt.is_null(),
+        });
+    }
+    let moved = update.exec(&txn).await?.rows_affected;
     if moved == 0 {
+        // Changed between reading and writing.
         txn.commit().await?;
-        return Ok(Err(ReassignRefused::NoTask));
+        let now = task::Entity::find_by_id(task_id).one(db).await?;
+        return Ok(Err(match now {
+            Some(t) if base.is_some() => ReassignRefused::Conflict(Box::new(t)),
+            _ => ReassignRefused::NoTask,
+        }));
     }
     crate::diary::write(
         &txn,

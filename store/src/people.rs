@@ -598,6 +598,9 @@ pub async fn reassign(
                 .filter(tenancy::Column::Id.eq(t.id))
                 .exec(&txn)
                 .await?;
+            if t.patch_id != Some(target.id) {
+                crate::sync::record_move(&txn, t.id, t.patch_id, Some(target.id), now).await?;
+            }
             audit::record(
                 &txn,
                 audit::Entry {

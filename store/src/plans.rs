@@ -260,6 +260,7 @@ pub async fn review(
     crate::entities::task::Entity::update_many()
         .col_expr(crate::entities::task::Column::Status, Expr::value("done"))
         .col_expr(crate::entities::task::Column::CompletedAt, Expr::value(now))
+        .col_expr(crate::entities::task::Column::UpdatedAt, Expr::value(now))
         .filter(
             crate::entities::task::Column::IdempotencyKey
                 .eq(format!("review_plan:{arrangement_id}")),

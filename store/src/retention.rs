@@ -443,6 +443,8 @@ async fn apply<C: ConnectionTrait>(
     if let Some(ids) = redact(ids("tasks", "detail")) {
         task::Entity::update_many()
             .col_expr(task::Column::Detail, Expr::value(REDACTED))
+            // So a synced phone replaces its copy with the redacted one.
+            .col_expr(task::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(task::Column::Id.is_in(ids))
             .exec(db)
             .await?;

@@ -215,6 +215,9 @@ pub enum Change {
     Unchanged(visit::Model),
     /// The visit's state does not allow it (e.g. cancelling a visit already done).
     Refused(visit::Model),
+    /// Already done with a different outcome or note (an offline edit made against an older
+    /// copy): nothing written; the visit and the diary entry recorded for it.
+    Conflict(visit::Model, Option<Box<action::Model>>),
 }
 
 /// Cancel a planned visit (the next route is planned without it).
@@ -281,7 +284,7 @@ pub async fn done(
     client_addr: Option<&str>,
 ) -> Result<Change, sea_orm::DbErr> {
     if v.status == DONE {
-        return Ok(Change::Unchanged(v));
+        return already_done(db, v, &o).await;
     }
     if v.status != PLANNED {
         return Ok(Change::Refused(v));
@@ -298,11 +301,11 @@ pub async fn done(
     if claimed == 0 {
         txn.commit().await?;
         let now = visit::Entity::find_by_id(v.id).one(db).await?.unwrap_or(v);
-        return Ok(if now.status == DONE {
-            Change::Unchanged(now)
+        return if now.status == DONE {
+            already_done(db, now, &o).await
         } else {
-            Change::Refused(now)
-        });
+            Ok(Change::Refused(now))
+        };
     }
     let facts = serde_json::json!({
         "visit_id": v.id,
@@ -359,4 +362,26 @@ pub async fn done(
     Ok(Change::Changed(
         visit::Entity::find_by_id(v.id).one(db).await?.unwrap_or(v),
     ))
+}
+
+/// A visit done already: the same outcome and note again is a retry (nothing to do); anything
+/// else would overwrite what was recorded, so it is a conflict
+/// (`rentdesk_domain::sync::repeats_recorded`).
+async fn already_done(
+    db: &DatabaseConnection,
+    v: visit::Model,
+    o: &Outcome<'_>,
+) -> Result<Change, sea_orm::DbErr> {
+    let recorded = match v.action_id {
+        Some(id) => action::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let same = recorded.as_ref().is_some_and(|a| {
+        rentdesk_domain::sync::repeats_recorded(a.outcome.as_deref(), &a.body, o.outcome, o.body)
+    });
+    Ok(if same {
+        Change::Unchanged(v)
+    } else {
+        Change::Conflict(v, recorded.map(Box::new))
+    })
 }

@@ -1810,3 +1810,417 @@ async fn breathing_space_lets_a_claim_reach_a_hearing_and_voids_a_notice_sent_du
     );
     t.app.stop().await;
 }
+
+/// `GET /officer/v1/sync` (with the previous answer's cursor, if any).
+async fn sync(app: &TestApp, token: &str, cursor: Option<&Value>) -> Value {
+    let path = match cursor {
+        None => "/officer/v1/sync".to_owned(),
+        Some(c) => format!("/officer/v1/sync?since={}", c.as_str().unwrap()),
+    };
+    let (s, answer) = get(app, &path, token).await;
+    assert_eq!(s, 200, "{answer}");
+    answer
+}
+
+fn ids(answer: &Value, list: &str, key: &str) -> Vec<i64> {
+    answer[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| if key.is_empty() { x } else { &x[key] }.as_i64().unwrap())
+        .collect()
+}
+
+/// Put an account's history an hour back, so a sync's overlap with the previous window
+/// cannot bring it by accident.
+async fn backdate(app: &TestApp, tenancy: i64) {
+    use rentdesk_store::entities::{action, visit};
+    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    task::Entity::update_many()
+        .col_expr(task::Column::CreatedAt, Expr::value(hour_ago))
+        .filter(task::Column::TenancyId.eq(tenancy))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    action::Entity::update_many()
+        .col_expr(action::Column::CreatedAt, Expr::value(hour_ago))
+        .filter(action::Column::TenancyId.eq(tenancy))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    visit::Entity::update_many()
+        .col_expr(visit::Column::UpdatedAt, Expr::value(hour_ago))
+        .filter(visit::Column::TenancyId.eq(tenancy))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn open_task(app: &TestApp, tenancy: i64, officer: i64, title: &str) -> task::Model {
+    task::ActiveModel {
+        tenancy_id: Set(tenancy),
+        kind: Set("reply".into()),
+        title: Set(title.into()),
+        detail: Set(String::new()),
+        due_on: Set(rentdesk_store::london_today()),
+        status: Set("open".into()),
+        assigned_staff_id: Set(Some(officer)),
+        created_at: Set(chrono::Utc::now() - chrono::Duration::hours(1)),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+}
+
+/// Cover is by dates: a cover starting or ending writes no row. Moving its dates in the
+/// database is what the calendar does to it.
+async fn cover_dates(app: &TestApp, officer: i64, starts: i64, ends: i64) {
+    use rentdesk_store::entities::cover;
+    let today = rentdesk_store::london_today();
+    cover::Entity::update_many()
+        .col_expr(
+            cover::Column::StartsOn,
+            Expr::value(today + chrono::Duration::days(starts)),
+        )
+        .col_expr(
+            cover::Column::EndsOn,
+            Expr::value(today + chrono::Duration::days(ends)),
+        )
+        .filter(cover::Column::OfficerId.eq(officer))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sync_brings_a_covered_patch_in_full_when_cover_starts_and_drops_it_when_cover_ends() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let central = sign_in(app, "central@council.example").await;
+    let lead = sign_in(app, "lead@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let today = rentdesk_store::london_today();
+    // HD1003 (central's patch) has history, all of it older than any sync below.
+    let task3 = open_task(app, hd1003, t.central, "Ring back about the UC claim").await;
+    let (s, _) = post(
+        app,
+        "/officer/v1/actions",
+        &central,
+        json!({"client_id": "cover-note-0001", "tenancy_id": hd1003, "kind": "note", "body": "Tenant at work weekdays", "occurred_at": chrono::Utc::now()}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, visit3) = post(
+        app,
+        "/officer/v1/visits",
+        &central,
+        json!({"client_id": "cover-visit-0001", "tenancy_id": hd1003, "date": today + chrono::Duration::days(2)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{visit3}");
+    backdate(app, hd1003).await;
+    // The team leader sets north's cover of HD-CENTRAL, starting tomorrow.
+    let (s, c) = post(
+        app,
+        "/officer/v1/covers",
+        &lead,
+        json!({"patch_code": "HD-CENTRAL", "officer_id": t.north,
+               "starts_on": today + chrono::Duration::days(1), "ends_on": today + chrono::Duration::days(7)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    let first = sync(app, &north, None).await;
+    let mut refs: Vec<&str> = first["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reference"].as_str().unwrap())
+        .collect();
+    refs.sort();
+    assert_eq!(refs, ["HD1001", "HD1002"]);
+    assert!(!ids(&first, "full_account_ids", "").contains(&hd1003));
+
+    // Tomorrow comes: the cover starts. Nothing in HD1003 changed, yet it comes in full.
+    cover_dates(app, t.north, 0, 6).await;
+    let second = sync(app, &north, Some(&first["next_since"])).await;
+    assert_eq!(ids(&second, "full_account_ids", ""), [hd1003], "{second}");
+    assert_eq!(ids(&second, "removed_account_ids", ""), Vec::<i64>::new());
+    assert!(
+        second["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["reference"] == "HD1003"),
+        "{second}"
+    );
+    assert!(ids(&second, "tasks", "id").contains(&task3.id), "{second}");
+    assert!(
+        ids(&second, "visits", "id").contains(&visit3["id"].as_i64().unwrap()),
+        "{second}"
+    );
+    assert!(
+        second["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["client_id"] == "cover-note-0001"),
+        "{second}"
+    );
+    // North's own accounts are not resent in full.
+    assert!(!ids(&second, "full_account_ids", "").contains(&hd1001));
+
+    // The cover's last day passes: the next sync tells the phone to drop HD1003 and sends
+    // nothing about it.
+    cover_dates(app, t.north, -7, -1).await;
+    let third = sync(app, &north, Some(&second["next_since"])).await;
+    assert_eq!(ids(&third, "removed_account_ids", ""), [hd1003], "{third}");
+    for (list, key) in [
+        ("accounts", "id"),
+        ("actions", "tenancy_id"),
+        ("tasks", "tenancy_id"),
+        ("visits", "tenancy_id"),
+    ] {
+        assert!(!ids(&third, list, key).contains(&hd1003), "{list}: {third}");
+    }
+    // Once dropped, it is not listed again.
+    let fourth = sync(app, &north, Some(&third["next_since"])).await;
+    assert_eq!(ids(&fourth, "removed_account_ids", ""), Vec::<i64>::new());
+
+    // Every sync is audited from where it came, with the accounts it carried.
+    let syncs = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.is_in(["sync", "sync.read", "sync.removed"]))
+        .filter(audit_entry::Column::ActorId.eq(t.north.to_string()))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(syncs.iter().all(|e| e.client_addr.is_some()), "{syncs:?}");
+    let about_hd1003: Vec<&str> = syncs
+        .iter()
+        .filter(|e| e.subject_id.as_deref() == Some(hd1003.to_string().as_str()))
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(about_hd1003, ["sync.read", "sync.removed"], "{syncs:?}");
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn sync_follows_a_task_given_to_someone_else_and_an_account_moved_to_another_patch() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let central = sign_in(app, "central@council.example").await;
+    let lead = sign_in(app, "lead@council.example").await;
+    let lead_id = crate::helpers::staff_id(app, "lead@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let hd1002 = tenancy_id(app, "HD1002").await;
+    let open = open_task(app, hd1001, t.north, "Follow up an SMS reply").await;
+    backdate(app, hd1002).await;
+    let north_first = sync(app, &north, None).await;
+    let central_first = sync(app, &central, None).await;
+    assert!(!ids(&central_first, "accounts", "id").contains(&hd1002));
+
+    // The task goes to the team leader: only its updated_at changes, and the next sync has it.
+    let path = format!("/officer/v1/tasks/{}/reassign", open.id);
+    let (s, moved) = post(app, &path, &north, json!({"staff_id": lead_id})).await;
+    assert_eq!(s, 200, "{moved}");
+    let next = sync(app, &north, Some(&north_first["next_since"])).await;
+    let task = next["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == open.id)
+        .unwrap_or_else(|| panic!("the reassigned task is synced: {next}"));
+    assert_eq!(task["assigned_staff_id"], lead_id);
+    // Reassigning it again from the copy synced before the move: both versions, no change.
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"staff_id": t.north, "note": "I'll take it back", "base_updated_at": open.created_at}),
+    )
+    .await;
+    assert_eq!(s, 409, "{p}");
+    assert_eq!(p["server_version"]["assigned_staff_id"], lead_id, "{p}");
+    assert_eq!(p["your_version"]["staff_id"], t.north, "{p}");
+    assert_eq!(p["your_version"]["note"], "I'll take it back");
+    let stored = task::Entity::find_by_id(open.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.assigned_staff_id, Some(lead_id));
+    // With the current version it goes through.
+    let (s, back) = post(
+        app,
+        &path,
+        &north,
+        json!({"staff_id": t.north, "base_updated_at": moved["updated_at"]}),
+    )
+    .await;
+    assert_eq!(
+        (s, &back["assigned_staff_id"]),
+        (200, &json!(t.north)),
+        "{back}"
+    );
+
+    // HD1002 moves to HD-CENTRAL: north drops it, central gets it in full.
+    let (s, r) = post(
+        app,
+        "/manage/v1/reassignments",
+        &lead,
+        json!({"tenancies": ["HD1002"], "to_patch_code": "HD-CENTRAL"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    let north_next = sync(app, &north, Some(&next["next_since"])).await;
+    assert_eq!(ids(&north_next, "removed_account_ids", ""), [hd1002]);
+    let central_next = sync(app, &central, Some(&central_first["next_since"])).await;
+    assert_eq!(ids(&central_next, "full_account_ids", ""), [hd1002]);
+    assert!(ids(&central_next, "accounts", "id").contains(&hd1002));
+    assert!(ids(&central_next, "removed_account_ids", "").is_empty());
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_visit_done_again_with_another_outcome_or_after_cancelling_answers_both_versions() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let today = rentdesk_store::london_today();
+    let plan = |client_id: &'static str| json!({"client_id": client_id, "tenancy_id": hd1001, "date": today});
+    let (s, v) = post(
+        app,
+        "/officer/v1/visits",
+        &north,
+        plan("offline-visit-0001"),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let done = format!("/officer/v1/visits/{}/done", v["id"]);
+    let first = json!({"outcome": "promise_to_pay", "body": "Will pay £40 on Friday."});
+    let (s, ok) = post(app, &done, &north, first.clone()).await;
+    assert_eq!((s, ok["status"].as_str()), (200, Some("done")), "{ok}");
+    // The same again (a retry after a lost answer) is fine.
+    let (s, again) = post(app, &done, &north, first).await;
+    assert_eq!((s, &again["action_id"]), (200, &ok["action_id"]), "{again}");
+    // Another outcome from a second phone is not silently dropped.
+    let (s, p) = post(
+        app,
+        &done,
+        &north,
+        json!({"outcome": "no_access", "body": "Nobody in; card left."}),
+    )
+    .await;
+    assert_eq!(s, 409, "{p}");
+    assert_eq!(p["server_version"]["visit"]["status"], "done", "{p}");
+    assert_eq!(p["server_version"]["outcome"], "promise_to_pay");
+    assert_eq!(p["server_version"]["body"], "Will pay £40 on Friday.");
+    assert_eq!(p["your_version"]["outcome"], "no_access");
+    assert_eq!(p["your_version"]["body"], "Nobody in; card left.");
+    let visits_in_diary = rentdesk_store::entities::action::Entity::find()
+        .filter(rentdesk_store::entities::action::Column::TenancyId.eq(hd1001))
+        .filter(rentdesk_store::entities::action::Column::Kind.eq("visit"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(visits_in_diary.len(), 1);
+    assert_eq!(
+        visits_in_diary[0].outcome.as_deref(),
+        Some("promise_to_pay")
+    );
+
+    // A visit cancelled on the server, done on a phone offline: both versions come back.
+    let (s, v) = post(
+        app,
+        "/officer/v1/visits",
+        &north,
+        plan("offline-visit-0002"),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, _) = post(
+        app,
+        &format!("/officer/v1/visits/{}/cancel", v["id"]),
+        &north,
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, p) = post(
+        app,
+        &format!("/officer/v1/visits/{}/done", v["id"]),
+        &north,
+        json!({"outcome": "contact_made", "body": "Agreed £10 a week."}),
+    )
+    .await;
+    assert_eq!(s, 409, "{p}");
+    assert_eq!(p["server_version"]["visit"]["status"], "cancelled", "{p}");
+    assert_eq!(p["your_version"]["outcome"], "contact_made");
+    assert_eq!(p["your_version"]["body"], "Agreed £10 a week.");
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_sync_cursor_cannot_be_edited_or_borrowed_to_reach_another_patch() {
+    use rentdesk_server::api::officer::sync::encode_cursor;
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let patch_id = |code: &'static str| async move {
+        patch::Entity::find()
+            .filter(patch::Column::Code.eq(code))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let (north_patch, central_patch) = (patch_id("HD-NORTH").await, patch_id("HD-CENTRAL").await);
+    let mine = sync(app, &north, None).await;
+    let cursor = mine["next_since"].as_str().unwrap();
+    let theirs = sync(app, &central, None).await;
+    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    // A cursor claiming north once had HD-CENTRAL (or every patch) would list its accounts as
+    // removed; one claiming an early time would bring its history. None is accepted unless
+    // this server signed it for north.
+    let claim = |scope: Option<Vec<i64>>| {
+        encode_cursor(
+            "a guessed signing key",
+            t.north,
+            hour_ago,
+            &scope.map(|s| s.into_iter().collect()),
+        )
+    };
+    let edited_payload = {
+        let forged = claim(Some(vec![north_patch, central_patch]));
+        let (payload, _) = forged.split_once('.').unwrap();
+        let (_, mac) = cursor.split_once('.').unwrap();
+        format!("{payload}.{mac}")
+    };
+    for bad in [
+        claim(Some(vec![north_patch, central_patch])),
+        claim(None),
+        edited_payload,
+        theirs["next_since"].as_str().unwrap().to_owned(),
+        "not-a-cursor".to_owned(),
+    ] {
+        let (s, p) = get(app, &format!("/officer/v1/sync?since={bad}"), &north).await;
+        assert_eq!(
+            (s, fields(&p)),
+            (422, vec!["since".to_owned()]),
+            "{bad}: {p}"
+        );
+    }
+    // Central's data never reaches north through a cursor.
+    let next = sync(app, &north, Some(&mine["next_since"])).await;
+    assert!(ids(&next, "removed_account_ids", "").is_empty(), "{next}");
+    assert!(!next.to_string().contains("HD1003"), "{next}");
+    let _ = hd1003;
+    t.app.stop().await;
+}

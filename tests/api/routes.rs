@@ -548,6 +548,9 @@ async fn a_done_visit_is_written_to_the_diary_and_synced() {
     let hd1001 = tenancy_id(&t.app, "HD1001").await;
     let (_, first) = get(&t.app, "/officer/v1/sync", &t.north).await;
     let since = first["next_since"].as_str().unwrap().to_owned();
+    // A cursor is the caller's own: central's comes from central's sync.
+    let (_, theirs) = get(&t.app, "/officer/v1/sync", &t.central).await;
+    let their_since = theirs["next_since"].as_str().unwrap().to_owned();
     let id = plan(&t, hd1001, Some(("09:00", "09:30")), 30).await;
     // A first sync brings the planned visits from today on.
     let (s, fresh) = get(&t.app, "/officer/v1/sync", &t.north).await;
@@ -609,7 +612,13 @@ async fn a_done_visit_is_written_to_the_diary_and_synced() {
             .iter()
             .any(|a| a["id"] == action_id)
     );
-    let (_, other) = get(&t.app, &q, &t.central).await;
+    let (s, other) = get(
+        &t.app,
+        &format!("/officer/v1/sync?since={their_since}"),
+        &t.central,
+    )
+    .await;
+    assert_eq!(s, 200, "{other}");
     assert_eq!(other["visits"], json!([]), "{other}");
     t.app.stop().await;
 }

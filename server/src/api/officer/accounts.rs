@@ -432,6 +432,10 @@ pub struct TaskReassign {
     pub staff_id: i64,
     #[oai(default, validator(max_length = 2000))]
     pub note: String,
+    /// The task's `updated_at` as the app last saw it. When given and the task changed since
+    /// (done, or given to someone else), nothing is changed and the answer is a 409 with both
+    /// versions.
+    pub base_updated_at: Option<DateTime<Utc>>,
 }
 
 impl poem_openapi::types::Example for TaskReassign {
@@ -439,6 +443,7 @@ impl poem_openapi::types::Example for TaskReassign {
         TaskReassign {
             staff_id: 7,
             note: "Covering Bradley while Sam is on leave".into(),
+            base_updated_at: DateTime::from_timestamp(1_796_200_000, 0),
         }
     }
 }
@@ -1068,7 +1073,8 @@ impl OfficerAccountsApi {
     ///
     /// Any open task on an account the caller can see, to an active officer or team leader who
     /// can see that account too (their patch or cover; a team leader's team). Recorded in the
-    /// diary and the audit log.
+    /// diary and the audit log. With `base_updated_at` (an edit made offline), a task that
+    /// changed since is a 409 with both versions, and nothing changes.
     #[oai(path = "/tasks/:id/reassign", method = "post")]
     async fn reassign_task(
         &self,
@@ -1085,6 +1091,7 @@ impl OfficerAccountsApi {
             id.0,
             body.staff_id,
             body.note.trim(),
+            body.base_updated_at,
             state.today(),
             client_addr(remote).as_deref(),
         )
@@ -1099,6 +1106,18 @@ impl OfficerAccountsApi {
                 "staff_id",
                 "not an active officer or team leader who can see this account",
             ))),
+            Err(officer::ReassignRefused::Conflict(t)) => Ok(Answer::problem(
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "edit-conflict",
+                    "The task changed on the server since the app last saw it",
+                )
+                .detail(format!(
+                    "task {} is {} and assigned to {:?}; nothing was changed",
+                    t.id, t.status, t.assigned_staff_id
+                ))
+                .versions(TaskOut::from(*t), body.0),
+            )),
         }
     }
 

@@ -29,7 +29,7 @@ use rentdesk_domain::routes::{
     self, DayRoute, LatLon, Origin, SolverLimits, VisitToPlan, Window, hm,
 };
 use rentdesk_store::audit::{self, Actor};
-use rentdesk_store::entities::{staff_user, tenancy, visit};
+use rentdesk_store::entities::{action, staff_user, tenancy, visit};
 use rentdesk_store::staff::Role;
 use rentdesk_store::visits::{self, Change, NewVisit, Saved};
 
@@ -134,6 +134,30 @@ impl From<(visit::Model, tenancy::Model)> for VisitOut {
             status: v.status,
             action_id: v.action_id,
             updated_at: v.updated_at,
+        }
+    }
+}
+
+/// A visit as the server has it, with what was recorded when it was done: the server's side
+/// of a 409 when an edit made offline meets a visit that changed since.
+#[derive(Debug, Object)]
+pub struct VisitVersion {
+    pub visit: VisitOut,
+    /// The outcome recorded (a visit done).
+    pub outcome: Option<String>,
+    /// The note recorded (a visit done).
+    pub body: Option<String>,
+    /// When the visit took place (a visit done).
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+impl VisitVersion {
+    fn new(v: visit::Model, t: tenancy::Model, done: Option<Box<action::Model>>) -> VisitVersion {
+        VisitVersion {
+            visit: (v, t).into(),
+            outcome: done.as_ref().and_then(|a| a.outcome.clone()),
+            body: done.as_ref().map(|a| a.body.clone()),
+            occurred_at: done.map(|a| a.occurred_at),
         }
     }
 }
@@ -1004,7 +1028,7 @@ impl OfficerRoutesApi {
             .map_err(|e| Problem::internal(&e))?;
         Ok(match change {
             Change::Changed(v) | Change::Unchanged(v) => Answer::Ok(Json((v, t).into())),
-            Change::Refused(v) => Answer::problem(
+            Change::Refused(v) | Change::Conflict(v, _) => Answer::problem(
                 Problem::new(
                     StatusCode::CONFLICT,
                     "visit-not-planned",
@@ -1017,8 +1041,10 @@ impl OfficerRoutesApi {
 
     /// Record a visit as done
     ///
-    /// Writes the visit, with its outcome, to the account's action diary (once: doing it again
-    /// answers the visit as it is). A cancelled visit cannot be done (409).
+    /// Writes the visit, with its outcome, to the account's action diary (once: sending the
+    /// same outcome and note again, or the outcome alone, answers the visit as it is). A visit
+    /// already done with a different outcome or note, or a cancelled visit, is a 409 carrying
+    /// both versions (`server_version`, `your_version`); nothing is overwritten.
     #[oai(path = "/visits/:id/done", method = "post")]
     async fn done(
         &self,
@@ -1074,7 +1100,26 @@ impl OfficerRoutesApi {
                     "visit-not-planned",
                     "Only a planned visit can be done",
                 )
-                .detail(format!("visit {} is {}", v.id, v.status)),
+                .detail(format!(
+                    "visit {} is {}; nothing was changed",
+                    v.id, v.status
+                ))
+                .versions(VisitVersion::new(v, t, None), body.0),
+            ),
+            Change::Conflict(v, done) => Answer::problem(
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "edit-conflict",
+                    "The visit was already recorded as done with another outcome",
+                )
+                .detail(format!(
+                    "visit {} is done ({}); nothing was changed",
+                    v.id,
+                    done.as_ref()
+                        .and_then(|a| a.outcome.as_deref())
+                        .unwrap_or("no outcome")
+                ))
+                .versions(VisitVersion::new(v, t, done), body.0),
             ),
         })
     }

@@ -1,20 +1,26 @@
 //! `GET /officer/v1/sync`: what changed in the officer's patches since the last sync, so the
-//! app works offline on a visit and catches up after.
+//! app works offline on a visit and catches up after; which accounts came into the officer's
+//! patches (sent in full) and which left them (to drop). The cursor carries the patches the app
+//! saw, signed, because cover is by dates: scope can change with no row written.
 
 use super::accounts::{ActionOut, ArrangementOut, FlagOut, TaskOut};
 use super::{StaffAuth, me};
 use crate::api::ApiTags;
-use crate::api::common::Answer;
+use crate::api::common::{Answer, client_addr};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
-use poem::web::Data;
+use hmac::{KeyInit, Mac};
+use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use rentdesk_store::audit::{self, Actor};
-use std::collections::HashMap;
+use rentdesk_store::sync::{self, Scope, Seen, Since};
+use sha2::Sha256;
+use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Object)]
 pub struct SyncedSummary {
@@ -42,14 +48,22 @@ pub struct SyncedAccount {
 
 #[derive(Debug, Object)]
 pub struct SyncAnswer {
-    /// Send as `since` next time (it overlaps this window by a few seconds: upsert by id).
-    pub next_since: DateTime<Utc>,
+    /// Send as `since` next time: an opaque cursor carrying the time of this answer (it
+    /// overlaps this window by a few seconds: upsert by id) and the patches the caller sees now.
+    pub next_since: String,
     pub accounts: Vec<SyncedAccount>,
+    /// Accounts sent in full because the app cannot have them yet (first sync, cover starting,
+    /// a patch or account reassigned to the caller): replace whatever the app holds for them.
+    pub full_account_ids: Vec<i64>,
+    /// Accounts that left the caller's patches (cover ended, reassigned): drop them and
+    /// everything about them.
+    pub removed_account_ids: Vec<i64>,
     pub actions: Vec<ActionOut>,
     pub tasks: Vec<TaskOut>,
     pub flags: Vec<FlagOut>,
     pub arrangements: Vec<ArrangementOut>,
-    /// Visits on these accounts (any officer's); without `since`, the planned ones from today.
+    /// Visits on these accounts (any officer's); for an account sent in full, the planned
+    /// ones from today.
     pub visits: Vec<super::routes::VisitOut>,
 }
 
@@ -60,59 +74,57 @@ impl OfficerSyncApi {
     /// Changes since the last sync
     ///
     /// Accounts (and their nightly figures), diary actions, tasks, flags, arrangements and
-    /// visits in the caller's patches changed since `since`. Without `since`: every account,
-    /// open tasks, planned visits from today and the last 90 days of the diary.
+    /// visits in the caller's patches changed since `since`. Accounts that came into the
+    /// caller's patches since (cover starting, reassignment) come in full, listed in
+    /// `full_account_ids`; accounts that left them are listed in `removed_account_ids`.
+    /// Without `since`: every account in full (open tasks, planned visits from today and the
+    /// last 90 days of the diary).
     #[oai(path = "/sync", method = "get")]
     async fn sync(
         &self,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         auth: StaffAuth,
-        /// `next_since` from the previous answer.
-        since: Query<Option<DateTime<Utc>>>,
+        /// `next_since` from the previous answer. (A bare RFC 3339 time is still accepted from
+        /// older apps; it does not say which patches the app had, so cover starting or ending
+        /// goes unnoticed.)
+        since: Query<Option<String>>,
     ) -> poem::Result<Answer<SyncAnswer>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let now = Utc::now();
-        if since
-            .0
-            .is_some_and(|s| s > now + chrono::Duration::minutes(5))
-        {
-            return Ok(Answer::problem(Problem::invalid(
-                "since",
-                "is in the future",
-            )));
-        }
-        let c = rentdesk_store::sync::changes(&state.db, &staff, state.today(), since.0, now)
+        let key = state.settings.token_signing_key.expose();
+        let since = match since.0.as_deref().map(|s| parse_since(key, staff.id, s)) {
+            None => None,
+            Some(Ok(s)) if s.at > now + chrono::Duration::minutes(5) => {
+                return Ok(Answer::problem(Problem::invalid(
+                    "since",
+                    "is in the future",
+                )));
+            }
+            Some(Ok(s)) => Some(s),
+            Some(Err(reason)) => return Ok(Answer::problem(Problem::invalid("since", reason))),
+        };
+        let from = since.as_ref().map(|s| s.at);
+        let c = sync::changes(&state.db, &staff, state.today(), since, now)
             .await
             .map_err(|e| Problem::internal(&e))?;
+        sync::record_read(
+            &state.db,
+            staff.id,
+            from,
+            &c,
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
         let mut summaries: HashMap<i64, _> =
             c.summaries.into_iter().map(|s| (s.tenancy_id, s)).collect();
-        // An account whose figures changed is sent even if its row did not.
-        let mut accounts: Vec<SyncedAccount> = c
-            .tenancies
-            .into_iter()
-            .map(|t| SyncedAccount {
-                summary: summaries.remove(&t.id).map(summary),
-                id: t.id,
-                reference: t.reference,
-                address: t.address_line1,
-                postcode: t.postcode,
-                latitude: t.latitude,
-                longitude: t.longitude,
-                status: t.status,
-            })
-            .collect();
-        if !summaries.is_empty() {
-            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-            let rest = rentdesk_store::entities::tenancy::Entity::find()
-                .filter(
-                    rentdesk_store::entities::tenancy::Column::Id
-                        .is_in(summaries.keys().copied().collect::<Vec<_>>()),
-                )
-                .all(&state.db)
-                .await
-                .map_err(|e| Problem::internal(&e))?;
-            for t in rest {
-                accounts.push(SyncedAccount {
+        Ok(Answer::Ok(Json(SyncAnswer {
+            next_since: encode_cursor(key, staff.id, c.next, &c.scope),
+            accounts: c
+                .tenancies
+                .into_iter()
+                .map(|t| SyncedAccount {
                     summary: summaries.remove(&t.id).map(summary),
                     id: t.id,
                     reference: t.reference,
@@ -121,30 +133,10 @@ impl OfficerSyncApi {
                     latitude: t.latitude,
                     longitude: t.longitude,
                     status: t.status,
-                });
-            }
-        }
-        audit::record(
-            &state.db,
-            audit::Entry {
-                actor: Actor::Staff(staff.id),
-                action: "sync",
-                subject_kind: "patches",
-                subject_id: None,
-                detail: Some(format!(
-                    "since {:?}: {} accounts, {} actions",
-                    since.0,
-                    accounts.len(),
-                    c.actions.len()
-                )),
-                client_addr: None,
-            },
-        )
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-        Ok(Answer::Ok(Json(SyncAnswer {
-            next_since: c.next,
-            accounts,
+                })
+                .collect(),
+            full_account_ids: c.full,
+            removed_account_ids: c.removed,
             actions: c.actions.into_iter().map(ActionOut::from).collect(),
             tasks: c.tasks.into_iter().map(TaskOut::from).collect(),
             flags: c.flags.into_iter().map(FlagOut::from).collect(),
@@ -158,6 +150,91 @@ impl OfficerSyncApi {
     }
 }
 
+const CURSOR_VERSION: &str = "s1";
+
+fn cursor_mac(key: &str, payload: &str) -> hmac::Hmac<Sha256> {
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key.as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(b"officer-sync-cursor:");
+    mac.update(payload.as_bytes());
+    mac
+}
+
+/// The cursor: `<payload>.<HMAC-SHA256>`, both base64url, payload
+/// `s1|<staff id>|<time, µs since the epoch>|<patch ids, or *>`. Signed and tied to the member of
+/// staff, so an edited or borrowed cursor cannot name patches the caller never had (their
+/// accounts would be listed as removed).
+pub fn encode_cursor(key: &str, staff_id: i64, at: DateTime<Utc>, scope: &Scope) -> String {
+    let patches = match scope {
+        None => "*".to_owned(),
+        Some(p) => p
+            .iter()
+            .map(|id| id.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    let payload = format!(
+        "{CURSOR_VERSION}|{staff_id}|{}|{patches}",
+        at.timestamp_micros()
+    );
+    let mac = cursor_mac(key, &payload).finalize().into_bytes();
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(payload.as_bytes()),
+        URL_SAFE_NO_PAD.encode(mac)
+    )
+}
+
+/// `since` as sent: a cursor this server issued to this member of staff, or a bare time.
+pub fn parse_since(key: &str, staff_id: i64, s: &str) -> Result<Since, &'static str> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(s) {
+        return Ok(Since {
+            at: at.with_timezone(&Utc),
+            seen: Seen::Unknown,
+        });
+    }
+    const NOT_OURS: &str = "is not a sync cursor issued to you (send next_since as it came)";
+    let (payload, mac) = s.split_once('.').ok_or(NOT_OURS)?;
+    let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| NOT_OURS)?;
+    let mac = URL_SAFE_NO_PAD.decode(mac).map_err(|_| NOT_OURS)?;
+    let payload = String::from_utf8(payload).map_err(|_| NOT_OURS)?;
+    cursor_mac(key, &payload)
+        .verify_slice(&mac)
+        .map_err(|_| NOT_OURS)?;
+    let mut parts = payload.split('|');
+    let (Some(CURSOR_VERSION), Some(staff), Some(at), Some(patches), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(NOT_OURS);
+    };
+    if staff.parse::<i64>() != Ok(staff_id) {
+        return Err(NOT_OURS);
+    }
+    let at = at
+        .parse::<i64>()
+        .ok()
+        .and_then(DateTime::from_timestamp_micros)
+        .ok_or(NOT_OURS)?;
+    let scope = match patches {
+        "*" => None,
+        "" => Some(BTreeSet::new()),
+        list => Some(
+            list.split(',')
+                .map(str::parse::<i64>)
+                .collect::<Result<BTreeSet<i64>, _>>()
+                .map_err(|_| NOT_OURS)?,
+        ),
+    };
+    Ok(Since {
+        at,
+        seen: Seen::Scope(scope),
+    })
+}
+
 fn summary(s: rentdesk_store::entities::account_summary::Model) -> SyncedSummary {
     SyncedSummary {
         as_of: s.as_of,
@@ -167,5 +244,54 @@ fn summary(s: rentdesk_store::entities::account_summary::Model) -> SyncedSummary
         weeks_in_arrears_hundredths: s.weeks_in_arrears_hundredths,
         status: s.status,
         computed_at: s.computed_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "test-key-0123456789";
+
+    fn since(patches: Option<&[i64]>) -> Since {
+        Since {
+            at: DateTime::from_timestamp_micros(1_796_200_000_123_456).unwrap(),
+            seen: Seen::Scope(patches.map(|p| p.iter().copied().collect())),
+        }
+    }
+
+    #[test]
+    fn a_cursor_reads_back_for_its_staff_member_only() {
+        for s in [since(Some(&[3, 1])), since(Some(&[])), since(None)] {
+            let Seen::Scope(scope) = &s.seen else {
+                unreachable!()
+            };
+            let c = encode_cursor(KEY, 7, s.at, scope);
+            assert_eq!(parse_since(KEY, 7, &c), Ok(s.clone()));
+            assert!(parse_since(KEY, 8, &c).is_err(), "another officer's cursor");
+            assert!(parse_since("other-key-0123456789", 7, &c).is_err());
+        }
+    }
+
+    #[test]
+    fn an_edited_cursor_is_refused() {
+        let s = since(Some(&[1]));
+        let c = encode_cursor(KEY, 7, s.at, &Some([1].into()));
+        let (payload, mac) = c.split_once('.').unwrap();
+        let forged = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap())
+            .unwrap()
+            .replace("|1", "|1,2");
+        let forged = format!("{}.{mac}", URL_SAFE_NO_PAD.encode(forged));
+        assert!(parse_since(KEY, 7, &forged).is_err());
+        for junk in ["", ".", "x.y", "czE.", "nonsense"] {
+            assert!(parse_since(KEY, 7, junk).is_err(), "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn a_bare_time_from_an_older_app_is_a_since_with_unknown_scope() {
+        let s = parse_since(KEY, 7, "2026-11-30T09:00:00Z").unwrap();
+        assert_eq!(s.seen, Seen::Unknown);
+        assert_eq!(s.at.to_rfc3339(), "2026-11-30T09:00:00+00:00");
     }
 }
