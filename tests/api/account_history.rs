@@ -3,9 +3,8 @@
 //! history; the paging endpoints walk everything once, newest first, and only in the
 //! officer's own patches.
 
-use crate::helpers::{TestApp, call, spawn_app, staff, staff_sign_in as sign_in, tenancy_id};
-use rentdesk_store::entities::{action, audit_entry, patch, transaction};
-use sea_orm::sea_query::Expr;
+use crate::helpers::{TestApp, call, tenancy_id};
+use rentdesk_store::entities::{action, audit_entry, transaction};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -39,20 +38,13 @@ async fn walk(
 
 #[tokio::test]
 async fn the_account_reaches_its_whole_diary_ledger_and_case_history_a_page_at_a_time() {
-    let app = spawn_app().await;
-    app.import_examples().await;
-    let north_id = staff(&app, "north@council.example", "officer").await;
-    let central_id = staff(&app, "central@council.example", "officer").await;
-    for (code, officer) in [("HD-NORTH", north_id), ("HD-CENTRAL", central_id)] {
-        patch::Entity::update_many()
-            .col_expr(patch::Column::OfficerId, Expr::value(officer))
-            .filter(patch::Column::Code.eq(code))
-            .exec(&app.db)
-            .await
-            .unwrap();
-    }
-    let north = sign_in(&app, "north@council.example").await;
-    let central = sign_in(&app, "central@council.example").await;
+    // The examples with an officer for HD-NORTH and one for HD-CENTRAL, signed in.
+    let crate::routes::Team {
+        app,
+        north,
+        central,
+        ..
+    } = crate::routes::team().await;
     let hd1001 = tenancy_id(&app, "HD1001").await;
 
     // Sixty diary entries, two of them at the same moment, and forty more ledger lines.
