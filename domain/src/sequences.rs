@@ -85,6 +85,15 @@ pub struct UcRule {
     /// A UC claimant whose real arrears reach this many months of rent: the officer requests a
     /// Managed Payment to Landlord (domain.md §2: 2 months). 0 = off.
     pub apa_request_months: u32,
+    /// …or one month's rent once the tenant has underpaid continually (domain.md §2): paid
+    /// less than was charged in each of this many consecutive months up to today. 0 = only the
+    /// `apa_request_months` level.
+    #[serde(default = "default_apa_underpaid_months")]
+    pub apa_underpaid_months: u32,
+}
+
+fn default_apa_underpaid_months() -> u32 {
+    2
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,6 +194,7 @@ impl Default for OutreachConfig {
                 enabled: true,
                 steps: triggers::default_uc_sequence(),
                 apa_request_months: 2,
+                apa_underpaid_months: default_apa_underpaid_months(),
             },
             hb_change: HbRule {
                 enabled: true,
@@ -330,6 +340,12 @@ impl OutreachConfig {
             } else {
                 channels(&f, &parsed, &mut bad);
             }
+        }
+        if self.uc_new_claim.apa_underpaid_months > 12 {
+            bad(
+                "uc_new_claim.apa_underpaid_months".into(),
+                "0 (off) to 12 months",
+            );
         }
         if self.uc_new_claim.apa_request_months > 12 {
             bad(

@@ -360,24 +360,75 @@ fn threshold_level(weekly: Pence, weeks: Option<u32>, months: Option<u32>) -> Op
     }
 }
 
+/// When an officer should request a Managed Payment to Landlord (domain.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApaLevels {
+    /// Real arrears of this many months' rent (2). 0 = the rule is off.
+    pub months: u32,
+    /// Or one month's rent after continual underpayment: less paid than charged in each of
+    /// this many consecutive months up to today (0: not this way).
+    pub underpaid_months: u32,
+}
+
+/// Paid less than was charged in each of the `months` consecutive months ending `today`.
+fn underpaid_each_month(entries: &[LedgerEntry], today: NaiveDate, months: u32) -> bool {
+    let start = |k: u32| {
+        // The day after the same date `k` months back (or that month's last day).
+        today
+            .checked_sub_months(chrono::Months::new(k))
+            .unwrap_or(today)
+            + Duration::days(1)
+    };
+    months > 0
+        && (0..months).all(|k| {
+            let (from, to) = (start(k + 1), start(k) - Duration::days(1));
+            entries
+                .iter()
+                .filter(|e| e.posted_on >= from && e.posted_on <= to)
+                .map(|e| e.amount.0)
+                .sum::<i64>()
+                > 0
+        })
+}
+
 /// **Request a Managed Payment to Landlord** (an officer task): a UC claimant whose real arrears
-/// reach `months` of rent (domain.md §2: 2 months) — the landlord may ask DWP for an APA. Once
-/// per claim.
+/// reach `levels.months` of rent (domain.md §2: 2 months), or one month's rent after continual
+/// underpayment — the landlord may ask DWP for an APA. Once per claim.
 pub fn uc_apa_request(
     summary: &AccountSummary,
     claim_start: NaiveDate,
-    months: u32,
+    levels: ApaLevels,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
 ) -> Option<Trigger> {
-    let level = threshold_level(summary.weekly_charge, None, Some(months))?;
-    if months == 0 || summary.weekly_charge.0 <= 0 || summary.real_arrears < level {
+    let months = levels.months;
+    if months == 0 || summary.weekly_charge.0 <= 0 {
         return None;
     }
+    let level = threshold_level(summary.weekly_charge, None, Some(months))?;
+    let one_month = threshold_level(summary.weekly_charge, None, Some(1))?;
+    let (level, why) = if summary.real_arrears >= level {
+        (level, format!("over {months} months' rent, {level}"))
+    } else if summary.real_arrears >= one_month
+        && underpaid_each_month(entries, today, levels.underpaid_months)
+    {
+        (
+            one_month,
+            format!(
+                "over a month's rent, {one_month}, and less paid than charged in each of the \
+                 last {} months",
+                levels.underpaid_months
+            ),
+        )
+    } else {
+        return None;
+    };
     Some(Trigger {
         rule: UC_APA_REQUEST,
         step: "officer_task".into(),
         period: claim_start.to_string(),
         reason: format!(
-            "Universal Credit claimant with arrears of {} (over {months} months' rent, {level}): request a Managed Payment to Landlord",
+            "Universal Credit claimant with arrears of {} ({why}): request a Managed Payment to Landlord",
             summary.real_arrears
         ),
         facts: facts([
@@ -925,17 +976,77 @@ mod tests {
     fn a_uc_claimant_two_months_behind_gets_an_apa_request_task_once_per_claim() {
         let today = ymd(2026, 11, 23);
         let claim = ymd(2026, 6, 1);
+        let two = ApaLevels {
+            months: 2,
+            underpaid_months: 0,
+        };
         // 8 weeks = £800 < 2 months (£866.66): not yet.
         let eight = rents(ymd(2026, 10, 5), today);
-        assert_eq!(
-            uc_apa_request(&summary(None, &eight, today), claim, 2),
-            None
-        );
+        let apa = |l: &[LedgerEntry], levels| {
+            uc_apa_request(&summary(None, l, today), claim, levels, l, today)
+        };
+        assert_eq!(apa(&eight, two), None);
         let nine = rents(ymd(2026, 9, 21), today);
-        let t = uc_apa_request(&summary(None, &nine, today), claim, 2).unwrap();
+        let t = apa(&nine, two).unwrap();
         assert_eq!((t.rule, t.period.as_str()), (UC_APA_REQUEST, "2026-06-01"));
         assert_eq!(t.facts["threshold_pence"], "86666");
-        assert_eq!(uc_apa_request(&summary(None, &nine, today), claim, 0), None);
+        let off = ApaLevels {
+            months: 0,
+            underpaid_months: 2,
+        };
+        assert_eq!(apa(&nine, off), None);
+    }
+
+    #[test]
+    fn a_month_behind_after_continual_underpayment_also_asks_for_an_apa() {
+        let today = ymd(2026, 11, 23);
+        let claim = ymd(2026, 6, 1);
+        let levels = ApaLevels {
+            months: 2,
+            underpaid_months: 2,
+        };
+        let apa =
+            |l: &[LedgerEntry]| uc_apa_request(&summary(None, l, today), claim, levels, l, today);
+        // Rent £100 a week from 3 Aug; £60 a week paid every Monday: £40 short each week, so
+        // about £640 (over a month's £433.33) behind and short in each of the last two months.
+        let mut short = rents(ymd(2026, 8, 3), today);
+        let mut d = ymd(2026, 8, 3);
+        while d <= today {
+            short.push(paid(d, TransactionKind::Payment, 6_000));
+            d += Duration::weeks(1);
+        }
+        let t = apa(&short).expect("continual underpayment with a month behind");
+        assert_eq!(t.facts["threshold_pence"], "43333");
+        assert!(
+            t.reason.contains("each of the last 2 months"),
+            "{}",
+            t.reason
+        );
+        // The same arrears, but the last month paid in full plus a bit: not continual.
+        let mut caught_up = rents(ymd(2026, 8, 3), today);
+        let mut d = ymd(2026, 8, 3);
+        while d <= today {
+            let pence = if d > ymd(2026, 10, 23) { 10_500 } else { 4_500 };
+            caught_up.push(paid(d, TransactionKind::Payment, pence));
+            d += Duration::weeks(1);
+        }
+        assert!(summary(None, &caught_up, today).real_arrears >= Pence(43_333));
+        assert_eq!(apa(&caught_up), None);
+        // Off: only the two-month level.
+        let two_only = ApaLevels {
+            months: 2,
+            underpaid_months: 0,
+        };
+        assert_eq!(
+            uc_apa_request(
+                &summary(None, &short, today),
+                claim,
+                two_only,
+                &short,
+                today
+            ),
+            None
+        );
     }
 
     #[test]

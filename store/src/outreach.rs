@@ -233,7 +233,12 @@ fn fires(a: &LoadedAccount, c: &Contacts, today: NaiveDate, cfg: &OutreachConfig
         out.extend(triggers::uc_apa_request(
             &a.summary,
             claim.claim_start,
-            cfg.uc_new_claim.apa_request_months,
+            triggers::ApaLevels {
+                months: cfg.uc_new_claim.apa_request_months,
+                underpaid_months: cfg.uc_new_claim.apa_underpaid_months,
+            },
+            &a.entries,
+            today,
         ));
     }
     if cfg.hb_change.enabled

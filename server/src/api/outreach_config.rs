@@ -29,7 +29,8 @@ pub struct OutreachConfigView {
     /// `broken_arrangement` {enabled, grace_days, warning, officer_task_after},
     /// `arrears_threshold` {enabled, pause_while_arrangement, levels [{id, weeks | months,
     /// message?}]}, `uc_new_claim` {enabled, steps [{id, at {from: after_claim |
-    /// after_first_payment, days}, channels, template, only_if_unpaid}], apa_request_months},
+    /// after_first_payment, days}, channels, template, only_if_unpaid}], apa_request_months (2),
+    /// apa_underpaid_months (2: a month behind after that many months underpaid; 0 off)},
     /// `hb_change` {enabled, grace_days}, `direct_debit_offer` {enabled,
     /// weeks_without_payment}, `tenancy_audit` {enabled, interval_months (36),
     /// first_audit_months (12)}, `stale_days`, `task_due_days`, `templates` [{template, language
