@@ -175,7 +175,7 @@ pub struct StepRecorded {
     pub stage: String,
     pub notice: Option<Notice>,
     /// The letter that goes with this stage (first and second letters, the notice, the court
-    /// application), rendered with the account's figures: `GET /officer/v1/letters/{id}` gives
+    /// application, the hearing, the order, the warrant), rendered with the account's figures: `GET /officer/v1/letters/{id}` gives
     /// the PDF.
     pub letter_id: Option<i64>,
 }
@@ -476,7 +476,11 @@ impl OfficerStepsApi {
             &state.db,
             id.0,
             stage,
-            notice.as_ref(),
+            rentdesk_store::letters::StepDetails {
+                notice: notice.as_ref(),
+                hearing_on,
+                order: order.as_ref(),
+            },
             &staff.name,
             &state.settings.contact_policy.landlord_name,
             today,
