@@ -4,7 +4,7 @@
 //! nothing changes. Pure: the store turns a [`Letter`] into a PDF and keeps it.
 
 use crate::Pence;
-use crate::court::{CourtOrder, OrderKind, OrderTerms};
+use crate::court::{CourtOrder, Hearing, OrderKind, OrderTerms};
 use crate::escalation::{FREE_ADVICE, Stage};
 use crate::protocol::{NoticeDates, NoticeKind};
 use crate::tenancy::Frequency;
@@ -82,8 +82,8 @@ pub struct LetterFacts {
     pub arrangement: Option<String>,
     /// The notice served (for the notice letter and later).
     pub notice: Option<NoticeDates>,
-    /// The hearing date recorded with the hearing step (for the hearing letter).
-    pub hearing_on: Option<NaiveDate>,
+    /// The hearing recorded with the hearing step (for the hearing letter).
+    pub hearing: Option<Hearing>,
     /// The order recorded with the order step (for the order and warrant letters).
     pub order: Option<CourtOrder>,
     /// Oldest first. With `statement_from` set, every line from that day to `today` (the
@@ -288,13 +288,21 @@ pub fn compose(stage: Stage, f: &LetterFacts) -> Option<Letter> {
             ));
         }
         Stage::Hearing => {
-            let on = f.hearing_on?;
-            title = format!("Your court hearing on {}", date(on));
-            b.push(para(format!(
-                "The county court will hear our claim for possession of your home on {}. The \
-                 court's notice of the hearing gives its time and place.",
-                date(on)
-            )));
+            let h = f.hearing?;
+            title = format!("Your court hearing on {}", date(h.hearing_on));
+            b.push(para(match h.time {
+                Some(t) => format!(
+                    "The county court will hear our claim for possession of your home on {} at \
+                     {}. The court's notice of the hearing says where.",
+                    date(h.hearing_on),
+                    t.format("%-I:%M%P")
+                ),
+                None => format!(
+                    "The county court will hear our claim for possession of your home on {}. \
+                     The court's notice of the hearing gives its time and place.",
+                    date(h.hearing_on)
+                ),
+            }));
             b.push(para(format!(
                 "We are asking the court for {}.",
                 order_sought(f)
@@ -535,7 +543,7 @@ mod tests {
             weeks_in_arrears: Some("4.30".into()),
             arrangement: None,
             notice: None,
-            hearing_on: None,
+            hearing: None,
             order: None,
             statement_from: None,
             statement: vec![StatementLine {
@@ -624,7 +632,10 @@ mod tests {
             compose(Stage::Hearing, &f).is_none(),
             "no hearing date, no letter"
         );
-        f.hearing_on = Some(d(2027, 1, 14));
+        f.hearing = Some(Hearing {
+            hearing_on: d(2027, 1, 14),
+            time: None,
+        });
         f.notice = Some(notice_dates(
             NoticeKind::Nosp,
             d(2026, 9, 1),
@@ -684,6 +695,13 @@ mod tests {
         f.notice = None;
         let t = compose(Stage::Hearing, &f).unwrap().text();
         assert!(t.contains("because of the rent arrears"), "{t}");
+        // With its time, when known.
+        f.hearing = Some(Hearing {
+            hearing_on: d(2027, 1, 14),
+            time: chrono::NaiveTime::from_hms_opt(14, 5, 0),
+        });
+        let t = compose(Stage::Hearing, &f).unwrap().text();
+        assert!(t.contains("on 14 January 2027 at 2:05pm"), "{t}");
     }
 
     fn order(kind: OrderKind, possession: Option<NaiveDate>, terms: bool) -> CourtOrder {

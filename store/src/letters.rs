@@ -4,7 +4,7 @@
 
 use crate::entities::{arrangement, letter, tenant};
 use chrono::{NaiveDate, Utc};
-use rentdesk_domain::court::CourtOrder;
+use rentdesk_domain::court::{CourtOrder, Hearing};
 use rentdesk_domain::escalation::Stage;
 use rentdesk_domain::letters::{Block, LetterFacts, StatementLine, compose, statement_from};
 use rentdesk_domain::protocol::NoticeDates;
@@ -24,13 +24,13 @@ pub struct Rendered {
 /// Lines of recent statement printed on a letter.
 const STATEMENT_LINES: u64 = 8;
 
-/// What the step itself records, for its letter: a notice's dates, a hearing's date, an order.
+/// What the step itself records, for its letter: a notice's dates, a hearing, an order.
 /// Whatever is not given is read from the diary (the latest recorded), so a later letter can
 /// refer back to it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StepDetails<'a> {
     pub notice: Option<&'a NoticeDates>,
-    pub hearing_on: Option<NaiveDate>,
+    pub hearing: Option<Hearing>,
     pub order: Option<&'a CourtOrder>,
 }
 
@@ -59,7 +59,7 @@ pub async fn render(
         None => crate::steps::current_notice(db, tenancy_id).await?,
     };
     let (recorded_hearing, recorded_order) = crate::cases::recorded_court(db, tenancy_id).await?;
-    let hearing_on = step.hearing_on.or(recorded_hearing);
+    let hearing = step.hearing.or(recorded_hearing);
     let order = step.order.cloned().or(recorded_order);
     let arrangement = arrangement::Entity::find()
         .filter(arrangement::Column::TenancyId.eq(tenancy_id))
@@ -139,7 +139,7 @@ pub async fn render(
             .map(|h| format!("{}.{:02}", h / 100, h % 100)),
         arrangement,
         notice,
-        hearing_on,
+        hearing,
         order,
         statement,
         statement_from: from,

@@ -1617,7 +1617,16 @@ async fn the_hearing_and_order_letters_give_the_date_a_two_year_statement_and_th
         app,
         &path,
         &north,
-        json!({"step": "hearing", "hearing_on": hearing_on}),
+        json!({"step": "hearing", "hearing_on": hearing_on, "hearing_time": "25:00"}),
+    )
+    .await;
+    assert_eq!(s, 422, "{step}");
+    assert!(step.to_string().contains("hearing_time"), "{step}");
+    let (s, step) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "hearing", "hearing_on": hearing_on, "hearing_time": "10:30"}),
     )
     .await;
     assert_eq!(s, 201, "{step}");
@@ -1626,6 +1635,7 @@ async fn the_hearing_and_order_letters_give_the_date_a_two_year_statement_and_th
     let text = letter_pdf(app, &north, letter).await;
     let title = format!("Your court hearing on {}", hearing_on.format("%-d %B %Y"));
     assert!(text.contains(&title), "the hearing date");
+    assert!(text.contains("at 10:30am"), "and its time");
     assert!(
         text.contains("Housing Loss Prevention Advice Service") || text.contains("Housing Loss")
     );
