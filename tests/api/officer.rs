@@ -1695,6 +1695,33 @@ async fn the_hearing_and_order_letters_give_the_date_a_two_year_statement_and_th
 }
 
 #[tokio::test]
+async fn the_warrant_letter_says_how_to_ask_the_court_to_suspend_it() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    claim_issued(app, hd1001, 90).await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let today = rentdesk_store::london_today();
+    for step in [
+        json!({"step": "hearing", "hearing_on": today - chrono::Duration::days(20)}),
+        json!({"step": "order", "order_type": "outright",
+               "possession_date": today - chrono::Duration::days(1)}),
+    ] {
+        let (s, r) = post(app, &path, &north, step).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    let (s, step) = post(app, &path, &north, json!({"step": "warrant"})).await;
+    assert_eq!(s, 201, "{step}");
+    let text = letter_pdf(app, &north, &step["letter_id"]).await;
+    assert!(text.contains("We are applying for a warrant of possession"));
+    for form in ["(form N325)", "N54", "N244"] {
+        assert!(text.contains(form), "the letter names {form}");
+    }
+    t.app.stop().await;
+}
+
+#[tokio::test]
 async fn court_steps_out_of_sequence_are_refused_naming_what_is_missing() {
     let t = team().await;
     let app = &t.app;
