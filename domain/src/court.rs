@@ -88,6 +88,9 @@ pub struct CourtOrder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hearing {
     pub hearing_on: NaiveDate,
+    /// Its time, when the officer knows it (for the hearing letter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<chrono::NaiveTime>,
 }
 
 /// The terms as the officer typed them, before checking.

@@ -4,9 +4,11 @@
 //! nothing changes. Pure: the store turns a [`Letter`] into a PDF and keeps it.
 
 use crate::Pence;
+use crate::court::{CourtOrder, Hearing, OrderKind, OrderTerms};
 use crate::escalation::{FREE_ADVICE, Stage};
 use crate::protocol::{NoticeDates, NoticeKind};
-use chrono::NaiveDate;
+use crate::tenancy::Frequency;
+use chrono::{Months, NaiveDate};
 
 /// What a letter says, block by block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,15 +82,80 @@ pub struct LetterFacts {
     pub arrangement: Option<String>,
     /// The notice served (for the notice letter and later).
     pub notice: Option<NoticeDates>,
+    /// The hearing recorded with the hearing step (for the hearing letter).
+    pub hearing: Option<Hearing>,
+    /// The order recorded with the order step (for the order and warrant letters).
+    pub order: Option<CourtOrder>,
+    /// Oldest first. With `statement_from` set, every line from that day to `today` (the
+    /// hearing letter's full schedule); otherwise the most recent few.
     pub statement: Vec<StatementLine>,
+    pub statement_from: Option<NaiveDate>,
+}
+
+/// Where the statement on a stage's letter starts: the hearing letter encloses a 2-year
+/// schedule of charges and payments with a running balance (domain.md §4, protocol step 9);
+/// `None`: the most recent lines only.
+pub fn statement_from(stage: Stage, today: NaiveDate) -> Option<NaiveDate> {
+    match stage {
+        Stage::Hearing => today.checked_sub_months(Months::new(24)),
+        _ => None,
+    }
 }
 
 /// The stages a letter goes with.
 pub fn has_letter(stage: Stage) -> bool {
     matches!(
         stage,
-        Stage::FirstLetter | Stage::SecondLetter | Stage::NoticeServed | Stage::CourtApplication
+        Stage::FirstLetter
+            | Stage::SecondLetter
+            | Stage::NoticeServed
+            | Stage::CourtApplication
+            | Stage::Hearing
+            | Stage::Order
+            | Stage::Warrant
     )
+}
+
+/// "£5.00 each week" for an order's terms.
+fn per(terms: &OrderTerms) -> String {
+    let every = match terms.frequency {
+        Frequency::Weekly => "each week",
+        Frequency::Fortnightly => "every two weeks",
+        Frequency::FourWeekly => "every four weeks",
+        Frequency::Monthly => "each month",
+    };
+    format!("{} {every}", terms.towards_arrears)
+}
+
+/// "pay your rent as it falls due plus £5.00 each week towards the arrears, from 7 December 2026"
+fn terms_words(terms: &OrderTerms) -> String {
+    format!(
+        "pay your current rent as it falls due plus {} towards the arrears, starting on {}",
+        per(terms),
+        date(terms.from)
+    )
+}
+
+/// The order sought at the hearing, from what is known: the notice served.
+fn order_sought(f: &LetterFacts) -> String {
+    let home = if f.address.is_empty() {
+        "your home".to_owned()
+    } else {
+        f.address.join(", ")
+    };
+    match &f.notice {
+        Some(n) if n.kind == NoticeKind::Nosp => format!(
+            "an order for possession of {home} on ground 1 of Schedule 2 to the Housing Act \
+             1985 (rent lawfully due has not been paid), as set out in the notice served on {}",
+            date(n.served_on)
+        ),
+        Some(n) => format!(
+            "an order for possession of {home} on the rent arrears ground(s) set out in the \
+             notice served on {}",
+            date(n.served_on)
+        ),
+        None => format!("an order for possession of {home} because of the rent arrears"),
+    }
 }
 
 fn date(d: NaiveDate) -> String {
@@ -220,12 +287,203 @@ pub fn compose(stage: Stage, f: &LetterFacts) -> Option<Letter> {
                     .into(),
             ));
         }
+        Stage::Hearing => {
+            let h = f.hearing?;
+            title = format!("Your court hearing on {}", date(h.hearing_on));
+            b.push(para(match h.time {
+                Some(t) => format!(
+                    "The county court will hear our claim for possession of your home on {} at \
+                     {}. The court's notice of the hearing says where.",
+                    date(h.hearing_on),
+                    t.format("%-I:%M%P")
+                ),
+                None => format!(
+                    "The county court will hear our claim for possession of your home on {}. \
+                     The court's notice of the hearing gives its time and place.",
+                    date(h.hearing_on)
+                ),
+            }));
+            b.push(para(format!(
+                "We are asking the court for {}.",
+                order_sought(f)
+            )));
+            b.push(para(owed));
+            b.push(para(
+                "Please go to the hearing. Free legal advice is available at court on the day \
+                 from the Housing Loss Prevention Advice Service: ask court staff for the duty \
+                 adviser. You can also get free advice before then from the organisations below."
+                    .into(),
+            ));
+            b.push(para(
+                "Paying the arrears, or agreeing an affordable plan with us and keeping to it, \
+                 can still make a difference: contact us before the hearing."
+                    .into(),
+            ));
+            b.push(para(
+                "We enclose an up-to-date rent statement: every charge and payment on your \
+                 account over the last two years, with the running balance. We will give the \
+                 court the same statement."
+                    .into(),
+            ));
+        }
+        Stage::Order => {
+            let o = f.order.as_ref()?;
+            title = "What the court ordered".to_owned();
+            match (o.kind, &o.terms) {
+                (OrderKind::Outright, _) => {
+                    b.push(para(match o.possession_date {
+                        Some(d) => format!(
+                            "The court made an outright order for possession: you must leave \
+                             your home by {}. After that date we can apply to the court for a \
+                             warrant for bailiffs to evict you.",
+                            date(d)
+                        ),
+                        None => "The court made an outright order for possession. We can apply \
+                                 to the court for a warrant for bailiffs to evict you."
+                            .to_owned(),
+                    }));
+                    b.push(para(
+                        "Contact us now, and get free advice straight away from the \
+                         organisations below."
+                            .into(),
+                    ));
+                }
+                (OrderKind::Suspended, Some(t)) => {
+                    b.push(para(format!(
+                        "The court made a suspended order for possession{}. The order is \
+                         suspended as long as you {}.",
+                        o.possession_date
+                            .map(|d| format!(" with a possession date of {}", date(d)))
+                            .unwrap_or_default(),
+                        terms_words(t)
+                    )));
+                    b.push(para(
+                        "If you keep to these terms you will not be evicted. If you miss a \
+                         payment, we can apply to the court for a warrant for bailiffs to evict \
+                         you. If you cannot pay, contact us at once."
+                            .into(),
+                    ));
+                }
+                (OrderKind::Postponed, Some(t)) => {
+                    b.push(para(format!(
+                        "The court made a postponed order for possession: no date for \
+                         possession is set as long as you {}.",
+                        terms_words(t)
+                    )));
+                    b.push(para(
+                        "If you keep to these terms you will not be evicted. If you do not, we \
+                         can ask the court to fix a date for possession, after which you could \
+                         be evicted. If you cannot pay, contact us at once."
+                            .into(),
+                    ));
+                }
+                (OrderKind::Adjourned, Some(t)) => {
+                    b.push(para(format!(
+                        "The court adjourned our claim for possession on terms: you must {}.",
+                        terms_words(t)
+                    )));
+                    b.push(para(
+                        "If you keep to these terms the claim stays adjourned. If you do not, we \
+                         can ask the court to list the claim for another hearing. If you cannot \
+                         pay, contact us at once."
+                            .into(),
+                    ));
+                }
+                (OrderKind::Dismissed, _) => {
+                    b.push(para(
+                        "The court dismissed our claim for possession. The arrears are still \
+                         owed: please keep paying your rent and contact us to agree how to clear \
+                         them."
+                            .into(),
+                    ));
+                }
+                // An order that needs terms but was recorded without them: say nothing wrong.
+                (_, None) => return None,
+            }
+            b.push(para(owed));
+        }
+        Stage::Warrant => {
+            title = "We are applying for a warrant of possession".to_owned();
+            let after_terms = matches!(
+                f.order.as_ref().map(|o| o.kind),
+                Some(OrderKind::Suspended | OrderKind::Postponed)
+            );
+            b.push(para(format!(
+                "{} we are applying to the county court for a warrant of possession{}. A \
+                 warrant lets county court bailiffs evict you from your home.",
+                if after_terms {
+                    "You have not kept to the terms of the court's possession order, so"
+                } else {
+                    "The date for possession in the court's order has passed, so"
+                },
+                // N325A after a suspended order for arrears is breached (domain.md §4).
+                if matches!(f.order.as_ref().map(|o| o.kind), Some(OrderKind::Suspended)) {
+                    " (form N325A)"
+                } else {
+                    " (form N325)"
+                }
+            )));
+            b.push(para(owed));
+            b.push(para(
+                "The court will send you a notice of eviction (form N54) with the date and time \
+                 the bailiffs will come."
+                    .into(),
+            ));
+            b.push(para(
+                "You can apply to the court to suspend the warrant, on form N244, explaining \
+                 what has changed and what you can pay. Do this as soon as you can, before the \
+                 eviction date. Get free advice now from the organisations below, and contact \
+                 us."
+                .into(),
+            ));
+        }
         _ => return None,
     }
     if let Some(a) = &f.arrangement {
         b.push(para(format!("Your current arrangement: {a}.")));
     }
-    if !f.statement.is_empty() {
+    if let Some(from) = f.statement_from {
+        b.push(Block::Heading(format!(
+            "Rent statement: charges and payments from {} to {}",
+            date(from),
+            date(f.today)
+        )));
+        let opening = f
+            .statement
+            .first()
+            .map_or(f.balance, |l| Pence(l.balance.0 - l.amount.0));
+        let mut rows = vec![vec![
+            from.format("%d/%m/%Y").to_string(),
+            "Balance brought forward".into(),
+            String::new(),
+            String::new(),
+            opening.to_string(),
+        ]];
+        rows.extend(f.statement.iter().map(|l| {
+            let (charge, payment) = if l.amount.0 >= 0 {
+                (l.amount.to_string(), String::new())
+            } else {
+                (String::new(), Pence(-l.amount.0).to_string())
+            };
+            vec![
+                l.date.format("%d/%m/%Y").to_string(),
+                l.description.clone(),
+                charge,
+                payment,
+                l.balance.to_string(),
+            ]
+        }));
+        b.push(Block::Table {
+            headers: vec![
+                "Date".into(),
+                "Description".into(),
+                "Charges".into(),
+                "Payments".into(),
+                "Balance".into(),
+            ],
+            rows,
+        });
+    } else if !f.statement.is_empty() {
         b.push(Block::Heading("Recent statement".into()));
         b.push(Block::Table {
             headers: vec![
@@ -285,6 +543,9 @@ mod tests {
             weeks_in_arrears: Some("4.30".into()),
             arrangement: None,
             notice: None,
+            hearing: None,
+            order: None,
+            statement_from: None,
             statement: vec![StatementLine {
                 date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
                 description: "Rent".into(),
@@ -356,6 +617,163 @@ mod tests {
             t.contains(
                 "not counting £400.00 that the Universal Credit payment due 28 Nov will cover"
             ),
+            "{t}"
+        );
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_hearing_letter_gives_the_date_the_order_sought_advice_and_a_two_year_statement() {
+        let mut f = facts();
+        assert!(
+            compose(Stage::Hearing, &f).is_none(),
+            "no hearing date, no letter"
+        );
+        f.hearing = Some(Hearing {
+            hearing_on: d(2027, 1, 14),
+            time: None,
+        });
+        f.notice = Some(notice_dates(
+            NoticeKind::Nosp,
+            d(2026, 9, 1),
+            ServiceMethod::Hand,
+        ));
+        let from = statement_from(Stage::Hearing, f.today).unwrap();
+        assert_eq!(from, d(2024, 11, 25));
+        assert_eq!(statement_from(Stage::FirstLetter, f.today), None);
+        f.statement_from = Some(from);
+        f.statement = vec![
+            StatementLine {
+                date: d(2024, 12, 2),
+                description: "Rent".into(),
+                amount: Pence(9_850),
+                balance: Pence(10_000),
+            },
+            StatementLine {
+                date: d(2025, 6, 9),
+                description: "Payment".into(),
+                amount: Pence(-5_000),
+                balance: Pence(5_000),
+            },
+            StatementLine {
+                date: d(2026, 11, 23),
+                description: "Rent".into(),
+                amount: Pence(9_850),
+                balance: Pence(42_350),
+            },
+        ];
+        let l = compose(Stage::Hearing, &f).unwrap();
+        assert_eq!(l.title, "Your court hearing on 14 January 2027");
+        let t = l.text();
+        assert!(t.contains("on 14 January 2027"), "{t}");
+        assert!(
+            t.contains("possession of 12 Bradford Road, Huddersfield HD1 6LJ on ground 1"),
+            "{t}"
+        );
+        assert!(t.contains("notice served on 1 September 2026"), "{t}");
+        assert!(t.contains("Housing Loss Prevention Advice Service"), "{t}");
+        assert!(t.contains("£423.50 owing"), "{t}");
+        assert!(
+            t.contains("charges and payments from 25 November 2024 to 25 November 2026"),
+            "{t}"
+        );
+        // The schedule: brought forward, then each line with its running balance.
+        assert!(
+            t.contains("Date | Description | Charges | Payments | Balance\n25/11/2024 | Balance brought forward |  |  | £1.50\n02/12/2024 | Rent | £98.50 |  | £100.00"),
+            "{t}"
+        );
+        assert!(
+            t.contains("09/06/2025 | Payment |  | £50.00 | £50.00"),
+            "{t}"
+        );
+        assert!(t.contains("23/11/2026 | Rent | £98.50 |  | £423.50"), "{t}");
+        assert!(!t.contains("Recent statement"), "{t}");
+        // Without a notice on file: possession because of the arrears.
+        f.notice = None;
+        let t = compose(Stage::Hearing, &f).unwrap().text();
+        assert!(t.contains("because of the rent arrears"), "{t}");
+        // With its time, when known.
+        f.hearing = Some(Hearing {
+            hearing_on: d(2027, 1, 14),
+            time: chrono::NaiveTime::from_hms_opt(14, 5, 0),
+        });
+        let t = compose(Stage::Hearing, &f).unwrap().text();
+        assert!(t.contains("on 14 January 2027 at 2:05pm"), "{t}");
+    }
+
+    fn order(kind: OrderKind, possession: Option<NaiveDate>, terms: bool) -> CourtOrder {
+        CourtOrder {
+            kind,
+            possession_date: possession,
+            terms: terms.then(|| OrderTerms {
+                towards_arrears: Pence(500),
+                frequency: Frequency::Weekly,
+                from: d(2026, 12, 7),
+            }),
+        }
+    }
+
+    #[test]
+    fn the_order_letter_says_what_the_court_ordered_in_plain_words() {
+        let mut f = facts();
+        assert!(compose(Stage::Order, &f).is_none(), "no order, no letter");
+        f.order = Some(order(OrderKind::Suspended, Some(d(2026, 12, 21)), true));
+        let t = compose(Stage::Order, &f).unwrap().text();
+        assert!(
+            t.contains("suspended order for possession with a possession date of 21 December 2026"),
+            "{t}"
+        );
+        assert!(
+            t.contains("current rent as it falls due plus £5.00 each week towards the arrears, starting on 7 December 2026"),
+            "{t}"
+        );
+        assert!(
+            t.contains("If you keep to these terms you will not be evicted"),
+            "{t}"
+        );
+        f.order = Some(order(OrderKind::Postponed, None, true));
+        let t = compose(Stage::Order, &f).unwrap().text();
+        assert!(
+            t.contains("postponed order") && t.contains("plus £5.00 each week"),
+            "{t}"
+        );
+        assert!(t.contains("you will not be evicted"), "{t}");
+        f.order = Some(order(OrderKind::Outright, Some(d(2026, 12, 21)), false));
+        let t = compose(Stage::Order, &f).unwrap().text();
+        assert!(
+            t.contains("outright order") && t.contains("by 21 December 2026"),
+            "{t}"
+        );
+        assert!(
+            t.contains("Contact us now") && t.contains("National Debtline"),
+            "{t}"
+        );
+        assert!(!t.contains("will not be evicted"), "{t}");
+        f.order = Some(order(OrderKind::Suspended, Some(d(2026, 12, 21)), false));
+        assert!(
+            compose(Stage::Order, &f).is_none(),
+            "terms missing: say nothing wrong"
+        );
+    }
+
+    #[test]
+    fn the_warrant_letter_names_the_forms_and_how_to_ask_to_suspend() {
+        let mut f = facts();
+        f.order = Some(order(OrderKind::Suspended, Some(d(2026, 12, 21)), true));
+        let t = compose(Stage::Warrant, &f).unwrap().text();
+        assert!(
+            t.contains("not kept to the terms") && t.contains("N325A"),
+            "{t}"
+        );
+        assert!(t.contains("N54") && t.contains("N244"), "{t}");
+        assert!(t.contains("£423.50 owing"), "{t}");
+        f.order = Some(order(OrderKind::Outright, Some(d(2026, 12, 21)), false));
+        let t = compose(Stage::Warrant, &f).unwrap().text();
+        assert!(
+            t.contains("date for possession") && t.contains("(form N325)"),
             "{t}"
         );
     }

@@ -168,15 +168,12 @@ pub async fn case_facts(
     })
 }
 
-/// The hearing and order recorded with the latest hearing and order steps (their details are
-/// kept as the diary action's facts), the payments against the order's terms, and the latest
-/// visit or contact (for the policy's "a visit before a warrant").
-pub async fn court_facts(
+/// The hearing and the order kept with the latest hearing and order steps (their
+/// details are the diary action's facts).
+pub async fn recorded_court(
     db: &DatabaseConnection,
-    account: &FullAccount,
-    today: NaiveDate,
-) -> anyhow::Result<CourtFacts> {
-    let tenancy_id = account.view.tenancy.id;
+    tenancy_id: i64,
+) -> Result<(Option<Hearing>, Option<CourtOrder>), sea_orm::DbErr> {
     let latest = |stage: Stage| {
         action::Entity::find()
             .filter(action::Column::TenancyId.eq(tenancy_id))
@@ -186,15 +183,28 @@ pub async fn court_facts(
             .order_by_desc(action::Column::Id)
             .one(db)
     };
-    let hearing_on = latest(Stage::Hearing)
+    let hearing = latest(Stage::Hearing)
         .await?
         .and_then(|a| a.facts)
-        .and_then(|f| serde_json::from_str::<Hearing>(&f).ok())
-        .map(|h| h.hearing_on);
+        .and_then(|f| serde_json::from_str::<Hearing>(&f).ok());
     let order = latest(Stage::Order)
         .await?
         .and_then(|a| a.facts)
         .and_then(|f| serde_json::from_str::<CourtOrder>(&f).ok());
+    Ok((hearing, order))
+}
+
+/// The hearing and order recorded with the latest hearing and order steps (their details are
+/// kept as the diary action's facts), the payments against the order's terms, and the latest
+/// visit or contact (for the policy's "a visit before a warrant").
+pub async fn court_facts(
+    db: &DatabaseConnection,
+    account: &FullAccount,
+    today: NaiveDate,
+) -> anyhow::Result<CourtFacts> {
+    let tenancy_id = account.view.tenancy.id;
+    let (hearing, order) = recorded_court(db, tenancy_id).await?;
+    let hearing_on = hearing.map(|h| h.hearing_on);
     let instalments = match order.as_ref().and_then(|o| o.terms.as_ref()) {
         Some(terms) => court::terms_adherence(
             terms,

@@ -4,8 +4,9 @@
 
 use crate::entities::{arrangement, letter, tenant};
 use chrono::{NaiveDate, Utc};
+use rentdesk_domain::court::{CourtOrder, Hearing};
 use rentdesk_domain::escalation::Stage;
-use rentdesk_domain::letters::{Block, LetterFacts, StatementLine, compose};
+use rentdesk_domain::letters::{Block, LetterFacts, StatementLine, compose, statement_from};
 use rentdesk_domain::protocol::NoticeDates;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -23,12 +24,22 @@ pub struct Rendered {
 /// Lines of recent statement printed on a letter.
 const STATEMENT_LINES: u64 = 8;
 
+/// What the step itself records, for its letter: a notice's dates, a hearing, an order.
+/// Whatever is not given is read from the diary (the latest recorded), so a later letter can
+/// refer back to it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StepDetails<'a> {
+    pub notice: Option<&'a NoticeDates>,
+    pub hearing: Option<Hearing>,
+    pub order: Option<&'a CourtOrder>,
+}
+
 /// The letter for moving `tenancy_id` to `stage` on `today` (`None`: that stage has none).
 pub async fn render(
     db: &DatabaseConnection,
     tenancy_id: i64,
     stage: Stage,
-    notice: Option<&NoticeDates>,
+    step: StepDetails<'_>,
     officer_name: &str,
     landlord: &str,
     today: NaiveDate,
@@ -43,10 +54,13 @@ pub async fn render(
     let t = &v.tenancy;
     let s = &v.summary;
     // The notice a later letter refers back to, when this step is not itself the notice.
-    let notice = match notice {
+    let notice = match step.notice {
         Some(n) => Some(n.clone()),
         None => crate::steps::current_notice(db, tenancy_id).await?,
     };
+    let (recorded_hearing, recorded_order) = crate::cases::recorded_court(db, tenancy_id).await?;
+    let hearing = step.hearing.or(recorded_hearing);
+    let order = step.order.cloned().or(recorded_order);
     let arrangement = arrangement::Entity::find()
         .filter(arrangement::Column::TenancyId.eq(tenancy_id))
         .filter(arrangement::Column::Status.eq("active"))
@@ -61,18 +75,28 @@ pub async fn render(
                 a.start_date.format("%-d %B %Y")
             )
         });
-    let mut statement: Vec<StatementLine> =
-        crate::statement::page(db, tenancy_id, None, Some(today), None, STATEMENT_LINES)
-            .await?
-            .lines
-            .into_iter()
-            .map(|l| StatementLine {
-                date: l.posted_on,
-                description: l.description.unwrap_or_else(|| l.kind.replace('_', " ")),
-                amount: l.amount,
-                balance: l.balance_after,
-            })
-            .collect();
+    // The hearing letter's full schedule (every line since `from`), else the latest few.
+    let from = statement_from(stage, today);
+    let mut lines = vec![];
+    let mut cursor = None;
+    loop {
+        let limit = if from.is_some() { 500 } else { STATEMENT_LINES };
+        let page = crate::statement::page(db, tenancy_id, from, Some(today), cursor, limit).await?;
+        lines.extend(page.lines);
+        match page.next {
+            Some(next) if from.is_some() => cursor = Some(next),
+            _ => break,
+        }
+    }
+    let mut statement: Vec<StatementLine> = lines
+        .into_iter()
+        .map(|l| StatementLine {
+            date: l.posted_on,
+            description: l.description.unwrap_or_else(|| l.kind.replace('_', " ")),
+            amount: l.amount,
+            balance: l.balance_after,
+        })
+        .collect();
     statement.reverse();
     // Every named tenant gets their own copy, lead first (domain.md §4: letters go separately
     // to each named tenant; a notice names them all).
@@ -115,7 +139,10 @@ pub async fn render(
             .map(|h| format!("{}.{:02}", h / 100, h % 100)),
         arrangement,
         notice,
+        hearing,
+        order,
         statement,
+        statement_from: from,
     };
     let Some(first) = compose(stage, &facts) else {
         return Ok(None);

@@ -140,8 +140,8 @@ pub struct StageChange<'a> {
     pub override_reason: Option<&'a str>,
     /// For a notice: its dates (stored with the diary entry).
     pub notice: Option<NoticeDates>,
-    /// For a hearing: its date (stored with the diary entry).
-    pub hearing_on: Option<NaiveDate>,
+    /// For a hearing: its date and time if known (stored with the diary entry).
+    pub hearing: Option<Hearing>,
     /// For an order: its type, date for possession and terms (stored with the diary entry).
     pub order: Option<CourtOrder>,
     /// The stage's letter (`crate::letters::render`), kept with the diary entry.
@@ -196,8 +196,15 @@ pub async fn record_stage(
             n.served_on, n.kind, n.earliest_proceedings, n.expires
         );
     }
-    if let Some(d) = change.hearing_on {
-        body = format!("Stage: hearing on {d}.");
+    if let Some(h) = &change.hearing {
+        body = match h.time {
+            Some(t) => format!(
+                "Stage: hearing on {} at {}.",
+                h.hearing_on,
+                t.format("%H:%M")
+            ),
+            None => format!("Stage: hearing on {}.", h.hearing_on),
+        };
     }
     if let Some(o) = &change.order {
         body = format!("Stage: order ({}).", o.kind.as_str());
@@ -234,9 +241,9 @@ pub async fn record_stage(
             outcome: Some(change.stage.as_str()),
             body: &body,
             author_staff_id: Some(staff_id),
-            facts: match (&change.notice, change.hearing_on, &change.order) {
+            facts: match (&change.notice, &change.hearing, &change.order) {
                 (Some(n), _, _) => serde_json::to_string(n).ok(),
-                (_, Some(d), _) => serde_json::to_string(&Hearing { hearing_on: d }).ok(),
+                (_, Some(h), _) => serde_json::to_string(h).ok(),
                 (_, _, Some(o)) => serde_json::to_string(o).ok(),
                 _ => None,
             },

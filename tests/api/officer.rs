@@ -1558,6 +1558,169 @@ async fn claim_issued(app: &TestApp, tenancy_id: i64, days_ago: i64) {
     }
 }
 
+/// A letter's PDF, as the officer downloads it.
+async fn letter_pdf(app: &TestApp, token: &str, letter: &serde_json::Value) -> String {
+    let resp = app
+        .client
+        .get(app.url(&format!("/officer/v1/letters/{letter}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    shown_text(&resp.bytes().await.unwrap())
+}
+
+/// The strings a PDF shows, in order, one per line: its content streams are uncompressed, each
+/// `(literal) Tj` or `<hex> Tj` (WinAnsi, used for a string with "£") on a line of its own.
+fn shown_text(pdf: &[u8]) -> String {
+    let mut out = String::new();
+    for line in pdf.split(|b| *b == b'\n') {
+        let Some(operand) = line.strip_suffix(b" Tj") else {
+            continue;
+        };
+        if let Some(hex) = operand
+            .strip_prefix(b"<")
+            .and_then(|o| o.strip_suffix(b">"))
+        {
+            for h in hex.chunks(2) {
+                let b = u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap();
+                out.push(if b == 0xa3 { '£' } else { b as char });
+            }
+        } else {
+            let mut escaped = false;
+            for &b in &operand[1..operand.len() - 1] {
+                if escaped || b != b'\\' {
+                    out.push(b as char);
+                    escaped = false;
+                } else {
+                    escaped = true;
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_hearing_and_order_letters_give_the_date_a_two_year_statement_and_the_terms() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    claim_issued(app, hd1001, 60).await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let today = rentdesk_store::london_today();
+    let hearing_on = today + chrono::Duration::days(40);
+    let (s, step) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "hearing", "hearing_on": hearing_on, "hearing_time": "25:00"}),
+    )
+    .await;
+    assert_eq!(s, 422, "{step}");
+    assert!(step.to_string().contains("hearing_time"), "{step}");
+    let (s, step) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "hearing", "hearing_on": hearing_on, "hearing_time": "10:30"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{step}");
+    let letter = &step["letter_id"];
+    assert!(letter.is_i64(), "a hearing has a letter: {step}");
+    let text = letter_pdf(app, &north, letter).await;
+    let title = format!("Your court hearing on {}", hearing_on.format("%-d %B %Y"));
+    assert!(text.contains(&title), "the hearing date");
+    assert!(text.contains("at 10:30am"), "and its time");
+    assert!(
+        text.contains("Housing Loss Prevention Advice Service") || text.contains("Housing Loss")
+    );
+    // The 2-year schedule, oldest to newest, with the running balance.
+    let from = today.checked_sub_months(chrono::Months::new(24)).unwrap();
+    assert!(text.contains(&format!(
+        "Rent statement: charges and payments from {}",
+        from.format("%-d %B %Y")
+    )));
+    assert!(text.contains("Charges") && text.contains("Payments"));
+    assert!(text.contains("brought forward"), "the opening balance");
+    let lines =
+        rentdesk_store::statement::page(&app.db, hd1001, Some(from), Some(today), None, 10_000)
+            .await
+            .unwrap()
+            .lines;
+    let (newest, oldest) = (lines.first().unwrap(), lines.last().unwrap());
+    for line in [oldest, newest] {
+        let date = line.posted_on.format("%d/%m/%Y").to_string();
+        let balance = line.balance_after.to_string();
+        // Its row: the date, description, charge or payment, then the balance after it.
+        let shown: Vec<&str> = text.lines().collect();
+        assert!(
+            shown
+                .windows(5)
+                .any(|row| row[0] == date && row.contains(&balance.as_str())),
+            "{date} with its balance {balance}"
+        );
+    }
+    let (_, account) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert!(
+        account
+            .to_string()
+            .contains(&format!("Letter sent: {title} (letter {letter}, PDF kept)")),
+        "{account}"
+    );
+    // The order: its terms in plain words.
+    let (s, step) = post(
+        app,
+        &path,
+        &north,
+        json!({
+            "step": "order", "order_type": "suspended", "possession_date": hearing_on,
+            "terms": {"towards_arrears_pence": 500, "frequency": "weekly", "from": today},
+        }),
+    )
+    .await;
+    assert_eq!(s, 201, "{step}");
+    let text = letter_pdf(app, &north, &step["letter_id"]).await;
+    assert!(text.contains("What the court ordered"));
+    assert!(text.contains("suspended order for possession"), "the order");
+    assert!(
+        text.contains("5.00 each week towards the arrears"),
+        "its terms"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn the_warrant_letter_says_how_to_ask_the_court_to_suspend_it() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    claim_issued(app, hd1001, 90).await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let today = rentdesk_store::london_today();
+    for step in [
+        json!({"step": "hearing", "hearing_on": today - chrono::Duration::days(20)}),
+        json!({"step": "order", "order_type": "outright",
+               "possession_date": today - chrono::Duration::days(1)}),
+    ] {
+        let (s, r) = post(app, &path, &north, step).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    let (s, step) = post(app, &path, &north, json!({"step": "warrant"})).await;
+    assert_eq!(s, 201, "{step}");
+    let text = letter_pdf(app, &north, &step["letter_id"]).await;
+    assert!(text.contains("We are applying for a warrant of possession"));
+    for form in ["(form N325)", "N54", "N244"] {
+        assert!(text.contains(form), "the letter names {form}");
+    }
+    t.app.stop().await;
+}
+
 #[tokio::test]
 async fn court_steps_out_of_sequence_are_refused_naming_what_is_missing() {
     let t = team().await;

@@ -9,13 +9,13 @@ use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use poem::http::StatusCode;
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use rentdesk_domain::court::{self, CourtOrder, TermsInput};
+use rentdesk_domain::court::{self, CourtOrder, Hearing, TermsInput};
 use rentdesk_domain::escalation::{self, EscalationPolicy, Stage};
 use rentdesk_domain::protocol::{self, NoticeDates, NoticeKind, ProtocolStep, ServiceMethod};
 use rentdesk_store::accounts::FullAccount;
@@ -131,6 +131,9 @@ pub struct StepIn {
     pub service_method: Option<String>,
     /// For `hearing`: the date the court set for it.
     pub hearing_on: Option<NaiveDate>,
+    /// For `hearing`: its time if known, 24-hour HH:MM (e.g. 10:30), for the hearing letter.
+    #[oai(validator(max_length = 5))]
+    pub hearing_time: Option<String>,
     /// For `order`: outright | suspended | postponed | adjourned (on terms) | dismissed
     pub order_type: Option<String>,
     /// For an outright or suspended order: the date for possession; for a postponed order,
@@ -154,6 +157,7 @@ impl poem_openapi::types::Example for StepIn {
             sent_on: NaiveDate::from_ymd_opt(2026, 11, 25),
             service_method: Some("hand".into()),
             hearing_on: None,
+            hearing_time: None,
             order_type: None,
             possession_date: None,
             terms: None,
@@ -175,7 +179,7 @@ pub struct StepRecorded {
     pub stage: String,
     pub notice: Option<Notice>,
     /// The letter that goes with this stage (first and second letters, the notice, the court
-    /// application), rendered with the account's figures: `GET /officer/v1/letters/{id}` gives
+    /// application, the hearing, the order, the warrant), rendered with the account's figures: `GET /officer/v1/letters/{id}` gives
     /// the PDF.
     pub letter_id: Option<i64>,
 }
@@ -220,7 +224,21 @@ fn court_details(
     stage: Stage,
     body: &StepIn,
     errors: &mut Vec<(String, String)>,
-) -> (Option<NaiveDate>, Option<CourtOrder>) {
+) -> (Option<Hearing>, Option<CourtOrder>) {
+    let time = match (stage, body.hearing_time.as_deref()) {
+        (Stage::Hearing, Some(t)) => match NaiveTime::parse_from_str(t.trim(), "%H:%M") {
+            Ok(t) => Some(t),
+            Err(_) => {
+                errors.push(("hearing_time".into(), "a 24-hour time, HH:MM".into()));
+                None
+            }
+        },
+        (_, Some(_)) => {
+            errors.push(("hearing_time".into(), "only for a hearing".into()));
+            None
+        }
+        (_, None) => None,
+    };
     let hearing_on = match (stage, body.hearing_on) {
         (Stage::Hearing, None) => {
             errors.push(("hearing_on".into(), "required for a hearing".into()));
@@ -233,6 +251,7 @@ fn court_details(
         }
         (_, None) => None,
     };
+    let hearing = hearing_on.map(|hearing_on| Hearing { hearing_on, time });
     if stage != Stage::Order {
         for (field, given) in [
             ("order_type", body.order_type.is_some()),
@@ -243,7 +262,7 @@ fn court_details(
                 errors.push((field.into(), "only for an order".into()));
             }
         }
-        return (hearing_on, None);
+        return (hearing, None);
     }
     let terms = body.terms.as_ref().map(|t| TermsInput {
         towards_arrears_pence: t.towards_arrears_pence,
@@ -251,10 +270,10 @@ fn court_details(
         from: t.from,
     });
     match court::parse_order(body.order_type.as_deref(), body.possession_date, terms) {
-        Ok(o) => (hearing_on, Some(o)),
+        Ok(o) => (hearing, Some(o)),
         Err(e) => {
             errors.extend(e);
-            (hearing_on, None)
+            (hearing, None)
         }
     }
 }
@@ -450,7 +469,7 @@ impl OfficerStepsApi {
                 notice = Some(protocol::notice_dates(kind, sent, m));
             }
         }
-        let (hearing_on, order) = court_details(stage, &body, &mut errors);
+        let (hearing, order) = court_details(stage, &body, &mut errors);
         if let Some(p) = invalid_fields(errors) {
             return Ok(Answer::problem(p));
         }
@@ -476,7 +495,11 @@ impl OfficerStepsApi {
             &state.db,
             id.0,
             stage,
-            notice.as_ref(),
+            rentdesk_store::letters::StepDetails {
+                notice: notice.as_ref(),
+                hearing,
+                order: order.as_ref(),
+            },
             &staff.name,
             &state.settings.contact_policy.landlord_name,
             today,
@@ -492,7 +515,7 @@ impl OfficerStepsApi {
                 note: body.note.trim(),
                 override_reason,
                 notice: notice.clone(),
-                hearing_on,
+                hearing,
                 order,
                 letter,
             },
