@@ -317,6 +317,7 @@ mod tests {
             NoticeKind::Nosp,
             NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
             ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
         );
         f.notice = Some(n.clone());
         let l = compose(Stage::NoticeServed, &f).unwrap();
