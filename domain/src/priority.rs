@@ -446,6 +446,7 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
                 match n.kind {
                     NoticeKind::Nosp => "NOSP",
                     NoticeKind::Section8 => "section 8 notice",
+                    NoticeKind::Introductory => "notice of proceedings",
                 },
                 n.expires,
             ),

@@ -370,19 +370,9 @@ impl ServiceMethod {
 pub enum NoticeKind {
     Nosp,
     Section8,
-}
-
-impl NoticeKind {
-    /// The notice a tenure gets: secure → NOSP; assured and starter (a housing association
-    /// starter tenancy, an assured shorthold) → section 8; anything else (leasehold, shared
-    /// ownership, former tenant) → none.
-    pub fn for_tenure(tenure: &str) -> Option<NoticeKind> {
-        match tenure {
-            "secure" => Some(NoticeKind::Nosp),
-            "assured" | "starter" => Some(NoticeKind::Section8),
-            _ => None,
-        }
-    }
+    /// A council introductory tenancy's notice of proceedings (Housing Act 1996 s128), when
+    /// `starter` tenancies are configured as introductory ones.
+    Introductory,
 }
 
 /// The rules a section 8 notice is served under (domain.md §4 "Notices"). A NOSP (secure
@@ -431,9 +421,26 @@ pub struct NoticeRules {
     /// commenced (domain.md: "2027 at the earliest"). A notice served on or after this date is
     /// under the new regime; one served before keeps the rules it was served under.
     pub renters_rights_from: Option<NaiveDate>,
+    /// **config** `STARTER_TENANCIES`: `starter` accounts are council introductory tenancies
+    /// (notice of proceedings, HA 1996 s128) rather than housing association starter
+    /// (assured shorthold) tenancies (section 8, the default).
+    pub starter_is_introductory: bool,
 }
 
 impl NoticeRules {
+    /// The notice a tenure gets: secure → NOSP; assured → section 8; starter → section 8 (a
+    /// housing association starter tenancy) or, when configured, an introductory tenancy's
+    /// notice of proceedings; anything else (leasehold, shared ownership, former tenant) → none.
+    pub fn kind_for_tenure(&self, tenure: &str) -> Option<NoticeKind> {
+        match tenure {
+            "secure" => Some(NoticeKind::Nosp),
+            "assured" => Some(NoticeKind::Section8),
+            "starter" if self.starter_is_introductory => Some(NoticeKind::Introductory),
+            "starter" => Some(NoticeKind::Section8),
+            _ => None,
+        }
+    }
+
     /// The regime for a notice of `kind` served on `served_on`.
     pub fn regime(&self, kind: NoticeKind, served_on: NaiveDate) -> NoticeRegime {
         match (kind, self.renters_rights_from) {
@@ -548,6 +555,8 @@ pub fn deemed_service(sent: NaiveDate, method: ServiceMethod) -> NaiveDate {
 /// - NOSP: the later of 4 weeks after service and one full rent period, moved forward to the
 ///   first or last day of a rent period (a Monday or a Sunday); it lapses 12 months after that
 ///   date.
+/// - Introductory (HA 1996 s128 notice of proceedings): as a NOSP (domain.md gives no dates;
+///   this is the conservative reading).
 /// - Section 8 (grounds 8, 10, 11): 2 weeks after service (4 weeks under the Renters' Rights
 ///   Act regime, when `rules` say it has commenced by the service date); proceedings within 12
 ///   months of service.
@@ -562,7 +571,10 @@ pub fn notice_dates(
     let served_on = deemed_service(sent, method);
     let regime = rules.regime(kind, served_on);
     match kind {
-        NoticeKind::Nosp => {
+        // domain.md gives no dates for an introductory tenancy's notice of proceedings: the
+        // NOSP rule (4 weeks and a full rent period, on a rent-period boundary, lapsing 12
+        // months after) is the conservative reading — never earlier than a notice to quit.
+        NoticeKind::Nosp | NoticeKind::Introductory => {
             let mut d = served_on + Duration::days(28);
             while !matches!(d.weekday(), Weekday::Mon | Weekday::Sun) {
                 d += Duration::days(1);
@@ -879,6 +891,7 @@ mod tests {
     fn section_8_gives_4_weeks_from_the_renters_rights_commencement_and_nosp_is_unchanged() {
         let rules = NoticeRules {
             renters_rights_from: Some(d(2027, 5, 1)),
+            ..NoticeRules::default()
         };
         // Served the day before commencement: the current regime, 2 weeks.
         let n = notice_dates(
@@ -961,16 +974,33 @@ mod tests {
 
     #[test]
     fn the_notice_kind_follows_the_tenure_and_old_stored_notices_read_as_current() {
-        assert_eq!(NoticeKind::for_tenure("secure"), Some(NoticeKind::Nosp));
+        let ha = NoticeRules::default();
+        assert_eq!(ha.kind_for_tenure("secure"), Some(NoticeKind::Nosp));
+        assert_eq!(ha.kind_for_tenure("assured"), Some(NoticeKind::Section8));
+        assert_eq!(ha.kind_for_tenure("starter"), Some(NoticeKind::Section8));
+        assert_eq!(ha.kind_for_tenure("leasehold"), None);
+        let council = NoticeRules {
+            starter_is_introductory: true,
+            renters_rights_from: Some(d(2026, 5, 1)),
+        };
         assert_eq!(
-            NoticeKind::for_tenure("assured"),
-            Some(NoticeKind::Section8)
+            council.kind_for_tenure("starter"),
+            Some(NoticeKind::Introductory)
         );
         assert_eq!(
-            NoticeKind::for_tenure("starter"),
+            council.kind_for_tenure("assured"),
             Some(NoticeKind::Section8)
         );
-        assert_eq!(NoticeKind::for_tenure("leasehold"), None);
+        // An introductory notice: the NOSP dates, untouched by the Renters' Rights Act regime.
+        let n = notice_dates(
+            NoticeKind::Introductory,
+            d(2026, 11, 25),
+            ServiceMethod::Hand,
+            &council,
+        );
+        assert_eq!(n.regime, NoticeRegime::Current);
+        assert_eq!(n.earliest_proceedings, d(2026, 12, 27));
+        assert_eq!(n.expires, d(2027, 12, 27));
         let old: NoticeDates = serde_json::from_str(
             r#"{"kind":"section8","served_on":"2026-11-25","earliest_proceedings":"2026-12-09","expires":"2027-11-25"}"#,
         )

@@ -1328,6 +1328,57 @@ async fn a_section_8_notice_gives_4_weeks_once_the_renters_rights_regime_has_com
     }
 }
 
+#[tokio::test]
+async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceedings() {
+    use rentdesk_store::entities::tenancy;
+    let today = rentdesk_store::london_today();
+    let t = team_with(&[
+        ("STARTER_TENANCIES", "introductory"),
+        ("RENTERS_RIGHTS_SOCIAL_FROM", "2026-05-01"),
+    ])
+    .await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    tenancy::Entity::update_many()
+        .col_expr(tenancy::Column::Tenure, Expr::value("starter"))
+        .filter(tenancy::Column::Id.eq(hd1003))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1003}/next-step"),
+        &central,
+    )
+    .await;
+    assert!(
+        n["ground_8"].is_null(),
+        "no ground 8 for an introductory tenancy: {n}"
+    );
+    protocol_steps_for_a_notice(app, &central, hd1003).await;
+    let (s, r) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1003}/steps"),
+        &central,
+        json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["notice"]["kind"], "introductory");
+    assert_eq!(r["notice"]["regime"], "current");
+    assert!(r["notice"]["ground_8"].is_null(), "{r}");
+    // The conservative NOSP rule: at least 4 weeks, on a rent-period boundary.
+    let earliest: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
+    assert!(earliest >= today + chrono::Duration::days(28));
+    assert!(matches!(
+        earliest.format("%a").to_string().as_str(),
+        "Mon" | "Sun"
+    ));
+    t.app.stop().await;
+}
+
 /// The five protocol steps a notice needs, recorded on `tenancy`.
 async fn protocol_steps_for_a_notice(app: &TestApp, token: &str, tenancy: i64) {
     let path = format!("/officer/v1/accounts/{tenancy}/steps");

@@ -368,6 +368,16 @@ impl Settings {
                             })?,
                     ),
                 },
+                starter_is_introductory: match get("STARTER_TENANCIES").as_deref().map(str::trim) {
+                    None | Some("housing_association") => false,
+                    Some("introductory") => true,
+                    Some(_) => {
+                        return Err(err(
+                            "STARTER_TENANCIES",
+                            "must be housing_association or introductory",
+                        ));
+                    }
+                },
             },
         })
     }
@@ -810,6 +820,24 @@ mod tests {
                 .notice_rules
                 .renters_rights_from,
             None
+        );
+        assert!(
+            settings(Mode::Worker, &[("STARTER_TENANCIES", "introductory")])
+                .unwrap()
+                .notice_rules
+                .starter_is_introductory
+        );
+        assert!(
+            !settings(Mode::Worker, &[])
+                .unwrap()
+                .notice_rules
+                .starter_is_introductory
+        );
+        assert_eq!(
+            settings(Mode::Dev, &[("STARTER_TENANCIES", "council")])
+                .unwrap_err()
+                .variable,
+            "STARTER_TENANCIES"
         );
         for bad in ["2027-13-01", "April 2027", "2025-01-01"] {
             assert_eq!(

@@ -36,7 +36,8 @@ pub struct RecordedStep {
 
 #[derive(Debug, Object)]
 pub struct Notice {
-    /// nosp | section8
+    /// nosp | section8 | introductory (a council introductory tenancy's notice of proceedings,
+    /// when `STARTER_TENANCIES=introductory`)
     pub kind: String,
     pub served_on: NaiveDate,
     pub earliest_proceedings: NaiveDate,
@@ -77,6 +78,7 @@ impl From<NoticeDates> for Notice {
             kind: match n.kind {
                 NoticeKind::Nosp => "nosp",
                 NoticeKind::Section8 => "section8",
+                NoticeKind::Introductory => "introductory",
             }
             .into(),
             served_on: n.served_on,
@@ -323,7 +325,10 @@ impl OfficerStepsApi {
             .await
             .map_err(|e| Problem::internal(&e))?;
         let n = escalation::next_step(&case, &EscalationPolicy::default(), today);
-        let ground_8 = (NoticeKind::for_tenure(&account.view.tenancy.tenure)
+        let ground_8 = (state
+            .settings
+            .notice_rules
+            .kind_for_tenure(&account.view.tenancy.tenure)
             == Some(NoticeKind::Section8))
         .then(|| {
             let regime = state
@@ -458,7 +463,10 @@ impl OfficerStepsApi {
                 .map_err(|r| Problem::invalid("step", format!("\"protocol\" or {r}")))
         );
         let mut errors = vec![];
-        let notice_kind = NoticeKind::for_tenure(&account.view.tenancy.tenure);
+        let notice_kind = state
+            .settings
+            .notice_rules
+            .kind_for_tenure(&account.view.tenancy.tenure);
         let mut notice = None;
         if stage == Stage::NoticeServed {
             let method = body
