@@ -245,6 +245,9 @@ pub fn compose(stage: Stage, f: &LetterFacts) -> Option<Letter> {
             title = match n.kind {
                 NoticeKind::Nosp => "Notice of Seeking Possession",
                 NoticeKind::Section8 => "Notice under section 8 of the Housing Act 1988",
+                NoticeKind::Introductory => {
+                    "Notice of proceedings under section 128 of the Housing Act 1996"
+                }
             }
             .to_owned();
             b.push(para(format!(
@@ -578,6 +581,7 @@ mod tests {
             NoticeKind::Nosp,
             NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
             ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
         );
         f.notice = Some(n.clone());
         let l = compose(Stage::NoticeServed, &f).unwrap();

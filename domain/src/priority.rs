@@ -446,6 +446,7 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
                 match n.kind {
                     NoticeKind::Nosp => "NOSP",
                     NoticeKind::Section8 => "section 8 notice",
+                    NoticeKind::Introductory => "notice of proceedings",
                 },
                 n.expires,
             ),
@@ -975,6 +976,7 @@ mod tests {
             NoticeKind::Nosp,
             ymd(2025, 11, 5),
             ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
         ));
         assert_eq!(f.notice.as_ref().unwrap().expires, ymd(2026, 12, 7));
         let a = run(&f);
@@ -985,6 +987,7 @@ mod tests {
             NoticeKind::Nosp,
             ymd(2026, 6, 1),
             ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
         ));
         assert_eq!(run(&f).excluded, Some(Exclusion::SmallAndStable));
     }
@@ -1000,6 +1003,7 @@ mod tests {
             NoticeKind::Section8,
             ymd(2025, 12, 1),
             ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
         ));
         let a = run(&f);
         assert!(a.needs_action_today);
@@ -1009,6 +1013,7 @@ mod tests {
             NoticeKind::Section8,
             ymd(2025, 11, 20),
             ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
         ));
         assert_eq!(run(&f).reasons[0], "section 8 notice expired on 20 Nov");
     }

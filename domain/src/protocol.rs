@@ -2,6 +2,7 @@
 //! and notice dates. A notice or a court application is refused until every required protocol
 //! step is recorded, and refused outright while Breathing Space lasts (§5).
 
+use crate::Pence;
 use crate::calendar::{add_months_clamped, is_bank_holiday};
 use crate::court::{CourtOrder, OrderKind};
 use crate::escalation::Stage;
@@ -369,6 +370,84 @@ impl ServiceMethod {
 pub enum NoticeKind {
     Nosp,
     Section8,
+    /// A council introductory tenancy's notice of proceedings (Housing Act 1996 s128), when
+    /// `starter` tenancies are configured as introductory ones.
+    Introductory,
+}
+
+/// The rules a section 8 notice is served under (domain.md §4 "Notices"). A NOSP (secure
+/// tenancy, HA 1985) is not changed by the Renters' Rights Act and is always `Current`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeRegime {
+    /// Ground 8 at 8 weeks' rent unpaid; notice 2 weeks.
+    #[default]
+    Current,
+    /// Renters' Rights Act 2025: ground 8 at 13 weeks' rent unpaid, disregarding arrears due
+    /// only to a Universal Credit payment not yet received; notice for grounds 8, 10, 11 4 weeks.
+    RentersRights,
+}
+
+impl NoticeRegime {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeRegime::Current => "current",
+            NoticeRegime::RentersRights => "renters_rights",
+        }
+    }
+
+    /// Weeks' rent unpaid (weekly rent) for ground 8.
+    pub fn ground_8_weeks(self) -> i64 {
+        match self {
+            NoticeRegime::Current => 8,
+            NoticeRegime::RentersRights => 13,
+        }
+    }
+
+    /// Days between service and the earliest proceedings for a section 8 notice (grounds 8,
+    /// 10, 11).
+    pub fn section_8_notice_days(self) -> i64 {
+        match self {
+            NoticeRegime::Current => 14,
+            NoticeRegime::RentersRights => 28,
+        }
+    }
+}
+
+/// Configuration of the notice rules (**config**: `RENTERS_RIGHTS_SOCIAL_FROM`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoticeRules {
+    /// When the Renters' Rights Act regime starts for social assured tenancies; `None` = not
+    /// commenced (domain.md: "2027 at the earliest"). A notice served on or after this date is
+    /// under the new regime; one served before keeps the rules it was served under.
+    pub renters_rights_from: Option<NaiveDate>,
+    /// **config** `STARTER_TENANCIES`: `starter` accounts are council introductory tenancies
+    /// (notice of proceedings, HA 1996 s128) rather than housing association starter
+    /// (assured shorthold) tenancies (section 8, the default).
+    pub starter_is_introductory: bool,
+}
+
+impl NoticeRules {
+    /// The notice a tenure gets: secure → NOSP; assured → section 8; starter → section 8 (a
+    /// housing association starter tenancy) or, when configured, an introductory tenancy's
+    /// notice of proceedings; anything else (leasehold, shared ownership, former tenant) → none.
+    pub fn kind_for_tenure(&self, tenure: &str) -> Option<NoticeKind> {
+        match tenure {
+            "secure" => Some(NoticeKind::Nosp),
+            "assured" => Some(NoticeKind::Section8),
+            "starter" if self.starter_is_introductory => Some(NoticeKind::Introductory),
+            "starter" => Some(NoticeKind::Section8),
+            _ => None,
+        }
+    }
+
+    /// The regime for a notice of `kind` served on `served_on`.
+    pub fn regime(&self, kind: NoticeKind, served_on: NaiveDate) -> NoticeRegime {
+        match (kind, self.renters_rights_from) {
+            (NoticeKind::Section8, Some(from)) if served_on >= from => NoticeRegime::RentersRights,
+            _ => NoticeRegime::Current,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -379,6 +458,79 @@ pub struct NoticeDates {
     pub earliest_proceedings: NaiveDate,
     /// After this the notice can no longer be relied on.
     pub expires: NaiveDate,
+    /// The rules it was served under (notices stored before this field: `current`).
+    #[serde(default)]
+    pub regime: NoticeRegime,
+    /// For a section 8 notice: whether ground 8 (mandatory) was available on the arrears at
+    /// service, and why. `None` for a NOSP or when not computed.
+    #[serde(default)]
+    pub ground_8: Option<Ground8>,
+}
+
+/// Whether the mandatory arrears ground 8 (HA 1988 Sch 2) is available, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ground8 {
+    pub available: bool,
+    pub regime: NoticeRegime,
+    /// Weeks' rent unpaid the ground needs (weekly rent).
+    pub threshold_weeks: i64,
+    pub reason: String,
+}
+
+/// Ground 8 on a weekly tenancy: rent unpaid of at least 8 weeks (current regime) or 13 weeks
+/// (Renters' Rights Act) of the weekly charge. Under the current regime all rent unpaid counts,
+/// technical arrears too; under the new one arrears due only to a Universal Credit payment not
+/// yet received are disregarded, so only real arrears count. The ground must also hold at the
+/// hearing, which is said in the reason.
+pub fn ground_8(
+    regime: NoticeRegime,
+    real_arrears: Pence,
+    technical_arrears: Pence,
+    weekly_charge: Pence,
+) -> Ground8 {
+    let weeks = regime.ground_8_weeks();
+    let (unpaid, counted) = match regime {
+        NoticeRegime::Current => (
+            Pence(real_arrears.0 + technical_arrears.0.max(0)),
+            "rent unpaid (technical arrears included)",
+        ),
+        NoticeRegime::RentersRights => (
+            real_arrears,
+            "real arrears (arrears due only to a Universal Credit payment not yet received are \
+             disregarded)",
+        ),
+    };
+    let rule = match regime {
+        NoticeRegime::Current => "current regime",
+        NoticeRegime::RentersRights => "Renters' Rights Act regime",
+    };
+    if weekly_charge.0 <= 0 {
+        return Ground8 {
+            available: false,
+            regime,
+            threshold_weeks: weeks,
+            reason: format!("no weekly rent charge to measure {weeks} weeks' rent against"),
+        };
+    }
+    let threshold = Pence(weekly_charge.0 * weeks);
+    let available = unpaid.0 >= threshold.0;
+    let reason = if available {
+        format!(
+            "{counted} of {unpaid} is at least {weeks} weeks' rent ({threshold}) under the \
+             {rule}; it must still be so at the hearing"
+        )
+    } else {
+        format!(
+            "{counted} of {unpaid} is less than {weeks} weeks' rent ({threshold}) under the \
+             {rule}: use grounds 10 and 11"
+        )
+    };
+    Ground8 {
+        available,
+        regime,
+        threshold_weeks: weeks,
+        reason,
+    }
 }
 
 fn is_business_day(d: NaiveDate) -> bool {
@@ -403,12 +555,26 @@ pub fn deemed_service(sent: NaiveDate, method: ServiceMethod) -> NaiveDate {
 /// - NOSP: the later of 4 weeks after service and one full rent period, moved forward to the
 ///   first or last day of a rent period (a Monday or a Sunday); it lapses 12 months after that
 ///   date.
-/// - Section 8 (grounds 8, 10, 11): 2 weeks after service; proceedings within 12 months of
-///   service.
-pub fn notice_dates(kind: NoticeKind, sent: NaiveDate, method: ServiceMethod) -> NoticeDates {
+/// - Introductory (HA 1996 s128 notice of proceedings): as a NOSP (domain.md gives no dates;
+///   this is the conservative reading).
+/// - Section 8 (grounds 8, 10, 11): 2 weeks after service (4 weeks under the Renters' Rights
+///   Act regime, when `rules` say it has commenced by the service date); proceedings within 12
+///   months of service.
+///
+/// `ground_8` is left `None`: it needs the account's arrears (see [`ground_8`]).
+pub fn notice_dates(
+    kind: NoticeKind,
+    sent: NaiveDate,
+    method: ServiceMethod,
+    rules: &NoticeRules,
+) -> NoticeDates {
     let served_on = deemed_service(sent, method);
+    let regime = rules.regime(kind, served_on);
     match kind {
-        NoticeKind::Nosp => {
+        // domain.md gives no dates for an introductory tenancy's notice of proceedings: the
+        // NOSP rule (4 weeks and a full rent period, on a rent-period boundary, lapsing 12
+        // months after) is the conservative reading — never earlier than a notice to quit.
+        NoticeKind::Nosp | NoticeKind::Introductory => {
             let mut d = served_on + Duration::days(28);
             while !matches!(d.weekday(), Weekday::Mon | Weekday::Sun) {
                 d += Duration::days(1);
@@ -418,13 +584,17 @@ pub fn notice_dates(kind: NoticeKind, sent: NaiveDate, method: ServiceMethod) ->
                 served_on,
                 earliest_proceedings: d,
                 expires: add_months_clamped(d, 12),
+                regime,
+                ground_8: None,
             }
         }
         NoticeKind::Section8 => NoticeDates {
             kind,
             served_on,
-            earliest_proceedings: served_on + Duration::days(14),
+            earliest_proceedings: served_on + Duration::days(regime.section_8_notice_days()),
             expires: add_months_clamped(served_on, 12),
+            regime,
+            ground_8: None,
         },
     }
 }
@@ -607,7 +777,14 @@ mod tests {
             breathing_spaces: vec![(d(2026, 10, 1), Some(d(2026, 11, 20)))],
             ..GateFacts::default()
         };
-        let notice = |sent| notice_dates(NoticeKind::Nosp, sent, ServiceMethod::FirstClassPost);
+        let notice = |sent| {
+            notice_dates(
+                NoticeKind::Nosp,
+                sent,
+                ServiceMethod::FirstClassPost,
+                &NoticeRules::default(),
+            )
+        };
         // Posted on the last day of it.
         let void = notice_void(&notice(d(2026, 11, 20)), d(2026, 11, 20), &facts).unwrap();
         assert_eq!(void.id, "sent_on");
@@ -646,7 +823,12 @@ mod tests {
 
     #[test]
     fn court_needs_a_notice_whose_period_has_run_and_the_protocol_copy_after_it() {
-        let notice = notice_dates(NoticeKind::Nosp, d(2026, 10, 1), ServiceMethod::Hand);
+        let notice = notice_dates(
+            NoticeKind::Nosp,
+            d(2026, 10, 1),
+            ServiceMethod::Hand,
+            &NoticeRules::default(),
+        );
         let mut facts = GateFacts {
             recorded: all_recorded(d(2026, 9, 20)),
             notice: Some(notice.clone()),
@@ -675,7 +857,12 @@ mod tests {
     #[test]
     fn nosp_dates_fall_on_a_rent_period_boundary_and_posted_notices_are_served_later() {
         // Handed over on Wednesday 25 Nov 2026: 4 weeks on is Wed 23 Dec → Sunday 27 Dec.
-        let n = notice_dates(NoticeKind::Nosp, d(2026, 11, 25), ServiceMethod::Hand);
+        let n = notice_dates(
+            NoticeKind::Nosp,
+            d(2026, 11, 25),
+            ServiceMethod::Hand,
+            &NoticeRules::default(),
+        );
         assert_eq!(n.served_on, d(2026, 11, 25));
         assert_eq!(n.earliest_proceedings, d(2026, 12, 27));
         assert_eq!(n.expires, d(2027, 12, 27));
@@ -685,12 +872,140 @@ mod tests {
             NoticeKind::Nosp,
             d(2026, 12, 24),
             ServiceMethod::FirstClassPost,
+            &NoticeRules::default(),
         );
         assert_eq!(n.served_on, d(2026, 12, 29));
         assert_eq!(n.earliest_proceedings, d(2027, 1, 31));
         // Section 8: two weeks, valid 12 months from service.
-        let n = notice_dates(NoticeKind::Section8, d(2026, 11, 25), ServiceMethod::Hand);
+        let n = notice_dates(
+            NoticeKind::Section8,
+            d(2026, 11, 25),
+            ServiceMethod::Hand,
+            &NoticeRules::default(),
+        );
         assert_eq!(n.earliest_proceedings, d(2026, 12, 9));
         assert_eq!(n.expires, d(2027, 11, 25));
+    }
+
+    #[test]
+    fn section_8_gives_4_weeks_from_the_renters_rights_commencement_and_nosp_is_unchanged() {
+        let rules = NoticeRules {
+            renters_rights_from: Some(d(2027, 5, 1)),
+            ..NoticeRules::default()
+        };
+        // Served the day before commencement: the current regime, 2 weeks.
+        let n = notice_dates(
+            NoticeKind::Section8,
+            d(2027, 4, 30),
+            ServiceMethod::Hand,
+            &rules,
+        );
+        assert_eq!(n.regime, NoticeRegime::Current);
+        assert_eq!(n.earliest_proceedings, d(2027, 5, 14));
+        assert_eq!(n.expires, d(2028, 4, 30));
+        // Served on the day: 4 weeks.
+        let n = notice_dates(
+            NoticeKind::Section8,
+            d(2027, 5, 1),
+            ServiceMethod::Hand,
+            &rules,
+        );
+        assert_eq!(n.regime, NoticeRegime::RentersRights);
+        assert_eq!(n.earliest_proceedings, d(2027, 5, 29));
+        assert_eq!(n.expires, d(2028, 5, 1));
+        // Posted on Thursday 29 April, deemed served Tuesday 4 May (3 May is a bank holiday):
+        // the service date decides, so the new regime.
+        let n = notice_dates(
+            NoticeKind::Section8,
+            d(2027, 4, 29),
+            ServiceMethod::FirstClassPost,
+            &rules,
+        );
+        assert_eq!(n.served_on, d(2027, 5, 4));
+        assert_eq!(n.regime, NoticeRegime::RentersRights);
+        assert_eq!(n.earliest_proceedings, d(2027, 6, 1));
+        // Not commenced: 2 weeks whenever served.
+        let n = notice_dates(
+            NoticeKind::Section8,
+            d(2030, 1, 7),
+            ServiceMethod::Hand,
+            &NoticeRules::default(),
+        );
+        assert_eq!(n.regime, NoticeRegime::Current);
+        assert_eq!(n.earliest_proceedings, d(2030, 1, 21));
+        // A NOSP is the same under either configuration.
+        let a = notice_dates(NoticeKind::Nosp, d(2027, 5, 5), ServiceMethod::Hand, &rules);
+        let b = notice_dates(
+            NoticeKind::Nosp,
+            d(2027, 5, 5),
+            ServiceMethod::Hand,
+            &NoticeRules::default(),
+        );
+        assert_eq!(a, b);
+        assert_eq!(a.regime, NoticeRegime::Current);
+    }
+
+    #[test]
+    fn ground_8_needs_8_weeks_now_and_13_weeks_of_real_arrears_under_renters_rights() {
+        let week = Pence(10000);
+        // Current: 8 weeks, technical arrears count.
+        let g = ground_8(NoticeRegime::Current, Pence(80000), Pence(0), week);
+        assert!(g.available, "{}", g.reason);
+        assert_eq!(g.threshold_weeks, 8);
+        assert!(g.reason.contains("at the hearing"), "{}", g.reason);
+        assert!(!ground_8(NoticeRegime::Current, Pence(79999), Pence(0), week).available);
+        assert!(ground_8(NoticeRegime::Current, Pence(50000), Pence(30000), week).available);
+        // Renters' Rights: 13 weeks, technical arrears disregarded.
+        let g = ground_8(
+            NoticeRegime::RentersRights,
+            Pence(100000),
+            Pence(30000),
+            week,
+        );
+        assert!(!g.available);
+        assert_eq!(g.threshold_weeks, 13);
+        assert!(g.reason.contains("disregarded"), "{}", g.reason);
+        assert!(g.reason.contains("grounds 10 and 11"), "{}", g.reason);
+        assert!(ground_8(NoticeRegime::RentersRights, Pence(130000), Pence(0), week).available);
+        assert!(!ground_8(NoticeRegime::RentersRights, Pence(129999), Pence(0), week).available);
+        // No rent charge: never available.
+        assert!(!ground_8(NoticeRegime::Current, Pence(500000), Pence(0), Pence(0)).available);
+    }
+
+    #[test]
+    fn the_notice_kind_follows_the_tenure_and_old_stored_notices_read_as_current() {
+        let ha = NoticeRules::default();
+        assert_eq!(ha.kind_for_tenure("secure"), Some(NoticeKind::Nosp));
+        assert_eq!(ha.kind_for_tenure("assured"), Some(NoticeKind::Section8));
+        assert_eq!(ha.kind_for_tenure("starter"), Some(NoticeKind::Section8));
+        assert_eq!(ha.kind_for_tenure("leasehold"), None);
+        let council = NoticeRules {
+            starter_is_introductory: true,
+            renters_rights_from: Some(d(2026, 5, 1)),
+        };
+        assert_eq!(
+            council.kind_for_tenure("starter"),
+            Some(NoticeKind::Introductory)
+        );
+        assert_eq!(
+            council.kind_for_tenure("assured"),
+            Some(NoticeKind::Section8)
+        );
+        // An introductory notice: the NOSP dates, untouched by the Renters' Rights Act regime.
+        let n = notice_dates(
+            NoticeKind::Introductory,
+            d(2026, 11, 25),
+            ServiceMethod::Hand,
+            &council,
+        );
+        assert_eq!(n.regime, NoticeRegime::Current);
+        assert_eq!(n.earliest_proceedings, d(2026, 12, 27));
+        assert_eq!(n.expires, d(2027, 12, 27));
+        let old: NoticeDates = serde_json::from_str(
+            r#"{"kind":"section8","served_on":"2026-11-25","earliest_proceedings":"2026-12-09","expires":"2027-11-25"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.regime, NoticeRegime::Current);
+        assert_eq!(old.ground_8, None);
     }
 }

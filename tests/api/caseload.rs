@@ -3,7 +3,7 @@
 use crate::helpers::fresh_database;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use rentdesk_domain::priority::Exclusion;
-use rentdesk_domain::protocol::{NoticeKind, ServiceMethod, notice_dates};
+use rentdesk_domain::protocol::{NoticeKind, NoticeRules, ServiceMethod, notice_dates};
 use rentdesk_store::entities::{action, case, message, tenancy};
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 
@@ -136,7 +136,7 @@ async fn contacts_and_a_lapsing_notice_reach_the_caseload() {
         .insert(&db)
         .await
         .unwrap();
-        let dates = notice_dates(kind, sent, ServiceMethod::Hand);
+        let dates = notice_dates(kind, sent, ServiceMethod::Hand, &NoticeRules::default());
         action::ActiveModel {
             tenancy_id: Set(tenancy_id),
             kind: Set("notice".into()),

@@ -3,7 +3,7 @@
 //! patches, by id, by reference or through a list.
 
 use crate::helpers::{
-    PASSWORD, TestApp, call, spawn_app, staff, staff_sign_in as sign_in, tenancy_id,
+    PASSWORD, TestApp, call, spawn_app_with, staff, staff_sign_in as sign_in, tenancy_id,
 };
 use rentdesk_store::entities::{audit_entry, patch, staff_user, task};
 use sea_orm::sea_query::Expr;
@@ -19,7 +19,12 @@ struct Team {
 }
 
 async fn team() -> Team {
-    let app = spawn_app().await;
+    team_with(&[]).await
+}
+
+/// `team` on an app with some settings overridden.
+async fn team_with(overrides: &[(&'static str, &str)]) -> Team {
+    let app = spawn_app_with(overrides).await;
     app.import_examples().await;
     let north = staff(&app, "north@council.example", "officer").await;
     let central = staff(&app, "central@council.example", "officer").await;
@@ -1273,6 +1278,104 @@ async fn a_stage_letter_is_rendered_as_a_pdf_with_the_accounts_figures_and_kept_
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_section_8_notice_gives_4_weeks_once_the_renters_rights_regime_has_commenced() {
+    let today = rentdesk_store::london_today();
+    for (commenced, days, regime, ground_8_weeks) in
+        [(false, 14, "current", 8), (true, 28, "renters_rights", 13)]
+    {
+        let t = if commenced {
+            team_with(&[("RENTERS_RIGHTS_SOCIAL_FROM", "2026-05-01")]).await
+        } else {
+            team().await
+        };
+        let app = &t.app;
+        let central = sign_in(app, "central@council.example").await;
+        let hd1003 = tenancy_id(app, "HD1003").await;
+        let next_step = format!("/officer/v1/accounts/{hd1003}/next-step");
+        let (s, n) = get(app, &next_step, &central).await;
+        assert_eq!(s, 200, "{n}");
+        assert_eq!(n["ground_8"]["regime"], regime, "{n}");
+        assert_eq!(n["ground_8"]["threshold_weeks"], ground_8_weeks, "{n}");
+        protocol_steps_for_a_notice(app, &central, hd1003).await;
+        let (s, r) = post(
+            app,
+            &format!("/officer/v1/accounts/{hd1003}/steps"),
+            &central,
+            json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+        )
+        .await;
+        assert_eq!(s, 201, "{r}");
+        assert_eq!(
+            r["notice"]["kind"], "section8",
+            "HD1003 is an assured tenancy"
+        );
+        assert_eq!(r["notice"]["regime"], regime);
+        assert_eq!(
+            r["notice"]["earliest_proceedings"],
+            json!(today + chrono::Duration::days(days)),
+            "commenced: {commenced}"
+        );
+        assert_eq!(r["notice"]["ground_8"]["threshold_weeks"], ground_8_weeks);
+        assert!(r["notice"]["ground_8"]["available"].is_boolean(), "{r}");
+        // Stored with the notice: next-step reads the same dates back.
+        let (_, n) = get(app, &next_step, &central).await;
+        assert_eq!(n["notice"], r["notice"], "{n}");
+        t.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceedings() {
+    use rentdesk_store::entities::tenancy;
+    let today = rentdesk_store::london_today();
+    let t = team_with(&[
+        ("STARTER_TENANCIES", "introductory"),
+        ("RENTERS_RIGHTS_SOCIAL_FROM", "2026-05-01"),
+    ])
+    .await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    tenancy::Entity::update_many()
+        .col_expr(tenancy::Column::Tenure, Expr::value("starter"))
+        .filter(tenancy::Column::Id.eq(hd1003))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1003}/next-step"),
+        &central,
+    )
+    .await;
+    assert!(
+        n["ground_8"].is_null(),
+        "no ground 8 for an introductory tenancy: {n}"
+    );
+    protocol_steps_for_a_notice(app, &central, hd1003).await;
+    let (s, r) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1003}/steps"),
+        &central,
+        json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["notice"]["kind"], "introductory");
+    assert_eq!(r["notice"]["regime"], "current");
+    assert!(r["notice"]["ground_8"].is_null(), "{r}");
+    // The conservative NOSP rule: at least 4 weeks, on a rent-period boundary.
+    let earliest: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
+    assert!(earliest >= today + chrono::Duration::days(28));
+    assert!(matches!(
+        earliest.format("%a").to_string().as_str(),
+        "Mon" | "Sun"
+    ));
     t.app.stop().await;
 }
 

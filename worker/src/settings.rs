@@ -77,6 +77,10 @@ pub struct Settings {
     /// The visit route's base, travel model and working day (`ROUTE_*`, `WORKDAY_*`,
     /// `VISIT_MINUTES`).
     pub route: rentdesk_domain::routes::RouteSettings,
+    /// `RENTERS_RIGHTS_SOCIAL_FROM` (YYYY-MM-DD; unset = not commenced): from this service date
+    /// a section 8 notice on a social assured (or starter) tenancy is under the Renters' Rights
+    /// Act 2025 regime (4 weeks' notice, ground 8 at 13 weeks of real arrears).
+    pub notice_rules: rentdesk_domain::protocol::NoticeRules,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -348,6 +352,33 @@ impl Settings {
             log_format,
             retention_months: number("RETENTION_MONTHS", 72, 1, 1200)? as u32,
             route: route_settings(&get)?,
+            notice_rules: rentdesk_domain::protocol::NoticeRules {
+                renters_rights_from: match get("RENTERS_RIGHTS_SOCIAL_FROM") {
+                    None => None,
+                    Some(v) => Some(
+                        chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                            .ok()
+                            .filter(|d| *d >= chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap())
+                            .ok_or_else(|| {
+                                err(
+                                    "RENTERS_RIGHTS_SOCIAL_FROM",
+                                    "must be a date (YYYY-MM-DD) on or after 2026-05-01, when the \
+                                     Act's first provisions commenced",
+                                )
+                            })?,
+                    ),
+                },
+                starter_is_introductory: match get("STARTER_TENANCIES").as_deref().map(str::trim) {
+                    None | Some("housing_association") => false,
+                    Some("introductory") => true,
+                    Some(_) => {
+                        return Err(err(
+                            "STARTER_TENANCIES",
+                            "must be housing_association or introductory",
+                        ));
+                    }
+                },
+            },
         })
     }
 
@@ -770,6 +801,52 @@ mod tests {
     fn secrets_do_not_print() {
         let s = settings(Mode::Dev, &[("ADMIN_TOKEN", "a-very-secret-token-123")]).unwrap();
         assert!(!format!("{s:?}").contains("a-very-secret"));
+    }
+
+    #[test]
+    fn the_renters_rights_commencement_is_unset_by_default_and_checked() {
+        let s = settings(
+            Mode::Worker,
+            &[("RENTERS_RIGHTS_SOCIAL_FROM", "2027-04-01")],
+        )
+        .unwrap();
+        assert_eq!(
+            s.notice_rules.renters_rights_from,
+            chrono::NaiveDate::from_ymd_opt(2027, 4, 1)
+        );
+        assert_eq!(
+            settings(Mode::Worker, &[])
+                .unwrap()
+                .notice_rules
+                .renters_rights_from,
+            None
+        );
+        assert!(
+            settings(Mode::Worker, &[("STARTER_TENANCIES", "introductory")])
+                .unwrap()
+                .notice_rules
+                .starter_is_introductory
+        );
+        assert!(
+            !settings(Mode::Worker, &[])
+                .unwrap()
+                .notice_rules
+                .starter_is_introductory
+        );
+        assert_eq!(
+            settings(Mode::Dev, &[("STARTER_TENANCIES", "council")])
+                .unwrap_err()
+                .variable,
+            "STARTER_TENANCIES"
+        );
+        for bad in ["2027-13-01", "April 2027", "2025-01-01"] {
+            assert_eq!(
+                settings(Mode::Dev, &[("RENTERS_RIGHTS_SOCIAL_FROM", bad)])
+                    .unwrap_err()
+                    .variable,
+                "RENTERS_RIGHTS_SOCIAL_FROM"
+            );
+        }
     }
 
     #[test]

@@ -36,11 +36,40 @@ pub struct RecordedStep {
 
 #[derive(Debug, Object)]
 pub struct Notice {
-    /// nosp | section8
+    /// nosp | section8 | introductory (a council introductory tenancy's notice of proceedings,
+    /// when `STARTER_TENANCIES=introductory`)
     pub kind: String,
     pub served_on: NaiveDate,
     pub earliest_proceedings: NaiveDate,
     pub expires: NaiveDate,
+    /// The rules it was served under: current | renters_rights (Renters' Rights Act 2025, from
+    /// `RENTERS_RIGHTS_SOCIAL_FROM`; a section 8 notice then gives 4 weeks, not 2).
+    pub regime: String,
+    /// Section 8 only: whether ground 8 was available on the arrears when it was served.
+    pub ground_8: Option<Ground8Out>,
+}
+
+/// Whether the mandatory arrears ground 8 is available, and why.
+#[derive(Debug, Object)]
+pub struct Ground8Out {
+    pub available: bool,
+    /// current | renters_rights
+    pub regime: String,
+    /// Weeks' rent unpaid the ground needs: 8 (current) or 13 (Renters' Rights Act, real
+    /// arrears only).
+    pub threshold_weeks: i64,
+    pub reason: String,
+}
+
+impl From<protocol::Ground8> for Ground8Out {
+    fn from(g: protocol::Ground8) -> Ground8Out {
+        Ground8Out {
+            available: g.available,
+            regime: g.regime.as_str().into(),
+            threshold_weeks: g.threshold_weeks,
+            reason: g.reason,
+        }
+    }
 }
 
 impl From<NoticeDates> for Notice {
@@ -49,11 +78,14 @@ impl From<NoticeDates> for Notice {
             kind: match n.kind {
                 NoticeKind::Nosp => "nosp",
                 NoticeKind::Section8 => "section8",
+                NoticeKind::Introductory => "introductory",
             }
             .into(),
             served_on: n.served_on,
             earliest_proceedings: n.earliest_proceedings,
             expires: n.expires,
+            regime: n.regime.as_str().into(),
+            ground_8: n.ground_8.map(Ground8Out::from),
         }
     }
 }
@@ -113,6 +145,9 @@ pub struct NextStep {
     pub blocked_by: Vec<Gate>,
     pub protocol_steps: Vec<RecordedStep>,
     pub notice: Option<Notice>,
+    /// For a tenancy that gets a section 8 notice: whether ground 8 is available on today's
+    /// arrears under the rules a notice served today would be under.
+    pub ground_8: Option<Ground8Out>,
 }
 
 #[derive(Debug, Object)]
@@ -309,6 +344,24 @@ impl OfficerStepsApi {
             .await
             .map_err(|e| Problem::internal(&e))?;
         let n = escalation::next_step(&case, &EscalationPolicy::default(), today);
+        let ground_8 = (state
+            .settings
+            .notice_rules
+            .kind_for_tenure(&account.view.tenancy.tenure)
+            == Some(NoticeKind::Section8))
+        .then(|| {
+            let regime = state
+                .settings
+                .notice_rules
+                .regime(NoticeKind::Section8, today);
+            protocol::ground_8(
+                regime,
+                case.real_arrears,
+                case.technical_arrears,
+                case.weekly_charge,
+            )
+            .into()
+        });
         let blocked_by = n
             .next
             .as_ref()
@@ -359,6 +412,7 @@ impl OfficerStepsApi {
                 })
                 .collect(),
             notice: gates.notice.map(Notice::from),
+            ground_8,
         })))
     }
 
@@ -428,11 +482,10 @@ impl OfficerStepsApi {
                 .map_err(|r| Problem::invalid("step", format!("\"protocol\" or {r}")))
         );
         let mut errors = vec![];
-        let notice_kind = match account.view.tenancy.tenure.as_str() {
-            "secure" => Some(NoticeKind::Nosp),
-            "assured" | "starter" => Some(NoticeKind::Section8),
-            _ => None,
-        };
+        let notice_kind = state
+            .settings
+            .notice_rules
+            .kind_for_tenure(&account.view.tenancy.tenure);
         let mut notice = None;
         if stage == Stage::NoticeServed {
             let method = body
@@ -466,7 +519,12 @@ impl OfficerStepsApi {
                 ));
             }
             if let (Some(kind), Some(sent), Some(m)) = (notice_kind, body.sent_on, method) {
-                notice = Some(protocol::notice_dates(kind, sent, m));
+                notice = Some(protocol::notice_dates(
+                    kind,
+                    sent,
+                    m,
+                    &state.settings.notice_rules,
+                ));
             }
         }
         let (hearing, order) = court_details(stage, &body, &mut errors);
@@ -476,6 +534,14 @@ impl OfficerStepsApi {
         let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
             .await
             .map_err(|e| Problem::internal(&e))?;
+        if let Some(n) = notice.as_mut().filter(|n| n.kind == NoticeKind::Section8) {
+            n.ground_8 = Some(protocol::ground_8(
+                n.regime,
+                case.real_arrears,
+                case.technical_arrears,
+                case.weekly_charge,
+            ));
+        }
         let gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
             .await
             .map_err(|e| Problem::internal(&e))?;
