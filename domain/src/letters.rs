@@ -644,6 +644,7 @@ mod tests {
             NoticeKind::Nosp,
             d(2026, 9, 1),
             ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
         ));
         let from = statement_from(Stage::Hearing, f.today).unwrap();
         assert_eq!(from, d(2024, 11, 25));
