@@ -152,6 +152,19 @@ async fn visible(
     Ok(Ok(()))
 }
 
+/// The `cursor` query parameter decoded, or a 422 naming it.
+fn cursor_param<T>(
+    cursor: &Query<Option<String>>,
+    decode: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, Problem> {
+    cursor
+        .0
+        .as_deref()
+        .map(decode)
+        .transpose()
+        .map_err(|r| Problem::invalid("cursor", r))
+}
+
 fn limit_or(limit: Option<u64>) -> u64 {
     limit.unwrap_or(50)
 }
@@ -174,10 +187,7 @@ impl OfficerHistoryApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
     ) -> poem::Result<Answer<LedgerPage>> {
-        let after = match cursor.0.as_deref().map(LedgerCursor::decode).transpose() {
-            Ok(c) => c,
-            Err(r) => return Ok(Answer::problem(Problem::invalid("cursor", r))),
-        };
+        let after = or_answer!(cursor_param(&cursor, LedgerCursor::decode));
         or_answer!(visible(&state, &auth, id.0, "ledger.read", remote).await?);
         let page =
             rentdesk_store::statement::page(&state.db, id.0, None, None, after, limit_or(limit.0))
@@ -205,10 +215,7 @@ impl OfficerHistoryApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
     ) -> poem::Result<Answer<DiaryPage>> {
-        let after = match cursor.0.as_deref().map(DiaryCursor::decode).transpose() {
-            Ok(c) => c,
-            Err(r) => return Ok(Answer::problem(Problem::invalid("cursor", r))),
-        };
+        let after = or_answer!(cursor_param(&cursor, DiaryCursor::decode));
         or_answer!(visible(&state, &auth, id.0, "diary.read", remote).await?);
         let (rows, next) = diary_page(&state.db, id.0, after, limit_or(limit.0))
             .await
@@ -235,15 +242,9 @@ impl OfficerHistoryApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
     ) -> poem::Result<Answer<MessagePage>> {
-        let before = match cursor.0.as_deref().map(str::parse::<i64>).transpose() {
-            Ok(c) => c,
-            Err(_) => {
-                return Ok(Answer::problem(Problem::invalid(
-                    "cursor",
-                    "not a cursor this API gave out",
-                )));
-            }
-        };
+        let before = or_answer!(cursor_param(&cursor, |c| c
+            .parse::<i64>()
+            .map_err(|_| "not a cursor this API gave out".to_owned())));
         or_answer!(visible(&state, &auth, id.0, "messages.read", remote).await?);
         let (rows, next) = messages_page(&state.db, id.0, before, limit_or(limit.0))
             .await
