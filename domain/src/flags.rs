@@ -4,6 +4,10 @@
 //! including that day, then stops) or is **withdrawn** as entered in error (it no longer counts
 //! for anything, on any day, but stays in the account's history). This module decides whether a
 //! request to do either is allowed and what the flag's end becomes; the store writes it.
+//!
+//! It also decides when a flag counts for "no automated contact" (from its first day only),
+//! how far a flag's end may be moved ([`change_end`]), and until when the landlord may ask for
+//! a review of a Breathing Space ([`review_by`]).
 
 use chrono::{Duration, NaiveDate};
 
@@ -18,6 +22,24 @@ pub const KINDS: &[&str] = &[
 /// A mental health crisis Breathing Space lasts while the crisis treatment lasts and 30 days
 /// more (domain.md §5).
 pub const MENTAL_HEALTH_EXTRA_DAYS: i64 = 30;
+
+/// A standard Breathing Space lasts up to 60 days from its start (domain.md §5).
+pub const STANDARD_MAX_DAYS: i64 = 60;
+
+/// The landlord may ask for a review within 20 days of being notified (domain.md §5).
+pub const REVIEW_DAYS: i64 = 20;
+
+/// The last day a standard Breathing Space starting on `starts_on` may run to.
+pub fn standard_latest_end(starts_on: NaiveDate) -> NaiveDate {
+    starts_on + Duration::days(STANDARD_MAX_DAYS)
+}
+
+/// The last day the landlord may ask for a review of a Breathing Space it was notified of on
+/// `notified_on` (domain.md §5: within 20 days of being notified). `None` for other flags.
+pub fn review_by(kind: &str, notified_on: NaiveDate) -> Option<NaiveDate> {
+    kind.starts_with("breathing_space")
+        .then(|| notified_on + Duration::days(REVIEW_DAYS))
+}
 
 /// Why a flag stops counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +81,8 @@ pub struct FlagState<'a> {
     pub ends_on: Option<NaiveDate>,
     /// Why it stopped counting, if it was ended or withdrawn before (`EndReason::as_str`).
     pub end_reason: Option<&'a str>,
+    /// The officer asked for no automated contact while it lasts.
+    pub no_automated_contact: bool,
 }
 
 impl FlagState<'_> {
@@ -71,6 +95,18 @@ impl FlagState<'_> {
     pub fn in_force(&self, day: NaiveDate) -> bool {
         !self.withdrawn() && self.starts_on <= day && self.ends_on.is_none_or(|e| day <= e)
     }
+
+    /// Whether the flag stops automated contact on `day`: only from its first day to its last
+    /// (a flag set today to start next week lets today's messages go).
+    pub fn stops_automated_contact(&self, day: NaiveDate) -> bool {
+        self.no_automated_contact && self.in_force(day)
+    }
+}
+
+/// Whether any of an account's flags stops automated contact on `day` (domain.md §6). Every
+/// reader (contact policy facts for outreach, campaigns and the dispatch re-check) asks this.
+pub fn no_automated_contact(flags: &[FlagState<'_>], day: NaiveDate) -> bool {
+    flags.iter().any(|f| f.stops_automated_contact(day))
 }
 
 /// Whether a stored end reason means the flag was withdrawn (and so never counts).
@@ -209,6 +245,119 @@ pub fn end(flag: &FlagState<'_>, req: &EndRequest, today: NaiveDate) -> Result<E
     }
 }
 
+/// A new end for a flag: a last day, the day a mental health crisis treatment ended, or no end.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EndChange {
+    /// The flag's new last day (inclusive).
+    pub ends_on: Option<NaiveDate>,
+    /// Mental health crisis Breathing Space: the day the crisis treatment ended (the last day
+    /// is 30 days later).
+    pub treatment_ended_on: Option<NaiveDate>,
+    /// No end: it runs until ended (not for a standard Breathing Space).
+    pub open_ended: bool,
+}
+
+/// Decide a move of `flag`'s end, later or earlier (unlike [`end`], which only brings it
+/// forward), as the rules of each kind allow. `Ok(None)`: open-ended.
+///
+/// - A withdrawn flag never counted: refused (`AlreadyEnded`, a conflict).
+/// - Standard Breathing Space: a last day, at most 60 days after its start (domain.md §5);
+///   never open-ended.
+/// - Mental health crisis Breathing Space: the day the crisis treatment ended (the last day is
+///   30 days later), or its last day as the Insolvency Service gives it, or open-ended while
+///   the treatment goes on.
+/// - Vulnerability, safeguarding: any last day from the start, or open-ended.
+pub fn change_end(flag: &FlagState<'_>, req: &EndChange) -> Result<Option<NaiveDate>, Refused> {
+    if flag.withdrawn() {
+        return Err(Refused::AlreadyEnded(
+            "the flag was withdrawn as entered in error; set a new flag instead".into(),
+        ));
+    }
+    let mut errors: Vec<(String, String)> = vec![];
+    let mut bad = |field: &str, reason: String| errors.push((field.to_owned(), reason));
+    let standard = flag.kind == "breathing_space_standard";
+    let mental_health = flag.kind == "breathing_space_mental_health";
+    let last = match (req.open_ended, req.ends_on, req.treatment_ended_on) {
+        (true, None, None) if standard => {
+            bad(
+                "open_ended",
+                format!(
+                    "a standard Breathing Space lasts at most {STANDARD_MAX_DAYS} days: give \
+                     ends_on"
+                ),
+            );
+            None
+        }
+        (true, None, None) => return Ok(None),
+        (true, ..) => {
+            let field = if req.ends_on.is_some() {
+                "ends_on"
+            } else {
+                "treatment_ended_on"
+            };
+            bad(field, "not with open_ended: an open-ended flag has no end".into());
+            None
+        }
+        (false, Some(_), Some(_)) => {
+            bad(
+                "treatment_ended_on",
+                "give ends_on or treatment_ended_on, not both".into(),
+            );
+            None
+        }
+        (false, None, Some(_)) if !mental_health => {
+            bad(
+                "treatment_ended_on",
+                "only for a mental health crisis Breathing Space".into(),
+            );
+            None
+        }
+        (false, None, Some(t)) if t < flag.starts_on => {
+            bad(
+                "treatment_ended_on",
+                format!("is before the flag starts ({})", flag.starts_on),
+            );
+            None
+        }
+        (false, None, Some(t)) => Some((
+            "treatment_ended_on",
+            t + Duration::days(MENTAL_HEALTH_EXTRA_DAYS),
+        )),
+        (false, Some(e), None) => Some(("ends_on", e)),
+        (false, None, None) => {
+            bad(
+                "ends_on",
+                if standard {
+                    "required: the new last day".into()
+                } else if mental_health {
+                    "required: the new last day, treatment_ended_on, or open_ended".into()
+                } else {
+                    "required: the new last day, or open_ended".into()
+                },
+            );
+            None
+        }
+    };
+    if let Some((field, last)) = last {
+        if last < flag.starts_on {
+            bad(field, format!("is before starts_on ({})", flag.starts_on));
+        } else if standard && last > standard_latest_end(flag.starts_on) {
+            bad(
+                field,
+                format!(
+                    "a standard Breathing Space lasts at most {STANDARD_MAX_DAYS} days: no later \
+                     than {}",
+                    standard_latest_end(flag.starts_on)
+                ),
+            );
+        }
+    }
+    match last {
+        Some((_, last)) if errors.is_empty() => Ok(Some(last)),
+        _ => Err(Refused::Invalid(errors)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +376,7 @@ mod tests {
             starts_on: d(2026, 9, 1),
             ends_on: None,
             end_reason: None,
+            no_automated_contact: false,
         }
     }
 
@@ -236,6 +386,7 @@ mod tests {
             starts_on: d(2026, 11, 1),
             ends_on: Some(d(2026, 12, 30)),
             end_reason: None,
+            no_automated_contact: false,
         }
     }
 
@@ -404,5 +555,175 @@ mod tests {
         };
         assert!(!withdrawn.in_force(d(2026, 10, 1)));
         assert!(crisis().in_force(d(2030, 1, 1)));
+    }
+
+    fn change(
+        ends_on: Option<NaiveDate>,
+        treatment_ended_on: Option<NaiveDate>,
+        open_ended: bool,
+    ) -> EndChange {
+        EndChange {
+            ends_on,
+            treatment_ended_on,
+            open_ended,
+        }
+    }
+
+    fn change_fields(r: Result<Option<NaiveDate>, Refused>) -> Vec<String> {
+        match r {
+            Err(Refused::Invalid(e)) => e.into_iter().map(|(f, _)| f).collect(),
+            other => panic!("expected invalid fields, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_standard_breathing_space_may_be_extended_to_60_days_from_its_start_and_no_further() {
+        // Starts 1 Nov: the latest last day is 31 Dec.
+        assert_eq!(
+            change_end(&standard(), &change(Some(d(2026, 12, 31)), None, false)),
+            Ok(Some(d(2026, 12, 31)))
+        );
+        assert_eq!(
+            change_fields(change_end(
+                &standard(),
+                &change(Some(d(2027, 1, 1)), None, false)
+            )),
+            ["ends_on"]
+        );
+        assert_eq!(
+            change_fields(change_end(&standard(), &change(None, None, true))),
+            ["open_ended"]
+        );
+        assert_eq!(
+            change_fields(change_end(&standard(), &change(None, None, false))),
+            ["ends_on"]
+        );
+        // Earlier is a move too.
+        assert_eq!(
+            change_end(&standard(), &change(Some(d(2026, 11, 15)), None, false)),
+            Ok(Some(d(2026, 11, 15)))
+        );
+    }
+
+    #[test]
+    fn a_later_treatment_end_moves_a_crisis_breathing_space_30_days_after_it() {
+        let ended = FlagState {
+            ends_on: Some(d(2026, 12, 20)),
+            end_reason: Some("ended"),
+            ..crisis()
+        };
+        assert_eq!(
+            change_end(&ended, &change(None, Some(d(2027, 1, 10)), false)),
+            Ok(Some(d(2027, 2, 9)))
+        );
+        // Treatment resumed: open-ended again.
+        assert_eq!(
+            change_end(&ended, &change(None, None, true)),
+            Ok(None)
+        );
+        assert_eq!(
+            change_fields(change_end(
+                &ended,
+                &change(None, Some(d(2026, 8, 1)), false)
+            )),
+            ["treatment_ended_on"]
+        );
+        assert_eq!(
+            change_fields(change_end(
+                &ended,
+                &change(Some(d(2027, 1, 1)), Some(d(2026, 12, 1)), false)
+            )),
+            ["treatment_ended_on"]
+        );
+        assert_eq!(
+            change_fields(change_end(
+                &standard(),
+                &change(None, Some(d(2026, 11, 20)), false)
+            )),
+            ["treatment_ended_on"]
+        );
+    }
+
+    #[test]
+    fn a_vulnerability_or_safeguarding_flag_may_be_extended_or_made_open_ended() {
+        for kind in ["vulnerability", "safeguarding"] {
+            let f = FlagState {
+                kind,
+                ends_on: Some(d(2026, 12, 1)),
+                ..crisis()
+            };
+            assert_eq!(
+                change_end(&f, &change(Some(d(2028, 1, 1)), None, false)),
+                Ok(Some(d(2028, 1, 1)))
+            );
+            assert_eq!(change_end(&f, &change(None, None, true)), Ok(None));
+            assert_eq!(
+                change_fields(change_end(&f, &change(Some(d(2026, 8, 31)), None, false))),
+                ["ends_on"]
+            );
+            assert_eq!(
+                change_fields(change_end(&f, &change(Some(d(2027, 1, 1)), None, true))),
+                ["ends_on"]
+            );
+        }
+    }
+
+    #[test]
+    fn a_withdrawn_flag_end_cannot_be_moved() {
+        let withdrawn = FlagState {
+            end_reason: Some("entered_in_error"),
+            ..crisis()
+        };
+        assert!(matches!(
+            change_end(&withdrawn, &change(None, None, true)),
+            Err(Refused::AlreadyEnded(_))
+        ));
+    }
+
+    #[test]
+    fn a_no_automated_contact_flag_counts_from_its_start_only() {
+        let next_week = FlagState {
+            kind: "vulnerability",
+            starts_on: d(2026, 12, 7),
+            ends_on: None,
+            end_reason: None,
+            no_automated_contact: true,
+        };
+        assert!(!no_automated_contact(
+            std::slice::from_ref(&next_week),
+            today()
+        ));
+        assert!(no_automated_contact(
+            std::slice::from_ref(&next_week),
+            d(2026, 12, 7)
+        ));
+        let ended = FlagState {
+            ends_on: Some(d(2026, 12, 8)),
+            ..next_week.clone()
+        };
+        assert!(!no_automated_contact(&[ended], d(2026, 12, 9)));
+        let without = FlagState {
+            no_automated_contact: false,
+            ..next_week.clone()
+        };
+        assert!(!no_automated_contact(&[without], d(2026, 12, 8)));
+        let withdrawn = FlagState {
+            end_reason: Some("entered_in_error"),
+            ..next_week
+        };
+        assert!(!no_automated_contact(&[withdrawn], d(2026, 12, 8)));
+    }
+
+    #[test]
+    fn the_landlord_may_ask_for_a_review_within_20_days_of_being_notified() {
+        assert_eq!(
+            review_by("breathing_space_standard", d(2026, 11, 30)),
+            Some(d(2026, 12, 20))
+        );
+        assert_eq!(
+            review_by("breathing_space_mental_health", d(2026, 11, 30)),
+            Some(d(2026, 12, 20))
+        );
+        assert_eq!(review_by("vulnerability", d(2026, 11, 30)), None);
     }
 }

@@ -21,7 +21,7 @@ use crate::Pence;
 use crate::arrears::AccountSummary;
 use crate::calendar::add_months_clamped;
 use crate::escalation::{PlanState, Stage};
-use crate::protocol::{NoticeDates, NoticeKind};
+use crate::protocol::{NoticeDates, NoticeKind, breathing_space_deadline};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -88,6 +88,14 @@ pub struct PriorityFacts {
     pub vulnerable: bool,
     /// A Breathing Space in force today, and when it ends if known.
     pub breathing_space: Option<Option<NaiveDate>>,
+    /// Until when the landlord may ask for a review of that Breathing Space
+    /// (`flags::review_by`).
+    #[serde(default)]
+    pub breathing_space_review_by: Option<NaiveDate>,
+    /// Every Breathing Space on the account, past, present or recorded ahead: start and end (if
+    /// known). They move the notice's lapse date (`protocol::breathing_space_deadline`).
+    #[serde(default)]
+    pub breathing_spaces: Vec<(NaiveDate, Option<NaiveDate>)>,
 }
 
 /// The figures of the priority rules (all config; the defaults are what the benchmark in
@@ -176,8 +184,12 @@ pub enum Exclusion {
     NoArrears,
     /// Only technical arrears: a benefit payment due will clear them.
     TechnicalOnly { reason: Option<String> },
-    /// Breathing Space: no step about the included debt until it ends.
-    BreathingSpace { until: Option<NaiveDate> },
+    /// Breathing Space: no step about the included debt until it ends. `review_by`: the last
+    /// day the landlord may ask for a review, while that is still open.
+    BreathingSpace {
+        until: Option<NaiveDate>,
+        review_by: Option<NaiveDate>,
+    },
     /// An arrangement is being kept: escalation is paused (domain.md §4).
     ArrangementKept { agreed: NaiveDate },
     /// Contacted recently and not falling further behind.
@@ -426,14 +438,24 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
                 has_event = true;
             }
             None => {
+                // domain.md §5: the landlord may ask for a review within 20 days of being
+                // notified; said while that is still open.
+                let review_by = facts.breathing_space_review_by.filter(|r| today <= *r);
+                let review = review_by
+                    .map(|r| format!("; a review may be asked for until {}", fmt_date(r)))
+                    .unwrap_or_default();
                 reasons.insert(
                     0,
                     match until {
-                        Some(u) => format!("in Breathing Space until {}", fmt_date(u)),
-                        None => "in Breathing Space".into(),
+                        Some(u) => format!("in Breathing Space until {}{review}", fmt_date(u)),
+                        None => format!("in Breathing Space{review}"),
                     },
                 );
-                return excluded(projected, reasons, Exclusion::BreathingSpace { until });
+                return excluded(
+                    projected,
+                    reasons,
+                    Exclusion::BreathingSpace { until, review_by },
+                );
             }
         }
     }
@@ -441,6 +463,8 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
     if facts.stage == Stage::NoticeServed {
         // domain.md §4: a NOSP lapses 12 months after the date it specifies, a section 8 notice
         // 12 months after service (which may be back-dated): the stored dates say which.
+        // domain.md §5: a lapse date inside a Breathing Space moves to 8 weeks after it ends
+        // (`None`: held open by one with no end yet).
         let (what, lapses) = match &facts.notice {
             Some(n) => (
                 match n.kind {
@@ -448,15 +472,20 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
                     NoticeKind::Section8 => "section 8 notice",
                     NoticeKind::Introductory => "notice of proceedings",
                 },
-                n.expires,
+                n.lapses_on(&facts.breathing_spaces),
             ),
             None => (
                 "notice",
-                add_months_clamped(facts.stage_since, policy.notice_valid_months),
+                breathing_space_deadline(
+                    add_months_clamped(facts.stage_since, policy.notice_valid_months),
+                    &facts.breathing_spaces,
+                ),
             ),
         };
-        let left = (lapses - today).num_days();
-        if left <= policy.notice_expiry_warning_days {
+        if let Some(lapses) = lapses
+            && (lapses - today).num_days() <= policy.notice_expiry_warning_days
+        {
+            let left = (lapses - today).num_days();
             reasons.insert(
                 0,
                 if left >= 0 {
@@ -683,6 +712,8 @@ mod tests {
             hb_change: None,
             vulnerable: false,
             breathing_space: None,
+            breathing_space_review_by: None,
+            breathing_spaces: vec![],
         }
     }
 
@@ -1019,6 +1050,67 @@ mod tests {
     }
 
     #[test]
+    fn a_notice_lapsing_inside_a_breathing_space_expires_8_weeks_after_it_ends() {
+        use crate::protocol::{ServiceMethod, notice_dates};
+        let mut f = facts(200, 200);
+        f.stage = Stage::NoticeServed;
+        f.stage_since = ymd(2025, 12, 1);
+        // Would lapse on 1 Dec 2026.
+        f.notice = Some(notice_dates(
+            NoticeKind::Section8,
+            ymd(2025, 12, 1),
+            ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
+        ));
+        f.breathing_spaces = vec![(ymd(2026, 10, 1), Some(ymd(2026, 11, 20)))];
+        // 1 Dec is within 8 weeks after 20 Nov: it lapses on 15 Jan 2027, not in 8 days.
+        assert!(!has(&run(&f), "expires"));
+        let mut later = f.clone();
+        later.breathing_spaces = vec![(ymd(2026, 10, 1), Some(ymd(2026, 10, 1)))];
+        // Ended on 1 Oct: 8 weeks after is 26 Nov, so 1 Dec is unchanged.
+        assert_eq!(
+            run(&later).reasons[0],
+            "section 8 notice expires in 8 days (1 Dec)"
+        );
+        // Without dates, the stage's 12 months move the same way.
+        let mut undated = facts(200, 200);
+        undated.stage = Stage::NoticeServed;
+        undated.stage_since = ymd(2025, 12, 2);
+        undated.breathing_spaces = vec![(ymd(2026, 11, 1), None)];
+        assert!(!has(&run(&undated), "expires"));
+    }
+
+    #[test]
+    fn an_on_hold_breathing_space_says_until_when_a_review_may_be_asked_for() {
+        let mut f = facts(500, 600);
+        f.breathing_space = Some(Some(ymd(2027, 1, 10)));
+        f.breathing_space_review_by = Some(ymd(2026, 12, 3));
+        let a = run(&f);
+        assert_eq!(
+            a.excluded,
+            Some(Exclusion::BreathingSpace {
+                until: Some(ymd(2027, 1, 10)),
+                review_by: Some(ymd(2026, 12, 3)),
+            })
+        );
+        assert_eq!(
+            a.reasons[0],
+            "in Breathing Space until 10 Jan; a review may be asked for until 3 Dec"
+        );
+        // Once the 20 days have passed, no more.
+        f.breathing_space_review_by = Some(ymd(2026, 11, 22));
+        let a = run(&f);
+        assert_eq!(a.reasons[0], "in Breathing Space until 10 Jan");
+        assert_eq!(
+            a.excluded,
+            Some(Exclusion::BreathingSpace {
+                until: Some(ymd(2027, 1, 10)),
+                review_by: None,
+            })
+        );
+    }
+
+    #[test]
     fn a_notice_without_stored_dates_is_taken_to_lapse_12_months_after_the_stage_began() {
         let mut f = facts(200, 200);
         f.stage = Stage::NoticeServed;
@@ -1036,7 +1128,8 @@ mod tests {
         assert_eq!(
             a.excluded,
             Some(Exclusion::BreathingSpace {
-                until: Some(ymd(2027, 1, 10))
+                until: Some(ymd(2027, 1, 10)),
+                review_by: None,
             })
         );
         assert_eq!(a.reasons[0], "in Breathing Space until 10 Jan");

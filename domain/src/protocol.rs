@@ -177,14 +177,21 @@ pub fn gates(
                     n.earliest_proceedings.format("%-d %B %Y")
                 ),
             }),
-            Some(n) if today > n.expires => out.push(Missing {
-                id: "notice_expired".into(),
-                reason: format!(
-                    "the notice lapsed on {}; serve a new one",
-                    n.expires.format("%-d %B %Y")
-                ),
-            }),
-            Some(_) => {}
+            Some(n) => {
+                // domain.md §5: a lapse date inside a Breathing Space moves to 8 weeks after it.
+                if let Some(lapsed) = n
+                    .lapses_on(&facts.breathing_spaces)
+                    .filter(|l| today > *l)
+                {
+                    out.push(Missing {
+                        id: "notice_expired".into(),
+                        reason: format!(
+                            "the notice lapsed on {}; serve a new one",
+                            lapsed.format("%-d %B %Y")
+                        ),
+                    })
+                }
+            }
         }
     }
     out.extend(out_of_sequence(target, facts, today));
@@ -343,6 +350,54 @@ pub fn notice_void(notice: &NoticeDates, sent_on: NaiveDate, facts: &GateFacts) 
                     .unwrap_or_default()
             ),
         })
+}
+
+/// Breathing Space moves deadlines: one falling inside it extends to 8 weeks after it ends
+/// (domain.md §5).
+pub const BREATHING_SPACE_DEADLINE_WEEKS: i64 = 8;
+
+/// `deadline` as every Breathing Space on the account moves it (domain.md §5: "deadlines falling
+/// inside extend to 8 weeks after it ends"): a deadline on or after a Breathing Space's first
+/// day and before 8 weeks after its last day becomes 8 weeks after its last day. Applied until
+/// nothing moves it (an extended deadline may fall in a later Breathing Space). `None`: held open
+/// by a Breathing Space with no end yet (a mental health crisis one): the deadline is 8 weeks
+/// after it ends, not known until then.
+pub fn breathing_space_deadline(
+    deadline: NaiveDate,
+    breathing_spaces: &[(NaiveDate, Option<NaiveDate>)],
+) -> Option<NaiveDate> {
+    let after = Duration::weeks(BREATHING_SPACE_DEADLINE_WEEKS);
+    let mut d = deadline;
+    // Each pass moves `d` strictly later, past one more Breathing Space's end: at most one pass
+    // per Breathing Space.
+    loop {
+        let mut moved = false;
+        for (start, end) in breathing_spaces {
+            if *start > d {
+                continue;
+            }
+            match end {
+                None => return None,
+                Some(e) if d < *e + after => {
+                    d = *e + after;
+                    moved = true;
+                }
+                Some(_) => {}
+            }
+        }
+        if !moved {
+            return Some(d);
+        }
+    }
+}
+
+impl NoticeDates {
+    /// The day after which the notice can no longer be relied on (a NOSP lapses, a section 8
+    /// claim is out of time), moved by Breathing Space ([`breathing_space_deadline`]). `None`:
+    /// held open by a Breathing Space with no end yet.
+    pub fn lapses_on(&self, breathing_spaces: &[(NaiveDate, Option<NaiveDate>)]) -> Option<NaiveDate> {
+        breathing_space_deadline(self.expires, breathing_spaces)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -662,6 +717,96 @@ mod tests {
         let missing = gates(Stage::NoticeServed, &facts, d(2026, 11, 25), None);
         assert_eq!(missing.len(), 1);
         assert_eq!(missing[0].id, "rent_statement_sent");
+    }
+
+    #[test]
+    fn a_deadline_inside_a_breathing_space_or_8_weeks_after_it_moves_to_8_weeks_after_it_ends() {
+        let spaces = [(d(2026, 10, 1), Some(d(2026, 11, 29)))];
+        let eight_weeks_after = d(2027, 1, 24);
+        // Inside.
+        assert_eq!(
+            breathing_space_deadline(d(2026, 11, 1), &spaces),
+            Some(eight_weeks_after)
+        );
+        // On its first day, and within the 8 weeks after its last.
+        assert_eq!(
+            breathing_space_deadline(d(2026, 10, 1), &spaces),
+            Some(eight_weeks_after)
+        );
+        assert_eq!(
+            breathing_space_deadline(d(2027, 1, 23), &spaces),
+            Some(eight_weeks_after)
+        );
+        // Before it, or from 8 weeks after it: unchanged.
+        assert_eq!(
+            breathing_space_deadline(d(2026, 9, 30), &spaces),
+            Some(d(2026, 9, 30))
+        );
+        assert_eq!(
+            breathing_space_deadline(d(2027, 2, 1), &spaces),
+            Some(d(2027, 2, 1))
+        );
+        // No Breathing Space: unchanged.
+        assert_eq!(
+            breathing_space_deadline(d(2026, 11, 1), &[]),
+            Some(d(2026, 11, 1))
+        );
+    }
+
+    #[test]
+    fn an_extended_deadline_moves_again_when_it_falls_in_a_later_breathing_space() {
+        let spaces = [
+            (d(2027, 1, 10), Some(d(2027, 3, 10))),
+            (d(2026, 10, 1), Some(d(2026, 11, 29))),
+        ];
+        // 1 Nov → 24 Jan 2027 (inside the second) → 8 weeks after 10 Mar 2027.
+        assert_eq!(
+            breathing_space_deadline(d(2026, 11, 1), &spaces),
+            Some(d(2027, 5, 5))
+        );
+    }
+
+    #[test]
+    fn a_deadline_inside_an_open_ended_breathing_space_is_held_open() {
+        let spaces = [(d(2026, 10, 1), None)];
+        assert_eq!(breathing_space_deadline(d(2026, 11, 1), &spaces), None);
+        assert_eq!(
+            breathing_space_deadline(d(2026, 9, 1), &spaces),
+            Some(d(2026, 9, 1))
+        );
+    }
+
+    #[test]
+    fn a_notice_that_would_have_lapsed_during_a_breathing_space_still_allows_a_claim_after_it() {
+        let notice = NoticeDates {
+            kind: NoticeKind::Section8,
+            served_on: d(2025, 11, 1),
+            earliest_proceedings: d(2025, 11, 15),
+            expires: d(2026, 11, 1),
+            regime: NoticeRegime::default(),
+            ground_8: None,
+        };
+        let mut facts = GateFacts {
+            stages: vec![Stage::NoticeServed],
+            recorded: all_recorded(d(2026, 11, 20)),
+            notice: Some(notice),
+            ..GateFacts::default()
+        };
+        let ids = |facts: &GateFacts, today| -> Vec<String> {
+            gates(Stage::CourtApplication, facts, today, None)
+                .into_iter()
+                .map(|m| m.id)
+                .collect()
+        };
+        // Without a Breathing Space it lapsed on 1 November.
+        assert_eq!(ids(&facts, d(2026, 11, 25)), ["notice_expired"]);
+        // One from 1 October to 29 November moves the lapse to 24 January.
+        facts.breathing_spaces = vec![(d(2026, 10, 1), Some(d(2026, 11, 29)))];
+        assert!(ids(&facts, d(2026, 12, 1)).is_empty());
+        assert!(ids(&facts, d(2027, 1, 24)).is_empty());
+        let after = gates(Stage::CourtApplication, &facts, d(2027, 1, 25), None);
+        assert_eq!(after[0].id, "notice_expired");
+        assert!(after[0].reason.contains("24 January 2027"), "{}", after[0].reason);
     }
 
     #[test]
