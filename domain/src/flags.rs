@@ -295,7 +295,10 @@ pub fn change_end(flag: &FlagState<'_>, req: &EndChange) -> Result<Option<NaiveD
             } else {
                 "treatment_ended_on"
             };
-            bad(field, "not with open_ended: an open-ended flag has no end".into());
+            bad(
+                field,
+                "not with open_ended: an open-ended flag has no end".into(),
+            );
             None
         }
         (false, Some(_), Some(_)) => {
@@ -617,10 +620,7 @@ mod tests {
             Ok(Some(d(2027, 2, 9)))
         );
         // Treatment resumed: open-ended again.
-        assert_eq!(
-            change_end(&ended, &change(None, None, true)),
-            Ok(None)
-        );
+        assert_eq!(change_end(&ended, &change(None, None, true)), Ok(None));
         assert_eq!(
             change_fields(change_end(
                 &ended,

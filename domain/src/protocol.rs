@@ -179,10 +179,7 @@ pub fn gates(
             }),
             Some(n) => {
                 // domain.md §5: a lapse date inside a Breathing Space moves to 8 weeks after it.
-                if let Some(lapsed) = n
-                    .lapses_on(&facts.breathing_spaces)
-                    .filter(|l| today > *l)
-                {
+                if let Some(lapsed) = n.lapses_on(&facts.breathing_spaces).filter(|l| today > *l) {
                     out.push(Missing {
                         id: "notice_expired".into(),
                         reason: format!(
@@ -395,7 +392,10 @@ impl NoticeDates {
     /// The day after which the notice can no longer be relied on (a NOSP lapses, a section 8
     /// claim is out of time), moved by Breathing Space ([`breathing_space_deadline`]). `None`:
     /// held open by a Breathing Space with no end yet.
-    pub fn lapses_on(&self, breathing_spaces: &[(NaiveDate, Option<NaiveDate>)]) -> Option<NaiveDate> {
+    pub fn lapses_on(
+        &self,
+        breathing_spaces: &[(NaiveDate, Option<NaiveDate>)],
+    ) -> Option<NaiveDate> {
         breathing_space_deadline(self.expires, breathing_spaces)
     }
 }
@@ -806,7 +806,11 @@ mod tests {
         assert!(ids(&facts, d(2027, 1, 24)).is_empty());
         let after = gates(Stage::CourtApplication, &facts, d(2027, 1, 25), None);
         assert_eq!(after[0].id, "notice_expired");
-        assert!(after[0].reason.contains("24 January 2027"), "{}", after[0].reason);
+        assert!(
+            after[0].reason.contains("24 January 2027"),
+            "{}",
+            after[0].reason
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod m20261130_000101_tenancy_audits;
 mod m20261130_000201_task_outcomes;
 mod m20261130_000301_tenancy_moves;
 mod m20261130_000401_flag_ends;
+mod m20261130_000501_flag_changes;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000201_task_outcomes::Migration),
             Box::new(m20261130_000301_tenancy_moves::Migration),
             Box::new(m20261130_000401_flag_ends::Migration),
+            Box::new(m20261130_000501_flag_changes::Migration),
         ]
     }
 }

@@ -90,7 +90,10 @@ pub async fn assess(
 struct Context {
     cases: HashMap<i64, case::Model>,
     plans: HashMap<i64, arrangement::Model>,
+    /// The flags in force today.
     flags: HashMap<i64, Vec<flag::Model>>,
+    /// Every Breathing Space (start, end), past, present or ahead: they move notice deadlines.
+    breathing_spaces: HashMap<i64, Vec<(NaiveDate, Option<NaiveDate>)>>,
     /// The notice last served on each account, with its dates (as `steps::current_notice`).
     notices: HashMap<i64, NoticeDates>,
     last_contact: HashMap<i64, NaiveDate>,
@@ -121,14 +124,19 @@ async fn load_context(
     }
     for f in flag::Entity::find()
         .filter(scope.of(flag::Column::TenancyId))
-        .filter(flag::Column::StartsOn.lte(today))
         .filter(crate::flags::not_withdrawn())
         .all(db)
         .await?
-        .into_iter()
-        .filter(|f| crate::flags::state(f).in_force(today))
     {
-        cx.flags.entry(f.tenancy_id).or_default().push(f);
+        if f.kind.starts_with("breathing_space") {
+            cx.breathing_spaces
+                .entry(f.tenancy_id)
+                .or_default()
+                .push((f.starts_on, f.ends_on));
+        }
+        if crate::flags::state(&f).in_force(today) {
+            cx.flags.entry(f.tenancy_id).or_default().push(f);
+        }
     }
     // Oldest first, so the latest notice served (up to `today`) wins.
     let until = rentdesk_domain::time::london_day_start(today + Duration::days(1));
@@ -287,10 +295,9 @@ fn priority_facts(
         None => None,
     };
     let flags = cx.flags.get(&id).map(Vec::as_slice).unwrap_or_default();
-    let breathing_space = flags
-        .iter()
-        .find(|f| f.kind.starts_with("breathing_space"))
-        .map(|f| f.ends_on);
+    let in_breathing_space = flags.iter().find(|f| f.kind.starts_with("breathing_space"));
+    let breathing_space = in_breathing_space.map(|f| f.ends_on);
+    let breathing_space_review_by = in_breathing_space.and_then(crate::flags::review_by);
     let vulnerable = flags.iter().any(|f| f.kind == VULNERABILITY);
     let uc_claim = match a.facts.benefit {
         Some(BenefitIncome::UniversalCredit { claim_start, .. }) => {
@@ -338,5 +345,7 @@ fn priority_facts(
         hb_change,
         vulnerable,
         breathing_space,
+        breathing_space_review_by,
+        breathing_spaces: cx.breathing_spaces.get(&id).cloned().unwrap_or_default(),
     })
 }

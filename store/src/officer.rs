@@ -148,6 +148,8 @@ pub struct NewFlag<'a> {
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
     pub detail: &'a str,
+    /// Breathing Space: the day the landlord was notified (`None`: today).
+    pub notified_on: Option<NaiveDate>,
 }
 
 pub async fn add_flag(
@@ -169,6 +171,8 @@ pub async fn add_flag(
         detail: Set(f.detail.to_owned()),
         set_by_staff_id: Set(Some(staff_id)),
         created_at: Set(now),
+        updated_at: Set(Some(now)),
+        notified_on: Set(f.notified_on),
         ..Default::default()
     }
     .insert(&txn)

@@ -166,9 +166,11 @@ pub(crate) fn facts_for(
                 ends: f.ends_on,
             })
             .collect(),
-        no_automated_contact: flags
-            .iter()
-            .any(|f| f.no_automated_contact && f.ends_on.is_none_or(|e| e >= today)),
+        // From the flag's first day to its last only (`domain::flags`).
+        no_automated_contact: rentdesk_domain::flags::no_automated_contact(
+            &flags.iter().map(crate::flags::state).collect::<Vec<_>>(),
+            today,
+        ),
         sms: person.map_or(address(false, false, false), |p| {
             address(p.mobile.is_some(), p.mobile_invalid, p.sms_enabled)
         }),

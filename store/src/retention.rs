@@ -429,6 +429,8 @@ async fn apply<C: ConnectionTrait>(
     if let Some(ids) = redact(ids("flags", "detail")) {
         flag::Entity::update_many()
             .col_expr(flag::Column::Detail, Expr::value(REDACTED))
+            // So a synced phone replaces its copy with the redacted one.
+            .col_expr(flag::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(flag::Column::Id.is_in(ids))
             .exec(db)
             .await?;
@@ -436,6 +438,7 @@ async fn apply<C: ConnectionTrait>(
     if let Some(ids) = redact(ids("flags", "end_note")) {
         flag::Entity::update_many()
             .col_expr(flag::Column::EndNote, Expr::value(Option::<String>::None))
+            .col_expr(flag::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(flag::Column::Id.is_in(ids))
             .exec(db)
             .await?;

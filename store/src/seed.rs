@@ -371,6 +371,7 @@ pub async fn seed_profile(
                 detail: Set(f.detail.into()),
                 set_by_staff_id: Set(None),
                 created_at: Set(now),
+                updated_at: Set(Some(now)),
                 ..Default::default()
             }
             .insert(&txn)

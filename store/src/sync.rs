@@ -236,10 +236,12 @@ async fn collect(
                         .add(task::Column::UpdatedAt.gte(from))
                         .add(task::Column::CompletedAt.gte(from)),
                 );
-                // Set, or ended / withdrawn, since.
+                // Set, or changed since (ended, withdrawn, end moved, redacted: each sets
+                // `updated_at`; `ended_at` for rows written before it existed).
                 f = f.filter(
                     Condition::any()
                         .add(flag::Column::CreatedAt.gte(from))
+                        .add(flag::Column::UpdatedAt.gte(from))
                         .add(flag::Column::EndedAt.gte(from)),
                 );
                 a = a.filter(arrangement::Column::UpdatedAt.gte(from));

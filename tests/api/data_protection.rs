@@ -477,6 +477,84 @@ async fn ledger_of(app: &TestApp, tenancy_id: i64) -> Vec<(NaiveDate, i64)> {
 }
 
 #[tokio::test]
+async fn a_flag_redacted_by_retention_reaches_the_officers_phone_at_the_next_sync() {
+    let w = world().await;
+    let app = &w.app;
+    let t = close_accounts(app).await;
+    let grace = tenants_of(app, t.id).await.remove(0);
+    add_records(app, t.id, grace.id, "MARK-SYNC").await;
+    // The flag was set two days ago and is already on the officer's phone.
+    flag::Entity::update_many()
+        .col_expr(
+            flag::Column::CreatedAt,
+            Expr::value(Utc::now() - chrono::Duration::days(2)),
+        )
+        .col_expr(
+            flag::Column::UpdatedAt,
+            Expr::value(Utc::now() - chrono::Duration::days(2)),
+        )
+        .filter(flag::Column::TenancyId.eq(t.id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let east = staff_sign_in(app, "east@council.example").await;
+    let (s, first) = call(app, Method::GET, "/officer/v1/sync", Some(&east), None).await;
+    assert_eq!(s, 200, "{first}");
+    let on_phone = |sync: &Value| -> Vec<(i64, String)> {
+        sync["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["tenancy_id"] == t.id)
+            .map(|f| {
+                (
+                    f["id"].as_i64().unwrap(),
+                    f["detail"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let flags = on_phone(&first);
+    assert_eq!(flags.len(), 1, "{first}");
+    assert_eq!(flags[0].1, "MARK-SYNC-flag detail");
+    let since = first["next_since"].as_str().unwrap().replace('+', "%2B");
+    // Nothing changed: the next sync does not resend it.
+    let (_, quiet) = call(
+        app,
+        Method::GET,
+        &format!("/officer/v1/sync?since={since}"),
+        Some(&east),
+        None,
+    )
+    .await;
+    assert!(on_phone(&quiet).is_empty(), "{quiet}");
+
+    let (s, run) = call(
+        app,
+        Method::POST,
+        "/manage/v1/retention/run",
+        Some(&w.admin),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{run}");
+    let (s, next) = call(
+        app,
+        Method::GET,
+        &format!("/officer/v1/sync?since={since}"),
+        Some(&east),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{next}");
+    assert_eq!(
+        on_phone(&next),
+        [(flags[0].0, "[redacted]".to_owned())],
+        "the redacted flag replaces the phone's copy"
+    );
+}
+
+#[tokio::test]
 async fn retention_dry_run_lists_only_the_qualifying_tenancy_and_the_run_anonymises_it_once() {
     let w = world().await;
     let app = &w.app;

@@ -2490,3 +2490,308 @@ async fn a_sync_cursor_cannot_be_edited_or_borrowed_to_reach_another_patch() {
     let _ = hd1003;
     t.app.stop().await;
 }
+
+async fn patch_json(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+    call(app, reqwest::Method::PATCH, path, Some(token), Some(body)).await
+}
+
+#[tokio::test]
+async fn a_flags_end_is_moved_within_its_kinds_rules_audited_and_brought_by_the_next_sync() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let today = rentdesk_store::london_today();
+    let days = chrono::Duration::days;
+    let flags = format!("/officer/v1/accounts/{hd1001}/flags");
+    // The notification date is for a Breathing Space, and not in the future.
+    for (body, field) in [
+        (
+            json!({"kind": "vulnerability", "starts_on": today, "notified_on": today}),
+            "notified_on",
+        ),
+        (
+            json!({"kind": "breathing_space_standard", "starts_on": today,
+                   "ends_on": today + days(30), "notified_on": today + days(1)}),
+            "notified_on",
+        ),
+    ] {
+        let (s, p) = post(app, &flags, &north, body.clone()).await;
+        assert_eq!(
+            (s, fields(&p)),
+            (422, vec![field.to_owned()]),
+            "{body}: {p}"
+        );
+    }
+    let starts = today - days(10);
+    let (s, bs) = post(
+        app,
+        &flags,
+        &north,
+        json!({"kind": "breathing_space_standard", "starts_on": starts,
+               "ends_on": today + days(20), "notified_on": today - days(3)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{bs}");
+    assert_eq!(bs["notified_on"], json!(today - days(3)));
+    // domain.md §5: a review may be asked for within 20 days of being notified.
+    let review_by = today + days(17);
+    assert_eq!(bs["review_by"], json!(review_by));
+    // The on-hold reason says until when the review may be asked for.
+    let held = on_caseload(app, &north, "HD1001").await.expect("listed");
+    let reason = held["on_hold"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains(&format!(
+            "a review may be asked for until {}",
+            review_by.format("%-d %b %Y")
+        )),
+        "{held}"
+    );
+    let (_, crisis) = post(
+        app,
+        &flags,
+        &north,
+        json!({"kind": "breathing_space_mental_health", "starts_on": starts}),
+    )
+    .await;
+    assert_eq!(crisis["notified_on"], json!(today), "recorded today");
+    let (_, vulnerable) = post(
+        app,
+        &flags,
+        &north,
+        json!({"kind": "vulnerability", "starts_on": starts, "ends_on": today + days(5)}),
+    )
+    .await;
+    assert!(vulnerable["review_by"].is_null(), "{vulnerable}");
+    let (bs, crisis, vulnerable) = (
+        bs["id"].as_i64().unwrap(),
+        crisis["id"].as_i64().unwrap(),
+        vulnerable["id"].as_i64().unwrap(),
+    );
+
+    // Set two days ago and already on the officer's phone.
+    rentdesk_store::entities::flag::Entity::update_many()
+        .col_expr(
+            rentdesk_store::entities::flag::Column::CreatedAt,
+            Expr::value(chrono::Utc::now() - days(2)),
+        )
+        .col_expr(
+            rentdesk_store::entities::flag::Column::UpdatedAt,
+            Expr::value(chrono::Utc::now() - days(2)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let (_, synced) = get(app, "/officer/v1/sync", &north).await;
+    let since = synced["next_since"].as_str().unwrap().replace('+', "%2B");
+
+    let one = |id: i64| format!("/officer/v1/accounts/{hd1001}/flags/{id}");
+    // Bad dates name their field and change nothing.
+    for (id, body, field) in [
+        (bs, json!({"ends_on": starts + days(61)}), "ends_on"),
+        (bs, json!({"open_ended": true}), "open_ended"),
+        (
+            bs,
+            json!({"treatment_ended_on": today}),
+            "treatment_ended_on",
+        ),
+        (bs, json!({}), "ends_on"),
+        (
+            crisis,
+            json!({"treatment_ended_on": starts - days(1)}),
+            "treatment_ended_on",
+        ),
+        (vulnerable, json!({"ends_on": starts - days(1)}), "ends_on"),
+        (
+            vulnerable,
+            json!({"ends_on": today, "open_ended": true}),
+            "ends_on",
+        ),
+    ] {
+        let (s, p) = patch_json(app, &one(id), &north, body.clone()).await;
+        assert_eq!(
+            (s, fields(&p)),
+            (422, vec![field.to_owned()]),
+            "{body}: {p}"
+        );
+    }
+    let (_, quiet) = get(app, &format!("/officer/v1/sync?since={since}"), &north).await;
+    assert!(quiet["flags"].as_array().unwrap().is_empty(), "{quiet}");
+
+    // A standard Breathing Space extended to its 60th day.
+    let (s, f) = patch_json(
+        app,
+        &one(bs),
+        &north,
+        json!({"ends_on": starts + days(60), "note": "adviser extended it"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{f}");
+    assert_eq!(f["ends_on"], json!(starts + days(60)));
+    // A later crisis treatment end moves the crisis one to 30 days after it.
+    let (s, f) = patch_json(
+        app,
+        &one(crisis),
+        &north,
+        json!({"treatment_ended_on": today + days(5)}),
+    )
+    .await;
+    assert_eq!(s, 200, "{f}");
+    assert_eq!(
+        (f["treatment_ended_on"].clone(), f["ends_on"].clone()),
+        (json!(today + days(5)), json!(today + days(35)))
+    );
+    let (_, f) = patch_json(
+        app,
+        &one(crisis),
+        &north,
+        json!({"treatment_ended_on": today + days(12)}),
+    )
+    .await;
+    assert_eq!(f["ends_on"], json!(today + days(42)));
+    // A vulnerability flag made open-ended.
+    let (s, f) = patch_json(app, &one(vulnerable), &north, json!({"open_ended": true})).await;
+    assert_eq!(s, 200, "{f}");
+    assert!(f["ends_on"].is_null(), "{f}");
+
+    // Every move reaches the phone at its next sync.
+    let (s, next) = get(app, &format!("/officer/v1/sync?since={since}"), &north).await;
+    assert_eq!(s, 200, "{next}");
+    let synced: Vec<(i64, Value)> = next["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_i64().unwrap(), f["ends_on"].clone()))
+        .collect();
+    for (id, ends_on) in [
+        (bs, json!(starts + days(60))),
+        (crisis, json!(today + days(42))),
+        (vulnerable, Value::Null),
+    ] {
+        assert!(synced.contains(&(id, ends_on.clone())), "{id}: {next}");
+    }
+
+    // Another patch's officer cannot reach it; a withdrawn flag's end cannot move.
+    let central = sign_in(app, "central@council.example").await;
+    let (s, _) = patch_json(app, &one(bs), &central, json!({"ends_on": today})).await;
+    assert_eq!(s, 404);
+    let (s, _) = post(
+        app,
+        &format!("{}/end", one(vulnerable)),
+        &north,
+        json!({"reason": "entered_in_error"}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, p) = patch_json(app, &one(vulnerable), &north, json!({"ends_on": today})).await;
+    assert_eq!(s, 409, "{p}");
+
+    // Diary and audit log.
+    let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert!(
+        a["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["kind"] == "flag"
+                && x["body"].as_str().unwrap().contains(&format!(
+                    "Flag end moved: breathing space standard, last day {}",
+                    starts + days(60)
+                ))
+                && x["body"].as_str().unwrap().contains("adviser extended it")),
+        "{}",
+        a["actions"]
+    );
+    let audited = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("flag.end_moved"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 4, "one per move");
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_notice_that_would_lapse_inside_a_breathing_space_runs_to_8_weeks_after_it_ends() {
+    use rentdesk_store::entities::action;
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    protocol_steps_for_a_notice(app, &north, hd1001).await;
+    let today = rentdesk_store::london_today();
+    let days = chrono::Duration::days;
+    let (s, r) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/steps"),
+        &north,
+        json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    // As if served 13 months ago: it lapsed 10 days ago.
+    let notice = action::Entity::find()
+        .filter(action::Column::TenancyId.eq(hd1001))
+        .filter(action::Column::Kind.eq("notice"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut facts: Value = serde_json::from_str(notice.facts.as_deref().unwrap()).unwrap();
+    facts["served_on"] = json!(today - days(400));
+    facts["earliest_proceedings"] = json!(today - days(372));
+    facts["expires"] = json!(today - days(10));
+    let mut row: action::ActiveModel = notice.into();
+    row.facts = Set(Some(facts.to_string()));
+    row.occurred_at = Set(chrono::Utc::now() - days(400));
+    row.update(&app.db).await.unwrap();
+
+    let next_step = format!("/officer/v1/accounts/{hd1001}/next-step");
+    let blocked = |n: &Value| -> Vec<String> {
+        n["blocked_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (s, n) = get(app, &next_step, &north).await;
+    assert_eq!(s, 200, "{n}");
+    assert_eq!(n["recommended"], "court_application", "{n}");
+    assert!(blocked(&n).contains(&"notice_expired".to_owned()), "{n}");
+    assert_eq!(n["notice"]["lapses_on"], json!(today - days(10)));
+    let expiring = |a: &Option<Value>| {
+        a.as_ref().is_some_and(|a| {
+            a["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r.as_str().unwrap().contains("expired on"))
+        })
+    };
+    assert!(
+        expiring(&on_caseload(app, &north, "HD1001").await),
+        "lapsed: said on the caseload"
+    );
+
+    // A Breathing Space from 40 days ago to 5 days ago covered the lapse date: it moves to 8
+    // weeks after the Breathing Space ended.
+    let (s, f) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        json!({"kind": "breathing_space_standard", "starts_on": today - days(40),
+               "ends_on": today - days(5)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{f}");
+    let (_, n) = get(app, &next_step, &north).await;
+    assert!(!blocked(&n).contains(&"notice_expired".to_owned()), "{n}");
+    assert_eq!(n["notice"]["expires"], json!(today - days(10)));
+    assert_eq!(n["notice"]["lapses_on"], json!(today + days(51)));
+    assert!(
+        !expiring(&on_caseload(app, &north, "HD1001").await),
+        "no longer lapsed on the caseload"
+    );
+    t.app.stop().await;
+}

@@ -176,6 +176,51 @@ async fn a_breathing_space_withdrawn_as_entered_in_error_no_longer_suppresses() 
 }
 
 #[tokio::test]
+async fn a_no_automated_contact_flag_starting_next_week_lets_todays_message_go_and_stops_it_after()
+{
+    use rentdesk_domain::contact_policy::{Decision, SuppressReason};
+    let (app, hd1001) = with_examples().await;
+    let next_thursday = NaiveDate::from_ymd_opt(2026, 11, 19).unwrap();
+    flag::ActiveModel {
+        tenancy_id: Set(hd1001),
+        tenant_id: Set(None),
+        kind: Set("vulnerability".into()),
+        no_automated_contact: Set(true),
+        starts_on: Set(next_thursday),
+        ends_on: Set(None),
+        detail: Set("going into hospital next week; calls only".into()),
+        set_by_staff_id: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    // Today (a week before it starts) the missed-payment message is planned as usual.
+    let noon = Utc.with_ymd_and_hms(2026, 11, 12, 12, 0, 0).unwrap();
+    let report = plan_all(&app.db, thursday(), noon, &ContactPolicy::default())
+        .await
+        .unwrap();
+    assert_eq!((report.queued, report.suppressed), (1, 0), "{report:?}");
+    let queued = message::Entity::find().all(&app.db).await.unwrap();
+    let policy = ContactPolicy::default();
+    let now = rentdesk_store::outreach::recheck(&app.db, &queued, &policy, noon)
+        .await
+        .unwrap();
+    assert_eq!(now.get(&queued[0].id), Some(&Decision::Send));
+    // Still waiting to go once the flag has started: the dispatch re-check stops it.
+    let later = Utc.with_ymd_and_hms(2026, 11, 19, 12, 0, 0).unwrap();
+    let then = rentdesk_store::outreach::recheck(&app.db, &queued, &policy, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        then.get(&queued[0].id),
+        Some(&Decision::Suppress(SuppressReason::NoAutomatedContact))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn an_opted_out_mobile_falls_back_to_email() {
     use rentdesk_store::entities::tenant;
     let (app, hd1001) = with_examples().await;

@@ -21,6 +21,15 @@ pub struct Model {
     pub ended_by_staff_id: Option<i64>,
     /// When the end or withdrawal was recorded.
     pub ended_at: Option<DateTimeUtc>,
+    /// When the row last changed (set, ended, its end moved, redacted): the officer app's sync
+    /// sends a flag changed since its cursor. `None` only on rows written without it.
+    pub updated_at: Option<DateTimeUtc>,
+    /// Breathing Space: the day the landlord was notified (`None`: the day it was recorded,
+    /// `created_at`'s London date). The review deadline runs from it.
+    pub notified_on: Option<Date>,
+    /// Mental health crisis Breathing Space: the day the crisis treatment ended, when known
+    /// (the last day is 30 days later).
+    pub treatment_ended_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

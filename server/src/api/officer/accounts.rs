@@ -49,6 +49,7 @@ pub struct ArrangementOut {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct FlagOut {
     pub id: i64,
     pub tenancy_id: i64,
@@ -64,6 +65,45 @@ pub struct FlagOut {
     pub end_note: Option<String>,
     pub ended_by_staff_id: Option<i64>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// Mental health crisis Breathing Space: the day the crisis treatment ended, when known
+    /// (`ends_on` is 30 days later).
+    pub treatment_ended_on: Option<NaiveDate>,
+    /// Breathing Space: the day the landlord was notified (as given when it was set, else the
+    /// day it was recorded).
+    pub notified_on: Option<NaiveDate>,
+    /// Breathing Space: the last day the landlord may ask for a review (20 days after
+    /// `notified_on`, domain.md §5).
+    pub review_by: Option<NaiveDate>,
+    /// When the flag last changed (set, ended, its end moved, redacted). Sync sends a flag
+    /// changed since the cursor; replace the stored copy by id.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl poem_openapi::types::Example for FlagOut {
+    fn example() -> FlagOut {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d);
+        FlagOut {
+            id: 812,
+            tenancy_id: 4211,
+            kind: "breathing_space_mental_health".into(),
+            no_automated_contact: false,
+            starts_on: NaiveDate::from_ymd_opt(2026, 9, 14).unwrap_or_default(),
+            ends_on: NaiveDate::from_ymd_opt(2026, 12, 20),
+            detail: "Debt adviser: StepChange, ref MH-20931.".into(),
+            end_reason: Some("ended".into()),
+            end_note: Some("Insolvency Service notice: crisis treatment ended 20 Nov.".into()),
+            ended_by_staff_id: Some(17),
+            ended_at: day(28)
+                .and_then(|d| d.and_hms_opt(10, 4, 0))
+                .map(|t| t.and_utc()),
+            treatment_ended_on: day(20),
+            notified_on: NaiveDate::from_ymd_opt(2026, 9, 15),
+            review_by: NaiveDate::from_ymd_opt(2026, 10, 5),
+            updated_at: day(28)
+                .and_then(|d| d.and_hms_opt(10, 4, 0))
+                .map(|t| t.and_utc()),
+        }
+    }
 }
 
 impl From<arrangement::Model> for ArrangementOut {
@@ -84,6 +124,9 @@ impl From<arrangement::Model> for ArrangementOut {
 
 impl From<flag::Model> for FlagOut {
     fn from(f: flag::Model) -> FlagOut {
+        let breathing_space = f.kind.starts_with("breathing_space");
+        let notified_on = breathing_space.then(|| rentdesk_store::flags::notified_on(&f));
+        let review_by = rentdesk_store::flags::review_by(&f);
         FlagOut {
             id: f.id,
             tenancy_id: f.tenancy_id,
@@ -96,6 +139,10 @@ impl From<flag::Model> for FlagOut {
             end_note: f.end_note,
             ended_by_staff_id: f.ended_by_staff_id,
             ended_at: f.ended_at,
+            treatment_ended_on: f.treatment_ended_on,
+            notified_on,
+            review_by,
+            updated_at: f.updated_at,
         }
     }
 }
@@ -358,15 +405,63 @@ impl poem_openapi::types::Example for ActionIn {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct FlagIn {
     /// vulnerability | breathing_space_standard | breathing_space_mental_health | safeguarding
     pub kind: String,
+    /// Stop every automated message from `starts_on` to `ends_on` (not before `starts_on`).
     #[oai(default)]
     pub no_automated_contact: bool,
     pub starts_on: NaiveDate,
+    /// The last day (inclusive). Required for a standard Breathing Space, at most 60 days after
+    /// `starts_on`.
     pub ends_on: Option<NaiveDate>,
     #[oai(default, validator(max_length = 2000))]
     pub detail: String,
+    /// Breathing Space only: the day the landlord was notified (not in the future). Absent:
+    /// today. The landlord may ask for a review within 20 days of it (`review_by`).
+    pub notified_on: Option<NaiveDate>,
+}
+
+impl poem_openapi::types::Example for FlagIn {
+    fn example() -> FlagIn {
+        FlagIn {
+            kind: "breathing_space_standard".into(),
+            no_automated_contact: false,
+            starts_on: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default(),
+            ends_on: NaiveDate::from_ymd_opt(2027, 1, 25),
+            detail: "Debt adviser: Citizens Advice Hackney, ref BS-44120.".into(),
+            notified_on: NaiveDate::from_ymd_opt(2026, 11, 30),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct FlagChangeIn {
+    /// The new last day (inclusive), later or earlier than now. A standard Breathing Space:
+    /// at most 60 days after `starts_on`.
+    pub ends_on: Option<NaiveDate>,
+    /// A mental health crisis Breathing Space only, instead of `ends_on`: the day the crisis
+    /// treatment ended; the last day becomes 30 days later.
+    pub treatment_ended_on: Option<NaiveDate>,
+    /// No end: it runs until ended (vulnerability, safeguarding, or a mental health crisis
+    /// Breathing Space whose treatment goes on; never a standard Breathing Space). Give no date.
+    #[oai(default)]
+    pub open_ended: bool,
+    #[oai(default, validator(max_length = 2000))]
+    pub note: String,
+}
+
+impl poem_openapi::types::Example for FlagChangeIn {
+    fn example() -> FlagChangeIn {
+        FlagChangeIn {
+            ends_on: None,
+            treatment_ended_on: NaiveDate::from_ymd_opt(2027, 1, 8),
+            open_ended: false,
+            note: "Crisis team: treatment extended to 8 Jan.".into(),
+        }
+    }
 }
 
 #[derive(Debug, Object)]
@@ -524,6 +619,32 @@ fn one_of(field: &str, value: &str, allowed: &[&str], errors: &mut Vec<(String, 
 
 fn not_found(id: i64) -> Problem {
     Problem::not_found(&format!("account {id}"))
+}
+
+fn flag_change_answer(
+    changed: rentdesk_store::flags::ChangeOutcome,
+    id: i64,
+    flag_id: i64,
+) -> Answer<FlagOut> {
+    use rentdesk_store::flags::ChangeOutcome;
+    match changed {
+        ChangeOutcome::Changed(f) => Answer::Ok(Json(f.into())),
+        ChangeOutcome::NotFound => Answer::problem(Problem::not_found(&format!(
+            "flag {flag_id} on account {id}"
+        ))),
+        ChangeOutcome::Refused(Refused::Invalid(errors)) => Answer::problem(
+            invalid_fields(errors)
+                .unwrap_or_else(|| Problem::invalid("ends_on", "not a valid end for this flag")),
+        ),
+        ChangeOutcome::Refused(Refused::AlreadyEnded(why)) => Answer::problem(
+            Problem::new(
+                StatusCode::CONFLICT,
+                "flag-withdrawn",
+                "The flag was withdrawn",
+            )
+            .detail(why),
+        ),
+    }
 }
 
 fn flag_end_answer(
@@ -885,12 +1006,21 @@ impl OfficerAccountsApi {
                 "required: a standard Breathing Space lasts up to 60 days".into(),
             )),
             ("breathing_space_standard", Some(end))
-                if end > body.starts_on + chrono::Duration::days(60) =>
+                if end > flags::standard_latest_end(body.starts_on) =>
             {
                 errors.push((
                     "ends_on".into(),
                     "a standard Breathing Space lasts at most 60 days".into(),
                 ))
+            }
+            _ => {}
+        }
+        match body.notified_on {
+            Some(_) if !body.kind.starts_with("breathing_space") => {
+                errors.push(("notified_on".into(), "only for a Breathing Space".into()))
+            }
+            Some(n) if n > state.today() => {
+                errors.push(("notified_on".into(), "is in the future".into()))
             }
             _ => {}
         }
@@ -914,6 +1044,7 @@ impl OfficerAccountsApi {
                 starts_on: body.starts_on,
                 ends_on: body.ends_on,
                 detail: body.detail.trim(),
+                notified_on: body.notified_on,
             },
             client_addr(remote).as_deref(),
         )
@@ -975,6 +1106,54 @@ impl OfficerAccountsApi {
         .await
         .map_err(|e| Problem::internal(&e))?;
         Ok(flag_end_answer(ended, id.0, flag_id.0))
+    }
+
+    /// Move a flag's end, later or earlier, or make it open-ended
+    ///
+    /// Within each kind's rules (domain.md §5): a standard Breathing Space lasts at most 60 days
+    /// from its start and always has an end; a mental health crisis one ends 30 days after the
+    /// crisis treatment ends, so a later `treatment_ended_on` moves it later (or make it
+    /// open-ended while the treatment goes on); a vulnerability or safeguarding flag may be
+    /// extended or made open-ended. Give exactly one of `ends_on`, `treatment_ended_on`,
+    /// `open_ended`. Goes in the diary and the audit log; the flag's `updated_at` changes, so
+    /// sync brings it. 409 when the flag was withdrawn as entered in error; 422 with the field
+    /// when the date breaks a rule. (`POST …/end` only brings an end forward.)
+    #[oai(path = "/accounts/:id/flags/:flag_id", method = "patch")]
+    async fn change_flag_end(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        auth: StaffAuth,
+        id: Path<i64>,
+        flag_id: Path<i64>,
+        body: Json<FlagChangeIn>,
+    ) -> poem::Result<Answer<FlagOut>> {
+        let staff = or_answer!(me(&state, &auth.0).await?);
+        if rentdesk_store::staff::visible_tenancy(&state.db, &staff, id.0, state.today())
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .is_none()
+        {
+            return Ok(Answer::problem(not_found(id.0)));
+        }
+        let changed = rentdesk_store::flags::change_end(
+            &state.db,
+            staff.id,
+            rentdesk_store::flags::ChangeEnd {
+                tenancy_id: id.0,
+                flag_id: flag_id.0,
+                request: flags::EndChange {
+                    ends_on: body.ends_on,
+                    treatment_ended_on: body.treatment_ended_on,
+                    open_ended: body.open_ended,
+                },
+                note: body.note.trim(),
+            },
+            client_addr(remote).as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        Ok(flag_change_answer(changed, id.0, flag_id.0))
     }
 
     /// My tasks

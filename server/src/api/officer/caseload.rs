@@ -33,7 +33,9 @@ pub struct CaseloadItem {
     pub score: i64,
     /// Why this account needs action today, most important first.
     pub reasons: Vec<String>,
-    /// Breathing Space accounts are listed (not hidden) but no enforcement step is allowed.
+    /// Breathing Space accounts are listed (not hidden) but no enforcement step is allowed;
+    /// while the landlord may still ask for a review (20 days from being notified), it says
+    /// until when.
     pub on_hold: Option<String>,
     pub last_contact: Option<NaiveDate>,
     pub vulnerable: bool,
@@ -235,15 +237,25 @@ impl OfficerCaseloadApi {
         for a in assessed {
             let on_hold = match &a.assessment.excluded {
                 None => None,
-                Some(Exclusion::BreathingSpace { until }) => Some(match until {
-                    Some(d) => format!(
-                        "Breathing Space until {}: no enforcement step",
-                        d.format("%-d %b %Y")
-                    ),
-                    None => {
-                        "Breathing Space (mental health crisis): no enforcement step".to_owned()
+                Some(Exclusion::BreathingSpace { until, review_by }) => {
+                    let mut why = match until {
+                        Some(d) => format!(
+                            "Breathing Space until {}: no enforcement step",
+                            d.format("%-d %b %Y")
+                        ),
+                        None => {
+                            "Breathing Space (mental health crisis): no enforcement step".to_owned()
+                        }
+                    };
+                    // domain.md §5: a review may be asked for within 20 days of notification.
+                    if let Some(r) = review_by {
+                        why.push_str(&format!(
+                            "; a review may be asked for until {}",
+                            r.format("%-d %b %Y")
+                        ));
                     }
-                }),
+                    Some(why)
+                }
                 Some(Exclusion::NoArrears) => continue,
                 Some(e) => {
                     let entry = left_out.entry(e.key()).or_insert((0, e.plain()));

@@ -41,7 +41,12 @@ pub struct Notice {
     pub kind: String,
     pub served_on: NaiveDate,
     pub earliest_proceedings: NaiveDate,
+    /// The lapse / proceedings-by date as served.
     pub expires: NaiveDate,
+    /// The date it can no longer be relied on after Breathing Space (domain.md §5: a deadline
+    /// inside one, or within 8 weeks after its end, moves to 8 weeks after its end): `expires`
+    /// when none moves it; absent while a Breathing Space with no end yet holds it open.
+    pub lapses_on: Option<NaiveDate>,
     /// The rules it was served under: current | renters_rights (Renters' Rights Act 2025, from
     /// `RENTERS_RIGHTS_SOCIAL_FROM`; a section 8 notice then gives 4 weeks, not 2).
     pub regime: String,
@@ -84,6 +89,7 @@ impl From<NoticeDates> for Notice {
             served_on: n.served_on,
             earliest_proceedings: n.earliest_proceedings,
             expires: n.expires,
+            lapses_on: Some(n.expires),
             regime: n.regime.as_str().into(),
             ground_8: n.ground_8.map(Ground8Out::from),
         }
@@ -411,7 +417,10 @@ impl OfficerStepsApi {
                     on: *on,
                 })
                 .collect(),
-            notice: gates.notice.map(Notice::from),
+            notice: gates.notice.map(|n| Notice {
+                lapses_on: n.lapses_on(&gates.breathing_spaces),
+                ..Notice::from(n)
+            }),
             ground_8,
         })))
     }
