@@ -403,6 +403,17 @@ pub fn compose(stage: Stage, f: &LetterFacts) -> Option<Letter> {
                 // An order that needs terms but was recorded without them: say nothing wrong.
                 (_, None) => return None,
             }
+            if !o.grounds.is_empty() {
+                let words: Vec<&str> = o.grounds.iter().map(|g| g.describe()).collect();
+                let mut text = format!("The court made the order on {}.", words.join(" and on "));
+                if o.grounds.iter().any(|g| g.is_mandatory()) {
+                    text.push_str(
+                        " Ground 8 is a mandatory ground: once it is proved the court must make \
+                         the order and cannot suspend or postpone it.",
+                    );
+                }
+                b.push(para(text));
+            }
             b.push(para(owed));
         }
         Stage::Warrant => {
@@ -718,6 +729,8 @@ mod tests {
                 frequency: Frequency::Weekly,
                 from: d(2026, 12, 7),
             }),
+            grounds: vec![],
+            ordered_on: None,
         }
     }
 
@@ -757,6 +770,17 @@ mod tests {
             "{t}"
         );
         assert!(!t.contains("will not be evicted"), "{t}");
+        // The ground(s) it was made on, in words.
+        let mut on_8 = order(OrderKind::Outright, Some(d(2026, 12, 21)), false);
+        on_8.grounds = vec![crate::protocol::Ground::G8, crate::protocol::Ground::G10];
+        f.order = Some(on_8);
+        let t = compose(Stage::Order, &f).unwrap().text();
+        assert!(
+            t.contains("on ground 8 of Schedule 2 to the Housing Act 1988")
+                && t.contains("ground 10 of Schedule 2")
+                && t.contains("cannot suspend or postpone"),
+            "{t}"
+        );
         f.order = Some(order(OrderKind::Suspended, Some(d(2026, 12, 21)), false));
         assert!(
             compose(Stage::Order, &f).is_none(),
