@@ -412,10 +412,7 @@ fn check_order(
             ),
             // No notice details on record: the regime a section 8 notice had then.
             None => Some(protocol::ground_8(
-                state
-                    .settings
-                    .notice_rules
-                    .regime(NoticeKind::Section8, on),
+                state.settings.notice_rules.regime(NoticeKind::Section8, on),
                 then.real_arrears,
                 then.technical_arrears,
                 then.weekly_charge,
@@ -722,7 +719,9 @@ impl OfficerStepsApi {
             );
         }
         if let Some(o) = order.as_mut() {
-            or_answer!(check_order(&state, &account, &case, &gates, &body, o, today));
+            or_answer!(check_order(
+                &state, &account, &case, &gates, &body, o, today
+            ));
         }
         let override_reason = body
             .override_reason
