@@ -149,6 +149,17 @@ fn order_sought(f: &LetterFacts) -> String {
              1985 (rent lawfully due has not been paid), as set out in the notice served on {}",
             date(n.served_on)
         ),
+        Some(n)
+            if n.kind == NoticeKind::Section8
+                && n.grounds.as_ref().is_some_and(|g| !g.is_empty()) =>
+        {
+            format!(
+                "an order for possession of {home} on {} of Schedule 2 to the Housing Act 1988, \
+                 as set out in the notice served on {}",
+                crate::protocol::grounds_label(&n.grounds_given()),
+                date(n.served_on)
+            )
+        }
         Some(n) => format!(
             "an order for possession of {home} on the rent arrears ground(s) set out in the \
              notice served on {}",
@@ -707,6 +718,24 @@ mod tests {
         );
         assert!(t.contains("23/11/2026 | Rent | £98.50 |  | £423.50"), "{t}");
         assert!(!t.contains("Recent statement"), "{t}");
+        // A section 8 notice with its grounds recorded: the order sought names them.
+        let mut s8 = notice_dates(
+            NoticeKind::Section8,
+            d(2026, 9, 1),
+            ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
+        );
+        s8.grounds = Some(vec![
+            crate::protocol::Ground::G8,
+            crate::protocol::Ground::G10,
+        ]);
+        let mut f8 = f.clone();
+        f8.notice = Some(s8);
+        let t = compose(Stage::Hearing, &f8).unwrap().text();
+        assert!(
+            t.contains("on grounds 8 and 10 of Schedule 2 to the Housing Act 1988"),
+            "{t}"
+        );
         // Without a notice on file: possession because of the arrears.
         f.notice = None;
         let t = compose(Stage::Hearing, &f).unwrap().text();
