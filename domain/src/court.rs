@@ -17,6 +17,7 @@
 
 use crate::Pence;
 use crate::ledger::LedgerEntry;
+use crate::protocol::{Ground, Ground8, NoticeDates, NoticeKind, grounds_label, parse_grounds};
 use crate::tenancy::Frequency;
 use crate::triggers::{Instalment, InstalmentStatus, allocate, schedule_dates, weekly_charges};
 use chrono::{Duration, NaiveDate};
@@ -82,6 +83,13 @@ pub struct CourtOrder {
     /// one on the landlord's application after a breach (record the order again with it).
     pub possession_date: Option<NaiveDate>,
     pub terms: Option<OrderTerms>,
+    /// The ground(s) possession was ordered on ([`order_grounds`]); none for an adjourned or
+    /// dismissed claim, an introductory tenancy, or an order stored before grounds were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grounds: Vec<Ground>,
+    /// The day the court made the order (orders stored before it was kept: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ordered_on: Option<NaiveDate>,
 }
 
 /// A hearing as recorded (kept as the hearing step's facts).
@@ -194,10 +202,192 @@ pub fn parse_order(
             kind,
             possession_date,
             terms,
+            grounds: vec![],
+            ordered_on: None,
         })
     } else {
         Err(errors)
     }
+}
+
+/// The ground(s) a possession order is made on, from what the officer typed (`given`) and the
+/// notice the claim rests on (`notice`: the one on record; `notice_kind`: the kind the tenure
+/// gets, when no notice with its details is on record). A NOSP: ground 1 (the default). A
+/// section 8 notice: one or more of the grounds it gave, required. An introductory tenancy, and
+/// a claim adjourned or dismissed (no possession order): none. The error is the `grounds`
+/// field's reason.
+pub fn order_grounds(
+    kind: OrderKind,
+    given: Option<&[u8]>,
+    notice_kind: Option<NoticeKind>,
+    notice: Option<&NoticeDates>,
+) -> Result<Vec<Ground>, String> {
+    if matches!(kind, OrderKind::Adjourned | OrderKind::Dismissed) {
+        return match given {
+            Some(g) if !g.is_empty() => Err(format!(
+                "an {} claim has no possession order, so no ground",
+                kind.as_str()
+            )),
+            _ => Ok(vec![]),
+        };
+    }
+    let notice_kind = notice.map(|n| n.kind).or(notice_kind);
+    let Some(notice_kind) = notice_kind else {
+        return match given {
+            Some(g) if !g.is_empty() => {
+                Err("no possession notice applies to this account, so no ground".into())
+            }
+            _ => Ok(vec![]),
+        };
+    };
+    // The grounds the notice gave; without its details on record, those a notice of its kind
+    // can give.
+    let gave = notice.map_or_else(
+        || Ground::for_notice(notice_kind).to_vec(),
+        NoticeDates::grounds_given,
+    );
+    let what = crate::protocol::notice_kind_label(notice_kind);
+    match (notice_kind, given) {
+        (NoticeKind::Nosp, None) => Ok(vec![Ground::G1]),
+        (NoticeKind::Introductory, None) => Ok(vec![]),
+        (NoticeKind::Section8, None | Some([])) => Err(format!(
+            "required for a possession order on a {what}: the ground(s) the court ordered \
+             possession on, of those the notice gave ({})",
+            grounds_label(&gave)
+        )),
+        (_, Some(given)) => {
+            let grounds = parse_grounds(given, Ground::for_notice(notice_kind), what)?;
+            if let Some(g) = grounds.iter().find(|g| !gave.contains(g)) {
+                return Err(format!(
+                    "the notice did not give ground {}: it gave {}",
+                    g.number(),
+                    grounds_label(&gave)
+                ));
+            }
+            if grounds.is_empty() && notice_kind == NoticeKind::Nosp {
+                return Ok(vec![Ground::G1]);
+            }
+            Ok(grounds)
+        }
+    }
+}
+
+/// Days the court normally gives before possession on a mandatory ground, and the most it may
+/// (Housing Act 1980 s89: 14 days, up to 42 on exceptional hardship; domain.md §4).
+pub const MANDATORY_NORMAL_DAYS: i64 = 14;
+pub const MANDATORY_MAX_DAYS: i64 = 42;
+
+/// An order on ground 8 (mandatory): the court cannot suspend or postpone it, and possession
+/// is delayed at most 42 days after the order (domain.md §4). Every problem by its field.
+pub fn mandatory_ground_rules(order: &CourtOrder, ordered_on: NaiveDate) -> Vec<(String, String)> {
+    let mut out = vec![];
+    if !order.grounds.iter().any(|g| g.is_mandatory()) {
+        return out;
+    }
+    if order.kind != OrderKind::Outright {
+        out.push((
+            "order_type".into(),
+            format!(
+                "an order on ground 8 (mandatory) is outright: the court cannot make a {} order \
+                 on it",
+                order.kind.as_str()
+            ),
+        ));
+    }
+    let latest = ordered_on + Duration::days(MANDATORY_MAX_DAYS);
+    if let Some(d) = order.possession_date.filter(|d| *d > latest) {
+        out.push((
+            "possession_date".into(),
+            format!(
+                "{} is more than {MANDATORY_MAX_DAYS} days after the order of {}: on ground 8 \
+                 possession is normally {MANDATORY_NORMAL_DAYS} days after the order and at \
+                 most {MANDATORY_MAX_DAYS} (by {})",
+                fmt_date(d),
+                fmt_date(ordered_on),
+                fmt_date(latest)
+            ),
+        ));
+    }
+    out
+}
+
+/// Ground 8 checked again at the hearing (domain.md §4: "both at notice and hearing"): for a
+/// section 8 notice that gave ground 8, whether it is available on `real`/`technical` arrears
+/// (those of the hearing date, or today's before it) under the notice's regime, with the same
+/// rule the notice used ([`crate::protocol::ground_8`]). `None` when the notice gave no ground 8.
+pub fn ground_8_at_hearing(
+    notice: &NoticeDates,
+    real: Pence,
+    technical: Pence,
+    weekly_charge: Pence,
+) -> Option<Ground8> {
+    (notice.kind == NoticeKind::Section8 && notice.grounds_given().contains(&Ground::G8))
+        .then(|| crate::protocol::ground_8(notice.regime, real, technical, weekly_charge))
+}
+
+/// An order on ground 8 when ground 8 did not hold on the hearing date (`at_hearing`, from
+/// [`ground_8_at_hearing`] on that day's arrears) is refused, naming the figures.
+pub fn ground_8_held_at_hearing(
+    order: &CourtOrder,
+    at_hearing: &Ground8,
+    hearing_on: NaiveDate,
+) -> Option<(String, String)> {
+    (order.grounds.contains(&Ground::G8) && !at_hearing.available).then(|| {
+        (
+            "grounds".into(),
+            format!(
+                "ground 8 did not hold at the hearing on {}: arrears counted {} against {} \
+                 ({} weeks' rent). {}",
+                fmt_date(hearing_on),
+                at_hearing.counted,
+                at_hearing.threshold,
+                at_hearing.threshold_weeks,
+                at_hearing.reason
+            ),
+        )
+    })
+}
+
+/// Days after the claim is issued the hearing should be: at least 28, normally within 8 weeks
+/// (domain.md §4).
+pub const HEARING_MIN_DAYS: i64 = 28;
+pub const HEARING_NORMAL_MAX_DAYS: i64 = 56;
+
+/// A hearing date against the court application's (`applied_on`): before it is refused (the
+/// `hearing_on` field's reason); fewer than 28 days or more than 8 weeks after it is accepted
+/// (the court sets the date) with a plain-words warning.
+pub fn check_hearing_date(
+    applied_on: Option<NaiveDate>,
+    hearing_on: NaiveDate,
+) -> Result<Vec<String>, String> {
+    let Some(applied) = applied_on else {
+        return Ok(vec![]);
+    };
+    if hearing_on < applied {
+        return Err(format!(
+            "is before the court application of {}: a hearing follows the claim",
+            fmt_date(applied)
+        ));
+    }
+    let days = (hearing_on - applied).num_days();
+    let mut warnings = vec![];
+    if days < HEARING_MIN_DAYS {
+        warnings.push(format!(
+            "The hearing on {} is only {days} days after the claim was issued on {}: a hearing \
+             is normally at least {HEARING_MIN_DAYS} days after issue, and the claim must be \
+             served at least 21 days before it. Check the date with the court.",
+            fmt_date(hearing_on),
+            fmt_date(applied)
+        ));
+    } else if days > HEARING_NORMAL_MAX_DAYS {
+        warnings.push(format!(
+            "The hearing on {} is {days} days after the claim was issued on {}: a hearing is \
+             normally within 8 weeks of issue. Check the date with the court.",
+            fmt_date(hearing_on),
+            fmt_date(applied)
+        ));
+    }
+    Ok(warnings)
 }
 
 /// Payments under an order's terms, per instalment. Each instalment is the rent and service
@@ -637,6 +827,8 @@ mod tests {
                 kind: OrderKind::Suspended,
                 possession_date: Some(d(2026, 11, 17)),
                 terms: Some(weekly_terms()),
+                grounds: vec![],
+                ordered_on: None,
             }),
             instalments,
             last_contact,
@@ -713,6 +905,8 @@ mod tests {
                 kind: OrderKind::Outright,
                 possession_date: Some(d(2026, 12, 9)),
                 terms: None,
+                grounds: vec![],
+                ordered_on: None,
             }),
             ..CourtFacts::default()
         };
@@ -725,6 +919,217 @@ mod tests {
         // An order recorded without its details recommends nothing rather than a warrant.
         let a = after_order(&CourtFacts::default(), today);
         assert_eq!((a.next_stage, a.action), (None, None));
+    }
+
+    fn section_8(grounds: Option<Vec<Ground>>, ground_8_available: bool) -> NoticeDates {
+        let mut n = crate::protocol::notice_dates(
+            NoticeKind::Section8,
+            d(2026, 9, 1),
+            crate::protocol::ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
+        );
+        n.ground_8 = Some(crate::protocol::ground_8(
+            n.regime,
+            Pence(if ground_8_available { 90_000 } else { 50_000 }),
+            Pence::ZERO,
+            Pence(10_000),
+        ));
+        n.grounds = grounds;
+        n
+    }
+
+    #[test]
+    fn an_order_is_made_on_the_grounds_the_notice_gave() {
+        use OrderKind::*;
+        let nosp = crate::protocol::notice_dates(
+            NoticeKind::Nosp,
+            d(2026, 9, 1),
+            crate::protocol::ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
+        );
+        // A NOSP: ground 1, said or not; no other.
+        assert_eq!(
+            order_grounds(Outright, None, None, Some(&nosp)),
+            Ok(vec![Ground::G1])
+        );
+        assert_eq!(
+            order_grounds(Suspended, Some(&[1]), None, Some(&nosp)),
+            Ok(vec![Ground::G1])
+        );
+        assert!(
+            order_grounds(Outright, Some(&[8]), None, Some(&nosp))
+                .unwrap_err()
+                .contains("ground 1")
+        );
+        // A section 8 notice that gave grounds 10 and 11: the order names one or more of them.
+        let s8 = section_8(Some(vec![Ground::G10, Ground::G11]), true);
+        assert_eq!(
+            order_grounds(Suspended, Some(&[11, 10, 10]), None, Some(&s8)),
+            Ok(vec![Ground::G10, Ground::G11])
+        );
+        let e = order_grounds(Outright, Some(&[8]), None, Some(&s8)).unwrap_err();
+        assert!(e.contains("did not give ground 8"), "{e}");
+        assert!(e.contains("grounds 10 and 11"), "{e}");
+        assert!(
+            order_grounds(Outright, None, None, Some(&s8))
+                .unwrap_err()
+                .contains("required")
+        );
+        assert!(order_grounds(Outright, Some(&[1]), None, Some(&s8)).is_err());
+        // Stored without its grounds: ground 8 only if it was available at service.
+        assert!(order_grounds(Outright, Some(&[8]), None, Some(&section_8(None, false))).is_err());
+        assert!(order_grounds(Outright, Some(&[8]), None, Some(&section_8(None, true))).is_ok());
+        // No notice details on record: the grounds of the tenure's notice kind.
+        assert_eq!(
+            order_grounds(Outright, Some(&[8]), Some(NoticeKind::Section8), None),
+            Ok(vec![Ground::G8])
+        );
+        assert_eq!(
+            order_grounds(Outright, None, Some(NoticeKind::Nosp), None),
+            Ok(vec![Ground::G1])
+        );
+        // No possession order, no ground; an introductory tenancy has none either.
+        assert_eq!(order_grounds(Dismissed, None, None, Some(&s8)), Ok(vec![]));
+        assert!(order_grounds(Adjourned, Some(&[10]), None, Some(&s8)).is_err());
+        assert_eq!(
+            order_grounds(Outright, None, Some(NoticeKind::Introductory), None),
+            Ok(vec![])
+        );
+        assert!(order_grounds(Outright, Some(&[1]), Some(NoticeKind::Introductory), None).is_err());
+    }
+
+    #[test]
+    fn an_order_on_ground_8_is_outright_with_possession_at_most_42_days_after_it() {
+        let ordered_on = d(2026, 12, 1);
+        let order = |kind, possession_date, grounds: Vec<Ground>| CourtOrder {
+            kind,
+            possession_date,
+            terms: None,
+            grounds,
+            ordered_on: Some(ordered_on),
+        };
+        let fields = |o: &CourtOrder| {
+            mandatory_ground_rules(o, ordered_on)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect::<Vec<_>>()
+        };
+        let g8 = vec![Ground::G8, Ground::G10];
+        assert!(
+            fields(&order(
+                OrderKind::Outright,
+                Some(d(2026, 12, 15)),
+                g8.clone()
+            ))
+            .is_empty()
+        );
+        assert!(
+            fields(&order(
+                OrderKind::Outright,
+                Some(d(2027, 1, 12)),
+                g8.clone()
+            ))
+            .is_empty()
+        );
+        let late = mandatory_ground_rules(
+            &order(OrderKind::Outright, Some(d(2027, 1, 13)), g8.clone()),
+            ordered_on,
+        );
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0].0, "possession_date");
+        assert!(late[0].1.contains("normally 14 days"), "{}", late[0].1);
+        assert!(late[0].1.contains("12 January 2027"), "{}", late[0].1);
+        assert_eq!(
+            fields(&order(
+                OrderKind::Suspended,
+                Some(d(2027, 2, 1)),
+                g8.clone()
+            )),
+            ["order_type", "possession_date"]
+        );
+        assert_eq!(
+            fields(&order(OrderKind::Postponed, None, g8)),
+            ["order_type"]
+        );
+        // Discretionary grounds only: the court may suspend, and set any date.
+        assert!(
+            fields(&order(
+                OrderKind::Suspended,
+                Some(d(2027, 6, 1)),
+                vec![Ground::G10]
+            ))
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn ground_8_is_checked_again_on_the_hearing_dates_arrears_with_the_notices_rule() {
+        let s8 = section_8(Some(vec![Ground::G8, Ground::G10]), true);
+        let week = Pence(10_000);
+        let held = ground_8_at_hearing(&s8, Pence(80_000), Pence::ZERO, week).unwrap();
+        assert!(held.available);
+        assert_eq!(
+            (held.counted, held.threshold),
+            (Pence(80_000), Pence(80_000))
+        );
+        let fell = ground_8_at_hearing(&s8, Pence(79_999), Pence::ZERO, week).unwrap();
+        assert!(!fell.available);
+        // The same rule as at the notice: the very same answer.
+        assert_eq!(
+            fell,
+            crate::protocol::ground_8(s8.regime, Pence(79_999), Pence::ZERO, week)
+        );
+        // A notice that did not give ground 8 (or is a NOSP): nothing to check.
+        assert!(
+            ground_8_at_hearing(
+                &section_8(Some(vec![Ground::G10]), true),
+                Pence(1),
+                Pence(0),
+                week
+            )
+            .is_none()
+        );
+        let order = CourtOrder {
+            kind: OrderKind::Outright,
+            possession_date: Some(d(2026, 12, 15)),
+            terms: None,
+            grounds: vec![Ground::G8],
+            ordered_on: Some(d(2026, 12, 1)),
+        };
+        let (field, reason) = ground_8_held_at_hearing(&order, &fell, d(2026, 12, 1)).unwrap();
+        assert_eq!(field, "grounds");
+        assert!(
+            reason.contains("£799.99") && reason.contains("£800.00"),
+            "{reason}"
+        );
+        assert!(reason.contains("1 December 2026"), "{reason}");
+        assert!(ground_8_held_at_hearing(&order, &held, d(2026, 12, 1)).is_none());
+        let on_10 = CourtOrder {
+            grounds: vec![Ground::G10],
+            ..order
+        };
+        assert!(ground_8_held_at_hearing(&on_10, &fell, d(2026, 12, 1)).is_none());
+    }
+
+    #[test]
+    fn a_hearing_before_the_claim_is_refused_and_an_unusual_gap_is_warned_about() {
+        let issued = Some(d(2026, 11, 2));
+        let e = check_hearing_date(issued, d(2026, 11, 1)).unwrap_err();
+        assert!(e.contains("2 November 2026"), "{e}");
+        assert_eq!(check_hearing_date(issued, d(2026, 11, 30)), Ok(vec![]));
+        assert_eq!(check_hearing_date(issued, d(2026, 12, 28)), Ok(vec![]));
+        let soon = check_hearing_date(issued, d(2026, 11, 29)).unwrap();
+        assert!(
+            soon[0].contains("only 27 days") && soon[0].contains("at least 28"),
+            "{soon:?}"
+        );
+        let late = check_hearing_date(issued, d(2026, 12, 29)).unwrap();
+        assert!(
+            late[0].contains("57 days") && late[0].contains("within 8 weeks"),
+            "{late:?}"
+        );
+        // No court application on record: nothing to compare with.
+        assert_eq!(check_hearing_date(None, d(2020, 1, 1)), Ok(vec![]));
     }
 
     #[test]

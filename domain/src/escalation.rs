@@ -267,7 +267,23 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
     if let Some(h) = facts.weeks_in_arrears_hundredths {
         out.reasons.push(format!("{} of rent", weeks_label(h)));
     }
+    // domain.md §5: an existing claim may still be heard and reach an order during Breathing
+    // Space, but no warrant and no enforcement while it lasts.
+    let mut claim_in_breathing_space = None;
     if let Some(ends) = facts.breathing_space {
+        let until = ends.map_or("it ends".to_owned(), fmt_date);
+        if matches!(stage, Stage::CourtApplication | Stage::Hearing) {
+            out.reasons.push(format!(
+                "Breathing Space in force until {until}: the claim already made may go on to a \
+                 hearing and an order, but no warrant or other enforcement while it lasts"
+            ));
+            claim_in_breathing_space = Some(until);
+        }
+    }
+    if let Some(ends) = facts
+        .breathing_space
+        .filter(|_| claim_in_breathing_space.is_none())
+    {
         let until = ends.map_or("it ends".to_owned(), fmt_date);
         out.paused_because = Some(format!(
             "You are in Breathing Space: we will not take any step about these arrears until {until}."
@@ -403,6 +419,24 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
                 .into(),
         }),
     };
+    if let Some(until) = claim_in_breathing_space {
+        // No demand about the included arrears while it lasts (domain.md §5): only the rent
+        // and the hearing.
+        out.summary = format!(
+            "You owe {arrears}. You are in Breathing Space until {until}: while it lasts we will \
+             not take any enforcement step about these arrears and cannot apply for a warrant. \
+             The court claim already made can still go ahead{}",
+            next.as_ref()
+                .map(|s| format!(": {}", s.description))
+                .unwrap_or_else(|| ".".into())
+        );
+        out.what_stops_it = vec![
+            "Keep paying your rent as it falls due.".into(),
+            "Go to the court hearing, and get free advice before it.".into(),
+        ];
+        out.next = next;
+        return out;
+    }
     out.summary = match &next {
         Some(step) => format!(
             "You owe {arrears}. If nothing changes, from {}: {}",
@@ -630,6 +664,8 @@ mod tests {
                 frequency: crate::tenancy::Frequency::Weekly,
                 from: d(2026, 11, 2),
             }),
+            grounds: vec![],
+            ordered_on: None,
         });
         let instalment = |status| Instalment {
             due: d(2026, 11, 2),
@@ -656,6 +692,47 @@ mod tests {
         f.breathing_space = Some(None);
         let n = next_step(&f, &EscalationPolicy::default(), today());
         assert_eq!((n.next, n.action), (None, None));
+    }
+
+    #[test]
+    fn during_breathing_space_a_claim_goes_on_to_the_hearing_and_the_order_but_no_warrant() {
+        let p = EscalationPolicy::default();
+        let mut f = facts(Stage::Hearing, 60_000, 600);
+        f.court.hearing_on = Some(d(2026, 12, 14));
+        f.breathing_space = Some(Some(d(2027, 1, 10)));
+        let n = next_step(&f, &p, today());
+        let step = n.next.clone().unwrap();
+        assert_eq!((step.stage, step.earliest), (Stage::Order, d(2026, 12, 14)));
+        assert_eq!(n.paused_because, None);
+        assert!(
+            n.summary.contains("cannot apply for a warrant"),
+            "{}",
+            n.summary
+        );
+        assert!(n.summary.contains("14 December 2026"), "{}", n.summary);
+        assert!(
+            n.reasons.iter().any(|r| r.contains("no warrant")),
+            "{:?}",
+            n.reasons
+        );
+        // Nothing demands the arrears included in it: only the rent and the hearing.
+        assert!(
+            n.what_stops_it.iter().all(|w| !w.contains("£600.00")),
+            "{:?}",
+            n.what_stops_it
+        );
+        assert!(n.what_stops_it[0].contains("rent as it falls due"));
+        // At the court application the hearing is still what comes next.
+        f.stage = Stage::CourtApplication;
+        let n = next_step(&f, &p, today());
+        assert_eq!(n.next.unwrap().stage, Stage::Hearing);
+        // Before a claim (a notice served) and after an order: paused, as before.
+        for stage in [Stage::NoticeServed, Stage::Order] {
+            f.stage = stage;
+            let n = next_step(&f, &p, today());
+            assert_eq!((n.next, n.action), (None, None), "{stage:?}");
+            assert!(n.paused_because.unwrap().contains("10 January 2027"));
+        }
     }
 
     #[test]

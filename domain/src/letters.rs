@@ -149,6 +149,17 @@ fn order_sought(f: &LetterFacts) -> String {
              1985 (rent lawfully due has not been paid), as set out in the notice served on {}",
             date(n.served_on)
         ),
+        Some(n)
+            if n.kind == NoticeKind::Section8
+                && n.grounds.as_ref().is_some_and(|g| !g.is_empty()) =>
+        {
+            format!(
+                "an order for possession of {home} on {} of Schedule 2 to the Housing Act 1988, \
+                 as set out in the notice served on {}",
+                crate::protocol::grounds_label(&n.grounds_given()),
+                date(n.served_on)
+            )
+        }
         Some(n) => format!(
             "an order for possession of {home} on the rent arrears ground(s) set out in the \
              notice served on {}",
@@ -402,6 +413,17 @@ pub fn compose(stage: Stage, f: &LetterFacts) -> Option<Letter> {
                 }
                 // An order that needs terms but was recorded without them: say nothing wrong.
                 (_, None) => return None,
+            }
+            if !o.grounds.is_empty() {
+                let words: Vec<&str> = o.grounds.iter().map(|g| g.describe()).collect();
+                let mut text = format!("The court made the order on {}.", words.join(" and on "));
+                if o.grounds.iter().any(|g| g.is_mandatory()) {
+                    text.push_str(
+                        " Ground 8 is a mandatory ground: once it is proved the court must make \
+                         the order and cannot suspend or postpone it.",
+                    );
+                }
+                b.push(para(text));
             }
             b.push(para(owed));
         }
@@ -696,6 +718,24 @@ mod tests {
         );
         assert!(t.contains("23/11/2026 | Rent | £98.50 |  | £423.50"), "{t}");
         assert!(!t.contains("Recent statement"), "{t}");
+        // A section 8 notice with its grounds recorded: the order sought names them.
+        let mut s8 = notice_dates(
+            NoticeKind::Section8,
+            d(2026, 9, 1),
+            ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
+        );
+        s8.grounds = Some(vec![
+            crate::protocol::Ground::G8,
+            crate::protocol::Ground::G10,
+        ]);
+        let mut f8 = f.clone();
+        f8.notice = Some(s8);
+        let t = compose(Stage::Hearing, &f8).unwrap().text();
+        assert!(
+            t.contains("on grounds 8 and 10 of Schedule 2 to the Housing Act 1988"),
+            "{t}"
+        );
         // Without a notice on file: possession because of the arrears.
         f.notice = None;
         let t = compose(Stage::Hearing, &f).unwrap().text();
@@ -718,6 +758,8 @@ mod tests {
                 frequency: Frequency::Weekly,
                 from: d(2026, 12, 7),
             }),
+            grounds: vec![],
+            ordered_on: None,
         }
     }
 
@@ -757,6 +799,17 @@ mod tests {
             "{t}"
         );
         assert!(!t.contains("will not be evicted"), "{t}");
+        // The ground(s) it was made on, in words.
+        let mut on_8 = order(OrderKind::Outright, Some(d(2026, 12, 21)), false);
+        on_8.grounds = vec![crate::protocol::Ground::G8, crate::protocol::Ground::G10];
+        f.order = Some(on_8);
+        let t = compose(Stage::Order, &f).unwrap().text();
+        assert!(
+            t.contains("on ground 8 of Schedule 2 to the Housing Act 1988")
+                && t.contains("ground 10 of Schedule 2")
+                && t.contains("cannot suspend or postpone"),
+            "{t}"
+        );
         f.order = Some(order(OrderKind::Suspended, Some(d(2026, 12, 21)), false));
         assert!(
             compose(Stage::Order, &f).is_none(),

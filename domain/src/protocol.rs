@@ -520,6 +520,188 @@ pub struct NoticeDates {
     /// service, and why. `None` for a NOSP or when not computed.
     #[serde(default)]
     pub ground_8: Option<Ground8>,
+    /// The grounds the notice gives, as recorded with it (`None`: stored before grounds were
+    /// recorded; [`NoticeDates::grounds_given`] then reads them from the kind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grounds: Option<Vec<Ground>>,
+}
+
+impl NoticeDates {
+    /// The grounds the notice gives: those recorded with it, else what a notice of its kind
+    /// gives by default ([`default_grounds`]).
+    pub fn grounds_given(&self) -> Vec<Ground> {
+        self.grounds
+            .clone()
+            .unwrap_or_else(|| default_grounds(self.kind, self.ground_8.as_ref()))
+    }
+}
+
+/// A ground for possession for rent arrears (domain.md §4 "Notices"): ground 1 of Schedule 2 to
+/// the Housing Act 1985 (secure, discretionary), grounds 8 (mandatory), 10 and 11
+/// (discretionary) of Schedule 2 to the Housing Act 1988 (assured). Written as its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub enum Ground {
+    /// HA 1985 Sch 2 ground 1: rent lawfully due has not been paid (discretionary).
+    G1,
+    /// HA 1988 Sch 2 ground 8: the rent arrears threshold at notice and at the hearing
+    /// (mandatory).
+    G8,
+    /// HA 1988 Sch 2 ground 10: some rent unpaid at notice and when proceedings begin.
+    G10,
+    /// HA 1988 Sch 2 ground 11: persistent delay in paying rent.
+    G11,
+}
+
+impl Ground {
+    pub fn number(self) -> u8 {
+        match self {
+            Ground::G1 => 1,
+            Ground::G8 => 8,
+            Ground::G10 => 10,
+            Ground::G11 => 11,
+        }
+    }
+
+    pub fn from_number(n: u8) -> Option<Ground> {
+        match n {
+            1 => Some(Ground::G1),
+            8 => Some(Ground::G8),
+            10 => Some(Ground::G10),
+            11 => Some(Ground::G11),
+            _ => None,
+        }
+    }
+
+    /// The grounds a notice of `kind` can give.
+    pub fn for_notice(kind: NoticeKind) -> &'static [Ground] {
+        match kind {
+            NoticeKind::Nosp => &[Ground::G1],
+            NoticeKind::Section8 => &[Ground::G8, Ground::G10, Ground::G11],
+            // HA 1996 s128: an introductory tenancy is ended without a ground.
+            NoticeKind::Introductory => &[],
+        }
+    }
+
+    /// Whether the court must make the order once the ground is proved (ground 8).
+    pub fn is_mandatory(self) -> bool {
+        self == Ground::G8
+    }
+
+    /// The ground in words, for letters and the diary.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Ground::G1 => {
+                "ground 1 of Schedule 2 to the Housing Act 1985 (rent lawfully due has not been paid)"
+            }
+            Ground::G8 => {
+                "ground 8 of Schedule 2 to the Housing Act 1988 (serious rent arrears, at the notice and at the hearing)"
+            }
+            Ground::G10 => "ground 10 of Schedule 2 to the Housing Act 1988 (some rent unpaid)",
+            Ground::G11 => {
+                "ground 11 of Schedule 2 to the Housing Act 1988 (persistent delay in paying rent)"
+            }
+        }
+    }
+}
+
+impl TryFrom<u8> for Ground {
+    type Error = String;
+    fn try_from(n: u8) -> Result<Ground, String> {
+        Ground::from_number(n).ok_or_else(|| format!("no rent arrears ground {n}"))
+    }
+}
+
+impl From<Ground> for u8 {
+    fn from(g: Ground) -> u8 {
+        g.number()
+    }
+}
+
+/// "ground 8" / "grounds 10 and 11" / "grounds 8, 10 and 11".
+pub fn grounds_label(grounds: &[Ground]) -> String {
+    let n: Vec<String> = grounds.iter().map(|g| g.number().to_string()).collect();
+    match n.as_slice() {
+        [] => "no ground".into(),
+        [one] => format!("ground {one}"),
+        [init @ .., last] => format!("grounds {} and {last}", init.join(", ")),
+    }
+}
+
+/// What a notice of `kind` gives when the officer does not say: a NOSP ground 1; a section 8
+/// notice grounds 10 and 11, and ground 8 too when it was available at service; an
+/// introductory tenancy's notice none.
+pub fn default_grounds(kind: NoticeKind, ground_8: Option<&Ground8>) -> Vec<Ground> {
+    match kind {
+        NoticeKind::Section8 if ground_8.is_some_and(|g| g.available) => {
+            vec![Ground::G8, Ground::G10, Ground::G11]
+        }
+        NoticeKind::Section8 => vec![Ground::G10, Ground::G11],
+        NoticeKind::Nosp => vec![Ground::G1],
+        NoticeKind::Introductory => vec![],
+    }
+}
+
+/// The grounds a notice gives, from what the officer typed (`None`: the default for its kind).
+/// Only grounds of its kind, each once; ground 8 only when it is available on the arrears at
+/// service (`ground_8`: it must hold at notice and at the hearing). The error is the `grounds`
+/// field's reason.
+pub fn notice_grounds(
+    kind: NoticeKind,
+    given: Option<&[u8]>,
+    ground_8: Option<&Ground8>,
+) -> Result<Vec<Ground>, String> {
+    let Some(given) = given else {
+        return Ok(default_grounds(kind, ground_8));
+    };
+    let allowed = Ground::for_notice(kind);
+    let grounds = parse_grounds(given, allowed, notice_kind_label(kind))?;
+    if grounds.is_empty() && !allowed.is_empty() {
+        return Err(format!(
+            "a {} gives at least one of {}",
+            notice_kind_label(kind),
+            grounds_label(allowed)
+        ));
+    }
+    if grounds.contains(&Ground::G8) {
+        match ground_8 {
+            Some(g) if g.available => {}
+            Some(g) => return Err(format!("ground 8 is not available: {}", g.reason)),
+            None => return Err("ground 8 is not available".into()),
+        }
+    }
+    Ok(grounds)
+}
+
+/// The notice in words ("a NOSP", …) for reasons.
+pub fn notice_kind_label(kind: NoticeKind) -> &'static str {
+    match kind {
+        NoticeKind::Nosp => "notice of seeking possession (secure tenancy)",
+        NoticeKind::Section8 => "section 8 notice (assured tenancy)",
+        NoticeKind::Introductory => "notice of proceedings (introductory tenancy)",
+    }
+}
+
+/// Ground numbers typed by the officer, checked against those `allowed`; sorted, each once.
+pub fn parse_grounds(given: &[u8], allowed: &[Ground], what: &str) -> Result<Vec<Ground>, String> {
+    let mut out = vec![];
+    for n in given {
+        match Ground::from_number(*n).filter(|g| allowed.contains(g)) {
+            Some(g) if !out.contains(&g) => out.push(g),
+            Some(_) => {}
+            None if allowed.is_empty() => {
+                return Err(format!("a {what} has no grounds: leave grounds out"));
+            }
+            None => {
+                return Err(format!(
+                    "ground {n} is not a ground a {what} gives: {}",
+                    grounds_label(allowed)
+                ));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Whether the mandatory arrears ground 8 (HA 1988 Sch 2) is available, with the reason.
@@ -529,6 +711,12 @@ pub struct Ground8 {
     pub regime: NoticeRegime,
     /// Weeks' rent unpaid the ground needs (weekly rent).
     pub threshold_weeks: i64,
+    /// The arrears counted under the regime (notices stored before this field: 0).
+    #[serde(default)]
+    pub counted: Pence,
+    /// The threshold in money: `threshold_weeks` × the weekly charge.
+    #[serde(default)]
+    pub threshold: Pence,
     pub reason: String,
 }
 
@@ -564,6 +752,8 @@ pub fn ground_8(
             available: false,
             regime,
             threshold_weeks: weeks,
+            counted: unpaid,
+            threshold: Pence::ZERO,
             reason: format!("no weekly rent charge to measure {weeks} weeks' rent against"),
         };
     }
@@ -584,6 +774,8 @@ pub fn ground_8(
         available,
         regime,
         threshold_weeks: weeks,
+        counted: unpaid,
+        threshold,
         reason,
     }
 }
@@ -641,6 +833,7 @@ pub fn notice_dates(
                 expires: add_months_clamped(d, 12),
                 regime,
                 ground_8: None,
+                grounds: None,
             }
         }
         NoticeKind::Section8 => NoticeDates {
@@ -650,6 +843,7 @@ pub fn notice_dates(
             expires: add_months_clamped(served_on, 12),
             regime,
             ground_8: None,
+            grounds: None,
         },
     }
 }
@@ -785,6 +979,7 @@ mod tests {
             expires: d(2026, 11, 1),
             regime: NoticeRegime::default(),
             ground_8: None,
+            grounds: None,
         };
         let mut facts = GateFacts {
             stages: vec![Stage::NoticeServed],
@@ -900,6 +1095,8 @@ mod tests {
                     kind,
                     possession_date,
                     terms: None,
+                    grounds: vec![],
+                    ordered_on: None,
                 }),
                 order_breached: breached,
                 ..GateFacts::default()
@@ -1119,6 +1316,55 @@ mod tests {
         assert!(!ground_8(NoticeRegime::RentersRights, Pence(129999), Pence(0), week).available);
         // No rent charge: never available.
         assert!(!ground_8(NoticeRegime::Current, Pence(500000), Pence(0), Pence(0)).available);
+    }
+
+    #[test]
+    fn a_notice_gives_the_grounds_of_its_kind_and_ground_8_only_when_available() {
+        let week = Pence(10_000);
+        let yes = ground_8(NoticeRegime::Current, Pence(80_000), Pence(0), week);
+        let no = ground_8(NoticeRegime::Current, Pence(70_000), Pence(0), week);
+        assert_eq!((yes.counted, yes.threshold), (Pence(80_000), Pence(80_000)));
+        // Not said: ground 1 for a NOSP; 10 and 11 (and 8 when available) for a section 8.
+        assert_eq!(
+            notice_grounds(NoticeKind::Nosp, None, None),
+            Ok(vec![Ground::G1])
+        );
+        assert_eq!(
+            notice_grounds(NoticeKind::Section8, None, Some(&yes)),
+            Ok(vec![Ground::G8, Ground::G10, Ground::G11])
+        );
+        assert_eq!(
+            notice_grounds(NoticeKind::Section8, None, Some(&no)),
+            Ok(vec![Ground::G10, Ground::G11])
+        );
+        assert_eq!(
+            notice_grounds(NoticeKind::Section8, Some(&[10, 8]), Some(&yes)),
+            Ok(vec![Ground::G8, Ground::G10])
+        );
+        let e = notice_grounds(NoticeKind::Section8, Some(&[8]), Some(&no)).unwrap_err();
+        assert!(e.contains("not available") && e.contains("£700.00"), "{e}");
+        assert!(notice_grounds(NoticeKind::Section8, Some(&[]), Some(&yes)).is_err());
+        assert!(notice_grounds(NoticeKind::Section8, Some(&[1]), Some(&yes)).is_err());
+        assert!(notice_grounds(NoticeKind::Nosp, Some(&[10]), None).is_err());
+        assert!(notice_grounds(NoticeKind::Introductory, Some(&[1]), None).is_err());
+        assert_eq!(
+            grounds_label(&[Ground::G8, Ground::G10, Ground::G11]),
+            "grounds 8, 10 and 11"
+        );
+        // Written as numbers, and a stored notice without grounds reads them from its kind.
+        assert_eq!(serde_json::to_string(&[Ground::G8]).unwrap(), "[8]");
+        assert!(serde_json::from_str::<Ground>("9").is_err());
+        let mut n = notice_dates(
+            NoticeKind::Section8,
+            d(2026, 11, 25),
+            ServiceMethod::Hand,
+            &NoticeRules::default(),
+        );
+        n.ground_8 = Some(no);
+        assert_eq!(n.grounds_given(), [Ground::G10, Ground::G11]);
+        n.grounds = Some(vec![Ground::G11]);
+        let back: NoticeDates = serde_json::from_str(&serde_json::to_string(&n).unwrap()).unwrap();
+        assert_eq!(back.grounds_given(), [Ground::G11]);
     }
 
     #[test]

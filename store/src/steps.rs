@@ -8,7 +8,7 @@ use crate::entities::{action, case, flag, uc_claim};
 use chrono::{NaiveDate, Utc};
 use rentdesk_domain::court::{CourtOrder, Hearing};
 use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
-use rentdesk_domain::protocol::{GateFacts, NoticeDates, ProtocolStep};
+use rentdesk_domain::protocol::{GateFacts, NoticeDates, ProtocolStep, grounds_label};
 use rentdesk_domain::time::london_date;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -96,6 +96,22 @@ pub async fn current_notice(
         .and_then(|f| serde_json::from_str(&f).ok()))
 }
 
+/// The day of the latest court application (the claim's issue) recorded on the tenancy.
+pub async fn court_application_on(
+    db: &DatabaseConnection,
+    tenancy_id: i64,
+) -> Result<Option<NaiveDate>, sea_orm::DbErr> {
+    Ok(action::Entity::find()
+        .filter(action::Column::TenancyId.eq(tenancy_id))
+        .filter(action::Column::Kind.eq("stage"))
+        .filter(action::Column::Outcome.eq(Stage::CourtApplication.as_str()))
+        .order_by_desc(action::Column::OccurredAt)
+        .order_by_desc(action::Column::Id)
+        .one(db)
+        .await?
+        .map(|a| london_date(a.occurred_at)))
+}
+
 pub async fn record_protocol_step(
     db: &DatabaseConnection,
     staff_id: i64,
@@ -146,6 +162,8 @@ pub struct StageChange<'a> {
     pub order: Option<CourtOrder>,
     /// The stage's letter (`crate::letters::render`), kept with the diary entry.
     pub letter: Option<crate::letters::Rendered>,
+    /// Plain-words warnings about the step (e.g. an unusual hearing date), kept in the diary.
+    pub warnings: &'a [String],
 }
 
 /// Move the case to a stage: the `cases` row, a diary action (kind `notice` for a notice, with
@@ -191,9 +209,18 @@ pub async fn record_stage(
     }
     let mut body = format!("Stage: {}.", change.stage.as_str().replace('_', " "));
     if let Some(n) = &change.notice {
+        let grounds = n.grounds_given();
         body = format!(
-            "Notice served {} ({:?}); proceedings from {}; valid until {}.",
-            n.served_on, n.kind, n.earliest_proceedings, n.expires
+            "Notice served {} ({:?}){}; proceedings from {}; valid until {}.",
+            n.served_on,
+            n.kind,
+            if grounds.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", grounds_label(&grounds))
+            },
+            n.earliest_proceedings,
+            n.expires
         );
     }
     if let Some(h) = &change.hearing {
@@ -208,6 +235,16 @@ pub async fn record_stage(
     }
     if let Some(o) = &change.order {
         body = format!("Stage: order ({}).", o.kind.as_str());
+        if !o.grounds.is_empty() {
+            body = format!(
+                "Stage: order ({}) on {}.",
+                o.kind.as_str(),
+                grounds_label(&o.grounds)
+            );
+        }
+        if let Some(d) = o.ordered_on {
+            body.push_str(&format!(" Made {d}."));
+        }
         if let Some(d) = o.possession_date {
             body.push_str(&format!(" Possession date {d}."));
         }
@@ -219,6 +256,9 @@ pub async fn record_stage(
                 t.from
             ));
         }
+    }
+    for w in change.warnings {
+        body.push_str(&format!(" Warning: {w}"));
     }
     if let Some(r) = change.override_reason {
         body.push_str(&format!(

@@ -2060,6 +2060,39 @@ async fn breathing_space_lets_a_claim_reach_a_hearing_and_voids_a_notice_sent_du
     )
     .await;
     assert_eq!(s, 201, "{r}");
+    // At the hearing the claim goes on, for the officer and in the tenant's words: the order
+    // is what comes next, with no warrant while it lasts and no demand for the arrears in it.
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(n["recommended"], "order", "{n}");
+    assert_eq!(n["paused_because"], Value::Null, "{n}");
+    assert_eq!(n["blocked_by"], json!([]), "{n}");
+    assert!(
+        n["summary"]
+            .as_str()
+            .unwrap()
+            .contains("cannot apply for a warrant"),
+        "{n}"
+    );
+    let tenant = crate::helpers::tenant_token(app, "HD1001", "1971-03-14").await;
+    let (_, w) = get(app, "/tenant/v1/next-steps", &tenant).await;
+    assert_eq!(w["next"]["stage"], "order", "{w}");
+    assert!(
+        w["summary"].as_str().unwrap().contains("Breathing Space"),
+        "{w}"
+    );
+    assert!(
+        w["what_stops_it"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| !s.as_str().unwrap().contains('£')),
+        "{w}"
+    );
     let (s, r) = post(
         app,
         &path,
@@ -2488,6 +2521,330 @@ async fn a_sync_cursor_cannot_be_edited_or_borrowed_to_reach_another_patch() {
     assert!(ids(&next, "removed_account_ids", "").is_empty(), "{next}");
     assert!(!next.to_string().contains("HD1003"), "{next}");
     let _ = hd1003;
+    t.app.stop().await;
+}
+
+/// A section 8 notice served 60 days ago giving `grounds` (ground 8 available on the arrears
+/// then), and the court application 30 days ago, as the diary would hold them with the notice's
+/// details (the real clock cannot wait out a notice period in a test).
+async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8]) {
+    use rentdesk_domain::Pence;
+    use rentdesk_domain::protocol::{self, Ground, NoticeKind, NoticeRules, ServiceMethod};
+    let now = chrono::Utc::now();
+    let today = rentdesk_store::london_today();
+    let mut notice = protocol::notice_dates(
+        NoticeKind::Section8,
+        today - chrono::Duration::days(60),
+        ServiceMethod::Hand,
+        &NoticeRules::default(),
+    );
+    notice.ground_8 = Some(protocol::ground_8(
+        notice.regime,
+        Pence(200_000),
+        Pence::ZERO,
+        Pence(11_200),
+    ));
+    notice.grounds = Some(
+        grounds
+            .iter()
+            .map(|g| Ground::from_number(*g).unwrap())
+            .collect(),
+    );
+    for (kind, stage, ago, facts) in [
+        (
+            "notice",
+            "notice_served",
+            60,
+            Some(serde_json::to_string(&notice).unwrap()),
+        ),
+        ("stage", "court_application", 30, None),
+    ] {
+        rentdesk_store::diary::write(
+            &app.db,
+            rentdesk_store::diary::Entry {
+                tenancy_id,
+                kind,
+                outcome: Some(stage),
+                body: stage,
+                facts,
+                occurred_at: Some(now - chrono::Duration::days(ago)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// A ledger line on HD1003 posted today (pounds, signed as in the import).
+async fn hd1003_today(app: &TestApp, reference: &str, kind: &str, pounds: &str) {
+    let today = rentdesk_store::london_today();
+    let method = if kind == "payment" { "card" } else { "" };
+    let tx = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
+         {reference},HD1003,{today},{kind},{pounds},{method},{kind}\n"
+    );
+    assert_eq!(
+        app.import("transactions", tx.into_bytes()).await["status"],
+        "succeeded"
+    );
+}
+
+#[tokio::test]
+async fn an_order_on_a_section_8_claim_names_the_notices_grounds_and_on_ground_8_is_outright_within_42_days()
+ {
+    let t = team().await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    // Far behind: over 8 weeks' rent (8 × £112 = £896) whatever the examples hold.
+    hd1003_today(app, "ADJ-1", "adjustment", "2000.00").await;
+    section_8_claim(app, hd1003, &[8, 10, 11]).await;
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    let next = format!("/officer/v1/accounts/{hd1003}/next-step");
+    let today = rentdesk_store::london_today();
+    let days = chrono::Duration::days;
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "hearing", "hearing_on": today}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["warnings"], json!([]), "30 days after issue: {r}");
+    // At the hearing: ground 8 checked again, with the figures, under the notice's regime.
+    let (_, n) = get(app, &next, &central).await;
+    let g = &n["ground_8_at_hearing"];
+    assert_eq!(g["available"], true, "{n}");
+    assert_eq!(g["regime"], "current", "{n}");
+    assert_eq!(g["threshold_pence"], 89_600, "{n}");
+    assert!(g["counted_pence"].as_i64().unwrap() >= 89_600, "{n}");
+    assert!(
+        n["reasons"].as_array().unwrap().iter().any(|r| r
+            .as_str()
+            .unwrap()
+            .starts_with("ground 8 at the hearing on")),
+        "{n}"
+    );
+    let order = |extra: Value| {
+        let mut o = json!({"step": "order", "order_type": "outright",
+                           "possession_date": today + days(14)});
+        for (k, v) in extra.as_object().unwrap() {
+            o[k] = v.clone();
+        }
+        o
+    };
+    // A section 8 order must say its ground(s), and only those the notice gave.
+    for (extra, field) in [
+        (json!({}), "grounds"),
+        (json!({"grounds": [1]}), "grounds"),
+        (json!({"grounds": []}), "grounds"),
+        (
+            json!({"grounds": [8], "ordered_on": today + days(1)}),
+            "ordered_on",
+        ),
+    ] {
+        let (s, p) = post(app, &path, &central, order(extra.clone())).await;
+        assert_eq!(
+            (s, fields(&p)),
+            (422, vec![field.to_owned()]),
+            "{extra}: {p}"
+        );
+    }
+    // Ground 8 is mandatory: no suspended order, and possession at most 42 days on.
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "order", "order_type": "suspended", "grounds": [8],
+               "possession_date": today + days(14),
+               "terms": {"towards_arrears_pence": 500, "frequency": "weekly", "from": today}}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["order_type".to_owned()]), "{p}");
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        order(json!({"grounds": [8], "possession_date": today + days(43)})),
+    )
+    .await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["possession_date".to_owned()]),
+        "{p}"
+    );
+    assert!(p.to_string().contains("normally 14 days"), "{p}");
+    // Discretionary ground 10 alone: the court may suspend.
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "order", "order_type": "suspended", "grounds": [10],
+               "possession_date": today + days(60),
+               "terms": {"towards_arrears_pence": 500, "frequency": "weekly", "from": today}}),
+    )
+    .await;
+    assert_eq!((s, r["grounds"].clone()), (201, json!([10])), "{r}");
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        order(json!({"grounds": [10, 8], "possession_date": today + days(42)})),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["grounds"], json!([8, 10]), "{r}");
+    // Kept: the step's answer, next-step, the diary and the order letter.
+    let (_, n) = get(app, &next, &central).await;
+    assert_eq!(n["order"]["grounds"], json!([8, 10]), "{n}");
+    assert_eq!(
+        n["order"]["ordered_on"],
+        json!(today),
+        "made at the hearing: {n}"
+    );
+    let (_, account) = get(app, &format!("/officer/v1/accounts/{hd1003}"), &central).await;
+    assert!(
+        account
+            .to_string()
+            .contains("Stage: order (outright) on grounds 8 and 10."),
+        "{account}"
+    );
+    let text = letter_pdf(app, &central, &r["letter_id"]).await;
+    assert!(
+        text.contains("ground 8 of Schedule 2 to the Housing Act 1988"),
+        "the ground in the letter: {text}"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn an_order_on_ground_8_is_refused_when_the_arrears_on_the_hearing_date_were_below_it() {
+    let t = team().await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    section_8_claim(app, hd1003, &[8, 10]).await;
+    // Paid off since the notice: nothing owed on the hearing date.
+    hd1003_today(app, "PAY-1", "payment", "-5000.00").await;
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    let today = rentdesk_store::london_today();
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "hearing", "hearing_on": today}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1003}/next-step"),
+        &central,
+    )
+    .await;
+    assert_eq!(n["ground_8_at_hearing"]["available"], false, "{n}");
+    assert_eq!(n["ground_8_at_hearing"]["counted_pence"], 0, "{n}");
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "order", "order_type": "outright", "grounds": [8],
+               "possession_date": today + chrono::Duration::days(14)}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["grounds".to_owned()]), "{p}");
+    let reason = p.to_string();
+    assert!(
+        reason.contains("did not hold at the hearing") && reason.contains("£896.00"),
+        "the figures: {p}"
+    );
+    // Ground 11 the notice did not give; ground 10 it did.
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "order", "order_type": "outright", "grounds": [11],
+               "possession_date": today + chrono::Duration::days(14)}),
+    )
+    .await;
+    assert_eq!(s, 422, "{p}");
+    assert!(p.to_string().contains("did not give ground 11"), "{p}");
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "order", "order_type": "dismissed"}),
+    )
+    .await;
+    assert_eq!((s, r["grounds"].clone()), (201, json!([])), "{r}");
+    t.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_hearing_before_the_claim_is_refused_and_an_unusual_date_is_kept_with_a_warning() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    // Notice 60 days ago, claim issued 30 days ago.
+    claim_issued(app, hd1001, 60).await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let today = rentdesk_store::london_today();
+    let days = chrono::Duration::days;
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "hearing", "hearing_on": today - days(31)}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["hearing_on".to_owned()]), "{p}");
+    assert!(
+        p.to_string().contains("before the court application"),
+        "{p}"
+    );
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "hearing", "hearing_on": today - days(10)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let warning = r["warnings"][0].as_str().unwrap_or_default().to_owned();
+    assert!(warning.contains("only 20 days"), "{r}");
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "hearing", "hearing_on": today + days(40)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert!(
+        r["warnings"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("within 8 weeks"),
+        "{r}"
+    );
+    let (_, account) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert!(
+        account.to_string().contains(&format!("Warning: {warning}")),
+        "the diary keeps the warning: {account}"
+    );
+    // A NOSP order is on ground 1 without saying so; no other ground.
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "order", "order_type": "outright", "grounds": [8],
+               "possession_date": today + days(60)}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["grounds".to_owned()]), "{p}");
     t.app.stop().await;
 }
 

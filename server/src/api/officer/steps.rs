@@ -17,7 +17,9 @@ use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use rentdesk_domain::court::{self, CourtOrder, Hearing, TermsInput};
 use rentdesk_domain::escalation::{self, EscalationPolicy, Stage};
-use rentdesk_domain::protocol::{self, NoticeDates, NoticeKind, ProtocolStep, ServiceMethod};
+use rentdesk_domain::protocol::{
+    self, Ground, NoticeDates, NoticeKind, ProtocolStep, ServiceMethod,
+};
 use rentdesk_store::accounts::FullAccount;
 use rentdesk_store::steps::StageChange;
 
@@ -52,6 +54,8 @@ pub struct Notice {
     pub regime: String,
     /// Section 8 only: whether ground 8 was available on the arrears when it was served.
     pub ground_8: Option<Ground8Out>,
+    /// The grounds the notice gives: 1 (NOSP); 8, 10, 11 (section 8); none (introductory).
+    pub grounds: Vec<u8>,
 }
 
 /// Whether the mandatory arrears ground 8 is available, and why.
@@ -63,6 +67,11 @@ pub struct Ground8Out {
     /// Weeks' rent unpaid the ground needs: 8 (current) or 13 (Renters' Rights Act, real
     /// arrears only).
     pub threshold_weeks: i64,
+    /// The arrears counted, in pence: all rent unpaid (current regime) or real arrears only
+    /// (Renters' Rights Act). 0 on a notice stored before this was kept.
+    pub counted_pence: i64,
+    /// `threshold_weeks` of the weekly charge, in pence.
+    pub threshold_pence: i64,
     pub reason: String,
 }
 
@@ -72,6 +81,8 @@ impl From<protocol::Ground8> for Ground8Out {
             available: g.available,
             regime: g.regime.as_str().into(),
             threshold_weeks: g.threshold_weeks,
+            counted_pence: g.counted.0,
+            threshold_pence: g.threshold.0,
             reason: g.reason,
         }
     }
@@ -79,7 +90,9 @@ impl From<protocol::Ground8> for Ground8Out {
 
 impl From<NoticeDates> for Notice {
     fn from(n: NoticeDates) -> Notice {
+        let grounds = numbers(&n.grounds_given());
         Notice {
+            grounds,
             kind: match n.kind {
                 NoticeKind::Nosp => "nosp",
                 NoticeKind::Section8 => "section8",
@@ -94,6 +107,10 @@ impl From<NoticeDates> for Notice {
             ground_8: n.ground_8.map(Ground8Out::from),
         }
     }
+}
+
+fn numbers(grounds: &[Ground]) -> Vec<u8> {
+    grounds.iter().map(|g| g.number()).collect()
 }
 
 #[derive(Debug, Object)]
@@ -121,6 +138,11 @@ pub struct OrderOut {
     pub possession_date: Option<NaiveDate>,
     /// The current rent plus this, from then.
     pub terms: Option<OrderTermsOut>,
+    /// The ground(s) possession was ordered on (1; or 8, 10, 11); empty for an adjourned or
+    /// dismissed claim, or an order recorded before grounds were kept.
+    pub grounds: Vec<u8>,
+    /// The day the court made the order (none on an order recorded before it was kept).
+    pub ordered_on: Option<NaiveDate>,
     /// Payments due so far under the terms.
     pub payments_due: u32,
     /// Of those, missed or part-paid after the grace days.
@@ -154,6 +176,10 @@ pub struct NextStep {
     /// For a tenancy that gets a section 8 notice: whether ground 8 is available on today's
     /// arrears under the rules a notice served today would be under.
     pub ground_8: Option<Ground8Out>,
+    /// At the hearing stage, when the notice gave ground 8: whether it still holds on today's
+    /// arrears under the notice's own regime (it must hold on the hearing date too), with the
+    /// figures. An order on ground 8 is refused if it did not hold on the hearing date.
+    pub ground_8_at_hearing: Option<Ground8Out>,
 }
 
 #[derive(Debug, Object)]
@@ -183,6 +209,18 @@ pub struct StepIn {
     /// For a suspended, postponed or adjourned order: the current rent plus how much towards
     /// the arrears, how often, from when.
     pub terms: Option<OrderTermsIn>,
+    /// For `notice_served` on an assured tenancy (section 8): the grounds it gives, of 8, 10
+    /// and 11 (default: 10 and 11, and 8 when available on the arrears at service; 8 is refused
+    /// when it is not). For a NOSP only 1 (the default).
+    /// For an outright, suspended or postponed `order`: the ground(s) the court ordered
+    /// possession on. NOSP: 1 (the default). Section 8: one or more of those the notice gave,
+    /// required; an order on ground 8 (mandatory) must be outright with possession at most 42
+    /// days after the order (14 is normal), and is refused if ground 8 did not hold on the
+    /// hearing date's arrears. None for an adjourned or dismissed claim.
+    pub grounds: Option<Vec<u8>>,
+    /// For `order`: the day the court made it; default the hearing date recorded (if past),
+    /// else today. Not in the future.
+    pub ordered_on: Option<NaiveDate>,
     /// Going ahead although the tenant keeps to an arrangement or awaits a benefit decision.
     #[oai(validator(max_length = 2000))]
     pub override_reason: Option<String>,
@@ -190,20 +228,26 @@ pub struct StepIn {
     pub note: String,
 }
 
+/// The example is an order on ground 8 (the shape that is not obvious): outright, made at the
+/// hearing, possession 14 days later. A notice is `{"step": "notice_served", "sent_on":
+/// "2026-11-25", "service_method": "hand", "grounds": [8, 10, 11]}`.
 impl poem_openapi::types::Example for StepIn {
     fn example() -> StepIn {
         StepIn {
-            step: "notice_served".into(),
+            step: "order".into(),
             protocol_step: None,
-            sent_on: NaiveDate::from_ymd_opt(2026, 11, 25),
-            service_method: Some("hand".into()),
+            sent_on: None,
+            service_method: None,
             hearing_on: None,
             hearing_time: None,
-            order_type: None,
-            possession_date: None,
+            order_type: Some("outright".into()),
+            possession_date: NaiveDate::from_ymd_opt(2027, 1, 28),
             terms: None,
+            grounds: Some(vec![8, 10]),
+            ordered_on: NaiveDate::from_ymd_opt(2027, 1, 14),
             override_reason: None,
-            note: "Served at the door to Ms Haigh.".into(),
+            note: "Outright order on grounds 8 and 10 at the hearing; possession in 14 days."
+                .into(),
         }
     }
 }
@@ -223,6 +267,11 @@ pub struct StepRecorded {
     /// application, the hearing, the order, the warrant), rendered with the account's figures: `GET /officer/v1/letters/{id}` gives
     /// the PDF.
     pub letter_id: Option<i64>,
+    /// For an order: the ground(s) possession was ordered on.
+    pub grounds: Option<Vec<u8>>,
+    /// Plain-words warnings the step was recorded with (also in the diary), e.g. a hearing
+    /// fewer than 28 days or more than 8 weeks after the claim was issued.
+    pub warnings: Vec<String>,
 }
 
 async fn load(
@@ -293,7 +342,13 @@ fn court_details(
         (_, None) => None,
     };
     let hearing = hearing_on.map(|hearing_on| Hearing { hearing_on, time });
+    if body.grounds.is_some() && !matches!(stage, Stage::Order | Stage::NoticeServed) {
+        errors.push(("grounds".into(), "only for a notice or an order".into()));
+    }
     if stage != Stage::Order {
+        if body.ordered_on.is_some() {
+            errors.push(("ordered_on".into(), "only for an order".into()));
+        }
         for (field, given) in [
             ("order_type", body.order_type.is_some()),
             ("possession_date", body.possession_date.is_some()),
@@ -317,6 +372,66 @@ fn court_details(
             (hearing, None)
         }
     }
+}
+
+/// An order's grounds against the notice, the date it was made, the mandatory-ground rules, and
+/// ground 8 on the hearing date's arrears (domain.md §4). Fills in the order's grounds and date.
+fn check_order(
+    state: &AppState,
+    account: &FullAccount,
+    case: &escalation::CaseFacts,
+    gates: &protocol::GateFacts,
+    body: &StepIn,
+    order: &mut CourtOrder,
+    today: NaiveDate,
+) -> Result<(), Problem> {
+    let notice_kind = state
+        .settings
+        .notice_rules
+        .kind_for_tenure(&account.view.tenancy.tenure);
+    order.grounds = court::order_grounds(
+        order.kind,
+        body.grounds.as_deref(),
+        notice_kind,
+        gates.notice.as_ref(),
+    )
+    .map_err(|r| Problem::invalid("grounds", r))?;
+    // The order is made at the hearing unless the officer says otherwise.
+    let ordered_on = body
+        .ordered_on
+        .or(case.court.hearing_on.filter(|d| *d <= today))
+        .unwrap_or(today);
+    order.ordered_on = Some(ordered_on);
+    if let Some(p) = invalid_fields(court::mandatory_ground_rules(order, ordered_on)) {
+        return Err(p);
+    }
+    if order.grounds.contains(&Ground::G8) {
+        // The arrears on the hearing date, measured with the notice's own rule.
+        let on = case.court.hearing_on.unwrap_or(ordered_on).min(today);
+        let then = rentdesk_domain::arrears::summarise(&account.facts, &account.entries, on);
+        let at_hearing = match &gates.notice {
+            Some(n) => court::ground_8_at_hearing(
+                n,
+                then.real_arrears,
+                then.technical_arrears,
+                then.weekly_charge,
+            ),
+            // No notice details on record: the regime a section 8 notice had then.
+            None => Some(protocol::ground_8(
+                state.settings.notice_rules.regime(NoticeKind::Section8, on),
+                then.real_arrears,
+                then.technical_arrears,
+                then.weekly_charge,
+            )),
+        };
+        if let Some((field, reason)) = at_hearing
+            .as_ref()
+            .and_then(|g| court::ground_8_held_at_hearing(order, g, on))
+        {
+            return Err(Problem::invalid(field, reason));
+        }
+    }
+    Ok(())
 }
 
 pub struct OfficerStepsApi;
@@ -368,6 +483,30 @@ impl OfficerStepsApi {
             )
             .into()
         });
+        // Ground 8 again at the hearing stage: today's arrears under the notice's regime.
+        let ground_8_at_hearing = gates
+            .notice
+            .as_ref()
+            .filter(|_| case.stage == Stage::Hearing)
+            .and_then(|notice| {
+                court::ground_8_at_hearing(
+                    notice,
+                    case.real_arrears,
+                    case.technical_arrears,
+                    case.weekly_charge,
+                )
+            });
+        let mut reasons = n.reasons;
+        if let Some(g) = &ground_8_at_hearing {
+            reasons.push(format!(
+                "ground 8 at the hearing{}: {}",
+                case.court
+                    .hearing_on
+                    .map(|d| format!(" on {}", d.format("%-d %B %Y")))
+                    .unwrap_or_default(),
+                g.reason
+            ));
+        }
         let blocked_by = n
             .next
             .as_ref()
@@ -389,7 +528,7 @@ impl OfficerStepsApi {
                 .map(|s| s.description)
                 .or(n.action.map(|a| a.description)),
             paused_because: n.paused_because,
-            reasons: n.reasons,
+            reasons,
             hearing_on: case.court.hearing_on,
             order: case.court.order.as_ref().map(|o| OrderOut {
                 order_type: o.kind.as_str().into(),
@@ -399,6 +538,8 @@ impl OfficerStepsApi {
                     frequency: t.frequency.as_str().into(),
                     from: t.from,
                 }),
+                grounds: numbers(&o.grounds),
+                ordered_on: o.ordered_on,
                 payments_due: case.court.instalments.len() as u32,
                 payments_missed: case.court.missed().len() as u32,
             }),
@@ -422,6 +563,7 @@ impl OfficerStepsApi {
                 ..Notice::from(n)
             }),
             ground_8,
+            ground_8_at_hearing: ground_8_at_hearing.map(Ground8Out::from),
         })))
     }
 
@@ -434,6 +576,15 @@ impl OfficerStepsApi {
     /// order → warrant → eviction; a warrant needs an order that allows one); a notice, claim,
     /// warrant or eviction while Breathing Space lasts (a hearing and an order may go ahead), and
     /// a notice sent during a Breathing Space, which is void even after it ends.
+    ///
+    /// An order records the ground(s) possession was ordered on (`grounds`): 422 for a ground
+    /// the notice did not give, for an order on ground 8 that is not outright or gives
+    /// possession more than 42 days after the order, and for one on ground 8 when the arrears on
+    /// the hearing date were below the notice regime's threshold (the figures are named). A
+    /// hearing date before the court application is refused (422); one fewer than 28 days or
+    /// more than 8 weeks after it is recorded with a warning (`warnings`, and in the diary).
+    /// A notice: `{"step": "notice_served", "sent_on": "2026-11-25", "service_method": "hand",
+    /// "grounds": [8, 10, 11]}`.
     #[oai(path = "/accounts/:id/steps", method = "post")]
     async fn record(
         &self,
@@ -483,6 +634,8 @@ impl OfficerStepsApi {
                 stage: case.stage.as_str().into(),
                 notice: None,
                 letter_id: None,
+                grounds: None,
+                warnings: vec![],
             })));
         }
         let stage = or_answer!(
@@ -536,24 +689,49 @@ impl OfficerStepsApi {
                 ));
             }
         }
-        let (hearing, order) = court_details(stage, &body, &mut errors);
+        let (hearing, mut order) = court_details(stage, &body, &mut errors);
+        if body.ordered_on.is_some_and(|d| d > today) {
+            errors.push(("ordered_on".into(), "is in the future".into()));
+        }
         if let Some(p) = invalid_fields(errors) {
             return Ok(Answer::problem(p));
         }
         let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
             .await
             .map_err(|e| Problem::internal(&e))?;
-        if let Some(n) = notice.as_mut().filter(|n| n.kind == NoticeKind::Section8) {
-            n.ground_8 = Some(protocol::ground_8(
-                n.regime,
-                case.real_arrears,
-                case.technical_arrears,
-                case.weekly_charge,
-            ));
+        if let Some(n) = notice.as_mut() {
+            if n.kind == NoticeKind::Section8 {
+                n.ground_8 = Some(protocol::ground_8(
+                    n.regime,
+                    case.real_arrears,
+                    case.technical_arrears,
+                    case.weekly_charge,
+                ));
+            }
+            let grounds = or_answer!(
+                protocol::notice_grounds(n.kind, body.grounds.as_deref(), n.ground_8.as_ref())
+                    .map_err(|r| Problem::invalid("grounds", r))
+            );
+            n.grounds = Some(grounds);
         }
         let gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
             .await
             .map_err(|e| Problem::internal(&e))?;
+        let mut warnings = vec![];
+        if let Some(h) = &hearing {
+            let applied = rentdesk_store::steps::court_application_on(&state.db, id.0)
+                .await
+                .map_err(|e| Problem::internal(&e))?;
+            warnings = or_answer!(
+                court::check_hearing_date(applied, h.hearing_on)
+                    .map_err(|r| Problem::invalid("hearing_on", r))
+            );
+        }
+        if let Some(o) = order.as_mut() {
+            or_answer!(check_order(
+                &state, &account, &case, &gates, &body, o, today
+            ));
+        }
         let override_reason = body
             .override_reason
             .as_deref()
@@ -591,8 +769,9 @@ impl OfficerStepsApi {
                 override_reason,
                 notice: notice.clone(),
                 hearing,
-                order,
+                order: order.clone(),
                 letter,
+                warnings: &warnings,
             },
             today,
             addr.as_deref(),
@@ -610,6 +789,8 @@ impl OfficerStepsApi {
             stage: stage.as_str().into(),
             notice: notice.map(Notice::from),
             letter_id,
+            grounds: order.map(|o| numbers(&o.grounds)),
+            warnings,
         })))
     }
     /// A stage letter as PDF
