@@ -1198,6 +1198,72 @@ async fn sync_brings_what_changed_in_the_officers_patches_and_nothing_else() {
     t.app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_landlords_own_first_letter_wording_is_the_one_stored() {
+    // The landlord's template for the first letter (LETTER_TEMPLATES_DIR); the other letters
+    // keep the shipped wording.
+    let dir = std::env::temp_dir().join(format!(
+        "rentdesk-letters-{}",
+        crate::helpers::unique_name()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("first_letter.txt"),
+        "A word about your rent\n\nDear {tenant_name},\n\nAbout account {reference} for {tenants}.\n\nWe see {real_arrears} unpaid.\n\nPlease ring Kirklees rents.\n\n{free_advice}\n",
+    )
+    .unwrap();
+    let t = team_with(&[("LETTER_TEMPLATES_DIR", dir.to_str().unwrap())]).await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let pdf_of = |step: Value| {
+        let url = app.url(&format!("/officer/v1/letters/{}", step["letter_id"]));
+        let token = north.clone();
+        async move {
+            let resp = app.client.get(url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            String::from_utf8_lossy(&resp.bytes().await.unwrap()).into_owned()
+        }
+    };
+    let (s, step) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/steps"),
+        &north,
+        json!({"step": "first_letter"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{step}");
+    let text = pdf_of(step).await;
+    for expected in [
+        "A word about your rent",
+        "Dear Karen Haigh,",
+        "About account HD1001 for Karen Haigh.",
+        // A line with a pound sign is shown as hex: "unpaid."
+        "20756E706169642E> Tj",
+        "Please ring Kirklees rents.",
+        "National Debtline",
+    ] {
+        assert!(text.contains(expected), "the letter says {expected}");
+    }
+    assert!(
+        !text.contains("We want to help you sort this out"),
+        "the shipped wording is replaced"
+    );
+    // Not overridden: the second letter keeps the shipped wording.
+    let (s, step) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/steps"),
+        &north,
+        json!({"step": "second_letter"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{step}");
+    let text = pdf_of(step).await;
+    assert!(text.contains("Your rent arrears: please contact us now"));
+    t.app.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn a_stage_letter_is_rendered_as_a_pdf_with_the_accounts_figures_and_kept_in_the_diary() {
     let t = team().await;

@@ -568,6 +568,7 @@ impl OfficerStepsApi {
             },
             &staff.name,
             &state.settings.contact_policy.landlord_name,
+            &state.settings.letter_templates,
             today,
         )
         .await
