@@ -2556,3 +2556,89 @@ async fn a_sync_cursor_cannot_be_edited_or_borrowed_to_reach_another_patch() {
     let _ = hd1003;
     t.app.stop().await;
 }
+
+/// The examples in the OpenAPI document have exactly the fields of the real answers, so the
+/// generated app's fixtures match what the server sends.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_spec_examples_have_the_fields_of_the_real_answers() {
+    let spec: Value = serde_json::to_value(
+        serde_yaml::from_str::<serde_yaml::Value>(&rentdesk_server::startup::spec_yaml()).unwrap(),
+    )
+    .unwrap();
+    let example = |schema: &str| spec["components"]["schemas"][schema]["example"].clone();
+    fn keys(v: &Value) -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
+        k.sort();
+        k
+    }
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    // The flag request example is a request the server takes; its answer has the example's
+    // fields.
+    let (s, flag) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        example("FlagIn"),
+    )
+    .await;
+    assert_eq!(s, 201, "{flag}");
+    assert_eq!(keys(&flag), keys(&example("FlagOut")));
+    let (s, account) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert_eq!(s, 200);
+    let account_example = example("OfficerAccount");
+    assert_eq!(keys(&account), keys(&account_example));
+    for part in ["summary", "recommendation", "case", "tenancy_audit"] {
+        assert_eq!(keys(&account[part]), keys(&account_example[part]), "{part}");
+    }
+    assert_eq!(
+        keys(&account["flags"][0]),
+        keys(&account_example["flags"][0])
+    );
+    assert_eq!(
+        keys(&account["ledger"][0]),
+        keys(&account_example["ledger"][0])
+    );
+    let (s, next) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(keys(&next), keys(&example("NextStep")));
+    let (s, sync) = get(app, "/officer/v1/sync", &north).await;
+    assert_eq!(s, 200);
+    let sync_example = example("SyncAnswer");
+    assert_eq!(keys(&sync), keys(&sync_example));
+    assert_eq!(
+        keys(&sync["accounts"][0]),
+        keys(&sync_example["accounts"][0])
+    );
+    // The 409 of a step the protocol blocks: the example is the real answer's shape, and its
+    // fields are protocol step ids the real answer uses.
+    let (s, blocked) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/steps"),
+        &north,
+        json!({"step": "notice_served", "sent_on": rentdesk_store::london_today(), "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 409, "{blocked}");
+    let conflict = &spec["paths"]["/officer/v1/accounts/{id}/steps"]["post"]["responses"]["409"]["content"]
+        ["application/problem+json"]["schema"]["example"];
+    assert_eq!(keys(&blocked), keys(conflict));
+    assert_eq!(blocked["type"], conflict["type"]);
+    let real: Vec<&Value> = blocked["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["field"])
+        .collect();
+    for e in conflict["errors"].as_array().unwrap() {
+        assert!(real.contains(&&e["field"]), "{e} in {blocked}");
+    }
+    t.app.stop().await;
+}
