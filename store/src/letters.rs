@@ -35,6 +35,16 @@ pub struct StepDetails<'a> {
     pub order: Option<&'a CourtOrder>,
 }
 
+/// Who a letter is from and in whose wording.
+#[derive(Debug, Clone, Copy)]
+pub struct Letterhead<'a> {
+    pub landlord: &'a str,
+    /// The officer who took the step: the letter is signed by them.
+    pub officer_name: &'a str,
+    /// The landlord's wording (`LETTER_TEMPLATES_DIR`).
+    pub templates: &'a LetterTemplates,
+}
+
 /// The letter for moving `tenancy_id` to `stage` on `today`, in the landlord's wording
 /// (`templates`); `None`: that stage has none.
 pub async fn render(
@@ -42,11 +52,14 @@ pub async fn render(
     tenancy_id: i64,
     stage: Stage,
     step: StepDetails<'_>,
-    officer_name: &str,
-    landlord: &str,
-    templates: &LetterTemplates,
+    from: Letterhead<'_>,
     today: NaiveDate,
 ) -> anyhow::Result<Option<Rendered>> {
+    let Letterhead {
+        landlord,
+        officer_name,
+        templates,
+    } = from;
     if !rentdesk_domain::letters::has_letter(stage) {
         return Ok(None);
     }

@@ -450,10 +450,10 @@ async fn record_step(
     id: Path<i64>,
     body: Json<StepIn>,
 ) -> poem::Result<Answer<StepRecorded>> {
-    let staff = or_answer!(me(&state, &auth.0).await?);
+    let staff = or_answer!(me(state, &auth.0).await?);
     let body = body.0;
     let addr = client_addr(remote);
-    let account = or_answer!(load(&state, &staff, id.0).await?);
+    let account = or_answer!(load(state, &staff, id.0).await?);
     let today = state.today();
     if body.step == "protocol" {
         let step = or_answer!(
@@ -582,9 +582,11 @@ async fn record_step(
             hearing,
             order: order.as_ref(),
         },
-        &staff.name,
-        &state.settings.contact_policy.landlord_name,
-        &state.settings.letter_templates,
+        rentdesk_store::letters::Letterhead {
+            landlord: &state.settings.contact_policy.landlord_name,
+            officer_name: &staff.name,
+            templates: &state.settings.letter_templates,
+        },
         today,
     )
     .await
