@@ -6,6 +6,7 @@
 use crate::Pence;
 use crate::court::{CourtOrder, Hearing, OrderKind, OrderTerms};
 use crate::escalation::{FREE_ADVICE, Stage};
+use crate::letter_templates::{LetterTemplates, Values};
 use crate::protocol::{NoticeDates, NoticeKind};
 use crate::tenancy::Frequency;
 use chrono::{Months, NaiveDate};
@@ -182,22 +183,52 @@ fn and_list(names: &[String]) -> String {
     }
 }
 
-/// The letter for `stage`; `None` for a stage without one.
+/// The letter for `stage` in the shipped wording; `None` for a stage without one, or when
+/// what the letter must say is not recorded (a notice letter without the notice, …).
 pub fn compose(stage: Stage, f: &LetterFacts) -> Option<Letter> {
+    compose_with(LetterTemplates::builtin(), stage, f)
+}
+
+/// Which template a stage's letter is worded from, given what is recorded.
+pub fn template_key(stage: Stage, f: &LetterFacts) -> Option<&'static str> {
+    Some(match stage {
+        Stage::FirstLetter => "first_letter",
+        Stage::SecondLetter => "second_letter",
+        Stage::NoticeServed if f.notice.is_some() => "notice",
+        Stage::CourtApplication => "court_application",
+        Stage::Hearing if f.hearing.is_some() => "hearing",
+        Stage::Order => {
+            let o = f.order.as_ref()?;
+            match (o.kind, &o.terms) {
+                (OrderKind::Outright, _) => "order_outright",
+                (OrderKind::Dismissed, _) => "order_dismissed",
+                // An order that needs terms but was recorded without them: say nothing wrong.
+                (_, None) => return None,
+                (OrderKind::Suspended, Some(_)) => "order_suspended",
+                (OrderKind::Postponed, Some(_)) => "order_postponed",
+                (OrderKind::Adjourned, Some(_)) => "order_adjourned",
+            }
+        }
+        Stage::Warrant => "warrant",
+        _ => return None,
+    })
+}
+
+/// The letter for `stage` worded from `templates` (the landlord's, see
+/// [`crate::letter_templates`]).
+pub fn compose_with(templates: &LetterTemplates, stage: Stage, f: &LetterFacts) -> Option<Letter> {
     if !has_letter(stage) {
         return None;
     }
-    let mut b = Vec::new();
-    let para = |t: String| Block::Para(t);
-    b.push(para(f.address.join(", ")));
-    b.push(para(format!(
-        "{}. Rent account: {}. {}",
-        date(f.today),
-        f.reference,
-        f.landlord
-    )));
-    b.push(para(format!("Dear {},", f.tenant_name)));
-    let owed = format!(
+    let key = template_key(stage, f)?;
+    let (title, blocks) = templates.get(key)?.render(&values(f));
+    Some(Letter { title, blocks })
+}
+
+/// "Your rent account shows £423.50 owing, which is 4.30 weeks of rent and charges at £98.50 a
+/// week." — the arrears in the words every letter has used.
+fn owed(f: &LetterFacts) -> String {
+    format!(
         "Your rent account shows {} owing{}, which is {} of rent and charges at {} a week.",
         f.real_arrears,
         if f.technical_arrears.0 > 0 {
@@ -215,264 +246,30 @@ pub fn compose(stage: Stage, f: &LetterFacts) -> Option<Letter> {
             .as_deref()
             .map_or("several weeks".to_owned(), |w| format!("{w} weeks")),
         f.weekly_charge
-    );
-    let title;
-    match stage {
-        Stage::FirstLetter => {
-            title = "Your rent account".to_owned();
-            b.push(para(owed));
-            b.push(para(
-                "We want to help you sort this out before it becomes a bigger problem. Please pay \
-                 what you can now, or contact us to agree an affordable way to clear it: you can \
-                 also propose a repayment plan in the app, and we will look at your income and \
-                 outgoings with you."
-                    .into(),
-            ));
-            b.push(para(
-                "If you are waiting for Universal Credit or Housing Benefit, or your \
-                 circumstances have changed, tell us: we can help with claims and \
-                 Discretionary Housing Payments."
-                    .into(),
-            ));
-        }
-        Stage::SecondLetter => {
-            title = "Your rent arrears: please contact us now".to_owned();
-            b.push(para(owed));
-            b.push(para(
-                "We wrote to you about this before and the arrears have not been cleared or an \
-                 arrangement agreed. Please contact us within 14 days of this letter to pay or \
-                 agree an affordable plan."
-                    .into(),
-            ));
-            b.push(para(
-                "If we do not hear from you and the arrears remain, we may serve a notice, the \
-                 first legal step towards asking the court for possession of your home. We do \
-                 not want to do that: an agreement you can keep stops it."
-                    .into(),
-            ));
-        }
-        Stage::NoticeServed => {
-            let n = f.notice.as_ref()?;
-            title = match n.kind {
-                NoticeKind::Nosp => "Notice of Seeking Possession",
-                NoticeKind::Section8 => "Notice under section 8 of the Housing Act 1988",
-                NoticeKind::Introductory => {
-                    "Notice of proceedings under section 128 of the Housing Act 1996"
-                }
-            }
-            .to_owned();
-            b.push(para(format!(
-                "With this letter we have served the notice, treated as served on {}. Court \
-                 proceedings cannot begin before {} and the notice can only be used until {}.",
-                date(n.served_on),
-                date(n.earliest_proceedings),
-                date(n.expires)
-            )));
-            if f.tenants.len() > 1 {
-                b.push(para(format!(
-                    "The notice is served on every tenant named on the tenancy: {}. Each of you \
-                     receives their own copy.",
-                    and_list(&f.tenants)
-                )));
-            }
-            b.push(para(owed));
-            b.push(para(
-                "This does not mean you will lose your home. If you pay the arrears, or agree an \
-                 affordable plan and keep to it, we will not go to court. We enclose a copy of \
-                 the Pre-Action Protocol for Possession Claims by Social Landlords."
-                    .into(),
-            ));
-        }
-        Stage::CourtApplication => {
-            title = "We are applying to the county court".to_owned();
-            b.push(para(owed));
-            if let Some(n) = &f.notice {
-                b.push(para(format!(
-                    "The notice served on {} has not led to the arrears being cleared or an \
-                     agreement being kept, so we are applying to the court for possession.",
-                    date(n.served_on)
-                )));
-            }
-            b.push(para(
-                "You will be told the hearing date by the court. Go to the hearing and get \
-                 advice now: free legal help is available at court (the Housing Loss Prevention \
-                 Advice Service). Paying, or agreeing a plan and keeping to it, can still stop \
-                 this going further."
-                    .into(),
-            ));
-        }
-        Stage::Hearing => {
-            let h = f.hearing?;
-            title = format!("Your court hearing on {}", date(h.hearing_on));
-            b.push(para(match h.time {
-                Some(t) => format!(
-                    "The county court will hear our claim for possession of your home on {} at \
-                     {}. The court's notice of the hearing says where.",
-                    date(h.hearing_on),
-                    t.format("%-I:%M%P")
-                ),
-                None => format!(
-                    "The county court will hear our claim for possession of your home on {}. \
-                     The court's notice of the hearing gives its time and place.",
-                    date(h.hearing_on)
-                ),
-            }));
-            b.push(para(format!(
-                "We are asking the court for {}.",
-                order_sought(f)
-            )));
-            b.push(para(owed));
-            b.push(para(
-                "Please go to the hearing. Free legal advice is available at court on the day \
-                 from the Housing Loss Prevention Advice Service: ask court staff for the duty \
-                 adviser. You can also get free advice before then from the organisations below."
-                    .into(),
-            ));
-            b.push(para(
-                "Paying the arrears, or agreeing an affordable plan with us and keeping to it, \
-                 can still make a difference: contact us before the hearing."
-                    .into(),
-            ));
-            b.push(para(
-                "We enclose an up-to-date rent statement: every charge and payment on your \
-                 account over the last two years, with the running balance. We will give the \
-                 court the same statement."
-                    .into(),
-            ));
-        }
-        Stage::Order => {
-            let o = f.order.as_ref()?;
-            title = "What the court ordered".to_owned();
-            match (o.kind, &o.terms) {
-                (OrderKind::Outright, _) => {
-                    b.push(para(match o.possession_date {
-                        Some(d) => format!(
-                            "The court made an outright order for possession: you must leave \
-                             your home by {}. After that date we can apply to the court for a \
-                             warrant for bailiffs to evict you.",
-                            date(d)
-                        ),
-                        None => "The court made an outright order for possession. We can apply \
-                                 to the court for a warrant for bailiffs to evict you."
-                            .to_owned(),
-                    }));
-                    b.push(para(
-                        "Contact us now, and get free advice straight away from the \
-                         organisations below."
-                            .into(),
-                    ));
-                }
-                (OrderKind::Suspended, Some(t)) => {
-                    b.push(para(format!(
-                        "The court made a suspended order for possession{}. The order is \
-                         suspended as long as you {}.",
-                        o.possession_date
-                            .map(|d| format!(" with a possession date of {}", date(d)))
-                            .unwrap_or_default(),
-                        terms_words(t)
-                    )));
-                    b.push(para(
-                        "If you keep to these terms you will not be evicted. If you miss a \
-                         payment, we can apply to the court for a warrant for bailiffs to evict \
-                         you. If you cannot pay, contact us at once."
-                            .into(),
-                    ));
-                }
-                (OrderKind::Postponed, Some(t)) => {
-                    b.push(para(format!(
-                        "The court made a postponed order for possession: no date for \
-                         possession is set as long as you {}.",
-                        terms_words(t)
-                    )));
-                    b.push(para(
-                        "If you keep to these terms you will not be evicted. If you do not, we \
-                         can ask the court to fix a date for possession, after which you could \
-                         be evicted. If you cannot pay, contact us at once."
-                            .into(),
-                    ));
-                }
-                (OrderKind::Adjourned, Some(t)) => {
-                    b.push(para(format!(
-                        "The court adjourned our claim for possession on terms: you must {}.",
-                        terms_words(t)
-                    )));
-                    b.push(para(
-                        "If you keep to these terms the claim stays adjourned. If you do not, we \
-                         can ask the court to list the claim for another hearing. If you cannot \
-                         pay, contact us at once."
-                            .into(),
-                    ));
-                }
-                (OrderKind::Dismissed, _) => {
-                    b.push(para(
-                        "The court dismissed our claim for possession. The arrears are still \
-                         owed: please keep paying your rent and contact us to agree how to clear \
-                         them."
-                            .into(),
-                    ));
-                }
-                // An order that needs terms but was recorded without them: say nothing wrong.
-                (_, None) => return None,
-            }
-            if !o.grounds.is_empty() {
-                let words: Vec<&str> = o.grounds.iter().map(|g| g.describe()).collect();
-                let mut text = format!("The court made the order on {}.", words.join(" and on "));
-                if o.grounds.iter().any(|g| g.is_mandatory()) {
-                    text.push_str(
-                        " Ground 8 is a mandatory ground: once it is proved the court must make \
-                         the order and cannot suspend or postpone it.",
-                    );
-                }
-                b.push(para(text));
-            }
-            b.push(para(owed));
-        }
-        Stage::Warrant => {
-            title = "We are applying for a warrant of possession".to_owned();
-            let after_terms = matches!(
-                f.order.as_ref().map(|o| o.kind),
-                Some(OrderKind::Suspended | OrderKind::Postponed)
-            );
-            b.push(para(format!(
-                "{} we are applying to the county court for a warrant of possession{}. A \
-                 warrant lets county court bailiffs evict you from your home.",
-                if after_terms {
-                    "You have not kept to the terms of the court's possession order, so"
-                } else {
-                    "The date for possession in the court's order has passed, so"
-                },
-                // N325A after a suspended order for arrears is breached (domain.md §4).
-                if matches!(f.order.as_ref().map(|o| o.kind), Some(OrderKind::Suspended)) {
-                    " (form N325A)"
-                } else {
-                    " (form N325)"
-                }
-            )));
-            b.push(para(owed));
-            b.push(para(
-                "The court will send you a notice of eviction (form N54) with the date and time \
-                 the bailiffs will come."
-                    .into(),
-            ));
-            b.push(para(
-                "You can apply to the court to suspend the warrant, on form N244, explaining \
-                 what has changed and what you can pay. Do this as soon as you can, before the \
-                 eviction date. Get free advice now from the organisations below, and contact \
-                 us."
-                .into(),
-            ));
-        }
-        _ => return None,
+    )
+}
+
+/// The ground(s) an order was made on, in words (and what a mandatory ground means); `None`
+/// when none is recorded (adjourned, dismissed, or an order stored before grounds were kept).
+fn order_grounds(o: &CourtOrder) -> Option<String> {
+    if o.grounds.is_empty() {
+        return None;
     }
-    if let Some(a) = &f.arrangement {
-        b.push(para(format!("Your current arrangement: {a}.")));
+    let words: Vec<&str> = o.grounds.iter().map(|g| g.describe()).collect();
+    let mut text = format!("The court made the order on {}.", words.join(" and on "));
+    if o.grounds.iter().any(|g| g.is_mandatory()) {
+        text.push_str(
+            " Ground 8 is a mandatory ground: once it is proved the court must make the order \
+             and cannot suspend or postpone it.",
+        );
     }
+    Some(text)
+}
+
+/// The rent statement printed on a letter: the full schedule from `statement_from` (the
+/// hearing letter), or the most recent lines; `None` when there is nothing to print.
+fn statement_blocks(f: &LetterFacts) -> Option<Vec<Block>> {
     if let Some(from) = f.statement_from {
-        b.push(Block::Heading(format!(
-            "Rent statement: charges and payments from {} to {}",
-            date(from),
-            date(f.today)
-        )));
         let opening = f
             .statement
             .first()
@@ -498,52 +295,166 @@ pub fn compose(stage: Stage, f: &LetterFacts) -> Option<Letter> {
                 l.balance.to_string(),
             ]
         }));
-        b.push(Block::Table {
-            headers: vec![
-                "Date".into(),
-                "Description".into(),
-                "Charges".into(),
-                "Payments".into(),
-                "Balance".into(),
-            ],
-            rows,
-        });
+        Some(vec![
+            Block::Heading(format!(
+                "Rent statement: charges and payments from {} to {}",
+                date(from),
+                date(f.today)
+            )),
+            Block::Table {
+                headers: vec![
+                    "Date".into(),
+                    "Description".into(),
+                    "Charges".into(),
+                    "Payments".into(),
+                    "Balance".into(),
+                ],
+                rows,
+            },
+        ])
     } else if !f.statement.is_empty() {
-        b.push(Block::Heading("Recent statement".into()));
-        b.push(Block::Table {
-            headers: vec![
-                "Date".into(),
-                "Description".into(),
-                "Amount".into(),
-                "Balance".into(),
-            ],
-            rows: f
-                .statement
-                .iter()
-                .map(|l| {
-                    vec![
-                        l.date.format("%d/%m/%Y").to_string(),
-                        l.description.clone(),
-                        l.amount.to_string(),
-                        l.balance.to_string(),
-                    ]
-                })
-                .collect(),
-        });
+        Some(vec![
+            Block::Heading("Recent statement".into()),
+            Block::Table {
+                headers: vec![
+                    "Date".into(),
+                    "Description".into(),
+                    "Amount".into(),
+                    "Balance".into(),
+                ],
+                rows: f
+                    .statement
+                    .iter()
+                    .map(|l| {
+                        vec![
+                            l.date.format("%d/%m/%Y").to_string(),
+                            l.description.clone(),
+                            l.amount.to_string(),
+                            l.balance.to_string(),
+                        ]
+                    })
+                    .collect(),
+            },
+        ])
+    } else {
+        None
     }
-    b.push(Block::Heading("Free, independent advice".into()));
-    b.push(Block::Table {
-        headers: vec!["Who".into(), "Where".into()],
-        rows: FREE_ADVICE
-            .iter()
-            .map(|(who, url)| vec![(*who).to_owned(), (*url).to_owned()])
-            .collect(),
-    });
-    b.push(para(format!(
-        "Yours sincerely,\n{}, Income Officer, {}",
-        f.officer_name, f.landlord
-    )));
-    Some(Letter { title, blocks: b })
+}
+
+/// Every placeholder's value for this account (see `crate::letter_templates` for which letter
+/// may use which).
+pub fn values(f: &LetterFacts) -> Values {
+    let mut v = Values::default();
+    let mut put = |k: &'static str, x: Option<String>| {
+        v.text.insert(k, x);
+    };
+    put("address", Some(f.address.join(", ")));
+    put("date", Some(date(f.today)));
+    put("reference", Some(f.reference.clone()));
+    put("landlord", Some(f.landlord.clone()));
+    put("tenant_name", Some(f.tenant_name.clone()));
+    put("tenants", Some(and_list(&f.tenants)));
+    put("officer_name", Some(f.officer_name.clone()));
+    put("balance", Some(f.balance.to_string()));
+    put("real_arrears", Some(f.real_arrears.to_string()));
+    put(
+        "technical_arrears",
+        (f.technical_arrears.0 > 0).then(|| f.technical_arrears.to_string()),
+    );
+    put(
+        "technical_reason",
+        (f.technical_arrears.0 > 0)
+            .then(|| f.technical_reason.clone())
+            .flatten(),
+    );
+    put("weekly_charge", Some(f.weekly_charge.to_string()));
+    put("weeks_in_arrears", f.weeks_in_arrears.clone());
+    put("owed", Some(owed(f)));
+    put("arrangement", f.arrangement.clone());
+    let n = f.notice.as_ref();
+    put(
+        "notice_title",
+        n.map(|n| {
+            match n.kind {
+                NoticeKind::Nosp => "Notice of Seeking Possession",
+                NoticeKind::Section8 => "Notice under section 8 of the Housing Act 1988",
+                NoticeKind::Introductory => {
+                    "Notice of proceedings under section 128 of the Housing Act 1996"
+                }
+            }
+            .to_owned()
+        }),
+    );
+    put("notice_served_on", n.map(|n| date(n.served_on)));
+    put(
+        "earliest_proceedings",
+        n.map(|n| date(n.earliest_proceedings)),
+    );
+    put("notice_expires", n.map(|n| date(n.expires)));
+    // A notice names every joint tenant (domain.md §4); with one tenant there is no list.
+    put(
+        "joint_tenants",
+        (f.tenants.len() > 1).then(|| and_list(&f.tenants)),
+    );
+    // Protocol 7: a copy of the Protocol is sent before issuing.
+    put(
+        "protocol_copy",
+        Some(
+            "We enclose a copy of the Pre-Action Protocol for Possession Claims by Social \
+             Landlords."
+                .to_owned(),
+        ),
+    );
+    put("hearing_date", f.hearing.map(|h| date(h.hearing_on)));
+    put(
+        "hearing_time",
+        f.hearing
+            .and_then(|h| h.time)
+            .map(|t| t.format("%-I:%M%P").to_string()),
+    );
+    put("order_sought", Some(order_sought(f)));
+    let o = f.order.as_ref();
+    put(
+        "possession_date",
+        o.and_then(|o| o.possession_date).map(date),
+    );
+    put("terms", o.and_then(|o| o.terms.as_ref()).map(terms_words));
+    put("order_grounds", o.and_then(order_grounds));
+    // N325A after a suspended order for arrears is breached (domain.md §4).
+    put(
+        "warrant_form",
+        Some(
+            if matches!(o.map(|o| o.kind), Some(OrderKind::Suspended)) {
+                "form N325A"
+            } else {
+                "form N325"
+            }
+            .to_owned(),
+        ),
+    );
+    if matches!(
+        o.map(|o| o.kind),
+        Some(OrderKind::Suspended | OrderKind::Postponed)
+    ) {
+        v.flags.insert("after_terms");
+    }
+    if let Some(s) = statement_blocks(f) {
+        v.blocks.insert("statement", s);
+    }
+    v.blocks.insert(
+        "free_advice",
+        vec![
+            Block::Heading("Free, independent advice".into()),
+            Block::Table {
+                headers: vec!["Who".into(), "Where".into()],
+                rows: FREE_ADVICE
+                    .iter()
+                    .map(|(who, url)| vec![(*who).to_owned(), (*url).to_owned()])
+                    .collect(),
+            },
+        ],
+    );
+    v
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod escalation;
 pub mod flags;
 pub mod kpi;
 pub mod ledger;
+pub mod letter_templates;
 pub mod letters;
 pub mod money;
 pub mod priority;

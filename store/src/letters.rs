@@ -6,7 +6,8 @@ use crate::entities::{arrangement, letter, tenant};
 use chrono::{NaiveDate, Utc};
 use rentdesk_domain::court::{CourtOrder, Hearing};
 use rentdesk_domain::escalation::Stage;
-use rentdesk_domain::letters::{Block, LetterFacts, StatementLine, compose, statement_from};
+use rentdesk_domain::letter_templates::LetterTemplates;
+use rentdesk_domain::letters::{Block, LetterFacts, StatementLine, compose_with, statement_from};
 use rentdesk_domain::protocol::NoticeDates;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -34,16 +35,31 @@ pub struct StepDetails<'a> {
     pub order: Option<&'a CourtOrder>,
 }
 
-/// The letter for moving `tenancy_id` to `stage` on `today` (`None`: that stage has none).
+/// Who a letter is from and in whose wording.
+#[derive(Debug, Clone, Copy)]
+pub struct Letterhead<'a> {
+    pub landlord: &'a str,
+    /// The officer who took the step: the letter is signed by them.
+    pub officer_name: &'a str,
+    /// The landlord's wording (`LETTER_TEMPLATES_DIR`).
+    pub templates: &'a LetterTemplates,
+}
+
+/// The letter for moving `tenancy_id` to `stage` on `today`, in the landlord's wording
+/// (`templates`); `None`: that stage has none.
 pub async fn render(
     db: &DatabaseConnection,
     tenancy_id: i64,
     stage: Stage,
     step: StepDetails<'_>,
-    officer_name: &str,
-    landlord: &str,
+    from: Letterhead<'_>,
     today: NaiveDate,
 ) -> anyhow::Result<Option<Rendered>> {
+    let Letterhead {
+        landlord,
+        officer_name,
+        templates,
+    } = from;
     if !rentdesk_domain::letters::has_letter(stage) {
         return Ok(None);
     }
@@ -144,7 +160,7 @@ pub async fn render(
         statement,
         statement_from: from,
     };
-    let Some(first) = compose(stage, &facts) else {
+    let Some(first) = compose_with(templates, stage, &facts) else {
         return Ok(None);
     };
     let title = first.title.clone();
@@ -155,7 +171,7 @@ pub async fn render(
         } else {
             facts.tenant_name = name.clone();
             doc = doc.page_break().heading(title.clone());
-            match compose(stage, &facts) {
+            match compose_with(templates, stage, &facts) {
                 Some(l) => l,
                 None => continue,
             }

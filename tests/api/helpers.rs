@@ -30,7 +30,7 @@ pub fn backend() -> Backend {
     }
 }
 
-fn unique_name() -> String {
+pub fn unique_name() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

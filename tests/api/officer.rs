@@ -1198,6 +1198,72 @@ async fn sync_brings_what_changed_in_the_officers_patches_and_nothing_else() {
     t.app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_landlords_own_first_letter_wording_is_the_one_stored() {
+    // The landlord's template for the first letter (LETTER_TEMPLATES_DIR); the other letters
+    // keep the shipped wording.
+    let dir = std::env::temp_dir().join(format!(
+        "rentdesk-letters-{}",
+        crate::helpers::unique_name()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("first_letter.txt"),
+        "A word about your rent\n\nDear {tenant_name},\n\nAbout account {reference} for {tenants}.\n\nWe see {real_arrears} unpaid.\n\nPlease ring Kirklees rents.\n\n{free_advice}\n",
+    )
+    .unwrap();
+    let t = team_with(&[("LETTER_TEMPLATES_DIR", dir.to_str().unwrap())]).await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let pdf_of = |step: Value| {
+        let url = app.url(&format!("/officer/v1/letters/{}", step["letter_id"]));
+        let token = north.clone();
+        async move {
+            let resp = app.client.get(url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            String::from_utf8_lossy(&resp.bytes().await.unwrap()).into_owned()
+        }
+    };
+    let (s, step) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/steps"),
+        &north,
+        json!({"step": "first_letter"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{step}");
+    let text = pdf_of(step).await;
+    for expected in [
+        "A word about your rent",
+        "Dear Karen Haigh,",
+        "About account HD1001 for Karen Haigh.",
+        // A line with a pound sign is shown as hex: "unpaid."
+        "20756E706169642E> Tj",
+        "Please ring Kirklees rents.",
+        "National Debtline",
+    ] {
+        assert!(text.contains(expected), "the letter says {expected}");
+    }
+    assert!(
+        !text.contains("We want to help you sort this out"),
+        "the shipped wording is replaced"
+    );
+    // Not overridden: the second letter keeps the shipped wording.
+    let (s, step) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/steps"),
+        &north,
+        json!({"step": "second_letter"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{step}");
+    let text = pdf_of(step).await;
+    assert!(text.contains("Your rent arrears: please contact us now"));
+    t.app.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn a_stage_letter_is_rendered_as_a_pdf_with_the_accounts_figures_and_kept_in_the_diary() {
     let t = team().await;
@@ -3150,5 +3216,91 @@ async fn a_notice_that_would_lapse_inside_a_breathing_space_runs_to_8_weeks_afte
         !expiring(&on_caseload(app, &north, "HD1001").await),
         "no longer lapsed on the caseload"
     );
+    t.app.stop().await;
+}
+
+/// The examples in the OpenAPI document have exactly the fields of the real answers, so the
+/// generated app's fixtures match what the server sends.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_spec_examples_have_the_fields_of_the_real_answers() {
+    let spec: Value = serde_json::to_value(
+        serde_yaml::from_str::<serde_yaml::Value>(&rentdesk_server::startup::spec_yaml()).unwrap(),
+    )
+    .unwrap();
+    let example = |schema: &str| spec["components"]["schemas"][schema]["example"].clone();
+    fn keys(v: &Value) -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
+        k.sort();
+        k
+    }
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    // The flag request example is a request the server takes; its answer has the example's
+    // fields.
+    let (s, flag) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/flags"),
+        &north,
+        example("FlagIn"),
+    )
+    .await;
+    assert_eq!(s, 201, "{flag}");
+    assert_eq!(keys(&flag), keys(&example("FlagOut")));
+    let (s, account) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert_eq!(s, 200);
+    let account_example = example("OfficerAccount");
+    assert_eq!(keys(&account), keys(&account_example));
+    for part in ["summary", "recommendation", "case", "tenancy_audit"] {
+        assert_eq!(keys(&account[part]), keys(&account_example[part]), "{part}");
+    }
+    assert_eq!(
+        keys(&account["flags"][0]),
+        keys(&account_example["flags"][0])
+    );
+    assert_eq!(
+        keys(&account["ledger"][0]),
+        keys(&account_example["ledger"][0])
+    );
+    let (s, next) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(keys(&next), keys(&example("NextStep")));
+    let (s, sync) = get(app, "/officer/v1/sync", &north).await;
+    assert_eq!(s, 200);
+    let sync_example = example("SyncAnswer");
+    assert_eq!(keys(&sync), keys(&sync_example));
+    assert_eq!(
+        keys(&sync["accounts"][0]),
+        keys(&sync_example["accounts"][0])
+    );
+    // The 409 of a step the protocol blocks: the example is the real answer's shape, and its
+    // fields are protocol step ids the real answer uses.
+    let (s, blocked) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/steps"),
+        &north,
+        json!({"step": "notice_served", "sent_on": rentdesk_store::london_today(), "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 409, "{blocked}");
+    let conflict = &spec["paths"]["/officer/v1/accounts/{id}/steps"]["post"]["responses"]["409"]["content"]
+        ["application/problem+json"]["schema"]["example"];
+    assert_eq!(keys(&blocked), keys(conflict));
+    assert_eq!(blocked["type"], conflict["type"]);
+    let real: Vec<&Value> = blocked["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["field"])
+        .collect();
+    for e in conflict["errors"].as_array().unwrap() {
+        assert!(real.contains(&&e["field"]), "{e} in {blocked}");
+    }
     t.app.stop().await;
 }

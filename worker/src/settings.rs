@@ -81,6 +81,9 @@ pub struct Settings {
     /// a section 8 notice on a social assured (or starter) tenancy is under the Renters' Rights
     /// Act 2025 regime (4 weeks' notice, ground 8 at 13 weeks of real arrears).
     pub notice_rules: rentdesk_domain::protocol::NoticeRules,
+    /// `LETTER_TEMPLATES_DIR`: the landlord's wording for the stage letters (`<letter>.txt`
+    /// files replacing the shipped ones, checked at start); unset = the shipped wording.
+    pub letter_templates: std::sync::Arc<rentdesk_domain::letter_templates::LetterTemplates>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -322,7 +325,12 @@ impl Settings {
             }
         };
         let contact_policy = contact_policy(&get, &public_url)?;
+        let letter_templates = std::sync::Arc::new(match get("LETTER_TEMPLATES_DIR") {
+            None => rentdesk_domain::letter_templates::LetterTemplates::builtin().clone(),
+            Some(dir) => letter_templates(&dir)?,
+        });
         Ok(Settings {
+            letter_templates,
             twilio,
             email,
             push,
@@ -490,6 +498,42 @@ fn contact_policy(
             .map_err(|_| err("CONTACT_WEEKLY_CAP", "must be a whole number (0 = none)"))?;
     }
     Ok(policy)
+}
+
+/// Read and check every `*.txt` in `dir` (the letter wording is checked here, at start, so a
+/// typo stops the process instead of reaching a tenant).
+fn letter_templates(
+    dir: &str,
+) -> Result<rentdesk_domain::letter_templates::LetterTemplates, ConfigError> {
+    let var = "LETTER_TEMPLATES_DIR";
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| err(var, format!("cannot read the directory {dir}: {e}")))?;
+    let mut files = vec![];
+    for entry in entries {
+        let entry = entry.map_err(|e| err(var, format!("cannot read the directory {dir}: {e}")))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".txt") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| err(var, format!("cannot read {}: {e}", path.display())))?;
+        files.push((name, text));
+    }
+    files.sort();
+    rentdesk_domain::letter_templates::LetterTemplates::with_files(
+        files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+    )
+    .map_err(|e| {
+        err(
+            var,
+            format!(
+                "{}: {}",
+                std::path::Path::new(dir).join(&e.file).display(),
+                e.problem
+            ),
+        )
+    })
 }
 
 /// Logs: `RUST_LOG` filters (default info), pretty or JSON lines.
@@ -847,6 +891,67 @@ mod tests {
                 "RENTERS_RIGHTS_SOCIAL_FROM"
             );
         }
+    }
+
+    #[test]
+    fn letter_templates_are_read_and_checked_at_start_naming_the_file_and_placeholder() {
+        use rentdesk_domain::letter_templates::LetterTemplates;
+        assert_eq!(
+            *settings(Mode::Dev, &[]).unwrap().letter_templates,
+            *LetterTemplates::builtin()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let own = "Our letter\n\nDear {tenant_name},\n\n{owed}\n\n{free_advice}\n";
+        std::fs::write(dir.path().join("first_letter.txt"), own).unwrap();
+        std::fs::write(dir.path().join("notes.md"), "not a template {").unwrap();
+        let s = settings(Mode::Worker, &[("LETTER_TEMPLATES_DIR", d)]).unwrap();
+        assert_ne!(*s.letter_templates, *LetterTemplates::builtin());
+        assert_eq!(
+            s.letter_templates.get("warrant"),
+            LetterTemplates::builtin().get("warrant")
+        );
+        // An unknown placeholder: the file and the placeholder are named.
+        std::fs::write(
+            dir.path().join("second_letter.txt"),
+            "T\n\n{tenant_name} {owed}\n\n{arears}\n\n{free_advice}",
+        )
+        .unwrap();
+        let e = settings(Mode::Worker, &[("LETTER_TEMPLATES_DIR", d)]).unwrap_err();
+        assert_eq!(e.variable, "LETTER_TEMPLATES_DIR");
+        assert!(
+            e.reason.contains("second_letter.txt") && e.reason.contains("{arears}"),
+            "{e}"
+        );
+        // A required part removed.
+        std::fs::write(
+            dir.path().join("second_letter.txt"),
+            "T\n\nDear you, {owed}\n\n{free_advice}",
+        )
+        .unwrap();
+        let e = settings(Mode::Worker, &[("LETTER_TEMPLATES_DIR", d)]).unwrap_err();
+        assert!(
+            e.reason.contains("second_letter.txt") && e.reason.contains("{tenant_name}"),
+            "{e}"
+        );
+        std::fs::remove_file(dir.path().join("second_letter.txt")).unwrap();
+        // A misspelt file name, a missing directory, an unreadable file.
+        std::fs::write(dir.path().join("frist_letter.txt"), own).unwrap();
+        let e = settings(Mode::Worker, &[("LETTER_TEMPLATES_DIR", d)]).unwrap_err();
+        assert!(e.reason.contains("frist_letter.txt"), "{e}");
+        std::fs::remove_file(dir.path().join("frist_letter.txt")).unwrap();
+        std::fs::write(dir.path().join("warrant.txt"), [0xff, 0xfe, 0x00]).unwrap();
+        let e = settings(Mode::Worker, &[("LETTER_TEMPLATES_DIR", d)]).unwrap_err();
+        assert!(
+            e.reason.contains("cannot read") && e.reason.contains("warrant.txt"),
+            "{e}"
+        );
+        let e = settings(
+            Mode::Dev,
+            &[("LETTER_TEMPLATES_DIR", "/nonexistent/letters")],
+        )
+        .unwrap_err();
+        assert_eq!(e.variable, "LETTER_TEMPLATES_DIR");
     }
 
     #[test]

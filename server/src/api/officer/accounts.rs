@@ -25,6 +25,7 @@ use rentdesk_store::officer::{self, NewAction, Recorded};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct LedgerLine {
     pub id: i64,
     pub date: NaiveDate,
@@ -35,6 +36,7 @@ pub struct LedgerLine {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct ArrangementOut {
     pub id: i64,
     pub tenancy_id: i64,
@@ -158,6 +160,7 @@ pub struct UcClaimOut {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct MessageOut {
     pub id: i64,
     pub channel: String,
@@ -226,6 +229,7 @@ impl From<message::Model> for MessageOut {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct ActionOut {
     pub id: i64,
     pub tenancy_id: i64,
@@ -261,6 +265,7 @@ impl From<action::Model> for ActionOut {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct TaskOut {
     pub id: i64,
     pub tenancy_id: i64,
@@ -310,6 +315,7 @@ pub struct Recommendation {
 
 /// Everything about one account an officer needs on a visit.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct OfficerAccount {
     pub id: i64,
     pub summary: AccountSummary,
@@ -559,6 +565,208 @@ impl poem_openapi::types::Example for CoverIn {
             officer_id: 12,
             starts_on: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap_or_default(),
             ends_on: NaiveDate::from_ymd_opt(2026, 12, 24).unwrap_or_default(),
+        }
+    }
+}
+
+/// A time in the examples.
+pub(crate) fn example_at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+fn example_day(m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default()
+}
+
+impl poem_openapi::types::Example for LedgerLine {
+    fn example() -> LedgerLine {
+        LedgerLine {
+            id: 880_214,
+            date: example_day(11, 23),
+            kind: "rent".into(),
+            description: Some("Rent w/c 23 Nov".into()),
+            amount_pence: 9_600,
+            balance_after_pence: 41_280,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for ArrangementOut {
+    fn example() -> ArrangementOut {
+        ArrangementOut {
+            id: 512,
+            tenancy_id: 4211,
+            status: "broken".into(),
+            frequency: "weekly".into(),
+            amount_pence: 500,
+            start_date: example_day(10, 5),
+            end_date: None,
+            proposed_by_tenant: true,
+            review_reason: None,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for MessageOut {
+    fn example() -> MessageOut {
+        MessageOut {
+            id: 70_311,
+            channel: "sms".into(),
+            template: "missed_payment".into(),
+            rule_id: Some("missed_payment".into()),
+            status: "delivered".into(),
+            suppression_reason: None,
+            body: "Hi Karen, we have not received your rent payment due 16 November. If you have \
+                   paid, thank you. If you are struggling, we can help. Details: \
+                   https://rent.kirklees.example/app Reply STOP to opt out."
+                .into(),
+            scheduled_for: None,
+            created_at: example_at(1_795_338_000),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for ActionOut {
+    fn example() -> ActionOut {
+        ActionOut {
+            id: 55_210,
+            tenancy_id: 4211,
+            client_id: Some("7f9c2b1e-4d6a-4a7e-9a51-3c2d1e0f9b8a".into()),
+            kind: "visit".into(),
+            outcome: Some("contact_made".into()),
+            body: "Spoke to Ms Haigh; hours cut at work. Agreed to complete an I&E in the app."
+                .into(),
+            author_staff_id: Some(12),
+            rule_id: None,
+            facts: None,
+            occurred_at: example_at(1_795_000_000),
+            purpose: None,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for TaskOut {
+    fn example() -> TaskOut {
+        TaskOut {
+            id: 3_307,
+            tenancy_id: 4211,
+            kind: "review_plan".into(),
+            title: "Review a repayment plan the tenant proposed".into(),
+            detail: "Outside policy because: it would take 116 weeks to clear the arrears (the \
+                     limit is 104)."
+                .into(),
+            due_on: example_day(12, 2),
+            status: "open".into(),
+            assigned_staff_id: Some(12),
+            rule_id: Some(rentdesk_domain::tasks::PLAN_OUTSIDE_POLICY.into()),
+            outcome: None,
+            updated_at: example_at(1_795_600_000),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for OfficerAccount {
+    fn example() -> OfficerAccount {
+        OfficerAccount {
+            id: 4211,
+            summary: AccountSummary {
+                reference: "T004211".into(),
+                tenure: "assured".into(),
+                status: "active".into(),
+                address: "14 Birkby Hall Road, Huddersfield".into(),
+                postcode: "HD2 2XB".into(),
+                patch: Some("HD-NORTH".into()),
+                lead_tenant: Some("Karen Haigh".into()),
+                as_of: example_day(11, 30),
+                balance_pence: 41_280,
+                arrears_pence: 41_280,
+                technical_arrears_pence: 0,
+                real_arrears_pence: 41_280,
+                technical_reason: None,
+                arrears_status: "in_arrears".into(),
+                weekly_charge_pence: 9_600,
+                weeks_in_arrears: Some("4.30".into()),
+                last_payment: Some(crate::api::manage::LastPayment {
+                    date: example_day(11, 2),
+                    amount_pence: 5_000,
+                    kind: "payment".into(),
+                }),
+                next_charge_date: Some(example_day(12, 7)),
+                next_benefit_due: None,
+                expected_last_28_days_pence: 40_400,
+                received_last_28_days_pence: 5_000,
+            },
+            recommendation: Recommendation {
+                stage: "second_letter".into(),
+                summary: "You owe £412.80. If nothing changes, from 16 November 2026: An officer \
+                          may serve a notice that we will seek possession of your home. This is \
+                          the first legal step towards court."
+                    .into(),
+                next_stage: Some("notice_served".into()),
+                earliest: Some(example_day(11, 16)),
+                description: Some(
+                    "An officer may serve a notice that we will seek possession of your home. \
+                     This is the first legal step towards court."
+                        .into(),
+                ),
+                paused_because: None,
+                reasons: vec!["real arrears of £412.80".into(), "4.3 weeks of rent".into()],
+            },
+            ledger: vec![
+                LedgerLine::example(),
+                LedgerLine {
+                    id: 879_950,
+                    date: example_day(11, 16),
+                    kind: "rent".into(),
+                    description: Some("Rent w/c 16 Nov".into()),
+                    amount_pence: 9_600,
+                    balance_after_pence: 31_680,
+                },
+            ],
+            ledger_next_cursor: Some("2026-11-16.879950".into()),
+            arrangements: vec![ArrangementOut::example()],
+            flags: vec![FlagOut::example()],
+            uc_claim: Some(UcClaimOut {
+                claim_start: example_day(9, 14),
+                housing_costs_claimed: true,
+                apa_status: "wanted".into(),
+                paid_to_landlord: false,
+                reported_by: "tenant".into(),
+            }),
+            messages: vec![MessageOut::example()],
+            messages_next_cursor: None,
+            actions: vec![ActionOut::example()],
+            actions_next_cursor: None,
+            case: CaseOut {
+                stage: "second_letter".into(),
+                stage_since: example_day(11, 9),
+                history: vec![
+                    CaseEvent {
+                        action_id: 54_102,
+                        kind: "protocol".into(),
+                        step: Some("contact_made".into()),
+                        occurred_at: example_at(1_792_500_000),
+                        author_staff_id: Some(12),
+                        body:
+                            "Pre-action protocol: contact the tenant and discuss the cause of the \
+                               arrears, their finances, benefits and repayment. Hours cut at work."
+                                .into(),
+                    },
+                    CaseEvent {
+                        action_id: 54_890,
+                        kind: "stage".into(),
+                        step: Some("first_letter".into()),
+                        occurred_at: example_at(1_793_700_000),
+                        author_staff_id: Some(12),
+                        body: "Stage: first letter.".into(),
+                    },
+                ],
+            },
+            open_tasks: vec![TaskOut::example()],
+            tenancy_audit: TenancyAuditOut {
+                last_on: Some(NaiveDate::from_ymd_opt(2025, 3, 12).unwrap_or_default()),
+                next_due_on: Some(NaiveDate::from_ymd_opt(2027, 3, 12).unwrap_or_default()),
+            },
         }
     }
 }

@@ -14,7 +14,7 @@ use poem::http::StatusCode;
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Binary, Json};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, NewType, Object, OpenApi};
 use rentdesk_domain::court::{self, CourtOrder, Hearing, TermsInput};
 use rentdesk_domain::escalation::{self, EscalationPolicy, Stage};
 use rentdesk_domain::protocol::{
@@ -150,6 +150,7 @@ pub struct OrderOut {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct NextStep {
     pub stage: String,
     pub stage_since: NaiveDate,
@@ -180,6 +181,60 @@ pub struct NextStep {
     /// arrears under the notice's own regime (it must hold on the hearing date too), with the
     /// figures. An order on ground 8 is refused if it did not hold on the hearing date.
     pub ground_8_at_hearing: Option<Ground8Out>,
+}
+
+impl poem_openapi::types::Example for NextStep {
+    fn example() -> NextStep {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
+        let gate = |step: ProtocolStep| Gate {
+            id: step.as_str().into(),
+            reason: step.describe().into(),
+        };
+        let done = |step: ProtocolStep, on| RecordedStep {
+            step: step.as_str().into(),
+            on,
+        };
+        NextStep {
+            stage: "second_letter".into(),
+            stage_since: day(11, 9),
+            summary: "You owe £412.80. If nothing changes, from 16 November 2026: An officer may \
+                      serve a notice that we will seek possession of your home. This is the \
+                      first legal step towards court."
+                .into(),
+            recommended: Some("notice_served".into()),
+            action: None,
+            earliest: Some(day(11, 16)),
+            description: Some(
+                "An officer may serve a notice that we will seek possession of your home. This \
+                 is the first legal step towards court."
+                    .into(),
+            ),
+            paused_because: None,
+            reasons: vec!["real arrears of £412.80".into(), "4.3 weeks of rent".into()],
+            hearing_on: None,
+            order: None,
+            blocked_by: vec![
+                gate(ProtocolStep::RentStatementSent),
+                gate(ProtocolStep::VulnerabilityConsidered),
+            ],
+            protocol_steps: vec![
+                done(ProtocolStep::ContactMade, day(10, 20)),
+                done(ProtocolStep::AffordablePaymentsOffered, day(10, 20)),
+                done(ProtocolStep::BenefitHelpOffered, day(10, 27)),
+            ],
+            notice: None,
+            ground_8_at_hearing: None,
+            ground_8: Some(
+                protocol::ground_8(
+                    protocol::NoticeRegime::Current,
+                    rentdesk_domain::Pence(41_280),
+                    rentdesk_domain::Pence::ZERO,
+                    rentdesk_domain::Pence(9_600),
+                )
+                .into(),
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Object)]
@@ -306,6 +361,79 @@ fn blocked(missing: Vec<protocol::Missing>) -> Problem {
         p = p.field(m.id, m.reason);
     }
     p
+}
+
+// A 409 from recording a step: a problem whose `errors` list every protocol step (or court
+// step, Breathing Space, notice period…) that stops it, `field` being its id. The schema is
+// `Problem`'s; this only gives the spec an example of the answer the app must handle. (A `//`
+// comment: a doc comment would become the schema's title.)
+#[derive(Debug, NewType)]
+#[oai(
+    example,
+    from_parameter = false,
+    from_multipart = false,
+    to_header = false
+)]
+pub struct StepsBlocked(pub Problem);
+
+impl poem_openapi::types::Example for StepsBlocked {
+    fn example() -> StepsBlocked {
+        let missing = |step: ProtocolStep| protocol::Missing {
+            id: step.as_str().into(),
+            reason: step.describe().into(),
+        };
+        StepsBlocked(blocked(vec![
+            missing(ProtocolStep::RentStatementSent),
+            missing(ProtocolStep::VulnerabilityConsidered),
+        ]))
+    }
+}
+
+/// The answers to recording a step: [`Answer`]'s, with the 409 documented as [`StepsBlocked`].
+#[derive(ApiResponse)]
+pub enum StepAnswer {
+    #[oai(status = 200)]
+    Ok(Json<StepRecorded>),
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<StepRecorded>),
+    /// Accepted: something will happen (e.g. a code is on its way if the details matched).
+    #[oai(status = 202)]
+    Accepted(Json<StepRecorded>),
+    /// Missing, invalid, expired or revoked credentials.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// Signed in, but this role may not do that.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// Not allowed yet: `errors` lists every missing protocol step or other gate, `field` = its
+    /// id, `reason` = what to do.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<StepsBlocked>),
+    /// Invalid fields, each named with the reason.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Invalid(Json<Problem>),
+    /// Too many attempts; try again later.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooMany(Json<Problem>),
+}
+
+impl From<Answer<StepRecorded>> for StepAnswer {
+    fn from(a: Answer<StepRecorded>) -> StepAnswer {
+        match a {
+            Answer::Ok(x) => StepAnswer::Ok(x),
+            Answer::Created(x) => StepAnswer::Created(x),
+            Answer::Accepted(x) => StepAnswer::Accepted(x),
+            Answer::Unauthorized(p) => StepAnswer::Unauthorized(p),
+            Answer::Forbidden(p) => StepAnswer::Forbidden(p),
+            Answer::NotFound(p) => StepAnswer::NotFound(p),
+            Answer::Conflict(p) => StepAnswer::Conflict(Json(StepsBlocked(p.0))),
+            Answer::Invalid(p) => StepAnswer::Invalid(p),
+            Answer::TooMany(p) => StepAnswer::TooMany(p),
+        }
+    }
 }
 
 /// A hearing's date and an order's type, date and terms: required where the step needs them,
@@ -435,6 +563,215 @@ fn check_order(
 }
 
 pub struct OfficerStepsApi;
+
+/// `record`, answered as a generic [`Answer`] (see [`StepAnswer`] for why it is converted).
+async fn record_step(
+    state: &AppState,
+    remote: &RemoteAddr,
+    auth: StaffAuth,
+    id: Path<i64>,
+    body: Json<StepIn>,
+) -> poem::Result<Answer<StepRecorded>> {
+    let staff = or_answer!(me(state, &auth.0).await?);
+    let body = body.0;
+    let addr = client_addr(remote);
+    let account = or_answer!(load(state, &staff, id.0).await?);
+    let today = state.today();
+    if body.step == "protocol" {
+        let step = or_answer!(
+            body.protocol_step
+                .as_deref()
+                .and_then(ProtocolStep::parse)
+                .ok_or_else(|| Problem::invalid(
+                    "protocol_step",
+                    format!(
+                        "one of {}",
+                        ProtocolStep::ALL
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                ))
+        );
+        let row = rentdesk_store::steps::record_protocol_step(
+            &state.db,
+            staff.id,
+            id.0,
+            step,
+            body.note.trim(),
+            addr.as_deref(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+        let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        return Ok(Answer::Created(Json(StepRecorded {
+            action_id: row.id,
+            stage: case.stage.as_str().into(),
+            notice: None,
+            letter_id: None,
+            grounds: None,
+            warnings: vec![],
+        })));
+    }
+    let stage = or_answer!(
+        body.step
+            .parse::<Stage>()
+            .map_err(|r| Problem::invalid("step", format!("\"protocol\" or {r}")))
+    );
+    let mut errors = vec![];
+    let notice_kind = state
+        .settings
+        .notice_rules
+        .kind_for_tenure(&account.view.tenancy.tenure);
+    let mut notice = None;
+    if stage == Stage::NoticeServed {
+        let method = body
+            .service_method
+            .as_deref()
+            .and_then(ServiceMethod::parse);
+        if method.is_none() {
+            errors.push((
+                "service_method".to_owned(),
+                "hand or first_class_post".to_owned(),
+            ));
+        }
+        match body.sent_on {
+            None => errors.push(("sent_on".to_owned(), "required for a notice".to_owned())),
+            Some(d) if d > today => {
+                errors.push(("sent_on".to_owned(), "is in the future".to_owned()))
+            }
+            Some(d) if d < today - chrono::Duration::days(14) => errors.push((
+                "sent_on".to_owned(),
+                "more than 14 days ago: record notices as they are served".to_owned(),
+            )),
+            _ => {}
+        }
+        if notice_kind.is_none() {
+            errors.push((
+                "step".to_owned(),
+                format!(
+                    "no possession notice applies to a {} account",
+                    account.view.tenancy.tenure
+                ),
+            ));
+        }
+        if let (Some(kind), Some(sent), Some(m)) = (notice_kind, body.sent_on, method) {
+            notice = Some(protocol::notice_dates(
+                kind,
+                sent,
+                m,
+                &state.settings.notice_rules,
+            ));
+        }
+    }
+    let (hearing, mut order) = court_details(stage, &body, &mut errors);
+    if body.ordered_on.is_some_and(|d| d > today) {
+        errors.push(("ordered_on".into(), "is in the future".into()));
+    }
+    if let Some(p) = invalid_fields(errors) {
+        return Ok(Answer::problem(p));
+    }
+    let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if let Some(n) = notice.as_mut() {
+        if n.kind == NoticeKind::Section8 {
+            n.ground_8 = Some(protocol::ground_8(
+                n.regime,
+                case.real_arrears,
+                case.technical_arrears,
+                case.weekly_charge,
+            ));
+        }
+        let grounds = or_answer!(
+            protocol::notice_grounds(n.kind, body.grounds.as_deref(), n.ground_8.as_ref())
+                .map_err(|r| Problem::invalid("grounds", r))
+        );
+        n.grounds = Some(grounds);
+    }
+    let gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let mut warnings = vec![];
+    if let Some(h) = &hearing {
+        let applied = rentdesk_store::steps::court_application_on(&state.db, id.0)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        warnings = or_answer!(
+            court::check_hearing_date(applied, h.hearing_on)
+                .map_err(|r| Problem::invalid("hearing_on", r))
+        );
+    }
+    if let Some(o) = order.as_mut() {
+        or_answer!(check_order(state, &account, &case, &gates, &body, o, today));
+    }
+    let override_reason = body
+        .override_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let mut missing = protocol::gates(stage, &gates, today, override_reason);
+    if let (Some(n), Some(sent)) = (&notice, body.sent_on) {
+        missing.extend(protocol::notice_void(n, sent, &gates));
+    }
+    if !missing.is_empty() {
+        return Ok(Answer::problem(blocked(missing)));
+    }
+    let letter = rentdesk_store::letters::render(
+        &state.db,
+        id.0,
+        stage,
+        rentdesk_store::letters::StepDetails {
+            notice: notice.as_ref(),
+            hearing,
+            order: order.as_ref(),
+        },
+        rentdesk_store::letters::Letterhead {
+            landlord: &state.settings.contact_policy.landlord_name,
+            officer_name: &staff.name,
+            templates: &state.settings.letter_templates,
+        },
+        today,
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    let row = rentdesk_store::steps::record_stage(
+        &state.db,
+        staff.id,
+        id.0,
+        StageChange {
+            stage,
+            note: body.note.trim(),
+            override_reason,
+            notice: notice.clone(),
+            hearing,
+            order: order.clone(),
+            letter,
+            warnings: &warnings,
+        },
+        today,
+        addr.as_deref(),
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    let letter_id = rentdesk_store::letters::of_tenancy(&state.db, id.0)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .into_iter()
+        .find(|l| l.action_id == Some(row.id))
+        .map(|l| l.id);
+    Ok(Answer::Created(Json(StepRecorded {
+        action_id: row.id,
+        stage: stage.as_str().into(),
+        notice: notice.map(Notice::from),
+        letter_id,
+        grounds: order.map(|o| numbers(&o.grounds)),
+        warnings,
+    })))
+}
 
 #[OpenApi(prefix_path = "/officer/v1", tag = "ApiTags::Officer")]
 impl OfficerStepsApi {
@@ -593,205 +930,8 @@ impl OfficerStepsApi {
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<StepIn>,
-    ) -> poem::Result<Answer<StepRecorded>> {
-        let staff = or_answer!(me(&state, &auth.0).await?);
-        let body = body.0;
-        let addr = client_addr(remote);
-        let account = or_answer!(load(&state, &staff, id.0).await?);
-        let today = state.today();
-        if body.step == "protocol" {
-            let step = or_answer!(
-                body.protocol_step
-                    .as_deref()
-                    .and_then(ProtocolStep::parse)
-                    .ok_or_else(|| Problem::invalid(
-                        "protocol_step",
-                        format!(
-                            "one of {}",
-                            ProtocolStep::ALL
-                                .iter()
-                                .map(|s| s.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    ))
-            );
-            let row = rentdesk_store::steps::record_protocol_step(
-                &state.db,
-                staff.id,
-                id.0,
-                step,
-                body.note.trim(),
-                addr.as_deref(),
-            )
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-            let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
-                .await
-                .map_err(|e| Problem::internal(&e))?;
-            return Ok(Answer::Created(Json(StepRecorded {
-                action_id: row.id,
-                stage: case.stage.as_str().into(),
-                notice: None,
-                letter_id: None,
-                grounds: None,
-                warnings: vec![],
-            })));
-        }
-        let stage = or_answer!(
-            body.step
-                .parse::<Stage>()
-                .map_err(|r| Problem::invalid("step", format!("\"protocol\" or {r}")))
-        );
-        let mut errors = vec![];
-        let notice_kind = state
-            .settings
-            .notice_rules
-            .kind_for_tenure(&account.view.tenancy.tenure);
-        let mut notice = None;
-        if stage == Stage::NoticeServed {
-            let method = body
-                .service_method
-                .as_deref()
-                .and_then(ServiceMethod::parse);
-            if method.is_none() {
-                errors.push((
-                    "service_method".to_owned(),
-                    "hand or first_class_post".to_owned(),
-                ));
-            }
-            match body.sent_on {
-                None => errors.push(("sent_on".to_owned(), "required for a notice".to_owned())),
-                Some(d) if d > today => {
-                    errors.push(("sent_on".to_owned(), "is in the future".to_owned()))
-                }
-                Some(d) if d < today - chrono::Duration::days(14) => errors.push((
-                    "sent_on".to_owned(),
-                    "more than 14 days ago: record notices as they are served".to_owned(),
-                )),
-                _ => {}
-            }
-            if notice_kind.is_none() {
-                errors.push((
-                    "step".to_owned(),
-                    format!(
-                        "no possession notice applies to a {} account",
-                        account.view.tenancy.tenure
-                    ),
-                ));
-            }
-            if let (Some(kind), Some(sent), Some(m)) = (notice_kind, body.sent_on, method) {
-                notice = Some(protocol::notice_dates(
-                    kind,
-                    sent,
-                    m,
-                    &state.settings.notice_rules,
-                ));
-            }
-        }
-        let (hearing, mut order) = court_details(stage, &body, &mut errors);
-        if body.ordered_on.is_some_and(|d| d > today) {
-            errors.push(("ordered_on".into(), "is in the future".into()));
-        }
-        if let Some(p) = invalid_fields(errors) {
-            return Ok(Answer::problem(p));
-        }
-        let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-        if let Some(n) = notice.as_mut() {
-            if n.kind == NoticeKind::Section8 {
-                n.ground_8 = Some(protocol::ground_8(
-                    n.regime,
-                    case.real_arrears,
-                    case.technical_arrears,
-                    case.weekly_charge,
-                ));
-            }
-            let grounds = or_answer!(
-                protocol::notice_grounds(n.kind, body.grounds.as_deref(), n.ground_8.as_ref())
-                    .map_err(|r| Problem::invalid("grounds", r))
-            );
-            n.grounds = Some(grounds);
-        }
-        let gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-        let mut warnings = vec![];
-        if let Some(h) = &hearing {
-            let applied = rentdesk_store::steps::court_application_on(&state.db, id.0)
-                .await
-                .map_err(|e| Problem::internal(&e))?;
-            warnings = or_answer!(
-                court::check_hearing_date(applied, h.hearing_on)
-                    .map_err(|r| Problem::invalid("hearing_on", r))
-            );
-        }
-        if let Some(o) = order.as_mut() {
-            or_answer!(check_order(
-                &state, &account, &case, &gates, &body, o, today
-            ));
-        }
-        let override_reason = body
-            .override_reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty());
-        let mut missing = protocol::gates(stage, &gates, today, override_reason);
-        if let (Some(n), Some(sent)) = (&notice, body.sent_on) {
-            missing.extend(protocol::notice_void(n, sent, &gates));
-        }
-        if !missing.is_empty() {
-            return Ok(Answer::problem(blocked(missing)));
-        }
-        let letter = rentdesk_store::letters::render(
-            &state.db,
-            id.0,
-            stage,
-            rentdesk_store::letters::StepDetails {
-                notice: notice.as_ref(),
-                hearing,
-                order: order.as_ref(),
-            },
-            &staff.name,
-            &state.settings.contact_policy.landlord_name,
-            today,
-        )
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-        let row = rentdesk_store::steps::record_stage(
-            &state.db,
-            staff.id,
-            id.0,
-            StageChange {
-                stage,
-                note: body.note.trim(),
-                override_reason,
-                notice: notice.clone(),
-                hearing,
-                order: order.clone(),
-                letter,
-                warnings: &warnings,
-            },
-            today,
-            addr.as_deref(),
-        )
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-        let letter_id = rentdesk_store::letters::of_tenancy(&state.db, id.0)
-            .await
-            .map_err(|e| Problem::internal(&e))?
-            .into_iter()
-            .find(|l| l.action_id == Some(row.id))
-            .map(|l| l.id);
-        Ok(Answer::Created(Json(StepRecorded {
-            action_id: row.id,
-            stage: stage.as_str().into(),
-            notice: notice.map(Notice::from),
-            letter_id,
-            grounds: order.map(|o| numbers(&o.grounds)),
-            warnings,
-        })))
+    ) -> poem::Result<StepAnswer> {
+        Ok(record_step(&state, remote, auth, id, body).await?.into())
     }
     /// A stage letter as PDF
     ///

@@ -47,6 +47,7 @@ pub struct SyncedAccount {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct SyncAnswer {
     /// Send as `since` next time: an opaque cursor carrying the time of this answer (it
     /// overlaps this window by a few seconds: upsert by id) and the patches the caller sees now.
@@ -65,6 +66,65 @@ pub struct SyncAnswer {
     /// Visits on these accounts (any officer's); for an account sent in full, the planned
     /// ones from today.
     pub visits: Vec<super::routes::VisitOut>,
+}
+
+impl poem_openapi::types::Example for SyncAnswer {
+    fn example() -> SyncAnswer {
+        let at = super::accounts::example_at;
+        let next_since = encode_cursor(
+            "example-key",
+            12,
+            at(1_796_032_800),
+            &Some([3, 7].into_iter().collect()),
+        );
+        SyncAnswer {
+            next_since,
+            accounts: vec![SyncedAccount {
+                id: 4211,
+                reference: "T004211".into(),
+                address: "14 Birkby Hall Road, Huddersfield".into(),
+                postcode: "HD2 2XB".into(),
+                latitude: Some(53.6612),
+                longitude: Some(-1.7915),
+                status: "active".into(),
+                summary: Some(SyncedSummary {
+                    as_of: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default(),
+                    balance_pence: 41_280,
+                    real_arrears_pence: 41_280,
+                    technical_arrears_pence: 0,
+                    weeks_in_arrears_hundredths: Some(430),
+                    status: "in_arrears".into(),
+                    computed_at: at(1_796_007_600),
+                }),
+            }],
+            full_account_ids: vec![],
+            removed_account_ids: vec![3877],
+            actions: vec![ActionOut::example()],
+            tasks: vec![TaskOut::example()],
+            flags: vec![FlagOut::example()],
+            arrangements: vec![ArrangementOut::example()],
+            visits: vec![super::routes::VisitOut {
+                id: 901,
+                client_id: "c1d2e3f4-0a1b-4c2d-8e3f-9a0b1c2d3e4f".into(),
+                tenancy_id: 4211,
+                reference: "T004211".into(),
+                address: "14 Birkby Hall Road, Huddersfield".into(),
+                postcode: "HD2 2XB".into(),
+                latitude: Some(53.6612),
+                longitude: Some(-1.7915),
+                officer_id: 12,
+                date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default(),
+                window_start: Some("10:00".into()),
+                window_end: Some("12:00".into()),
+                duration_minutes: 30,
+                purpose: "Discuss the broken plan and the I&E".into(),
+                kind: "home_visit".into(),
+                status: "planned".into(),
+                action_id: None,
+                updated_at: at(1_796_030_000),
+            }],
+        }
+    }
 }
 
 pub struct OfficerSyncApi;
