@@ -348,6 +348,22 @@ pub fn ground_8_held_at_hearing(
     })
 }
 
+/// The day an order was made against the hearing it was made at: an order made before its
+/// hearing is a mistyped date (the `ordered_on` field's reason). Without a hearing on record,
+/// any day.
+pub fn check_order_date(
+    hearing_on: Option<NaiveDate>,
+    ordered_on: NaiveDate,
+) -> Result<(), String> {
+    match hearing_on {
+        Some(h) if ordered_on < h => Err(format!(
+            "is before the hearing on {}: the court makes its order at or after the hearing",
+            fmt_date(h)
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Days after the claim is issued the hearing should be: at least 28, normally within 8 weeks
 /// (domain.md §4).
 pub const HEARING_MIN_DAYS: i64 = 28;
@@ -1109,6 +1125,19 @@ mod tests {
             ..order
         };
         assert!(ground_8_held_at_hearing(&on_10, &fell, d(2026, 12, 1)).is_none());
+    }
+
+    #[test]
+    fn an_order_dated_before_its_hearing_is_refused() {
+        let h = d(2027, 1, 14);
+        assert!(
+            check_order_date(Some(h), d(2027, 1, 13))
+                .unwrap_err()
+                .contains("before the hearing on 14 January 2027")
+        );
+        assert_eq!(check_order_date(Some(h), h), Ok(()));
+        assert_eq!(check_order_date(Some(h), d(2027, 2, 1)), Ok(()));
+        assert_eq!(check_order_date(None, d(2020, 1, 1)), Ok(()));
     }
 
     #[test]

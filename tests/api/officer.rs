@@ -2710,6 +2710,11 @@ async fn an_order_on_a_section_8_claim_names_the_notices_grounds_and_on_ground_8
             json!({"grounds": [8], "ordered_on": today + days(1)}),
             "ordered_on",
         ),
+        // Before the hearing it was made at.
+        (
+            json!({"grounds": [8], "ordered_on": today - days(1)}),
+            "ordered_on",
+        ),
     ] {
         let (s, p) = post(app, &path, &central, order(extra.clone())).await;
         assert_eq!(

@@ -274,7 +274,7 @@ pub struct StepIn {
     /// hearing date's arrears. None for an adjourned or dismissed claim.
     pub grounds: Option<Vec<u8>>,
     /// For `order`: the day the court made it; default the hearing date recorded (if past),
-    /// else today. Not in the future.
+    /// else today. Not in the future; a date given is not before the hearing recorded.
     pub ordered_on: Option<NaiveDate>,
     /// Going ahead although the tenant keeps to an arrangement or awaits a benefit decision.
     #[oai(validator(max_length = 2000))]
@@ -529,6 +529,13 @@ fn check_order(
         .ordered_on
         .or(case.court.hearing_on.filter(|d| *d <= today))
         .unwrap_or(today);
+    // A date the officer typed must not be before the hearing recorded (a hearing the court
+    // brought forward is recorded again first). The default is not checked: it is the hearing
+    // date, or today while the recorded hearing is still ahead.
+    if let Some(given) = body.ordered_on {
+        court::check_order_date(case.court.hearing_on, given)
+            .map_err(|r| Problem::invalid("ordered_on", r))?;
+    }
     order.ordered_on = Some(ordered_on);
     if let Some(p) = invalid_fields(court::mandatory_ground_rules(order, ordered_on)) {
         return Err(p);
