@@ -40,11 +40,28 @@ pub fn review_by(f: &flag::Model) -> Option<NaiveDate> {
     rentdesk_domain::flags::review_by(&f.kind, notified_on(f))
 }
 
-pub enum EndOutcome {
-    Ended(flag::Model),
+/// What became of a request to end a flag or move its end.
+pub enum FlagOutcome {
+    /// Done: the flag as it now stands.
+    Done(flag::Model),
     /// No such flag on this account.
     NotFound,
     Refused(Refused),
+}
+
+/// The flag `flag_id` of account `tenancy_id`, locked for the rest of `txn` (PostgreSQL;
+/// SQLite's write lock is already held), so two officers changing the same flag at once are
+/// decided one after the other.
+async fn locked(
+    txn: &sea_orm::DatabaseTransaction,
+    tenancy_id: i64,
+    flag_id: i64,
+) -> Result<Option<flag::Model>, sea_orm::DbErr> {
+    Ok(flag::Entity::find_by_id(flag_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .filter(|f| f.tenancy_id == tenancy_id))
 }
 
 pub struct EndFlag<'a> {
@@ -62,7 +79,7 @@ pub async fn end(
     e: EndFlag<'_>,
     today: NaiveDate,
     client_addr: Option<&str>,
-) -> Result<EndOutcome, sea_orm::DbErr> {
+) -> Result<FlagOutcome, sea_orm::DbErr> {
     let EndFlag {
         tenancy_id,
         flag_id,
@@ -70,22 +87,15 @@ pub async fn end(
         note,
     } = e;
     let txn = crate::db::begin_write(db).await?;
-    // Locked (PostgreSQL; SQLite's write lock is already held): two officers ending the same
-    // flag at once are decided one after the other.
-    let Some(f) = flag::Entity::find_by_id(flag_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .filter(|f| f.tenancy_id == tenancy_id)
-    else {
+    let Some(f) = locked(&txn, tenancy_id, flag_id).await? else {
         txn.commit().await?;
-        return Ok(EndOutcome::NotFound);
+        return Ok(FlagOutcome::NotFound);
     };
     let ending = match rentdesk_domain::flags::end(&state(&f), req, today) {
         Ok(e) => e,
         Err(r) => {
             txn.commit().await?;
-            return Ok(EndOutcome::Refused(r));
+            return Ok(FlagOutcome::Refused(r));
         }
     };
     let kind = f.kind.replace('_', " ");
@@ -151,14 +161,7 @@ pub async fn end(
     )
     .await?;
     txn.commit().await?;
-    Ok(EndOutcome::Ended(row))
-}
-
-pub enum ChangeOutcome {
-    Changed(flag::Model),
-    /// No such flag on this account.
-    NotFound,
-    Refused(Refused),
+    Ok(FlagOutcome::Done(row))
 }
 
 pub struct ChangeEnd<'a> {
@@ -176,7 +179,7 @@ pub async fn change_end(
     staff_id: i64,
     c: ChangeEnd<'_>,
     client_addr: Option<&str>,
-) -> Result<ChangeOutcome, sea_orm::DbErr> {
+) -> Result<FlagOutcome, sea_orm::DbErr> {
     let ChangeEnd {
         tenancy_id,
         flag_id,
@@ -184,21 +187,15 @@ pub async fn change_end(
         note,
     } = c;
     let txn = crate::db::begin_write(db).await?;
-    // Locked as in `end`: two officers moving the same end are decided one after the other.
-    let Some(f) = flag::Entity::find_by_id(flag_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .filter(|f| f.tenancy_id == tenancy_id)
-    else {
+    let Some(f) = locked(&txn, tenancy_id, flag_id).await? else {
         txn.commit().await?;
-        return Ok(ChangeOutcome::NotFound);
+        return Ok(FlagOutcome::NotFound);
     };
     let last = match rentdesk_domain::flags::change_end(&state(&f), req) {
         Ok(last) => last,
         Err(r) => {
             txn.commit().await?;
-            return Ok(ChangeOutcome::Refused(r));
+            return Ok(FlagOutcome::Refused(r));
         }
     };
     let kind = f.kind.replace('_', " ");
@@ -258,5 +255,5 @@ pub async fn change_end(
     )
     .await?;
     txn.commit().await?;
-    Ok(ChangeOutcome::Changed(row))
+    Ok(FlagOutcome::Done(row))
 }

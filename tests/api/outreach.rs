@@ -131,7 +131,7 @@ async fn a_breathing_space_tenant_gets_nothing_and_the_suppression_is_recorded()
 #[tokio::test]
 async fn a_breathing_space_withdrawn_as_entered_in_error_no_longer_suppresses() {
     use rentdesk_domain::flags::{EndReason, EndRequest};
-    use rentdesk_store::flags::{EndFlag, EndOutcome};
+    use rentdesk_store::flags::{EndFlag, FlagOutcome};
     let (app, hd1001) = with_examples().await;
     let f = flag::ActiveModel {
         tenancy_id: Set(hd1001),
@@ -166,7 +166,7 @@ async fn a_breathing_space_withdrawn_as_entered_in_error_no_longer_suppresses() 
     )
     .await
     .unwrap();
-    assert!(matches!(withdrawn, EndOutcome::Ended(_)));
+    assert!(matches!(withdrawn, FlagOutcome::Done(_)));
     let noon = Utc.with_ymd_and_hms(2026, 11, 12, 12, 0, 0).unwrap();
     let report = plan_all(&app.db, thursday(), noon, &ContactPolicy::default())
         .await

@@ -829,55 +829,27 @@ fn not_found(id: i64) -> Problem {
     Problem::not_found(&format!("account {id}"))
 }
 
-fn flag_change_answer(
-    changed: rentdesk_store::flags::ChangeOutcome,
+/// The answer to ending a flag or moving its end. `conflict`: the problem type and title when
+/// the flag no longer allows it (withdrawn, or already ended).
+fn flag_answer(
+    outcome: rentdesk_store::flags::FlagOutcome,
     id: i64,
     flag_id: i64,
+    conflict: (&str, &str),
 ) -> Answer<FlagOut> {
-    use rentdesk_store::flags::ChangeOutcome;
-    match changed {
-        ChangeOutcome::Changed(f) => Answer::Ok(Json(f.into())),
-        ChangeOutcome::NotFound => Answer::problem(Problem::not_found(&format!(
+    use rentdesk_store::flags::FlagOutcome;
+    match outcome {
+        FlagOutcome::Done(f) => Answer::Ok(Json(f.into())),
+        FlagOutcome::NotFound => Answer::problem(Problem::not_found(&format!(
             "flag {flag_id} on account {id}"
         ))),
-        ChangeOutcome::Refused(Refused::Invalid(errors)) => Answer::problem(
+        FlagOutcome::Refused(Refused::Invalid(errors)) => Answer::problem(
             invalid_fields(errors)
                 .unwrap_or_else(|| Problem::invalid("ends_on", "not a valid end for this flag")),
         ),
-        ChangeOutcome::Refused(Refused::AlreadyEnded(why)) => Answer::problem(
-            Problem::new(
-                StatusCode::CONFLICT,
-                "flag-withdrawn",
-                "The flag was withdrawn",
-            )
-            .detail(why),
-        ),
-    }
-}
-
-fn flag_end_answer(
-    ended: rentdesk_store::flags::EndOutcome,
-    id: i64,
-    flag_id: i64,
-) -> Answer<FlagOut> {
-    use rentdesk_store::flags::EndOutcome;
-    match ended {
-        EndOutcome::Ended(f) => Answer::Ok(Json(f.into())),
-        EndOutcome::NotFound => Answer::problem(Problem::not_found(&format!(
-            "flag {flag_id} on account {id}"
-        ))),
-        EndOutcome::Refused(Refused::Invalid(errors)) => Answer::problem(
-            invalid_fields(errors)
-                .unwrap_or_else(|| Problem::invalid("ends_on", "not a valid end for this flag")),
-        ),
-        EndOutcome::Refused(Refused::AlreadyEnded(why)) => Answer::problem(
-            Problem::new(
-                StatusCode::CONFLICT,
-                "flag-ended",
-                "The flag no longer counts",
-            )
-            .detail(why),
-        ),
+        FlagOutcome::Refused(Refused::AlreadyEnded(why)) => {
+            Answer::problem(Problem::new(StatusCode::CONFLICT, conflict.0, conflict.1).detail(why))
+        }
     }
 }
 
@@ -1313,7 +1285,12 @@ impl OfficerAccountsApi {
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
-        Ok(flag_end_answer(ended, id.0, flag_id.0))
+        Ok(flag_answer(
+            ended,
+            id.0,
+            flag_id.0,
+            ("flag-ended", "The flag no longer counts"),
+        ))
     }
 
     /// Move a flag's end, later or earlier, or make it open-ended
@@ -1361,7 +1338,12 @@ impl OfficerAccountsApi {
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
-        Ok(flag_change_answer(changed, id.0, flag_id.0))
+        Ok(flag_answer(
+            changed,
+            id.0,
+            flag_id.0,
+            ("flag-withdrawn", "The flag was withdrawn"),
+        ))
     }
 
     /// My tasks
