@@ -194,6 +194,36 @@ pub struct MessageFacts {
     pub automated: bool,
 }
 
+/// Templates of messages the person asked for themselves, just now (a sign-in code). They are
+/// transactional, not contact about the debt: see [`decide_requested`].
+pub const REQUESTED_TEMPLATES: &[&str] = &[SIGN_IN_CODE_TEMPLATE];
+/// The sign-in code text message (tenant app sign-in).
+pub const SIGN_IN_CODE_TEMPLATE: &str = "sign_in_code";
+
+/// Whether a message of this template is one the person asked for (see [`decide_requested`]).
+pub fn is_requested(template: &str) -> bool {
+    REQUESTED_TEMPLATES.contains(&template)
+}
+
+/// The decision for a message the person asked for just now (a sign-in code that expires in
+/// minutes). Quiet hours, Sundays, bank holidays, the weekly cap and throttles protect people
+/// from contact they did not ask for (domain.md §6); applying them here would only stop a
+/// tenant signing in at night. Opting out of a channel is an opt-out of reminders, not of the
+/// codes the tenant requests on it. Only a missing or known-invalid address stops it.
+/// `address` is the requesting person's own (not the lead tenant's); `None` = nobody on file.
+pub fn decide_requested(address: Option<Address>) -> Decision {
+    let Some(address) = address else {
+        return Decision::Suppress(SuppressReason::NoContactDetail);
+    };
+    if !address.present {
+        return Decision::Suppress(SuppressReason::NoContactDetail);
+    }
+    if address.invalid {
+        return Decision::Suppress(SuppressReason::ContactDetailInvalid);
+    }
+    Decision::Send
+}
+
 /// Send now, defer until the first instant allowed, or suppress for good with a reason.
 pub fn decide(
     policy: &ContactPolicy,
@@ -824,6 +854,51 @@ mod tests {
         assert_eq!(
             channel_order(Some(Channel::Sms)),
             [Channel::Sms, Channel::Email, Channel::Push]
+        );
+    }
+
+    /// A sign-in code the tenant asked for goes at once: at 23:30, at 03:00 on a Sunday, on
+    /// Christmas Day and Boxing Day's substitute (Mon 28 Dec 2026), with the weekly cap
+    /// reached, in Breathing Space, with "no automated contact" and with SMS reminders off.
+    #[test]
+    fn a_requested_sign_in_code_ignores_quiet_hours_days_caps_and_reminder_opt_outs() {
+        assert!(is_requested(SIGN_IN_CODE_TEMPLATE));
+        assert!(!is_requested("missed_payment"));
+        let mut t = tenant();
+        t.breathing_space = vec![standard_breathing_space()];
+        t.no_automated_contact = true;
+        t.sms.opted_in = false;
+        t.recent_automated_contacts = vec![at(2026, 11, 24, 10, 0); 5];
+        for now in [
+            at(2026, 11, 25, 23, 30),
+            at(2026, 11, 29, 3, 0),
+            at(2026, 12, 25, 12, 0),
+            at(2026, 12, 28, 23, 59),
+        ] {
+            // The same message as a reminder would wait (or never go)…
+            assert_ne!(decide_now(&t, &SMS_RENT_DUE, now), Decision::Send, "{now}");
+            // …the code goes now.
+            assert_eq!(decide_requested(Some(t.sms)), Decision::Send, "{now}");
+        }
+    }
+
+    #[test]
+    fn a_requested_code_still_needs_a_working_number() {
+        let mut t = tenant();
+        t.sms.present = false;
+        assert_eq!(
+            decide_requested(Some(t.sms)),
+            Decision::Suppress(SuppressReason::NoContactDetail)
+        );
+        t.sms.present = true;
+        t.sms.invalid = true;
+        assert_eq!(
+            decide_requested(Some(t.sms)),
+            Decision::Suppress(SuppressReason::ContactDetailInvalid)
+        );
+        assert_eq!(
+            decide_requested(None),
+            Decision::Suppress(SuppressReason::NoContactDetail)
         );
     }
 }

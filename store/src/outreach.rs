@@ -598,6 +598,23 @@ pub async fn recheck(
             .collect();
     let except: HashSet<i64> = batch.iter().map(|m| m.id).collect();
     let contacts = load_contacts(db, &scope, now, &except).await?;
+    // The people who asked for a message themselves (a sign-in code): their own details.
+    let requester_ids: Vec<i64> = batch
+        .iter()
+        .filter(|m| rentdesk_domain::contact_policy::is_requested(&m.template))
+        .filter_map(|m| m.tenant_id)
+        .collect();
+    let requesters: HashMap<i64, crate::entities::tenant::Model> = if requester_ids.is_empty() {
+        HashMap::new()
+    } else {
+        crate::entities::tenant::Entity::find()
+            .filter(crate::entities::tenant::Column::Id.is_in(requester_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect()
+    };
     let today = rentdesk_domain::time::london_date(now);
     let mut out = HashMap::new();
     for m in batch {
@@ -608,6 +625,18 @@ pub async fn recheck(
         let Ok(channel) = Channel::from_str(&m.channel) else {
             continue;
         };
+        if rentdesk_domain::contact_policy::is_requested(&m.template) {
+            let address = m
+                .tenant_id
+                .and_then(|id| requesters.get(&id))
+                .map(|p| own_address(p, channel, &contacts));
+            out.insert(
+                m.id,
+                rentdesk_domain::contact_policy::decide_requested(address),
+            );
+            continue;
+        }
+        let contact = facts_for(tenancy, today, &contacts);
         let original = m.idempotency_key.split(":fallback:").next().unwrap_or("");
         let step = original.rsplit(':').next().unwrap_or("");
         let facts = MessageFacts {
@@ -615,12 +644,23 @@ pub async fn recheck(
             about_debt: about_debt(m.rule_id.as_deref(), step),
             automated: m.rule_id.is_some() || m.campaign_id.is_some(),
         };
-        out.insert(
-            m.id,
-            decide(policy, &facts_for(tenancy, today, &contacts), &facts, now),
-        );
+        out.insert(m.id, decide(policy, &contact, &facts, now));
     }
     Ok(out)
+}
+
+/// One person's own address on `channel` (not the lead tenant's).
+fn own_address(p: &crate::entities::tenant::Model, channel: Channel, c: &Contacts) -> Address {
+    let (present, invalid, opted_in) = match channel {
+        Channel::Sms => (p.mobile.is_some(), p.mobile_invalid, p.sms_enabled),
+        Channel::Email => (p.email.is_some(), p.email_invalid, p.email_enabled),
+        Channel::Push => (c.with_device.contains(&p.id), false, p.push_enabled),
+    };
+    Address {
+        present,
+        invalid,
+        opted_in,
+    }
 }
 
 /// What [`plan_fallback`] did.

@@ -24,7 +24,9 @@ use crate::push::{FcmClient, Notification, PushError};
 use crate::sms::{SmsError, SmsProvider, TwilioClient};
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
-use rentdesk_domain::contact_policy::{ContactPolicy, Decision, SuppressReason, next_allowed};
+use rentdesk_domain::contact_policy::{
+    ContactPolicy, Decision, SuppressReason, is_requested, next_allowed,
+};
 use rentdesk_store::outbox::{self, Claimed};
 use rentdesk_store::outreach::{Fallback, plan_fallback, recheck};
 use sea_orm::DatabaseConnection;
@@ -185,8 +187,14 @@ async fn settle(
             report.failed += 1;
         }
         Outcome::Retry(error) => {
-            // A retry is still an automated contact: it waits for the contact window.
-            let at = next_allowed(policy, now + retry_delay(m.attempts, jitter()));
+            // A retry is still an automated contact: it waits for the contact window. A code
+            // the person asked for does not (it expires in minutes).
+            let due = now + retry_delay(m.attempts, jitter());
+            let at = if is_requested(&m.template) {
+                due
+            } else {
+                next_allowed(policy, due)
+            };
             tracing::warn!(message_id = m.id, channel = %m.channel, %at, "provider unavailable, will retry: {error}");
             outbox::mark_retry(db, m.id, &error, at, now).await?;
             report.retrying += 1;
@@ -560,7 +568,8 @@ async fn drain<P: SmsProvider>(
             // back to the queue for a later tick.
             let ids: Vec<i64> = batch.iter().map(|c| c.message.id).collect();
             let keep = outbox::within_rate(db, via.channel(), rate, &ids, now).await?;
-            batch.retain(|c| keep.contains(&c.message.id));
+            // A code the person is waiting for is never held by a throughput budget.
+            batch.retain(|c| keep.contains(&c.message.id) || is_requested(&c.message.template));
             if batch.is_empty() {
                 return Ok(report);
             }

@@ -337,7 +337,7 @@ impl TenantSignInApi {
     }
 }
 
-pub const SIGN_IN_TEMPLATE: &str = "sign_in_code";
+pub const SIGN_IN_TEMPLATE: &str = rentdesk_domain::contact_policy::SIGN_IN_CODE_TEMPLATE;
 
 /// A used code has no business staying readable in the message log.
 async fn redact_code_message(state: &AppState, challenge: &str) -> poem::Result<()> {
