@@ -92,14 +92,36 @@ pub fn api_service() -> OpenApiService<Apis, ()> {
 /// The OpenAPI document the mobile apps are generated from (`mobile-api-spec/openapi.yaml`).
 /// Deterministic: no server URL or other machine-specific detail.
 pub fn spec_yaml() -> String {
-    api_service().spec_yaml()
+    crate::spec::to_yaml(&spec_value(&api_service()))
+}
+
+/// The same document as JSON (`mobile-api-spec/openapi.json`).
+pub fn spec_json() -> String {
+    let mut json = serde_json::to_string_pretty(&spec_value(&api_service())).unwrap_or_default();
+    json.push('\n');
+    json
+}
+
+/// poem-openapi's document made exact for OpenAPI 3.0 clients ([`crate::spec::exact`]).
+fn spec_value<T>(api: &OpenApiService<T, ()>) -> serde_yaml::Value
+where
+    T: poem_openapi::OpenApi,
+{
+    crate::spec::exact(serde_yaml::from_str(&api.spec_yaml()).unwrap_or_default())
 }
 
 pub fn routes(state: AppState) -> impl poem::Endpoint {
     let api = api_service().server(state.settings.public_url.clone());
     let docs = api.swagger_ui();
-    let spec_json = api.spec_endpoint();
-    let spec_yaml = api.spec_endpoint_yaml();
+    let served = spec_value(&api);
+    let contract = std::sync::Arc::new(crate::contract::Contract::new(
+        &serde_json::to_value(&served).unwrap_or_default(),
+    ));
+    let spec_json = static_document(
+        "application/json",
+        serde_json::to_string(&served).unwrap_or_default(),
+    );
+    let spec_yaml = static_document("application/yaml", crate::spec::to_yaml(&served));
     Route::new()
         .nest("/", api)
         .nest("/docs", docs)
@@ -117,32 +139,165 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             "/webhooks/twilio/inbound",
             poem::post(crate::api::webhooks::twilio_inbound),
         )
+        .around(move |next, req| {
+            let contract = contract.clone();
+            async move { check_contract(&contract, next, req).await }
+        })
         .around(refuse_oversized_bodies)
         .with(Tracing)
         .data(state)
         .catch_all_error(any_error_as_problem)
 }
 
-/// Refuse a declared body larger than any request needs (an import file plus its form), before
-/// reading it. poem's `SizeLimit` would also refuse every request without a Content-Length.
+/// Refuse a request that does not match the published document, naming the parameter or
+/// body field at fault ([`crate::contract`]). Runs inside [`refuse_oversized_bodies`], so a
+/// JSON body here is already bounded and buffered.
+///
+/// The operation still runs its own extractors first, so a caller who is not signed in gets
+/// 401, not a list of their body's faults: a refused request goes on with the faulty part made
+/// unreadable (the body replaced by a non-JSON byte, a faulty parameter by a value its type
+/// cannot parse), and the parse error that follows, after authentication, is answered with the
+/// fields at fault. Nothing of a refused request reaches a handler's code.
+async fn check_contract<E: poem::Endpoint>(
+    contract: &crate::contract::Contract,
+    next: E,
+    mut req: poem::Request,
+) -> poem::Result<poem::Response> {
+    use crate::contract::Refusal;
+    use poem_openapi::error::{ParseParamError, ParseRequestPayloadError};
+    let json = req
+        .headers()
+        .get(poem::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    let body = if json {
+        let bytes = req.take_body().into_bytes().await?;
+        req.set_body(bytes.clone());
+        Some(bytes)
+    } else {
+        None
+    };
+    let refusal = match contract.check(
+        req.method(),
+        req.uri().path(),
+        req.uri().query(),
+        body.as_deref(),
+    ) {
+        Ok(()) => return next.call(req).await.map(poem::IntoResponse::into_response),
+        Err(r) => r,
+    };
+    match &refusal {
+        Refusal::Parameters(errors) => {
+            let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            let uri = contract.unreadable_parameters(req.method(), req.uri(), &names);
+            *req.uri_mut() = uri;
+        }
+        Refusal::NotJson(_) | Refusal::Fields(_) => req.set_body(&b"\x00"[..]),
+    }
+    match next.call(req).await {
+        // The unreadable part was refused (poem's own path errors say `param0`): answer
+        // with what is wrong and where.
+        Err(e)
+            if e.is::<ParseParamError>()
+                || e.is::<ParseRequestPayloadError>()
+                || e.status() == poem::http::StatusCode::BAD_REQUEST =>
+        {
+            Err(refusal.into_problem().into())
+        }
+        Err(e) => Err(e),
+        // Only parameters poem-openapi reads as plain strings get here; the handler has
+        // checked them itself.
+        Ok(r) => Ok(poem::IntoResponse::into_response(r)),
+    }
+}
+
+/// A fixed document served as it is.
+fn static_document(content_type: &'static str, body: String) -> impl poem::Endpoint {
+    poem::endpoint::make_sync(move |_| {
+        poem::Response::builder()
+            .content_type(content_type)
+            .body(body.clone())
+    })
+}
+
+/// The largest JSON (or form) body any operation takes: a sign-in, a plan, an action, a
+/// campaign with its wording all fit in a few KiB. Only the import upload is bigger.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+/// The import upload: the CSV plus its multipart form.
+pub const MAX_UPLOAD_BYTES: usize = crate::api::manage::MAX_IMPORT_BYTES + 64 * 1024;
+
+/// The body a request may carry. Only `POST /manage/v1/imports` with a bearer token may send
+/// an import file's worth; the token itself is checked before the form is read. Everything
+/// else, signed in or not, gets [`MAX_JSON_BYTES`].
+fn body_limit(req: &poem::Request) -> usize {
+    let bearer = req
+        .headers()
+        .get(poem::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
+    if bearer
+        && req.method() == poem::http::Method::POST
+        && req.uri().path() == "/manage/v1/imports"
+    {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_JSON_BYTES
+    }
+}
+
+fn too_large(limit: usize) -> poem::Error {
+    crate::problem::Problem::new(
+        poem::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "too-large",
+        "The request body is too large",
+    )
+    .detail(format!("at most {limit} bytes"))
+    .into()
+}
+
+/// Refuse a body larger than its route allows ([`body_limit`]): at once when its declared
+/// length says so, and while reading when it comes without one (chunked). A JSON body is read
+/// here, so no handler ever holds more than [`MAX_JSON_BYTES`]; an upload streams through a
+/// counter. poem's `SizeLimit` would refuse every request without a Content-Length.
 async fn refuse_oversized_bodies<E: poem::Endpoint>(
     next: E,
-    req: poem::Request,
+    mut req: poem::Request,
 ) -> poem::Result<poem::Response> {
-    const MAX: usize = crate::api::manage::MAX_IMPORT_BYTES + 1024 * 1024;
+    use futures::StreamExt as _;
+    let limit = body_limit(&req);
     let declared = req
         .headers()
         .get(poem::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX) {
-        return Err(crate::problem::Problem::new(
-            poem::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            "The request body is too large",
-        )
-        .detail(format!("at most {MAX} bytes"))
-        .into());
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
+    }
+    let body = req.take_body();
+    if limit <= MAX_JSON_BYTES {
+        match body.into_bytes_limit(limit).await {
+            Ok(bytes) => req.set_body(bytes),
+            Err(poem::error::ReadBodyError::PayloadTooLarge) => return Err(too_large(limit)),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        let mut seen = 0usize;
+        let counted = body.into_bytes_stream().map(move |chunk| {
+            let chunk = chunk?;
+            seen += chunk.len();
+            if seen > limit {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("the request body is larger than {limit} bytes"),
+                ));
+            }
+            Ok(chunk)
+        });
+        req.set_body(poem::Body::from_bytes_stream(counted));
     }
     next.call(req).await.map(poem::IntoResponse::into_response)
 }
