@@ -5,6 +5,7 @@
 #   scripts/test.sh            both backends
 #   scripts/test.sh sqlite     embedded only
 #   scripts/test.sh postgres   PostgreSQL + Redis only
+#   scripts/test.sh contract   the OpenAPI document through a third-party validator only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -21,6 +22,10 @@ run() {
   fi
 }
 
+if [ "$which" = all ] || [ "$which" = contract ]; then
+  echo "== contract: the OpenAPI document validates (third-party validator) =="
+  scripts/contract.sh
+fi
 if [ "$which" = all ] || [ "$which" = sqlite ]; then
   echo "== tests: embedded (SQLite) =="
   RENTDESK_TEST_BACKEND=sqlite run --workspace

@@ -21,6 +21,22 @@ pub fn london_day_start(date: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
 }
 
+/// A calendar date exactly as ISO 8601 writes it, `YYYY-MM-DD`, and a real day: what the API
+/// takes (`2026-12-7`, `2026-02-30` and `07/12/2026` are refused; CSV imports are more lenient).
+pub fn parse_iso_date(s: &str) -> Result<NaiveDate, String> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return Err(format!("expected a date as YYYY-MM-DD, got {s:?}"));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("{s:?} is not a date"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

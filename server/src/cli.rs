@@ -233,23 +233,30 @@ fn print_outcome(o: &ImportOutcome) {
     }
 }
 
+/// Write (or check) the OpenAPI document: `out` as YAML, and the same as JSON beside it.
 fn spec(out: PathBuf, check: bool) -> anyhow::Result<()> {
-    let yaml = startup::spec_yaml();
-    if check {
-        let current = std::fs::read_to_string(&out).unwrap_or_default();
-        if current != yaml {
-            anyhow::bail!(
-                "{} is stale: run `cargo run -p rentdesk-server -- spec`",
-                out.display()
-            );
+    let json_out = out.with_extension("json");
+    let files = [
+        (out.clone(), startup::spec_yaml()),
+        (json_out, startup::spec_json()),
+    ];
+    for (path, text) in &files {
+        if check {
+            let current = std::fs::read_to_string(path).unwrap_or_default();
+            if current != *text {
+                anyhow::bail!(
+                    "{} is stale: run `cargo run --bin rentdesk -- spec`",
+                    path.display()
+                );
+            }
+            println!("{} is current", path.display());
+        } else {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(path, text)?;
+            println!("wrote {}", path.display());
         }
-        println!("{} is current", out.display());
-    } else {
-        if let Some(dir) = out.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(&out, yaml)?;
-        println!("wrote {}", out.display());
     }
     Ok(())
 }

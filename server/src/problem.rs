@@ -29,8 +29,8 @@ pub struct Problem {
     pub status: u16,
     #[oai(skip_serializing_if_is_none)]
     pub detail: Option<String>,
-    #[oai(skip_serializing_if_is_empty)]
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The fields at fault; empty when the problem is not about one field. Always sent.
+    #[serde(default)]
     pub errors: Vec<FieldError>,
     /// A conflicting edit (409): the record as the server has it now…
     #[oai(skip_serializing_if_is_none)]

@@ -49,12 +49,59 @@ async fn swagger_ui_and_the_openapi_document_are_served() {
 
 #[test]
 fn the_committed_mobile_api_spec_is_current() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mobile-api-spec/openapi.yaml");
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mobile-api-spec");
+    for (file, now) in [
+        ("openapi.yaml", rentdesk_server::startup::spec_yaml()),
+        ("openapi.json", rentdesk_server::startup::spec_json()),
+    ] {
+        let committed = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        assert!(
+            committed == now,
+            "mobile-api-spec/{file} is stale: run `cargo run --bin rentdesk -- spec` and commit it"
+        );
+    }
+}
+
+/// What OpenAPI 3.0 tools and generators need of the document (style.md §10): a 3.0
+/// document with nothing 3.1-only, standard date formats, and every property that may be
+/// sent as `null` declared nullable; the YAML and JSON forms say the same thing.
+#[test]
+fn the_document_is_plain_openapi_3_0_with_standard_formats_and_nullables() {
+    let json: serde_json::Value =
+        serde_json::from_str(&rentdesk_server::startup::spec_json()).unwrap();
+    let yaml: serde_json::Value =
+        serde_yaml::from_str(&rentdesk_server::startup::spec_yaml()).unwrap();
+    assert_eq!(json, yaml);
+    assert_eq!(json["openapi"], "3.0.3");
     assert!(
-        committed == rentdesk_server::startup::spec_yaml(),
-        "mobile-api-spec/openapi.yaml is stale: run `cargo run -p rentdesk-server -- spec` and commit it"
+        json["info"].get("summary").is_none(),
+        "info.summary is 3.1-only"
+    );
+    let text = rentdesk_server::startup::spec_json();
+    assert!(!text.contains("naive-date"), "non-standard date format");
+    // The tenant app's first screen: its optional parts may be null, and say so.
+    let account = &json["components"]["schemas"]["TenantAccount"]["properties"];
+    for field in [
+        "technical_reason",
+        "expected_benefit",
+        "plan",
+        "last_payment",
+    ] {
+        assert_eq!(account[field]["nullable"], true, "TenantAccount.{field}");
+    }
+    // Every example in the document is an instance of its schema.
+    let faults = rentdesk_server::contract::Contract::new(&json).example_faults();
+    assert!(
+        faults.is_empty(),
+        "examples that break their schema: {faults:#?}"
+    );
+    // Every problem lists its field errors, even when there are none.
+    let problem = &json["components"]["schemas"]["Problem"];
+    assert!(
+        problem["required"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("errors"))
     );
 }
 

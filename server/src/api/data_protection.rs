@@ -331,7 +331,7 @@ async fn visible_export(
 /// A London calendar date from a query parameter.
 fn date_param(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, Problem> {
     value
-        .map(|v| rentdesk_store::imports::parse_date(v).map_err(|r| Problem::invalid(field, r)))
+        .map(|v| rentdesk_domain::time::parse_iso_date(v).map_err(|r| Problem::invalid(field, r)))
         .transpose()
 }
 

@@ -264,7 +264,11 @@ impl ManageApi {
         /// Compute as of this date (YYYY-MM-DD); default today.
         as_of: Query<Option<String>>,
     ) -> poem::Result<AccountResponse> {
-        let today = match as_of.0.as_deref().map(rentdesk_store::imports::parse_date) {
+        let today = match as_of
+            .0
+            .as_deref()
+            .map(rentdesk_domain::time::parse_iso_date)
+        {
             None => state.today(),
             Some(Ok(d)) => d,
             Some(Err(reason)) => {

@@ -563,7 +563,7 @@ async fn run(
             errors.push((field.to_owned(), "required (YYYY-MM-DD)".to_owned()));
             None
         }
-        Some(v) => match rentdesk_store::imports::parse_date(v) {
+        Some(v) => match rentdesk_domain::time::parse_iso_date(v) {
             Ok(d) => Some(d),
             Err(reason) => {
                 errors.push((field.to_owned(), reason));
