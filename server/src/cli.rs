@@ -132,7 +132,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 KindArg::Tenancies => ImportKind::Tenancies,
                 KindArg::Transactions => ImportKind::Transactions,
             };
-            let outcome = rentdesk_store::imports::import_file(&db, kind, file, today()).await?;
+            let outcome = rentdesk_store::imports::import_file(
+                &db,
+                kind,
+                file,
+                today(),
+                settings.max_row_amount,
+            )
+            .await?;
             print_outcome(&outcome);
             if outcome.status != "succeeded" {
                 std::process::exit(1);
