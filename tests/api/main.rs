@@ -8,6 +8,7 @@ mod caseload;
 mod data_protection;
 mod helpers;
 mod imports;
+mod money;
 mod officer;
 mod outreach;
 mod outreach_config;
