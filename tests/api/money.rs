@@ -277,7 +277,8 @@ async fn i64_max_in_any_money_field_of_a_quote_or_plan_is_a_422_naming_the_field
     load(&app).await;
     let t = tenant_token(&app, AMY.0, AMY.1).await;
     let max = i64::MAX;
-    let cases: [(&str, Box<dyn Fn(&mut Value)>); 6] = [
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: [(&str, Edit); 6] = [
         (
             "statement.income.earnings",
             Box::new(move |s| s["income"]["earnings"] = json!(max)),

@@ -851,12 +851,13 @@ async fn officers_set_up_review_monitor_and_end_arrangements_with_the_same_rules
     let central = sign_in(app, "central@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     let path = format!("/officer/v1/accounts/{hd1001}/arrangements");
-    // Outside policy (more than the surplus): the officer may still agree it, and it is active.
+    // Outside policy (more than the £157.65 a week surplus, within the £197.00 of arrears plus a
+    // week's rent): the officer may still agree it, and it is active.
     let (s, a) = post(
         app,
         &path,
         &north,
-        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 20_000, "accept_agreement": true}),
+        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 19_000, "accept_agreement": true}),
     )
     .await;
     assert_eq!(s, 201, "{a}");
@@ -934,7 +935,7 @@ async fn a_tenants_plan_outside_policy_is_approved_by_the_officer_and_its_task_c
         app,
         "/tenant/v1/plans",
         karen,
-        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 20_000, "accept_agreement": true}),
+        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 19_000, "accept_agreement": true}),
     )
     .await;
     assert_eq!(
