@@ -2002,6 +2002,13 @@ async fn a_suspended_order_kept_is_monitored_and_a_breach_leads_to_a_visit_befor
             "terms": {"towards_arrears_pence": towards, "frequency": "weekly", "from": from},
         })
     };
+    // Issue 15: no more than one amount may be (MAX_ROW_AMOUNT_PENCE), named, nothing stored.
+    let (s, p) = post(app, &path, &north, order(today, i64::MAX)).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["terms.towards_arrears_pence".to_owned()]),
+        "{p}"
+    );
     let (s, r) = post(app, &path, &north, order(today, 500)).await;
     assert_eq!((s, r["stage"].as_str()), (201, Some("order")), "{r}");
     let (_, n) = get(app, &next, &north).await;
