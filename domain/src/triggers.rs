@@ -385,9 +385,9 @@ fn underpaid_each_month(entries: &[LedgerEntry], today: NaiveDate, months: u32) 
             entries
                 .iter()
                 .filter(|e| e.posted_on >= from && e.posted_on <= to)
-                .map(|e| e.amount.0)
-                .sum::<i64>()
-                > 0
+                .map(|e| e.amount)
+                .sum::<Pence>()
+                > Pence::ZERO
         })
 }
 
