@@ -184,6 +184,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "evaluated {} accounts ({} in arrears, {} technical only)",
                 report.accounts, report.in_arrears, report.technical_only
             );
+            if report.out_of_range > 0 {
+                println!(
+                    "left out {} accounts whose figures are out of range (see the log and the \
+                     officers' tasks)",
+                    report.out_of_range
+                );
+            }
         }
         Command::Retention { dry_run, as_of } => {
             let policy = settings.retention_policy();
