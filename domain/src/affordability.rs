@@ -79,8 +79,10 @@ impl FieldError {
 }
 
 impl Statement {
-    /// Every problem with the statement: unknown categories, negative amounts, no adult.
-    pub fn validate(&self) -> Vec<FieldError> {
+    /// Every problem with the statement: unknown categories, negative amounts or ones above
+    /// `max_amount` (a month's figure no household has; it would overflow the totals), no adult.
+    pub fn validate(&self, max_amount: Pence) -> Vec<FieldError> {
+        let too_large = || format!("must be at most {max_amount} a month");
         let mut errors = Vec::new();
         let sections: [(&str, &BTreeMap<String, i64>, &[&str]); 3] = [
             ("income", &self.income, INCOME),
@@ -100,6 +102,8 @@ impl Statement {
                     ));
                 } else if *amount < 0 {
                     errors.push(FieldError::new(field, "must not be negative"));
+                } else if !Pence(*amount).within(max_amount) {
+                    errors.push(FieldError::new(field, too_large()));
                 }
             }
         }
@@ -116,6 +120,8 @@ impl Statement {
                     format!("statement.{field}"),
                     "must not be negative",
                 ));
+            } else if !Pence(amount).within(max_amount) {
+                errors.push(FieldError::new(format!("statement.{field}"), too_large()));
             }
         }
         if self.household.adults == 0 {
@@ -127,23 +133,41 @@ impl Statement {
         errors
     }
 
+    fn incomings(&self) -> impl Iterator<Item = Pence> + '_ {
+        self.income.values().copied().map(Pence)
+    }
+
+    fn outgoings(&self) -> impl Iterator<Item = Pence> + '_ {
+        self.fixed_costs
+            .values()
+            .chain(self.flexible_costs.values())
+            .chain([
+                &self.savings_contribution,
+                &self.priority_debt_payments,
+                &self.non_priority_debt_payments,
+            ])
+            .copied()
+            .map(Pence)
+    }
+
+    /// Saturating (see `Pence`); a validated statement's totals are exact.
     pub fn total_income(&self) -> Pence {
-        Pence(self.income.values().sum())
+        self.incomings().sum()
     }
 
     pub fn total_expenditure(&self) -> Pence {
-        Pence(
-            self.fixed_costs.values().sum::<i64>()
-                + self.flexible_costs.values().sum::<i64>()
-                + self.savings_contribution
-                + self.priority_debt_payments
-                + self.non_priority_debt_payments,
-        )
+        self.outgoings().sum()
     }
 
     /// Monthly income less monthly spending: what could go towards the rent arrears.
     pub fn disposable_monthly(&self) -> Pence {
         self.total_income() - self.total_expenditure()
+    }
+
+    /// `disposable_monthly`, or `None` when a total does not fit in an `i64` (a statement that
+    /// skipped `validate`).
+    pub fn checked_disposable_monthly(&self) -> Option<Pence> {
+        Pence::checked_sum(self.incomings())?.checked_sub(Pence::checked_sum(self.outgoings())?)
     }
 }
 
@@ -199,7 +223,7 @@ pub fn weekly_to_period(weekly: Pence, frequency: Frequency, up: bool) -> Pence 
         Frequency::FourWeekly => (4, 1),
         Frequency::Monthly => (52, 12),
     };
-    Pence(div_round(weekly.0 * num, den, up))
+    Pence::saturate(div_round(i128::from(weekly.0) * num, den, up))
 }
 
 /// A monthly amount expressed per period, rounded up (`up`) or down.
@@ -210,12 +234,13 @@ pub fn monthly_to_period(monthly: Pence, frequency: Frequency, up: bool) -> Penc
         Frequency::FourWeekly => (48, 52),
         Frequency::Monthly => (1, 1),
     };
-    Pence(div_round(monthly.0 * num, den, up))
+    Pence::saturate(div_round(i128::from(monthly.0) * num, den, up))
 }
 
-fn div_round(n: i64, d: i64, up: bool) -> i64 {
+/// n ÷ d rounded up or down, in 128 bits so the multiplication before it cannot overflow.
+fn div_round(n: i128, d: i128, up: bool) -> i128 {
     if up {
-        n.div_euclid(d) + i64::from(n.rem_euclid(d) != 0)
+        n.div_euclid(d) + i128::from(n.rem_euclid(d) != 0)
     } else {
         n.div_euclid(d)
     }
@@ -297,7 +322,11 @@ pub fn quote(req: &PlanRequest<'_>, policy: &PlanPolicy) -> Quote {
     let disposable_per_period = monthly_to_period(disposable_monthly, f, false);
     let floor = weekly_to_period(policy.min_weekly_instalment, f, true);
     let periods = periods_in_weeks(policy.max_weeks_to_clear, f).max(1);
-    let to_clear = Pence(div_round(req.arrears.0.max(0), periods, true));
+    let to_clear = Pence::saturate(div_round(
+        i128::from(req.arrears.0.max(0)),
+        i128::from(periods),
+        true,
+    ));
     let min_instalment = floor.max(to_clear);
     let max_instalment = disposable_per_period.max(Pence::ZERO);
     let mut concerns = flexible_cost_concerns(s, policy);
@@ -336,9 +365,11 @@ fn flexible_cost_concerns(s: &Statement, policy: &PlanPolicy) -> Vec<String> {
         .iter()
         .filter_map(|(category, amount)| {
             let g = policy.guidelines.get(category)?;
-            let limit = g.first_adult
-                + g.each_other_adult * i64::from(h.adults.saturating_sub(1) + h.non_dependants)
-                + g.each_child * i64::from(h.children);
+            let others = i64::from(h.adults.saturating_sub(1)) + i64::from(h.non_dependants);
+            let limit = (Pence(g.first_adult)
+                + Pence(g.each_other_adult) * others
+                + Pence(g.each_child) * i64::from(h.children))
+            .0;
             (*amount > limit).then(|| {
                 format!(
                     "{} of {} a month is above the guideline of {} for this household",
@@ -410,7 +441,39 @@ fn instalments_needed(arrears: Pence, instalment: Pence) -> i64 {
     if instalment.0 <= 0 {
         return i64::MAX;
     }
-    div_round(arrears.0.max(0), instalment.0, true)
+    // At most the arrears in pence (an instalment of 1p), so it fits.
+    div_round(i128::from(arrears.0.max(0)), i128::from(instalment.0), true) as i64
+}
+
+/// An offered instalment the plan can be made of: more than zero, within the bound on any one
+/// amount (`MAX_ROW_AMOUNT_PENCE`), and no more than the arrears plus the charge for one period
+/// (weekly charge converted to the plan's frequency, rounded up). Above that it is a slip of the
+/// keyboard, not an offer: issue 15's plan agreed to pay £10,000,000,000,000 against £421.
+pub fn check_instalment(
+    instalment: Pence,
+    arrears: Pence,
+    weekly_charge: Pence,
+    frequency: Frequency,
+    max_amount: Pence,
+) -> Result<(), FieldError> {
+    let refuse = |reason: String| Err(FieldError::new("instalment_pence", reason));
+    if instalment.0 <= 0 {
+        return refuse("must be more than zero".into());
+    }
+    if !instalment.within(max_amount) {
+        return refuse(format!("must be at most {max_amount}"));
+    }
+    let period_charge = weekly_to_period(weekly_charge.max(Pence::ZERO), frequency, true);
+    let most = arrears.max(Pence::ZERO) + period_charge;
+    if instalment > most {
+        return refuse(format!(
+            "{instalment} is more than the arrears of {} plus one {} charge of {period_charge} \
+             (at most {most})",
+            arrears.max(Pence::ZERO),
+            frequency.as_str().replace('_', "-")
+        ));
+    }
+    Ok(())
 }
 
 /// The payments that clear `arrears` at `instalment` per period (the last one the remainder).
@@ -476,7 +539,11 @@ mod tests {
         s.fixed_costs.insert("gas".into(), -1);
         s.savings_contribution = -3;
         s.household.adults = 0;
-        let fields: Vec<String> = s.validate().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = s
+            .validate(Pence::DEFAULT_MAX_ROW_AMOUNT)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(
             fields,
             [
@@ -486,7 +553,113 @@ mod tests {
                 "statement.household.adults"
             ]
         );
-        assert!(statement(1, 1, 1).validate().is_empty());
+        assert!(
+            statement(1, 1, 1)
+                .validate(Pence::DEFAULT_MAX_ROW_AMOUNT)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn amounts_no_household_has_are_refused_before_they_are_added_up() {
+        let mut s = statement(i64::MAX, 40_000, 20_000);
+        s.fixed_costs.insert("water".into(), i64::MAX);
+        s.flexible_costs.insert("personal_costs".into(), i64::MAX);
+        s.savings_contribution = i64::MAX;
+        s.priority_debt_payments = 1_000_000_001;
+        s.non_priority_debt_payments = 1_000_000_000;
+        let errors = s.validate(Pence::DEFAULT_MAX_ROW_AMOUNT);
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "statement.income.earnings",
+                "statement.fixed_costs.water",
+                "statement.flexible_costs.personal_costs",
+                "statement.savings_contribution",
+                "statement.priority_debt_payments",
+            ]
+        );
+        assert_eq!(errors[0].reason, "must be at most £10,000,000.00 a month");
+    }
+
+    #[test]
+    fn totals_of_an_unvalidated_statement_saturate_and_the_checked_one_says_so() {
+        let mut s = statement(i64::MAX, 40_000, 20_000);
+        s.income.insert("benefits".into(), i64::MAX);
+        assert_eq!(s.total_income(), Pence(i64::MAX));
+        assert_eq!(s.checked_disposable_monthly(), None);
+        s.fixed_costs.insert("water".into(), i64::MAX);
+        s.savings_contribution = i64::MAX;
+        // Spending saturates too; nothing panics, and the quote still comes back.
+        assert_eq!(s.total_expenditure(), Pence(i64::MAX));
+        let q = quote(&req(&s, 10_000, Frequency::Monthly), &PlanPolicy::default());
+        assert_eq!(q.monthly_income, Pence(i64::MAX));
+        assert_eq!(
+            statement(100_000, 40_000, 20_000).checked_disposable_monthly(),
+            Some(Pence(40_000))
+        );
+    }
+
+    #[test]
+    fn period_conversions_of_huge_amounts_saturate() {
+        let max = Pence(i64::MAX);
+        assert_eq!(weekly_to_period(max, Frequency::Monthly, true), max);
+        assert_eq!(weekly_to_period(max, Frequency::FourWeekly, false), max);
+        assert_eq!(
+            monthly_to_period(max, Frequency::Weekly, false),
+            Pence((i128::from(i64::MAX) * 12 / 52) as i64)
+        );
+        // An instalment of a penny against the largest arrears: no overflow in the count.
+        assert_eq!(instalments_needed(max, Pence(1)), i64::MAX);
+        assert_eq!(
+            schedule(max, Pence(1), Pence(0), Frequency::Weekly, d(2026, 12, 7)).len(),
+            520
+        );
+    }
+
+    #[test]
+    fn an_instalment_above_the_arrears_and_the_periods_charge_is_refused() {
+        let max = Pence::DEFAULT_MAX_ROW_AMOUNT;
+        let weekly = Pence(10_000);
+        // £421 of arrears, £100 a week: at most £521 a week, £621 a fortnight, £854.34 a month.
+        let arrears = Pence(42_100);
+        let ok = |i: i64, f| check_instalment(Pence(i), arrears, weekly, f, max);
+        assert_eq!(ok(52_100, Frequency::Weekly), Ok(()));
+        assert_eq!(ok(62_100, Frequency::Fortnightly), Ok(()));
+        assert_eq!(ok(85_434, Frequency::Monthly), Ok(()));
+        for (i, f, most) in [
+            (52_101, Frequency::Weekly, "£521.00"),
+            (62_101, Frequency::Fortnightly, "£621.00"),
+            (82_101, Frequency::FourWeekly, "£821.00"),
+            (85_435, Frequency::Monthly, "£854.34"),
+        ] {
+            let e = ok(i, f).unwrap_err();
+            assert_eq!(e.field, "instalment_pence");
+            assert!(e.reason.contains(most), "{f:?}: {}", e.reason);
+        }
+        // The issue's case: 10^15 pence against £421.
+        let e = ok(1_000_000_000_000_000, Frequency::Weekly).unwrap_err();
+        assert_eq!(e.field, "instalment_pence");
+        assert!(e.reason.contains("£10,000,000.00"), "{}", e.reason);
+        assert!(ok(i64::MAX, Frequency::Monthly).is_err());
+        // Even on an account whose figures are nonsense: refused, no overflow.
+        assert!(
+            check_instalment(
+                Pence(i64::MAX),
+                Pence(i64::MAX),
+                Pence(i64::MAX),
+                Frequency::Monthly,
+                max
+            )
+            .is_err()
+        );
+        assert_eq!(
+            check_instalment(Pence(0), arrears, weekly, Frequency::Weekly, max)
+                .unwrap_err()
+                .reason,
+            "must be more than zero"
+        );
     }
 
     #[test]

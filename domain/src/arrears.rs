@@ -56,6 +56,45 @@ pub struct AccountSummary {
     pub next_benefit_due: Option<(NaiveDate, Pence)>,
 }
 
+/// The most weeks (in hundredths) a summary reports: the account limit over a penny a week.
+pub const MAX_WEEKS_HUNDREDTHS: i64 = Pence::ACCOUNT_LIMIT.0 * 100;
+
+impl AccountSummary {
+    /// Every money figure is one a rent account can hold (`Pence::ACCOUNT_LIMIT`). When not,
+    /// the ledger or the tenancy holds corrupt data: show the account, but leave it out of
+    /// lists and totals, and say so.
+    pub fn in_range(&self) -> bool {
+        let limit = Pence::ACCOUNT_LIMIT;
+        [
+            self.balance,
+            self.arrears,
+            self.credit,
+            self.technical_arrears,
+            self.real_arrears,
+            self.weekly_charge,
+            self.expected_last_28_days,
+            self.received_last_28_days,
+        ]
+        .into_iter()
+        .chain(self.last_payment.map(|p| p.amount))
+        .chain(self.next_benefit_due.map(|(_, p)| p))
+        .all(|p| p.within(limit))
+    }
+
+    /// Why `in_range` is false, for the log and the officer's task.
+    pub fn out_of_range_reason(&self) -> Option<String> {
+        (!self.in_range()).then(|| {
+            format!(
+                "the account's figures are beyond what a rent account can hold (balance {}, \
+                 weekly charge {}; limit ±{}): a stored transaction or charge is corrupt",
+                self.balance,
+                self.weekly_charge,
+                Pence::ACCOUNT_LIMIT
+            )
+        })
+    }
+}
+
 /// The days of the "last 28 days" window: today and the 27 before it.
 pub const WINDOW_DAYS: i64 = 28;
 
@@ -83,7 +122,7 @@ fn received(
         qualifies(e.kind)
             && e.posted_on >= from
             && e.posted_on <= today
-            && (-e.amount).0 * 2 >= o.payment.amount.0
+            && (-e.amount) * 2 >= o.payment.amount
     })
 }
 
@@ -230,7 +269,10 @@ pub fn summarise(
         technical_reason,
         weekly_charge,
         weeks_in_arrears_hundredths: if weekly_charge.0 > 0 {
+            // Bounded so the priority rules can add and scale it without overflow even when
+            // the ledger holds nonsense (such an account is out of range and listed nowhere).
             ratio_hundredths(real_arrears, weekly_charge)
+                .map(|w| w.clamp(-MAX_WEEKS_HUNDREDTHS, MAX_WEEKS_HUNDREDTHS))
         } else {
             None
         },
@@ -426,6 +468,35 @@ mod tests {
             assert!(s.real_arrears < Pence(1_500), "{today}: {s:?}");
             assert_eq!(s.status == ArrearsStatus::InArrears, s.real_arrears.0 > 0);
         }
+    }
+
+    #[test]
+    fn an_i64_max_row_is_summarised_without_panicking_and_marked_out_of_range() {
+        // Issue 15: `Z1,T000007,2026-12-01,adjustment,92233720368547758.07`.
+        let today = ymd(2026, 12, 7);
+        let mut ledger = rents(ymd(2026, 10, 26), today);
+        ledger.push(LedgerEntry {
+            posted_on: ymd(2026, 12, 1),
+            kind: TransactionKind::Adjustment,
+            amount: Pence(i64::MAX),
+            method: None,
+        });
+        ledger.push(pay(ymd(2026, 12, 2), TransactionKind::Payment, i64::MAX));
+        ledger.push(pay(
+            ymd(2026, 12, 3),
+            TransactionKind::HousingBenefit,
+            i64::MAX,
+        ));
+        let s = summarise(&facts(uc(ymd(2026, 10, 26), true), None), &ledger, today);
+        assert!(!s.in_range());
+        assert!(s.out_of_range_reason().unwrap().contains("corrupt"));
+        assert!(
+            s.weeks_in_arrears_hundredths
+                .is_none_or(|w| w.abs() <= MAX_WEEKS_HUNDREDTHS)
+        );
+        let ordinary = summarise(&facts(None, None), &rents(ymd(2026, 10, 26), today), today);
+        assert!(ordinary.in_range());
+        assert_eq!(ordinary.out_of_range_reason(), None);
     }
 
     #[test]

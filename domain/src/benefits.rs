@@ -109,7 +109,7 @@ pub fn expected_between(
                     if p.covers_to > end {
                         // Pro rata for the days up to the end of entitlement.
                         let days = (end - p.covers_from).num_days() + 1;
-                        p.amount = Pence(weekly_amount.0 * days / 7);
+                        p.amount = weekly_amount.mul_div(days, 7);
                         p.covers_to = end;
                     }
                 }
@@ -163,7 +163,7 @@ pub fn outstanding(income: &BenefitIncome, today: NaiveDate, grace_days: u32) ->
         .map(|p| {
             let period_days = (p.covers_to - p.covers_from).num_days() + 1;
             let days = ((charged_through - p.covers_from).num_days() + 1).clamp(0, period_days);
-            let accrued = Pence(p.amount.0 * days / period_days);
+            let accrued = p.amount.mul_div(days, period_days);
             Outstanding {
                 payment: p,
                 accrued,

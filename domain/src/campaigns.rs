@@ -155,8 +155,11 @@ impl GroupPayments {
         if total.0 > 0 {
             self.payers += 1;
         }
-        self.paid += total.0;
-        self.paid_squared += i128::from(total.0) * i128::from(total.0);
+        // Saturating: a corrupt amount must not panic a campaign's results (issue 15).
+        self.paid = self.paid.saturating_add(total.0);
+        self.paid_squared = self
+            .paid_squared
+            .saturating_add(i128::from(total.0) * i128::from(total.0));
     }
 
     pub fn rate(&self) -> f64 {
@@ -229,6 +232,16 @@ pub fn compare(group: &GroupPayments, control: &GroupPayments) -> Option<Differe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_corrupt_payment_saturates_the_group_totals_instead_of_panicking() {
+        let mut g = GroupPayments::default();
+        for _ in 0..3 {
+            g.add(Pence(i64::MAX));
+        }
+        assert_eq!((g.recipients, g.payers, g.paid), (3, 3, i64::MAX));
+        assert_eq!(g.paid_squared, i128::MAX);
+    }
 
     #[test]
     fn the_control_group_is_the_share_asked_for_and_variants_split_evenly() {

@@ -341,7 +341,9 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
         None => {}
     }
     let weeks = facts.weeks_in_arrears_hundredths.unwrap_or(0);
-    let notice_threshold = Pence(facts.weekly_charge.0 * policy.notice_min_weeks_hundredths / 100);
+    let notice_threshold = facts
+        .weekly_charge
+        .mul_div(policy.notice_min_weeks_hundredths, 100);
     let after = |days: i64| (facts.stage_since + Duration::days(days)).max(today);
     let next = match stage {
         Stage::None | Stage::EarlyIntervention => (arrears >= policy.first_letter_min_arrears)

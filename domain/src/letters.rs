@@ -273,7 +273,7 @@ fn statement_blocks(f: &LetterFacts) -> Option<Vec<Block>> {
         let opening = f
             .statement
             .first()
-            .map_or(f.balance, |l| Pence(l.balance.0 - l.amount.0));
+            .map_or(f.balance, |l| l.balance - l.amount);
         let mut rows = vec![vec![
             from.format("%d/%m/%Y").to_string(),
             "Balance brought forward".into(),
@@ -285,7 +285,7 @@ fn statement_blocks(f: &LetterFacts) -> Option<Vec<Block>> {
             let (charge, payment) = if l.amount.0 >= 0 {
                 (l.amount.to_string(), String::new())
             } else {
-                (String::new(), Pence(-l.amount.0).to_string())
+                (String::new(), (-l.amount).to_string())
             };
             vec![
                 l.date.format("%d/%m/%Y").to_string(),

@@ -18,6 +18,8 @@ pub enum MoneyError {
     TooPrecise(String),
     #[error("amount too large: {0:?}")]
     Overflow(String),
+    #[error("{} is beyond the limit of ±{} for one amount", Pence(*amount), Pence(*limit as i64))]
+    OutOfRange { amount: i64, limit: u64 },
 }
 
 impl Pence {
@@ -77,6 +79,66 @@ impl Pence {
     pub fn is_positive(self) -> bool {
         self.0 > 0
     }
+
+    /// The most a rent account can plausibly show in any figure (balance, arrears, a period's
+    /// charge): £100,000,000,000. Anything beyond it is corrupt data, not a debt; readers that
+    /// list many accounts skip such an account and report it rather than rank or total it.
+    pub const ACCOUNT_LIMIT: Pence = Pence(10_000_000_000_000);
+
+    /// The default bound on one amount arriving from outside (an import row, an API field):
+    /// ±£10,000,000 (`MAX_ROW_AMOUNT_PENCE`).
+    pub const DEFAULT_MAX_ROW_AMOUNT: Pence = Pence(1_000_000_000);
+
+    /// |self| ≤ |limit|.
+    pub fn within(self, limit: Pence) -> bool {
+        self.0.unsigned_abs() <= limit.0.unsigned_abs()
+    }
+
+    /// The one way in for an amount from outside: refused beyond ±`limit` with a reason that
+    /// names the limit.
+    pub fn bounded(self, limit: Pence) -> Result<Pence, MoneyError> {
+        if self.within(limit) {
+            Ok(self)
+        } else {
+            Err(MoneyError::OutOfRange {
+                amount: self.0,
+                limit: limit.0.unsigned_abs(),
+            })
+        }
+    }
+
+    pub fn checked_add(self, rhs: Pence) -> Option<Pence> {
+        self.0.checked_add(rhs.0).map(Pence)
+    }
+
+    pub fn checked_sub(self, rhs: Pence) -> Option<Pence> {
+        self.0.checked_sub(rhs.0).map(Pence)
+    }
+
+    pub fn checked_mul(self, rhs: i64) -> Option<Pence> {
+        self.0.checked_mul(rhs).map(Pence)
+    }
+
+    pub fn checked_neg(self) -> Option<Pence> {
+        self.0.checked_neg().map(Pence)
+    }
+
+    /// The exact total, or `None` when it does not fit in an `i64`.
+    pub fn checked_sum(iter: impl IntoIterator<Item = Pence>) -> Option<Pence> {
+        let total: i128 = iter.into_iter().map(|p| i128::from(p.0)).sum();
+        i64::try_from(total).ok().map(Pence)
+    }
+
+    /// self × num ÷ den, truncated toward zero like `i64` division, worked in 128 bits and
+    /// saturated (pro-rata amounts: weekly × days ÷ 7). `den` must not be zero.
+    pub fn mul_div(self, num: i64, den: i64) -> Pence {
+        Pence::saturate(i128::from(self.0) * i128::from(num) / i128::from(den))
+    }
+
+    /// A 128-bit intermediate result stuck at the nearest end of `i64`.
+    pub fn saturate(wide: i128) -> Pence {
+        Pence(wide.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+    }
 }
 
 /// "£1,234.56", "-£12.34", "£0.00".
@@ -111,52 +173,66 @@ pub fn ratio_hundredths(numerator: Pence, denominator: Pence) -> Option<i64> {
     } else {
         q
     };
-    Some(rounded as i64)
+    // Beyond i64 only when the figures are corrupt; stick at the end rather than wrap.
+    Some(rounded.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
 }
+
+// The operators never panic and never wrap: past the ends of `i64` they stick at the end
+// (saturate). A figure that large is already nonsense, but a reader that meets one must still
+// answer (one corrupt account must not take down a caseload or a report); `within` and the
+// `checked_*` methods are for callers that must notice.
 
 impl std::ops::Add for Pence {
     type Output = Pence;
     fn add(self, rhs: Pence) -> Pence {
-        Pence(self.0 + rhs.0)
+        Pence(self.0.saturating_add(rhs.0))
     }
 }
 
 impl std::ops::Sub for Pence {
     type Output = Pence;
     fn sub(self, rhs: Pence) -> Pence {
-        Pence(self.0 - rhs.0)
+        Pence(self.0.saturating_sub(rhs.0))
     }
 }
 
 impl std::ops::Neg for Pence {
     type Output = Pence;
     fn neg(self) -> Pence {
-        Pence(-self.0)
+        Pence(self.0.saturating_neg())
     }
 }
 
 impl std::ops::Mul<i64> for Pence {
     type Output = Pence;
     fn mul(self, rhs: i64) -> Pence {
-        Pence(self.0 * rhs)
+        Pence(self.0.saturating_mul(rhs))
     }
 }
 
 impl std::ops::AddAssign for Pence {
     fn add_assign(&mut self, rhs: Pence) {
-        self.0 += rhs.0;
+        *self = *self + rhs;
     }
 }
 
 impl std::ops::SubAssign for Pence {
     fn sub_assign(&mut self, rhs: Pence) {
-        self.0 -= rhs.0;
+        *self = *self - rhs;
     }
 }
 
+/// Summed exactly in 128 bits and saturated once at the end, so the total does not depend on
+/// the order of the terms (a saturating fold would).
 impl std::iter::Sum for Pence {
     fn sum<I: Iterator<Item = Pence>>(iter: I) -> Pence {
-        Pence(iter.map(|p| p.0).sum())
+        Pence::saturate(iter.map(|p| i128::from(p.0)).sum())
+    }
+}
+
+impl<'a> std::iter::Sum<&'a Pence> for Pence {
+    fn sum<I: Iterator<Item = &'a Pence>>(iter: I) -> Pence {
+        iter.copied().sum()
     }
 }
 
@@ -232,5 +308,72 @@ mod tests {
         assert_eq!(Pence(9850) * 3, Pence(29550));
         assert_eq!([Pence(1), Pence(2)].into_iter().sum::<Pence>(), Pence(3));
         assert_eq!(-Pence(5), Pence(-5));
+    }
+
+    #[test]
+    fn operators_stick_at_the_ends_instead_of_panicking_or_wrapping() {
+        let max = Pence(i64::MAX);
+        let min = Pence(i64::MIN);
+        assert_eq!(max + Pence(1), max);
+        assert_eq!(min - Pence(1), min);
+        assert_eq!(min + max, Pence(-1));
+        assert_eq!(-min, max);
+        assert_eq!(max * 52, max);
+        assert_eq!(max * -2, min);
+        let mut p = max;
+        p += max;
+        assert_eq!(p, max);
+        p -= min;
+        assert_eq!(p, max);
+        let mut q = min;
+        q -= max;
+        assert_eq!(q, min);
+        // The i64::MAX row of issue 15 among ordinary rows: no panic, stuck at the top.
+        assert_eq!(
+            [Pence(9_850), max, Pence(-5_000)]
+                .into_iter()
+                .sum::<Pence>(),
+            max
+        );
+        // Summed exactly, so a huge debit and its reversal cancel whatever the order.
+        assert_eq!([max, max, min, min].into_iter().sum::<Pence>(), Pence(-2));
+        assert_eq!([max, min, max, min].into_iter().sum::<Pence>(), Pence(-2));
+        assert_eq!(ratio_hundredths(max, Pence(1)), Some(i64::MAX));
+        assert_eq!(ratio_hundredths(min, Pence(1)), Some(i64::MIN));
+    }
+
+    #[test]
+    fn checked_arithmetic_says_when_it_does_not_fit() {
+        let max = Pence(i64::MAX);
+        assert_eq!(Pence(1).checked_add(Pence(2)), Some(Pence(3)));
+        assert_eq!(max.checked_add(Pence(1)), None);
+        assert_eq!(Pence(i64::MIN).checked_sub(Pence(1)), None);
+        assert_eq!(Pence(9_850).checked_mul(3), Some(Pence(29_550)));
+        assert_eq!(max.checked_mul(2), None);
+        assert_eq!(Pence(i64::MIN).checked_neg(), None);
+        assert_eq!(Pence::checked_sum([Pence(1), Pence(2)]), Some(Pence(3)));
+        assert_eq!(Pence::checked_sum([max, Pence(1)]), None);
+        assert_eq!(Pence::checked_sum([max, Pence(1), Pence(-1)]), Some(max));
+    }
+
+    #[test]
+    fn amounts_from_outside_are_bounded() {
+        let limit = Pence::DEFAULT_MAX_ROW_AMOUNT;
+        assert_eq!(
+            Pence(1_000_000_000).bounded(limit),
+            Ok(Pence(1_000_000_000))
+        );
+        assert_eq!(
+            Pence(-1_000_000_000).bounded(limit),
+            Ok(Pence(-1_000_000_000))
+        );
+        let err = Pence(i64::MAX).bounded(limit).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "£92,233,720,368,547,758.07 is beyond the limit of ±£10,000,000.00 for one amount"
+        );
+        assert!(Pence(i64::MIN).bounded(limit).is_err());
+        assert!(Pence(i64::MIN).within(Pence(i64::MIN)));
+        assert!(!Pence(1_000_000_001).within(limit));
     }
 }

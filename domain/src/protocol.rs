@@ -734,7 +734,7 @@ pub fn ground_8(
     let weeks = regime.ground_8_weeks();
     let (unpaid, counted) = match regime {
         NoticeRegime::Current => (
-            Pence(real_arrears.0 + technical_arrears.0.max(0)),
+            real_arrears + technical_arrears.max(Pence::ZERO),
             "rent unpaid (technical arrears included)",
         ),
         NoticeRegime::RentersRights => (
@@ -757,7 +757,7 @@ pub fn ground_8(
             reason: format!("no weekly rent charge to measure {weeks} weeks' rent against"),
         };
     }
-    let threshold = Pence(weekly_charge.0 * weeks);
+    let threshold = weekly_charge * weeks;
     let available = unpaid.0 >= threshold.0;
     let reason = if available {
         format!(

@@ -32,7 +32,7 @@ pub enum Trend {
 
 impl Trend {
     pub fn of(now: Pence, before: Pence) -> Trend {
-        let change = now.0 - before.0;
+        let change = (now - before).0;
         if change > TREND_TOLERANCE.0 {
             Trend::Rising
         } else if change < -TREND_TOLERANCE.0 {

@@ -15,6 +15,10 @@ pub const CHANGE_OF_CIRCUMSTANCES_REPORTED: &str = "change_of_circumstances_repo
 /// An email or push whose delivery cannot be known (the provider cannot be asked again).
 pub const MESSAGE_OUTCOME_UNKNOWN: &str = "message_outcome_unknown";
 
+/// An account whose figures no rent account can hold (a corrupt stored amount): an officer
+/// finds the bad ledger line and has it corrected at source. Lists and reports leave the
+/// account out meanwhile.
+pub const ACCOUNT_OUT_OF_RANGE: &str = "account_out_of_range";
 /// Did what the task asked.
 pub const DONE: &str = "done";
 /// The APA (Managed Payment to Landlord) was requested from DWP: the claim's APA status

@@ -129,7 +129,7 @@ impl ServiceChargeFrequency {
 
 /// weekly × days ÷ 7, rounded half up to the penny (pro-rata part weeks).
 fn pro_rata(weekly: Pence, days: i64) -> Pence {
-    Pence((weekly.0 * days * 2 + 7) / 14)
+    Pence::saturate((i128::from(weekly.0) * i128::from(days) * 2 + 7) / 14)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -105,7 +105,7 @@ pub fn missed_payment(
     // A payment up to three days early counts for it (people pay before the weekend).
     let paid = tenant_paid(entries, due - Duration::days(3), today);
     // Anything under 90% of it is a miss; a few pence short is not worth a message.
-    if paid.0 * 10 >= amount.0 * 9 {
+    if paid * 10 >= amount * 9 {
         return None;
     }
     Some(Trigger {
@@ -355,7 +355,7 @@ pub fn arrears_threshold(
 fn threshold_level(weekly: Pence, weeks: Option<u32>, months: Option<u32>) -> Option<Pence> {
     match (weeks, months) {
         (Some(w), _) => Some(weekly * i64::from(w)),
-        (None, Some(m)) => Some(Pence(weekly.0 * 52 * i64::from(m) / 12)),
+        (None, Some(m)) => Some(weekly.mul_div(52 * i64::from(m), 12)),
         (None, None) => None,
     }
 }
@@ -385,9 +385,9 @@ fn underpaid_each_month(entries: &[LedgerEntry], today: NaiveDate, months: u32) 
             entries
                 .iter()
                 .filter(|e| e.posted_on >= from && e.posted_on <= to)
-                .map(|e| e.amount.0)
-                .sum::<i64>()
-                > 0
+                .map(|e| e.amount)
+                .sum::<Pence>()
+                > Pence::ZERO
         })
 }
 
@@ -659,7 +659,7 @@ pub fn hb_change(
         return None;
     };
     let (prev, last) = (-previous.amount, -latest.amount);
-    (last.0 * 100 < prev.0 * 95).then(|| Trigger {
+    (last * 100 < prev * 95).then(|| Trigger {
         rule: HB_REDUCED,
         step: "officer_task".into(),
         period: latest.posted_on.to_string(),

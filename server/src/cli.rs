@@ -132,7 +132,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 KindArg::Tenancies => ImportKind::Tenancies,
                 KindArg::Transactions => ImportKind::Transactions,
             };
-            let outcome = rentdesk_store::imports::import_file(&db, kind, file, today()).await?;
+            let outcome = rentdesk_store::imports::import_file(
+                &db,
+                kind,
+                file,
+                today(),
+                settings.max_row_amount,
+            )
+            .await?;
             print_outcome(&outcome);
             if outcome.status != "succeeded" {
                 std::process::exit(1);
@@ -177,6 +184,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "evaluated {} accounts ({} in arrears, {} technical only)",
                 report.accounts, report.in_arrears, report.technical_only
             );
+            if report.out_of_range > 0 {
+                println!(
+                    "left out {} accounts whose figures are out of range (see the log and the \
+                     officers' tasks)",
+                    report.out_of_range
+                );
+            }
         }
         Command::Retention { dry_run, as_of } => {
             let policy = settings.retention_policy();

@@ -962,14 +962,15 @@ pub async fn outcome(
         .into_tuple()
         .all(db)
         .await?;
-    // Credits are negative in the ledger: paid = −amount.
-    let mut paid: HashMap<i64, (i64, i64)> = HashMap::new();
+    // Credits are negative in the ledger: paid = −amount. Saturating, as `Pence` is: a
+    // corrupt amount must not panic the results (issue 15).
+    let mut paid: HashMap<i64, (Pence, Pence)> = HashMap::new();
     for (t, on, amount) in payments {
         let e = paid.entry(t).or_default();
         if on < start + Duration::days(7) {
-            e.0 -= amount;
+            e.0 -= Pence(amount);
         }
-        e.1 -= amount;
+        e.1 -= Pence(amount);
     }
     let mut groups: BTreeMap<String, (GroupPayments, GroupPayments)> = BTreeMap::new();
     for (t, variant, control) in recipients {
@@ -980,8 +981,8 @@ pub async fn outcome(
         };
         let (p7, p14) = paid.get(&t).copied().unwrap_or_default();
         let g = groups.entry(name).or_default();
-        g.0.add(Pence(p7.max(0)));
-        g.1.add(Pence(p14.max(0)));
+        g.0.add(p7.max(Pence::ZERO));
+        g.1.add(p14.max(Pence::ZERO));
     }
     Ok((
         Some(start),

@@ -27,6 +27,10 @@ pub struct EvaluationReport {
     pub accounts: u64,
     pub in_arrears: u64,
     pub technical_only: u64,
+    /// Accounts skipped because their figures are out of range (corrupt stored amounts); each
+    /// is logged and has an officer task.
+    #[serde(default)]
+    pub out_of_range: u64,
 }
 
 impl EvaluationReport {
@@ -34,6 +38,7 @@ impl EvaluationReport {
         self.accounts += other.accounts;
         self.in_arrears += other.in_arrears;
         self.technical_only += other.technical_only;
+        self.out_of_range += other.out_of_range;
     }
 }
 
@@ -86,6 +91,7 @@ async fn evaluate_sorted(
     tracing::info!(
         accounts = total.accounts,
         in_arrears = total.in_arrears,
+        out_of_range = total.out_of_range,
         "evaluation finished"
     );
     Ok(total)
@@ -126,11 +132,31 @@ pub struct LoadedAccount {
 }
 
 /// Load and summarise the accounts in `scope` as of `today` (three queries, whatever the count).
+/// An account whose figures are out of range (`AccountSummary::in_range`: a corrupt stored
+/// amount) is left out with a warning: one bad account must not take down a caseload, a
+/// report or a campaign (issue 15). The nightly evaluation raises the officer's task for it.
 pub async fn load_accounts(
     db: &DatabaseConnection,
     scope: &Scope<'_>,
     today: NaiveDate,
 ) -> anyhow::Result<Vec<LoadedAccount>> {
+    let (accounts, _) = load_accounts_split(db, scope, today).await?;
+    Ok(accounts)
+}
+
+/// An account left out of lists because its figures are out of range.
+pub struct OutOfRange {
+    pub tenancy_id: i64,
+    pub reference: String,
+    pub reason: String,
+}
+
+/// [`load_accounts`], and the accounts it left out (each logged once here).
+pub async fn load_accounts_split(
+    db: &DatabaseConnection,
+    scope: &Scope<'_>,
+    today: NaiveDate,
+) -> anyhow::Result<(Vec<LoadedAccount>, Vec<OutOfRange>)> {
     let tenancies = tenancy::Entity::find()
         .filter(scope.of(tenancy::Column::Id))
         .all(db)
@@ -174,11 +200,25 @@ pub async fn load_accounts(
         )?);
     }
     let mut out = Vec::with_capacity(tenancies.len());
+    let mut skipped = vec![];
     for t in tenancies {
         let claim = claims.remove(&t.id);
         let facts = account_facts(&t, claim.as_ref(), BENEFIT_GRACE_DAYS)?;
         let entries = ledgers.remove(&t.id).unwrap_or_default();
         let summary = summarise(&facts, &entries, today);
+        if let Some(reason) = summary.out_of_range_reason() {
+            tracing::warn!(
+                tenancy_id = t.id,
+                reference = %t.reference,
+                "account left out: {reason}"
+            );
+            skipped.push(OutOfRange {
+                tenancy_id: t.id,
+                reference: t.reference,
+                reason,
+            });
+            continue;
+        }
         out.push(LoadedAccount {
             tenancy: t,
             claim,
@@ -187,7 +227,46 @@ pub async fn load_accounts(
             summary,
         });
     }
-    Ok(out)
+    Ok((out, skipped))
+}
+
+/// The officer's task for an account left out of lists (once per account: the ledger is
+/// append-only, so it stays out until a correcting line brings it back into range).
+async fn raise_out_of_range_tasks(
+    db: &DatabaseConnection,
+    skipped: &[OutOfRange],
+    today: NaiveDate,
+) -> Result<(), sea_orm::DbErr> {
+    for s in skipped {
+        crate::tasks::raise(
+            db,
+            "note",
+            &format!(
+                "Account left out of the caseload and reports: {}.",
+                s.reason
+            ),
+            crate::tasks::NewTask {
+                tenancy_id: s.tenancy_id,
+                kind: rentdesk_domain::tasks::ACCOUNT_OUT_OF_RANGE,
+                title: format!("Account {} has figures out of range", s.reference),
+                detail: format!(
+                    "{}. Find the ledger line at fault and have it reversed or corrected in the \
+                     housing system; until then the account is left out of the caseload, \
+                     reports and campaigns.",
+                    s.reason
+                ),
+                due_on: today + chrono::Duration::days(1),
+                rule_id: Some(rentdesk_domain::tasks::ACCOUNT_OUT_OF_RANGE),
+                idempotency_key: Some(format!(
+                    "{}:{}",
+                    rentdesk_domain::tasks::ACCOUNT_OUT_OF_RANGE,
+                    s.tenancy_id
+                )),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// `ids` is sorted; every id between its first and last that is not in it is skipped.
@@ -196,9 +275,13 @@ async fn evaluate_chunk(
     ids: &[i64],
     today: NaiveDate,
 ) -> anyhow::Result<EvaluationReport> {
-    let accounts = load_accounts(db, &Scope::new(ids), today).await?;
+    let (accounts, skipped) = load_accounts_split(db, &Scope::new(ids), today).await?;
+    raise_out_of_range_tasks(db, &skipped, today).await?;
     let computed_at = Utc::now();
-    let mut report = EvaluationReport::default();
+    let mut report = EvaluationReport {
+        out_of_range: skipped.len() as u64,
+        ..Default::default()
+    };
     let mut models = Vec::with_capacity(accounts.len());
     for a in &accounts {
         report.accounts += 1;

@@ -227,6 +227,15 @@ fn parse_amount(s: &str) -> Result<Pence, String> {
     Pence::parse_pounds(s).map_err(|e| e.to_string())
 }
 
+/// An amount a rent account can hold: issue 15's `92233720368547758.07` imported, and every
+/// later sum over that account overflowed. The append-only ledger cannot be repaired, so the
+/// bound is here, at the edge (`MAX_ROW_AMOUNT_PENCE`).
+fn parse_bounded_amount(s: &str, max_amount: Pence) -> Result<Pence, String> {
+    parse_amount(s)?
+        .bounded(max_amount)
+        .map_err(|e| e.to_string())
+}
+
 fn parse_bool(s: &str) -> Result<bool, String> {
     match s.to_ascii_lowercase().as_str() {
         "true" | "yes" | "y" | "1" => Ok(true),
@@ -342,15 +351,25 @@ pub async fn batch(
 }
 
 /// Run an import from a file (the CLI's path).
+/// `max_amount` bounds every amount in the file (`MAX_ROW_AMOUNT_PENCE`).
 pub async fn import_file(
     db: &DatabaseConnection,
     kind: ImportKind,
     path: PathBuf,
     today: NaiveDate,
+    max_amount: Pence,
 ) -> Result<ImportOutcome, ImportFailure> {
     let filename = path.display().to_string();
     let batch_id = open_batch(db, kind, &filename, "cli", None, "running").await?;
-    run(db, kind, batch_id, &ImportSource::File(path), today).await
+    run(
+        db,
+        kind,
+        batch_id,
+        &ImportSource::File(path),
+        today,
+        max_amount,
+    )
+    .await
 }
 
 /// Run the import stored in `import_batches` row `batch_id` (uploaded through the API). A batch
@@ -359,6 +378,7 @@ pub async fn run_stored_batch(
     db: &DatabaseConnection,
     batch_id: i64,
     today: NaiveDate,
+    max_amount: Pence,
 ) -> Result<Option<ImportOutcome>, ImportFailure> {
     let Some(batch) = import_batch::Entity::find_by_id(batch_id).one(db).await? else {
         return Ok(None);
@@ -368,9 +388,16 @@ pub async fn run_stored_batch(
     }
     let kind = ImportKind::from_str(&batch.kind).map_err(sea_orm::DbErr::Custom)?;
     let content = batch.content.unwrap_or_default();
-    run(db, kind, batch_id, &ImportSource::Bytes(content), today)
-        .await
-        .map(Some)
+    run(
+        db,
+        kind,
+        batch_id,
+        &ImportSource::Bytes(content),
+        today,
+        max_amount,
+    )
+    .await
+    .map(Some)
 }
 
 async fn run(
@@ -379,10 +406,13 @@ async fn run(
     batch_id: i64,
     source: &ImportSource,
     today: NaiveDate,
+    max_amount: Pence,
 ) -> Result<ImportOutcome, ImportFailure> {
     let result = match kind {
-        ImportKind::Tenancies => import_tenancies(db, batch_id, source, today).await,
-        ImportKind::Transactions => import_transactions(db, batch_id, source, today).await,
+        ImportKind::Tenancies => import_tenancies(db, batch_id, source, max_amount).await,
+        ImportKind::Transactions => {
+            import_transactions(db, batch_id, source, today, max_amount).await
+        }
     };
     match result {
         Ok(outcome) => {
@@ -457,7 +487,12 @@ impl TxRow {
 
 type StoredTx = (i64, NaiveDate, String, i64, Option<String>);
 
-fn parse_tx_row(row: &Row<'_>, errors: &mut Errors, today: NaiveDate) -> Option<TxRow> {
+fn parse_tx_row(
+    row: &Row<'_>,
+    errors: &mut Errors,
+    today: NaiveDate,
+    max_amount: Pence,
+) -> Option<TxRow> {
     let external_ref = row.required("external_ref", errors).map(str::to_owned);
     let tenancy_reference = row.required("tenancy_reference", errors).map(str::to_owned);
     let posted_on = row.parse_required("posted_on", errors, |s| {
@@ -469,7 +504,7 @@ fn parse_tx_row(row: &Row<'_>, errors: &mut Errors, today: NaiveDate) -> Option<
         }
     });
     let kind = row.parse_required("kind", errors, parse_enum::<TransactionKind>);
-    let amount = row.parse_required("amount", errors, parse_amount);
+    let amount = row.parse_required("amount", errors, |s| parse_bounded_amount(s, max_amount));
     let method = row.parse("method", errors, parse_enum::<PaymentMethod>);
     let description = row.get("description").map(str::to_owned);
     if let (Ok(kind), Ok(amount)) = (&kind, &amount)
@@ -759,10 +794,11 @@ async fn import_transactions(
     batch_id: i64,
     source: &ImportSource,
     today: NaiveDate,
+    max_amount: Pence,
 ) -> Result<ImportOutcome, ImportFailure> {
     let mut errors = Errors::default();
     let columns = (TRANSACTION_COLUMNS, TRANSACTION_OPTIONAL);
-    let parse = |row: &Row<'_>, errors: &mut Errors| parse_tx_row(row, errors, today);
+    let parse = |row: &Row<'_>, errors: &mut Errors| parse_tx_row(row, errors, today, max_amount);
     let validate = ValidateTx {
         db,
         tenancies: TenancyIds::default(),
@@ -865,7 +901,7 @@ struct TenancyRow {
     joint: Option<Person>,
 }
 
-fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors) -> Option<TenancyRow> {
+fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors, max_amount: Pence) -> Option<TenancyRow> {
     let before = errors.total;
     let reference = row.required("reference", errors).map(str::to_owned);
     let tenure = row.parse_required("tenure", errors, parse_enum::<Tenure>);
@@ -892,7 +928,7 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors) -> Option<TenancyRow> {
     let start_date = row.parse_required("start_date", errors, parse_date);
     let end_date = row.parse("end_date", errors, parse_date);
     let non_negative = |s: &str| {
-        let p = parse_amount(s)?;
+        let p = parse_bounded_amount(s, max_amount)?;
         if p.0 < 0 {
             Err("must not be negative".to_owned())
         } else {
@@ -1250,15 +1286,15 @@ async fn import_tenancies(
     db: &DatabaseConnection,
     batch_id: i64,
     source: &ImportSource,
-    _today: NaiveDate,
+    max_amount: Pence,
 ) -> Result<ImportOutcome, ImportFailure> {
     let mut errors = Errors::default();
     let columns = (TENANCY_COLUMNS, TENANCY_OPTIONAL);
+    let parse_row = |row: &Row<'_>, errors: &mut Errors| parse_tenancy_row(row, errors, max_amount);
     let validate = ValidateTenancies {
         seen: HashMap::new(),
     };
-    let rows_total =
-        for_each_chunk(source, columns, &mut errors, parse_tenancy_row, validate).await?;
+    let rows_total = for_each_chunk(source, columns, &mut errors, parse_row, validate).await?;
     if errors.total > 0 {
         return Ok(rejected(batch_id, rows_total, errors));
     }
@@ -1270,7 +1306,7 @@ async fn import_tenancies(
         updated: 0,
         affected: HashSet::new(),
     };
-    for_each_chunk(source, columns, &mut errors, parse_tenancy_row, &mut write).await?;
+    for_each_chunk(source, columns, &mut errors, parse_row, &mut write).await?;
     let mut affected: Vec<i64> = write.affected.into_iter().collect();
     affected.sort_unstable();
     let outcome = ImportOutcome {

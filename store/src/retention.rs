@@ -28,7 +28,7 @@ use crate::entities::{
 use chrono::{NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use rentdesk_domain::retention::{Retention, RetentionFacts, RetentionPolicy};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -141,26 +141,28 @@ async fn qualifying(
     let mut out = vec![];
     for chunk in closed.chunks(500) {
         let ids: Vec<i64> = chunk.iter().map(|t| t.id).collect();
-        let balances: HashMap<i64, i64> = transaction::Entity::find()
+        // Added up here, not by SQL `SUM()`, which fails outright on a corrupt amount near
+        // i64::MAX (issue 15) and would stop the whole nightly run; `Pence` saturates.
+        let mut balances: HashMap<i64, Vec<Pence>> = HashMap::new();
+        for (id, amount) in transaction::Entity::find()
             .select_only()
             .column(transaction::Column::TenancyId)
-            .column_as(
-                Func::sum(Expr::col(transaction::Column::AmountPence)).cast_as("BIGINT"),
-                "total",
-            )
+            .column(transaction::Column::AmountPence)
             .filter(transaction::Column::TenancyId.is_in(ids))
-            .group_by(transaction::Column::TenancyId)
-            .into_tuple::<(i64, Option<i64>)>()
+            .into_tuple::<(i64, i64)>()
             .all(db)
             .await?
-            .into_iter()
-            .map(|(id, total)| (id, total.unwrap_or(0)))
-            .collect();
+        {
+            balances.entry(id).or_default().push(Pence(amount));
+        }
         for t in chunk {
             let facts = RetentionFacts {
                 status: &t.status,
                 end_date: t.end_date,
-                balance: Pence(balances.get(&t.id).copied().unwrap_or(0)),
+                balance: balances
+                    .get(&t.id)
+                    .map(|a| a.iter().sum())
+                    .unwrap_or_default(),
                 already_anonymised: t.anonymised_at.is_some(),
             };
             if let Retention::Anonymise {

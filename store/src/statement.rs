@@ -5,7 +5,7 @@ use crate::entities::transaction;
 use chrono::NaiveDate;
 use rentdesk_domain::Pence;
 use rentdesk_domain::calendar::RentYear;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
+use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Where a page ends: the last line's date and id. Lines strictly older follow.
@@ -85,18 +85,16 @@ pub async fn page<C: ConnectionTrait>(
         posted_on: newest.posted_on,
         id: newest.id,
     };
-    let mut balance = Pence(
-        sum(
-            db,
-            tenancy_id,
-            Condition::any().add(before(upto)).add(
-                Condition::all()
-                    .add(transaction::Column::PostedOn.eq(upto.posted_on))
-                    .add(transaction::Column::Id.eq(upto.id)),
-            ),
-        )
-        .await?,
-    );
+    let mut balance = sum(
+        db,
+        tenancy_id,
+        Condition::any().add(before(upto)).add(
+            Condition::all()
+                .add(transaction::Column::PostedOn.eq(upto.posted_on))
+                .add(transaction::Column::Id.eq(upto.id)),
+        ),
+    )
+    .await?;
     let next = more.then(|| {
         let last = rows.last().expect("non-empty");
         Cursor {
@@ -133,23 +131,24 @@ fn before(c: Cursor) -> Condition {
         )
 }
 
+/// The total of one account's lines matching `cond`. Added up here, not by SQL `SUM()`: over a
+/// stored amount near `i64::MAX` SQLite's `sum()` fails with "integer overflow" and
+/// PostgreSQL's cast back to BIGINT with "out of range", and the statement would be a 500.
+/// `Pence`'s sum saturates instead (issue 15). One account's ledger is small.
 async fn sum<C: ConnectionTrait>(
     db: &C,
     tenancy_id: i64,
     cond: Condition,
-) -> Result<i64, sea_orm::DbErr> {
-    let total: Option<Option<i64>> = transaction::Entity::find()
+) -> Result<Pence, sea_orm::DbErr> {
+    let amounts: Vec<i64> = transaction::Entity::find()
         .select_only()
-        .column_as(
-            Func::sum(Expr::col(transaction::Column::AmountPence)).cast_as("BIGINT"),
-            "total",
-        )
+        .column(transaction::Column::AmountPence)
         .filter(transaction::Column::TenancyId.eq(tenancy_id))
         .filter(cond)
         .into_tuple()
-        .one(db)
+        .all(db)
         .await?;
-    Ok(total.flatten().unwrap_or(0))
+    Ok(amounts.into_iter().map(Pence).sum())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,32 +179,33 @@ pub async fn year_summary<C: ConnectionTrait>(
         Condition::all().add(transaction::Column::PostedOn.lt(year.start)),
     )
     .await?;
-    let by_kind: Vec<(String, Option<i64>)> = transaction::Entity::find()
+    // Per kind, added up here for the reason `sum` gives.
+    let rows: Vec<(String, i64)> = transaction::Entity::find()
         .select_only()
         .column(transaction::Column::Kind)
-        .column_as(
-            Func::sum(Expr::col(transaction::Column::AmountPence)).cast_as("BIGINT"),
-            "total",
-        )
+        .column(transaction::Column::AmountPence)
         .filter(transaction::Column::TenancyId.eq(tenancy_id))
         .filter(transaction::Column::PostedOn.gte(year.start))
         .filter(transaction::Column::PostedOn.lte(date))
-        .group_by(transaction::Column::Kind)
         .into_tuple()
         .all(db)
         .await?;
+    let mut by_kind: std::collections::BTreeMap<String, Vec<Pence>> = Default::default();
+    for (kind, amount) in rows {
+        by_kind.entry(kind).or_default().push(Pence(amount));
+    }
     let mut s = YearSummary {
         year,
-        opening_balance: Pence(opening),
+        opening_balance: opening,
         charged: Pence::ZERO,
         paid_by_tenant: Pence::ZERO,
         housing_benefit: Pence::ZERO,
         universal_credit: Pence::ZERO,
         other: Pence::ZERO,
-        closing_balance: Pence(opening),
+        closing_balance: opening,
     };
-    for (kind, total) in by_kind {
-        let total = Pence(total.unwrap_or(0));
+    for (kind, amounts) in by_kind {
+        let total: Pence = amounts.into_iter().sum();
         s.closing_balance += total;
         match kind.as_str() {
             "rent_debit" | "service_charge" | "court_costs" => s.charged += total,

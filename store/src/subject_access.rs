@@ -253,7 +253,7 @@ async fn collect(
         .await?
         .into_iter()
         .map(|row| {
-            balance = Pence(balance.0 + row.amount_pence);
+            balance += Pence(row.amount_pence);
             let mut v = serde_json::to_value(&row).unwrap_or(Value::Null);
             v["balance_after_pence"] = json!(balance.0);
             v

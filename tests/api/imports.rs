@@ -166,6 +166,7 @@ async fn an_upload_of_an_unknown_kind_is_refused_with_the_field_named() {
 
 #[tokio::test]
 async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
+    use rentdesk_domain::Pence;
     use rentdesk_store::imports::{ImportKind, import_file};
     let (url, sqlite) = fresh_database().await;
     let db = rentdesk_store::db::connect(&url, 4).await.unwrap();
@@ -175,9 +176,15 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
     let tenancies = dir.join("tenancies.csv");
     std::fs::write(&tenancies, example("tenancies.csv")).unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    let outcome = import_file(&db, ImportKind::Tenancies, tenancies, today)
-        .await
-        .unwrap();
+    let outcome = import_file(
+        &db,
+        ImportKind::Tenancies,
+        tenancies,
+        today,
+        Pence::DEFAULT_MAX_ROW_AMOUNT,
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome.status, "succeeded");
 
     let rows = 25_000;
@@ -194,16 +201,28 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
     }
     let file = dir.join("payments.csv");
     std::fs::write(&file, csv).unwrap();
-    let outcome = import_file(&db, ImportKind::Transactions, file.clone(), today)
-        .await
-        .unwrap();
+    let outcome = import_file(
+        &db,
+        ImportKind::Transactions,
+        file.clone(),
+        today,
+        Pence::DEFAULT_MAX_ROW_AMOUNT,
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome.status, "succeeded", "{:?}", outcome.errors);
     assert_eq!(outcome.rows_inserted, rows);
     assert_eq!(outcome.affected_tenancy_ids.len(), 4);
     assert_eq!(count_transactions(&db).await, rows);
-    let again = import_file(&db, ImportKind::Transactions, file, today)
-        .await
-        .unwrap();
+    let again = import_file(
+        &db,
+        ImportKind::Transactions,
+        file,
+        today,
+        Pence::DEFAULT_MAX_ROW_AMOUNT,
+    )
+    .await
+    .unwrap();
     assert_eq!(again.rows_inserted, 0);
     assert_eq!(again.rows_unchanged, rows);
     let _ = std::fs::remove_dir_all(&dir);

@@ -9,6 +9,7 @@ mod data_protection;
 mod edges;
 mod helpers;
 mod imports;
+mod money;
 mod night;
 mod officer;
 mod outreach;

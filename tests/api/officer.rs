@@ -851,12 +851,13 @@ async fn officers_set_up_review_monitor_and_end_arrangements_with_the_same_rules
     let central = sign_in(app, "central@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     let path = format!("/officer/v1/accounts/{hd1001}/arrangements");
-    // Outside policy (more than the surplus): the officer may still agree it, and it is active.
+    // Outside policy (more than the £157.65 a week surplus, within the £197.00 of arrears plus a
+    // week's rent): the officer may still agree it, and it is active.
     let (s, a) = post(
         app,
         &path,
         &north,
-        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 20_000, "accept_agreement": true}),
+        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 19_000, "accept_agreement": true}),
     )
     .await;
     assert_eq!(s, 201, "{a}");
@@ -934,7 +935,7 @@ async fn a_tenants_plan_outside_policy_is_approved_by_the_officer_and_its_task_c
         app,
         "/tenant/v1/plans",
         karen,
-        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 20_000, "accept_agreement": true}),
+        json!({"statement": statement(), "frequency": "weekly", "instalment_pence": 19_000, "accept_agreement": true}),
     )
     .await;
     assert_eq!(
@@ -2001,6 +2002,13 @@ async fn a_suspended_order_kept_is_monitored_and_a_breach_leads_to_a_visit_befor
             "terms": {"towards_arrears_pence": towards, "frequency": "weekly", "from": from},
         })
     };
+    // Issue 15: no more than one amount may be (MAX_ROW_AMOUNT_PENCE), named, nothing stored.
+    let (s, p) = post(app, &path, &north, order(today, i64::MAX)).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["terms.towards_arrears_pence".to_owned()]),
+        "{p}"
+    );
     let (s, r) = post(app, &path, &north, order(today, 500)).await;
     assert_eq!((s, r["stage"].as_str()), (201, Some("order")), "{r}");
     let (_, n) = get(app, &next, &north).await;

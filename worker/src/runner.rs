@@ -50,6 +50,8 @@ pub struct WorkerConfig {
     pub send_concurrency: usize,
     /// Retention period the nightly job anonymises by.
     pub retention: rentdesk_domain::retention::RetentionPolicy,
+    /// The most one imported amount may be, either sign (`MAX_ROW_AMOUNT_PENCE`).
+    pub max_row_amount: rentdesk_domain::Pence,
 }
 
 impl Default for WorkerConfig {
@@ -67,6 +69,7 @@ impl Default for WorkerConfig {
             dispatch_rate_per_minute: None,
             send_concurrency: crate::dispatch::DEFAULT_SEND_CONCURRENCY,
             retention: Default::default(),
+            max_row_amount: rentdesk_domain::Pence::DEFAULT_MAX_ROW_AMOUNT,
         }
     }
 }
@@ -247,6 +250,7 @@ pub(crate) fn build_monitor(
         timezone: config.timezone,
         policy: config.contact_policy.clone(),
         retention: config.retention,
+        max_row_amount: config.max_row_amount,
     };
     let mut monitor = Monitor::new();
     monitor = register_job::<ImportJob>(

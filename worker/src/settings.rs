@@ -49,6 +49,11 @@ pub struct Settings {
     /// Repayment-plan policy: the weekly floor and the weeks within which arrears should clear.
     pub plan_min_weekly_pence: i64,
     pub plan_max_weeks: u32,
+    /// `MAX_ROW_AMOUNT_PENCE` (default 1,000,000,000 = £10,000,000): the most one amount from
+    /// outside may be, either sign — an imported transaction or charge, or a money field of an
+    /// API body. Larger figures are refused at the edge (issue 15: one i64::MAX row broke an
+    /// account for good).
+    pub max_row_amount: rentdesk_domain::Pence,
     pub db_max_connections: u32,
     pub worker_concurrency: usize,
     pub nightly_cron: String,
@@ -347,6 +352,14 @@ impl Settings {
             sign_in_limit_per_address: number("SIGN_IN_LIMIT_PER_ADDRESS", 30, 1, 100_000)? as u32,
             plan_min_weekly_pence: number("PLAN_MIN_WEEKLY_PENCE", 100, 1, 100_000)? as i64,
             plan_max_weeks: number("PLAN_MAX_WEEKS", 104, 4, 520)? as u32,
+            // At most a hundredth of the account limit, so no one row makes an account
+            // out of range.
+            max_row_amount: rentdesk_domain::Pence(number(
+                "MAX_ROW_AMOUNT_PENCE",
+                rentdesk_domain::Pence::DEFAULT_MAX_ROW_AMOUNT.0 as u64,
+                1,
+                (rentdesk_domain::Pence::ACCOUNT_LIMIT.0 / 100) as u64,
+            )? as i64),
             db_max_connections: number("DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32,
             worker_concurrency: number("WORKER_CONCURRENCY", 4, 1, 256)? as usize,
             nightly_cron,
@@ -435,6 +448,7 @@ impl Settings {
             dispatch_rate_per_minute: self.dispatch_rate_per_minute,
             send_concurrency: self.send_concurrency,
             retention: self.retention_policy(),
+            max_row_amount: self.max_row_amount,
         }
     }
 
@@ -633,6 +647,21 @@ mod tests {
     }
 
     #[test]
+    fn one_amount_is_bounded_at_ten_million_pounds_unless_configured() {
+        let s = settings(Mode::Dev, &[]).unwrap();
+        assert_eq!(s.max_row_amount, rentdesk_domain::Pence(1_000_000_000));
+        let s = settings(Mode::Dev, &[("MAX_ROW_AMOUNT_PENCE", "5000000")]).unwrap();
+        assert_eq!(s.max_row_amount, rentdesk_domain::Pence(5_000_000));
+        assert_eq!(
+            s.worker_config().max_row_amount,
+            rentdesk_domain::Pence(5_000_000)
+        );
+        let e = settings(Mode::Dev, &[("MAX_ROW_AMOUNT_PENCE", "lots")]).unwrap_err();
+        assert_eq!(e.variable, "MAX_ROW_AMOUNT_PENCE");
+        assert_eq!(e.reason, "must be a whole number from 1 to 100000000000");
+    }
+
+    #[test]
     fn production_refuses_to_start_without_an_admin_token() {
         let e = settings(Mode::Production, &[("DATABASE_URL", "postgres://x/y")]).unwrap_err();
         assert_eq!(e.variable, "ADMIN_TOKEN");
@@ -690,6 +719,9 @@ mod tests {
             ("TOKEN_SIGNING_KEY", "too-short"),
             ("SIGN_IN_LIMIT_PER_REFERENCE", "0"),
             ("PLAN_MAX_WEEKS", "1"),
+            ("MAX_ROW_AMOUNT_PENCE", "0"),
+            ("MAX_ROW_AMOUNT_PENCE", "9223372036854775807"),
+            ("MAX_ROW_AMOUNT_PENCE", "-5"),
             ("APP_LINK", "ftp://x"),
             ("DISPATCH_RATE_PER_MINUTE", "0"),
             ("NIGHTLY_CRON", "daily"),

@@ -18,8 +18,13 @@ impl Job for ImportJob {
 
     async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
         let today = ctx.today();
-        let outcome =
-            rentdesk_store::imports::run_stored_batch(&ctx.db, self.batch_id, today).await?;
+        let outcome = rentdesk_store::imports::run_stored_batch(
+            &ctx.db,
+            self.batch_id,
+            today,
+            ctx.max_row_amount,
+        )
+        .await?;
         let Some(outcome) = outcome else {
             tracing::info!(
                 batch_id = self.batch_id,

@@ -38,6 +38,8 @@ pub struct JobContext {
     pub timezone: Tz,
     /// When and how often tenants may be contacted (`CONTACT_*` settings).
     pub policy: rentdesk_domain::contact_policy::ContactPolicy,
+    /// The most one imported amount may be (`MAX_ROW_AMOUNT_PENCE`).
+    pub max_row_amount: rentdesk_domain::Pence,
     /// How long personal data is kept after a tenancy closes (`RETENTION_MONTHS`).
     pub retention: rentdesk_domain::retention::RetentionPolicy,
 }

@@ -675,6 +675,12 @@ async fn record_step(
         }
     }
     let (hearing, mut order) = court_details(stage, &body, &mut errors);
+    // Issue 15: no money field takes more than one amount may be (`MAX_ROW_AMOUNT_PENCE`).
+    if let Some(p) = body.terms.as_ref().and_then(|t| t.towards_arrears_pence)
+        && let Err(e) = rentdesk_domain::Pence(p).bounded(state.settings.max_row_amount)
+    {
+        errors.push(("terms.towards_arrears_pence".into(), e.to_string()));
+    }
     if body.ordered_on.is_some_and(|d| d > today) {
         errors.push(("ordered_on".into(), "is in the future".into()));
     }

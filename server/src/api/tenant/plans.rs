@@ -238,6 +238,7 @@ pub(crate) struct Basis {
     pub(crate) tenant_weekly_rent: Pence,
 }
 
+/// `max_amount`: the bound on any one money field (`MAX_ROW_AMOUNT_PENCE`).
 pub(crate) fn basis(
     account: &FullAccount,
     statement: StatementIn,
@@ -245,10 +246,11 @@ pub(crate) fn basis(
     first: Option<NaiveDate>,
     align_uc: bool,
     today: NaiveDate,
+    max_amount: Pence,
 ) -> Result<Basis, Problem> {
     let statement: Statement = statement.into();
     let mut errors: Vec<(String, String)> = statement
-        .validate()
+        .validate(max_amount)
         .into_iter()
         .map(|e| (e.field, e.reason))
         .collect();
@@ -318,7 +320,7 @@ pub(crate) fn basis(
             monthly_housing,
             paid_to_landlord: true,
             ..
-        }) => Pence(monthly_housing.0 * 12 / 52),
+        }) => monthly_housing.mul_div(12, 52),
         _ => Pence::ZERO,
     };
     Ok(Basis {
@@ -391,8 +393,19 @@ pub(crate) fn proposal(
     must_accept: &str,
 ) -> Result<Proposal, Problem> {
     let mut early: Vec<(String, String)> = vec![];
-    if body.instalment_pence <= 0 {
-        early.push(("instalment_pence".into(), "must be more than zero".into()));
+    let offered = Pence(body.instalment_pence);
+    let s = &account.view.summary;
+    // An unknown frequency is reported by `basis`; meanwhile judge the offer by the longest
+    // period, the most lenient ceiling.
+    let frequency = Frequency::from_str(&body.frequency).unwrap_or(Frequency::Monthly);
+    if let Err(e) = affordability::check_instalment(
+        offered,
+        s.arrears,
+        s.weekly_charge,
+        frequency,
+        state.settings.max_row_amount,
+    ) {
+        early.push((e.field, e.reason));
     }
     if !body.accept_agreement {
         early.push(("accept_agreement".into(), must_accept.into()));
@@ -404,6 +417,7 @@ pub(crate) fn proposal(
         body.first_payment_date,
         body.align_to_universal_credit,
         today,
+        state.settings.max_row_amount,
     ) {
         Ok(b) => b,
         Err(mut p) => {
@@ -418,7 +432,6 @@ pub(crate) fn proposal(
     }
     let req = request(&b);
     let q = affordability::quote(&req, &state.settings.plan_policy());
-    let offered = Pence(body.instalment_pence);
     let decision = affordability::decide(offered, &req, &q)
         .map_err(|e| Problem::invalid(e.field, e.reason))?;
     let schedule = affordability::schedule(
@@ -472,7 +485,8 @@ impl TenantPlansApi {
             &body.frequency,
             body.first_payment_date,
             body.align_to_universal_credit,
-            today
+            today,
+            state.settings.max_row_amount
         ));
         let q = affordability::quote(&request(&b), &state.settings.plan_policy());
         let schedule = q.suggested_instalment.map(|i| {
@@ -610,10 +624,9 @@ pub(crate) fn plan_answer(
     let brief = super::account::plan_brief(plan, account, today)?;
     let frequency = Frequency::from_str(&plan.frequency).map_err(|e| Problem::internal(&e))?;
     let upcoming = {
-        let paid_so_far: i64 = done.iter().map(|i| i.paid.0).sum();
-        let left = Pence(
-            (plan.arrears_at_start_pence - (paid_so_far - rent * done.len() as i64).max(0)).max(0),
-        );
+        let paid_so_far: Pence = done.iter().map(|i| i.paid).sum();
+        let towards_arrears = (paid_so_far - Pence(rent) * done.len() as i64).max(Pence::ZERO);
+        let left = (Pence(plan.arrears_at_start_pence) - towards_arrears).max(Pence::ZERO);
         let mut k = done.len() as u32;
         let mut out = vec![];
         let mut remaining = left;
