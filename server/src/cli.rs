@@ -4,6 +4,7 @@ use crate::config::{Mode, Settings};
 use crate::startup;
 use clap::{Parser, Subcommand};
 use rentdesk_store::imports::{ImportKind, ImportOutcome};
+use rentdesk_store::staff::Role;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -67,6 +68,12 @@ pub enum Command {
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Members of staff: `staff create --role admin` makes the first administrator (who then
+    /// creates teams, team leaders and officers through `/manage/v1`).
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// Write the OpenAPI document (default: mobile-api-spec/openapi.yaml).
     Spec {
         #[arg(long, default_value = "mobile-api-spec/openapi.yaml")]
@@ -75,6 +82,123 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum StaffCommand {
+    /// Create a member of staff who signs in with email and password.
+    ///
+    /// The password is read from `RENTDESK_STAFF_PASSWORD` (at least 12 characters) when set;
+    /// otherwise a random one is generated and printed once. It is never taken as an argument,
+    /// so it stays out of shell history and process listings.
+    Create {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// The team (required for officers and team leaders; administrators have none).
+        #[arg(long)]
+        team: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    /// Spelt as the API spells it.
+    #[value(name = "team_leader")]
+    TeamLeader,
+    Officer,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::TeamLeader => Role::TeamLeader,
+            RoleArg::Officer => Role::Officer,
+        }
+    }
+}
+
+/// Where `rentdesk staff create` reads the password from.
+pub const STAFF_PASSWORD_VAR: &str = "RENTDESK_STAFF_PASSWORD";
+/// The shortest password accepted (the same as `POST /manage/v1/officers`).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// A member of staff made by [`create_staff`], with the password if it was generated (to be
+/// shown once).
+#[derive(Debug)]
+pub struct CreatedStaff {
+    pub staff: rentdesk_store::entities::staff_user::Model,
+    pub generated_password: Option<String>,
+}
+
+/// `rentdesk staff create`: check every argument (all problems at once, each naming its
+/// argument), then create the member of staff, audited as done by the system.
+pub async fn create_staff(
+    db: &sea_orm::DatabaseConnection,
+    role: Role,
+    email: &str,
+    name: &str,
+    team: Option<&str>,
+    password: Option<String>,
+) -> anyhow::Result<CreatedStaff> {
+    let mut problems = vec![];
+    if let Err(e) = rentdesk_domain::contact::EmailAddress::parse(email) {
+        problems.push(format!("--email: {e}"));
+    }
+    if name.trim().is_empty() || name.trim().chars().count() > 120 {
+        problems.push("--name: must be 1 to 120 characters".to_owned());
+    }
+    let team = team.map(str::trim);
+    match (role, team) {
+        (_, Some("")) => problems.push("--team: must not be blank".to_owned()),
+        (Role::Admin, Some(_)) => {
+            problems.push("--team: administrators belong to no team".to_owned())
+        }
+        (Role::Officer | Role::TeamLeader, None) => {
+            problems.push("--team: required for officers and team leaders".to_owned())
+        }
+        _ => {}
+    }
+    if let Some(p) = &password
+        && p.chars().count() < MIN_PASSWORD_CHARS
+    {
+        problems.push(format!(
+            "{STAFF_PASSWORD_VAR}: must be at least {MIN_PASSWORD_CHARS} characters"
+        ));
+    }
+    if !problems.is_empty() {
+        anyhow::bail!("{}", problems.join("; "));
+    }
+    // 18 random bytes: 24 base64url characters, 144 bits.
+    let generated_password = password.is_none().then(|| crate::auth::random_token(18));
+    let password = password
+        .or_else(|| generated_password.clone())
+        .unwrap_or_default();
+    let created = rentdesk_store::people::create_staff(
+        db,
+        rentdesk_store::audit::Actor::System,
+        rentdesk_store::people::NewStaff {
+            email: email.trim(),
+            name,
+            role,
+            team,
+            password: &password,
+        },
+        None,
+    )
+    .await?;
+    match created {
+        Ok(staff) => Ok(CreatedStaff {
+            staff,
+            generated_password,
+        }),
+        Err(_) => anyhow::bail!("--email: already used by another member of staff"),
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -104,7 +228,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dev { tenancies, seed } => return dev(tenancies, seed).await,
         _ => {}
     }
-    // Commands other than `serve` only need the database; don't insist on an admin token.
+    // Commands other than `serve` only need the database; don't insist on serving secrets.
     let settings = match (&cli.command, Settings::from_env(mode)) {
         (Command::Serve, s) => s?,
         (_, Ok(s)) => s,
@@ -223,6 +347,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Staff {
+            command:
+                StaffCommand::Create {
+                    role,
+                    email,
+                    name,
+                    team,
+                },
+        } => {
+            rentdesk_store::db::migrate(&db).await?;
+            let password = std::env::var(STAFF_PASSWORD_VAR)
+                .ok()
+                .filter(|p| !p.is_empty());
+            let made =
+                create_staff(&db, role.into(), &email, &name, team.as_deref(), password).await?;
+            println!(
+                "created {} {} (id {})",
+                made.staff.role, made.staff.email, made.staff.id
+            );
+            if let Some(p) = made.generated_password {
+                println!("password (shown once; keep it in a password manager): {p}");
+            }
+        }
         Command::Serve => {
             let state = startup::connect(&settings).await?;
             let bound = startup::bind(settings.bind).await?;
@@ -280,6 +427,7 @@ async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
     let settings = Settings::from_env(Mode::Dev)?;
     startup::init_tracing(settings.log_format);
     let state = startup::connect(&settings).await?;
+    rentdesk_store::seed::ensure_demo_admin(&state.db).await?;
     if rentdesk_store::seed::is_empty(&state.db).await? {
         tracing::info!(tenancies, seed, "empty database: seeding demo data");
         let report = rentdesk_store::seed::seed(&state.db, tenancies, seed, today()).await?;
@@ -305,8 +453,10 @@ async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
     println!("  Docs     {base}/docs");
     println!("  Health   {base}/health");
     println!(
-        "  Example  curl -H 'Authorization: Bearer {}' {base}/manage/v1/tenancies/T000001/account",
-        settings.admin_token.expose()
+        "  Admin    {}, password {} (POST {base}/officer/v1/sign-in, then the access_token \
+         as Bearer for /manage/v1)",
+        rentdesk_store::seed::DEMO_ADMIN_EMAIL,
+        rentdesk_store::staff::DEMO_PASSWORD
     );
     println!(
         "  Staff    officer1@rentdesk.example or teamleader@rentdesk.example, password {} \

@@ -379,18 +379,16 @@ pub struct NewStaff<'a> {
     pub password: &'a str,
 }
 
+/// Create a member of staff with a first password. `actor` is the manager who asked, or
+/// `Actor::System` for `rentdesk staff create` (the first administrator has nobody above them).
 pub async fn create_staff(
     db: &DatabaseConnection,
-    manager_id: i64,
+    actor: Actor,
     s: NewStaff<'_>,
     client_addr: Option<&str>,
 ) -> Result<Result<staff_user::Model, Taken>, sea_orm::DbErr> {
     let email = s.email.trim().to_lowercase();
-    let role = match s.role {
-        Role::Officer => "officer",
-        Role::TeamLeader => "team_leader",
-        Role::Admin => "admin",
-    };
+    let role = s.role.as_str();
     // Hash before the transaction: argon2 is deliberately slow.
     let hash = crate::staff::hash_password(s.password);
     let txn = crate::db::begin_write(db).await?;
@@ -414,7 +412,7 @@ pub async fn create_staff(
     audit::record(
         &txn,
         audit::Entry {
-            actor: Actor::Staff(manager_id),
+            actor,
             action: "staff.created",
             subject_kind: "staff",
             subject_id: Some(row.id.to_string()),

@@ -216,6 +216,29 @@ pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
     Ok(tenancy::Entity::find().count(db).await? == 0)
 }
 
+/// The demo administrator's email (`rentdesk dev`); the password is `staff::DEMO_PASSWORD`.
+pub const DEMO_ADMIN_EMAIL: &str = "admin@rentdesk.example";
+
+/// Make sure the demo administrator exists (`rentdesk dev` only: a real deployment makes its
+/// first administrator with `rentdesk staff create --role admin`). Idempotent.
+pub async fn ensure_demo_admin(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    if crate::staff::by_email(db, DEMO_ADMIN_EMAIL)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let mut admin = staff(
+        DEMO_ADMIN_EMAIL.into(),
+        "Demo Administrator".into(),
+        "admin",
+    );
+    // Administrators belong to no team: they see and manage every team.
+    admin.team = Set(None);
+    admin.insert(db).await?;
+    Ok(())
+}
+
 /// Per-tenancy plan drawn from the RNG.
 struct Plan {
     behaviour: Behaviour,

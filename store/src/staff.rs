@@ -50,6 +50,15 @@ impl Role {
             _ => None,
         }
     }
+
+    /// What `staff_users.role` stores.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Officer => "officer",
+            Role::TeamLeader => "team_leader",
+            Role::Admin => "admin",
+        }
+    }
 }
 
 /// The patches `staff` may see on `today`; `None` = every patch (admin).

@@ -1,5 +1,6 @@
-use crate::helpers::{ADMIN_TOKEN, example, spawn_app};
+use crate::helpers::{ADMIN_EMAIL, call, example, spawn_app, staff, staff_id, staff_sign_in};
 use rentdesk_store::entities::{tenancy, uc_claim};
+use reqwest::Method;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 #[tokio::test]
@@ -120,14 +121,82 @@ async fn the_manage_api_refuses_a_missing_or_wrong_token() {
     let none = app.client.get(&url).send().await.unwrap();
     assert_eq!(none.status(), 401);
     assert_eq!(none.headers()["content-type"], "application/problem+json");
+    let admin = app.admin_token().await;
     let wrong = app
         .client
         .get(&url)
-        .bearer_auth(format!("{ADMIN_TOKEN}x"))
+        .bearer_auth(format!("{admin}x"))
         .send()
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
+    // The retired shared token opens nothing.
+    let (s, _) = call(
+        &app,
+        Method::GET,
+        "/manage/v1/imports/1",
+        Some("dev-admin-token"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn accounts_by_reference_and_imports_are_for_administrators_only() {
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let batch = "/manage/v1/imports/1";
+    let account = "/manage/v1/tenancies/HD1001/account";
+    for role in ["officer", "team_leader"] {
+        let email = format!("{role}@rentdesk.test");
+        staff(&app, &email, role).await;
+        let token = staff_sign_in(&app, &email).await;
+        for path in [account, batch] {
+            let (s, p) = call(&app, Method::GET, path, Some(&token), None).await;
+            assert_eq!(s, 403, "{role} {path}: {p}");
+            assert_eq!(p["status"], 403);
+            assert!(
+                p["title"].as_str().unwrap().contains("administrators"),
+                "{p}"
+            );
+        }
+        let form = reqwest::multipart::Form::new()
+            .text("kind", "tenancies")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(example("tenancies.csv")).file_name("t.csv"),
+            );
+        let resp = app
+            .client
+            .post(app.url("/manage/v1/imports"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 403, "{role} upload");
+        assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    }
+    // The administrator reads both; once deactivated, their live token stops working.
+    assert_eq!(app.get(account).await.status(), 200);
+    assert_eq!(app.get(batch).await.status(), 200);
+    let admin = app.admin_token().await;
+    let id = staff_id(&app, ADMIN_EMAIL).await;
+    staff(&app, "second.admin@rentdesk.test", "admin").await;
+    let second = staff_sign_in(&app, "second.admin@rentdesk.test").await;
+    let (s, p) = call(
+        &app,
+        Method::POST,
+        &format!("/manage/v1/officers/{id}/deactivate"),
+        Some(&second),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{p}");
+    let (s, _) = call(&app, Method::GET, account, Some(&admin), None).await;
+    assert_eq!(s, 401);
     app.stop().await;
 }
 

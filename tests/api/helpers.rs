@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+/// The administrator every test app can sign in as ([`TestApp::admin_token`]).
+pub const ADMIN_EMAIL: &str = "test.admin@rentdesk.test";
 pub const TOKEN_SIGNING_KEY: &str = "test-token-signing-key-0123456789abcdef";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +79,7 @@ pub struct TestApp {
     running: Option<startup::Running>,
     vars: HashMap<&'static str, String>,
     sqlite_file: Option<PathBuf>,
+    admin_token: tokio::sync::OnceCell<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -147,7 +149,6 @@ fn app_vars(database_url: String, sqlite_file: &Option<PathBuf>) -> HashMap<&'st
     let mut vars: HashMap<&'static str, String> = HashMap::from([
         ("DATABASE_URL", database_url),
         ("BIND_ADDR", "127.0.0.1:0".to_owned()),
-        ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
         ("TOKEN_SIGNING_KEY", TOKEN_SIGNING_KEY.to_owned()),
         ("LOG_FORMAT", "pretty".to_owned()),
         ("DB_MAX_CONNECTIONS", "5".to_owned()),
@@ -188,6 +189,7 @@ async fn spawn_with(vars: HashMap<&'static str, String>, sqlite_file: Option<Pat
         running: Some(running),
         sqlite_file,
         vars,
+        admin_token: tokio::sync::OnceCell::new(),
     }
 }
 
@@ -196,10 +198,39 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// An administrator's access token: made the way the first administrator is made
+    /// (`rentdesk staff create --role admin`, on first use), then signed in over HTTP.
+    pub async fn admin_token(&self) -> String {
+        self.admin_token
+            .get_or_init(|| async {
+                if rentdesk_store::staff::by_email(&self.db, ADMIN_EMAIL)
+                    .await
+                    .unwrap()
+                    .is_none()
+                {
+                    rentdesk_server::cli::create_staff(
+                        &self.db,
+                        rentdesk_store::staff::Role::Admin,
+                        ADMIN_EMAIL,
+                        "Test Administrator",
+                        None,
+                        Some(PASSWORD.to_owned()),
+                    )
+                    .await
+                    .expect("create the test administrator");
+                }
+                staff_sign_in(self, ADMIN_EMAIL).await
+            })
+            .await
+            .clone()
+    }
+
+    /// GET as the administrator.
     pub async fn get(&self, path: &str) -> reqwest::Response {
+        let token = self.admin_token().await;
         self.client
             .get(self.url(path))
-            .bearer_auth(ADMIN_TOKEN)
+            .bearer_auth(token)
             .send()
             .await
             .expect("request")
@@ -219,9 +250,10 @@ impl TestApp {
                 "file",
                 reqwest::multipart::Part::bytes(content).file_name(filename.to_owned()),
             );
+        let token = self.admin_token().await;
         self.client
             .post(self.url("/manage/v1/imports"))
-            .bearer_auth(ADMIN_TOKEN)
+            .bearer_auth(token)
             .multipart(form)
             .send()
             .await

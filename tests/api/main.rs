@@ -3,6 +3,7 @@
 
 mod account_history;
 mod accounts;
+mod admin;
 mod campaigns;
 mod caseload;
 mod data_protection;

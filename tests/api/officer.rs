@@ -112,11 +112,13 @@ async fn staff_sign_in_checks_the_password_is_audited_and_limited() {
     )
     .await;
     assert_eq!(s, 429);
+    // The test's administrator (who imported the examples) signs in too; not counted here.
     let audit: Vec<String> = audit_entry::Entity::find()
         .all(&app.db)
         .await
         .unwrap()
         .into_iter()
+        .filter(|a| a.subject_id.as_deref() != Some(crate::helpers::ADMIN_EMAIL))
         .map(|a| a.action)
         .collect();
     assert!(

@@ -2,7 +2,7 @@
 //! next steps, self-service plans, reports, preferences, devices, the inbox — and that one
 //! tenant's token reaches nothing of another's.
 
-use crate::helpers::{ADMIN_TOKEN, TOKEN_SIGNING_KEY, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TOKEN_SIGNING_KEY, TestApp, spawn_app, spawn_app_with};
 use chrono::{Duration, NaiveDate};
 use rentdesk_domain::calendar::monday_on_or_before;
 use rentdesk_store::entities::{
@@ -527,7 +527,7 @@ async fn expired_forged_and_foreign_tokens_are_refused_everywhere() {
             .unwrap();
         assert_eq!(resp.status(), 401, "{method} {path} without a token");
     }
-    // A tenant token is no admin token, and the admin token is no tenant token.
+    // A tenant token is no admin token, and an administrator's staff token is no tenant token.
     let resp = app
         .client
         .get(app.url("/manage/v1/tenancies/HD2001/account"))
@@ -536,7 +536,8 @@ async fn expired_forged_and_foreign_tokens_are_refused_everywhere() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 401);
-    assert_eq!(get(&app, "/tenant/v1/account", ADMIN_TOKEN).await.0, 401);
+    let admin = app.admin_token().await;
+    assert_eq!(get(&app, "/tenant/v1/account", &admin).await.0, 401);
     app.stop().await;
 }
 

@@ -40,7 +40,6 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// The address clients use (printed, and written into the OpenAPI document's server list).
     pub public_url: String,
-    pub admin_token: Secret,
     /// Signs access tokens (HS256) and keys the hashes of sign-in codes.
     pub token_signing_key: Secret,
     /// Sign-in starts allowed per tenancy reference, and per client address, per hour.
@@ -116,7 +115,6 @@ pub enum Mode {
 
 pub const DEV_DATABASE_URL: &str = "sqlite://rentdesk.sqlite?mode=rwc";
 pub const DEV_QUEUE_URL: &str = "sqlite://rentdesk-queue.sqlite?mode=rwc";
-pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
 pub const DEV_EMAIL_FROM: &str = "Rentdesk <rentdesk@localhost>";
 /// Only for `rentdesk dev` and one-off commands; `serve` requires `TOKEN_SIGNING_KEY`.
 pub const DEV_TOKEN_SIGNING_KEY: &str = "dev-only-token-signing-key-not-secret-0123";
@@ -167,19 +165,15 @@ impl Settings {
             .parse()
             .map_err(|_| err("BIND_ADDR", "must be host:port, e.g. 0.0.0.0:8080"))?;
         let public_url = get("PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}"));
-        let admin_token = match (get("ADMIN_TOKEN"), mode) {
-            (Some(t), _) if t.len() < 16 => {
-                return Err(err("ADMIN_TOKEN", "must be at least 16 characters"));
-            }
-            (Some(t), _) => Secret::new(t),
-            (None, Mode::Dev | Mode::Worker) => Secret::new(DEV_ADMIN_TOKEN),
-            (None, Mode::Production) => {
-                return Err(err(
-                    "ADMIN_TOKEN",
-                    "required outside `rentdesk dev` (at least 16 characters)",
-                ));
-            }
-        };
+        // The shared admin token is retired: `/manage/v1` takes a signed-in administrator's
+        // token. Refuse rather than ignore it, so nobody believes it still guards anything.
+        if get("ADMIN_TOKEN").is_some() {
+            return Err(err(
+                "ADMIN_TOKEN",
+                "no longer used: remove it and create an administrator with \
+                 `rentdesk staff create --role admin` (README, \"The first administrator\")",
+            ));
+        }
         let token_signing_key = match (get("TOKEN_SIGNING_KEY"), mode) {
             (Some(k), _) if k.len() < 32 => {
                 return Err(err("TOKEN_SIGNING_KEY", "must be at least 32 characters"));
@@ -346,7 +340,6 @@ impl Settings {
             queue_namespace,
             bind,
             public_url,
-            admin_token,
             token_signing_key,
             sign_in_limit_per_reference: number("SIGN_IN_LIMIT_PER_REFERENCE", 5, 1, 1000)? as u32,
             sign_in_limit_per_address: number("SIGN_IN_LIMIT_PER_ADDRESS", 30, 1, 100_000)? as u32,
@@ -662,12 +655,6 @@ mod tests {
     }
 
     #[test]
-    fn production_refuses_to_start_without_an_admin_token() {
-        let e = settings(Mode::Production, &[("DATABASE_URL", "postgres://x/y")]).unwrap_err();
-        assert_eq!(e.variable, "ADMIN_TOKEN");
-    }
-
-    #[test]
     fn messages_name_the_landlord_and_link_to_the_app() {
         let s = settings(Mode::Dev, &[]).unwrap();
         assert_eq!(s.contact_policy.app_link, "http://127.0.0.1:8080/app");
@@ -694,15 +681,18 @@ mod tests {
     }
 
     #[test]
+    fn the_retired_admin_token_is_refused_with_the_way_forward() {
+        let e = settings(Mode::Dev, &[("ADMIN_TOKEN", "a-very-secret-token-123")]).unwrap_err();
+        assert_eq!(e.variable, "ADMIN_TOKEN");
+        assert!(
+            e.reason.contains("rentdesk staff create --role admin"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn production_refuses_to_start_without_a_token_signing_key() {
-        let e = settings(
-            Mode::Production,
-            &[
-                ("DATABASE_URL", "postgres://x/y"),
-                ("ADMIN_TOKEN", "a-very-secret-token-123"),
-            ],
-        )
-        .unwrap_err();
+        let e = settings(Mode::Production, &[("DATABASE_URL", "postgres://x/y")]).unwrap_err();
         assert_eq!(e.variable, "TOKEN_SIGNING_KEY");
     }
 
@@ -715,7 +705,6 @@ mod tests {
             ("DB_MAX_CONNECTIONS", "0"),
             ("WORKER_CONCURRENCY", "lots"),
             ("LOG_FORMAT", "xml"),
-            ("ADMIN_TOKEN", "short"),
             ("TOKEN_SIGNING_KEY", "too-short"),
             ("SIGN_IN_LIMIT_PER_REFERENCE", "0"),
             ("PLAN_MAX_WEEKS", "1"),
@@ -875,7 +864,11 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let s = settings(Mode::Dev, &[("ADMIN_TOKEN", "a-very-secret-token-123")]).unwrap();
+        let s = settings(
+            Mode::Dev,
+            &[("TOKEN_SIGNING_KEY", "a-very-secret-signing-key-0123456789")],
+        )
+        .unwrap();
         assert!(!format!("{s:?}").contains("a-very-secret"));
     }
 

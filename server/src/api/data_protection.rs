@@ -7,7 +7,7 @@
 
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr};
-use crate::api::officer::{StaffAuth, manager};
+use crate::api::officer::{StaffAuth, admin, manager};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -19,7 +19,7 @@ use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use rentdesk_store::audit::{self, Actor};
 use rentdesk_store::entities::{audit_entry, staff_user, tenancy};
-use rentdesk_store::staff::{Role, visible_patches};
+use rentdesk_store::staff::visible_patches;
 use rentdesk_store::subject_access::ExportStatus;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -497,14 +497,7 @@ impl DataProtectionApi {
         state: Data<&AppState>,
         auth: StaffAuth,
     ) -> poem::Result<Answer<RetentionReport>> {
-        let staff = or_answer!(manager(&state, &auth.0).await?);
-        if Role::parse(&staff.role) != Some(Role::Admin) {
-            return Ok(Answer::Forbidden(Json(Problem::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Only administrators may run retention",
-            ))));
-        }
+        let staff = or_answer!(admin(&state, &auth.0, "run retention").await?);
         let today = state.today();
         let policy = state.settings.retention_policy();
         let done = rentdesk_store::retention::run(&state.db, policy, today, Actor::Staff(staff.id))

@@ -1,17 +1,17 @@
-//! `/manage/v1`: team leaders and administrators. Until staff sign-in exists this is behind
-//! the configured admin token.
+//! `/manage/v1` for administrators: any account by reference, and imports. The caller signs in
+//! as staff (`POST /officer/v1/sign-in`) and must hold the admin role; other staff get 403.
 
 use super::ApiTags;
+use crate::api::officer::{StaffAuth, admin};
 use crate::problem::Problem;
 use crate::state::AppState;
 use chrono::NaiveDate;
-use poem::Request;
+use poem::http::StatusCode;
 use poem::web::Data;
-use poem_openapi::auth::Bearer;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::multipart::Upload;
-use poem_openapi::{ApiResponse, Multipart, Object, OpenApi, SecurityScheme};
+use poem_openapi::{ApiResponse, Multipart, Object, OpenApi};
 use rentdesk_domain::arrears::ArrearsStatus;
 use rentdesk_store::accounts::AccountView;
 use rentdesk_store::imports::ImportKind;
@@ -19,20 +19,6 @@ use std::str::FromStr;
 
 /// Largest import file accepted through the API (a 100k-row payment file is ~6 MB).
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
-
-/// The administrator's bearer token (`ADMIN_TOKEN`).
-#[derive(SecurityScheme)]
-#[oai(ty = "bearer", checker = "check_admin_token")]
-pub struct AdminToken(());
-
-async fn check_admin_token(req: &Request, bearer: Bearer) -> Option<()> {
-    let state = req.data::<AppState>()?;
-    constant_time_eq(
-        bearer.token.as_bytes(),
-        state.settings.admin_token.expose().as_bytes(),
-    )
-    .then_some(())
-}
 
 /// Compare secrets without leaking how much of them matched through timing.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -165,6 +151,12 @@ impl From<AccountView> for AccountSummary {
 pub enum AccountResponse {
     #[oai(status = 200)]
     Ok(Json<Box<AccountSummary>>),
+    /// Signed out, or the account was deactivated.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// Signed in, but not an administrator.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
     /// No tenancy has that reference.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
@@ -233,6 +225,12 @@ pub enum ImportQueued {
     /// Stored and queued; poll the `Location` for the outcome.
     #[oai(status = 202)]
     Accepted(Json<ImportBatch>, #[oai(header = "Location")] String),
+    /// Signed out, or the account was deactivated.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// Signed in, but not an administrator.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
     #[oai(status = 422, content_type = "application/problem+json")]
     Invalid(Json<Problem>),
 }
@@ -241,8 +239,27 @@ pub enum ImportQueued {
 pub enum ImportStatus {
     #[oai(status = 200)]
     Ok(Json<ImportBatch>),
+    /// Signed out, or the account was deactivated.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// Signed in, but not an administrator.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
+}
+
+/// The caller is an administrator, or the answer that refuses them (401 or 403).
+macro_rules! admin_or {
+    ($answer:ident, $state:expr, $auth:expr, $what:expr) => {
+        match admin($state, &$auth.0, $what).await? {
+            Ok(s) => s,
+            Err(p) if p.status_code() == StatusCode::UNAUTHORIZED => {
+                return Ok($answer::Unauthorized(Json(p)));
+            }
+            Err(p) => return Ok($answer::Forbidden(Json(p))),
+        }
+    };
 }
 
 pub struct ManageApi;
@@ -258,12 +275,18 @@ impl ManageApi {
     async fn account(
         &self,
         state: Data<&AppState>,
-        _auth: AdminToken,
+        auth: StaffAuth,
         /// Tenancy reference, e.g. `T000042`.
         reference: Path<String>,
         /// Compute as of this date (YYYY-MM-DD); default today.
         as_of: Query<Option<String>>,
     ) -> poem::Result<AccountResponse> {
+        admin_or!(
+            AccountResponse,
+            &state,
+            auth,
+            "read any account by reference"
+        );
         let today = match as_of
             .0
             .as_deref()
@@ -295,9 +318,10 @@ impl ManageApi {
     async fn upload_import(
         &self,
         state: Data<&AppState>,
-        _auth: AdminToken,
+        auth: StaffAuth,
         form: ImportUpload,
     ) -> poem::Result<ImportQueued> {
+        admin_or!(ImportQueued, &state, auth, "import files");
         let kind = match ImportKind::from_str(&form.kind) {
             Ok(k) => k,
             Err(reason) => {
@@ -346,9 +370,10 @@ impl ManageApi {
     async fn import_status(
         &self,
         state: Data<&AppState>,
-        _auth: AdminToken,
+        auth: StaffAuth,
         id: Path<i64>,
     ) -> poem::Result<ImportStatus> {
+        admin_or!(ImportStatus, &state, auth, "see imports");
         match rentdesk_store::imports::batch(&state.db, id.0).await {
             Ok(Some(b)) => Ok(ImportStatus::Ok(Json(b.into()))),
             Ok(None) => Ok(ImportStatus::NotFound(Json(Problem::not_found(&format!(

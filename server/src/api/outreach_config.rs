@@ -5,18 +5,16 @@
 
 use super::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
-use crate::api::officer::{StaffAuth, manager};
+use crate::api::officer::{StaffAuth, admin, manager};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use poem::http::StatusCode;
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use rentdesk_domain::sequences::OutreachConfig;
 use rentdesk_store::audit::{self, Actor, Entry};
-use rentdesk_store::staff::Role;
 
 /// The configuration in force.
 #[derive(Debug, Object)]
@@ -83,14 +81,7 @@ impl OutreachConfigApi {
         remote: &RemoteAddr,
         body: Json<serde_json::Value>,
     ) -> poem::Result<Answer<OutreachConfigView>> {
-        let staff = or_answer!(manager(&state, &auth.0).await?);
-        if Role::parse(&staff.role) != Some(Role::Admin) {
-            return Ok(Answer::problem(Problem::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Only administrators change the outreach configuration",
-            )));
-        }
+        let staff = or_answer!(admin(&state, &auth.0, "change the outreach configuration").await?);
         let config: OutreachConfig = match serde_path_to_error::deserialize(&body.0) {
             Ok(c) => c,
             Err(e) => {

@@ -16,6 +16,7 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
+use rentdesk_store::audit::Actor;
 use rentdesk_store::entities::{cover, staff_user};
 use rentdesk_store::people::{self, NewStaff, Reassignment};
 use rentdesk_store::staff::Role;
@@ -133,18 +134,21 @@ pub struct OfficerList {
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct OfficerIn {
-    #[oai(validator(min_length = 3, max_length = 254))]
+    /// Unique, whatever the case; a malformed or taken one is named in the 422 or 409.
     pub email: String,
-    #[oai(validator(min_length = 1, max_length = 120))]
+    /// 1 to 120 characters.
     pub name: String,
     /// officer (default) | team_leader | admin. Team leaders create officers only.
     pub role: Option<String>,
-    /// Defaults to the caller's team; a team leader can only use their own.
+    /// Defaults to the caller's team; a team leader can only use their own. Required when an
+    /// administrator (who has no team) creates an officer or team leader.
     pub team: Option<String>,
-    /// The first password (at least 12 characters); stored as an argon2id hash.
-    #[oai(validator(min_length = 12, max_length = 128))]
+    /// The first password (12 to 128 characters); stored as an argon2id hash.
     pub password: String,
 }
+
+/// What `POST /manage/v1/officers` accepts as a first password, in characters.
+const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 12..=128;
 
 impl poem_openapi::types::Example for OfficerIn {
     fn example() -> OfficerIn {
@@ -476,12 +480,28 @@ impl PeopleApi {
             (Some(t), _) => Some(t.trim().to_owned()),
             (None, mine) => mine.clone(),
         };
+        // A team leader or officer outside any team is managed by nobody but admins and sees
+        // nothing of a team: always a mistake (an administrator has no team of their own).
+        if team.is_none() && body.team.is_none() && matches!(role, Some(r) if r != Role::Admin) {
+            errors.push((
+                "team".to_owned(),
+                "required for officers and team leaders".to_owned(),
+            ));
+        }
         let email = body.email.trim();
-        if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
-            errors.push(("email".to_owned(), "not an email address".to_owned()));
+        if let Err(e) = rentdesk_domain::contact::EmailAddress::parse(email) {
+            errors.push(("email".to_owned(), e.to_string()));
         }
         if body.name.trim().is_empty() {
             errors.push(("name".to_owned(), "must not be blank".to_owned()));
+        } else if body.name.trim().chars().count() > 120 {
+            errors.push(("name".to_owned(), "longer than 120 characters".to_owned()));
+        }
+        if !PASSWORD_CHARS.contains(&body.password.chars().count()) {
+            errors.push((
+                "password".to_owned(),
+                "must be 12 to 128 characters".to_owned(),
+            ));
         }
         if let Some(problem) = invalid_fields(errors) {
             return Ok(Answer::problem(problem));
@@ -491,7 +511,7 @@ impl PeopleApi {
         };
         let created = people::create_staff(
             &state.db,
-            staff.id,
+            Actor::Staff(staff.id),
             NewStaff {
                 email,
                 name: &body.name,

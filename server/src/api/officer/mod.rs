@@ -96,6 +96,26 @@ pub async fn manager(
         }))
 }
 
+/// The caller, if they are an administrator (imports, retention, the outreach configuration,
+/// any account by reference). Anyone else signed in gets 403 naming what only admins may do.
+pub async fn admin(
+    state: &AppState,
+    p: &StaffPrincipal,
+    what: &str,
+) -> poem::Result<Result<staff_user::Model, Problem>> {
+    Ok(me(state, p).await?.and_then(|s| {
+        if rentdesk_store::staff::Role::parse(&s.role) == Some(rentdesk_store::staff::Role::Admin) {
+            Ok(s)
+        } else {
+            Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                &format!("Only administrators may {what}"),
+            ))
+        }
+    }))
+}
+
 /// Audit the read of one tenant's record: who, what, when (the entry's time), from where.
 pub(crate) async fn audit_read(
     state: &AppState,
