@@ -170,6 +170,48 @@ impl Contract {
         }
     }
 
+    /// The methods the document declares at `path` (for a 405's `Allow`), or `None` when no
+    /// operation of the document has this path.
+    pub fn allowed_methods(&self, path: &str) -> Option<Vec<Method>> {
+        let parts: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+        // The operations whose template fits, scored by literal segments: `/campaigns/preview`
+        // is its own path, not `/campaigns/{id}`.
+        let fitting: Vec<(usize, &Operation)> = self
+            .ops
+            .iter()
+            .filter(|op| {
+                op.segments.len() == parts.len()
+                    && op.segments.iter().zip(&parts).all(|(s, p)| match s {
+                        Segment::Literal(l) => l == p,
+                        Segment::Param(_) => true,
+                    })
+            })
+            .map(|op| {
+                let literals = op
+                    .segments
+                    .iter()
+                    .filter(|s| matches!(s, Segment::Literal(_)))
+                    .count();
+                (literals, op)
+            })
+            .collect();
+        let best = fitting.iter().map(|(n, _)| *n).max()?;
+        let mut methods: Vec<Method> = fitting
+            .iter()
+            .filter(|(n, _)| *n == best)
+            .map(|(_, op)| op.method.clone())
+            .collect();
+        if methods.is_empty() {
+            return None;
+        }
+        if methods.contains(&Method::GET) {
+            methods.push(Method::HEAD);
+        }
+        methods.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        methods.dedup();
+        Some(methods)
+    }
+
     /// `uri` with the named parameters' values replaced by one their type cannot parse, so
     /// the operation's own extractors refuse the request (after authentication).
     pub fn unreadable_parameters(
@@ -178,7 +220,9 @@ impl Contract {
         uri: &poem::http::Uri,
         names: &[&str],
     ) -> poem::http::Uri {
-        const UNREADABLE: &str = "%00";
+        // Unreadable for a typed parameter; a string one is dropped from the query (a
+        // required one is then missing) or, in the path, replaced by a harmless `-`.
+        const UNREADABLE: &str = "x";
         let path = uri.path();
         let mut new_path = path.to_owned();
         if let Some((op, _)) = self.find(method, path) {
@@ -188,21 +232,38 @@ impl Contract {
                 .iter()
                 .zip(&parts)
                 .map(|(s, p)| match s {
-                    Segment::Param(n) if names.contains(&n.as_str()) => UNREADABLE.to_owned(),
+                    Segment::Param(n) if names.contains(&n.as_str()) => {
+                        let string = op
+                            .params
+                            .iter()
+                            .find(|p| p.name == *n)
+                            .is_some_and(|p| self.resolve(&p.schema)["type"] == "string");
+                        if string { "-" } else { UNREADABLE }.to_owned()
+                    }
                     _ => (*p).to_owned(),
                 })
                 .collect();
             new_path = format!("/{}", rebuilt.join("/"));
         }
+        let string_param = |name: &str| {
+            self.find(method, path).is_some_and(|(op, _)| {
+                op.params
+                    .iter()
+                    .find(|p| p.name == name)
+                    .is_some_and(|p| self.resolve(&p.schema)["type"] == "string")
+            })
+        };
         let query = uri.query().map(|q| {
             q.split('&')
-                .map(|pair| {
+                .filter_map(|pair| {
                     let key = pair.split('=').next().unwrap_or("");
                     let decoded = percent_decode(key);
-                    if names.contains(&decoded.as_str()) {
-                        format!("{key}={UNREADABLE}")
+                    if !names.contains(&decoded.as_str()) {
+                        Some(pair.to_owned())
+                    } else if string_param(&decoded) {
+                        None
                     } else {
-                        pair.to_owned()
+                        Some(format!("{key}={UNREADABLE}"))
                     }
                 })
                 .collect::<Vec<_>>()
@@ -428,6 +489,10 @@ impl Contract {
     }
 
     fn string(&self, schema: &Value, s: &str) -> Result<(), String> {
+        // PostgreSQL cannot store a NUL character in text; nothing a person types has one.
+        if s.contains('\0') {
+            return Err("must not contain a NUL character".into());
+        }
         let chars = s.chars().count() as u64;
         if let Some(max) = schema["maxLength"].as_u64()
             && chars > max
@@ -657,6 +722,8 @@ mod tests {
                 "{bad}"
             );
         }
+        // A NUL character is refused wherever it comes (PostgreSQL cannot store one).
+        assert_eq!(fields(get("/plans/1", Some("as_of=%00"))), ["as_of"]);
         // Not an operation of the document: not ours to judge.
         assert!(get("/elsewhere", None).is_ok());
     }

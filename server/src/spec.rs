@@ -27,12 +27,120 @@ pub fn exact(mut doc: Value) -> Value {
         }
     }
     walk(&mut doc);
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_mapping_mut) {
+        for (_, item) in paths.iter_mut() {
+            let Some(item) = item.as_mapping_mut() else {
+                continue;
+            };
+            for (_, op) in item.iter_mut() {
+                if let Some(op) = op.as_mapping_mut() {
+                    document_refusals(op);
+                }
+            }
+        }
+    }
     doc
+}
+
+/// The answers every operation can give before its handler runs, which poem-openapi leaves
+/// out: 401 where a token is needed, 400 for a parameter or body that cannot be read, 413 for
+/// a body over the limit, 415 for a body of another media type, 422 for a body that breaks the
+/// document ([`crate::contract`]).
+fn document_refusals(op: &mut Mapping) {
+    let secured = op
+        .get("security")
+        .and_then(Value::as_sequence)
+        .is_some_and(|s| !s.is_empty());
+    let has_params = op
+        .get("parameters")
+        .and_then(Value::as_sequence)
+        .is_some_and(|s| !s.is_empty());
+    let body = op.get("requestBody").cloned();
+    let json_body = body
+        .as_ref()
+        .and_then(|b| b.get("content"))
+        .and_then(Value::as_mapping)
+        .is_some_and(|c| {
+            c.keys()
+                .filter_map(Value::as_str)
+                .any(|k| k.starts_with("application/json"))
+        });
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_mapping_mut) else {
+        return;
+    };
+    let mut add = |status: &str, description: &str| {
+        if responses.contains_key(status) {
+            return;
+        }
+        let mut schema = Mapping::new();
+        schema.insert("$ref".into(), "#/components/schemas/Problem".into());
+        let mut media = Mapping::new();
+        media.insert("schema".into(), Value::Mapping(schema));
+        let mut content = Mapping::new();
+        content.insert("application/problem+json".into(), Value::Mapping(media));
+        let mut response = Mapping::new();
+        response.insert("description".into(), description.into());
+        response.insert("content".into(), Value::Mapping(content));
+        responses.insert(status.into(), Value::Mapping(response));
+    };
+    if secured {
+        add("401", "Missing, invalid, expired or revoked credentials.");
+    }
+    if has_params || body.is_some() {
+        add(
+            "400",
+            "A parameter or the body could not be read; `errors` names each one.",
+        );
+    }
+    if body.is_some() {
+        add("413", "The body is larger than this operation takes.");
+        add(
+            "415",
+            "The body is not of the media type this operation takes.",
+        );
+    }
+    if json_body {
+        add(
+            "422",
+            "The body breaks the document; `errors` names each field by its JSON path.",
+        );
+    }
+    // Keep the statuses in order, as poem-openapi writes them.
+    let mut sorted: Vec<(Value, Value)> = std::mem::take(responses).into_iter().collect();
+    sorted.sort_by_key(|(k, _)| k.as_str().unwrap_or_default().to_owned());
+    responses.extend(sorted);
+}
+
+/// A server-sent event stream's schema describes one event (what clients and schemathesis
+/// check each event against): its `data` is the JSON of the item poem-openapi names.
+fn event_stream(map: &mut Mapping) {
+    let Some(Value::Mapping(media)) = map.get_mut("text/event-stream") else {
+        return;
+    };
+    let item = media
+        .get("schema")
+        .and_then(|s| s.get("items"))
+        .and_then(|i| i.get("$ref"))
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+        .unwrap_or("the item")
+        .to_owned();
+    let mut data = Mapping::new();
+    data.insert("type".into(), "string".into());
+    data.insert("description".into(), format!("A `{item}` as JSON.").into());
+    let mut props = Mapping::new();
+    props.insert("data".into(), Value::Mapping(data));
+    let mut schema = Mapping::new();
+    schema.insert("type".into(), "object".into());
+    schema.insert("description".into(), "One server-sent event.".into());
+    schema.insert("properties".into(), Value::Mapping(props));
+    media.insert("schema".into(), Value::Mapping(schema));
 }
 
 fn walk(v: &mut Value) {
     match v {
         Value::Mapping(map) => {
+            event_stream(map);
             if let Some(Value::String(f)) = map.get_mut("format") {
                 match f.as_str() {
                     "naive-date" => *f = "date".into(),

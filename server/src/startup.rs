@@ -164,6 +164,8 @@ async fn check_contract<E: poem::Endpoint>(
     mut req: poem::Request,
 ) -> poem::Result<poem::Response> {
     use crate::contract::Refusal;
+    use poem::IntoResponse as _;
+    use poem::http::Method;
     use poem_openapi::error::{ParseParamError, ParseRequestPayloadError};
     let json = req
         .headers()
@@ -181,6 +183,23 @@ async fn check_contract<E: poem::Endpoint>(
     } else {
         None
     };
+    // A method the document does not declare at this path: 405 with the ones it does.
+    if let Some(allowed) = contract.allowed_methods(req.uri().path())
+        && !allowed.contains(req.method())
+    {
+        let allow: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+        let mut resp = crate::problem::Problem::new(
+            poem::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+        )
+        .detail(format!("this path takes {}", allow.join(", ")))
+        .into_response();
+        if let Ok(v) = poem::http::HeaderValue::from_str(&allow.join(", ")) {
+            resp.headers_mut().insert(poem::http::header::ALLOW, v);
+        }
+        return Ok(resp);
+    }
     let refusal = match contract.check(
         req.method(),
         req.uri().path(),
@@ -209,9 +228,17 @@ async fn check_contract<E: poem::Endpoint>(
             Err(refusal.into_problem().into())
         }
         Err(e) => Err(e),
-        // Only parameters poem-openapi reads as plain strings get here; the handler has
-        // checked them itself.
-        Ok(r) => Ok(poem::IntoResponse::into_response(r)),
+        // Only a string parameter poem-openapi read as it was (the unreadable byte is still a
+        // string) gets here: signed in and answered, the refusal stands; a 401/403/404 is the
+        // handler's own word.
+        Ok(r) => {
+            let r = poem::IntoResponse::into_response(r);
+            if r.status().is_success() {
+                Err(refusal.into_problem().into())
+            } else {
+                Ok(r)
+            }
+        }
     }
 }
 

@@ -200,6 +200,25 @@ async fn bad_values_are_refused_naming_the_field_and_dates_are_strict_iso_8601()
     .await;
     assert_eq!(status, 400, "{problem}");
     assert_eq!(fields(&problem), ["id"], "{problem}");
+    // A NUL character (PostgreSQL cannot store one) is a named bad value, not a server error.
+    let (status, problem) = call(
+        &app,
+        reqwest::Method::GET,
+        "/officer/v1/accounts?reference=%00",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(fields(&problem), ["reference"], "{problem}");
+    let (status, problem) = post_json(
+        &app,
+        "/tenant/v1/sign-in",
+        r#"{"reference":"HD\u0000","date_of_birth":"1980-01-01"}"#,
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(fields(&problem), ["reference"], "{problem}");
     // A body that breaks the document, signed in: every field at fault, by its JSON path.
     let (status, problem) = call(
         &app,

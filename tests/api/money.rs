@@ -3,8 +3,7 @@
 //! out instead of failing.
 
 use crate::helpers::{
-    ADMIN_TOKEN, TestApp, call, spawn_app, spawn_app_with, staff, staff_sign_in, tenancy_id,
-    tenant_token,
+    TestApp, call, spawn_app, spawn_app_with, staff, staff_sign_in, tenancy_id, tenant_token,
 };
 use chrono::{Duration, NaiveDate};
 use rentdesk_domain::calendar::monday_on_or_before;
@@ -189,7 +188,7 @@ async fn an_absurd_stored_amount_breaks_no_reader_and_lists_leave_the_account_ou
         &app,
         Method::GET,
         &format!("/manage/v1/tenancies/{}/account", AMY.0),
-        Some(ADMIN_TOKEN),
+        Some(&app.admin_token().await),
         None,
     )
     .await;
