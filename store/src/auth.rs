@@ -205,18 +205,22 @@ pub enum Rotation {
     Rotated(session::Model),
     /// The token had already been rotated: someone replayed it, so the family is revoked.
     Replayed { family: String, subject_id: i64 },
-    /// Unknown, expired or revoked.
+    /// Unknown, expired, revoked, or another audience's token.
     Refused,
 }
 
-/// Use a refresh token once.
+/// Use a refresh token of `subject_kind` ("tenant" or "staff") once. Another audience's token
+/// is refused as if unknown and left untouched: posting a tenant's token to the staff endpoint
+/// must neither rotate it nor, as a "replay", end that tenant's sign-in.
 pub async fn rotate<C: ConnectionTrait>(
     db: &C,
+    subject_kind: &str,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Rotation, sea_orm::DbErr> {
     let Some(s) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(token_hash))
+        .filter(session::Column::SubjectKind.eq(subject_kind))
         .one(db)
         .await?
     else {
