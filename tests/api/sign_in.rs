@@ -107,3 +107,150 @@ async fn a_refresh_token_posted_to_the_other_apps_endpoint_is_refused_and_change
     );
     app.stop().await;
 }
+
+/// A client whose requests come from `ip` (any 127.x.y.z reaches the app on loopback): how
+/// the tests put the attacker and the real person at different addresses.
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(Some(ip.parse().unwrap()))
+        .build()
+        .unwrap()
+}
+
+const ATTACKER: &str = "127.0.0.2";
+
+async fn post_from(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let resp = client.post(app.url(path)).json(&body).send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Audit entries with this action: (subject, client address).
+async fn audited(app: &TestApp, action: &str) -> Vec<(Option<String>, Option<String>)> {
+    use rentdesk_store::entities::audit_entry;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq(action))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.subject_id, a.client_addr))
+        .collect()
+}
+
+#[tokio::test]
+async fn someone_guessing_a_tenants_date_of_birth_elsewhere_does_not_stop_the_tenant_signing_in() {
+    use rentdesk_store::entities::sign_in_start;
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let attacker = client_from(ATTACKER);
+    let guess = |dob: &str| json!({"reference": HD1001.0, "date_of_birth": dob});
+    for day in 1..=5 {
+        let (s, _) = post_from(
+            &attacker,
+            &app,
+            "/tenant/v1/sign-in",
+            guess(&format!("1980-01-0{day}")),
+        )
+        .await;
+        assert_eq!(s, 202);
+    }
+    // The attacker is held back, whatever they try, even the right date of birth, and a
+    // forwarded-for header naming another address changes nothing (no proxy is trusted).
+    let (s, p) = post_from(&attacker, &app, "/tenant/v1/sign-in", guess("1980-01-06")).await;
+    assert_eq!(s, 429, "{p}");
+    assert_eq!(p["detail"], "try again in 1 minute");
+    let (s, _) = post_from(&attacker, &app, "/tenant/v1/sign-in", guess(HD1001.1)).await;
+    assert_eq!(s, 429);
+    let spoofed = attacker
+        .post(app.url("/tenant/v1/sign-in"))
+        .header("X-Forwarded-For", "198.51.100.7")
+        .json(&guess("1980-01-07"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status(), 429);
+
+    // The tenant, at home, signs in as if nothing had happened.
+    tenant_refresh(&app).await;
+
+    // The attacker's wait doubles with each try they are let through.
+    for row in sign_in_start::Entity::find()
+        .filter(sign_in_start::Column::ClientAddr.eq(ATTACKER))
+        .all(&app.db)
+        .await
+        .unwrap()
+    {
+        let at = row.at - chrono::Duration::seconds(90);
+        let mut row: sign_in_start::ActiveModel = row.into();
+        row.at = Set(at);
+        row.update(&app.db).await.unwrap();
+    }
+    let (s, _) = post_from(&attacker, &app, "/tenant/v1/sign-in", guess("1980-01-08")).await;
+    assert_eq!(s, 202, "a minute has passed");
+    let (s, p) = post_from(&attacker, &app, "/tenant/v1/sign-in", guess("1980-01-09")).await;
+    assert_eq!(
+        (s, p["detail"].as_str()),
+        (429, Some("try again in 2 minutes"))
+    );
+    let limited = audited(&app, "sign_in.rate_limited").await;
+    assert!(!limited.is_empty());
+    assert!(
+        limited
+            .iter()
+            .all(|(r, a)| r.as_deref() == Some("HD1001") && a.as_deref() == Some(ATTACKER)),
+        "{limited:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn someone_guessing_a_staff_password_elsewhere_is_locked_out_alone_and_it_is_audited() {
+    let app = spawn_app().await;
+    staff(&app, "north@council.example", "officer").await;
+    let attacker = client_from(ATTACKER);
+    let guess = |password: &str| json!({"email": "north@council.example", "password": password});
+    for n in 0..10 {
+        let (s, _) = post_from(
+            &attacker,
+            &app,
+            "/officer/v1/sign-in",
+            guess(&format!("guess {n}")),
+        )
+        .await;
+        assert_eq!(s, 401);
+    }
+    // Locked out from there, even with the right password...
+    let (s, p) = post_from(&attacker, &app, "/officer/v1/sign-in", guess(PASSWORD)).await;
+    assert_eq!(s, 429, "{p}");
+    let locked = audited(&app, "staff.sign_in.locked").await;
+    assert_eq!(
+        locked,
+        vec![(
+            Some("north@council.example".to_owned()),
+            Some(ATTACKER.to_owned())
+        )]
+    );
+    // ...while the officer signs in from their own address, and their refresh works.
+    let refresh_token = staff_refresh(&app, "north@council.example").await;
+    assert_eq!(
+        refresh(&app, "/officer/v1/token", &refresh_token).await.0,
+        200
+    );
+    // The attacker is still held back.
+    let (s, _) = post_from(&attacker, &app, "/officer/v1/sign-in", guess("another")).await;
+    assert_eq!(s, 429);
+    assert_eq!(
+        audited(&app, "staff.sign_in.rate_limited").await.len(),
+        2,
+        "each refused try is audited"
+    );
+    app.stop().await;
+}
