@@ -2,7 +2,7 @@
 //! one caller hammering a tenancy reference or a staff email cannot lock out the real person
 //! signing in from somewhere else.
 
-use crate::helpers::{PASSWORD, TestApp, call, spawn_app, staff};
+use crate::helpers::{PASSWORD, TestApp, call, spawn_app, spawn_app_with, staff};
 use serde_json::{Value, json};
 
 const HD1001: (&str, &str) = ("HD1001", "1971-03-14");
@@ -251,6 +251,48 @@ async fn someone_guessing_a_staff_password_elsewhere_is_locked_out_alone_and_it_
         audited(&app, "staff.sign_in.rate_limited").await.len(),
         2,
         "each refused try is audited"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_address_is_what_is_limited() {
+    let app = spawn_app_with(&[("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.9")]).await;
+    app.import_examples().await;
+    let start = |forwarded_for: &'static str, dob: &str| {
+        app.client
+            .post(app.url("/tenant/v1/sign-in"))
+            .header("X-Forwarded-For", forwarded_for)
+            .json(&json!({"reference": HD1001.0, "date_of_birth": dob}))
+            .send()
+    };
+    // The client wrote the leftmost entry itself; the trusted proxy 10.0.0.9 saw 203.0.113.9.
+    for day in 1..=5 {
+        let r = start(
+            "198.51.100.1, 203.0.113.9, 10.0.0.9",
+            &format!("1980-01-0{day}"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 202);
+    }
+    let r = start("192.0.2.55, 203.0.113.9", "1980-01-06")
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        429,
+        "a made-up leftmost entry does not get round it"
+    );
+    let r = start("198.51.100.20", HD1001.1).await.unwrap();
+    assert_eq!(
+        r.status(),
+        202,
+        "the tenant behind the same proxy gets a code"
+    );
+    assert_eq!(
+        audited(&app, "sign_in.rate_limited").await,
+        vec![(Some("HD1001".to_owned()), Some("203.0.113.9".to_owned()))]
     );
     app.stop().await;
 }

@@ -11,6 +11,39 @@ use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use poem::http::StatusCode;
 use rentdesk_domain::sign_in;
+use std::net::IpAddr;
+
+/// The client address the limits count: the TCP peer, unless the peer is one of
+/// `TRUSTED_PROXIES`; then the nearest address in `X-Forwarded-For` that is not a trusted proxy
+/// (read from the right: entries further left were written by the client and prove nothing).
+/// An untrusted peer's `X-Forwarded-For` is ignored, so it cannot be used to dodge a limit.
+pub fn client_addr(req: &poem::Request, trusted: &[IpAddr]) -> Option<String> {
+    let peer = req.remote_addr().as_socket_addr()?.ip();
+    if !trusted.contains(&peer) {
+        return Some(peer.to_string());
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for entry in forwarded.into_iter().rev() {
+        // Something unreadable where a proxy should have written an address: stop at the last
+        // trusted hop rather than guess.
+        let Ok(ip) = entry.parse::<IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !trusted.contains(&ip) {
+            break;
+        }
+    }
+    Some(client.to_string())
+}
 
 /// Why a try is refused, and for how long.
 #[derive(Debug)]

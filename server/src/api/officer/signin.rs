@@ -73,10 +73,10 @@ impl OfficerSignInApi {
     async fn sign_in(
         &self,
         state: Data<&AppState>,
-        remote: &RemoteAddr,
+        req: &poem::Request,
         body: Json<StaffSignIn>,
     ) -> poem::Result<Answer<Tokens>> {
-        let addr = client_addr(remote);
+        let addr = sign_in_limits::client_addr(req, &state.settings.trusted_proxies);
         let now = Utc::now();
         let email = body.email.trim().to_lowercase();
         let key = format!("staff:{email}");

@@ -92,10 +92,10 @@ impl TenantSignInApi {
     async fn start(
         &self,
         state: Data<&AppState>,
-        remote: &RemoteAddr,
+        req: &poem::Request,
         body: Json<SignInStart>,
     ) -> poem::Result<Answer<SignInChallenge>> {
-        let addr = client_addr(remote);
+        let addr = sign_in_limits::client_addr(req, &state.settings.trusted_proxies);
         let now = Utc::now();
         let reference = rentdesk_store::auth::normalise_reference(&body.reference);
         if let Some(refusal) = sign_in_limits::check(
