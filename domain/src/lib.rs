@@ -25,6 +25,7 @@ pub mod retention;
 pub mod routes;
 pub mod segments;
 pub mod sequences;
+pub mod sign_in;
 pub mod sync;
 pub mod tasks;
 pub mod templates;

@@ -7,7 +7,8 @@ use crate::entities::{session, sign_in_code, sign_in_start, tenancy, tenant};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 /// Attempts allowed at one code.
@@ -29,29 +30,63 @@ fn normalise_postcode(p: &str) -> String {
         .to_uppercase()
 }
 
-/// Sign-in starts since `since` for this reference and for this client address.
-pub async fn recent_starts<C: ConnectionTrait>(
+/// Tries at `key` (a tenancy reference, or `staff:<email>`) from `client_addr` since `since`:
+/// how many, and when the latest was. Someone else's tries at the same key do not count.
+pub async fn recent_tries<C: ConnectionTrait>(
     db: &C,
-    reference: &str,
+    key: &str,
     client_addr: Option<&str>,
     since: DateTime<Utc>,
-) -> Result<(u64, u64), sea_orm::DbErr> {
-    let by_reference = sign_in_start::Entity::find()
-        .filter(sign_in_start::Column::Reference.eq(reference))
+) -> Result<(u64, Option<DateTime<Utc>>), sea_orm::DbErr> {
+    let from = || {
+        sign_in_start::Entity::find()
+            .filter(sign_in_start::Column::Reference.eq(key))
+            .filter(match client_addr {
+                Some(addr) => sign_in_start::Column::ClientAddr.eq(addr),
+                None => sign_in_start::Column::ClientAddr.is_null(),
+            })
+            .filter(sign_in_start::Column::At.gt(since))
+    };
+    let tries = from().count(db).await?;
+    let latest = from()
+        .order_by_desc(sign_in_start::Column::At)
+        .one(db)
+        .await?
+        .map(|s| s.at);
+    Ok((tries, latest))
+}
+
+/// Tries at any key from `client_addr` since `since`.
+pub async fn recent_tries_from<C: ConnectionTrait>(
+    db: &C,
+    client_addr: Option<&str>,
+    since: DateTime<Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    let Some(addr) = client_addr else {
+        return Ok(0);
+    };
+    sign_in_start::Entity::find()
+        .filter(sign_in_start::Column::ClientAddr.eq(addr))
         .filter(sign_in_start::Column::At.gt(since))
         .count(db)
-        .await?;
-    let by_addr = match client_addr {
-        Some(addr) => {
-            sign_in_start::Entity::find()
-                .filter(sign_in_start::Column::ClientAddr.eq(addr))
-                .filter(sign_in_start::Column::At.gt(since))
-                .count(db)
-                .await?
-        }
-        None => 0,
-    };
-    Ok((by_reference, by_addr))
+        .await
+}
+
+/// Forget the tries at `key` from `client_addr` (its owner got in from there).
+pub async fn forget_tries<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+    client_addr: Option<&str>,
+) -> Result<u64, sea_orm::DbErr> {
+    Ok(sign_in_start::Entity::delete_many()
+        .filter(sign_in_start::Column::Reference.eq(key))
+        .filter(match client_addr {
+            Some(addr) => sign_in_start::Column::ClientAddr.eq(addr),
+            None => sign_in_start::Column::ClientAddr.is_null(),
+        })
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 pub async fn record_start<C: ConnectionTrait>(
@@ -205,18 +240,22 @@ pub enum Rotation {
     Rotated(session::Model),
     /// The token had already been rotated: someone replayed it, so the family is revoked.
     Replayed { family: String, subject_id: i64 },
-    /// Unknown, expired or revoked.
+    /// Unknown, expired, revoked, or another audience's token.
     Refused,
 }
 
-/// Use a refresh token once.
+/// Use a refresh token of `subject_kind` ("tenant" or "staff") once. Another audience's token
+/// is refused as if unknown and left untouched: posting a tenant's token to the staff endpoint
+/// must neither rotate it nor, as a "replay", end that tenant's sign-in.
 pub async fn rotate<C: ConnectionTrait>(
     db: &C,
+    subject_kind: &str,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Rotation, sea_orm::DbErr> {
     let Some(s) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(token_hash))
+        .filter(session::Column::SubjectKind.eq(subject_kind))
         .one(db)
         .await?
     else {

@@ -20,6 +20,7 @@ mod reports;
 mod routes;
 mod seed;
 mod service;
+mod sign_in;
 mod tenancy_audits;
 mod tenant;
 mod webhooks;

@@ -144,6 +144,62 @@ async fn unsigned_or_wrongly_signed_callbacks_are_refused_and_change_nothing() {
 }
 
 #[tokio::test]
+async fn a_callback_signed_as_twilio_signs_an_explicit_default_port_or_repeated_names_is_accepted()
+{
+    let (app, _fake) = app().await;
+    let path = "/webhooks/twilio/status";
+    // Twilio signs the URL as configured in the console: here with the default port spelled
+    // out, while PUBLIC_URL has none.
+    let id = sent_sms(&app, "SM0101").await;
+    let params = [("MessageSid", "SM0101"), ("MessageStatus", "delivered")];
+    let with_port = sign(
+        fake_twilio::TOKEN,
+        "https://rentdesk.test:443/webhooks/twilio/status",
+        &form(&params),
+    );
+    let r = twilio_post(&app, path, &params, Some(with_port)).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(status_of(&app, id).await.0, "delivered");
+    // Another port is another URL.
+    let id = sent_sms(&app, "SM0102").await;
+    let params = [("MessageSid", "SM0102"), ("MessageStatus", "delivered")];
+    let on_8443 = sign(
+        fake_twilio::TOKEN,
+        "https://rentdesk.test:8443/webhooks/twilio/status",
+        &form(&params),
+    );
+    assert_eq!(
+        twilio_post(&app, path, &params, Some(on_8443))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(status_of(&app, id).await.0, "sent");
+    // A name sent more than once: Twilio signs each distinct value once, in sorted order.
+    let params = [
+        ("MessageSid", "SM0102"),
+        ("MessageStatus", "delivered"),
+        ("Tag", "b"),
+        ("Tag", "a"),
+        ("Tag", "a"),
+    ];
+    let twilio_way = sign(
+        fake_twilio::TOKEN,
+        &format!("{PUBLIC}{path}"),
+        &form(&[
+            ("MessageSid", "SM0102"),
+            ("MessageStatus", "delivered"),
+            ("Tag", "a"),
+            ("Tag", "b"),
+        ]),
+    );
+    let r = twilio_post(&app, path, &params, Some(twilio_way)).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(status_of(&app, id).await.0, "delivered");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn status_callbacks_move_a_message_forward_and_a_dead_number_is_remembered() {
     let (app, _fake) = app().await;
     let path = "/webhooks/twilio/status";

@@ -45,6 +45,9 @@ pub struct Settings {
     /// Sign-in starts allowed per tenancy reference, and per client address, per hour.
     pub sign_in_limit_per_reference: u32,
     pub sign_in_limit_per_address: u32,
+    /// `TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client for the
+    /// sign-in limits; empty = the TCP peer is the client and the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Repayment-plan policy: the weekly floor and the weeks within which arrears should clear.
     pub plan_min_weekly_pence: i64,
     pub plan_max_weeks: u32,
@@ -343,6 +346,20 @@ impl Settings {
             token_signing_key,
             sign_in_limit_per_reference: number("SIGN_IN_LIMIT_PER_REFERENCE", 5, 1, 1000)? as u32,
             sign_in_limit_per_address: number("SIGN_IN_LIMIT_PER_ADDRESS", 30, 1, 100_000)? as u32,
+            trusted_proxies: get("TRUSTED_PROXIES")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    p.parse().map_err(|_| {
+                        err(
+                            "TRUSTED_PROXIES",
+                            format!("{p} is not an IP address (a comma-separated list of them)"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             plan_min_weekly_pence: number("PLAN_MIN_WEEKLY_PENCE", 100, 1, 100_000)? as i64,
             plan_max_weeks: number("PLAN_MAX_WEEKS", 104, 4, 520)? as u32,
             // At most a hundredth of the account limit, so no one row makes an account
@@ -652,6 +669,21 @@ mod tests {
         let e = settings(Mode::Dev, &[("MAX_ROW_AMOUNT_PENCE", "lots")]).unwrap_err();
         assert_eq!(e.variable, "MAX_ROW_AMOUNT_PENCE");
         assert_eq!(e.reason, "must be a whole number from 1 to 100000000000");
+    }
+
+    #[test]
+    fn trusted_proxies_are_ip_addresses_and_none_by_default() {
+        assert!(settings(Mode::Dev, &[]).unwrap().trusted_proxies.is_empty());
+        let s = settings(Mode::Dev, &[("TRUSTED_PROXIES", "10.0.0.9, ::1")]).unwrap();
+        assert_eq!(
+            s.trusted_proxies,
+            [
+                "10.0.0.9".parse::<std::net::IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        let e = settings(Mode::Dev, &[("TRUSTED_PROXIES", "10.0.0.0/8")]).unwrap_err();
+        assert_eq!(e.variable, "TRUSTED_PROXIES");
     }
 
     #[test]

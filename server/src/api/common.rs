@@ -136,12 +136,16 @@ pub async fn rotate_refresh(
 ) -> poem::Result<Result<rentdesk_store::entities::session::Model, Problem>> {
     use rentdesk_store::audit::{self, Actor};
     use rentdesk_store::auth::Rotation;
-    let rotation =
-        rentdesk_store::auth::rotate(&state.db, &auth::sha256_hex(refresh_token), Utc::now())
-            .await
-            .map_err(|e| Problem::internal(&e))?;
+    let rotation = rentdesk_store::auth::rotate(
+        &state.db,
+        kind,
+        &auth::sha256_hex(refresh_token),
+        Utc::now(),
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?;
     match rotation {
-        Rotation::Rotated(s) if s.subject_kind == kind => Ok(Ok(s)),
+        Rotation::Rotated(s) => Ok(Ok(s)),
         Rotation::Replayed { family, subject_id } => {
             audit::record(
                 &state.db,
@@ -162,7 +166,7 @@ pub async fn rotate_refresh(
             .map_err(|e| Problem::internal(&e))?;
             Ok(Err(session_ended()))
         }
-        _ => Ok(Err(session_ended())),
+        Rotation::Refused => Ok(Err(session_ended())),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod officer;
 pub mod outreach_config;
 pub mod people;
 pub mod reports;
+pub mod sign_in_limits;
 pub mod tenant;
 pub mod unsubscribe;
 pub mod webhooks;

@@ -1,7 +1,8 @@
 //! `/webhooks/twilio/*`: delivery status callbacks and replies from tenants. Twilio signs every
 //! request (`X-Twilio-Signature`: HMAC-SHA1 over the full URL and the sorted form parameters);
 //! anything unsigned or wrongly signed is refused before it is read further. The URL is the one
-//! Twilio called: `PUBLIC_URL` plus the path and query.
+//! Twilio called: `PUBLIC_URL` plus the path and query, with or without the scheme's default
+//! port, as Twilio's own validators accept (`rentdesk_worker::sms::validate_signature`).
 
 use crate::problem::Problem;
 use crate::state::AppState;

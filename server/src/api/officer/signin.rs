@@ -6,6 +6,7 @@ use crate::api::ApiTags;
 use crate::api::common::{
     Answer, Refresh, SignedOut, Subject, Tokens, client_addr, issue, rotate_refresh, session_ended,
 };
+use crate::api::sign_in_limits;
 use crate::auth::{self, Keys};
 use crate::or_answer;
 use crate::problem::Problem;
@@ -17,8 +18,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use rentdesk_store::audit::{self, Actor};
 
-/// Wrong passwords allowed per email address per hour.
-const ATTEMPTS_PER_EMAIL: u64 = 10;
+/// Wrong passwords allowed per email and client address before each further try must wait
+/// (1 minute, then doubling: `rentdesk_domain::sign_in`). Counted per address so that someone
+/// guessing elsewhere cannot lock the member of staff out.
+const ATTEMPTS_PER_EMAIL: u32 = 10;
 
 #[derive(Debug, Object)]
 #[oai(example)]
@@ -64,37 +67,38 @@ pub struct OfficerSignInApi;
 impl OfficerSignInApi {
     /// Staff sign-in
     ///
-    /// Email and password. Limited per email and per address; every attempt is audited.
+    /// Email and password. Limited per email and address (ten wrong passwords, then waits that
+    /// double) and per address; every attempt is audited, and a lock-out raises an alert.
     #[oai(path = "/sign-in", method = "post")]
     async fn sign_in(
         &self,
         state: Data<&AppState>,
-        remote: &RemoteAddr,
+        req: &poem::Request,
         body: Json<StaffSignIn>,
     ) -> poem::Result<Answer<Tokens>> {
-        let addr = client_addr(remote);
+        let addr = sign_in_limits::client_addr(req, &state.settings.trusted_proxies);
         let now = Utc::now();
         let email = body.email.trim().to_lowercase();
         let key = format!("staff:{email}");
-        let (by_email, by_addr) = rentdesk_store::auth::recent_starts(
-            &state.db,
-            &key,
-            addr.as_deref(),
-            now - chrono::Duration::hours(1),
-        )
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-        if by_email >= ATTEMPTS_PER_EMAIL
-            || by_addr >= u64::from(state.settings.sign_in_limit_per_address)
+        if let Some(refusal) =
+            sign_in_limits::check(&state, &key, addr.as_deref(), ATTEMPTS_PER_EMAIL, now)
+                .await
+                .map_err(|e| Problem::internal(&e))?
         {
-            return Ok(Answer::problem(
-                Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too-many-sign-ins",
-                    "Too many sign-in attempts",
-                )
-                .detail("try again in an hour"),
-            ));
+            audit::record(
+                &state.db,
+                audit::Entry {
+                    actor: Actor::Anonymous,
+                    action: "staff.sign_in.rate_limited",
+                    subject_kind: "staff",
+                    subject_id: Some(email),
+                    detail: Some(refusal.audit_detail()),
+                    client_addr: addr.as_deref(),
+                },
+            )
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+            return Ok(Answer::problem(refusal.problem()));
         }
         let staff = rentdesk_store::staff::by_email(&state.db, &email)
             .await
@@ -113,7 +117,10 @@ impl OfficerSignInApi {
         .map_err(|e| Problem::internal(&e))?;
         let staff = staff.filter(|s| ok && s.active && s.password_hash.is_some());
         if staff.is_none() {
-            rentdesk_store::auth::record_start(&state.db, &key, addr.as_deref(), now)
+            wrong_password(&state, &key, &email, addr.as_deref(), now).await?;
+        } else {
+            // Their own mistakes from this address are forgiven once they are in.
+            rentdesk_store::auth::forget_tries(&state.db, &key, addr.as_deref())
                 .await
                 .map_err(|e| Problem::internal(&e))?;
         }
@@ -222,6 +229,53 @@ impl OfficerSignInApi {
             patches,
         })))
     }
+}
+
+/// Count a wrong password for `email` from `addr`; when that uses up the free tries, the
+/// email is locked out from this address (only): audited as `staff.sign_in.locked` and logged
+/// as a warning for whoever watches the logs, since it may be someone guessing passwords.
+async fn wrong_password(
+    state: &AppState,
+    key: &str,
+    email: &str,
+    addr: Option<&str>,
+    now: chrono::DateTime<Utc>,
+) -> poem::Result<()> {
+    use rentdesk_domain::sign_in;
+    let db = &state.db;
+    rentdesk_store::auth::record_start(db, key, addr, now)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let (failures, _) = rentdesk_store::auth::recent_tries(db, key, addr, now - sign_in::WINDOW)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let Some(wait) = sign_in::wait_after(failures, ATTEMPTS_PER_EMAIL) else {
+        return Ok(());
+    };
+    tracing::warn!(
+        email,
+        client_addr = addr,
+        failures,
+        wait_seconds = wait.num_seconds(),
+        "staff sign-in locked out from one address after wrong passwords"
+    );
+    audit::record(
+        db,
+        audit::Entry {
+            actor: Actor::Anonymous,
+            action: "staff.sign_in.locked",
+            subject_kind: "staff",
+            subject_id: Some(email.to_owned()),
+            detail: Some(
+                serde_json::json!({"failures": failures, "wait_seconds": wait.num_seconds()})
+                    .to_string(),
+            ),
+            client_addr: addr,
+        },
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    Ok(())
 }
 
 /// An argon2id hash of a random string nobody knows: verified against when the email is

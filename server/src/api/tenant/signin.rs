@@ -6,6 +6,7 @@ use super::super::common::{
 };
 use super::{Answer, TenantAuth, client_addr};
 use crate::api::ApiTags;
+use crate::api::sign_in_limits;
 use crate::auth::{self, Keys};
 use crate::or_answer;
 use crate::problem::Problem;
@@ -84,27 +85,28 @@ impl TenantSignInApi {
     ///
     /// If the reference and date of birth (and postcode, when given) match a tenant with a
     /// mobile number, a six-digit code is sent to it by SMS, valid for 10 minutes. The answer
-    /// is the same whether or not they matched. Limited per reference and per address.
+    /// is the same whether or not they matched. Limited per reference and address (a few
+    /// tries, then waits that double) and per address, so tries from elsewhere never use up
+    /// the tenant's own.
     #[oai(path = "/sign-in", method = "post")]
     async fn start(
         &self,
         state: Data<&AppState>,
-        remote: &RemoteAddr,
+        req: &poem::Request,
         body: Json<SignInStart>,
     ) -> poem::Result<Answer<SignInChallenge>> {
-        let addr = client_addr(remote);
+        let addr = sign_in_limits::client_addr(req, &state.settings.trusted_proxies);
         let now = Utc::now();
         let reference = rentdesk_store::auth::normalise_reference(&body.reference);
-        let (by_ref, by_addr) = rentdesk_store::auth::recent_starts(
-            &state.db,
+        if let Some(refusal) = sign_in_limits::check(
+            &state,
             &reference,
             addr.as_deref(),
-            now - chrono::Duration::hours(1),
+            state.settings.sign_in_limit_per_reference,
+            now,
         )
         .await
-        .map_err(|e| Problem::internal(&e))?;
-        if by_ref >= u64::from(state.settings.sign_in_limit_per_reference)
-            || by_addr >= u64::from(state.settings.sign_in_limit_per_address)
+        .map_err(|e| Problem::internal(&e))?
         {
             audit::record(
                 &state.db,
@@ -113,20 +115,13 @@ impl TenantSignInApi {
                     action: "sign_in.rate_limited",
                     subject_kind: "tenancy_reference",
                     subject_id: Some(reference),
-                    detail: None,
+                    detail: Some(refusal.audit_detail()),
                     client_addr: addr.as_deref(),
                 },
             )
             .await
             .map_err(|e| Problem::internal(&e))?;
-            return Ok(Answer::problem(
-                Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too-many-sign-ins",
-                    "Too many sign-in attempts",
-                )
-                .detail("try again in an hour"),
-            ));
+            return Ok(Answer::problem(refusal.problem()));
         }
         let keys = Keys::new(state.settings.token_signing_key.expose());
         let challenge = auth::random_token(16);
