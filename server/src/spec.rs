@@ -3,8 +3,8 @@
 //!
 //! - `openapi: 3.0.3`, and nothing 3.1-only (`info.summary` is folded into the description);
 //! - dates are `format: date` (poem-openapi says `naive-date`, which no generator knows);
-//! - one rule for absent values across the API: a property that is not `required` may be
-//!   sent as `null`, so it is `nullable: true` (a `$ref` is wrapped in `allOf` for that, as
+//! - one rule for absent values across the API: a property that is not `required` (and has no
+//!   `default`, which fills it in) may be sent as `null`, so it is `nullable: true` (a `$ref` is wrapped in `allOf` for that, as
 //!   3.0 ignores siblings of `$ref`);
 //! - YAML that every parser reads the same: keys and values YAML 1.1 reads as booleans or
 //!   null (`on`, `yes`, `n`, …) are quoted. `openapi.json` is published beside it.
@@ -184,6 +184,10 @@ fn nullable_optionals(schema: &mut Mapping) {
             continue;
         }
         let Value::Mapping(p) = prop else { continue };
+        // A property with a default is filled in when absent and never sent as null.
+        if p.contains_key("default") {
+            continue;
+        }
         if let Some(target) = p.remove("$ref") {
             let mut reference = Mapping::new();
             reference.insert("$ref".into(), target);
