@@ -120,4 +120,5 @@ run officer "$OFFICER" '^/officer/'
 run leader "$LEADER" '^/manage/'
 run admin "$ADMIN" '^/manage/'
 run service "$LEADER" '^/health'
+echo "fuzz ($backend): $(grep -c 'tracing_mw.*response.*status' "$work/server.log" || true) requests answered by the server, $([ $failed = 0 ] && echo 0 || echo some) failures"
 exit $failed
