@@ -8,11 +8,11 @@
 # are answered 404/409/422 as documented, so schemathesis' "positive data acceptance" is off.
 # Signing out and refreshing are left out (they end the session the run uses), and so is the
 # campaign progress stream, which stays open while a campaign runs; e2e tests cover them.)
-#   scripts/fuzz.sh [sqlite|postgres] [max-examples per operation, default 60]
+#   scripts/fuzz.sh [sqlite|postgres] [max-examples per operation, default 140: about 20,000 requests]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${1:-sqlite}
-examples=${2:-${FUZZ_EXAMPLES:-60}}
+examples=${2:-${FUZZ_EXAMPLES:-140}}
 venv=target/contract-venv
 root=$PWD
 
@@ -120,5 +120,5 @@ run officer "$OFFICER" '^/officer/'
 run leader "$LEADER" '^/manage/'
 run admin "$ADMIN" '^/manage/'
 run service "$LEADER" '^/health'
-echo "fuzz ($backend): $(grep -c 'tracing_mw.*response.*status' "$work/server.log" || true) requests answered by the server, $([ $failed = 0 ] && echo 0 || echo some) failures"
+echo "fuzz ($backend): $(grep -cE 'tracing_mw.*(response|error).*status' "$work/server.log" || true) requests answered by the server, $([ $failed = 0 ] && echo 0 || echo some) failures"
 exit $failed
