@@ -100,3 +100,31 @@ pub async fn check(
             limit: "person_and_address",
         }))
 }
+
+/// [`check`], and a refused try written to the audit log as `action` on the subject being tried
+/// (a tenancy reference, a staff email): the 429 to answer with, if refused.
+pub async fn refuse(
+    state: &AppState,
+    key: &str,
+    addr: Option<&str>,
+    allowance: u32,
+    now: DateTime<Utc>,
+    (action, subject_kind, subject_id): (&'static str, &'static str, String),
+) -> Result<Option<Problem>, sea_orm::DbErr> {
+    let Some(refusal) = check(state, key, addr, allowance, now).await? else {
+        return Ok(None);
+    };
+    rentdesk_store::audit::record(
+        &state.db,
+        rentdesk_store::audit::Entry {
+            actor: rentdesk_store::audit::Actor::Anonymous,
+            action,
+            subject_kind,
+            subject_id: Some(subject_id),
+            detail: Some(refusal.audit_detail()),
+            client_addr: addr,
+        },
+    )
+    .await?;
+    Ok(Some(refusal.problem()))
+}

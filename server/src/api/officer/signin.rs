@@ -80,25 +80,18 @@ impl OfficerSignInApi {
         let now = Utc::now();
         let email = body.email.trim().to_lowercase();
         let key = format!("staff:{email}");
-        if let Some(refusal) =
-            sign_in_limits::check(&state, &key, addr.as_deref(), ATTEMPTS_PER_EMAIL, now)
-                .await
-                .map_err(|e| Problem::internal(&e))?
+        if let Some(refused) = sign_in_limits::refuse(
+            &state,
+            &key,
+            addr.as_deref(),
+            ATTEMPTS_PER_EMAIL,
+            now,
+            ("staff.sign_in.rate_limited", "staff", email.clone()),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?
         {
-            audit::record(
-                &state.db,
-                audit::Entry {
-                    actor: Actor::Anonymous,
-                    action: "staff.sign_in.rate_limited",
-                    subject_kind: "staff",
-                    subject_id: Some(email),
-                    detail: Some(refusal.audit_detail()),
-                    client_addr: addr.as_deref(),
-                },
-            )
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-            return Ok(Answer::problem(refusal.problem()));
+            return Ok(Answer::problem(refused));
         }
         let staff = rentdesk_store::staff::by_email(&state.db, &email)
             .await

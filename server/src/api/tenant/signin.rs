@@ -98,30 +98,22 @@ impl TenantSignInApi {
         let addr = sign_in_limits::client_addr(req, &state.settings.trusted_proxies);
         let now = Utc::now();
         let reference = rentdesk_store::auth::normalise_reference(&body.reference);
-        if let Some(refusal) = sign_in_limits::check(
+        if let Some(refused) = sign_in_limits::refuse(
             &state,
             &reference,
             addr.as_deref(),
             state.settings.sign_in_limit_per_reference,
             now,
+            (
+                "sign_in.rate_limited",
+                "tenancy_reference",
+                reference.clone(),
+            ),
         )
         .await
         .map_err(|e| Problem::internal(&e))?
         {
-            audit::record(
-                &state.db,
-                audit::Entry {
-                    actor: Actor::Anonymous,
-                    action: "sign_in.rate_limited",
-                    subject_kind: "tenancy_reference",
-                    subject_id: Some(reference),
-                    detail: Some(refusal.audit_detail()),
-                    client_addr: addr.as_deref(),
-                },
-            )
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-            return Ok(Answer::problem(refusal.problem()));
+            return Ok(Answer::problem(refused));
         }
         let keys = Keys::new(state.settings.token_signing_key.expose());
         let challenge = auth::random_token(16);
