@@ -36,6 +36,9 @@ from rentdesk_api_client.api.tenant import (
 )
 from rentdesk_api_client.models import (
     ActionIn,
+    ActionKind,
+    ActionOutcome,
+    Frequency,
     HouseholdIn,
     PlanRequestIn,
     Problem,
@@ -107,7 +110,7 @@ def tenant_flow(base, reference, dob, log):
             client=me,
             body=PlanRequestIn(
                 statement=statement(),
-                frequency="weekly",
+                frequency=Frequency.WEEKLY,
                 instalment_pence=max(quote.suggested_instalment_pence, 100),
                 accept_agreement=True,
             ),
@@ -141,8 +144,8 @@ def officer_flow(base):
         body=ActionIn(
             client_id=str(uuid.uuid4()),
             tenancy_id=first.tenancy_id,
-            kind="call",
-            outcome="promise_to_pay",
+            kind=ActionKind.CALL,
+            outcome=ActionOutcome.PROMISE_TO_PAY,
             body="Called from the generated client; tenant will pay Friday.",
             occurred_at=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5),
         ),

@@ -8,11 +8,11 @@
 # are answered 404/409/422 as documented, so schemathesis' "positive data acceptance" is off.
 # Signing out and refreshing are left out (they end the session the run uses), and so is the
 # campaign progress stream, which stays open while a campaign runs; e2e tests cover them.)
-#   scripts/fuzz.sh [sqlite|postgres] [max-examples per operation, default 140: about 20,000 requests]
+#   scripts/fuzz.sh [sqlite|postgres] [max-examples per operation, default 160: over 20,000 requests]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${1:-sqlite}
-examples=${2:-${FUZZ_EXAMPLES:-140}}
+examples=${2:-${FUZZ_EXAMPLES:-160}}
 venv=target/contract-venv
 root=$PWD
 
@@ -99,6 +99,18 @@ if grep -q "will not be generated" "$work/generate.txt"; then
 fi
 (cd "$work/python-client" && PYTHONPATH=. "$root/$venv/bin/python" "$root/clients/python_flows.py" \
   "$base" ${who% *} ${who#* } "$work/server.log") || failed=1
+
+# A second generator, in another language: TypeScript types from openapi-typescript, calls through
+# openapi-fetch, the flows type-checked by `tsc --strict` against them (clients/ts).
+echo "== generated TypeScript client (openapi-typescript + openapi-fetch, tsc --strict): tenant and officer flows =="
+if ! command -v npm >/dev/null 2>&1; then
+  echo "installing Node.js and npm…"
+  sudo_cmd=$([ "$(id -u)" = 0 ] && echo || echo sudo)
+  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq nodejs npm >/dev/null
+fi
+(cd clients/ts && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } \
+  && npm run -s generate >/dev/null && npm run -s check \
+  && node build/flows.js "$base" ${who% *} ${who#* } "$work/server.log") || failed=1
 
 run() {
   local who=$1 token=$2 include=$3

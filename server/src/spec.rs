@@ -6,6 +6,9 @@
 //! - one rule for absent values across the API: a property that is not `required` (and has no
 //!   `default`, which fills it in) may be sent as `null`, so it is `nullable: true` (a `$ref` is wrapped in `allOf` for that, as
 //!   3.0 ignores siblings of `$ref`);
+//! - a property typed by a named `enum` that carries its own description or may be `null` has
+//!   the enum written in place (`type: string`, `enum: [...]`, with `null` among the values when
+//!   nullable), as generators do not resolve an enum `$ref` inside `allOf`;
 //! - YAML that every parser reads the same: keys and values YAML 1.1 reads as booleans or
 //!   null (`on`, `yes`, `n`, …) are quoted. `openapi.json` is published beside it.
 
@@ -26,7 +29,19 @@ pub fn exact(mut doc: Value) -> Value {
             info.insert("description".into(), Value::String(description));
         }
     }
-    walk(&mut doc);
+    let enums: std::collections::HashMap<String, Value> = doc
+        .get("components")
+        .and_then(|c| c.get("schemas"))
+        .and_then(Value::as_mapping)
+        .map(|schemas| {
+            schemas
+                .iter()
+                .filter(|(_, s)| s.get("enum").is_some())
+                .filter_map(|(k, s)| Some((k.as_str()?.to_owned(), s.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    walk(&mut doc, &enums);
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_mapping_mut) {
         for (_, item) in paths.iter_mut() {
             let Some(item) = item.as_mapping_mut() else {
@@ -137,7 +152,7 @@ fn event_stream(map: &mut Mapping) {
     media.insert("schema".into(), Value::Mapping(schema));
 }
 
-fn walk(v: &mut Value) {
+fn walk(v: &mut Value, enums: &std::collections::HashMap<String, Value>) {
     match v {
         Value::Mapping(map) => {
             event_stream(map);
@@ -148,17 +163,84 @@ fn walk(v: &mut Value) {
                     _ => {}
                 }
             }
+            inline_enums(map, enums);
             nullable_optionals(map);
             for (_, child) in map.iter_mut() {
-                walk(child);
+                walk(child, enums);
             }
         }
-        Value::Sequence(items) => items.iter_mut().for_each(walk),
+        Value::Sequence(items) => items.iter_mut().for_each(|i| walk(i, enums)),
         _ => {}
     }
 }
 
-/// In an object schema, every property outside `required` becomes nullable.
+/// In an object schema, a property that refers to a named enum through `allOf` (poem-openapi's
+/// way of giving a `$ref` a description) or may be null gets the enum written in place.
+fn inline_enums(schema: &mut Mapping, enums: &std::collections::HashMap<String, Value>) {
+    if schema.get("type").and_then(Value::as_str) != Some("object") {
+        return;
+    }
+    let required: Vec<String> = schema
+        .get("required")
+        .and_then(Value::as_sequence)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(Value::Mapping(props)) = schema.get_mut("properties") else {
+        return;
+    };
+    let target = |v: &Value| {
+        v.get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .and_then(|name| enums.get(name))
+            .cloned()
+    };
+    for (name, prop) in props.iter_mut() {
+        let Value::Mapping(p) = prop else { continue };
+        let optional = !name
+            .as_str()
+            .is_some_and(|n| required.iter().any(|r| r == n));
+        let via_all_of = p
+            .get("allOf")
+            .and_then(Value::as_sequence)
+            .and_then(|all| all.iter().find_map(target));
+        let direct = if optional && !p.contains_key("default") {
+            target(&Value::Mapping(p.clone()))
+        } else {
+            None
+        };
+        let Some(Value::Mapping(found)) = via_all_of.or(direct) else {
+            continue;
+        };
+        let mut inline = Mapping::new();
+        for key in ["type", "enum"] {
+            if let Some(v) = found.get(key) {
+                inline.insert(key.into(), v.clone());
+            }
+        }
+        let description = p
+            .get("description")
+            .or_else(|| found.get("description"))
+            .cloned();
+        for (k, v) in std::mem::take(p) {
+            if !matches!(k.as_str(), Some("allOf" | "$ref" | "description")) {
+                inline.insert(k, v);
+            }
+        }
+        if let Some(d) = description {
+            inline.insert("description".into(), d);
+        }
+        *p = inline;
+    }
+}
+
+/// In an object schema, every property outside `required` becomes nullable (an `enum` then
+/// lists `null` among its values, as OpenAPI 3.0.3 asks).
 fn nullable_optionals(schema: &mut Mapping) {
     if schema.get("type").and_then(Value::as_str) != Some("object") {
         return;
@@ -203,6 +285,11 @@ fn nullable_optionals(schema: &mut Mapping) {
             *p = wrapped;
         } else {
             p.insert("nullable".into(), Value::Bool(true));
+            if let Some(Value::Sequence(values)) = p.get_mut("enum")
+                && !values.contains(&Value::Null)
+            {
+                values.push(Value::Null);
+            }
         }
     }
 }

@@ -343,16 +343,28 @@ async fn actions_store_once_per_client_id_and_every_read_and_write_is_audited() 
         .collect();
     assert_eq!(diary.len(), 1);
     assert!(diary[0]["facts"].as_str().unwrap().contains("53.6551"));
-    // Bad input names every field.
+    // Bad input names every field: a visit's outcome on a call, a time ahead, a latitude
+    // off the globe.
     let (s, p) = post(
         app,
         "/officer/v1/actions",
         &north,
-        json!({"client_id": "3b1f0c7e-bad-0002", "tenancy_id": hd1001, "kind": "call", "outcome": "shouted", "body": "", "occurred_at": chrono::Utc::now() + chrono::Duration::days(1), "latitude": 123.0}),
+        json!({"client_id": "3b1f0c7e-bad-0002", "tenancy_id": hd1001, "kind": "call", "outcome": "contact_made", "body": "", "occurred_at": chrono::Utc::now() + chrono::Duration::days(1), "latitude": 123.0}),
     )
     .await;
     assert_eq!(s, 422);
     assert_eq!(fields(&p), ["latitude", "occurred_at", "outcome"]);
+    // An outcome outside the vocabulary is refused by the contract, naming the field and
+    // listing the values.
+    let (s, p) = post(
+        app,
+        "/officer/v1/actions",
+        &north,
+        json!({"client_id": "3b1f0c7e-bad-0002", "tenancy_id": hd1001, "kind": "call", "outcome": "shouted", "body": "", "occurred_at": chrono::Utc::now()}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["outcome".to_owned()]), "{p}");
+    assert!(p.to_string().contains("wrong_number"), "{p}");
     let (s, p) = post(
         app,
         "/officer/v1/actions",
@@ -1133,9 +1145,11 @@ async fn the_caseload_lists_who_needs_action_in_order_with_reasons_and_counts_te
         &north,
     )
     .await;
+    // Query parameters outside their vocabulary: 400 naming each (the contract's rule for
+    // parameters).
     assert_eq!(
         (s, fields(&p)),
-        (422, vec!["arrangement".to_owned(), "stage".to_owned()])
+        (400, vec!["arrangement".to_owned(), "stage".to_owned()])
     );
     // Another patch's officer sees none of these.
     let central = sign_in(app, "central@council.example").await;

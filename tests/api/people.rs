@@ -450,9 +450,14 @@ async fn patches_and_staff_are_created_renamed_and_deactivated() {
             json!({"email": "x@council.example", "name": "X", "team": "another team", "password": "another long password"}),
             (422, vec!["team"]),
         ),
+        // A role outside the vocabulary fails the contract before anything else is checked.
         (
             json!({"email": "nobody", "name": "X", "role": "boss", "password": "another long password"}),
-            (422, vec!["email", "role"]),
+            (422, vec!["role"]),
+        ),
+        (
+            json!({"email": "nobody", "name": "X", "role": "officer", "password": "another long password"}),
+            (422, vec!["email"]),
         ),
     ] {
         let (s, p) = post(app, "/manage/v1/officers", &lead, body.clone()).await;

@@ -3,6 +3,7 @@
 
 use super::ApiTags;
 use crate::api::officer::{StaffAuth, admin};
+use crate::api::vocab;
 use crate::problem::Problem;
 use crate::state::AppState;
 use chrono::NaiveDate;
@@ -12,7 +13,6 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::multipart::Upload;
 use poem_openapi::{ApiResponse, Multipart, Object, OpenApi};
-use rentdesk_domain::arrears::ArrearsStatus;
 use rentdesk_store::accounts::AccountView;
 use rentdesk_store::imports::ImportKind;
 use std::str::FromStr;
@@ -77,7 +77,7 @@ pub struct AccountSummary {
     /// Why part of the arrears is technical, e.g. "Universal Credit housing payment of £495.00 due 28 Nov 2026".
     pub technical_reason: Option<String>,
     /// clear | technical_only | in_arrears
-    pub arrears_status: String,
+    pub arrears_status: vocab::ArrearsStatus,
     /// Rent plus weekly service charge in a charged week.
     pub weekly_charge_pence: i64,
     /// Real arrears ÷ weekly charge, e.g. "2.35"; absent when nothing is charged weekly.
@@ -123,12 +123,7 @@ impl From<AccountView> for AccountSummary {
             technical_arrears_pence: s.technical_arrears.0,
             real_arrears_pence: s.real_arrears.0,
             technical_reason: s.technical_reason,
-            arrears_status: match s.status {
-                ArrearsStatus::Clear => "clear",
-                ArrearsStatus::TechnicalOnly => "technical_only",
-                ArrearsStatus::InArrears => "in_arrears",
-            }
-            .to_owned(),
+            arrears_status: s.status.into(),
             weekly_charge_pence: s.weekly_charge.0,
             weeks_in_arrears: s.weeks_in_arrears_hundredths.map(hundredths),
             last_payment: s.last_payment.map(|p| LastPayment {

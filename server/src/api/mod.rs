@@ -12,6 +12,7 @@ pub mod reports;
 pub mod sign_in_limits;
 pub mod tenant;
 pub mod unsubscribe;
+pub mod vocab;
 pub mod webhooks;
 
 use poem_openapi::Tags;

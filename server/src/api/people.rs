@@ -7,6 +7,7 @@
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::officer::{StaffAuth, manager};
+use crate::api::vocab::StaffRole;
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -138,8 +139,8 @@ pub struct OfficerIn {
     pub email: String,
     /// 1 to 120 characters.
     pub name: String,
-    /// officer (default) | team_leader | admin. Team leaders create officers only.
-    pub role: Option<String>,
+    /// Default `officer`. Team leaders create officers only.
+    pub role: Option<StaffRole>,
     /// Defaults to the caller's team; a team leader can only use their own. Required when an
     /// administrator (who has no team) creates an officer or team leader.
     pub team: Option<String>,
@@ -155,7 +156,7 @@ impl poem_openapi::types::Example for OfficerIn {
         OfficerIn {
             email: "new.officer@council.example".into(),
             name: "Amira Shah".into(),
-            role: Some("officer".into()),
+            role: Some(StaffRole::Officer),
             team: Some("income".into()),
             password: "a long first password".into(),
         }
@@ -447,20 +448,13 @@ impl PeopleApi {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let is_admin = staff.role == "admin";
         let mut errors = vec![];
-        let role = match Role::parse(body.role.as_deref().unwrap_or("officer")) {
-            Some(Role::Officer) => Some(Role::Officer),
-            Some(r) if is_admin => Some(r),
-            Some(_) => {
+        let role = match Role::from(body.role.unwrap_or(StaffRole::Officer)) {
+            Role::Officer => Some(Role::Officer),
+            r if is_admin => Some(r),
+            _ => {
                 errors.push((
                     "role".to_owned(),
                     "team leaders create officers only".to_owned(),
-                ));
-                None
-            }
-            None => {
-                errors.push((
-                    "role".to_owned(),
-                    "one of officer, team_leader, admin".to_owned(),
                 ));
                 None
             }

@@ -775,17 +775,13 @@ impl ReportsApi {
         to: Query<Option<String>>,
         patch: Query<Option<String>>,
         officer: Query<Option<i64>>,
-        metric: Query<Option<String>>,
+        /// Default `collection_rate`.
+        metric: Query<Option<crate::api::vocab::TrendMetric>>,
     ) -> poem::Result<SvgAnswer> {
-        let mut extra = vec![];
-        let metric = match metric.0.as_deref().map(str::parse::<TrendMetric>) {
-            None => TrendMetric::CollectionRate,
-            Some(Ok(m)) => m,
-            Some(Err(reason)) => {
-                extra.push(("metric".to_owned(), reason));
-                TrendMetric::CollectionRate
-            }
-        };
+        let extra = vec![];
+        let metric = metric
+            .0
+            .map_or(TrendMetric::CollectionRate, TrendMetric::from);
         let params = Params {
             from: from.0,
             to: to.0,

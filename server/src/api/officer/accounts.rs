@@ -5,6 +5,9 @@ use super::{StaffAuth, audit_read, audit_reads, me};
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::manage::AccountSummary;
+use crate::api::vocab::{
+    ActionKind, ActionOutcome, FlagEndReason, FlagKind, Referral, Stage, VisitPurpose,
+};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -16,7 +19,6 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use rentdesk_domain::escalation::{self, EscalationPolicy};
 use rentdesk_domain::flags::{self, EndReason, EndRequest, Refused};
-use rentdesk_domain::tenancy_audit::TENANCY_AUDIT;
 
 use rentdesk_store::entities::{
     action, arrangement, cover, flag, message, patch, staff_user, task, tenancy, uc_claim,
@@ -175,7 +177,7 @@ pub struct MessageOut {
 
 #[derive(Debug, Object)]
 pub struct CaseOut {
-    pub stage: String,
+    pub stage: Stage,
     /// The day the case entered its stage.
     pub stage_since: NaiveDate,
     pub history: Vec<CaseEvent>,
@@ -303,9 +305,9 @@ impl From<task::Model> for TaskOut {
 
 #[derive(Debug, Object)]
 pub struct Recommendation {
-    pub stage: String,
+    pub stage: Stage,
     pub summary: String,
-    pub next_stage: Option<String>,
+    pub next_stage: Option<Stage>,
     pub earliest: Option<NaiveDate>,
     pub description: Option<String>,
     pub paused_because: Option<String>,
@@ -373,23 +375,23 @@ pub struct ActionIn {
     #[oai(validator(min_length = 8, max_length = 64))]
     pub client_id: String,
     pub tenancy_id: i64,
-    /// call | visit | note | letter | referral
-    pub kind: String,
-    /// call: answered | no_answer | voicemail | wrong_number; visit: contact_made | no_access |
-    /// card_left; both also promise_to_pay | arrangement_agreed | refused.
-    pub outcome: Option<String>,
+    pub kind: ActionKind,
+    /// Required for calls and visits. Calls: answered, no_answer, voicemail, wrong_number;
+    /// visits: contact_made, no_access, card_left; both: promise_to_pay, arrangement_agreed,
+    /// refused.
+    pub outcome: Option<ActionOutcome>,
     #[oai(validator(max_length = 5000))]
     pub body: String,
     pub occurred_at: DateTime<Utc>,
     /// Where a visit took place.
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
-    /// For referrals: debt_advice | welfare_benefits | social_care | tenancy_sustainment | hb_team
-    pub referral_to: Option<String>,
+    /// For referrals (and only for them): where the tenant was referred.
+    pub referral_to: Option<Referral>,
     /// Visits only: `tenancy_audit` when the visit was the tenancy audit. With an outcome of
     /// contact_made, promise_to_pay or arrangement_agreed it completes the audit: the open
     /// audit task is done and the next audit falls due after the configured interval.
-    pub purpose: Option<String>,
+    pub purpose: Option<VisitPurpose>,
 }
 
 impl poem_openapi::types::Example for ActionIn {
@@ -397,8 +399,8 @@ impl poem_openapi::types::Example for ActionIn {
         ActionIn {
             client_id: "7f9c2b1e-4d6a-4a7e-9a51-3c2d1e0f9b8a".into(),
             tenancy_id: 42,
-            kind: "visit".into(),
-            outcome: Some("contact_made".into()),
+            kind: ActionKind::Visit,
+            outcome: Some(ActionOutcome::ContactMade),
             body: "Spoke to Ms Haigh; hours cut at work. Agreed to complete an I&E in the app."
                 .into(),
             occurred_at: DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
@@ -413,8 +415,7 @@ impl poem_openapi::types::Example for ActionIn {
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct FlagIn {
-    /// vulnerability | breathing_space_standard | breathing_space_mental_health | safeguarding
-    pub kind: String,
+    pub kind: FlagKind,
     /// Stop every automated message from `starts_on` to `ends_on` (not before `starts_on`).
     #[oai(default)]
     pub no_automated_contact: bool,
@@ -432,7 +433,7 @@ pub struct FlagIn {
 impl poem_openapi::types::Example for FlagIn {
     fn example() -> FlagIn {
         FlagIn {
-            kind: "breathing_space_standard".into(),
+            kind: FlagKind::BreathingSpaceStandard,
             no_automated_contact: false,
             starts_on: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default(),
             ends_on: NaiveDate::from_ymd_opt(2027, 1, 25),
@@ -473,9 +474,10 @@ impl poem_openapi::types::Example for FlagChangeIn {
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct FlagEndIn {
-    /// ended (default) | cancelled (a Breathing Space cancelled early) | entered_in_error (the
-    /// flag is withdrawn: it counts on no day at all but stays in the history; give no date).
-    pub reason: Option<String>,
+    /// `ended` (default); `cancelled` (a Breathing Space cancelled early); `entered_in_error`
+    /// (the flag is withdrawn: it counts on no day at all but stays in the history; give no
+    /// date).
+    pub reason: Option<FlagEndReason>,
     /// The last day the flag counts (inclusive): not before `starts_on`, and not after the end
     /// it already has. To lift a Breathing Space from today, give yesterday.
     pub ends_on: Option<NaiveDate>,
@@ -489,7 +491,7 @@ pub struct FlagEndIn {
 impl poem_openapi::types::Example for FlagEndIn {
     fn example() -> FlagEndIn {
         FlagEndIn {
-            reason: Some("ended".into()),
+            reason: Some(FlagEndReason::Ended),
             ends_on: NaiveDate::from_ymd_opt(2026, 12, 20),
             treatment_ended_on: None,
             note: "Insolvency Service notice: crisis treatment ended 20 Nov.".into(),
@@ -683,7 +685,7 @@ impl poem_openapi::types::Example for OfficerAccount {
                 technical_arrears_pence: 0,
                 real_arrears_pence: 41_280,
                 technical_reason: None,
-                arrears_status: "in_arrears".into(),
+                arrears_status: crate::api::vocab::ArrearsStatus::InArrears,
                 weekly_charge_pence: 9_600,
                 weeks_in_arrears: Some("4.30".into()),
                 last_payment: Some(crate::api::manage::LastPayment {
@@ -697,12 +699,12 @@ impl poem_openapi::types::Example for OfficerAccount {
                 received_last_28_days_pence: 5_000,
             },
             recommendation: Recommendation {
-                stage: "second_letter".into(),
+                stage: Stage::SecondLetter,
                 summary: "You owe £412.80. If nothing changes, from 16 November 2026: An officer \
                           may serve a notice that we will seek possession of your home. This is \
                           the first legal step towards court."
                     .into(),
-                next_stage: Some("notice_served".into()),
+                next_stage: Some(Stage::NoticeServed),
                 earliest: Some(example_day(11, 16)),
                 description: Some(
                     "An officer may serve a notice that we will seek possession of your home. \
@@ -738,7 +740,7 @@ impl poem_openapi::types::Example for OfficerAccount {
             actions: vec![ActionOut::example()],
             actions_next_cursor: None,
             case: CaseOut {
-                stage: "second_letter".into(),
+                stage: Stage::SecondLetter,
                 stage_since: example_day(11, 9),
                 history: vec![
                     CaseEvent {
@@ -788,41 +790,6 @@ pub struct CoverOut {
     pub officer_id: i64,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-}
-
-const ACTION_KINDS: &[&str] = &["call", "visit", "note", "letter", "referral"];
-const CALL_OUTCOMES: &[&str] = &[
-    "answered",
-    "no_answer",
-    "voicemail",
-    "wrong_number",
-    "promise_to_pay",
-    "arrangement_agreed",
-    "refused",
-];
-pub(crate) const VISIT_OUTCOMES: &[&str] = &[
-    "contact_made",
-    "no_access",
-    "card_left",
-    "promise_to_pay",
-    "arrangement_agreed",
-    "refused",
-];
-const REFERRALS: &[&str] = &[
-    "debt_advice",
-    "welfare_benefits",
-    "social_care",
-    "tenancy_sustainment",
-    "hb_team",
-];
-
-fn one_of(field: &str, value: &str, allowed: &[&str], errors: &mut Vec<(String, String)>) {
-    if !allowed.contains(&value) {
-        errors.push((
-            field.to_owned(),
-            format!("{value:?} is not one of {}", allowed.join(", ")),
-        ));
-    }
 }
 
 fn not_found(id: i64) -> Problem {
@@ -996,9 +963,9 @@ impl OfficerAccountsApi {
             id: id.0,
             summary: account.view.into(),
             recommendation: Recommendation {
-                stage: n.stage.as_str().into(),
+                stage: n.stage.into(),
                 summary: n.summary,
-                next_stage: n.next.as_ref().map(|s| s.stage.as_str().to_owned()),
+                next_stage: n.next.as_ref().map(|s| s.stage.into()),
                 earliest: n.next.as_ref().map(|s| s.earliest),
                 description: n.next.map(|s| s.description),
                 paused_because: n.paused_because,
@@ -1020,7 +987,7 @@ impl OfficerAccountsApi {
             actions: actions.into_iter().map(ActionOut::from).collect(),
             actions_next_cursor,
             case: CaseOut {
-                stage: facts.stage.as_str().into(),
+                stage: facts.stage.into(),
                 stage_since: facts.stage_since,
                 history: history
                     .into_iter()
@@ -1054,26 +1021,21 @@ impl OfficerAccountsApi {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let body = body.0;
         let mut errors = vec![];
-        one_of("kind", &body.kind, ACTION_KINDS, &mut errors);
-        match (body.kind.as_str(), body.outcome.as_deref()) {
-            ("call", Some(o)) => one_of("outcome", o, CALL_OUTCOMES, &mut errors),
-            ("visit", Some(o)) => one_of("outcome", o, VISIT_OUTCOMES, &mut errors),
-            ("call" | "visit", None) => {
+        match (body.kind, body.outcome) {
+            (ActionKind::Call | ActionKind::Visit, Some(o)) if !o.fits(body.kind) => errors.push((
+                "outcome".into(),
+                format!("{o} is not an outcome of a {}", body.kind),
+            )),
+            (ActionKind::Call | ActionKind::Visit, None) => {
                 errors.push(("outcome".into(), "required for calls and visits".into()))
             }
             _ => {}
         }
-        match (body.kind.as_str(), body.referral_to.as_deref()) {
-            ("referral", Some(r)) => one_of("referral_to", r, REFERRALS, &mut errors),
-            ("referral", None) => {
-                errors.push(("referral_to".into(), "required for a referral".into()))
-            }
-            _ => {}
+        if body.kind == ActionKind::Referral && body.referral_to.is_none() {
+            errors.push(("referral_to".into(), "required for a referral".into()));
         }
-        match (body.kind.as_str(), body.purpose.as_deref()) {
-            (_, None) => {}
-            ("visit", Some(p)) => one_of("purpose", p, &[TENANCY_AUDIT], &mut errors),
-            (_, Some(_)) => errors.push(("purpose".into(), "only for visits".into())),
+        if body.purpose.is_some() && body.kind != ActionKind::Visit {
+            errors.push(("purpose".into(), "only for visits".into()));
         }
         if body.occurred_at > Utc::now() + chrono::Duration::minutes(5) {
             errors.push(("occurred_at".into(), "is in the future".into()));
@@ -1107,14 +1069,14 @@ impl OfficerAccountsApi {
             NewAction {
                 client_id: &body.client_id,
                 tenancy_id: body.tenancy_id,
-                kind: &body.kind,
-                outcome: body.outcome.as_deref(),
+                kind: body.kind.as_str(),
+                outcome: body.outcome.map(ActionOutcome::as_str),
                 body: body.body.trim(),
                 occurred_at: body.occurred_at,
                 latitude: body.latitude,
                 longitude: body.longitude,
-                referral_to: body.referral_to.as_deref(),
-                purpose: body.purpose.as_deref(),
+                referral_to: body.referral_to.map(Referral::as_str),
+                purpose: body.purpose.map(VisitPurpose::as_str),
             },
             client_addr(remote).as_deref(),
         )
@@ -1175,17 +1137,20 @@ impl OfficerAccountsApi {
     ) -> poem::Result<Answer<FlagOut>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let mut errors = vec![];
-        one_of("kind", &body.kind, flags::KINDS, &mut errors);
-        match (body.kind.as_str(), body.ends_on) {
+        let breathing_space = matches!(
+            body.kind,
+            FlagKind::BreathingSpaceStandard | FlagKind::BreathingSpaceMentalHealth
+        );
+        match (body.kind, body.ends_on) {
             (_, Some(end)) if end < body.starts_on => {
                 errors.push(("ends_on".into(), "is before starts_on".into()))
             }
             // Standard Breathing Space lasts at most 60 days (domain.md §5).
-            ("breathing_space_standard", None) => errors.push((
+            (FlagKind::BreathingSpaceStandard, None) => errors.push((
                 "ends_on".into(),
                 "required: a standard Breathing Space lasts up to 60 days".into(),
             )),
-            ("breathing_space_standard", Some(end))
+            (FlagKind::BreathingSpaceStandard, Some(end))
                 if end > flags::standard_latest_end(body.starts_on) =>
             {
                 errors.push((
@@ -1196,7 +1161,7 @@ impl OfficerAccountsApi {
             _ => {}
         }
         match body.notified_on {
-            Some(_) if !body.kind.starts_with("breathing_space") => {
+            Some(_) if !breathing_space => {
                 errors.push(("notified_on".into(), "only for a Breathing Space".into()))
             }
             Some(n) if n > state.today() => {
@@ -1219,7 +1184,7 @@ impl OfficerAccountsApi {
             staff.id,
             id.0,
             officer::NewFlag {
-                kind: &body.kind,
+                kind: body.kind.as_str(),
                 no_automated_contact: body.no_automated_contact,
                 starts_on: body.starts_on,
                 ends_on: body.ends_on,
@@ -1260,13 +1225,7 @@ impl OfficerAccountsApi {
         {
             return Ok(Answer::problem(not_found(id.0)));
         }
-        let reason = match body.reason.as_deref() {
-            None => EndReason::Ended,
-            Some(r) => or_answer!(EndReason::parse(r).ok_or_else(|| {
-                let all: Vec<&str> = EndReason::ALL.iter().map(|r| r.as_str()).collect();
-                Problem::invalid("reason", format!("{r:?} is not one of {}", all.join(", ")))
-            })),
-        };
+        let reason = body.reason.map_or(EndReason::Ended, EndReason::from);
         let ended = rentdesk_store::flags::end(
             &state.db,
             staff.id,

@@ -5,6 +5,7 @@
 use super::{StaffAuth, audit_reads, me};
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr};
+use crate::api::vocab::{ArrangementFilter, Stage};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -29,7 +30,7 @@ pub struct CaseloadItem {
     pub real_arrears_pence: i64,
     /// e.g. "4.30"
     pub weeks_in_arrears: Option<String>,
-    pub stage: String,
+    pub stage: Stage,
     pub score: i64,
     /// Why this account needs action today, most important first.
     pub reasons: Vec<String>,
@@ -78,7 +79,7 @@ impl poem_openapi::types::Example for Caseload {
                     longitude: Some(-1.7915),
                     real_arrears_pence: 41_280,
                     weeks_in_arrears: Some("4.30".into()),
-                    stage: "first_letter".into(),
+                    stage: Stage::FirstLetter,
                     score: 612,
                     reasons: vec![
                         "missed 2 instalments of the plan agreed 3 Oct".into(),
@@ -99,7 +100,7 @@ impl poem_openapi::types::Example for Caseload {
                     longitude: Some(-1.7801),
                     real_arrears_pence: 65_900,
                     weeks_in_arrears: Some("6.80".into()),
-                    stage: "notice_served".into(),
+                    stage: Stage::NoticeServed,
                     score: 680,
                     reasons: vec![
                         "in Breathing Space until 9 Jan".into(),
@@ -181,11 +182,11 @@ impl OfficerCaseloadApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         /// Only this stage (e.g. `second_letter`).
-        stage: Query<Option<String>>,
+        stage: Query<Option<Stage>>,
         /// Only accounts with (true) or without (false) a Universal Credit claim.
         uc: Query<Option<bool>>,
-        /// none | active | broken | pending_review
-        arrangement: Query<Option<String>>,
+        /// Only accounts whose arrangement is in this state (`none`: no arrangement).
+        arrangement: Query<Option<ArrangementFilter>>,
         /// Only accounts flagged vulnerable (true) or not (false).
         vulnerable: Query<Option<bool>>,
         /// Only accounts with no contact for at least this many days.
@@ -199,19 +200,6 @@ impl OfficerCaseloadApi {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         let mut errors = vec![];
-        if let Some(s) = stage.0.as_deref()
-            && let Err(e) = s.parse::<rentdesk_domain::escalation::Stage>()
-        {
-            errors.push(("stage".to_owned(), e));
-        }
-        if let Some(a) = arrangement.0.as_deref()
-            && !["none", "active", "broken", "pending_review"].contains(&a)
-        {
-            errors.push((
-                "arrangement".to_owned(),
-                "one of none, active, broken, pending_review".to_owned(),
-            ));
-        }
         let after = match cursor.0.as_deref().map(decode) {
             None => None,
             Some(Ok(c)) => Some(c),
@@ -264,18 +252,18 @@ impl OfficerCaseloadApi {
                 }
             };
             let f = &a.facts;
-            let keep = stage.0.as_deref().is_none_or(|s| a.stage.as_str() == s)
+            let keep = stage.0.is_none_or(|s| a.stage == s.into())
                 && uc.0.is_none_or(|want| f.uc_claim.is_some() == want)
                 && vulnerable.0.is_none_or(|want| f.vulnerable == want)
                 && no_contact_days
                     .0
                     .is_none_or(|n| f.last_contact.is_none_or(|d| (today - d).num_days() >= n))
-                && arrangement.0.as_deref().is_none_or(|want| {
+                && arrangement.0.is_none_or(|want| {
                     let have = match f.plan.as_ref().map(|p| &p.state) {
-                        None => "none",
-                        Some(PlanState::Kept { .. }) => "active",
-                        Some(PlanState::Broken) => "broken",
-                        Some(PlanState::PendingReview) => "pending_review",
+                        None => ArrangementFilter::None,
+                        Some(PlanState::Kept { .. }) => ArrangementFilter::Active,
+                        Some(PlanState::Broken) => ArrangementFilter::Broken,
+                        Some(PlanState::PendingReview) => ArrangementFilter::PendingReview,
                     };
                     have == want
                 });
@@ -323,7 +311,7 @@ impl OfficerCaseloadApi {
                     longitude: a.longitude,
                     real_arrears_pence: a.real_arrears.0,
                     weeks_in_arrears: weeks(a.weeks_in_arrears_hundredths),
-                    stage: a.stage.as_str().into(),
+                    stage: a.stage.into(),
                     score: a.assessment.score,
                     reasons: a.assessment.reasons,
                     on_hold,

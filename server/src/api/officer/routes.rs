@@ -12,10 +12,10 @@
 //! someone else's route is refused (403); a team leader asking for someone outside their team
 //! finds no such officer (404).
 
-use super::accounts::VISIT_OUTCOMES;
 use super::{StaffAuth, audit_reads, me};
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
+use crate::api::vocab::{VisitKind, VisitOutcome};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -50,9 +50,9 @@ pub struct VisitIn {
     pub duration_minutes: Option<u32>,
     #[oai(default, validator(max_length = 500))]
     pub purpose: String,
-    /// home_visit (default) | tenancy_audit. A tenancy audit done with an outcome of
+    /// `home_visit` (default) or `tenancy_audit`. A tenancy audit done with an outcome of
     /// contact_made, promise_to_pay or arrangement_agreed completes the account's audit.
-    pub kind: Option<String>,
+    pub kind: Option<VisitKind>,
     /// Whose route the visit goes on (default: the caller's). A team leader may plan a visit
     /// for an active officer of their team, on an account in that officer's patches.
     pub officer_id: Option<i64>,
@@ -68,7 +68,7 @@ impl poem_openapi::types::Example for VisitIn {
             window_end: Some("10:30".into()),
             duration_minutes: Some(30),
             purpose: "Arrears of 4 weeks: agree a plan, check the UC claim".into(),
-            kind: Some("home_visit".into()),
+            kind: Some(VisitKind::HomeVisit),
             officer_id: None,
         }
     }
@@ -173,8 +173,7 @@ pub struct VisitList {
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct VisitDone {
-    /// contact_made | no_access | card_left | promise_to_pay | arrangement_agreed | refused
-    pub outcome: String,
+    pub outcome: VisitOutcome,
     #[oai(default, validator(max_length = 5000))]
     pub body: String,
     /// When the visit took place (default: now).
@@ -184,7 +183,7 @@ pub struct VisitDone {
 impl poem_openapi::types::Example for VisitDone {
     fn example() -> VisitDone {
         VisitDone {
-            outcome: "promise_to_pay".into(),
+            outcome: VisitOutcome::PromiseToPay,
             body: "Mr Hussain will pay £40 on Friday and start the I&E in the app.".into(),
             occurred_at: DateTime::from_timestamp(1_796_200_000, 0),
         }
@@ -901,13 +900,7 @@ impl OfficerRoutesApi {
                 "must be from 5 to 480 minutes".into(),
             ));
         }
-        let kind = body.kind.as_deref().unwrap_or(visits::HOME_VISIT);
-        if !visits::KINDS.contains(&kind) {
-            errors.push((
-                "kind".into(),
-                format!("{kind:?} is not one of {}", visits::KINDS.join(", ")),
-            ));
-        }
+        let kind = body.kind.unwrap_or(VisitKind::HomeVisit).as_str();
         if let Some(p) = invalid_fields(errors) {
             return Ok(Answer::problem(p));
         }
@@ -1057,16 +1050,6 @@ impl OfficerRoutesApi {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let now = Utc::now();
         let mut errors = vec![];
-        if !VISIT_OUTCOMES.contains(&body.outcome.as_str()) {
-            errors.push((
-                "outcome".to_owned(),
-                format!(
-                    "{:?} is not one of {}",
-                    body.outcome,
-                    VISIT_OUTCOMES.join(", ")
-                ),
-            ));
-        }
         if body
             .occurred_at
             .is_some_and(|t| t > now + chrono::Duration::minutes(5))
@@ -1084,7 +1067,7 @@ impl OfficerRoutesApi {
             staff.id,
             v,
             visits::Outcome {
-                outcome: &body.outcome,
+                outcome: body.outcome.as_str(),
                 body: body.body.trim(),
                 occurred_at: body.occurred_at.unwrap_or(now),
             },

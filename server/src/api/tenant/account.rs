@@ -2,7 +2,7 @@
 //! the statement, and what happens next.
 
 use super::{Answer, TenantAuth, me};
-use crate::api::ApiTags;
+use crate::api::{ApiTags, vocab};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -11,7 +11,6 @@ use poem::web::Data;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use rentdesk_domain::arrears::ArrearsStatus;
 use rentdesk_domain::benefits::BenefitIncome;
 use rentdesk_domain::escalation::{self, EscalationPolicy};
 use rentdesk_store::accounts::FullAccount;
@@ -64,7 +63,7 @@ pub struct TenantAccount {
     /// Arrears that need paying.
     pub real_arrears_pence: i64,
     /// clear | technical_only | in_arrears
-    pub arrears_status: String,
+    pub arrears_status: vocab::ArrearsStatus,
     /// Rent plus weekly service charge.
     pub weekly_rent_pence: i64,
     pub next_charge_date: Option<NaiveDate>,
@@ -115,7 +114,7 @@ pub struct Statement {
 #[derive(Debug, Object)]
 pub struct NextAction {
     /// The stage the case would move to.
-    pub stage: String,
+    pub stage: vocab::Stage,
     /// The earliest date it could happen if nothing changes.
     pub earliest: NaiveDate,
     pub description: String,
@@ -130,10 +129,7 @@ pub struct Advice {
 /// The tenant's case in plain English, from the same rules the officers' recommendations use.
 #[derive(Debug, Object)]
 pub struct WhatHappensNext {
-    /// none | early_intervention | first_letter | second_letter | protocol_steps_complete |
-    /// notice_served | court_application | hearing | order | warrant | eviction | closed |
-    /// former_tenant_recovery
-    pub stage: String,
+    pub stage: vocab::Stage,
     pub stage_description: String,
     pub summary: String,
     pub next: Option<NextAction>,
@@ -243,12 +239,7 @@ impl TenantAccountApi {
             technical_arrears_pence: s.technical_arrears.0,
             technical_reason: s.technical_reason.clone(),
             real_arrears_pence: s.real_arrears.0,
-            arrears_status: match s.status {
-                ArrearsStatus::Clear => "clear",
-                ArrearsStatus::TechnicalOnly => "technical_only",
-                ArrearsStatus::InArrears => "in_arrears",
-            }
-            .into(),
+            arrears_status: s.status.into(),
             weekly_rent_pence: s.weekly_charge.0,
             next_charge_date: s.next_charge_date,
             last_payment: s.last_payment.as_ref().map(|p| Payment {
@@ -353,11 +344,11 @@ impl TenantAccountApi {
             .map_err(|e| Problem::internal(&e))?;
         let n = escalation::next_step(&facts, &EscalationPolicy::default(), today);
         Ok(Answer::Ok(Json(WhatHappensNext {
-            stage: n.stage.as_str().into(),
+            stage: n.stage.into(),
             stage_description: n.stage_plain,
             summary: n.summary,
             next: n.next.map(|s| NextAction {
-                stage: s.stage.as_str().into(),
+                stage: s.stage.into(),
                 earliest: s.earliest,
                 description: s.description,
             }),

@@ -3,7 +3,7 @@
 //! (active at once) or outside it (an officer reviews it).
 
 use super::{Answer, TenantAuth, client_addr, invalid_fields, me};
-use crate::api::ApiTags;
+use crate::api::{ApiTags, vocab};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -113,8 +113,7 @@ impl From<StatementIn> for Statement {
 #[derive(Debug, Object)]
 pub struct QuoteRequest {
     pub statement: StatementIn,
-    /// weekly | fortnightly | four_weekly | monthly
-    pub frequency: String,
+    pub frequency: vocab::Frequency,
     /// The first payment; default the next Monday. Not in the past, at most 31 days ahead.
     pub first_payment_date: Option<NaiveDate>,
     /// Pay on the Universal Credit payment date (monthly plans, a UC claim on record).
@@ -125,8 +124,7 @@ pub struct QuoteRequest {
 #[derive(Debug, Object)]
 pub struct PlanRequestIn {
     pub statement: StatementIn,
-    /// weekly | fortnightly | four_weekly | monthly
-    pub frequency: String,
+    pub frequency: vocab::Frequency,
     /// Towards the arrears, per payment (the rent is paid as well).
     pub instalment_pence: i64,
     pub first_payment_date: Option<NaiveDate>,
@@ -242,7 +240,7 @@ pub(crate) struct Basis {
 pub(crate) fn basis(
     account: &FullAccount,
     statement: StatementIn,
-    frequency: &str,
+    frequency: Frequency,
     first: Option<NaiveDate>,
     align_uc: bool,
     today: NaiveDate,
@@ -254,13 +252,6 @@ pub(crate) fn basis(
         .into_iter()
         .map(|e| (e.field, e.reason))
         .collect();
-    let frequency = match Frequency::from_str(frequency) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            errors.push(("frequency".into(), e.to_string()));
-            None
-        }
-    };
     let mut first_date = first.unwrap_or_else(|| {
         rentdesk_domain::calendar::monday_on_or_after(today + chrono::Duration::days(1))
     });
@@ -274,7 +265,7 @@ pub(crate) fn basis(
     if align_uc {
         match account.facts.benefit {
             Some(b @ BenefitIncome::UniversalCredit { .. }) => {
-                if frequency.is_some_and(|f| f != Frequency::Monthly) {
+                if frequency != Frequency::Monthly {
                     errors.push((
                         "frequency".into(),
                         "Universal Credit is paid monthly: choose monthly to align with it".into(),
@@ -325,7 +316,7 @@ pub(crate) fn basis(
     };
     Ok(Basis {
         statement,
-        frequency: frequency.unwrap_or(Frequency::Weekly),
+        frequency,
         first_date,
         arrears: s.real_arrears,
         tenant_weekly_rent: (s.weekly_charge - direct_benefit_weekly).max(Pence::ZERO),
@@ -395,9 +386,7 @@ pub(crate) fn proposal(
     let mut early: Vec<(String, String)> = vec![];
     let offered = Pence(body.instalment_pence);
     let s = &account.view.summary;
-    // An unknown frequency is reported by `basis`; meanwhile judge the offer by the longest
-    // period, the most lenient ceiling.
-    let frequency = Frequency::from_str(&body.frequency).unwrap_or(Frequency::Monthly);
+    let frequency = Frequency::from(body.frequency);
     if let Err(e) = affordability::check_instalment(
         offered,
         s.arrears,
@@ -413,7 +402,7 @@ pub(crate) fn proposal(
     let b = match basis(
         account,
         body.statement,
-        &body.frequency,
+        body.frequency.into(),
         body.first_payment_date,
         body.align_to_universal_credit,
         today,
@@ -482,7 +471,7 @@ impl TenantPlansApi {
         let b = or_answer!(basis(
             &account,
             body.statement,
-            &body.frequency,
+            body.frequency.into(),
             body.first_payment_date,
             body.align_to_universal_credit,
             today,

@@ -3,6 +3,7 @@
 
 use super::{Answer, TenantAuth, client_addr, invalid_fields, me};
 use crate::api::ApiTags;
+use crate::api::vocab::{ChangeKind, Language, Platform, PreferredChannel};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -15,19 +16,15 @@ use poem_openapi::{Object, OpenApi};
 use rentdesk_store::entities::{device, tenant};
 use rentdesk_store::tenant_app::{PreferenceChange, UcReport};
 
-/// Languages messages can be sent in: those every template exists in.
-pub const LANGUAGES: &[&str] = rentdesk_domain::templates::Language::CODES;
-const CHANNELS: &[&str] = &["sms", "email", "push"];
-
 #[derive(Debug, Object)]
 pub struct Preferences {
     pub sms_enabled: bool,
     pub email_enabled: bool,
     pub push_enabled: bool,
-    /// sms | email | push; absent = no preference.
-    pub preferred_channel: Option<String>,
-    /// en | cy: every message is written in it.
-    pub language: String,
+    /// Absent: no preference.
+    pub preferred_channel: Option<PreferredChannel>,
+    /// Every message is written in it.
+    pub language: Language,
     /// Show amounts in text and notification previews (off by default: a locked phone's
     /// screen should not show a debt).
     pub amounts_in_previews: bool,
@@ -41,8 +38,12 @@ impl From<tenant::Model> for Preferences {
             sms_enabled: t.sms_enabled,
             email_enabled: t.email_enabled,
             push_enabled: t.push_enabled,
-            preferred_channel: t.preferred_channel,
-            language: t.language,
+            preferred_channel: t
+                .preferred_channel
+                .as_deref()
+                .and_then(PreferredChannel::parse),
+            // A stored code without templates reads as English, as the messages do.
+            language: rentdesk_domain::templates::Language::from_code(&t.language).into(),
             amounts_in_previews: t.amounts_in_previews,
             has_mobile: t.mobile.is_some() && !t.mobile_invalid,
             has_email: t.email.is_some() && !t.email_invalid,
@@ -56,15 +57,14 @@ pub struct PreferencesChange {
     pub sms_enabled: Option<bool>,
     pub email_enabled: Option<bool>,
     pub push_enabled: Option<bool>,
-    pub preferred_channel: MaybeUndefined<String>,
-    pub language: Option<String>,
+    pub preferred_channel: MaybeUndefined<PreferredChannel>,
+    pub language: Option<Language>,
     pub amounts_in_previews: Option<bool>,
 }
 
 #[derive(Debug, Object)]
 pub struct NewDevice {
-    /// android | ios | web
-    pub platform: String,
+    pub platform: Platform,
     /// The Firebase Cloud Messaging registration token.
     #[oai(validator(min_length = 20, max_length = 4096))]
     pub token: String,
@@ -156,8 +156,7 @@ pub struct UniversalCreditRecorded {
 
 #[derive(Debug, Object)]
 pub struct ChangeReport {
-    /// income_drop | new_job | job_loss | household_change | benefit_change | health | other
-    pub kind: String,
+    pub kind: ChangeKind,
     pub effective_date: NaiveDate,
     #[oai(default, validator(max_length = 2000))]
     pub detail: String,
@@ -167,24 +166,6 @@ pub struct ChangeReport {
 pub struct ChangeRecorded {
     pub task_id: i64,
     pub message: String,
-}
-
-const CHANGE_KINDS: &[&str] = &[
-    "income_drop",
-    "new_job",
-    "job_loss",
-    "household_change",
-    "benefit_change",
-    "health",
-    "other",
-];
-
-fn one_of(value: &str, allowed: &[&str]) -> Result<(), String> {
-    if allowed.contains(&value) {
-        Ok(())
-    } else {
-        Err(format!("{value:?} is not one of {}", allowed.join(", ")))
-    }
 }
 
 pub struct TenantProfileApi;
@@ -216,20 +197,6 @@ impl TenantProfileApi {
     ) -> poem::Result<Answer<Preferences>> {
         let (person, _) = or_answer!(me(&state, &auth.0).await?);
         let body = body.0;
-        let mut errors = vec![];
-        if let MaybeUndefined::Value(c) = &body.preferred_channel
-            && let Err(e) = one_of(c, CHANNELS)
-        {
-            errors.push(("preferred_channel".to_owned(), e));
-        }
-        if let Some(l) = &body.language
-            && let Err(e) = one_of(l, LANGUAGES)
-        {
-            errors.push(("language".to_owned(), e));
-        }
-        if let Some(p) = invalid_fields(errors) {
-            return Ok(Answer::problem(p));
-        }
         let change = PreferenceChange {
             sms_enabled: body.sms_enabled,
             email_enabled: body.email_enabled,
@@ -237,9 +204,9 @@ impl TenantProfileApi {
             preferred_channel: match body.preferred_channel {
                 MaybeUndefined::Undefined => None,
                 MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(v) => Some(Some(v)),
+                MaybeUndefined::Value(v) => Some(Some(v.as_str().to_owned())),
             },
-            language: body.language,
+            language: body.language.map(|l| l.as_str().to_owned()),
             amounts_in_previews: body.amounts_in_previews,
         };
         let updated = rentdesk_store::tenant_app::change_preferences(
@@ -280,10 +247,6 @@ impl TenantProfileApi {
         body: Json<NewDevice>,
     ) -> poem::Result<Answer<Device>> {
         or_answer!(me(&state, &auth.0).await?);
-        or_answer!(
-            one_of(&body.platform, &["android", "ios", "web"])
-                .map_err(|e| Problem::invalid("platform", e))
-        );
         if body
             .token
             .chars()
@@ -297,7 +260,7 @@ impl TenantProfileApi {
         let d = rentdesk_store::tenant_app::register_device(
             &state.db,
             auth.0.tenant_id,
-            &body.platform,
+            body.platform.as_str(),
             &body.token,
         )
         .await
@@ -469,9 +432,6 @@ impl TenantProfileApi {
         let (person, _) = or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         let mut errors = vec![];
-        if let Err(e) = one_of(&body.kind, CHANGE_KINDS) {
-            errors.push(("kind".to_owned(), e));
-        }
         if body.effective_date > today + chrono::Duration::days(90)
             || body.effective_date < today - chrono::Duration::days(366)
         {
@@ -486,7 +446,7 @@ impl TenantProfileApi {
         let task_id = rentdesk_store::tenant_app::report_change(
             &state.db,
             &person,
-            &body.kind,
+            body.kind.as_str(),
             body.effective_date,
             body.detail.trim(),
             client_addr(remote).as_deref(),
