@@ -35,7 +35,7 @@ pub enum Command {
         #[arg(value_enum, default_value = "up")]
         direction: Direction,
     },
-    /// Import a CSV file of tenancies or transactions (formats in README.md).
+    /// Import a CSV file of tenancies, transactions or flags (formats in README.md).
     Import {
         #[arg(value_enum)]
         kind: KindArg,
@@ -211,6 +211,7 @@ pub enum Direction {
 pub enum KindArg {
     Tenancies,
     Transactions,
+    Flags,
 }
 
 fn today() -> chrono::NaiveDate {
@@ -255,6 +256,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let kind = match kind {
                 KindArg::Tenancies => ImportKind::Tenancies,
                 KindArg::Transactions => ImportKind::Transactions,
+                KindArg::Flags => ImportKind::Flags,
             };
             let outcome = rentdesk_store::imports::import_file(
                 &db,

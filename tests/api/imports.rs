@@ -273,3 +273,174 @@ async fn two_servers_and_two_workers_on_one_database_and_queue_import_each_file_
     b.stop().await;
     a.stop().await;
 }
+
+/// Issue 16: flags from a landlord's old system. An imported flag is the flag an officer would
+/// have set: the officer app shows it the same way (review deadline included), it holds back
+/// enforcement on the account, it is in the diary as imported; importing again changes
+/// nothing, a changed row under the same reference is refused, and a bad file names every bad
+/// line and writes nothing.
+#[tokio::test]
+async fn imported_flags_act_as_flags_set_in_rentdesk_and_bad_files_write_nothing() {
+    use crate::helpers::{call, staff, staff_sign_in, tenancy_id};
+    use rentdesk_store::entities::{flag, patch};
+    use sea_orm::sea_query::Expr;
+    use serde_json::{Value, json};
+
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let officer = staff(&app, "north@council.example", "officer").await;
+    patch::Entity::update_many()
+        .col_expr(patch::Column::OfficerId, Expr::value(officer))
+        .filter(patch::Column::Code.eq("HD-NORTH"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let north = staff_sign_in(&app, "north@council.example").await;
+    let today = rentdesk_store::london_today();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let header = "external_ref,tenancy_reference,kind,starts_on,ends_on,no_automated_contact,notified_on,note";
+    let file = format!(
+        "{header}\nOLD-BS-1,HD1001,breathing_space_standard,{},{},no,{},Debt adviser ref BS-1\n\
+         OLD-V-2,HD1002,vulnerability,{},,yes,,Hearing impaired\n",
+        day(-3),
+        day(50),
+        day(-1),
+        day(-400),
+    );
+    let batch = app.import("flags", file.clone().into_bytes()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    assert_eq!(batch["rows_written"], 2, "{batch}");
+
+    // The same Breathing Space set in the officer app on the other account of the patch.
+    let hd1001 = tenancy_id(&app, "HD1001").await;
+    let hd1002 = tenancy_id(&app, "HD1002").await;
+    let (s, set) = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/officer/v1/accounts/{hd1002}/flags"),
+        Some(&north),
+        Some(
+            json!({"kind": "breathing_space_standard", "starts_on": day(-3),
+                    "ends_on": day(50), "notified_on": day(-1), "detail": "Debt adviser ref BS-1"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{set}");
+    let (_, imported_view) = call(
+        &app,
+        reqwest::Method::GET,
+        &format!("/officer/v1/accounts/{hd1001}"),
+        Some(&north),
+        None,
+    )
+    .await;
+    let flags = imported_view["flags"].as_array().unwrap();
+    assert_eq!(flags.len(), 1, "{imported_view}");
+    let comparable = |f: &Value| {
+        let mut f = f.clone();
+        for key in [
+            "id",
+            "tenancy_id",
+            "set_by",
+            "created_at",
+            "updated_at",
+            "set_at",
+        ] {
+            f.as_object_mut().unwrap().remove(key);
+        }
+        f
+    };
+    assert_eq!(
+        comparable(&flags[0]),
+        comparable(&set),
+        "imported vs set in the app"
+    );
+    assert!(!flags[0]["review_by"].is_null(), "{}", flags[0]);
+    // It holds back enforcement as a flag set in the app does.
+    for step in ["warrant", "eviction"] {
+        let (s, p) = call(
+            &app,
+            reqwest::Method::POST,
+            &format!("/officer/v1/accounts/{hd1001}/steps"),
+            Some(&north),
+            Some(json!({"step": step, "override_reason": "officer insists"})),
+        )
+        .await;
+        assert_eq!(s, 409, "{step}: {p}");
+        assert!(p.to_string().contains("breathing_space"), "{step}: {p}");
+    }
+    // The diary says where it came from.
+    assert!(
+        imported_view["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "flag" && a["body"].as_str().unwrap().contains("OLD-BS-1")),
+        "{imported_view}"
+    );
+    // The vulnerability flag that stops automated contact is stored as such.
+    let v = flag::Entity::find()
+        .filter(flag::Column::ExternalRef.eq("OLD-V-2"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(v.no_automated_contact && v.ends_on.is_none() && v.tenancy_id == hd1002);
+
+    // Again: nothing changes.
+    let count = flag::Entity::find().count(&app.db).await.unwrap();
+    let again = app.import("flags", file.clone().into_bytes()).await;
+    assert_eq!(
+        (
+            again["status"].as_str(),
+            again["rows_written"].as_u64(),
+            again["rows_unchanged"].as_u64()
+        ),
+        (Some("succeeded"), Some(0), Some(2)),
+        "{again}"
+    );
+    // The same reference saying something else is refused, and nothing is written.
+    let changed = file.replace("Hearing impaired", "Partially sighted");
+    let refused = app.import("flags", changed.into_bytes()).await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    assert_eq!(refused["errors"][0]["line"], 3, "{refused}");
+    assert_eq!(refused["errors"][0]["column"], "external_ref", "{refused}");
+    assert_eq!(flag::Entity::find().count(&app.db).await.unwrap(), count);
+
+    // The rejected example: every bad line named, nothing written.
+    let bad = app.import("flags", example("flags-bad.csv")).await;
+    assert_eq!(bad["status"], "rejected", "{bad}");
+    let errors: Vec<(u64, String)> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(u64, String)> = [
+        (2, "tenancy_reference"),
+        (3, "kind"),
+        (4, "ends_on"),
+        (5, "ends_on"),
+        (6, "ends_on"),
+        (7, "notified_on"),
+        (8, "no_automated_contact"),
+        (9, "ends_on"),
+    ]
+    .into_iter()
+    .map(|(l, c)| (l, c.to_owned()))
+    .collect();
+    let mut got = errors.clone();
+    got.sort();
+    assert_eq!(got, expected, "{bad}");
+    assert_eq!(flag::Entity::find().count(&app.db).await.unwrap(), count);
+    // The good example imports.
+    let good = app.import("flags", example("flags.csv")).await;
+    assert_eq!(good["status"], "succeeded", "{good}");
+    assert_eq!(good["rows_written"], 4, "{good}");
+    app.stop().await;
+}

@@ -30,6 +30,10 @@ pub struct Model {
     /// Mental health crisis Breathing Space: the day the crisis treatment ended, when known
     /// (the last day is 30 days later).
     pub treatment_ended_on: Option<Date>,
+    /// An imported flag's reference in the landlord's old system (unique); `None` for flags
+    /// set in Rentdesk.
+    pub external_ref: Option<String>,
+    pub import_batch_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,5 @@
-//! CSV imports from a housing-management system (tenancies) and payment files (transactions).
+//! CSV imports from a housing-management system (tenancies, flags) and payment files
+//! (transactions).
 //!
 //! Two passes over the file, both streaming, so a 100k-row file never sits in memory:
 //! 1. validate every row (format, known tenancy, duplicate reference with different content)
@@ -7,6 +8,8 @@
 //!
 //! So a file with a bad row imports nothing, and a file imported twice changes nothing: a
 //! transaction whose `external_ref` is already stored with the same content is left alone.
+
+mod flags;
 
 use crate::entities::{import_batch, patch, tenancy, tenant, transaction};
 use crate::facts::{format_week_list, parse_week_list};
@@ -35,13 +38,21 @@ const CHUNK: usize = 1000;
 pub enum ImportKind {
     Tenancies,
     Transactions,
+    Flags,
 }
 
 impl ImportKind {
+    pub const ALL: &'static [ImportKind] = &[
+        ImportKind::Tenancies,
+        ImportKind::Transactions,
+        ImportKind::Flags,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ImportKind::Tenancies => "tenancies",
             ImportKind::Transactions => "transactions",
+            ImportKind::Flags => "flags",
         }
     }
 }
@@ -49,13 +60,17 @@ impl ImportKind {
 impl FromStr for ImportKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tenancies" => Ok(ImportKind::Tenancies),
-            "transactions" => Ok(ImportKind::Transactions),
-            other => Err(format!(
-                "unknown import kind {other:?}; expected tenancies or transactions"
-            )),
-        }
+        ImportKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                let all: Vec<&str> = ImportKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "unknown import kind {s:?}; expected one of {}",
+                    all.join(", ")
+                )
+            })
     }
 }
 
@@ -413,6 +428,7 @@ async fn run(
         ImportKind::Transactions => {
             import_transactions(db, batch_id, source, today, max_amount).await
         }
+        ImportKind::Flags => flags::import(db, batch_id, source, today).await,
     };
     match result {
         Ok(outcome) => {
