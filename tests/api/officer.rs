@@ -2972,8 +2972,9 @@ async fn a_flags_end_is_moved_within_its_kinds_rules_audited_and_brought_by_the_
     .await;
     assert_eq!(s, 201, "{bs}");
     assert_eq!(bs["notified_on"], json!(today - days(3)));
-    // domain.md §5: a review may be asked for within 20 days of being notified.
-    let review_by = today + days(17);
+    // SI 2020/1311 reg 17(3): within the period of 20 days beginning with the day it started
+    // (start + 19), not 20 days from the notification three days ago (which gave today + 17).
+    let review_by = starts + days(19);
     assert_eq!(bs["review_by"], json!(review_by));
     // The on-hold reason says until when the review may be asked for.
     let held = on_caseload(app, &north, "HD1001").await.expect("listed");
