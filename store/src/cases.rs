@@ -154,6 +154,9 @@ pub async fn case_facts(
         .next();
     let s = &account.view.summary;
     let court = court_facts(db, account, today).await?;
+    let notice_earliest_proceedings = crate::steps::current_notice(db, tenancy_id)
+        .await?
+        .map(|n| n.earliest_proceedings);
     Ok(CaseFacts {
         stage,
         stage_since,
@@ -165,6 +168,7 @@ pub async fn case_facts(
         plan,
         breathing_space,
         court,
+        notice_earliest_proceedings,
     })
 }
 

@@ -728,13 +728,18 @@ async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_wit
     assert_eq!(s, 201, "{r}");
     assert_eq!(r["stage"], "notice_served");
     assert_eq!(r["notice"]["kind"], "nosp", "HD1001 is a secure tenancy");
+    // The date the notice gives falls on a rent-period boundary; proceedings only after it
+    // (HA 1985 s83A(2), HA 1996 s128(5)): from the next day.
+    let specified: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["date_specified"].clone()).unwrap();
     let earliest: chrono::NaiveDate =
         serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
-    assert!(earliest >= today + chrono::Duration::days(28));
+    assert!(specified >= today + chrono::Duration::days(28));
     assert!(matches!(
-        earliest.format("%a").to_string().as_str(),
+        specified.format("%a").to_string().as_str(),
         "Mon" | "Sun"
     ));
+    assert_eq!(earliest, specified + chrono::Duration::days(1));
     let (_, n) = get(
         app,
         &format!("/officer/v1/accounts/{hd1001}/next-step"),
@@ -1438,13 +1443,18 @@ async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceed
     assert_eq!(r["notice"]["regime"], "current");
     assert!(r["notice"]["ground_8"].is_null(), "{r}");
     // The conservative NOSP rule: at least 4 weeks, on a rent-period boundary.
+    // The date the notice gives falls on a rent-period boundary; proceedings only after it
+    // (HA 1985 s83A(2), HA 1996 s128(5)): from the next day.
+    let specified: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["date_specified"].clone()).unwrap();
     let earliest: chrono::NaiveDate =
         serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
-    assert!(earliest >= today + chrono::Duration::days(28));
+    assert!(specified >= today + chrono::Duration::days(28));
     assert!(matches!(
-        earliest.format("%a").to_string().as_str(),
+        specified.format("%a").to_string().as_str(),
         "Mon" | "Sun"
     ));
+    assert_eq!(earliest, specified + chrono::Duration::days(1));
     t.app.stop().await;
 }
 

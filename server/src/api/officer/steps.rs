@@ -42,6 +42,12 @@ pub struct Notice {
     /// when `STARTER_TENANCIES=introductory`)
     pub kind: String,
     pub served_on: NaiveDate,
+    /// The date written in the notice: for a NOSP or an introductory notice the date *after
+    /// which* proceedings may be begun (HA 1985 s83(4)(a), HA 1996 s128(4)); for a section 8
+    /// notice the date before which they will not begin (HA 1988 s8(3)(b)).
+    pub date_specified: NaiveDate,
+    /// The first day proceedings may be begun: the day after `date_specified` for a NOSP or an
+    /// introductory notice (HA 1985 s83A(2), HA 1996 s128(5)); `date_specified` for section 8.
     pub earliest_proceedings: NaiveDate,
     /// The lapse / proceedings-by date as served.
     pub expires: NaiveDate,
@@ -100,6 +106,7 @@ impl From<NoticeDates> for Notice {
             }
             .into(),
             served_on: n.served_on,
+            date_specified: n.date_specified,
             earliest_proceedings: n.earliest_proceedings,
             expires: n.expires,
             lapses_on: Some(n.expires),
