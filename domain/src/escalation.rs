@@ -186,7 +186,12 @@ pub enum ActionKind {
     MonitorOrderTerms,
     /// Visit or contact the tenant about a breach of an order's terms (before any warrant).
     Visit,
-    /// Ask the court to fix a date for possession (a postponed order breached).
+    /// Give the tenant written notice of the intention to apply to fix a date for possession
+    /// (a postponed order breached; PD 55A para 10.3: at least 14 days and not more than 3
+    /// months before the application).
+    GiveFixDateNotice,
+    /// Ask the court to fix a date for possession (a postponed order breached, the written
+    /// notice given and its 14 days run).
     ApplyToFixDate,
 }
 
@@ -195,6 +200,7 @@ impl ActionKind {
         match self {
             ActionKind::MonitorOrderTerms => "monitor_order_terms",
             ActionKind::Visit => "visit",
+            ActionKind::GiveFixDateNotice => "give_fix_date_notice",
             ActionKind::ApplyToFixDate => "apply_to_fix_date",
         }
     }

@@ -229,10 +229,14 @@ pub async fn court_facts(
         .filter(|a| court::is_visit_or_contact(&a.kind, a.outcome.as_deref()))
         .map(|a| london_date(a.occurred_at))
         .find(|d| *d <= today);
+    let (fix_date_notice_on, fix_date_applied_on) =
+        crate::steps::recorded_order_steps(db, tenancy_id, today).await?;
     Ok(CourtFacts {
         hearing_on,
         order,
         instalments,
         last_contact,
+        fix_date_notice_on,
+        fix_date_applied_on,
     })
 }
