@@ -5,6 +5,16 @@
 //! All amounts in a statement are **monthly** pence, as the SFS is. A weekly figure is
 //! monthly × 12 ÷ 52. Arrears instalments are *on top of* the rent the tenant pays themselves;
 //! the SFS lists rent among fixed costs, so the disposable surplus is what is left after it.
+//!
+//! **Priority debts first.** The SFS (and the debt advice sector's practice it records) pays
+//! priority debts — rent and mortgage arrears, council tax, energy, TV licence, fines, child
+//! maintenance, HMRC, hire purchase of essentials — out of the surplus before non-priority ones
+//! (cards, loans, catalogues, overdrafts, water arrears), which share only what is left. Rent
+//! arrears are a priority debt (domain.md §3), so the surplus for them is income less
+//! essential spending less the other priority debts' payments; payments the tenant makes to
+//! non-priority creditors are **not** taken off first ([`Statement::disposable_monthly`]). What
+//! is left after the rent arrears instalment is what the non-priority creditors can be offered
+//! ([`Quote::left_for_non_priority`]).
 
 use crate::Pence;
 use crate::calendar::add_months_clamped;
@@ -137,15 +147,14 @@ impl Statement {
         self.income.values().copied().map(Pence)
     }
 
+    /// What is paid before the rent arrears: essential costs (fixed and flexible), the savings
+    /// contribution and the other priority debts. Not the non-priority debts: they come after
+    /// every priority debt, rent arrears included (SFS order; see the module doc).
     fn outgoings(&self) -> impl Iterator<Item = Pence> + '_ {
         self.fixed_costs
             .values()
             .chain(self.flexible_costs.values())
-            .chain([
-                &self.savings_contribution,
-                &self.priority_debt_payments,
-                &self.non_priority_debt_payments,
-            ])
+            .chain([&self.savings_contribution, &self.priority_debt_payments])
             .copied()
             .map(Pence)
     }
@@ -155,11 +164,15 @@ impl Statement {
         self.incomings().sum()
     }
 
+    /// Monthly spending that comes before the rent arrears: essential costs, savings and the
+    /// other priority debts (non-priority debt payments are not in it).
     pub fn total_expenditure(&self) -> Pence {
         self.outgoings().sum()
     }
 
-    /// Monthly income less monthly spending: what could go towards the rent arrears.
+    /// Monthly income less the spending that comes first ([`Statement::total_expenditure`]):
+    /// what could go towards the rent arrears, a priority debt. Non-priority debt payments are
+    /// not taken off first: those creditors share what is left after the priority debts.
     pub fn disposable_monthly(&self) -> Pence {
         self.total_income() - self.total_expenditure()
     }
@@ -312,6 +325,9 @@ pub struct Quote {
     pub suggested_instalment: Option<Pence>,
     /// Why no instalment is inside policy, or what an officer would have to accept.
     pub concerns: Vec<String>,
+    /// Monthly: what is left for the non-priority debts after the priority ones, the suggested
+    /// rent arrears instalment included (the surplus when none is suggested). Never negative.
+    pub left_for_non_priority: Pence,
 }
 
 /// The affordability answer for a statement: the accepted instalment range per period.
@@ -343,6 +359,19 @@ pub fn quote(req: &PlanRequest<'_>, policy: &PlanPolicy) -> Quote {
         ));
     }
     let suggested = (min_instalment <= max_instalment).then_some(min_instalment);
+    // The rent arrears instalment (a priority debt) comes first; the non-priority creditors
+    // share what is left (SFS order).
+    let instalment_monthly = suggested.map_or(Pence::ZERO, |i| period_to_monthly(i, f));
+    let left_for_non_priority = (disposable_monthly - instalment_monthly).max(Pence::ZERO);
+    if s.non_priority_debt_payments > left_for_non_priority.0 {
+        concerns.push(format!(
+            "the non-priority debt payments ({} a month) are more than the {} left after the \
+             priority debts, rent arrears included: they should be reduced (free debt advice \
+             can ask those creditors to accept less), not the rent arrears instalment",
+            Pence(s.non_priority_debt_payments),
+            left_for_non_priority
+        ));
+    }
     Quote {
         frequency: f,
         monthly_income: s.total_income(),
@@ -355,7 +384,20 @@ pub fn quote(req: &PlanRequest<'_>, policy: &PlanPolicy) -> Quote {
         rent_per_period: weekly_to_period(req.tenant_weekly_rent, f, true),
         suggested_instalment: suggested,
         concerns,
+        left_for_non_priority,
     }
+}
+
+/// An amount per period of `frequency` as a monthly amount, rounded up (so what is left for
+/// the non-priority debts is never overstated).
+fn period_to_monthly(amount: Pence, frequency: Frequency) -> Pence {
+    let (num, den) = match frequency {
+        Frequency::Weekly => (52, 12),
+        Frequency::Fortnightly => (26, 12),
+        Frequency::FourWeekly => (13, 12),
+        Frequency::Monthly => (1, 1),
+    };
+    Pence::saturate(div_round(i128::from(amount.0) * num, den, true))
 }
 
 /// Flexible costs above the SFS guideline for this household are questioned by an officer.
@@ -708,6 +750,46 @@ mod tests {
         let q = quote(&req(&s, 52_000, Frequency::Monthly), &PlanPolicy::default());
         assert_eq!(q.min_instalment, Pence(2_167));
         assert_eq!(q.max_instalment, Pence(20_000));
+    }
+
+    /// Standard Financial Statement order: rent arrears are a priority debt, so the surplus for
+    /// them is taken before any non-priority debt payment; other priority debts (council tax,
+    /// energy arrears…) come before them too; non-priority creditors share what is left. The
+    /// same table is in docs/rules.md ("Standard Financial Statement: priority debts first").
+    #[test]
+    fn sfs_priority_debts_before_non_priority_rent_arrears_surplus() {
+        // £1,200 income, £700 rent, £300 food: £200 a month before any debt payment.
+        // (other priority payments, non-priority payments, surplus for rent arrears, weekly
+        //  maximum instalment, left for non-priority after the suggested £5 a week (£21.67 a
+        //  month), a concern about the non-priority payments)
+        let cases = [
+            (0, 0, 20_000, 4_615, 17_833, false),
+            // £150 to cards and loans: not taken off first (before the fix: £50 surplus).
+            (0, 15_000, 20_000, 4_615, 17_833, false),
+            // £190 to cards: more than the £178.33 left after the rent arrears: a concern.
+            (0, 19_000, 20_000, 4_615, 17_833, true),
+            // £50 council tax arrears (priority) comes off before the rent arrears.
+            (5_000, 0, 15_000, 3_461, 12_833, false),
+            // Both: priority £50 first, then rent arrears, then £150 non-priority > £128.33 left.
+            (5_000, 15_000, 15_000, 3_461, 12_833, true),
+        ];
+        for (priority, non_priority, surplus, max_weekly, left, concern) in cases {
+            let mut s = statement(120_000, 70_000, 30_000);
+            s.priority_debt_payments = priority;
+            s.non_priority_debt_payments = non_priority;
+            let q = quote(&req(&s, 52_000, Frequency::Weekly), &PlanPolicy::default());
+            let case = format!("priority {priority}, non-priority {non_priority}");
+            assert_eq!(q.disposable_monthly, Pence(surplus), "{case}");
+            assert_eq!(q.max_instalment, Pence(max_weekly), "{case}");
+            assert_eq!(q.suggested_instalment, Some(Pence(500)), "{case}");
+            assert_eq!(q.left_for_non_priority, Pence(left), "{case}");
+            assert_eq!(
+                q.concerns.iter().any(|c| c.contains("non-priority")),
+                concern,
+                "{case}: {:?}",
+                q.concerns
+            );
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use crate::Pence;
 use crate::calendar::add_months_clamped;
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,11 +55,44 @@ pub struct Outstanding {
     pub accrued: Pence,
 }
 
+/// The first day of UC assessment period `k` (0 = the one starting on the first date of
+/// entitlement, `claim_start`). The Universal Credit Regulations 2013 (SI 2013/376) reg 21:
+/// (1) an assessment period is a month beginning with the first date of entitlement, and each
+/// later month; (2) each begins on the same day of each month, except (a) when the first date
+/// of entitlement is the 31st, each begins on the **last day of the month** (28 or 29
+/// February, 30 April, …), and (b) when it is the 29th or 30th, each begins on the 29th or 30th
+/// **except in February, when it begins on the 27th, or the 28th in a leap year**. A claim on
+/// the 1st to the 28th is never affected.
+pub fn uc_period_start(claim_start: NaiveDate, k: u32) -> NaiveDate {
+    let month_start = add_months_clamped(claim_start.with_day(1).unwrap_or(claim_start), k);
+    let (y, m) = (month_start.year(), month_start.month());
+    let leap = NaiveDate::from_ymd_opt(y, 2, 29).is_some();
+    let last_day = add_months_clamped(month_start, 1)
+        .pred_opt()
+        .map_or(28, |d| d.day());
+    let day = match claim_start.day() {
+        // reg 21(2)(a)
+        31 => last_day,
+        // reg 21(2)(b)
+        29 | 30 if m == 2 => {
+            if leap {
+                28
+            } else {
+                27
+            }
+        }
+        // reg 21(2): the same day each month (the 29th and 30th exist outside February).
+        d => d.min(last_day),
+    };
+    NaiveDate::from_ymd_opt(y, m, day).unwrap_or(month_start)
+}
+
 /// UC assessment period `k` (0 = the one starting on the claim date) and its payment.
-/// UC pays monthly in arrears, 7 days after the assessment period ends.
+/// UC pays monthly in arrears, 7 days after the assessment period ends. Periods start as UC
+/// Regs 2013 reg 21(2) says ([`uc_period_start`]); each ends the day before the next starts.
 fn uc_payment(monthly: Pence, claim_start: NaiveDate, k: u32) -> ExpectedPayment {
-    let start = add_months_clamped(claim_start, k);
-    let end = add_months_clamped(claim_start, k + 1) - Duration::days(1);
+    let start = uc_period_start(claim_start, k);
+    let end = uc_period_start(claim_start, k + 1) - Duration::days(1);
     ExpectedPayment {
         due: end + Duration::days(7),
         amount: monthly,
@@ -218,6 +251,83 @@ mod tests {
         assert_eq!(
             (p[0].covers_from, p[0].covers_to),
             (ymd(2026, 10, 20), ymd(2026, 11, 19))
+        );
+    }
+
+    /// UC Regs 2013 reg 21(2): claims whose first date of entitlement is the 29th, 30th or
+    /// 31st. The same table is in docs/rules.md ("Universal Credit assessment periods").
+    #[test]
+    fn uc_regs_2013_reg_21_2_assessment_periods_for_claims_on_the_29th_to_31st() {
+        // (first date of entitlement, the first day of periods 0, 1, 2, 3)
+        type Ymd = (i32, u32, u32);
+        let cases: [(Ymd, [Ymd; 4]); 9] = [
+            // reg 21(2)(b): the 30th, February on the 27th (2027 is not a leap year).
+            (
+                (2027, 1, 30),
+                [(2027, 1, 30), (2027, 2, 27), (2027, 3, 30), (2027, 4, 30)],
+            ),
+            // reg 21(2)(b): the 29th, February on the 27th.
+            (
+                (2027, 1, 29),
+                [(2027, 1, 29), (2027, 2, 27), (2027, 3, 29), (2027, 4, 29)],
+            ),
+            // reg 21(2)(b) in a leap year: February on the 28th (not the 29th).
+            (
+                (2028, 1, 29),
+                [(2028, 1, 29), (2028, 2, 28), (2028, 3, 29), (2028, 4, 29)],
+            ),
+            (
+                (2028, 1, 30),
+                [(2028, 1, 30), (2028, 2, 28), (2028, 3, 30), (2028, 4, 30)],
+            ),
+            // reg 21(2)(a): the 31st, each period on the last day of the month.
+            (
+                (2027, 1, 31),
+                [(2027, 1, 31), (2027, 2, 28), (2027, 3, 31), (2027, 4, 30)],
+            ),
+            (
+                (2028, 1, 31),
+                [(2028, 1, 31), (2028, 2, 29), (2028, 3, 31), (2028, 4, 30)],
+            ),
+            // A claim on the 30th of November: the February period starts on the 27th.
+            (
+                (2026, 11, 30),
+                [(2026, 11, 30), (2026, 12, 30), (2027, 1, 30), (2027, 2, 27)],
+            ),
+            // A claim on the 31st of August: 30 September, 31 October, 30 November.
+            (
+                (2026, 8, 31),
+                [(2026, 8, 31), (2026, 9, 30), (2026, 10, 31), (2026, 11, 30)],
+            ),
+            // The 28th and earlier: the same day every month, February included.
+            (
+                (2027, 1, 28),
+                [(2027, 1, 28), (2027, 2, 28), (2027, 3, 28), (2027, 4, 28)],
+            ),
+        ];
+        for ((y, m, d), starts) in cases {
+            for (k, (sy, sm, sd)) in starts.into_iter().enumerate() {
+                assert_eq!(
+                    uc_period_start(ymd(y, m, d), k as u32),
+                    ymd(sy, sm, sd),
+                    "claim {y}-{m}-{d}, period {k}"
+                );
+            }
+        }
+        // Each period ends the day before the next starts, and is paid 7 days after its end:
+        // a claim on 30 Jan 2027 has its first period 30 Jan–26 Feb, paid 5 Mar; the second
+        // 27 Feb–29 Mar, paid 5 Apr.
+        let p = expected_between(&uc(ymd(2027, 1, 30)), ymd(2027, 1, 1), ymd(2027, 4, 30));
+        let periods: Vec<_> = p
+            .iter()
+            .map(|p| (p.covers_from, p.covers_to, p.due))
+            .collect();
+        assert_eq!(
+            periods[..2],
+            [
+                (ymd(2027, 1, 30), ymd(2027, 2, 26), ymd(2027, 3, 5)),
+                (ymd(2027, 2, 27), ymd(2027, 3, 29), ymd(2027, 4, 5)),
+            ]
         );
     }
 

@@ -485,6 +485,151 @@ pub struct CourtFacts {
     pub instalments: Vec<Instalment>,
     /// The latest visit or contact with the tenant ([`is_visit_or_contact`]).
     pub last_contact: Option<NaiveDate>,
+    /// The day the latest written notice of intention to apply to fix a date for possession
+    /// was given (deemed served), when one is recorded ([`OrderStep::FixDateNotice`]).
+    #[serde(default)]
+    pub fix_date_notice_on: Option<NaiveDate>,
+    /// The day the latest application to fix a date for possession was recorded.
+    #[serde(default)]
+    pub fix_date_applied_on: Option<NaiveDate>,
+}
+
+/// PD 55A para 10 (postponed possession orders): before applying to fix the date for
+/// possession after a breach of the order's payment terms, the landlord gives the tenant
+/// written notice of the intention to apply, **at least 14 days and not more than 3 months**
+/// before the application (para 10.3). CPR 2.8: a period expressed in days is of clear days,
+/// so neither the day the notice is given nor the day of the application counts: notice given
+/// on day D allows the application from D + 15. The notice must itself be given after the
+/// breach it describes.
+pub const FIX_DATE_NOTICE_CLEAR_DAYS: i64 = 14;
+/// The most months the notice may be given before the application (PD 55A para 10.3).
+pub const FIX_DATE_NOTICE_MAX_MONTHS: u32 = 3;
+
+/// The steps after a postponed order is breached that are not stages (diary actions of kind
+/// `order_step`): the written notice to the tenant, then the application to fix a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStep {
+    /// Written notice of the intention to apply to fix a date (PD 55A para 10.3–10.4).
+    FixDateNotice,
+    /// The application to the court to fix the date for possession (PD 55A para 10.2).
+    FixDateApplication,
+}
+
+impl OrderStep {
+    pub const ALL: &'static [OrderStep] =
+        &[OrderStep::FixDateNotice, OrderStep::FixDateApplication];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStep::FixDateNotice => "fix_date_notice",
+            OrderStep::FixDateApplication => "apply_to_fix_date",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrderStep> {
+        OrderStep::ALL.iter().copied().find(|o| o.as_str() == s)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            OrderStep::FixDateNotice => {
+                "written notice to the tenant of the intention to apply to the court to fix a \
+                 date for possession (PD 55A para 10.3)"
+            }
+            OrderStep::FixDateApplication => {
+                "application to the court to fix a date for possession (PD 55A para 10.2)"
+            }
+        }
+    }
+}
+
+/// The days on which the application to fix a date may be made after written notice given on
+/// `given_on`: from 14 clear days after it to 3 months after it (PD 55A para 10.3, CPR 2.8).
+pub fn fix_date_application_window(given_on: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (
+        given_on + Duration::days(FIX_DATE_NOTICE_CLEAR_DAYS + 1),
+        crate::calendar::add_months_clamped(given_on, FIX_DATE_NOTICE_MAX_MONTHS),
+    )
+}
+
+/// What stands between the account and an order step today (empty = allowed). Both need a
+/// postponed order with no date fixed yet whose payment terms are breached; the application
+/// also needs the written notice, given after the breach, at least 14 clear days and not more
+/// than 3 months before it (PD 55A para 10.3). Ids: `order_type`, `order_terms_kept`,
+/// `fix_date_notice`, `fix_date_notice_period`, `fix_date_notice_expired`.
+pub fn order_step_gates(
+    step: OrderStep,
+    court: &CourtFacts,
+    today: NaiveDate,
+) -> Vec<crate::protocol::Missing> {
+    use crate::protocol::Missing;
+    let missing = |id: &str, reason: String| Missing {
+        id: id.into(),
+        reason,
+    };
+    let mut out = vec![];
+    let postponed = court
+        .order
+        .as_ref()
+        .is_some_and(|o| o.kind == OrderKind::Postponed && o.possession_date.is_none());
+    if !postponed {
+        out.push(missing(
+            "order_type",
+            "only after a postponed order for possession with no date fixed yet (PD 55A \
+             para 10.1)"
+                .into(),
+        ));
+        return out;
+    }
+    let Some(first_missed) = court.missed().first().map(|i| i.due) else {
+        out.push(missing(
+            "order_terms_kept",
+            "the tenant is keeping to the payment terms of the postponed order: a date can be \
+             fixed only after a breach of them (PD 55A para 10.2)"
+                .into(),
+        ));
+        return out;
+    };
+    if step == OrderStep::FixDateNotice {
+        return out;
+    }
+    match court.fix_date_notice_on.filter(|g| *g >= first_missed) {
+        None => out.push(missing(
+            "fix_date_notice",
+            format!(
+                "give the tenant written notice of the intention to apply to fix a date, after \
+                 the breach (the first payment missed was due {}), at least 14 clear days \
+                 before applying (PD 55A para 10.3), and record it",
+                fmt_date(first_missed)
+            ),
+        )),
+        Some(given) => {
+            let (from, until) = fix_date_application_window(given);
+            if today < from {
+                out.push(missing(
+                    "fix_date_notice_period",
+                    format!(
+                        "the written notice was given on {}: the application may be made from \
+                         {} (at least 14 clear days after it, PD 55A para 10.3 and CPR 2.8)",
+                        fmt_date(given),
+                        fmt_date(from)
+                    ),
+                ));
+            } else if today > until {
+                out.push(missing(
+                    "fix_date_notice_expired",
+                    format!(
+                        "the written notice was given on {}, more than 3 months ago (the \
+                         application had to be made by {}, PD 55A para 10.3): give a new one",
+                        fmt_date(given),
+                        fmt_date(until)
+                    ),
+                ));
+            }
+        }
+    }
+    out
 }
 
 impl CourtFacts {
@@ -673,16 +818,9 @@ pub fn after_order(court: &CourtFacts, today: NaiveDate) -> AfterOrder {
         },
         OrderKind::Postponed => match order.possession_date {
             Some(d) => warrant_from_date(&mut out, d, "N325A"),
-            None => {
-                out.action = Some(Action {
-                    kind: ActionKind::ApplyToFixDate,
-                    earliest: today,
-                    description: "The terms of the court order have not been kept. We may ask \
-                                  the court to fix a date for possession; you will be told and \
-                                  can ask the court to consider your circumstances."
-                        .into(),
-                })
-            }
+            // PD 55A para 10.3: written notice first, at least 14 clear days and not more than
+            // 3 months before the application to fix a date.
+            None => postponed_breached(&mut out, court, first.due, today),
         },
         OrderKind::Adjourned => {
             out.next_stage = Some((
@@ -696,6 +834,65 @@ pub fn after_order(court: &CourtFacts, today: NaiveDate) -> AfterOrder {
         OrderKind::Outright | OrderKind::Dismissed => {}
     }
     out
+}
+
+/// A postponed order breached (and the tenant visited): the written notice of the intention
+/// to apply to fix a date, then, once its 14 clear days have run, the application; a notice
+/// more than 3 months old is given again (PD 55A para 10.3).
+fn postponed_breached(
+    out: &mut AfterOrder,
+    court: &CourtFacts,
+    first_missed: NaiveDate,
+    today: NaiveDate,
+) {
+    use crate::escalation::{Action, ActionKind};
+    let notice = court.fix_date_notice_on.filter(|g| *g >= first_missed);
+    if let (Some(given), Some(applied)) = (notice, court.fix_date_applied_on)
+        && applied >= given
+    {
+        out.reasons.push(format!(
+            "applied to the court to fix a date for possession on {}: record the order again \
+             with the date the court fixes",
+            fmt_date(applied)
+        ));
+        return;
+    }
+    let give_notice = |why: String| Action {
+        kind: ActionKind::GiveFixDateNotice,
+        earliest: today,
+        description: format!(
+            "The terms of the court order have not been kept. {why}We will write to you first: \
+             at least 14 days before we ask the court to fix a date for possession, we will tell \
+             you in writing what has not been paid and how to reply."
+        ),
+    };
+    match notice.map(|g| (g, fix_date_application_window(g))) {
+        None => out.action = Some(give_notice(String::new())),
+        Some((given, (_, until))) if today > until => {
+            out.reasons.push(format!(
+                "the written notice of {} is more than 3 months old (PD 55A para 10.3)",
+                fmt_date(given)
+            ));
+            out.action = Some(give_notice(String::new()));
+        }
+        Some((given, (from, _))) => {
+            out.reasons.push(format!(
+                "written notice of the intention to apply to fix a date given on {}",
+                fmt_date(given)
+            ));
+            out.action = Some(Action {
+                kind: ActionKind::ApplyToFixDate,
+                earliest: from.max(today),
+                description: format!(
+                    "The terms of the court order have not been kept, and we wrote to you on {} \
+                     that we would ask the court to fix a date for possession. From {} we may \
+                     apply; you can ask the court to consider your circumstances.",
+                    fmt_date(given),
+                    fmt_date(from.max(today))
+                ),
+            });
+        }
+    }
 }
 
 #[cfg(test)]
@@ -848,6 +1045,7 @@ mod tests {
             }),
             instalments,
             last_contact,
+            ..CourtFacts::default()
         }
     }
 
@@ -899,9 +1097,15 @@ mod tests {
         let order = f.order.as_mut().unwrap();
         order.kind = OrderKind::Postponed;
         order.possession_date = None;
+        // PD 55A para 10.3: the written notice comes first, not the application.
         let a = after_order(&f, today);
         assert_eq!(a.next_stage, None);
-        assert_eq!(a.action.unwrap().kind, ActionKind::ApplyToFixDate);
+        assert_eq!(a.action.unwrap().kind, ActionKind::GiveFixDateNotice);
+        f.fix_date_notice_on = Some(d(2026, 11, 10));
+        assert_eq!(
+            after_order(&f, today).action.unwrap().kind,
+            ActionKind::ApplyToFixDate
+        );
         f.order.as_mut().unwrap().possession_date = Some(d(2026, 12, 10));
         let (stage, earliest, _) = after_order(&f, today).next_stage.unwrap();
         assert_eq!((stage, earliest), (Stage::Warrant, d(2026, 12, 11)));
@@ -911,6 +1115,78 @@ mod tests {
         order.kind = OrderKind::Adjourned;
         order.possession_date = None;
         assert_eq!(after_order(&f, today).next_stage.unwrap().0, Stage::Hearing);
+    }
+
+    /// PD 55A para 10.3 with CPR 2.8 (clear days): written notice at least 14 days and not
+    /// more than 3 months before applying to fix a date after a postponed order is breached.
+    /// The same table is in docs/rules.md ("Postponed order breached: notice before applying
+    /// to fix a date").
+    #[test]
+    fn pd55a_para_10_3_notice_14_clear_days_before_applying_to_fix_a_date() {
+        // (notice given, first day the application may be made, last day it may be made)
+        let cases = [
+            // Wednesday → Thursday two weeks and a day later.
+            ((2026, 11, 25), (2026, 12, 10), (2027, 2, 25)),
+            // Over Christmas: calendar days, bank holidays count.
+            ((2026, 12, 21), (2027, 1, 5), (2027, 3, 21)),
+            // Leap year: 14 Feb 2028 → 29 Feb 2028; 3 months → 14 May.
+            ((2028, 2, 14), (2028, 2, 29), (2028, 5, 14)),
+            // Month end: 30 Nov + 3 months = 28 Feb (clamped).
+            ((2026, 11, 30), (2026, 12, 15), (2027, 2, 28)),
+        ];
+        for ((y, m, dd), (fy, fm, fd), (uy, um, ud)) in cases {
+            assert_eq!(
+                fix_date_application_window(d(y, m, dd)),
+                (d(fy, fm, fd), d(uy, um, ud)),
+                "notice {y}-{m}-{dd}"
+            );
+        }
+        // The gate, on a postponed order breached on 9 Nov 2026 (visited on 20 Nov).
+        let missed = vec![
+            inst(d(2026, 11, 2), InstalmentStatus::Paid),
+            inst(d(2026, 11, 9), InstalmentStatus::Missed),
+        ];
+        let mut f = suspended(missed, Some(d(2026, 11, 20)));
+        let order = f.order.as_mut().unwrap();
+        order.kind = OrderKind::Postponed;
+        order.possession_date = None;
+        let ids = |f: &CourtFacts, step, today| {
+            order_step_gates(step, f, today)
+                .into_iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+        };
+        let app = OrderStep::FixDateApplication;
+        // No notice: refused, and the notice itself is allowed.
+        assert_eq!(ids(&f, app, d(2026, 11, 25)), ["fix_date_notice"]);
+        assert!(ids(&f, OrderStep::FixDateNotice, d(2026, 11, 25)).is_empty());
+        // A notice given before the breach does not count.
+        f.fix_date_notice_on = Some(d(2026, 11, 5));
+        assert_eq!(ids(&f, app, d(2026, 12, 20)), ["fix_date_notice"]);
+        // Given on 25 Nov: not on 9 Dec (14 days but not 14 clear days), from 10 Dec, until
+        // 25 Feb 2027.
+        f.fix_date_notice_on = Some(d(2026, 11, 25));
+        assert_eq!(ids(&f, app, d(2026, 12, 9)), ["fix_date_notice_period"]);
+        assert!(ids(&f, app, d(2026, 12, 10)).is_empty());
+        assert!(ids(&f, app, d(2027, 2, 25)).is_empty());
+        assert_eq!(ids(&f, app, d(2027, 2, 26)), ["fix_date_notice_expired"]);
+        // The next step: the application from 10 Dec 2026, not before.
+        let a = after_order(&f, d(2026, 11, 30)).action.unwrap();
+        assert_eq!(
+            (a.kind, a.earliest),
+            (ActionKind::ApplyToFixDate, d(2026, 12, 10))
+        );
+        // Once applied: nothing more to recommend until the court fixes the date.
+        f.fix_date_applied_on = Some(d(2026, 12, 10));
+        assert_eq!(after_order(&f, d(2026, 12, 11)).action, None);
+        // Terms kept, or another kind of order: neither step.
+        f.instalments = vec![inst(d(2026, 11, 2), InstalmentStatus::Paid)];
+        assert_eq!(ids(&f, app, d(2026, 12, 10)), ["order_terms_kept"]);
+        f.order.as_mut().unwrap().kind = OrderKind::Suspended;
+        assert_eq!(
+            ids(&f, OrderStep::FixDateNotice, d(2026, 12, 10)),
+            ["order_type"]
+        );
     }
 
     #[test]

@@ -161,6 +161,11 @@ pub struct CaseFacts {
     /// The hearing and order recorded, and how the order's terms are kept.
     #[serde(default)]
     pub court: crate::court::CourtFacts,
+    /// The first day proceedings may be begun on the notice in force, when one is recorded
+    /// with its dates (`protocol::NoticeDates::earliest_proceedings`: for a NOSP the day after
+    /// the date it gives, HA 1985 s83A(2)).
+    #[serde(default)]
+    pub notice_earliest_proceedings: Option<NaiveDate>,
 }
 
 /// What the landlord would do next if nothing changes.
@@ -181,7 +186,12 @@ pub enum ActionKind {
     MonitorOrderTerms,
     /// Visit or contact the tenant about a breach of an order's terms (before any warrant).
     Visit,
-    /// Ask the court to fix a date for possession (a postponed order breached).
+    /// Give the tenant written notice of the intention to apply to fix a date for possession
+    /// (a postponed order breached; PD 55A para 10.3: at least 14 days and not more than 3
+    /// months before the application).
+    GiveFixDateNotice,
+    /// Ask the court to fix a date for possession (a postponed order breached, the written
+    /// notice given and its 14 days run).
     ApplyToFixDate,
 }
 
@@ -190,6 +200,7 @@ impl ActionKind {
         match self {
             ActionKind::MonitorOrderTerms => "monitor_order_terms",
             ActionKind::Visit => "visit",
+            ActionKind::GiveFixDateNotice => "give_fix_date_notice",
             ActionKind::ApplyToFixDate => "apply_to_fix_date",
         }
     }
@@ -374,9 +385,15 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
                 None
             }
         }
+        // Never before the first day the notice allows: for a NOSP or an introductory notice
+        // the day after the date it gives (HA 1985 s83A(2), HA 1996 s128(5)).
         Stage::NoticeServed => Some(Step {
             stage: Stage::CourtApplication,
-            earliest: after(policy.court_min_days_after_notice),
+            earliest: facts
+                .notice_earliest_proceedings
+                .map_or(after(policy.court_min_days_after_notice), |d| {
+                    d.max(after(policy.court_min_days_after_notice))
+                }),
             description: "We may apply to the court for a possession order. We will tell you \
                           before we do and send you a copy of the pre-action protocol."
                 .into(),
@@ -535,6 +552,7 @@ mod tests {
             plan: None,
             breathing_space: None,
             court: Default::default(),
+            notice_earliest_proceedings: None,
         }
     }
 
@@ -746,5 +764,27 @@ mod tests {
             .unwrap();
         assert_eq!(step.stage, Stage::CourtApplication);
         assert_eq!(step.earliest, d(2026, 12, 18));
+    }
+
+    #[test]
+    fn ha1985_s83a_next_step_never_recommends_the_claim_on_the_date_the_nosp_gives() {
+        // A NOSP handed over on Wednesday 25 Nov 2026 gives Sunday 27 Dec 2026: proceedings
+        // from Monday 28 Dec, not on the 27th (HA 1985 s83A(2)), and not 28 days after the
+        // stage was recorded either.
+        let n = crate::protocol::notice_dates(
+            crate::protocol::NoticeKind::Nosp,
+            d(2026, 11, 25),
+            crate::protocol::ServiceMethod::Hand,
+            &crate::protocol::NoticeRules::default(),
+        );
+        let mut f = facts(Stage::NoticeServed, 60_000, 600);
+        f.stage_since = d(2026, 11, 25);
+        f.notice_earliest_proceedings = Some(n.earliest_proceedings);
+        let step = next_step(&f, &EscalationPolicy::default(), today())
+            .next
+            .unwrap();
+        assert_eq!(step.stage, Stage::CourtApplication);
+        assert_eq!(n.date_specified, d(2026, 12, 27));
+        assert_eq!(step.earliest, d(2026, 12, 28));
     }
 }

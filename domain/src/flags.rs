@@ -26,7 +26,8 @@ pub const MENTAL_HEALTH_EXTRA_DAYS: i64 = 30;
 /// A standard Breathing Space lasts up to 60 days from its start (domain.md §5).
 pub const STANDARD_MAX_DAYS: i64 = 60;
 
-/// The landlord may ask for a review within 20 days of being notified (domain.md §5).
+/// The landlord may ask for a review within the period of 20 days beginning with the day the
+/// moratorium started (SI 2020/1311 reg 17(3); domain.md §5).
 pub const REVIEW_DAYS: i64 = 20;
 
 /// The last day a standard Breathing Space starting on `starts_on` may run to.
@@ -34,11 +35,15 @@ pub fn standard_latest_end(starts_on: NaiveDate) -> NaiveDate {
     starts_on + Duration::days(STANDARD_MAX_DAYS)
 }
 
-/// The last day the landlord may ask for a review of a Breathing Space it was notified of on
-/// `notified_on` (domain.md §5: within 20 days of being notified). `None` for other flags.
-pub fn review_by(kind: &str, notified_on: NaiveDate) -> Option<NaiveDate> {
+/// The last day the landlord may ask for a review of a Breathing Space that started on
+/// `starts_on`. The Debt Respite Scheme Regulations (SI 2020/1311) reg 17(3): "within the
+/// period of 20 days beginning with the day on which the moratorium started". The start day is
+/// day 1, so the last day is `starts_on` + 19 days, whenever the landlord was notified (a late
+/// notification shortens the time left, it does not move the deadline), and no court or officer
+/// can extend it. `None` for other flags.
+pub fn review_by(kind: &str, starts_on: NaiveDate) -> Option<NaiveDate> {
     kind.starts_with("breathing_space")
-        .then(|| notified_on + Duration::days(REVIEW_DAYS))
+        .then(|| starts_on + Duration::days(REVIEW_DAYS - 1))
 }
 
 /// Why a flag stops counting.
@@ -714,16 +719,34 @@ mod tests {
         assert!(!no_automated_contact(&[withdrawn], d(2026, 12, 8)));
     }
 
+    /// SI 2020/1311 reg 17(3): a review may be asked for "within the period of 20 days
+    /// beginning with the day on which the moratorium started": the start day counts as day 1,
+    /// so the last day is start + 19, over weekends, bank holidays and month ends alike. The
+    /// same table is in docs/rules.md ("Breathing Space: the landlord's review deadline").
     #[test]
-    fn the_landlord_may_ask_for_a_review_within_20_days_of_being_notified() {
-        assert_eq!(
-            review_by("breathing_space_standard", d(2026, 11, 30)),
-            Some(d(2026, 12, 20))
-        );
-        assert_eq!(
-            review_by("breathing_space_mental_health", d(2026, 11, 30)),
-            Some(d(2026, 12, 20))
-        );
+    fn si_2020_1311_reg_17_review_within_20_days_beginning_with_the_start() {
+        // (moratorium started, last day to ask for a review)
+        let cases = [
+            // Monday start: Saturday 19 days later.
+            ((2026, 11, 30), (2026, 12, 19)),
+            // Over Christmas and New Year bank holidays: not moved.
+            ((2026, 12, 14), (2027, 1, 2)),
+            // Leap year: 10 Feb 2028 + 19 = 29 Feb 2028.
+            ((2028, 2, 10), (2028, 2, 29)),
+            // Not a leap year: 10 Feb 2027 + 19 = 1 Mar 2027.
+            ((2027, 2, 10), (2027, 3, 1)),
+            // Starts on a Saturday (registered at the weekend).
+            ((2027, 5, 1), (2027, 5, 20)),
+        ];
+        for ((y, m, day), (ry, rm, rd)) in cases {
+            for kind in ["breathing_space_standard", "breathing_space_mental_health"] {
+                assert_eq!(
+                    review_by(kind, d(y, m, day)),
+                    Some(d(ry, rm, rd)),
+                    "{kind} from {y}-{m}-{day}"
+                );
+            }
+        }
         assert_eq!(review_by("vulnerability", d(2026, 11, 30)), None);
     }
 }

@@ -103,6 +103,7 @@ pub fn specific(key: &str) -> &'static [&'static str] {
             "notice_title",
             "notice_served_on",
             "earliest_proceedings",
+            "proceedings_rule",
             "notice_expires",
             "joint_tenants",
             "protocol_copy",
@@ -139,7 +140,7 @@ pub fn required(key: &str) -> Vec<&'static [&'static str]> {
         "notice" => vec![
             &["notice_title"][..],
             &["notice_served_on"],
-            &["earliest_proceedings"],
+            &["proceedings_rule", "earliest_proceedings"],
             &["notice_expires"],
             &["joint_tenants"],
             &["protocol_copy"],
@@ -559,7 +560,7 @@ mod tests {
         assert!(LetterTemplate::parse("notice", notice).is_ok());
         for (cut, name) in [
             ("{notice_title}", "notice_title"),
-            ("{earliest_proceedings}", "earliest_proceedings"),
+            ("{proceedings_rule}", "proceedings_rule"),
             ("{joint_tenants}", "joint_tenants"),
             ("{protocol_copy}", "protocol_copy"),
         ] {

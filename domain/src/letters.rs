@@ -390,6 +390,19 @@ pub fn values(f: &LetterFacts) -> Values {
         "earliest_proceedings",
         n.map(|n| date(n.earliest_proceedings)),
     );
+    // What the notice itself says about when proceedings may begin: after the date it gives
+    // for a NOSP or an introductory notice (HA 1985 s83A(2), HA 1996 s128(5)), not before it
+    // for a section 8 notice (HA 1988 s8(3)(b)).
+    put(
+        "proceedings_rule",
+        n.map(|n| {
+            let rule = crate::protocol::proceedings_rule(n);
+            let mut c = rule.chars();
+            c.next()
+                .map(|first| format!("{}{}.", first.to_uppercase(), c.as_str()))
+                .unwrap_or_default()
+        }),
+    );
     put("notice_expires", n.map(|n| date(n.expires)));
     // A notice names every joint tenant (domain.md §4); with one tenant there is no list.
     put(
@@ -524,13 +537,16 @@ mod tests {
             t.contains(&format!("served on {}", date(n.served_on))),
             "{t}"
         );
+        // HA 1985 s83A(2): proceedings only after the date the notice gives (27 December 2026),
+        // so from 28 December; never "before" the date in the notice.
         assert!(
-            t.contains(&format!(
-                "cannot begin before {}",
-                date(n.earliest_proceedings)
-            )),
+            t.contains(
+                "The notice gives 27 December 2026 as its date: court proceedings can only \
+                 begin after that date, so not before 28 December 2026."
+            ),
             "{t}"
         );
+        assert!(!t.contains("cannot begin before 27 December"), "{t}");
         assert!(t.contains("Pre-Action Protocol"));
         assert!(!t.contains("every tenant named"), "one tenant: {t}");
         // Joint tenants: each copy is addressed to its tenant and the notice names them all.

@@ -438,8 +438,8 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
                 has_event = true;
             }
             None => {
-                // domain.md §5: the landlord may ask for a review within 20 days of being
-                // notified; said while that is still open.
+                // SI 2020/1311 reg 17(3): the landlord may ask for a review within 20 days
+                // beginning with the day the moratorium started; said while that is open.
                 let review_by = facts.breathing_space_review_by.filter(|r| today <= *r);
                 let review = review_by
                     .map(|r| format!("; a review may be asked for until {}", fmt_date(r)))

@@ -172,10 +172,7 @@ pub fn gates(
             }),
             Some(n) if today < n.earliest_proceedings => out.push(Missing {
                 id: "notice_period".into(),
-                reason: format!(
-                    "proceedings may not begin before {}",
-                    n.earliest_proceedings.format("%-d %B %Y")
-                ),
+                reason: proceedings_rule(n),
             }),
             Some(n) => {
                 // domain.md §5: a lapse date inside a Breathing Space moves to 8 weeks after it.
@@ -506,10 +503,19 @@ impl NoticeRules {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredNoticeDates")]
 pub struct NoticeDates {
     pub kind: NoticeKind,
     pub served_on: NaiveDate,
-    /// The earliest date proceedings may begin (the date to specify in the notice).
+    /// The date written in the notice. A NOSP (HA 1985 s83(4)(a)) and an introductory
+    /// tenancy's notice of proceedings (HA 1996 s128(4)) specify the date **after which**
+    /// proceedings may be begun; a section 8 notice (HA 1988 s8(3)(b)) the date **before which**
+    /// they will not begin.
+    pub date_specified: NaiveDate,
+    /// The first day proceedings may be begun ([`first_day_proceedings_may_begin`]): the day
+    /// after `date_specified` for a NOSP or an introductory notice (HA 1985 s83A(2), HA 1996
+    /// s128(5): "begun after the date specified"); `date_specified` itself for a section 8
+    /// notice.
     pub earliest_proceedings: NaiveDate,
     /// After this the notice can no longer be relied on.
     pub expires: NaiveDate,
@@ -524,6 +530,80 @@ pub struct NoticeDates {
     /// recorded; [`NoticeDates::grounds_given`] then reads them from the kind).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grounds: Option<Vec<Ground>>,
+}
+
+/// A notice as stored with its diary entry. Notices stored before `date_specified` was kept
+/// had the date specified in `earliest_proceedings`; for a NOSP or an introductory notice that
+/// is the day *before* the first day proceedings may be begun, so it is read as the date
+/// specified and the first day is the day after it (HA 1985 s83A(2), HA 1996 s128(5)).
+#[derive(Deserialize)]
+struct StoredNoticeDates {
+    kind: NoticeKind,
+    served_on: NaiveDate,
+    #[serde(default)]
+    date_specified: Option<NaiveDate>,
+    earliest_proceedings: NaiveDate,
+    expires: NaiveDate,
+    #[serde(default)]
+    regime: NoticeRegime,
+    #[serde(default)]
+    ground_8: Option<Ground8>,
+    #[serde(default)]
+    grounds: Option<Vec<Ground>>,
+}
+
+impl From<StoredNoticeDates> for NoticeDates {
+    fn from(s: StoredNoticeDates) -> NoticeDates {
+        let (date_specified, earliest_proceedings) = match s.date_specified {
+            Some(d) => (d, s.earliest_proceedings),
+            None => (
+                s.earliest_proceedings,
+                first_day_proceedings_may_begin(s.kind, s.earliest_proceedings),
+            ),
+        };
+        NoticeDates {
+            kind: s.kind,
+            served_on: s.served_on,
+            date_specified,
+            earliest_proceedings,
+            expires: s.expires,
+            regime: s.regime,
+            ground_8: s.ground_8,
+            grounds: s.grounds,
+        }
+    }
+}
+
+/// When proceedings on the notice may begin, in words (the gate's reason, the notice letter):
+/// a NOSP or an introductory notice names its date and that proceedings come only after it; a
+/// section 8 notice that they do not begin before its date.
+pub fn proceedings_rule(n: &NoticeDates) -> String {
+    let fmt = |d: NaiveDate| d.format("%-d %B %Y").to_string();
+    match n.kind {
+        NoticeKind::Nosp | NoticeKind::Introductory => format!(
+            "the notice gives {} as its date: court proceedings can only begin after that date, \
+             so not before {}",
+            fmt(n.date_specified),
+            fmt(n.earliest_proceedings)
+        ),
+        NoticeKind::Section8 => format!(
+            "court proceedings cannot begin before {}, the date the notice gives",
+            fmt(n.earliest_proceedings)
+        ),
+    }
+}
+
+/// The first day proceedings may be begun on a notice of `kind` whose specified date is
+/// `date_specified`. A NOSP: HA 1985 s83A(2), "the court shall not entertain proceedings …
+/// unless they are begun after the date specified in the notice"; an introductory tenancy's
+/// notice of proceedings: HA 1996 s128(5), the same words. So the day after, never the date
+/// itself. A section 8 notice: HA 1988 s8(3)(b), proceedings "will not begin earlier than" the
+/// date specified, so the date itself.
+pub fn first_day_proceedings_may_begin(kind: NoticeKind, date_specified: NaiveDate) -> NaiveDate {
+    match kind {
+        NoticeKind::Nosp | NoticeKind::Introductory => date_specified + Duration::days(1),
+        NoticeKind::Section8 => date_specified,
+    }
 }
 
 impl NoticeDates {
@@ -799,11 +879,13 @@ pub fn deemed_service(sent: NaiveDate, method: ServiceMethod) -> NaiveDate {
 }
 
 /// Notice dates for a weekly tenancy whose rent week starts on Monday.
-/// - NOSP: the later of 4 weeks after service and one full rent period, moved forward to the
-///   first or last day of a rent period (a Monday or a Sunday); it lapses 12 months after that
-///   date.
+/// - NOSP: the date specified is the later of 4 weeks after service and one full rent period,
+///   moved forward to the first or last day of a rent period (a Monday or a Sunday); it lapses
+///   12 months after that date. Proceedings may be begun only after it: from the next day
+///   (HA 1985 s83A(2)).
 /// - Introductory (HA 1996 s128 notice of proceedings): as a NOSP (domain.md gives no dates;
-///   this is the conservative reading).
+///   this is the conservative reading); proceedings from the day after the date specified
+///   (HA 1996 s128(5)).
 /// - Section 8 (grounds 8, 10, 11): 2 weeks after service (4 weeks under the Renters' Rights
 ///   Act regime, when `rules` say it has commenced by the service date); proceedings within 12
 ///   months of service.
@@ -829,22 +911,28 @@ pub fn notice_dates(
             NoticeDates {
                 kind,
                 served_on,
-                earliest_proceedings: d,
+                date_specified: d,
+                earliest_proceedings: first_day_proceedings_may_begin(kind, d),
+                // HA 1985 s83(4)(b): it ceases to be in force 12 months after the date specified.
                 expires: add_months_clamped(d, 12),
                 regime,
                 ground_8: None,
                 grounds: None,
             }
         }
-        NoticeKind::Section8 => NoticeDates {
-            kind,
-            served_on,
-            earliest_proceedings: served_on + Duration::days(regime.section_8_notice_days()),
-            expires: add_months_clamped(served_on, 12),
-            regime,
-            ground_8: None,
-            grounds: None,
-        },
+        NoticeKind::Section8 => {
+            let d = served_on + Duration::days(regime.section_8_notice_days());
+            NoticeDates {
+                kind,
+                served_on,
+                date_specified: d,
+                earliest_proceedings: first_day_proceedings_may_begin(kind, d),
+                expires: add_months_clamped(served_on, 12),
+                regime,
+                ground_8: None,
+                grounds: None,
+            }
+        }
     }
 }
 
@@ -975,6 +1063,7 @@ mod tests {
         let notice = NoticeDates {
             kind: NoticeKind::Section8,
             served_on: d(2025, 11, 1),
+            date_specified: d(2025, 11, 15),
             earliest_proceedings: d(2025, 11, 15),
             expires: d(2026, 11, 1),
             regime: NoticeRegime::default(),
@@ -1196,8 +1285,157 @@ mod tests {
         facts
             .recorded
             .push((ProtocolStep::RentStatementSent, d(2026, 10, 2)));
+        // HA 1985 s83A(2): not on the date specified in the notice, only after it.
+        assert_eq!(ids(&facts, notice.date_specified), ["notice_period"]);
+        let blocked = gates(Stage::CourtApplication, &facts, notice.date_specified, None);
+        assert!(
+            blocked[0]
+                .reason
+                .contains("can only begin after that date, so not before 2 November 2026"),
+            "{}",
+            blocked[0].reason
+        );
         assert!(ids(&facts, notice.earliest_proceedings).is_empty());
         assert_eq!(ids(&facts, d(2028, 1, 1))[0], "rent_statement_sent");
+    }
+
+    /// HA 1985 s83A(2) (NOSP) and HA 1996 s128(5) (introductory tenancy): proceedings must be
+    /// begun *after* the date specified in the notice, so the first day is the day after it;
+    /// a section 8 notice keeps HA 1988 s8(3)(b) ("will not begin earlier than" the date). The
+    /// same table is in docs/rules.md ("Court proceedings only after the date in a NOSP or an
+    /// introductory tenancy's notice").
+    #[test]
+    fn ha1985_s83a_proceedings_begin_after_notice_date() {
+        use NoticeKind::*;
+        use ServiceMethod::*;
+        // The date specified → the first day proceedings may be begun.
+        for (kind, specified, first) in [
+            (Nosp, d(2027, 1, 13), d(2027, 1, 14)),
+            (Introductory, d(2027, 12, 31), d(2028, 1, 1)),
+            (Nosp, d(2028, 2, 28), d(2028, 2, 29)),
+            (Section8, d(2027, 1, 13), d(2027, 1, 13)),
+        ] {
+            assert_eq!(
+                first_day_proceedings_may_begin(kind, specified),
+                first,
+                "{kind:?} {specified}"
+            );
+        }
+        // (kind, sent, how, deemed served, date specified, first day proceedings may begin)
+        let rr = NoticeRules {
+            renters_rights_from: Some(d(2027, 5, 1)),
+            ..NoticeRules::default()
+        };
+        let cases = [
+            // Handed over Wed 25 Nov 2026: 4 weeks → Wed 23 Dec → Sun 27 Dec; from Mon 28 Dec
+            // (a bank holiday: the law's first day all the same).
+            (
+                Nosp,
+                d(2026, 11, 25),
+                Hand,
+                d(2026, 11, 25),
+                d(2026, 12, 27),
+                d(2026, 12, 28),
+            ),
+            // Posted Thu 24 Dec 2026: served Tue 29 Dec (weekend, substitute bank holiday).
+            (
+                Nosp,
+                d(2026, 12, 24),
+                FirstClassPost,
+                d(2026, 12, 29),
+                d(2027, 1, 31),
+                d(2027, 2, 1),
+            ),
+            // Leap year: handed over Mon 31 Jan 2028 → Mon 28 Feb 2028; from Tue 29 Feb.
+            (
+                Nosp,
+                d(2028, 1, 31),
+                Hand,
+                d(2028, 1, 31),
+                d(2028, 2, 28),
+                d(2028, 2, 29),
+            ),
+            // Posted Thu 25 Mar 2027 before Easter: served Tue 30 Mar → Sun 2 May; from Mon
+            // 3 May 2027.
+            (
+                Nosp,
+                d(2027, 3, 25),
+                FirstClassPost,
+                d(2027, 3, 30),
+                d(2027, 5, 2),
+                d(2027, 5, 3),
+            ),
+            // Introductory: Wed 13 Jan 2027 → Sun 14 Feb; from Mon 15 Feb.
+            (
+                Introductory,
+                d(2027, 1, 13),
+                Hand,
+                d(2027, 1, 13),
+                d(2027, 2, 14),
+                d(2027, 2, 15),
+            ),
+            // Section 8: the date itself.
+            (
+                Section8,
+                d(2026, 11, 25),
+                Hand,
+                d(2026, 11, 25),
+                d(2026, 12, 9),
+                d(2026, 12, 9),
+            ),
+        ];
+        for (kind, sent, how, served, specified, first) in cases {
+            let n = notice_dates(kind, sent, how, &NoticeRules::default());
+            assert_eq!(
+                (n.served_on, n.date_specified, n.earliest_proceedings),
+                (served, specified, first),
+                "{kind:?} sent {sent}"
+            );
+            // The gate: refused on the date specified (unless section 8), allowed the first day.
+            let facts = GateFacts {
+                recorded: all_recorded(served),
+                notice: Some(n.clone()),
+                ..GateFacts::default()
+            };
+            let period = |today| {
+                gates(Stage::CourtApplication, &facts, today, None)
+                    .iter()
+                    .any(|m| m.id == "notice_period")
+            };
+            assert_eq!(period(specified), kind != Section8, "{kind:?} sent {sent}");
+            assert!(!period(first), "{kind:?} sent {sent}");
+        }
+        // Section 8 under the Renters' Rights Act regime: 4 weeks, the date itself.
+        let n = notice_dates(Section8, d(2027, 4, 29), FirstClassPost, &rr);
+        assert_eq!(
+            (n.served_on, n.date_specified, n.earliest_proceedings),
+            (d(2027, 5, 4), d(2027, 6, 1), d(2027, 6, 1))
+        );
+        // A NOSP stored before the date specified was kept: its `earliest_proceedings` was the
+        // date specified; read back, proceedings come the day after.
+        let old: NoticeDates = serde_json::from_str(
+            r#"{"kind":"nosp","served_on":"2026-11-25","earliest_proceedings":"2026-12-27","expires":"2027-12-27"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (old.date_specified, old.earliest_proceedings),
+            (d(2026, 12, 27), d(2026, 12, 28))
+        );
+        let stored: NoticeDates = serde_json::from_str(
+            &serde_json::to_string(&notice_dates(
+                Nosp,
+                d(2026, 11, 25),
+                Hand,
+                &NoticeRules::default(),
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            stored.earliest_proceedings,
+            d(2026, 12, 28),
+            "no second day added"
+        );
     }
 
     #[test]
@@ -1210,7 +1448,8 @@ mod tests {
             &NoticeRules::default(),
         );
         assert_eq!(n.served_on, d(2026, 11, 25));
-        assert_eq!(n.earliest_proceedings, d(2026, 12, 27));
+        assert_eq!(n.date_specified, d(2026, 12, 27));
+        assert_eq!(n.earliest_proceedings, d(2026, 12, 28));
         assert_eq!(n.expires, d(2027, 12, 27));
         // Posted on Thursday 24 Dec 2026: the 26th is a Saturday (and Boxing Day), the 28th the
         // substitute bank holiday: deemed served Tuesday 29 Dec.
@@ -1221,7 +1460,8 @@ mod tests {
             &NoticeRules::default(),
         );
         assert_eq!(n.served_on, d(2026, 12, 29));
-        assert_eq!(n.earliest_proceedings, d(2027, 1, 31));
+        assert_eq!(n.date_specified, d(2027, 1, 31));
+        assert_eq!(n.earliest_proceedings, d(2027, 2, 1));
         // Section 8: two weeks, valid 12 months from service.
         let n = notice_dates(
             NoticeKind::Section8,
@@ -1394,7 +1634,8 @@ mod tests {
             &council,
         );
         assert_eq!(n.regime, NoticeRegime::Current);
-        assert_eq!(n.earliest_proceedings, d(2026, 12, 27));
+        assert_eq!(n.date_specified, d(2026, 12, 27));
+        assert_eq!(n.earliest_proceedings, d(2026, 12, 28));
         assert_eq!(n.expires, d(2027, 12, 27));
         let old: NoticeDates = serde_json::from_str(
             r#"{"kind":"section8","served_on":"2026-11-25","earliest_proceedings":"2026-12-09","expires":"2027-11-25"}"#,

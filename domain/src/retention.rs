@@ -1,13 +1,26 @@
 //! Retention (UK GDPR Art. 5(1)(e), storage limitation): which tenancies' personal data may be
 //! anonymised. A tenancy qualifies when it is closed (not a former tenancy with a debt still
 //! being recovered), its balance is exactly zero, and it closed longer ago than the configured
-//! period (default 72 months: six years, the Limitation Act 1980 s.5 period for recovering a
-//! debt, so nothing is erased while a claim could still be brought).
+//! period (default 72 months: six years, the Limitation Act 1980 s19 period for recovering
+//! arrears of rent — "no action shall be brought … to recover arrears of rent … after the
+//! expiration of six years from the date on which the arrears became due" — so nothing is
+//! erased while a claim could still be brought; see [`LIMITATION_SOURCE`]).
 //!
 //! This decides only *whether*; what anonymising removes and keeps is the store's job.
 
 use crate::Pence;
 use chrono::{Months, NaiveDate};
+
+/// The limitation period the default retention rests on. Rent arrears are recovered under the
+/// Limitation Act 1980 s19 (arrears of rent, 6 years from when each sum fell due), not s5
+/// (simple contract debts): the period is the same length, but s19 is the one a court applies
+/// to rent, and with s29–30 (a written acknowledgment or part payment restarts it) it decides
+/// what a former tenant can still be asked for.
+pub const LIMITATION_SOURCE: &str =
+    "Limitation Act 1980 s19 (arrears of rent: 6 years from the date each sum fell due)";
+
+/// The years of the Limitation Act 1980 s19 period.
+pub const LIMITATION_YEARS: u32 = 6;
 
 /// How long personal data is kept after a tenancy closes with nothing owed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +30,10 @@ pub struct RetentionPolicy {
 
 impl Default for RetentionPolicy {
     fn default() -> Self {
-        RetentionPolicy { months: 72 }
+        // Limitation Act 1980 s19: six years.
+        RetentionPolicy {
+            months: LIMITATION_YEARS * 12,
+        }
     }
 }
 
@@ -112,6 +128,37 @@ mod tests {
             end_date: Some(d(end)),
             balance: Pence(balance),
             already_anonymised: false,
+        }
+    }
+
+    /// Limitation Act 1980 s19 (arrears of rent: 6 years), not s5: the default period and the
+    /// source it cites. The same table is in docs/rules.md ("Retention of a closed account").
+    #[test]
+    fn limitation_act_1980_s19_six_years_for_rent_arrears() {
+        assert!(LIMITATION_SOURCE.contains("s19"), "{LIMITATION_SOURCE}");
+        assert!(!LIMITATION_SOURCE.contains("s5"), "{LIMITATION_SOURCE}");
+        let p = RetentionPolicy::default();
+        assert_eq!(p.months, 72);
+        // (closed with a zero balance, last day kept, first day it may be anonymised)
+        let cases = [
+            ("2020-11-29", "2026-11-29", "2026-11-30"),
+            // Leap day: 29 Feb 2024 + 6 years = 28 Feb 2030.
+            ("2024-02-29", "2030-02-28", "2030-03-01"),
+            ("2021-12-31", "2027-12-31", "2028-01-01"),
+        ];
+        for (closed_on, kept_until, from) in cases {
+            let f = closed(closed_on, 0);
+            assert_eq!(
+                p.decide(f, d(kept_until)),
+                Retention::Keep(KeepReason::WithinPeriod {
+                    until: d(kept_until)
+                }),
+                "{closed_on}"
+            );
+            assert!(
+                matches!(p.decide(f, d(from)), Retention::Anonymise { .. }),
+                "{closed_on}"
+            );
         }
     }
 

@@ -154,6 +154,9 @@ pub async fn case_facts(
         .next();
     let s = &account.view.summary;
     let court = court_facts(db, account, today).await?;
+    let notice_earliest_proceedings = crate::steps::current_notice(db, tenancy_id)
+        .await?
+        .map(|n| n.earliest_proceedings);
     Ok(CaseFacts {
         stage,
         stage_since,
@@ -165,6 +168,7 @@ pub async fn case_facts(
         plan,
         breathing_space,
         court,
+        notice_earliest_proceedings,
     })
 }
 
@@ -225,10 +229,14 @@ pub async fn court_facts(
         .filter(|a| court::is_visit_or_contact(&a.kind, a.outcome.as_deref()))
         .map(|a| london_date(a.occurred_at))
         .find(|d| *d <= today);
+    let (fix_date_notice_on, fix_date_applied_on) =
+        crate::steps::recorded_order_steps(db, tenancy_id, today).await?;
     Ok(CourtFacts {
         hearing_on,
         order,
         instalments,
         last_contact,
+        fix_date_notice_on,
+        fix_date_applied_on,
     })
 }

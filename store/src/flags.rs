@@ -35,9 +35,11 @@ pub fn notified_on(f: &flag::Model) -> NaiveDate {
         .unwrap_or_else(|| rentdesk_domain::time::london_date(f.created_at))
 }
 
-/// The last day the landlord may ask for a review of a Breathing Space (`None`: another kind).
+/// The last day the landlord may ask for a review of a Breathing Space (`None`: another kind):
+/// 20 days beginning with its start, however late the landlord was notified (SI 2020/1311
+/// reg 17(3)).
 pub fn review_by(f: &flag::Model) -> Option<NaiveDate> {
-    rentdesk_domain::flags::review_by(&f.kind, notified_on(f))
+    rentdesk_domain::flags::review_by(&f.kind, f.starts_on)
 }
 
 /// What became of a request to end a flag or move its end.

@@ -6,7 +6,7 @@ use crate::accounts::FullAccount;
 use crate::audit::{self, Actor};
 use crate::entities::{action, case, flag, uc_claim};
 use chrono::{NaiveDate, Utc};
-use rentdesk_domain::court::{CourtOrder, Hearing};
+use rentdesk_domain::court::{CourtOrder, Hearing, OrderStep};
 use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
 use rentdesk_domain::protocol::{GateFacts, NoticeDates, ProtocolStep, grounds_label};
 use rentdesk_domain::time::london_date;
@@ -147,6 +147,98 @@ pub async fn record_protocol_step(
     .await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// What is kept with a written notice of the intention to apply to fix a date (the diary
+/// action's facts): when it was sent, how, and when it counts as given (deemed served).
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct FixDateNotice {
+    pub sent_on: NaiveDate,
+    pub service_method: rentdesk_domain::protocol::ServiceMethod,
+    pub given_on: NaiveDate,
+}
+
+/// Record a step after a postponed order (PD 55A para 10): the written notice (with its
+/// dates) or the application to fix a date; a diary action of kind `order_step` and the audit
+/// entry, together.
+pub async fn record_order_step(
+    db: &DatabaseConnection,
+    staff_id: i64,
+    tenancy_id: i64,
+    step: OrderStep,
+    notice: Option<FixDateNotice>,
+    note: &str,
+    client_addr: Option<&str>,
+) -> anyhow::Result<action::Model> {
+    let txn = crate::db::begin_write(db).await?;
+    let when = notice
+        .map(|n| format!(" Sent {}, given {}.", n.sent_on, n.given_on))
+        .unwrap_or_default();
+    let row = crate::diary::write(
+        &txn,
+        crate::diary::Entry {
+            tenancy_id,
+            kind: "order_step",
+            outcome: Some(step.as_str()),
+            body: format!("Postponed order: {}.{when} {note}", step.describe()).trim(),
+            author_staff_id: Some(staff_id),
+            facts: notice.map(|n| serde_json::to_string(&n)).transpose()?,
+            ..Default::default()
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: Actor::Staff(staff_id),
+            action: "order_step.recorded",
+            subject_kind: "tenancy",
+            subject_id: Some(tenancy_id.to_string()),
+            detail: Some(step.as_str().into()),
+            client_addr,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// The latest written notice of intention to apply to fix a date (the day it was given, i.e.
+/// deemed served) and the latest application to fix a date (the day it was recorded), of those
+/// recorded up to `today`.
+pub async fn recorded_order_steps(
+    db: &DatabaseConnection,
+    tenancy_id: i64,
+    today: NaiveDate,
+) -> Result<(Option<NaiveDate>, Option<NaiveDate>), sea_orm::DbErr> {
+    let rows = action::Entity::find()
+        .filter(action::Column::TenancyId.eq(tenancy_id))
+        .filter(action::Column::Kind.eq("order_step"))
+        .all(db)
+        .await?;
+    let mut notice = None;
+    let mut applied = None;
+    for a in rows
+        .into_iter()
+        .filter(|a| london_date(a.occurred_at) <= today)
+    {
+        match a.outcome.as_deref().and_then(OrderStep::parse) {
+            Some(OrderStep::FixDateNotice) => {
+                let given = a
+                    .facts
+                    .as_deref()
+                    .and_then(|f| serde_json::from_str::<FixDateNotice>(f).ok())
+                    .map_or_else(|| london_date(a.occurred_at), |n| n.given_on);
+                // A posted notice counts from its deemed service, which may be after today.
+                notice = notice.max(Some(given));
+            }
+            Some(OrderStep::FixDateApplication) => {
+                applied = applied.max(Some(london_date(a.occurred_at)));
+            }
+            None => {}
+        }
+    }
+    Ok((notice, applied))
 }
 
 pub struct StageChange<'a> {

@@ -740,13 +740,18 @@ async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_wit
     assert_eq!(s, 201, "{r}");
     assert_eq!(r["stage"], "notice_served");
     assert_eq!(r["notice"]["kind"], "nosp", "HD1001 is a secure tenancy");
+    // The date the notice gives falls on a rent-period boundary; proceedings only after it
+    // (HA 1985 s83A(2), HA 1996 s128(5)): from the next day.
+    let specified: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["date_specified"].clone()).unwrap();
     let earliest: chrono::NaiveDate =
         serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
-    assert!(earliest >= today + chrono::Duration::days(28));
+    assert!(specified >= today + chrono::Duration::days(28));
     assert!(matches!(
-        earliest.format("%a").to_string().as_str(),
+        specified.format("%a").to_string().as_str(),
         "Mon" | "Sun"
     ));
+    assert_eq!(earliest, specified + chrono::Duration::days(1));
     let (_, n) = get(
         app,
         &format!("/officer/v1/accounts/{hd1001}/next-step"),
@@ -1452,13 +1457,18 @@ async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceed
     assert_eq!(r["notice"]["regime"], "current");
     assert!(r["notice"]["ground_8"].is_null(), "{r}");
     // The conservative NOSP rule: at least 4 weeks, on a rent-period boundary.
+    // The date the notice gives falls on a rent-period boundary; proceedings only after it
+    // (HA 1985 s83A(2), HA 1996 s128(5)): from the next day.
+    let specified: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["date_specified"].clone()).unwrap();
     let earliest: chrono::NaiveDate =
         serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
-    assert!(earliest >= today + chrono::Duration::days(28));
+    assert!(specified >= today + chrono::Duration::days(28));
     assert!(matches!(
-        earliest.format("%a").to_string().as_str(),
+        specified.format("%a").to_string().as_str(),
         "Mon" | "Sun"
     ));
+    assert_eq!(earliest, specified + chrono::Duration::days(1));
     t.app.stop().await;
 }
 
@@ -2090,6 +2100,142 @@ async fn a_suspended_order_kept_is_monitored_and_a_breach_leads_to_a_visit_befor
         .unwrap();
     assert_eq!(reads.len(), 4);
     assert!(reads.iter().all(|a| a.client_addr.is_some()), "{reads:?}");
+    t.app.stop().await;
+}
+
+/// PD 55A para 10.3: after a postponed order is breached, the landlord gives the tenant written
+/// notice of the intention to apply to fix a date for possession, at least 14 clear days (CPR
+/// 2.8) and not more than 3 months before applying. The next step recommends the notice first;
+/// the application is refused until the notice is recorded and its 14 clear days have run.
+#[tokio::test]
+async fn pd55a_a_postponed_order_breached_needs_written_notice_14_clear_days_before_fixing_a_date()
+{
+    use rentdesk_store::entities::action;
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let next = format!("/officer/v1/accounts/{hd1001}/next-step");
+    let today = rentdesk_store::london_today();
+    let days = chrono::Duration::days;
+    claim_issued(app, hd1001, 60).await;
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "hearing", "hearing_on": today}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    // A postponed order whose terms (£1,000 a week from three weeks ago) the ledger does not
+    // show paid: breached.
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({
+            "step": "order", "order_type": "postponed",
+            "terms": {"towards_arrears_pence": 100_000, "frequency": "weekly", "from": today - days(21)},
+        }),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (s, r) = post(
+        app,
+        "/officer/v1/actions",
+        &north,
+        json!({
+            "client_id": "postponed-visit-1", "tenancy_id": hd1001, "kind": "visit",
+            "outcome": "card_left", "body": "No answer; card left about the court order",
+            "occurred_at": chrono::Utc::now(),
+        }),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    // The next step is the written notice, not the application.
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["action"], "give_fix_date_notice", "{n}");
+    assert_eq!(n["earliest"], json!(today), "{n}");
+    // The application before the notice is refused, naming why.
+    let (s, p) = post(app, &path, &north, json!({"step": "apply_to_fix_date"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["fix_date_notice".to_owned()]),
+        "{p}"
+    );
+    // The notice needs when and how it was sent.
+    let (s, p) = post(app, &path, &north, json!({"step": "fix_date_notice"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["sent_on".to_owned(), "service_method".to_owned()]),
+        "{p}"
+    );
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "fix_date_notice", "sent_on": today, "service_method": "hand",
+               "note": "Arrears and missed payments set out; reply within 7 days asked for"}),
+    )
+    .await;
+    assert_eq!((s, r["stage"].as_str()), (201, Some("order")), "{r}");
+    // Now the application is the next step, from 14 clear days after the notice.
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["action"], "apply_to_fix_date", "{n}");
+    assert_eq!(n["earliest"], json!(today + days(15)), "{n}");
+    assert_eq!(n["blocked_by"][0]["id"], "fix_date_notice_period", "{n}");
+    let (s, p) = post(app, &path, &north, json!({"step": "apply_to_fix_date"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["fix_date_notice_period".to_owned()]),
+        "{p}"
+    );
+    // As if the notice had been handed over 15 days ago (after the breach): the 14 clear days
+    // have run, and the application is recorded.
+    let row = action::Entity::find()
+        .filter(action::Column::TenancyId.eq(hd1001))
+        .filter(action::Column::Kind.eq("order_step"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut facts: Value = serde_json::from_str(row.facts.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        facts["given_on"],
+        json!(today),
+        "handed over: given that day"
+    );
+    facts["sent_on"] = json!(today - days(15));
+    facts["given_on"] = json!(today - days(15));
+    let mut row: action::ActiveModel = row.into();
+    row.facts = Set(Some(facts.to_string()));
+    row.occurred_at = Set(chrono::Utc::now() - days(15));
+    row.update(&app.db).await.unwrap();
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(
+        (n["action"].as_str(), n["earliest"].clone()),
+        (Some("apply_to_fix_date"), json!(today)),
+        "{n}"
+    );
+    let (s, r) = post(app, &path, &north, json!({"step": "apply_to_fix_date"})).await;
+    assert_eq!(s, 201, "{r}");
+    // Applied: nothing more until the court fixes the date; still no warrant before it.
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["action"], Value::Null, "{n}");
+    assert!(
+        n["reasons"].as_array().unwrap().iter().any(|r| r
+            .as_str()
+            .unwrap()
+            .contains("applied to the court to fix a date")),
+        "{n}"
+    );
+    let (s, p) = post(app, &path, &north, json!({"step": "warrant"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["possession_date".to_owned()]),
+        "{p}"
+    );
     t.app.stop().await;
 }
 
@@ -2986,8 +3132,9 @@ async fn a_flags_end_is_moved_within_its_kinds_rules_audited_and_brought_by_the_
     .await;
     assert_eq!(s, 201, "{bs}");
     assert_eq!(bs["notified_on"], json!(today - days(3)));
-    // domain.md §5: a review may be asked for within 20 days of being notified.
-    let review_by = today + days(17);
+    // SI 2020/1311 reg 17(3): within the period of 20 days beginning with the day it started
+    // (start + 19), not 20 days from the notification three days ago (which gave today + 17).
+    let review_by = starts + days(19);
     assert_eq!(bs["review_by"], json!(review_by));
     // The on-hold reason says until when the review may be asked for.
     let held = on_caseload(app, &north, "HD1001").await.expect("listed");

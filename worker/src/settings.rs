@@ -78,7 +78,8 @@ pub struct Settings {
     /// domain.md §6 defaults unless `CONTACT_HOURS`, `CONTACT_ON_SUNDAYS`,
     /// `CONTACT_ON_BANK_HOLIDAYS` or `CONTACT_WEEKLY_CAP` say otherwise.
     pub contact_policy: rentdesk_domain::contact_policy::ContactPolicy,
-    /// `RETENTION_MONTHS` (default 72 = six years): personal data of a tenancy closed with a
+    /// `RETENTION_MONTHS` (default 72 = six years, the Limitation Act 1980 s19 period for rent
+    /// arrears): personal data of a tenancy closed with a
     /// zero balance for longer than this is anonymised by the nightly job.
     pub retention_months: u32,
     /// The visit route's base, travel model and working day (`ROUTE_*`, `WORKDAY_*`,

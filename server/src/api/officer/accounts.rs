@@ -75,8 +75,9 @@ pub struct FlagOut {
     /// Breathing Space: the day the landlord was notified (as given when it was set, else the
     /// day it was recorded).
     pub notified_on: Option<NaiveDate>,
-    /// Breathing Space: the last day the landlord may ask for a review (20 days after
-    /// `notified_on`, domain.md §5).
+    /// Breathing Space: the last day the landlord may ask for a review: the period of 20 days
+    /// beginning with the day it started (`starts_on` + 19), however late the landlord was
+    /// notified (SI 2020/1311 reg 17(3); domain.md §5).
     pub review_by: Option<NaiveDate>,
     /// When the flag last changed (set, ended, its end moved, redacted). Sync sends a flag
     /// changed since the cursor; replace the stored copy by id.
@@ -426,7 +427,8 @@ pub struct FlagIn {
     #[oai(default, validator(max_length = 2000))]
     pub detail: String,
     /// Breathing Space only: the day the landlord was notified (not in the future). Absent:
-    /// today. The landlord may ask for a review within 20 days of it (`review_by`).
+    /// today. Kept for the record: the review deadline (`review_by`) runs from `starts_on`
+    /// (SI 2020/1311 reg 17(3)), not from the notification.
     pub notified_on: Option<NaiveDate>,
 }
 

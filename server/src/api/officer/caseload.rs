@@ -35,8 +35,8 @@ pub struct CaseloadItem {
     /// Why this account needs action today, most important first.
     pub reasons: Vec<String>,
     /// Breathing Space accounts are listed (not hidden) but no enforcement step is allowed;
-    /// while the landlord may still ask for a review (20 days from being notified), it says
-    /// until when.
+    /// while the landlord may still ask for a review (20 days beginning with the day it
+    /// started, SI 2020/1311 reg 17(3)), it says until when.
     pub on_hold: Option<String>,
     pub last_contact: Option<NaiveDate>,
     pub vulnerable: bool,
@@ -235,7 +235,8 @@ impl OfficerCaseloadApi {
                             "Breathing Space (mental health crisis): no enforcement step".to_owned()
                         }
                     };
-                    // domain.md §5: a review may be asked for within 20 days of notification.
+                    // SI 2020/1311 reg 17(3): a review may be asked for within 20 days beginning
+                    // with the day the moratorium started.
                     if let Some(r) = review_by {
                         why.push_str(&format!(
                             "; a review may be asked for until {}",

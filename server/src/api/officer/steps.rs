@@ -15,13 +15,13 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, NewType, Object, OpenApi};
-use rentdesk_domain::court::{self, CourtOrder, Hearing, TermsInput};
+use rentdesk_domain::court::{self, CourtOrder, Hearing, OrderStep, TermsInput};
 use rentdesk_domain::escalation::{self, EscalationPolicy, Stage};
 use rentdesk_domain::protocol::{
     self, Ground, NoticeDates, NoticeKind, ProtocolStep, ServiceMethod,
 };
 use rentdesk_store::accounts::FullAccount;
-use rentdesk_store::steps::StageChange;
+use rentdesk_store::steps::{FixDateNotice, StageChange};
 
 #[derive(Debug, Object)]
 pub struct Gate {
@@ -42,6 +42,12 @@ pub struct Notice {
     /// when `STARTER_TENANCIES=introductory`)
     pub kind: String,
     pub served_on: NaiveDate,
+    /// The date written in the notice: for a NOSP or an introductory notice the date *after
+    /// which* proceedings may be begun (HA 1985 s83(4)(a), HA 1996 s128(4)); for a section 8
+    /// notice the date before which they will not begin (HA 1988 s8(3)(b)).
+    pub date_specified: NaiveDate,
+    /// The first day proceedings may be begun: the day after `date_specified` for a NOSP or an
+    /// introductory notice (HA 1985 s83A(2), HA 1996 s128(5)); `date_specified` for section 8.
     pub earliest_proceedings: NaiveDate,
     /// The lapse / proceedings-by date as served.
     pub expires: NaiveDate,
@@ -100,6 +106,7 @@ impl From<NoticeDates> for Notice {
             }
             .into(),
             served_on: n.served_on,
+            date_specified: n.date_specified,
             earliest_proceedings: n.earliest_proceedings,
             expires: n.expires,
             lapses_on: Some(n.expires),
@@ -158,8 +165,9 @@ pub struct NextStep {
     /// The stage the policy recommends next, if any.
     pub recommended: Option<String>,
     /// What to do within the stage when the case does not move on (after an order):
-    /// monitor_order_terms | visit | apply_to_fix_date. `earliest` and `description` then
-    /// describe it.
+    /// monitor_order_terms | visit | give_fix_date_notice (a postponed order breached: the
+    /// written notice first, PD 55A para 10.3) | apply_to_fix_date (from 14 clear days after
+    /// that notice). `earliest` and `description` then describe it.
     pub action: Option<String>,
     pub earliest: Option<NaiveDate>,
     pub description: Option<String>,
@@ -170,7 +178,8 @@ pub struct NextStep {
     pub hearing_on: Option<NaiveDate>,
     /// The order recorded with the order step, and how its terms are kept.
     pub order: Option<OrderOut>,
-    /// What stands between the account and the recommended stage; empty = nothing.
+    /// What stands between the account and the recommended stage (or the recommended
+    /// give_fix_date_notice / apply_to_fix_date step); empty = nothing.
     pub blocked_by: Vec<Gate>,
     pub protocol_steps: Vec<RecordedStep>,
     pub notice: Option<Notice>,
@@ -240,16 +249,19 @@ impl poem_openapi::types::Example for NextStep {
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct StepIn {
-    /// `protocol` (a pre-action protocol step) or a stage: first_letter | second_letter |
+    /// `protocol` (a pre-action protocol step), a stage: first_letter | second_letter |
     /// protocol_steps_complete | notice_served | court_application | hearing | order | warrant |
-    /// eviction | closed | former_tenant_recovery
+    /// eviction | closed | former_tenant_recovery; or, after a postponed order is breached
+    /// (PD 55A para 10): fix_date_notice (the written notice of the intention to apply to fix a
+    /// date, with `sent_on` and `service_method`) | apply_to_fix_date (at least 14 clear days
+    /// and not more than 3 months after the notice was given).
     pub step: String,
     /// For `protocol`: contact_made | affordable_payments_offered | rent_statement_sent |
     /// benefit_help_offered | vulnerability_considered | protocol_copy_sent
     pub protocol_step: Option<String>,
-    /// For `notice_served`: the day it was handed over or posted.
+    /// For `notice_served` and `fix_date_notice`: the day it was handed over or posted.
     pub sent_on: Option<NaiveDate>,
-    /// For `notice_served`: hand | first_class_post
+    /// For `notice_served` and `fix_date_notice`: hand | first_class_post
     pub service_method: Option<String>,
     /// For `hearing`: the date the court set for it.
     pub hearing_on: Option<NaiveDate>,
@@ -623,11 +635,14 @@ async fn record_step(
             warnings: vec![],
         })));
     }
-    let stage = or_answer!(
-        body.step
-            .parse::<Stage>()
-            .map_err(|r| Problem::invalid("step", format!("\"protocol\" or {r}")))
-    );
+    if let Some(step) = OrderStep::parse(&body.step) {
+        return record_order_step(state, &staff, &account, step, &body, addr.as_deref(), today)
+            .await;
+    }
+    let stage = or_answer!(body.step.parse::<Stage>().map_err(|r| Problem::invalid(
+        "step",
+        format!("\"protocol\", \"fix_date_notice\", \"apply_to_fix_date\" or {r}")
+    )));
     let mut errors = vec![];
     let notice_kind = state
         .settings
@@ -786,6 +801,101 @@ async fn record_step(
     })))
 }
 
+/// A step after a postponed order is breached (PD 55A para 10): the written notice of the
+/// intention to apply to fix a date (`sent_on`, `service_method`), or the application. Refused
+/// (409, each reason named) until the law allows it: a postponed order with no date whose
+/// payment terms are broken; for the application, the notice given after the breach at least
+/// 14 clear days and not more than 3 months before.
+async fn record_order_step(
+    state: &AppState,
+    staff: &rentdesk_store::entities::staff_user::Model,
+    account: &FullAccount,
+    step: OrderStep,
+    body: &StepIn,
+    addr: Option<&str>,
+    today: NaiveDate,
+) -> poem::Result<Answer<StepRecorded>> {
+    let id = account.view.tenancy.id;
+    let mut errors = vec![];
+    let method = body
+        .service_method
+        .as_deref()
+        .and_then(ServiceMethod::parse);
+    let notice = match step {
+        OrderStep::FixDateNotice => {
+            if method.is_none() {
+                errors.push((
+                    "service_method".to_owned(),
+                    "hand or first_class_post".to_owned(),
+                ));
+            }
+            match body.sent_on {
+                None => errors.push((
+                    "sent_on".to_owned(),
+                    "required for the written notice".to_owned(),
+                )),
+                Some(d) if d > today => {
+                    errors.push(("sent_on".to_owned(), "is in the future".to_owned()))
+                }
+                _ => {}
+            }
+            body.sent_on.zip(method).map(|(sent_on, m)| FixDateNotice {
+                sent_on,
+                service_method: m,
+                given_on: protocol::deemed_service(sent_on, m),
+            })
+        }
+        OrderStep::FixDateApplication => {
+            for (field, given) in [
+                ("sent_on", body.sent_on.is_some()),
+                ("service_method", body.service_method.is_some()),
+            ] {
+                if given {
+                    errors.push((field.into(), "only for the written notice".into()));
+                }
+            }
+            None
+        }
+    };
+    if let Some(p) = invalid_fields(errors) {
+        return Ok(Answer::problem(p));
+    }
+    let case = rentdesk_store::cases::case_facts(&state.db, account, today)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let mut missing = vec![];
+    if case.breathing_space.is_some() {
+        // domain.md §5: no step towards enforcement while Breathing Space lasts.
+        missing.push(protocol::Missing {
+            id: "breathing_space".into(),
+            reason: "the tenant is in Breathing Space: no enforcement step while it lasts".into(),
+        });
+    }
+    missing.extend(court::order_step_gates(step, &case.court, today));
+    if !missing.is_empty() {
+        return Ok(Answer::problem(blocked(missing)));
+    }
+    let row = rentdesk_store::steps::record_order_step(
+        &state.db,
+        staff.id,
+        id,
+        step,
+        notice,
+        body.note.trim(),
+        addr,
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    Ok(Answer::Created(Json(StepRecorded {
+        action_id: row.id,
+        stage: case.stage.as_str().into(),
+        notice: None,
+        letter_id: None,
+        grounds: None,
+        warnings: vec![],
+    })))
+}
+
 #[OpenApi(prefix_path = "/officer/v1", tag = "ApiTags::Officer")]
 impl OfficerStepsApi {
     /// What the process recommends now, and why
@@ -857,11 +967,18 @@ impl OfficerStepsApi {
                 g.reason
             ));
         }
-        let blocked_by = n
-            .next
-            .as_ref()
-            .map(|s| protocol::gates(s.stage, &gates, today, None))
-            .unwrap_or_default();
+        // What stands between the account and the recommended stage, or the recommended step
+        // after a postponed order (PD 55A para 10).
+        let order_step = |kind| match kind {
+            escalation::ActionKind::GiveFixDateNotice => Some(OrderStep::FixDateNotice),
+            escalation::ActionKind::ApplyToFixDate => Some(OrderStep::FixDateApplication),
+            _ => None,
+        };
+        let blocked_by = match (&n.next, n.action.as_ref().and_then(|a| order_step(a.kind))) {
+            (Some(s), _) => protocol::gates(s.stage, &gates, today, None),
+            (None, Some(step)) => court::order_step_gates(step, &case.court, today),
+            (None, None) => vec![],
+        };
         Ok(Answer::Ok(Json(NextStep {
             stage: n.stage.as_str().into(),
             stage_since: case.stage_since,
