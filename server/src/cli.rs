@@ -35,7 +35,8 @@ pub enum Command {
         #[arg(value_enum, default_value = "up")]
         direction: Direction,
     },
-    /// Import a CSV file of tenancies, transactions or flags (formats in README.md).
+    /// Import a CSV file of tenancies, transactions, flags or contact history (formats in
+    /// README.md).
     Import {
         #[arg(value_enum)]
         kind: KindArg,
@@ -212,6 +213,7 @@ pub enum KindArg {
     Tenancies,
     Transactions,
     Flags,
+    History,
 }
 
 fn today() -> chrono::NaiveDate {
@@ -257,6 +259,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 KindArg::Tenancies => ImportKind::Tenancies,
                 KindArg::Transactions => ImportKind::Transactions,
                 KindArg::Flags => ImportKind::Flags,
+                KindArg::History => ImportKind::History,
             };
             let outcome = rentdesk_store::imports::import_file(
                 &db,

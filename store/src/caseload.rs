@@ -24,7 +24,16 @@ use std::str::FromStr;
 const CHUNK: usize = 1000;
 
 /// Diary entries that mean someone reached the tenant or the tenant reached us.
-pub const CONTACT_ACTIONS: [&str; 5] = ["call", "visit", "letter", "reply", "arrangement"];
+/// (`sms` and `email` are texts and emails sent by a landlord's old system, imported as history.)
+pub const CONTACT_ACTIONS: [&str; 7] = [
+    "call",
+    "visit",
+    "letter",
+    "reply",
+    "arrangement",
+    "sms",
+    "email",
+];
 /// Message states that mean it left us.
 pub const CONTACT_MESSAGES: [&str; 2] = ["sent", "delivered"];
 /// Flag kinds that mark a tenant as vulnerable.

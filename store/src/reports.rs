@@ -196,7 +196,10 @@ pub async fn performance_report(
         let scope = Scope::new(chunk);
         let actions = action::Entity::find()
             .filter(scope.of(action::Column::TenancyId))
-            .filter(action::Column::Kind.is_in(["stage", "notice", "call", "visit", "letter"]))
+            .filter(
+                action::Column::Kind
+                    .is_in(["stage", "notice", "call", "visit", "letter", "sms", "email"]),
+            )
             .filter(action::Column::OccurredAt.lt(window.1))
             .all(db)
             .await?;
@@ -228,7 +231,9 @@ pub async fn performance_report(
                         }
                     }
                 }
-                ("call" | "visit" | "letter", outcome) if in_period => {
+                // Texts and emails are imported history (outcome `sent`); Rentdesk's own are
+                // the messages counted below.
+                ("call" | "visit" | "letter" | "sms" | "email", outcome) if in_period => {
                     *contacts
                         .entry((a.kind.clone(), outcome.unwrap_or("recorded").to_owned()))
                         .or_default() += 1;

@@ -444,3 +444,182 @@ async fn imported_flags_act_as_flags_set_in_rentdesk_and_bad_files_write_nothing
     assert_eq!(good["rows_written"], 4, "{good}");
     app.stop().await;
 }
+
+/// Issue 16: the contact and action history from a landlord's old system. Each row is the
+/// diary entry Rentdesk would have written: the officer app shows it, an imported call reads as
+/// one recorded in the app, and "last contact" (the caseload's figure and its no-contact
+/// filter) counts it, a text we sent included. Importing again changes nothing; a bad file
+/// names every bad line and writes nothing.
+#[tokio::test]
+async fn imported_history_is_the_diary_rentdesk_would_have_written() {
+    use crate::helpers::{call, staff, staff_sign_in, tenancy_id};
+    use rentdesk_store::entities::{action, patch};
+    use sea_orm::sea_query::Expr;
+    use serde_json::{Value, json};
+
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let officer = staff(&app, "north@council.example", "officer").await;
+    patch::Entity::update_many()
+        .col_expr(patch::Column::OfficerId, Expr::value(officer))
+        .filter(patch::Column::Code.eq("HD-NORTH"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let north = staff_sign_in(&app, "north@council.example").await;
+    let today = rentdesk_store::london_today();
+    let day = |n: i64| today + chrono::Duration::days(n);
+    // HD1001 owes enough to be on the caseload.
+    let debit = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount\nR-HIST-1,HD1001,{},rent_debit,900.00\n",
+        day(-1)
+    );
+    assert_eq!(
+        app.import("transactions", debit.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let hd1001 = tenancy_id(&app, "HD1001").await;
+    let caseload_item = |c: &Value| {
+        c["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["tenancy_id"] == hd1001)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let get = |path: String| {
+        let app = &app;
+        let north = north.clone();
+        async move { call(app, reqwest::Method::GET, &path, Some(&north), None).await }
+    };
+    let (_, before) = get("/officer/v1/caseload".into()).await;
+    assert!(caseload_item(&before)["last_contact"].is_null(), "{before}");
+
+    let file = format!(
+        "external_ref,tenancy_reference,occurred_at,kind,direction,officer,outcome,note\n\
+         OLD-C-1,HD1001,{} 10:15,call,out,North@Council.example,answered,Will pay Friday\n\
+         OLD-S-2,HD1001,{} 18:30,sms,out,,,Reminder sent by the old system\n\
+         OLD-R-3,HD1001,{} 19:00,sms,in,,,ok will do\n",
+        day(-10),
+        day(-3),
+        day(-3),
+    );
+    let batch = app.import("history", file.clone().into_bytes()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    assert_eq!(batch["rows_written"], 3, "{batch}");
+
+    // The imported call reads as a call recorded in the app.
+    let (s, recorded) = call(
+        &app,
+        reqwest::Method::POST,
+        "/officer/v1/actions",
+        Some(&north),
+        Some(
+            json!({"client_id": "hist-compare-0001", "tenancy_id": hd1001, "kind": "call",
+                    "outcome": "answered", "body": "Will pay Friday",
+                    "occurred_at": format!("{}T10:15:00Z", day(-20))}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{recorded}");
+    let (_, view) = get(format!("/officer/v1/accounts/{hd1001}")).await;
+    let diary = view["actions"].as_array().unwrap();
+    let imported_call = diary
+        .iter()
+        .find(|a| a["facts"].as_str().is_some_and(|f| f.contains("OLD-C-1")))
+        .unwrap_or_else(|| panic!("{view}"));
+    for key in ["kind", "outcome", "body", "author_staff_id", "tenancy_id"] {
+        assert_eq!(
+            imported_call[key], recorded[key],
+            "{key}: {imported_call} vs {recorded}"
+        );
+    }
+    assert_eq!(imported_call["author_staff_id"], officer);
+    let reply = diary
+        .iter()
+        .find(|a| a["facts"].as_str().is_some_and(|f| f.contains("OLD-R-3")))
+        .unwrap();
+    assert_eq!(
+        reply["kind"], "reply",
+        "a text from the tenant is a reply: {reply}"
+    );
+
+    // Last contact: the text we sent three days ago.
+    let (_, after) = get("/officer/v1/caseload".into()).await;
+    assert_eq!(
+        caseload_item(&after)["last_contact"],
+        json!(day(-3)),
+        "{after}"
+    );
+    let (_, quiet) = get("/officer/v1/caseload?no_contact_days=5".into()).await;
+    assert!(
+        caseload_item(&quiet).is_null(),
+        "contacted 3 days ago: {quiet}"
+    );
+
+    // Again: nothing changes; the same reference saying something else is refused.
+    let count = action::Entity::find().count(&app.db).await.unwrap();
+    let again = app.import("history", file.clone().into_bytes()).await;
+    assert_eq!(
+        (
+            again["status"].as_str(),
+            again["rows_written"].as_u64(),
+            again["rows_unchanged"].as_u64()
+        ),
+        (Some("succeeded"), Some(0), Some(3)),
+        "{again}"
+    );
+    let refused = app
+        .import(
+            "history",
+            file.replace("Will pay Friday", "Will pay Monday")
+                .into_bytes(),
+        )
+        .await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    assert_eq!(
+        (
+            refused["errors"][0]["line"].as_u64(),
+            refused["errors"][0]["column"].as_str()
+        ),
+        (Some(2), Some("external_ref")),
+        "{refused}"
+    );
+    assert_eq!(action::Entity::find().count(&app.db).await.unwrap(), count);
+
+    // The rejected example: every bad line named, nothing written.
+    let bad = app.import("history", example("history-bad.csv")).await;
+    assert_eq!(bad["status"], "rejected", "{bad}");
+    let mut got: Vec<(u64, String)> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let expected: Vec<(u64, String)> = [
+        (2, "tenancy_reference"),
+        (3, "kind"),
+        (4, "occurred_at"),
+        (5, "occurred_at"),
+        (6, "outcome"),
+        (7, "outcome"),
+        (8, "direction"),
+        (9, "direction"),
+    ]
+    .into_iter()
+    .map(|(l, c)| (l, c.to_owned()))
+    .collect();
+    assert_eq!(got, expected, "{bad}");
+    assert_eq!(action::Entity::find().count(&app.db).await.unwrap(), count);
+    let good = app.import("history", example("history.csv")).await;
+    assert_eq!(good["status"], "succeeded", "{good}");
+    assert_eq!(good["rows_written"], 7, "{good}");
+    app.stop().await;
+}

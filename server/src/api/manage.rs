@@ -306,7 +306,7 @@ impl ManageApi {
 
     /// Upload an import file
     ///
-    /// Multipart form with `kind` (`tenancies`, `transactions` or `flags`) and `file` (CSV). The file is
+    /// Multipart form with `kind` (`tenancies`, `transactions`, `flags` or `history`) and `file` (CSV). The file is
     /// stored and imported by the worker; the answer's `Location` shows the outcome. A file with
     /// any bad row imports nothing and lists every bad row.
     #[oai(path = "/imports", method = "post")]

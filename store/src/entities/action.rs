@@ -18,6 +18,10 @@ pub struct Model {
     /// Why a visit was made, when a rule depends on it: `tenancy_audit`.
     pub purpose: Option<String>,
     pub created_at: DateTimeUtc,
+    /// An imported entry's reference in the landlord's old system (unique); `None` for entries
+    /// written in Rentdesk.
+    pub external_ref: Option<String>,
+    pub import_batch_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@
 //! transaction whose `external_ref` is already stored with the same content is left alone.
 
 mod flags;
+mod history;
 
 use crate::entities::{import_batch, patch, tenancy, tenant, transaction};
 use crate::facts::{format_week_list, parse_week_list};
@@ -39,6 +40,7 @@ pub enum ImportKind {
     Tenancies,
     Transactions,
     Flags,
+    History,
 }
 
 impl ImportKind {
@@ -46,6 +48,7 @@ impl ImportKind {
         ImportKind::Tenancies,
         ImportKind::Transactions,
         ImportKind::Flags,
+        ImportKind::History,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl ImportKind {
             ImportKind::Tenancies => "tenancies",
             ImportKind::Transactions => "transactions",
             ImportKind::Flags => "flags",
+            ImportKind::History => "history",
         }
     }
 }
@@ -429,6 +433,7 @@ async fn run(
             import_transactions(db, batch_id, source, today, max_amount).await
         }
         ImportKind::Flags => flags::import(db, batch_id, source, today).await,
+        ImportKind::History => history::import(db, batch_id, source).await,
     };
     match result {
         Ok(outcome) => {
