@@ -562,7 +562,7 @@ async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
     {
         tracing::info!(
             took = ?started.elapsed(),
-            "demo data ready: early intervention planned, see the outbox log and the officers' tasks"
+            "demo data ready: early intervention planned, see /dev/outbox and the officers' tasks"
         );
     }
     let running = startup::start_all(state).await?;
@@ -591,9 +591,14 @@ async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
         rentdesk_store::staff::DEMO_PASSWORD
     );
     println!(
-        "  Tenants  POST {base}/tenant/v1/sign-in with a reference and date of birth; in dev the \
-         code is logged by the outbox"
+        "  Tenants  POST {base}/tenant/v1/sign-in with a reference and date of birth; the code \
+         is in the dev outbox"
     );
+    println!(
+        "  Outbox   {base}/dev/outbox (every message planned or sent; in dev none leaves this \
+         machine)"
+    );
+    println!("  Tour     README.md, \"A five-minute tour\"");
     println!("Press Ctrl-C to stop.");
     startup::shutdown_signal().await;
     running.stop().await
