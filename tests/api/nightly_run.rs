@@ -160,3 +160,20 @@ async fn dev_first_start_seeds_then_runs_the_nightly_job_so_early_intervention_s
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_dev_outbox_is_not_served_outside_rentdesk_dev() {
+    // It shows sign-in codes: a production server (`serve`, the tests' mode) has no such route.
+    let app = spawn_app().await;
+    assert!(!app.settings().dev_outbox);
+    let resp = app.get("/dev/outbox").await;
+    assert_eq!(resp.status().as_u16(), 404);
+    // Only `rentdesk dev` (Mode::Dev) serves it.
+    use rentdesk_server::config::{Mode, Settings};
+    assert!(
+        Settings::from_lookup(Mode::Dev, |_| None)
+            .unwrap()
+            .dev_outbox
+    );
+    app.stop().await;
+}
