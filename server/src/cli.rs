@@ -20,7 +20,8 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Everything in one process on SQLite: migrate, seed demo data if empty, serve, run the worker.
+    /// Everything in one process on SQLite: migrate; if the database is empty, seed demo data and
+    /// run the nightly job once (so early intervention shows); serve; run the worker.
     Dev {
         /// Demo tenancies to create when the database is empty.
         #[arg(long, default_value_t = 1000)]
@@ -74,7 +75,7 @@ pub enum Command {
         as_of: Option<chrono::NaiveDate>,
     },
     /// Anonymise tenancies closed with a zero balance for longer than `RETENTION_MONTHS`
-    /// (what the nightly job does); `--dry-run` only lists what would change.
+    /// (the nightly job's last step, alone); `--dry-run` only lists what would change.
     Retention {
         #[arg(long)]
         dry_run: bool,
