@@ -6,7 +6,8 @@
 #   scripts/test.sh sqlite     embedded only
 #   scripts/test.sh postgres   PostgreSQL + Redis only
 #   scripts/test.sh contract   the OpenAPI document through a third-party validator only
-# Each backend's pass ends with scripts/fuzz.sh: schemathesis against a started server.
+# Each backend's pass ends with scripts/tour.sh (the README's guided tour, run as written against
+# a fresh `rentdesk dev`) and scripts/fuzz.sh (schemathesis against a started server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -30,6 +31,8 @@ fi
 if [ "$which" = all ] || [ "$which" = sqlite ]; then
   echo "== tests: embedded (SQLite) =="
   RENTDESK_TEST_BACKEND=sqlite run --workspace
+  echo "== tour: the README's guided tour against rentdesk dev (SQLite) =="
+  scripts/tour.sh sqlite
   echo "== fuzz: schemathesis over the whole document, every audience (SQLite) =="
   scripts/fuzz.sh sqlite
 fi
@@ -40,6 +43,8 @@ if [ "$which" = all ] || [ "$which" = postgres ]; then
   TEST_POSTGRES_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
   TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379} \
     run -p rentdesk-tests -p rentdesk-worker
+  echo "== tour: the README's guided tour against rentdesk dev (PostgreSQL + Redis) =="
+  scripts/tour.sh postgres
   echo "== fuzz: schemathesis over the whole document, every audience (PostgreSQL + Redis) =="
   scripts/fuzz.sh postgres
 fi

@@ -20,7 +20,8 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Everything in one process on SQLite: migrate, seed demo data if empty, serve, run the worker.
+    /// Everything in one process on SQLite: migrate; if the database is empty, seed demo data and
+    /// run the nightly job once (so early intervention shows); serve; run the worker.
     Dev {
         /// Demo tenancies to create when the database is empty.
         #[arg(long, default_value_t = 1000)]
@@ -48,25 +49,39 @@ pub enum Command {
         tenancies: u64,
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// Generate history up to this date (default today, Europe/London).
-        #[arg(long)]
+        /// Generate history up to this date (YYYY-MM-DD; default today, Europe/London).
+        #[arg(long, value_parser = iso_date)]
         as_of: Option<chrono::NaiveDate>,
         /// `demo` (arrears-heavy, what `dev` seeds) or `sector` (arrears near the sector's
         /// 3–4.5% of the rent roll).
         #[arg(long, default_value = "demo")]
         profile: rentdesk_store::seed::Profile,
     },
-    /// Recompute every account summary now (what the nightly job does).
+    /// Recompute every account's balance, arrears and summary as of a date. Only that: it plans
+    /// no contact, raises no tasks and anonymises nothing (`rentdesk nightly` runs everything the
+    /// nightly job does).
     Evaluate {
-        #[arg(long)]
+        /// YYYY-MM-DD; default today, Europe/London.
+        #[arg(long, value_parser = iso_date)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Run now exactly what the 02:00 nightly job runs: evaluate every account, plan early
+    /// intervention (messages, within the contact policy, and officer tasks), raise the tenancy
+    /// audits falling due, and anonymise tenancies past retention. Idempotent: a second run for
+    /// the same date plans nothing twice.
+    Nightly {
+        /// The date the run is "as of" (YYYY-MM-DD; default today, Europe/London). Contact
+        /// hours are still judged against the real clock.
+        #[arg(long, value_parser = iso_date)]
         as_of: Option<chrono::NaiveDate>,
     },
     /// Anonymise tenancies closed with a zero balance for longer than `RETENTION_MONTHS`
-    /// (what the nightly job does); `--dry-run` only lists what would change.
+    /// (the nightly job's last step, alone); `--dry-run` only lists what would change.
     Retention {
         #[arg(long)]
         dry_run: bool,
-        #[arg(long)]
+        /// YYYY-MM-DD; default today, Europe/London.
+        #[arg(long, value_parser = iso_date)]
         as_of: Option<chrono::NaiveDate>,
     },
     /// Members of staff: `staff create --role admin` makes the first administrator (who then
@@ -216,6 +231,12 @@ pub enum KindArg {
     History,
 }
 
+/// `--as-of`: strictly `YYYY-MM-DD` (`2026-12-7` and `2026-02-30` are refused), as the API
+/// takes dates.
+fn iso_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    rentdesk_domain::time::parse_iso_date(s)
+}
+
 fn today() -> chrono::NaiveDate {
     rentdesk_domain::time::london_date(chrono::Utc::now())
 }
@@ -321,6 +342,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::Nightly { as_of } => {
+            let date = as_of.unwrap_or_else(today);
+            nightly(&db, &settings, date).await?;
+        }
         Command::Retention { dry_run, as_of } => {
             let policy = settings.retention_policy();
             let as_of = as_of.unwrap_or_else(today);
@@ -399,6 +424,85 @@ fn print_outcome(o: &ImportOutcome) {
     }
 }
 
+/// `rentdesk nightly` (and `rentdesk dev`'s first start): the nightly job's own function, with a
+/// line per step as it goes and a summary at the end.
+pub async fn nightly(
+    db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    date: chrono::NaiveDate,
+) -> anyhow::Result<rentdesk_worker::NightlyReport> {
+    use rentdesk_worker::{NightlyProgress, NightlyStep};
+    use std::io::Write as _;
+    let started = std::time::Instant::now();
+    let steps = NightlyStep::ALL.len();
+    println!("nightly run as of {date}");
+    let report = rentdesk_worker::run_nightly(
+        db,
+        date,
+        &settings.contact_policy,
+        settings.retention_policy(),
+        |p| match p {
+            NightlyProgress::Started(step) => {
+                println!("  [{}/{steps}] {}…", step.number(), step.title());
+                let _ = std::io::stdout().flush();
+            }
+            NightlyProgress::Finished(step, report, took) => {
+                println!(
+                    "  [{}/{steps}] {:.1} s: {}",
+                    step.number(),
+                    took.as_secs_f64(),
+                    report.step_line(step)
+                );
+            }
+        },
+    )
+    .await?;
+    for line in nightly_summary(&report) {
+        println!("{line}");
+    }
+    println!("done in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(report)
+}
+
+/// What a nightly run did, in a few lines.
+pub fn nightly_summary(r: &rentdesk_worker::NightlyReport) -> Vec<String> {
+    let channels: Vec<String> = r
+        .outreach
+        .queued_by_channel
+        .iter()
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    vec![
+        format!("summary (as of {}):", r.date),
+        format!(
+            "  accounts evaluated    {} ({} in arrears, {} technical arrears only)",
+            r.evaluation.accounts, r.evaluation.in_arrears, r.evaluation.technical_only
+        ),
+        format!(
+            "  messages planned      {} queued{}; {} suppressed by the contact policy",
+            r.outreach.queued,
+            if channels.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", channels.join(", "))
+            },
+            r.outreach.suppressed
+        ),
+        format!(
+            "  officer tasks raised  {} early intervention, {} tenancy audits",
+            r.outreach.officer_tasks, r.audits.tasks
+        ),
+        format!(
+            "  already planned       {} messages and tasks from an earlier run, {} audits already open",
+            r.outreach.already_planned, r.audits.already_open
+        ),
+        format!(
+            "  retention             {} closed tenancies anonymised",
+            r.anonymised.len()
+        ),
+    ]
+}
+
 /// Write (or check) the OpenAPI document: `out` as YAML, and the same as JSON beside it.
 fn spec(out: PathBuf, check: bool) -> anyhow::Result<()> {
     let json_out = out.with_extension("json");
@@ -427,20 +531,44 @@ fn spec(out: PathBuf, check: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `rentdesk dev` before it serves: the demo administrator, and on an empty database the demo
+/// data followed by one run of the nightly job as of `today` (evaluation, early-intervention
+/// planning, tenancy audits, retention), so the outbox, the officers' tasks and the caseload
+/// show the worker at work from the first request. `None` when the database had data.
+pub async fn first_start(
+    db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    tenancies: u64,
+    seed: u64,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Option<rentdesk_worker::NightlyReport>> {
+    rentdesk_store::seed::ensure_demo_admin(db).await?;
+    if !rentdesk_store::seed::is_empty(db).await? {
+        return Ok(None);
+    }
+    tracing::info!(tenancies, seed, "empty database: seeding demo data");
+    let report = rentdesk_store::seed::seed(db, tenancies, seed, today).await?;
+    tracing::info!(
+        tenancies = report.tenancies,
+        transactions = report.transactions,
+        "demo data seeded; running the nightly job once"
+    );
+    Ok(Some(nightly(db, settings, today).await?))
+}
+
 /// One process: database, queue and worker all on SQLite by default.
 async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
     let settings = Settings::from_env(Mode::Dev)?;
     startup::init_tracing(settings.log_format);
     let state = startup::connect(&settings).await?;
-    rentdesk_store::seed::ensure_demo_admin(&state.db).await?;
-    if rentdesk_store::seed::is_empty(&state.db).await? {
-        tracing::info!(tenancies, seed, "empty database: seeding demo data");
-        let report = rentdesk_store::seed::seed(&state.db, tenancies, seed, today()).await?;
-        rentdesk_store::evaluation::evaluate_all(&state.db, today()).await?;
+    let started = std::time::Instant::now();
+    if first_start(&state.db, &settings, tenancies, seed, today())
+        .await?
+        .is_some()
+    {
         tracing::info!(
-            tenancies = report.tenancies,
-            transactions = report.transactions,
-            "demo data ready"
+            took = ?started.elapsed(),
+            "demo data ready: early intervention planned, see /dev/outbox and the officers' tasks"
         );
     }
     let running = startup::start_all(state).await?;
@@ -469,10 +597,72 @@ async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
         rentdesk_store::staff::DEMO_PASSWORD
     );
     println!(
-        "  Tenants  POST {base}/tenant/v1/sign-in with a reference and date of birth; in dev the \
-         code is logged by the outbox"
+        "  Tenants  POST {base}/tenant/v1/sign-in with a reference and date of birth; the code \
+         is in the dev outbox"
     );
+    println!(
+        "  Outbox   {base}/dev/outbox (every message planned or sent; in dev none leaves this \
+         machine)"
+    );
+    println!("  Tour     README.md, \"A five-minute tour\"");
     println!("Press Ctrl-C to stop.");
     startup::shutdown_signal().await;
     running.stop().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn as_of(args: &[&str]) -> Result<Option<chrono::NaiveDate>, String> {
+        match Cli::try_parse_from(args) {
+            Ok(Cli {
+                command: Command::Nightly { as_of } | Command::Evaluate { as_of },
+            }) => Ok(as_of),
+            Ok(_) => Err("another command".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn nightly_as_of_is_a_strict_iso_date_and_a_bad_one_is_refused_by_name() {
+        assert_eq!(
+            as_of(&["rentdesk", "nightly", "--as-of", "2026-12-07"]),
+            Ok(chrono::NaiveDate::from_ymd_opt(2026, 12, 7))
+        );
+        assert_eq!(as_of(&["rentdesk", "nightly"]), Ok(None));
+        for (bad, why) in [
+            ("2026-12-7", "expected a date as YYYY-MM-DD"),
+            ("07/12/2026", "expected a date as YYYY-MM-DD"),
+            ("tomorrow", "expected a date as YYYY-MM-DD"),
+            ("2026-02-30", "is not a date"),
+        ] {
+            for command in ["nightly", "evaluate"] {
+                let e = as_of(&["rentdesk", command, "--as-of", bad]).unwrap_err();
+                assert!(
+                    e.contains("--as-of") && e.contains(why),
+                    "{command} {bad}: {e}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn evaluate_says_it_only_recomputes_and_points_to_nightly() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let about = |name: &str| {
+            cli.find_subcommand(name)
+                .and_then(|c| c.get_about())
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        };
+        let evaluate = about("evaluate");
+        assert!(
+            !evaluate.contains("what the nightly job does"),
+            "{evaluate}"
+        );
+        assert!(evaluate.contains("Only that"), "{evaluate}");
+        assert!(about("nightly").contains("exactly what the 02:00 nightly job runs"));
+    }
 }

@@ -122,7 +122,13 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         serde_json::to_string(&served).unwrap_or_default(),
     );
     let spec_yaml = static_document("application/yaml", crate::spec::to_yaml(&served));
-    Route::new()
+    let dev_outbox = state.settings.dev_outbox;
+    let mut route = Route::new();
+    if dev_outbox {
+        // `rentdesk dev` only: the local outbox (sign-in codes included), outside the document.
+        route = route.at("/dev/outbox", poem::get(crate::api::dev_outbox::dev_outbox));
+    }
+    route
         .nest("/", api)
         .nest("/docs", docs)
         .at("/openapi.json", spec_json)

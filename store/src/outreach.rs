@@ -33,6 +33,22 @@ pub struct OutreachReport {
     pub officer_tasks: u64,
     /// Already planned by an earlier run: nothing written.
     pub already_planned: u64,
+    /// `queued`, by channel (`sms`, `email`, `push`): the messages dispatch will send, now or
+    /// when the contact window opens.
+    #[serde(default)]
+    pub queued_by_channel: std::collections::BTreeMap<String, u64>,
+}
+
+impl OutreachReport {
+    fn add(&mut self, other: OutreachReport) {
+        self.queued += other.queued;
+        self.suppressed += other.suppressed;
+        self.officer_tasks += other.officer_tasks;
+        self.already_planned += other.already_planned;
+        for (channel, n) in other.queued_by_channel {
+            *self.queued_by_channel.entry(channel).or_default() += n;
+        }
+    }
 }
 
 /// Everything about the people and flags of the accounts in scope.
@@ -294,11 +310,7 @@ pub async fn plan_tenancies(
     let (cfg, _) = crate::outreach_config::current(db).await?;
     let mut report = OutreachReport::default();
     for chunk in ids.chunks(1000) {
-        let r = plan_chunk(db, chunk, today, now, policy, &cfg).await?;
-        report.queued += r.queued;
-        report.suppressed += r.suppressed;
-        report.officer_tasks += r.officer_tasks;
-        report.already_planned += r.already_planned;
+        report.add(plan_chunk(db, chunk, today, now, policy, &cfg).await?);
     }
     Ok(report)
 }
@@ -399,7 +411,13 @@ async fn plan_chunk(
                 None => {}
                 Some(p) if !p.written => report.already_planned += 1,
                 Some(p) if p.status == "suppressed" => report.suppressed += 1,
-                Some(_) => report.queued += 1,
+                Some(p) => {
+                    report.queued += 1;
+                    *report
+                        .queued_by_channel
+                        .entry(p.channel.as_str().to_owned())
+                        .or_default() += 1;
+                }
             }
         }
     }

@@ -194,6 +194,11 @@ async fn spawn_with(vars: HashMap<&'static str, String>, sqlite_file: Option<Pat
 }
 
 impl TestApp {
+    /// The settings this app was started with (for calling the CLI's functions on its database).
+    pub fn settings(&self) -> Settings {
+        Settings::from_lookup(Mode::Production, |k| self.vars.get(k).cloned()).expect("settings")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -12,6 +12,7 @@ mod helpers;
 mod imports;
 mod money;
 mod night;
+mod nightly_run;
 mod officer;
 mod outreach;
 mod outreach_config;

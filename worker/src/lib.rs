@@ -36,7 +36,10 @@ pub mod settings;
 pub mod sms;
 
 pub use jobs::SubjectAccessExport;
-pub use jobs::{EvaluateTenancies, ImportJob, JobContext, NightlyEvaluation};
+pub use jobs::{
+    EvaluateTenancies, ImportJob, JobContext, NightlyEvaluation, NightlyProgress, NightlyReport,
+    NightlyStep, run_nightly,
+};
 pub use queue::{MAX_ATTEMPTS, QueueBackend, Queues};
 pub use runner::{DEFAULT_NIGHTLY_CRON, WorkerConfig, parse_cron, run};
 

@@ -92,6 +92,8 @@ pub struct Settings {
     /// `LETTER_TEMPLATES_DIR`: the landlord's wording for the stage letters (`<letter>.txt`
     /// files replacing the shipped ones, checked at start); unset = the shipped wording.
     pub letter_templates: std::sync::Arc<rentdesk_domain::letter_templates::LetterTemplates>,
+    /// `rentdesk dev` only: serve the local outbox at `/dev/outbox` (sign-in codes included).
+    pub dev_outbox: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -334,6 +336,7 @@ impl Settings {
         });
         Ok(Settings {
             letter_templates,
+            dev_outbox: mode == Mode::Dev,
             twilio,
             email,
             push,

@@ -3,6 +3,7 @@
 pub mod campaigns;
 pub mod common;
 pub mod data_protection;
+pub mod dev_outbox;
 pub mod health;
 pub mod manage;
 pub mod officer;

@@ -25,7 +25,7 @@ pub use campaign::CampaignFanOut;
 pub use evaluate::EvaluateTenancies;
 pub use export::SubjectAccessExport;
 pub use import::ImportJob;
-pub use nightly::NightlyEvaluation;
+pub use nightly::{NightlyEvaluation, NightlyProgress, NightlyReport, NightlyStep, run_nightly};
 pub(crate) use nightly::{NightlyTick, on_nightly_tick};
 
 /// What a job handler gets besides its arguments.

@@ -47,41 +47,177 @@ impl Job for NightlyEvaluation {
     type Context = JobContext;
 
     async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
-        let report = rentdesk_store::evaluation::evaluate_all(&ctx.db, self.date).await?;
-        tracing::info!(accounts = report.accounts, in_arrears = report.in_arrears, date = %self.date, "nightly evaluation finished");
-        // Early intervention: who needs contact, planned once per event (the idempotency keys
-        // make a retried job harmless). Quiet hours are decided against the real clock.
-        let outreach =
-            rentdesk_store::outreach::plan_all(&ctx.db, self.date, chrono::Utc::now(), &ctx.policy)
-                .await?;
-        tracing::info!(
-            queued = outreach.queued,
-            suppressed = outreach.suppressed,
-            officer_tasks = outreach.officer_tasks,
-            already_planned = outreach.already_planned,
-            "nightly outreach planned"
-        );
-        // Tenancy audits falling due: one task per due audit for the patch officer.
-        let audits = rentdesk_store::tenancy_audits::plan_all(&ctx.db, self.date).await?;
-        tracing::info!(
-            tasks = audits.tasks,
-            already_open = audits.already_open,
-            "nightly tenancy audits planned"
-        );
-        // Retention last: it only touches closed accounts, which the steps above skip.
-        let anonymised = rentdesk_store::retention::run(
-            &ctx.db,
-            ctx.retention,
-            self.date,
-            rentdesk_store::audit::Actor::System,
-        )
-        .await?;
-        tracing::info!(
-            anonymised = anonymised.len(),
-            months = ctx.retention.months,
-            "nightly retention finished"
-        );
+        run_nightly(&ctx.db, self.date, &ctx.policy, ctx.retention, log_progress).await?;
         Ok(())
+    }
+}
+
+/// The steps of the nightly run, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NightlyStep {
+    /// Every account's summary recomputed as of the date.
+    Evaluation,
+    /// Early intervention: messages and officer tasks for the triggers that fire.
+    Outreach,
+    /// Tenancy audits falling due: a task for the patch officer each.
+    Audits,
+    /// Personal data of tenancies closed with nothing owed for longer than `RETENTION_MONTHS`.
+    Retention,
+}
+
+impl NightlyStep {
+    pub const ALL: [NightlyStep; 4] = [
+        NightlyStep::Evaluation,
+        NightlyStep::Outreach,
+        NightlyStep::Audits,
+        NightlyStep::Retention,
+    ];
+
+    /// 1-based position, for "step 2/4".
+    pub fn number(self) -> usize {
+        self as usize + 1
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            NightlyStep::Evaluation => "evaluating every account",
+            NightlyStep::Outreach => "planning early intervention",
+            NightlyStep::Audits => "raising tenancy audits due",
+            NightlyStep::Retention => "anonymising closed tenancies past retention",
+        }
+    }
+}
+
+/// Where the nightly run is: a step starting, or a step done (with the report so far and how
+/// long the step took).
+#[derive(Debug, Clone, Copy)]
+pub enum NightlyProgress<'a> {
+    Started(NightlyStep),
+    Finished(NightlyStep, &'a NightlyReport, Duration),
+}
+
+/// What one nightly run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NightlyReport {
+    /// The date the run was "as of".
+    pub date: NaiveDate,
+    pub evaluation: rentdesk_store::evaluation::EvaluationReport,
+    pub outreach: rentdesk_store::outreach::OutreachReport,
+    pub audits: rentdesk_store::tenancy_audits::AuditReport,
+    /// References of the tenancies anonymised.
+    pub anonymised: Vec<String>,
+}
+
+impl NightlyReport {
+    /// One line of what `step` did (for progress output and logs).
+    pub fn step_line(&self, step: NightlyStep) -> String {
+        match step {
+            NightlyStep::Evaluation => {
+                let e = &self.evaluation;
+                let mut line = format!(
+                    "{} accounts evaluated: {} in arrears, {} technical arrears only",
+                    e.accounts, e.in_arrears, e.technical_only
+                );
+                if e.out_of_range > 0 {
+                    line.push_str(&format!(
+                        "; {} left out, figures out of range (see the log and the officers' tasks)",
+                        e.out_of_range
+                    ));
+                }
+                line
+            }
+            NightlyStep::Outreach => {
+                let o = &self.outreach;
+                let channels = if o.queued_by_channel.is_empty() {
+                    String::new()
+                } else {
+                    let parts: Vec<String> = o
+                        .queued_by_channel
+                        .iter()
+                        .map(|(c, n)| format!("{n} {c}"))
+                        .collect();
+                    format!(" ({})", parts.join(", "))
+                };
+                format!(
+                    "{} messages queued{channels}, {} suppressed by the contact policy, {} officer \
+                     tasks raised, {} already planned by an earlier run",
+                    o.queued, o.suppressed, o.officer_tasks, o.already_planned
+                )
+            }
+            NightlyStep::Audits => format!(
+                "{} tenancy audit tasks raised, {} due with a task already open",
+                self.audits.tasks, self.audits.already_open
+            ),
+            NightlyStep::Retention => {
+                format!("{} closed tenancies anonymised", self.anonymised.len())
+            }
+        }
+    }
+}
+
+/// What the 02:00 job runs, in order: evaluation of every account as of `date`, early-
+/// intervention planning (quiet hours decided against the real clock), tenancy audits falling
+/// due, then retention. `rentdesk nightly` and `rentdesk dev` call this too, so the command
+/// does exactly what the job does. Every step is idempotent: a rerun for the same date plans
+/// nothing twice.
+pub async fn run_nightly(
+    db: &sea_orm::DatabaseConnection,
+    date: NaiveDate,
+    policy: &rentdesk_domain::contact_policy::ContactPolicy,
+    retention: rentdesk_domain::retention::RetentionPolicy,
+    mut progress: impl FnMut(NightlyProgress<'_>),
+) -> anyhow::Result<NightlyReport> {
+    let mut report = NightlyReport {
+        date,
+        ..Default::default()
+    };
+    for step in NightlyStep::ALL {
+        progress(NightlyProgress::Started(step));
+        let started = std::time::Instant::now();
+        match step {
+            NightlyStep::Evaluation => {
+                report.evaluation = rentdesk_store::evaluation::evaluate_all(db, date).await?;
+            }
+            NightlyStep::Outreach => {
+                // Early intervention: who needs contact, planned once per event (the idempotency
+                // keys make a retried job harmless). Quiet hours are decided against the real
+                // clock.
+                report.outreach =
+                    rentdesk_store::outreach::plan_all(db, date, chrono::Utc::now(), policy)
+                        .await?;
+            }
+            NightlyStep::Audits => {
+                report.audits = rentdesk_store::tenancy_audits::plan_all(db, date).await?;
+            }
+            NightlyStep::Retention => {
+                // Last: it only touches closed accounts, which the steps above skip.
+                report.anonymised = rentdesk_store::retention::run(
+                    db,
+                    retention,
+                    date,
+                    rentdesk_store::audit::Actor::System,
+                )
+                .await?
+                .into_iter()
+                .map(|c| c.reference)
+                .collect();
+            }
+        }
+        progress(NightlyProgress::Finished(step, &report, started.elapsed()));
+    }
+    Ok(report)
+}
+
+/// The job's progress: one log line per finished step.
+fn log_progress(p: NightlyProgress<'_>) {
+    if let NightlyProgress::Finished(step, report, took) = p {
+        tracing::info!(
+            date = %report.date,
+            step = step.number(),
+            ?took,
+            "nightly: {}",
+            report.step_line(step)
+        );
     }
 }
 
