@@ -288,6 +288,55 @@ pub fn summarise(
     }
 }
 
+/// The arrears HA 1988 Sch 2 ground 8 counts on one day: "rent lawfully due" and unpaid.
+/// Rent and service charges reserved as rent are rent; court costs, and debits whose nature the
+/// ledger does not record (an adjustment that adds to the debt, e.g. a rechargeable repair), are
+/// not. Money received is taken as paying rent before anything else, so the figure is never
+/// more than the rent actually unpaid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RentArrears {
+    /// The day measured (the notice's deemed service date, or the hearing date).
+    pub on: NaiveDate,
+    /// Rent (with service charges) lawfully due and unpaid that day.
+    pub rent_unpaid: Pence,
+    /// Other debits left out: court costs and adjustments that add to the debt.
+    pub sundry: Pence,
+    /// Of `rent_unpaid`, what is owed only because a Universal Credit housing payment already
+    /// earned has not arrived yet (the Renters' Rights Act regime disregards this; Housing
+    /// Benefit timing it does not).
+    pub uc_not_yet_received: Pence,
+}
+
+/// [`RentArrears`] on `on`, from the ledger as it stood at the end of that day.
+pub fn rent_arrears(facts: &AccountFacts, entries: &[LedgerEntry], on: NaiveDate) -> RentArrears {
+    let upto: Vec<&LedgerEntry> = entries.iter().filter(|e| e.posted_on <= on).collect();
+    let balance: Pence = upto.iter().map(|e| e.amount).sum();
+    // Debits that are not rent: court costs always; an adjustment only when it adds to the
+    // debt (one that takes off is a credit like any other).
+    let sundry: Pence = upto
+        .iter()
+        .filter(|e| match e.kind {
+            TransactionKind::CourtCosts => true,
+            TransactionKind::Adjustment => e.amount.0 > 0,
+            _ => false,
+        })
+        .map(|e| e.amount)
+        .sum();
+    let rent_unpaid = (balance - sundry).max(Pence::ZERO);
+    let uc_not_yet_received = match facts.benefit {
+        Some(BenefitIncome::UniversalCredit { .. }) => summarise(facts, entries, on)
+            .technical_arrears
+            .min(rent_unpaid),
+        _ => Pence::ZERO,
+    };
+    RentArrears {
+        on,
+        rent_unpaid,
+        sundry,
+        uc_not_yet_received,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,6 +589,154 @@ mod tests {
             summarise(&before_anchor, &[], ymd(2026, 12, 20)).expected_last_28_days,
             Pence(46_800)
         );
+    }
+
+    /// HA 1988 Sch 2 ground 8 (and the Renters' Rights Act 2025 amendment): rent lawfully due
+    /// and unpaid, service charges reserved as rent included, court costs and other sundry
+    /// debits not; measured on the day given (the notice's deemed service date, the hearing);
+    /// under the Renters' Rights regime only UC not yet received is disregarded, HB timing is
+    /// not. The cases of docs/rules.md "Ground 8: the sum counted". Weekly rent £108.
+    #[test]
+    fn ha_1988_sch_2_ground_8_counts_rent_lawfully_due_not_sundry_debits_at_the_date_measured() {
+        use crate::protocol::{NoticeRegime::*, ground_8};
+        let debit = |d: NaiveDate, kind, pence| LedgerEntry {
+            posted_on: d,
+            kind,
+            amount: Pence(pence),
+            method: None,
+        };
+        // 13 weekly debits, Mondays 31 Aug – 23 Nov 2026 (£1,404); 8 of them from 5 Oct (£864).
+        let thirteen = rents(ymd(2026, 8, 31), ymd(2026, 11, 23));
+        let eight = rents(ymd(2026, 10, 5), ymd(2026, 11, 23));
+        let seven = rents(ymd(2026, 10, 12), ymd(2026, 11, 23));
+        let costs = debit(ymd(2026, 9, 1), TransactionKind::CourtCosts, 35_500);
+        let recharge = debit(ymd(2026, 11, 3), TransactionKind::Adjustment, 15_000);
+        let with = |mut l: Vec<LedgerEntry>, more: &[LedgerEntry]| {
+            l.extend_from_slice(more);
+            l
+        };
+        let hb = Some(BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(10_800),
+            first_pay_date: ymd(2026, 10, 5),
+            ends_on: None,
+        });
+        let on = ymd(2026, 11, 25);
+        type Case = (
+            &'static str,
+            Vec<LedgerEntry>,
+            Option<BenefitIncome>,
+            crate::protocol::NoticeRegime,
+            i64,
+            bool,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "8 weeks' rent unpaid",
+                eight.clone(),
+                None,
+                Current,
+                86_400,
+                true,
+            ),
+            (
+                "8 weeks' rent and £355 court costs: the costs are not rent",
+                with(eight.clone(), &[costs.clone()]),
+                None,
+                Current,
+                86_400,
+                true,
+            ),
+            (
+                "7 weeks' rent and £355 court costs (balance £1,111): not 8 weeks' rent",
+                with(seven.clone(), &[costs.clone()]),
+                None,
+                Current,
+                75_600,
+                false,
+            ),
+            (
+                "8 weeks' rent, a £150 recharge and £100 paid: the payment pays rent first",
+                with(
+                    eight.clone(),
+                    &[
+                        recharge,
+                        pay(ymd(2026, 11, 10), TransactionKind::Payment, 10_000),
+                    ],
+                ),
+                None,
+                Current,
+                76_400,
+                false,
+            ),
+            (
+                "8 weeks of rent £100 + service charge £8: service charges reserved as rent count",
+                rents(ymd(2026, 10, 5), ymd(2026, 11, 23))
+                    .into_iter()
+                    .flat_map(|r| {
+                        [
+                            debit(r.posted_on, TransactionKind::RentDebit, 10_000),
+                            debit(r.posted_on, TransactionKind::ServiceCharge, 800),
+                        ]
+                    })
+                    .collect(),
+                None,
+                Current,
+                86_400,
+                true,
+            ),
+            (
+                "Renters' Rights: 13 weeks unpaid, 4 of them HB due 30 Nov: HB timing counts",
+                thirteen.clone(),
+                hb,
+                RentersRights,
+                140_400,
+                true,
+            ),
+            (
+                "Renters' Rights: 13 weeks unpaid, £624 of it UC not yet received: disregarded",
+                thirteen.clone(),
+                uc(ymd(2026, 10, 20), false),
+                RentersRights,
+                140_400 - 62_400,
+                false,
+            ),
+            (
+                "current regime: the same UC account counts all rent unpaid",
+                thirteen.clone(),
+                uc(ymd(2026, 10, 20), false),
+                Current,
+                140_400,
+                true,
+            ),
+            (
+                "a payment after the day measured does not count",
+                with(
+                    eight.clone(),
+                    &[pay(ymd(2026, 11, 27), TransactionKind::Payment, 50_000)],
+                ),
+                None,
+                Current,
+                86_400,
+                true,
+            ),
+        ];
+        for (why, ledger, benefit, regime, counted, available) in cases {
+            let f = facts(benefit, None);
+            let a = rent_arrears(&f, &ledger, on);
+            let g = ground_8(regime, &a, Pence(10_800));
+            assert_eq!(
+                (g.counted, g.available),
+                (Pence(counted), available),
+                "{why}: {g:?}"
+            );
+            assert_eq!(g.measured_on, Some(on), "{why}");
+        }
+        // The reason names what was left out.
+        let a = rent_arrears(&facts(None, None), &with(seven, &[costs]), on);
+        assert_eq!(a.sundry, Pence(35_500));
+        let g = ground_8(Current, &a, Pence(10_800));
+        assert!(g.reason.contains("£355.00 not counted"), "{}", g.reason);
+        assert!(g.reason.contains("25 November 2026"), "{}", g.reason);
     }
 
     #[test]

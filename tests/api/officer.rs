@@ -682,7 +682,7 @@ async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_wit
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     let today = rentdesk_store::london_today();
-    let notice = json!({"step": "notice_served", "sent_on": today, "service_method": "hand"});
+    let notice = json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00", "service_method": "hand"});
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
     let (s, p) = post(app, &path, &north, notice.clone()).await;
     assert_eq!(s, 409, "{p}");
@@ -730,7 +730,7 @@ async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_wit
     assert_eq!(r["notice"]["kind"], "nosp", "HD1001 is a secure tenancy");
     let earliest: chrono::NaiveDate =
         serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
-    assert!(earliest >= today + chrono::Duration::days(28));
+    assert!(earliest >= served_day() + chrono::Duration::days(28));
     assert!(matches!(
         earliest.format("%a").to_string().as_str(),
         "Mon" | "Sun"
@@ -810,7 +810,7 @@ async fn an_account_in_breathing_space_is_refused_every_enforcement_step() {
             app,
             &path,
             &north,
-            json!({"step": step, "sent_on": today, "service_method": "hand", "override_reason": "officer insists"}),
+            json!({"step": step, "sent_on": today, "sent_time": "00:00", "service_method": "hand", "override_reason": "officer insists"}),
         )
         .await;
         assert_eq!(s, 409, "{step}: {p}");
@@ -1352,7 +1352,6 @@ async fn a_stage_letter_is_rendered_as_a_pdf_with_the_accounts_figures_and_kept_
 
 #[tokio::test]
 async fn a_section_8_notice_gives_4_weeks_once_the_renters_rights_regime_has_commenced() {
-    let today = rentdesk_store::london_today();
     for (commenced, days, regime, ground_8_weeks) in
         [(false, 14, "current", 8), (true, 28, "renters_rights", 13)]
     {
@@ -1374,7 +1373,7 @@ async fn a_section_8_notice_gives_4_weeks_once_the_renters_rights_regime_has_com
             app,
             &format!("/officer/v1/accounts/{hd1003}/steps"),
             &central,
-            json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+            json!({"step": "notice_served", "sent_on": served_day(), "sent_time": "00:00", "service_method": "hand"}),
         )
         .await;
         assert_eq!(s, 201, "{r}");
@@ -1385,7 +1384,7 @@ async fn a_section_8_notice_gives_4_weeks_once_the_renters_rights_regime_has_com
         assert_eq!(r["notice"]["regime"], regime);
         assert_eq!(
             r["notice"]["earliest_proceedings"],
-            json!(today + chrono::Duration::days(days)),
+            json!(served_day() + chrono::Duration::days(days)),
             "commenced: {commenced}"
         );
         assert_eq!(r["notice"]["ground_8"]["threshold_weeks"], ground_8_weeks);
@@ -1400,7 +1399,6 @@ async fn a_section_8_notice_gives_4_weeks_once_the_renters_rights_regime_has_com
 #[tokio::test]
 async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceedings() {
     use rentdesk_store::entities::tenancy;
-    let today = rentdesk_store::london_today();
     let t = team_with(&[
         ("STARTER_TENANCIES", "introductory"),
         ("RENTERS_RIGHTS_SOCIAL_FROM", "2026-05-01"),
@@ -1430,7 +1428,7 @@ async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceed
         app,
         &format!("/officer/v1/accounts/{hd1003}/steps"),
         &central,
-        json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+        json!({"step": "notice_served", "sent_on": served_day(), "sent_time": "00:00", "service_method": "hand"}),
     )
     .await;
     assert_eq!(s, 201, "{r}");
@@ -1440,12 +1438,22 @@ async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceed
     // The conservative NOSP rule: at least 4 weeks, on a rent-period boundary.
     let earliest: chrono::NaiveDate =
         serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
-    assert!(earliest >= today + chrono::Duration::days(28));
+    assert!(earliest >= served_day() + chrono::Duration::days(28));
     assert!(matches!(
         earliest.format("%a").to_string().as_str(),
         "Mon" | "Sun"
     ));
     t.app.stop().await;
+}
+
+/// The latest business day on or before today: a notice handed over on it before 4.30pm is
+/// served that day (CPR 6.26), so notice dates do not depend on the weekday a test runs.
+fn served_day() -> chrono::NaiveDate {
+    let mut d = rentdesk_store::london_today();
+    while !rentdesk_domain::protocol::is_business_day(d) {
+        d -= chrono::Duration::days(1);
+    }
+    d
 }
 
 /// The five protocol steps a notice needs, recorded on `tenancy`.
@@ -1502,7 +1510,7 @@ async fn ending_a_crisis_breathing_space_lifts_its_hold_on_notices_and_the_casel
     assert!(f["ends_on"].is_null(), "no end known when it is set: {f}");
     let flag = f["id"].as_i64().unwrap();
     let steps = format!("/officer/v1/accounts/{hd1001}/steps");
-    let notice = json!({"step": "notice_served", "sent_on": today, "service_method": "hand"});
+    let notice = json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00", "service_method": "hand"});
     let (s, p) = post(app, &steps, &north, notice.clone()).await;
     // Refused while it lasts, and a notice served during it would be void.
     assert_eq!(
@@ -1680,7 +1688,7 @@ async fn a_breathing_space_entered_in_error_is_withdrawn_and_no_longer_counts_bu
         app,
         &format!("/officer/v1/accounts/{hd1001}/steps"),
         &north,
-        json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+        json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00", "service_method": "hand"}),
     )
     .await;
     assert_eq!(s, 201, "a withdrawn Breathing Space stops nothing: {r}");
@@ -2108,7 +2116,7 @@ async fn breathing_space_lets_a_claim_reach_a_hearing_and_voids_a_notice_sent_du
         .await;
     }
     let notice = |sent: chrono::NaiveDate| {
-        json!({"step": "notice_served", "sent_on": sent, "service_method": "hand",
+        json!({"step": "notice_served", "sent_on": sent, "sent_time": "00:00", "service_method": "hand",
                "override_reason": "UC claim long settled"})
     };
     let (s, p) = post(app, &path, &north, notice(today - days(3))).await;
@@ -2608,16 +2616,21 @@ async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8]) {
     use rentdesk_domain::protocol::{self, Ground, NoticeKind, NoticeRules, ServiceMethod};
     let now = chrono::Utc::now();
     let today = rentdesk_store::london_today();
+    let sent = today - chrono::Duration::days(60);
     let mut notice = protocol::notice_dates(
         NoticeKind::Section8,
-        today - chrono::Duration::days(60),
+        sent.and_hms_opt(10, 0, 0).unwrap(),
         ServiceMethod::Hand,
         &NoticeRules::default(),
     );
     notice.ground_8 = Some(protocol::ground_8(
         notice.regime,
-        Pence(200_000),
-        Pence::ZERO,
+        &rentdesk_domain::arrears::RentArrears {
+            on: notice.served_on,
+            rent_unpaid: Pence(200_000),
+            sundry: Pence::ZERO,
+            uc_not_yet_received: Pence::ZERO,
+        },
         Pence(11_200),
     ));
     notice.grounds = Some(
@@ -2674,7 +2687,7 @@ async fn an_order_on_a_section_8_claim_names_the_notices_grounds_and_on_ground_8
     let central = sign_in(app, "central@council.example").await;
     let hd1003 = tenancy_id(app, "HD1003").await;
     // Far behind: over 8 weeks' rent (8 × £112 = £896) whatever the examples hold.
-    hd1003_today(app, "ADJ-1", "adjustment", "2000.00").await;
+    hd1003_today(app, "RENT-1", "rent_debit", "2000.00").await;
     section_8_claim(app, hd1003, &[8, 10, 11]).await;
     let path = format!("/officer/v1/accounts/{hd1003}/steps");
     let next = format!("/officer/v1/accounts/{hd1003}/next-step");
@@ -3163,7 +3176,7 @@ async fn a_notice_that_would_lapse_inside_a_breathing_space_runs_to_8_weeks_afte
         app,
         &format!("/officer/v1/accounts/{hd1001}/steps"),
         &north,
-        json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+        json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00", "service_method": "hand"}),
     )
     .await;
     assert_eq!(s, 201, "{r}");
@@ -3300,7 +3313,7 @@ async fn the_spec_examples_have_the_fields_of_the_real_answers() {
         app,
         &format!("/officer/v1/accounts/{hd1001}/steps"),
         &north,
-        json!({"step": "notice_served", "sent_on": rentdesk_store::london_today(), "service_method": "hand"}),
+        json!({"step": "notice_served", "sent_on": rentdesk_store::london_today(), "sent_time": "00:00", "service_method": "hand"}),
     )
     .await;
     assert_eq!(s, 409, "{blocked}");
@@ -3317,5 +3330,147 @@ async fn the_spec_examples_have_the_fields_of_the_real_answers() {
     for e in conflict["errors"].as_array().unwrap() {
         assert!(real.contains(&&e["field"]), "{e} in {blocked}");
     }
+    t.app.stop().await;
+}
+
+/// CPR 6.26: a notice handed over at 4.45pm is served on the next business day, and its dates
+/// run from then; at 4.29pm it is served that day. By hand the time is required.
+#[tokio::test]
+async fn cpr_6_26_a_notice_handed_over_after_4_30pm_is_served_the_next_business_day() {
+    use rentdesk_domain::protocol::is_business_day;
+    let t = team().await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    // The latest business day before today, so 16:45 on it is in the past.
+    let mut sent = rentdesk_store::london_today() - chrono::Duration::days(1);
+    while !is_business_day(sent) {
+        sent -= chrono::Duration::days(1);
+    }
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": sent, "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["sent_time".to_owned()]), "{p}");
+    assert!(p.to_string().contains("16:30"), "{p}");
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": sent, "sent_time": "5pm", "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["sent_time".to_owned()]), "{p}");
+    protocol_steps_for_a_notice(app, &central, hd1003).await;
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": sent, "sent_time": "16:45", "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let served: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["served_on"].clone()).unwrap();
+    assert!(
+        served > sent && is_business_day(served),
+        "{sent} → {served}"
+    );
+    let mut between = sent + chrono::Duration::days(1);
+    while between < served {
+        assert!(!is_business_day(between), "{between} was a business day");
+        between += chrono::Duration::days(1);
+    }
+    // Section 8 (current regime): 2 weeks from the deemed service date.
+    assert_eq!(
+        r["notice"]["earliest_proceedings"],
+        json!(served + chrono::Duration::days(14)),
+        "{r}"
+    );
+    assert_eq!(
+        r["notice"]["ground_8"]["measured_on"],
+        json!(served.min(rentdesk_store::london_today())),
+        "{r}"
+    );
+    // Before 4.30pm: served that day.
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": sent, "sent_time": "16:29", "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["notice"]["served_on"], json!(sent), "{r}");
+    assert_eq!(r["notice"]["ground_8"]["measured_on"], json!(sent), "{r}");
+    t.app.stop().await;
+}
+
+/// HA 1988 Sch 2 ground 8 counts rent lawfully due, not court costs: a balance over 8 weeks'
+/// rent made of court costs neither makes ground 8 available nor lets an order be made on it.
+#[tokio::test]
+async fn ha_1988_ground_8_leaves_court_costs_out_in_next_step_and_the_order_check() {
+    let t = team().await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let next = format!("/officer/v1/accounts/{hd1003}/next-step");
+    let account = format!("/officer/v1/accounts/{hd1003}");
+    let (_, n0) = get(app, &next, &central).await;
+    let (_, a0) = get(app, &account, &central).await;
+    let counted0 = n0["ground_8"]["counted_pence"].as_i64().unwrap();
+    assert!(counted0 < 89_600, "HD1003 starts below 8 weeks' rent: {n0}");
+    // £2,000 of court costs: the balance rises by it, the ground 8 figure does not.
+    hd1003_today(app, "COSTS-1", "court_costs", "2000.00").await;
+    let (_, n) = get(app, &next, &central).await;
+    let (_, a) = get(app, &account, &central).await;
+    assert_eq!(
+        a["summary"]["balance_pence"].as_i64().unwrap()
+            - a0["summary"]["balance_pence"].as_i64().unwrap(),
+        200_000,
+        "{a}"
+    );
+    assert_eq!(n["ground_8"]["counted_pence"], counted0, "{n}");
+    assert_eq!(n["ground_8"]["available"], false, "{n}");
+    assert!(
+        n["ground_8"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("£2,000.00 not counted"),
+        "{n}"
+    );
+    // At the hearing of a claim on ground 8: not held, and an order on it is refused.
+    section_8_claim(app, hd1003, &[8, 10]).await;
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    let today = rentdesk_store::london_today();
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "hearing", "hearing_on": today}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &central).await;
+    assert_eq!(n["ground_8_at_hearing"]["available"], false, "{n}");
+    assert_eq!(n["ground_8_at_hearing"]["counted_pence"], counted0, "{n}");
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "order", "order_type": "outright", "grounds": [8],
+               "possession_date": today + chrono::Duration::days(14)}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["grounds".to_owned()]), "{p}");
+    assert!(p.to_string().contains("did not hold at the hearing"), "{p}");
+    // Rent of the same amount does count.
+    hd1003_today(app, "RENT-9", "rent_debit", "2000.00").await;
+    let (_, n) = get(app, &next, &central).await;
+    assert_eq!(n["ground_8_at_hearing"]["available"], true, "{n}");
     t.app.stop().await;
 }
