@@ -755,7 +755,7 @@ mod tests {
             ),
             (
                 "8 weeks' rent and £355 court costs: the costs are not rent",
-                with(eight.clone(), &[costs.clone()]),
+                with(eight.clone(), std::slice::from_ref(&costs)),
                 None,
                 Current,
                 86_400,
@@ -763,7 +763,7 @@ mod tests {
             ),
             (
                 "7 weeks' rent and £355 court costs (balance £1,111): not 8 weeks' rent",
-                with(seven.clone(), &[costs.clone()]),
+                with(seven.clone(), std::slice::from_ref(&costs)),
                 None,
                 Current,
                 75_600,

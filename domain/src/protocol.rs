@@ -941,13 +941,15 @@ pub(crate) mod tests {
     #[test]
     fn cpr_6_26_delivery_after_4_30pm_or_on_a_non_business_day_is_served_next_business_day() {
         use ServiceMethod::{FirstClassPost as Post, Hand};
-        let cases: &[(
+        /// How, sent (date, time), deemed served, why.
+        type Case = (
             ServiceMethod,
             (i32, u32, u32),
             (u32, u32),
             (i32, u32, u32),
-            &str,
-        )] = &[
+            &'static str,
+        );
+        let cases: &[Case] = &[
             (
                 Hand,
                 (2027, 1, 13),
