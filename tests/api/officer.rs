@@ -2611,7 +2611,10 @@ async fn a_sync_cursor_cannot_be_edited_or_borrowed_to_reach_another_patch() {
 /// A section 8 notice served 60 days ago giving `grounds` (ground 8 available on the arrears
 /// then), and the court application 30 days ago, as the diary would hold them with the notice's
 /// details (the real clock cannot wait out a notice period in a test).
-async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8]) {
+///
+/// `measured_early`: the ground 8 figure kept with it was measured 3 days before the deemed
+/// service date (a notice recorded when posted), so it is measured again on that date.
+async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8], measured_early: bool) {
     use rentdesk_domain::Pence;
     use rentdesk_domain::protocol::{self, Ground, NoticeKind, NoticeRules, ServiceMethod};
     let now = chrono::Utc::now();
@@ -2626,7 +2629,7 @@ async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8]) {
     notice.ground_8 = Some(protocol::ground_8(
         notice.regime,
         &rentdesk_domain::arrears::RentArrears {
-            on: notice.served_on,
+            on: notice.served_on - chrono::Duration::days(if measured_early { 3 } else { 0 }),
             rent_unpaid: Pence(200_000),
             sundry: Pence::ZERO,
             uc_not_yet_received: Pence::ZERO,
@@ -2688,7 +2691,7 @@ async fn an_order_on_a_section_8_claim_names_the_notices_grounds_and_on_ground_8
     let hd1003 = tenancy_id(app, "HD1003").await;
     // Far behind: over 8 weeks' rent (8 × £112 = £896) whatever the examples hold.
     hd1003_today(app, "RENT-1", "rent_debit", "2000.00").await;
-    section_8_claim(app, hd1003, &[8, 10, 11]).await;
+    section_8_claim(app, hd1003, &[8, 10, 11], false).await;
     let path = format!("/officer/v1/accounts/{hd1003}/steps");
     let next = format!("/officer/v1/accounts/{hd1003}/next-step");
     let today = rentdesk_store::london_today();
@@ -2819,7 +2822,7 @@ async fn an_order_on_ground_8_is_refused_when_the_arrears_on_the_hearing_date_we
     let app = &t.app;
     let central = sign_in(app, "central@council.example").await;
     let hd1003 = tenancy_id(app, "HD1003").await;
-    section_8_claim(app, hd1003, &[8, 10]).await;
+    section_8_claim(app, hd1003, &[8, 10], false).await;
     // Paid off since the notice: nothing owed on the hearing date.
     hd1003_today(app, "PAY-1", "payment", "-5000.00").await;
     let path = format!("/officer/v1/accounts/{hd1003}/steps");
@@ -3444,7 +3447,7 @@ async fn ha_1988_ground_8_leaves_court_costs_out_in_next_step_and_the_order_chec
         "{n}"
     );
     // At the hearing of a claim on ground 8: not held, and an order on it is refused.
-    section_8_claim(app, hd1003, &[8, 10]).await;
+    section_8_claim(app, hd1003, &[8, 10], false).await;
     let path = format!("/officer/v1/accounts/{hd1003}/steps");
     let today = rentdesk_store::london_today();
     let (s, r) = post(
@@ -3472,5 +3475,63 @@ async fn ha_1988_ground_8_leaves_court_costs_out_in_next_step_and_the_order_chec
     hd1003_today(app, "RENT-9", "rent_debit", "2000.00").await;
     let (_, n) = get(app, &next, &central).await;
     assert_eq!(n["ground_8_at_hearing"]["available"], true, "{n}");
+    t.app.stop().await;
+}
+
+/// HA 1988 Sch 2 ground 8 must hold on the notice's deemed service date as well as at the
+/// hearing: a figure kept from before service (a posted notice) is measured again on it, and an
+/// order on ground 8 is refused when it did not hold then, even if it holds at the hearing.
+#[tokio::test]
+async fn ha_1988_ground_8_is_measured_again_on_the_deemed_service_date_of_a_posted_notice() {
+    let t = team().await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let next = format!("/officer/v1/accounts/{hd1003}/next-step");
+    let (_, n0) = get(app, &next, &central).await;
+    assert!(
+        n0["ground_8"]["counted_pence"].as_i64().unwrap() < 89_600,
+        "{n0}"
+    );
+    // Kept as available (measured 3 days early), but on the service date, 60 days ago, the
+    // rent unpaid was below 8 weeks' rent.
+    section_8_claim(app, hd1003, &[8, 10], true).await;
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    let today = rentdesk_store::london_today();
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "hearing", "hearing_on": today}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    // Far behind by the hearing.
+    hd1003_today(app, "RENT-1", "rent_debit", "2000.00").await;
+    let (_, n) = get(app, &next, &central).await;
+    let served = n["notice"]["served_on"].clone();
+    assert_eq!(n["notice"]["ground_8"]["measured_on"], served, "{n}");
+    assert_eq!(n["notice"]["ground_8"]["available"], false, "{n}");
+    assert_eq!(n["ground_8_at_hearing"]["available"], true, "{n}");
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "order", "order_type": "outright", "grounds": [8],
+               "possession_date": today + chrono::Duration::days(14)}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["grounds".to_owned()]), "{p}");
+    assert!(p.to_string().contains("deemed served"), "{p}");
+    // Ground 10 is not affected.
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "order", "order_type": "outright", "grounds": [10],
+               "possession_date": today + chrono::Duration::days(14)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
     t.app.stop().await;
 }

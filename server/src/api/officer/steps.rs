@@ -560,6 +560,25 @@ fn check_order(
     if let Some(p) = invalid_fields(court::mandatory_ground_rules(order, ordered_on)) {
         return Err(p);
     }
+    // HA 1988 Sch 2 ground 8 must hold at the notice's deemed service date too: a notice
+    // recorded before it (by post) was measured early; measured again now.
+    if order.grounds.contains(&Ground::G8)
+        && let Some(n) = &gates.notice
+        && let Some(g) = ground_8_at_service(account, n, today).filter(|g| !g.available)
+    {
+        return Err(Problem::invalid(
+            "grounds",
+            format!(
+                "ground 8 did not hold on {}, the day the notice was deemed served: arrears \
+                 counted {} against {} ({} weeks' rent). {}",
+                n.served_on.format("%-d %B %Y"),
+                g.counted,
+                g.threshold,
+                g.threshold_weeks,
+                g.reason
+            ),
+        ));
+    }
     if order.grounds.contains(&Ground::G8) {
         // The arrears on the hearing date, measured with the notice's own rule.
         let on = case.court.hearing_on.unwrap_or(ordered_on).min(today);
@@ -582,6 +601,28 @@ fn check_order(
         }
     }
     Ok(())
+}
+
+/// Ground 8 on a section 8 notice's deemed service date, measured again when the figure kept
+/// with the notice was measured before it (a posted notice is recorded before it is deemed
+/// served) and that day has come. `None`: the kept figure stands (or no ground 8 to measure).
+fn ground_8_at_service(
+    account: &FullAccount,
+    n: &NoticeDates,
+    today: NaiveDate,
+) -> Option<protocol::Ground8> {
+    let kept = n.ground_8.as_ref()?;
+    let early = kept.measured_on.is_some_and(|m| m < n.served_on);
+    (n.kind == NoticeKind::Section8 && early && n.served_on <= today).then(|| {
+        let on = n.served_on;
+        let weekly =
+            rentdesk_domain::arrears::summarise(&account.facts, &account.entries, on).weekly_charge;
+        protocol::ground_8(
+            n.regime,
+            &rentdesk_domain::arrears::rent_arrears(&account.facts, &account.entries, on),
+            weekly,
+        )
+    })
 }
 
 pub struct OfficerStepsApi;
@@ -967,9 +1008,14 @@ impl OfficerStepsApi {
                     on: *on,
                 })
                 .collect(),
-            notice: gates.notice.map(|n| Notice {
-                lapses_on: n.lapses_on(&gates.breathing_spaces),
-                ..Notice::from(n)
+            notice: gates.notice.map(|mut n| {
+                if let Some(g) = ground_8_at_service(&account, &n, today) {
+                    n.ground_8 = Some(g);
+                }
+                Notice {
+                    lapses_on: n.lapses_on(&gates.breathing_spaces),
+                    ..Notice::from(n)
+                }
             }),
             ground_8,
             ground_8_at_hearing: ground_8_at_hearing.map(Ground8Out::from),
