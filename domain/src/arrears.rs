@@ -9,8 +9,8 @@
 
 use crate::Pence;
 use crate::benefits::{
-    BenefitIncome, Outstanding, expected_between, next_due_after, outstanding,
-    summarise_outstanding,
+    BenefitIncome, BenefitTiming, ExpectedPayment, Outstanding, accrue, apa_expected_between,
+    apa_grace_days, expected_between_with, outstanding_with, summarise_outstanding,
 };
 use crate::calendar::add_months_clamped;
 use crate::ledger::{LastPayment, LedgerEntry, TransactionKind, balance, last_payment};
@@ -27,6 +27,107 @@ pub struct AccountFacts {
     pub self_pay: Option<(Pence, Frequency, NaiveDate)>,
     /// How late a benefit payment may be and still count as "due, not yet received". Default 3.
     pub benefit_grace_days: u32,
+    /// When managed payments and HB reach the account (settings; domain.md §2).
+    #[serde(default)]
+    pub timing: BenefitTiming,
+}
+
+/// The dates of the managed payments (UC credits) received on the account up to `today`.
+fn apa_received(entries: &[LedgerEntry], today: NaiveDate) -> Vec<NaiveDate> {
+    entries
+        .iter()
+        .filter(|e| {
+            e.kind == TransactionKind::UniversalCredit && e.amount.0 < 0 && e.posted_on <= today
+        })
+        .map(|e| e.posted_on)
+        .collect()
+}
+
+/// The benefit payments the account expects in [from, to], by the date they reach it: a
+/// managed payment on DWP's landlord schedule ([`apa_expected_between`]), anything else on its
+/// own pay date.
+pub fn benefit_payments(
+    facts: &AccountFacts,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<ExpectedPayment> {
+    match facts.benefit {
+        Some(BenefitIncome::UniversalCredit {
+            monthly_housing,
+            claim_start,
+            paid_to_landlord: true,
+        }) => apa_expected_between(
+            monthly_housing,
+            claim_start,
+            &facts.timing,
+            &apa_received(entries, today),
+            from,
+            to,
+        ),
+        Some(income) => expected_between_with(&income, &facts.timing, from, to),
+        None => vec![],
+    }
+}
+
+/// Managed payments expected and not yet received: those on DWP's schedule whose run is at most
+/// a cycle and the grace days past once the schedule is known (a skipped cycle is paid in the
+/// next run), each with what it has earned. Money received is matched to them in date order: a
+/// managed payment of at least half a period's amount pays one period, a doubled one two.
+fn apa_outstanding(
+    monthly: Pence,
+    claim_start: NaiveDate,
+    facts: &AccountFacts,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+) -> Vec<Outstanding> {
+    let received = apa_received(entries, today);
+    let known = received.iter().any(|d| *d >= claim_start);
+    let grace = apa_grace_days(&facts.timing, known, facts.benefit_grace_days);
+    let payments = apa_expected_between(
+        monthly,
+        claim_start,
+        &facts.timing,
+        &received,
+        today - Duration::days(i64::from(grace)),
+        today + Duration::days(62),
+    );
+    let mut items = accrue(payments, today);
+    items.sort_by_key(|o| o.payment.due);
+    let Some(first) = items.first().map(|o| o.payment.due) else {
+        return items;
+    };
+    let mut credits: Vec<&LedgerEntry> = entries
+        .iter()
+        .filter(|e| {
+            e.kind == TransactionKind::UniversalCredit
+                && e.amount.0 < 0
+                && e.posted_on >= first - Duration::days(7)
+                && e.posted_on <= today
+        })
+        .collect();
+    credits.sort_by_key(|e| e.posted_on);
+    let mut paid = vec![false; items.len()];
+    for c in credits {
+        let mut left = -c.amount;
+        for (i, o) in items.iter().enumerate() {
+            if paid[i] || o.payment.due - Duration::days(7) > c.posted_on {
+                continue;
+            }
+            if left * 2 < o.payment.amount {
+                break;
+            }
+            paid[i] = true;
+            left = (left - o.payment.amount).max(Pence::ZERO);
+        }
+    }
+    items
+        .into_iter()
+        .zip(paid)
+        .filter(|(_, p)| !p)
+        .map(|(o, _)| o)
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,10 +303,17 @@ pub fn summarise(
     let credit = (-balance).max(Pence::ZERO);
 
     let pending = facts.benefit.map(|income| {
-        let items: Vec<Outstanding> = outstanding(&income, today, facts.benefit_grace_days)
-            .into_iter()
-            .filter(|o| !received(&income, o, &entries, today))
-            .collect();
+        let items: Vec<Outstanding> = match income {
+            BenefitIncome::UniversalCredit {
+                monthly_housing,
+                claim_start,
+                paid_to_landlord: true,
+            } => apa_outstanding(monthly_housing, claim_start, facts, &entries, today),
+            _ => outstanding_with(&income, &facts.timing, today, facts.benefit_grace_days)
+                .into_iter()
+                .filter(|o| !received(&income, o, &entries, today))
+                .collect(),
+        };
         summarise_outstanding(&items)
     });
     let accrued = pending.flatten();
@@ -214,6 +322,10 @@ pub fn summarise(
     let technical_reason = accrued.filter(|_| technical_arrears.0 > 0).map(|a| {
         let what = match facts.benefit {
             Some(BenefitIncome::HousingBenefit { .. }) => "Housing Benefit payment",
+            Some(BenefitIncome::UniversalCredit {
+                paid_to_landlord: true,
+                ..
+            }) => "Universal Credit managed payment (DWP's landlord schedule)",
             _ => "Universal Credit housing payment",
         };
         format!(
@@ -233,15 +345,10 @@ pub fn summarise(
     };
 
     let window_from = today - Duration::days(WINDOW_DAYS - 1);
-    let mut expected: Pence = facts
-        .benefit
-        .map(|b| {
-            expected_between(&b, window_from, today)
-                .iter()
-                .map(|p| p.amount)
-                .sum()
-        })
-        .unwrap_or_default();
+    let mut expected: Pence = benefit_payments(facts, &entries, today, window_from, today)
+        .iter()
+        .map(|p| p.amount)
+        .sum();
     if let Some((amount, frequency, anchor)) = facts.self_pay {
         expected += self_pay_due(
             amount,
@@ -281,10 +388,64 @@ pub fn summarise(
         next_charge_date: facts.schedule.next_charge_date(today),
         expected_last_28_days: expected,
         received_last_28_days: received_28,
-        next_benefit_due: facts
-            .benefit
-            .and_then(|b| next_due_after(&b, today))
-            .map(|p| (p.due, p.amount)),
+        next_benefit_due: benefit_payments(
+            facts,
+            &entries,
+            today,
+            today + Duration::days(1),
+            today + Duration::days(62),
+        )
+        .first()
+        .map(|p| (p.due, p.amount)),
+    }
+}
+
+/// The arrears HA 1988 Sch 2 ground 8 counts on one day: "rent lawfully due" and unpaid.
+/// Rent and service charges reserved as rent are rent; court costs, and debits whose nature the
+/// ledger does not record (an adjustment that adds to the debt, e.g. a rechargeable repair), are
+/// not. Money received is taken as paying rent before anything else, so the figure is never
+/// more than the rent actually unpaid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RentArrears {
+    /// The day measured (the notice's deemed service date, or the hearing date).
+    pub on: NaiveDate,
+    /// Rent (with service charges) lawfully due and unpaid that day.
+    pub rent_unpaid: Pence,
+    /// Other debits left out: court costs and adjustments that add to the debt.
+    pub sundry: Pence,
+    /// Of `rent_unpaid`, what is owed only because a Universal Credit housing payment already
+    /// earned has not arrived yet (the Renters' Rights Act regime disregards this; Housing
+    /// Benefit timing it does not).
+    pub uc_not_yet_received: Pence,
+}
+
+/// [`RentArrears`] on `on`, from the ledger as it stood at the end of that day.
+pub fn rent_arrears(facts: &AccountFacts, entries: &[LedgerEntry], on: NaiveDate) -> RentArrears {
+    let upto: Vec<&LedgerEntry> = entries.iter().filter(|e| e.posted_on <= on).collect();
+    let balance: Pence = upto.iter().map(|e| e.amount).sum();
+    // Debits that are not rent: court costs always; an adjustment only when it adds to the
+    // debt (one that takes off is a credit like any other).
+    let sundry: Pence = upto
+        .iter()
+        .filter(|e| match e.kind {
+            TransactionKind::CourtCosts => true,
+            TransactionKind::Adjustment => e.amount.0 > 0,
+            _ => false,
+        })
+        .map(|e| e.amount)
+        .sum();
+    let rent_unpaid = (balance - sundry).max(Pence::ZERO);
+    let uc_not_yet_received = match facts.benefit {
+        Some(BenefitIncome::UniversalCredit { .. }) => summarise(facts, entries, on)
+            .technical_arrears
+            .min(rent_unpaid),
+        _ => Pence::ZERO,
+    };
+    RentArrears {
+        on,
+        rent_unpaid,
+        sundry,
+        uc_not_yet_received,
     }
 }
 
@@ -318,6 +479,7 @@ mod tests {
             benefit,
             self_pay,
             benefit_grace_days: 3,
+            timing: BenefitTiming::default(),
         }
     }
 
@@ -387,12 +549,14 @@ mod tests {
         assert_eq!(s.weeks_in_arrears_hundredths, Some(152)); // 164.20 / 108 = 1.520
     }
 
+    /// UC paid to the tenant: due on the tenant's payment date (a managed payment is not: see
+    /// `uc_apa_managed_payments_follow_dwps_landlord_schedule`).
     #[test]
     fn a_uc_payment_more_than_three_days_late_is_real_arrears_but_a_received_one_clears() {
         let ledger = rents(ymd(2026, 10, 26), ymd(2026, 11, 30));
         // 1 Dec: due 26 Nov + 3 days' grace has passed, nothing arrived.
         let late = summarise(
-            &facts(uc(ymd(2026, 10, 20), true), None),
+            &facts(uc(ymd(2026, 10, 20), false), None),
             &ledger,
             ymd(2026, 12, 1),
         );
@@ -408,7 +572,7 @@ mod tests {
             46_800,
         ));
         let on_time = summarise(
-            &facts(uc(ymd(2026, 10, 20), true), None),
+            &facts(uc(ymd(2026, 10, 20), false), None),
             &paid,
             ymd(2026, 11, 27),
         );
@@ -539,6 +703,304 @@ mod tests {
         assert_eq!(
             summarise(&before_anchor, &[], ymd(2026, 12, 20)).expected_last_28_days,
             Pence(46_800)
+        );
+    }
+
+    /// HA 1988 Sch 2 ground 8 (and the Renters' Rights Act 2025 amendment): rent lawfully due
+    /// and unpaid, service charges reserved as rent included, court costs and other sundry
+    /// debits not; measured on the day given (the notice's deemed service date, the hearing);
+    /// under the Renters' Rights regime only UC not yet received is disregarded, HB timing is
+    /// not. The cases of docs/rules.md "Ground 8: the sum counted". Weekly rent £108.
+    #[test]
+    fn ha_1988_sch_2_ground_8_counts_rent_lawfully_due_not_sundry_debits_at_the_date_measured() {
+        use crate::protocol::{NoticeRegime::*, ground_8};
+        let debit = |d: NaiveDate, kind, pence| LedgerEntry {
+            posted_on: d,
+            kind,
+            amount: Pence(pence),
+            method: None,
+        };
+        // 13 weekly debits, Mondays 31 Aug – 23 Nov 2026 (£1,404); 8 of them from 5 Oct (£864).
+        let thirteen = rents(ymd(2026, 8, 31), ymd(2026, 11, 23));
+        let eight = rents(ymd(2026, 10, 5), ymd(2026, 11, 23));
+        let seven = rents(ymd(2026, 10, 12), ymd(2026, 11, 23));
+        let costs = debit(ymd(2026, 9, 1), TransactionKind::CourtCosts, 35_500);
+        let recharge = debit(ymd(2026, 11, 3), TransactionKind::Adjustment, 15_000);
+        let with = |mut l: Vec<LedgerEntry>, more: &[LedgerEntry]| {
+            l.extend_from_slice(more);
+            l
+        };
+        let hb = Some(BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(10_800),
+            first_pay_date: ymd(2026, 10, 5),
+            ends_on: None,
+        });
+        let on = ymd(2026, 11, 25);
+        type Case = (
+            &'static str,
+            Vec<LedgerEntry>,
+            Option<BenefitIncome>,
+            crate::protocol::NoticeRegime,
+            i64,
+            bool,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "8 weeks' rent unpaid",
+                eight.clone(),
+                None,
+                Current,
+                86_400,
+                true,
+            ),
+            (
+                "8 weeks' rent and £355 court costs: the costs are not rent",
+                with(eight.clone(), std::slice::from_ref(&costs)),
+                None,
+                Current,
+                86_400,
+                true,
+            ),
+            (
+                "7 weeks' rent and £355 court costs (balance £1,111): not 8 weeks' rent",
+                with(seven.clone(), std::slice::from_ref(&costs)),
+                None,
+                Current,
+                75_600,
+                false,
+            ),
+            (
+                "8 weeks' rent, a £150 recharge and £100 paid: the payment pays rent first",
+                with(
+                    eight.clone(),
+                    &[
+                        recharge,
+                        pay(ymd(2026, 11, 10), TransactionKind::Payment, 10_000),
+                    ],
+                ),
+                None,
+                Current,
+                76_400,
+                false,
+            ),
+            (
+                "8 weeks of rent £100 + service charge £8: service charges reserved as rent count",
+                rents(ymd(2026, 10, 5), ymd(2026, 11, 23))
+                    .into_iter()
+                    .flat_map(|r| {
+                        [
+                            debit(r.posted_on, TransactionKind::RentDebit, 10_000),
+                            debit(r.posted_on, TransactionKind::ServiceCharge, 800),
+                        ]
+                    })
+                    .collect(),
+                None,
+                Current,
+                86_400,
+                true,
+            ),
+            (
+                "Renters' Rights: 13 weeks unpaid, 4 of them HB due 30 Nov: HB timing counts",
+                thirteen.clone(),
+                hb,
+                RentersRights,
+                140_400,
+                true,
+            ),
+            (
+                "Renters' Rights: 13 weeks unpaid, £624 of it UC not yet received: disregarded",
+                thirteen.clone(),
+                uc(ymd(2026, 10, 20), false),
+                RentersRights,
+                140_400 - 62_400,
+                false,
+            ),
+            (
+                "current regime: the same UC account counts all rent unpaid",
+                thirteen.clone(),
+                uc(ymd(2026, 10, 20), false),
+                Current,
+                140_400,
+                true,
+            ),
+            (
+                "a payment after the day measured does not count",
+                with(
+                    eight.clone(),
+                    &[pay(ymd(2026, 11, 27), TransactionKind::Payment, 50_000)],
+                ),
+                None,
+                Current,
+                86_400,
+                true,
+            ),
+        ];
+        for (why, ledger, benefit, regime, counted, available) in cases {
+            let f = facts(benefit, None);
+            let a = rent_arrears(&f, &ledger, on);
+            let g = ground_8(regime, &a, Pence(10_800));
+            assert_eq!(
+                (g.counted, g.available),
+                (Pence(counted), available),
+                "{why}: {g:?}"
+            );
+            assert_eq!(g.measured_on, Some(on), "{why}");
+        }
+        // The reason names what was left out.
+        let a = rent_arrears(&facts(None, None), &with(seven, &[costs]), on);
+        assert_eq!(a.sundry, Pence(35_500));
+        let g = ground_8(Current, &a, Pence(10_800));
+        assert!(g.reason.contains("£355.00 not counted"), "{}", g.reason);
+        assert!(g.reason.contains("25 November 2026"), "{}", g.reason);
+    }
+
+    /// domain.md §2 (DWP: managed payments to landlords are paid on DWP's own four-weekly
+    /// schedule, about two weeks after the tenant's UC payment date, now and then skipping a
+    /// cycle and paying two in the next). The cases of docs/rules.md "Managed payments".
+    /// Claim 20 Oct 2026, £468 a month; the tenant's UC dates are the 26th of each month.
+    #[test]
+    fn uc_apa_managed_payments_follow_dwps_landlord_schedule() {
+        let apa = uc(ymd(2026, 10, 20), true);
+        let f = facts(apa, None);
+        let d = |m: u32, day: u32| {
+            if m >= 10 {
+                ymd(2026, m, day)
+            } else {
+                ymd(2027, m, day)
+            }
+        };
+        type Case = (
+            &'static str,
+            &'static [((u32, u32), i64)],
+            (u32, u32),
+            bool,
+            Option<(u32, u32)>,
+        );
+        let cases: &[Case] = &[
+            (
+                "no APA yet: 5 days after the tenant's date (26 Nov) it is still on its way",
+                &[],
+                (12, 1),
+                false,
+                Some((12, 10)),
+            ),
+            (
+                "no APA yet: expected 26 Nov + 14 = 10 Dec; 13 Dec is within grace (next: 9 Jan)",
+                &[],
+                (12, 13),
+                false,
+                Some((1, 9)),
+            ),
+            (
+                "no APA yet: 14 Dec, 4 days after 10 Dec, nothing came: real arrears",
+                &[],
+                (12, 14),
+                true,
+                None,
+            ),
+            (
+                "the 10 Dec APA arrived: nothing real on 14 Dec",
+                &[((12, 10), 46_800)],
+                (12, 14),
+                false,
+                Some((1, 7)),
+            ),
+            (
+                "schedule learned from 10 Dec (runs 7 Jan, 4 Feb, 4 Mar): 5 Jan, after the tenant's 26 Dec",
+                &[((12, 10), 46_800)],
+                (1, 5),
+                false,
+                Some((1, 7)),
+            ),
+            (
+                "7 Jan run skipped: 12 Jan is not arrears (the next run may pay two)",
+                &[((12, 10), 46_800)],
+                (1, 12),
+                false,
+                Some((2, 4)),
+            ),
+            (
+                "7 Jan skipped and 4 Feb paid one: the other is clearly late on 8 Feb",
+                &[((12, 10), 46_800), ((2, 4), 46_800)],
+                (2, 8),
+                true,
+                Some((3, 4)),
+            ),
+            (
+                "7 Jan skipped, 4 Feb doubled (£936): it clears two periods",
+                &[((12, 10), 46_800), ((2, 4), 93_600)],
+                (2, 8),
+                false,
+                Some((3, 4)),
+            ),
+            (
+                "every run paid: 10 Dec, 7 Jan, 4 Feb: nothing real on 8 Feb",
+                &[((12, 10), 46_800), ((1, 7), 46_800), ((2, 4), 46_800)],
+                (2, 8),
+                false,
+                Some((3, 4)),
+            ),
+        ];
+        for (why, paid, (tm, td), real, next) in cases {
+            let today = d(*tm, *td);
+            let mut ledger = rents(ymd(2026, 10, 26), today);
+            for ((m, day), pence) in *paid {
+                ledger.push(pay(d(*m, *day), TransactionKind::UniversalCredit, *pence));
+            }
+            let s = summarise(&f, &ledger, today);
+            assert_eq!(s.real_arrears.0 > 1_500, *real, "{why}: {s:?}");
+            if !real {
+                // At most the few pence a day a 31-day month's UC falls short of weekly rent.
+                assert!(s.real_arrears.0 <= 1_500, "{why}: {s:?}");
+            }
+            if let Some((m, day)) = next {
+                assert_eq!(s.next_benefit_due.map(|n| n.0), Some(d(*m, *day)), "{why}");
+            }
+        }
+        // The same account paid to the tenant is due on the tenant's date: real on 1 Dec.
+        let tenant = facts(uc(ymd(2026, 10, 20), false), None);
+        let s = summarise(&tenant, &rents(ymd(2026, 10, 26), d(12, 1)), d(12, 1));
+        assert!(s.real_arrears.0 > 1_500, "{s:?}");
+        // The default lag and cycle are settings.
+        let slow = AccountFacts {
+            timing: BenefitTiming {
+                apa_lag_days: 21,
+                ..BenefitTiming::default()
+            },
+            ..facts(apa, None)
+        };
+        let s = summarise(&slow, &rents(ymd(2026, 10, 26), d(12, 14)), d(12, 14));
+        assert_eq!(s.next_benefit_due.map(|n| n.0), Some(d(12, 17)), "{s:?}");
+        assert!(s.real_arrears.0 <= 1_500, "{s:?}");
+    }
+
+    /// HB four-weekly in arrears with a pay-date lag (setting `HB_PAY_LAG_DAYS`): a payment on
+    /// 30 Nov 2026 with a 7-day lag covers 26 Oct – 22 Nov, not 2–29 Nov.
+    #[test]
+    fn hb_pay_lag_moves_the_four_weeks_a_payment_covers() {
+        let hb = BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(10_800),
+            first_pay_date: ymd(2026, 10, 5),
+            ends_on: None,
+        };
+        let lagged = BenefitTiming {
+            hb_pay_lag_days: 7,
+            ..BenefitTiming::default()
+        };
+        let p = crate::benefits::expected_between_with(
+            &hb,
+            &lagged,
+            ymd(2026, 11, 30),
+            ymd(2026, 11, 30),
+        );
+        assert_eq!(
+            (p[0].covers_from, p[0].covers_to),
+            (ymd(2026, 10, 26), ymd(2026, 11, 22))
+        );
+        let p = crate::benefits::expected_between(&hb, ymd(2026, 11, 30), ymd(2026, 11, 30));
+        assert_eq!(
+            (p[0].covers_from, p[0].covers_to),
+            (ymd(2026, 11, 2), ymd(2026, 11, 29))
         );
     }
 

@@ -87,6 +87,103 @@ pub fn uc_period_start(claim_start: NaiveDate, k: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap_or(month_start)
 }
 
+/// When benefit money reaches the rent account, beyond the benefit's own rules (settings
+/// `APA_LAG_DAYS`, `APA_CYCLE_DAYS`, `HB_PAY_LAG_DAYS`; domain.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BenefitTiming {
+    /// A managed payment (UC APA) is expected this many days after the tenant's own UC payment
+    /// date while none has been received on the account to learn DWP's schedule from (default
+    /// 14: "typically about two weeks after").
+    pub apa_lag_days: u32,
+    /// DWP's landlord payment cycle (default 28: four-weekly).
+    pub apa_cycle_days: u32,
+    /// Days between the last day a four-weekly HB payment covers and its pay date (default 0:
+    /// the payment on a pay date covers the 28 days before it).
+    pub hb_pay_lag_days: u32,
+}
+
+impl Default for BenefitTiming {
+    fn default() -> BenefitTiming {
+        BenefitTiming {
+            apa_lag_days: 14,
+            apa_cycle_days: 28,
+            hb_pay_lag_days: 0,
+        }
+    }
+}
+
+/// Managed payments (UC APA) as DWP pays them to the landlord (domain.md §2): on its own cycle
+/// (`apa_cycle_days`), not on the tenant's payment date. The housing costs of an assessment
+/// period are expected in DWP's first run on or after the tenant's payment date for it. The
+/// runs are learned from the managed payments already received (`received`: the dates of UC
+/// credits on the account, any order): the latest one fixes the cycle. While none has arrived,
+/// each is expected `apa_lag_days` after the tenant's payment date. Payments due in [from, to].
+pub fn apa_expected_between(
+    monthly: Pence,
+    claim_start: NaiveDate,
+    timing: &BenefitTiming,
+    received: &[NaiveDate],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<ExpectedPayment> {
+    let cycle = i64::from(timing.apa_cycle_days.max(1));
+    let anchor = received
+        .iter()
+        .filter(|d| **d >= claim_start)
+        .max()
+        .copied();
+    let mut out = Vec::new();
+    for k in 0.. {
+        let tenant = uc_payment(monthly, claim_start, k);
+        if tenant.due > to {
+            break;
+        }
+        let due = match anchor {
+            // The first run on or after the tenant's payment date.
+            Some(a) => {
+                let days = (tenant.due - a).num_days();
+                let runs = days.div_euclid(cycle) + i64::from(days.rem_euclid(cycle) != 0);
+                a + Duration::days(runs * cycle)
+            }
+            None => tenant.due + Duration::days(i64::from(timing.apa_lag_days)),
+        };
+        if due >= from && due <= to {
+            out.push(ExpectedPayment { due, ..tenant });
+        }
+    }
+    out
+}
+
+/// How late a managed payment may be and still be "on its way": one whole cycle past its run
+/// once the schedule is known (DWP skips a cycle now and then and pays two in the next), plus
+/// the grace days; only the grace days while it is not.
+pub fn apa_grace_days(timing: &BenefitTiming, schedule_known: bool, grace_days: u32) -> u32 {
+    if schedule_known {
+        timing.apa_cycle_days + grace_days
+    } else {
+        grace_days
+    }
+}
+
+/// The part of each payment earned by days charged so far: days up to and including the Sunday
+/// of the rent week `today` is in (rent is charged weekly in advance), rounded down.
+pub fn accrue(payments: Vec<ExpectedPayment>, today: NaiveDate) -> Vec<Outstanding> {
+    let charged_through = crate::calendar::monday_on_or_before(today) + Duration::days(6);
+    payments
+        .into_iter()
+        .filter(|p| p.covers_from <= charged_through)
+        .map(|p| {
+            let period_days = (p.covers_to - p.covers_from).num_days() + 1;
+            let days = ((charged_through - p.covers_from).num_days() + 1).clamp(0, period_days);
+            let accrued = p.amount.mul_div(days, period_days);
+            Outstanding {
+                payment: p,
+                accrued,
+            }
+        })
+        .collect()
+}
+
 /// UC assessment period `k` (0 = the one starting on the claim date) and its payment.
 /// UC pays monthly in arrears, 7 days after the assessment period ends. Periods start as UC
 /// Regs 2013 reg 21(2) says ([`uc_period_start`]); each ends the day before the next starts.
@@ -107,19 +204,32 @@ pub fn uc_first_payment_due(claim_start: NaiveDate) -> NaiveDate {
     uc_payment(Pence::ZERO, claim_start, 0).due
 }
 
-/// HB payment on `pay_date` covers the four weeks before it.
-fn hb_payment(weekly: Pence, pay_date: NaiveDate) -> ExpectedPayment {
+/// HB payment on `pay_date` covers the four weeks ending `lag_days` + 1 days before it.
+fn hb_payment(weekly: Pence, pay_date: NaiveDate, lag_days: u32) -> ExpectedPayment {
+    let end = pay_date - Duration::days(1 + i64::from(lag_days));
     ExpectedPayment {
         due: pay_date,
         amount: weekly * 4,
-        covers_from: pay_date - Duration::days(28),
-        covers_to: pay_date - Duration::days(1),
+        covers_from: end - Duration::days(27),
+        covers_to: end,
     }
 }
 
-/// Payments due in [from, to], in date order.
+/// Payments due in [from, to], in date order (default timing: HB covers the 28 days before its
+/// pay date).
 pub fn expected_between(
     income: &BenefitIncome,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<ExpectedPayment> {
+    expected_between_with(income, &BenefitTiming::default(), from, to)
+}
+
+/// [`expected_between`] with the HB pay-date lag of `timing`. UC here is the tenant's payment
+/// date; a managed payment's date to the landlord is [`apa_expected_between`].
+pub fn expected_between_with(
+    income: &BenefitIncome,
+    timing: &BenefitTiming,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Vec<ExpectedPayment> {
@@ -134,7 +244,7 @@ pub fn expected_between(
             let offset = (from - first_pay_date).num_days().div_euclid(28);
             let mut pay = first_pay_date + Duration::days(offset * 28);
             while pay <= to {
-                let mut p = hb_payment(weekly_amount, pay);
+                let mut p = hb_payment(weekly_amount, pay, timing.hb_pay_lag_days);
                 if let Some(end) = ends_on {
                     if p.covers_from > end {
                         break;
@@ -188,21 +298,21 @@ pub fn next_due_after(income: &BenefitIncome, today: NaiveDate) -> Option<Expect
 /// benefit for the rest of this week is as much "on its way" as the days already past: counting
 /// only to today would show a new UC claimant's timing gap as real arrears.
 pub fn outstanding(income: &BenefitIncome, today: NaiveDate, grace_days: u32) -> Vec<Outstanding> {
+    outstanding_with(income, &BenefitTiming::default(), today, grace_days)
+}
+
+/// [`outstanding`] with the HB pay-date lag of `timing`.
+pub fn outstanding_with(
+    income: &BenefitIncome,
+    timing: &BenefitTiming,
+    today: NaiveDate,
+    grace_days: u32,
+) -> Vec<Outstanding> {
     let from = today - Duration::days(i64::from(grace_days));
-    let charged_through = crate::calendar::monday_on_or_before(today) + Duration::days(6);
-    expected_between(income, from, today + Duration::days(62))
-        .into_iter()
-        .filter(|p| p.covers_from <= charged_through)
-        .map(|p| {
-            let period_days = (p.covers_to - p.covers_from).num_days() + 1;
-            let days = ((charged_through - p.covers_from).num_days() + 1).clamp(0, period_days);
-            let accrued = p.amount.mul_div(days, period_days);
-            Outstanding {
-                payment: p,
-                accrued,
-            }
-        })
-        .collect()
+    accrue(
+        expected_between_with(income, timing, from, today + Duration::days(62)),
+        today,
+    )
 }
 
 pub fn accrued_not_yet_due(

@@ -312,17 +312,16 @@ pub fn mandatory_ground_rules(order: &CourtOrder, ordered_on: NaiveDate) -> Vec<
 }
 
 /// Ground 8 checked again at the hearing (domain.md §4: "both at notice and hearing"): for a
-/// section 8 notice that gave ground 8, whether it is available on `real`/`technical` arrears
-/// (those of the hearing date, or today's before it) under the notice's regime, with the same
+/// section 8 notice that gave ground 8, whether it is available on the rent arrears
+/// ([`crate::arrears::rent_arrears`] of the hearing date, or today's before it) under the notice's regime, with the same
 /// rule the notice used ([`crate::protocol::ground_8`]). `None` when the notice gave no ground 8.
 pub fn ground_8_at_hearing(
     notice: &NoticeDates,
-    real: Pence,
-    technical: Pence,
+    arrears: &crate::arrears::RentArrears,
     weekly_charge: Pence,
 ) -> Option<Ground8> {
     (notice.kind == NoticeKind::Section8 && notice.grounds_given().contains(&Ground::G8))
-        .then(|| crate::protocol::ground_8(notice.regime, real, technical, weekly_charge))
+        .then(|| crate::protocol::ground_8(notice.regime, arrears, weekly_charge))
 }
 
 /// An order on ground 8 when ground 8 did not hold on the hearing date (`at_hearing`, from
@@ -900,6 +899,7 @@ mod tests {
     use super::*;
     use crate::escalation::{ActionKind, Stage};
     use crate::ledger::TransactionKind;
+    use crate::protocol::tests::noon;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -1213,17 +1213,26 @@ mod tests {
         assert_eq!((a.next_stage, a.action), (None, None));
     }
 
+    /// Rent unpaid of `pence` on 1 December 2026, no sundry debits, no UC on its way.
+    fn ra(pence: i64) -> crate::arrears::RentArrears {
+        crate::arrears::RentArrears {
+            on: d(2026, 12, 1),
+            rent_unpaid: Pence(pence),
+            sundry: Pence::ZERO,
+            uc_not_yet_received: Pence::ZERO,
+        }
+    }
+
     fn section_8(grounds: Option<Vec<Ground>>, ground_8_available: bool) -> NoticeDates {
         let mut n = crate::protocol::notice_dates(
             NoticeKind::Section8,
-            d(2026, 9, 1),
+            noon(d(2026, 9, 1)),
             crate::protocol::ServiceMethod::Hand,
             &crate::protocol::NoticeRules::default(),
         );
         n.ground_8 = Some(crate::protocol::ground_8(
             n.regime,
-            Pence(if ground_8_available { 90_000 } else { 50_000 }),
-            Pence::ZERO,
+            &ra(if ground_8_available { 90_000 } else { 50_000 }),
             Pence(10_000),
         ));
         n.grounds = grounds;
@@ -1235,7 +1244,7 @@ mod tests {
         use OrderKind::*;
         let nosp = crate::protocol::notice_dates(
             NoticeKind::Nosp,
-            d(2026, 9, 1),
+            noon(d(2026, 9, 1)),
             crate::protocol::ServiceMethod::Hand,
             &crate::protocol::NoticeRules::default(),
         );
@@ -1358,28 +1367,22 @@ mod tests {
     fn ground_8_is_checked_again_on_the_hearing_dates_arrears_with_the_notices_rule() {
         let s8 = section_8(Some(vec![Ground::G8, Ground::G10]), true);
         let week = Pence(10_000);
-        let held = ground_8_at_hearing(&s8, Pence(80_000), Pence::ZERO, week).unwrap();
+        let held = ground_8_at_hearing(&s8, &ra(80_000), week).unwrap();
         assert!(held.available);
         assert_eq!(
             (held.counted, held.threshold),
             (Pence(80_000), Pence(80_000))
         );
-        let fell = ground_8_at_hearing(&s8, Pence(79_999), Pence::ZERO, week).unwrap();
+        let fell = ground_8_at_hearing(&s8, &ra(79_999), week).unwrap();
         assert!(!fell.available);
         // The same rule as at the notice: the very same answer.
         assert_eq!(
             fell,
-            crate::protocol::ground_8(s8.regime, Pence(79_999), Pence::ZERO, week)
+            crate::protocol::ground_8(s8.regime, &ra(79_999), week)
         );
         // A notice that did not give ground 8 (or is a NOSP): nothing to check.
         assert!(
-            ground_8_at_hearing(
-                &section_8(Some(vec![Ground::G10]), true),
-                Pence(1),
-                Pence(0),
-                week
-            )
-            .is_none()
+            ground_8_at_hearing(&section_8(Some(vec![Ground::G10]), true), &ra(1), week).is_none()
         );
         let order = CourtOrder {
             kind: OrderKind::Outright,

@@ -773,7 +773,7 @@ mod tests {
         // stage was recorded either.
         let n = crate::protocol::notice_dates(
             crate::protocol::NoticeKind::Nosp,
-            d(2026, 11, 25),
+            crate::protocol::tests::noon(d(2026, 11, 25)),
             crate::protocol::ServiceMethod::Hand,
             &crate::protocol::NoticeRules::default(),
         );

@@ -473,6 +473,7 @@ pub fn values(f: &LetterFacts) -> Values {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::tests::noon;
     use crate::protocol::{ServiceMethod, notice_dates};
 
     fn facts() -> LetterFacts {
@@ -525,7 +526,7 @@ mod tests {
         let mut f = facts();
         let n = notice_dates(
             NoticeKind::Nosp,
-            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            noon(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
             ServiceMethod::Hand,
             &crate::protocol::NoticeRules::default(),
         );
@@ -591,7 +592,7 @@ mod tests {
         });
         f.notice = Some(notice_dates(
             NoticeKind::Nosp,
-            d(2026, 9, 1),
+            noon(d(2026, 9, 1)),
             ServiceMethod::Hand,
             &crate::protocol::NoticeRules::default(),
         ));
@@ -648,7 +649,7 @@ mod tests {
         // A section 8 notice with its grounds recorded: the order sought names them.
         let mut s8 = notice_dates(
             NoticeKind::Section8,
-            d(2026, 9, 1),
+            noon(d(2026, 9, 1)),
             ServiceMethod::Hand,
             &crate::protocol::NoticeRules::default(),
         );

@@ -1005,7 +1005,7 @@ mod tests {
         f.stage_since = ymd(2025, 11, 5);
         f.notice = Some(notice_dates(
             NoticeKind::Nosp,
-            ymd(2025, 11, 5),
+            crate::protocol::tests::noon(ymd(2025, 11, 5)),
             ServiceMethod::Hand,
             &crate::protocol::NoticeRules::default(),
         ));
@@ -1016,7 +1016,7 @@ mod tests {
         // Months away: no hurry from the notice.
         f.notice = Some(notice_dates(
             NoticeKind::Nosp,
-            ymd(2026, 6, 1),
+            crate::protocol::tests::noon(ymd(2026, 6, 1)),
             ServiceMethod::Hand,
             &crate::protocol::NoticeRules::default(),
         ));
@@ -1032,7 +1032,7 @@ mod tests {
         f.stage_since = ymd(2025, 12, 10);
         f.notice = Some(notice_dates(
             NoticeKind::Section8,
-            ymd(2025, 12, 1),
+            crate::protocol::tests::noon(ymd(2025, 12, 1)),
             ServiceMethod::Hand,
             &crate::protocol::NoticeRules::default(),
         ));
@@ -1042,7 +1042,7 @@ mod tests {
         // Lapsed: said so.
         f.notice = Some(notice_dates(
             NoticeKind::Section8,
-            ymd(2025, 11, 20),
+            crate::protocol::tests::noon(ymd(2025, 11, 20)),
             ServiceMethod::Hand,
             &crate::protocol::NoticeRules::default(),
         ));
@@ -1058,7 +1058,7 @@ mod tests {
         // Would lapse on 1 Dec 2026.
         f.notice = Some(notice_dates(
             NoticeKind::Section8,
-            ymd(2025, 12, 1),
+            crate::protocol::tests::noon(ymd(2025, 12, 1)),
             ServiceMethod::Hand,
             &crate::protocol::NoticeRules::default(),
         ));

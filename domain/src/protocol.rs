@@ -6,7 +6,7 @@ use crate::Pence;
 use crate::calendar::{add_months_clamped, is_bank_holiday};
 use crate::court::{CourtOrder, OrderKind};
 use crate::escalation::Stage;
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
 /// Protocol steps an officer records (as diary actions of kind `protocol`).
@@ -400,9 +400,12 @@ impl NoticeDates {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceMethod {
-    /// Handed to the tenant or left at the property: served that day.
+    /// Handed to the tenant (personal service) or delivered to / left at the property. CPR
+    /// 6.26: served that day if that is a business day and it was before 4.30pm (London time);
+    /// otherwise on the next business day.
     Hand,
-    /// First-class post: deemed served on the second business day after posting.
+    /// First-class post. CPR 6.26: the second day after posting if that is a business day;
+    /// otherwise the next business day after it.
     FirstClassPost,
 }
 
@@ -797,30 +800,48 @@ pub struct Ground8 {
     /// The threshold in money: `threshold_weeks` × the weekly charge.
     #[serde(default)]
     pub threshold: Pence,
+    /// The day the arrears were measured: the notice's deemed service date (or the day it was
+    /// recorded, when that is earlier), or the hearing date. `None` on notices stored before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_on: Option<NaiveDate>,
     pub reason: String,
 }
 
-/// Ground 8 on a weekly tenancy: rent unpaid of at least 8 weeks (current regime) or 13 weeks
-/// (Renters' Rights Act) of the weekly charge. Under the current regime all rent unpaid counts,
-/// technical arrears too; under the new one arrears due only to a Universal Credit payment not
-/// yet received are disregarded, so only real arrears count. The ground must also hold at the
-/// hearing, which is said in the reason.
+/// Ground 8 on a weekly tenancy (HA 1988 Sch 2): rent lawfully due and unpaid of at least 8
+/// weeks (current regime) or 13 weeks (Renters' Rights Act) of the weekly charge, on
+/// `arrears` as measured on the notice's deemed service date or the hearing date
+/// ([`crate::arrears::rent_arrears`]): rent and service charges reserved as rent, never court
+/// costs or other sundry debits. Under the current regime all rent unpaid counts, whatever
+/// benefit is on its way; under the new one only arrears due to a Universal Credit payment not
+/// yet received are disregarded (Housing Benefit timing is not). The ground must also hold at
+/// the hearing, which is said in the reason.
 pub fn ground_8(
     regime: NoticeRegime,
-    real_arrears: Pence,
-    technical_arrears: Pence,
+    arrears: &crate::arrears::RentArrears,
     weekly_charge: Pence,
 ) -> Ground8 {
     let weeks = regime.ground_8_weeks();
+    let on = arrears.on.format("%-d %B %Y");
+    let left_out = if arrears.sundry.0 > 0 {
+        format!(
+            " (court costs and other sundry debits of {} not counted)",
+            arrears.sundry
+        )
+    } else {
+        String::new()
+    };
     let (unpaid, counted) = match regime {
         NoticeRegime::Current => (
-            real_arrears + technical_arrears.max(Pence::ZERO),
-            "rent unpaid (technical arrears included)",
+            arrears.rent_unpaid,
+            format!("rent unpaid on {on}{left_out}"),
         ),
         NoticeRegime::RentersRights => (
-            real_arrears,
-            "real arrears (arrears due only to a Universal Credit payment not yet received are \
-             disregarded)",
+            (arrears.rent_unpaid - arrears.uc_not_yet_received).max(Pence::ZERO),
+            format!(
+                "rent unpaid on {on}{left_out}, less {} due only to a Universal Credit payment \
+                 not yet received (disregarded)",
+                arrears.uc_not_yet_received
+            ),
         ),
     };
     let rule = match regime {
@@ -834,6 +855,7 @@ pub fn ground_8(
             threshold_weeks: weeks,
             counted: unpaid,
             threshold: Pence::ZERO,
+            measured_on: Some(arrears.on),
             reason: format!("no weekly rent charge to measure {weeks} weeks' rent against"),
         };
     }
@@ -841,12 +863,12 @@ pub fn ground_8(
     let available = unpaid.0 >= threshold.0;
     let reason = if available {
         format!(
-            "{counted} of {unpaid} is at least {weeks} weeks' rent ({threshold}) under the \
+            "{counted}: {unpaid}, at least {weeks} weeks' rent ({threshold}) under the \
              {rule}; it must still be so at the hearing"
         )
     } else {
         format!(
-            "{counted} of {unpaid} is less than {weeks} weeks' rent ({threshold}) under the \
+            "{counted}: {unpaid}, less than {weeks} weeks' rent ({threshold}) under the \
              {rule}: use grounds 10 and 11"
         )
     };
@@ -856,24 +878,59 @@ pub fn ground_8(
         threshold_weeks: weeks,
         counted: unpaid,
         threshold,
+        measured_on: Some(arrears.on),
         reason,
     }
 }
 
-fn is_business_day(d: NaiveDate) -> bool {
+/// A business day (CPR 6.2(b)): not a Saturday, a Sunday or a bank holiday in England and
+/// Wales (Good Friday and Christmas Day are in [`is_bank_holiday`]'s table).
+pub fn is_business_day(d: NaiveDate) -> bool {
     !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !is_bank_holiday(d)
 }
 
-/// When a document sent on `sent` by `method` is deemed served (CPR 6.26).
-pub fn deemed_service(sent: NaiveDate, method: ServiceMethod) -> NaiveDate {
+/// The first business day strictly after `d`.
+pub fn next_business_day(d: NaiveDate) -> NaiveDate {
+    let mut n = d + Duration::days(1);
+    while !is_business_day(n) {
+        n += Duration::days(1);
+    }
+    n
+}
+
+/// CPR 6.26: a document delivered, left at the address or served personally before this time
+/// (London local time) on a business day is served that day.
+pub const CPR_6_26_CUT_OFF: NaiveTime = match NaiveTime::from_hms_opt(16, 30, 0) {
+    Some(t) => t,
+    None => NaiveTime::MIN,
+};
+
+/// When a document sent at `sent` (a Europe/London wall-clock date and time) by `method` is
+/// deemed served, by the table in CPR 6.26:
+/// - first class post: the second day after it was posted, provided that day is a business day;
+///   if not, the next business day after that day (the time of posting does not matter);
+/// - delivered to or left at the address, or served personally: that day if it is a business
+///   day and the time is before 4.30pm; in any other case the next business day after that day.
+///
+/// The time is London local time as the officer's watch showed it (BST in summer): 16:45 in
+/// July is after 4.30pm although it is 15:45 UTC.
+pub fn deemed_service(sent: NaiveDateTime, method: ServiceMethod) -> NaiveDate {
+    let day = sent.date();
     match method {
-        ServiceMethod::Hand => sent,
-        ServiceMethod::FirstClassPost => {
-            let mut d = sent + Duration::days(2);
-            while !is_business_day(d) {
-                d += Duration::days(1);
+        ServiceMethod::Hand => {
+            if is_business_day(day) && sent.time() < CPR_6_26_CUT_OFF {
+                day
+            } else {
+                next_business_day(day)
             }
-            d
+        }
+        ServiceMethod::FirstClassPost => {
+            let second = day + Duration::days(2);
+            if is_business_day(second) {
+                second
+            } else {
+                next_business_day(second)
+            }
         }
     }
 }
@@ -893,7 +950,7 @@ pub fn deemed_service(sent: NaiveDate, method: ServiceMethod) -> NaiveDate {
 /// `ground_8` is left `None`: it needs the account's arrears (see [`ground_8`]).
 pub fn notice_dates(
     kind: NoticeKind,
-    sent: NaiveDate,
+    sent: NaiveDateTime,
     method: ServiceMethod,
     rules: &NoticeRules,
 ) -> NoticeDates {
@@ -937,8 +994,24 @@ pub fn notice_dates(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Handed over or posted at midday London time (before CPR 6.26's 4.30pm).
+    pub(crate) fn noon(day: NaiveDate) -> NaiveDateTime {
+        day.and_time(NaiveTime::MIN) + Duration::hours(12)
+    }
+
+    /// Rent unpaid of `rent` pence on 1 December 2026, of which `uc` is a Universal Credit
+    /// payment not yet received.
+    fn ra(rent: i64, uc: i64) -> crate::arrears::RentArrears {
+        crate::arrears::RentArrears {
+            on: d(2026, 12, 1),
+            rent_unpaid: Pence(rent),
+            sundry: Pence::ZERO,
+            uc_not_yet_received: Pence(uc),
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -946,6 +1019,168 @@ mod tests {
 
     fn all_recorded(on: NaiveDate) -> Vec<(ProtocolStep, NaiveDate)> {
         ProtocolStep::ALL.iter().map(|s| (*s, on)).collect()
+    }
+
+    /// CPR 6.26 (deemed service), the cases of docs/rules.md "Deemed service": delivered by
+    /// hand or left at the address (the same rule as personal service) before 4.30pm on a
+    /// business day → that day, otherwise the next business day; first class post → the second
+    /// day after posting if a business day, otherwise the next business day. Business days
+    /// (CPR 6.2(b)) exclude weekends and England & Wales bank holidays.
+    #[test]
+    fn cpr_6_26_delivery_after_4_30pm_or_on_a_non_business_day_is_served_next_business_day() {
+        use ServiceMethod::{FirstClassPost as Post, Hand};
+        /// How, sent (date, time), deemed served, why.
+        type Case = (
+            ServiceMethod,
+            (i32, u32, u32),
+            (u32, u32),
+            (i32, u32, u32),
+            &'static str,
+        );
+        let cases: &[Case] = &[
+            (
+                Hand,
+                (2027, 1, 13),
+                (10, 0),
+                (2027, 1, 13),
+                "Wed before 4.30pm",
+            ),
+            (Hand, (2027, 1, 13), (16, 29), (2027, 1, 13), "Wed 4.29pm"),
+            (
+                Hand,
+                (2027, 1, 13),
+                (16, 30),
+                (2027, 1, 14),
+                "Wed 4.30pm is not before 4.30pm",
+            ),
+            (Hand, (2027, 1, 13), (17, 0), (2027, 1, 14), "Wed 5pm → Thu"),
+            (Hand, (2027, 1, 15), (17, 0), (2027, 1, 18), "Fri 5pm → Mon"),
+            (
+                Hand,
+                (2027, 1, 16),
+                (10, 0),
+                (2027, 1, 18),
+                "Sat morning → Mon",
+            ),
+            (
+                Hand,
+                (2027, 1, 17),
+                (10, 0),
+                (2027, 1, 18),
+                "Sun morning → Mon",
+            ),
+            (
+                Hand,
+                (2026, 12, 24),
+                (17, 0),
+                (2026, 12, 29),
+                "Christmas Eve 5pm → Tue 29 Dec",
+            ),
+            (
+                Hand,
+                (2026, 12, 28),
+                (9, 0),
+                (2026, 12, 29),
+                "substitute bank holiday → Tue",
+            ),
+            (
+                Hand,
+                (2027, 3, 25),
+                (17, 0),
+                (2027, 3, 30),
+                "Thu before Easter 5pm → Tue",
+            ),
+            (
+                Hand,
+                (2027, 7, 14),
+                (16, 45),
+                (2027, 7, 15),
+                "4.45pm BST (3.45pm UTC) → Thu",
+            ),
+            (
+                Post,
+                (2027, 1, 11),
+                (9, 0),
+                (2027, 1, 13),
+                "posted Mon → Wed",
+            ),
+            (
+                Post,
+                (2027, 1, 13),
+                (18, 0),
+                (2027, 1, 15),
+                "posted Wed evening → Fri",
+            ),
+            (
+                Post,
+                (2027, 1, 14),
+                (9, 0),
+                (2027, 1, 18),
+                "posted Thu: Sat 16th → Mon",
+            ),
+            (
+                Post,
+                (2027, 1, 15),
+                (9, 0),
+                (2027, 1, 18),
+                "posted Fri: Sun 17th → Mon",
+            ),
+            (
+                Post,
+                (2027, 1, 16),
+                (9, 0),
+                (2027, 1, 18),
+                "posted Sat: Mon 18th is a business day",
+            ),
+            (
+                Post,
+                (2026, 12, 23),
+                (9, 0),
+                (2026, 12, 29),
+                "posted Wed 23 Dec: Christmas → Tue",
+            ),
+            (
+                Post,
+                (2026, 12, 24),
+                (9, 0),
+                (2026, 12, 29),
+                "posted Thu 24 Dec → Tue 29 Dec",
+            ),
+        ];
+        for &(method, (y, m, day), (h, min), (ey, em, ed), why) in cases {
+            let sent = d(y, m, day).and_hms_opt(h, min, 0).unwrap();
+            assert_eq!(deemed_service(sent, method), d(ey, em, ed), "{why}");
+        }
+    }
+
+    /// Every date the notice gives follows the deemed service date (CPR 6.26, HA 1985 s83,
+    /// HA 1988 s8): a NOSP delivered by hand on Wednesday 13 January 2027 at 17:00 is served on
+    /// Thursday 14th, so 4 weeks is Thursday 11 February and the date specified Sunday 14
+    /// February (proceedings from Monday 15th), lapsing 14 February 2028; a section 8 notice served then gives 2 weeks (28
+    /// January) and runs 12 months from the 14th.
+    #[test]
+    fn cpr_6_26_notice_dates_run_from_the_deemed_service_date() {
+        let late = d(2027, 1, 13).and_hms_opt(17, 0, 0).unwrap();
+        let rules = NoticeRules::default();
+        let n = notice_dates(NoticeKind::Nosp, late, ServiceMethod::Hand, &rules);
+        assert_eq!(
+            (n.served_on, n.date_specified, n.expires),
+            (d(2027, 1, 14), d(2027, 2, 14), d(2028, 2, 14))
+        );
+        // Proceedings only after the date the notice gives (HA 1985 s83A(2)).
+        assert_eq!(n.earliest_proceedings, d(2027, 2, 15));
+        let n = notice_dates(NoticeKind::Section8, late, ServiceMethod::Hand, &rules);
+        assert_eq!(
+            (n.served_on, n.earliest_proceedings, n.expires),
+            (d(2027, 1, 14), d(2027, 1, 28), d(2028, 1, 14))
+        );
+        // The same notice at 16:00 is served that day.
+        let early = d(2027, 1, 13).and_hms_opt(16, 0, 0).unwrap();
+        let n = notice_dates(NoticeKind::Section8, early, ServiceMethod::Hand, &rules);
+        assert_eq!(
+            (n.served_on, n.earliest_proceedings),
+            (d(2027, 1, 13), d(2027, 1, 27))
+        );
     }
 
     #[test]
@@ -1212,10 +1447,10 @@ mod tests {
             breathing_spaces: vec![(d(2026, 10, 1), Some(d(2026, 11, 20)))],
             ..GateFacts::default()
         };
-        let notice = |sent| {
+        let notice = |sent: NaiveDate| {
             notice_dates(
                 NoticeKind::Nosp,
-                sent,
+                noon(sent),
                 ServiceMethod::FirstClassPost,
                 &NoticeRules::default(),
             )
@@ -1260,7 +1495,7 @@ mod tests {
     fn court_needs_a_notice_whose_period_has_run_and_the_protocol_copy_after_it() {
         let notice = notice_dates(
             NoticeKind::Nosp,
-            d(2026, 10, 1),
+            noon(d(2026, 10, 1)),
             ServiceMethod::Hand,
             &NoticeRules::default(),
         );
@@ -1385,7 +1620,7 @@ mod tests {
             ),
         ];
         for (kind, sent, how, served, specified, first) in cases {
-            let n = notice_dates(kind, sent, how, &NoticeRules::default());
+            let n = notice_dates(kind, noon(sent), how, &NoticeRules::default());
             assert_eq!(
                 (n.served_on, n.date_specified, n.earliest_proceedings),
                 (served, specified, first),
@@ -1406,7 +1641,7 @@ mod tests {
             assert!(!period(first), "{kind:?} sent {sent}");
         }
         // Section 8 under the Renters' Rights Act regime: 4 weeks, the date itself.
-        let n = notice_dates(Section8, d(2027, 4, 29), FirstClassPost, &rr);
+        let n = notice_dates(Section8, noon(d(2027, 4, 29)), FirstClassPost, &rr);
         assert_eq!(
             (n.served_on, n.date_specified, n.earliest_proceedings),
             (d(2027, 5, 4), d(2027, 6, 1), d(2027, 6, 1))
@@ -1424,7 +1659,7 @@ mod tests {
         let stored: NoticeDates = serde_json::from_str(
             &serde_json::to_string(&notice_dates(
                 Nosp,
-                d(2026, 11, 25),
+                noon(d(2026, 11, 25)),
                 Hand,
                 &NoticeRules::default(),
             ))
@@ -1443,7 +1678,7 @@ mod tests {
         // Handed over on Wednesday 25 Nov 2026: 4 weeks on is Wed 23 Dec → Sunday 27 Dec.
         let n = notice_dates(
             NoticeKind::Nosp,
-            d(2026, 11, 25),
+            noon(d(2026, 11, 25)),
             ServiceMethod::Hand,
             &NoticeRules::default(),
         );
@@ -1455,7 +1690,7 @@ mod tests {
         // substitute bank holiday: deemed served Tuesday 29 Dec.
         let n = notice_dates(
             NoticeKind::Nosp,
-            d(2026, 12, 24),
+            noon(d(2026, 12, 24)),
             ServiceMethod::FirstClassPost,
             &NoticeRules::default(),
         );
@@ -1465,7 +1700,7 @@ mod tests {
         // Section 8: two weeks, valid 12 months from service.
         let n = notice_dates(
             NoticeKind::Section8,
-            d(2026, 11, 25),
+            noon(d(2026, 11, 25)),
             ServiceMethod::Hand,
             &NoticeRules::default(),
         );
@@ -1482,28 +1717,35 @@ mod tests {
         // Served the day before commencement: the current regime, 2 weeks.
         let n = notice_dates(
             NoticeKind::Section8,
-            d(2027, 4, 30),
+            noon(d(2027, 4, 30)),
             ServiceMethod::Hand,
             &rules,
         );
         assert_eq!(n.regime, NoticeRegime::Current);
         assert_eq!(n.earliest_proceedings, d(2027, 5, 14));
         assert_eq!(n.expires, d(2028, 4, 30));
-        // Served on the day: 4 weeks.
+        // Handed over on Saturday 1 May, the day it commences: not a business day, so deemed
+        // served on Tuesday 4 May (CPR 6.26; 3 May is a bank holiday): 4 weeks from then.
         let n = notice_dates(
             NoticeKind::Section8,
-            d(2027, 5, 1),
+            noon(d(2027, 5, 1)),
             ServiceMethod::Hand,
             &rules,
         );
+        assert_eq!(n.served_on, d(2027, 5, 4));
         assert_eq!(n.regime, NoticeRegime::RentersRights);
-        assert_eq!(n.earliest_proceedings, d(2027, 5, 29));
-        assert_eq!(n.expires, d(2028, 5, 1));
+        assert_eq!(n.earliest_proceedings, d(2027, 6, 1));
+        assert_eq!(n.expires, d(2028, 5, 4));
+        // The same after 4.30pm on Friday 30 April.
+        let late = d(2027, 4, 30).and_hms_opt(16, 31, 0).unwrap();
+        let n = notice_dates(NoticeKind::Section8, late, ServiceMethod::Hand, &rules);
+        assert_eq!(n.served_on, d(2027, 5, 4));
+        assert_eq!(n.regime, NoticeRegime::RentersRights);
         // Posted on Thursday 29 April, deemed served Tuesday 4 May (3 May is a bank holiday):
         // the service date decides, so the new regime.
         let n = notice_dates(
             NoticeKind::Section8,
-            d(2027, 4, 29),
+            noon(d(2027, 4, 29)),
             ServiceMethod::FirstClassPost,
             &rules,
         );
@@ -1513,17 +1755,22 @@ mod tests {
         // Not commenced: 2 weeks whenever served.
         let n = notice_dates(
             NoticeKind::Section8,
-            d(2030, 1, 7),
+            noon(d(2030, 1, 7)),
             ServiceMethod::Hand,
             &NoticeRules::default(),
         );
         assert_eq!(n.regime, NoticeRegime::Current);
         assert_eq!(n.earliest_proceedings, d(2030, 1, 21));
         // A NOSP is the same under either configuration.
-        let a = notice_dates(NoticeKind::Nosp, d(2027, 5, 5), ServiceMethod::Hand, &rules);
+        let a = notice_dates(
+            NoticeKind::Nosp,
+            noon(d(2027, 5, 5)),
+            ServiceMethod::Hand,
+            &rules,
+        );
         let b = notice_dates(
             NoticeKind::Nosp,
-            d(2027, 5, 5),
+            noon(d(2027, 5, 5)),
             ServiceMethod::Hand,
             &NoticeRules::default(),
         );
@@ -1535,34 +1782,29 @@ mod tests {
     fn ground_8_needs_8_weeks_now_and_13_weeks_of_real_arrears_under_renters_rights() {
         let week = Pence(10000);
         // Current: 8 weeks, technical arrears count.
-        let g = ground_8(NoticeRegime::Current, Pence(80000), Pence(0), week);
+        let g = ground_8(NoticeRegime::Current, &ra(80000, 0), week);
         assert!(g.available, "{}", g.reason);
         assert_eq!(g.threshold_weeks, 8);
         assert!(g.reason.contains("at the hearing"), "{}", g.reason);
-        assert!(!ground_8(NoticeRegime::Current, Pence(79999), Pence(0), week).available);
-        assert!(ground_8(NoticeRegime::Current, Pence(50000), Pence(30000), week).available);
+        assert!(!ground_8(NoticeRegime::Current, &ra(79999, 0), week).available);
+        assert!(ground_8(NoticeRegime::Current, &ra(80000, 30000), week).available);
         // Renters' Rights: 13 weeks, technical arrears disregarded.
-        let g = ground_8(
-            NoticeRegime::RentersRights,
-            Pence(100000),
-            Pence(30000),
-            week,
-        );
+        let g = ground_8(NoticeRegime::RentersRights, &ra(130000, 30000), week);
         assert!(!g.available);
         assert_eq!(g.threshold_weeks, 13);
         assert!(g.reason.contains("disregarded"), "{}", g.reason);
         assert!(g.reason.contains("grounds 10 and 11"), "{}", g.reason);
-        assert!(ground_8(NoticeRegime::RentersRights, Pence(130000), Pence(0), week).available);
-        assert!(!ground_8(NoticeRegime::RentersRights, Pence(129999), Pence(0), week).available);
+        assert!(ground_8(NoticeRegime::RentersRights, &ra(130000, 0), week).available);
+        assert!(!ground_8(NoticeRegime::RentersRights, &ra(129999, 0), week).available);
         // No rent charge: never available.
-        assert!(!ground_8(NoticeRegime::Current, Pence(500000), Pence(0), Pence(0)).available);
+        assert!(!ground_8(NoticeRegime::Current, &ra(500000, 0), Pence(0)).available);
     }
 
     #[test]
     fn a_notice_gives_the_grounds_of_its_kind_and_ground_8_only_when_available() {
         let week = Pence(10_000);
-        let yes = ground_8(NoticeRegime::Current, Pence(80_000), Pence(0), week);
-        let no = ground_8(NoticeRegime::Current, Pence(70_000), Pence(0), week);
+        let yes = ground_8(NoticeRegime::Current, &ra(80000, 0), week);
+        let no = ground_8(NoticeRegime::Current, &ra(70000, 0), week);
         assert_eq!((yes.counted, yes.threshold), (Pence(80_000), Pence(80_000)));
         // Not said: ground 1 for a NOSP; 10 and 11 (and 8 when available) for a section 8.
         assert_eq!(
@@ -1596,7 +1838,7 @@ mod tests {
         assert!(serde_json::from_str::<Ground>("9").is_err());
         let mut n = notice_dates(
             NoticeKind::Section8,
-            d(2026, 11, 25),
+            noon(d(2026, 11, 25)),
             ServiceMethod::Hand,
             &NoticeRules::default(),
         );
@@ -1629,7 +1871,7 @@ mod tests {
         // An introductory notice: the NOSP dates, untouched by the Renters' Rights Act regime.
         let n = notice_dates(
             NoticeKind::Introductory,
-            d(2026, 11, 25),
+            noon(d(2026, 11, 25)),
             ServiceMethod::Hand,
             &council,
         );

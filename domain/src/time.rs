@@ -9,6 +9,12 @@ pub fn london_date(instant: DateTime<Utc>) -> NaiveDate {
     instant.with_timezone(&London).date_naive()
 }
 
+/// The London wall-clock date and time of an instant (BST in summer, GMT in winter): what an
+/// officer's watch showed, e.g. for CPR 6.26's 4.30pm.
+pub fn london_local(instant: DateTime<Utc>) -> chrono::NaiveDateTime {
+    instant.with_timezone(&London).naive_local()
+}
+
 /// The instant a London calendar day begins (midnight, or the first instant after it when the
 /// clocks go forward at midnight).
 pub fn london_day_start(date: NaiveDate) -> DateTime<Utc> {
@@ -49,6 +55,23 @@ mod tests {
             london_date(instant),
             NaiveDate::from_ymd_opt(2026, 7, 2).unwrap()
         );
+    }
+
+    #[test]
+    fn london_wall_clock_time_follows_the_clock_changes() {
+        let local = |y, m, d, h, min| {
+            london_local(Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        // 15:45 UTC in July is 16:45 BST: after CPR 6.26's 4.30pm.
+        assert_eq!(local(2027, 7, 14, 15, 45), "2027-07-14 16:45");
+        // Clocks go forward at 01:00 UTC on Sunday 28 March 2027 and back on 31 October.
+        assert_eq!(local(2027, 3, 28, 0, 59), "2027-03-28 00:59");
+        assert_eq!(local(2027, 3, 28, 1, 0), "2027-03-28 02:00");
+        assert_eq!(local(2027, 10, 31, 0, 30), "2027-10-31 01:30");
+        assert_eq!(local(2027, 10, 31, 1, 30), "2027-10-31 01:30");
+        assert_eq!(local(2027, 11, 1, 16, 45), "2027-11-01 16:45");
     }
 
     #[test]

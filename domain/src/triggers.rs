@@ -725,6 +725,7 @@ mod tests {
             benefit,
             self_pay: None,
             benefit_grace_days: 3,
+            timing: crate::benefits::BenefitTiming::default(),
         };
         summarise(&f, entries, today)
     }

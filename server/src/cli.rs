@@ -259,6 +259,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         (_, Err(_)) => Settings::from_env(Mode::Dev)?,
     };
     startup::init_tracing(settings.log_format);
+    // `evaluate`, `import` and `seed` summarise accounts here, not through `startup::connect`.
+    rentdesk_store::facts::set_benefit_timing(settings.benefit_timing);
     let db =
         rentdesk_store::db::connect(&settings.database_url, settings.db_max_connections).await?;
     match cli.command {

@@ -374,6 +374,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<AppState> {
         .await
         .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot connect: {e}"))?;
     rentdesk_store::db::migrate(&db).await?;
+    rentdesk_store::facts::set_benefit_timing(settings.benefit_timing);
     let queues = rentdesk_worker::Queues::connect(&settings.queue_backend())
         .await
         .map_err(|e| anyhow::anyhow!("job queue: cannot connect: {e}"))?;

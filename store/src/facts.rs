@@ -4,7 +4,7 @@
 use crate::entities::{tenancy, uc_claim};
 use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::AccountFacts;
-use rentdesk_domain::benefits::BenefitIncome;
+use rentdesk_domain::benefits::{BenefitIncome, BenefitTiming};
 use rentdesk_domain::ledger::{LedgerEntry, TransactionKind};
 use rentdesk_domain::tenancy::{ChargeSchedule, Frequency, PaymentMethod, ServiceChargeFrequency};
 use std::str::FromStr;
@@ -117,6 +117,27 @@ pub fn benefit_of(t: &tenancy::Model, uc: Option<&uc_claim::Model>) -> Option<Be
     }
 }
 
+/// When managed payments and HB reach the account (settings `APA_LAG_DAYS`, `APA_CYCLE_DAYS`,
+/// `HB_PAY_LAG_DAYS`), set once at start-up by the server and the worker from their validated
+/// settings ([`set_benefit_timing`]); the domain defaults until then.
+static BENEFIT_TIMING: std::sync::RwLock<Option<BenefitTiming>> = std::sync::RwLock::new(None);
+
+/// Set the benefit timing every account is evaluated with (at start-up, from the settings).
+pub fn set_benefit_timing(timing: BenefitTiming) {
+    match BENEFIT_TIMING.write() {
+        Ok(mut t) => *t = Some(timing),
+        Err(poisoned) => *poisoned.into_inner() = Some(timing),
+    }
+}
+
+/// The benefit timing in force: the configured one, else the domain's defaults.
+pub fn benefit_timing() -> BenefitTiming {
+    match BENEFIT_TIMING.read() {
+        Ok(t) => t.unwrap_or_default(),
+        Err(poisoned) => poisoned.into_inner().unwrap_or_default(),
+    }
+}
+
 pub fn account_facts(
     t: &tenancy::Model,
     uc: Option<&uc_claim::Model>,
@@ -137,6 +158,7 @@ pub fn account_facts(
         benefit: benefit_of(t, uc),
         self_pay,
         benefit_grace_days,
+        timing: benefit_timing(),
     })
 }
 

@@ -91,6 +91,106 @@ async fn a_new_universal_credit_claimant_waiting_for_the_first_payment_is_in_tec
     app.stop().await;
 }
 
+/// domain.md §2: DWP pays a managed payment (UC APA) to the landlord on its own schedule,
+/// about two weeks after the tenant's UC date. Between the two the account owes nothing real;
+/// the same account with UC paid to the tenant is in real arrears then (the tenant's date has
+/// passed), which is what an APA account showed before.
+#[tokio::test]
+async fn an_apa_account_paid_two_weeks_after_the_uc_date_shows_no_real_arrears_in_between() {
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let t = tenancy::Entity::find()
+        .filter(tenancy::Column::Reference.eq("HD1002"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // Claim made 20 Oct: the tenant's first UC payment is due 26 Nov; DWP's managed payment
+    // of it comes with its landlord run on 10 Dec.
+    let claim = uc_claim::ActiveModel {
+        tenancy_id: Set(t.id),
+        claim_start: Set(chrono::NaiveDate::from_ymd_opt(2026, 10, 20).unwrap()),
+        housing_costs_claimed: Set(true),
+        monthly_housing_pence: Set(Some(47_970)),
+        apa_status: Set("in_place".into()),
+        paid_to_landlord: Set(true),
+        reported_by: Set("officer".into()),
+        ended_on: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    // Rent charged on Mondays 23 and 30 Nov and 7 Dec (£110.70), unpaid: more than the second
+    // assessment period has earned by early December, so the first one's money matters.
+    for (day, r) in [(23, "R-23"), (30, "R-30")] {
+        post(&app, t.id, (11, day), "rent_debit", 11_070, r).await;
+    }
+    post(&app, t.id, (12, 7), "rent_debit", 11_070, "R-07").await;
+    let summary = |as_of: &'static str| {
+        let app = &app;
+        async move {
+            let a: serde_json::Value = app.account("HD1002", as_of).await.json().await.unwrap();
+            a
+        }
+    };
+    for as_of in ["2026-11-30", "2026-12-03", "2026-12-09"] {
+        let a = summary(as_of).await;
+        assert_eq!(a["real_arrears_pence"], 0, "{as_of}: {a}");
+        assert_eq!(a["arrears_status"], "technical_only", "{as_of}: {a}");
+        assert!(
+            a["technical_reason"]
+                .as_str()
+                .unwrap()
+                .contains("managed payment"),
+            "{a}"
+        );
+        assert_eq!(a["next_benefit_due"]["date"], "2026-12-10", "{as_of}: {a}");
+    }
+    // The payment arrives on 10 Dec: nothing real after it either.
+    post(&app, t.id, (12, 10), "universal_credit", -47_970, "APA-1").await;
+    let a = summary("2026-12-14").await;
+    assert_eq!(a["real_arrears_pence"], 0, "{a}");
+    // Learned from it: DWP's next runs are 7 Jan, 4 Feb…
+    assert_eq!(a["next_benefit_due"]["date"], "2027-01-07", "{a}");
+    // The same claim paid to the tenant: their date was 26 Nov, so 3 Dec shows real arrears.
+    let mut to_tenant: uc_claim::ActiveModel = claim.into();
+    to_tenant.paid_to_landlord = Set(false);
+    to_tenant.update(&app.db).await.unwrap();
+    let a = summary("2026-12-03").await;
+    assert!(a["real_arrears_pence"].as_i64().unwrap() > 0, "{a}");
+    app.stop().await;
+}
+
+/// A ledger row written directly (the import refuses dates after today; these scenarios'
+/// dates are fixed in 2026).
+async fn post(
+    app: &crate::helpers::TestApp,
+    tenancy_id: i64,
+    (m, d): (u32, u32),
+    kind: &str,
+    pence: i64,
+    external_ref: &str,
+) {
+    rentdesk_store::entities::transaction::ActiveModel {
+        tenancy_id: Set(tenancy_id),
+        posted_on: Set(chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap()),
+        kind: Set(kind.into()),
+        amount_pence: Set(pence),
+        method: Set(None),
+        external_ref: Set(external_ref.into()),
+        description: Set(None),
+        import_batch_id: Set(None),
+        reverses_id: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn an_unknown_tenancy_is_a_problem_json_404() {
     let app = spawn_app().await;

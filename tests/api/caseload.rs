@@ -136,7 +136,12 @@ async fn contacts_and_a_lapsing_notice_reach_the_caseload() {
         .insert(&db)
         .await
         .unwrap();
-        let dates = notice_dates(kind, sent, ServiceMethod::Hand, &NoticeRules::default());
+        let dates = notice_dates(
+            kind,
+            sent.and_hms_opt(10, 0, 0).unwrap(),
+            ServiceMethod::Hand,
+            &NoticeRules::default(),
+        );
         action::ActiveModel {
             tenancy_id: Set(tenancy_id),
             kind: Set("notice".into()),

@@ -694,7 +694,7 @@ async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_wit
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     let today = rentdesk_store::london_today();
-    let notice = json!({"step": "notice_served", "sent_on": today, "service_method": "hand"});
+    let notice = json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00", "service_method": "hand"});
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
     let (s, p) = post(app, &path, &north, notice.clone()).await;
     assert_eq!(s, 409, "{p}");
@@ -746,7 +746,7 @@ async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_wit
         serde_json::from_value(r["notice"]["date_specified"].clone()).unwrap();
     let earliest: chrono::NaiveDate =
         serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
-    assert!(specified >= today + chrono::Duration::days(28));
+    assert!(specified >= served_day() + chrono::Duration::days(28));
     assert!(matches!(
         specified.format("%a").to_string().as_str(),
         "Mon" | "Sun"
@@ -827,7 +827,7 @@ async fn an_account_in_breathing_space_is_refused_every_enforcement_step() {
             app,
             &path,
             &north,
-            json!({"step": step, "sent_on": today, "service_method": "hand", "override_reason": "officer insists"}),
+            json!({"step": step, "sent_on": today, "sent_time": "00:00", "service_method": "hand", "override_reason": "officer insists"}),
         )
         .await;
         assert_eq!(s, 409, "{step}: {p}");
@@ -1371,7 +1371,6 @@ async fn a_stage_letter_is_rendered_as_a_pdf_with_the_accounts_figures_and_kept_
 
 #[tokio::test]
 async fn a_section_8_notice_gives_4_weeks_once_the_renters_rights_regime_has_commenced() {
-    let today = rentdesk_store::london_today();
     for (commenced, days, regime, ground_8_weeks) in
         [(false, 14, "current", 8), (true, 28, "renters_rights", 13)]
     {
@@ -1393,7 +1392,7 @@ async fn a_section_8_notice_gives_4_weeks_once_the_renters_rights_regime_has_com
             app,
             &format!("/officer/v1/accounts/{hd1003}/steps"),
             &central,
-            json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+            json!({"step": "notice_served", "sent_on": served_day(), "sent_time": "00:00", "service_method": "hand"}),
         )
         .await;
         assert_eq!(s, 201, "{r}");
@@ -1404,7 +1403,7 @@ async fn a_section_8_notice_gives_4_weeks_once_the_renters_rights_regime_has_com
         assert_eq!(r["notice"]["regime"], regime);
         assert_eq!(
             r["notice"]["earliest_proceedings"],
-            json!(today + chrono::Duration::days(days)),
+            json!(served_day() + chrono::Duration::days(days)),
             "commenced: {commenced}"
         );
         assert_eq!(r["notice"]["ground_8"]["threshold_weeks"], ground_8_weeks);
@@ -1419,7 +1418,6 @@ async fn a_section_8_notice_gives_4_weeks_once_the_renters_rights_regime_has_com
 #[tokio::test]
 async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceedings() {
     use rentdesk_store::entities::tenancy;
-    let today = rentdesk_store::london_today();
     let t = team_with(&[
         ("STARTER_TENANCIES", "introductory"),
         ("RENTERS_RIGHTS_SOCIAL_FROM", "2026-05-01"),
@@ -1449,7 +1447,7 @@ async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceed
         app,
         &format!("/officer/v1/accounts/{hd1003}/steps"),
         &central,
-        json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+        json!({"step": "notice_served", "sent_on": served_day(), "sent_time": "00:00", "service_method": "hand"}),
     )
     .await;
     assert_eq!(s, 201, "{r}");
@@ -1463,13 +1461,23 @@ async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceed
         serde_json::from_value(r["notice"]["date_specified"].clone()).unwrap();
     let earliest: chrono::NaiveDate =
         serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
-    assert!(specified >= today + chrono::Duration::days(28));
+    assert!(specified >= served_day() + chrono::Duration::days(28));
     assert!(matches!(
         specified.format("%a").to_string().as_str(),
         "Mon" | "Sun"
     ));
     assert_eq!(earliest, specified + chrono::Duration::days(1));
     t.app.stop().await;
+}
+
+/// The latest business day on or before today: a notice handed over on it before 4.30pm is
+/// served that day (CPR 6.26), so notice dates do not depend on the weekday a test runs.
+fn served_day() -> chrono::NaiveDate {
+    let mut d = rentdesk_store::london_today();
+    while !rentdesk_domain::protocol::is_business_day(d) {
+        d -= chrono::Duration::days(1);
+    }
+    d
 }
 
 /// The five protocol steps a notice needs, recorded on `tenancy`.
@@ -1526,7 +1534,7 @@ async fn ending_a_crisis_breathing_space_lifts_its_hold_on_notices_and_the_casel
     assert!(f["ends_on"].is_null(), "no end known when it is set: {f}");
     let flag = f["id"].as_i64().unwrap();
     let steps = format!("/officer/v1/accounts/{hd1001}/steps");
-    let notice = json!({"step": "notice_served", "sent_on": today, "service_method": "hand"});
+    let notice = json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00", "service_method": "hand"});
     let (s, p) = post(app, &steps, &north, notice.clone()).await;
     // Refused while it lasts, and a notice served during it would be void.
     assert_eq!(
@@ -1704,7 +1712,7 @@ async fn a_breathing_space_entered_in_error_is_withdrawn_and_no_longer_counts_bu
         app,
         &format!("/officer/v1/accounts/{hd1001}/steps"),
         &north,
-        json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+        json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00", "service_method": "hand"}),
     )
     .await;
     assert_eq!(s, 201, "a withdrawn Breathing Space stops nothing: {r}");
@@ -2175,7 +2183,9 @@ async fn pd55a_a_postponed_order_breached_needs_written_notice_14_clear_days_bef
         app,
         &path,
         &north,
-        json!({"step": "fix_date_notice", "sent_on": today, "service_method": "hand",
+        // Handed over on a business day (CPR 6.26: given that day), whatever day this runs.
+        json!({"step": "fix_date_notice", "sent_on": served_day(), "sent_time": "00:00",
+               "service_method": "hand",
                "note": "Arrears and missed payments set out; reply within 7 days asked for"}),
     )
     .await;
@@ -2183,7 +2193,7 @@ async fn pd55a_a_postponed_order_breached_needs_written_notice_14_clear_days_bef
     // Now the application is the next step, from 14 clear days after the notice.
     let (_, n) = get(app, &next, &north).await;
     assert_eq!(n["action"], "apply_to_fix_date", "{n}");
-    assert_eq!(n["earliest"], json!(today + days(15)), "{n}");
+    assert_eq!(n["earliest"], json!(served_day() + days(15)), "{n}");
     assert_eq!(n["blocked_by"][0]["id"], "fix_date_notice_period", "{n}");
     let (s, p) = post(app, &path, &north, json!({"step": "apply_to_fix_date"})).await;
     assert_eq!(
@@ -2203,8 +2213,8 @@ async fn pd55a_a_postponed_order_breached_needs_written_notice_14_clear_days_bef
     let mut facts: Value = serde_json::from_str(row.facts.as_deref().unwrap()).unwrap();
     assert_eq!(
         facts["given_on"],
-        json!(today),
-        "handed over: given that day"
+        json!(served_day()),
+        "handed over on a business day: given that day"
     );
     facts["sent_on"] = json!(today - days(15));
     facts["given_on"] = json!(today - days(15));
@@ -2268,7 +2278,7 @@ async fn breathing_space_lets_a_claim_reach_a_hearing_and_voids_a_notice_sent_du
         .await;
     }
     let notice = |sent: chrono::NaiveDate| {
-        json!({"step": "notice_served", "sent_on": sent, "service_method": "hand",
+        json!({"step": "notice_served", "sent_on": sent, "sent_time": "00:00", "service_method": "hand",
                "override_reason": "UC claim long settled"})
     };
     let (s, p) = post(app, &path, &north, notice(today - days(3))).await;
@@ -2763,21 +2773,29 @@ async fn a_sync_cursor_cannot_be_edited_or_borrowed_to_reach_another_patch() {
 /// A section 8 notice served 60 days ago giving `grounds` (ground 8 available on the arrears
 /// then), and the court application 30 days ago, as the diary would hold them with the notice's
 /// details (the real clock cannot wait out a notice period in a test).
-async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8]) {
+///
+/// `measured_early`: the ground 8 figure kept with it was measured 3 days before the deemed
+/// service date (a notice recorded when posted), so it is measured again on that date.
+async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8], measured_early: bool) {
     use rentdesk_domain::Pence;
     use rentdesk_domain::protocol::{self, Ground, NoticeKind, NoticeRules, ServiceMethod};
     let now = chrono::Utc::now();
     let today = rentdesk_store::london_today();
+    let sent = today - chrono::Duration::days(60);
     let mut notice = protocol::notice_dates(
         NoticeKind::Section8,
-        today - chrono::Duration::days(60),
+        sent.and_hms_opt(10, 0, 0).unwrap(),
         ServiceMethod::Hand,
         &NoticeRules::default(),
     );
     notice.ground_8 = Some(protocol::ground_8(
         notice.regime,
-        Pence(200_000),
-        Pence::ZERO,
+        &rentdesk_domain::arrears::RentArrears {
+            on: notice.served_on - chrono::Duration::days(if measured_early { 3 } else { 0 }),
+            rent_unpaid: Pence(200_000),
+            sundry: Pence::ZERO,
+            uc_not_yet_received: Pence::ZERO,
+        },
         Pence(11_200),
     ));
     notice.grounds = Some(
@@ -2834,8 +2852,8 @@ async fn an_order_on_a_section_8_claim_names_the_notices_grounds_and_on_ground_8
     let central = sign_in(app, "central@council.example").await;
     let hd1003 = tenancy_id(app, "HD1003").await;
     // Far behind: over 8 weeks' rent (8 × £112 = £896) whatever the examples hold.
-    hd1003_today(app, "ADJ-1", "adjustment", "2000.00").await;
-    section_8_claim(app, hd1003, &[8, 10, 11]).await;
+    hd1003_today(app, "RENT-1", "rent_debit", "2000.00").await;
+    section_8_claim(app, hd1003, &[8, 10, 11], false).await;
     let path = format!("/officer/v1/accounts/{hd1003}/steps");
     let next = format!("/officer/v1/accounts/{hd1003}/next-step");
     let today = rentdesk_store::london_today();
@@ -2966,7 +2984,7 @@ async fn an_order_on_ground_8_is_refused_when_the_arrears_on_the_hearing_date_we
     let app = &t.app;
     let central = sign_in(app, "central@council.example").await;
     let hd1003 = tenancy_id(app, "HD1003").await;
-    section_8_claim(app, hd1003, &[8, 10]).await;
+    section_8_claim(app, hd1003, &[8, 10], false).await;
     // Paid off since the notice: nothing owed on the hearing date.
     hd1003_today(app, "PAY-1", "payment", "-5000.00").await;
     let path = format!("/officer/v1/accounts/{hd1003}/steps");
@@ -3324,7 +3342,7 @@ async fn a_notice_that_would_lapse_inside_a_breathing_space_runs_to_8_weeks_afte
         app,
         &format!("/officer/v1/accounts/{hd1001}/steps"),
         &north,
-        json!({"step": "notice_served", "sent_on": today, "service_method": "hand"}),
+        json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00", "service_method": "hand"}),
     )
     .await;
     assert_eq!(s, 201, "{r}");
@@ -3461,7 +3479,7 @@ async fn the_spec_examples_have_the_fields_of_the_real_answers() {
         app,
         &format!("/officer/v1/accounts/{hd1001}/steps"),
         &north,
-        json!({"step": "notice_served", "sent_on": rentdesk_store::london_today(), "service_method": "hand"}),
+        json!({"step": "notice_served", "sent_on": rentdesk_store::london_today(), "sent_time": "00:00", "service_method": "hand"}),
     )
     .await;
     assert_eq!(s, 409, "{blocked}");
@@ -3478,5 +3496,205 @@ async fn the_spec_examples_have_the_fields_of_the_real_answers() {
     for e in conflict["errors"].as_array().unwrap() {
         assert!(real.contains(&&e["field"]), "{e} in {blocked}");
     }
+    t.app.stop().await;
+}
+
+/// CPR 6.26: a notice handed over at 4.45pm is served on the next business day, and its dates
+/// run from then; at 4.29pm it is served that day. By hand the time is required.
+#[tokio::test]
+async fn cpr_6_26_a_notice_handed_over_after_4_30pm_is_served_the_next_business_day() {
+    use rentdesk_domain::protocol::is_business_day;
+    let t = team().await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    // The latest business day before today, so 16:45 on it is in the past.
+    let mut sent = rentdesk_store::london_today() - chrono::Duration::days(1);
+    while !is_business_day(sent) {
+        sent -= chrono::Duration::days(1);
+    }
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": sent, "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["sent_time".to_owned()]), "{p}");
+    assert!(p.to_string().contains("16:30"), "{p}");
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": sent, "sent_time": "5pm", "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["sent_time".to_owned()]), "{p}");
+    protocol_steps_for_a_notice(app, &central, hd1003).await;
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": sent, "sent_time": "16:45", "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let served: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["served_on"].clone()).unwrap();
+    assert!(
+        served > sent && is_business_day(served),
+        "{sent} → {served}"
+    );
+    let mut between = sent + chrono::Duration::days(1);
+    while between < served {
+        assert!(!is_business_day(between), "{between} was a business day");
+        between += chrono::Duration::days(1);
+    }
+    // Section 8 (current regime): 2 weeks from the deemed service date.
+    assert_eq!(
+        r["notice"]["earliest_proceedings"],
+        json!(served + chrono::Duration::days(14)),
+        "{r}"
+    );
+    assert_eq!(
+        r["notice"]["ground_8"]["measured_on"],
+        json!(served.min(rentdesk_store::london_today())),
+        "{r}"
+    );
+    // Before 4.30pm: served that day.
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": sent, "sent_time": "16:29", "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["notice"]["served_on"], json!(sent), "{r}");
+    assert_eq!(r["notice"]["ground_8"]["measured_on"], json!(sent), "{r}");
+    t.app.stop().await;
+}
+
+/// HA 1988 Sch 2 ground 8 counts rent lawfully due, not court costs: a balance over 8 weeks'
+/// rent made of court costs neither makes ground 8 available nor lets an order be made on it.
+#[tokio::test]
+async fn ha_1988_ground_8_leaves_court_costs_out_in_next_step_and_the_order_check() {
+    let t = team().await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let next = format!("/officer/v1/accounts/{hd1003}/next-step");
+    let account = format!("/officer/v1/accounts/{hd1003}");
+    let (_, n0) = get(app, &next, &central).await;
+    let (_, a0) = get(app, &account, &central).await;
+    let counted0 = n0["ground_8"]["counted_pence"].as_i64().unwrap();
+    assert!(counted0 < 89_600, "HD1003 starts below 8 weeks' rent: {n0}");
+    // £2,000 of court costs: the balance rises by it, the ground 8 figure does not.
+    hd1003_today(app, "COSTS-1", "court_costs", "2000.00").await;
+    let (_, n) = get(app, &next, &central).await;
+    let (_, a) = get(app, &account, &central).await;
+    assert_eq!(
+        a["summary"]["balance_pence"].as_i64().unwrap()
+            - a0["summary"]["balance_pence"].as_i64().unwrap(),
+        200_000,
+        "{a}"
+    );
+    assert_eq!(n["ground_8"]["counted_pence"], counted0, "{n}");
+    assert_eq!(n["ground_8"]["available"], false, "{n}");
+    assert!(
+        n["ground_8"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("£2,000.00 not counted"),
+        "{n}"
+    );
+    // At the hearing of a claim on ground 8: not held, and an order on it is refused.
+    section_8_claim(app, hd1003, &[8, 10], false).await;
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    let today = rentdesk_store::london_today();
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "hearing", "hearing_on": today}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &central).await;
+    assert_eq!(n["ground_8_at_hearing"]["available"], false, "{n}");
+    assert_eq!(n["ground_8_at_hearing"]["counted_pence"], counted0, "{n}");
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "order", "order_type": "outright", "grounds": [8],
+               "possession_date": today + chrono::Duration::days(14)}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["grounds".to_owned()]), "{p}");
+    assert!(p.to_string().contains("did not hold at the hearing"), "{p}");
+    // Rent of the same amount does count.
+    hd1003_today(app, "RENT-9", "rent_debit", "2000.00").await;
+    let (_, n) = get(app, &next, &central).await;
+    assert_eq!(n["ground_8_at_hearing"]["available"], true, "{n}");
+    t.app.stop().await;
+}
+
+/// HA 1988 Sch 2 ground 8 must hold on the notice's deemed service date as well as at the
+/// hearing: a figure kept from before service (a posted notice) is measured again on it, and an
+/// order on ground 8 is refused when it did not hold then, even if it holds at the hearing.
+#[tokio::test]
+async fn ha_1988_ground_8_is_measured_again_on_the_deemed_service_date_of_a_posted_notice() {
+    let t = team().await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let next = format!("/officer/v1/accounts/{hd1003}/next-step");
+    let (_, n0) = get(app, &next, &central).await;
+    assert!(
+        n0["ground_8"]["counted_pence"].as_i64().unwrap() < 89_600,
+        "{n0}"
+    );
+    // Kept as available (measured 3 days early), but on the service date, 60 days ago, the
+    // rent unpaid was below 8 weeks' rent.
+    section_8_claim(app, hd1003, &[8, 10], true).await;
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    let today = rentdesk_store::london_today();
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "hearing", "hearing_on": today}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    // Far behind by the hearing.
+    hd1003_today(app, "RENT-1", "rent_debit", "2000.00").await;
+    let (_, n) = get(app, &next, &central).await;
+    let served = n["notice"]["served_on"].clone();
+    assert_eq!(n["notice"]["ground_8"]["measured_on"], served, "{n}");
+    assert_eq!(n["notice"]["ground_8"]["available"], false, "{n}");
+    assert_eq!(n["ground_8_at_hearing"]["available"], true, "{n}");
+    let (s, p) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "order", "order_type": "outright", "grounds": [8],
+               "possession_date": today + chrono::Duration::days(14)}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["grounds".to_owned()]), "{p}");
+    assert!(p.to_string().contains("deemed served"), "{p}");
+    // Ground 10 is not affected.
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "order", "order_type": "outright", "grounds": [10],
+               "possession_date": today + chrono::Duration::days(14)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
     t.app.stop().await;
 }

@@ -8,6 +8,7 @@ use rentdesk_worker::settings::{Mode, Settings, init_tracing, shutdown_signal};
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env(Mode::Worker)?;
     init_tracing(settings.log_format);
+    rentdesk_store::facts::set_benefit_timing(settings.benefit_timing);
     let db = rentdesk_store::db::connect(&settings.database_url, settings.db_max_connections)
         .await
         .context("cannot connect to DATABASE_URL")?;

@@ -87,8 +87,13 @@ pub struct Settings {
     pub route: rentdesk_domain::routes::RouteSettings,
     /// `RENTERS_RIGHTS_SOCIAL_FROM` (YYYY-MM-DD; unset = not commenced): from this service date
     /// a section 8 notice on a social assured (or starter) tenancy is under the Renters' Rights
-    /// Act 2025 regime (4 weeks' notice, ground 8 at 13 weeks of real arrears).
+    /// Act 2025 regime (4 weeks' notice, ground 8 at 13 weeks' rent unpaid, disregarding UC not
+    /// yet received).
     pub notice_rules: rentdesk_domain::protocol::NoticeRules,
+    /// `APA_LAG_DAYS` (default 14), `APA_CYCLE_DAYS` (default 28), `HB_PAY_LAG_DAYS` (default
+    /// 0): when managed payments (UC APA) and Housing Benefit reach the rent account
+    /// (domain.md §2; docs/rules.md "Managed payments").
+    pub benefit_timing: rentdesk_domain::benefits::BenefitTiming,
     /// `LETTER_TEMPLATES_DIR`: the landlord's wording for the stage letters (`<letter>.txt`
     /// files replacing the shipped ones, checked at start); unset = the shipped wording.
     pub letter_templates: std::sync::Arc<rentdesk_domain::letter_templates::LetterTemplates>,
@@ -387,6 +392,11 @@ impl Settings {
             log_format,
             retention_months: number("RETENTION_MONTHS", 72, 1, 1200)? as u32,
             route: route_settings(&get)?,
+            benefit_timing: rentdesk_domain::benefits::BenefitTiming {
+                apa_lag_days: number("APA_LAG_DAYS", 14, 0, 56)? as u32,
+                apa_cycle_days: number("APA_CYCLE_DAYS", 28, 7, 56)? as u32,
+                hb_pay_lag_days: number("HB_PAY_LAG_DAYS", 0, 0, 28)? as u32,
+            },
             notice_rules: rentdesk_domain::protocol::NoticeRules {
                 renters_rights_from: match get("RENTERS_RIGHTS_SOCIAL_FROM") {
                     None => None,
@@ -744,6 +754,10 @@ mod tests {
             ("TOKEN_SIGNING_KEY", "too-short"),
             ("SIGN_IN_LIMIT_PER_REFERENCE", "0"),
             ("PLAN_MAX_WEEKS", "1"),
+            ("APA_LAG_DAYS", "57"),
+            ("APA_CYCLE_DAYS", "0"),
+            ("APA_CYCLE_DAYS", "monthly"),
+            ("HB_PAY_LAG_DAYS", "29"),
             ("MAX_ROW_AMOUNT_PENCE", "0"),
             ("MAX_ROW_AMOUNT_PENCE", "9223372036854775807"),
             ("MAX_ROW_AMOUNT_PENCE", "-5"),
@@ -763,6 +777,32 @@ mod tests {
             let e = settings(Mode::Dev, &[(var, value)]).unwrap_err();
             assert_eq!(e.variable, var, "{var}={value}");
         }
+    }
+
+    #[test]
+    fn benefit_timing_defaults_to_the_domain_and_takes_the_settings() {
+        let s = settings(Mode::Dev, &[]).unwrap();
+        assert_eq!(
+            s.benefit_timing,
+            rentdesk_domain::benefits::BenefitTiming::default()
+        );
+        let s = settings(
+            Mode::Dev,
+            &[
+                ("APA_LAG_DAYS", "21"),
+                ("APA_CYCLE_DAYS", "28"),
+                ("HB_PAY_LAG_DAYS", "7"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                s.benefit_timing.apa_lag_days,
+                s.benefit_timing.apa_cycle_days,
+                s.benefit_timing.hb_pay_lag_days
+            ),
+            (21, 28, 7)
+        );
     }
 
     #[test]

@@ -73,11 +73,17 @@ pub struct Ground8Out {
     /// Weeks' rent unpaid the ground needs: 8 (current) or 13 (Renters' Rights Act, real
     /// arrears only).
     pub threshold_weeks: i64,
-    /// The arrears counted, in pence: all rent unpaid (current regime) or real arrears only
-    /// (Renters' Rights Act). 0 on a notice stored before this was kept.
+    /// The arrears counted, in pence (HA 1988 Sch 2 ground 8): rent lawfully due and unpaid,
+    /// service charges included, never court costs or other sundry debits; under the Renters'
+    /// Rights Act less what is due only to a Universal Credit payment not yet received. 0 on a
+    /// notice stored before this was kept.
     pub counted_pence: i64,
     /// `threshold_weeks` of the weekly charge, in pence.
     pub threshold_pence: i64,
+    /// The day the arrears were measured: the notice's deemed service date (CPR 6.26; the day
+    /// it was recorded when that is earlier), today, or the hearing date. Absent on a notice
+    /// stored before this was kept.
+    pub measured_on: Option<NaiveDate>,
     pub reason: String,
 }
 
@@ -89,6 +95,7 @@ impl From<protocol::Ground8> for Ground8Out {
             threshold_weeks: g.threshold_weeks,
             counted_pence: g.counted.0,
             threshold_pence: g.threshold.0,
+            measured_on: g.measured_on,
             reason: g.reason,
         }
     }
@@ -236,8 +243,12 @@ impl poem_openapi::types::Example for NextStep {
             ground_8: Some(
                 protocol::ground_8(
                     protocol::NoticeRegime::Current,
-                    rentdesk_domain::Pence(41_280),
-                    rentdesk_domain::Pence::ZERO,
+                    &rentdesk_domain::arrears::RentArrears {
+                        on: day(11, 16),
+                        rent_unpaid: rentdesk_domain::Pence(41_280),
+                        sundry: rentdesk_domain::Pence::ZERO,
+                        uc_not_yet_received: rentdesk_domain::Pence::ZERO,
+                    },
                     rentdesk_domain::Pence(9_600),
                 )
                 .into(),
@@ -261,8 +272,17 @@ pub struct StepIn {
     pub protocol_step: Option<String>,
     /// For `notice_served` and `fix_date_notice`: the day it was handed over or posted.
     pub sent_on: Option<NaiveDate>,
-    /// For `notice_served` and `fix_date_notice`: hand | first_class_post
+    /// For `notice_served` and `fix_date_notice`: hand (handed to the tenant, or delivered to
+    /// or left at the address) | first_class_post
     pub service_method: Option<String>,
+    /// For `notice_served` by hand: the time it was handed over or left, 24-hour HH:MM in
+    /// Europe/London local time (BST in summer); required for `hand`. CPR 6.26: delivered
+    /// before 16:30 on a business day, it is served that day; at or after 16:30, or on a
+    /// weekend or bank holiday, on the next business day. Not needed for post (served the
+    /// second day after posting, or the next business day after that). For a `fix_date_notice`
+    /// by hand it may be left out: the notice then counts as given the next business day.
+    #[oai(validator(max_length = 5))]
+    pub sent_time: Option<String>,
     /// For `hearing`: the date the court set for it.
     pub hearing_on: Option<NaiveDate>,
     /// For `hearing`: its time if known, 24-hour HH:MM (e.g. 10:30), for the hearing letter.
@@ -297,7 +317,7 @@ pub struct StepIn {
 
 /// The example is an order on ground 8 (the shape that is not obvious): outright, made at the
 /// hearing, possession 14 days later. A notice is `{"step": "notice_served", "sent_on":
-/// "2026-11-25", "service_method": "hand", "grounds": [8, 10, 11]}`.
+/// "2026-11-25", "sent_time": "10:30", "service_method": "hand", "grounds": [8, 10, 11]}`.
 impl poem_openapi::types::Example for StepIn {
     fn example() -> StepIn {
         StepIn {
@@ -305,6 +325,7 @@ impl poem_openapi::types::Example for StepIn {
             protocol_step: None,
             sent_on: None,
             service_method: None,
+            sent_time: None,
             hearing_on: None,
             hearing_time: None,
             order_type: Some("outright".into()),
@@ -552,22 +573,36 @@ fn check_order(
     if let Some(p) = invalid_fields(court::mandatory_ground_rules(order, ordered_on)) {
         return Err(p);
     }
+    // HA 1988 Sch 2 ground 8 must hold at the notice's deemed service date too: a notice
+    // recorded before it (by post) was measured early; measured again now.
+    if order.grounds.contains(&Ground::G8)
+        && let Some(n) = &gates.notice
+        && let Some(g) = ground_8_at_service(account, n, today).filter(|g| !g.available)
+    {
+        return Err(Problem::invalid(
+            "grounds",
+            format!(
+                "ground 8 did not hold on {}, the day the notice was deemed served: arrears \
+                 counted {} against {} ({} weeks' rent). {}",
+                n.served_on.format("%-d %B %Y"),
+                g.counted,
+                g.threshold,
+                g.threshold_weeks,
+                g.reason
+            ),
+        ));
+    }
     if order.grounds.contains(&Ground::G8) {
         // The arrears on the hearing date, measured with the notice's own rule.
         let on = case.court.hearing_on.unwrap_or(ordered_on).min(today);
         let then = rentdesk_domain::arrears::summarise(&account.facts, &account.entries, on);
+        let rent = rentdesk_domain::arrears::rent_arrears(&account.facts, &account.entries, on);
         let at_hearing = match &gates.notice {
-            Some(n) => court::ground_8_at_hearing(
-                n,
-                then.real_arrears,
-                then.technical_arrears,
-                then.weekly_charge,
-            ),
+            Some(n) => court::ground_8_at_hearing(n, &rent, then.weekly_charge),
             // No notice details on record: the regime a section 8 notice had then.
             None => Some(protocol::ground_8(
                 state.settings.notice_rules.regime(NoticeKind::Section8, on),
-                then.real_arrears,
-                then.technical_arrears,
+                &rent,
                 then.weekly_charge,
             )),
         };
@@ -579,6 +614,28 @@ fn check_order(
         }
     }
     Ok(())
+}
+
+/// Ground 8 on a section 8 notice's deemed service date, measured again when the figure kept
+/// with the notice was measured before it (a posted notice is recorded before it is deemed
+/// served) and that day has come. `None`: the kept figure stands (or no ground 8 to measure).
+fn ground_8_at_service(
+    account: &FullAccount,
+    n: &NoticeDates,
+    today: NaiveDate,
+) -> Option<protocol::Ground8> {
+    let kept = n.ground_8.as_ref()?;
+    let early = kept.measured_on.is_some_and(|m| m < n.served_on);
+    (n.kind == NoticeKind::Section8 && early && n.served_on <= today).then(|| {
+        let on = n.served_on;
+        let weekly =
+            rentdesk_domain::arrears::summarise(&account.facts, &account.entries, on).weekly_charge;
+        protocol::ground_8(
+            n.regime,
+            &rentdesk_domain::arrears::rent_arrears(&account.facts, &account.entries, on),
+            weekly,
+        )
+    })
 }
 
 pub struct OfficerStepsApi;
@@ -660,6 +717,37 @@ async fn record_step(
                 "hand or first_class_post".to_owned(),
             ));
         }
+        // CPR 6.26: by hand, the time decides the day; by post it does not.
+        let sent_time = match (body.sent_time.as_deref(), method) {
+            (Some(t), _) => match NaiveTime::parse_from_str(t.trim(), "%H:%M") {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    errors.push((
+                        "sent_time".to_owned(),
+                        "a 24-hour time, HH:MM, London time".to_owned(),
+                    ));
+                    None
+                }
+            },
+            (None, Some(ServiceMethod::Hand)) => {
+                errors.push((
+                    "sent_time".to_owned(),
+                    "required for a notice served by hand: the London time it was handed over \
+                     or left (CPR 6.26: at or after 16:30 it is served the next business day)"
+                        .to_owned(),
+                ));
+                None
+            }
+            (None, _) => Some(NaiveTime::MIN),
+        };
+        let now = rentdesk_domain::time::london_local(chrono::Utc::now());
+        if let (Some(d), Some(t)) = (body.sent_on, sent_time)
+            && d == today
+            && body.sent_time.is_some()
+            && t > now.time()
+        {
+            errors.push(("sent_time".to_owned(), "is in the future".to_owned()));
+        }
         match body.sent_on {
             None => errors.push(("sent_on".to_owned(), "required for a notice".to_owned())),
             Some(d) if d > today => {
@@ -680,10 +768,12 @@ async fn record_step(
                 ),
             ));
         }
-        if let (Some(kind), Some(sent), Some(m)) = (notice_kind, body.sent_on, method) {
+        if let (Some(kind), Some(sent), Some(m), Some(t)) =
+            (notice_kind, body.sent_on, method, sent_time)
+        {
             notice = Some(protocol::notice_dates(
                 kind,
-                sent,
+                sent.and_time(t),
                 m,
                 &state.settings.notice_rules,
             ));
@@ -707,12 +797,21 @@ async fn record_step(
         .map_err(|e| Problem::internal(&e))?;
     if let Some(n) = notice.as_mut() {
         if n.kind == NoticeKind::Section8 {
-            n.ground_8 = Some(protocol::ground_8(
-                n.regime,
-                case.real_arrears,
-                case.technical_arrears,
-                case.weekly_charge,
-            ));
+            // HA 1988 Sch 2 ground 8: rent unpaid on the deemed service date (CPR 6.26). A
+            // posted notice is recorded before it is served: measured today, and said so.
+            let on = n.served_on.min(today);
+            let arrears =
+                rentdesk_domain::arrears::rent_arrears(&account.facts, &account.entries, on);
+            let mut g = protocol::ground_8(n.regime, &arrears, case.weekly_charge);
+            if on < n.served_on {
+                g.reason.push_str(&format!(
+                    " (measured on {}, before the notice is deemed served on {}: check it \
+                     again then)",
+                    on.format("%-d %B %Y"),
+                    n.served_on.format("%-d %B %Y")
+                ));
+            }
+            n.ground_8 = Some(g);
         }
         let grounds = or_answer!(
             protocol::notice_grounds(n.kind, body.grounds.as_deref(), n.ground_8.as_ref())
@@ -839,10 +938,18 @@ async fn record_order_step(
                 }
                 _ => {}
             }
+            // CPR 6.26 by hand: the time decides the day. Without one, the notice is taken as
+            // handed over at the end of the day (served the next business day): the 14 clear
+            // days then never start too early.
+            let sent_time = body
+                .sent_time
+                .as_deref()
+                .and_then(|t| NaiveTime::parse_from_str(t.trim(), "%H:%M").ok())
+                .unwrap_or(NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(NaiveTime::MIN));
             body.sent_on.zip(method).map(|(sent_on, m)| FixDateNotice {
                 sent_on,
                 service_method: m,
-                given_on: protocol::deemed_service(sent_on, m),
+                given_on: protocol::deemed_service(sent_on.and_time(sent_time), m),
             })
         }
         OrderStep::FixDateApplication => {
@@ -937,8 +1044,7 @@ impl OfficerStepsApi {
                 .regime(NoticeKind::Section8, today);
             protocol::ground_8(
                 regime,
-                case.real_arrears,
-                case.technical_arrears,
+                &rentdesk_domain::arrears::rent_arrears(&account.facts, &account.entries, today),
                 case.weekly_charge,
             )
             .into()
@@ -951,8 +1057,11 @@ impl OfficerStepsApi {
             .and_then(|notice| {
                 court::ground_8_at_hearing(
                     notice,
-                    case.real_arrears,
-                    case.technical_arrears,
+                    &rentdesk_domain::arrears::rent_arrears(
+                        &account.facts,
+                        &account.entries,
+                        today,
+                    ),
                     case.weekly_charge,
                 )
             });
@@ -1025,9 +1134,14 @@ impl OfficerStepsApi {
                     on: *on,
                 })
                 .collect(),
-            notice: gates.notice.map(|n| Notice {
-                lapses_on: n.lapses_on(&gates.breathing_spaces),
-                ..Notice::from(n)
+            notice: gates.notice.map(|mut n| {
+                if let Some(g) = ground_8_at_service(&account, &n, today) {
+                    n.ground_8 = Some(g);
+                }
+                Notice {
+                    lapses_on: n.lapses_on(&gates.breathing_spaces),
+                    ..Notice::from(n)
+                }
             }),
             ground_8,
             ground_8_at_hearing: ground_8_at_hearing.map(Ground8Out::from),
@@ -1050,8 +1164,9 @@ impl OfficerStepsApi {
     /// the hearing date were below the notice regime's threshold (the figures are named). A
     /// hearing date before the court application is refused (422); one fewer than 28 days or
     /// more than 8 weeks after it is recorded with a warning (`warnings`, and in the diary).
-    /// A notice: `{"step": "notice_served", "sent_on": "2026-11-25", "service_method": "hand",
-    /// "grounds": [8, 10, 11]}`.
+    /// A notice: `{"step": "notice_served", "sent_on": "2026-11-25", "sent_time": "10:30",
+    /// "service_method": "hand", "grounds": [8, 10, 11]}`; its dates run from the day it is
+    /// deemed served (CPR 6.26).
     #[oai(path = "/accounts/:id/steps", method = "post")]
     async fn record(
         &self,

@@ -214,12 +214,13 @@ impl TenantAccountApi {
                     },
                 ),
             };
-            let next = rentdesk_domain::benefits::next_due_after(&b, today);
+            // When it reaches the account: a managed payment on DWP's landlord schedule.
+            let next = s.next_benefit_due;
             ExpectedBenefit {
                 kind: kind.into(),
                 paid_to: paid_to.into(),
-                next_date: next.map(|n| n.due),
-                next_amount_pence: next.map(|n| n.amount.0),
+                next_date: next.map(|n| n.0),
+                next_amount_pence: next.map(|n| n.1.0),
             }
         });
         Ok(Answer::Ok(Json(TenantAccount {
