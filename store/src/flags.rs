@@ -45,7 +45,7 @@ pub fn review_by(f: &flag::Model) -> Option<NaiveDate> {
 /// What became of a request to end a flag or move its end.
 pub enum FlagOutcome {
     /// Done: the flag as it now stands.
-    Done(flag::Model),
+    Done(Box<flag::Model>),
     /// No such flag on this account.
     NotFound,
     Refused(Refused),
@@ -163,7 +163,7 @@ pub async fn end(
     )
     .await?;
     txn.commit().await?;
-    Ok(FlagOutcome::Done(row))
+    Ok(FlagOutcome::Done(Box::new(row)))
 }
 
 pub struct ChangeEnd<'a> {
@@ -257,5 +257,5 @@ pub async fn change_end(
     )
     .await?;
     txn.commit().await?;
-    Ok(FlagOutcome::Done(row))
+    Ok(FlagOutcome::Done(Box::new(row)))
 }

@@ -808,7 +808,7 @@ fn flag_answer(
 ) -> Answer<FlagOut> {
     use rentdesk_store::flags::FlagOutcome;
     match outcome {
-        FlagOutcome::Done(f) => Answer::Ok(Json(f.into())),
+        FlagOutcome::Done(f) => Answer::Ok(Json((*f).into())),
         FlagOutcome::NotFound => Answer::problem(Problem::not_found(&format!(
             "flag {flag_id} on account {id}"
         ))),
