@@ -35,7 +35,7 @@ pub enum Command {
         #[arg(value_enum, default_value = "up")]
         direction: Direction,
     },
-    /// Import a CSV file of tenancies, transactions or flags (formats in README.md).
+    /// Import a CSV file of tenancies, transactions, flags or arrangements (formats in README.md).
     Import {
         #[arg(value_enum)]
         kind: KindArg,
@@ -212,6 +212,7 @@ pub enum KindArg {
     Tenancies,
     Transactions,
     Flags,
+    Arrangements,
 }
 
 fn today() -> chrono::NaiveDate {
@@ -257,6 +258,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 KindArg::Tenancies => ImportKind::Tenancies,
                 KindArg::Transactions => ImportKind::Transactions,
                 KindArg::Flags => ImportKind::Flags,
+                KindArg::Arrangements => ImportKind::Arrangements,
             };
             let outcome = rentdesk_store::imports::import_file(
                 &db,

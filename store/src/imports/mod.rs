@@ -1,4 +1,4 @@
-//! CSV imports from a housing-management system (tenancies, flags) and payment files
+//! CSV imports from a housing-management system (tenancies, flags, arrangements) and payment files
 //! (transactions).
 //!
 //! Two passes over the file, both streaming, so a 100k-row file never sits in memory:
@@ -9,6 +9,7 @@
 //! So a file with a bad row imports nothing, and a file imported twice changes nothing: a
 //! transaction whose `external_ref` is already stored with the same content is left alone.
 
+mod arrangements;
 mod flags;
 
 use crate::entities::{import_batch, patch, tenancy, tenant, transaction};
@@ -39,6 +40,7 @@ pub enum ImportKind {
     Tenancies,
     Transactions,
     Flags,
+    Arrangements,
 }
 
 impl ImportKind {
@@ -46,6 +48,7 @@ impl ImportKind {
         ImportKind::Tenancies,
         ImportKind::Transactions,
         ImportKind::Flags,
+        ImportKind::Arrangements,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl ImportKind {
             ImportKind::Tenancies => "tenancies",
             ImportKind::Transactions => "transactions",
             ImportKind::Flags => "flags",
+            ImportKind::Arrangements => "arrangements",
         }
     }
 }
@@ -429,6 +433,9 @@ async fn run(
             import_transactions(db, batch_id, source, today, max_amount).await
         }
         ImportKind::Flags => flags::import(db, batch_id, source, today).await,
+        ImportKind::Arrangements => {
+            arrangements::import(db, batch_id, source, today, max_amount).await
+        }
     };
     match result {
         Ok(outcome) => {
