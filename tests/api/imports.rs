@@ -683,6 +683,24 @@ async fn imported_arrangements_are_judged_as_plans_made_in_rentdesk_and_bad_file
         (Some("succeeded"), Some(0), Some(3)),
         "{again}"
     );
+    // An officer ends the imported plan in Rentdesk: the old file is still the same plan, and
+    // importing it again does not undo the officer's decision.
+    let (s, ended) = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/officer/v1/arrangements/{}/end", imported.id),
+        Some(&north),
+        Some(json!({"reason": "moved to a court order"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{ended}");
+    let again = app.import("arrangements", file.clone().into_bytes()).await;
+    assert_eq!(
+        (again["status"].as_str(), again["rows_unchanged"].as_u64()),
+        (Some("succeeded"), Some(3)),
+        "{again}"
+    );
+    assert_eq!(by_ref("OLD-A-1").await.status, "cancelled");
     // The same reference saying something else is refused, and nothing is written.
     let changed = file.replace("UC pays the rent", "UC pays the rent direct");
     let refused = app.import("arrangements", changed.into_bytes()).await;
