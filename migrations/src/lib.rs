@@ -21,6 +21,7 @@ mod m20261130_000301_tenancy_moves;
 mod m20261130_000401_flag_ends;
 mod m20261130_000501_flag_changes;
 mod m20261207_000101_flag_imports;
+mod m20261207_000201_arrangement_imports;
 mod m20261207_000301_action_imports;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000401_flag_ends::Migration),
             Box::new(m20261130_000501_flag_changes::Migration),
             Box::new(m20261207_000101_flag_imports::Migration),
+            Box::new(m20261207_000201_arrangement_imports::Migration),
             Box::new(m20261207_000301_action_imports::Migration),
         ]
     }

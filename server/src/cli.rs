@@ -36,8 +36,8 @@ pub enum Command {
         #[arg(value_enum, default_value = "up")]
         direction: Direction,
     },
-    /// Import a CSV file of tenancies, transactions, flags or contact history (formats in
-    /// README.md).
+    /// Import a CSV file of tenancies, transactions, flags, contact history or arrangements
+    /// (formats in README.md).
     Import {
         #[arg(value_enum)]
         kind: KindArg,
@@ -229,6 +229,7 @@ pub enum KindArg {
     Transactions,
     Flags,
     History,
+    Arrangements,
 }
 
 /// `--as-of`: strictly `YYYY-MM-DD` (`2026-12-7` and `2026-02-30` are refused), as the API
@@ -283,6 +284,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 KindArg::Transactions => ImportKind::Transactions,
                 KindArg::Flags => ImportKind::Flags,
                 KindArg::History => ImportKind::History,
+                KindArg::Arrangements => ImportKind::Arrangements,
             };
             let outcome = rentdesk_store::imports::import_file(
                 &db,

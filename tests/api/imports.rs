@@ -623,3 +623,344 @@ async fn imported_history_is_the_diary_rentdesk_would_have_written() {
     assert_eq!(good["rows_written"], 7, "{good}");
     app.stop().await;
 }
+
+/// Issue 16: an arrangement agreed in the old system is the record an officer's plan is, and is
+/// judged from then on by the same rules. An imported active plan with the terms of one set up
+/// through the officer API reads the same in the officer app, next-step and the caseload; one
+/// whose instalments were not paid shows them missed and the plan broken, and a payment in the
+/// ledger puts it back on track; importing again changes nothing, a changed row under the same
+/// reference and a second current plan for a tenancy are refused, and a bad file names every
+/// bad line and writes nothing.
+#[tokio::test]
+async fn imported_arrangements_are_judged_as_plans_made_in_rentdesk_and_bad_files_write_nothing() {
+    use crate::helpers::{call, staff, staff_sign_in, tenancy_id};
+    use rentdesk_store::entities::{arrangement, patch};
+    use sea_orm::sea_query::Expr;
+    use serde_json::json;
+
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let officer = staff(&app, "north@council.example", "officer").await;
+    patch::Entity::update_many()
+        .col_expr(patch::Column::OfficerId, Expr::value(officer))
+        .filter(patch::Column::Code.eq("HD-NORTH"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let north = staff_sign_in(&app, "north@council.example").await;
+    let today = rentdesk_store::london_today();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let hd1001 = tenancy_id(&app, "HD1001").await;
+    let hd1002 = tenancy_id(&app, "HD1002").await;
+    let get = |path: String| {
+        let app = &app;
+        let north = north.clone();
+        async move {
+            let (s, v) = call(app, reqwest::Method::GET, &path, Some(&north), None).await;
+            assert_eq!(s, 200, "{path}: {v}");
+            v
+        }
+    };
+    // What the officer sees of an account with a plan: the plan with its adherence, the next
+    // step and where the caseload puts the account.
+    let seen = |plan_id: i64| {
+        let get = &get;
+        async move {
+            let mut plan = get(format!("/officer/v1/arrangements/{plan_id}")).await;
+            for key in ["id", "agreement_text"] {
+                plan.as_object_mut().unwrap().remove(key);
+            }
+            let upcoming = plan.as_object_mut().unwrap().remove("upcoming").unwrap();
+            let next = get(format!("/officer/v1/accounts/{hd1001}/next-step")).await;
+            let caseload = get("/officer/v1/caseload".to_owned()).await;
+            let kept = get("/officer/v1/caseload?arrangement=active".to_owned()).await;
+            (plan, upcoming, next, caseload, kept)
+        }
+    };
+
+    // 1. An officer sets up a plan on HD1001 through the API; what it looks like is recorded,
+    //    then the officer ends it.
+    let statement = json!({
+        "household": {"adults": 1},
+        "income": {"earnings": 150000},
+        "fixed_costs": {"rent": 42683, "council_tax": 9000},
+        "flexible_costs": {"food_and_housekeeping": 30000},
+    });
+    let (s, made) = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/officer/v1/accounts/{hd1001}/arrangements"),
+        Some(&north),
+        Some(
+            json!({"statement": statement, "frequency": "weekly", "instalment_pence": 5_000,
+                    "accept_agreement": true}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{made}");
+    let made_id = made["id"].as_i64().unwrap();
+    let row = arrangement::Entity::find_by_id(made_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let in_rentdesk = seen(made_id).await;
+    assert_eq!(in_rentdesk.0["status"], "active", "{}", in_rentdesk.0);
+    let (s, ended) = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/officer/v1/arrangements/{made_id}/end"),
+        Some(&north),
+        Some(json!({"reason": "to compare with the import"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{ended}");
+
+    // 2. The same terms, agreed in the old system, imported.
+    let header = "external_ref,tenancy_reference,agreed_on,agreed_by,frequency,instalment,includes_rent,first_due_on,last_due_on,status,ended_on,end_reason,note";
+    let same_terms = format!(
+        "OLD-A-1,HD1001,{today},North@Council.example,weekly,{amount},{rent},{first},{last},active,,,Rent plus arrears\n",
+        amount = rentdesk_domain::Pence(row.instalment_pence),
+        rent = if row.includes_rent { "yes" } else { "no" },
+        first = row.start_date,
+        last = row.end_date.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    let batch = app
+        .import(
+            "arrangements",
+            format!("{header}\n{same_terms}").into_bytes(),
+        )
+        .await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    assert_eq!(batch["rows_written"], 1, "{batch}");
+    let by_ref = |r: &'static str| {
+        let db = app.db.clone();
+        async move {
+            arrangement::Entity::find()
+                .filter(arrangement::Column::ExternalRef.eq(r))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let imported = by_ref("OLD-A-1").await;
+    // Agreed by a member of staff (the email in any case): recorded as theirs.
+    assert_eq!(
+        (imported.created_by_staff_id, imported.agreed_on),
+        (Some(officer), Some(today))
+    );
+    let from_import = seen(imported.id).await;
+    assert_eq!(from_import.0, in_rentdesk.0, "the plan and its adherence");
+    assert_eq!(from_import.1, in_rentdesk.1, "the payments to come");
+    assert_eq!(from_import.2, in_rentdesk.2, "next-step");
+    assert_eq!(from_import.3, in_rentdesk.3, "the caseload");
+    assert_eq!(from_import.4, in_rentdesk.4, "the caseload's active filter");
+
+    // 3. On HD1002 a plan agreed four weeks ago whose instalments were never paid, and an
+    //    older one that broke and was replaced: missed by the same rule, the plan broken.
+    let file = format!(
+        "{header}\n{same_terms}\
+         OLD-A-2,HD1002,{agreed},Sam (old user SA4),weekly,10.00,no,{due},,active,,,UC pays the rent\n\
+         OLD-A-3,HD1002,{old},,monthly,25.00,no,{old_due},,cancelled,{old_end},broken: two missed,\n",
+        agreed = day(-28),
+        due = day(-21),
+        old = day(-400),
+        old_due = day(-390),
+        old_end = day(-300),
+    );
+    let batch = app.import("arrangements", file.clone().into_bytes()).await;
+    assert_eq!(
+        (
+            batch["rows_written"].as_u64(),
+            batch["rows_unchanged"].as_u64()
+        ),
+        (Some(2), Some(1)),
+        "{batch}"
+    );
+    let unpaid = by_ref("OLD-A-2").await;
+    assert_eq!(
+        (unpaid.created_by_staff_id, unpaid.agreed_by.as_deref()),
+        (None, Some("Sam (old user SA4)"))
+    );
+    let plan = get(format!("/officer/v1/arrangements/{}", unpaid.id)).await;
+    let statuses: Vec<&str> = plan["instalments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    let grace = 7;
+    let expected: Vec<&str> = [-21i64, -14, -7, 0]
+        .into_iter()
+        .map(|d| if d + grace < 0 { "missed" } else { "pending" })
+        .collect();
+    assert_eq!(statuses, expected, "{plan}");
+    assert_eq!(plan["progress"], "behind", "{plan}");
+    let next = get(format!("/officer/v1/accounts/{hd1002}/next-step")).await;
+    assert!(
+        next.to_string().contains("arrangement broken"),
+        "next-step sees the broken plan: {next}"
+    );
+    // The caseload lists it as broken, last in contact the day the plan was agreed.
+    let broken = get("/officer/v1/caseload?arrangement=broken".to_owned()).await;
+    let listed = &broken["accounts"][0];
+    assert_eq!(
+        (&listed["reference"], &listed["last_contact"]),
+        (&json!("HD1002"), &json!(day(-28))),
+        "{broken}"
+    );
+    assert!(
+        listed["reasons"][0].as_str().unwrap().starts_with("missed"),
+        "{broken}"
+    );
+    // A payment in the ledger covers what was missed: on track again.
+    let pay = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
+         P-ARR-1,HD1002,{},payment,-30.00,card,Arrangement catch-up\n",
+        day(0)
+    );
+    let paid = app.import("transactions", pay.into_bytes()).await;
+    assert_eq!(paid["status"], "succeeded", "{paid}");
+    let plan = get(format!("/officer/v1/arrangements/{}", unpaid.id)).await;
+    assert_eq!(plan["progress"], "on_track", "{plan}");
+    let next = get(format!("/officer/v1/accounts/{hd1002}/next-step")).await;
+    assert!(!next.to_string().contains("arrangement broken"), "{next}");
+    // The old broken plan is history: in the list, not current.
+    let old = by_ref("OLD-A-3").await;
+    assert_eq!(
+        (
+            old.status.as_str(),
+            old.end_date,
+            old.cancel_reason.as_deref()
+        ),
+        (
+            "cancelled",
+            Some(today - chrono::Duration::days(300)),
+            Some("broken: two missed")
+        )
+    );
+    let account = get(format!("/officer/v1/accounts/{hd1002}")).await;
+    assert!(
+        account["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "arrangement" && a["body"].as_str().unwrap().contains("OLD-A-2")),
+        "the diary says it was imported: {account}"
+    );
+
+    // 4. Again: nothing changes (the officer-ended plan included).
+    let count = arrangement::Entity::find().count(&app.db).await.unwrap();
+    let again = app.import("arrangements", file.clone().into_bytes()).await;
+    assert_eq!(
+        (
+            again["status"].as_str(),
+            again["rows_written"].as_u64(),
+            again["rows_unchanged"].as_u64()
+        ),
+        (Some("succeeded"), Some(0), Some(3)),
+        "{again}"
+    );
+    // An officer ends the imported plan in Rentdesk: the old file is still the same plan, and
+    // importing it again does not undo the officer's decision.
+    let (s, ended) = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/officer/v1/arrangements/{}/end", imported.id),
+        Some(&north),
+        Some(json!({"reason": "moved to a court order"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{ended}");
+    let again = app.import("arrangements", file.clone().into_bytes()).await;
+    assert_eq!(
+        (again["status"].as_str(), again["rows_unchanged"].as_u64()),
+        (Some("succeeded"), Some(3)),
+        "{again}"
+    );
+    assert_eq!(by_ref("OLD-A-1").await.status, "cancelled");
+    // The same reference saying something else is refused, and nothing is written.
+    let changed = file.replace("UC pays the rent", "UC pays the rent direct");
+    let refused = app.import("arrangements", changed.into_bytes()).await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    assert_eq!(refused["errors"][0]["line"], 3, "{refused}");
+    assert_eq!(refused["errors"][0]["column"], "external_ref", "{refused}");
+    // A second current plan for a tenancy that has one is refused, naming the line.
+    let second = format!(
+        "{header}\nOLD-A-9,HD1002,{},,weekly,5.00,no,{},,active,,,\n",
+        day(-1),
+        day(3)
+    );
+    let refused = app.import("arrangements", second.into_bytes()).await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    assert_eq!(
+        (
+            &refused["errors"][0]["line"],
+            &refused["errors"][0]["column"]
+        ),
+        (&json!(2), &json!("status")),
+        "{refused}"
+    );
+    assert_eq!(
+        arrangement::Entity::find().count(&app.db).await.unwrap(),
+        count
+    );
+
+    // 5. The rejected example: every bad line named, nothing written.
+    let bad = app
+        .import("arrangements", example("arrangements-bad.csv"))
+        .await;
+    assert_eq!(bad["status"], "rejected", "{bad}");
+    let mut got: Vec<(u64, String)> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let expected: Vec<(u64, String)> = [
+        (2, "tenancy_reference"),
+        (3, "frequency"),
+        (4, "instalment"),
+        (5, "ended_on"),
+        (6, "ended_on"),
+        (7, "agreed_on"),
+        (8, "ended_on"),
+        (9, "status"),
+        (11, "status"),
+        (12, "instalment"),
+    ]
+    .into_iter()
+    .map(|(l, c)| (l, c.to_owned()))
+    .collect();
+    assert_eq!(got, expected, "{bad}");
+    assert_eq!(
+        arrangement::Entity::find().count(&app.db).await.unwrap(),
+        count
+    );
+    app.stop().await;
+
+    // 6. The good example imports on its own (its tenancies and ledger from the examples).
+    let app = spawn_app().await;
+    app.import_examples().await;
+    staff(&app, "j.barker@council.example", "officer").await;
+    let good = app
+        .import("arrangements", example("arrangements.csv"))
+        .await;
+    assert_eq!(good["status"], "succeeded", "{good}");
+    assert_eq!(good["rows_written"], 4, "{good}");
+    let cleared = arrangement::Entity::find()
+        .filter(arrangement::Column::ExternalRef.eq("ARR-1001-A"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cleared.created_by_staff_id.is_some() && cleared.status == "completed");
+    app.stop().await;
+}

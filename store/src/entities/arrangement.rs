@@ -22,6 +22,15 @@ pub struct Model {
     pub review_reason: Option<String>,
     pub cancel_reason: Option<String>,
     pub cancelled_at: Option<DateTimeUtc>,
+    /// An imported arrangement's reference in the landlord's old system (unique); `None` for
+    /// arrangements made in Rentdesk.
+    pub external_ref: Option<String>,
+    pub import_batch_id: Option<i64>,
+    /// Imported: the day it was agreed in the old system.
+    pub agreed_on: Option<Date>,
+    /// Imported: who agreed it, as the file names them (a staff email is also resolved to
+    /// `created_by_staff_id`).
+    pub agreed_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,4 @@
-//! CSV imports from a housing-management system (tenancies, flags) and payment files
+//! CSV imports from a housing-management system (tenancies, flags, arrangements) and payment files
 //! (transactions).
 //!
 //! Two passes over the file, both streaming, so a 100k-row file never sits in memory:
@@ -9,6 +9,7 @@
 //! So a file with a bad row imports nothing, and a file imported twice changes nothing: a
 //! transaction whose `external_ref` is already stored with the same content is left alone.
 
+mod arrangements;
 mod flags;
 mod history;
 
@@ -41,6 +42,7 @@ pub enum ImportKind {
     Transactions,
     Flags,
     History,
+    Arrangements,
 }
 
 impl ImportKind {
@@ -49,6 +51,7 @@ impl ImportKind {
         ImportKind::Transactions,
         ImportKind::Flags,
         ImportKind::History,
+        ImportKind::Arrangements,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl ImportKind {
             ImportKind::Transactions => "transactions",
             ImportKind::Flags => "flags",
             ImportKind::History => "history",
+            ImportKind::Arrangements => "arrangements",
         }
     }
 }
@@ -434,6 +438,9 @@ async fn run(
         }
         ImportKind::Flags => flags::import(db, batch_id, source, today).await,
         ImportKind::History => history::import(db, batch_id, source).await,
+        ImportKind::Arrangements => {
+            arrangements::import(db, batch_id, source, today, max_amount).await
+        }
     };
     match result {
         Ok(outcome) => {

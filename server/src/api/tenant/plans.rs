@@ -305,6 +305,18 @@ pub(crate) fn basis(
             _ => "your rent account is up to date".into(),
         }));
     }
+    Ok(Basis {
+        statement,
+        frequency,
+        first_date,
+        arrears: s.real_arrears,
+        tenant_weekly_rent: tenant_weekly_rent(account),
+    })
+}
+
+/// The part of the weekly charge the tenant pays themselves (what benefit paid to the landlord
+/// does not cover): the rent a plan that includes rent collects alongside the instalment.
+fn tenant_weekly_rent(account: &FullAccount) -> Pence {
     let direct_benefit_weekly = match account.facts.benefit {
         Some(BenefitIncome::HousingBenefit { weekly_amount, .. }) => weekly_amount,
         Some(BenefitIncome::UniversalCredit {
@@ -314,13 +326,7 @@ pub(crate) fn basis(
         }) => monthly_housing.mul_div(12, 52),
         _ => Pence::ZERO,
     };
-    Ok(Basis {
-        statement,
-        frequency,
-        first_date,
-        arrears: s.real_arrears,
-        tenant_weekly_rent: (s.weekly_charge - direct_benefit_weekly).max(Pence::ZERO),
-    })
+    (account.view.summary.weekly_charge - direct_benefit_weekly).max(Pence::ZERO)
 }
 
 pub(crate) fn request(b: &Basis) -> PlanRequest<'_> {
@@ -604,14 +610,24 @@ pub(crate) fn plan_answer(
         .income_expenditure
         .as_deref()
         .and_then(|j| serde_json::from_str(j).ok());
-    let rent = details.as_ref().map_or(0, |d| d.rent_per_period_pence);
-    let instalment = details
-        .as_ref()
-        .map_or(plan.instalment_pence, |d| d.instalment_pence);
+    let frequency = Frequency::from_str(&plan.frequency).map_err(|e| Problem::internal(&e))?;
+    // A plan made in Rentdesk keeps its quote's split of each payment; one imported from an
+    // old system (or seeded) that includes rent collects the tenant's rent for the period as
+    // a quote would, the rest going to the arrears.
+    let (rent, instalment) = match &details {
+        Some(d) => (d.rent_per_period_pence, d.instalment_pence),
+        None if plan.includes_rent => {
+            let rent =
+                affordability::weekly_to_period(tenant_weekly_rent(account), frequency, true)
+                    .0
+                    .clamp(0, plan.instalment_pence.max(0));
+            (rent, plan.instalment_pence - rent)
+        }
+        None => (0, plan.instalment_pence),
+    };
     let done =
         rentdesk_store::cases::progress(plan, account, today).map_err(|e| Problem::internal(&e))?;
     let brief = super::account::plan_brief(plan, account, today)?;
-    let frequency = Frequency::from_str(&plan.frequency).map_err(|e| Problem::internal(&e))?;
     let upcoming = {
         let paid_so_far: Pence = done.iter().map(|i| i.paid).sum();
         let towards_arrears = (paid_so_far - Pence(rent) * done.len() as i64).max(Pence::ZERO);
