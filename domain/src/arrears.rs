@@ -784,6 +784,54 @@ mod tests {
                 false,
             ),
             (
+                "8 weeks' rent, £108 paid by Direct Debit and returned unpaid: still 8 weeks unpaid",
+                with(
+                    eight.clone(),
+                    &[
+                        pay(ymd(2026, 11, 10), TransactionKind::Payment, 10_800),
+                        debit(
+                            ymd(2026, 11, 13),
+                            TransactionKind::ReturnedDirectDebit,
+                            10_800,
+                        ),
+                    ],
+                ),
+                None,
+                Current,
+                86_400,
+                true,
+            ),
+            (
+                "7 weeks' rent and £108 HB recovered as overpaid: the rent it paid is unpaid again",
+                with(
+                    seven.clone(),
+                    &[debit(
+                        ymd(2026, 11, 3),
+                        TransactionKind::HbOverpaymentRecovery,
+                        10_800,
+                    )],
+                ),
+                None,
+                Current,
+                86_400,
+                true,
+            ),
+            (
+                "8 weeks' rent and a £108 Discretionary Housing Payment: 7 weeks unpaid",
+                with(
+                    eight.clone(),
+                    &[pay(
+                        ymd(2026, 11, 10),
+                        TransactionKind::DiscretionaryHousingPayment,
+                        10_800,
+                    )],
+                ),
+                None,
+                Current,
+                75_600,
+                false,
+            ),
+            (
                 "8 weeks of rent £100 + service charge £8: service charges reserved as rent count",
                 rents(ymd(2026, 10, 5), ymd(2026, 11, 23))
                     .into_iter()

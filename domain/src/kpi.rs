@@ -86,17 +86,18 @@ pub fn percent_string(bp: i64) -> String {
     format!("{sign}{}.{:02}", bp.abs() / 100, bp.abs() % 100)
 }
 
-/// Is a ledger row rent due (rent and weekly or periodic service charges)? Court costs and
-/// refunds are debits but not rent.
+/// Is a ledger row rent due (rent, ground rent, and weekly or periodic service charges)? Court
+/// costs and refunds are debits but not rent.
 pub fn is_rent_due(kind: TransactionKind) -> bool {
     matches!(
         kind,
-        TransactionKind::RentDebit | TransactionKind::ServiceCharge
+        TransactionKind::RentDebit | TransactionKind::ServiceCharge | TransactionKind::GroundRent
     )
 }
 
-/// Is a ledger row money collected (the tenant's payments, HB, UC, DWP deductions)?
-/// Write-offs and adjustments clear arrears but collect nothing.
+/// Is a ledger row money collected (the tenant's payments, HB, UC, DWP deductions, DHP; a
+/// returned Direct Debit or recovered HB counts against it)? Write-offs and adjustments clear
+/// arrears but collect nothing.
 pub fn is_collection(kind: TransactionKind) -> bool {
     kind.is_tenant_payment() || kind.is_benefit_credit()
 }
@@ -503,6 +504,25 @@ mod tests {
         assert_eq!(percent_string(5), "0.05");
         assert_eq!(percent_string(-5), "-0.05");
         assert_eq!(percent_string(12_000), "120.00");
+    }
+
+    /// Issue 16's ledger kinds: ground rent is rent due; a DHP is collected; a returned Direct
+    /// Debit and HB recovered as overpaid take collection back.
+    #[test]
+    fn period_money_counts_ground_rent_dhp_returned_direct_debits_and_hb_recovered() {
+        use TransactionKind::*;
+        let l = [
+            entry(2, RentDebit, 10_000),
+            entry(2, GroundRent, 12_500),
+            entry(3, Payment, -10_000),
+            entry(4, ReturnedDirectDebit, 10_000),
+            entry(5, DiscretionaryHousingPayment, -4_000),
+            entry(6, HousingBenefit, -6_000),
+            entry(7, HbOverpaymentRecovery, 1_500),
+        ];
+        let m = period_money(&l, ymd(2026, 11, 1), ymd(2026, 11, 8));
+        assert_eq!(m.rent_due, Pence(22_500));
+        assert_eq!(m.collected, Pence(4_000 + 6_000 - 1_500));
     }
 
     #[test]

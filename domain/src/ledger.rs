@@ -11,8 +11,19 @@ use serde::{Deserialize, Serialize};
 pub enum TransactionKind {
     RentDebit,
     ServiceCharge,
+    /// A leaseholder's ground rent: rent, debited as the lease says (issue 16).
+    GroundRent,
     Payment,
+    /// A tenant's Direct Debit payment returned unpaid by the bank: a debit that undoes the
+    /// payment it reverses (the rent it was for is unpaid again).
+    ReturnedDirectDebit,
     HousingBenefit,
+    /// Discretionary Housing Payment: the council's award towards the rent, paid to the
+    /// landlord (money from the benefit system, not the tenant's own).
+    DiscretionaryHousingPayment,
+    /// Housing Benefit overpaid and recovered from the landlord: the council takes back HB it
+    /// paid, so the rent it was for is unpaid again (rent arrears, not a sundry debt).
+    HbOverpaymentRecovery,
     UniversalCredit,
     ThirdPartyDeduction,
     CourtCosts,
@@ -24,8 +35,12 @@ pub enum TransactionKind {
 named_enum!(TransactionKind {
     RentDebit => "rent_debit",
     ServiceCharge => "service_charge",
+    GroundRent => "ground_rent",
     Payment => "payment",
+    ReturnedDirectDebit => "returned_direct_debit",
     HousingBenefit => "housing_benefit",
+    DiscretionaryHousingPayment => "discretionary_housing_payment",
+    HbOverpaymentRecovery => "hb_overpayment_recovery",
     UniversalCredit => "universal_credit",
     ThirdPartyDeduction => "third_party_deduction",
     CourtCosts => "court_costs",
@@ -35,13 +50,25 @@ named_enum!(TransactionKind {
 });
 
 impl TransactionKind {
-    /// +1 for debits (rent, service, court costs, a refund paid out), −1 for credits, 0 for an
-    /// adjustment, which may go either way.
+    /// +1 for debits (rent, service, ground rent, court costs, a refund paid out, a returned
+    /// Direct Debit, HB recovered), −1 for credits, 0 for an adjustment, which may go either
+    /// way.
     pub fn expected_sign(self) -> i8 {
         use TransactionKind::*;
         match self {
-            RentDebit | ServiceCharge | CourtCosts | Refund => 1,
-            Payment | HousingBenefit | UniversalCredit | ThirdPartyDeduction | WriteOff => -1,
+            RentDebit
+            | ServiceCharge
+            | GroundRent
+            | CourtCosts
+            | Refund
+            | ReturnedDirectDebit
+            | HbOverpaymentRecovery => 1,
+            Payment
+            | HousingBenefit
+            | DiscretionaryHousingPayment
+            | UniversalCredit
+            | ThirdPartyDeduction
+            | WriteOff => -1,
             Adjustment => 0,
         }
     }
@@ -54,18 +81,25 @@ impl TransactionKind {
         self.expected_sign() < 0
     }
 
-    /// Money the tenant paid themselves (any method).
+    /// Money the tenant paid themselves (any method), and a returned Direct Debit, which takes
+    /// one back: summed, the two leave nothing paid.
     pub fn is_tenant_payment(self) -> bool {
-        self == TransactionKind::Payment
+        matches!(
+            self,
+            TransactionKind::Payment | TransactionKind::ReturnedDirectDebit
+        )
     }
 
-    /// Money from the benefit system: HB, UC paid to the landlord, DWP third-party deductions.
+    /// Money from the benefit system: HB, UC paid to the landlord, DWP third-party deductions,
+    /// Discretionary Housing Payments; and HB recovered as overpaid, which takes some back.
     pub fn is_benefit_credit(self) -> bool {
         matches!(
             self,
             TransactionKind::HousingBenefit
                 | TransactionKind::UniversalCredit
                 | TransactionKind::ThirdPartyDeduction
+                | TransactionKind::DiscretionaryHousingPayment
+                | TransactionKind::HbOverpaymentRecovery
         )
     }
 
@@ -148,6 +182,34 @@ pub fn last_payment(entries: &[LedgerEntry]) -> Option<LastPayment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 16's kinds carry their sign: ground rent, a returned Direct Debit and HB
+    /// recovered are debits; a DHP is a credit; cheque is a payment method.
+    #[test]
+    fn the_housing_system_kinds_carry_their_sign_and_spelling() {
+        use TransactionKind::*;
+        for (kind, text, sign) in [
+            (GroundRent, "ground_rent", 1),
+            (ReturnedDirectDebit, "returned_direct_debit", 1),
+            (HbOverpaymentRecovery, "hb_overpayment_recovery", 1),
+            (
+                DiscretionaryHousingPayment,
+                "discretionary_housing_payment",
+                -1,
+            ),
+        ] {
+            assert_eq!(kind.as_str(), text);
+            assert_eq!(text.parse::<TransactionKind>(), Ok(kind));
+            assert_eq!(kind.expected_sign(), sign, "{text}");
+            assert!(
+                kind.check_sign(Pence(-100 * i64::from(sign))).is_err(),
+                "{text}"
+            );
+        }
+        assert!(ReturnedDirectDebit.is_tenant_payment());
+        assert!(DiscretionaryHousingPayment.is_benefit_credit());
+        assert_eq!("cheque".parse::<PaymentMethod>(), Ok(PaymentMethod::Cheque));
+    }
 
     fn entry(d: u32, kind: TransactionKind, amount: i64) -> LedgerEntry {
         LedgerEntry {

@@ -34,6 +34,7 @@ pub enum PaymentMethod {
     Card,
     Cash,
     BankTransfer,
+    Cheque,
     HousingBenefit,
     UniversalCredit,
 }
@@ -99,6 +100,7 @@ named_enum!(PaymentMethod {
     Card => "card",
     Cash => "cash",
     BankTransfer => "bank_transfer",
+    Cheque => "cheque",
     HousingBenefit => "housing_benefit",
     UniversalCredit => "universal_credit",
 });

@@ -163,7 +163,9 @@ pub(crate) fn weekly_charges(entries: &[LedgerEntry]) -> BTreeMap<NaiveDate, Pen
     for e in entries.iter().filter(|e| {
         matches!(
             e.kind,
-            TransactionKind::RentDebit | TransactionKind::ServiceCharge
+            TransactionKind::RentDebit
+                | TransactionKind::ServiceCharge
+                | TransactionKind::GroundRent
         ) && e.amount.0 > 0
     }) {
         *out.entry(e.posted_on).or_insert(Pence::ZERO) += e.amount;
@@ -563,7 +565,9 @@ pub fn uc_claim_steps(
                     .filter(|e| {
                         matches!(
                             e.kind,
-                            TransactionKind::Payment | TransactionKind::UniversalCredit
+                            TransactionKind::Payment
+                                | TransactionKind::ReturnedDirectDebit
+                                | TransactionKind::UniversalCredit
                         ) && e.posted_on >= first_payment - Duration::days(7)
                     })
                     .map(|e| e.amount)

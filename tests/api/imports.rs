@@ -964,3 +964,75 @@ async fn imported_arrangements_are_judged_as_plans_made_in_rentdesk_and_bad_file
     assert!(cleared.created_by_staff_id.is_some() && cleared.status == "completed");
     app.stop().await;
 }
+
+/// Issue 16: the ledger kinds and payment method a housing system has beyond ours — ground
+/// rent, a returned Direct Debit, a Discretionary Housing Payment, Housing Benefit recovered as
+/// overpaid, cheque — import, and the account reads them as the rules say: a returned Direct
+/// Debit undoes its payment, recovered HB is owed again, a DHP pays.
+#[tokio::test]
+async fn the_housing_system_ledger_kinds_import_and_count_as_the_rules_say() {
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let balance = |v: &serde_json::Value| v["balance_pence"].as_i64().unwrap();
+    let account = |reference: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .get(&format!("/manage/v1/tenancies/{reference}/account"))
+                .await;
+            assert_eq!(r.status(), 200);
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let before_1001 = balance(&account("HD1001").await);
+    let before_1003 = balance(&account("HD1003").await);
+    let before_1004 = balance(&account("HD1004").await);
+    let today = rentdesk_store::london_today();
+    let day = |n: i64| today - chrono::Duration::days(n);
+    let file = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
+         K-1,HD1001,{},payment,-50.00,direct_debit,Direct debit\n\
+         K-2,HD1001,{},returned_direct_debit,50.00,direct_debit,DD returned: insufficient funds\n\
+         K-3,HD1003,{},discretionary_housing_payment,-25.00,,DHP award\n\
+         K-4,HD1003,{},hb_overpayment_recovery,40.00,,HB overpayment recovered\n\
+         K-5,HD1004,{},ground_rent,125.00,,Ground rent half-year\n\
+         K-6,HD1004,{},payment,-125.00,cheque,Cheque\n",
+        day(5),
+        day(2),
+        day(4),
+        day(3),
+        day(6),
+        day(1),
+    );
+    let batch = app.import("transactions", file.into_bytes()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    let after_1001 = account("HD1001").await;
+    assert_eq!(
+        balance(&after_1001),
+        before_1001,
+        "the returned DD undid the payment"
+    );
+    assert_eq!(
+        balance(&account("HD1003").await),
+        before_1003 - 2_500 + 4_000
+    );
+    assert_eq!(balance(&account("HD1004").await), before_1004);
+    // A sign against the kind is refused, naming the line and column.
+    let wrong = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount\n\
+         K-7,HD1001,{},returned_direct_debit,-50.00\n\
+         K-8,HD1001,{},discretionary_housing_payment,25.00\n",
+        day(1),
+        day(1)
+    );
+    let refused = app.import("transactions", wrong.into_bytes()).await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    let lines: Vec<(u64, &str)> = refused["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(lines, [(2, "amount"), (3, "amount")], "{refused}");
+    app.stop().await;
+}

@@ -34,8 +34,7 @@ pub struct LastPayment {
     pub date: NaiveDate,
     /// Positive pence.
     pub amount_pence: i64,
-    /// payment | housing_benefit | universal_credit | third_party_deduction
-    pub kind: String,
+    pub kind: vocab::TransactionKind,
 }
 
 impl poem_openapi::types::Example for LastPayment {
@@ -43,7 +42,7 @@ impl poem_openapi::types::Example for LastPayment {
         LastPayment {
             date: NaiveDate::from_ymd_opt(2026, 11, 17).unwrap_or_default(),
             amount_pence: 9_850,
-            kind: "payment".into(),
+            kind: vocab::TransactionKind::Payment,
         }
     }
 }
@@ -129,7 +128,7 @@ impl From<AccountView> for AccountSummary {
             last_payment: s.last_payment.map(|p| LastPayment {
                 date: p.date,
                 amount_pence: p.amount.0,
-                kind: p.kind.as_str().to_owned(),
+                kind: p.kind.into(),
             }),
             next_charge_date: s.next_charge_date,
             next_benefit_due: s.next_benefit_due.map(|(date, amount)| BenefitDue {

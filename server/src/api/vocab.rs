@@ -257,6 +257,29 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// What a ledger row is: debits (rent, service charge, ground rent, court costs, a refund
+    /// paid out, a returned Direct Debit, Housing Benefit recovered as overpaid) and credits (a
+    /// payment, Housing Benefit, a Discretionary Housing Payment, Universal Credit, a DWP
+    /// deduction, a write-off); an adjustment either way.
+    TransactionKind <=> rentdesk_domain::ledger::TransactionKind {
+        RentDebit = "rent_debit",
+        ServiceCharge = "service_charge",
+        GroundRent = "ground_rent",
+        Payment = "payment",
+        ReturnedDirectDebit = "returned_direct_debit",
+        HousingBenefit = "housing_benefit",
+        DiscretionaryHousingPayment = "discretionary_housing_payment",
+        HbOverpaymentRecovery = "hb_overpayment_recovery",
+        UniversalCredit = "universal_credit",
+        ThirdPartyDeduction = "third_party_deduction",
+        CourtCosts = "court_costs",
+        Adjustment = "adjustment",
+        Refund = "refund",
+        WriteOff = "write_off",
+    }
+);
+
+vocabulary!(
     /// What a weekly trend chart plots.
     TrendMetric <=> rentdesk_domain::kpi::TrendMetric {
         CollectionRate = "collection_rate",
@@ -294,6 +317,14 @@ mod tests {
         assert_eq!(
             VisitPurpose::TenancyAudit.as_str(),
             rentdesk_domain::tenancy_audit::TENANCY_AUDIT
+        );
+        for v in TransactionKind::ALL {
+            let d: rentdesk_domain::ledger::TransactionKind = (*v).into();
+            assert_eq!(d.as_str(), v.as_str());
+        }
+        assert_eq!(
+            TransactionKind::ALL.len(),
+            rentdesk_domain::ledger::TransactionKind::ALL.len()
         );
         for v in TrendMetric::ALL {
             let d: rentdesk_domain::kpi::TrendMetric = (*v).into();

@@ -693,7 +693,7 @@ impl poem_openapi::types::Example for OfficerAccount {
                 last_payment: Some(crate::api::manage::LastPayment {
                     date: example_day(11, 2),
                     amount_pence: 5_000,
-                    kind: "payment".into(),
+                    kind: crate::api::vocab::TransactionKind::Payment,
                 }),
                 next_charge_date: Some(example_day(12, 7)),
                 next_benefit_due: None,

@@ -20,8 +20,7 @@ use rentdesk_store::statement::Cursor;
 pub struct Payment {
     pub date: NaiveDate,
     pub amount_pence: i64,
-    /// payment | housing_benefit | universal_credit | third_party_deduction
-    pub kind: String,
+    pub kind: vocab::TransactionKind,
 }
 
 #[derive(Debug, Object)]
@@ -76,7 +75,9 @@ pub struct TenantAccount {
 pub struct StatementLine {
     pub id: i64,
     pub date: NaiveDate,
-    /// rent_debit | service_charge | payment | housing_benefit | universal_credit | …
+    /// A ledger kind: rent_debit, service_charge, ground_rent, payment, returned_direct_debit,
+    /// housing_benefit, discretionary_housing_payment, hb_overpayment_recovery,
+    /// universal_credit, third_party_deduction, court_costs, adjustment, refund, write_off.
     pub kind: String,
     pub description: Option<String>,
     /// Positive: charged to the account; negative: paid in.
@@ -246,7 +247,7 @@ impl TenantAccountApi {
             last_payment: s.last_payment.as_ref().map(|p| Payment {
                 date: p.date,
                 amount_pence: p.amount.0,
-                kind: p.kind.as_str().into(),
+                kind: p.kind.into(),
             }),
             expected_benefit,
             plan,
