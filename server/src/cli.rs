@@ -43,6 +43,10 @@ pub enum Command {
         kind: KindArg,
         file: PathBuf,
     },
+    /// Import a folder of CSV files named by kind (`tenancies.csv`, `transactions.csv`,
+    /// `flags.csv`, …) in dependency order, each all-or-nothing, reporting per file; stops at
+    /// the first file that is rejected (README.md, "Import formats").
+    ImportFolder { dir: PathBuf },
     /// Create deterministic demo data.
     Seed {
         #[arg(long, default_value_t = 1000)]
@@ -304,6 +308,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 today(),
             )
             .await?;
+        }
+        Command::ImportFolder { dir } => {
+            rentdesk_store::db::migrate(&db).await?;
+            let files = rentdesk_store::imports::import_folder(
+                &db,
+                &dir,
+                today(),
+                settings.max_row_amount,
+                |f| {
+                    println!("== {} ({})", f.path.display(), f.kind.as_str());
+                    match &f.outcome {
+                        Some(o) => print_outcome(o),
+                        None => println!("not tried: an earlier file was not imported"),
+                    }
+                },
+            )
+            .await?;
+            let mut affected: Vec<i64> = files
+                .iter()
+                .filter_map(|f| f.outcome.as_ref())
+                .flat_map(|o| o.affected_tenancy_ids.iter().copied())
+                .collect();
+            affected.sort_unstable();
+            affected.dedup();
+            rentdesk_store::evaluation::evaluate_tenancies(&db, &affected, today()).await?;
+            let imported = files
+                .iter()
+                .filter(|f| f.outcome.as_ref().is_some_and(|o| o.status == "succeeded"))
+                .count();
+            println!("{imported} of {} files imported", files.len());
+            if imported < files.len() {
+                std::process::exit(1);
+            }
         }
         Command::Seed {
             tenancies,

@@ -1036,3 +1036,89 @@ async fn the_housing_system_ledger_kinds_import_and_count_as_the_rules_say() {
     assert_eq!(lines, [(2, "amount"), (3, "amount")], "{refused}");
     app.stop().await;
 }
+
+/// Issue 16: a folder of a landlord's files imports in dependency order, each file
+/// all-or-nothing, reporting per file; at the first rejected file the rest are not tried (they
+/// may name what it holds) and what was imported stays; a misnamed file stops it before
+/// anything is written.
+#[tokio::test]
+async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_file() {
+    use rentdesk_store::entities::{action, flag};
+    use rentdesk_store::imports::{ImportKind, import_folder};
+    let app = spawn_app().await;
+    let dir =
+        std::env::temp_dir().join(format!("rentdesk-folder-{}", crate::helpers::unique_name()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Written in the "wrong" order and case: the folder decides the order, not the names.
+    for (name, example_file) in [
+        ("History.csv", "history.csv"),
+        ("flags.csv", "flags.csv"),
+        ("arrangements.csv", "arrangements.csv"),
+        ("transactions.csv", "transactions.csv"),
+        ("tenancies.csv", "tenancies.csv"),
+    ] {
+        std::fs::write(dir.join(name), example(example_file)).unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "not a CSV: left alone").unwrap();
+    let today = rentdesk_store::london_today();
+    let max = rentdesk_domain::Pence(1_000_000_000);
+    let mut seen = vec![];
+    let files = import_folder(&app.db, &dir, today, max, |f| seen.push(f.kind))
+        .await
+        .unwrap();
+    let order: Vec<ImportKind> = files.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        order,
+        ImportKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| order.contains(k))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(order[0], ImportKind::Tenancies);
+    assert_eq!(order.len(), 5);
+    assert_eq!(seen, order, "reported as each file finished");
+    for f in &files {
+        let o = f.outcome.as_ref().unwrap();
+        assert_eq!(o.status, "succeeded", "{:?}: {o:?}", f.kind);
+        assert!(o.rows_inserted > 0, "{:?}", f.kind);
+    }
+    // Again, with a bad flags file: tenancies and transactions are unchanged, flags rejected,
+    // the rest not tried; nothing of the flags file is written.
+    std::fs::write(dir.join("flags.csv"), example("flags-bad.csv")).unwrap();
+    let flags_before = flag::Entity::find().count(&app.db).await.unwrap();
+    let actions_before = action::Entity::find().count(&app.db).await.unwrap();
+    let files = import_folder(&app.db, &dir, today, max, |_| {})
+        .await
+        .unwrap();
+    let status = |k: ImportKind| {
+        files
+            .iter()
+            .find(|f| f.kind == k)
+            .and_then(|f| f.outcome.as_ref())
+            .map(|o| o.status.clone())
+    };
+    assert_eq!(status(ImportKind::Tenancies).as_deref(), Some("succeeded"));
+    assert_eq!(status(ImportKind::Flags).as_deref(), Some("rejected"));
+    let flags_at = order.iter().position(|k| *k == ImportKind::Flags).unwrap();
+    assert!(
+        files[flags_at + 1..].iter().all(|f| f.outcome.is_none()),
+        "{files:?}"
+    );
+    assert_eq!(
+        flag::Entity::find().count(&app.db).await.unwrap(),
+        flags_before
+    );
+    assert_eq!(
+        action::Entity::find().count(&app.db).await.unwrap(),
+        actions_before
+    );
+    // A misnamed file: nothing is tried.
+    std::fs::write(dir.join("tenancys.csv"), example("tenancies.csv")).unwrap();
+    let err = import_folder(&app.db, &dir, today, max, |_| {})
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("tenancys.csv"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    app.stop().await;
+}

@@ -46,6 +46,8 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
+    /// Every kind, in the order a folder is imported: each after the kinds it refers to
+    /// (tenancies first; arrangements after the transactions their arrears are read from).
     pub const ALL: &'static [ImportKind] = &[
         ImportKind::Tenancies,
         ImportKind::Transactions,
@@ -126,6 +128,9 @@ pub enum ImportFailure {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
+    /// A folder that cannot be imported as it is (a misnamed file, no import files).
+    #[error("{0}")]
+    Folder(String),
 }
 
 /// Errors collected while validating; keeps the first `MAX_LISTED_ERRORS`.
@@ -371,6 +376,97 @@ pub async fn batch(
         )
         .one(db)
         .await
+}
+
+/// What a folder of import files holds, in the order they are imported ([`ImportKind::ALL`]):
+/// `KIND.csv` for each kind present. Any other `.csv` file is an error (a misnamed file would
+/// otherwise be left out without a word), and so is a folder with none.
+pub fn folder_files(dir: &std::path::Path) -> Result<Vec<(ImportKind, PathBuf)>, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut found = HashMap::new();
+    let mut unknown = vec![];
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let is_csv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if !is_csv {
+            continue;
+        }
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match ImportKind::from_str(&stem) {
+            Ok(kind) => {
+                found.insert(kind.as_str(), (kind, path));
+            }
+            Err(_) => unknown.push(path.display().to_string()),
+        }
+    }
+    if !unknown.is_empty() {
+        unknown.sort();
+        let names: Vec<String> = ImportKind::ALL
+            .iter()
+            .map(|k| format!("{}.csv", k.as_str()))
+            .collect();
+        return Err(format!(
+            "not an import file name (expected {}): {}",
+            names.join(", "),
+            unknown.join(", ")
+        ));
+    }
+    let files: Vec<(ImportKind, PathBuf)> = ImportKind::ALL
+        .iter()
+        .filter_map(|k| found.remove(k.as_str()))
+        .collect();
+    if files.is_empty() {
+        return Err(format!("no import files in {}", dir.display()));
+    }
+    Ok(files)
+}
+
+/// One file of a folder import and how it went.
+#[derive(Debug, Clone)]
+pub struct FolderFile {
+    pub kind: ImportKind,
+    pub path: PathBuf,
+    /// `None`: not tried, because an earlier file was rejected.
+    pub outcome: Option<ImportOutcome>,
+}
+
+/// Import a folder ([`folder_files`]) in dependency order, each file all-or-nothing in its own
+/// transaction. At the first file that is not imported the rest are not tried (they may refer
+/// to what it holds); files already imported stay.
+pub async fn import_folder(
+    db: &DatabaseConnection,
+    dir: &std::path::Path,
+    today: NaiveDate,
+    max_amount: Pence,
+    mut each: impl FnMut(&FolderFile),
+) -> Result<Vec<FolderFile>, ImportFailure> {
+    let files = folder_files(dir).map_err(ImportFailure::Folder)?;
+    let mut out = Vec::with_capacity(files.len());
+    let mut stopped = false;
+    for (kind, path) in files {
+        let outcome = if stopped {
+            None
+        } else {
+            let o = import_file(db, kind, path.clone(), today, max_amount).await?;
+            stopped = o.status != "succeeded";
+            Some(o)
+        };
+        let file = FolderFile {
+            kind,
+            path,
+            outcome,
+        };
+        each(&file);
+        out.push(file);
+    }
+    Ok(out)
 }
 
 /// Run an import from a file (the CLI's path).
