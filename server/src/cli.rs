@@ -36,8 +36,8 @@ pub enum Command {
         #[arg(value_enum, default_value = "up")]
         direction: Direction,
     },
-    /// Import a CSV file of tenancies, transactions, flags, contact history or arrangements
-    /// (formats in README.md).
+    /// Import a CSV file of tenancies, transactions, flags, contact history, arrangements or
+    /// Universal Credit claims (formats in README.md).
     Import {
         #[arg(value_enum)]
         kind: KindArg,
@@ -230,6 +230,7 @@ pub enum KindArg {
     Flags,
     History,
     Arrangements,
+    UcClaims,
 }
 
 /// `--as-of`: strictly `YYYY-MM-DD` (`2026-12-7` and `2026-02-30` are refused), as the API
@@ -285,6 +286,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 KindArg::Flags => ImportKind::Flags,
                 KindArg::History => ImportKind::History,
                 KindArg::Arrangements => ImportKind::Arrangements,
+                KindArg::UcClaims => ImportKind::UcClaims,
             };
             let outcome = rentdesk_store::imports::import_file(
                 &db,

@@ -1,4 +1,5 @@
-//! CSV imports from a housing-management system (tenancies, flags, arrangements) and payment files
+//! CSV imports from a housing-management system (tenancies, flags, arrangements, UC claims) and
+//! payment files
 //! (transactions).
 //!
 //! Two passes over the file, both streaming, so a 100k-row file never sits in memory:
@@ -12,6 +13,7 @@
 mod arrangements;
 mod flags;
 mod history;
+mod uc_claims;
 
 use crate::entities::{import_batch, patch, tenancy, tenant, transaction};
 use crate::facts::{format_week_list, parse_week_list};
@@ -43,6 +45,7 @@ pub enum ImportKind {
     Flags,
     History,
     Arrangements,
+    UcClaims,
 }
 
 impl ImportKind {
@@ -52,6 +55,7 @@ impl ImportKind {
         ImportKind::Flags,
         ImportKind::History,
         ImportKind::Arrangements,
+        ImportKind::UcClaims,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +65,7 @@ impl ImportKind {
             ImportKind::Flags => "flags",
             ImportKind::History => "history",
             ImportKind::Arrangements => "arrangements",
+            ImportKind::UcClaims => "uc_claims",
         }
     }
 }
@@ -441,6 +446,7 @@ async fn run(
         ImportKind::Arrangements => {
             arrangements::import(db, batch_id, source, today, max_amount).await
         }
+        ImportKind::UcClaims => uc_claims::import(db, batch_id, source, today, max_amount).await,
     };
     match result {
         Ok(outcome) => {
