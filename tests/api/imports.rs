@@ -1233,3 +1233,76 @@ async fn imported_uc_claims_make_unreceived_housing_costs_technical_and_bad_file
     );
     app.stop().await;
 }
+
+/// The caseload leaves an account out as "technical arrears only" once its imported UC claim
+/// shows that what it owes is housing costs on their way, as for a claim recorded in Rentdesk.
+#[tokio::test]
+async fn an_imported_uc_claim_takes_a_technical_only_account_off_the_caseload() {
+    use crate::helpers::{call, staff, staff_sign_in, tenancy_id};
+    use rentdesk_store::entities::patch;
+    use sea_orm::sea_query::Expr;
+    use serde_json::Value;
+
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let officer = staff(&app, "north@council.example", "officer").await;
+    patch::Entity::update_many()
+        .col_expr(patch::Column::OfficerId, Expr::value(officer))
+        .filter(patch::Column::Code.eq("HD-NORTH"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let north = staff_sign_in(&app, "north@council.example").await;
+    let today = rentdesk_store::london_today();
+    // HD1002 owes £171.40 from the examples and £300 charged a week ago: £471.40, less than
+    // the £600 a month of housing costs its UC claim (35 days old) has earned and not yet paid.
+    let debit = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount\nR-UC-1,HD1002,{},rent_debit,300.00\n",
+        today - chrono::Duration::days(7)
+    );
+    assert_eq!(
+        app.import("transactions", debit.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let hd1002 = tenancy_id(&app, "HD1002").await;
+    let caseload = || {
+        let app = &app;
+        let north = north.clone();
+        async move {
+            let (s, c) = call(
+                app,
+                reqwest::Method::GET,
+                "/officer/v1/caseload",
+                Some(&north),
+                None,
+            )
+            .await;
+            assert_eq!(s, 200, "{c}");
+            let listed = c["accounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["tenancy_id"] == hd1002);
+            let technical = c["left_out"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["key"] == "technical_only")
+                .map_or(0, |l: &Value| l["count"].as_u64().unwrap());
+            (listed, technical, c)
+        }
+    };
+    let (_, technical, before) = caseload().await;
+    assert_eq!(technical, 0, "{before}");
+    let start = today - chrono::Duration::days(35);
+    let file = format!(
+        "external_ref,tenancy_reference,claim_start,housing_element,apa_from\n\
+         UC-CL-1,HD1002,{start},600.00,{start}\n"
+    );
+    let batch = app.import("uc_claims", file.into_bytes()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    let (listed, technical, after) = caseload().await;
+    assert!(!listed, "{after}");
+    assert_eq!(technical, 1, "{after}");
+    app.stop().await;
+}
