@@ -230,6 +230,8 @@ pub enum KindArg {
     Flags,
     History,
     Arrangements,
+    /// `uc_claims`, as the API and the README name it (`uc-claims` also works).
+    #[value(name = "uc_claims", alias = "uc-claims")]
     UcClaims,
 }
 
@@ -650,6 +652,25 @@ mod tests {
                     "{command} {bad}: {e}"
                 );
             }
+        }
+    }
+
+    /// `rentdesk import uc_claims FILE`, as the README and the API name the kind (clap's own
+    /// spelling would have been `uc-claims` only).
+    #[test]
+    fn every_import_kind_is_spelled_on_the_command_line_as_the_api_spells_it() {
+        for kind in ImportKind::ALL {
+            let parsed = Cli::try_parse_from(["rentdesk", "import", kind.as_str(), "f.csv"]);
+            assert!(
+                matches!(
+                    parsed,
+                    Ok(Cli {
+                        command: Command::Import { .. }
+                    })
+                ),
+                "{}",
+                kind.as_str()
+            );
         }
     }
 
