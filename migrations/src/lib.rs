@@ -23,6 +23,7 @@ mod m20261130_000501_flag_changes;
 mod m20261207_000101_flag_imports;
 mod m20261207_000201_arrangement_imports;
 mod m20261207_000301_action_imports;
+mod m20261207_000401_uc_claim_imports;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000101_flag_imports::Migration),
             Box::new(m20261207_000201_arrangement_imports::Migration),
             Box::new(m20261207_000301_action_imports::Migration),
+            Box::new(m20261207_000401_uc_claim_imports::Migration),
         ]
     }
 }

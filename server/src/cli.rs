@@ -36,8 +36,8 @@ pub enum Command {
         #[arg(value_enum, default_value = "up")]
         direction: Direction,
     },
-    /// Import a CSV file of tenancies, transactions, flags, contact history or arrangements
-    /// (formats in README.md).
+    /// Import a CSV file of tenancies, transactions, flags, contact history, arrangements or
+    /// Universal Credit claims (formats in README.md).
     Import {
         #[arg(value_enum)]
         kind: KindArg,
@@ -234,6 +234,9 @@ pub enum KindArg {
     Flags,
     History,
     Arrangements,
+    /// `uc_claims`, as the API and the README name it (`uc-claims` also works).
+    #[value(name = "uc_claims", alias = "uc-claims")]
+    UcClaims,
 }
 
 /// `--as-of`: strictly `YYYY-MM-DD` (`2026-12-7` and `2026-02-30` are refused), as the API
@@ -289,6 +292,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 KindArg::Flags => ImportKind::Flags,
                 KindArg::History => ImportKind::History,
                 KindArg::Arrangements => ImportKind::Arrangements,
+                KindArg::UcClaims => ImportKind::UcClaims,
             };
             let outcome = rentdesk_store::imports::import_file(
                 &db,
@@ -685,6 +689,25 @@ mod tests {
                     "{command} {bad}: {e}"
                 );
             }
+        }
+    }
+
+    /// `rentdesk import uc_claims FILE`, as the README and the API name the kind (clap's own
+    /// spelling would have been `uc-claims` only).
+    #[test]
+    fn every_import_kind_is_spelled_on_the_command_line_as_the_api_spells_it() {
+        for kind in ImportKind::ALL {
+            let parsed = Cli::try_parse_from(["rentdesk", "import", kind.as_str(), "f.csv"]);
+            assert!(
+                matches!(
+                    parsed,
+                    Ok(Cli {
+                        command: Command::Import { .. }
+                    })
+                ),
+                "{}",
+                kind.as_str()
+            );
         }
     }
 

@@ -98,7 +98,7 @@ async fn full_account_of(
     today: NaiveDate,
 ) -> anyhow::Result<FullAccount> {
     let claim = current_uc_claim(db, t.id).await?;
-    let facts = account_facts(&t, claim.as_ref(), BENEFIT_GRACE_DAYS)?;
+    let facts = account_facts(&t, claim.as_ref(), BENEFIT_GRACE_DAYS, today)?;
     let entries = ledger(db, t.id, today).await?;
     let summary = summarise(&facts, &entries, today);
     let patch = match t.patch_id {

@@ -203,7 +203,7 @@ pub async fn load_accounts_split(
     let mut skipped = vec![];
     for t in tenancies {
         let claim = claims.remove(&t.id);
-        let facts = account_facts(&t, claim.as_ref(), BENEFIT_GRACE_DAYS)?;
+        let facts = account_facts(&t, claim.as_ref(), BENEFIT_GRACE_DAYS, today)?;
         let entries = ledgers.remove(&t.id).unwrap_or_default();
         let summary = summarise(&facts, &entries, today);
         if let Some(reason) = summary.out_of_range_reason() {

@@ -2,6 +2,7 @@
 //! how a tenancy row maps onto `domain::arrears::AccountFacts`.
 
 use crate::entities::{tenancy, uc_claim};
+use chrono::NaiveDate;
 use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::AccountFacts;
 use rentdesk_domain::benefits::{BenefitIncome, BenefitTiming};
@@ -93,9 +94,32 @@ pub fn schedule_of(t: &tenancy::Model) -> Result<ChargeSchedule, CorruptRow> {
     })
 }
 
-/// The benefit income the account expects: an open UC claim with a known housing amount takes
-/// precedence (UC replaces HB), else Housing Benefit if the tenancy has it.
-pub fn benefit_of(t: &tenancy::Model, uc: Option<&uc_claim::Model>) -> Option<BenefitIncome> {
+/// How a claim's managed payment stands on `today`, as the app records it: `apa_status` and
+/// whether UC housing costs are paid to the landlord.
+pub fn managed_payment_on(
+    apa_from: Option<NaiveDate>,
+    apa_to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> (&'static str, bool) {
+    match (apa_from, apa_to) {
+        (Some(from), to) if from <= today && to.is_none_or(|t| t >= today) => ("in_place", true),
+        // Agreed by DWP, not yet started.
+        (Some(from), _) if from > today => ("requested", false),
+        // None, or ended: paid to the tenant.
+        _ => ("none", false),
+    }
+}
+
+/// The benefit income the account expects on `today`: an open UC claim with a known housing
+/// amount takes precedence (UC replaces HB), else Housing Benefit if the tenancy has it. A claim
+/// with the managed payment's dates (an imported one) is paid to the landlord on the days they
+/// cover and to the tenant on others ([`managed_payment_on`]); one without (reported in the
+/// app) as its `paid_to_landlord` says.
+pub fn benefit_of(
+    t: &tenancy::Model,
+    uc: Option<&uc_claim::Model>,
+    today: NaiveDate,
+) -> Option<BenefitIncome> {
     if let Some(claim) = uc
         && claim.ended_on.is_none()
         && claim.housing_costs_claimed
@@ -104,7 +128,11 @@ pub fn benefit_of(t: &tenancy::Model, uc: Option<&uc_claim::Model>) -> Option<Be
         return Some(BenefitIncome::UniversalCredit {
             monthly_housing: Pence(monthly),
             claim_start: claim.claim_start,
-            paid_to_landlord: claim.paid_to_landlord,
+            paid_to_landlord: if claim.apa_from.is_some() {
+                managed_payment_on(claim.apa_from, claim.apa_to, today).1
+            } else {
+                claim.paid_to_landlord
+            },
         });
     }
     match (t.hb_weekly_pence, t.hb_first_pay_date) {
@@ -142,6 +170,7 @@ pub fn account_facts(
     t: &tenancy::Model,
     uc: Option<&uc_claim::Model>,
     benefit_grace_days: u32,
+    today: NaiveDate,
 ) -> Result<AccountFacts, CorruptRow> {
     let self_pay = match (t.self_pay_pence, &t.self_pay_frequency, t.self_pay_anchor) {
         (Some(amount), Some(freq), Some(anchor)) => Some((
@@ -155,7 +184,7 @@ pub fn account_facts(
     parse::<PaymentMethod>("tenancies", t.id, "payment_method", &t.payment_method)?;
     Ok(AccountFacts {
         schedule: schedule_of(t)?,
-        benefit: benefit_of(t, uc),
+        benefit: benefit_of(t, uc, today),
         self_pay,
         benefit_grace_days,
         timing: benefit_timing(),
@@ -178,4 +207,35 @@ pub fn ledger_entry(
             .map(|m| parse::<PaymentMethod>("transactions", id, "method", m))
             .transpose()?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_managed_payment_is_in_place_between_its_dates_only() {
+        let today = d(2026, 12, 7);
+        assert_eq!(managed_payment_on(None, None, today), ("none", false));
+        assert_eq!(
+            managed_payment_on(Some(d(2026, 11, 1)), None, today),
+            ("in_place", true)
+        );
+        assert_eq!(
+            managed_payment_on(Some(d(2026, 11, 1)), Some(today), today),
+            ("in_place", true)
+        );
+        assert_eq!(
+            managed_payment_on(Some(d(2026, 11, 1)), Some(d(2026, 12, 6)), today),
+            ("none", false)
+        );
+        assert_eq!(
+            managed_payment_on(Some(d(2026, 12, 8)), None, today),
+            ("requested", false)
+        );
+    }
 }

@@ -1122,3 +1122,345 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
     std::fs::remove_dir_all(&dir).unwrap();
     app.stop().await;
 }
+
+/// A ledger row written directly (the transactions import refuses dates after today; this
+/// scenario's dates are fixed in 2026).
+async fn post_tx(
+    app: &crate::helpers::TestApp,
+    tenancy_id: i64,
+    (m, d): (u32, u32),
+    kind: &str,
+    pence: i64,
+    r: &str,
+) {
+    use sea_orm::{ActiveModelTrait, Set};
+    transaction::ActiveModel {
+        tenancy_id: Set(tenancy_id),
+        posted_on: Set(chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap()),
+        kind: Set(kind.into()),
+        amount_pence: Set(pence),
+        method: Set(None),
+        external_ref: Set(r.into()),
+        description: Set(None),
+        import_batch_id: Set(None),
+        reverses_id: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+/// Issue 16: UC claims could not be imported, so on a UC account the housing costs due but not
+/// yet received counted as real arrears (566 of 571 UC accounts disagreed). An imported claim is
+/// the row a claim recorded in Rentdesk is, and the account's figures are the same.
+#[tokio::test]
+async fn imported_uc_claims_make_unreceived_housing_costs_technical_and_bad_files_write_nothing() {
+    use rentdesk_store::entities::uc_claim;
+    use sea_orm::{ActiveModelTrait, ModelTrait, Set};
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let t = tenancy::Entity::find()
+        .filter(tenancy::Column::Reference.eq("HD1002"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // Rent and service charge (£110.70) from the examples' 2 and 9 Nov, and 23 Nov to 7 Dec,
+    // £50 paid: £503.50 owed, no UC credit yet.
+    for (day, r) in [(23, "R-23"), (30, "R-30")] {
+        post_tx(&app, t.id, (11, day), "rent_debit", 11_070, r).await;
+    }
+    post_tx(&app, t.id, (12, 7), "rent_debit", 11_070, "R-07").await;
+    let account = |as_of: &'static str| {
+        let app = &app;
+        async move {
+            let a: serde_json::Value = app.account("HD1002", as_of).await.json().await.unwrap();
+            a
+        }
+    };
+    // 1. No claim: all of it is real arrears.
+    let before = account("2026-12-09").await;
+    assert_eq!(before["arrears_pence"], 50_350, "{before}");
+    assert_eq!(before["real_arrears_pence"], 50_350, "{before}");
+    assert_eq!(before["arrears_status"], "in_arrears", "{before}");
+
+    // 2. The same claim recorded in Rentdesk (an officer's claim with the APA in place, as
+    // `accounts::an_apa_account_paid_two_weeks_after_the_uc_date…` records it).
+    let recorded = uc_claim::ActiveModel {
+        tenancy_id: Set(t.id),
+        claim_start: Set(chrono::NaiveDate::from_ymd_opt(2026, 10, 20).unwrap()),
+        housing_costs_claimed: Set(true),
+        monthly_housing_pence: Set(Some(47_970)),
+        apa_status: Set("in_place".into()),
+        paid_to_landlord: Set(true),
+        reported_by: Set("officer".into()),
+        ended_on: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let mut as_recorded = vec![];
+    for as_of in ["2026-12-03", "2026-12-09"] {
+        as_recorded.push(account(as_of).await);
+    }
+    // While it stands, the tenancy already has an open claim: the import refuses a second.
+    let file = "external_ref,tenancy_reference,claim_start,assessment_period_day,housing_element,\
+                apa_from,apa_to,learned_on,hb_run_on_until\n\
+                UC-1002,HD1002,2026-10-20,20,479.70,2026-11-01,,2026-11-05,\n";
+    let refused = app.import("uc_claims", file.as_bytes().to_vec()).await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    assert_eq!(refused["errors"][0]["line"], 2, "{refused}");
+    assert_eq!(
+        refused["errors"][0]["column"], "tenancy_reference",
+        "{refused}"
+    );
+    recorded.delete(&app.db).await.unwrap();
+
+    // 3. Imported: the due-but-not-received managed payment is technical, not real, exactly as
+    // for the claim recorded in Rentdesk.
+    let batch = app.import("uc_claims", file.as_bytes().to_vec()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    assert_eq!(batch["rows_written"], 1, "{batch}");
+    let claim = uc_claim::Entity::find()
+        .filter(uc_claim::Column::ExternalRef.eq("UC-1002"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            claim.tenancy_id,
+            claim.monthly_housing_pence,
+            claim.apa_status.as_str(),
+            claim.paid_to_landlord,
+            claim.housing_costs_claimed,
+            claim.ended_on,
+            claim.reported_by.as_str()
+        ),
+        (t.id, Some(47_970), "in_place", true, true, None, "import")
+    );
+    for (as_of, recorded) in ["2026-12-03", "2026-12-09"].into_iter().zip(&as_recorded) {
+        let a = account(as_of).await;
+        assert_eq!(&a, recorded, "{as_of}");
+        assert_eq!(a["real_arrears_pence"], 0, "{as_of}: {a}");
+        // All of it is the managed payments due and not yet received (£392.80 on 3 Dec,
+        // £503.50 on 9 Dec).
+        assert_eq!(
+            a["technical_arrears_pence"], a["arrears_pence"],
+            "{as_of}: {a}"
+        );
+        assert_eq!(a["arrears_status"], "technical_only", "{as_of}: {a}");
+        assert!(
+            a["technical_reason"]
+                .as_str()
+                .unwrap()
+                .contains("managed payment"),
+            "{a}"
+        );
+        assert_eq!(a["next_benefit_due"]["date"], "2026-12-10", "{as_of}: {a}");
+    }
+
+    // 4. The managed payment arrives on 10 Dec: the first period's money is in; what is left is
+    // the second period's, due on DWP's next run (10 Dec + 28 days).
+    post_tx(&app, t.id, (12, 10), "universal_credit", -47_970, "APA-1").await;
+    let after = account("2026-12-14").await;
+    assert_eq!(after["arrears_pence"], 2_380, "{after}");
+    assert_eq!(after["real_arrears_pence"], 0, "{after}");
+    assert_eq!(after["next_benefit_due"]["date"], "2027-01-07", "{after}");
+
+    // 5. The same file again changes nothing.
+    let count = uc_claim::Entity::find().count(&app.db).await.unwrap();
+    let again = app.import("uc_claims", file.as_bytes().to_vec()).await;
+    assert_eq!(again["status"], "succeeded", "{again}");
+    assert_eq!(again["rows_written"], 0, "{again}");
+    assert_eq!(again["rows_unchanged"], 1, "{again}");
+    assert_eq!(
+        uc_claim::Entity::find().count(&app.db).await.unwrap(),
+        count
+    );
+
+    // 6. A changed row under the same reference is refused, naming it.
+    let changed = file.replace("479.70", "480.00");
+    let refused = app.import("uc_claims", changed.into_bytes()).await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    assert_eq!(refused["errors"][0]["line"], 2, "{refused}");
+    assert_eq!(refused["errors"][0]["column"], "external_ref", "{refused}");
+    assert_eq!(
+        uc_claim::Entity::find()
+            .filter(uc_claim::Column::ExternalRef.eq("UC-1002"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .monthly_housing_pence,
+        Some(47_970)
+    );
+
+    // 7. The rejected example: every bad line named, nothing written.
+    let bad = app.import("uc_claims", example("uc_claims-bad.csv")).await;
+    assert_eq!(bad["status"], "rejected", "{bad}");
+    let mut got: Vec<(u64, String)> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let expected: Vec<(u64, String)> = [
+        (2, "tenancy_reference"),
+        (3, "assessment_period_day"),
+        (4, "housing_element"),
+        (5, "apa_from"),
+        (6, "apa_to"),
+        (7, "claim_start"),
+        (8, "hb_run_on_until"),
+        (9, "apa_to"),
+        (10, "learned_on"),
+        (12, "external_ref"),
+        (13, "tenancy_reference"),
+    ]
+    .into_iter()
+    .map(|(l, c)| (l, c.to_owned()))
+    .collect();
+    assert_eq!(got, expected, "{bad}");
+    assert_eq!(
+        uc_claim::Entity::find().count(&app.db).await.unwrap(),
+        count
+    );
+    app.stop().await;
+
+    // 8. The good example imports on its own (its tenancies from the examples).
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let good = app.import("uc_claims", example("uc_claims.csv")).await;
+    assert_eq!(good["status"], "succeeded", "{good}");
+    assert_eq!(good["rows_written"], 3, "{good}");
+    let ended = uc_claim::Entity::find()
+        .filter(uc_claim::Column::ExternalRef.eq("UC-1004"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // Its managed payment ended on 30 Sep 2026: paid to the tenant now, amount not known.
+    assert_eq!(
+        (
+            ended.apa_status.as_str(),
+            ended.paid_to_landlord,
+            ended.monthly_housing_pence
+        ),
+        ("none", false, None)
+    );
+    app.stop().await;
+
+    // 9. The managed payment's dates count as of the day asked about: paid to the landlord up to
+    // `apa_to`, to the tenant after it (whose UC date, 26 Nov, + 3 days' grace has passed).
+    let app = spawn_app().await;
+    app.import_examples().await;
+    for (day, r) in [(23, "R-23"), (30, "R-30")] {
+        post_tx(&app, t.id, (11, day), "rent_debit", 11_070, r).await;
+    }
+    let ending = file.replace("2026-11-01,,", "2026-11-01,2026-12-05,");
+    let batch = app.import("uc_claims", ending.into_bytes()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    let account = |as_of: &'static str| {
+        let app = &app;
+        async move {
+            let a: serde_json::Value = app.account("HD1002", as_of).await.json().await.unwrap();
+            a
+        }
+    };
+    let during = account("2026-12-03").await;
+    assert_eq!(during["real_arrears_pence"], 0, "{during}");
+    let after = account("2026-12-06").await;
+    assert!(after["real_arrears_pence"].as_i64().unwrap() > 0, "{after}");
+    assert!(
+        !after["technical_reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("managed payment"),
+        "{after}"
+    );
+    app.stop().await;
+}
+
+/// The caseload leaves an account out as "technical arrears only" once its imported UC claim
+/// shows that what it owes is housing costs on their way, as for a claim recorded in Rentdesk.
+#[tokio::test]
+async fn an_imported_uc_claim_takes_a_technical_only_account_off_the_caseload() {
+    use crate::helpers::{call, staff, staff_sign_in, tenancy_id};
+    use rentdesk_store::entities::patch;
+    use sea_orm::sea_query::Expr;
+    use serde_json::Value;
+
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let officer = staff(&app, "north@council.example", "officer").await;
+    patch::Entity::update_many()
+        .col_expr(patch::Column::OfficerId, Expr::value(officer))
+        .filter(patch::Column::Code.eq("HD-NORTH"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let north = staff_sign_in(&app, "north@council.example").await;
+    let today = rentdesk_store::london_today();
+    // HD1002 owes £171.40 from the examples and £300 charged a week ago: £471.40, less than
+    // the £600 a month of housing costs its UC claim (35 days old) has earned and not yet paid.
+    let debit = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount\nR-UC-1,HD1002,{},rent_debit,300.00\n",
+        today - chrono::Duration::days(7)
+    );
+    assert_eq!(
+        app.import("transactions", debit.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let hd1002 = tenancy_id(&app, "HD1002").await;
+    let caseload = || {
+        let app = &app;
+        let north = north.clone();
+        async move {
+            let (s, c) = call(
+                app,
+                reqwest::Method::GET,
+                "/officer/v1/caseload",
+                Some(&north),
+                None,
+            )
+            .await;
+            assert_eq!(s, 200, "{c}");
+            let listed = c["accounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["tenancy_id"] == hd1002);
+            let technical = c["left_out"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["key"] == "technical_only")
+                .map_or(0, |l: &Value| l["count"].as_u64().unwrap());
+            (listed, technical, c)
+        }
+    };
+    let (_, technical, before) = caseload().await;
+    assert_eq!(technical, 0, "{before}");
+    let start = today - chrono::Duration::days(35);
+    let file = format!(
+        "external_ref,tenancy_reference,claim_start,housing_element,apa_from\n\
+         UC-CL-1,HD1002,{start},600.00,{start}\n"
+    );
+    let batch = app.import("uc_claims", file.into_bytes()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    let (listed, technical, after) = caseload().await;
+    assert!(!listed, "{after}");
+    assert_eq!(technical, 1, "{after}");
+    app.stop().await;
+}

@@ -305,10 +305,11 @@ impl ManageApi {
 
     /// Upload an import file
     ///
-    /// Multipart form with `kind` (`tenancies`, `transactions`, `flags`, `history` or
-    /// `arrangements`) and `file` (CSV). The file is stored and imported by the worker; the
-    /// answer's `Location` shows the outcome. A file with any bad row imports nothing and lists
-    /// every bad row.
+    /// Multipart form with `kind` (`tenancies`, `transactions`, `flags`, `history`,
+    /// `arrangements` or `uc_claims`: Universal Credit claims as DWP and the landlord portal give
+    /// them) and `file` (CSV). The file is stored and imported by the worker; the answer's
+    /// `Location` shows the outcome. A file with any bad row imports nothing and lists every bad
+    /// row.
     #[oai(path = "/imports", method = "post")]
     async fn upload_import(
         &self,

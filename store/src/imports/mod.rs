@@ -1,4 +1,5 @@
-//! CSV imports from a housing-management system (tenancies, flags, arrangements) and payment files
+//! CSV imports from a housing-management system (tenancies, flags, arrangements, UC claims) and
+//! payment files
 //! (transactions).
 //!
 //! Two passes over the file, both streaming, so a 100k-row file never sits in memory:
@@ -12,6 +13,7 @@
 mod arrangements;
 mod flags;
 mod history;
+mod uc_claims;
 
 use crate::entities::{import_batch, patch, tenancy, tenant, transaction};
 use crate::facts::{format_week_list, parse_week_list};
@@ -43,17 +45,20 @@ pub enum ImportKind {
     Flags,
     History,
     Arrangements,
+    UcClaims,
 }
 
 impl ImportKind {
     /// Every kind, in the order a folder is imported: each after the kinds it refers to
-    /// (tenancies first; arrangements after the transactions their arrears are read from).
+    /// (tenancies first; arrangements after the transactions their arrears are read from; a
+    /// new kind goes where what it names has come in).
     pub const ALL: &'static [ImportKind] = &[
         ImportKind::Tenancies,
         ImportKind::Transactions,
         ImportKind::Flags,
         ImportKind::History,
         ImportKind::Arrangements,
+        ImportKind::UcClaims,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +68,7 @@ impl ImportKind {
             ImportKind::Flags => "flags",
             ImportKind::History => "history",
             ImportKind::Arrangements => "arrangements",
+            ImportKind::UcClaims => "uc_claims",
         }
     }
 }
@@ -537,6 +543,7 @@ async fn run(
         ImportKind::Arrangements => {
             arrangements::import(db, batch_id, source, today, max_amount).await
         }
+        ImportKind::UcClaims => uc_claims::import(db, batch_id, source, today, max_amount).await,
     };
     match result {
         Ok(outcome) => {
