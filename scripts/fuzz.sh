@@ -26,7 +26,7 @@ cargo build -q --bin rentdesk
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
-env_vars=(BIND_ADDR=127.0.0.1:$port LOG_FORMAT=pretty RUST_LOG=info)
+env_vars=(BIND_ADDR=127.0.0.1:$port LOG_FORMAT=pretty RUST_LOG=info DISPATCH_CRON="* * * * * *")
 if [ "$backend" = postgres ]; then
   scripts/ensure-services.sh
   db=rentdesk_fuzz_$$
@@ -52,7 +52,8 @@ curl -sf "$base/health" >/dev/null || { tail -30 "$work/server.log"; echo "serve
 
 # Tokens per audience. A tenant with a mobile number signs in with what they know (reference,
 # date of birth, picked from the demo data) and the code read where they would see it in dev:
-# the outbox log of messages sent without a provider, after the worker's next dispatch tick.
+# the outbox log of messages sent without a provider, after the worker's next dispatch tick (every
+# second here: DISPATCH_CRON, so no sign-in waits up to 15 s for the default tick).
 query="SELECT t.reference || ' ' || p.date_of_birth FROM tenancies t JOIN tenants p ON p.tenancy_id = t.id
   WHERE p.mobile IS NOT NULL AND p.date_of_birth IS NOT NULL AND t.status = 'active' ORDER BY t.id LIMIT 1"
 if [ "$backend" = postgres ]; then

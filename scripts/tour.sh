@@ -19,7 +19,7 @@ cargo build -q --bin rentdesk
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
-env_vars=(BIND_ADDR=127.0.0.1:$port LOG_FORMAT=pretty RUST_LOG=info)
+env_vars=(BIND_ADDR=127.0.0.1:$port LOG_FORMAT=pretty RUST_LOG=info DISPATCH_CRON="* * * * * *")
 database_url="sqlite://$work/rentdesk.sqlite?mode=rwc"
 if [ "$backend" = postgres ]; then
   scripts/ensure-services.sh
