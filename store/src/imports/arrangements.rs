@@ -13,8 +13,7 @@
 
 use super::{
     AsyncChunkHandler, Errors, ImportFailure, ImportOutcome, ImportSource, Row, TenancyIds,
-    close_batch, for_each_chunk, parse_bool, parse_bounded_amount, parse_date, parse_enum,
-    rejected,
+    for_each_chunk, parse_bool, parse_bounded_amount, parse_date, parse_enum, rejected, succeeded,
 };
 use crate::entities::{arrangement, staff_user, transaction};
 use chrono::{NaiveDate, Utc};
@@ -591,20 +590,6 @@ pub(super) async fn import(
         affected: HashSet::new(),
     };
     for_each_chunk(source, columns, &mut errors, parse, &mut write).await?;
-    let mut affected: Vec<i64> = write.affected.into_iter().collect();
-    affected.sort_unstable();
-    let outcome = ImportOutcome {
-        batch_id,
-        status: "succeeded".into(),
-        rows_total,
-        rows_inserted: write.inserted,
-        rows_updated: 0,
-        rows_unchanged: rows_total - write.inserted,
-        errors_total: 0,
-        errors: vec![],
-        affected_tenancy_ids: affected,
-    };
-    close_batch(&txn, &outcome).await?;
-    txn.commit().await?;
-    Ok(outcome)
+    let (inserted, affected) = (write.inserted, write.affected);
+    succeeded(txn, batch_id, rows_total, inserted, 0, affected).await
 }

@@ -14,7 +14,7 @@
 
 use super::{
     AsyncChunkHandler, Errors, ImportFailure, ImportOutcome, ImportSource, Row, TenancyIds,
-    close_batch, for_each_chunk, parse_date, rejected,
+    for_each_chunk, parse_date, rejected, succeeded,
 };
 use crate::entities::{action, staff_user};
 use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeZone, Utc};
@@ -426,22 +426,8 @@ pub(super) async fn import(
         affected: HashSet::new(),
     };
     for_each_chunk(source, columns, &mut errors, parse, &mut write).await?;
-    let mut affected: Vec<i64> = write.affected.into_iter().collect();
-    affected.sort_unstable();
-    let outcome = ImportOutcome {
-        batch_id,
-        status: "succeeded".into(),
-        rows_total,
-        rows_inserted: write.inserted,
-        rows_updated: 0,
-        rows_unchanged: rows_total - write.inserted,
-        errors_total: 0,
-        errors: vec![],
-        affected_tenancy_ids: affected,
-    };
-    close_batch(&txn, &outcome).await?;
-    txn.commit().await?;
-    Ok(outcome)
+    let (inserted, affected) = (write.inserted, write.affected);
+    succeeded(txn, batch_id, rows_total, inserted, 0, affected).await
 }
 
 #[cfg(test)]

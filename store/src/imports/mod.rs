@@ -570,6 +570,34 @@ async fn run(
     }
 }
 
+/// A file that imported: its outcome recorded in its batch, in the file's own transaction,
+/// which is then committed. `affected`: the tenancies whose data changed.
+async fn succeeded(
+    txn: sea_orm::DatabaseTransaction,
+    batch_id: i64,
+    rows_total: u64,
+    inserted: u64,
+    updated: u64,
+    affected: HashSet<i64>,
+) -> Result<ImportOutcome, ImportFailure> {
+    let mut affected: Vec<i64> = affected.into_iter().collect();
+    affected.sort_unstable();
+    let outcome = ImportOutcome {
+        batch_id,
+        status: "succeeded".into(),
+        rows_total,
+        rows_inserted: inserted,
+        rows_updated: updated,
+        rows_unchanged: rows_total.saturating_sub(inserted + updated),
+        errors_total: 0,
+        errors: vec![],
+        affected_tenancy_ids: affected,
+    };
+    close_batch(&txn, &outcome).await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
 fn rejected(batch_id: i64, rows_total: u64, errors: Errors) -> ImportOutcome {
     ImportOutcome {
         batch_id,
@@ -948,22 +976,8 @@ async fn import_transactions(
         affected: HashSet::new(),
     };
     for_each_chunk(source, columns, &mut errors, parse, &mut write).await?;
-    let mut affected: Vec<i64> = write.affected.into_iter().collect();
-    affected.sort_unstable();
-    let outcome = ImportOutcome {
-        batch_id,
-        status: "succeeded".into(),
-        rows_total,
-        rows_inserted: write.inserted,
-        rows_updated: 0,
-        rows_unchanged: rows_total - write.inserted,
-        errors_total: 0,
-        errors: vec![],
-        affected_tenancy_ids: affected,
-    };
-    close_batch(&txn, &outcome).await?;
-    txn.commit().await?;
-    Ok(outcome)
+    let (inserted, affected) = (write.inserted, write.affected);
+    succeeded(txn, batch_id, rows_total, inserted, 0, affected).await
 }
 
 impl<T, H: AsyncChunkHandler<T>> AsyncChunkHandler<T> for &mut H {
@@ -1438,20 +1452,6 @@ async fn import_tenancies(
         affected: HashSet::new(),
     };
     for_each_chunk(source, columns, &mut errors, parse_row, &mut write).await?;
-    let mut affected: Vec<i64> = write.affected.into_iter().collect();
-    affected.sort_unstable();
-    let outcome = ImportOutcome {
-        batch_id,
-        status: "succeeded".into(),
-        rows_total,
-        rows_inserted: write.inserted,
-        rows_updated: write.updated,
-        rows_unchanged: rows_total.saturating_sub(write.inserted + write.updated),
-        errors_total: 0,
-        errors: vec![],
-        affected_tenancy_ids: affected,
-    };
-    close_batch(&txn, &outcome).await?;
-    txn.commit().await?;
-    Ok(outcome)
+    let (inserted, updated, affected) = (write.inserted, write.updated, write.affected);
+    succeeded(txn, batch_id, rows_total, inserted, updated, affected).await
 }
