@@ -332,6 +332,7 @@ pub async fn seed_profile(
             self_pay_anchor: Set(d.self_pay.map(|s| s.2)),
             hb_weekly_pence: Set(d.hb_weekly.map(|p| p.0)),
             hb_first_pay_date: Set(d.hb_first),
+            last_audit_on: Set(last_audit(seed, n, plan.schedule.start_date, as_of)),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -757,6 +758,18 @@ fn plan(rng: &mut Rng, history_start: NaiveDate, as_of: NaiveDate, profile: Prof
 }
 
 type GeneratedTx = (NaiveDate, TransactionKind, Pence, Option<PaymentMethod>);
+
+/// The last tenancy audit the housing system would know of: a landlord audits on a rolling
+/// programme (the default rule: every 36 months, the first 12 months in), so the dates are spread
+/// over the last 37 months and only the few whose turn has come get a task on first start,
+/// instead of every tenancy at once. Tenancies under a year old have had none yet. Drawn from
+/// the tenancy's own stream, so the rest of the seeded data is the same as without it.
+fn last_audit(seed: u64, n: u64, start: NaiveDate, as_of: NaiveDate) -> Option<NaiveDate> {
+    let mut rng = Rng::new(seed ^ n.wrapping_mul(0xA0D1_7A0D_17A0_D17B) ^ 0x7E4A_4C1E);
+    let earliest = (start + Duration::days(300)).max(as_of - Duration::days(37 * 30));
+    let latest = as_of - Duration::days(14);
+    (earliest < latest).then(|| earliest + Duration::days(rng.range(0, (latest - earliest).num_days())))
+}
 
 /// The seeded history draws from the seed's stream; anything dated after `as_of` from the
 /// tenancy's own future stream, so the seeded data never depends on how far ahead is asked.
