@@ -371,6 +371,8 @@ impl Fleet {
             .env("QUEUE_NAMESPACE", &self.namespace)
             .env("TWILIO_ACCOUNT_SID", rentdesk_worker::fake_twilio::SID)
             .env("TWILIO_AUTH_TOKEN", rentdesk_worker::fake_twilio::TOKEN)
+            // The worker refuses to start without a signing key (issue 19).
+            .env("TOKEN_SIGNING_KEY", "bench-signing-key-Wq4Zt8Lm1Xv6Nr3Kb9")
             .env("TWILIO_FROM", "+447700900000")
             .env("TWILIO_BASE_URL", &self.twilio_url)
             .env("DISPATCH_CRON", "* * * * * *")

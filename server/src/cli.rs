@@ -250,22 +250,19 @@ fn today() -> chrono::NaiveDate {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let mode = if matches!(cli.command, Command::Dev { .. }) {
-        Mode::Dev
-    } else {
-        Mode::Production
+    let mode = match cli.command {
+        Command::Dev { .. } => Mode::Dev,
+        Command::Serve => Mode::Production,
+        _ => Mode::OneOff,
     };
     match cli.command {
         Command::Spec { out, check } => return spec(out, check),
         Command::Dev { tenancies, seed } => return dev(tenancies, seed).await,
         _ => {}
     }
-    // Commands other than `serve` only need the database; don't insist on serving secrets.
-    let settings = match (&cli.command, Settings::from_env(mode)) {
-        (Command::Serve, s) => s?,
-        (_, Ok(s)) => s,
-        (_, Err(_)) => Settings::from_env(Mode::Dev)?,
-    };
+    // One-off commands only need the database: a missing signing key is a random one for this
+    // process (Mode::OneOff), but a bad or published value stops them as it stops `serve`.
+    let settings = Settings::from_env(mode)?;
     startup::init_tracing(settings.log_format);
     // `evaluate`, `import` and `seed` summarise accounts here, not through `startup::connect`.
     rentdesk_store::facts::set_benefit_timing(settings.benefit_timing);

@@ -768,7 +768,8 @@ fn last_audit(seed: u64, n: u64, start: NaiveDate, as_of: NaiveDate) -> Option<N
     let mut rng = Rng::new(seed ^ n.wrapping_mul(0xA0D1_7A0D_17A0_D17B) ^ 0x7E4A_4C1E);
     let earliest = (start + Duration::days(300)).max(as_of - Duration::days(37 * 30));
     let latest = as_of - Duration::days(14);
-    (earliest < latest).then(|| earliest + Duration::days(rng.range(0, (latest - earliest).num_days())))
+    (earliest < latest)
+        .then(|| earliest + Duration::days(rng.range(0, (latest - earliest).num_days())))
 }
 
 /// The seeded history draws from the seed's stream; anything dated after `as_of` from the

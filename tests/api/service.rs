@@ -151,6 +151,24 @@ fn docker_compose_brings_up_every_service_with_health_checks() {
             "{name} has a health check"
         );
     }
+    // Issue 19: secrets have no default a reader of the repository could use; compose stops
+    // with a message (`${VAR:?…}`) when one is not set.
+    let env = &doc["x-app-env"];
+    let key = env["TOKEN_SIGNING_KEY"].as_str().unwrap();
+    assert!(key.starts_with("${TOKEN_SIGNING_KEY:?"), "{key}");
+    let db = env["DATABASE_URL"].as_str().unwrap();
+    assert!(db.contains("${POSTGRES_PASSWORD:?"), "{db}");
+    let pg = doc["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"]
+        .as_str()
+        .unwrap();
+    assert!(pg.starts_with("${POSTGRES_PASSWORD:?"), "{pg}");
+    for (name, service) in services {
+        let text = serde_yaml::to_string(service).unwrap();
+        assert!(
+            !text.contains(":-change-me") && !text.contains("PASSWORD: rentdesk"),
+            "{name:?} defaults a secret: {text}"
+        );
+    }
 }
 
 #[tokio::test]

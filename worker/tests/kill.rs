@@ -52,6 +52,11 @@ fn start_worker(database_url: &str, queue_url: &str, twilio_url: &str) -> Child 
         .env("QUEUE_URL", queue_url)
         .env("TWILIO_ACCOUNT_SID", fake_twilio::SID)
         .env("TWILIO_AUTH_TOKEN", fake_twilio::TOKEN)
+        // The worker signs email links: it refuses to start without a key (issue 19).
+        .env(
+            "TOKEN_SIGNING_KEY",
+            "kill-test-signing-key-Lq8Vz3Xt0Nm5Rb2Kc7",
+        )
         .env("TWILIO_FROM", "+447700900000")
         .env("TWILIO_BASE_URL", twilio_url)
         .env("DISPATCH_CRON", "* * * * * *")
