@@ -123,6 +123,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
     );
     let spec_yaml = static_document("application/yaml", crate::spec::to_yaml(&served));
     let dev_outbox = state.settings.dev_outbox;
+    let hsts = state.settings.public_url.starts_with("https://");
     let mut route = Route::new();
     if dev_outbox {
         // `rentdesk dev` only: the local outbox (sign-in codes included), outside the document.
@@ -153,6 +154,43 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         .with(Tracing)
         .data(state)
         .catch_all_error(any_error_as_problem)
+        .around(move |next, req| async move { security_headers(next, req, hsts).await })
+}
+
+/// What a browser may do with what the API sends (issue 19, OWASP ASVS 14.4): nothing is
+/// sniffed as another type, framed, or given a referrer; JSON and problem answers may load
+/// nothing at all. The interactive document (`/docs`, poem-openapi's Swagger UI, which is one
+/// page of inline script and style) may run its own page's script and call this origin only.
+/// HSTS when the public URL is https (behind TLS; a browser ignores it over http anyway).
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; form-action 'self'";
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     frame-ancestors 'none'";
+pub const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+async fn security_headers<E: poem::Endpoint>(
+    next: E,
+    req: poem::Request,
+    hsts: bool,
+) -> poem::Result<poem::Response> {
+    use poem::IntoResponse as _;
+    use poem::http::HeaderValue;
+    let docs = req.uri().path() == "/docs" || req.uri().path().starts_with("/docs/");
+    let mut resp = next.call(req).await?.into_response();
+    let headers = resp.headers_mut();
+    let csp = if docs { DOCS_CSP } else { API_CSP };
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+        ("content-security-policy", csp),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if hsts {
+        headers.insert("strict-transport-security", HeaderValue::from_static(HSTS));
+    }
+    Ok(resp)
 }
 
 /// Refuse a request that does not match the published document, naming the parameter or

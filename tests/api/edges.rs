@@ -232,3 +232,67 @@ async fn bad_values_are_refused_naming_the_field_and_dates_are_strict_iso_8601()
     assert_eq!(fields(&problem), ["email", "password"], "{problem}");
     app.stop().await;
 }
+
+/// Issue 19 (ASVS 14.4): every answer — JSON, a problem, the unsubscribe page, the document —
+/// tells a browser not to sniff, frame or leak a referrer; only the interactive document may
+/// run script (its own page's); HSTS only where the public URL is https.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_hsts_only_over_https() {
+    let app = spawn_app().await;
+    let get = |path: &'static str| {
+        let client = app.client.clone();
+        let url = app.url(path);
+        async move { client.get(url).send().await.unwrap() }
+    };
+    for (path, status) in [
+        ("/health", 200),
+        ("/officer/v1/me", 401),
+        ("/no/such/path", 404),
+        ("/unsubscribe/email/not-a-token", 200),
+        ("/openapi.json", 200),
+    ] {
+        let r = get(path).await;
+        let h = r.headers().clone();
+        let text = r.status().as_u16();
+        assert!(
+            text == status || path.starts_with("/unsubscribe"),
+            "{path}: {text}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            !h.contains_key("strict-transport-security"),
+            "{path}: no HSTS over plain http"
+        );
+    }
+    let docs = get("/docs").await;
+    let csp = docs.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains('*'), "no wildcard source: {csp}");
+    app.stop().await;
+
+    let app =
+        crate::helpers::spawn_app_with(&[("PUBLIC_URL", "https://rent.council.example")]).await;
+    let r = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(
+        r.headers()["strict-transport-security"],
+        rentdesk_server::startup::HSTS
+    );
+    let r = app
+        .client
+        .get(app.url("/no/such/path"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.headers().contains_key("strict-transport-security"));
+    app.stop().await;
+}
