@@ -24,6 +24,7 @@ mod m20261207_000101_flag_imports;
 mod m20261207_000201_arrangement_imports;
 mod m20261207_000301_action_imports;
 mod m20261207_000401_uc_claim_imports;
+mod m20261207_000501_queued_at;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000201_arrangement_imports::Migration),
             Box::new(m20261207_000301_action_imports::Migration),
             Box::new(m20261207_000401_uc_claim_imports::Migration),
+            Box::new(m20261207_000501_queued_at::Migration),
         ]
     }
 }

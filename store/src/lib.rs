@@ -30,6 +30,7 @@ pub mod staff;
 pub mod statement;
 pub mod steps;
 pub mod subject_access;
+pub mod sweep;
 pub mod sync;
 pub mod tasks;
 pub mod tenancy_audits;

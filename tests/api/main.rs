@@ -8,6 +8,7 @@ mod campaigns;
 mod caseload;
 mod data_protection;
 mod edges;
+mod faults;
 mod helpers;
 mod imports;
 mod money;

@@ -776,6 +776,38 @@ async fn reconcile_one(
 pub(crate) struct DispatchTick {
     pub db: DatabaseConnection,
     pub providers: Providers,
+    /// To queue again the work the queue lost ([`sweep_stranded`]).
+    pub queues: crate::Queues,
+}
+
+/// Queue again every piece of pending work whose job the queue lost (issue 21): the database
+/// says what is pending ([`rentdesk_store::sweep`]); the jobs are idempotent, so a job that was
+/// only slow, not lost, does its work once. Logged as a warning: a lost job is worth knowing of.
+pub async fn sweep_stranded(
+    db: &DatabaseConnection,
+    queues: &crate::Queues,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<rentdesk_store::sweep::Stranded> {
+    let stranded = rentdesk_store::sweep::claim_stranded(db, now).await?;
+    for &id in &stranded.campaigns {
+        queues.enqueue_campaign_fan_out(id).await?;
+    }
+    for &id in &stranded.imports {
+        queues.enqueue_import(id).await?;
+    }
+    for &id in &stranded.exports {
+        queues.enqueue_subject_access_export(id).await?;
+    }
+    if !stranded.is_empty() {
+        tracing::warn!(
+            campaigns = ?stranded.campaigns,
+            imports = ?stranded.imports,
+            exports = ?stranded.exports,
+            "pending work had no progress for {} minutes: its jobs are queued again",
+            rentdesk_store::sweep::STRANDED_AFTER.num_minutes()
+        );
+    }
+    Ok(stranded)
 }
 
 /// Every tick, in every worker process: claiming makes concurrent ticks harmless.
@@ -783,6 +815,10 @@ pub(crate) async fn on_dispatch_tick(
     _tick: apalis_cron::Tick<chrono_tz::Tz>,
     data: apalis::prelude::Data<DispatchTick>,
 ) -> Result<(), apalis::prelude::BoxDynError> {
+    if let Err(e) = sweep_stranded(&data.db, &data.queues, Utc::now()).await {
+        // Sending comes first: a failed sweep is tried again on the next tick.
+        tracing::error!(error = %format!("{e:#}"), "sweeping for stranded work failed");
+    }
     let report = dispatch_all(&data.db, &data.providers, Utc::now())
         .await
         .map_err(|e| format!("{e:#}"))?;

@@ -243,6 +243,7 @@ pub(crate) fn build_monitor(
             rate_per_minute: config.dispatch_rate_per_minute,
             send_concurrency: config.send_concurrency,
         },
+        queues: queues.clone(),
     };
     let ctx = JobContext {
         db,

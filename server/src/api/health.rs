@@ -10,6 +10,23 @@ pub struct Health {
     pub status: String,
     pub database: String,
     pub queue: String,
+    /// Work the database says is pending (null when the database does not answer). A queue
+    /// that lost its jobs looks empty; this does not: alert on `oldest_seconds` (the worker
+    /// queues stranded work again after 5 minutes without progress).
+    pub pending: Option<PendingWork>,
+}
+
+/// Pending work by kind, and the age of the oldest.
+#[derive(Debug, Object)]
+pub struct PendingWork {
+    /// Campaigns launched whose fan-out has not finished planning.
+    pub campaigns: u64,
+    /// Import batches queued or running.
+    pub imports: u64,
+    /// Subject-access exports queued or running.
+    pub exports: u64,
+    /// Seconds since the oldest of them was launched or stored; null when nothing is pending.
+    pub oldest_seconds: Option<i64>,
 }
 
 #[derive(ApiResponse)]
@@ -45,11 +62,26 @@ impl HealthApi {
                 "unavailable".to_owned()
             }
         };
+        let pending = match rentdesk_store::sweep::pending(&state.db).await {
+            Ok(p) => Some(PendingWork {
+                campaigns: p.campaigns,
+                imports: p.imports,
+                exports: p.exports,
+                oldest_seconds: p
+                    .oldest
+                    .map(|t| (chrono::Utc::now() - t).num_seconds().max(0)),
+            }),
+            Err(e) => {
+                tracing::warn!("health: pending work: {e}");
+                None
+            }
+        };
         let healthy = database == "ok" && queue == "ok";
         let body = Health {
             status: if healthy { "ok" } else { "unavailable" }.to_owned(),
             database,
             queue,
+            pending,
         };
         if healthy {
             HealthResponse::Ok(Json(body))

@@ -19,6 +19,8 @@ pub struct Model {
     pub status: String,
     pub launched_at: Option<DateTimeUtc>,
     pub planned_at: Option<DateTimeUtc>,
+    /// When the sweep last queued its job again (issue 21); null: never.
+    pub queued_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,0 +1,255 @@
+//! Issue 21: the database, not the queue, says what work is pending. When the queue loses a
+//! job (Redis restarted without persistence, a failover, an eviction), the worker's sweep finds
+//! the row still pending and queues its job again; a job queued twice does its work once.
+//! "Lost" here is what the API's handler writes without the enqueue that would follow it.
+
+use crate::helpers::{TestApp, call, spawn_app_with, staff, staff_sign_in};
+use chrono::{Duration, Utc};
+use rentdesk_store::entities::{campaign, campaign_recipient, message};
+use rentdesk_store::sweep::{STRANDED_AFTER, Stranded};
+use rentdesk_worker::Queues;
+use rentdesk_worker::dispatch::sweep_stranded;
+use reqwest::Method;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const ANY_TIME: &[(&str, &str)] = &[
+    ("CONTACT_HOURS", "00:00-00:00"),
+    ("CONTACT_ON_SUNDAYS", "true"),
+    ("CONTACT_ON_BANK_HOLIDAYS", "true"),
+    // The test calls the sweep itself, at the times it chooses.
+    ("DISPATCH_CRON", "off"),
+];
+
+async fn until(app: &TestApp, token: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (s, v) = call(app, Method::GET, path, Some(token), None).await;
+        assert_eq!(s, 200, "{path}: {v}");
+        if done(&v) {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "{path}: {v}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
+    let app = spawn_app_with(ANY_TIME).await;
+    let today = rentdesk_store::london_today();
+    rentdesk_store::seed::seed(&app.db, 30, 7, today)
+        .await
+        .unwrap();
+    let lead_id = staff(&app, "lead@council.example", "team_leader").await;
+    let lead = staff_sign_in(&app, "lead@council.example").await;
+    let admin = app.admin_token().await;
+    let queues = Queues::connect(&app.settings().queue_backend())
+        .await
+        .unwrap();
+
+    // A campaign launched (the handler's write) whose fan-out job was lost.
+    let (s, c) = call(
+        &app,
+        Method::POST,
+        "/manage/v1/campaigns",
+        Some(&lead),
+        Some(json!({
+            "name": "Lost fan-out",
+            "segment": {"has_mobile": true},
+            "channels": ["sms"],
+            "templates": {"sms": ["Hi {first_name}, please call us about your rent."]},
+        })),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    let model = campaign::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    rentdesk_store::campaigns::launch(&app.db, &model, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    // An import batch and a subject-access export stored, their jobs lost.
+    let tenancy = rentdesk_store::entities::tenancy::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let csv = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
+         LOST-1,{},{today},adjustment,1.00,,Posted by a job the queue lost\n",
+        tenancy.reference
+    );
+    let batch = rentdesk_store::imports::queue_upload(
+        &app.db,
+        rentdesk_store::imports::ImportKind::Transactions,
+        "lost.csv",
+        csv.into_bytes(),
+    )
+    .await
+    .unwrap();
+    let export = rentdesk_store::subject_access::queue(&app.db, tenancy.id, lead_id, None)
+        .await
+        .unwrap();
+
+    // Monitoring sees the pending work although the queue holds none of it.
+    let health: Value = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            &health["pending"]["campaigns"],
+            &health["pending"]["imports"],
+            &health["pending"]["exports"]
+        ),
+        (&json!(1), &json!(1), &json!(1)),
+        "{health}"
+    );
+    assert!(
+        health["pending"]["oldest_seconds"].as_i64().unwrap() >= 0,
+        "{health}"
+    );
+
+    // Nothing moves, and within STRANDED_AFTER nothing is stranded: a healthy queue may be busy.
+    let progress = format!("/manage/v1/campaigns/{id}/progress");
+    let (_, p) = call(&app, Method::GET, &progress, Some(&lead), None).await;
+    assert_eq!(p["planned"], false, "{p}");
+    let soon = Utc::now() + STRANDED_AFTER - Duration::seconds(30);
+    assert_eq!(
+        sweep_stranded(&app.db, &queues, soon).await.unwrap(),
+        Stranded::default()
+    );
+
+    // Past it, each is queued again, once however many workers sweep.
+    let later = Utc::now() + STRANDED_AFTER + Duration::seconds(1);
+    let (a, b) = tokio::join!(
+        sweep_stranded(&app.db, &queues, later),
+        sweep_stranded(&app.db, &queues, later)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut campaigns = [a.campaigns.clone(), b.campaigns.clone()].concat();
+    let mut imports = [a.imports.clone(), b.imports.clone()].concat();
+    let mut exports = [a.exports.clone(), b.exports.clone()].concat();
+    campaigns.sort();
+    imports.sort();
+    exports.sort();
+    assert_eq!(
+        (campaigns, imports, exports),
+        (vec![id], vec![batch], vec![export.id])
+    );
+    assert!(
+        sweep_stranded(&app.db, &queues, later)
+            .await
+            .unwrap()
+            .is_empty(),
+        "claimed: not queued again until another STRANDED_AFTER passes"
+    );
+
+    // The running worker does the work.
+    let planned = until(&app, &lead, &progress, |p| p["planned"] == true).await;
+    let matched = planned["matched"].as_u64().unwrap();
+    assert!(matched > 0, "{planned}");
+    until(&app, &admin, &format!("/manage/v1/imports/{batch}"), |b| {
+        b["status"] == "succeeded"
+    })
+    .await;
+    let export_path = format!("/manage/v1/exports/{}", export.id);
+    let e = until(&app, &lead, &export_path, |e| {
+        e["status"] != "queued" && e["status"] != "running"
+    })
+    .await;
+    assert_eq!(e["status"], "done", "{e}");
+
+    let health: Value = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        health["pending"],
+        json!({"campaigns": 0, "imports": 0, "exports": 0, "oldest_seconds": null}),
+        "{health}"
+    );
+
+    // A job that was only slow, not lost, arrives after all: it changes nothing.
+    let recipients = campaign_recipient::Entity::find()
+        .filter(campaign_recipient::Column::CampaignId.eq(id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    let messages = message::Entity::find().count(&app.db).await.unwrap();
+    queues.enqueue_campaign_fan_out(id).await.unwrap();
+    queues.enqueue_import(batch).await.unwrap();
+    queues
+        .enqueue_subject_access_export(export.id)
+        .await
+        .unwrap();
+    // The fan-out queue runs one job at a time: a marker campaign launched after the repeat
+    // is planned only once the repeat has run.
+    let (s, c) = call(
+        &app,
+        Method::POST,
+        "/manage/v1/campaigns",
+        Some(&lead),
+        Some(json!({
+            "name": "Marker",
+            "segment": {"has_mobile": true},
+            "channels": ["sms"],
+            "templates": {"sms": ["Hi {first_name}."]},
+        })),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    let marker = c["id"].as_i64().unwrap();
+    let (s, _) = call(
+        &app,
+        Method::POST,
+        &format!("/manage/v1/campaigns/{marker}/launch"),
+        Some(&lead),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    until(
+        &app,
+        &lead,
+        &format!("/manage/v1/campaigns/{marker}/progress"),
+        |p| p["planned"] == true,
+    )
+    .await;
+    assert_eq!(
+        campaign_recipient::Entity::find()
+            .filter(campaign_recipient::Column::CampaignId.eq(id))
+            .count(&app.db)
+            .await
+            .unwrap(),
+        recipients
+    );
+    let marker_messages = message::Entity::find()
+        .filter(message::Column::IdempotencyKey.like(format!("campaign:{marker}:%")))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        message::Entity::find().count(&app.db).await.unwrap(),
+        messages + marker_messages,
+        "the repeated fan-out planned no message twice"
+    );
+    let (_, p) = call(&app, Method::GET, &progress, Some(&lead), None).await;
+    assert_eq!(p["matched"].as_u64().unwrap(), matched, "{p}");
+    app.stop().await;
+}
