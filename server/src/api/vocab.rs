@@ -649,6 +649,39 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// A GeoJSON geometry type (RFC 7946 §3.1) the route uses.
+    GeometryType {
+        Point = "Point",
+        LineString = "LineString",
+    }
+);
+
+vocabulary!(
+    /// A GeoJSON Feature's type (RFC 7946 §3.2).
+    FeatureType {
+        Feature = "Feature",
+    }
+);
+
+vocabulary!(
+    /// A GeoJSON FeatureCollection's type (RFC 7946 §3.3).
+    FeatureCollectionType {
+        FeatureCollection = "FeatureCollection",
+    }
+);
+
+vocabulary!(
+    /// What a feature of a route's GeoJSON is: the route line, the base, where a re-planned
+    /// route sets off (when not the base), a stop.
+    RouteFeature {
+        Route = "route",
+        Base = "base",
+        Start = "start",
+        Stop = "stop",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

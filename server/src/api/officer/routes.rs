@@ -350,15 +350,15 @@ impl poem_openapi::types::Example for RouteAnswer {
 #[derive(Debug, Object)]
 pub struct GeoGeometry {
     #[oai(rename = "type")]
-    pub kind: String,
+    pub kind: vocab::GeometryType,
     pub coordinates: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct GeoProperties {
-    /// route | base | start (where a re-planned route sets off, when not the base) | stop
-    pub kind: String,
+    /// `start`: where a re-planned route sets off, when not the base.
+    pub kind: vocab::RouteFeature,
     /// The start: "after the visit to HD1001".
     pub label: Option<String>,
     /// Stops: 1, 2, … in route order.
@@ -382,9 +382,8 @@ pub struct GeoProperties {
 
 #[derive(Debug, Object)]
 pub struct GeoFeature {
-    /// Always `Feature`.
     #[oai(rename = "type")]
-    pub kind: String,
+    pub kind: vocab::FeatureType,
     pub geometry: GeoGeometry,
     pub properties: GeoProperties,
 }
@@ -393,9 +392,8 @@ pub struct GeoFeature {
 /// the base, where the route sets off when that is not the base, and a Point per stop.
 #[derive(Debug, Object)]
 pub struct GeoRoute {
-    /// Always `FeatureCollection`.
     #[oai(rename = "type")]
-    pub kind: String,
+    pub kind: vocab::FeatureCollectionType,
     pub features: Vec<GeoFeature>,
 }
 
@@ -761,7 +759,7 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
     line.extend(answer.stops.iter().map(|s| point(s.latitude, s.longitude)));
     line.push(base.clone());
     let empty = GeoProperties {
-        kind: String::new(),
+        kind: vocab::RouteFeature::Stop,
         label: None,
         order: None,
         visit_id: None,
@@ -776,30 +774,27 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
         leaves: None,
         returns: None,
     };
-    let feature = |kind: &str, coordinates, properties| GeoFeature {
-        kind: "Feature".into(),
-        geometry: GeoGeometry {
-            kind: kind.into(),
-            coordinates,
-        },
+    let feature = |kind, coordinates, properties| GeoFeature {
+        kind: vocab::FeatureType::Feature,
+        geometry: GeoGeometry { kind, coordinates },
         properties,
     };
     let mut features = vec![
         feature(
-            "LineString",
+            vocab::GeometryType::LineString,
             serde_json::Value::Array(line),
             GeoProperties {
-                kind: "route".into(),
+                kind: vocab::RouteFeature::Route,
                 total_distance_m: Some(answer.total_distance_m),
                 total_travel_minutes: Some(answer.total_travel_minutes),
                 ..empty.clone()
             },
         ),
         feature(
-            "Point",
+            vocab::GeometryType::Point,
             base,
             GeoProperties {
-                kind: "base".into(),
+                kind: vocab::RouteFeature::Base,
                 leaves: from_base.then(|| answer.leaves_base.clone()),
                 returns: Some(answer.back_at_base.clone()),
                 ..empty.clone()
@@ -808,10 +803,10 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
     ];
     if !from_base {
         features.push(feature(
-            "Point",
+            vocab::GeometryType::Point,
             point(start.latitude, start.longitude),
             GeoProperties {
-                kind: "start".into(),
+                kind: vocab::RouteFeature::Start,
                 label: Some(start.label.clone()),
                 visit_id: start.visit_id,
                 leaves: Some(answer.leaves_base.clone()),
@@ -821,10 +816,10 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
     }
     for s in answer.stops {
         features.push(feature(
-            "Point",
+            vocab::GeometryType::Point,
             point(s.latitude, s.longitude),
             GeoProperties {
-                kind: "stop".into(),
+                kind: vocab::RouteFeature::Stop,
                 order: Some(s.order),
                 visit_id: Some(s.visit_id),
                 reference: Some(s.reference),
@@ -841,7 +836,7 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
         ));
     }
     GeoRoute {
-        kind: "FeatureCollection".into(),
+        kind: vocab::FeatureCollectionType::FeatureCollection,
         features,
     }
 }
