@@ -10,6 +10,9 @@ use sea_orm::{
 };
 use std::collections::BTreeSet;
 
+/// Every `actor_kind` an audit row holds (`Actor`, and staff edits synced from a phone).
+pub const ACTOR_KINDS: [&str; 4] = ["staff", "tenant", "system", "anonymous"];
+
 /// Who acted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {

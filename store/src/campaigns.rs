@@ -41,6 +41,17 @@ const SAMPLES: usize = 2;
 /// The message template name campaign messages carry.
 pub const TEMPLATE: &str = "campaign";
 
+/// Every status a campaign has (`effective_status` adds `finished` to what is stored). The
+/// API's `CampaignStatus` lists the same.
+pub const STATUSES: [&str; 6] = [
+    "draft",
+    "scheduled",
+    "running",
+    "paused",
+    "cancelled",
+    "finished",
+];
+
 /// A campaign as its author defines it, already checked (the API parses it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Definition {

@@ -94,6 +94,10 @@ pub fn schedule_of(t: &tenancy::Model) -> Result<ChargeSchedule, CorruptRow> {
     })
 }
 
+/// Every `apa_status` a UC claim row holds: none, wanted (the tenant asked in the app),
+/// requested (an officer asked DWP), in_place.
+pub const APA_STATUSES: [&str; 4] = ["none", "wanted", "requested", "in_place"];
+
 /// How a claim's managed payment stands on `today`, as the app records it: `apa_status` and
 /// whether UC housing costs are paid to the landlord.
 pub fn managed_payment_on(

@@ -15,6 +15,25 @@ use sea_orm::{
 /// A `sending` row older than this was abandoned by a worker that died.
 pub const SENDING_TIMEOUT: Duration = Duration::minutes(10);
 
+/// Every status a message row holds: what the outbox, the campaigns, the SMS callbacks and
+/// replies, and an officer task's row write. The API's `MessageStatus` lists the same.
+pub const MESSAGE_STATUSES: [&str; 10] = [
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "failed",
+    "unknown",
+    "suppressed",
+    "cancelled",
+    "received",
+    "officer_task",
+];
+
+/// Every channel a message row holds: the contact channels, and `task` for a rule's task
+/// for an officer.
+pub const MESSAGE_CHANNELS: [&str; 4] = ["sms", "email", "push", "task"];
+
 /// A message due now, claimed by this worker, with the recipient's address.
 #[derive(Debug, Clone)]
 pub struct Claimed {

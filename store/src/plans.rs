@@ -16,6 +16,18 @@ use sea_orm::{
 /// Statuses of a plan that is still in force or waiting.
 pub const CURRENT: [&str; 3] = ["active", "pending_review", "broken"];
 
+/// Every status an arrangement row holds: the current ones, then those that end a plan
+/// (`end_current`, `review`, the arrangements import). The API's `PlanStatus` lists the same.
+pub const STATUSES: [&str; 7] = [
+    "active",
+    "pending_review",
+    "broken",
+    "cancelled",
+    "replaced",
+    "completed",
+    "declined",
+];
+
 /// The details a tenant plan keeps beside the arrangement row (JSON in `income_expenditure`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlanDetails {

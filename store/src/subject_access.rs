@@ -24,6 +24,9 @@ use serde_json::{Value, json};
 
 pub const KIND: &str = "subject_access";
 
+/// Every status an export row holds.
+pub const STATUSES: [&str; 4] = ["queued", "running", "done", "failed"];
+
 /// Store a queued export of `tenancy_id` requested by `staff_id`, audited; its id.
 pub async fn queue<C: ConnectionTrait>(
     db: &C,

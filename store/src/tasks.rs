@@ -6,6 +6,9 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
+/// Every status a task row holds: `open` until done (whatever its outcome).
+pub const STATUSES: [&str; 2] = ["open", "done"];
+
 pub struct NewTask<'a> {
     pub tenancy_id: i64,
     pub kind: &'a str,

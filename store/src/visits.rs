@@ -18,6 +18,8 @@ use std::collections::{BTreeSet, HashMap};
 pub const PLANNED: &str = "planned";
 pub const CANCELLED: &str = "cancelled";
 pub const DONE: &str = "done";
+/// Every status a visit row holds.
+pub const STATUSES: [&str; 3] = [PLANNED, CANCELLED, DONE];
 
 /// What a visit is for: an ordinary home visit, or a tenancy audit (which the audit rule
 /// counts once done with an outcome that completes it).

@@ -201,3 +201,59 @@ async fn the_account_reaches_its_whole_diary_ledger_and_case_history_a_page_at_a
     assert!(audited >= 2);
     app.stop().await;
 }
+
+/// Issue 15: the columns stay text, and a value outside its vocabulary (a hand edit, a bug)
+/// leaves that one row out of a list, logged; the list and the account view still answer.
+#[tokio::test]
+async fn a_stored_value_outside_its_vocabulary_leaves_only_its_row_out_of_a_list() {
+    use rentdesk_store::entities::message;
+    use sea_orm::{ActiveModelTrait, Set};
+    let crate::routes::Team { app, north, .. } = crate::routes::team().await;
+    let hd1001 = tenancy_id(&app, "HD1001").await;
+    let now = chrono::Utc::now();
+    let mut ids = vec![];
+    for (key, status) in [
+        ("good-1", "delivered"),
+        ("bad", "teleported"),
+        ("good-2", "sent"),
+    ] {
+        let m = message::ActiveModel {
+            idempotency_key: Set(format!("vocab-{key}")),
+            tenancy_id: Set(hd1001),
+            channel: Set("sms".into()),
+            template: Set("reminder".into()),
+            body: Set(format!("message {key}")),
+            status: Set(status.into()),
+            attempts: Set(0),
+            language: Set("en".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        ids.push(m.id);
+    }
+    let listed = |v: &Value, key: &str| -> Vec<i64> {
+        v[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key}: {v}"))
+            .iter()
+            .filter_map(|m| m["id"].as_i64())
+            .filter(|id| ids.contains(id))
+            .collect()
+    };
+    let (s, page) = get(
+        &app,
+        &format!("/officer/v1/accounts/{hd1001}/messages"),
+        &north,
+    )
+    .await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(listed(&page, "messages"), [ids[2], ids[0]], "{page}");
+    let (s, account) = get(&app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert_eq!(s, 200, "{account}");
+    assert_eq!(listed(&account, "messages"), [ids[2], ids[0]]);
+    app.stop().await;
+}

@@ -557,7 +557,7 @@ async fn unknown_segment_fields_impossible_ranges_and_bad_templates_are_each_nam
     let body = json!({
         "name": "  ",
         "segment": {"arrears_over": 1, "arrears_min_pence": 5000, "arrears_max_pence": 100, "tenures": ["castle"]},
-        "channels": ["sms", "fax"],
+        "channels": ["sms", "sms"],
         "templates": {"sms": ["You owe {arrears}", "Hi {name}"], "push": ["Hello"]},
         "throttle_per_minute": 0,
         "control_percent": 80,
@@ -587,6 +587,27 @@ async fn unknown_segment_fields_impossible_ranges_and_bad_templates_are_each_nam
             "templates.sms[1]",
             "throttle_per_minute",
         ],
+        "{p}"
+    );
+    let twice = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "channels[1]")
+        .unwrap();
+    assert_eq!(twice["reason"], "listed twice", "{p}");
+    // A channel outside the vocabulary is refused by the contract, before any other check.
+    let body = json!({
+        "name": "Fax campaign",
+        "segment": {},
+        "channels": ["sms", "fax"],
+        "templates": {"sms": ["Hello"]},
+    });
+    let (s, p) = post(&t.app, "/manage/v1/campaigns", &t.lead, body).await;
+    assert_eq!(s, 422, "{p}");
+    assert_eq!(p["errors"][0]["field"], "channels[1]", "{p}");
+    assert_eq!(
+        p["errors"][0]["reason"], "must be one of: sms, email, push",
         "{p}"
     );
     t.app.stop().await;

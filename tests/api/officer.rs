@@ -1969,7 +1969,7 @@ async fn court_steps_out_of_sequence_are_refused_naming_what_is_missing() {
         app,
         &path,
         &north,
-        json!({"step": "order", "order_type": "postponed", "terms": {"frequency": "yearly"}}),
+        json!({"step": "order", "order_type": "postponed", "terms": {}}),
     )
     .await;
     assert_eq!(
@@ -1983,6 +1983,15 @@ async fn court_steps_out_of_sequence_are_refused_naming_what_is_missing() {
             ]
         )
     );
+    // A frequency outside the vocabulary is refused by the contract, before the rules.
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "order", "order_type": "postponed", "terms": {"frequency": "yearly"}}),
+    )
+    .await;
+    assert_eq!((s, fields(&p)), (422, vec!["terms.frequency".to_owned()]));
     let (s, p) = post(app, &path, &north, json!({"step": "hearing"})).await;
     assert_eq!((s, fields(&p)), (422, vec!["hearing_on".to_owned()]));
     let (s, p) = post(

@@ -189,3 +189,117 @@ async fn servers_starting_together_migrate_once_without_failing() {
         let _ = std::fs::remove_file(f);
     }
 }
+
+/// Issue 15, the contract is exact: the closed vocabularies of the answers are `enum`s in the
+/// published document, each listing exactly what the domain and the store hold, so a
+/// generated client knows every value and a value added on one side only fails here.
+#[tokio::test]
+async fn closed_response_vocabularies_are_enums_listing_the_stored_values() {
+    let app = spawn_app().await;
+    let spec: serde_json::Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schemas = &spec["components"]["schemas"];
+    // The values of `schema.field`, following a `$ref` or an array's items.
+    let values = |schema: &str, field: &str| -> Vec<String> {
+        let mut p = &schemas[schema]["properties"][field];
+        if p["type"] == "array" {
+            p = &p["items"];
+        }
+        if let Some(r) = p["$ref"].as_str() {
+            p = &schemas[r.trim_start_matches("#/components/schemas/")];
+        }
+        p["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema}.{field} has no enum: {p}"))
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    let owned = |all: &[&str]| all.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let plans = owned(&rentdesk_store::plans::STATUSES);
+    for (schema, field) in [
+        ("ArrangementOut", "status"),
+        ("PlanAnswer", "status"),
+        ("PlanBrief", "status"),
+    ] {
+        assert_eq!(values(schema, field), plans, "{schema}.{field}");
+    }
+    assert!(plans.contains(&"declined".to_owned()));
+    let channels: Vec<String> = rentdesk_domain::contact_policy::Channel::ALL
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect();
+    assert_eq!(channels, ["sms", "email", "push"]);
+    for (schema, field) in [
+        ("Message", "channel"),
+        ("SampleMessage", "channel"),
+        ("CampaignOut", "channels"),
+        ("CampaignInput", "channels"),
+    ] {
+        assert_eq!(values(schema, field), channels, "{schema}.{field}");
+    }
+    assert_eq!(
+        values("MessageOut", "channel"),
+        owned(&rentdesk_store::outbox::MESSAGE_CHANNELS)
+    );
+    for schema in ["Message", "MessageOut"] {
+        assert_eq!(
+            values(schema, "status"),
+            owned(&rentdesk_store::outbox::MESSAGE_STATUSES),
+            "{schema}.status"
+        );
+    }
+    for schema in ["Me", "OfficerOut"] {
+        assert_eq!(
+            values(schema, "role"),
+            ["officer", "team_leader", "admin"],
+            "{schema}.role"
+        );
+    }
+    assert_eq!(
+        values("TaskOut", "status"),
+        owned(&rentdesk_store::tasks::STATUSES)
+    );
+    let ledger: Vec<String> = rentdesk_domain::ledger::TransactionKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect();
+    assert_eq!(ledger.len(), 14);
+    for schema in ["LedgerLine", "StatementLine"] {
+        assert_eq!(values(schema, "kind"), ledger, "{schema}.kind");
+    }
+    let campaigns = owned(&rentdesk_store::campaigns::STATUSES);
+    assert_eq!(values("CampaignOut", "status"), campaigns);
+    assert_eq!(values("CampaignProgress", "status"), campaigns);
+    assert_eq!(
+        values("VisitOut", "status"),
+        owned(&rentdesk_store::visits::STATUSES)
+    );
+    assert_eq!(
+        values("ImportBatch", "status"),
+        owned(&rentdesk_store::imports::BATCH_STATUSES)
+    );
+    assert_eq!(
+        values("ExportOut", "status"),
+        owned(&rentdesk_store::subject_access::STATUSES)
+    );
+    let tenancies = owned(rentdesk_store::imports::TENANCY_STATUSES);
+    assert_eq!(values("AccountSummary", "status"), tenancies);
+    assert_eq!(values("SyncedAccount", "status"), tenancies);
+    assert_eq!(
+        values("UcClaimOut", "apa_status"),
+        owned(&rentdesk_store::facts::APA_STATUSES)
+    );
+    assert_eq!(
+        values("FlagOut", "kind"),
+        owned(rentdesk_domain::flags::KINDS)
+    );
+    app.stop().await;
+}

@@ -9,6 +9,7 @@
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::officer::{StaffAuth, manager};
+use crate::api::vocab::{self, CampaignStatus, UnknownValue};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -67,7 +68,7 @@ pub struct CampaignInput {
     pub segment: serde_json::Value,
     /// Channels in order of preference: sms | email | push. A tenant's own preferred channel
     /// goes first when it is listed.
-    pub channels: Vec<String>,
+    pub channels: Vec<vocab::Channel>,
     pub templates: CampaignTemplates,
     /// Start sending at (default: on launch).
     pub schedule_at: Option<DateTime<Utc>>,
@@ -90,7 +91,7 @@ impl poem_openapi::types::Example for CampaignInput {
                 "has_mobile": true,
                 "arrangement": "none"
             }),
-            channels: vec!["sms".into(), "email".into()],
+            channels: vec![vocab::Channel::Sms, vocab::Channel::Email],
             templates: CampaignTemplates {
                 sms: Some(vec![
                     "Hi {first_name}, {landlord} here. Paying by direct debit means one less thing to remember: {app_link}".into(),
@@ -112,7 +113,7 @@ impl poem_openapi::types::Example for CampaignInput {
 
 #[derive(Debug, Object)]
 pub struct SampleMessage {
-    pub channel: String,
+    pub channel: vocab::Channel,
     /// 0-based variant index.
     pub variant: u32,
     pub tenancy_reference: String,
@@ -155,7 +156,7 @@ impl poem_openapi::types::Example for CampaignPreview {
             to_message: 353,
             by_channel: BTreeMap::from([("sms".into(), 371), ("email".into(), 21)]),
             samples: vec![SampleMessage {
-                channel: "sms".into(),
+                channel: vocab::Channel::Sms,
                 variant: 0,
                 tenancy_reference: "HD1001".into(),
                 body: "Hi Karen, Kirklees Homes here. Paying by direct debit means one less thing to remember: https://rentdesk.example/app Reply STOP to opt out.".into(),
@@ -168,8 +169,7 @@ impl poem_openapi::types::Example for CampaignPreview {
 #[derive(Debug, Clone, PartialEq, Eq, Object)]
 #[oai(example)]
 pub struct CampaignProgress {
-    /// draft | scheduled | running | paused | cancelled | finished
-    pub status: String,
+    pub status: CampaignStatus,
     /// Every matched account has been planned (the fan-out finished).
     pub planned: bool,
     pub matched: u64,
@@ -193,7 +193,7 @@ pub struct CampaignProgress {
 impl poem_openapi::types::Example for CampaignProgress {
     fn example() -> CampaignProgress {
         CampaignProgress {
-            status: "running".into(),
+            status: CampaignStatus::Running,
             planned: true,
             matched: 412,
             held_back: 39,
@@ -209,10 +209,11 @@ impl poem_openapi::types::Example for CampaignProgress {
     }
 }
 
-impl From<store::Progress> for CampaignProgress {
-    fn from(p: store::Progress) -> CampaignProgress {
-        CampaignProgress {
-            status: p.status,
+impl CampaignProgress {
+    /// The progress of campaign `id`.
+    fn read(id: i64, p: store::Progress) -> Result<CampaignProgress, UnknownValue> {
+        Ok(CampaignProgress {
+            status: CampaignStatus::from_stored(&p.status, "campaigns", id)?,
             planned: p.planned,
             matched: p.matched,
             held_back: p.held_back,
@@ -224,7 +225,7 @@ impl From<store::Progress> for CampaignProgress {
             cancelled: p.cancelled,
             replies: p.replies,
             opt_outs: p.opt_outs,
-        }
+        })
     }
 }
 
@@ -232,10 +233,9 @@ impl From<store::Progress> for CampaignProgress {
 pub struct CampaignOut {
     pub id: i64,
     pub name: String,
-    /// draft | scheduled | running | paused | cancelled | finished
-    pub status: String,
+    pub status: CampaignStatus,
     pub segment: serde_json::Value,
-    pub channels: Vec<String>,
+    pub channels: Vec<vocab::Channel>,
     pub templates: CampaignTemplates,
     pub schedule_at: Option<DateTime<Utc>>,
     pub throttle_per_minute: Option<i64>,
@@ -376,12 +376,11 @@ fn parse(
         errors.push(("channels".into(), "at least one of sms, email, push".into()));
     }
     for (i, c) in input.channels.iter().enumerate() {
-        match Channel::from_str(c) {
-            Ok(c) if channels.contains(&c) => {
-                errors.push((format!("channels[{i}]"), "listed twice".into()));
-            }
-            Ok(c) => channels.push(c),
-            Err(_) => errors.push((format!("channels[{i}]"), "one of sms, email, push".into())),
+        let c = Channel::from(*c);
+        if channels.contains(&c) {
+            errors.push((format!("channels[{i}]"), "listed twice".into()));
+        } else {
+            channels.push(c);
         }
     }
     let mut templates = BTreeMap::new();
@@ -513,18 +512,33 @@ async fn definition(
 }
 
 async fn out(state: &AppState, c: campaign::Model) -> poem::Result<CampaignOut> {
+    out_read(state, c).await?.map_err(internal)
+}
+
+/// The campaign, or the stored value that does not read (a list leaves that campaign out).
+async fn out_read(
+    state: &AppState,
+    c: campaign::Model,
+) -> poem::Result<Result<CampaignOut, UnknownValue>> {
     let now = Utc::now();
     let def = Definition::from_model(&c).map_err(internal)?;
     let progress = store::progress(&state.db, &c, now)
         .await
         .map_err(internal)?;
     let list = |ch: Channel| def.templates.get(&ch).cloned();
-    Ok(CampaignOut {
+    let (status, progress) = match (
+        CampaignStatus::from_stored(store::effective_status(&c, now), "campaigns", c.id),
+        CampaignProgress::read(c.id, progress),
+    ) {
+        (Ok(s), Ok(p)) => (s, p),
+        (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+    };
+    Ok(Ok(CampaignOut {
         id: c.id,
         name: c.name.clone(),
-        status: store::effective_status(&c, now).to_owned(),
+        status,
         segment: def.segment.to_json(),
-        channels: def.channels.iter().map(|c| c.as_str().to_owned()).collect(),
+        channels: def.channels.iter().map(|&c| c.into()).collect(),
         templates: CampaignTemplates {
             sms: list(Channel::Sms),
             email: list(Channel::Email),
@@ -536,8 +550,8 @@ async fn out(state: &AppState, c: campaign::Model) -> poem::Result<CampaignOut> 
         control_percent: i64::from(c.control_percent),
         launched_at: c.launched_at,
         created_at: c.created_at,
-        progress: progress.into(),
-    })
+        progress,
+    }))
 }
 
 async fn audit_campaign(
@@ -645,13 +659,15 @@ impl CampaignsApi {
             samples: p
                 .samples
                 .into_iter()
-                .map(|s| SampleMessage {
-                    channel: s.channel,
-                    variant: s.variant as u32,
-                    tenancy_reference: s.tenancy_reference,
-                    body: s.body,
+                .map(|s| {
+                    Ok(SampleMessage {
+                        channel: Channel::from_str(&s.channel).map_err(internal)?.into(),
+                        variant: s.variant as u32,
+                        tenancy_reference: s.tenancy_reference,
+                        body: s.body,
+                    })
                 })
-                .collect(),
+                .collect::<poem::Result<_>>()?,
         })))
     }
 
@@ -691,7 +707,10 @@ impl CampaignsApi {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let mut campaigns = vec![];
         for c in store::list(&state.db, &staff).await.map_err(internal)? {
-            campaigns.push(out(&state, c).await?);
+            match out_read(&state, c).await? {
+                Ok(c) => campaigns.push(c),
+                Err(e) => tracing::error!("row left out of a list: {e}"),
+            }
         }
         Ok(Answer::Ok(Json(CampaignList { campaigns })))
     }
@@ -778,7 +797,9 @@ impl CampaignsApi {
         let p = store::progress(&state.db, &c, Utc::now())
             .await
             .map_err(internal)?;
-        Ok(Answer::Ok(Json(p.into())))
+        Ok(Answer::Ok(Json(
+            CampaignProgress::read(c.id, p).map_err(internal)?,
+        )))
     }
 
     /// Live progress as server-sent events
@@ -819,10 +840,14 @@ impl CampaignsApi {
                         }
                         wait = true;
                         let row = campaign::Entity::find_by_id(id).one(&db).await.ok()??;
-                        let p: CampaignProgress =
-                            store::progress(&db, &row, Utc::now()).await.ok()?.into();
-                        let over = matches!(p.status.as_str(), "cancelled" | "finished")
-                            || started.elapsed() >= STREAM_FOR;
+                        let p = store::progress(&db, &row, Utc::now()).await.ok()?;
+                        let p = CampaignProgress::read(id, p)
+                            .inspect_err(|e| tracing::error!("progress stream ended: {e}"))
+                            .ok()?;
+                        let over = matches!(
+                            p.status,
+                            CampaignStatus::Cancelled | CampaignStatus::Finished
+                        ) || started.elapsed() >= STREAM_FOR;
                         if last.as_ref() != Some(&p) || over {
                             return Some((p.clone(), (id, Some(p), true, over)));
                         }

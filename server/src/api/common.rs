@@ -98,8 +98,7 @@ pub struct Refresh {
 #[derive(Debug, Object)]
 pub struct Tokens {
     pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
+    pub token_type: crate::api::vocab::TokenType,
     pub expires_in_seconds: i64,
     /// Use once for a new pair; a replayed one signs that session out everywhere.
     pub refresh_token: String,
@@ -204,7 +203,7 @@ pub async fn issue(
     .map_err(|e| Problem::internal(&e))?;
     Ok(Tokens {
         access_token: keys.access_token(kind, id, tenancy, family, audience, now),
-        token_type: "Bearer".into(),
+        token_type: crate::api::vocab::TokenType::Bearer,
         expires_in_seconds: auth::ACCESS_TTL.num_seconds(),
         refresh_token: refresh,
         refresh_expires_in_seconds: auth::REFRESH_TTL.num_seconds(),

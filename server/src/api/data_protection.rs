@@ -8,6 +8,7 @@
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr};
 use crate::api::officer::{StaffAuth, admin, manager};
+use crate::api::vocab::{ActorKind, ExportKind, ExportStatus as Status, UnknownValue};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -28,12 +29,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 #[oai(example)]
 pub struct ExportOut {
     pub id: i64,
-    /// subject_access
-    pub kind: String,
+    pub kind: ExportKind,
     pub tenancy_reference: String,
     pub requested_by: Option<i64>,
-    /// queued | running | done | failed
-    pub status: String,
+    pub status: Status,
     /// Why it failed (when `failed`; the job retries).
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -50,10 +49,10 @@ impl poem_openapi::types::Example for ExportOut {
     fn example() -> ExportOut {
         ExportOut {
             id: 7,
-            kind: "subject_access".into(),
+            kind: ExportKind::SubjectAccess,
             tenancy_reference: "HD1001".into(),
             requested_by: Some(3),
-            status: "queued".into(),
+            status: Status::Queued,
             error: None,
             created_at: DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
             finished_at: None,
@@ -64,21 +63,23 @@ impl poem_openapi::types::Example for ExportOut {
     }
 }
 
-fn export_out(s: ExportStatus, reference: String) -> ExportOut {
+/// A single item: a stored value outside its vocabulary is a 500 (vocab.rs).
+fn export_out(s: ExportStatus, reference: String) -> Result<ExportOut, Problem> {
     let base = format!("/manage/v1/exports/{}", s.id);
-    ExportOut {
+    let read = |e: UnknownValue| Problem::internal(&e);
+    Ok(ExportOut {
         id: s.id,
-        kind: s.kind,
+        kind: ExportKind::from_stored(&s.kind, "exports", s.id).map_err(read)?,
         tenancy_reference: reference,
         requested_by: s.requested_by,
-        status: s.status,
+        status: Status::from_stored(&s.status, "exports", s.id).map_err(read)?,
         error: s.error,
         created_at: s.created_at,
         finished_at: s.finished_at,
         json_url: format!("{base}/json"),
         pdf_url: format!("{base}/pdf"),
         status_url: base,
-    }
+    })
 }
 
 /// The answers of a file download: the file (with its name), or a problem.
@@ -231,8 +232,7 @@ fn retention_report(
 pub struct AuditEntryOut {
     pub id: i64,
     pub at: DateTime<Utc>,
-    /// staff | tenant | system | anonymous
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     pub actor_id: Option<String>,
     /// e.g. `action.recorded`, `account.viewed`, `retention.anonymised`
     pub action: String,
@@ -243,19 +243,20 @@ pub struct AuditEntryOut {
     pub client_addr: Option<String>,
 }
 
-impl From<audit_entry::Model> for AuditEntryOut {
-    fn from(e: audit_entry::Model) -> AuditEntryOut {
-        AuditEntryOut {
+impl TryFrom<audit_entry::Model> for AuditEntryOut {
+    type Error = UnknownValue;
+    fn try_from(e: audit_entry::Model) -> Result<AuditEntryOut, UnknownValue> {
+        Ok(AuditEntryOut {
+            actor_kind: ActorKind::from_stored(&e.actor_kind, "audit_log", e.id)?,
             id: e.id,
             at: e.at,
-            actor_kind: e.actor_kind,
             actor_id: e.actor_id,
             action: e.action,
             subject_kind: e.subject_kind,
             subject_id: e.subject_id,
             detail: e.detail,
             client_addr: e.client_addr,
-        }
+        })
     }
 }
 
@@ -274,7 +275,7 @@ impl poem_openapi::types::Example for AuditPage {
             entries: vec![AuditEntryOut {
                 id: 5120,
                 at: DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
-                actor_kind: "staff".into(),
+                actor_kind: ActorKind::Staff,
                 actor_id: Some("3".into()),
                 action: "action.recorded".into(),
                 subject_kind: "tenancy".into(),
@@ -393,7 +394,7 @@ impl DataProtectionApi {
             .await
             .map_err(|e| Problem::internal(&e))?
             .ok_or_else(|| Problem::internal(&"export vanished after insert"))?;
-        Ok(Answer::Accepted(Json(export_out(status, t.reference))))
+        Ok(Answer::Accepted(Json(export_out(status, t.reference)?)))
     }
 
     /// A subject-access export's status
@@ -406,7 +407,7 @@ impl DataProtectionApi {
     ) -> poem::Result<Answer<ExportOut>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let (export, t) = or_answer!(visible_export(&state, &staff, id.0).await?);
-        Ok(Answer::Ok(Json(export_out(export, t.reference))))
+        Ok(Answer::Ok(Json(export_out(export, t.reference)?)))
     }
 
     /// Download a subject-access export as JSON
@@ -613,7 +614,7 @@ impl DataProtectionApi {
         )
         .await?;
         Ok(Answer::Ok(Json(AuditPage {
-            entries: entries.into_iter().map(Into::into).collect(),
+            entries: crate::api::vocab::readable(entries),
             next_cursor: next.map(|id| id.to_string()),
         })))
     }

@@ -1,4 +1,5 @@
 use super::ApiTags;
+use crate::api::vocab::Availability;
 use crate::state::AppState;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
@@ -6,10 +7,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 /// Whether the service and what it depends on answer.
 #[derive(Debug, Object)]
 pub struct Health {
-    /// `ok` or `unavailable`.
-    pub status: String,
-    pub database: String,
-    pub queue: String,
+    pub status: Availability,
+    pub database: Availability,
+    pub queue: Availability,
     /// Work the database says is pending (null when the database does not answer). A queue
     /// that lost its jobs looks empty; this does not: alert on `oldest_seconds` (the worker
     /// queues stranded work again after 5 minutes without progress).
@@ -49,17 +49,17 @@ impl HealthApi {
     #[oai(path = "/health", method = "get")]
     async fn health(&self, state: Data<&AppState>) -> HealthResponse {
         let database = match rentdesk_store::db::ping(&state.db).await {
-            Ok(()) => "ok".to_owned(),
+            Ok(()) => Availability::Ok,
             Err(e) => {
                 tracing::warn!("health: database: {e}");
-                "unavailable".to_owned()
+                Availability::Unavailable
             }
         };
         let queue = match state.queues.ping().await {
-            Ok(()) => "ok".to_owned(),
+            Ok(()) => Availability::Ok,
             Err(e) => {
                 tracing::warn!("health: queue: {e}");
-                "unavailable".to_owned()
+                Availability::Unavailable
             }
         };
         let pending = match rentdesk_store::sweep::pending(&state.db).await {
@@ -76,9 +76,13 @@ impl HealthApi {
                 None
             }
         };
-        let healthy = database == "ok" && queue == "ok";
+        let healthy = database == Availability::Ok && queue == Availability::Ok;
         let body = Health {
-            status: if healthy { "ok" } else { "unavailable" }.to_owned(),
+            status: if healthy {
+                Availability::Ok
+            } else {
+                Availability::Unavailable
+            },
             database,
             queue,
             pending,

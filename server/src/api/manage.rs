@@ -57,10 +57,8 @@ pub struct BenefitDue {
 #[derive(Debug, Object)]
 pub struct AccountSummary {
     pub reference: String,
-    /// secure | assured | starter | leasehold | shared_ownership
-    pub tenure: String,
-    /// active | former | closed
-    pub status: String,
+    pub tenure: vocab::Tenure,
+    pub status: vocab::TenancyStatus,
     pub address: String,
     pub postcode: String,
     pub patch: Option<String>,
@@ -95,8 +93,9 @@ fn hundredths(h: i64) -> String {
     format!("{sign}{}.{:02}", h.abs() / 100, h.abs() % 100)
 }
 
-impl From<AccountView> for AccountSummary {
-    fn from(v: AccountView) -> AccountSummary {
+impl TryFrom<AccountView> for AccountSummary {
+    type Error = vocab::UnknownValue;
+    fn try_from(v: AccountView) -> Result<AccountSummary, vocab::UnknownValue> {
         let s = v.summary;
         let t = v.tenancy;
         let address = [
@@ -108,10 +107,10 @@ impl From<AccountView> for AccountSummary {
         .flatten()
         .collect::<Vec<_>>()
         .join(", ");
-        AccountSummary {
+        Ok(AccountSummary {
+            tenure: vocab::Tenure::from_stored(&t.tenure, "tenancies", t.id)?,
+            status: vocab::TenancyStatus::from_stored(&t.status, "tenancies", t.id)?,
             reference: t.reference,
-            tenure: t.tenure,
-            status: t.status,
             address,
             postcode: t.postcode,
             patch: v.patch.map(|p| p.code),
@@ -137,7 +136,7 @@ impl From<AccountView> for AccountSummary {
             }),
             expected_last_28_days_pence: s.expected_last_28_days.0,
             received_last_28_days_pence: s.received_last_28_days.0,
-        }
+        })
     }
 }
 
@@ -171,10 +170,9 @@ pub struct ImportUpload {
 #[derive(Debug, Object)]
 pub struct ImportBatch {
     pub id: i64,
-    pub kind: String,
+    pub kind: vocab::ImportKind,
     pub filename: String,
-    /// queued | running | succeeded | rejected | failed
-    pub status: String,
+    pub status: vocab::ImportBatchStatus,
     pub rows_total: i64,
     /// New or changed rows written.
     pub rows_written: i64,
@@ -193,13 +191,16 @@ pub struct ImportRowError {
     pub reason: String,
 }
 
-impl From<rentdesk_store::entities::import_batch::Model> for ImportBatch {
-    fn from(b: rentdesk_store::entities::import_batch::Model) -> ImportBatch {
-        ImportBatch {
+impl TryFrom<rentdesk_store::entities::import_batch::Model> for ImportBatch {
+    type Error = vocab::UnknownValue;
+    fn try_from(
+        b: rentdesk_store::entities::import_batch::Model,
+    ) -> Result<ImportBatch, vocab::UnknownValue> {
+        Ok(ImportBatch {
+            kind: vocab::ImportKind::from_stored(&b.kind, "import_batches", b.id)?,
+            status: vocab::ImportBatchStatus::from_stored(&b.status, "import_batches", b.id)?,
             id: b.id,
-            kind: b.kind,
             filename: b.filename,
-            status: b.status,
             rows_total: b.rows_total,
             rows_written: b.rows_inserted,
             rows_unchanged: b.rows_unchanged,
@@ -210,7 +211,7 @@ impl From<rentdesk_store::entities::import_batch::Model> for ImportBatch {
                 .unwrap_or_default(),
             created_at: b.created_at,
             finished_at: b.finished_at,
-        }
+        })
     }
 }
 
@@ -295,7 +296,7 @@ impl ManageApi {
             }
         };
         match rentdesk_store::accounts::account_by_reference(&state.db, &reference, today).await {
-            Ok(Some(view)) => Ok(AccountResponse::Ok(Json(Box::new(view.into())))),
+            Ok(Some(view)) => Ok(AccountResponse::Ok(Json(Box::new(vocab::one(view)?)))),
             Ok(None) => Ok(AccountResponse::NotFound(Json(Problem::not_found(
                 &format!("tenancy {}", reference.0),
             )))),
@@ -356,7 +357,7 @@ impl ManageApi {
             .map_err(|e| Problem::internal(&e))?
             .ok_or_else(|| Problem::internal(&"batch vanished after insert"))?;
         Ok(ImportQueued::Accepted(
-            Json(batch.into()),
+            Json(vocab::one(batch)?),
             format!("/manage/v1/imports/{id}"),
         ))
     }
@@ -371,7 +372,7 @@ impl ManageApi {
     ) -> poem::Result<ImportStatus> {
         admin_or!(ImportStatus, &state, auth, "see imports");
         match rentdesk_store::imports::batch(&state.db, id.0).await {
-            Ok(Some(b)) => Ok(ImportStatus::Ok(Json(b.into()))),
+            Ok(Some(b)) => Ok(ImportStatus::Ok(Json(vocab::one(b)?))),
             Ok(None) => Ok(ImportStatus::NotFound(Json(Problem::not_found(&format!(
                 "import {}",
                 id.0

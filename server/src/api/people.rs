@@ -7,7 +7,7 @@
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::officer::{StaffAuth, manager};
-use crate::api::vocab::StaffRole;
+use crate::api::vocab::{self, StaffRole};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -110,8 +110,7 @@ pub struct OfficerOut {
     pub id: i64,
     pub email: String,
     pub name: String,
-    /// officer | team_leader | admin
-    pub role: String,
+    pub role: StaffRole,
     pub team: Option<String>,
     pub active: bool,
     /// Patches they hold.
@@ -413,13 +412,12 @@ impl PeopleApi {
             .await
             .map_err(db_err)?;
         Ok(Answer::Ok(Json(OfficerList {
-            officers: rows
-                .into_iter()
-                .map(|r| OfficerOut {
+            officers: vocab::kept(rows.into_iter().map(|r| {
+                Ok(OfficerOut {
+                    role: StaffRole::from_stored(&r.staff.role, "staff_users", r.staff.id)?,
                     id: r.staff.id,
                     email: r.staff.email,
                     name: r.staff.name,
-                    role: r.staff.role,
                     team: r.staff.team,
                     active: r.staff.active,
                     patches: r.patches,
@@ -429,7 +427,7 @@ impl PeopleApi {
                     open_tasks: r.open_tasks,
                     overdue_tasks: r.overdue_tasks,
                 })
-                .collect(),
+            })),
         })))
     }
 
@@ -519,10 +517,11 @@ impl PeopleApi {
         .map_err(db_err)?;
         match created {
             Ok(s) => Ok(Answer::Created(Json(OfficerOut {
+                role: StaffRole::from_stored(&s.role, "staff_users", s.id)
+                    .map_err(|e| Problem::internal(&e))?,
                 id: s.id,
                 email: s.email,
                 name: s.name,
-                role: s.role,
                 team: s.team,
                 active: s.active,
                 patches: vec![],
@@ -581,10 +580,11 @@ impl PeopleApi {
             .into_iter()
             .find(|r| r.staff.id == s.id);
         Ok(Answer::Ok(Json(OfficerOut {
+            role: StaffRole::from_stored(&s.role, "staff_users", s.id)
+                .map_err(|e| Problem::internal(&e))?,
             id: s.id,
             email: s.email,
             name: s.name,
-            role: s.role,
             team: s.team,
             active: false,
             patches: row.as_ref().map(|r| r.patches.clone()).unwrap_or_default(),

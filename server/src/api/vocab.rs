@@ -4,11 +4,79 @@
 //! match on variants the compiler knows. The wire spelling is the stored one (`as_str`).
 //! Where the domain has the same vocabulary, `From` goes both ways and a test checks that the
 //! two lists are the same.
+//!
+//! Responses carry the same enums, read from stored text (the columns stay text). Every value
+//! in those columns is written by our own code from these lists, or by an import that refused
+//! any value outside them (store/src/imports validates each vocabulary column it writes), so a
+//! stored value outside its list is a bug or a hand edit, never a caller's mistake. Reading
+//! one never panics: `from_stored` answers an [`UnknownValue`] naming the vocabulary, the value
+//! and the row, and the reader logs it. A list, page or report leaves that one row out
+//! ([`readable`]): one bad row must not take down a list or a report (issue 15). A read of a
+//! single item answers 500 problem+json with the cause logged ([`one`]).
 
 use poem_openapi::Enum;
 
-/// An `Enum` with its wire spelling, `ALL`, `as_str`, `parse`, and, given a domain type whose
-/// variants have the same names, conversions both ways.
+use crate::problem::Problem;
+
+/// A stored value outside its vocabulary, and the row it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    pub vocabulary: &'static str,
+    pub value: String,
+    /// Table and id of the row, when the reader knows them.
+    pub row: Option<(&'static str, i64)>,
+}
+
+impl std::fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "stored {:?} is not a {}", self.value, self.vocabulary)?;
+        if let Some((table, id)) = self.row {
+            write!(f, " ({table} row {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+/// The rows that read; each that does not is logged with its id and left out, so one bad row
+/// cannot take down the list.
+pub fn readable<M, T>(rows: impl IntoIterator<Item = M>) -> Vec<T>
+where
+    T: TryFrom<M, Error = UnknownValue>,
+{
+    kept(rows.into_iter().map(T::try_from))
+}
+
+/// The items that read, as [`readable`], for rows read some other way than `TryFrom`.
+pub fn kept<T>(items: impl IntoIterator<Item = Result<T, UnknownValue>>) -> Vec<T> {
+    items
+        .into_iter()
+        .filter_map(|r| {
+            r.inspect_err(|e| tracing::error!("row left out of a list: {e}"))
+                .ok()
+        })
+        .collect()
+}
+
+/// A single item read from its row; a stored value outside its vocabulary is our failure, a
+/// 500 problem+json with the cause logged.
+pub fn one<M, T>(row: M) -> Result<T, Problem>
+where
+    T: TryFrom<M, Error = UnknownValue>,
+{
+    T::try_from(row).map_err(|e| Problem::internal(&e))
+}
+
+/// An `Enum` with its wire spelling, `ALL`, `NAMES`, `as_str`, `parse`, `from_stored` and,
+/// given a domain type whose variants have the same names, conversions both ways.
+///
+/// `from_stored` reads a text column. It never panics: a value outside the vocabulary is an
+/// [`UnknownValue`] naming the vocabulary, the value, the table and the row. Only our code and
+/// imports that validate the vocabulary write these columns, so such a value is our fault: a
+/// list, page or report leaves that row out and logs it ([`readable`], [`kept`]), because one
+/// bad row must not take down a list or a report (issue 15); a single item answers 500
+/// problem+json with the cause logged ([`one`]). Nothing is guessed or defaulted.
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident <=> $domain:path { $($variant:ident = $text:literal),+ $(,)? }) => {
         vocabulary!($(#[$meta])* $name { $($variant = $text),+ });
@@ -42,6 +110,30 @@ macro_rules! vocabulary {
             #[allow(dead_code)]
             pub fn parse(s: &str) -> Option<$name> {
                 match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+            /// The value of a stored column of row `id` of `table`; anything outside the
+            /// vocabulary is an [`UnknownValue`] naming both (module docs say what a reader
+            /// does with it).
+            #[allow(dead_code)]
+            pub fn from_stored(
+                s: &str,
+                table: &'static str,
+                id: i64,
+            ) -> Result<$name, UnknownValue> {
+                $name::parse(s).ok_or_else(|| UnknownValue {
+                    vocabulary: stringify!($name),
+                    value: s.to_owned(),
+                    row: Some((table, id)),
+                })
+            }
+            /// As [`Self::from_stored`], for a column that may be empty.
+            #[allow(dead_code)]
+            pub fn from_stored_opt(
+                s: Option<&str>,
+                table: &'static str,
+                id: i64,
+            ) -> Result<Option<$name>, UnknownValue> {
+                s.map(|s| $name::from_stored(s, table, id)).transpose()
             }
         }
         impl std::fmt::Display for $name {
@@ -291,6 +383,305 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// Where a payment plan (an arrangement) stands. Current: active, pending_review (a
+    /// tenant's proposal an officer must review), broken. Ended: cancelled, replaced (by a new
+    /// plan), completed, declined (a proposal refused on review).
+    PlanStatus {
+        Active = "active",
+        PendingReview = "pending_review",
+        Broken = "broken",
+        Cancelled = "cancelled",
+        Replaced = "replaced",
+        Completed = "completed",
+        Declined = "declined",
+    }
+);
+
+vocabulary!(
+    /// Where a campaign stands.
+    CampaignStatus {
+        Draft = "draft",
+        Scheduled = "scheduled",
+        Running = "running",
+        Paused = "paused",
+        Cancelled = "cancelled",
+        Finished = "finished",
+    }
+);
+
+vocabulary!(
+    /// Where a data export (a subject access request) stands.
+    ExportStatus {
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        Failed = "failed",
+    }
+);
+
+vocabulary!(
+    /// Where an import batch stands: `rejected` when validation refused the file (nothing
+    /// written), `failed` when writing it failed.
+    ImportBatchStatus {
+        Queued = "queued",
+        Running = "running",
+        Succeeded = "succeeded",
+        Rejected = "rejected",
+        Failed = "failed",
+    }
+);
+
+vocabulary!(
+    /// Where a message stands. Outgoing: queued, sending, sent, delivered, failed, unknown
+    /// (the provider never said), suppressed (not sent, with a reason), cancelled (its
+    /// campaign was). `received`: a tenant's reply. `officer_task`: a rule's task for an
+    /// officer, in the officer's message history only.
+    MessageStatus {
+        Queued = "queued",
+        Sending = "sending",
+        Sent = "sent",
+        Delivered = "delivered",
+        Failed = "failed",
+        Unknown = "unknown",
+        Suppressed = "suppressed",
+        Cancelled = "cancelled",
+        Received = "received",
+        OfficerTask = "officer_task",
+    }
+);
+
+vocabulary!(
+    /// A channel messages go out on.
+    Channel <=> rentdesk_domain::contact_policy::Channel {
+        Sms = "sms",
+        Email = "email",
+        Push = "push",
+    }
+);
+
+vocabulary!(
+    /// What a message row in an officer's history went out on: a channel, or `task` for a
+    /// rule's task for an officer.
+    MessageChannel {
+        Sms = "sms",
+        Email = "email",
+        Push = "push",
+        Task = "task",
+    }
+);
+
+vocabulary!(
+    /// Whether an officer's task is open or done.
+    TaskStatus {
+        Open = "open",
+        Done = "done",
+    }
+);
+
+vocabulary!(
+    /// Where a planned visit stands.
+    VisitStatus {
+        Planned = "planned",
+        Cancelled = "cancelled",
+        Done = "done",
+    }
+);
+
+vocabulary!(
+    /// How a plan instalment went: paid in full, part paid, missed (due and not paid), or
+    /// pending (not yet due).
+    InstalmentStatus <=> rentdesk_domain::triggers::InstalmentStatus {
+        Paid = "paid",
+        PartPaid = "part_paid",
+        Missed = "missed",
+        Pending = "pending",
+    }
+);
+
+vocabulary!(
+    /// Whether a tenancy is current, a former tenancy (the tenant left owing or owed), or
+    /// closed.
+    TenancyStatus {
+        Active = "active",
+        Former = "former",
+        Closed = "closed",
+    }
+);
+
+vocabulary!(
+    /// A Universal Credit claim's Alternative Payment Arrangement (managed payment to the
+    /// landlord): none, wanted (the tenant asked), requested (we asked the DWP), in_place.
+    ApaStatus {
+        None = "none",
+        Wanted = "wanted",
+        Requested = "requested",
+        InPlace = "in_place",
+    }
+);
+
+vocabulary!(
+    /// How a tenant's plan is going.
+    PlanProgress {
+        OnTrack = "on_track",
+        Behind = "behind",
+        WaitingForReview = "waiting_for_review",
+    }
+);
+
+vocabulary!(
+    /// A benefit that pays rent.
+    BenefitKind {
+        HousingBenefit = "housing_benefit",
+        UniversalCredit = "universal_credit",
+    }
+);
+
+vocabulary!(
+    /// Who a benefit is paid to: the landlord (straight onto the rent account) or the tenant.
+    PaidTo {
+        Landlord = "landlord",
+        Tenant = "tenant",
+    }
+);
+
+vocabulary!(
+    /// What kind of export a data-protection export is.
+    ExportKind {
+        SubjectAccess = "subject_access",
+    }
+);
+
+vocabulary!(
+    /// Who did what an audit entry records: a member of staff, a tenant, the software itself,
+    /// or someone not signed in.
+    ActorKind {
+        Staff = "staff",
+        Tenant = "tenant",
+        System = "system",
+        Anonymous = "anonymous",
+    }
+);
+
+vocabulary!(
+    /// A tenancy's tenure.
+    Tenure <=> rentdesk_domain::tenancy::Tenure {
+        Secure = "secure",
+        Assured = "assured",
+        Starter = "starter",
+        Leasehold = "leasehold",
+        SharedOwnership = "shared_ownership",
+    }
+);
+
+vocabulary!(
+    /// What an import file holds.
+    ImportKind <=> rentdesk_store::imports::ImportKind {
+        Tenancies = "tenancies",
+        Transactions = "transactions",
+        Flags = "flags",
+        History = "history",
+        Arrangements = "arrangements",
+        UcClaims = "uc_claims",
+    }
+);
+
+vocabulary!(
+    /// A notice before possession proceedings: a NOSP (secure tenancy, HA 1985 s83), a
+    /// section 8 notice (assured, HA 1988), or a council introductory tenancy's notice of
+    /// proceedings (HA 1996 s128).
+    NoticeKind <=> rentdesk_domain::protocol::NoticeKind {
+        Nosp = "nosp",
+        Section8 = "section8",
+        Introductory = "introductory",
+    }
+);
+
+vocabulary!(
+    /// The rules a notice was served under: current, or the Renters' Rights Act 2025.
+    NoticeRegime <=> rentdesk_domain::protocol::NoticeRegime {
+        Current = "current",
+        RentersRights = "renters_rights",
+    }
+);
+
+vocabulary!(
+    /// How a notice was served (CPR 6.26): by hand (handed to the tenant, or delivered to or
+    /// left at the address), or by first-class post.
+    ServiceMethod <=> rentdesk_domain::protocol::ServiceMethod {
+        Hand = "hand",
+        FirstClassPost = "first_class_post",
+    }
+);
+
+vocabulary!(
+    /// What the court ordered on a possession claim.
+    OrderKind <=> rentdesk_domain::court::OrderKind {
+        Outright = "outright",
+        Suspended = "suspended",
+        Postponed = "postponed",
+        Adjourned = "adjourned",
+        Dismissed = "dismissed",
+    }
+);
+
+vocabulary!(
+    /// An entry in a case's history: a pre-action protocol step, a stage change, a notice.
+    CaseEventKind {
+        Protocol = "protocol",
+        Stage = "stage",
+        Notice = "notice",
+    }
+);
+
+vocabulary!(
+    /// Whether the service, or what it depends on, answers.
+    Availability {
+        Ok = "ok",
+        Unavailable = "unavailable",
+    }
+);
+
+vocabulary!(
+    /// How to present an access token: `Authorization: Bearer <token>`.
+    TokenType {
+        Bearer = "Bearer",
+    }
+);
+
+vocabulary!(
+    /// A GeoJSON geometry type (RFC 7946 §3.1) the route uses.
+    GeometryType {
+        Point = "Point",
+        LineString = "LineString",
+    }
+);
+
+vocabulary!(
+    /// A GeoJSON Feature's type (RFC 7946 §3.2).
+    FeatureType {
+        Feature = "Feature",
+    }
+);
+
+vocabulary!(
+    /// A GeoJSON FeatureCollection's type (RFC 7946 §3.3).
+    FeatureCollectionType {
+        FeatureCollection = "FeatureCollection",
+    }
+);
+
+vocabulary!(
+    /// What a feature of a route's GeoJSON is: the route line, the base, where a re-planned
+    /// route sets off (when not the base), a stop.
+    RouteFeature {
+        Route = "route",
+        Base = "base",
+        Start = "start",
+        Stop = "stop",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +737,121 @@ mod tests {
             let d: rentdesk_domain::templates::Language = (*v).into();
             assert_eq!(d.code(), v.as_str());
         }
+    }
+
+    /// Each response vocabulary read from a store column lists exactly what the store writes:
+    /// a status added in the store without the API fails here.
+    #[test]
+    fn vocabularies_read_from_the_store_list_what_it_writes() {
+        use rentdesk_store as store;
+        let cases: [(&str, &[&str], &[&str]); 12] = [
+            ("PlanStatus", PlanStatus::NAMES, &store::plans::STATUSES),
+            (
+                "CampaignStatus",
+                CampaignStatus::NAMES,
+                &store::campaigns::STATUSES,
+            ),
+            (
+                "ExportStatus",
+                ExportStatus::NAMES,
+                &store::subject_access::STATUSES,
+            ),
+            (
+                "ImportBatchStatus",
+                ImportBatchStatus::NAMES,
+                &store::imports::BATCH_STATUSES,
+            ),
+            (
+                "MessageStatus",
+                MessageStatus::NAMES,
+                &store::outbox::MESSAGE_STATUSES,
+            ),
+            (
+                "MessageChannel",
+                MessageChannel::NAMES,
+                &store::outbox::MESSAGE_CHANNELS,
+            ),
+            ("TaskStatus", TaskStatus::NAMES, &store::tasks::STATUSES),
+            ("VisitStatus", VisitStatus::NAMES, &store::visits::STATUSES),
+            (
+                "TenancyStatus",
+                TenancyStatus::NAMES,
+                store::imports::TENANCY_STATUSES,
+            ),
+            ("ApaStatus", ApaStatus::NAMES, &store::facts::APA_STATUSES),
+            ("ActorKind", ActorKind::NAMES, &store::audit::ACTOR_KINDS),
+            (
+                "ExportKind",
+                ExportKind::NAMES,
+                &[store::subject_access::KIND],
+            ),
+        ];
+        for (name, api, stored) in cases {
+            assert_eq!(api, stored, "{name}");
+        }
+        // The plans the store calls current are plan statuses.
+        for s in store::plans::CURRENT {
+            assert!(PlanStatus::parse(s).is_some(), "{s}");
+        }
+        for s in ["officer", "team_leader", "admin"] {
+            let role = store::staff::Role::parse(s).unwrap();
+            assert_eq!(StaffRole::from(role).as_str(), role.as_str());
+        }
+        assert_eq!(StaffRole::NAMES, ["officer", "team_leader", "admin"]);
+        assert_eq!(
+            ImportKind::NAMES.to_vec(),
+            store::imports::ImportKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+        );
+        for k in ImportKind::ALL {
+            assert_eq!(store::imports::ImportKind::from(*k).as_str(), k.as_str());
+        }
+        let domain = |all: &[rentdesk_domain::contact_policy::Channel]| {
+            all.iter().map(|c| c.as_str()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            Channel::NAMES.to_vec(),
+            domain(rentdesk_domain::contact_policy::Channel::ALL)
+        );
+        assert_eq!(&MessageChannel::NAMES[..3], Channel::NAMES);
+        assert_eq!(
+            Tenure::NAMES.to_vec(),
+            rentdesk_domain::tenancy::Tenure::ALL
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+        );
+        for v in InstalmentStatus::ALL {
+            let d: rentdesk_domain::triggers::InstalmentStatus = (*v).into();
+            assert_eq!(serde_json::to_value(d).unwrap(), v.as_str());
+        }
+        for v in FlagEndReason::ALL {
+            let d: rentdesk_domain::flags::EndReason = (*v).into();
+            assert_eq!(d.as_str(), v.as_str());
+        }
+    }
+
+    #[test]
+    fn a_stored_value_outside_its_vocabulary_names_itself_and_its_row() {
+        assert_eq!(
+            PlanStatus::from_stored("declined", "arrangements", 7),
+            Ok(PlanStatus::Declined)
+        );
+        let e = PlanStatus::from_stored("paused", "arrangements", 7).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "stored \"paused\" is not a PlanStatus (arrangements row 7)"
+        );
+        assert_eq!(FlagEndReason::from_stored_opt(None, "flags", 1), Ok(None));
+        // A list keeps the rows that read and leaves the other out.
+        let rows = [("active", 1), ("bogus", 2), ("broken", 3)];
+        let read: Vec<PlanStatus> = kept(
+            rows.iter()
+                .map(|(s, id)| PlanStatus::from_stored(s, "arrangements", *id)),
+        );
+        assert_eq!(read, [PlanStatus::Active, PlanStatus::Broken]);
     }
 
     #[test]

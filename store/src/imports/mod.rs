@@ -1028,6 +1028,10 @@ pub const TENANCY_OPTIONAL: &[&str] = &[
 
 pub const TENANCY_STATUSES: &[&str] = &["active", "former", "closed"];
 
+/// Every status an import batch row holds: `rejected` when validation refused the file,
+/// `failed` when writing it did.
+pub const BATCH_STATUSES: [&str; 5] = ["queued", "running", "succeeded", "rejected", "failed"];
+
 #[derive(Debug, Clone, PartialEq)]
 struct Person {
     name: String,

@@ -6,7 +6,9 @@ use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::manage::AccountSummary;
 use crate::api::vocab::{
-    ActionKind, ActionOutcome, FlagEndReason, FlagKind, Referral, Stage, VisitPurpose,
+    self, ActionKind, ActionOutcome, ApaStatus, FlagEndReason, FlagKind, Frequency, MessageChannel,
+    MessageStatus, PlanStatus, Referral, Stage, TaskStatus, TransactionKind, UnknownValue,
+    VisitPurpose,
 };
 use crate::or_answer;
 use crate::problem::Problem;
@@ -31,7 +33,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 pub struct LedgerLine {
     pub id: i64,
     pub date: NaiveDate,
-    pub kind: String,
+    pub kind: TransactionKind,
     pub description: Option<String>,
     pub amount_pence: i64,
     pub balance_after_pence: i64,
@@ -42,9 +44,8 @@ pub struct LedgerLine {
 pub struct ArrangementOut {
     pub id: i64,
     pub tenancy_id: i64,
-    /// active | pending_review | broken | cancelled | replaced | completed
-    pub status: String,
-    pub frequency: String,
+    pub status: PlanStatus,
+    pub frequency: Frequency,
     pub amount_pence: i64,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
@@ -57,15 +58,15 @@ pub struct ArrangementOut {
 pub struct FlagOut {
     pub id: i64,
     pub tenancy_id: i64,
-    pub kind: String,
+    pub kind: FlagKind,
     pub no_automated_contact: bool,
     pub starts_on: NaiveDate,
     /// The last day it counts (inclusive); absent while no end is known.
     pub ends_on: Option<NaiveDate>,
     pub detail: String,
-    /// Why it was ended: ended | cancelled | entered_in_error. `entered_in_error`: withdrawn,
-    /// the flag counts on no day (kept for the history).
-    pub end_reason: Option<String>,
+    /// Why it was ended. `entered_in_error`: withdrawn, the flag counts on no day (kept for
+    /// the history).
+    pub end_reason: Option<FlagEndReason>,
     pub end_note: Option<String>,
     pub ended_by_staff_id: Option<i64>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -90,12 +91,12 @@ impl poem_openapi::types::Example for FlagOut {
         FlagOut {
             id: 812,
             tenancy_id: 4211,
-            kind: "breathing_space_mental_health".into(),
+            kind: FlagKind::BreathingSpaceMentalHealth,
             no_automated_contact: false,
             starts_on: NaiveDate::from_ymd_opt(2026, 9, 14).unwrap_or_default(),
             ends_on: NaiveDate::from_ymd_opt(2026, 12, 20),
             detail: "Debt adviser: StepChange, ref MH-20931.".into(),
-            end_reason: Some("ended".into()),
+            end_reason: Some(FlagEndReason::Ended),
             end_note: Some("Insolvency Service notice: crisis treatment ended 20 Nov.".into()),
             ended_by_staff_id: Some(17),
             ended_at: day(28)
@@ -111,36 +112,38 @@ impl poem_openapi::types::Example for FlagOut {
     }
 }
 
-impl From<arrangement::Model> for ArrangementOut {
-    fn from(a: arrangement::Model) -> ArrangementOut {
-        ArrangementOut {
+impl TryFrom<arrangement::Model> for ArrangementOut {
+    type Error = UnknownValue;
+    fn try_from(a: arrangement::Model) -> Result<ArrangementOut, UnknownValue> {
+        Ok(ArrangementOut {
             id: a.id,
             tenancy_id: a.tenancy_id,
-            status: a.status,
-            frequency: a.frequency,
+            status: PlanStatus::from_stored(&a.status, "arrangements", a.id)?,
+            frequency: Frequency::from_stored(&a.frequency, "arrangements", a.id)?,
             amount_pence: a.instalment_pence,
             start_date: a.start_date,
             end_date: a.end_date,
             proposed_by_tenant: a.proposed_by_tenant,
             review_reason: a.review_reason,
-        }
+        })
     }
 }
 
-impl From<flag::Model> for FlagOut {
-    fn from(f: flag::Model) -> FlagOut {
+impl TryFrom<flag::Model> for FlagOut {
+    type Error = UnknownValue;
+    fn try_from(f: flag::Model) -> Result<FlagOut, UnknownValue> {
         let breathing_space = f.kind.starts_with("breathing_space");
         let notified_on = breathing_space.then(|| rentdesk_store::flags::notified_on(&f));
         let review_by = rentdesk_store::flags::review_by(&f);
-        FlagOut {
+        Ok(FlagOut {
+            kind: FlagKind::from_stored(&f.kind, "flags", f.id)?,
+            end_reason: FlagEndReason::from_stored_opt(f.end_reason.as_deref(), "flags", f.id)?,
             id: f.id,
             tenancy_id: f.tenancy_id,
-            kind: f.kind,
             no_automated_contact: f.no_automated_contact,
             starts_on: f.starts_on,
             ends_on: f.ends_on,
             detail: f.detail,
-            end_reason: f.end_reason,
             end_note: f.end_note,
             ended_by_staff_id: f.ended_by_staff_id,
             ended_at: f.ended_at,
@@ -148,7 +151,20 @@ impl From<flag::Model> for FlagOut {
             notified_on,
             review_by,
             updated_at: f.updated_at,
-        }
+        })
+    }
+}
+
+impl TryFrom<uc_claim::Model> for UcClaimOut {
+    type Error = UnknownValue;
+    fn try_from(c: uc_claim::Model) -> Result<UcClaimOut, UnknownValue> {
+        Ok(UcClaimOut {
+            apa_status: ApaStatus::from_stored(&c.apa_status, "uc_claims", c.id)?,
+            claim_start: c.claim_start,
+            housing_costs_claimed: c.housing_costs_claimed,
+            paid_to_landlord: c.paid_to_landlord,
+            reported_by: c.reported_by,
+        })
     }
 }
 
@@ -156,8 +172,7 @@ impl From<flag::Model> for FlagOut {
 pub struct UcClaimOut {
     pub claim_start: NaiveDate,
     pub housing_costs_claimed: bool,
-    /// none | wanted | requested | in_place
-    pub apa_status: String,
+    pub apa_status: ApaStatus,
     pub paid_to_landlord: bool,
     pub reported_by: String,
 }
@@ -166,10 +181,10 @@ pub struct UcClaimOut {
 #[oai(example)]
 pub struct MessageOut {
     pub id: i64,
-    pub channel: String,
+    pub channel: MessageChannel,
     pub template: String,
     pub rule_id: Option<String>,
-    pub status: String,
+    pub status: MessageStatus,
     pub suppression_reason: Option<String>,
     pub body: String,
     pub scheduled_for: Option<DateTime<Utc>>,
@@ -188,8 +203,7 @@ pub struct CaseOut {
 pub struct CaseEvent {
     /// The diary entry that records it.
     pub action_id: i64,
-    /// protocol (a pre-action protocol step) | stage | notice
-    pub kind: String,
+    pub kind: vocab::CaseEventKind,
     /// The protocol step or the stage.
     pub step: Option<String>,
     pub occurred_at: DateTime<Utc>,
@@ -197,27 +211,29 @@ pub struct CaseEvent {
     pub body: String,
 }
 
-impl From<rentdesk_store::statement::Line> for LedgerLine {
-    fn from(l: rentdesk_store::statement::Line) -> LedgerLine {
-        LedgerLine {
+impl TryFrom<rentdesk_store::statement::Line> for LedgerLine {
+    type Error = UnknownValue;
+    fn try_from(l: rentdesk_store::statement::Line) -> Result<LedgerLine, UnknownValue> {
+        Ok(LedgerLine {
+            kind: TransactionKind::from_stored(&l.kind, "transactions", l.id)?,
             id: l.id,
             date: l.posted_on,
-            kind: l.kind,
             description: l.description,
             amount_pence: l.amount.0,
             balance_after_pence: l.balance_after.0,
-        }
+        })
     }
 }
 
-impl From<message::Model> for MessageOut {
-    fn from(m: message::Model) -> MessageOut {
-        MessageOut {
+impl TryFrom<message::Model> for MessageOut {
+    type Error = UnknownValue;
+    fn try_from(m: message::Model) -> Result<MessageOut, UnknownValue> {
+        Ok(MessageOut {
             id: m.id,
-            channel: m.channel,
+            channel: MessageChannel::from_stored(&m.channel, "messages", m.id)?,
             template: m.template.clone(),
             rule_id: m.rule_id,
-            status: m.status,
+            status: MessageStatus::from_stored(&m.status, "messages", m.id)?,
             suppression_reason: m.suppression_reason,
             // A sign-in code is the tenant's secret, not the officer's business.
             body: if m.template == crate::api::tenant::signin::SIGN_IN_TEMPLATE {
@@ -227,7 +243,7 @@ impl From<message::Model> for MessageOut {
             },
             scheduled_for: m.scheduled_for,
             created_at: m.created_at,
-        }
+        })
     }
 }
 
@@ -276,8 +292,7 @@ pub struct TaskOut {
     pub title: String,
     pub detail: String,
     pub due_on: NaiveDate,
-    /// open | done | cancelled
-    pub status: String,
+    pub status: TaskStatus,
     pub assigned_staff_id: Option<i64>,
     pub rule_id: Option<String>,
     /// What came of it, once done.
@@ -286,9 +301,10 @@ pub struct TaskOut {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<task::Model> for TaskOut {
-    fn from(t: task::Model) -> TaskOut {
-        TaskOut {
+impl TryFrom<task::Model> for TaskOut {
+    type Error = UnknownValue;
+    fn try_from(t: task::Model) -> Result<TaskOut, UnknownValue> {
+        Ok(TaskOut {
             updated_at: t.version(),
             id: t.id,
             tenancy_id: t.tenancy_id,
@@ -296,11 +312,11 @@ impl From<task::Model> for TaskOut {
             title: t.title,
             detail: t.detail,
             due_on: t.due_on,
-            status: t.status,
+            status: TaskStatus::from_stored(&t.status, "tasks", t.id)?,
             outcome: t.outcome,
             assigned_staff_id: t.assigned_staff_id,
             rule_id: t.rule_id,
-        }
+        })
     }
 }
 
@@ -587,7 +603,7 @@ impl poem_openapi::types::Example for LedgerLine {
         LedgerLine {
             id: 880_214,
             date: example_day(11, 23),
-            kind: "rent".into(),
+            kind: TransactionKind::RentDebit,
             description: Some("Rent w/c 23 Nov".into()),
             amount_pence: 9_600,
             balance_after_pence: 41_280,
@@ -600,8 +616,8 @@ impl poem_openapi::types::Example for ArrangementOut {
         ArrangementOut {
             id: 512,
             tenancy_id: 4211,
-            status: "broken".into(),
-            frequency: "weekly".into(),
+            status: PlanStatus::Broken,
+            frequency: Frequency::Weekly,
             amount_pence: 500,
             start_date: example_day(10, 5),
             end_date: None,
@@ -615,10 +631,10 @@ impl poem_openapi::types::Example for MessageOut {
     fn example() -> MessageOut {
         MessageOut {
             id: 70_311,
-            channel: "sms".into(),
+            channel: MessageChannel::Sms,
             template: "missed_payment".into(),
             rule_id: Some("missed_payment".into()),
-            status: "delivered".into(),
+            status: MessageStatus::Delivered,
             suppression_reason: None,
             body: "Hi Karen, we have not received your rent payment due 16 November. If you have \
                    paid, thank you. If you are struggling, we can help. Details: \
@@ -660,7 +676,7 @@ impl poem_openapi::types::Example for TaskOut {
                      limit is 104)."
                 .into(),
             due_on: example_day(12, 2),
-            status: "open".into(),
+            status: TaskStatus::Open,
             assigned_staff_id: Some(12),
             rule_id: Some(rentdesk_domain::tasks::PLAN_OUTSIDE_POLICY.into()),
             outcome: None,
@@ -675,8 +691,8 @@ impl poem_openapi::types::Example for OfficerAccount {
             id: 4211,
             summary: AccountSummary {
                 reference: "T004211".into(),
-                tenure: "assured".into(),
-                status: "active".into(),
+                tenure: crate::api::vocab::Tenure::Assured,
+                status: crate::api::vocab::TenancyStatus::Active,
                 address: "14 Birkby Hall Road, Huddersfield".into(),
                 postcode: "HD2 2XB".into(),
                 patch: Some("HD-NORTH".into()),
@@ -721,7 +737,7 @@ impl poem_openapi::types::Example for OfficerAccount {
                 LedgerLine {
                     id: 879_950,
                     date: example_day(11, 16),
-                    kind: "rent".into(),
+                    kind: TransactionKind::RentDebit,
                     description: Some("Rent w/c 16 Nov".into()),
                     amount_pence: 9_600,
                     balance_after_pence: 31_680,
@@ -733,7 +749,7 @@ impl poem_openapi::types::Example for OfficerAccount {
             uc_claim: Some(UcClaimOut {
                 claim_start: example_day(9, 14),
                 housing_costs_claimed: true,
-                apa_status: "wanted".into(),
+                apa_status: ApaStatus::Wanted,
                 paid_to_landlord: false,
                 reported_by: "tenant".into(),
             }),
@@ -747,7 +763,7 @@ impl poem_openapi::types::Example for OfficerAccount {
                 history: vec![
                     CaseEvent {
                         action_id: 54_102,
-                        kind: "protocol".into(),
+                        kind: vocab::CaseEventKind::Protocol,
                         step: Some("contact_made".into()),
                         occurred_at: example_at(1_792_500_000),
                         author_staff_id: Some(12),
@@ -758,7 +774,7 @@ impl poem_openapi::types::Example for OfficerAccount {
                     },
                     CaseEvent {
                         action_id: 54_890,
-                        kind: "stage".into(),
+                        kind: vocab::CaseEventKind::Stage,
                         step: Some("first_letter".into()),
                         occurred_at: example_at(1_793_700_000),
                         author_staff_id: Some(12),
@@ -805,10 +821,10 @@ fn flag_answer(
     id: i64,
     flag_id: i64,
     conflict: (&str, &str),
-) -> Answer<FlagOut> {
+) -> poem::Result<Answer<FlagOut>> {
     use rentdesk_store::flags::FlagOutcome;
-    match outcome {
-        FlagOutcome::Done(f) => Answer::Ok(Json((*f).into())),
+    Ok(match outcome {
+        FlagOutcome::Done(f) => Answer::Ok(Json(vocab::one(*f)?)),
         FlagOutcome::NotFound => Answer::problem(Problem::not_found(&format!(
             "flag {flag_id} on account {id}"
         ))),
@@ -819,7 +835,7 @@ fn flag_answer(
         FlagOutcome::Refused(Refused::AlreadyEnded(why)) => {
             Answer::problem(Problem::new(StatusCode::CONFLICT, conflict.0, conflict.1).detail(why))
         }
-    }
+    })
 }
 
 pub struct OfficerAccountsApi;
@@ -940,7 +956,7 @@ impl OfficerAccountsApi {
             .map_err(err)?;
         let history = action::Entity::find()
             .filter(action::Column::TenancyId.eq(id.0))
-            .filter(action::Column::Kind.is_in(["protocol", "stage", "notice"]))
+            .filter(action::Column::Kind.is_in(vocab::CaseEventKind::NAMES.iter().copied()))
             .order_by_asc(action::Column::OccurredAt)
             .order_by_asc(action::Column::Id)
             .all(db)
@@ -963,7 +979,7 @@ impl OfficerAccountsApi {
                 next_due_on,
             },
             id: id.0,
-            summary: account.view.into(),
+            summary: vocab::one(account.view)?,
             recommendation: Recommendation {
                 stage: n.stage.into(),
                 summary: n.summary,
@@ -973,37 +989,30 @@ impl OfficerAccountsApi {
                 paused_because: n.paused_because,
                 reasons: n.reasons,
             },
-            ledger: page.lines.into_iter().map(LedgerLine::from).collect(),
+            ledger: vocab::readable(page.lines),
             ledger_next_cursor: page.next.map(|c| c.encode()),
-            arrangements: arrangements.into_iter().map(ArrangementOut::from).collect(),
-            flags: flags.into_iter().map(FlagOut::from).collect(),
-            uc_claim: claim.map(|c| UcClaimOut {
-                claim_start: c.claim_start,
-                housing_costs_claimed: c.housing_costs_claimed,
-                apa_status: c.apa_status,
-                paid_to_landlord: c.paid_to_landlord,
-                reported_by: c.reported_by,
-            }),
-            messages: messages.into_iter().map(MessageOut::from).collect(),
+            arrangements: vocab::readable(arrangements),
+            flags: vocab::readable(flags),
+            uc_claim: vocab::readable(claim).pop(),
+            messages: vocab::readable(messages),
             messages_next_cursor,
             actions: actions.into_iter().map(ActionOut::from).collect(),
             actions_next_cursor,
             case: CaseOut {
                 stage: facts.stage.into(),
                 stage_since: facts.stage_since,
-                history: history
-                    .into_iter()
-                    .map(|a| CaseEvent {
+                history: vocab::kept(history.into_iter().map(|a| {
+                    Ok(CaseEvent {
+                        kind: vocab::CaseEventKind::from_stored(&a.kind, "actions", a.id)?,
                         action_id: a.id,
-                        kind: a.kind,
                         step: a.outcome,
                         occurred_at: a.occurred_at,
                         author_staff_id: a.author_staff_id,
                         body: a.body,
                     })
-                    .collect(),
+                })),
             },
-            open_tasks: tasks.into_iter().map(TaskOut::from).collect(),
+            open_tasks: vocab::readable(tasks),
         })))
     }
 
@@ -1197,7 +1206,7 @@ impl OfficerAccountsApi {
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
-        Ok(Answer::Created(Json(f.into())))
+        Ok(Answer::Created(Json(vocab::one(f)?)))
     }
 
     /// End a flag, or withdraw one entered in error
@@ -1246,12 +1255,12 @@ impl OfficerAccountsApi {
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
-        Ok(flag_answer(
+        flag_answer(
             ended,
             id.0,
             flag_id.0,
             ("flag-ended", "The flag no longer counts"),
-        ))
+        )
     }
 
     /// Move a flag's end, later or earlier, or make it open-ended
@@ -1299,12 +1308,12 @@ impl OfficerAccountsApi {
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
-        Ok(flag_answer(
+        flag_answer(
             changed,
             id.0,
             flag_id.0,
             ("flag-withdrawn", "The flag was withdrawn"),
-        ))
+        )
     }
 
     /// My tasks
@@ -1346,7 +1355,7 @@ impl OfficerAccountsApi {
         )
         .await?;
         Ok(Answer::Ok(Json(TaskList {
-            tasks: tasks.into_iter().map(TaskOut::from).collect(),
+            tasks: vocab::readable(tasks),
             next_cursor: next.map(|c| c.encode()),
         })))
     }
@@ -1375,7 +1384,7 @@ impl OfficerAccountsApi {
         .await
         .map_err(|e| Problem::internal(&e))?
         {
-            officer::TaskEdit::Done(t) => Ok(Answer::Ok(Json(t.into()))),
+            officer::TaskEdit::Done(t) => Ok(Answer::Ok(Json(vocab::one(t)?))),
             officer::TaskEdit::InvalidOutcome(allowed) => Ok(Answer::problem(Problem::invalid(
                 "outcome",
                 format!("for this task, one of {}", allowed.join(", ")),
@@ -1394,7 +1403,7 @@ impl OfficerAccountsApi {
                     "task {} is {} and assigned to {:?}; nothing was changed",
                     t.id, t.status, t.assigned_staff_id
                 ))
-                .versions(TaskOut::from(t), body.0),
+                .versions(vocab::one::<_, TaskOut>(t)?, body.0),
             )),
         }
     }
@@ -1428,7 +1437,7 @@ impl OfficerAccountsApi {
         .await
         .map_err(|e| Problem::internal(&e))?
         {
-            Ok(t) => Ok(Answer::Ok(Json(t.into()))),
+            Ok(t) => Ok(Answer::Ok(Json(vocab::one(t)?))),
             Err(officer::ReassignRefused::NoTask) => Ok(Answer::problem(Problem::not_found(
                 &format!("open task {}", id.0),
             ))),
@@ -1446,7 +1455,7 @@ impl OfficerAccountsApi {
                     "task {} is {} and assigned to {:?}; nothing was changed",
                     t.id, t.status, t.assigned_staff_id
                 ))
-                .versions(TaskOut::from(*t), body.0),
+                .versions(vocab::one::<_, TaskOut>(*t)?, body.0),
             )),
         }
     }

@@ -33,7 +33,7 @@ pub struct EndIn {
 #[derive(Debug, Object)]
 pub struct Ended {
     pub id: i64,
-    pub status: String,
+    pub status: crate::api::vocab::PlanStatus,
 }
 
 async fn visible_arrangement(
@@ -201,7 +201,7 @@ impl OfficerArrangementsApi {
         {
             Some(_) => Ok(Answer::Ok(Json(Ended {
                 id: id.0,
-                status: "cancelled".into(),
+                status: crate::api::vocab::PlanStatus::Cancelled,
             }))),
             None => Ok(Answer::problem(Problem::new(
                 poem::http::StatusCode::CONFLICT,

@@ -194,7 +194,7 @@ impl OfficerHistoryApi {
                 .await
                 .map_err(|e| Problem::internal(&e))?;
         Ok(Answer::Ok(Json(LedgerPage {
-            lines: page.lines.into_iter().map(LedgerLine::from).collect(),
+            lines: crate::api::vocab::readable(page.lines),
             next_cursor: page.next.map(|c| c.encode()),
         })))
     }
@@ -250,7 +250,7 @@ impl OfficerHistoryApi {
             .await
             .map_err(|e| Problem::internal(&e))?;
         Ok(Answer::Ok(Json(MessagePage {
-            messages: rows.into_iter().map(MessageOut::from).collect(),
+            messages: crate::api::vocab::readable(rows),
             next_cursor: next,
         })))
     }

@@ -15,7 +15,7 @@
 use super::{StaffAuth, audit_reads, me};
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
-use crate::api::vocab::{VisitKind, VisitOutcome};
+use crate::api::vocab::{self, UnknownValue, VisitKind, VisitOutcome, VisitStatus};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -91,10 +91,8 @@ pub struct VisitOut {
     pub window_end: Option<String>,
     pub duration_minutes: i32,
     pub purpose: String,
-    /// home_visit | tenancy_audit
-    pub kind: String,
-    /// planned | cancelled | done
-    pub status: String,
+    pub kind: VisitKind,
+    pub status: VisitStatus,
     /// The diary entry recorded when it was done.
     pub action_id: Option<i64>,
     pub updated_at: DateTime<Utc>,
@@ -113,9 +111,12 @@ pub fn address(t: &tenancy::Model) -> String {
     .join(", ")
 }
 
-impl From<(visit::Model, tenancy::Model)> for VisitOut {
-    fn from((v, t): (visit::Model, tenancy::Model)) -> VisitOut {
-        VisitOut {
+impl TryFrom<(visit::Model, tenancy::Model)> for VisitOut {
+    type Error = UnknownValue;
+    fn try_from((v, t): (visit::Model, tenancy::Model)) -> Result<VisitOut, UnknownValue> {
+        Ok(VisitOut {
+            kind: VisitKind::from_stored(&v.kind, "visits", v.id)?,
+            status: VisitStatus::from_stored(&v.status, "visits", v.id)?,
             id: v.id,
             client_id: v.client_id,
             tenancy_id: v.tenancy_id,
@@ -130,11 +131,9 @@ impl From<(visit::Model, tenancy::Model)> for VisitOut {
             window_end: v.window_end,
             duration_minutes: v.duration_minutes,
             purpose: v.purpose,
-            kind: v.kind,
-            status: v.status,
             action_id: v.action_id,
             updated_at: v.updated_at,
-        }
+        })
     }
 }
 
@@ -152,13 +151,17 @@ pub struct VisitVersion {
 }
 
 impl VisitVersion {
-    fn new(v: visit::Model, t: tenancy::Model, done: Option<Box<action::Model>>) -> VisitVersion {
-        VisitVersion {
-            visit: (v, t).into(),
+    fn new(
+        v: visit::Model,
+        t: tenancy::Model,
+        done: Option<Box<action::Model>>,
+    ) -> Result<VisitVersion, Problem> {
+        Ok(VisitVersion {
+            visit: vocab::one((v, t))?,
             outcome: done.as_ref().and_then(|a| a.outcome.clone()),
             body: done.as_ref().map(|a| a.body.clone()),
             occurred_at: done.map(|a| a.occurred_at),
-        }
+        })
     }
 }
 
@@ -235,8 +238,7 @@ pub struct RouteStop {
     pub departs: String,
     pub duration_minutes: i32,
     pub purpose: String,
-    /// home_visit | tenancy_audit
-    pub kind: String,
+    pub kind: VisitKind,
 }
 
 /// A planned visit the day cannot hold.
@@ -323,7 +325,7 @@ impl poem_openapi::types::Example for RouteAnswer {
                 departs: "09:30".into(),
                 duration_minutes: 30,
                 purpose: "Arrears of 4 weeks".into(),
-                kind: "home_visit".into(),
+                kind: VisitKind::HomeVisit,
             }],
             return_travel_minutes: 3,
             return_distance_m: 1399,
@@ -348,15 +350,15 @@ impl poem_openapi::types::Example for RouteAnswer {
 #[derive(Debug, Object)]
 pub struct GeoGeometry {
     #[oai(rename = "type")]
-    pub kind: String,
+    pub kind: vocab::GeometryType,
     pub coordinates: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct GeoProperties {
-    /// route | base | start (where a re-planned route sets off, when not the base) | stop
-    pub kind: String,
+    /// `start`: where a re-planned route sets off, when not the base.
+    pub kind: vocab::RouteFeature,
     /// The start: "after the visit to HD1001".
     pub label: Option<String>,
     /// Stops: 1, 2, … in route order.
@@ -380,9 +382,8 @@ pub struct GeoProperties {
 
 #[derive(Debug, Object)]
 pub struct GeoFeature {
-    /// Always `Feature`.
     #[oai(rename = "type")]
-    pub kind: String,
+    pub kind: vocab::FeatureType,
     pub geometry: GeoGeometry,
     pub properties: GeoProperties,
 }
@@ -391,9 +392,8 @@ pub struct GeoFeature {
 /// the base, where the route sets off when that is not the base, and a Point per stop.
 #[derive(Debug, Object)]
 pub struct GeoRoute {
-    /// Always `FeatureCollection`.
     #[oai(rename = "type")]
-    pub kind: String,
+    pub kind: vocab::FeatureCollectionType,
     pub features: Vec<GeoFeature>,
 }
 
@@ -571,6 +571,13 @@ async fn plan_day(
             .into_iter()
             .filter(|(v, _)| v.status != visits::CANCELLED)
             .partition(|(v, _)| v.status == visits::PLANNED);
+    // A visit whose kind does not read is left out of the plan, logged (vocab.rs).
+    let (rows, kinds): (Vec<_>, Vec<_>) = vocab::kept(rows.into_iter().map(|(v, t)| {
+        let kind = VisitKind::from_stored(&v.kind, "visits", v.id)?;
+        Ok(((v, t), kind))
+    }))
+    .into_iter()
+    .unzip();
     // Issue 7: mid-day the officer is at the visit they finished last, not at the base, so a
     // re-plan for today sets off from there.
     let set_off = match start {
@@ -625,6 +632,7 @@ async fn plan_day(
         date,
         officer_id: owner.id,
         rows,
+        kinds,
         done,
         route,
         from: start,
@@ -637,6 +645,8 @@ struct Day {
     date: NaiveDate,
     officer_id: i64,
     rows: Vec<(visit::Model, tenancy::Model)>,
+    /// Each row's kind, read.
+    kinds: Vec<VisitKind>,
     done: Vec<i64>,
     route: DayRoute,
     /// When the route was re-planned from (the day under way).
@@ -651,6 +661,7 @@ fn route_answer(state: &AppState, day: Day) -> RouteAnswer {
         date,
         officer_id,
         rows,
+        kinds,
         done,
         route,
         from,
@@ -708,7 +719,7 @@ fn route_answer(state: &AppState, day: Day) -> RouteAnswer {
                     departs: hm(s.departs),
                     duration_minutes: v.duration_minutes,
                     purpose: v.purpose.clone(),
-                    kind: v.kind.clone(),
+                    kind: kinds[s.visit],
                 }
             })
             .collect(),
@@ -748,7 +759,7 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
     line.extend(answer.stops.iter().map(|s| point(s.latitude, s.longitude)));
     line.push(base.clone());
     let empty = GeoProperties {
-        kind: String::new(),
+        kind: vocab::RouteFeature::Stop,
         label: None,
         order: None,
         visit_id: None,
@@ -763,30 +774,27 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
         leaves: None,
         returns: None,
     };
-    let feature = |kind: &str, coordinates, properties| GeoFeature {
-        kind: "Feature".into(),
-        geometry: GeoGeometry {
-            kind: kind.into(),
-            coordinates,
-        },
+    let feature = |kind, coordinates, properties| GeoFeature {
+        kind: vocab::FeatureType::Feature,
+        geometry: GeoGeometry { kind, coordinates },
         properties,
     };
     let mut features = vec![
         feature(
-            "LineString",
+            vocab::GeometryType::LineString,
             serde_json::Value::Array(line),
             GeoProperties {
-                kind: "route".into(),
+                kind: vocab::RouteFeature::Route,
                 total_distance_m: Some(answer.total_distance_m),
                 total_travel_minutes: Some(answer.total_travel_minutes),
                 ..empty.clone()
             },
         ),
         feature(
-            "Point",
+            vocab::GeometryType::Point,
             base,
             GeoProperties {
-                kind: "base".into(),
+                kind: vocab::RouteFeature::Base,
                 leaves: from_base.then(|| answer.leaves_base.clone()),
                 returns: Some(answer.back_at_base.clone()),
                 ..empty.clone()
@@ -795,10 +803,10 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
     ];
     if !from_base {
         features.push(feature(
-            "Point",
+            vocab::GeometryType::Point,
             point(start.latitude, start.longitude),
             GeoProperties {
-                kind: "start".into(),
+                kind: vocab::RouteFeature::Start,
                 label: Some(start.label.clone()),
                 visit_id: start.visit_id,
                 leaves: Some(answer.leaves_base.clone()),
@@ -808,10 +816,10 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
     }
     for s in answer.stops {
         features.push(feature(
-            "Point",
+            vocab::GeometryType::Point,
             point(s.latitude, s.longitude),
             GeoProperties {
-                kind: "stop".into(),
+                kind: vocab::RouteFeature::Stop,
                 order: Some(s.order),
                 visit_id: Some(s.visit_id),
                 reference: Some(s.reference),
@@ -828,7 +836,7 @@ fn geojson(answer: RouteAnswer) -> GeoRoute {
         ));
     }
     GeoRoute {
-        kind: "FeatureCollection".into(),
+        kind: vocab::FeatureCollectionType::FeatureCollection,
         features,
     }
 }
@@ -948,8 +956,8 @@ impl OfficerRoutesApi {
         .await
         .map_err(err)?;
         Ok(match saved {
-            Saved::New(v) => Answer::Created(Json((v, account).into())),
-            Saved::Replay(v) => Answer::Ok(Json((v, account).into())),
+            Saved::New(v) => Answer::Created(Json(vocab::one((v, account))?)),
+            Saved::Replay(v) => Answer::Ok(Json(vocab::one((v, account))?)),
             Saved::Conflict(v) => Answer::problem(
                 Problem::new(
                     StatusCode::CONFLICT,
@@ -996,7 +1004,7 @@ impl OfficerRoutesApi {
         Ok(Answer::Ok(Json(VisitList {
             date: date.0,
             officer_id: owner.id,
-            visits: rows.into_iter().map(VisitOut::from).collect(),
+            visits: vocab::readable(rows),
         })))
     }
 
@@ -1020,7 +1028,7 @@ impl OfficerRoutesApi {
             .await
             .map_err(|e| Problem::internal(&e))?;
         Ok(match change {
-            Change::Changed(v) | Change::Unchanged(v) => Answer::Ok(Json((v, t).into())),
+            Change::Changed(v) | Change::Unchanged(v) => Answer::Ok(Json(vocab::one((v, t))?)),
             Change::Refused(v) | Change::Conflict(v, _) => Answer::problem(
                 Problem::new(
                     StatusCode::CONFLICT,
@@ -1076,7 +1084,7 @@ impl OfficerRoutesApi {
         .await
         .map_err(|e| Problem::internal(&e))?;
         Ok(match change {
-            Change::Changed(v) | Change::Unchanged(v) => Answer::Ok(Json((v, t).into())),
+            Change::Changed(v) | Change::Unchanged(v) => Answer::Ok(Json(vocab::one((v, t))?)),
             Change::Refused(v) => Answer::problem(
                 Problem::new(
                     StatusCode::CONFLICT,
@@ -1087,7 +1095,7 @@ impl OfficerRoutesApi {
                     "visit {} is {}; nothing was changed",
                     v.id, v.status
                 ))
-                .versions(VisitVersion::new(v, t, None), body.0),
+                .versions(VisitVersion::new(v, t, None)?, body.0),
             ),
             Change::Conflict(v, done) => Answer::problem(
                 Problem::new(
@@ -1102,7 +1110,7 @@ impl OfficerRoutesApi {
                         .and_then(|a| a.outcome.as_deref())
                         .unwrap_or("no outcome")
                 ))
-                .versions(VisitVersion::new(v, t, done), body.0),
+                .versions(VisitVersion::new(v, t, done)?, body.0),
             ),
         })
     }

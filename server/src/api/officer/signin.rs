@@ -46,8 +46,7 @@ pub struct Me {
     pub id: i64,
     pub name: String,
     pub email: String,
-    /// officer | team_leader | admin
-    pub role: String,
+    pub role: crate::api::vocab::StaffRole,
     pub team: Option<String>,
     /// Codes of the patches visible today (own and covered); absent for admins (all).
     pub patches: Option<Vec<String>>,
@@ -213,11 +212,13 @@ impl OfficerSignInApi {
         let patches = rentdesk_store::staff::visible_patch_codes(&state.db, &staff, state.today())
             .await
             .map_err(|e| Problem::internal(&e))?;
+        let role = crate::api::vocab::StaffRole::from_stored(&staff.role, "staff_users", staff.id)
+            .map_err(|e| Problem::internal(&e))?;
         Ok(Answer::Ok(Json(Me {
             id: staff.id,
             name: staff.name,
             email: staff.email,
-            role: staff.role,
+            role,
             team: staff.team,
             patches,
         })))

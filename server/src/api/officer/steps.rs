@@ -6,6 +6,7 @@
 use super::{StaffAuth, audit_read, me};
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr, invalid_fields};
+use crate::api::vocab;
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -38,9 +39,9 @@ pub struct RecordedStep {
 
 #[derive(Debug, Object)]
 pub struct Notice {
-    /// nosp | section8 | introductory (a council introductory tenancy's notice of proceedings,
-    /// when `STARTER_TENANCIES=introductory`)
-    pub kind: String,
+    /// `introductory`: a council introductory tenancy's notice of proceedings, when
+    /// `STARTER_TENANCIES=introductory`.
+    pub kind: vocab::NoticeKind,
     pub served_on: NaiveDate,
     /// The date written in the notice: for a NOSP or an introductory notice the date *after
     /// which* proceedings may be begun (HA 1985 s83(4)(a), HA 1996 s128(4)); for a section 8
@@ -55,9 +56,9 @@ pub struct Notice {
     /// inside one, or within 8 weeks after its end, moves to 8 weeks after its end): `expires`
     /// when none moves it; absent while a Breathing Space with no end yet holds it open.
     pub lapses_on: Option<NaiveDate>,
-    /// The rules it was served under: current | renters_rights (Renters' Rights Act 2025, from
-    /// `RENTERS_RIGHTS_SOCIAL_FROM`; a section 8 notice then gives 4 weeks, not 2).
-    pub regime: String,
+    /// The rules it was served under: `renters_rights` is the Renters' Rights Act 2025, from
+    /// `RENTERS_RIGHTS_SOCIAL_FROM`; a section 8 notice then gives 4 weeks, not 2.
+    pub regime: vocab::NoticeRegime,
     /// Section 8 only: whether ground 8 was available on the arrears when it was served.
     pub ground_8: Option<Ground8Out>,
     /// The grounds the notice gives: 1 (NOSP); 8, 10, 11 (section 8); none (introductory).
@@ -68,8 +69,7 @@ pub struct Notice {
 #[derive(Debug, Object)]
 pub struct Ground8Out {
     pub available: bool,
-    /// current | renters_rights
-    pub regime: String,
+    pub regime: vocab::NoticeRegime,
     /// Weeks' rent unpaid the ground needs: 8 (current) or 13 (Renters' Rights Act, real
     /// arrears only).
     pub threshold_weeks: i64,
@@ -91,7 +91,7 @@ impl From<protocol::Ground8> for Ground8Out {
     fn from(g: protocol::Ground8) -> Ground8Out {
         Ground8Out {
             available: g.available,
-            regime: g.regime.as_str().into(),
+            regime: g.regime.into(),
             threshold_weeks: g.threshold_weeks,
             counted_pence: g.counted.0,
             threshold_pence: g.threshold.0,
@@ -106,18 +106,13 @@ impl From<NoticeDates> for Notice {
         let grounds = numbers(&n.grounds_given());
         Notice {
             grounds,
-            kind: match n.kind {
-                NoticeKind::Nosp => "nosp",
-                NoticeKind::Section8 => "section8",
-                NoticeKind::Introductory => "introductory",
-            }
-            .into(),
+            kind: n.kind.into(),
             served_on: n.served_on,
             date_specified: n.date_specified,
             earliest_proceedings: n.earliest_proceedings,
             expires: n.expires,
             lapses_on: Some(n.expires),
-            regime: n.regime.as_str().into(),
+            regime: n.regime.into(),
             ground_8: n.ground_8.map(Ground8Out::from),
         }
     }
@@ -131,8 +126,7 @@ fn numbers(grounds: &[Ground]) -> Vec<u8> {
 pub struct OrderTermsIn {
     /// Paid towards the arrears on top of the current rent, each period, in pence.
     pub towards_arrears_pence: Option<i64>,
-    /// weekly | fortnightly | four_weekly | monthly
-    pub frequency: Option<String>,
+    pub frequency: Option<vocab::Frequency>,
     /// The date of the first payment under the order.
     pub from: Option<NaiveDate>,
 }
@@ -140,15 +134,13 @@ pub struct OrderTermsIn {
 #[derive(Debug, Object)]
 pub struct OrderTermsOut {
     pub towards_arrears_pence: i64,
-    /// weekly | fortnightly | four_weekly | monthly
-    pub frequency: String,
+    pub frequency: vocab::Frequency,
     pub from: NaiveDate,
 }
 
 #[derive(Debug, Object)]
 pub struct OrderOut {
-    /// outright | suspended | postponed | adjourned | dismissed
-    pub order_type: String,
+    pub order_type: vocab::OrderKind,
     pub possession_date: Option<NaiveDate>,
     /// The current rent plus this, from then.
     pub terms: Option<OrderTermsOut>,
@@ -166,11 +158,11 @@ pub struct OrderOut {
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct NextStep {
-    pub stage: String,
+    pub stage: vocab::Stage,
     pub stage_since: NaiveDate,
     pub summary: String,
     /// The stage the policy recommends next, if any.
-    pub recommended: Option<String>,
+    pub recommended: Option<vocab::Stage>,
     /// What to do within the stage when the case does not move on (after an order):
     /// monitor_order_terms | visit | give_fix_date_notice (a postponed order breached: the
     /// written notice first, PD 55A para 10.3) | apply_to_fix_date (from 14 clear days after
@@ -211,13 +203,13 @@ impl poem_openapi::types::Example for NextStep {
             on,
         };
         NextStep {
-            stage: "second_letter".into(),
+            stage: vocab::Stage::SecondLetter,
             stage_since: day(11, 9),
             summary: "You owe £412.80. If nothing changes, from 16 November 2026: An officer may \
                       serve a notice that we will seek possession of your home. This is the \
                       first legal step towards court."
                 .into(),
-            recommended: Some("notice_served".into()),
+            recommended: Some(vocab::Stage::NoticeServed),
             action: None,
             earliest: Some(day(11, 16)),
             description: Some(
@@ -274,7 +266,7 @@ pub struct StepIn {
     pub sent_on: Option<NaiveDate>,
     /// For `notice_served` and `fix_date_notice`: hand (handed to the tenant, or delivered to
     /// or left at the address) | first_class_post
-    pub service_method: Option<String>,
+    pub service_method: Option<vocab::ServiceMethod>,
     /// For `notice_served` by hand: the time it was handed over or left, 24-hour HH:MM in
     /// Europe/London local time (BST in summer); required for `hand`. CPR 6.26: delivered
     /// before 16:30 on a business day, it is served that day; at or after 16:30, or on a
@@ -288,8 +280,8 @@ pub struct StepIn {
     /// For `hearing`: its time if known, 24-hour HH:MM (e.g. 10:30), for the hearing letter.
     #[oai(validator(max_length = 5))]
     pub hearing_time: Option<String>,
-    /// For `order`: outright | suspended | postponed | adjourned (on terms) | dismissed
-    pub order_type: Option<String>,
+    /// For `order`: `adjourned` is adjourned on terms.
+    pub order_type: Option<vocab::OrderKind>,
     /// For an outright or suspended order: the date for possession; for a postponed order,
     /// the date the court fixes after a breach (record the order again with it).
     pub possession_date: Option<NaiveDate>,
@@ -328,7 +320,7 @@ impl poem_openapi::types::Example for StepIn {
             sent_time: None,
             hearing_on: None,
             hearing_time: None,
-            order_type: Some("outright".into()),
+            order_type: Some(vocab::OrderKind::Outright),
             possession_date: NaiveDate::from_ymd_opt(2027, 1, 28),
             terms: None,
             grounds: Some(vec![8, 10]),
@@ -349,7 +341,7 @@ crate::api::data_protection::file_response!(
 #[derive(Debug, Object)]
 pub struct StepRecorded {
     pub action_id: i64,
-    pub stage: String,
+    pub stage: vocab::Stage,
     pub notice: Option<Notice>,
     /// The letter that goes with this stage (first and second letters, the notice, the court
     /// application, the hearing, the order, the warrant), rendered with the account's figures: `GET /officer/v1/letters/{id}` gives
@@ -523,10 +515,14 @@ fn court_details(
     }
     let terms = body.terms.as_ref().map(|t| TermsInput {
         towards_arrears_pence: t.towards_arrears_pence,
-        frequency: t.frequency.as_deref(),
+        frequency: t.frequency.map(vocab::Frequency::as_str),
         from: t.from,
     });
-    match court::parse_order(body.order_type.as_deref(), body.possession_date, terms) {
+    match court::parse_order(
+        body.order_type.map(vocab::OrderKind::as_str),
+        body.possession_date,
+        terms,
+    ) {
         Ok(o) => (hearing, Some(o)),
         Err(e) => {
             errors.extend(e);
@@ -685,7 +681,7 @@ async fn record_step(
             .map_err(|e| Problem::internal(&e))?;
         return Ok(Answer::Created(Json(StepRecorded {
             action_id: row.id,
-            stage: case.stage.as_str().into(),
+            stage: case.stage.into(),
             notice: None,
             letter_id: None,
             grounds: None,
@@ -707,10 +703,7 @@ async fn record_step(
         .kind_for_tenure(&account.view.tenancy.tenure);
     let mut notice = None;
     if stage == Stage::NoticeServed {
-        let method = body
-            .service_method
-            .as_deref()
-            .and_then(ServiceMethod::parse);
+        let method = body.service_method.map(ServiceMethod::from);
         if method.is_none() {
             errors.push((
                 "service_method".to_owned(),
@@ -892,7 +885,7 @@ async fn record_step(
         .map(|l| l.id);
     Ok(Answer::Created(Json(StepRecorded {
         action_id: row.id,
-        stage: stage.as_str().into(),
+        stage: stage.into(),
         notice: notice.map(Notice::from),
         letter_id,
         grounds: order.map(|o| numbers(&o.grounds)),
@@ -916,10 +909,7 @@ async fn record_order_step(
 ) -> poem::Result<Answer<StepRecorded>> {
     let id = account.view.tenancy.id;
     let mut errors = vec![];
-    let method = body
-        .service_method
-        .as_deref()
-        .and_then(ServiceMethod::parse);
+    let method = body.service_method.map(ServiceMethod::from);
     let notice = match step {
         OrderStep::FixDateNotice => {
             if method.is_none() {
@@ -995,7 +985,7 @@ async fn record_order_step(
     .map_err(|e| Problem::internal(&e))?;
     Ok(Answer::Created(Json(StepRecorded {
         action_id: row.id,
-        stage: case.stage.as_str().into(),
+        stage: case.stage.into(),
         notice: None,
         letter_id: None,
         grounds: None,
@@ -1089,10 +1079,10 @@ impl OfficerStepsApi {
             (None, None) => vec![],
         };
         Ok(Answer::Ok(Json(NextStep {
-            stage: n.stage.as_str().into(),
+            stage: n.stage.into(),
             stage_since: case.stage_since,
             summary: n.summary,
-            recommended: n.next.as_ref().map(|s| s.stage.as_str().into()),
+            recommended: n.next.as_ref().map(|s| s.stage.into()),
             action: n.action.as_ref().map(|a| a.kind.as_str().into()),
             earliest: n
                 .next
@@ -1107,11 +1097,11 @@ impl OfficerStepsApi {
             reasons,
             hearing_on: case.court.hearing_on,
             order: case.court.order.as_ref().map(|o| OrderOut {
-                order_type: o.kind.as_str().into(),
+                order_type: o.kind.into(),
                 possession_date: o.possession_date,
                 terms: o.terms.as_ref().map(|t| OrderTermsOut {
                     towards_arrears_pence: t.towards_arrears.0,
-                    frequency: t.frequency.as_str().into(),
+                    frequency: t.frequency.into(),
                     from: t.from,
                 }),
                 grounds: numbers(&o.grounds),

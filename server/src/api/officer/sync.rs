@@ -7,6 +7,7 @@ use super::accounts::{ActionOut, ArrangementOut, FlagOut, TaskOut};
 use super::{StaffAuth, me};
 use crate::api::ApiTags;
 use crate::api::common::{Answer, client_addr};
+use crate::api::vocab::{self, ArrearsStatus, TenancyStatus, UnknownValue};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -29,8 +30,7 @@ pub struct SyncedSummary {
     pub real_arrears_pence: i64,
     pub technical_arrears_pence: i64,
     pub weeks_in_arrears_hundredths: Option<i64>,
-    /// clear | technical_only | in_arrears
-    pub status: String,
+    pub status: ArrearsStatus,
     pub computed_at: DateTime<Utc>,
 }
 
@@ -42,7 +42,7 @@ pub struct SyncedAccount {
     pub postcode: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
-    pub status: String,
+    pub status: TenancyStatus,
     pub summary: Option<SyncedSummary>,
 }
 
@@ -86,14 +86,14 @@ impl poem_openapi::types::Example for SyncAnswer {
                 postcode: "HD2 2XB".into(),
                 latitude: Some(53.6612),
                 longitude: Some(-1.7915),
-                status: "active".into(),
+                status: TenancyStatus::Active,
                 summary: Some(SyncedSummary {
                     as_of: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default(),
                     balance_pence: 41_280,
                     real_arrears_pence: 41_280,
                     technical_arrears_pence: 0,
                     weeks_in_arrears_hundredths: Some(430),
-                    status: "in_arrears".into(),
+                    status: ArrearsStatus::InArrears,
                     computed_at: at(1_796_007_600),
                 }),
             }],
@@ -118,8 +118,8 @@ impl poem_openapi::types::Example for SyncAnswer {
                 window_end: Some("12:00".into()),
                 duration_minutes: 30,
                 purpose: "Discuss the broken plan and the I&E".into(),
-                kind: "home_visit".into(),
-                status: "planned".into(),
+                kind: vocab::VisitKind::HomeVisit,
+                status: vocab::VisitStatus::Planned,
                 action_id: None,
                 updated_at: at(1_796_030_000),
             }],
@@ -181,31 +181,25 @@ impl OfficerSyncApi {
             c.summaries.into_iter().map(|s| (s.tenancy_id, s)).collect();
         Ok(Answer::Ok(Json(SyncAnswer {
             next_since: encode_cursor(key, staff.id, c.next, &c.scope),
-            accounts: c
-                .tenancies
-                .into_iter()
-                .map(|t| SyncedAccount {
-                    summary: summaries.remove(&t.id).map(summary),
+            accounts: vocab::kept(c.tenancies.into_iter().map(|t| {
+                Ok(SyncedAccount {
+                    summary: summaries.remove(&t.id).map(summary).transpose()?,
+                    status: TenancyStatus::from_stored(&t.status, "tenancies", t.id)?,
                     id: t.id,
                     reference: t.reference,
                     address: t.address_line1,
                     postcode: t.postcode,
                     latitude: t.latitude,
                     longitude: t.longitude,
-                    status: t.status,
                 })
-                .collect(),
+            })),
             full_account_ids: c.full,
             removed_account_ids: c.removed,
             actions: c.actions.into_iter().map(ActionOut::from).collect(),
-            tasks: c.tasks.into_iter().map(TaskOut::from).collect(),
-            flags: c.flags.into_iter().map(FlagOut::from).collect(),
-            arrangements: c
-                .arrangements
-                .into_iter()
-                .map(ArrangementOut::from)
-                .collect(),
-            visits: c.visits.into_iter().map(Into::into).collect(),
+            tasks: vocab::readable(c.tasks),
+            flags: vocab::readable(c.flags),
+            arrangements: vocab::readable(c.arrangements),
+            visits: vocab::readable(c.visits),
         })))
     }
 }
@@ -295,16 +289,18 @@ pub fn parse_since(key: &str, staff_id: i64, s: &str) -> Result<Since, &'static 
     })
 }
 
-fn summary(s: rentdesk_store::entities::account_summary::Model) -> SyncedSummary {
-    SyncedSummary {
+fn summary(
+    s: rentdesk_store::entities::account_summary::Model,
+) -> Result<SyncedSummary, UnknownValue> {
+    Ok(SyncedSummary {
+        status: ArrearsStatus::from_stored(&s.status, "account_summaries", s.tenancy_id)?,
         as_of: s.as_of,
         balance_pence: s.balance_pence,
         real_arrears_pence: s.real_arrears_pence,
         technical_arrears_pence: s.technical_arrears_pence,
         weeks_in_arrears_hundredths: s.weeks_in_arrears_hundredths,
-        status: s.status,
         computed_at: s.computed_at,
-    }
+    })
 }
 
 #[cfg(test)]

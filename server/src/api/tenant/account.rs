@@ -25,10 +25,9 @@ pub struct Payment {
 
 #[derive(Debug, Object)]
 pub struct ExpectedBenefit {
-    /// housing_benefit | universal_credit
-    pub kind: String,
+    pub kind: vocab::BenefitKind,
     /// Who it is paid to: `landlord` (straight onto the rent account) or `tenant`.
-    pub paid_to: String,
+    pub paid_to: vocab::PaidTo,
     pub next_date: Option<NaiveDate>,
     pub next_amount_pence: Option<i64>,
 }
@@ -36,15 +35,12 @@ pub struct ExpectedBenefit {
 #[derive(Debug, Object)]
 pub struct PlanBrief {
     pub id: i64,
-    /// active | pending_review | broken
-    pub status: String,
-    /// weekly | fortnightly | four_weekly | monthly
-    pub frequency: String,
+    pub status: vocab::PlanStatus,
+    pub frequency: vocab::Frequency,
     /// Due each time (rent plus the instalment towards arrears).
     pub amount_pence: i64,
     pub start_date: NaiveDate,
-    /// `on_track`, `behind` or `waiting_for_review`.
-    pub progress: String,
+    pub progress: vocab::PlanProgress,
 }
 
 /// The tenant's rent account today.
@@ -75,15 +71,26 @@ pub struct TenantAccount {
 pub struct StatementLine {
     pub id: i64,
     pub date: NaiveDate,
-    /// A ledger kind: rent_debit, service_charge, ground_rent, payment, returned_direct_debit,
-    /// housing_benefit, discretionary_housing_payment, hb_overpayment_recovery,
-    /// universal_credit, third_party_deduction, court_costs, adjustment, refund, write_off.
-    pub kind: String,
+    pub kind: vocab::TransactionKind,
     pub description: Option<String>,
     /// Positive: charged to the account; negative: paid in.
     pub amount_pence: i64,
     /// The balance after this line.
     pub balance_after_pence: i64,
+}
+
+impl TryFrom<rentdesk_store::statement::Line> for StatementLine {
+    type Error = vocab::UnknownValue;
+    fn try_from(l: rentdesk_store::statement::Line) -> Result<StatementLine, Self::Error> {
+        Ok(StatementLine {
+            kind: vocab::TransactionKind::from_stored(&l.kind, "transactions", l.id)?,
+            id: l.id,
+            date: l.posted_on,
+            description: l.description,
+            amount_pence: l.amount.0,
+            balance_after_pence: l.balance_after.0,
+        })
+    }
 }
 
 #[derive(Debug, Object)]
@@ -162,18 +169,19 @@ pub fn plan_brief(
         rentdesk_store::cases::progress(a, account, today).map_err(|e| Problem::internal(&e))?;
     Ok(PlanBrief {
         id: a.id,
-        status: a.status.clone(),
-        frequency: a.frequency.clone(),
+        status: vocab::PlanStatus::from_stored(&a.status, "arrangements", a.id)
+            .map_err(|e| Problem::internal(&e))?,
+        frequency: vocab::Frequency::from_stored(&a.frequency, "arrangements", a.id)
+            .map_err(|e| Problem::internal(&e))?,
         amount_pence: a.instalment_pence,
         start_date: a.start_date,
         progress: if a.status == "pending_review" {
-            "waiting_for_review"
+            vocab::PlanProgress::WaitingForReview
         } else if a.status == "broken" || rentdesk_store::cases::is_behind(&done) {
-            "behind"
+            vocab::PlanProgress::Behind
         } else {
-            "on_track"
-        }
-        .into(),
+            vocab::PlanProgress::OnTrack
+        },
     })
 }
 
@@ -203,23 +211,25 @@ impl TenantAccountApi {
         let t = &account.view.tenancy;
         let expected_benefit = account.facts.benefit.map(|b| {
             let (kind, paid_to) = match b {
-                BenefitIncome::HousingBenefit { .. } => ("housing_benefit", "landlord"),
+                BenefitIncome::HousingBenefit { .. } => {
+                    (vocab::BenefitKind::HousingBenefit, vocab::PaidTo::Landlord)
+                }
                 BenefitIncome::UniversalCredit {
                     paid_to_landlord, ..
                 } => (
-                    "universal_credit",
+                    vocab::BenefitKind::UniversalCredit,
                     if paid_to_landlord {
-                        "landlord"
+                        vocab::PaidTo::Landlord
                     } else {
-                        "tenant"
+                        vocab::PaidTo::Tenant
                     },
                 ),
             };
             // When it reaches the account: a managed payment on DWP's landlord schedule.
             let next = s.next_benefit_due;
             ExpectedBenefit {
-                kind: kind.into(),
-                paid_to: paid_to.into(),
+                kind,
+                paid_to,
                 next_date: next.map(|n| n.0),
                 next_amount_pence: next.map(|n| n.1.0),
             }
@@ -300,18 +310,7 @@ impl TenantAccountApi {
             .await
             .map_err(|e| Problem::internal(&e))?;
         Ok(Answer::Ok(Json(Statement {
-            lines: page
-                .lines
-                .into_iter()
-                .map(|l| StatementLine {
-                    id: l.id,
-                    date: l.posted_on,
-                    kind: l.kind,
-                    description: l.description,
-                    amount_pence: l.amount.0,
-                    balance_after_pence: l.balance_after.0,
-                })
-                .collect(),
+            lines: vocab::readable(page.lines),
             next_cursor: page.next.map(|c| c.encode()),
             rent_year: RentYearSummary {
                 label: y.year.label(),

@@ -158,7 +158,7 @@ fn payments(s: Vec<ScheduledPayment>) -> Vec<PlanPayment> {
 #[derive(Debug, Object)]
 pub struct QuoteAnswer {
     pub arrears_pence: i64,
-    pub frequency: String,
+    pub frequency: vocab::Frequency,
     pub first_payment_date: NaiveDate,
     pub monthly_income_pence: i64,
     pub monthly_spending_pence: i64,
@@ -186,16 +186,14 @@ pub struct Instalment {
     pub due: NaiveDate,
     pub amount_pence: i64,
     pub paid_pence: i64,
-    /// paid | part_paid | missed | pending
-    pub status: String,
+    pub status: vocab::InstalmentStatus,
 }
 
 #[derive(Debug, Object)]
 pub struct PlanAnswer {
     pub id: i64,
-    /// active | pending_review | broken
-    pub status: String,
-    pub frequency: String,
+    pub status: vocab::PlanStatus,
+    pub frequency: vocab::Frequency,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     /// Due each payment: rent plus instalment.
@@ -203,8 +201,7 @@ pub struct PlanAnswer {
     pub instalment_pence: i64,
     pub rent_per_payment_pence: i64,
     pub arrears_at_start_pence: i64,
-    /// on_track | behind | waiting_for_review
-    pub progress: String,
+    pub progress: vocab::PlanProgress,
     /// Why an officer is reviewing it.
     pub review_reason: Option<String>,
     pub agreement_text: Option<String>,
@@ -223,7 +220,7 @@ pub struct CancelRequest {
 #[derive(Debug, Object)]
 pub struct Cancelled {
     pub id: i64,
-    pub status: String,
+    pub status: vocab::PlanStatus,
     pub message: String,
 }
 
@@ -490,7 +487,7 @@ impl TenantPlansApi {
         let end_date = schedule.as_ref().and_then(|s| s.last()).map(|p| p.due);
         Ok(Answer::Ok(Json(QuoteAnswer {
             arrears_pence: b.arrears.0,
-            frequency: b.frequency.as_str().into(),
+            frequency: b.frequency.into(),
             first_payment_date: b.first_date,
             monthly_income_pence: q.monthly_income.0,
             monthly_spending_pence: q.monthly_expenditure.0,
@@ -589,7 +586,7 @@ impl TenantPlansApi {
         {
             Some(id) => Ok(Answer::Ok(Json(Cancelled {
                 id,
-                status: "cancelled".into(),
+                status: vocab::PlanStatus::Cancelled,
                 message: "Your plan is cancelled. Your arrears still need to be paid; if nothing \
                           changes the arrears process continues."
                     .into(),
@@ -651,8 +648,9 @@ pub(crate) fn plan_answer(
     };
     Ok(PlanAnswer {
         id: plan.id,
-        status: plan.status.clone(),
-        frequency: plan.frequency.clone(),
+        status: vocab::PlanStatus::from_stored(&plan.status, "arrangements", plan.id)
+            .map_err(|e| Problem::internal(&e))?,
+        frequency: frequency.into(),
         start_date: plan.start_date,
         end_date: plan.end_date,
         amount_pence: plan.instalment_pence,
@@ -668,13 +666,7 @@ pub(crate) fn plan_answer(
                 due: i.due,
                 amount_pence: i.amount.0,
                 paid_pence: i.paid.0,
-                status: match i.status {
-                    rentdesk_domain::triggers::InstalmentStatus::Paid => "paid",
-                    rentdesk_domain::triggers::InstalmentStatus::PartPaid => "part_paid",
-                    rentdesk_domain::triggers::InstalmentStatus::Missed => "missed",
-                    rentdesk_domain::triggers::InstalmentStatus::Pending => "pending",
-                }
-                .into(),
+                status: i.status.into(),
             })
             .collect(),
         upcoming: payments(upcoming),

@@ -3,7 +3,7 @@
 
 use super::{Answer, TenantAuth, client_addr, invalid_fields, me};
 use crate::api::ApiTags;
-use crate::api::vocab::{ChangeKind, Language, Platform, PreferredChannel};
+use crate::api::vocab::{self, ChangeKind, Language, Platform, PreferredChannel};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -13,7 +13,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Object, OpenApi};
-use rentdesk_store::entities::{device, tenant};
+use rentdesk_store::entities::{device, message, tenant};
 use rentdesk_store::tenant_app::{PreferenceChange, UcReport};
 
 #[derive(Debug, Object)]
@@ -73,19 +73,20 @@ pub struct NewDevice {
 #[derive(Debug, Object)]
 pub struct Device {
     pub id: i64,
-    pub platform: String,
+    pub platform: Platform,
     pub registered_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
 }
 
-impl From<device::Model> for Device {
-    fn from(d: device::Model) -> Device {
-        Device {
+impl TryFrom<device::Model> for Device {
+    type Error = vocab::UnknownValue;
+    fn try_from(d: device::Model) -> Result<Device, vocab::UnknownValue> {
+        Ok(Device {
             id: d.id,
-            platform: d.platform,
+            platform: Platform::from_stored(&d.platform, "devices", d.id)?,
             registered_at: d.created_at,
             last_seen_at: d.last_seen_at,
-        }
+        })
     }
 }
 
@@ -99,14 +100,31 @@ pub struct Removed {
     pub removed: bool,
 }
 
+impl TryFrom<message::Model> for Message {
+    type Error = vocab::UnknownValue;
+    fn try_from(m: message::Model) -> Result<Message, vocab::UnknownValue> {
+        Ok(Message {
+            channel: vocab::Channel::from_stored(&m.channel, "messages", m.id)?,
+            status: vocab::MessageStatus::from_stored(&m.status, "messages", m.id)?,
+            id: m.id,
+            body: if m.template == super::signin::SIGN_IN_TEMPLATE {
+                "Your Rentdesk sign-in code.".into()
+            } else {
+                m.body
+            },
+            scheduled_for: m.scheduled_for,
+            sent_at: m.sent_at,
+            created_at: m.created_at,
+        })
+    }
+}
+
 #[derive(Debug, Object)]
 pub struct Message {
     pub id: i64,
-    /// sms | email | push | letter
-    pub channel: String,
+    pub channel: vocab::Channel,
     pub body: String,
-    /// queued | sending | sent | delivered | failed | unknown
-    pub status: String,
+    pub status: vocab::MessageStatus,
     /// When it is due to go out (messages wait for the next allowed time).
     pub scheduled_for: Option<DateTime<Utc>>,
     pub sent_at: Option<DateTime<Utc>>,
@@ -232,7 +250,7 @@ impl TenantProfileApi {
             .await
             .map_err(|e| Problem::internal(&e))?;
         Ok(Answer::Ok(Json(Devices {
-            devices: devices.into_iter().map(Device::from).collect(),
+            devices: vocab::readable(devices),
         })))
     }
 
@@ -265,7 +283,7 @@ impl TenantProfileApi {
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
-        Ok(Answer::Created(Json(d.into())))
+        Ok(Answer::Created(Json(vocab::one(d)?)))
     }
 
     /// Remove a push device
@@ -323,22 +341,7 @@ impl TenantProfileApi {
         .await
         .map_err(|e| Problem::internal(&e))?;
         Ok(Answer::Ok(Json(Inbox {
-            messages: rows
-                .into_iter()
-                .map(|m| Message {
-                    id: m.id,
-                    channel: m.channel,
-                    body: if m.template == super::signin::SIGN_IN_TEMPLATE {
-                        "Your Rentdesk sign-in code.".into()
-                    } else {
-                        m.body
-                    },
-                    status: m.status,
-                    scheduled_for: m.scheduled_for,
-                    sent_at: m.sent_at,
-                    created_at: m.created_at,
-                })
-                .collect(),
+            messages: vocab::readable(rows),
             next_cursor: next.map(|n| n.to_string()),
         })))
     }
