@@ -844,6 +844,13 @@ pub struct Progress {
     pub replies: u64,
     /// Of those, STOP (SMS switched off).
     pub opt_outs: u64,
+    /// Launched and not yet planned: since when (null once the fan-out finished).
+    pub planning_since: Option<DateTime<Utc>>,
+    /// The last time the fan-out planned a recipient (null before the first).
+    pub last_progress_at: Option<DateTime<Utc>>,
+    /// Planning has made no progress for `sweep::STRANDED_AFTER`: its job was lost or is
+    /// stuck (the worker's sweep queues it again; if this stays true, look at the workers).
+    pub stuck: bool,
 }
 
 pub async fn progress(
@@ -856,6 +863,26 @@ pub async fn progress(
         planned: c.planned_at.is_some(),
         ..Default::default()
     };
+    let live = matches!(c.status.as_str(), "running" | "scheduled");
+    if live && c.planned_at.is_none() {
+        p.planning_since = c.launched_at;
+    }
+    p.last_progress_at = campaign_recipient::Entity::find()
+        .select_only()
+        .column_as(campaign_recipient::Column::CreatedAt.max(), "at")
+        .filter(campaign_recipient::Column::CampaignId.eq(c.id))
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten();
+    p.stuck = p.planning_since.is_some_and(|since| {
+        let moved = [Some(since), p.last_progress_at, c.queued_at]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(since);
+        now - moved > crate::sweep::STRANDED_AFTER
+    });
     let by_control: Vec<(bool, i64)> = campaign_recipient::Entity::find()
         .select_only()
         .column(campaign_recipient::Column::Control)

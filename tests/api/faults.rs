@@ -124,6 +124,23 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
     let progress = format!("/manage/v1/campaigns/{id}/progress");
     let (_, p) = call(&app, Method::GET, &progress, Some(&lead), None).await;
     assert_eq!(p["planned"], false, "{p}");
+    assert!(p["planning_since"].is_string(), "{p}");
+    assert_eq!(
+        (&p["last_progress_at"], &p["stuck"]),
+        (&Value::Null, &json!(false)),
+        "{p}"
+    );
+    // Its progress says it is stuck once 5 minutes pass with nothing planned.
+    let model = campaign::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let later = Utc::now() + STRANDED_AFTER + Duration::seconds(1);
+    let seen = rentdesk_store::campaigns::progress(&app.db, &model, later)
+        .await
+        .unwrap();
+    assert!(seen.stuck && !seen.planned, "{seen:?}");
     let soon = Utc::now() + STRANDED_AFTER - Duration::seconds(30);
     assert_eq!(
         sweep_stranded(&app.db, &queues, soon).await.unwrap(),
@@ -159,6 +176,12 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
     let planned = until(&app, &lead, &progress, |p| p["planned"] == true).await;
     let matched = planned["matched"].as_u64().unwrap();
     assert!(matched > 0, "{planned}");
+    assert_eq!(
+        (&planned["planning_since"], &planned["stuck"]),
+        (&Value::Null, &json!(false)),
+        "{planned}"
+    );
+    assert!(planned["last_progress_at"].is_string(), "{planned}");
     until(&app, &admin, &format!("/manage/v1/imports/{batch}"), |b| {
         b["status"] == "succeeded"
     })

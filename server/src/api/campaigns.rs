@@ -188,6 +188,13 @@ pub struct CampaignProgress {
     pub replies: u64,
     /// Of those, STOP.
     pub opt_outs: u64,
+    /// Launched and still being planned: since when (null once planned, or before launch).
+    pub planning_since: Option<DateTime<Utc>>,
+    /// When the fan-out last planned a recipient (null before the first).
+    pub last_progress_at: Option<DateTime<Utc>>,
+    /// Planning has made no progress for 5 minutes: the worker queues it again by itself; if
+    /// this stays true, the workers are not running.
+    pub stuck: bool,
 }
 
 impl poem_openapi::types::Example for CampaignProgress {
@@ -205,6 +212,11 @@ impl poem_openapi::types::Example for CampaignProgress {
             cancelled: 0,
             replies: 4,
             opt_outs: 1,
+            planning_since: None,
+            last_progress_at: DateTime::parse_from_rfc3339("2026-12-07T10:02:41Z")
+                .ok()
+                .map(|t| t.with_timezone(&Utc)),
+            stuck: false,
         }
     }
 }
@@ -225,6 +237,9 @@ impl CampaignProgress {
             cancelled: p.cancelled,
             replies: p.replies,
             opt_outs: p.opt_outs,
+            planning_since: p.planning_since,
+            last_progress_at: p.last_progress_at,
+            stuck: p.stuck,
         })
     }
 }
