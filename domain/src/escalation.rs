@@ -492,10 +492,23 @@ fn after_order(mut out: NextStep, facts: &CaseFacts, today: NaiveDate) -> NextSt
     let a = crate::court::after_order(&facts.court, today);
     out.reasons.extend(a.reasons);
     out.paused_because = a.paused_because;
-    out.next = a.next_stage.map(|(stage, earliest, description)| Step {
-        stage,
-        earliest,
-        description,
+    out.next = a.next_stage.map(|(stage, earliest, mut description)| {
+        // CPR 83.2(3)(a): six years or more after the order, the court's permission first.
+        if stage == Stage::Warrant
+            && let Some(order) = &facts.court.order
+            && let Some(why) = crate::court::warrant_permission_needed(order, None, earliest)
+        {
+            description.push_str(
+                " The order is six years old or more: we must first ask the court's permission \
+                 to apply for a warrant.",
+            );
+            out.reasons.push(why);
+        }
+        Step {
+            stage,
+            earliest,
+            description,
+        }
     });
     out.action = a.action;
     out.what_stops_it = a.what_stops_it;

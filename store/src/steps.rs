@@ -71,6 +71,7 @@ pub async fn gate_facts(
         stages,
         order: case.court.order.clone(),
         order_breached: case.court.terms_breached(),
+        warrant_permission_on: None,
         breathing_spaces,
         recorded,
         breathing_space,

@@ -1925,6 +1925,121 @@ async fn the_warrant_letter_says_how_to_ask_the_court_to_suspend_it() {
     t.app.stop().await;
 }
 
+/// CPR 83.2(3)(a): a warrant of possession six years or more after the order needs the court's
+/// permission: next-step says so and names the gate; the warrant is refused without the date
+/// permission was given and recorded with it.
+#[tokio::test]
+async fn cpr_83_2_3_a_a_warrant_six_years_after_the_order_needs_the_courts_permission() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let next = format!("/officer/v1/accounts/{hd1001}/next-step");
+    let today = rentdesk_store::london_today();
+    let years_ago = |y: u32| {
+        today
+            .checked_sub_months(chrono::Months::new(12 * y))
+            .unwrap()
+    };
+    // A claim issued seven years ago; heard and an outright order made a day over six years ago.
+    let made = years_ago(6) - chrono::Duration::days(1);
+    claim_issued(app, hd1001, (today - years_ago(7)).num_days() * 2 - 2).await;
+    for step in [
+        json!({"step": "hearing", "hearing_on": made}),
+        json!({"step": "order", "order_type": "outright", "ordered_on": made,
+               "possession_date": made + chrono::Duration::days(14)}),
+    ] {
+        let (s, r) = post(app, &path, &north, step).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["recommended"], "warrant", "{n}");
+    assert!(
+        n["description"]
+            .as_str()
+            .unwrap()
+            .contains("we must first ask the court's permission"),
+        "{n}"
+    );
+    let gate = n["blocked_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == "court_permission")
+        .unwrap_or_else(|| panic!("{n}"));
+    assert!(
+        gate["reason"].as_str().unwrap().contains("CPR 83.2(3)(a)"),
+        "{gate}"
+    );
+    let (s, p) = post(app, &path, &north, json!({"step": "warrant"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["court_permission".to_owned()]),
+        "{p}"
+    );
+    // The permission's date: not in the future, not before the order, only for a warrant.
+    for (body, field) in [
+        (
+            json!({"step": "warrant", "permission_granted_on": today + chrono::Duration::days(1)}),
+            "permission_granted_on",
+        ),
+        (
+            json!({"step": "warrant", "permission_granted_on": made - chrono::Duration::days(1)}),
+            "permission_granted_on",
+        ),
+        (
+            json!({"step": "eviction", "permission_granted_on": today}),
+            "permission_granted_on",
+        ),
+    ] {
+        let (s, p) = post(app, &path, &north, body).await;
+        assert_eq!((s, fields(&p)), (422, vec![field.to_owned()]), "{p}");
+    }
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "warrant", "permission_granted_on": today}),
+    )
+    .await;
+    assert_eq!((s, r["stage"].as_str()), (201, Some("warrant")), "{r}");
+    t.app.stop().await;
+}
+
+/// The same order made six years ago less a day: no permission is needed yet.
+#[tokio::test]
+async fn cpr_83_2_3_a_no_permission_before_the_sixth_anniversary_of_the_order() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let today = rentdesk_store::london_today();
+    let six = today.checked_sub_months(chrono::Months::new(72)).unwrap();
+    let made = six + chrono::Duration::days(1);
+    claim_issued(app, hd1001, (today - six).num_days() * 2 + 40).await;
+    for step in [
+        json!({"step": "hearing", "hearing_on": made}),
+        json!({"step": "order", "order_type": "outright", "ordered_on": made,
+               "possession_date": made + chrono::Duration::days(14)}),
+    ] {
+        let (s, r) = post(app, &path, &north, step).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(n["recommended"], "warrant", "{n}");
+    assert_eq!(n["blocked_by"], json!([]), "{n}");
+    let (s, r) = post(app, &path, &north, json!({"step": "warrant"})).await;
+    assert_eq!((s, r["stage"].as_str()), (201, Some("warrant")), "{r}");
+    t.app.stop().await;
+}
+
 #[tokio::test]
 async fn court_steps_out_of_sequence_are_refused_naming_what_is_missing() {
     let t = team().await;
@@ -2096,7 +2211,31 @@ async fn a_suspended_order_kept_is_monitored_and_a_breach_leads_to_a_visit_befor
     assert_eq!(s, 201, "{r}");
     let (_, n) = get(app, &next, &north).await;
     assert_eq!(n["recommended"], "warrant", "{n}");
-    assert!(n["description"].as_str().unwrap().contains("N325A"), "{n}");
+    assert!(
+        n["description"].as_str().unwrap().contains(
+            "form N325A, with a statement of the payments due under the order and the payments made"
+        ),
+        "{n}"
+    );
+    // The statement, from the ledger: £1,000 a week (plus any rent charged for the week) from
+    // three weeks ago, each due, none of it paid, the first two missed.
+    let statement = n["order"]["statement"].as_array().unwrap();
+    assert!(statement.len() >= 3, "{n}");
+    assert_eq!(
+        statement[0]["due_on"],
+        json!(today - chrono::Duration::days(21)),
+        "{n}"
+    );
+    for line in &statement[..2] {
+        assert!(line["due_pence"].as_i64().unwrap() >= 100_000, "{n}");
+        assert_eq!(line["paid_pence"], 0, "{n}");
+        assert_eq!(line["status"], "missed", "{n}");
+    }
+    assert_eq!(
+        statement.len() as u64,
+        n["order"]["payments_due"].as_u64().unwrap(),
+        "{n}"
+    );
     let (s, r) = post(app, &path, &north, json!({"step": "warrant"})).await;
     assert_eq!((s, r["stage"].as_str()), (201, Some("warrant")), "{r}");
     // Every look at the account's next step is audited, with who and from where.

@@ -161,6 +161,23 @@ pub struct OrderOut {
     pub payments_due: u32,
     /// Of those, missed or part-paid after the grace days.
     pub payments_missed: u32,
+    /// The statement of payments due under the terms and those made, from the ledger since
+    /// the first payment under the order (oldest first): what goes with a warrant request on
+    /// form N325A after the terms are broken. Empty for an order without terms.
+    pub statement: Vec<OrderPayment>,
+}
+
+/// One payment due under an order's terms, and what was paid towards it.
+#[derive(Debug, Object)]
+pub struct OrderPayment {
+    pub due_on: NaiveDate,
+    /// The rent and service charges posted for the period it starts plus the sum towards the
+    /// arrears, in pence.
+    pub due_pence: i64,
+    /// Paid towards it (payments are applied to the oldest due first), in pence.
+    pub paid_pence: i64,
+    /// paid | part_paid | missed | pending (not yet due, or inside its grace days)
+    pub status: String,
 }
 
 #[derive(Debug, Object)]
@@ -308,6 +325,10 @@ pub struct StepIn {
     /// For `order`: the day the court made it; default the hearing date recorded (if past),
     /// else today. Not in the future; a date given is not before the hearing recorded.
     pub ordered_on: Option<NaiveDate>,
+    /// For `warrant`: the day the court gave permission to issue it. Needed when six years or
+    /// more have passed since the order (CPR 83.2(3)(a)): without it the warrant is refused
+    /// (409, `court_permission`). Not in the future, not before the order.
+    pub permission_granted_on: Option<NaiveDate>,
     /// Going ahead although the tenant keeps to an arrangement or awaits a benefit decision.
     #[oai(validator(max_length = 2000))]
     pub override_reason: Option<String>,
@@ -333,6 +354,7 @@ impl poem_openapi::types::Example for StepIn {
             terms: None,
             grounds: Some(vec![8, 10]),
             ordered_on: NaiveDate::from_ymd_opt(2027, 1, 14),
+            permission_granted_on: None,
             override_reason: None,
             note: "Outright order on grounds 8 and 10 at the hearing; possession in 14 days."
                 .into(),
@@ -789,6 +811,13 @@ async fn record_step(
     if body.ordered_on.is_some_and(|d| d > today) {
         errors.push(("ordered_on".into(), "is in the future".into()));
     }
+    match (stage, body.permission_granted_on) {
+        (Stage::Warrant, Some(d)) if d > today => {
+            errors.push(("permission_granted_on".into(), "is in the future".into()))
+        }
+        (Stage::Warrant, _) | (_, None) => {}
+        (_, Some(_)) => errors.push(("permission_granted_on".into(), "only for a warrant".into())),
+    }
     if let Some(p) = invalid_fields(errors) {
         return Ok(Answer::problem(p));
     }
@@ -819,9 +848,24 @@ async fn record_step(
         );
         n.grounds = Some(grounds);
     }
-    let gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
+    let mut gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
         .await
         .map_err(|e| Problem::internal(&e))?;
+    if let Some(p) = body.permission_granted_on {
+        // CPR 83.2(3)(a): the permission is for this order, so given after it was made.
+        if let Some(made) = gates.order.as_ref().and_then(|o| o.ordered_on)
+            && p < made
+        {
+            return Ok(Answer::problem(Problem::invalid(
+                "permission_granted_on",
+                format!(
+                    "is before the order it permits a warrant on, made on {}",
+                    made.format("%-d %B %Y")
+                ),
+            )));
+        }
+        gates.warrant_permission_on = Some(p);
+    }
     let mut warnings = vec![];
     if let Some(h) = &hearing {
         let applied = rentdesk_store::steps::court_application_on(&state.db, id.0)
@@ -1118,6 +1162,17 @@ impl OfficerStepsApi {
                 ordered_on: o.ordered_on,
                 payments_due: case.court.instalments.len() as u32,
                 payments_missed: case.court.missed().len() as u32,
+                statement: case
+                    .court
+                    .instalments
+                    .iter()
+                    .map(|i| OrderPayment {
+                        due_on: i.due,
+                        due_pence: i.amount.0,
+                        paid_pence: i.paid.0,
+                        status: i.status.as_str().into(),
+                    })
+                    .collect(),
             }),
             blocked_by: blocked_by
                 .into_iter()
