@@ -531,6 +531,10 @@ pub struct CourtFacts {
     /// The day the latest application to fix a date for possession was recorded.
     #[serde(default)]
     pub fix_date_applied_on: Option<NaiveDate>,
+    /// The day the officer last recorded telling the court of a Breathing Space
+    /// ([`OrderStep::CourtToldOfBreathingSpace`]; SI 2020/1311 reg 10).
+    #[serde(default)]
+    pub told_of_breathing_space_on: Option<NaiveDate>,
 }
 
 /// PD 55A para 10 (postponed possession orders): before applying to fix the date for
@@ -553,16 +557,24 @@ pub enum OrderStep {
     FixDateNotice,
     /// The application to the court to fix the date for possession (PD 55A para 10.2).
     FixDateApplication,
+    /// The court dealing with the possession claim was told that the tenant is in a Breathing
+    /// Space (SI 2020/1311 reg 10: proceedings already under way when a moratorium starts).
+    /// Its gates are [`crate::escalation::tell_court_gates`], not [`order_step_gates`].
+    CourtToldOfBreathingSpace,
 }
 
 impl OrderStep {
-    pub const ALL: &'static [OrderStep] =
-        &[OrderStep::FixDateNotice, OrderStep::FixDateApplication];
+    pub const ALL: &'static [OrderStep] = &[
+        OrderStep::FixDateNotice,
+        OrderStep::FixDateApplication,
+        OrderStep::CourtToldOfBreathingSpace,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStep::FixDateNotice => "fix_date_notice",
             OrderStep::FixDateApplication => "apply_to_fix_date",
+            OrderStep::CourtToldOfBreathingSpace => "court_told_of_breathing_space",
         }
     }
 
@@ -578,6 +590,9 @@ impl OrderStep {
             }
             OrderStep::FixDateApplication => {
                 "application to the court to fix a date for possession (PD 55A para 10.2)"
+            }
+            OrderStep::CourtToldOfBreathingSpace => {
+                "the court was told that the tenant is in a Breathing Space (SI 2020/1311 reg 10)"
             }
         }
     }
@@ -607,6 +622,10 @@ pub fn order_step_gates(
         id: id.into(),
         reason,
     };
+    if step == OrderStep::CourtToldOfBreathingSpace {
+        // Not a step after a postponed order: `escalation::tell_court_gates` decides it.
+        return vec![];
+    }
     let mut out = vec![];
     let postponed = court
         .order

@@ -158,6 +158,9 @@ pub struct CaseFacts {
     pub plan: Option<PlanState>,
     /// A Breathing Space in force today, and when it ends if known.
     pub breathing_space: Option<Option<NaiveDate>>,
+    /// The day the Breathing Space in force today started (with `breathing_space`).
+    #[serde(default)]
+    pub breathing_space_started: Option<NaiveDate>,
     /// The hearing and order recorded, and how the order's terms are kept.
     #[serde(default)]
     pub court: crate::court::CourtFacts,
@@ -193,6 +196,9 @@ pub enum ActionKind {
     /// Ask the court to fix a date for possession (a postponed order breached, the written
     /// notice given and its 14 days run).
     ApplyToFixDate,
+    /// Tell the court dealing with the possession claim that the tenant is in a Breathing
+    /// Space (SI 2020/1311 reg 10); recorded as the step `court_told_of_breathing_space`.
+    TellCourtOfBreathingSpace,
 }
 
 impl ActionKind {
@@ -202,6 +208,7 @@ impl ActionKind {
             ActionKind::Visit => "visit",
             ActionKind::GiveFixDateNotice => "give_fix_date_notice",
             ActionKind::ApplyToFixDate => "apply_to_fix_date",
+            ActionKind::TellCourtOfBreathingSpace => "tell_court_of_breathing_space",
         }
     }
 }
@@ -223,6 +230,10 @@ pub struct NextStep {
     pub next: Option<Step>,
     /// What the landlord does within the stage instead of moving on (after an order).
     pub action: Option<Action>,
+    /// What the officer must also do now, whatever the next step (e.g. tell the court of a
+    /// Breathing Space, SI 2020/1311 reg 10).
+    #[serde(default)]
+    pub also: Vec<Action>,
     /// Why escalation is paused, if it is.
     pub paused_because: Option<String>,
     /// What the tenant can do to stop the next step.
@@ -248,6 +259,7 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
         summary: String::new(),
         next: None,
         action: None,
+        also: vec![],
         paused_because: None,
         what_stops_it: vec![],
         reasons: vec![],
@@ -255,6 +267,25 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
     if matches!(stage, Stage::Closed) {
         out.summary = "This case is closed. Nothing further will happen.".into();
         return out;
+    }
+    // SI 2020/1311 reg 10: a claim already made when a Breathing Space starts: the court is
+    // told, once for each Breathing Space.
+    if let Some(started) = court_to_be_told_of_breathing_space(facts) {
+        out.reasons.push(format!(
+            "Breathing Space from {} while the possession claim is in progress: the court has \
+             not been told of it",
+            fmt_date(started)
+        ));
+        out.also.push(Action {
+            kind: ActionKind::TellCourtOfBreathingSpace,
+            earliest: today,
+            description: format!(
+                "Tell the court dealing with the possession claim that the tenant has been in a \
+                 Breathing Space since {} (Debt Respite Scheme Regulations 2020 reg 10), then \
+                 record it (step court_told_of_breathing_space).",
+                fmt_date(started)
+            ),
+        });
     }
     if facts.real_arrears.0 <= 0 {
         out.summary = if facts.technical_arrears.0 > 0 {
@@ -486,6 +517,72 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
     out
 }
 
+/// A possession claim is in progress: made (court application) and not yet ended by a
+/// dismissal or the case closing.
+pub fn claim_in_progress(stage: Stage, court: &crate::court::CourtFacts) -> bool {
+    match stage {
+        Stage::CourtApplication | Stage::Hearing | Stage::Warrant | Stage::Eviction => true,
+        Stage::Order => court
+            .order
+            .as_ref()
+            .is_none_or(|o| o.kind != crate::court::OrderKind::Dismissed),
+        _ => false,
+    }
+}
+
+/// SI 2020/1311 reg 10 (existing legal proceedings at the start of a moratorium): when a
+/// Breathing Space is in force while a possession claim is in progress, the landlord tells the
+/// court. `Some(start of the Breathing Space)` until the officer records it
+/// ([`crate::court::OrderStep::CourtToldOfBreathingSpace`]) on or after that start: once for
+/// each Breathing Space.
+pub fn court_to_be_told_of_breathing_space(facts: &CaseFacts) -> Option<NaiveDate> {
+    let started = facts
+        .breathing_space_started
+        .filter(|_| facts.breathing_space.is_some())?;
+    let told = facts
+        .court
+        .told_of_breathing_space_on
+        .is_some_and(|t| t >= started);
+    (claim_in_progress(facts.stage, &facts.court) && !told).then_some(started)
+}
+
+/// What stands between the account and recording that the court was told of a Breathing Space
+/// (empty = allowed): one in force, a claim in progress, and not already told of this one.
+pub fn tell_court_gates(facts: &CaseFacts) -> Vec<crate::protocol::Missing> {
+    use crate::protocol::Missing;
+    let mut out = vec![];
+    let Some(started) = facts
+        .breathing_space_started
+        .filter(|_| facts.breathing_space.is_some())
+    else {
+        return vec![Missing {
+            id: "breathing_space".into(),
+            reason: "no Breathing Space is in force: there is nothing to tell the court".into(),
+        }];
+    };
+    if !claim_in_progress(facts.stage, &facts.court) {
+        out.push(Missing {
+            id: "court_application".into(),
+            reason: "no possession claim is in progress: there is no court to tell".into(),
+        });
+    }
+    if let Some(told) = facts
+        .court
+        .told_of_breathing_space_on
+        .filter(|t| *t >= started)
+    {
+        out.push(Missing {
+            id: "court_told_of_breathing_space".into(),
+            reason: format!(
+                "the court was told of the Breathing Space that started on {} on {}",
+                fmt_date(started),
+                fmt_date(told)
+            ),
+        });
+    }
+    out
+}
+
 /// After an order: the court's decision and its terms say what happens (`court::after_order`).
 fn after_order(mut out: NextStep, facts: &CaseFacts, today: NaiveDate) -> NextStep {
     let arrears = facts.real_arrears;
@@ -564,9 +661,83 @@ mod tests {
             weeks_in_arrears_hundredths: Some(weeks),
             plan: None,
             breathing_space: None,
+            breathing_space_started: None,
             court: Default::default(),
             notice_earliest_proceedings: None,
         }
+    }
+
+    #[test]
+    fn si_2020_1311_reg_10_the_court_is_told_of_a_breathing_space_once_while_a_claim_is_in_progress()
+     {
+        use crate::court::{CourtOrder, OrderKind};
+        let p = EscalationPolicy::default();
+        let started = d(2026, 11, 16);
+        let order = |kind| CourtOrder {
+            kind,
+            possession_date: None,
+            terms: None,
+            grounds: vec![],
+            ordered_on: Some(d(2026, 11, 2)),
+        };
+        // (stage, order, Breathing Space from 16 Nov 2026 in force, told on, prompted)
+        let table = [
+            (Stage::CourtApplication, None, true, None, true),
+            (Stage::Hearing, None, true, None, true),
+            (Stage::Order, Some(OrderKind::Outright), true, None, true),
+            (Stage::Warrant, None, true, None, true),
+            (Stage::Eviction, None, true, None, true),
+            // Told on or after the start: once for this Breathing Space.
+            (Stage::Hearing, None, true, Some(d(2026, 11, 16)), false),
+            (Stage::Hearing, None, true, Some(d(2026, 11, 20)), false),
+            // Told of an earlier one only: this one is told again.
+            (Stage::Hearing, None, true, Some(d(2026, 3, 2)), true),
+            // No claim in progress, or none any more.
+            (Stage::NoticeServed, None, true, None, false),
+            (Stage::SecondLetter, None, true, None, false),
+            (Stage::Order, Some(OrderKind::Dismissed), true, None, false),
+            // No Breathing Space in force.
+            (Stage::Hearing, None, false, None, false),
+        ];
+        for (stage, kind, in_force, told, prompted) in table {
+            let mut f = facts(stage, 60_000, 600);
+            f.court.order = kind.map(order);
+            f.court.told_of_breathing_space_on = told;
+            if in_force {
+                f.breathing_space = Some(Some(d(2027, 1, 14)));
+                f.breathing_space_started = Some(started);
+            }
+            let n = next_step(&f, &p, today());
+            let also: Vec<_> = n.also.iter().map(|a| a.kind).collect();
+            let expected = if prompted {
+                vec![ActionKind::TellCourtOfBreathingSpace]
+            } else {
+                vec![]
+            };
+            assert_eq!(also, expected, "{stage:?} {kind:?} {in_force} {told:?}");
+            // Recording it is allowed exactly when it is prompted.
+            assert_eq!(
+                tell_court_gates(&f).is_empty(),
+                prompted,
+                "{stage:?} {kind:?} {in_force} {told:?}: {:?}",
+                tell_court_gates(&f)
+            );
+            if prompted {
+                assert!(
+                    n.also[0].description.contains("since 16 November 2026"),
+                    "{}",
+                    n.also[0].description
+                );
+                assert!(n.also[0].description.contains("reg 10"));
+            }
+        }
+        // The claim still goes on to the hearing while the court is told.
+        let mut f = facts(Stage::CourtApplication, 60_000, 600);
+        f.breathing_space = Some(None);
+        f.breathing_space_started = Some(started);
+        let n = next_step(&f, &p, today());
+        assert_eq!(n.next.unwrap().stage, Stage::Hearing);
+        assert_eq!(n.also.len(), 1);
     }
 
     const TODAY: (i32, u32, u32) = (2026, 11, 25);

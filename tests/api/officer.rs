@@ -2388,6 +2388,100 @@ async fn pd55a_a_postponed_order_breached_needs_written_notice_14_clear_days_bef
     t.app.stop().await;
 }
 
+/// SI 2020/1311 reg 10: a Breathing Space starting while a possession claim is in progress: the
+/// officer is prompted to tell the court, records it, and is not prompted again for that
+/// Breathing Space. No claim, no prompt and nothing to record.
+#[tokio::test]
+async fn si_2020_1311_reg_10_the_officer_tells_the_court_of_a_breathing_space_once() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let hd1002 = tenancy_id(app, "HD1002").await;
+    let today = rentdesk_store::london_today();
+    let days = chrono::Duration::days;
+    let flag = json!({"kind": "breathing_space_standard", "starts_on": today - days(2),
+                      "ends_on": today + days(58)});
+    let flags = |tenancy: i64| format!("/officer/v1/accounts/{tenancy}/flags");
+    let told = json!({"step": "court_told_of_breathing_space", "note": "Emailed the court"});
+    // HD1002: a Breathing Space but no claim: no prompt, and nothing to tell.
+    let (s, f) = post(app, &flags(hd1002), &north, flag.clone()).await;
+    assert_eq!(s, 201, "{f}");
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1002}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(n["also"], json!([]), "{n}");
+    let (s, p) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1002}/steps"),
+        &north,
+        told.clone(),
+    )
+    .await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["court_application".to_owned()]),
+        "{p}"
+    );
+    // HD1001: a claim issued and a hearing set before it, then the Breathing Space.
+    claim_issued(app, hd1001, 60).await;
+    let next = format!("/officer/v1/accounts/{hd1001}/next-step");
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "hearing", "hearing_on": today + days(14)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["also"], json!([]), "{n}");
+    let (s, p) = post(app, &path, &north, told.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["breathing_space".to_owned()]),
+        "{p}"
+    );
+    let (s, f) = post(app, &flags(hd1001), &north, flag).await;
+    assert_eq!(s, 201, "{f}");
+    let (_, n) = get(app, &next, &north).await;
+    let started = (today - days(2)).format("%-d %B %Y").to_string();
+    assert_eq!(n["also"].as_array().map(|a| a.len()), Some(1), "{n}");
+    assert_eq!(
+        n["also"][0]["action"], "tell_court_of_breathing_space",
+        "{n}"
+    );
+    assert_eq!(n["also"][0]["earliest"], json!(today), "{n}");
+    let description = n["also"][0]["description"].as_str().unwrap();
+    assert!(description.contains(&format!("since {started}")), "{n}");
+    assert!(description.contains("reg 10"), "{n}");
+    // The claim still goes on to the hearing and the order.
+    assert_eq!(n["recommended"], "order", "{n}");
+    let (s, r) = post(app, &path, &north, told.clone()).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["stage"], "hearing", "{r}");
+    // Once: no prompt now, and recording it again is refused, naming when it was done.
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["also"], json!([]), "{n}");
+    let (s, p) = post(app, &path, &north, told).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["court_told_of_breathing_space".to_owned()]),
+        "{p}"
+    );
+    // The step is in the diary.
+    let (_, h) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert!(
+        h.to_string().contains("court_told_of_breathing_space"),
+        "{h}"
+    );
+    t.app.stop().await;
+}
+
 #[tokio::test]
 async fn breathing_space_lets_a_claim_reach_a_hearing_and_voids_a_notice_sent_during_it() {
     let t = team().await;

@@ -180,6 +180,15 @@ pub struct OrderPayment {
     pub status: String,
 }
 
+/// Something the officer must do now besides the recommended step.
+#[derive(Debug, Object)]
+pub struct AlsoDo {
+    /// tell_court_of_breathing_space
+    pub action: String,
+    pub earliest: NaiveDate,
+    pub description: String,
+}
+
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct NextStep {
@@ -195,6 +204,11 @@ pub struct NextStep {
     pub action: Option<String>,
     pub earliest: Option<NaiveDate>,
     pub description: Option<String>,
+    /// What the officer must also do now, whatever the recommendation:
+    /// tell_court_of_breathing_space (a Breathing Space in force while a possession claim is in
+    /// progress and the court not yet told of it, SI 2020/1311 reg 10; shown until the step
+    /// `court_told_of_breathing_space` is recorded, once for each Breathing Space).
+    pub also: Vec<AlsoDo>,
     pub paused_because: Option<String>,
     /// Why (the facts the recommendation rests on).
     pub reasons: Vec<String>,
@@ -237,6 +251,7 @@ impl poem_openapi::types::Example for NextStep {
             recommended: Some("notice_served".into()),
             action: None,
             earliest: Some(day(11, 16)),
+            also: vec![],
             description: Some(
                 "An officer may serve a notice that we will seek possession of your home. This \
                  is the first legal step towards court."
@@ -282,7 +297,10 @@ pub struct StepIn {
     /// eviction | closed | former_tenant_recovery; or, after a postponed order is breached
     /// (PD 55A para 10): fix_date_notice (the written notice of the intention to apply to fix a
     /// date, with `sent_on` and `service_method`) | apply_to_fix_date (at least 14 clear days
-    /// and not more than 3 months after the notice was given).
+    /// and not more than 3 months after the notice was given); or court_told_of_breathing_space
+    /// (the court dealing with the claim was told that the tenant is in a Breathing Space, SI
+    /// 2020/1311 reg 10: allowed while one is in force and a claim is in progress, once for
+    /// each Breathing Space).
     pub step: String,
     /// For `protocol`: contact_made | affordable_payments_offered | rent_statement_sent |
     /// benefit_help_offered | vulnerability_considered | protocol_copy_sent
@@ -720,7 +738,10 @@ async fn record_step(
     }
     let stage = or_answer!(body.step.parse::<Stage>().map_err(|r| Problem::invalid(
         "step",
-        format!("\"protocol\", \"fix_date_notice\", \"apply_to_fix_date\" or {r}")
+        format!(
+            "\"protocol\", \"fix_date_notice\", \"apply_to_fix_date\", \
+             \"court_told_of_breathing_space\" or {r}"
+        )
     )));
     let mut errors = vec![];
     let notice_kind = state
@@ -996,7 +1017,7 @@ async fn record_order_step(
                 given_on: protocol::deemed_service(sent_on.and_time(sent_time), m),
             })
         }
-        OrderStep::FixDateApplication => {
+        OrderStep::FixDateApplication | OrderStep::CourtToldOfBreathingSpace => {
             for (field, given) in [
                 ("sent_on", body.sent_on.is_some()),
                 ("service_method", body.service_method.is_some()),
@@ -1015,7 +1036,10 @@ async fn record_order_step(
         .await
         .map_err(|e| Problem::internal(&e))?;
     let mut missing = vec![];
-    if case.breathing_space.is_some() {
+    if step == OrderStep::CourtToldOfBreathingSpace {
+        // SI 2020/1311 reg 10: made during the Breathing Space, once for each.
+        missing.extend(escalation::tell_court_gates(&case));
+    } else if case.breathing_space.is_some() {
         // domain.md §5: no step towards enforcement while Breathing Space lasts.
         missing.push(protocol::Missing {
             id: "breathing_space".into(),
@@ -1147,6 +1171,15 @@ impl OfficerStepsApi {
                 .next
                 .map(|s| s.description)
                 .or(n.action.map(|a| a.description)),
+            also: n
+                .also
+                .into_iter()
+                .map(|a| AlsoDo {
+                    action: a.kind.as_str().into(),
+                    earliest: a.earliest,
+                    description: a.description,
+                })
+                .collect(),
             paused_because: n.paused_because,
             reasons,
             hearing_on: case.court.hearing_on,
