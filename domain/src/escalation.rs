@@ -158,6 +158,10 @@ pub struct CaseFacts {
     pub plan: Option<PlanState>,
     /// A Breathing Space in force today, and when it ends if known.
     pub breathing_space: Option<Option<NaiveDate>>,
+    /// A former tenancy's balance split by the Limitation Act 1980 (s19: six years from each
+    /// sum falling due): what may still be claimed and what is statute-barred.
+    #[serde(default)]
+    pub former_limitation: Option<crate::limitation::Limitation>,
     /// The day the Breathing Space in force today started (with `breathing_space`).
     #[serde(default)]
     pub breathing_space_started: Option<NaiveDate>,
@@ -461,13 +465,7 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
                 .into(),
         }),
         Stage::Eviction | Stage::Closed => None,
-        Stage::FormerTenantRecovery => Some(Step {
-            stage: Stage::FormerTenantRecovery,
-            earliest: today,
-            description: "We will write to you with a letter of claim; you will have 30 days to \
-                          reply."
-                .into(),
-        }),
+        Stage::FormerTenantRecovery => former_tenant_letter(facts, &mut out.reasons, today),
     };
     if let Some(until) = claim_in_breathing_space {
         // No demand about the included arrears while it lasts (domain.md §5): only the rent
@@ -515,6 +513,42 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
     }
     out.next = next;
     out
+}
+
+/// A former tenant's letter of claim, for what is still within the six years (Limitation Act
+/// 1980 s19): the statute-barred part is named in the reasons and not claimed; nothing at all
+/// within six years, no letter.
+fn former_tenant_letter(
+    facts: &CaseFacts,
+    reasons: &mut Vec<String>,
+    today: NaiveDate,
+) -> Option<Step> {
+    let mut claim = facts.real_arrears;
+    if let Some(l) = &facts.former_limitation {
+        claim = claim.min(l.claimable);
+        if l.barred.0 > 0 {
+            reasons.push(format!(
+                "{} fell due, or was last restarted by a part payment, more than six years ago \
+                 and is statute-barred (Limitation Act 1980 s19): it is not claimed",
+                l.barred
+            ));
+        }
+    }
+    if claim.0 <= 0 {
+        reasons.push(
+            "nothing owed fell due within the last six years: no letter of claim and no claim"
+                .into(),
+        );
+        return None;
+    }
+    Some(Step {
+        stage: Stage::FormerTenantRecovery,
+        earliest: today,
+        description: format!(
+            "We will write to you with a letter of claim for {claim}; you will have 30 days to \
+             reply."
+        ),
+    })
 }
 
 /// A possession claim is in progress: made (court application) and not yet ended by a
@@ -662,8 +696,49 @@ mod tests {
             plan: None,
             breathing_space: None,
             breathing_space_started: None,
+            former_limitation: None,
             court: Default::default(),
             notice_earliest_proceedings: None,
+        }
+    }
+
+    #[test]
+    fn limitation_act_1980_s19_a_former_tenants_letter_claims_only_what_is_within_six_years() {
+        use crate::limitation::Limitation;
+        let p = EscalationPolicy::default();
+        let split = |barred, claimable| {
+            Some(Limitation {
+                barred: Pence(barred),
+                claimable: Pence(claimable),
+                restarted_on: None,
+            })
+        };
+        // (real arrears, split, letter for, a reason names the barred part)
+        let table = [
+            (30_000, None, Some(30_000), false),
+            (30_000, split(0, 30_000), Some(30_000), false),
+            (30_000, split(10_000, 20_000), Some(20_000), true),
+            (30_000, split(30_000, 0), None, true),
+        ];
+        for (arrears, limitation, letter, barred_named) in table {
+            let mut f = facts(Stage::FormerTenantRecovery, arrears, 300);
+            f.former_limitation = limitation;
+            let n = next_step(&f, &p, today());
+            assert_eq!(
+                n.next.as_ref().map(|s| s.description.clone()),
+                letter.map(|c| format!(
+                    "We will write to you with a letter of claim for {}; you will have 30 days \
+                     to reply.",
+                    Pence(c)
+                )),
+                "{limitation:?}"
+            );
+            assert_eq!(
+                n.reasons.iter().any(|r| r.contains("statute-barred")),
+                barred_named,
+                "{:?}",
+                n.reasons
+            );
         }
     }
 

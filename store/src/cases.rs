@@ -170,6 +170,9 @@ pub async fn case_facts(
         plan,
         breathing_space,
         breathing_space_started,
+        // Limitation Act 1980 s19: only for a former tenancy's recovery.
+        former_limitation: (stage == Stage::FormerTenantRecovery)
+            .then(|| rentdesk_domain::limitation::rent_limitation(&account.entries, today)),
         court,
         notice_earliest_proceedings,
     })

@@ -2040,6 +2040,69 @@ async fn cpr_83_2_3_a_no_permission_before_the_sixth_anniversary_of_the_order() 
     t.app.stop().await;
 }
 
+/// Limitation Act 1980 s19: a former tenant's letter of claim asks only for what fell due in
+/// the last six years; the statute-barred part is shown apart. HD1001 owes rent of £98.50 from
+/// 2 and 9 November (the 3 November payment of £98.50 goes to the oldest debt first); a
+/// £500.00 charge seven years old is added: £401.50 of it is barred, £197.00 claimable.
+#[tokio::test]
+async fn limitation_act_1980_s19_a_former_tenants_letter_leaves_out_what_is_statute_barred() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let today = rentdesk_store::london_today();
+    let old = today.checked_sub_months(chrono::Months::new(84)).unwrap();
+    let tx = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
+         OLD-1,HD1001,{old},rent_debit,500.00,,rent brought forward\n"
+    );
+    assert_eq!(
+        app.import("transactions", tx.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let (s, r) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/steps"),
+        &north,
+        json!({"step": "former_tenant_recovery"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(
+        n["limitation"],
+        // The 3 November payment restarted the six years for the 2 November rent (s29(5)),
+        // not for the charge already barred (s29(7)).
+        json!({"statute_barred_pence": 40_150, "claimable_pence": 19_700,
+               "restarted_on": "2026-11-03"}),
+        "{n}"
+    );
+    assert_eq!(n["recommended"], "former_tenant_recovery", "{n}");
+    assert!(
+        n["description"]
+            .as_str()
+            .unwrap()
+            .contains("a letter of claim for £197.00"),
+        "{n}"
+    );
+    assert!(
+        n["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().starts_with(
+                "£401.50 fell due, or was last restarted by a part payment, more than six years ago"
+            )),
+        "{n}"
+    );
+    t.app.stop().await;
+}
+
 #[tokio::test]
 async fn court_steps_out_of_sequence_are_refused_naming_what_is_missing() {
     let t = team().await;

@@ -228,6 +228,22 @@ pub struct NextStep {
     /// arrears under the notice's own regime (it must hold on the hearing date too), with the
     /// figures. An order on ground 8 is refused if it did not hold on the hearing date.
     pub ground_8_at_hearing: Option<Ground8Out>,
+    /// A former tenancy in recovery: its balance split by the Limitation Act 1980 (s19: six
+    /// years from each sum falling due, restarted by a part payment, s29(5)). A letter of claim
+    /// asks only for `claimable_pence`; none when it is 0.
+    pub limitation: Option<LimitationOut>,
+}
+
+/// A former tenancy's balance split by the Limitation Act 1980.
+#[derive(Debug, Object)]
+pub struct LimitationOut {
+    /// Outstanding sums that fell due (or were last restarted by a part payment) more than six
+    /// years ago, in pence: not claimed.
+    pub statute_barred_pence: i64,
+    /// The rest of the outstanding sums, in pence.
+    pub claimable_pence: i64,
+    /// The latest part payment by the tenant that restarted the six years.
+    pub restarted_on: Option<NaiveDate>,
 }
 
 impl poem_openapi::types::Example for NextStep {
@@ -272,6 +288,7 @@ impl poem_openapi::types::Example for NextStep {
             ],
             notice: None,
             ground_8_at_hearing: None,
+            limitation: None,
             ground_8: Some(
                 protocol::ground_8(
                     protocol::NoticeRegime::Current,
@@ -1233,6 +1250,11 @@ impl OfficerStepsApi {
             }),
             ground_8,
             ground_8_at_hearing: ground_8_at_hearing.map(Ground8Out::from),
+            limitation: case.former_limitation.map(|l| LimitationOut {
+                statute_barred_pence: l.barred.0,
+                claimable_pence: l.claimable.0,
+                restarted_on: l.restarted_on,
+            }),
         })))
     }
 
