@@ -311,6 +311,46 @@ pub fn mandatory_ground_rules(order: &CourtOrder, ordered_on: NaiveDate) -> Vec<
     out
 }
 
+/// CPR 83.2(3)(a): a warrant of possession "must not be issued without the permission of the
+/// court where six years or more have elapsed since the date of the judgment or order". The
+/// first day permission is needed: the sixth anniversary of the order (a 29 February order:
+/// 28 February). Read conservatively: on the anniversary itself six years have elapsed, so
+/// permission is asked for from that day (asking when it may not yet be needed costs an
+/// application; issuing without it when it is needed makes the warrant irregular).
+pub const WARRANT_PERMISSION_AFTER_MONTHS: u32 = 72;
+
+/// The first day a warrant on an order made on `ordered_on` needs the court's permission
+/// (CPR 83.2(3)(a)); see [`WARRANT_PERMISSION_AFTER_MONTHS`].
+pub fn warrant_permission_from(ordered_on: NaiveDate) -> NaiveDate {
+    ordered_on
+        .checked_add_months(chrono::Months::new(WARRANT_PERMISSION_AFTER_MONTHS))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// Why a warrant needs the court's permission today (CPR 83.2(3)(a)), or `None` when it does
+/// not: the order is less than six years old, or its date is not recorded (orders stored before
+/// `ordered_on` was kept are not checked), or `permission_on` (the day the court gave
+/// permission, recorded with the warrant) is on or after the day it became needed.
+pub fn warrant_permission_needed(
+    order: &CourtOrder,
+    permission_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<String> {
+    let ordered_on = order.ordered_on?;
+    let from = warrant_permission_from(ordered_on);
+    if today < from || permission_on.is_some_and(|p| p >= ordered_on) {
+        return None;
+    }
+    Some(format!(
+        "the possession order was made on {}: six years or more have passed since it (from {}), \
+         so a warrant needs the court's permission first (CPR 83.2(3)(a); apply under Part 23 \
+         giving the reasons for the delay); record the warrant with the date permission was \
+         given (`permission_granted_on`)",
+        fmt_date(ordered_on),
+        fmt_date(from)
+    ))
+}
+
 /// Ground 8 checked again at the hearing (domain.md §4: "both at notice and hearing"): for a
 /// section 8 notice that gave ground 8, whether it is available on the rent arrears
 /// ([`crate::arrears::rent_arrears`] of the hearing date, or today's before it) under the notice's regime, with the same
@@ -491,6 +531,10 @@ pub struct CourtFacts {
     /// The day the latest application to fix a date for possession was recorded.
     #[serde(default)]
     pub fix_date_applied_on: Option<NaiveDate>,
+    /// The day the officer last recorded telling the court of a Breathing Space
+    /// ([`OrderStep::CourtToldOfBreathingSpace`]; SI 2020/1311 reg 10).
+    #[serde(default)]
+    pub told_of_breathing_space_on: Option<NaiveDate>,
 }
 
 /// PD 55A para 10 (postponed possession orders): before applying to fix the date for
@@ -513,16 +557,24 @@ pub enum OrderStep {
     FixDateNotice,
     /// The application to the court to fix the date for possession (PD 55A para 10.2).
     FixDateApplication,
+    /// The court dealing with the possession claim was told that the tenant is in a Breathing
+    /// Space (SI 2020/1311 reg 10: proceedings already under way when a moratorium starts).
+    /// Its gates are [`crate::escalation::tell_court_gates`], not [`order_step_gates`].
+    CourtToldOfBreathingSpace,
 }
 
 impl OrderStep {
-    pub const ALL: &'static [OrderStep] =
-        &[OrderStep::FixDateNotice, OrderStep::FixDateApplication];
+    pub const ALL: &'static [OrderStep] = &[
+        OrderStep::FixDateNotice,
+        OrderStep::FixDateApplication,
+        OrderStep::CourtToldOfBreathingSpace,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStep::FixDateNotice => "fix_date_notice",
             OrderStep::FixDateApplication => "apply_to_fix_date",
+            OrderStep::CourtToldOfBreathingSpace => "court_told_of_breathing_space",
         }
     }
 
@@ -538,6 +590,9 @@ impl OrderStep {
             }
             OrderStep::FixDateApplication => {
                 "application to the court to fix a date for possession (PD 55A para 10.2)"
+            }
+            OrderStep::CourtToldOfBreathingSpace => {
+                "the court was told that the tenant is in a Breathing Space (SI 2020/1311 reg 10)"
             }
         }
     }
@@ -567,6 +622,10 @@ pub fn order_step_gates(
         id: id.into(),
         reason,
     };
+    if step == OrderStep::CourtToldOfBreathingSpace {
+        // Not a step after a postponed order: `escalation::tell_court_gates` decides it.
+        return vec![];
+    }
     let mut out = vec![];
     let postponed = court
         .order
@@ -677,6 +736,13 @@ fn per(frequency: Frequency) -> &'static str {
         Frequency::Monthly => "month",
     }
 }
+
+/// A warrant after the payment terms of a suspended or postponed order are broken is asked for
+/// on form N325A, with a statement of the payments due under the order and those made
+/// (HMCTS, after Cardiff CC v Lee (Flowers) [2016] EWCA Civ 1034): the statement is
+/// [`CourtFacts::instalments`], from the ledger since the order's first payment.
+pub const N325A: &str =
+    "form N325A, with a statement of the payments due under the order and the payments made";
 
 /// The local policy after an order (domain.md §4): an outright order → a warrant once the
 /// possession date has passed; terms kept → monitor them; terms breached → a visit or contact
@@ -803,20 +869,21 @@ pub fn after_order(court: &CourtFacts, today: NaiveDate) -> AfterOrder {
         .push(format!("visited or contacted {}", fmt_date(visited)));
     match order.kind {
         OrderKind::Suspended => match order.possession_date {
-            Some(d) if d >= today => warrant_from_date(&mut out, d, "N325A"),
+            Some(d) if d >= today => warrant_from_date(&mut out, d, N325A),
             _ => {
                 out.next_stage = Some((
                     Stage::Warrant,
                     today,
-                    "The terms of the court order have not been kept. We may apply for a \
-                     warrant for possession (form N325A). You can apply to the court (form \
-                     N244) to suspend it."
-                        .into(),
+                    format!(
+                        "The terms of the court order have not been kept. We may apply for a \
+                         warrant for possession ({N325A}). You can apply to the court (form \
+                         N244) to suspend it."
+                    ),
                 ))
             }
         },
         OrderKind::Postponed => match order.possession_date {
-            Some(d) => warrant_from_date(&mut out, d, "N325A"),
+            Some(d) => warrant_from_date(&mut out, d, N325A),
             // PD 55A para 10.3: written notice first, at least 14 clear days and not more than
             // 3 months before the application to fix a date.
             None => postponed_breached(&mut out, court, first.due, today),
@@ -903,6 +970,78 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn cpr_83_2_3_a_a_warrant_six_years_or_more_after_the_order_needs_permission() {
+        use crate::protocol::{GateFacts, gates};
+        // (order made, permission needed from, day checked, needed that day)
+        let table = [
+            (d(2020, 12, 14), d(2026, 12, 14), d(2026, 12, 13), false),
+            (d(2020, 12, 14), d(2026, 12, 14), d(2026, 12, 14), true),
+            (d(2020, 12, 14), d(2026, 12, 14), d(2027, 3, 1), true),
+            // A leap-day order: no 29 February six years on, so the last day of February.
+            (d(2020, 2, 29), d(2026, 2, 28), d(2026, 2, 27), false),
+            (d(2020, 2, 29), d(2026, 2, 28), d(2026, 2, 28), true),
+            (d(2021, 8, 31), d(2027, 8, 31), d(2027, 8, 30), false),
+            (d(2021, 8, 31), d(2027, 8, 31), d(2027, 8, 31), true),
+        ];
+        for (ordered_on, from, today, needed) in table {
+            assert_eq!(warrant_permission_from(ordered_on), from, "{ordered_on}");
+            let order = CourtOrder {
+                kind: OrderKind::Outright,
+                possession_date: Some(ordered_on + Duration::days(14)),
+                terms: None,
+                grounds: vec![Ground::G1],
+                ordered_on: Some(ordered_on),
+            };
+            let reason = warrant_permission_needed(&order, None, today);
+            assert_eq!(reason.is_some(), needed, "{ordered_on} on {today}");
+            // The same through the warrant's gates, and permission recorded lifts it.
+            let mut facts = GateFacts {
+                stages: vec![
+                    Stage::NoticeServed,
+                    Stage::CourtApplication,
+                    Stage::Hearing,
+                    Stage::Order,
+                ],
+                order: Some(order.clone()),
+                ..GateFacts::default()
+            };
+            let ids = |f: &GateFacts| {
+                gates(Stage::Warrant, f, today, None)
+                    .into_iter()
+                    .map(|m| m.id)
+                    .collect::<Vec<_>>()
+            };
+            let expected: Vec<String> = if needed {
+                vec!["court_permission".into()]
+            } else {
+                vec![]
+            };
+            assert_eq!(ids(&facts), expected, "{ordered_on} on {today}");
+            facts.warrant_permission_on = Some(today);
+            assert!(ids(&facts).is_empty(), "{ordered_on} on {today}");
+        }
+        let order = CourtOrder {
+            kind: OrderKind::Outright,
+            possession_date: Some(d(2020, 12, 28)),
+            terms: None,
+            grounds: vec![Ground::G1],
+            ordered_on: Some(d(2020, 12, 14)),
+        };
+        let reason = warrant_permission_needed(&order, None, d(2026, 12, 14)).unwrap();
+        assert!(reason.contains("14 December 2020"), "{reason}");
+        assert!(reason.contains("CPR 83.2(3)(a)"), "{reason}");
+        // An order stored before its date was kept is not checked.
+        let undated = CourtOrder {
+            ordered_on: None,
+            ..order
+        };
+        assert_eq!(
+            warrant_permission_needed(&undated, None, d(2030, 1, 1)),
+            None
+        );
     }
 
     fn e(on: NaiveDate, kind: TransactionKind, pence: i64) -> LedgerEntry {
@@ -1090,7 +1229,11 @@ mod tests {
         let a = after_order(&suspended(missed.clone(), Some(d(2026, 11, 20))), today);
         let (stage, earliest, text) = a.next_stage.unwrap();
         assert_eq!((stage, earliest), (Stage::Warrant, today));
-        assert!(text.contains("N325A"));
+        // N325A goes with a statement of the payments due and made.
+        assert!(
+            text.contains("form N325A, with a statement of the payments due under the order and the payments made"),
+            "{text}"
+        );
         // Postponed: no date yet, so the court is asked to fix one; with a date, a warrant
         // after it.
         let mut f = suspended(missed.clone(), Some(d(2026, 11, 20)));

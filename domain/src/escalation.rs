@@ -158,6 +158,13 @@ pub struct CaseFacts {
     pub plan: Option<PlanState>,
     /// A Breathing Space in force today, and when it ends if known.
     pub breathing_space: Option<Option<NaiveDate>>,
+    /// A former tenancy's balance split by the Limitation Act 1980 (s19: six years from each
+    /// sum falling due): what may still be claimed and what is statute-barred.
+    #[serde(default)]
+    pub former_limitation: Option<crate::limitation::Limitation>,
+    /// The day the Breathing Space in force today started (with `breathing_space`).
+    #[serde(default)]
+    pub breathing_space_started: Option<NaiveDate>,
     /// The hearing and order recorded, and how the order's terms are kept.
     #[serde(default)]
     pub court: crate::court::CourtFacts,
@@ -193,6 +200,9 @@ pub enum ActionKind {
     /// Ask the court to fix a date for possession (a postponed order breached, the written
     /// notice given and its 14 days run).
     ApplyToFixDate,
+    /// Tell the court dealing with the possession claim that the tenant is in a Breathing
+    /// Space (SI 2020/1311 reg 10); recorded as the step `court_told_of_breathing_space`.
+    TellCourtOfBreathingSpace,
 }
 
 impl ActionKind {
@@ -202,6 +212,7 @@ impl ActionKind {
             ActionKind::Visit => "visit",
             ActionKind::GiveFixDateNotice => "give_fix_date_notice",
             ActionKind::ApplyToFixDate => "apply_to_fix_date",
+            ActionKind::TellCourtOfBreathingSpace => "tell_court_of_breathing_space",
         }
     }
 }
@@ -223,6 +234,10 @@ pub struct NextStep {
     pub next: Option<Step>,
     /// What the landlord does within the stage instead of moving on (after an order).
     pub action: Option<Action>,
+    /// What the officer must also do now, whatever the next step (e.g. tell the court of a
+    /// Breathing Space, SI 2020/1311 reg 10).
+    #[serde(default)]
+    pub also: Vec<Action>,
     /// Why escalation is paused, if it is.
     pub paused_because: Option<String>,
     /// What the tenant can do to stop the next step.
@@ -248,6 +263,7 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
         summary: String::new(),
         next: None,
         action: None,
+        also: vec![],
         paused_because: None,
         what_stops_it: vec![],
         reasons: vec![],
@@ -255,6 +271,25 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
     if matches!(stage, Stage::Closed) {
         out.summary = "This case is closed. Nothing further will happen.".into();
         return out;
+    }
+    // SI 2020/1311 reg 10: a claim already made when a Breathing Space starts: the court is
+    // told, once for each Breathing Space.
+    if let Some(started) = court_to_be_told_of_breathing_space(facts) {
+        out.reasons.push(format!(
+            "Breathing Space from {} while the possession claim is in progress: the court has \
+             not been told of it",
+            fmt_date(started)
+        ));
+        out.also.push(Action {
+            kind: ActionKind::TellCourtOfBreathingSpace,
+            earliest: today,
+            description: format!(
+                "Tell the court dealing with the possession claim that the tenant has been in a \
+                 Breathing Space since {} (Debt Respite Scheme Regulations 2020 reg 10), then \
+                 record it (step court_told_of_breathing_space).",
+                fmt_date(started)
+            ),
+        });
     }
     if facts.real_arrears.0 <= 0 {
         out.summary = if facts.technical_arrears.0 > 0 {
@@ -430,13 +465,7 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
                 .into(),
         }),
         Stage::Eviction | Stage::Closed => None,
-        Stage::FormerTenantRecovery => Some(Step {
-            stage: Stage::FormerTenantRecovery,
-            earliest: today,
-            description: "We will write to you with a letter of claim; you will have 30 days to \
-                          reply."
-                .into(),
-        }),
+        Stage::FormerTenantRecovery => former_tenant_letter(facts, &mut out.reasons, today),
     };
     if let Some(until) = claim_in_breathing_space {
         // No demand about the included arrears while it lasts (domain.md §5): only the rent
@@ -486,16 +515,131 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
     out
 }
 
+/// A former tenant's letter of claim, for what is still within the six years (Limitation Act
+/// 1980 s19): the statute-barred part is named in the reasons and not claimed; nothing at all
+/// within six years, no letter.
+fn former_tenant_letter(
+    facts: &CaseFacts,
+    reasons: &mut Vec<String>,
+    today: NaiveDate,
+) -> Option<Step> {
+    let mut claim = facts.real_arrears;
+    if let Some(l) = &facts.former_limitation {
+        claim = claim.min(l.claimable);
+        if l.barred.0 > 0 {
+            reasons.push(format!(
+                "{} fell due, or was last restarted by a part payment, more than six years ago \
+                 and is statute-barred (Limitation Act 1980 s19): it is not claimed",
+                l.barred
+            ));
+        }
+    }
+    if claim.0 <= 0 {
+        reasons.push(
+            "nothing owed fell due within the last six years: no letter of claim and no claim"
+                .into(),
+        );
+        return None;
+    }
+    Some(Step {
+        stage: Stage::FormerTenantRecovery,
+        earliest: today,
+        description: format!(
+            "We will write to you with a letter of claim for {claim}; you will have 30 days to \
+             reply."
+        ),
+    })
+}
+
+/// A possession claim is in progress: made (court application) and not yet ended by a
+/// dismissal or the case closing.
+pub fn claim_in_progress(stage: Stage, court: &crate::court::CourtFacts) -> bool {
+    match stage {
+        Stage::CourtApplication | Stage::Hearing | Stage::Warrant | Stage::Eviction => true,
+        Stage::Order => court
+            .order
+            .as_ref()
+            .is_none_or(|o| o.kind != crate::court::OrderKind::Dismissed),
+        _ => false,
+    }
+}
+
+/// SI 2020/1311 reg 10 (existing legal proceedings at the start of a moratorium): when a
+/// Breathing Space is in force while a possession claim is in progress, the landlord tells the
+/// court. `Some(start of the Breathing Space)` until the officer records it
+/// ([`crate::court::OrderStep::CourtToldOfBreathingSpace`]) on or after that start: once for
+/// each Breathing Space.
+pub fn court_to_be_told_of_breathing_space(facts: &CaseFacts) -> Option<NaiveDate> {
+    let started = facts
+        .breathing_space_started
+        .filter(|_| facts.breathing_space.is_some())?;
+    let told = facts
+        .court
+        .told_of_breathing_space_on
+        .is_some_and(|t| t >= started);
+    (claim_in_progress(facts.stage, &facts.court) && !told).then_some(started)
+}
+
+/// What stands between the account and recording that the court was told of a Breathing Space
+/// (empty = allowed): one in force, a claim in progress, and not already told of this one.
+pub fn tell_court_gates(facts: &CaseFacts) -> Vec<crate::protocol::Missing> {
+    use crate::protocol::Missing;
+    let mut out = vec![];
+    let Some(started) = facts
+        .breathing_space_started
+        .filter(|_| facts.breathing_space.is_some())
+    else {
+        return vec![Missing {
+            id: "breathing_space".into(),
+            reason: "no Breathing Space is in force: there is nothing to tell the court".into(),
+        }];
+    };
+    if !claim_in_progress(facts.stage, &facts.court) {
+        out.push(Missing {
+            id: "court_application".into(),
+            reason: "no possession claim is in progress: there is no court to tell".into(),
+        });
+    }
+    if let Some(told) = facts
+        .court
+        .told_of_breathing_space_on
+        .filter(|t| *t >= started)
+    {
+        out.push(Missing {
+            id: "court_told_of_breathing_space".into(),
+            reason: format!(
+                "the court was told of the Breathing Space that started on {} on {}",
+                fmt_date(started),
+                fmt_date(told)
+            ),
+        });
+    }
+    out
+}
+
 /// After an order: the court's decision and its terms say what happens (`court::after_order`).
 fn after_order(mut out: NextStep, facts: &CaseFacts, today: NaiveDate) -> NextStep {
     let arrears = facts.real_arrears;
     let a = crate::court::after_order(&facts.court, today);
     out.reasons.extend(a.reasons);
     out.paused_because = a.paused_because;
-    out.next = a.next_stage.map(|(stage, earliest, description)| Step {
-        stage,
-        earliest,
-        description,
+    out.next = a.next_stage.map(|(stage, earliest, mut description)| {
+        // CPR 83.2(3)(a): six years or more after the order, the court's permission first.
+        if stage == Stage::Warrant
+            && let Some(order) = &facts.court.order
+            && let Some(why) = crate::court::warrant_permission_needed(order, None, earliest)
+        {
+            description.push_str(
+                " The order is six years old or more: we must first ask the court's permission \
+                 to apply for a warrant.",
+            );
+            out.reasons.push(why);
+        }
+        Step {
+            stage,
+            earliest,
+            description,
+        }
     });
     out.action = a.action;
     out.what_stops_it = a.what_stops_it;
@@ -551,9 +695,124 @@ mod tests {
             weeks_in_arrears_hundredths: Some(weeks),
             plan: None,
             breathing_space: None,
+            breathing_space_started: None,
+            former_limitation: None,
             court: Default::default(),
             notice_earliest_proceedings: None,
         }
+    }
+
+    #[test]
+    fn limitation_act_1980_s19_a_former_tenants_letter_claims_only_what_is_within_six_years() {
+        use crate::limitation::Limitation;
+        let p = EscalationPolicy::default();
+        let split = |barred, claimable| {
+            Some(Limitation {
+                barred: Pence(barred),
+                claimable: Pence(claimable),
+                restarted_on: None,
+            })
+        };
+        // (real arrears, split, letter for, a reason names the barred part)
+        let table = [
+            (30_000, None, Some(30_000), false),
+            (30_000, split(0, 30_000), Some(30_000), false),
+            (30_000, split(10_000, 20_000), Some(20_000), true),
+            (30_000, split(30_000, 0), None, true),
+        ];
+        for (arrears, limitation, letter, barred_named) in table {
+            let mut f = facts(Stage::FormerTenantRecovery, arrears, 300);
+            f.former_limitation = limitation;
+            let n = next_step(&f, &p, today());
+            assert_eq!(
+                n.next.as_ref().map(|s| s.description.clone()),
+                letter.map(|c| format!(
+                    "We will write to you with a letter of claim for {}; you will have 30 days \
+                     to reply.",
+                    Pence(c)
+                )),
+                "{limitation:?}"
+            );
+            assert_eq!(
+                n.reasons.iter().any(|r| r.contains("statute-barred")),
+                barred_named,
+                "{:?}",
+                n.reasons
+            );
+        }
+    }
+
+    #[test]
+    fn si_2020_1311_reg_10_the_court_is_told_of_a_breathing_space_once_while_a_claim_is_in_progress()
+     {
+        use crate::court::{CourtOrder, OrderKind};
+        let p = EscalationPolicy::default();
+        let started = d(2026, 11, 16);
+        let order = |kind| CourtOrder {
+            kind,
+            possession_date: None,
+            terms: None,
+            grounds: vec![],
+            ordered_on: Some(d(2026, 11, 2)),
+        };
+        // (stage, order, Breathing Space from 16 Nov 2026 in force, told on, prompted)
+        let table = [
+            (Stage::CourtApplication, None, true, None, true),
+            (Stage::Hearing, None, true, None, true),
+            (Stage::Order, Some(OrderKind::Outright), true, None, true),
+            (Stage::Warrant, None, true, None, true),
+            (Stage::Eviction, None, true, None, true),
+            // Told on or after the start: once for this Breathing Space.
+            (Stage::Hearing, None, true, Some(d(2026, 11, 16)), false),
+            (Stage::Hearing, None, true, Some(d(2026, 11, 20)), false),
+            // Told of an earlier one only: this one is told again.
+            (Stage::Hearing, None, true, Some(d(2026, 3, 2)), true),
+            // No claim in progress, or none any more.
+            (Stage::NoticeServed, None, true, None, false),
+            (Stage::SecondLetter, None, true, None, false),
+            (Stage::Order, Some(OrderKind::Dismissed), true, None, false),
+            // No Breathing Space in force.
+            (Stage::Hearing, None, false, None, false),
+        ];
+        for (stage, kind, in_force, told, prompted) in table {
+            let mut f = facts(stage, 60_000, 600);
+            f.court.order = kind.map(order);
+            f.court.told_of_breathing_space_on = told;
+            if in_force {
+                f.breathing_space = Some(Some(d(2027, 1, 14)));
+                f.breathing_space_started = Some(started);
+            }
+            let n = next_step(&f, &p, today());
+            let also: Vec<_> = n.also.iter().map(|a| a.kind).collect();
+            let expected = if prompted {
+                vec![ActionKind::TellCourtOfBreathingSpace]
+            } else {
+                vec![]
+            };
+            assert_eq!(also, expected, "{stage:?} {kind:?} {in_force} {told:?}");
+            // Recording it is allowed exactly when it is prompted.
+            assert_eq!(
+                tell_court_gates(&f).is_empty(),
+                prompted,
+                "{stage:?} {kind:?} {in_force} {told:?}: {:?}",
+                tell_court_gates(&f)
+            );
+            if prompted {
+                assert!(
+                    n.also[0].description.contains("since 16 November 2026"),
+                    "{}",
+                    n.also[0].description
+                );
+                assert!(n.also[0].description.contains("reg 10"));
+            }
+        }
+        // The claim still goes on to the hearing while the court is told.
+        let mut f = facts(Stage::CourtApplication, 60_000, 600);
+        f.breathing_space = Some(None);
+        f.breathing_space_started = Some(started);
+        let n = next_step(&f, &p, today());
+        assert_eq!(n.next.unwrap().stage, Stage::Hearing);
+        assert_eq!(n.also.len(), 1);
     }
 
     const TODAY: (i32, u32, u32) = (2026, 11, 25);

@@ -18,6 +18,7 @@ pub mod kpi;
 pub mod ledger;
 pub mod letter_templates;
 pub mod letters;
+pub mod limitation;
 pub mod money;
 pub mod priority;
 pub mod protocol;

@@ -82,6 +82,9 @@ pub struct GateFacts {
     pub order: Option<CourtOrder>,
     /// The order's terms are not being kept (`court::CourtFacts::terms_breached`).
     pub order_breached: bool,
+    /// The day the court gave permission to issue a warrant (CPR 83.2(3)(a): an order six years
+    /// old or more), when the officer records a warrant with it.
+    pub warrant_permission_on: Option<NaiveDate>,
     /// Every Breathing Space on the account, past or present: start and end (if known).
     pub breathing_spaces: Vec<(NaiveDate, Option<NaiveDate>)>,
     /// Each protocol step with the date it was last recorded.
@@ -293,6 +296,11 @@ fn order_allows_warrant(facts: &GateFacts, today: NaiveDate) -> Vec<Missing> {
             )
         })
     };
+    // CPR 83.2(3)(a): six years or more after the order, a warrant needs the court's permission.
+    out.extend(
+        crate::court::warrant_permission_needed(o, facts.warrant_permission_on, today)
+            .map(|r| missing("court_permission", r)),
+    );
     match o.kind {
         OrderKind::Outright => out.extend(o.possession_date.and_then(passed)),
         OrderKind::Suspended => {

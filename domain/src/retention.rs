@@ -114,6 +114,35 @@ impl RetentionPolicy {
     }
 }
 
+/// UK GDPR Art 12(3): a subject access request is answered "without undue delay and in any
+/// event within one month of receipt", extendable "by two further months where necessary,
+/// taking into account the complexity and number of the requests" (the data subject told of
+/// the extension and why within the first month). ICO guidance on counting the month: from
+/// the day the request is received (that day counts, working day or not) to the corresponding
+/// calendar date in the next month; when the next month has no such date, its last day; when
+/// that day is a weekend or a public holiday, the next working day.
+pub fn subject_access_due_on(received_on: NaiveDate) -> NaiveDate {
+    next_working_day(crate::calendar::add_months_clamped(received_on, 1))
+}
+
+/// The latest day a subject access request is answered when the month is extended by two
+/// further months (Art 12(3)), counted the same way: three calendar months from receipt.
+/// Rentdesk does not record whether an extension was made; this is shown as the outer limit.
+pub fn subject_access_extended_due_on(received_on: NaiveDate) -> NaiveDate {
+    next_working_day(crate::calendar::add_months_clamped(received_on, 3))
+}
+
+/// The day itself, or the next day that is not a Saturday, Sunday or bank holiday (England
+/// and Wales).
+fn next_working_day(mut d: NaiveDate) -> NaiveDate {
+    use chrono::{Datelike, Weekday};
+    while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) || crate::calendar::is_bank_holiday(d)
+    {
+        d = d.succ_opt().unwrap_or(d);
+    }
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +257,33 @@ mod tests {
             p.decide(f, d("2026-03-01")),
             Retention::Anonymise { .. }
         ));
+    }
+
+    #[test]
+    fn uk_gdpr_art_12_3_a_subject_access_request_is_answered_within_one_month_of_receipt() {
+        // (received, due, due if extended by two further months)
+        let table = [
+            // ICO: received 3 September, due 3 October.
+            (d("2025-09-03"), d("2025-10-03"), d("2025-12-03")),
+            // ICO: received 31 January, due 28 February (29 in a leap year).
+            (d("2025-01-31"), d("2025-02-28"), d("2025-04-30")),
+            // Extended: 30 Apr 2028 is a Sunday and 1 May 2028 a bank holiday.
+            (d("2028-01-31"), d("2028-02-29"), d("2028-05-02")),
+            // 28 Feb 2027 is a Sunday: the next working day.
+            (d("2027-01-31"), d("2027-03-01"), d("2027-04-30")),
+            // ICO: received 1 April; 1 May 2027 is a Saturday and 3 May a bank holiday.
+            (d("2027-04-01"), d("2027-05-04"), d("2027-07-01")),
+            (d("2027-03-30"), d("2027-04-30"), d("2027-06-30")),
+            // 25 Dec 2026 Christmas, then a weekend and the 28 Dec substitute bank holiday.
+            (d("2026-11-25"), d("2026-12-29"), d("2027-02-25")),
+        ];
+        for (received, due, extended) in table {
+            assert_eq!(subject_access_due_on(received), due, "{received}");
+            assert_eq!(
+                subject_access_extended_due_on(received),
+                extended,
+                "{received}"
+            );
+        }
     }
 }

@@ -148,6 +148,17 @@ pub enum InstalmentStatus {
     Pending,
 }
 
+impl InstalmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstalmentStatus::Paid => "paid",
+            InstalmentStatus::PartPaid => "part_paid",
+            InstalmentStatus::Missed => "missed",
+            InstalmentStatus::Pending => "pending",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instalment {
     pub due: NaiveDate,

@@ -150,8 +150,10 @@ pub async fn case_facts(
         .await?
         .into_iter()
         .filter(|f| crate::flags::state(f).in_force(today))
-        .map(|f| f.ends_on)
+        .map(|f| (f.starts_on, f.ends_on))
         .next();
+    let breathing_space_started = breathing_space.map(|(starts, _)| starts);
+    let breathing_space = breathing_space.map(|(_, ends)| ends);
     let s = &account.view.summary;
     let court = court_facts(db, account, today).await?;
     let notice_earliest_proceedings = crate::steps::current_notice(db, tenancy_id)
@@ -167,6 +169,10 @@ pub async fn case_facts(
         weeks_in_arrears_hundredths: s.weeks_in_arrears_hundredths,
         plan,
         breathing_space,
+        breathing_space_started,
+        // Limitation Act 1980 s19: only for a former tenancy's recovery.
+        former_limitation: (stage == Stage::FormerTenantRecovery)
+            .then(|| rentdesk_domain::limitation::rent_limitation(&account.entries, today)),
         court,
         notice_earliest_proceedings,
     })
@@ -229,14 +235,14 @@ pub async fn court_facts(
         .filter(|a| court::is_visit_or_contact(&a.kind, a.outcome.as_deref()))
         .map(|a| london_date(a.occurred_at))
         .find(|d| *d <= today);
-    let (fix_date_notice_on, fix_date_applied_on) =
-        crate::steps::recorded_order_steps(db, tenancy_id, today).await?;
+    let recorded = crate::steps::recorded_order_steps(db, tenancy_id, today).await?;
     Ok(CourtFacts {
         hearing_on,
         order,
         instalments,
         last_contact,
-        fix_date_notice_on,
-        fix_date_applied_on,
+        fix_date_notice_on: recorded.fix_date_notice_on,
+        fix_date_applied_on: recorded.fix_date_applied_on,
+        told_of_breathing_space_on: recorded.told_of_breathing_space_on,
     })
 }

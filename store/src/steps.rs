@@ -71,6 +71,7 @@ pub async fn gate_facts(
         stages,
         order: case.court.order.clone(),
         order_breached: case.court.terms_breached(),
+        warrant_permission_on: None,
         breathing_spaces,
         recorded,
         breathing_space,
@@ -203,14 +204,24 @@ pub async fn record_order_step(
     Ok(row)
 }
 
-/// The latest written notice of intention to apply to fix a date (the day it was given, i.e.
-/// deemed served) and the latest application to fix a date (the day it was recorded), of those
-/// recorded up to `today`.
+/// The latest of each order step recorded up to `today`.
+#[derive(Debug, Default)]
+pub struct RecordedOrderSteps {
+    /// The latest written notice of intention to apply to fix a date: the day it was given
+    /// (deemed served).
+    pub fix_date_notice_on: Option<NaiveDate>,
+    /// The latest application to fix a date: the day it was recorded.
+    pub fix_date_applied_on: Option<NaiveDate>,
+    /// The latest record that the court was told of a Breathing Space (SI 2020/1311 reg 10).
+    pub told_of_breathing_space_on: Option<NaiveDate>,
+}
+
+/// The order steps recorded on the account up to `today` ([`RecordedOrderSteps`]).
 pub async fn recorded_order_steps(
     db: &DatabaseConnection,
     tenancy_id: i64,
     today: NaiveDate,
-) -> Result<(Option<NaiveDate>, Option<NaiveDate>), sea_orm::DbErr> {
+) -> Result<RecordedOrderSteps, sea_orm::DbErr> {
     let rows = action::Entity::find()
         .filter(action::Column::TenancyId.eq(tenancy_id))
         .filter(action::Column::Kind.eq("order_step"))
@@ -218,6 +229,7 @@ pub async fn recorded_order_steps(
         .await?;
     let mut notice = None;
     let mut applied = None;
+    let mut told = None;
     for a in rows
         .into_iter()
         .filter(|a| london_date(a.occurred_at) <= today)
@@ -235,10 +247,17 @@ pub async fn recorded_order_steps(
             Some(OrderStep::FixDateApplication) => {
                 applied = applied.max(Some(london_date(a.occurred_at)));
             }
+            Some(OrderStep::CourtToldOfBreathingSpace) => {
+                told = told.max(Some(london_date(a.occurred_at)));
+            }
             None => {}
         }
     }
-    Ok((notice, applied))
+    Ok(RecordedOrderSteps {
+        fix_date_notice_on: notice,
+        fix_date_applied_on: applied,
+        told_of_breathing_space_on: told,
+    })
 }
 
 pub struct StageChange<'a> {

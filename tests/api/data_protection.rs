@@ -13,7 +13,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::time::Duration;
 
 struct World {
@@ -424,6 +424,72 @@ async fn subject_access_is_for_team_leaders_and_admins_within_their_scope() {
     )
     .await;
     assert_eq!(s, 409, "{p}");
+}
+
+/// UK GDPR Art 12(3): a subject-access export shows the day the request was received, the day
+/// it is due (one month; ICO's counting) and the outer limit if extended, and is flagged
+/// overdue once the due day has passed without it being done.
+#[tokio::test]
+async fn uk_gdpr_art_12_3_a_subject_access_export_shows_its_one_month_due_date_and_when_overdue() {
+    let w = world().await;
+    let app = &w.app;
+    let today = rentdesk_store::london_today();
+    let (s, queued) = call(
+        app,
+        Method::POST,
+        "/manage/v1/tenancies/HD1002/subject-access",
+        Some(&w.lead),
+        None,
+    )
+    .await;
+    assert_eq!(s, 202, "{queued}");
+    assert_eq!(queued["received_on"], json!(today), "{queued}");
+    assert_eq!(
+        queued["due_on"],
+        json!(rentdesk_domain::retention::subject_access_due_on(today)),
+        "{queued}"
+    );
+    assert_eq!(
+        queued["extended_due_on"],
+        json!(rentdesk_domain::retention::subject_access_extended_due_on(
+            today
+        )),
+        "{queued}"
+    );
+    assert_eq!(queued["overdue"], false, "{queued}");
+    let done = wait_for_export(app, &w.lead, queued["status_url"].as_str().unwrap()).await;
+    assert_eq!(
+        (done["status"].as_str(), &done["overdue"]),
+        (Some("done"), &json!(false))
+    );
+    // A request received 40 days ago that has not been answered (its export failed): overdue.
+    let t = tenancy_of(app, "HD1002").await;
+    let received = Utc::now() - chrono::Duration::days(40);
+    let old = export::ActiveModel {
+        kind: Set("subject_access".into()),
+        tenancy_id: Set(t.id),
+        status: Set("failed".into()),
+        created_at: Set(received),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let (s, e) = call(
+        app,
+        Method::GET,
+        &format!("/manage/v1/exports/{}", old.id),
+        Some(&w.lead),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{e}");
+    let received_on = rentdesk_domain::time::london_date(received);
+    assert_eq!(e["received_on"], json!(received_on), "{e}");
+    let due = rentdesk_domain::retention::subject_access_due_on(received_on);
+    assert_eq!(e["due_on"], json!(due), "{e}");
+    assert!(due < today, "{e}");
+    assert_eq!(e["overdue"], true, "{e}");
 }
 
 /// HD1004 closed in 2019 with a zero balance (qualifies); HD1003 closed in 2019 in credit and

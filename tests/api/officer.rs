@@ -1925,6 +1925,184 @@ async fn the_warrant_letter_says_how_to_ask_the_court_to_suspend_it() {
     t.app.stop().await;
 }
 
+/// CPR 83.2(3)(a): a warrant of possession six years or more after the order needs the court's
+/// permission: next-step says so and names the gate; the warrant is refused without the date
+/// permission was given and recorded with it.
+#[tokio::test]
+async fn cpr_83_2_3_a_a_warrant_six_years_after_the_order_needs_the_courts_permission() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let next = format!("/officer/v1/accounts/{hd1001}/next-step");
+    let today = rentdesk_store::london_today();
+    let years_ago = |y: u32| {
+        today
+            .checked_sub_months(chrono::Months::new(12 * y))
+            .unwrap()
+    };
+    // A claim issued seven years ago; heard and an outright order made a day over six years ago.
+    let made = years_ago(6) - chrono::Duration::days(1);
+    claim_issued(app, hd1001, (today - years_ago(7)).num_days() * 2 - 2).await;
+    for step in [
+        json!({"step": "hearing", "hearing_on": made}),
+        json!({"step": "order", "order_type": "outright", "ordered_on": made,
+               "possession_date": made + chrono::Duration::days(14)}),
+    ] {
+        let (s, r) = post(app, &path, &north, step).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["recommended"], "warrant", "{n}");
+    assert!(
+        n["description"]
+            .as_str()
+            .unwrap()
+            .contains("we must first ask the court's permission"),
+        "{n}"
+    );
+    let gate = n["blocked_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == "court_permission")
+        .unwrap_or_else(|| panic!("{n}"));
+    assert!(
+        gate["reason"].as_str().unwrap().contains("CPR 83.2(3)(a)"),
+        "{gate}"
+    );
+    let (s, p) = post(app, &path, &north, json!({"step": "warrant"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["court_permission".to_owned()]),
+        "{p}"
+    );
+    // The permission's date: not in the future, not before the order, only for a warrant.
+    for (body, field) in [
+        (
+            json!({"step": "warrant", "permission_granted_on": today + chrono::Duration::days(1)}),
+            "permission_granted_on",
+        ),
+        (
+            json!({"step": "warrant", "permission_granted_on": made - chrono::Duration::days(1)}),
+            "permission_granted_on",
+        ),
+        (
+            json!({"step": "eviction", "permission_granted_on": today}),
+            "permission_granted_on",
+        ),
+    ] {
+        let (s, p) = post(app, &path, &north, body).await;
+        assert_eq!((s, fields(&p)), (422, vec![field.to_owned()]), "{p}");
+    }
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "warrant", "permission_granted_on": today}),
+    )
+    .await;
+    assert_eq!((s, r["stage"].as_str()), (201, Some("warrant")), "{r}");
+    t.app.stop().await;
+}
+
+/// The same order made six years ago less a day: no permission is needed yet.
+#[tokio::test]
+async fn cpr_83_2_3_a_no_permission_before_the_sixth_anniversary_of_the_order() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let today = rentdesk_store::london_today();
+    let six = today.checked_sub_months(chrono::Months::new(72)).unwrap();
+    let made = six + chrono::Duration::days(1);
+    claim_issued(app, hd1001, (today - six).num_days() * 2 + 40).await;
+    for step in [
+        json!({"step": "hearing", "hearing_on": made}),
+        json!({"step": "order", "order_type": "outright", "ordered_on": made,
+               "possession_date": made + chrono::Duration::days(14)}),
+    ] {
+        let (s, r) = post(app, &path, &north, step).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(n["recommended"], "warrant", "{n}");
+    assert_eq!(n["blocked_by"], json!([]), "{n}");
+    let (s, r) = post(app, &path, &north, json!({"step": "warrant"})).await;
+    assert_eq!((s, r["stage"].as_str()), (201, Some("warrant")), "{r}");
+    t.app.stop().await;
+}
+
+/// Limitation Act 1980 s19: a former tenant's letter of claim asks only for what fell due in
+/// the last six years; the statute-barred part is shown apart. HD1001 owes rent of £98.50 from
+/// 2 and 9 November (the 3 November payment of £98.50 goes to the oldest debt first); a
+/// £500.00 charge seven years old is added: £401.50 of it is barred, £197.00 claimable.
+#[tokio::test]
+async fn limitation_act_1980_s19_a_former_tenants_letter_leaves_out_what_is_statute_barred() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let today = rentdesk_store::london_today();
+    let old = today.checked_sub_months(chrono::Months::new(84)).unwrap();
+    let tx = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
+         OLD-1,HD1001,{old},rent_debit,500.00,,rent brought forward\n"
+    );
+    assert_eq!(
+        app.import("transactions", tx.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let (s, r) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/steps"),
+        &north,
+        json!({"step": "former_tenant_recovery"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(
+        n["limitation"],
+        // The 3 November payment restarted the six years for the 2 November rent (s29(5)),
+        // not for the charge already barred (s29(7)).
+        json!({"statute_barred_pence": 40_150, "claimable_pence": 19_700,
+               "restarted_on": "2026-11-03"}),
+        "{n}"
+    );
+    assert_eq!(n["recommended"], "former_tenant_recovery", "{n}");
+    assert!(
+        n["description"]
+            .as_str()
+            .unwrap()
+            .contains("a letter of claim for £197.00"),
+        "{n}"
+    );
+    assert!(
+        n["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().starts_with(
+                "£401.50 fell due, or was last restarted by a part payment, more than six years ago"
+            )),
+        "{n}"
+    );
+    t.app.stop().await;
+}
+
 #[tokio::test]
 async fn court_steps_out_of_sequence_are_refused_naming_what_is_missing() {
     let t = team().await;
@@ -2105,7 +2283,31 @@ async fn a_suspended_order_kept_is_monitored_and_a_breach_leads_to_a_visit_befor
     assert_eq!(s, 201, "{r}");
     let (_, n) = get(app, &next, &north).await;
     assert_eq!(n["recommended"], "warrant", "{n}");
-    assert!(n["description"].as_str().unwrap().contains("N325A"), "{n}");
+    assert!(
+        n["description"].as_str().unwrap().contains(
+            "form N325A, with a statement of the payments due under the order and the payments made"
+        ),
+        "{n}"
+    );
+    // The statement, from the ledger: £1,000 a week (plus any rent charged for the week) from
+    // three weeks ago, each due, none of it paid, the first two missed.
+    let statement = n["order"]["statement"].as_array().unwrap();
+    assert!(statement.len() >= 3, "{n}");
+    assert_eq!(
+        statement[0]["due_on"],
+        json!(today - chrono::Duration::days(21)),
+        "{n}"
+    );
+    for line in &statement[..2] {
+        assert!(line["due_pence"].as_i64().unwrap() >= 100_000, "{n}");
+        assert_eq!(line["paid_pence"], 0, "{n}");
+        assert_eq!(line["status"], "missed", "{n}");
+    }
+    assert_eq!(
+        statement.len() as u64,
+        n["order"]["payments_due"].as_u64().unwrap(),
+        "{n}"
+    );
     let (s, r) = post(app, &path, &north, json!({"step": "warrant"})).await;
     assert_eq!((s, r["stage"].as_str()), (201, Some("warrant")), "{r}");
     // Every look at the account's next step is audited, with who and from where.
@@ -2254,6 +2456,100 @@ async fn pd55a_a_postponed_order_breached_needs_written_notice_14_clear_days_bef
         (s, fields(&p)),
         (409, vec!["possession_date".to_owned()]),
         "{p}"
+    );
+    t.app.stop().await;
+}
+
+/// SI 2020/1311 reg 10: a Breathing Space starting while a possession claim is in progress: the
+/// officer is prompted to tell the court, records it, and is not prompted again for that
+/// Breathing Space. No claim, no prompt and nothing to record.
+#[tokio::test]
+async fn si_2020_1311_reg_10_the_officer_tells_the_court_of_a_breathing_space_once() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let hd1002 = tenancy_id(app, "HD1002").await;
+    let today = rentdesk_store::london_today();
+    let days = chrono::Duration::days;
+    let flag = json!({"kind": "breathing_space_standard", "starts_on": today - days(2),
+                      "ends_on": today + days(58)});
+    let flags = |tenancy: i64| format!("/officer/v1/accounts/{tenancy}/flags");
+    let told = json!({"step": "court_told_of_breathing_space", "note": "Emailed the court"});
+    // HD1002: a Breathing Space but no claim: no prompt, and nothing to tell.
+    let (s, f) = post(app, &flags(hd1002), &north, flag.clone()).await;
+    assert_eq!(s, 201, "{f}");
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1002}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(n["also"], json!([]), "{n}");
+    let (s, p) = post(
+        app,
+        &format!("/officer/v1/accounts/{hd1002}/steps"),
+        &north,
+        told.clone(),
+    )
+    .await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["court_application".to_owned()]),
+        "{p}"
+    );
+    // HD1001: a claim issued and a hearing set before it, then the Breathing Space.
+    claim_issued(app, hd1001, 60).await;
+    let next = format!("/officer/v1/accounts/{hd1001}/next-step");
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "hearing", "hearing_on": today + days(14)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["also"], json!([]), "{n}");
+    let (s, p) = post(app, &path, &north, told.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["breathing_space".to_owned()]),
+        "{p}"
+    );
+    let (s, f) = post(app, &flags(hd1001), &north, flag).await;
+    assert_eq!(s, 201, "{f}");
+    let (_, n) = get(app, &next, &north).await;
+    let started = (today - days(2)).format("%-d %B %Y").to_string();
+    assert_eq!(n["also"].as_array().map(|a| a.len()), Some(1), "{n}");
+    assert_eq!(
+        n["also"][0]["action"], "tell_court_of_breathing_space",
+        "{n}"
+    );
+    assert_eq!(n["also"][0]["earliest"], json!(today), "{n}");
+    let description = n["also"][0]["description"].as_str().unwrap();
+    assert!(description.contains(&format!("since {started}")), "{n}");
+    assert!(description.contains("reg 10"), "{n}");
+    // The claim still goes on to the hearing and the order.
+    assert_eq!(n["recommended"], "order", "{n}");
+    let (s, r) = post(app, &path, &north, told.clone()).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["stage"], "hearing", "{r}");
+    // Once: no prompt now, and recording it again is refused, naming when it was done.
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["also"], json!([]), "{n}");
+    let (s, p) = post(app, &path, &north, told).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["court_told_of_breathing_space".to_owned()]),
+        "{p}"
+    );
+    // The step is in the diary.
+    let (_, h) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert!(
+        h.to_string().contains("court_told_of_breathing_space"),
+        "{h}"
     );
     t.app.stop().await;
 }

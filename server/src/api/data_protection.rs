@@ -18,6 +18,7 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use rentdesk_domain::retention;
 use rentdesk_store::audit::{self, Actor};
 use rentdesk_store::entities::{audit_entry, staff_user, tenancy};
 use rentdesk_store::staff::visible_patches;
@@ -37,6 +38,19 @@ pub struct ExportOut {
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The day the request is taken as received: the London day the export was requested
+    /// (request the export on the day the request arrives).
+    pub received_on: NaiveDate,
+    /// The last day to answer it (UK GDPR Art 12(3): one month from receipt; ICO: the
+    /// corresponding date next month, or that month's last day when it has none, moved to the
+    /// next working day from a weekend or bank holiday).
+    pub due_on: NaiveDate,
+    /// The outer limit if the month is extended by two further months for a complex request
+    /// (Art 12(3); the data subject must be told within the first month). Rentdesk does not
+    /// record an extension.
+    pub extended_due_on: NaiveDate,
+    /// Not `done` and `due_on` has passed (London today).
+    pub overdue: bool,
     /// Poll this for the status.
     pub status_url: String,
     /// The JSON document, once `done`.
@@ -56,6 +70,10 @@ impl poem_openapi::types::Example for ExportOut {
             error: None,
             created_at: DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
             finished_at: None,
+            received_on: NaiveDate::from_ymd_opt(2026, 11, 18).unwrap_or_default(),
+            due_on: NaiveDate::from_ymd_opt(2026, 12, 18).unwrap_or_default(),
+            extended_due_on: NaiveDate::from_ymd_opt(2027, 2, 18).unwrap_or_default(),
+            overdue: false,
             status_url: "/manage/v1/exports/7".into(),
             json_url: "/manage/v1/exports/7/json".into(),
             pdf_url: "/manage/v1/exports/7/pdf".into(),
@@ -64,10 +82,16 @@ impl poem_openapi::types::Example for ExportOut {
 }
 
 /// A single item: a stored value outside its vocabulary is a 500 (vocab.rs).
-fn export_out(s: ExportStatus, reference: String) -> Result<ExportOut, Problem> {
+fn export_out(s: ExportStatus, reference: String, today: NaiveDate) -> Result<ExportOut, Problem> {
     let base = format!("/manage/v1/exports/{}", s.id);
     let read = |e: UnknownValue| Problem::internal(&e);
+    let received_on = rentdesk_domain::time::london_date(s.created_at);
+    let due_on = retention::subject_access_due_on(received_on);
     Ok(ExportOut {
+        received_on,
+        due_on,
+        extended_due_on: retention::subject_access_extended_due_on(received_on),
+        overdue: s.status != "done" && today > due_on,
         id: s.id,
         kind: ExportKind::from_stored(&s.kind, "exports", s.id).map_err(read)?,
         tenancy_reference: reference,
@@ -394,7 +418,11 @@ impl DataProtectionApi {
             .await
             .map_err(|e| Problem::internal(&e))?
             .ok_or_else(|| Problem::internal(&"export vanished after insert"))?;
-        Ok(Answer::Accepted(Json(export_out(status, t.reference)?)))
+        Ok(Answer::Accepted(Json(export_out(
+            status,
+            t.reference,
+            state.today(),
+        )?)))
     }
 
     /// A subject-access export's status
@@ -407,7 +435,11 @@ impl DataProtectionApi {
     ) -> poem::Result<Answer<ExportOut>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let (export, t) = or_answer!(visible_export(&state, &staff, id.0).await?);
-        Ok(Answer::Ok(Json(export_out(export, t.reference)?)))
+        Ok(Answer::Ok(Json(export_out(
+            export,
+            t.reference,
+            state.today(),
+        )?)))
     }
 
     /// Download a subject-access export as JSON

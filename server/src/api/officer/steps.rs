@@ -153,6 +153,32 @@ pub struct OrderOut {
     pub payments_due: u32,
     /// Of those, missed or part-paid after the grace days.
     pub payments_missed: u32,
+    /// The statement of payments due under the terms and those made, from the ledger since
+    /// the first payment under the order (oldest first): what goes with a warrant request on
+    /// form N325A after the terms are broken. Empty for an order without terms.
+    pub statement: Vec<OrderPayment>,
+}
+
+/// One payment due under an order's terms, and what was paid towards it.
+#[derive(Debug, Object)]
+pub struct OrderPayment {
+    pub due_on: NaiveDate,
+    /// The rent and service charges posted for the period it starts plus the sum towards the
+    /// arrears, in pence.
+    pub due_pence: i64,
+    /// Paid towards it (payments are applied to the oldest due first), in pence.
+    pub paid_pence: i64,
+    /// paid | part_paid | missed | pending (not yet due, or inside its grace days)
+    pub status: String,
+}
+
+/// Something the officer must do now besides the recommended step.
+#[derive(Debug, Object)]
+pub struct AlsoDo {
+    /// tell_court_of_breathing_space
+    pub action: String,
+    pub earliest: NaiveDate,
+    pub description: String,
 }
 
 #[derive(Debug, Object)]
@@ -170,6 +196,11 @@ pub struct NextStep {
     pub action: Option<String>,
     pub earliest: Option<NaiveDate>,
     pub description: Option<String>,
+    /// What the officer must also do now, whatever the recommendation:
+    /// tell_court_of_breathing_space (a Breathing Space in force while a possession claim is in
+    /// progress and the court not yet told of it, SI 2020/1311 reg 10; shown until the step
+    /// `court_told_of_breathing_space` is recorded, once for each Breathing Space).
+    pub also: Vec<AlsoDo>,
     pub paused_because: Option<String>,
     /// Why (the facts the recommendation rests on).
     pub reasons: Vec<String>,
@@ -189,6 +220,22 @@ pub struct NextStep {
     /// arrears under the notice's own regime (it must hold on the hearing date too), with the
     /// figures. An order on ground 8 is refused if it did not hold on the hearing date.
     pub ground_8_at_hearing: Option<Ground8Out>,
+    /// A former tenancy in recovery: its balance split by the Limitation Act 1980 (s19: six
+    /// years from each sum falling due, restarted by a part payment, s29(5)). A letter of claim
+    /// asks only for `claimable_pence`; none when it is 0.
+    pub limitation: Option<LimitationOut>,
+}
+
+/// A former tenancy's balance split by the Limitation Act 1980.
+#[derive(Debug, Object)]
+pub struct LimitationOut {
+    /// Outstanding sums that fell due (or were last restarted by a part payment) more than six
+    /// years ago, in pence: not claimed.
+    pub statute_barred_pence: i64,
+    /// The rest of the outstanding sums, in pence.
+    pub claimable_pence: i64,
+    /// The latest part payment by the tenant that restarted the six years.
+    pub restarted_on: Option<NaiveDate>,
 }
 
 impl poem_openapi::types::Example for NextStep {
@@ -212,6 +259,7 @@ impl poem_openapi::types::Example for NextStep {
             recommended: Some(vocab::Stage::NoticeServed),
             action: None,
             earliest: Some(day(11, 16)),
+            also: vec![],
             description: Some(
                 "An officer may serve a notice that we will seek possession of your home. This \
                  is the first legal step towards court."
@@ -232,6 +280,7 @@ impl poem_openapi::types::Example for NextStep {
             ],
             notice: None,
             ground_8_at_hearing: None,
+            limitation: None,
             ground_8: Some(
                 protocol::ground_8(
                     protocol::NoticeRegime::Current,
@@ -257,7 +306,10 @@ pub struct StepIn {
     /// eviction | closed | former_tenant_recovery; or, after a postponed order is breached
     /// (PD 55A para 10): fix_date_notice (the written notice of the intention to apply to fix a
     /// date, with `sent_on` and `service_method`) | apply_to_fix_date (at least 14 clear days
-    /// and not more than 3 months after the notice was given).
+    /// and not more than 3 months after the notice was given); or court_told_of_breathing_space
+    /// (the court dealing with the claim was told that the tenant is in a Breathing Space, SI
+    /// 2020/1311 reg 10: allowed while one is in force and a claim is in progress, once for
+    /// each Breathing Space).
     pub step: String,
     /// For `protocol`: contact_made | affordable_payments_offered | rent_statement_sent |
     /// benefit_help_offered | vulnerability_considered | protocol_copy_sent
@@ -300,6 +352,10 @@ pub struct StepIn {
     /// For `order`: the day the court made it; default the hearing date recorded (if past),
     /// else today. Not in the future; a date given is not before the hearing recorded.
     pub ordered_on: Option<NaiveDate>,
+    /// For `warrant`: the day the court gave permission to issue it. Needed when six years or
+    /// more have passed since the order (CPR 83.2(3)(a)): without it the warrant is refused
+    /// (409, `court_permission`). Not in the future, not before the order.
+    pub permission_granted_on: Option<NaiveDate>,
     /// Going ahead although the tenant keeps to an arrangement or awaits a benefit decision.
     #[oai(validator(max_length = 2000))]
     pub override_reason: Option<String>,
@@ -325,6 +381,7 @@ impl poem_openapi::types::Example for StepIn {
             terms: None,
             grounds: Some(vec![8, 10]),
             ordered_on: NaiveDate::from_ymd_opt(2027, 1, 14),
+            permission_granted_on: None,
             override_reason: None,
             note: "Outright order on grounds 8 and 10 at the hearing; possession in 14 days."
                 .into(),
@@ -694,7 +751,10 @@ async fn record_step(
     }
     let stage = or_answer!(body.step.parse::<Stage>().map_err(|r| Problem::invalid(
         "step",
-        format!("\"protocol\", \"fix_date_notice\", \"apply_to_fix_date\" or {r}")
+        format!(
+            "\"protocol\", \"fix_date_notice\", \"apply_to_fix_date\", \
+             \"court_told_of_breathing_space\" or {r}"
+        )
     )));
     let mut errors = vec![];
     let notice_kind = state
@@ -782,6 +842,13 @@ async fn record_step(
     if body.ordered_on.is_some_and(|d| d > today) {
         errors.push(("ordered_on".into(), "is in the future".into()));
     }
+    match (stage, body.permission_granted_on) {
+        (Stage::Warrant, Some(d)) if d > today => {
+            errors.push(("permission_granted_on".into(), "is in the future".into()))
+        }
+        (Stage::Warrant, _) | (_, None) => {}
+        (_, Some(_)) => errors.push(("permission_granted_on".into(), "only for a warrant".into())),
+    }
     if let Some(p) = invalid_fields(errors) {
         return Ok(Answer::problem(p));
     }
@@ -812,9 +879,24 @@ async fn record_step(
         );
         n.grounds = Some(grounds);
     }
-    let gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
+    let mut gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
         .await
         .map_err(|e| Problem::internal(&e))?;
+    if let Some(p) = body.permission_granted_on {
+        // CPR 83.2(3)(a): the permission is for this order, so given after it was made.
+        if let Some(made) = gates.order.as_ref().and_then(|o| o.ordered_on)
+            && p < made
+        {
+            return Ok(Answer::problem(Problem::invalid(
+                "permission_granted_on",
+                format!(
+                    "is before the order it permits a warrant on, made on {}",
+                    made.format("%-d %B %Y")
+                ),
+            )));
+        }
+        gates.warrant_permission_on = Some(p);
+    }
     let mut warnings = vec![];
     if let Some(h) = &hearing {
         let applied = rentdesk_store::steps::court_application_on(&state.db, id.0)
@@ -942,7 +1024,7 @@ async fn record_order_step(
                 given_on: protocol::deemed_service(sent_on.and_time(sent_time), m),
             })
         }
-        OrderStep::FixDateApplication => {
+        OrderStep::FixDateApplication | OrderStep::CourtToldOfBreathingSpace => {
             for (field, given) in [
                 ("sent_on", body.sent_on.is_some()),
                 ("service_method", body.service_method.is_some()),
@@ -961,7 +1043,10 @@ async fn record_order_step(
         .await
         .map_err(|e| Problem::internal(&e))?;
     let mut missing = vec![];
-    if case.breathing_space.is_some() {
+    if step == OrderStep::CourtToldOfBreathingSpace {
+        // SI 2020/1311 reg 10: made during the Breathing Space, once for each.
+        missing.extend(escalation::tell_court_gates(&case));
+    } else if case.breathing_space.is_some() {
         // domain.md §5: no step towards enforcement while Breathing Space lasts.
         missing.push(protocol::Missing {
             id: "breathing_space".into(),
@@ -1093,6 +1178,15 @@ impl OfficerStepsApi {
                 .next
                 .map(|s| s.description)
                 .or(n.action.map(|a| a.description)),
+            also: n
+                .also
+                .into_iter()
+                .map(|a| AlsoDo {
+                    action: a.kind.as_str().into(),
+                    earliest: a.earliest,
+                    description: a.description,
+                })
+                .collect(),
             paused_because: n.paused_because,
             reasons,
             hearing_on: case.court.hearing_on,
@@ -1108,6 +1202,17 @@ impl OfficerStepsApi {
                 ordered_on: o.ordered_on,
                 payments_due: case.court.instalments.len() as u32,
                 payments_missed: case.court.missed().len() as u32,
+                statement: case
+                    .court
+                    .instalments
+                    .iter()
+                    .map(|i| OrderPayment {
+                        due_on: i.due,
+                        due_pence: i.amount.0,
+                        paid_pence: i.paid.0,
+                        status: i.status.as_str().into(),
+                    })
+                    .collect(),
             }),
             blocked_by: blocked_by
                 .into_iter()
@@ -1135,6 +1240,11 @@ impl OfficerStepsApi {
             }),
             ground_8,
             ground_8_at_hearing: ground_8_at_hearing.map(Ground8Out::from),
+            limitation: case.former_limitation.map(|l| LimitationOut {
+                statute_barred_pence: l.barred.0,
+                claimable_pence: l.claimable.0,
+                restarted_on: l.restarted_on,
+            }),
         })))
     }
 
