@@ -34,6 +34,39 @@ async fn until(app: &TestApp, token: &str, path: &str, done: impl Fn(&Value) -> 
     }
 }
 
+/// A draft SMS campaign to every tenancy with a mobile; its id.
+async fn create_campaign(app: &TestApp, lead: &str, name: &str) -> i64 {
+    let (s, c) = call(
+        app,
+        Method::POST,
+        "/manage/v1/campaigns",
+        Some(lead),
+        Some(json!({
+            "name": name,
+            "segment": {"has_mobile": true},
+            "channels": ["sms"],
+            "templates": {"sms": ["Hi {first_name}, please call us about your rent."]},
+        })),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    c["id"].as_i64().unwrap()
+}
+
+/// `/health`'s pending work.
+async fn pending(app: &TestApp) -> Value {
+    let health: Value = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    health["pending"].clone()
+}
+
 #[tokio::test]
 async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
     let app = spawn_app_with(ANY_TIME).await;
@@ -49,21 +82,7 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
         .unwrap();
 
     // A campaign launched (the handler's write) whose fan-out job was lost.
-    let (s, c) = call(
-        &app,
-        Method::POST,
-        "/manage/v1/campaigns",
-        Some(&lead),
-        Some(json!({
-            "name": "Lost fan-out",
-            "segment": {"has_mobile": true},
-            "channels": ["sms"],
-            "templates": {"sms": ["Hi {first_name}, please call us about your rent."]},
-        })),
-    )
-    .await;
-    assert_eq!(s, 201, "{c}");
-    let id = c["id"].as_i64().unwrap();
+    let id = create_campaign(&app, &lead, "Lost fan-out").await;
     let model = campaign::Entity::find_by_id(id)
         .one(&app.db)
         .await
@@ -97,28 +116,13 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
         .unwrap();
 
     // Monitoring sees the pending work although the queue holds none of it.
-    let health: Value = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let p = pending(&app).await;
     assert_eq!(
-        (
-            &health["pending"]["campaigns"],
-            &health["pending"]["imports"],
-            &health["pending"]["exports"]
-        ),
+        (&p["campaigns"], &p["imports"], &p["exports"]),
         (&json!(1), &json!(1), &json!(1)),
-        "{health}"
+        "{p}"
     );
-    assert!(
-        health["pending"]["oldest_seconds"].as_i64().unwrap() >= 0,
-        "{health}"
-    );
+    assert!(p["oldest_seconds"].as_i64().unwrap() >= 0, "{p}");
 
     // Nothing moves, and within STRANDED_AFTER nothing is stranded: a healthy queue may be busy.
     let progress = format!("/manage/v1/campaigns/{id}/progress");
@@ -193,19 +197,10 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
     .await;
     assert_eq!(e["status"], "done", "{e}");
 
-    let health: Value = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     assert_eq!(
-        health["pending"],
+        pending(&app).await,
         json!({"campaigns": 0, "imports": 0, "exports": 0, "oldest_seconds": null}),
-        "{health}"
+        "nothing pending"
     );
 
     // A job that was only slow, not lost, arrives after all: it changes nothing.
@@ -223,21 +218,7 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
         .unwrap();
     // The fan-out queue runs one job at a time: a marker campaign launched after the repeat
     // is planned only once the repeat has run.
-    let (s, c) = call(
-        &app,
-        Method::POST,
-        "/manage/v1/campaigns",
-        Some(&lead),
-        Some(json!({
-            "name": "Marker",
-            "segment": {"has_mobile": true},
-            "channels": ["sms"],
-            "templates": {"sms": ["Hi {first_name}."]},
-        })),
-    )
-    .await;
-    assert_eq!(s, 201, "{c}");
-    let marker = c["id"].as_i64().unwrap();
+    let marker = create_campaign(&app, &lead, "Marker").await;
     let (s, _) = call(
         &app,
         Method::POST,

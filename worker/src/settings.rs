@@ -154,6 +154,15 @@ pub const SECRET_VARIABLES: [&str; 5] = [
     "SMTP_URL",
 ];
 
+/// Each secret's `_FILE` variable, in [`SECRET_VARIABLES`]' order.
+const SECRET_FILE_VARIABLES: [&str; 5] = [
+    "TOKEN_SIGNING_KEY_FILE",
+    "DATABASE_URL_FILE",
+    "REDIS_URL_FILE",
+    "TWILIO_AUTH_TOKEN_FILE",
+    "SMTP_URL_FILE",
+];
+
 /// Values of secrets that have been published (this repository's dev default, compose file,
 /// README and examples, now or in the past). Anyone can read them, so outside `rentdesk dev` a
 /// secret equal to one of them is refused as if it were missing. A test scans the repository's
@@ -192,14 +201,7 @@ fn secret_files(
     get: &impl Fn(&str) -> Option<String>,
 ) -> Result<std::collections::HashMap<&'static str, String>, ConfigError> {
     let mut found = std::collections::HashMap::new();
-    for name in SECRET_VARIABLES {
-        let file_var: &'static str = match name {
-            "TOKEN_SIGNING_KEY" => "TOKEN_SIGNING_KEY_FILE",
-            "DATABASE_URL" => "DATABASE_URL_FILE",
-            "REDIS_URL" => "REDIS_URL_FILE",
-            "TWILIO_AUTH_TOKEN" => "TWILIO_AUTH_TOKEN_FILE",
-            _ => "SMTP_URL_FILE",
-        };
+    for (name, file_var) in SECRET_VARIABLES.into_iter().zip(SECRET_FILE_VARIABLES) {
         let Some(path) = get(file_var) else { continue };
         if get(name).is_some() {
             return Err(err(file_var, format!("set {name} or {file_var}, not both")));
