@@ -5,34 +5,30 @@
 //! worker call these functions; neither re-implements them.
 
 pub mod affordability;
+pub mod arrangements;
 pub mod arrears;
 pub mod benefits;
 pub mod calendar;
 pub mod campaigns;
 pub mod contact;
 pub mod contact_policy;
-pub mod court;
-pub mod escalation;
 pub mod flags;
 pub mod kpi;
 pub mod ledger;
-pub mod letter_templates;
 pub mod letters;
 pub mod limitation;
 pub mod money;
+pub mod outreach;
+pub mod possession;
 pub mod priority;
-pub mod protocol;
 pub mod retention;
-pub mod routes;
 pub mod segments;
-pub mod sequences;
 pub mod sign_in;
 pub mod sync;
 pub mod tasks;
 pub mod templates;
 pub mod tenancy;
-pub mod tenancy_audit;
 pub mod time;
-pub mod triggers;
+pub mod vocabulary;
 
 pub use money::Pence;

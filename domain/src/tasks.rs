@@ -1,7 +1,7 @@
 //! Tasks: the rules that raise work for a person, and what that person records when it is done
 //! (issue 7: every task names the rule that created it and is completed with an outcome).
 //!
-//! The worker's triggers name their own rules (`triggers::UC_APA_REQUEST`, …); these are the
+//! The worker's triggers name their own rules (`outreach::types::UC_APA_REQUEST`, …); these are the
 //! rules behind tasks raised by what tenants and messages do.
 
 /// A tenant replied to an SMS: an officer follows it up.
@@ -29,8 +29,10 @@ pub const APA_REQUESTED: &str = "apa_requested";
 /// any task, and the outcomes particular to its kind.
 pub fn outcomes(kind: &str) -> &'static [&'static str] {
     match kind {
-        crate::triggers::UC_APA_REQUEST => &[APA_REQUESTED, "tenant_objected", DONE, "not_needed"],
-        crate::triggers::HB_STOPPED | crate::triggers::HB_REDUCED => &[
+        crate::outreach::types::UC_APA_REQUEST => {
+            &[APA_REQUESTED, "tenant_objected", DONE, "not_needed"]
+        }
+        crate::outreach::types::HB_STOPPED | crate::outreach::types::HB_REDUCED => &[
             "claim_restored",
             "new_claim_made",
             "not_entitled",
@@ -38,7 +40,7 @@ pub fn outcomes(kind: &str) -> &'static [&'static str] {
             DONE,
             "not_needed",
         ],
-        crate::triggers::DIRECT_DEBIT_OFFER => &[
+        crate::outreach::types::DIRECT_DEBIT_OFFER => &[
             "mandate_set_up",
             "declined",
             "no_contact",
@@ -59,9 +61,9 @@ mod tests {
     #[test]
     fn every_kind_can_be_done_or_not_needed_and_the_apa_task_can_record_the_request() {
         for kind in [
-            crate::triggers::UC_APA_REQUEST,
-            crate::triggers::HB_STOPPED,
-            crate::triggers::DIRECT_DEBIT_OFFER,
+            crate::outreach::types::UC_APA_REQUEST,
+            crate::outreach::types::HB_STOPPED,
+            crate::outreach::types::DIRECT_DEBIT_OFFER,
             "reply",
             "review_plan",
             "tenancy_audit",
@@ -70,7 +72,7 @@ mod tests {
             assert!(outcomes(kind).contains(&DONE), "{kind}");
             assert!(outcomes(kind).contains(&"not_needed"), "{kind}");
         }
-        assert!(outcomes(crate::triggers::UC_APA_REQUEST).contains(&APA_REQUESTED));
+        assert!(outcomes(crate::outreach::types::UC_APA_REQUEST).contains(&APA_REQUESTED));
         assert!(!outcomes("reply").contains(&APA_REQUESTED));
     }
 }

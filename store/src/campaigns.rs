@@ -21,11 +21,11 @@ use rentdesk_domain::campaigns::{Assignment, CampaignContext, GroupPayments, ass
 use rentdesk_domain::contact_policy::{
     Channel, ContactFacts, ContactPolicy, Decision, SuppressReason,
 };
-use rentdesk_domain::escalation::Stage;
+use rentdesk_domain::outreach::{triggers, types::HB_STOPPED};
+use rentdesk_domain::possession::types::Stage;
 use rentdesk_domain::segments::{ArrangementState, Segment, SegmentFacts, TREND_DAYS};
 use rentdesk_domain::templates::Language;
-use rentdesk_domain::tenancy::{PaymentMethod, Tenure};
-use rentdesk_domain::triggers;
+use rentdesk_domain::{ledger::PaymentMethod, tenancy::Tenure};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -154,8 +154,7 @@ fn segment_facts(
         Some(_) => ArrangementState::Active,
     };
     let hb_ended = a.facts.benefit.as_ref().is_some_and(|income| {
-        triggers::hb_change(income, &a.entries, today, 3)
-            .is_some_and(|tr| tr.rule == triggers::HB_STOPPED)
+        triggers::hb_change(income, &a.entries, today, 3).is_some_and(|tr| tr.rule == HB_STOPPED)
     });
     Some(SegmentFacts {
         real_arrears: a.summary.real_arrears,

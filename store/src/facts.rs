@@ -7,7 +7,10 @@ use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::AccountFacts;
 use rentdesk_domain::benefits::{BenefitIncome, BenefitTiming};
 use rentdesk_domain::ledger::{LedgerEntry, TransactionKind};
-use rentdesk_domain::tenancy::{ChargeSchedule, Frequency, PaymentMethod, ServiceChargeFrequency};
+use rentdesk_domain::{
+    ledger::PaymentMethod,
+    tenancy::{ChargeSchedule, Frequency, ServiceChargeFrequency},
+};
 use std::str::FromStr;
 
 /// A stored value that the domain does not recognise: the row was written by something other

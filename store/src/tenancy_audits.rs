@@ -1,4 +1,4 @@
-//! Tenancy audit visits (issue 7), planned: the nightly run asks `domain::tenancy_audit` which
+//! Tenancy audit visits (issue 7), planned: the nightly run asks `domain::outreach::tenancy_audit` which
 //! active tenancies are due their audit and gives the patch officer one task for each, with a
 //! diary entry naming the rule and the facts. One open audit task per tenancy at most: while
 //! one is open nothing more is raised, and the idempotency key (rule, tenancy, the date the
@@ -10,7 +10,7 @@
 
 use crate::entities::{action, task, tenancy};
 use chrono::{DateTime, NaiveDate, Utc};
-use rentdesk_domain::tenancy_audit::{
+use rentdesk_domain::outreach::tenancy_audit::{
     self, AuditFacts, COMPLETING_OUTCOMES, TENANCY_AUDIT, TENANCY_AUDIT_DUE,
 };
 use sea_orm::sea_query::Expr;

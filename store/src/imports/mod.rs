@@ -21,7 +21,10 @@ use chrono::{NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use rentdesk_domain::contact::{EmailAddress, MobileNumber, Postcode};
 use rentdesk_domain::ledger::TransactionKind;
-use rentdesk_domain::tenancy::{Frequency, PaymentMethod, ServiceChargeFrequency, Tenure};
+use rentdesk_domain::{
+    ledger::PaymentMethod,
+    tenancy::{Frequency, ServiceChargeFrequency, Tenure},
+};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
