@@ -478,7 +478,7 @@ mod tests {
             schedule: schedule(10_800),
             benefit,
             self_pay,
-            benefit_grace_days: 3,
+            benefit_grace_days: crate::benefits::BENEFIT_GRACE_DAYS,
             timing: BenefitTiming::default(),
         }
     }
@@ -547,6 +547,21 @@ mod tests {
         assert_eq!(s.real_arrears, Pence(16_420));
         assert_eq!(s.status, ArrearsStatus::InArrears);
         assert_eq!(s.weeks_in_arrears_hundredths, Some(152)); // 164.20 / 108 = 1.520
+    }
+
+    /// [`crate::benefits::BENEFIT_GRACE_DAYS`]: a UC payment due 26 Nov is still on its way
+    /// three days later (its arrears technical) and no longer on the fourth (real arrears).
+    #[test]
+    fn a_benefit_payment_is_on_its_way_for_three_days_after_its_due_date() {
+        assert_eq!(crate::benefits::BENEFIT_GRACE_DAYS, 3);
+        let ledger = rents(ymd(2026, 10, 26), ymd(2026, 11, 30));
+        let on = |day| summarise(&facts(uc(ymd(2026, 10, 20), false), None), &ledger, day);
+        let (third, fourth) = (on(ymd(2026, 11, 29)), on(ymd(2026, 11, 30)));
+        assert_eq!(third.status, ArrearsStatus::TechnicalOnly);
+        assert_eq!(third.real_arrears, Pence::ZERO);
+        assert_eq!(fourth.status, ArrearsStatus::InArrears);
+        // Only the next period's days charged so far are still on their way.
+        assert_eq!(fourth.technical_arrears, Pence(46_800 * 17 / 30));
     }
 
     /// UC paid to the tenant: due on the tenant's payment date (a managed payment is not: see

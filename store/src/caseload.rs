@@ -4,13 +4,14 @@
 
 use crate::cases::{domain_arrangement, instalment_grace_days, plan_state_of};
 use crate::entities::{action, arrangement, case, flag, message};
-use crate::evaluation::{BENEFIT_GRACE_DAYS, LoadedAccount, Scope, load_accounts};
+use crate::evaluation::{LoadedAccount, Scope, load_accounts};
 use crate::facts::CorruptRow;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use rentdesk_domain::arrangements;
 use rentdesk_domain::arrangements::InstalmentStatus;
 use rentdesk_domain::arrears::summarise;
+use rentdesk_domain::benefits::BENEFIT_GRACE_DAYS;
 use rentdesk_domain::benefits::BenefitIncome;
 use rentdesk_domain::outreach::triggers;
 use rentdesk_domain::possession::protocol::NoticeDates;

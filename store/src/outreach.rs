@@ -19,6 +19,7 @@ use rentdesk_domain::contact_policy::{
 use rentdesk_domain::outreach::sequences::{Outcome, OutreachConfig, about_debt, order_channels};
 use rentdesk_domain::outreach::triggers;
 use rentdesk_domain::outreach::types::Trigger;
+use rentdesk_domain::tasks::DueIn;
 use rentdesk_domain::templates::{Language, TemplateContext, render_with, subject_with};
 use rentdesk_domain::tenancy::Frequency;
 use sea_orm::sea_query::OnConflict;
@@ -379,7 +380,10 @@ async fn plan_chunk(
                             kind: t.rule,
                             title: format!("Follow up: {}", t.reason),
                             detail: t.reason.clone(),
-                            due_on: today + chrono::Duration::days(i64::from(cfg.task_due_days)),
+                            due_on: rentdesk_domain::tasks::due_on(
+                                today,
+                                DueIn::Configured(cfg.task_due_days),
+                            ),
                             rule_id: Some(t.rule),
                             idempotency_key: Some(key.clone()),
                         },
