@@ -1,4 +1,4 @@
-//! The closed vocabularies' shared machinery: [`named_enum!`] gives an enum its stored
+//! The closed vocabularies' shared machinery: `named_enum!` gives an enum its stored
 //! spelling (`as_str`, `Display`), a `FromStr` accepting exactly those spellings and `ALL`;
 //! a spelling outside the vocabulary is an [`UnknownValue`] listing the choices.
 

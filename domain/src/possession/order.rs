@@ -71,8 +71,8 @@ pub struct CourtOrder {
     /// one on the landlord's application after a breach (record the order again with it).
     pub possession_date: Option<NaiveDate>,
     pub terms: Option<OrderTerms>,
-    /// The ground(s) possession was ordered on ([`order_grounds`]); none for an adjourned or
-    /// dismissed claim, an introductory tenancy, or an order stored before grounds were kept.
+    /// The ground(s) possession was ordered on (`court::order_grounds`); none for an adjourned
+    /// or dismissed claim, an introductory tenancy, or an order stored before grounds were kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grounds: Vec<Ground>,
     /// The day the court made the order (orders stored before it was kept: none).
