@@ -3,6 +3,18 @@
 //! Nothing here does IO, reads the clock or knows about the database: every rule takes the
 //! facts and `today` as arguments so tests and back-dated runs are exact. The server and the
 //! worker call these functions; neither re-implements them.
+//!
+//! Modules build on those below them and never on those above, so there is no import cycle:
+//! - at the bottom: [`money`], [`calendar`], [`time`], [`vocabulary`] (the closed-vocabulary
+//!   macro), [`ledger`], [`tenancy`], [`benefits`];
+//! - the account's figures: [`arrears`], [`arrangements`], [`limitation`], [`affordability`];
+//! - subdomains, each with its shared types at its own bottom: [`possession`] (types, order,
+//!   protocol, court, next_step), [`outreach`] (types, triggers, tenancy_audit, sequences),
+//!   [`letters`] (blocks, templates, compose);
+//! - on top: [`priority`], [`segments`], [`campaigns`], [`kpi`], [`tasks`] and the rest.
+//!
+//! The day's visit route (a solver with threads and randomness) is the `rentdesk-routing`
+//! crate, so this one stays pure and light.
 
 pub mod affordability;
 pub mod arrangements;
