@@ -17,7 +17,7 @@ use anyhow::Context;
 use chrono::{Duration, NaiveDate};
 use rentdesk_domain::arrears::summarise;
 use rentdesk_domain::calendar::RentYear;
-use rentdesk_domain::escalation::EscalationPolicy;
+use rentdesk_domain::possession::next_step::EscalationPolicy;
 use rentdesk_store::caseload::Assessed;
 use rentdesk_store::evaluation::{Scope, load_accounts};
 use rentdesk_store::seed::{Behaviour, Profile};
@@ -133,7 +133,7 @@ pub async fn run(tenancies: u64, seed: u64, profile: Profile) -> anyhow::Result<
                 .transpose()?;
             let kept = |d: NaiveDate| {
                 plan.as_ref().is_some_and(|p| {
-                    !rentdesk_store::cases::is_behind(&rentdesk_domain::triggers::adherence(
+                    !rentdesk_store::cases::is_behind(&rentdesk_domain::arrangements::adherence(
                         p, &entries, d, grace,
                     ))
                 })
@@ -174,7 +174,7 @@ pub async fn run(tenancies: u64, seed: u64, profile: Profile) -> anyhow::Result<
 /// One CSV row per rent account: what the priority saw today and what then happened, for
 /// looking at the misses (`CASELOAD_DUMP=file.csv`).
 fn dump(path: &str, caseload: &[Assessed], truth: &HashMap<i64, Truth>) -> anyhow::Result<()> {
-    use rentdesk_domain::escalation::PlanState;
+    use rentdesk_domain::possession::next_step::PlanState;
     let mut out = String::from(
         "reference,behaviour,will_escalate,by_policy,at_threshold_today,listed,excluded,score,\
          weeks_h,earlier_weeks_h,real_pence,weekly_pence,plan,missed,breathing_space,vulnerable,\

@@ -1,4 +1,4 @@
-//! The day's visit route (issue 7): speed and quality of `domain::routes::plan`.
+//! The day's visit route (issue 7): speed and quality of `rentdesk_routing::plan`.
 //!
 //! `cargo run --release -p rentdesk-bench -- route [--seed 1]`
 //!
@@ -15,7 +15,7 @@
 //! 3. reports each run's cost (road metres, base to base), visits left out, that every window is
 //!    kept, and the ratio to the long run (target: within 3%).
 
-use rentdesk_domain::routes::{
+use rentdesk_routing::{
     DayRoute, LatLon, RouteSettings, SolverLimits, VisitToPlan, Window, hm, plan,
 };
 use std::time::Instant;

@@ -478,7 +478,7 @@ mod tests {
             schedule: schedule(10_800),
             benefit,
             self_pay,
-            benefit_grace_days: 3,
+            benefit_grace_days: crate::benefits::BENEFIT_GRACE_DAYS,
             timing: BenefitTiming::default(),
         }
     }
@@ -547,6 +547,21 @@ mod tests {
         assert_eq!(s.real_arrears, Pence(16_420));
         assert_eq!(s.status, ArrearsStatus::InArrears);
         assert_eq!(s.weeks_in_arrears_hundredths, Some(152)); // 164.20 / 108 = 1.520
+    }
+
+    /// [`crate::benefits::BENEFIT_GRACE_DAYS`]: a UC payment due 26 Nov is still on its way
+    /// three days later (its arrears technical) and no longer on the fourth (real arrears).
+    #[test]
+    fn a_benefit_payment_is_on_its_way_for_three_days_after_its_due_date() {
+        assert_eq!(crate::benefits::BENEFIT_GRACE_DAYS, 3);
+        let ledger = rents(ymd(2026, 10, 26), ymd(2026, 11, 30));
+        let on = |day| summarise(&facts(uc(ymd(2026, 10, 20), false), None), &ledger, day);
+        let (third, fourth) = (on(ymd(2026, 11, 29)), on(ymd(2026, 11, 30)));
+        assert_eq!(third.status, ArrearsStatus::TechnicalOnly);
+        assert_eq!(third.real_arrears, Pence::ZERO);
+        assert_eq!(fourth.status, ArrearsStatus::InArrears);
+        // Only the next period's days charged so far are still on their way.
+        assert_eq!(fourth.technical_arrears, Pence(46_800 * 17 / 30));
     }
 
     /// UC paid to the tenant: due on the tenant's payment date (a managed payment is not: see
@@ -704,202 +719,6 @@ mod tests {
             summarise(&before_anchor, &[], ymd(2026, 12, 20)).expected_last_28_days,
             Pence(46_800)
         );
-    }
-
-    /// HA 1988 Sch 2 ground 8 (and the Renters' Rights Act 2025 amendment): rent lawfully due
-    /// and unpaid, service charges reserved as rent included, court costs and other sundry
-    /// debits not; measured on the day given (the notice's deemed service date, the hearing);
-    /// under the Renters' Rights regime only UC not yet received is disregarded, HB timing is
-    /// not. The cases of docs/rules.md "Ground 8: the sum counted". Weekly rent £108.
-    #[test]
-    fn ha_1988_sch_2_ground_8_counts_rent_lawfully_due_not_sundry_debits_at_the_date_measured() {
-        use crate::protocol::{NoticeRegime::*, ground_8};
-        let debit = |d: NaiveDate, kind, pence| LedgerEntry {
-            posted_on: d,
-            kind,
-            amount: Pence(pence),
-            method: None,
-        };
-        // 13 weekly debits, Mondays 31 Aug – 23 Nov 2026 (£1,404); 8 of them from 5 Oct (£864).
-        let thirteen = rents(ymd(2026, 8, 31), ymd(2026, 11, 23));
-        let eight = rents(ymd(2026, 10, 5), ymd(2026, 11, 23));
-        let seven = rents(ymd(2026, 10, 12), ymd(2026, 11, 23));
-        let costs = debit(ymd(2026, 9, 1), TransactionKind::CourtCosts, 35_500);
-        let recharge = debit(ymd(2026, 11, 3), TransactionKind::Adjustment, 15_000);
-        let with = |mut l: Vec<LedgerEntry>, more: &[LedgerEntry]| {
-            l.extend_from_slice(more);
-            l
-        };
-        let hb = Some(BenefitIncome::HousingBenefit {
-            weekly_amount: Pence(10_800),
-            first_pay_date: ymd(2026, 10, 5),
-            ends_on: None,
-        });
-        let on = ymd(2026, 11, 25);
-        type Case = (
-            &'static str,
-            Vec<LedgerEntry>,
-            Option<BenefitIncome>,
-            crate::protocol::NoticeRegime,
-            i64,
-            bool,
-        );
-        let cases: Vec<Case> = vec![
-            (
-                "8 weeks' rent unpaid",
-                eight.clone(),
-                None,
-                Current,
-                86_400,
-                true,
-            ),
-            (
-                "8 weeks' rent and £355 court costs: the costs are not rent",
-                with(eight.clone(), std::slice::from_ref(&costs)),
-                None,
-                Current,
-                86_400,
-                true,
-            ),
-            (
-                "7 weeks' rent and £355 court costs (balance £1,111): not 8 weeks' rent",
-                with(seven.clone(), std::slice::from_ref(&costs)),
-                None,
-                Current,
-                75_600,
-                false,
-            ),
-            (
-                "8 weeks' rent, a £150 recharge and £100 paid: the payment pays rent first",
-                with(
-                    eight.clone(),
-                    &[
-                        recharge,
-                        pay(ymd(2026, 11, 10), TransactionKind::Payment, 10_000),
-                    ],
-                ),
-                None,
-                Current,
-                76_400,
-                false,
-            ),
-            (
-                "8 weeks' rent, £108 paid by Direct Debit and returned unpaid: still 8 weeks unpaid",
-                with(
-                    eight.clone(),
-                    &[
-                        pay(ymd(2026, 11, 10), TransactionKind::Payment, 10_800),
-                        debit(
-                            ymd(2026, 11, 13),
-                            TransactionKind::ReturnedDirectDebit,
-                            10_800,
-                        ),
-                    ],
-                ),
-                None,
-                Current,
-                86_400,
-                true,
-            ),
-            (
-                "7 weeks' rent and £108 HB recovered as overpaid: the rent it paid is unpaid again",
-                with(
-                    seven.clone(),
-                    &[debit(
-                        ymd(2026, 11, 3),
-                        TransactionKind::HbOverpaymentRecovery,
-                        10_800,
-                    )],
-                ),
-                None,
-                Current,
-                86_400,
-                true,
-            ),
-            (
-                "8 weeks' rent and a £108 Discretionary Housing Payment: 7 weeks unpaid",
-                with(
-                    eight.clone(),
-                    &[pay(
-                        ymd(2026, 11, 10),
-                        TransactionKind::DiscretionaryHousingPayment,
-                        10_800,
-                    )],
-                ),
-                None,
-                Current,
-                75_600,
-                false,
-            ),
-            (
-                "8 weeks of rent £100 + service charge £8: service charges reserved as rent count",
-                rents(ymd(2026, 10, 5), ymd(2026, 11, 23))
-                    .into_iter()
-                    .flat_map(|r| {
-                        [
-                            debit(r.posted_on, TransactionKind::RentDebit, 10_000),
-                            debit(r.posted_on, TransactionKind::ServiceCharge, 800),
-                        ]
-                    })
-                    .collect(),
-                None,
-                Current,
-                86_400,
-                true,
-            ),
-            (
-                "Renters' Rights: 13 weeks unpaid, 4 of them HB due 30 Nov: HB timing counts",
-                thirteen.clone(),
-                hb,
-                RentersRights,
-                140_400,
-                true,
-            ),
-            (
-                "Renters' Rights: 13 weeks unpaid, £624 of it UC not yet received: disregarded",
-                thirteen.clone(),
-                uc(ymd(2026, 10, 20), false),
-                RentersRights,
-                140_400 - 62_400,
-                false,
-            ),
-            (
-                "current regime: the same UC account counts all rent unpaid",
-                thirteen.clone(),
-                uc(ymd(2026, 10, 20), false),
-                Current,
-                140_400,
-                true,
-            ),
-            (
-                "a payment after the day measured does not count",
-                with(
-                    eight.clone(),
-                    &[pay(ymd(2026, 11, 27), TransactionKind::Payment, 50_000)],
-                ),
-                None,
-                Current,
-                86_400,
-                true,
-            ),
-        ];
-        for (why, ledger, benefit, regime, counted, available) in cases {
-            let f = facts(benefit, None);
-            let a = rent_arrears(&f, &ledger, on);
-            let g = ground_8(regime, &a, Pence(10_800));
-            assert_eq!(
-                (g.counted, g.available),
-                (Pence(counted), available),
-                "{why}: {g:?}"
-            );
-            assert_eq!(g.measured_on, Some(on), "{why}");
-        }
-        // The reason names what was left out.
-        let a = rent_arrears(&facts(None, None), &with(seven, &[costs]), on);
-        assert_eq!(a.sundry, Pence(35_500));
-        let g = ground_8(Current, &a, Pence(10_800));
-        assert!(g.reason.contains("£355.00 not counted"), "{}", g.reason);
-        assert!(g.reason.contains("25 November 2026"), "{}", g.reason);
     }
 
     /// domain.md §2 (DWP: managed payments to landlords are paid on DWP's own four-weekly

@@ -10,6 +10,15 @@
 //! has not arrived yet.
 
 use crate::Pence;
+
+/// How many days late a benefit payment (UC or HB) may be and still count as "due, not yet
+/// received" (domain.md §2): until then the arrears it will clear are *technical* arrears;
+/// from the day after, they are *real* arrears, because the payment is no longer on its way.
+/// Three days covers a payment posted over a weekend or a bank holiday. The store passes it
+/// as [`crate::arrears::AccountFacts::benefit_grace_days`], and the Housing Benefit change
+/// rule ([`crate::outreach::triggers::hb_change`]) gives a missing HB payment the same days
+/// on the caseload and in campaign segments.
+pub const BENEFIT_GRACE_DAYS: u32 = 3;
 use crate::calendar::add_months_clamped;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -205,12 +214,24 @@ pub fn uc_first_payment_due(claim_start: NaiveDate) -> NaiveDate {
 }
 
 /// HB payment on `pay_date` covers the four weeks ending `lag_days` + 1 days before it.
+/// Housing Benefit to a landlord is paid four-weekly in arrears: each payment covers the
+/// [`HB_PERIOD_DAYS`] days before its pay date (less the configured lag), and pay dates are that
+/// many days apart.
+pub const HB_PERIOD_DAYS: i64 = 28;
+
+/// Whether an HB entitlement that ends on `ends_on` ended before the period the payment on
+/// `first_pay_date` pays for (the [`HB_PERIOD_DAYS`] days before it): such a first pay date
+/// pays for nothing, so an import refuses the pair.
+pub fn hb_ends_before_first_period(first_pay_date: NaiveDate, ends_on: NaiveDate) -> bool {
+    ends_on < first_pay_date - Duration::days(HB_PERIOD_DAYS)
+}
+
 fn hb_payment(weekly: Pence, pay_date: NaiveDate, lag_days: u32) -> ExpectedPayment {
     let end = pay_date - Duration::days(1 + i64::from(lag_days));
     ExpectedPayment {
         due: pay_date,
         amount: weekly * 4,
-        covers_from: end - Duration::days(27),
+        covers_from: end - Duration::days(HB_PERIOD_DAYS - 1),
         covers_to: end,
     }
 }
@@ -241,8 +262,10 @@ pub fn expected_between_with(
             ends_on,
         } => {
             // Pay dates run every 28 days either side of the one we know.
-            let offset = (from - first_pay_date).num_days().div_euclid(28);
-            let mut pay = first_pay_date + Duration::days(offset * 28);
+            let offset = (from - first_pay_date)
+                .num_days()
+                .div_euclid(HB_PERIOD_DAYS);
+            let mut pay = first_pay_date + Duration::days(offset * HB_PERIOD_DAYS);
             while pay <= to {
                 let mut p = hb_payment(weekly_amount, pay, timing.hb_pay_lag_days);
                 if let Some(end) = ends_on {
@@ -259,7 +282,7 @@ pub fn expected_between_with(
                 if pay >= from {
                     out.push(p);
                 }
-                pay += Duration::days(28);
+                pay += Duration::days(HB_PERIOD_DAYS);
             }
         }
         BenefitIncome::UniversalCredit {
@@ -337,6 +360,14 @@ pub fn summarise_outstanding(items: &[Outstanding]) -> Option<AccruedBenefit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_hb_end_before_the_28_days_the_first_payment_covers_is_refused() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        // Paid on 30 Nov for 2 – 29 Nov.
+        assert!(!hb_ends_before_first_period(d(11, 30), d(11, 2)));
+        assert!(hb_ends_before_first_period(d(11, 30), d(11, 1)));
+    }
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -9,6 +9,7 @@
 use crate::Pence;
 use crate::contact_policy::Channel;
 use crate::templates::Language;
+use chrono::{Duration, NaiveDate};
 
 /// Variants per channel in an A/B(/C) test.
 pub const MAX_VARIANTS: usize = 3;
@@ -16,6 +17,50 @@ pub const MAX_VARIANTS: usize = 3;
 pub const MAX_CONTROL_PERCENT: u32 = 50;
 /// Placeholders a campaign template may use.
 pub const PLACEHOLDERS: &[&str] = &["first_name", "landlord", "app_link", "arrears"];
+
+/// A campaign's outcome is read over two windows from its launch date (London): the tenants'
+/// own payments posted on the launch date up to 6 days after it count "within 7 days", up to
+/// 13 days after it "within 14 days". Each window is complete (its figures final) from the day
+/// after its last day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutcomeWindows {
+    pub start: NaiveDate,
+}
+
+impl OutcomeWindows {
+    /// The short window, in days.
+    pub const SHORT_DAYS: i64 = 7;
+    /// The long window, in days.
+    pub const LONG_DAYS: i64 = 14;
+
+    /// The windows of a campaign launched on `start` (its London date).
+    pub fn from_launch(start: NaiveDate) -> OutcomeWindows {
+        OutcomeWindows { start }
+    }
+
+    /// The first day after the long window: payments are read from `start` up to (not
+    /// including) this day.
+    pub fn end(self) -> NaiveDate {
+        self.start + Duration::days(Self::LONG_DAYS)
+    }
+
+    /// Which windows a payment posted on `on` counts in: (within 7 days, within 14 days).
+    pub fn counts(self, on: NaiveDate) -> (bool, bool) {
+        let from_start = on >= self.start;
+        (
+            from_start && on < self.start + Duration::days(Self::SHORT_DAYS),
+            from_start && on < self.end(),
+        )
+    }
+
+    /// Whether each window is complete on `today`: (7 days, 14 days).
+    pub fn complete(self, today: NaiveDate) -> (bool, bool) {
+        (
+            today >= self.start + Duration::days(Self::SHORT_DAYS),
+            today >= self.end(),
+        )
+    }
+}
 
 /// Where one recipient falls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +277,23 @@ pub fn compare(group: &GroupPayments, control: &GroupPayments) -> Option<Differe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_outcome_windows_are_the_launch_day_and_the_6_and_13_days_after_it() {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+        let w = OutcomeWindows::from_launch(d(2));
+        assert_eq!(w.counts(d(1)), (false, false));
+        assert_eq!(w.counts(d(2)), (true, true));
+        assert_eq!(w.counts(d(8)), (true, true));
+        assert_eq!(w.counts(d(9)), (false, true));
+        assert_eq!(w.counts(d(15)), (false, true));
+        assert_eq!(w.counts(d(16)), (false, false));
+        assert_eq!(w.end(), d(16));
+        assert_eq!(w.complete(d(8)), (false, false));
+        assert_eq!(w.complete(d(9)), (true, false));
+        assert_eq!(w.complete(d(15)), (true, false));
+        assert_eq!(w.complete(d(16)), (true, true));
+    }
 
     #[test]
     fn a_corrupt_payment_saturates_the_group_totals_instead_of_panicking() {

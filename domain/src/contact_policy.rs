@@ -10,8 +10,8 @@
 //! No IO and no clock: `now` is an argument, and the contact history is passed in.
 
 use crate::calendar::is_bank_holiday;
-use crate::tenancy::{UnknownValue, named_enum};
 use crate::time::london_date;
+use crate::vocabulary::named_enum;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::London;
 use serde::{Deserialize, Serialize};

@@ -8,9 +8,9 @@
 //! `arrears::summarise`; this module only adds them up. It does no IO.
 
 use crate::Pence;
-use crate::escalation::Stage;
 use crate::ledger::{LedgerEntry, TransactionKind};
 use crate::money::ratio_hundredths;
+use crate::possession::types::Stage;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

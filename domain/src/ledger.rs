@@ -2,7 +2,7 @@
 //! are reversing entries, and balances are derived from it (architecture principle 2).
 
 use crate::Pence;
-use crate::tenancy::{PaymentMethod, UnknownValue, named_enum};
+use crate::vocabulary::named_enum;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +47,31 @@ named_enum!(TransactionKind {
     Adjustment => "adjustment",
     Refund => "refund",
     WriteOff => "write_off",
+});
+
+/// How the tenant (or the benefit system for them) pays the rent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    DirectDebit,
+    StandingOrder,
+    Card,
+    Cash,
+    BankTransfer,
+    Cheque,
+    HousingBenefit,
+    UniversalCredit,
+}
+
+named_enum!(PaymentMethod {
+    DirectDebit => "direct_debit",
+    StandingOrder => "standing_order",
+    Card => "card",
+    Cash => "cash",
+    BankTransfer => "bank_transfer",
+    Cheque => "cheque",
+    HousingBenefit => "housing_benefit",
+    UniversalCredit => "universal_credit",
 });
 
 impl TransactionKind {
@@ -129,18 +154,6 @@ pub struct LedgerEntry {
     pub method: Option<PaymentMethod>,
 }
 
-/// A charge the schedule generates, posted as the housing system would post it.
-impl From<crate::tenancy::Charge> for LedgerEntry {
-    fn from(c: crate::tenancy::Charge) -> LedgerEntry {
-        LedgerEntry {
-            posted_on: c.date,
-            kind: c.kind,
-            amount: c.amount,
-            method: None,
-        }
-    }
-}
-
 impl LedgerEntry {
     /// Money received: `amount` is positive, stored as a credit (negative).
     pub fn credit(posted_on: NaiveDate, kind: TransactionKind, amount: Pence) -> LedgerEntry {
@@ -209,6 +222,9 @@ mod tests {
         assert!(ReturnedDirectDebit.is_tenant_payment());
         assert!(DiscretionaryHousingPayment.is_benefit_credit());
         assert_eq!("cheque".parse::<PaymentMethod>(), Ok(PaymentMethod::Cheque));
+        for m in PaymentMethod::ALL {
+            assert_eq!(m.as_str().parse::<PaymentMethod>(), Ok(*m));
+        }
     }
 
     fn entry(d: u32, kind: TransactionKind, amount: i64) -> LedgerEntry {

@@ -14,14 +14,16 @@
 //!
 //! Technical arrears (a UC or HB payment due will clear them, domain.md §2) never count: only
 //! `real_arrears` does, so new UC claimants in their five-week wait do not crowd the list.
-//! This module does not decide the escalation step itself (that is `escalation::next_step`) nor
+//! This module does not decide the escalation step itself (that is `possession::next_step::next_step`) nor
 //! whether a tenant may be contacted (`contact_policy`).
 
 use crate::Pence;
 use crate::arrears::AccountSummary;
 use crate::calendar::add_months_clamped;
-use crate::escalation::{PlanState, Stage};
-use crate::protocol::{NoticeDates, NoticeKind, breathing_space_deadline};
+use crate::possession::next_step::PlanState;
+use crate::possession::protocol::{NoticeDates, breathing_space_deadline};
+use crate::possession::types::NoticeKind;
+use crate::possession::types::Stage;
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +33,7 @@ pub struct PlanFacts {
     /// When it was agreed (its start date).
     pub agreed: NaiveDate,
     pub state: PlanState,
-    /// Instalments missed or part-paid after their grace days (`triggers::adherence`).
+    /// Instalments missed or part-paid after their grace days (`arrangements::adherence`).
     pub missed_instalments: u32,
 }
 
@@ -77,13 +79,13 @@ pub struct PriorityFacts {
     pub last_contact: Option<NaiveDate>,
     pub stage: Stage,
     pub stage_since: NaiveDate,
-    /// The notice last served, with its kind and validity (`protocol::notice_dates`, stored with
+    /// The notice last served, with its kind and validity (`possession::protocol::notice_dates`, stored with
     /// the step). `None`: no notice recorded (the stage may have come from the housing system).
     #[serde(default)]
     pub notice: Option<NoticeDates>,
     /// The open UC claim, if any.
     pub uc_claim: Option<UcClaimFacts>,
-    /// Housing Benefit stopped or fell (`triggers::hb_change`'s reason).
+    /// Housing Benefit stopped or fell (`outreach::triggers::hb_change`'s reason).
     pub hb_change: Option<String>,
     pub vulnerable: bool,
     /// A Breathing Space in force today, and when it ends if known.
@@ -93,7 +95,7 @@ pub struct PriorityFacts {
     #[serde(default)]
     pub breathing_space_review_by: Option<NaiveDate>,
     /// Every Breathing Space on the account, past, present or recorded ahead: start and end (if
-    /// known). They move the notice's lapse date (`protocol::breathing_space_deadline`).
+    /// known). They move the notice's lapse date (`possession::protocol::breathing_space_deadline`).
     #[serde(default)]
     pub breathing_spaces: Vec<(NaiveDate, Option<NaiveDate>)>,
 }
@@ -120,7 +122,7 @@ pub struct PriorityPolicy {
     pub recent_contact_days: i64,
     /// A notice served with no dates recorded (a stage brought from the housing system) is
     /// taken to lapse this many months after the stage began; a recorded notice lapses on its
-    /// own date (`protocol::notice_dates`: a NOSP 12 months after the earliest proceedings
+    /// own date (`possession::protocol::notice_dates`: a NOSP 12 months after the earliest proceedings
     /// date, a section 8 notice 12 months after service)…
     pub notice_valid_months: u32,
     /// …and the officer is warned this many days before.
@@ -997,7 +999,7 @@ mod tests {
 
     #[test]
     fn a_nosp_about_to_lapse_needs_action_with_the_days_left() {
-        use crate::protocol::{ServiceMethod, notice_dates};
+        use crate::possession::protocol::{ServiceMethod, notice_dates};
         let mut f = facts(200, 200);
         f.stage = Stage::NoticeServed;
         // Served by hand on Wednesday 5 Nov 2025: proceedings from Sunday 7 Dec 2025 (4 weeks,
@@ -1005,9 +1007,9 @@ mod tests {
         f.stage_since = ymd(2025, 11, 5);
         f.notice = Some(notice_dates(
             NoticeKind::Nosp,
-            crate::protocol::tests::noon(ymd(2025, 11, 5)),
+            crate::possession::protocol::tests::noon(ymd(2025, 11, 5)),
             ServiceMethod::Hand,
-            &crate::protocol::NoticeRules::default(),
+            &crate::possession::protocol::NoticeRules::default(),
         ));
         assert_eq!(f.notice.as_ref().unwrap().expires, ymd(2026, 12, 7));
         let a = run(&f);
@@ -1016,25 +1018,25 @@ mod tests {
         // Months away: no hurry from the notice.
         f.notice = Some(notice_dates(
             NoticeKind::Nosp,
-            crate::protocol::tests::noon(ymd(2026, 6, 1)),
+            crate::possession::protocol::tests::noon(ymd(2026, 6, 1)),
             ServiceMethod::Hand,
-            &crate::protocol::NoticeRules::default(),
+            &crate::possession::protocol::NoticeRules::default(),
         ));
         assert_eq!(run(&f).excluded, Some(Exclusion::SmallAndStable));
     }
 
     #[test]
     fn a_section_8_notice_lapses_12_months_after_its_back_dated_service() {
-        use crate::protocol::{ServiceMethod, notice_dates};
+        use crate::possession::protocol::{ServiceMethod, notice_dates};
         let mut f = facts(200, 200);
         f.stage = Stage::NoticeServed;
         // Handed over on 1 Dec 2025 but recorded on 10 Dec: it lapses on 1 Dec 2026.
         f.stage_since = ymd(2025, 12, 10);
         f.notice = Some(notice_dates(
             NoticeKind::Section8,
-            crate::protocol::tests::noon(ymd(2025, 12, 1)),
+            crate::possession::protocol::tests::noon(ymd(2025, 12, 1)),
             ServiceMethod::Hand,
-            &crate::protocol::NoticeRules::default(),
+            &crate::possession::protocol::NoticeRules::default(),
         ));
         let a = run(&f);
         assert!(a.needs_action_today);
@@ -1042,25 +1044,25 @@ mod tests {
         // Lapsed: said so.
         f.notice = Some(notice_dates(
             NoticeKind::Section8,
-            crate::protocol::tests::noon(ymd(2025, 11, 20)),
+            crate::possession::protocol::tests::noon(ymd(2025, 11, 20)),
             ServiceMethod::Hand,
-            &crate::protocol::NoticeRules::default(),
+            &crate::possession::protocol::NoticeRules::default(),
         ));
         assert_eq!(run(&f).reasons[0], "section 8 notice expired on 20 Nov");
     }
 
     #[test]
     fn a_notice_lapsing_inside_a_breathing_space_expires_8_weeks_after_it_ends() {
-        use crate::protocol::{ServiceMethod, notice_dates};
+        use crate::possession::protocol::{ServiceMethod, notice_dates};
         let mut f = facts(200, 200);
         f.stage = Stage::NoticeServed;
         f.stage_since = ymd(2025, 12, 1);
         // Would lapse on 1 Dec 2026.
         f.notice = Some(notice_dates(
             NoticeKind::Section8,
-            crate::protocol::tests::noon(ymd(2025, 12, 1)),
+            crate::possession::protocol::tests::noon(ymd(2025, 12, 1)),
             ServiceMethod::Hand,
-            &crate::protocol::NoticeRules::default(),
+            &crate::possession::protocol::NoticeRules::default(),
         ));
         f.breathing_spaces = vec![(ymd(2026, 10, 1), Some(ymd(2026, 11, 20)))];
         // 1 Dec is within 8 weeks after 20 Nov: it lapses on 15 Jan 2027, not in 8 days.

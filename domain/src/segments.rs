@@ -7,8 +7,9 @@
 //! a question for the store, not for this module.
 
 use crate::Pence;
-use crate::escalation::Stage;
-use crate::tenancy::{PaymentMethod, Tenure};
+use crate::ledger::PaymentMethod;
+use crate::possession::types::Stage;
+use crate::tenancy::Tenure;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

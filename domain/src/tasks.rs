@@ -1,8 +1,10 @@
 //! Tasks: the rules that raise work for a person, and what that person records when it is done
 //! (issue 7: every task names the rule that created it and is completed with an outcome).
 //!
-//! The worker's triggers name their own rules (`triggers::UC_APA_REQUEST`, …); these are the
+//! The worker's triggers name their own rules (`outreach::types::UC_APA_REQUEST`, …); these are the
 //! rules behind tasks raised by what tenants and messages do.
+
+use chrono::{Duration, NaiveDate};
 
 /// A tenant replied to an SMS: an officer follows it up.
 pub const SMS_REPLY_FOLLOW_UP: &str = "sms_reply_follow_up";
@@ -25,12 +27,50 @@ pub const DONE: &str = "done";
 /// becomes `requested`.
 pub const APA_REQUESTED: &str = "apa_requested";
 
+/// How long after it is raised a task is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueIn {
+    /// The council's own figure (`OutreachConfig::task_due_days`): follow-ups of the outreach
+    /// triggers and tenancy audits.
+    Configured(u32),
+    /// [`SMS_REPLY_FOLLOW_UP`]: the next day.
+    SmsReply,
+    /// [`PLAN_OUTSIDE_POLICY`]: two days.
+    PlanOutsidePolicy,
+    /// [`UC_CLAIM_REPORTED`]: two days.
+    UcClaimReported,
+    /// [`CHANGE_OF_CIRCUMSTANCES_REPORTED`]: three days.
+    ChangeOfCircumstances,
+    /// [`MESSAGE_OUTCOME_UNKNOWN`]: the next day.
+    MessageOutcomeUnknown,
+    /// [`ACCOUNT_OUT_OF_RANGE`]: the next day.
+    AccountOutOfRange,
+}
+
+impl DueIn {
+    pub fn days(self) -> u32 {
+        match self {
+            DueIn::Configured(days) => days,
+            DueIn::SmsReply | DueIn::MessageOutcomeUnknown | DueIn::AccountOutOfRange => 1,
+            DueIn::PlanOutsidePolicy | DueIn::UcClaimReported => 2,
+            DueIn::ChangeOfCircumstances => 3,
+        }
+    }
+}
+
+/// The day a task raised on `raised_on` (London) is due.
+pub fn due_on(raised_on: NaiveDate, due_in: DueIn) -> NaiveDate {
+    raised_on + Duration::days(i64::from(due_in.days()))
+}
+
 /// What a person may record on completing a task of `kind`: [`DONE`] and "not needed" for
 /// any task, and the outcomes particular to its kind.
 pub fn outcomes(kind: &str) -> &'static [&'static str] {
     match kind {
-        crate::triggers::UC_APA_REQUEST => &[APA_REQUESTED, "tenant_objected", DONE, "not_needed"],
-        crate::triggers::HB_STOPPED | crate::triggers::HB_REDUCED => &[
+        crate::outreach::types::UC_APA_REQUEST => {
+            &[APA_REQUESTED, "tenant_objected", DONE, "not_needed"]
+        }
+        crate::outreach::types::HB_STOPPED | crate::outreach::types::HB_REDUCED => &[
             "claim_restored",
             "new_claim_made",
             "not_entitled",
@@ -38,7 +78,7 @@ pub fn outcomes(kind: &str) -> &'static [&'static str] {
             DONE,
             "not_needed",
         ],
-        crate::triggers::DIRECT_DEBIT_OFFER => &[
+        crate::outreach::types::DIRECT_DEBIT_OFFER => &[
             "mandate_set_up",
             "declined",
             "no_contact",
@@ -57,11 +97,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_task_is_due_its_days_after_the_day_it_is_raised() {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+        assert_eq!(due_on(d(27), DueIn::SmsReply), d(28));
+        assert_eq!(due_on(d(27), DueIn::PlanOutsidePolicy), d(29));
+        assert_eq!(due_on(d(27), DueIn::ChangeOfCircumstances), d(30));
+        assert_eq!(
+            due_on(d(27), DueIn::Configured(7)),
+            d(27) + Duration::days(7)
+        );
+    }
+
+    #[test]
     fn every_kind_can_be_done_or_not_needed_and_the_apa_task_can_record_the_request() {
         for kind in [
-            crate::triggers::UC_APA_REQUEST,
-            crate::triggers::HB_STOPPED,
-            crate::triggers::DIRECT_DEBIT_OFFER,
+            crate::outreach::types::UC_APA_REQUEST,
+            crate::outreach::types::HB_STOPPED,
+            crate::outreach::types::DIRECT_DEBIT_OFFER,
             "reply",
             "review_plan",
             "tenancy_audit",
@@ -70,7 +122,7 @@ mod tests {
             assert!(outcomes(kind).contains(&DONE), "{kind}");
             assert!(outcomes(kind).contains(&"not_needed"), "{kind}");
         }
-        assert!(outcomes(crate::triggers::UC_APA_REQUEST).contains(&APA_REQUESTED));
+        assert!(outcomes(crate::outreach::types::UC_APA_REQUEST).contains(&APA_REQUESTED));
         assert!(!outcomes("reply").contains(&APA_REQUESTED));
     }
 }

@@ -129,7 +129,7 @@ fn body(template: &str, lang: Language, amount: &str, when: &str) -> Option<Stri
     })
 }
 
-/// A council's own wording for one template in one language (`sequences::OutreachConfig`):
+/// A council's own wording for one template in one language (`outreach::sequences::OutreachConfig`):
 /// the subject (email subject, push title) and the sentence the greeting, link and SMS opt-out
 /// line are put around. Placeholders: `{date}` (e.g. "17 November") and `{of_amount}` (" of
 /// £98.50", or nothing where the amount must stay private: SMS and push unless the tenant opted

@@ -4,16 +4,10 @@
 
 use crate::Pence;
 use crate::calendar::{RentYear, monday_on_or_after};
-use crate::ledger::TransactionKind;
+use crate::ledger::{LedgerEntry, TransactionKind};
+use crate::vocabulary::named_enum;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown value {value:?}; expected one of: {expected}")]
-pub struct UnknownValue {
-    pub value: String,
-    pub expected: String,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -23,20 +17,6 @@ pub enum Tenure {
     Starter,
     Leasehold,
     SharedOwnership,
-}
-
-/// How the tenant (or the benefit system for them) pays the rent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentMethod {
-    DirectDebit,
-    StandingOrder,
-    Card,
-    Cash,
-    BankTransfer,
-    Cheque,
-    HousingBenefit,
-    UniversalCredit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -56,53 +36,12 @@ pub enum ServiceChargeFrequency {
     Quarterly,
 }
 
-/// `as_str()` (the stored and CSV spelling), `FromStr` accepting exactly those, and `ALL`.
-macro_rules! named_enum {
-    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
-        impl $ty {
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $name),+ }
-            }
-        }
-        impl std::str::FromStr for $ty {
-            type Err = UnknownValue;
-            fn from_str(s: &str) -> Result<Self, UnknownValue> {
-                match s {
-                    $($name => Ok($ty::$variant),)+
-                    _ => Err(UnknownValue {
-                        value: s.to_owned(),
-                        expected: [$($name),+].join(", "),
-                    }),
-                }
-            }
-        }
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-pub(crate) use named_enum;
-
 named_enum!(Tenure {
     Secure => "secure",
     Assured => "assured",
     Starter => "starter",
     Leasehold => "leasehold",
     SharedOwnership => "shared_ownership",
-});
-
-named_enum!(PaymentMethod {
-    DirectDebit => "direct_debit",
-    StandingOrder => "standing_order",
-    Card => "card",
-    Cash => "cash",
-    BankTransfer => "bank_transfer",
-    Cheque => "cheque",
-    HousingBenefit => "housing_benefit",
-    UniversalCredit => "universal_credit",
 });
 
 named_enum!(Frequency {
@@ -151,6 +90,18 @@ pub struct Charge {
     pub date: NaiveDate,
     pub kind: TransactionKind,
     pub amount: Pence,
+}
+
+/// A charge the schedule generates, posted as the housing system would post it.
+impl From<Charge> for LedgerEntry {
+    fn from(c: Charge) -> LedgerEntry {
+        LedgerEntry {
+            posted_on: c.date,
+            kind: c.kind,
+            amount: c.amount,
+            method: None,
+        }
+    }
 }
 
 impl ChargeSchedule {
@@ -423,9 +374,6 @@ mod tests {
     fn names_round_trip_and_unknown_values_list_the_choices() {
         for t in Tenure::ALL {
             assert_eq!(t.as_str().parse::<Tenure>(), Ok(*t));
-        }
-        for m in PaymentMethod::ALL {
-            assert_eq!(m.as_str().parse::<PaymentMethod>(), Ok(*m));
         }
         let e = "castle".parse::<Tenure>().unwrap_err();
         assert!(

@@ -2,7 +2,6 @@
 //! computed live from the ledger through `domain::arrears::summarise`.
 
 use crate::entities::{patch, tenancy, tenant, transaction, uc_claim};
-use crate::evaluation::BENEFIT_GRACE_DAYS;
 use crate::facts::{account_facts, ledger_entry};
 use chrono::NaiveDate;
 use rentdesk_domain::arrears::{AccountFacts, AccountSummary, summarise};
@@ -98,7 +97,7 @@ async fn full_account_of(
     today: NaiveDate,
 ) -> anyhow::Result<FullAccount> {
     let claim = current_uc_claim(db, t.id).await?;
-    let facts = account_facts(&t, claim.as_ref(), BENEFIT_GRACE_DAYS, today)?;
+    let facts = account_facts(&t, claim.as_ref(), today)?;
     let entries = ledger(db, t.id, today).await?;
     let summary = summarise(&facts, &entries, today);
     let patch = match t.patch_id {

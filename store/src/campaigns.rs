@@ -17,15 +17,19 @@ use crate::outreach::{
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::summarise;
-use rentdesk_domain::campaigns::{Assignment, CampaignContext, GroupPayments, assign, render};
+use rentdesk_domain::benefits::BENEFIT_GRACE_DAYS;
+use rentdesk_domain::campaigns::{
+    Assignment, CampaignContext, GroupPayments, OutcomeWindows, assign, render,
+};
 use rentdesk_domain::contact_policy::{
     Channel, ContactFacts, ContactPolicy, Decision, SuppressReason,
 };
-use rentdesk_domain::escalation::Stage;
+use rentdesk_domain::ledger::PaymentMethod;
+use rentdesk_domain::outreach::{triggers, types::HB_STOPPED};
+use rentdesk_domain::possession::types::Stage;
 use rentdesk_domain::segments::{ArrangementState, Segment, SegmentFacts, TREND_DAYS};
 use rentdesk_domain::templates::Language;
-use rentdesk_domain::tenancy::{PaymentMethod, Tenure};
-use rentdesk_domain::triggers;
+use rentdesk_domain::tenancy::Tenure;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -154,8 +158,8 @@ fn segment_facts(
         Some(_) => ArrangementState::Active,
     };
     let hb_ended = a.facts.benefit.as_ref().is_some_and(|income| {
-        triggers::hb_change(income, &a.entries, today, 3)
-            .is_some_and(|tr| tr.rule == triggers::HB_STOPPED)
+        triggers::hb_change(income, &a.entries, today, BENEFIT_GRACE_DAYS)
+            .is_some_and(|tr| tr.rule == HB_STOPPED)
     });
     Some(SegmentFacts {
         real_arrears: a.summary.real_arrears,
@@ -973,6 +977,7 @@ pub async fn outcome(
         return Ok((None, vec![]));
     };
     let start = rentdesk_domain::time::london_date(launched);
+    let windows = OutcomeWindows::from_launch(start);
     let recipients: Vec<(i64, i32, bool)> = campaign_recipient::Entity::find()
         .select_only()
         .column(campaign_recipient::Column::TenancyId)
@@ -995,7 +1000,7 @@ pub async fn outcome(
         .column(transaction::Column::AmountPence)
         .filter(transaction::Column::Kind.eq("payment"))
         .filter(transaction::Column::PostedOn.gte(start))
-        .filter(transaction::Column::PostedOn.lt(start + Duration::days(14)))
+        .filter(transaction::Column::PostedOn.lt(windows.end()))
         .filter(transaction::Column::TenancyId.in_subquery(in_campaign))
         .into_tuple()
         .all(db)
@@ -1005,10 +1010,13 @@ pub async fn outcome(
     let mut paid: HashMap<i64, (Pence, Pence)> = HashMap::new();
     for (t, on, amount) in payments {
         let e = paid.entry(t).or_default();
-        if on < start + Duration::days(7) {
+        let (within_7, within_14) = windows.counts(on);
+        if within_7 {
             e.0 -= Pence(amount);
         }
-        e.1 -= Pence(amount);
+        if within_14 {
+            e.1 -= Pence(amount);
+        }
     }
     let mut groups: BTreeMap<String, (GroupPayments, GroupPayments)> = BTreeMap::new();
     for (t, variant, control) in recipients {

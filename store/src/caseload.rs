@@ -4,18 +4,21 @@
 
 use crate::cases::{domain_arrangement, instalment_grace_days, plan_state_of};
 use crate::entities::{action, arrangement, case, flag, message};
-use crate::evaluation::{BENEFIT_GRACE_DAYS, LoadedAccount, Scope, load_accounts};
+use crate::evaluation::{LoadedAccount, Scope, load_accounts};
 use crate::facts::CorruptRow;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rentdesk_domain::Pence;
+use rentdesk_domain::arrangements;
+use rentdesk_domain::arrangements::InstalmentStatus;
 use rentdesk_domain::arrears::summarise;
+use rentdesk_domain::benefits::BENEFIT_GRACE_DAYS;
 use rentdesk_domain::benefits::BenefitIncome;
-use rentdesk_domain::escalation::Stage;
+use rentdesk_domain::outreach::triggers;
+use rentdesk_domain::possession::protocol::NoticeDates;
+use rentdesk_domain::possession::types::Stage;
 use rentdesk_domain::priority::{
     Assessment, PlanFacts, PriorityFacts, PriorityPolicy, UcClaimFacts, assess as assess_one,
 };
-use rentdesk_domain::protocol::NoticeDates;
-use rentdesk_domain::triggers::{self, InstalmentStatus};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
@@ -284,7 +287,7 @@ fn priority_facts(
         Some(p) => plan_state_of(p, &a.entries, today, grace_days)?.map(|state| {
             let missed = domain_arrangement(p)
                 .map(|arr| {
-                    triggers::adherence(&arr, &a.entries, today, grace_days)
+                    arrangements::adherence(&arr, &a.entries, today, grace_days)
                         .iter()
                         .filter(|i| {
                             matches!(

@@ -1,4 +1,4 @@
-//! An account's place in the escalation process, as the `domain::escalation` rules see it:
+//! An account's place in the escalation process, as the `domain::possession::next_step` rules see it:
 //! its stage, its repayment plan's state and any Breathing Space in force.
 
 use crate::accounts::FullAccount;
@@ -6,12 +6,15 @@ use crate::entities::{action, arrangement, case, flag};
 use crate::facts::CorruptRow;
 use chrono::{Duration, NaiveDate};
 use rentdesk_domain::Pence;
-use rentdesk_domain::court::{self, CourtFacts, CourtOrder, Hearing};
-use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
+use rentdesk_domain::arrangements;
+use rentdesk_domain::arrangements::{Instalment, InstalmentStatus};
 use rentdesk_domain::ledger::LedgerEntry;
+use rentdesk_domain::possession::court::{self, CourtFacts};
+use rentdesk_domain::possession::next_step::{CaseFacts, PlanState};
+use rentdesk_domain::possession::order::{CourtOrder, Hearing};
+use rentdesk_domain::possession::types::Stage;
 use rentdesk_domain::tenancy::Frequency;
 use rentdesk_domain::time::london_date;
-use rentdesk_domain::triggers::{self, Instalment, InstalmentStatus};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -29,7 +32,7 @@ pub async fn instalment_grace_days<C: ConnectionTrait>(db: &C) -> anyhow::Result
         .grace_days)
 }
 
-pub fn domain_arrangement(a: &arrangement::Model) -> Result<triggers::Arrangement, CorruptRow> {
+pub fn domain_arrangement(a: &arrangement::Model) -> Result<arrangements::Arrangement, CorruptRow> {
     let frequency = Frequency::from_str(&a.frequency).map_err(|e| CorruptRow {
         table: "arrangements",
         id: a.id,
@@ -37,7 +40,7 @@ pub fn domain_arrangement(a: &arrangement::Model) -> Result<triggers::Arrangemen
         value: a.frequency.clone(),
         reason: e.to_string(),
     })?;
-    Ok(triggers::Arrangement {
+    Ok(arrangements::Arrangement {
         start_date: a.start_date,
         frequency,
         instalment: Pence(a.instalment_pence),
@@ -52,7 +55,7 @@ pub fn progress(
     account: &FullAccount,
     today: NaiveDate,
 ) -> Result<Vec<Instalment>, CorruptRow> {
-    Ok(triggers::adherence(
+    Ok(arrangements::adherence(
         &domain_arrangement(a)?,
         &account.entries,
         today,
@@ -89,12 +92,12 @@ pub fn plan_state_of(
         "pending_review" => Some(PlanState::PendingReview),
         "broken" => Some(PlanState::Broken),
         "active" => {
-            let done = triggers::adherence(&domain_arrangement(a)?, entries, today, grace_days);
+            let done = arrangements::adherence(&domain_arrangement(a)?, entries, today, grace_days);
             if is_behind(&done) {
                 Some(PlanState::Broken)
             } else {
                 let arrangement = domain_arrangement(a)?;
-                let next_due = triggers::schedule_dates(
+                let next_due = arrangements::schedule_dates(
                     arrangement.start_date,
                     arrangement.frequency,
                     today,
@@ -112,7 +115,7 @@ pub fn plan_state_of(
     })
 }
 
-/// The facts `escalation::next_step` needs for this account.
+/// The facts `possession::next_step::next_step` needs for this account.
 pub async fn case_facts(
     db: &DatabaseConnection,
     account: &FullAccount,

@@ -17,8 +17,6 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-/// How late (days) a benefit payment may be and still count as technical arrears.
-pub const BENEFIT_GRACE_DAYS: u32 = 3;
 const CHUNK: usize = 1000;
 const PARALLEL_CHUNKS: usize = 4;
 
@@ -203,7 +201,7 @@ pub async fn load_accounts_split(
     let mut skipped = vec![];
     for t in tenancies {
         let claim = claims.remove(&t.id);
-        let facts = account_facts(&t, claim.as_ref(), BENEFIT_GRACE_DAYS, today)?;
+        let facts = account_facts(&t, claim.as_ref(), today)?;
         let entries = ledgers.remove(&t.id).unwrap_or_default();
         let summary = summarise(&facts, &entries, today);
         if let Some(reason) = summary.out_of_range_reason() {
@@ -255,7 +253,10 @@ async fn raise_out_of_range_tasks(
                      reports and campaigns.",
                     s.reason
                 ),
-                due_on: today + chrono::Duration::days(1),
+                due_on: rentdesk_domain::tasks::due_on(
+                    today,
+                    rentdesk_domain::tasks::DueIn::AccountOutOfRange,
+                ),
                 rule_id: Some(rentdesk_domain::tasks::ACCOUNT_OUT_OF_RANGE),
                 idempotency_key: Some(format!(
                     "{}:{}",

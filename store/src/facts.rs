@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::AccountFacts;
 use rentdesk_domain::benefits::{BenefitIncome, BenefitTiming};
+use rentdesk_domain::ledger::PaymentMethod;
 use rentdesk_domain::ledger::{LedgerEntry, TransactionKind};
-use rentdesk_domain::tenancy::{ChargeSchedule, Frequency, PaymentMethod, ServiceChargeFrequency};
+use rentdesk_domain::tenancy::{ChargeSchedule, Frequency, ServiceChargeFrequency};
 use std::str::FromStr;
 
 /// A stored value that the domain does not recognise: the row was written by something other
@@ -173,7 +174,6 @@ pub fn benefit_timing() -> BenefitTiming {
 pub fn account_facts(
     t: &tenancy::Model,
     uc: Option<&uc_claim::Model>,
-    benefit_grace_days: u32,
     today: NaiveDate,
 ) -> Result<AccountFacts, CorruptRow> {
     let self_pay = match (t.self_pay_pence, &t.self_pay_frequency, t.self_pay_anchor) {
@@ -190,7 +190,7 @@ pub fn account_facts(
         schedule: schedule_of(t)?,
         benefit: benefit_of(t, uc, today),
         self_pay,
-        benefit_grace_days,
+        benefit_grace_days: rentdesk_domain::benefits::BENEFIT_GRACE_DAYS,
         timing: benefit_timing(),
     })
 }

@@ -1,14 +1,15 @@
-//! Stage letters (issue 7): `domain::letters` worded with the account's figures as of the day,
+//! Stage letters (issue 7): `domain::letters::compose` worded with the account's figures as of the day,
 //! rendered to PDF (`crate::pdf`), and kept with the diary entry of the step they went with —
 //! written in the same transaction as the step, so a step is never recorded without its letter.
 
 use crate::entities::{arrangement, letter, tenant};
 use chrono::{NaiveDate, Utc};
-use rentdesk_domain::court::{CourtOrder, Hearing};
-use rentdesk_domain::escalation::Stage;
-use rentdesk_domain::letter_templates::LetterTemplates;
-use rentdesk_domain::letters::{Block, LetterFacts, StatementLine, compose_with, statement_from};
-use rentdesk_domain::protocol::NoticeDates;
+use rentdesk_domain::letters::blocks::Block;
+use rentdesk_domain::letters::compose::{LetterFacts, StatementLine, compose_with, statement_from};
+use rentdesk_domain::letters::templates::LetterTemplates;
+use rentdesk_domain::possession::order::{CourtOrder, Hearing};
+use rentdesk_domain::possession::protocol::NoticeDates;
+use rentdesk_domain::possession::types::Stage;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -60,7 +61,7 @@ pub async fn render(
         officer_name,
         templates,
     } = from;
-    if !rentdesk_domain::letters::has_letter(stage) {
+    if !rentdesk_domain::letters::compose::has_letter(stage) {
         return Ok(None);
     }
     let Some(account) = crate::accounts::full_account(db, tenancy_id, today).await? else {

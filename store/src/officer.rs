@@ -122,7 +122,7 @@ async fn insert_action(
         },
     )
     .await?;
-    if a.purpose == Some(rentdesk_domain::tenancy_audit::TENANCY_AUDIT) {
+    if a.purpose == Some(rentdesk_domain::outreach::tenancy_audit::TENANCY_AUDIT) {
         crate::tenancy_audits::audit_recorded(&txn, a.tenancy_id, a.outcome, staff_id, row.id)
             .await?;
     }
@@ -386,7 +386,7 @@ pub async fn complete_task(
     )
     .await?;
     // The APA was asked for: the open claim says so, and the APA rule stops asking.
-    if t.kind == rentdesk_domain::triggers::UC_APA_REQUEST
+    if t.kind == rentdesk_domain::outreach::types::UC_APA_REQUEST
         && outcome == rentdesk_domain::tasks::APA_REQUESTED
     {
         crate::entities::uc_claim::Entity::update_many()

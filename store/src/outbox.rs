@@ -546,7 +546,10 @@ pub async fn mark_abandoned_unknown(
                         m.template,
                         m.created_at.format("%-d %b %Y %H:%M UTC")
                     ),
-                    due_on: rentdesk_domain::time::london_date(now) + Duration::days(1),
+                    due_on: rentdesk_domain::tasks::due_on(
+                        rentdesk_domain::time::london_date(now),
+                        rentdesk_domain::tasks::DueIn::MessageOutcomeUnknown,
+                    ),
                     // The rule that sent it; a campaign's message has none.
                     rule_id: Some(
                         m.rule_id

@@ -1,4 +1,4 @@
-//! Early intervention, planned: for each account, the `domain::triggers` that fire, passed
+//! Early intervention, planned: for each account, the `domain::outreach::triggers` that fire, passed
 //! through `domain::contact_policy`, become message rows — queued (with the instant they may go)
 //! or suppressed (with the reason) — and an entry in the action diary naming the rule and the
 //! facts. The message's idempotency key is unique in the database, so however often the nightly
@@ -10,15 +10,18 @@ use crate::entities::{action, arrangement, device, flag, message, tenant};
 use crate::evaluation::{LoadedAccount, Scope, load_accounts};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rentdesk_domain::Pence;
+use rentdesk_domain::arrangements::Arrangement;
 use rentdesk_domain::arrears::ArrearsStatus;
 use rentdesk_domain::contact_policy::{
     AccountState, Address, BreathingSpace, Channel, ContactFacts, ContactPolicy, Decision,
     MessageFacts, SuppressReason, decide,
 };
-use rentdesk_domain::sequences::{Outcome, OutreachConfig, about_debt, order_channels};
+use rentdesk_domain::outreach::sequences::{Outcome, OutreachConfig, about_debt, order_channels};
+use rentdesk_domain::outreach::triggers;
+use rentdesk_domain::outreach::types::Trigger;
+use rentdesk_domain::tasks::DueIn;
 use rentdesk_domain::templates::{Language, TemplateContext, render_with, subject_with};
 use rentdesk_domain::tenancy::Frequency;
-use rentdesk_domain::triggers::{self, Arrangement, Trigger};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -377,7 +380,10 @@ async fn plan_chunk(
                             kind: t.rule,
                             title: format!("Follow up: {}", t.reason),
                             detail: t.reason.clone(),
-                            due_on: today + chrono::Duration::days(i64::from(cfg.task_due_days)),
+                            due_on: rentdesk_domain::tasks::due_on(
+                                today,
+                                DueIn::Configured(cfg.task_due_days),
+                            ),
                             rule_id: Some(t.rule),
                             idempotency_key: Some(key.clone()),
                         },

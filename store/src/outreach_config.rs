@@ -1,10 +1,10 @@
-//! The council's outreach configuration (`domain::sequences::OutreachConfig`): every saved
+//! The council's outreach configuration (`domain::outreach::sequences::OutreachConfig`): every saved
 //! version is kept; the newest is in force from the next planning run. Nothing is saved that
 //! does not validate.
 
 use crate::entities::outreach_config;
 use chrono::{DateTime, Utc};
-use rentdesk_domain::sequences::OutreachConfig;
+use rentdesk_domain::outreach::sequences::OutreachConfig;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 
 /// The configuration in force, and the id of its saved version (`None`: the shipped default).

@@ -6,7 +6,8 @@
 use crate::audit::{self, Actor};
 use crate::entities::{arrangement, tenant};
 use crate::tasks::{self, NewTask};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
+use rentdesk_domain::tasks::DueIn;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -145,7 +146,10 @@ pub async fn propose(
                 kind: "review_plan",
                 title: "Review a repayment plan the tenant proposed".into(),
                 detail: format!("Outside policy because: {}.", reasons.join("; ")),
-                due_on: crate::london_today() + Duration::days(2),
+                due_on: rentdesk_domain::tasks::due_on(
+                    crate::london_today(),
+                    DueIn::PlanOutsidePolicy,
+                ),
                 rule_id: Some(rentdesk_domain::tasks::PLAN_OUTSIDE_POLICY),
                 idempotency_key: Some(format!("review_plan:{}", row.id)),
             },

@@ -11,7 +11,7 @@
 //!   diary within the period (London dates);
 //! - an arrangement is *made* if it starts in the period and was agreed (not declined, not
 //!   waiting for review); *kept* or *broken* is its state at the period's end, by
-//!   `triggers::adherence` (through `cases::plan_state_of`);
+//!   `arrangements::adherence` (through `cases::plan_state_of`);
 //! - contacts are messages sent in the period, by channel and status, and the calls, visits
 //!   and letters recorded in the diary, by outcome.
 
@@ -23,10 +23,11 @@ use chrono::{Duration, NaiveDate};
 use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::summarise;
 use rentdesk_domain::calendar::{RentYear, monday_on_or_before};
-use rentdesk_domain::escalation::{PlanState, Stage};
 use rentdesk_domain::kpi::{
     AccountInputs, Performance, Standing, WeekFigures, performance, period_money,
 };
+use rentdesk_domain::possession::next_step::PlanState;
+use rentdesk_domain::possession::types::Stage;
 use rentdesk_domain::time::london_day_start;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::{BTreeMap, BTreeSet, HashMap};

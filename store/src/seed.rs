@@ -10,10 +10,9 @@ use crate::entities::{
 use chrono::{Duration, NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use rentdesk_domain::calendar::add_months_clamped;
+use rentdesk_domain::ledger::PaymentMethod;
 use rentdesk_domain::ledger::{LedgerEntry, TransactionKind};
-use rentdesk_domain::tenancy::{
-    ChargeSchedule, Frequency, PaymentMethod, ServiceChargeFrequency, Tenure,
-};
+use rentdesk_domain::tenancy::{ChargeSchedule, Frequency, ServiceChargeFrequency, Tenure};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
 use serde::Serialize;
 

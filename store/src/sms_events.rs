@@ -5,8 +5,9 @@
 use crate::audit::{self, Actor};
 use crate::entities::{message, tenant};
 use crate::tasks::{self, NewTask};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use rentdesk_domain::contact::MobileNumber;
+use rentdesk_domain::tasks::DueIn;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
@@ -235,7 +236,10 @@ pub async fn inbound(
                         kind: "reply",
                         title: "The tenant replied to a text".into(),
                         detail: body.chars().take(500).collect(),
-                        due_on: crate::london_today() + Duration::days(1),
+                        due_on: rentdesk_domain::tasks::due_on(
+                            crate::london_today(),
+                            DueIn::SmsReply,
+                        ),
                         rule_id: Some(rentdesk_domain::tasks::SMS_REPLY_FOLLOW_UP),
                         idempotency_key: Some(format!("reply:{sid}:{}", person.id)),
                     },

@@ -1,14 +1,16 @@
 //! Recording the escalation process: protocol steps (diary actions of kind `protocol`), stage
 //! changes (the `cases` row plus a diary action), and notices with their computed dates. The
-//! gates in `domain::protocol` decide; this module gathers their facts and stores the result.
+//! gates in `domain::possession::protocol` decide; this module gathers their facts and stores the result.
 
 use crate::accounts::FullAccount;
 use crate::audit::{self, Actor};
 use crate::entities::{action, case, flag, uc_claim};
 use chrono::{NaiveDate, Utc};
-use rentdesk_domain::court::{CourtOrder, Hearing, OrderStep};
-use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
-use rentdesk_domain::protocol::{GateFacts, NoticeDates, ProtocolStep, grounds_label};
+use rentdesk_domain::possession::court::OrderStep;
+use rentdesk_domain::possession::next_step::{CaseFacts, PlanState};
+use rentdesk_domain::possession::order::{CourtOrder, Hearing};
+use rentdesk_domain::possession::protocol::{GateFacts, NoticeDates, ProtocolStep, grounds_label};
+use rentdesk_domain::possession::types::Stage;
 use rentdesk_domain::time::london_date;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -155,7 +157,7 @@ pub async fn record_protocol_step(
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct FixDateNotice {
     pub sent_on: NaiveDate,
-    pub service_method: rentdesk_domain::protocol::ServiceMethod,
+    pub service_method: rentdesk_domain::possession::protocol::ServiceMethod,
     pub given_on: NaiveDate,
 }
 

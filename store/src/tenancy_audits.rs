@@ -1,4 +1,4 @@
-//! Tenancy audit visits (issue 7), planned: the nightly run asks `domain::tenancy_audit` which
+//! Tenancy audit visits (issue 7), planned: the nightly run asks `domain::outreach::tenancy_audit` which
 //! active tenancies are due their audit and gives the patch officer one task for each, with a
 //! diary entry naming the rule and the facts. One open audit task per tenancy at most: while
 //! one is open nothing more is raised, and the idempotency key (rule, tenancy, the date the
@@ -10,9 +10,10 @@
 
 use crate::entities::{action, task, tenancy};
 use chrono::{DateTime, NaiveDate, Utc};
-use rentdesk_domain::tenancy_audit::{
+use rentdesk_domain::outreach::tenancy_audit::{
     self, AuditFacts, COMPLETING_OUTCOMES, TENANCY_AUDIT, TENANCY_AUDIT_DUE,
 };
+use rentdesk_domain::tasks::DueIn;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -97,7 +98,7 @@ pub async fn plan_all(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resu
         .into_tuple()
         .all(db)
         .await?;
-    let due_in = chrono::Duration::days(i64::from(cfg.task_due_days));
+    let due_in = DueIn::Configured(cfg.task_due_days);
     for chunk in accounts.chunks(1000) {
         let ids: Vec<i64> = chunk.iter().map(|(id, _, _)| *id).collect();
         let last = last_audits(db, &ids).await?;
@@ -158,7 +159,7 @@ pub async fn plan_all(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resu
                     kind: t.rule,
                     title: "Tenancy audit visit due".into(),
                     detail: t.reason.clone(),
-                    due_on: today + due_in,
+                    due_on: rentdesk_domain::tasks::due_on(today, due_in),
                     rule_id: Some(t.rule),
                     idempotency_key: Some(key),
                 },

@@ -6,7 +6,8 @@
 use crate::audit::{self, Actor};
 use crate::entities::{device, message, tenancy, tenant, uc_claim};
 use crate::tasks::{self, NewTask};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
+use rentdesk_domain::tasks::DueIn;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -251,7 +252,7 @@ pub async fn report_uc_claim(
             kind: "uc_claim",
             title: "New Universal Credit claim reported by the tenant".into(),
             detail: format!("To do: {}.", todo.join("; ")),
-            due_on: crate::london_today() + Duration::days(2),
+            due_on: rentdesk_domain::tasks::due_on(crate::london_today(), DueIn::UcClaimReported),
             rule_id: Some(rentdesk_domain::tasks::UC_CLAIM_REPORTED),
             idempotency_key: Some(format!("uc_claim:{}", claim.id)),
         },
@@ -299,7 +300,10 @@ pub async fn report_change(
             detail: "Contact the tenant: check benefit entitlement and whether their repayment \
                      plan is still affordable."
                 .into(),
-            due_on: crate::london_today() + Duration::days(3),
+            due_on: rentdesk_domain::tasks::due_on(
+                crate::london_today(),
+                DueIn::ChangeOfCircumstances,
+            ),
             rule_id: Some(rentdesk_domain::tasks::CHANGE_OF_CIRCUMSTANCES_REPORTED),
             idempotency_key: None,
         },

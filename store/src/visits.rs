@@ -23,7 +23,10 @@ pub const STATUSES: [&str; 3] = [PLANNED, CANCELLED, DONE];
 
 /// What a visit is for: an ordinary home visit, or a tenancy audit (which the audit rule
 /// counts once done with an outcome that completes it).
-pub const KINDS: [&str; 2] = [HOME_VISIT, rentdesk_domain::tenancy_audit::TENANCY_AUDIT];
+pub const KINDS: [&str; 2] = [
+    HOME_VISIT,
+    rentdesk_domain::outreach::tenancy_audit::TENANCY_AUDIT,
+];
 pub const HOME_VISIT: &str = "home_visit";
 
 pub struct NewVisit<'a> {
@@ -317,7 +320,7 @@ pub async fn done(
         "purpose": v.purpose,
         "kind": v.kind,
     });
-    let audit = v.kind == rentdesk_domain::tenancy_audit::TENANCY_AUDIT;
+    let audit = v.kind == rentdesk_domain::outreach::tenancy_audit::TENANCY_AUDIT;
     let action = crate::diary::write(
         &txn,
         crate::diary::Entry {

@@ -2,8 +2,9 @@
 
 use crate::helpers::fresh_database;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use rentdesk_domain::possession::protocol::{NoticeRules, ServiceMethod, notice_dates};
+use rentdesk_domain::possession::types::NoticeKind;
 use rentdesk_domain::priority::Exclusion;
-use rentdesk_domain::protocol::{NoticeKind, NoticeRules, ServiceMethod, notice_dates};
 use rentdesk_store::entities::{action, case, message, tenancy};
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 
@@ -205,7 +206,10 @@ async fn contacts_and_a_lapsing_notice_reach_the_caseload() {
     let get = |id: i64| after.iter().find(|a| a.tenancy_id == id).unwrap();
     let n = get(noticed);
     assert!(n.assessment.needs_action_today);
-    assert_eq!(n.stage, rentdesk_domain::escalation::Stage::NoticeServed);
+    assert_eq!(
+        n.stage,
+        rentdesk_domain::possession::types::Stage::NoticeServed
+    );
     assert_eq!(n.assessment.reasons[0], "NOSP expires in 14 days (7 Dec)");
     let s8 = get(served);
     assert!(s8.assessment.needs_action_today);
@@ -280,7 +284,7 @@ async fn the_councils_broken_arrangement_grace_decides_whether_the_caseload_call
     ));
     // The council shortens it to 2 days: the same instalment is now missed, as the worker's
     // broken-arrangement rule also sees it, and the officer is told.
-    let mut cfg = rentdesk_domain::sequences::OutreachConfig::default();
+    let mut cfg = rentdesk_domain::outreach::sequences::OutreachConfig::default();
     cfg.broken_arrangement.grace_days = 2;
     rentdesk_store::outreach_config::save(&db, &cfg, None, now)
         .await
@@ -290,7 +294,7 @@ async fn the_councils_broken_arrangement_grace_decides_whether_the_caseload_call
     assert!(broken.assessment.needs_action_today, "{broken:?}");
     assert_eq!(
         broken.facts.plan.as_ref().map(|p| &p.state),
-        Some(&rentdesk_domain::escalation::PlanState::Broken)
+        Some(&rentdesk_domain::possession::next_step::PlanState::Broken)
     );
     assert!(
         broken.assessment.reasons[0].starts_with("missed 1 instalment of the plan agreed"),

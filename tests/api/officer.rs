@@ -1474,7 +1474,7 @@ async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceed
 /// served that day (CPR 6.26), so notice dates do not depend on the weekday a test runs.
 fn served_day() -> chrono::NaiveDate {
     let mut d = rentdesk_store::london_today();
-    while !rentdesk_domain::protocol::is_business_day(d) {
+    while !rentdesk_domain::possession::protocol::is_business_day(d) {
         d -= chrono::Duration::days(1);
     }
     d
@@ -3083,7 +3083,8 @@ async fn a_sync_cursor_cannot_be_edited_or_borrowed_to_reach_another_patch() {
 /// service date (a notice recorded when posted), so it is measured again on that date.
 async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8], measured_early: bool) {
     use rentdesk_domain::Pence;
-    use rentdesk_domain::protocol::{self, Ground, NoticeKind, NoticeRules, ServiceMethod};
+    use rentdesk_domain::possession::protocol::{self, NoticeRules, ServiceMethod};
+    use rentdesk_domain::possession::types::{Ground, NoticeKind};
     let now = chrono::Utc::now();
     let today = rentdesk_store::london_today();
     let sent = today - chrono::Duration::days(60);
@@ -3808,7 +3809,7 @@ async fn the_spec_examples_have_the_fields_of_the_real_answers() {
 /// run from then; at 4.29pm it is served that day. By hand the time is required.
 #[tokio::test]
 async fn cpr_6_26_a_notice_handed_over_after_4_30pm_is_served_the_next_business_day() {
-    use rentdesk_domain::protocol::is_business_day;
+    use rentdesk_domain::possession::protocol::is_business_day;
     let t = team().await;
     let app = &t.app;
     let central = sign_in(app, "central@council.example").await;

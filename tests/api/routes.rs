@@ -887,7 +887,7 @@ async fn done_ago(t: &Team, visit_id: i64, ago: Duration) {
 
 #[tokio::test]
 async fn todays_replanned_route_sets_off_from_the_visit_done_last_not_the_base() {
-    use rentdesk_domain::routes::{LatLon, RouteSettings};
+    use rentdesk_routing::{LatLon, RouteSettings};
     let t = team().await;
     let today = rentdesk_domain::time::london_date(chrono::Utc::now());
     let settings = RouteSettings::default();

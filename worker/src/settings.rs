@@ -84,19 +84,19 @@ pub struct Settings {
     pub retention_months: u32,
     /// The visit route's base, travel model and working day (`ROUTE_*`, `WORKDAY_*`,
     /// `VISIT_MINUTES`).
-    pub route: rentdesk_domain::routes::RouteSettings,
+    pub route: rentdesk_routing::RouteSettings,
     /// `RENTERS_RIGHTS_SOCIAL_FROM` (YYYY-MM-DD; unset = not commenced): from this service date
     /// a section 8 notice on a social assured (or starter) tenancy is under the Renters' Rights
     /// Act 2025 regime (4 weeks' notice, ground 8 at 13 weeks' rent unpaid, disregarding UC not
     /// yet received).
-    pub notice_rules: rentdesk_domain::protocol::NoticeRules,
+    pub notice_rules: rentdesk_domain::possession::protocol::NoticeRules,
     /// `APA_LAG_DAYS` (default 14), `APA_CYCLE_DAYS` (default 28), `HB_PAY_LAG_DAYS` (default
     /// 0): when managed payments (UC APA) and Housing Benefit reach the rent account
     /// (domain.md §2; docs/rules.md "Managed payments").
     pub benefit_timing: rentdesk_domain::benefits::BenefitTiming,
     /// `LETTER_TEMPLATES_DIR`: the landlord's wording for the stage letters (`<letter>.txt`
     /// files replacing the shipped ones, checked at start); unset = the shipped wording.
-    pub letter_templates: std::sync::Arc<rentdesk_domain::letter_templates::LetterTemplates>,
+    pub letter_templates: std::sync::Arc<rentdesk_domain::letters::templates::LetterTemplates>,
     /// `rentdesk dev` only: serve the local outbox at `/dev/outbox` (sign-in codes included).
     pub dev_outbox: bool,
 }
@@ -450,7 +450,7 @@ impl Settings {
         };
         let contact_policy = contact_policy(&get, &public_url)?;
         let letter_templates = std::sync::Arc::new(match get("LETTER_TEMPLATES_DIR") {
-            None => rentdesk_domain::letter_templates::LetterTemplates::builtin().clone(),
+            None => rentdesk_domain::letters::templates::LetterTemplates::builtin().clone(),
             Some(dir) => letter_templates(&dir)?,
         });
         Ok(Settings {
@@ -511,7 +511,7 @@ impl Settings {
                 apa_cycle_days: number("APA_CYCLE_DAYS", 28, 7, 56)? as u32,
                 hb_pay_lag_days: number("HB_PAY_LAG_DAYS", 0, 0, 28)? as u32,
             },
-            notice_rules: rentdesk_domain::protocol::NoticeRules {
+            notice_rules: rentdesk_domain::possession::protocol::NoticeRules {
                 renters_rights_from: match get("RENTERS_RIGHTS_SOCIAL_FROM") {
                     None => None,
                     Some(v) => Some(
@@ -656,7 +656,7 @@ fn contact_policy(
 /// typo stops the process instead of reaching a tenant).
 fn letter_templates(
     dir: &str,
-) -> Result<rentdesk_domain::letter_templates::LetterTemplates, ConfigError> {
+) -> Result<rentdesk_domain::letters::templates::LetterTemplates, ConfigError> {
     let var = "LETTER_TEMPLATES_DIR";
     let entries = std::fs::read_dir(dir)
         .map_err(|e| err(var, format!("cannot read the directory {dir}: {e}")))?;
@@ -673,7 +673,7 @@ fn letter_templates(
         files.push((name, text));
     }
     files.sort();
-    rentdesk_domain::letter_templates::LetterTemplates::with_files(
+    rentdesk_domain::letters::templates::LetterTemplates::with_files(
         files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
     )
     .map_err(|e| {
@@ -731,8 +731,8 @@ pub async fn shutdown_signal() {
 /// `WORKDAY_END`, London time) and a visit's default length (`VISIT_MINUTES`).
 fn route_settings(
     get: &impl Fn(&str) -> Option<String>,
-) -> Result<rentdesk_domain::routes::RouteSettings, ConfigError> {
-    use rentdesk_domain::routes::{RouteSettings, parse_hm};
+) -> Result<rentdesk_routing::RouteSettings, ConfigError> {
+    use rentdesk_routing::{RouteSettings, parse_hm};
     let mut route = RouteSettings::default();
     let decimal = |name: &'static str, min: f64, max: f64, default: f64| match get(name) {
         None => Ok(default),
@@ -1116,7 +1116,7 @@ mod tests {
 
     #[test]
     fn letter_templates_are_read_and_checked_at_start_naming_the_file_and_placeholder() {
-        use rentdesk_domain::letter_templates::LetterTemplates;
+        use rentdesk_domain::letters::templates::LetterTemplates;
         assert_eq!(
             *settings(Mode::Dev, &[]).unwrap().letter_templates,
             *LetterTemplates::builtin()
@@ -1193,7 +1193,7 @@ mod tests {
     #[test]
     fn the_route_settings_default_to_huddersfield_and_name_bad_values() {
         let r = settings(Mode::Dev, &[]).unwrap().route;
-        assert_eq!(r, rentdesk_domain::routes::RouteSettings::default());
+        assert_eq!(r, rentdesk_routing::RouteSettings::default());
         assert_eq!((r.base.lat, r.base.lon), (53.6458, -1.7850));
         assert_eq!(
             (r.speed_kmh, r.road_factor, r.visit_minutes),
@@ -1215,8 +1215,8 @@ mod tests {
         .route;
         assert_eq!((s.base.lat, s.base.lon, s.speed_kmh), (53.7, -1.6, 25.5));
         assert_eq!(s.road_factor, 1.4);
-        assert_eq!(rentdesk_domain::routes::hm(s.day_start), "09:00");
-        assert_eq!(rentdesk_domain::routes::hm(s.day_end), "16:30");
+        assert_eq!(rentdesk_routing::hm(s.day_start), "09:00");
+        assert_eq!(rentdesk_routing::hm(s.day_end), "16:30");
         assert_eq!(s.visit_minutes, 45);
         for (var, value) in [
             ("ROUTE_BASE_LAT", "91"),

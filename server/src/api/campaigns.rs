@@ -21,7 +21,7 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::{EventStream, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use rentdesk_domain::campaigns::{
-    GroupPayments, MAX_CONTROL_PERCENT, MAX_VARIANTS, check_template, compare,
+    GroupPayments, MAX_CONTROL_PERCENT, MAX_VARIANTS, OutcomeWindows, check_template, compare,
 };
 use rentdesk_domain::contact_policy::Channel;
 use rentdesk_domain::segments::Segment;
@@ -891,11 +891,14 @@ impl CampaignsApi {
         let (start, groups) = store::outcome(&state.db, &c).await.map_err(internal)?;
         let control = groups.iter().find(|g| g.group == "control").cloned();
         let today = state.today();
+        let (complete_7_days, complete_14_days) = start
+            .map(|s| OutcomeWindows::from_launch(s).complete(today))
+            .unwrap_or_default();
         Ok(Answer::Ok(Json(CampaignOutcome {
             campaign_id: c.id,
             window_starts_on: start,
-            complete_7_days: start.is_some_and(|s| today >= s + Duration::days(7)),
-            complete_14_days: start.is_some_and(|s| today >= s + Duration::days(14)),
+            complete_7_days,
+            complete_14_days,
             groups: groups
                 .iter()
                 .map(|g| {

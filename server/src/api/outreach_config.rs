@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use rentdesk_domain::sequences::OutreachConfig;
+use rentdesk_domain::outreach::sequences::OutreachConfig;
 use rentdesk_store::audit::{self, Actor, Entry};
 
 /// The configuration in force.

@@ -471,7 +471,7 @@ impl poem_openapi::types::Example for PerformanceReport {
                 Pence(9_850),
             ),
             annual_rent_debit: Pence(9_850 * 48),
-            stage: rentdesk_domain::escalation::Stage::None,
+            stage: rentdesk_domain::possession::types::Stage::None,
             uc_claimant: false,
             apa: false,
             direct_debit: collected > 0,

@@ -321,7 +321,7 @@ vocabulary!(
 
 vocabulary!(
     /// Where a case stands on the way from arrears to possession.
-    Stage <=> rentdesk_domain::escalation::Stage {
+    Stage <=> rentdesk_domain::possession::types::Stage {
         None = "none",
         EarlyIntervention = "early_intervention",
         FirstLetter = "first_letter",
@@ -491,7 +491,7 @@ vocabulary!(
 vocabulary!(
     /// How a plan instalment went: paid in full, part paid, missed (due and not paid), or
     /// pending (not yet due).
-    InstalmentStatus <=> rentdesk_domain::triggers::InstalmentStatus {
+    InstalmentStatus <=> rentdesk_domain::arrangements::InstalmentStatus {
         Paid = "paid",
         PartPaid = "part_paid",
         Missed = "missed",
@@ -590,7 +590,7 @@ vocabulary!(
     /// A notice before possession proceedings: a NOSP (secure tenancy, HA 1985 s83), a
     /// section 8 notice (assured, HA 1988), or a council introductory tenancy's notice of
     /// proceedings (HA 1996 s128).
-    NoticeKind <=> rentdesk_domain::protocol::NoticeKind {
+    NoticeKind <=> rentdesk_domain::possession::types::NoticeKind {
         Nosp = "nosp",
         Section8 = "section8",
         Introductory = "introductory",
@@ -599,7 +599,7 @@ vocabulary!(
 
 vocabulary!(
     /// The rules a notice was served under: current, or the Renters' Rights Act 2025.
-    NoticeRegime <=> rentdesk_domain::protocol::NoticeRegime {
+    NoticeRegime <=> rentdesk_domain::possession::protocol::NoticeRegime {
         Current = "current",
         RentersRights = "renters_rights",
     }
@@ -608,7 +608,7 @@ vocabulary!(
 vocabulary!(
     /// How a notice was served (CPR 6.26): by hand (handed to the tenant, or delivered to or
     /// left at the address), or by first-class post.
-    ServiceMethod <=> rentdesk_domain::protocol::ServiceMethod {
+    ServiceMethod <=> rentdesk_domain::possession::protocol::ServiceMethod {
         Hand = "hand",
         FirstClassPost = "first_class_post",
     }
@@ -616,7 +616,7 @@ vocabulary!(
 
 vocabulary!(
     /// What the court ordered on a possession claim.
-    OrderKind <=> rentdesk_domain::court::OrderKind {
+    OrderKind <=> rentdesk_domain::possession::order::OrderKind {
         Outright = "outright",
         Suspended = "suspended",
         Postponed = "postponed",
@@ -707,7 +707,7 @@ mod tests {
         );
         assert_eq!(
             VisitPurpose::TenancyAudit.as_str(),
-            rentdesk_domain::tenancy_audit::TENANCY_AUDIT
+            rentdesk_domain::outreach::tenancy_audit::TENANCY_AUDIT
         );
         for v in TransactionKind::ALL {
             let d: rentdesk_domain::ledger::TransactionKind = (*v).into();
@@ -722,12 +722,12 @@ mod tests {
             assert_eq!(d.as_str(), v.as_str());
         }
         for v in Stage::ALL {
-            let d: rentdesk_domain::escalation::Stage = (*v).into();
+            let d: rentdesk_domain::possession::types::Stage = (*v).into();
             assert_eq!(d.as_str(), v.as_str());
         }
         assert_eq!(
             Stage::ALL.len(),
-            rentdesk_domain::escalation::Stage::ALL.len()
+            rentdesk_domain::possession::types::Stage::ALL.len()
         );
         for v in Frequency::ALL {
             let d: rentdesk_domain::tenancy::Frequency = (*v).into();
@@ -824,7 +824,7 @@ mod tests {
                 .collect::<Vec<_>>()
         );
         for v in InstalmentStatus::ALL {
-            let d: rentdesk_domain::triggers::InstalmentStatus = (*v).into();
+            let d: rentdesk_domain::arrangements::InstalmentStatus = (*v).into();
             assert_eq!(serde_json::to_value(d).unwrap(), v.as_str());
         }
         for v in FlagEndReason::ALL {

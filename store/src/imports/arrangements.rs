@@ -3,7 +3,7 @@
 //! (`POST /officer/v1/accounts/{id}/arrangements`), with the source's `external_ref`, the batch,
 //! the day it was agreed and who agreed it. So from then on it is judged by the same rules: an
 //! active one's instalments fall due from `first_due_on` at its frequency and are kept or missed
-//! by what the ledger shows the tenant paid (`cases::plan_state`, `triggers::adherence`, the
+//! by what the ledger shows the tenant paid (`cases::plan_state`, `arrangements::adherence`, the
 //! broken-arrangement rule); a broken one is the account's current, broken plan (escalation
 //! resumes, the caseload's `broken` filter); a cancelled or completed one is history.
 //!

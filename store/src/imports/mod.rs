@@ -20,8 +20,9 @@ use crate::facts::{format_week_list, parse_week_list};
 use chrono::{NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use rentdesk_domain::contact::{EmailAddress, MobileNumber, Postcode};
+use rentdesk_domain::ledger::PaymentMethod;
 use rentdesk_domain::ledger::TransactionKind;
-use rentdesk_domain::tenancy::{Frequency, PaymentMethod, ServiceChargeFrequency, Tenure};
+use rentdesk_domain::tenancy::{Frequency, ServiceChargeFrequency, Tenure};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -1162,7 +1163,7 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors, max_amount: Pence) -> O
         errors.push(row.line, "hb_end_date", "only for a tenancy with hb_weekly");
     }
     if let (Ok(Some(first)), Ok(Some(end))) = (&hb_first, &hb_end)
-        && end < &(*first - chrono::Duration::days(28))
+        && rentdesk_domain::benefits::hb_ends_before_first_period(*first, *end)
     {
         errors.push(
             row.line,

@@ -19,8 +19,8 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use rentdesk_domain::escalation::{self, EscalationPolicy};
 use rentdesk_domain::flags::{self, EndReason, EndRequest, Refused};
+use rentdesk_domain::possession::next_step::{self, EscalationPolicy};
 
 use rentdesk_store::entities::{
     action, arrangement, cover, flag, message, patch, staff_user, task, tenancy, uc_claim,
@@ -925,7 +925,7 @@ impl OfficerAccountsApi {
         let facts = rentdesk_store::cases::case_facts(db, &account, today)
             .await
             .map_err(|e| Problem::internal(&e))?;
-        let n = escalation::next_step(&facts, &EscalationPolicy::default(), today);
+        let n = next_step::next_step(&facts, &EscalationPolicy::default(), today);
         let page = rentdesk_store::statement::page(db, id.0, None, None, None, 20)
             .await
             .map_err(|e| Problem::internal(&e))?;

@@ -14,7 +14,7 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use rentdesk_domain::escalation::PlanState;
+use rentdesk_domain::possession::next_step::PlanState;
 use rentdesk_domain::priority::Exclusion;
 use rentdesk_store::caseload::Assessed;
 use std::collections::BTreeMap;

@@ -1,11 +1,11 @@
 //! Home visits and the day's route: an officer plans visits (optionally with an appointment
 //! window agreed with the tenant), and `GET routes/{date}` orders the day's planned visits from
 //! and back to the base with arrival times — as JSON, and as GeoJSON for the map. The route is
-//! planned on each request from the visits as they are now (`domain::routes::plan`), so adding
+//! planned on each request from the visits as they are now (`rentdesk_routing::plan`), so adding
 //! or cancelling a visit re-plans; nothing about the route is stored. On the day itself the
 //! route is planned from now (or a `start` time given), leaving out visits already done, and
 //! sets off from where the officer is: the visit they completed last that day, if its address
-//! has coordinates, else the base (`domain::routes::plan_from_origin`).
+//! has coordinates, else the base (`rentdesk_routing::plan_from_origin`).
 //!
 //! Whose route: the caller's own; a team leader may see and plan the route of an officer of
 //! their team (`?officer=`, `officer_id`), an administrator anyone's. An officer asking for
@@ -25,9 +25,7 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use rentdesk_domain::routes::{
-    self, DayRoute, LatLon, Origin, SolverLimits, VisitToPlan, Window, hm,
-};
+use rentdesk_routing::{DayRoute, LatLon, Origin, SolverLimits, VisitToPlan, Window, hm};
 use rentdesk_store::audit::{self, Actor};
 use rentdesk_store::entities::{action, staff_user, tenancy, visit};
 use rentdesk_store::staff::Role;
@@ -504,7 +502,7 @@ fn route_start(
     start: Option<&str>,
 ) -> Result<Option<NaiveTime>, Problem> {
     match start {
-        Some(s) => routes::parse_hm(s)
+        Some(s) => rentdesk_routing::parse_hm(s)
             .map(Some)
             .map_err(|reason| Problem::invalid("start", reason)),
         None if date == state.today() => Ok(Some(
@@ -599,10 +597,14 @@ async fn plan_day(
     let route = tokio::task::spawn_blocking(move || {
         let limits = SolverLimits::default();
         match start {
-            Some(from) => {
-                routes::plan_from_origin(&input, &settings, &limits, from, origin.as_ref())
-            }
-            None => routes::plan(&input, &settings, &limits),
+            Some(from) => rentdesk_routing::plan_from_origin(
+                &input,
+                &settings,
+                &limits,
+                from,
+                origin.as_ref(),
+            ),
+            None => rentdesk_routing::plan(&input, &settings, &limits),
         }
     })
     .await
@@ -881,23 +883,25 @@ impl OfficerRoutesApi {
                 errors.push(("window_start".into(), "required with window_end".into()));
                 None
             }
-            (Some(a), Some(b)) => match (routes::parse_hm(a), routes::parse_hm(b)) {
-                (Ok(a), Ok(b)) => match Window::new(a, b) {
-                    Ok(w) => Some(w),
-                    Err(r) => {
-                        errors.push(("window_end".into(), r));
+            (Some(a), Some(b)) => {
+                match (rentdesk_routing::parse_hm(a), rentdesk_routing::parse_hm(b)) {
+                    (Ok(a), Ok(b)) => match Window::new(a, b) {
+                        Ok(w) => Some(w),
+                        Err(r) => {
+                            errors.push(("window_end".into(), r));
+                            None
+                        }
+                    },
+                    (a, b) => {
+                        for (field, r) in [("window_start", a), ("window_end", b)] {
+                            if let Err(reason) = r {
+                                errors.push((field.into(), reason));
+                            }
+                        }
                         None
                     }
-                },
-                (a, b) => {
-                    for (field, r) in [("window_start", a), ("window_end", b)] {
-                        if let Err(reason) = r {
-                            errors.push((field.into(), reason));
-                        }
-                    }
-                    None
                 }
-            },
+            }
         };
         let minutes = body
             .duration_minutes

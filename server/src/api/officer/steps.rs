@@ -16,11 +16,11 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, NewType, Object, OpenApi};
-use rentdesk_domain::court::{self, CourtOrder, Hearing, OrderStep, TermsInput};
-use rentdesk_domain::escalation::{self, EscalationPolicy, Stage};
-use rentdesk_domain::protocol::{
-    self, Ground, NoticeDates, NoticeKind, ProtocolStep, ServiceMethod,
-};
+use rentdesk_domain::possession::court::{self, OrderStep, TermsInput};
+use rentdesk_domain::possession::next_step::{self, EscalationPolicy};
+use rentdesk_domain::possession::order::{CourtOrder, Hearing};
+use rentdesk_domain::possession::protocol::{self, NoticeDates, ProtocolStep, ServiceMethod};
+use rentdesk_domain::possession::types::{ActionKind, Ground, NoticeKind, Stage};
 use rentdesk_store::accounts::FullAccount;
 use rentdesk_store::steps::{FixDateNotice, StageChange};
 
@@ -593,7 +593,7 @@ fn court_details(
 fn check_order(
     state: &AppState,
     account: &FullAccount,
-    case: &escalation::CaseFacts,
+    case: &next_step::CaseFacts,
     gates: &protocol::GateFacts,
     body: &StepIn,
     order: &mut CourtOrder,
@@ -1045,7 +1045,7 @@ async fn record_order_step(
     let mut missing = vec![];
     if step == OrderStep::CourtToldOfBreathingSpace {
         // SI 2020/1311 reg 10: made during the Breathing Space, once for each.
-        missing.extend(escalation::tell_court_gates(&case));
+        missing.extend(next_step::tell_court_gates(&case));
     } else if case.breathing_space.is_some() {
         // domain.md §5: no step towards enforcement while Breathing Space lasts.
         missing.push(protocol::Missing {
@@ -1106,7 +1106,7 @@ impl OfficerStepsApi {
         let gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
             .await
             .map_err(|e| Problem::internal(&e))?;
-        let n = escalation::next_step(&case, &EscalationPolicy::default(), today);
+        let n = next_step::next_step(&case, &EscalationPolicy::default(), today);
         let ground_8 = (state
             .settings
             .notice_rules
@@ -1154,8 +1154,8 @@ impl OfficerStepsApi {
         // What stands between the account and the recommended stage, or the recommended step
         // after a postponed order (PD 55A para 10).
         let order_step = |kind| match kind {
-            escalation::ActionKind::GiveFixDateNotice => Some(OrderStep::FixDateNotice),
-            escalation::ActionKind::ApplyToFixDate => Some(OrderStep::FixDateApplication),
+            ActionKind::GiveFixDateNotice => Some(OrderStep::FixDateNotice),
+            ActionKind::ApplyToFixDate => Some(OrderStep::FixDateApplication),
             _ => None,
         };
         let blocked_by = match (&n.next, n.action.as_ref().and_then(|a| order_step(a.kind))) {

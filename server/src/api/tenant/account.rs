@@ -12,7 +12,7 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use rentdesk_domain::benefits::BenefitIncome;
-use rentdesk_domain::escalation::{self, EscalationPolicy};
+use rentdesk_domain::possession::next_step::{self, EscalationPolicy};
 use rentdesk_store::accounts::FullAccount;
 use rentdesk_store::statement::Cursor;
 
@@ -343,7 +343,7 @@ impl TenantAccountApi {
         let facts = rentdesk_store::cases::case_facts(&state.db, &account, today)
             .await
             .map_err(|e| Problem::internal(&e))?;
-        let n = escalation::next_step(&facts, &EscalationPolicy::default(), today);
+        let n = next_step::next_step(&facts, &EscalationPolicy::default(), today);
         Ok(Answer::Ok(Json(WhatHappensNext {
             stage: n.stage.into(),
             stage_description: n.stage_plain,
@@ -355,7 +355,7 @@ impl TenantAccountApi {
             }),
             paused_because: n.paused_because,
             what_stops_it: n.what_stops_it,
-            free_advice: escalation::FREE_ADVICE
+            free_advice: next_step::FREE_ADVICE
                 .iter()
                 .map(|(name, url)| Advice {
                     name: (*name).into(),

@@ -5,7 +5,7 @@
 //! officer, by the store) nor when the task is due (`OutreachConfig::task_due_days`).
 
 use crate::calendar::add_months_clamped;
-use crate::triggers::Trigger;
+use crate::outreach::types::Trigger;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

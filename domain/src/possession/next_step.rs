@@ -7,102 +7,9 @@
 //! named officer takes it (UK GDPR Art 22A–22D).
 
 use crate::Pence;
+use crate::possession::types::{Action, ActionKind, Stage};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    None,
-    EarlyIntervention,
-    FirstLetter,
-    SecondLetter,
-    ProtocolStepsComplete,
-    NoticeServed,
-    CourtApplication,
-    Hearing,
-    Order,
-    Warrant,
-    Eviction,
-    Closed,
-    FormerTenantRecovery,
-}
-
-impl Stage {
-    pub const ALL: &'static [Stage] = &[
-        Stage::None,
-        Stage::EarlyIntervention,
-        Stage::FirstLetter,
-        Stage::SecondLetter,
-        Stage::ProtocolStepsComplete,
-        Stage::NoticeServed,
-        Stage::CourtApplication,
-        Stage::Hearing,
-        Stage::Order,
-        Stage::Warrant,
-        Stage::Eviction,
-        Stage::Closed,
-        Stage::FormerTenantRecovery,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::None => "none",
-            Stage::EarlyIntervention => "early_intervention",
-            Stage::FirstLetter => "first_letter",
-            Stage::SecondLetter => "second_letter",
-            Stage::ProtocolStepsComplete => "protocol_steps_complete",
-            Stage::NoticeServed => "notice_served",
-            Stage::CourtApplication => "court_application",
-            Stage::Hearing => "hearing",
-            Stage::Order => "order",
-            Stage::Warrant => "warrant",
-            Stage::Eviction => "eviction",
-            Stage::Closed => "closed",
-            Stage::FormerTenantRecovery => "former_tenant_recovery",
-        }
-    }
-
-    /// How the stage reads to a tenant.
-    pub fn plain(self) -> &'static str {
-        match self {
-            Stage::None | Stage::EarlyIntervention => "no formal action has been taken",
-            Stage::FirstLetter => "we have sent you a first letter about your rent arrears",
-            Stage::SecondLetter => "we have sent you a second letter about your rent arrears",
-            Stage::ProtocolStepsComplete => {
-                "we have completed the steps required before a notice can be served"
-            }
-            Stage::NoticeServed => "we have served a notice that we may seek possession",
-            Stage::CourtApplication => "we have applied to the court for a possession order",
-            Stage::Hearing => "a court hearing has been arranged",
-            Stage::Order => "the court has made an order about your tenancy",
-            Stage::Warrant => "we have applied for a warrant for possession",
-            Stage::Eviction => "an eviction date has been set",
-            Stage::Closed => "this case is closed",
-            Stage::FormerTenantRecovery => "we are recovering the arrears from a former tenancy",
-        }
-    }
-}
-
-impl std::str::FromStr for Stage {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Stage, String> {
-        Stage::ALL
-            .iter()
-            .copied()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown stage {s:?}; expected one of {}",
-                    Stage::ALL
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })
-    }
-}
 
 /// The local policy's figures (domain.md §4, "a default local policy"; all config).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,9 +74,9 @@ pub struct CaseFacts {
     pub breathing_space_started: Option<NaiveDate>,
     /// The hearing and order recorded, and how the order's terms are kept.
     #[serde(default)]
-    pub court: crate::court::CourtFacts,
+    pub court: crate::possession::court::CourtFacts,
     /// The first day proceedings may be begun on the notice in force, when one is recorded
-    /// with its dates (`protocol::NoticeDates::earliest_proceedings`: for a NOSP the day after
+    /// with its dates (`possession::protocol::NoticeDates::earliest_proceedings`: for a NOSP the day after
     /// the date it gives, HA 1985 s83A(2)).
     #[serde(default)]
     pub notice_earliest_proceedings: Option<NaiveDate>,
@@ -181,45 +88,6 @@ pub struct Step {
     /// The stage the case would move to.
     pub stage: Stage,
     /// The earliest date it could happen.
-    pub earliest: NaiveDate,
-    pub description: String,
-}
-
-/// Something the landlord does within the current stage (the case does not move on).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    /// Check the payments against the terms of a suspended/postponed/adjourned order.
-    MonitorOrderTerms,
-    /// Visit or contact the tenant about a breach of an order's terms (before any warrant).
-    Visit,
-    /// Give the tenant written notice of the intention to apply to fix a date for possession
-    /// (a postponed order breached; PD 55A para 10.3: at least 14 days and not more than 3
-    /// months before the application).
-    GiveFixDateNotice,
-    /// Ask the court to fix a date for possession (a postponed order breached, the written
-    /// notice given and its 14 days run).
-    ApplyToFixDate,
-    /// Tell the court dealing with the possession claim that the tenant is in a Breathing
-    /// Space (SI 2020/1311 reg 10); recorded as the step `court_told_of_breathing_space`.
-    TellCourtOfBreathingSpace,
-}
-
-impl ActionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionKind::MonitorOrderTerms => "monitor_order_terms",
-            ActionKind::Visit => "visit",
-            ActionKind::GiveFixDateNotice => "give_fix_date_notice",
-            ActionKind::ApplyToFixDate => "apply_to_fix_date",
-            ActionKind::TellCourtOfBreathingSpace => "tell_court_of_breathing_space",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Action {
-    pub kind: ActionKind,
     pub earliest: NaiveDate,
     pub description: String,
 }
@@ -553,13 +421,13 @@ fn former_tenant_letter(
 
 /// A possession claim is in progress: made (court application) and not yet ended by a
 /// dismissal or the case closing.
-pub fn claim_in_progress(stage: Stage, court: &crate::court::CourtFacts) -> bool {
+pub fn claim_in_progress(stage: Stage, court: &crate::possession::court::CourtFacts) -> bool {
     match stage {
         Stage::CourtApplication | Stage::Hearing | Stage::Warrant | Stage::Eviction => true,
         Stage::Order => court
             .order
             .as_ref()
-            .is_none_or(|o| o.kind != crate::court::OrderKind::Dismissed),
+            .is_none_or(|o| o.kind != crate::possession::order::OrderKind::Dismissed),
         _ => false,
     }
 }
@@ -567,7 +435,7 @@ pub fn claim_in_progress(stage: Stage, court: &crate::court::CourtFacts) -> bool
 /// SI 2020/1311 reg 10 (existing legal proceedings at the start of a moratorium): when a
 /// Breathing Space is in force while a possession claim is in progress, the landlord tells the
 /// court. `Some(start of the Breathing Space)` until the officer records it
-/// ([`crate::court::OrderStep::CourtToldOfBreathingSpace`]) on or after that start: once for
+/// ([`crate::possession::court::OrderStep::CourtToldOfBreathingSpace`]) on or after that start: once for
 /// each Breathing Space.
 pub fn court_to_be_told_of_breathing_space(facts: &CaseFacts) -> Option<NaiveDate> {
     let started = facts
@@ -582,8 +450,8 @@ pub fn court_to_be_told_of_breathing_space(facts: &CaseFacts) -> Option<NaiveDat
 
 /// What stands between the account and recording that the court was told of a Breathing Space
 /// (empty = allowed): one in force, a claim in progress, and not already told of this one.
-pub fn tell_court_gates(facts: &CaseFacts) -> Vec<crate::protocol::Missing> {
-    use crate::protocol::Missing;
+pub fn tell_court_gates(facts: &CaseFacts) -> Vec<crate::possession::protocol::Missing> {
+    use crate::possession::protocol::Missing;
     let mut out = vec![];
     let Some(started) = facts
         .breathing_space_started
@@ -617,17 +485,18 @@ pub fn tell_court_gates(facts: &CaseFacts) -> Vec<crate::protocol::Missing> {
     out
 }
 
-/// After an order: the court's decision and its terms say what happens (`court::after_order`).
+/// After an order: the court's decision and its terms say what happens (`possession::court::after_order`).
 fn after_order(mut out: NextStep, facts: &CaseFacts, today: NaiveDate) -> NextStep {
     let arrears = facts.real_arrears;
-    let a = crate::court::after_order(&facts.court, today);
+    let a = crate::possession::court::after_order(&facts.court, today);
     out.reasons.extend(a.reasons);
     out.paused_because = a.paused_because;
     out.next = a.next_stage.map(|(stage, earliest, mut description)| {
         // CPR 83.2(3)(a): six years or more after the order, the court's permission first.
         if stage == Stage::Warrant
             && let Some(order) = &facts.court.order
-            && let Some(why) = crate::court::warrant_permission_needed(order, None, earliest)
+            && let Some(why) =
+                crate::possession::order::warrant_permission_needed(order, None, earliest)
         {
             description.push_str(
                 " The order is six years old or more: we must first ask the court's permission \
@@ -745,7 +614,7 @@ mod tests {
     #[test]
     fn si_2020_1311_reg_10_the_court_is_told_of_a_breathing_space_once_while_a_claim_is_in_progress()
      {
-        use crate::court::{CourtOrder, OrderKind};
+        use crate::possession::order::{CourtOrder, OrderKind};
         let p = EscalationPolicy::default();
         let started = d(2026, 11, 16);
         let order = |kind| CourtOrder {
@@ -932,8 +801,8 @@ mod tests {
 
     #[test]
     fn after_a_suspended_order_the_terms_govern_not_an_arrangement() {
-        use crate::court::{CourtOrder, OrderKind, OrderTerms};
-        use crate::triggers::{Instalment, InstalmentStatus};
+        use crate::arrangements::{Instalment, InstalmentStatus};
+        use crate::possession::order::{CourtOrder, OrderKind, OrderTerms};
         let mut f = facts(Stage::Order, 60_000, 600);
         f.court.order = Some(CourtOrder {
             kind: OrderKind::Suspended,
@@ -1030,11 +899,11 @@ mod tests {
         // A NOSP handed over on Wednesday 25 Nov 2026 gives Sunday 27 Dec 2026: proceedings
         // from Monday 28 Dec, not on the 27th (HA 1985 s83A(2)), and not 28 days after the
         // stage was recorded either.
-        let n = crate::protocol::notice_dates(
-            crate::protocol::NoticeKind::Nosp,
-            crate::protocol::tests::noon(d(2026, 11, 25)),
-            crate::protocol::ServiceMethod::Hand,
-            &crate::protocol::NoticeRules::default(),
+        let n = crate::possession::protocol::notice_dates(
+            crate::possession::types::NoticeKind::Nosp,
+            crate::possession::protocol::tests::noon(d(2026, 11, 25)),
+            crate::possession::protocol::ServiceMethod::Hand,
+            &crate::possession::protocol::NoticeRules::default(),
         );
         let mut f = facts(Stage::NoticeServed, 60_000, 600);
         f.stage_since = d(2026, 11, 25);

@@ -8,29 +8,11 @@
 //! each occurrence turns into: a message (template + channel order) or work for the officer.
 
 use crate::contact_policy::Channel;
+use crate::outreach::tenancy_audit::TenancyAuditRule;
+use crate::outreach::types::{self, MessageStep, SequenceStep, StepTime, ThresholdLevel, Trigger};
 use crate::templates::{self, Language, TemplateText};
-use crate::tenancy_audit::TenancyAuditRule;
-use crate::triggers::{self, SequenceStep, StepTime, Trigger};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-
-/// A message step: the template and the channels to try, in order (the tenant's preferred
-/// channel, when it is one of them, goes first).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MessageStep {
-    pub template: String,
-    pub channels: Vec<Channel>,
-}
-
-impl MessageStep {
-    fn new(template: &str) -> MessageStep {
-        MessageStep {
-            template: template.into(),
-            channels: vec![Channel::Sms, Channel::Email, Channel::Push],
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,21 +33,6 @@ pub struct BrokenArrangementRule {
     pub warning: MessageStep,
     /// From this many missed instalments the officer gets a task (default 2).
     pub officer_task_after: u32,
-}
-
-/// One arrears level: `weeks` of the weekly charge or `months` of rent (weekly × 52 ÷ 12).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ThresholdLevel {
-    /// Goes into the message's step and idempotency key: never reuse one for another level.
-    pub id: String,
-    #[serde(default)]
-    pub weeks: Option<u32>,
-    #[serde(default)]
-    pub months: Option<u32>,
-    /// `None`: the officer acts (a task), no message.
-    #[serde(default)]
-    pub message: Option<MessageStep>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,12 +109,6 @@ pub struct OutreachConfig {
 
 impl Default for OutreachConfig {
     fn default() -> OutreachConfig {
-        let level = |id: &str, weeks, months, message: Option<MessageStep>| ThresholdLevel {
-            id: id.into(),
-            weeks,
-            months,
-            message,
-        };
         OutreachConfig {
             missed_payment: MissedPaymentRule {
                 enabled: true,
@@ -163,36 +124,11 @@ impl Default for OutreachConfig {
             arrears_threshold: ThresholdRule {
                 enabled: true,
                 pause_while_arrangement: true,
-                levels: vec![
-                    level(
-                        "2_weeks",
-                        Some(2),
-                        None,
-                        Some(MessageStep::new("arrears_threshold")),
-                    ),
-                    level(
-                        "4_weeks",
-                        Some(4),
-                        None,
-                        Some(MessageStep::new("arrears_threshold")),
-                    ),
-                    level(
-                        "8_weeks",
-                        Some(8),
-                        None,
-                        Some(MessageStep::new("arrears_threshold")),
-                    ),
-                    level(
-                        "2_months",
-                        None,
-                        Some(2),
-                        Some(MessageStep::new("arrears_threshold")),
-                    ),
-                ],
+                levels: ThresholdLevel::defaults(),
             },
             uc_new_claim: UcRule {
                 enabled: true,
-                steps: triggers::default_uc_sequence(),
+                steps: types::default_uc_sequence(),
                 apa_request_months: 2,
                 apa_underpaid_months: default_apa_underpaid_months(),
             },
@@ -230,16 +166,16 @@ impl OutreachConfig {
             channels: m.channels.clone(),
         };
         match (t.rule, t.step.as_str()) {
-            (triggers::MISSED_PAYMENT, _) => message(&self.missed_payment.message),
-            (triggers::BROKEN_ARRANGEMENT, "warning") => message(&self.broken_arrangement.warning),
-            (triggers::ARREARS_THRESHOLD, step) => self
+            (types::MISSED_PAYMENT, _) => message(&self.missed_payment.message),
+            (types::BROKEN_ARRANGEMENT, "warning") => message(&self.broken_arrangement.warning),
+            (types::ARREARS_THRESHOLD, step) => self
                 .arrears_threshold
                 .levels
                 .iter()
                 .find(|l| l.id == step)
                 .and_then(|l| l.message.as_ref())
                 .map_or(Outcome::OfficerTask, message),
-            (triggers::UC_NEW_CLAIM, step) => self
+            (types::UC_NEW_CLAIM, step) => self
                 .uc_new_claim
                 .steps
                 .iter()
@@ -426,7 +362,7 @@ pub fn order_channels(step: &[Channel], preferred: Option<Channel>) -> Vec<Chann
 /// rules apply)? A UC welcome or "first payment due" is information; anything else — a campaign,
 /// an unknown rule — counts as about the debt (domain.md §5: when unsure).
 pub fn about_debt(rule: Option<&str>, step: &str) -> bool {
-    !(rule == Some(triggers::UC_NEW_CLAIM) && step != "first_payment_check")
+    !(rule == Some(types::UC_NEW_CLAIM) && step != "first_payment_check")
 }
 
 #[cfg(test)]
@@ -525,28 +461,28 @@ mod tests {
             facts: Default::default(),
         };
         assert_eq!(
-            c.outcome(&t(triggers::MISSED_PAYMENT, "reminder")),
+            c.outcome(&t(types::MISSED_PAYMENT, "reminder")),
             Outcome::Message {
                 template: "missed_payment".into(),
                 channels: vec![Channel::Sms, Channel::Email, Channel::Push]
             }
         );
         assert_eq!(
-            c.outcome(&t(triggers::BROKEN_ARRANGEMENT, "officer_task")),
+            c.outcome(&t(types::BROKEN_ARRANGEMENT, "officer_task")),
             Outcome::OfficerTask
         );
         assert!(matches!(
-            c.outcome(&t(triggers::UC_NEW_CLAIM, "day_0")),
+            c.outcome(&t(types::UC_NEW_CLAIM, "day_0")),
             Outcome::Message { template, .. } if template == "uc_claim_welcome"
         ));
         let mut quiet = c.clone();
         quiet.arrears_threshold.levels[2].message = None;
         assert_eq!(
-            quiet.outcome(&t(triggers::ARREARS_THRESHOLD, "8_weeks")),
+            quiet.outcome(&t(types::ARREARS_THRESHOLD, "8_weeks")),
             Outcome::OfficerTask
         );
         assert_eq!(
-            c.outcome(&t(triggers::HB_STOPPED, "officer_task")),
+            c.outcome(&t(types::HB_STOPPED, "officer_task")),
             Outcome::OfficerTask
         );
     }
@@ -564,12 +500,9 @@ mod tests {
 
     #[test]
     fn only_uc_information_is_not_about_the_debt() {
-        assert!(!about_debt(Some(triggers::UC_NEW_CLAIM), "day_0"));
-        assert!(about_debt(
-            Some(triggers::UC_NEW_CLAIM),
-            "first_payment_check"
-        ));
-        assert!(about_debt(Some(triggers::MISSED_PAYMENT), "reminder"));
+        assert!(!about_debt(Some(types::UC_NEW_CLAIM), "day_0"));
+        assert!(about_debt(Some(types::UC_NEW_CLAIM), "first_payment_check"));
+        assert!(about_debt(Some(types::MISSED_PAYMENT), "reminder"));
         assert!(about_debt(None, "campaign"));
     }
 }

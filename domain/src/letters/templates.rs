@@ -15,7 +15,7 @@
 //! [`required`]. The shipped defaults (`domain/letter-templates/*.txt`) are the wording the
 //! letters had before they became editable.
 
-use crate::letters::Block;
+use crate::letters::blocks::Block;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
@@ -37,39 +37,45 @@ pub const KEYS: &[&str] = &[
 const DEFAULTS: &[(&str, &str)] = &[
     (
         "first_letter",
-        include_str!("../letter-templates/first_letter.txt"),
+        include_str!("../../letter-templates/first_letter.txt"),
     ),
     (
         "second_letter",
-        include_str!("../letter-templates/second_letter.txt"),
+        include_str!("../../letter-templates/second_letter.txt"),
     ),
-    ("notice", include_str!("../letter-templates/notice.txt")),
+    ("notice", include_str!("../../letter-templates/notice.txt")),
     (
         "court_application",
-        include_str!("../letter-templates/court_application.txt"),
+        include_str!("../../letter-templates/court_application.txt"),
     ),
-    ("hearing", include_str!("../letter-templates/hearing.txt")),
+    (
+        "hearing",
+        include_str!("../../letter-templates/hearing.txt"),
+    ),
     (
         "order_outright",
-        include_str!("../letter-templates/order_outright.txt"),
+        include_str!("../../letter-templates/order_outright.txt"),
     ),
     (
         "order_suspended",
-        include_str!("../letter-templates/order_suspended.txt"),
+        include_str!("../../letter-templates/order_suspended.txt"),
     ),
     (
         "order_postponed",
-        include_str!("../letter-templates/order_postponed.txt"),
+        include_str!("../../letter-templates/order_postponed.txt"),
     ),
     (
         "order_adjourned",
-        include_str!("../letter-templates/order_adjourned.txt"),
+        include_str!("../../letter-templates/order_adjourned.txt"),
     ),
     (
         "order_dismissed",
-        include_str!("../letter-templates/order_dismissed.txt"),
+        include_str!("../../letter-templates/order_dismissed.txt"),
     ),
-    ("warrant", include_str!("../letter-templates/warrant.txt")),
+    (
+        "warrant",
+        include_str!("../../letter-templates/warrant.txt"),
+    ),
 ];
 
 /// Placeholders every letter can use.
@@ -556,7 +562,7 @@ mod tests {
         assert!(e.contains("{owed} or {real_arrears}"), "{e}");
         // The notice's cover letter keeps the statutory title, its dates, every joint tenant
         // and the protocol copy.
-        let notice = include_str!("../letter-templates/notice.txt");
+        let notice = include_str!("../../letter-templates/notice.txt");
         assert!(LetterTemplate::parse("notice", notice).is_ok());
         for (cut, name) in [
             ("{notice_title}", "notice_title"),
@@ -570,7 +576,7 @@ mod tests {
                 "{e}"
             );
         }
-        let hearing = include_str!("../letter-templates/hearing.txt");
+        let hearing = include_str!("../../letter-templates/hearing.txt");
         let e = LetterTemplate::parse("hearing", &hearing.replace("{statement}", "")).unwrap_err();
         assert!(e.contains("{statement}"), "{e}");
         let e = LetterTemplate::parse("hearing", &hearing.replace(" at {hearing_time}", ""))

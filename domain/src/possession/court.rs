@@ -16,90 +16,14 @@
 //! warrant.
 
 use crate::Pence;
+use crate::arrangements::{Instalment, InstalmentStatus, allocate, schedule_dates, weekly_charges};
 use crate::ledger::LedgerEntry;
-use crate::protocol::{Ground, Ground8, NoticeDates, NoticeKind, grounds_label, parse_grounds};
+use crate::possession::order::{CourtOrder, OrderKind, OrderTerms};
+use crate::possession::protocol::{Ground8, NoticeDates, grounds_label, parse_grounds};
+use crate::possession::types::{Ground, NoticeKind};
 use crate::tenancy::Frequency;
-use crate::triggers::{Instalment, InstalmentStatus, allocate, schedule_dates, weekly_charges};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderKind {
-    Outright,
-    Suspended,
-    Postponed,
-    /// Adjourned on terms.
-    Adjourned,
-    Dismissed,
-}
-
-impl OrderKind {
-    pub const ALL: &'static [OrderKind] = &[
-        OrderKind::Outright,
-        OrderKind::Suspended,
-        OrderKind::Postponed,
-        OrderKind::Adjourned,
-        OrderKind::Dismissed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderKind::Outright => "outright",
-            OrderKind::Suspended => "suspended",
-            OrderKind::Postponed => "postponed",
-            OrderKind::Adjourned => "adjourned",
-            OrderKind::Dismissed => "dismissed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<OrderKind> {
-        OrderKind::ALL.iter().copied().find(|k| k.as_str() == s)
-    }
-
-    /// Suspended, postponed and adjourned-on-terms orders are kept by keeping to terms.
-    pub fn has_terms(self) -> bool {
-        matches!(
-            self,
-            OrderKind::Suspended | OrderKind::Postponed | OrderKind::Adjourned
-        )
-    }
-}
-
-/// The terms of an order: the current rent plus `towards_arrears` every `frequency`, from
-/// `from` (the first payment date).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderTerms {
-    pub towards_arrears: Pence,
-    pub frequency: Frequency,
-    pub from: NaiveDate,
-}
-
-/// An order as recorded by the officer (kept as the order step's facts).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CourtOrder {
-    pub kind: OrderKind,
-    /// Outright and suspended: the date for possession. Postponed: none until the court fixes
-    /// one on the landlord's application after a breach (record the order again with it).
-    pub possession_date: Option<NaiveDate>,
-    pub terms: Option<OrderTerms>,
-    /// The ground(s) possession was ordered on ([`order_grounds`]); none for an adjourned or
-    /// dismissed claim, an introductory tenancy, or an order stored before grounds were kept.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub grounds: Vec<Ground>,
-    /// The day the court made the order (orders stored before it was kept: none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ordered_on: Option<NaiveDate>,
-}
-
-/// A hearing as recorded (kept as the hearing step's facts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Hearing {
-    pub hearing_on: NaiveDate,
-    /// Its time, when the officer knows it (for the hearing letter).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time: Option<chrono::NaiveTime>,
-}
 
 /// The terms as the officer typed them, before checking.
 #[derive(Debug, Clone, Default)]
@@ -246,7 +170,7 @@ pub fn order_grounds(
         || Ground::for_notice(notice_kind).to_vec(),
         NoticeDates::grounds_given,
     );
-    let what = crate::protocol::notice_kind_label(notice_kind);
+    let what = crate::possession::protocol::notice_kind_label(notice_kind);
     match (notice_kind, given) {
         (NoticeKind::Nosp, None) => Ok(vec![Ground::G1]),
         (NoticeKind::Introductory, None) => Ok(vec![]),
@@ -311,57 +235,17 @@ pub fn mandatory_ground_rules(order: &CourtOrder, ordered_on: NaiveDate) -> Vec<
     out
 }
 
-/// CPR 83.2(3)(a): a warrant of possession "must not be issued without the permission of the
-/// court where six years or more have elapsed since the date of the judgment or order". The
-/// first day permission is needed: the sixth anniversary of the order (a 29 February order:
-/// 28 February). Read conservatively: on the anniversary itself six years have elapsed, so
-/// permission is asked for from that day (asking when it may not yet be needed costs an
-/// application; issuing without it when it is needed makes the warrant irregular).
-pub const WARRANT_PERMISSION_AFTER_MONTHS: u32 = 72;
-
-/// The first day a warrant on an order made on `ordered_on` needs the court's permission
-/// (CPR 83.2(3)(a)); see [`WARRANT_PERMISSION_AFTER_MONTHS`].
-pub fn warrant_permission_from(ordered_on: NaiveDate) -> NaiveDate {
-    ordered_on
-        .checked_add_months(chrono::Months::new(WARRANT_PERMISSION_AFTER_MONTHS))
-        .unwrap_or(NaiveDate::MAX)
-}
-
-/// Why a warrant needs the court's permission today (CPR 83.2(3)(a)), or `None` when it does
-/// not: the order is less than six years old, or its date is not recorded (orders stored before
-/// `ordered_on` was kept are not checked), or `permission_on` (the day the court gave
-/// permission, recorded with the warrant) is on or after the day it became needed.
-pub fn warrant_permission_needed(
-    order: &CourtOrder,
-    permission_on: Option<NaiveDate>,
-    today: NaiveDate,
-) -> Option<String> {
-    let ordered_on = order.ordered_on?;
-    let from = warrant_permission_from(ordered_on);
-    if today < from || permission_on.is_some_and(|p| p >= ordered_on) {
-        return None;
-    }
-    Some(format!(
-        "the possession order was made on {}: six years or more have passed since it (from {}), \
-         so a warrant needs the court's permission first (CPR 83.2(3)(a); apply under Part 23 \
-         giving the reasons for the delay); record the warrant with the date permission was \
-         given (`permission_granted_on`)",
-        fmt_date(ordered_on),
-        fmt_date(from)
-    ))
-}
-
 /// Ground 8 checked again at the hearing (domain.md §4: "both at notice and hearing"): for a
 /// section 8 notice that gave ground 8, whether it is available on the rent arrears
 /// ([`crate::arrears::rent_arrears`] of the hearing date, or today's before it) under the notice's regime, with the same
-/// rule the notice used ([`crate::protocol::ground_8`]). `None` when the notice gave no ground 8.
+/// rule the notice used ([`crate::possession::protocol::ground_8`]). `None` when the notice gave no ground 8.
 pub fn ground_8_at_hearing(
     notice: &NoticeDates,
     arrears: &crate::arrears::RentArrears,
     weekly_charge: Pence,
 ) -> Option<Ground8> {
     (notice.kind == NoticeKind::Section8 && notice.grounds_given().contains(&Ground::G8))
-        .then(|| crate::protocol::ground_8(notice.regime, arrears, weekly_charge))
+        .then(|| crate::possession::protocol::ground_8(notice.regime, arrears, weekly_charge))
 }
 
 /// An order on ground 8 when ground 8 did not hold on the hearing date (`at_hearing`, from
@@ -452,7 +336,7 @@ pub fn check_hearing_date(
 /// is about the rent being paid, whoever pays it) since the first payment date, plus
 /// `technical_arrears` (a benefit payment due but not yet arrived is not the tenant's breach,
 /// domain.md §2). Allocated oldest instalment first; one not covered `grace_days` after its
-/// date is missed, as for an arrangement (`triggers::adherence`).
+/// date is missed, as for an arrangement (`arrangements::adherence`).
 pub fn terms_adherence(
     terms: &OrderTerms,
     entries: &[LedgerEntry],
@@ -559,7 +443,7 @@ pub enum OrderStep {
     FixDateApplication,
     /// The court dealing with the possession claim was told that the tenant is in a Breathing
     /// Space (SI 2020/1311 reg 10: proceedings already under way when a moratorium starts).
-    /// Its gates are [`crate::escalation::tell_court_gates`], not [`order_step_gates`].
+    /// Its gates are [`crate::possession::next_step::tell_court_gates`], not [`order_step_gates`].
     CourtToldOfBreathingSpace,
 }
 
@@ -616,14 +500,14 @@ pub fn order_step_gates(
     step: OrderStep,
     court: &CourtFacts,
     today: NaiveDate,
-) -> Vec<crate::protocol::Missing> {
-    use crate::protocol::Missing;
+) -> Vec<crate::possession::protocol::Missing> {
+    use crate::possession::protocol::Missing;
     let missing = |id: &str, reason: String| Missing {
         id: id.into(),
         reason,
     };
     if step == OrderStep::CourtToldOfBreathingSpace {
-        // Not a step after a postponed order: `escalation::tell_court_gates` decides it.
+        // Not a step after a postponed order: `possession::next_step::tell_court_gates` decides it.
         return vec![];
     }
     let mut out = vec![];
@@ -717,8 +601,8 @@ impl CourtFacts {
 /// or an action within the stage (monitor the terms, visit, ask the court to fix a date).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AfterOrder {
-    pub next_stage: Option<(crate::escalation::Stage, NaiveDate, String)>,
-    pub action: Option<crate::escalation::Action>,
+    pub next_stage: Option<(crate::possession::types::Stage, NaiveDate, String)>,
+    pub action: Option<crate::possession::types::Action>,
     pub paused_because: Option<String>,
     pub what_stops_it: Vec<String>,
     pub reasons: Vec<String>,
@@ -749,7 +633,7 @@ pub const N325A: &str =
 /// first, then (suspended) a warrant application, (postponed) an application to fix a date,
 /// (adjourned) an application to restore the claim.
 pub fn after_order(court: &CourtFacts, today: NaiveDate) -> AfterOrder {
-    use crate::escalation::{Action, ActionKind, Stage};
+    use crate::possession::types::{Action, ActionKind, Stage};
     let mut out = AfterOrder {
         next_stage: None,
         action: None,
@@ -805,7 +689,7 @@ pub fn after_order(court: &CourtFacts, today: NaiveDate) -> AfterOrder {
     );
     let missed = court.missed();
     let Some(first) = missed.first() else {
-        let next_due = crate::triggers::schedule_dates(
+        let next_due = crate::arrangements::schedule_dates(
             terms.from,
             terms.frequency,
             today,
@@ -911,7 +795,7 @@ fn postponed_breached(
     first_missed: NaiveDate,
     today: NaiveDate,
 ) {
-    use crate::escalation::{Action, ActionKind};
+    use crate::possession::types::{Action, ActionKind};
     let notice = court.fix_date_notice_on.filter(|g| *g >= first_missed);
     if let (Some(given), Some(applied)) = (notice, court.fix_date_applied_on)
         && applied >= given
@@ -964,9 +848,10 @@ fn postponed_breached(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::escalation::{ActionKind, Stage};
     use crate::ledger::TransactionKind;
-    use crate::protocol::tests::noon;
+    use crate::possession::order::{warrant_permission_from, warrant_permission_needed};
+    use crate::possession::protocol::tests::noon;
+    use crate::possession::types::{ActionKind, Stage};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -974,7 +859,7 @@ mod tests {
 
     #[test]
     fn cpr_83_2_3_a_a_warrant_six_years_or_more_after_the_order_needs_permission() {
-        use crate::protocol::{GateFacts, gates};
+        use crate::possession::protocol::{GateFacts, gates};
         // (order made, permission needed from, day checked, needed that day)
         let table = [
             (d(2020, 12, 14), d(2026, 12, 14), d(2026, 12, 13), false),
@@ -1367,13 +1252,13 @@ mod tests {
     }
 
     fn section_8(grounds: Option<Vec<Ground>>, ground_8_available: bool) -> NoticeDates {
-        let mut n = crate::protocol::notice_dates(
+        let mut n = crate::possession::protocol::notice_dates(
             NoticeKind::Section8,
             noon(d(2026, 9, 1)),
-            crate::protocol::ServiceMethod::Hand,
-            &crate::protocol::NoticeRules::default(),
+            crate::possession::protocol::ServiceMethod::Hand,
+            &crate::possession::protocol::NoticeRules::default(),
         );
-        n.ground_8 = Some(crate::protocol::ground_8(
+        n.ground_8 = Some(crate::possession::protocol::ground_8(
             n.regime,
             &ra(if ground_8_available { 90_000 } else { 50_000 }),
             Pence(10_000),
@@ -1385,11 +1270,11 @@ mod tests {
     #[test]
     fn an_order_is_made_on_the_grounds_the_notice_gave() {
         use OrderKind::*;
-        let nosp = crate::protocol::notice_dates(
+        let nosp = crate::possession::protocol::notice_dates(
             NoticeKind::Nosp,
             noon(d(2026, 9, 1)),
-            crate::protocol::ServiceMethod::Hand,
-            &crate::protocol::NoticeRules::default(),
+            crate::possession::protocol::ServiceMethod::Hand,
+            &crate::possession::protocol::NoticeRules::default(),
         );
         // A NOSP: ground 1, said or not; no other.
         assert_eq!(
@@ -1521,7 +1406,7 @@ mod tests {
         // The same rule as at the notice: the very same answer.
         assert_eq!(
             fell,
-            crate::protocol::ground_8(s8.regime, &ra(79_999), week)
+            crate::possession::protocol::ground_8(s8.regime, &ra(79_999), week)
         );
         // A notice that did not give ground 8 (or is a NOSP): nothing to check.
         assert!(

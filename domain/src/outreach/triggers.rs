@@ -9,37 +9,19 @@
 //! is `contact_policy`'s decision; which channel and template is the sequence data's.
 
 use crate::Pence;
+use crate::arrangements::{
+    Arrangement, Instalment, InstalmentStatus, adherence, schedule_dates, tenant_paid,
+};
 use crate::arrears::{AccountSummary, ArrearsStatus};
 use crate::benefits::BenefitIncome;
-use crate::calendar::add_months_clamped;
 use crate::ledger::{LedgerEntry, TransactionKind};
+use crate::outreach::types::{
+    ARREARS_THRESHOLD, BROKEN_ARRANGEMENT, DIRECT_DEBIT_OFFER, HB_REDUCED, HB_STOPPED,
+    MISSED_PAYMENT, SequenceStep, StepTime, ThresholdLevel, Trigger, UC_APA_REQUEST, UC_NEW_CLAIM,
+};
 use crate::tenancy::Frequency;
 use chrono::{Duration, NaiveDate};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-pub const MISSED_PAYMENT: &str = "missed_payment";
-pub const BROKEN_ARRANGEMENT: &str = "broken_arrangement";
-pub const ARREARS_THRESHOLD: &str = "arrears_threshold";
-pub const UC_NEW_CLAIM: &str = "uc_new_claim";
-pub const HB_STOPPED: &str = "hb_stopped";
-pub const HB_REDUCED: &str = "hb_reduced";
-pub const UC_APA_REQUEST: &str = "uc_apa_request";
-pub const DIRECT_DEBIT_OFFER: &str = "direct_debit_offer";
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Trigger {
-    /// Stable rule id, recorded on every message and action it causes.
-    pub rule: &'static str,
-    /// The step within the rule (e.g. "warning", "officer_task", "day_0").
-    pub step: String,
-    /// What makes this occurrence unique: goes into the idempotency key.
-    pub period: String,
-    /// Plain-English reason for officers and tenants.
-    pub reason: String,
-    /// The facts that fired it, for the action diary.
-    pub facts: BTreeMap<String, String>,
-}
 
 fn facts<const N: usize>(pairs: [(&str, String); N]) -> BTreeMap<String, String> {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
@@ -47,40 +29,6 @@ fn facts<const N: usize>(pairs: [(&str, String); N]) -> BTreeMap<String, String>
 
 fn fmt_date(d: NaiveDate) -> String {
     d.format("%-d %b %Y").to_string()
-}
-
-/// Dates of a repeating payment from `anchor`, every `frequency`, in [from, to].
-pub fn schedule_dates(
-    anchor: NaiveDate,
-    frequency: Frequency,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Vec<NaiveDate> {
-    let mut out = Vec::new();
-    let mut k: u32 = 0;
-    loop {
-        let date = match frequency {
-            Frequency::Weekly => anchor + Duration::weeks(i64::from(k)),
-            Frequency::Fortnightly => anchor + Duration::weeks(2 * i64::from(k)),
-            Frequency::FourWeekly => anchor + Duration::weeks(4 * i64::from(k)),
-            Frequency::Monthly => add_months_clamped(anchor, k),
-        };
-        if date > to {
-            return out;
-        }
-        if date >= from {
-            out.push(date);
-        }
-        k += 1;
-    }
-}
-
-fn tenant_paid(entries: &[LedgerEntry], from: NaiveDate, to: NaiveDate) -> Pence {
-    -entries
-        .iter()
-        .filter(|e| e.kind.is_tenant_payment() && e.posted_on >= from && e.posted_on <= to)
-        .map(|e| e.amount)
-        .sum::<Pence>()
 }
 
 /// **Missed payment**: the tenant's own expected payment (their pattern: amount, frequency, one
@@ -123,159 +71,6 @@ pub fn missed_payment(
             ("real_arrears_pence", summary.real_arrears.0.to_string()),
         ]),
     })
-}
-
-/// A repayment arrangement as agreed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Arrangement {
-    pub start_date: NaiveDate,
-    pub frequency: Frequency,
-    /// What is due each time (rent plus the instalment when `includes_rent`).
-    pub instalment: Pence,
-    pub end_date: Option<NaiveDate>,
-    /// `instalment` includes the week's rent and charges: in a week the landlord charges
-    /// nothing (a rent-free week, domain.md §1) only the part towards the arrears is due.
-    pub includes_rent: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InstalmentStatus {
-    Paid,
-    PartPaid,
-    Missed,
-    /// Not yet due, or inside its grace days.
-    Pending,
-}
-
-impl InstalmentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InstalmentStatus::Paid => "paid",
-            InstalmentStatus::PartPaid => "part_paid",
-            InstalmentStatus::Missed => "missed",
-            InstalmentStatus::Pending => "pending",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Instalment {
-    pub due: NaiveDate,
-    pub amount: Pence,
-    /// Paid towards it, oldest instalment first.
-    pub paid: Pence,
-    pub status: InstalmentStatus,
-}
-
-/// The landlord's weekly charges (rent and service charges) by the date they were posted.
-pub(crate) fn weekly_charges(entries: &[LedgerEntry]) -> BTreeMap<NaiveDate, Pence> {
-    let mut out = BTreeMap::new();
-    for e in entries.iter().filter(|e| {
-        matches!(
-            e.kind,
-            TransactionKind::RentDebit
-                | TransactionKind::ServiceCharge
-                | TransactionKind::GroundRent
-        ) && e.amount.0 > 0
-    }) {
-        *out.entry(e.posted_on).or_insert(Pence::ZERO) += e.amount;
-    }
-    out
-}
-
-/// What was not charged in [from, to) that a plan including rent expected: for every rent week
-/// starting in it (7 days from a week's start on the charging weekday) with no charge posted,
-/// while the landlord was charging (a charge posted before), the last week's charge.
-fn uncharged_weeks(charges: &BTreeMap<NaiveDate, Pence>, from: NaiveDate, to: NaiveDate) -> Pence {
-    let Some((&first, _)) = charges.iter().next() else {
-        return Pence::ZERO;
-    };
-    let mut missing = Pence::ZERO;
-    // Rent weeks start on the weekday charges are posted (Mondays, domain.md §1).
-    let offset = (from - first).num_days().rem_euclid(7);
-    let mut week = from + Duration::days((7 - offset) % 7);
-    while week < to {
-        let charged = charges
-            .range(week..week + Duration::days(7))
-            .next()
-            .is_some();
-        if !charged && let Some((_, &last)) = charges.range(..week).next_back() {
-            missing += last;
-        }
-        week += Duration::weeks(1);
-    }
-    missing
-}
-
-/// Adherence per instalment: tenant payments since the start are allocated to instalments
-/// oldest first; an instalment not fully covered `grace_days` after its date is missed (domain.md
-/// §3: "an instalment not paid within N days (default 7) of its due date"). The officer app, the
-/// tenant app and the broken-arrangement rule all read this one function.
-pub fn adherence(
-    arrangement: &Arrangement,
-    entries: &[LedgerEntry],
-    today: NaiveDate,
-    grace_days: u32,
-) -> Vec<Instalment> {
-    let last = arrangement.end_date.map_or(today, |e| e.min(today));
-    let mut pool = tenant_paid(entries, arrangement.start_date - Duration::days(3), today);
-    // One schedule, running a little past the last due date so every instalment knows the
-    // date of the next (the weeks it covers, for a plan that includes rent).
-    let dates = schedule_dates(
-        arrangement.start_date,
-        arrangement.frequency,
-        arrangement.start_date,
-        last + Duration::days(62),
-    );
-    let charges = weekly_charges(entries);
-    let due_now = dates.iter().take_while(|d| **d <= last).count();
-    dates
-        .iter()
-        .enumerate()
-        .take(due_now)
-        .map(|(i, &due)| {
-            let amount = if arrangement.includes_rent {
-                let next = dates.get(i + 1).copied().unwrap_or(due + Duration::days(7));
-                let uncharged = uncharged_weeks(&charges, due, next.min(today + Duration::days(1)));
-                (arrangement.instalment - uncharged).max(Pence::ZERO)
-            } else {
-                arrangement.instalment
-            };
-            (due, amount)
-        })
-        .map(|(due, amount)| allocate(&mut pool, due, amount, today, grace_days))
-        .collect()
-}
-
-/// One instalment's share of what was paid (`pool`, taken oldest instalment first) and its
-/// status: not fully covered `grace_days` after its date = missed. Shared by arrangements and
-/// the terms of a court order (`court::terms_adherence`).
-pub(crate) fn allocate(
-    pool: &mut Pence,
-    due: NaiveDate,
-    amount: Pence,
-    today: NaiveDate,
-    grace_days: u32,
-) -> Instalment {
-    let paid = (*pool).min(amount).max(Pence::ZERO);
-    *pool -= paid;
-    let lapsed = due + Duration::days(i64::from(grace_days)) < today;
-    let status = if paid >= amount {
-        InstalmentStatus::Paid
-    } else if !lapsed {
-        InstalmentStatus::Pending
-    } else if paid.0 > 0 {
-        InstalmentStatus::PartPaid
-    } else {
-        InstalmentStatus::Missed
-    };
-    Instalment {
-        due,
-        amount,
-        paid,
-        status,
-    }
 }
 
 /// **Broken arrangement**: the earliest instalment still missed or part-paid after its grace
@@ -332,10 +127,7 @@ pub fn broken_arrangement(
 /// (weeks of the weekly charge, or months of rent: weekly × 52 ÷ 12 × n — 2 months is the UC
 /// Managed Payment request threshold, domain.md §2). Answers the highest crossed; the period is
 /// the level and rent year, so each fires once a year however long the account stays above it.
-pub fn arrears_threshold(
-    summary: &AccountSummary,
-    levels: &[crate::sequences::ThresholdLevel],
-) -> Option<Trigger> {
+pub fn arrears_threshold(summary: &AccountSummary, levels: &[ThresholdLevel]) -> Option<Trigger> {
     let weekly = summary.weekly_charge;
     if weekly.0 <= 0 || summary.real_arrears.0 <= 0 {
         return None;
@@ -499,56 +291,6 @@ pub fn direct_debit_offer(
     })
 }
 
-/// When a step of the new-UC-claim sequence falls due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "from", content = "days")]
-pub enum StepTime {
-    /// Days after the claim date.
-    AfterClaim(i64),
-    /// Days after the first UC payment date (negative: before it).
-    AfterFirstPayment(i64),
-}
-
-/// One step of a sequence: data the council can change without a release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SequenceStep {
-    pub id: String,
-    pub at: StepTime,
-    /// Preferred channels in order (sms, email, push).
-    pub channels: Vec<String>,
-    pub template: String,
-    /// Only when the first payment has not reached the account (the "check" step).
-    #[serde(default)]
-    pub only_if_unpaid: bool,
-}
-
-/// The shipped default for a new UC claim (issue 4): day 0, around the first payment, and a
-/// check after it.
-pub fn default_uc_sequence() -> Vec<SequenceStep> {
-    let step = |id: &str, at, template: &str, only_if_unpaid| SequenceStep {
-        id: id.into(),
-        at,
-        channels: vec!["sms".into(), "email".into(), "push".into()],
-        template: template.into(),
-        only_if_unpaid,
-    };
-    vec![
-        step("day_0", StepTime::AfterClaim(0), "uc_claim_welcome", false),
-        step(
-            "first_payment_due",
-            StepTime::AfterFirstPayment(-2),
-            "uc_first_payment_due",
-            false,
-        ),
-        step(
-            "first_payment_check",
-            StepTime::AfterFirstPayment(3),
-            "uc_first_payment_check",
-            true,
-        ),
-    ]
-}
-
 /// **New UC claim**: the steps of `sequence` due by `today` and not more than `stale_days` late
 /// (a claim imported weeks late does not get its day-0 welcome).
 pub fn uc_claim_steps(
@@ -694,16 +436,15 @@ pub fn hb_change(
 mod tests {
     use super::*;
     use crate::arrears::{AccountFacts, summarise};
+    use crate::outreach::types::default_uc_sequence;
     use crate::tenancy::ChargeSchedule;
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
-    fn levels() -> Vec<crate::sequences::ThresholdLevel> {
-        crate::sequences::OutreachConfig::default()
-            .arrears_threshold
-            .levels
+    fn levels() -> Vec<ThresholdLevel> {
+        ThresholdLevel::defaults()
     }
 
     fn schedule() -> ChargeSchedule {
@@ -828,92 +569,6 @@ mod tests {
     }
 
     #[test]
-    fn in_a_rent_free_week_a_plan_including_rent_asks_only_for_the_arrears_part() {
-        // £100 rent charged on Mondays, none in the week of 28 Dec (rent-free); the plan is
-        // £110 a week (rent + £10) due on Mondays.
-        let mut l: Vec<LedgerEntry> = [
-            ymd(2026, 12, 7),
-            ymd(2026, 12, 14),
-            ymd(2026, 12, 21),
-            ymd(2027, 1, 4),
-            ymd(2027, 1, 11),
-            ymd(2027, 1, 18),
-        ]
-        .into_iter()
-        .map(|d| LedgerEntry {
-            posted_on: d,
-            kind: TransactionKind::RentDebit,
-            amount: Pence(10_000),
-            method: None,
-        })
-        .collect();
-        for (d, p) in [
-            (ymd(2026, 12, 7), 11_000),
-            (ymd(2026, 12, 14), 11_000),
-            (ymd(2026, 12, 21), 11_000),
-            (ymd(2026, 12, 28), 1_000),
-            (ymd(2027, 1, 4), 11_000),
-        ] {
-            l.push(paid(d, TransactionKind::Payment, p));
-        }
-        let with_rent = Arrangement {
-            start_date: ymd(2026, 12, 7),
-            includes_rent: true,
-            ..plan()
-        };
-        let a = adherence(&with_rent, &l, ymd(2027, 1, 20), 7);
-        assert_eq!(a.len(), 7);
-        assert_eq!(a[3].amount, Pence(1_000), "{a:?}");
-        assert!(
-            a[..5].iter().all(|i| i.status == InstalmentStatus::Paid),
-            "{a:?}"
-        );
-        assert_eq!(a[5].status, InstalmentStatus::Missed);
-        assert_eq!(
-            a[5].amount,
-            Pence(11_000),
-            "weeks not yet charged are still expected"
-        );
-        // The same payments against a plan of £110 of arrears alone: the £10 week is a miss.
-        let a = adherence(
-            &Arrangement {
-                start_date: ymd(2026, 12, 7),
-                ..plan()
-            },
-            &l,
-            ymd(2027, 1, 20),
-            7,
-        );
-        assert!(
-            a[..5].iter().any(|i| i.status != InstalmentStatus::Paid),
-            "{a:?}"
-        );
-    }
-
-    #[test]
-    fn adherence_allocates_payments_to_the_oldest_instalment_first() {
-        let l = vec![
-            paid(ymd(2026, 10, 5), TransactionKind::Payment, 11_000),
-            paid(ymd(2026, 10, 13), TransactionKind::Payment, 16_000),
-            paid(ymd(2026, 10, 26), TransactionKind::Payment, 11_000),
-        ];
-        let a = adherence(&plan(), &l, ymd(2026, 10, 28), 7);
-        let got: Vec<_> = a
-            .iter()
-            .map(|i| (i.due.to_string(), i.paid.0, i.status))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("2026-10-05".into(), 11_000, InstalmentStatus::Paid),
-                ("2026-10-12".into(), 11_000, InstalmentStatus::Paid),
-                ("2026-10-19".into(), 11_000, InstalmentStatus::Paid),
-                ("2026-10-26".into(), 5_000, InstalmentStatus::Pending),
-            ]
-        );
-    }
-
-    #[test]
     fn one_unpaid_instalment_warns_and_a_second_asks_the_officer() {
         let mut l = vec![paid(ymd(2026, 10, 5), TransactionKind::Payment, 11_000)];
         // 12 Oct unpaid: broken from 20 Oct (7 days' grace).
@@ -974,7 +629,7 @@ mod tests {
         assert_eq!(first.step, "officer_task");
         let today = ymd(2026, 11, 23);
         let three = rents(ymd(2026, 11, 9), today); // 3 weeks unpaid
-        let own = vec![crate::sequences::ThresholdLevel {
+        let own = vec![ThresholdLevel {
             id: "3_weeks".into(),
             weeks: Some(3),
             months: None,

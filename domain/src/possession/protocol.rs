@@ -4,8 +4,8 @@
 
 use crate::Pence;
 use crate::calendar::{add_months_clamped, is_bank_holiday};
-use crate::court::{CourtOrder, OrderKind};
-use crate::escalation::Stage;
+use crate::possession::order::{CourtOrder, OrderKind};
+use crate::possession::types::{Ground, NoticeKind, Stage};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
@@ -80,7 +80,7 @@ pub struct GateFacts {
     pub stages: Vec<Stage>,
     /// The latest order recorded with its details (None: none, or recorded without them).
     pub order: Option<CourtOrder>,
-    /// The order's terms are not being kept (`court::CourtFacts::terms_breached`).
+    /// The order's terms are not being kept (`possession::court::CourtFacts::terms_breached`).
     pub order_breached: bool,
     /// The day the court gave permission to issue a warrant (CPR 83.2(3)(a): an order six years
     /// old or more), when the officer records a warrant with it.
@@ -298,7 +298,7 @@ fn order_allows_warrant(facts: &GateFacts, today: NaiveDate) -> Vec<Missing> {
     };
     // CPR 83.2(3)(a): six years or more after the order, a warrant needs the court's permission.
     out.extend(
-        crate::court::warrant_permission_needed(o, facts.warrant_permission_on, today)
+        crate::possession::order::warrant_permission_needed(o, facts.warrant_permission_on, today)
             .map(|r| missing("court_permission", r)),
     );
     match o.kind {
@@ -425,17 +425,6 @@ impl ServiceMethod {
             _ => None,
         }
     }
-}
-
-/// Which notice: secure tenancies get a NOSP (HA 1985 s83), assured ones a section 8 notice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NoticeKind {
-    Nosp,
-    Section8,
-    /// A council introductory tenancy's notice of proceedings (Housing Act 1996 s128), when
-    /// `starter` tenancies are configured as introductory ones.
-    Introductory,
 }
 
 /// The rules a section 8 notice is served under (domain.md §4 "Notices"). A NOSP (secure
@@ -624,88 +613,6 @@ impl NoticeDates {
         self.grounds
             .clone()
             .unwrap_or_else(|| default_grounds(self.kind, self.ground_8.as_ref()))
-    }
-}
-
-/// A ground for possession for rent arrears (domain.md §4 "Notices"): ground 1 of Schedule 2 to
-/// the Housing Act 1985 (secure, discretionary), grounds 8 (mandatory), 10 and 11
-/// (discretionary) of Schedule 2 to the Housing Act 1988 (assured). Written as its number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "u8", into = "u8")]
-pub enum Ground {
-    /// HA 1985 Sch 2 ground 1: rent lawfully due has not been paid (discretionary).
-    G1,
-    /// HA 1988 Sch 2 ground 8: the rent arrears threshold at notice and at the hearing
-    /// (mandatory).
-    G8,
-    /// HA 1988 Sch 2 ground 10: some rent unpaid at notice and when proceedings begin.
-    G10,
-    /// HA 1988 Sch 2 ground 11: persistent delay in paying rent.
-    G11,
-}
-
-impl Ground {
-    pub fn number(self) -> u8 {
-        match self {
-            Ground::G1 => 1,
-            Ground::G8 => 8,
-            Ground::G10 => 10,
-            Ground::G11 => 11,
-        }
-    }
-
-    pub fn from_number(n: u8) -> Option<Ground> {
-        match n {
-            1 => Some(Ground::G1),
-            8 => Some(Ground::G8),
-            10 => Some(Ground::G10),
-            11 => Some(Ground::G11),
-            _ => None,
-        }
-    }
-
-    /// The grounds a notice of `kind` can give.
-    pub fn for_notice(kind: NoticeKind) -> &'static [Ground] {
-        match kind {
-            NoticeKind::Nosp => &[Ground::G1],
-            NoticeKind::Section8 => &[Ground::G8, Ground::G10, Ground::G11],
-            // HA 1996 s128: an introductory tenancy is ended without a ground.
-            NoticeKind::Introductory => &[],
-        }
-    }
-
-    /// Whether the court must make the order once the ground is proved (ground 8).
-    pub fn is_mandatory(self) -> bool {
-        self == Ground::G8
-    }
-
-    /// The ground in words, for letters and the diary.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Ground::G1 => {
-                "ground 1 of Schedule 2 to the Housing Act 1985 (rent lawfully due has not been paid)"
-            }
-            Ground::G8 => {
-                "ground 8 of Schedule 2 to the Housing Act 1988 (serious rent arrears, at the notice and at the hearing)"
-            }
-            Ground::G10 => "ground 10 of Schedule 2 to the Housing Act 1988 (some rent unpaid)",
-            Ground::G11 => {
-                "ground 11 of Schedule 2 to the Housing Act 1988 (persistent delay in paying rent)"
-            }
-        }
-    }
-}
-
-impl TryFrom<u8> for Ground {
-    type Error = String;
-    fn try_from(n: u8) -> Result<Ground, String> {
-        Ground::from_number(n).ok_or_else(|| format!("no rent arrears ground {n}"))
-    }
-}
-
-impl From<Ground> for u8 {
-    fn from(g: Ground) -> u8 {
-        g.number()
     }
 }
 
@@ -1418,7 +1325,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_warrant_needs_an_order_that_allows_one() {
-        use crate::court::{CourtOrder, OrderKind};
+        use crate::possession::order::{CourtOrder, OrderKind};
         let today = d(2026, 11, 25);
         let ids = |kind, possession_date, breached| {
             let facts = GateFacts {
@@ -1893,5 +1800,261 @@ pub(crate) mod tests {
         .unwrap();
         assert_eq!(old.regime, NoticeRegime::Current);
         assert_eq!(old.ground_8, None);
+    }
+
+    /// Ground 8's sum counted, measured from an account's ledger ([`crate::arrears::rent_arrears`]).
+    mod ground_8_counted {
+        use crate::Pence;
+        use crate::arrears::{AccountFacts, rent_arrears};
+        use crate::benefits::{BenefitIncome, BenefitTiming};
+        use crate::ledger::{LedgerEntry, TransactionKind};
+        use crate::tenancy::{ChargeSchedule, Frequency};
+        use chrono::NaiveDate;
+
+        fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+            NaiveDate::from_ymd_opt(y, m, d).unwrap()
+        }
+
+        fn schedule(weekly: i64) -> ChargeSchedule {
+            ChargeSchedule {
+                start_date: ymd(2020, 4, 6),
+                end_date: None,
+                weekly_rent: Pence(weekly),
+                weekly_service_charge: Pence(0),
+                rent_free_weeks: vec![],
+                rent_free_only_when_clear: false,
+                periodic_service_charge: None,
+            }
+        }
+
+        fn facts(
+            benefit: Option<BenefitIncome>,
+            self_pay: Option<(Pence, Frequency, NaiveDate)>,
+        ) -> AccountFacts {
+            AccountFacts {
+                schedule: schedule(10_800),
+                benefit,
+                self_pay,
+                benefit_grace_days: 3,
+                timing: BenefitTiming::default(),
+            }
+        }
+
+        fn rents(from: NaiveDate, to: NaiveDate) -> Vec<LedgerEntry> {
+            schedule(10_800)
+                .charges_between(from, to, Pence::ZERO)
+                .into_iter()
+                .map(LedgerEntry::from)
+                .collect()
+        }
+
+        fn pay(date: NaiveDate, kind: TransactionKind, pence: i64) -> LedgerEntry {
+            LedgerEntry::credit(date, kind, Pence(pence))
+        }
+
+        fn uc(claim: NaiveDate, to_landlord: bool) -> Option<BenefitIncome> {
+            Some(BenefitIncome::UniversalCredit {
+                monthly_housing: Pence(46_800),
+                claim_start: claim,
+                paid_to_landlord: to_landlord,
+            })
+        }
+
+        /// HA 1988 Sch 2 ground 8 (and the Renters' Rights Act 2025 amendment): rent lawfully due
+        /// and unpaid, service charges reserved as rent included, court costs and other sundry
+        /// debits not; measured on the day given (the notice's deemed service date, the hearing);
+        /// under the Renters' Rights regime only UC not yet received is disregarded, HB timing is
+        /// not. The cases of docs/rules.md "Ground 8: the sum counted". Weekly rent £108.
+        #[test]
+        fn ha_1988_sch_2_ground_8_counts_rent_lawfully_due_not_sundry_debits_at_the_date_measured()
+        {
+            use super::super::{NoticeRegime::*, ground_8};
+            let debit = |d: NaiveDate, kind, pence| LedgerEntry {
+                posted_on: d,
+                kind,
+                amount: Pence(pence),
+                method: None,
+            };
+            // 13 weekly debits, Mondays 31 Aug – 23 Nov 2026 (£1,404); 8 of them from 5 Oct (£864).
+            let thirteen = rents(ymd(2026, 8, 31), ymd(2026, 11, 23));
+            let eight = rents(ymd(2026, 10, 5), ymd(2026, 11, 23));
+            let seven = rents(ymd(2026, 10, 12), ymd(2026, 11, 23));
+            let costs = debit(ymd(2026, 9, 1), TransactionKind::CourtCosts, 35_500);
+            let recharge = debit(ymd(2026, 11, 3), TransactionKind::Adjustment, 15_000);
+            let with = |mut l: Vec<LedgerEntry>, more: &[LedgerEntry]| {
+                l.extend_from_slice(more);
+                l
+            };
+            let hb = Some(BenefitIncome::HousingBenefit {
+                weekly_amount: Pence(10_800),
+                first_pay_date: ymd(2026, 10, 5),
+                ends_on: None,
+            });
+            let on = ymd(2026, 11, 25);
+            type Case = (
+                &'static str,
+                Vec<LedgerEntry>,
+                Option<BenefitIncome>,
+                super::super::NoticeRegime,
+                i64,
+                bool,
+            );
+            let cases: Vec<Case> = vec![
+                (
+                    "8 weeks' rent unpaid",
+                    eight.clone(),
+                    None,
+                    Current,
+                    86_400,
+                    true,
+                ),
+                (
+                    "8 weeks' rent and £355 court costs: the costs are not rent",
+                    with(eight.clone(), std::slice::from_ref(&costs)),
+                    None,
+                    Current,
+                    86_400,
+                    true,
+                ),
+                (
+                    "7 weeks' rent and £355 court costs (balance £1,111): not 8 weeks' rent",
+                    with(seven.clone(), std::slice::from_ref(&costs)),
+                    None,
+                    Current,
+                    75_600,
+                    false,
+                ),
+                (
+                    "8 weeks' rent, a £150 recharge and £100 paid: the payment pays rent first",
+                    with(
+                        eight.clone(),
+                        &[
+                            recharge,
+                            pay(ymd(2026, 11, 10), TransactionKind::Payment, 10_000),
+                        ],
+                    ),
+                    None,
+                    Current,
+                    76_400,
+                    false,
+                ),
+                (
+                    "8 weeks' rent, £108 paid by Direct Debit and returned unpaid: still 8 weeks unpaid",
+                    with(
+                        eight.clone(),
+                        &[
+                            pay(ymd(2026, 11, 10), TransactionKind::Payment, 10_800),
+                            debit(
+                                ymd(2026, 11, 13),
+                                TransactionKind::ReturnedDirectDebit,
+                                10_800,
+                            ),
+                        ],
+                    ),
+                    None,
+                    Current,
+                    86_400,
+                    true,
+                ),
+                (
+                    "7 weeks' rent and £108 HB recovered as overpaid: the rent it paid is unpaid again",
+                    with(
+                        seven.clone(),
+                        &[debit(
+                            ymd(2026, 11, 3),
+                            TransactionKind::HbOverpaymentRecovery,
+                            10_800,
+                        )],
+                    ),
+                    None,
+                    Current,
+                    86_400,
+                    true,
+                ),
+                (
+                    "8 weeks' rent and a £108 Discretionary Housing Payment: 7 weeks unpaid",
+                    with(
+                        eight.clone(),
+                        &[pay(
+                            ymd(2026, 11, 10),
+                            TransactionKind::DiscretionaryHousingPayment,
+                            10_800,
+                        )],
+                    ),
+                    None,
+                    Current,
+                    75_600,
+                    false,
+                ),
+                (
+                    "8 weeks of rent £100 + service charge £8: service charges reserved as rent count",
+                    rents(ymd(2026, 10, 5), ymd(2026, 11, 23))
+                        .into_iter()
+                        .flat_map(|r| {
+                            [
+                                debit(r.posted_on, TransactionKind::RentDebit, 10_000),
+                                debit(r.posted_on, TransactionKind::ServiceCharge, 800),
+                            ]
+                        })
+                        .collect(),
+                    None,
+                    Current,
+                    86_400,
+                    true,
+                ),
+                (
+                    "Renters' Rights: 13 weeks unpaid, 4 of them HB due 30 Nov: HB timing counts",
+                    thirteen.clone(),
+                    hb,
+                    RentersRights,
+                    140_400,
+                    true,
+                ),
+                (
+                    "Renters' Rights: 13 weeks unpaid, £624 of it UC not yet received: disregarded",
+                    thirteen.clone(),
+                    uc(ymd(2026, 10, 20), false),
+                    RentersRights,
+                    140_400 - 62_400,
+                    false,
+                ),
+                (
+                    "current regime: the same UC account counts all rent unpaid",
+                    thirteen.clone(),
+                    uc(ymd(2026, 10, 20), false),
+                    Current,
+                    140_400,
+                    true,
+                ),
+                (
+                    "a payment after the day measured does not count",
+                    with(
+                        eight.clone(),
+                        &[pay(ymd(2026, 11, 27), TransactionKind::Payment, 50_000)],
+                    ),
+                    None,
+                    Current,
+                    86_400,
+                    true,
+                ),
+            ];
+            for (why, ledger, benefit, regime, counted, available) in cases {
+                let f = facts(benefit, None);
+                let a = rent_arrears(&f, &ledger, on);
+                let g = ground_8(regime, &a, Pence(10_800));
+                assert_eq!(
+                    (g.counted, g.available),
+                    (Pence(counted), available),
+                    "{why}: {g:?}"
+                );
+                assert_eq!(g.measured_on, Some(on), "{why}");
+            }
+            // The reason names what was left out.
+            let a = rent_arrears(&facts(None, None), &with(seven, &[costs]), on);
+            assert_eq!(a.sundry, Pence(35_500));
+            let g = ground_8(Current, &a, Pence(10_800));
+            assert!(g.reason.contains("£355.00 not counted"), "{}", g.reason);
+            assert!(g.reason.contains("25 November 2026"), "{}", g.reason);
+        }
     }
 }

@@ -4,50 +4,15 @@
 //! nothing changes. Pure: the store turns a [`Letter`] into a PDF and keeps it.
 
 use crate::Pence;
-use crate::court::{CourtOrder, Hearing, OrderKind, OrderTerms};
-use crate::escalation::{FREE_ADVICE, Stage};
-use crate::letter_templates::{LetterTemplates, Values};
-use crate::protocol::{NoticeDates, NoticeKind};
+use crate::letters::blocks::{Block, Letter};
+use crate::letters::templates::{LetterTemplates, Values};
+use crate::possession::next_step::FREE_ADVICE;
+use crate::possession::order::{CourtOrder, Hearing, OrderKind, OrderTerms};
+use crate::possession::protocol::NoticeDates;
+use crate::possession::types::NoticeKind;
+use crate::possession::types::Stage;
 use crate::tenancy::Frequency;
 use chrono::{Months, NaiveDate};
-
-/// What a letter says, block by block.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Block {
-    Heading(String),
-    Para(String),
-    Table {
-        headers: Vec<String>,
-        rows: Vec<Vec<String>>,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Letter {
-    pub title: String,
-    pub blocks: Vec<Block>,
-}
-
-impl Letter {
-    /// All the words, for tests and search.
-    pub fn text(&self) -> String {
-        let mut out = self.title.clone();
-        for b in &self.blocks {
-            out.push('\n');
-            match b {
-                Block::Heading(t) | Block::Para(t) => out.push_str(t),
-                Block::Table { headers, rows } => {
-                    out.push_str(&headers.join(" | "));
-                    for r in rows {
-                        out.push('\n');
-                        out.push_str(&r.join(" | "));
-                    }
-                }
-            }
-        }
-        out
-    }
-}
 
 /// One line of the recent statement printed on the letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +122,7 @@ fn order_sought(f: &LetterFacts) -> String {
             format!(
                 "an order for possession of {home} on {} of Schedule 2 to the Housing Act 1988, \
                  as set out in the notice served on {}",
-                crate::protocol::grounds_label(&n.grounds_given()),
+                crate::possession::protocol::grounds_label(&n.grounds_given()),
                 date(n.served_on)
             )
         }
@@ -215,7 +180,7 @@ pub fn template_key(stage: Stage, f: &LetterFacts) -> Option<&'static str> {
 }
 
 /// The letter for `stage` worded from `templates` (the landlord's, see
-/// [`crate::letter_templates`]).
+/// [`crate::letters::templates`]).
 pub fn compose_with(templates: &LetterTemplates, stage: Stage, f: &LetterFacts) -> Option<Letter> {
     if !has_letter(stage) {
         return None;
@@ -341,7 +306,7 @@ fn statement_blocks(f: &LetterFacts) -> Option<Vec<Block>> {
     }
 }
 
-/// Every placeholder's value for this account (see `crate::letter_templates` for which letter
+/// Every placeholder's value for this account (see `crate::letters::templates` for which letter
 /// may use which).
 pub fn values(f: &LetterFacts) -> Values {
     let mut v = Values::default();
@@ -396,7 +361,7 @@ pub fn values(f: &LetterFacts) -> Values {
     put(
         "proceedings_rule",
         n.map(|n| {
-            let rule = crate::protocol::proceedings_rule(n);
+            let rule = crate::possession::protocol::proceedings_rule(n);
             let mut c = rule.chars();
             c.next()
                 .map(|first| format!("{}{}.", first.to_uppercase(), c.as_str()))
@@ -473,8 +438,8 @@ pub fn values(f: &LetterFacts) -> Values {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::tests::noon;
-    use crate::protocol::{ServiceMethod, notice_dates};
+    use crate::possession::protocol::tests::noon;
+    use crate::possession::protocol::{ServiceMethod, notice_dates};
 
     fn facts() -> LetterFacts {
         LetterFacts {
@@ -528,7 +493,7 @@ mod tests {
             NoticeKind::Nosp,
             noon(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
             ServiceMethod::Hand,
-            &crate::protocol::NoticeRules::default(),
+            &crate::possession::protocol::NoticeRules::default(),
         );
         f.notice = Some(n.clone());
         let l = compose(Stage::NoticeServed, &f).unwrap();
@@ -594,7 +559,7 @@ mod tests {
             NoticeKind::Nosp,
             noon(d(2026, 9, 1)),
             ServiceMethod::Hand,
-            &crate::protocol::NoticeRules::default(),
+            &crate::possession::protocol::NoticeRules::default(),
         ));
         let from = statement_from(Stage::Hearing, f.today).unwrap();
         assert_eq!(from, d(2024, 11, 25));
@@ -651,11 +616,11 @@ mod tests {
             NoticeKind::Section8,
             noon(d(2026, 9, 1)),
             ServiceMethod::Hand,
-            &crate::protocol::NoticeRules::default(),
+            &crate::possession::protocol::NoticeRules::default(),
         );
         s8.grounds = Some(vec![
-            crate::protocol::Ground::G8,
-            crate::protocol::Ground::G10,
+            crate::possession::types::Ground::G8,
+            crate::possession::types::Ground::G10,
         ]);
         let mut f8 = f.clone();
         f8.notice = Some(s8);
@@ -729,7 +694,10 @@ mod tests {
         assert!(!t.contains("will not be evicted"), "{t}");
         // The ground(s) it was made on, in words.
         let mut on_8 = order(OrderKind::Outright, Some(d(2026, 12, 21)), false);
-        on_8.grounds = vec![crate::protocol::Ground::G8, crate::protocol::Ground::G10];
+        on_8.grounds = vec![
+            crate::possession::types::Ground::G8,
+            crate::possession::types::Ground::G10,
+        ];
         f.order = Some(on_8);
         let t = compose(Stage::Order, &f).unwrap().text();
         assert!(
