@@ -1,11 +1,11 @@
-//! Rentdesk's HTTP server (poem + poem-openapi) and the `rentdesk` command line.
+//! Rentdesk's HTTP server (poem + poem-openapi). The `rentdesk` binary (`app/`) runs it beside
+//! the worker.
 
 pub mod api;
 pub mod auth;
-pub mod cli;
 pub mod contract;
-/// The one typed configuration, shared with `rentdesk-worker`.
-pub use rentdesk_worker::settings as config;
+/// The one typed configuration, shared with `rentdesk-worker` (`rentdesk-config`).
+pub use rentdesk_config as config;
 pub mod problem;
 pub mod spec;
 pub mod startup;

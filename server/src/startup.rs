@@ -1,4 +1,5 @@
-//! Building the application and running it: the HTTP server, and in `dev` the worker beside it.
+//! Building the HTTP application and serving it. The `rentdesk` binary (`app/src/startup.rs`)
+//! runs the worker beside it.
 
 use crate::api::campaigns::CampaignsApi;
 use crate::api::officer::routes::OfficerRoutesApi;
@@ -111,7 +112,7 @@ where
 }
 
 pub fn routes(state: AppState) -> impl poem::Endpoint {
-    let api = api_service().server(state.settings.public_url.clone());
+    let api = api_service().server(state.settings.http.public_url.clone());
     let docs = api.swagger_ui();
     let served = spec_value(&api);
     let contract = std::sync::Arc::new(crate::contract::Contract::new(
@@ -122,8 +123,8 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
         serde_json::to_string(&served).unwrap_or_default(),
     );
     let spec_yaml = static_document("application/yaml", crate::spec::to_yaml(&served));
-    let dev_outbox = state.settings.dev_outbox;
-    let hsts = state.settings.public_url.starts_with("https://");
+    let dev_outbox = state.settings.http.dev_outbox;
+    let hsts = state.settings.http.public_url.starts_with("https://");
     let mut route = Route::new();
     if dev_outbox {
         // `rentdesk dev` only: the local outbox (sign-in codes included), outside the document.
@@ -397,23 +398,21 @@ impl Bound {
         state: AppState,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let timeout = state.settings.shutdown_timeout;
+        let timeout = state.settings.http.shutdown_timeout;
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes(state), shutdown, Some(timeout))
             .await
     }
 }
 
-pub use rentdesk_worker::settings::{init_tracing, shutdown_signal};
-
 /// Connect to the database (migrating it) and the queue.
 pub async fn connect(settings: &Settings) -> anyhow::Result<AppState> {
-    let db = rentdesk_store::db::connect(&settings.database_url, settings.db_max_connections)
+    let db = rentdesk_store::db::connect(&settings.database.url, settings.database.max_connections)
         .await
         .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot connect: {e}"))?;
     rentdesk_store::db::migrate(&db).await?;
-    rentdesk_store::facts::set_benefit_timing(settings.benefit_timing);
-    let queues = rentdesk_worker::Queues::connect(&settings.queue_backend())
+    rentdesk_store::facts::set_benefit_timing(settings.policy.benefit_timing);
+    let queues = rentdesk_jobs::Queues::connect(&settings.queue_backend())
         .await
         .map_err(|e| anyhow::anyhow!("job queue: cannot connect: {e}"))?;
     Ok(AppState {
@@ -421,48 +420,4 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<AppState> {
         queues,
         settings: settings.clone(),
     })
-}
-
-/// The API and the worker running in this process (`rentdesk dev`, and the end-to-end tests).
-pub struct Running {
-    pub addr: SocketAddr,
-    stop: tokio::sync::watch::Sender<bool>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    worker: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-/// Start the worker and the HTTP server on `state`, both stopping on one signal.
-pub async fn start_all(state: AppState) -> std::io::Result<Running> {
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let stopped = move || {
-        let mut rx = stop_rx.clone();
-        async move {
-            let _ = rx.wait_for(|s| *s).await;
-        }
-    };
-    let worker = tokio::spawn(rentdesk_worker::run(
-        state.db.clone(),
-        state.queues.clone(),
-        state.settings.worker_config(),
-        stopped(),
-    ));
-    let bound = bind(state.settings.bind).await?;
-    let addr = bound.addr;
-    let server = tokio::spawn(bound.serve(state, stopped()));
-    Ok(Running {
-        addr,
-        stop,
-        server,
-        worker,
-    })
-}
-
-impl Running {
-    /// Ask both to stop, then wait: in-flight requests and jobs finish first.
-    pub async fn stop(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(true);
-        self.server.await??;
-        self.worker.await??;
-        Ok(())
-    }
 }

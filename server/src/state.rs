@@ -1,7 +1,7 @@
 //! What every request handler can reach.
 
 use crate::config::Settings;
-use rentdesk_worker::Queues;
+use rentdesk_jobs::Queues;
 use sea_orm::DatabaseConnection;
 
 #[derive(Clone)]

@@ -3,7 +3,7 @@
 //! then sees their own team only.
 
 use crate::helpers::{ADMIN_EMAIL, PASSWORD, TestApp, call, spawn_app, staff_sign_in, tenancy_id};
-use rentdesk_server::cli::create_staff;
+use rentdesk::cli::create_staff;
 use rentdesk_store::staff::Role;
 use reqwest::Method;
 use serde_json::{Value, json};

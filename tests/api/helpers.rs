@@ -2,8 +2,8 @@
 //! fresh database — a temp SQLite file, or a new PostgreSQL database with Redis for the queue
 //! when `RENTDESK_TEST_BACKEND=postgres`.
 
-use rentdesk_server::config::{Mode, Settings};
-use rentdesk_server::startup;
+use rentdesk::startup;
+use rentdesk_config::{Mode, Settings};
 use rentdesk_store::entities::staff_user;
 use rentdesk_store::staff::hash_password;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
@@ -213,7 +213,7 @@ impl TestApp {
                     .unwrap()
                     .is_none()
                 {
-                    rentdesk_server::cli::create_staff(
+                    rentdesk::cli::create_staff(
                         &self.db,
                         rentdesk_store::staff::Role::Admin,
                         ADMIN_EMAIL,

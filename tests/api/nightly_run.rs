@@ -30,7 +30,7 @@ async fn the_nightly_command_runs_every_step_of_the_job_and_reports_what_it_plan
     let report = rentdesk_worker::run_nightly(
         &app.db,
         thursday,
-        &settings.contact_policy,
+        &settings.policy.contact_policy,
         settings.retention_policy(),
         |p| {
             seen.push(match p {
@@ -73,12 +73,12 @@ async fn the_nightly_command_runs_every_step_of_the_job_and_reports_what_it_plan
         report.outreach.officer_tasks + report.audits.tasks,
         "{report:?}"
     );
-    let lines = rentdesk_server::cli::nightly_summary(&report).join("\n");
+    let lines = rentdesk::cli::nightly_summary(&report).join("\n");
     assert!(lines.contains("accounts evaluated    4"), "{lines}");
     assert!(lines.contains("1 queued (sms 1)"), "{lines}");
 
     // The command's function is the same run: again for the same date, nothing twice.
-    let again = rentdesk_server::cli::nightly(&app.db, &settings, thursday)
+    let again = rentdesk::cli::nightly(&app.db, &settings, thursday)
         .await
         .unwrap();
     assert_eq!(again.evaluation.accounts, 4);
@@ -105,7 +105,7 @@ async fn dev_first_start_seeds_then_runs_the_nightly_job_so_early_intervention_s
     let app = spawn_app().await;
     let settings = app.settings();
     let today = rentdesk_store::london_today();
-    let report = rentdesk_server::cli::first_start(&app.db, &settings, 300, 42, today)
+    let report = rentdesk::cli::first_start(&app.db, &settings, 300, 42, today)
         .await
         .unwrap()
         .expect("an empty database is seeded");
@@ -155,7 +155,7 @@ async fn dev_first_start_seeds_then_runs_the_nightly_job_so_early_intervention_s
     // A second start keeps the data and plans nothing.
     let before = message::Entity::find().count(&app.db).await.unwrap();
     assert!(
-        rentdesk_server::cli::first_start(&app.db, &settings, 300, 42, today)
+        rentdesk::cli::first_start(&app.db, &settings, 300, 42, today)
             .await
             .unwrap()
             .is_none()
@@ -171,14 +171,15 @@ async fn dev_first_start_seeds_then_runs_the_nightly_job_so_early_intervention_s
 async fn the_dev_outbox_is_not_served_outside_rentdesk_dev() {
     // It shows sign-in codes: a production server (`serve`, the tests' mode) has no such route.
     let app = spawn_app().await;
-    assert!(!app.settings().dev_outbox);
+    assert!(!app.settings().http.dev_outbox);
     let resp = app.get("/dev/outbox").await;
     assert_eq!(resp.status().as_u16(), 404);
     // Only `rentdesk dev` (Mode::Dev) serves it.
-    use rentdesk_server::config::{Mode, Settings};
+    use rentdesk_config::{Mode, Settings};
     assert!(
         Settings::from_lookup(Mode::Dev, |_| None)
             .unwrap()
+            .http
             .dev_outbox
     );
     app.stop().await;

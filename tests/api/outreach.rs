@@ -540,9 +540,7 @@ mod channels {
                     smtp: SmtpUrl::parse(&smtp_url).unwrap(),
                     from: "Rent team <rent@landlord.example>".parse().unwrap(),
                     public_url: "https://rent.landlord.example".into(),
-                    link_key: rentdesk_worker::settings::Secret::new(
-                        crate::helpers::TOKEN_SIGNING_KEY,
-                    ),
+                    link_key: rentdesk_config::Secret::new(crate::helpers::TOKEN_SIGNING_KEY),
                     timeout: Duration::from_secs(5),
                 })
                 .unwrap(),

@@ -1,7 +1,8 @@
 //! Rentdesk's job-queue workers (apalis 1.0).
 //!
-//! * [`Queues`] is the handle the API uses to enqueue jobs, over apalis-sqlite (embedded,
-//!   one process) or apalis-redis (any number of server and worker processes).
+//! * [`Queues`] (from `rentdesk-jobs`) is the handle the API uses to enqueue jobs, over
+//!   apalis-sqlite (embedded, one process) or apalis-redis (any number of server and worker
+//!   processes).
 //! * [`run`] runs the apalis `Monitor` with a worker per job type plus the nightly cron, until a
 //!   shutdown future resolves.
 //!
@@ -29,10 +30,8 @@ pub mod fake_twilio;
 pub mod jobs;
 mod poll;
 pub mod push;
-mod queue;
 mod retry;
 mod runner;
-pub mod settings;
 pub mod sms;
 
 pub use jobs::SubjectAccessExport;
@@ -40,8 +39,10 @@ pub use jobs::{
     EvaluateTenancies, ImportJob, JobContext, NightlyEvaluation, NightlyProgress, NightlyReport,
     NightlyStep, run_nightly,
 };
-pub use queue::{MAX_ATTEMPTS, QueueBackend, Queues};
+pub use rentdesk_jobs::{MAX_ATTEMPTS, QueueBackend, Queues};
 pub use runner::{DEFAULT_NIGHTLY_CRON, WorkerConfig, parse_cron, run};
 
+#[cfg(test)]
+mod config_tests;
 #[cfg(test)]
 mod tests;

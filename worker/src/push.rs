@@ -13,7 +13,7 @@
 //! 429/5xx/UNAVAILABLE are retried later, a 401 refreshes the access token once.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD as B64URL};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,76 +27,7 @@ const ASSERTION_LIFETIME_SECS: i64 = 3600;
 /// Refresh a cached access token this long before Google says it expires.
 const TOKEN_SLACK: Duration = Duration::from_secs(60);
 
-/// The fields of a Google service-account key file that FCM needs.
-#[derive(Clone, Deserialize)]
-pub struct ServiceAccount {
-    pub project_id: String,
-    pub client_email: String,
-    pub private_key: String,
-    pub token_uri: String,
-}
-
-impl std::fmt::Debug for ServiceAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceAccount")
-            .field("project_id", &self.project_id)
-            .field("client_email", &self.client_email)
-            .field("private_key", &"****")
-            .field("token_uri", &self.token_uri)
-            .finish()
-    }
-}
-
-/// The DER bytes inside a PEM block (`-----BEGIN …-----` … `-----END …-----`).
-pub fn pem_to_der(pem: &str) -> Result<Vec<u8>, String> {
-    let body: String = pem
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("-----"))
-        .collect();
-    if body.is_empty() {
-        return Err("no PEM block".into());
-    }
-    BASE64
-        .decode(body)
-        .map_err(|e| format!("PEM is not base64: {e}"))
-}
-
-impl ServiceAccount {
-    /// Parse and check a key file's JSON, including that its private key is a usable RSA key.
-    pub fn parse(json: &str) -> Result<ServiceAccount, String> {
-        let sa: ServiceAccount =
-            serde_json::from_str(json).map_err(|e| format!("not a service-account JSON: {e}"))?;
-        for (field, value) in [
-            ("project_id", &sa.project_id),
-            ("client_email", &sa.client_email),
-            ("token_uri", &sa.token_uri),
-        ] {
-            if value.trim().is_empty() {
-                return Err(format!("{field} is empty"));
-            }
-        }
-        if !(sa.token_uri.starts_with("https://") || sa.token_uri.starts_with("http://")) {
-            return Err("token_uri must be an http(s) URL".into());
-        }
-        sa.key_pair()?;
-        Ok(sa)
-    }
-
-    fn key_pair(&self) -> Result<ring::signature::RsaKeyPair, String> {
-        let der = pem_to_der(&self.private_key).map_err(|e| format!("private_key: {e}"))?;
-        ring::signature::RsaKeyPair::from_pkcs8(&der)
-            .map_err(|e| format!("private_key is not a PKCS#8 RSA key: {e}"))
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct FcmConfig {
-    /// `https://fcm.googleapis.com` in production; a local fake in tests.
-    pub base_url: String,
-    pub account: ServiceAccount,
-    pub timeout: Duration,
-}
+pub use rentdesk_config::providers::{FcmConfig, ServiceAccount, pem_to_der};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PushError {

@@ -1,7 +1,6 @@
 //! Building the apalis [`Monitor`] with every worker, and running it until shutdown.
 
 use std::future::Future;
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -19,8 +18,8 @@ use crate::jobs::{
     SubjectAccessExport, handle, on_nightly_tick,
 };
 use crate::poll::PollEvery;
-use crate::queue::{MAX_ATTEMPTS, QueueConn, Queues, sqlite_config};
 use crate::retry::{JobRetry, ShutdownGateLayer};
+use rentdesk_jobs::{MAX_ATTEMPTS, QueueConn, Queues, sqlite_config};
 
 /// Settings of the worker process (the binary reads them from the environment).
 #[derive(Debug, Clone)]
@@ -74,18 +73,34 @@ impl Default for WorkerConfig {
     }
 }
 
-/// How often due messages are dispatched.
-pub const DISPATCH_CRON: &str = "*/15 * * * * *";
+pub use rentdesk_config::worker::{DEFAULT_NIGHTLY_CRON, DISPATCH_CRON, parse_cron};
 
-pub const DEFAULT_NIGHTLY_CRON: &str = "0 0 2 * * *";
-
-/// Parse a cron expression the way the nightly worker will.
-pub fn parse_cron(expr: &str) -> anyhow::Result<cron::Schedule> {
-    cron::Schedule::from_str(expr).map_err(|e| {
-        anyhow::anyhow!(
-            "invalid cron expression {expr:?} ({e}); use 6 fields with seconds, e.g. \"0 0 2 * * *\""
-        )
-    })
+impl WorkerConfig {
+    /// The worker's part of the process configuration.
+    pub fn from_settings(settings: &rentdesk_config::Settings) -> WorkerConfig {
+        let providers = &settings.providers;
+        WorkerConfig {
+            concurrency: settings.worker.concurrency,
+            nightly_cron: settings.worker.nightly_cron.clone(),
+            dispatch_cron: settings.worker.dispatch_cron.clone(),
+            timezone: chrono_tz::Europe::London,
+            sms: providers.twilio.clone(),
+            email: providers.email.clone(),
+            push: providers.push.clone(),
+            // The webhook checks Twilio's signature against this very URL.
+            status_callback: providers.twilio.as_ref().map(|_| {
+                format!(
+                    "{}/webhooks/twilio/status",
+                    settings.http.public_url.trim_end_matches('/')
+                )
+            }),
+            contact_policy: settings.policy.contact_policy.clone(),
+            dispatch_rate_per_minute: settings.worker.dispatch_rate_per_minute,
+            send_concurrency: settings.worker.send_concurrency,
+            retention: settings.retention_policy(),
+            max_row_amount: settings.policy.max_row_amount,
+        }
+    }
 }
 
 /// Knobs that are not part of the public config (tests shorten them).
@@ -168,7 +183,7 @@ pub(crate) fn register_job<J: Job>(
     let instance = instance.to_owned();
     let policy = retry_policy(tuning)?;
     let concurrency = concurrency.max(1);
-    Ok(match &queues.conn {
+    Ok(match queues.conn() {
         QueueConn::Sqlite(pool) => {
             let backend = SqliteStorage::<J>::new(pool)
                 .with_config(sqlite_config::<J>(concurrency))

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::jobs::{Job, NightlyEvaluation};
-use crate::queue::{MAX_ATTEMPTS, QueueBackend, QueueConn, Queues};
 use crate::runner::{Tuning, WorkerConfig, build_monitor, register_job, supervise};
+use rentdesk_jobs::{MAX_ATTEMPTS, Payload, QueueBackend, QueueConn, Queues};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -47,8 +47,11 @@ struct TestCtx {
     attempts: Arc<Mutex<HashMap<u64, u32>>>,
 }
 
-impl Job for TestJob {
+impl Payload for TestJob {
     const QUEUE: &'static str = "rentdesk.test";
+}
+
+impl Job for TestJob {
     const TIMEOUT: Duration = Duration::from_secs(60);
     type Context = TestCtx;
 
@@ -208,7 +211,7 @@ impl Harness {
 }
 
 fn pool(queues: &Queues) -> apalis_sqlite::SqlitePool {
-    match &queues.conn {
+    match queues.conn() {
         QueueConn::Sqlite(pool) => pool.clone(),
         QueueConn::Redis(_) => unreachable!(),
     }
@@ -330,10 +333,7 @@ async fn sqlite_worker_keeps_polling_after_a_fetch_slower_than_the_interval() {
         .await
         .unwrap();
     apalis_sqlite::SqliteStorage::setup(&pool).await.unwrap();
-    let queues = Queues {
-        conn: QueueConn::Sqlite(pool),
-        namespace: None,
-    };
+    let queues = Queues::from_conn(QueueConn::Sqlite(pool), None);
     // The test worker alone, so that its fetches are the only slow commits.
     let mut h = launch(queues, Some(dir), fast(), None).await;
     tokio::time::sleep(Duration::from_millis(200)).await; // registered and polling
@@ -527,7 +527,7 @@ async fn redis_nightly_job_is_enqueued_once_per_date() {
         return;
     };
     let queues = Queues::connect(&backend).await.unwrap();
-    let QueueConn::Redis(conn) = &queues.conn else {
+    let QueueConn::Redis(conn) = queues.conn() else {
         unreachable!()
     };
     let mut conn = conn.clone();

@@ -10,7 +10,7 @@ fn mailer(url: &str) -> Mailer {
         smtp: SmtpUrl::parse(url).unwrap(),
         from: "Rent team <rent@landlord.example>".parse().unwrap(),
         public_url: "https://rent.landlord.example/".into(),
-        link_key: rentdesk_worker::settings::Secret::new("unsubscribe-test-key"),
+        link_key: rentdesk_config::Secret::new("unsubscribe-test-key"),
         timeout: Duration::from_secs(5),
     })
     .unwrap()

@@ -650,7 +650,7 @@ impl CampaignsApi {
             patches.as_ref(),
             today,
             Utc::now(),
-            &state.settings.contact_policy,
+            &state.settings.policy.contact_policy,
         )
         .await
         .map_err(internal)?;

@@ -85,7 +85,7 @@ pub async fn check(
 ) -> Result<Option<Refusal>, sea_orm::DbErr> {
     let hour_ago = now - Duration::hours(1);
     let from_addr = rentdesk_store::auth::recent_tries_from(&state.db, addr, hour_ago).await?;
-    if from_addr >= u64::from(state.settings.sign_in_limit_per_address) {
+    if from_addr >= u64::from(state.settings.auth.sign_in_limit_per_address) {
         return Ok(Some(Refusal {
             wait: Duration::hours(1),
             limit: "address",

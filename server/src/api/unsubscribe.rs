@@ -20,8 +20,8 @@ fn page(title: &str, body: &str) -> Response {
 }
 
 fn verify(state: &AppState, token: &str) -> Option<i64> {
-    rentdesk_worker::email::verify_unsubscribe_token(
-        state.settings.token_signing_key.expose(),
+    rentdesk_wire::unsubscribe::verify_unsubscribe_token(
+        state.settings.auth.token_signing_key.expose(),
         token,
     )
 }

@@ -2,7 +2,7 @@
 //! request (`X-Twilio-Signature`: HMAC-SHA1 over the full URL and the sorted form parameters);
 //! anything unsigned or wrongly signed is refused before it is read further. The URL is the one
 //! Twilio called: `PUBLIC_URL` plus the path and query, with or without the scheme's default
-//! port, as Twilio's own validators accept (`rentdesk_worker::sms::validate_signature`).
+//! port, as Twilio's own validators accept (`rentdesk_wire::twilio::validate_signature`).
 
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -30,7 +30,7 @@ async fn signed_form(
     state: &AppState,
     body: Body,
 ) -> Result<Vec<(String, String)>, Response> {
-    let Some(twilio) = &state.settings.twilio else {
+    let Some(twilio) = &state.settings.providers.twilio else {
         return Err(forbidden(
             "Twilio is not configured here (TWILIO_ACCOUNT_SID)",
         ));
@@ -51,8 +51,11 @@ async fn signed_form(
         .uri()
         .path_and_query()
         .map_or(req.uri().path(), |p| p.as_str());
-    let url = format!("{}{path}", state.settings.public_url.trim_end_matches('/'));
-    if !rentdesk_worker::sms::validate_signature(&twilio.auth_token, &url, &params, signature) {
+    let url = format!(
+        "{}{path}",
+        state.settings.http.public_url.trim_end_matches('/')
+    );
+    if !rentdesk_wire::twilio::validate_signature(&twilio.auth_token, &url, &params, signature) {
         tracing::warn!(%url, "Twilio webhook with a bad signature refused");
         return Err(forbidden("signature does not match"));
     }

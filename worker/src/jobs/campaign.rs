@@ -3,17 +3,11 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use rentdesk_jobs::CampaignFanOut;
 
 use super::{Job, JobContext};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CampaignFanOut {
-    pub campaign_id: i64,
-}
-
 impl Job for CampaignFanOut {
-    const QUEUE: &'static str = "rentdesk.campaign-fan-out";
     const TIMEOUT: Duration = Duration::from_secs(30 * 60);
     type Context = JobContext;
 

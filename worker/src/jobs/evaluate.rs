@@ -2,21 +2,11 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use rentdesk_jobs::EvaluateTenancies;
 
 use super::{Job, JobContext};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EvaluateTenancies {
-    pub tenancy_ids: Vec<i64>,
-    /// Also plan outreach for them now. Imports leave this off: their accounts are planned by
-    /// the nightly run (a large file should not fan out contact mid-day).
-    #[serde(default)]
-    pub plan_outreach: bool,
-}
-
 impl Job for EvaluateTenancies {
-    const QUEUE: &'static str = "rentdesk.evaluate";
     const TIMEOUT: Duration = Duration::from_secs(15 * 60);
     type Context = JobContext;
 

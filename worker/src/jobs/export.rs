@@ -2,17 +2,11 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use rentdesk_jobs::SubjectAccessExport;
 
 use super::{Job, JobContext};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubjectAccessExport {
-    pub export_id: i64,
-}
-
 impl Job for SubjectAccessExport {
-    const QUEUE: &'static str = "rentdesk.subject-access-export";
     const TIMEOUT: Duration = Duration::from_secs(10 * 60);
     type Context = JobContext;
 

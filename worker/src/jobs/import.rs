@@ -2,17 +2,11 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use rentdesk_jobs::ImportJob;
 
 use super::{Job, JobContext};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportJob {
-    pub batch_id: i64,
-}
-
 impl Job for ImportJob {
-    const QUEUE: &'static str = "rentdesk.import";
     const TIMEOUT: Duration = Duration::from_secs(30 * 60);
     type Context = JobContext;
 

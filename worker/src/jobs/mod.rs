@@ -10,10 +10,8 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use futures::FutureExt as _;
 use sea_orm::DatabaseConnection;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use crate::queue::{MAX_ATTEMPTS, Queues};
+use rentdesk_jobs::{MAX_ATTEMPTS, Queues};
 
 mod campaign;
 mod evaluate;
@@ -21,12 +19,11 @@ mod export;
 mod import;
 mod nightly;
 
-pub use campaign::CampaignFanOut;
-pub use evaluate::EvaluateTenancies;
-pub use export::SubjectAccessExport;
-pub use import::ImportJob;
-pub use nightly::{NightlyEvaluation, NightlyProgress, NightlyReport, NightlyStep, run_nightly};
+pub use nightly::{NightlyProgress, NightlyReport, NightlyStep, run_nightly};
 pub(crate) use nightly::{NightlyTick, on_nightly_tick};
+pub use rentdesk_jobs::{
+    CampaignFanOut, EvaluateTenancies, ImportJob, NightlyEvaluation, SubjectAccessExport,
+};
 
 /// What a job handler gets besides its arguments.
 #[derive(Clone)]
@@ -55,12 +52,9 @@ pub(crate) fn today_in(tz: Tz) -> NaiveDate {
     chrono::Utc::now().with_timezone(&tz).date_naive()
 }
 
-/// A kind of job: its payload (stored as JSON), queue name and per-attempt time limit.
-pub(crate) trait Job:
-    Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'static
-{
-    /// Queue (apalis `job_type`) name; also prefixes the worker names.
-    const QUEUE: &'static str;
+/// A kind of job: its payload and queue name ([`rentdesk_jobs::Payload`]), per-attempt time
+/// limit and what running it does.
+pub(crate) trait Job: rentdesk_jobs::Payload {
     /// One attempt taking longer than this fails (and is retried).
     const TIMEOUT: Duration;
     /// What the handler needs (the real jobs use [`JobContext`]).

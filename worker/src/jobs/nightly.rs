@@ -13,36 +13,14 @@ use std::time::Duration;
 
 use apalis::prelude::{BoxDynError, Data};
 use apalis_cron::Tick;
-use chrono::{DateTime, NaiveDate};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Job, JobContext};
-use crate::queue::Queues;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NightlyEvaluation {
-    /// The date the evaluation is "as of": the tick's date, not the date the job happens to
-    /// run (a retry after midnight still evaluates the night it was meant for).
-    pub date: NaiveDate,
-}
-
-impl NightlyEvaluation {
-    pub fn idempotency_key(date: NaiveDate) -> String {
-        format!("nightly-evaluation:{date}")
-    }
-
-    /// The job a cron tick at `timestamp` (Unix seconds) stands for.
-    pub fn for_tick(timestamp: u64, tz: Tz) -> NightlyEvaluation {
-        let utc = DateTime::from_timestamp(timestamp as i64, 0).unwrap_or_default();
-        NightlyEvaluation {
-            date: utc.with_timezone(&tz).date_naive(),
-        }
-    }
-}
+use rentdesk_jobs::{NightlyEvaluation, Queues};
 
 impl Job for NightlyEvaluation {
-    const QUEUE: &'static str = "rentdesk.nightly-evaluation";
     const TIMEOUT: Duration = Duration::from_secs(3 * 3600);
     type Context = JobContext;
 
@@ -244,6 +222,7 @@ pub(crate) async fn on_nightly_tick(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::DateTime;
     use chrono_tz::Europe::London;
 
     fn ts(s: &str) -> u64 {

@@ -36,7 +36,7 @@ pub struct StaffAuth(pub StaffPrincipal);
 
 async fn check_staff(req: &Request, bearer: Bearer) -> Option<StaffPrincipal> {
     let state = req.data::<AppState>()?;
-    let claims = Keys::new(state.settings.token_signing_key.expose())
+    let claims = Keys::new(state.settings.auth.token_signing_key.expose())
         .verify(&bearer.token, STAFF_AUDIENCE)?;
     let staff_id = claims.subject_id("staff")?;
     let active = rentdesk_store::auth::family_active(

@@ -591,7 +591,7 @@ async fn plan_day(
             minutes: u32::try_from(v.duration_minutes).unwrap_or(0),
         })
         .collect();
-    let settings = state.settings.route.clone();
+    let settings = state.settings.policy.route.clone();
     let origin = set_off.as_ref().map(|s| s.origin.clone());
     // The solver searches for up to a second and a half: off the async threads.
     let route = tokio::task::spawn_blocking(move || {
@@ -658,7 +658,7 @@ struct Day {
 }
 
 fn route_answer(state: &AppState, day: Day) -> RouteAnswer {
-    let settings = &state.settings.route;
+    let settings = &state.settings.policy.route;
     let Day {
         date,
         officer_id,
@@ -905,7 +905,7 @@ impl OfficerRoutesApi {
         };
         let minutes = body
             .duration_minutes
-            .unwrap_or(state.settings.route.visit_minutes);
+            .unwrap_or(state.settings.policy.route.visit_minutes);
         if !(5..=480).contains(&minutes) {
             errors.push((
                 "duration_minutes".into(),

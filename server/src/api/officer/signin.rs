@@ -75,7 +75,7 @@ impl OfficerSignInApi {
         req: &poem::Request,
         body: Json<StaffSignIn>,
     ) -> poem::Result<Answer<Tokens>> {
-        let addr = sign_in_limits::client_addr(req, &state.settings.trusted_proxies);
+        let addr = sign_in_limits::client_addr(req, &state.settings.http.trusted_proxies);
         let now = Utc::now();
         let email = body.email.trim().to_lowercase();
         let key = format!("staff:{email}");
@@ -138,7 +138,7 @@ impl OfficerSignInApi {
         let Some(staff) = staff else {
             return Ok(Answer::problem(refused()));
         };
-        let keys = Keys::new(state.settings.token_signing_key.expose());
+        let keys = Keys::new(state.settings.auth.token_signing_key.expose());
         let tokens = issue(
             &state,
             &keys,
@@ -169,7 +169,7 @@ impl OfficerSignInApi {
         if !active {
             return Ok(Answer::problem(session_ended()));
         }
-        let keys = Keys::new(state.settings.token_signing_key.expose());
+        let keys = Keys::new(state.settings.auth.token_signing_key.expose());
         let tokens = issue(
             &state,
             &keys,

@@ -601,6 +601,7 @@ fn check_order(
 ) -> Result<(), Problem> {
     let notice_kind = state
         .settings
+        .policy
         .notice_rules
         .kind_for_tenure(&account.view.tenancy.tenure);
     order.grounds = court::order_grounds(
@@ -654,7 +655,11 @@ fn check_order(
             Some(n) => court::ground_8_at_hearing(n, &rent, then.weekly_charge),
             // No notice details on record: the regime a section 8 notice had then.
             None => Some(protocol::ground_8(
-                state.settings.notice_rules.regime(NoticeKind::Section8, on),
+                state
+                    .settings
+                    .policy
+                    .notice_rules
+                    .regime(NoticeKind::Section8, on),
                 &rent,
                 then.weekly_charge,
             )),
@@ -759,6 +764,7 @@ async fn record_step(
     let mut errors = vec![];
     let notice_kind = state
         .settings
+        .policy
         .notice_rules
         .kind_for_tenure(&account.view.tenancy.tenure);
     let mut notice = None;
@@ -828,14 +834,14 @@ async fn record_step(
                 kind,
                 sent.and_time(t),
                 m,
-                &state.settings.notice_rules,
+                &state.settings.policy.notice_rules,
             ));
         }
     }
     let (hearing, mut order) = court_details(stage, &body, &mut errors);
     // Issue 15: no money field takes more than one amount may be (`MAX_ROW_AMOUNT_PENCE`).
     if let Some(p) = body.terms.as_ref().and_then(|t| t.towards_arrears_pence)
-        && let Err(e) = rentdesk_domain::Pence(p).bounded(state.settings.max_row_amount)
+        && let Err(e) = rentdesk_domain::Pence(p).bounded(state.settings.policy.max_row_amount)
     {
         errors.push(("terms.towards_arrears_pence".into(), e.to_string()));
     }
@@ -932,9 +938,9 @@ async fn record_step(
             order: order.as_ref(),
         },
         rentdesk_store::letters::Letterhead {
-            landlord: &state.settings.contact_policy.landlord_name,
+            landlord: &state.settings.policy.contact_policy.landlord_name,
             officer_name: &staff.name,
-            templates: &state.settings.letter_templates,
+            templates: &state.settings.letters.templates,
         },
         today,
     )
@@ -1109,12 +1115,14 @@ impl OfficerStepsApi {
         let n = next_step::next_step(&case, &EscalationPolicy::default(), today);
         let ground_8 = (state
             .settings
+            .policy
             .notice_rules
             .kind_for_tenure(&account.view.tenancy.tenure)
             == Some(NoticeKind::Section8))
         .then(|| {
             let regime = state
                 .settings
+                .policy
                 .notice_rules
                 .regime(NoticeKind::Section8, today);
             protocol::ground_8(

@@ -152,7 +152,7 @@ impl OfficerSyncApi {
     ) -> poem::Result<Answer<SyncAnswer>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let now = Utc::now();
-        let key = state.settings.token_signing_key.expose();
+        let key = state.settings.auth.token_signing_key.expose();
         let since = match since.0.as_deref().map(|s| parse_since(key, staff.id, s)) {
             None => None,
             Some(Ok(s)) if s.at > now + chrono::Duration::minutes(5) => {

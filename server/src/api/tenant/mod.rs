@@ -34,7 +34,7 @@ pub struct TenantAuth(pub TenantPrincipal);
 
 async fn check_tenant(req: &Request, bearer: Bearer) -> Option<TenantPrincipal> {
     let state = req.data::<AppState>()?;
-    let claims = Keys::new(state.settings.token_signing_key.expose())
+    let claims = Keys::new(state.settings.auth.token_signing_key.expose())
         .verify(&bearer.token, TENANT_AUDIENCE)?;
     let tenant_id = claims.subject_id("tenant")?;
     let tenancy_id = claims.tenancy?;

@@ -395,7 +395,7 @@ pub(crate) fn proposal(
         s.arrears,
         s.weekly_charge,
         frequency,
-        state.settings.max_row_amount,
+        state.settings.policy.max_row_amount,
     ) {
         early.push((e.field, e.reason));
     }
@@ -409,7 +409,7 @@ pub(crate) fn proposal(
         body.first_payment_date,
         body.align_to_universal_credit,
         today,
-        state.settings.max_row_amount,
+        state.settings.policy.max_row_amount,
     ) {
         Ok(b) => b,
         Err(mut p) => {
@@ -478,7 +478,7 @@ impl TenantPlansApi {
             body.first_payment_date,
             body.align_to_universal_credit,
             today,
-            state.settings.max_row_amount
+            state.settings.policy.max_row_amount
         ));
         let q = affordability::quote(&request(&b), &state.settings.plan_policy());
         let schedule = q.suggested_instalment.map(|i| {

@@ -95,14 +95,14 @@ impl TenantSignInApi {
         req: &poem::Request,
         body: Json<SignInStart>,
     ) -> poem::Result<Answer<SignInChallenge>> {
-        let addr = sign_in_limits::client_addr(req, &state.settings.trusted_proxies);
+        let addr = sign_in_limits::client_addr(req, &state.settings.http.trusted_proxies);
         let now = Utc::now();
         let reference = rentdesk_store::auth::normalise_reference(&body.reference);
         if let Some(refused) = sign_in_limits::refuse(
             &state,
             &reference,
             addr.as_deref(),
-            state.settings.sign_in_limit_per_reference,
+            state.settings.auth.sign_in_limit_per_reference,
             now,
             (
                 "sign_in.rate_limited",
@@ -115,7 +115,7 @@ impl TenantSignInApi {
         {
             return Ok(Answer::problem(refused));
         }
-        let keys = Keys::new(state.settings.token_signing_key.expose());
+        let keys = Keys::new(state.settings.auth.token_signing_key.expose());
         let challenge = auth::random_token(16);
         let txn = rentdesk_store::db::begin_write(&state.db)
             .await
@@ -205,7 +205,7 @@ impl TenantSignInApi {
     ) -> poem::Result<Answer<Tokens>> {
         let addr = client_addr(remote);
         let now = Utc::now();
-        let keys = Keys::new(state.settings.token_signing_key.expose());
+        let keys = Keys::new(state.settings.auth.token_signing_key.expose());
         let attempt = rentdesk_store::auth::attempt_code(&state.db, &body.challenge, now)
             .await
             .map_err(|e| Problem::internal(&e))?;
@@ -275,7 +275,7 @@ impl TenantSignInApi {
         body: Json<Refresh>,
     ) -> poem::Result<Answer<Tokens>> {
         let addr = client_addr(remote);
-        let keys = Keys::new(state.settings.token_signing_key.expose());
+        let keys = Keys::new(state.settings.auth.token_signing_key.expose());
         let session = or_answer!(
             rotate_refresh(&state, addr.as_deref(), &body.refresh_token, "tenant").await?
         );

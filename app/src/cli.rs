@@ -1,8 +1,8 @@
 //! The `rentdesk` command line: a thin layer over startup, store and worker.
 
-use crate::config::{Mode, Settings};
 use crate::startup;
 use clap::{Parser, Subcommand};
+use rentdesk_config::{Mode, Settings};
 use rentdesk_store::imports::{ImportKind, ImportOutcome};
 use rentdesk_store::staff::Role;
 use std::path::PathBuf;
@@ -195,7 +195,9 @@ pub async fn create_staff(
         anyhow::bail!("{}", problems.join("; "));
     }
     // 18 random bytes: 24 base64url characters, 144 bits.
-    let generated_password = password.is_none().then(|| crate::auth::random_token(18));
+    let generated_password = password
+        .is_none()
+        .then(|| rentdesk_server::auth::random_token(18));
     let password = password
         .or_else(|| generated_password.clone())
         .unwrap_or_default();
@@ -265,9 +267,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::from_env(mode)?;
     startup::init_tracing(settings.log_format);
     // `evaluate`, `import` and `seed` summarise accounts here, not through `startup::connect`.
-    rentdesk_store::facts::set_benefit_timing(settings.benefit_timing);
-    let db =
-        rentdesk_store::db::connect(&settings.database_url, settings.db_max_connections).await?;
+    rentdesk_store::facts::set_benefit_timing(settings.policy.benefit_timing);
+    let db = rentdesk_store::db::connect(&settings.database.url, settings.database.max_connections)
+        .await?;
     match cli.command {
         Command::Migrate {
             direction: Direction::Up,
@@ -296,7 +298,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 kind,
                 file,
                 today(),
-                settings.max_row_amount,
+                settings.policy.max_row_amount,
             )
             .await?;
             print_outcome(&outcome);
@@ -316,7 +318,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 &db,
                 &dir,
                 today(),
-                settings.max_row_amount,
+                settings.policy.max_row_amount,
                 |f| {
                     println!("== {} ({})", f.path.display(), f.kind.as_str());
                     match &f.outcome {
@@ -444,7 +446,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve => {
             let state = startup::connect(&settings).await?;
-            let bound = startup::bind(settings.bind).await?;
+            let bound = startup::bind(settings.http.bind).await?;
             tracing::info!("rentdesk serving on http://{} (docs at /docs)", bound.addr);
             bound.serve(state, startup::shutdown_signal()).await?;
         }
@@ -481,7 +483,7 @@ pub async fn nightly(
     let report = rentdesk_worker::run_nightly(
         db,
         date,
-        &settings.contact_policy,
+        &settings.policy.contact_policy,
         settings.retention_policy(),
         |p| match p {
             NightlyProgress::Started(step) => {

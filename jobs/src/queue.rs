@@ -9,8 +9,9 @@ use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
 use chrono::NaiveDate;
 
-use crate::jobs::{
-    CampaignFanOut, EvaluateTenancies, ImportJob, Job, NightlyEvaluation, SubjectAccessExport,
+use crate::{
+    CampaignFanOut, EvaluateTenancies, ImportJob, NightlyEvaluation, Payload as Job, QueueBackend,
+    SubjectAccessExport,
 };
 
 /// Every job gets this many attempts in total (first run + retries), on both backends.
@@ -19,26 +20,17 @@ pub const MAX_ATTEMPTS: usize = 5;
 /// How long Redis remembers an idempotency key (only the nightly job uses keys).
 const REDIS_IDEMPOTENCY_TTL: Duration = Duration::from_secs(8 * 24 * 3600);
 
-/// Where the job queue lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QueueBackend {
-    /// apalis-sqlite: `sqlite://path?mode=rwc`, usually the application's own SQLite file.
-    Sqlite { url: String },
-    /// apalis-redis: `redis://host:6379`; needed when several worker processes run. Queue names
-    /// are prefixed with `namespace`, so deployments (and test runs) can share one Redis.
-    Redis { url: String, namespace: String },
-}
-
 /// Handle the API uses to enqueue jobs (cheap to clone, Send + Sync).
 #[derive(Clone)]
 pub struct Queues {
-    pub(crate) conn: QueueConn,
+    conn: QueueConn,
     /// Prefix of every queue name (Redis only).
-    pub(crate) namespace: Option<String>,
+    namespace: Option<String>,
 }
 
+/// The storage connection behind [`Queues`] (the worker builds its apalis backends on it).
 #[derive(Clone)]
-pub(crate) enum QueueConn {
+pub enum QueueConn {
     Sqlite(SqlitePool),
     Redis(ConnectionManager),
 }
@@ -54,6 +46,16 @@ impl std::fmt::Debug for Queues {
 }
 
 impl Queues {
+    /// A handle on an open connection (tests build one on a pool of their own).
+    pub fn from_conn(conn: QueueConn, namespace: Option<String>) -> Queues {
+        Queues { conn, namespace }
+    }
+
+    /// The storage connection, for the worker's apalis backends.
+    pub fn conn(&self) -> &QueueConn {
+        &self.conn
+    }
+
     /// Connect to the queue backend. For SQLite this also runs apalis' own migrations (tables
     /// `Jobs` and `Workers`, tracked in `_sqlx_migrations`), so it is safe on a fresh file.
     pub async fn connect(backend: &QueueBackend) -> anyhow::Result<Queues> {
@@ -136,7 +138,7 @@ impl Queues {
 
     /// Queue the nightly evaluation for `date`. Keyed by the date in the shared storage, so
     /// however many processes (or ticks) ask, one job per date exists.
-    pub(crate) async fn enqueue_nightly(&self, date: NaiveDate) -> anyhow::Result<()> {
+    pub async fn enqueue_nightly(&self, date: NaiveDate) -> anyhow::Result<()> {
         let key = NightlyEvaluation::idempotency_key(date);
         self.push(NightlyEvaluation { date }, Some(key)).await
     }
@@ -163,7 +165,7 @@ impl Queues {
     }
 
     /// Push one job; `key` makes the push a no-op if a job with that key was pushed before.
-    pub(crate) async fn push<J: Job>(&self, job: J, key: Option<String>) -> anyhow::Result<()> {
+    pub async fn push<J: Job>(&self, job: J, key: Option<String>) -> anyhow::Result<()> {
         let mut task = TaskBuilder::new(job).max_attempts(MAX_ATTEMPTS);
         if let Some(key) = key {
             task = task.idempotency_key(key);
@@ -186,7 +188,7 @@ impl Queues {
 }
 
 /// apalis-sqlite settings for one job type; `batch` = how many tasks a worker locks per fetch.
-pub(crate) fn sqlite_config<J: Job>(batch: usize) -> apalis_sqlite::Config {
+pub fn sqlite_config<J: Job>(batch: usize) -> apalis_sqlite::Config {
     apalis_sqlite::Config::default()
         .queue(J::QUEUE)
         .batch_size(batch.max(1))
@@ -194,13 +196,13 @@ pub(crate) fn sqlite_config<J: Job>(batch: usize) -> apalis_sqlite::Config {
 
 impl Queues {
     /// apalis-redis settings for one job type, its queue name under the namespace.
-    pub(crate) fn redis_config<J: Job>(&self, batch: usize) -> apalis_redis::Config {
+    pub fn redis_config<J: Job>(&self, batch: usize) -> apalis_redis::Config {
         redis_config::<J>(self.namespace.as_deref(), batch)
     }
 }
 
 /// apalis-redis settings for one job type.
-pub(crate) fn redis_config<J: Job>(namespace: Option<&str>, batch: usize) -> apalis_redis::Config {
+fn redis_config<J: Job>(namespace: Option<&str>, batch: usize) -> apalis_redis::Config {
     let queue = match namespace {
         Some(ns) => format!("{ns}:{}", J::QUEUE),
         None => J::QUEUE.to_owned(),

@@ -2,5 +2,5 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    rentdesk_server::cli::run(rentdesk_server::cli::Cli::parse()).await
+    rentdesk::cli::run(rentdesk::cli::Cli::parse()).await
 }
