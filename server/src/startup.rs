@@ -420,6 +420,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<AppState> {
         db,
         queues,
         settings: settings.clone(),
+        clock: rentdesk_store::Clock::system(),
     })
 }
 
@@ -443,7 +444,10 @@ pub async fn start_all(state: AppState) -> std::io::Result<Running> {
     let worker = tokio::spawn(rentdesk_worker::run(
         state.db.clone(),
         state.queues.clone(),
-        state.settings.worker_config(),
+        rentdesk_worker::WorkerConfig {
+            clock: state.clock.clone(),
+            ..state.settings.worker_config()
+        },
         stopped(),
     ));
     let bound = bind(state.settings.bind).await?;

@@ -6,7 +6,7 @@
 use crate::audit::{self, Actor};
 use crate::entities::{arrangement, tenant};
 use crate::tasks::{self, NewTask};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -92,6 +92,7 @@ pub async fn propose(
     by: By<'_>,
     p: Proposal,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<arrangement::Model, sea_orm::DbErr> {
     let tenancy_id = by.tenancy_id();
     let officer = match by {
@@ -99,9 +100,14 @@ pub async fn propose(
         By::Tenant(_) => None,
     };
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
-    let replaced =
-        end_current(&txn, tenancy_id, "replaced", Some("replaced by a new plan")).await?;
+    let replaced = end_current(
+        &txn,
+        tenancy_id,
+        "replaced",
+        Some("replaced by a new plan"),
+        now,
+    )
+    .await?;
     let status = if p.review.is_some() && officer.is_none() {
         "pending_review"
     } else {
@@ -145,10 +151,11 @@ pub async fn propose(
                 kind: "review_plan",
                 title: "Review a repayment plan the tenant proposed".into(),
                 detail: format!("Outside policy because: {}.", reasons.join("; ")),
-                due_on: crate::london_today() + Duration::days(2),
+                due_on: rentdesk_domain::time::london_date(now) + Duration::days(2),
                 rule_id: Some(rentdesk_domain::tasks::PLAN_OUTSIDE_POLICY),
                 idempotency_key: Some(format!("review_plan:{}", row.id)),
             },
+            now,
         )
         .await?;
     } else {
@@ -172,6 +179,7 @@ pub async fn propose(
                 p.frequency.as_str().replace('_', "-"),
                 p.first_date.format("%-d %b %Y")
             ),
+            now,
         )
         .await?;
     }
@@ -201,18 +209,20 @@ pub async fn cancel(
     person: &tenant::Model,
     reason: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<i64>, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let Some(plan) = current(&txn, person.tenancy_id).await? else {
         txn.commit().await?;
         return Ok(None);
     };
-    end_current(&txn, person.tenancy_id, "cancelled", Some(reason)).await?;
+    end_current(&txn, person.tenancy_id, "cancelled", Some(reason), now).await?;
     crate::diary::note(
         &txn,
         person.tenancy_id,
         "arrangement",
         &format!("Tenant cancelled their repayment plan in the app: {reason}"),
+        now,
     )
     .await?;
     audit::record(
@@ -241,9 +251,9 @@ pub async fn review(
     approve: bool,
     reason: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<arrangement::Model>, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
     let status = if approve { "active" } else { "declined" };
     let changed = arrangement::Entity::update_many()
         .col_expr(arrangement::Column::Status, Expr::value(status))
@@ -288,6 +298,7 @@ pub async fn review(
             "Officer {} the repayment plan the tenant proposed. {reason}",
             if approve { "approved" } else { "declined" }
         ),
+        now,
     )
     .await?;
     audit::record(
@@ -318,6 +329,7 @@ pub async fn end_by_officer(
     arrangement_id: i64,
     reason: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<i64>, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let Some(plan) = arrangement::Entity::find_by_id(arrangement_id)
@@ -328,12 +340,13 @@ pub async fn end_by_officer(
         txn.commit().await?;
         return Ok(None);
     };
-    end_current(&txn, plan.tenancy_id, "cancelled", Some(reason)).await?;
+    end_current(&txn, plan.tenancy_id, "cancelled", Some(reason), now).await?;
     crate::diary::note(
         &txn,
         plan.tenancy_id,
         "arrangement",
         &format!("Officer ended the repayment plan: {reason}"),
+        now,
     )
     .await?;
     audit::record(
@@ -357,8 +370,8 @@ async fn end_current<C: ConnectionTrait>(
     tenancy_id: i64,
     status: &str,
     reason: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64, sea_orm::DbErr> {
-    let now = Utc::now();
     Ok(arrangement::Entity::update_many()
         .col_expr(arrangement::Column::Status, Expr::value(status))
         .col_expr(arrangement::Column::CancelReason, Expr::value(reason))

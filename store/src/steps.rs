@@ -5,7 +5,7 @@
 use crate::accounts::FullAccount;
 use crate::audit::{self, Actor};
 use crate::entities::{action, case, flag, uc_claim};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rentdesk_domain::court::{CourtOrder, Hearing, OrderStep};
 use rentdesk_domain::escalation::{CaseFacts, PlanState, Stage};
 use rentdesk_domain::protocol::{GateFacts, NoticeDates, ProtocolStep, grounds_label};
@@ -120,6 +120,7 @@ pub async fn record_protocol_step(
     step: ProtocolStep,
     note: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<action::Model, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let row = crate::diary::write(
@@ -132,6 +133,7 @@ pub async fn record_protocol_step(
             author_staff_id: Some(staff_id),
             ..Default::default()
         },
+        now,
     )
     .await?;
     audit::record(
@@ -170,6 +172,7 @@ pub async fn record_order_step(
     notice: Option<FixDateNotice>,
     note: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<action::Model> {
     let txn = crate::db::begin_write(db).await?;
     let when = notice
@@ -186,6 +189,7 @@ pub async fn record_order_step(
             facts: notice.map(|n| serde_json::to_string(&n)).transpose()?,
             ..Default::default()
         },
+        now,
     )
     .await?;
     audit::record(
@@ -286,9 +290,9 @@ pub async fn record_stage(
     change: StageChange<'_>,
     today: NaiveDate,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<action::Model, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
     match case::Entity::find()
         .filter(case::Column::TenancyId.eq(tenancy_id))
         .one(&txn)
@@ -400,11 +404,12 @@ pub async fn record_stage(
             },
             ..Default::default()
         },
+        now,
     )
     .await?;
     if let Some(letter) = change.letter {
         let title = letter.title.clone();
-        let kept = crate::letters::store(&txn, tenancy_id, letter, row.id, staff_id).await?;
+        let kept = crate::letters::store(&txn, tenancy_id, letter, row.id, staff_id, now).await?;
         crate::diary::write(
             &txn,
             crate::diary::Entry {
@@ -415,6 +420,7 @@ pub async fn record_stage(
                 author_staff_id: Some(staff_id),
                 ..Default::default()
             },
+            now,
         )
         .await?;
     }

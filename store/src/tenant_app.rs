@@ -6,7 +6,7 @@
 use crate::audit::{self, Actor};
 use crate::entities::{device, message, tenancy, tenant, uc_claim};
 use crate::tasks::{self, NewTask};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -100,8 +100,8 @@ pub async fn register_device(
     tenant_id: i64,
     platform: &str,
     token: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<device::Model, sea_orm::DbErr> {
-    let now = Utc::now();
     device::Entity::insert(device::ActiveModel {
         tenant_id: Set(tenant_id),
         platform: Set(platform.to_owned()),
@@ -188,6 +188,7 @@ pub async fn report_uc_claim(
     person: &tenant::Model,
     report: UcReport,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(uc_claim::Model, bool), sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     if let Some(existing) = uc_claim::Entity::find()
@@ -199,7 +200,6 @@ pub async fn report_uc_claim(
         txn.commit().await?;
         return Ok((existing, false));
     }
-    let now = Utc::now();
     let claim = uc_claim::ActiveModel {
         tenancy_id: Set(person.tenancy_id),
         claim_start: Set(report.claim_start),
@@ -251,10 +251,11 @@ pub async fn report_uc_claim(
             kind: "uc_claim",
             title: "New Universal Credit claim reported by the tenant".into(),
             detail: format!("To do: {}.", todo.join("; ")),
-            due_on: crate::london_today() + Duration::days(2),
+            due_on: rentdesk_domain::time::london_date(now) + Duration::days(2),
             rule_id: Some(rentdesk_domain::tasks::UC_CLAIM_REPORTED),
             idempotency_key: Some(format!("uc_claim:{}", claim.id)),
         },
+        now,
     )
     .await?;
     audit::record(
@@ -281,6 +282,7 @@ pub async fn report_change(
     effective: NaiveDate,
     detail: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let what = kind.replace('_', " ");
@@ -299,10 +301,11 @@ pub async fn report_change(
             detail: "Contact the tenant: check benefit entitlement and whether their repayment \
                      plan is still affordable."
                 .into(),
-            due_on: crate::london_today() + Duration::days(3),
+            due_on: rentdesk_domain::time::london_date(now) + Duration::days(3),
             rule_id: Some(rentdesk_domain::tasks::CHANGE_OF_CIRCUMSTANCES_REPORTED),
             idempotency_key: None,
         },
+        now,
     )
     .await?
     .unwrap_or_default();
@@ -327,6 +330,7 @@ pub async fn report_change(
 pub async fn unsubscribe_email(
     db: &DatabaseConnection,
     message_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
     let Some(m) = message::Entity::find_by_id(message_id).one(db).await? else {
         return Ok(false);
@@ -351,6 +355,7 @@ pub async fn unsubscribe_email(
             m.tenancy_id,
             "opt_out",
             "Tenant unsubscribed from emails with the link in an email.",
+            now,
         )
         .await?;
         audit::record(

@@ -587,6 +587,7 @@ impl Settings {
             send_concurrency: self.send_concurrency,
             retention: self.retention_policy(),
             max_row_amount: self.max_row_amount,
+            clock: rentdesk_store::Clock::system(),
         }
     }
 

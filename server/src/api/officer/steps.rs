@@ -730,6 +730,7 @@ async fn record_step(
             step,
             body.note.trim(),
             addr.as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
@@ -793,7 +794,7 @@ async fn record_step(
             }
             (None, _) => Some(NaiveTime::MIN),
         };
-        let now = rentdesk_domain::time::london_local(chrono::Utc::now());
+        let now = rentdesk_domain::time::london_local(state.now());
         if let (Some(d), Some(t)) = (body.sent_on, sent_time)
             && d == today
             && body.sent_time.is_some()
@@ -956,6 +957,7 @@ async fn record_step(
         },
         today,
         addr.as_deref(),
+        state.now(),
     )
     .await
     .map_err(|e| Problem::internal(&e))?;
@@ -1065,6 +1067,7 @@ async fn record_order_step(
         notice,
         body.note.trim(),
         addr,
+        state.now(),
     )
     .await
     .map_err(|e| Problem::internal(&e))?;
