@@ -212,6 +212,7 @@ pub async fn create_staff(
             password: &password,
         },
         None,
+        now(),
     )
     .await?;
     match created {
@@ -247,8 +248,14 @@ fn iso_date(s: &str) -> Result<chrono::NaiveDate, String> {
     rentdesk_domain::time::parse_iso_date(s)
 }
 
+/// Today on the system clock: a command run by hand works on the real date (`--as-of` aside).
 fn today() -> chrono::NaiveDate {
-    rentdesk_domain::time::london_date(chrono::Utc::now())
+    rentdesk_store::Clock::system().today()
+}
+
+/// Now on the system clock.
+fn now() -> chrono::DateTime<chrono::Utc> {
+    rentdesk_store::Clock::system().now()
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -309,6 +316,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 &db,
                 &outcome.affected_tenancy_ids,
                 today(),
+                now(),
             )
             .await?;
         }
@@ -335,7 +343,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .collect();
             affected.sort_unstable();
             affected.dedup();
-            rentdesk_store::evaluation::evaluate_tenancies(&db, &affected, today()).await?;
+            rentdesk_store::evaluation::evaluate_tenancies(&db, &affected, today(), now()).await?;
             let imported = files
                 .iter()
                 .filter(|f| f.outcome.as_ref().is_some_and(|o| o.status == "succeeded"))
@@ -365,7 +373,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.tenancies, report.transactions
             );
             let eval =
-                rentdesk_store::evaluation::evaluate_all(&db, as_of.unwrap_or_else(today)).await?;
+                rentdesk_store::evaluation::evaluate_all(&db, as_of.unwrap_or_else(today), now())
+                    .await?;
             println!(
                 "evaluated {} accounts ({} in arrears)",
                 eval.accounts, eval.in_arrears
@@ -373,7 +382,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Evaluate { as_of } => {
             let report =
-                rentdesk_store::evaluation::evaluate_all(&db, as_of.unwrap_or_else(today)).await?;
+                rentdesk_store::evaluation::evaluate_all(&db, as_of.unwrap_or_else(today), now())
+                    .await?;
             println!(
                 "evaluated {} accounts ({} in arrears, {} technical only)",
                 report.accounts, report.in_arrears, report.technical_only
@@ -397,7 +407,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 rentdesk_store::retention::plan(&db, policy, as_of).await?
             } else {
                 let actor = rentdesk_store::audit::Actor::System;
-                rentdesk_store::retention::run(&db, policy, as_of, actor).await?
+                rentdesk_store::retention::run(&db, policy, as_of, actor, now()).await?
             };
             let verb = if dry_run {
                 "would anonymise"
@@ -483,6 +493,7 @@ pub async fn nightly(
     let report = rentdesk_worker::run_nightly(
         db,
         date,
+        now(),
         &settings.policy.contact_policy,
         settings.retention_policy(),
         |p| match p {

@@ -29,7 +29,10 @@ pub async fn start_all(state: AppState) -> std::io::Result<Running> {
     let worker = tokio::spawn(rentdesk_worker::run(
         state.db.clone(),
         state.queues.clone(),
-        rentdesk_worker::WorkerConfig::from_settings(&state.settings),
+        rentdesk_worker::WorkerConfig {
+            clock: state.clock.clone(),
+            ..rentdesk_worker::WorkerConfig::from_settings(&state.settings)
+        },
         stopped(),
     ));
     let bound = bind(state.settings.http.bind).await?;

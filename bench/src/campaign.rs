@@ -86,6 +86,7 @@ async fn accounts(db: &sea_orm::DatabaseConnection, n: u64) -> anyhow::Result<()
                 true,
                 Some(format!("+447{id:09}")),
                 None,
+                chrono::Utc::now(),
             )
         }))
         .exec_without_returning(db)
@@ -147,7 +148,7 @@ pub async fn run(args: Args) -> anyhow::Result<String> {
     .await?;
     // Any hour, no weekly cap: the benchmark measures sending, not the contact window.
     let policy = ContactPolicy::any_time();
-    let today = rentdesk_store::london_today();
+    let today = rentdesk_store::Clock::system().today();
 
     // 1. Unthrottled, with a kill.
     let c = campaigns::create(

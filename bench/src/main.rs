@@ -181,7 +181,8 @@ async fn evaluation(args: Args) -> anyhow::Result<String> {
     };
     let evaluate = || async {
         let t = Instant::now();
-        let report = rentdesk_store::evaluation::evaluate_all(&db, as_of).await?;
+        let report =
+            rentdesk_store::evaluation::evaluate_all(&db, as_of, chrono::Utc::now()).await?;
         anyhow::Ok((t.elapsed().as_secs_f64(), report))
     };
     copy().await?;

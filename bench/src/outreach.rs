@@ -49,7 +49,7 @@ pub async fn run(args: Args, rate: u32) -> anyhow::Result<String> {
     // The nightly job: evaluation, then every trigger through the contact policy.
     let policy = rentdesk_domain::contact_policy::ContactPolicy::any_time();
     let t = Instant::now();
-    rentdesk_store::evaluation::evaluate_all(&db, as_of).await?;
+    rentdesk_store::evaluation::evaluate_all(&db, as_of, chrono::Utc::now()).await?;
     let eval_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let planned = rentdesk_store::outreach::plan_all(&db, as_of, Utc::now(), &policy).await?;

@@ -419,5 +419,6 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<AppState> {
         db,
         queues,
         settings: settings.clone(),
+        clock: rentdesk_store::Clock::system(),
     })
 }

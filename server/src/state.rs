@@ -9,11 +9,18 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub queues: Queues,
     pub settings: Settings,
+    /// The clock the rules run on: the system clock, or the one an end-to-end test moves.
+    pub clock: rentdesk_store::Clock,
 }
 
 impl AppState {
     /// Today in Europe/London: the date rent and arrears rules run on.
     pub fn today(&self) -> chrono::NaiveDate {
-        rentdesk_domain::time::london_date(chrono::Utc::now())
+        self.clock.today()
+    }
+
+    /// Now, on the rules' clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 }

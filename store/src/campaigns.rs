@@ -327,7 +327,7 @@ pub async fn preview(
     def: &Definition,
     patches: Option<&BTreeSet<i64>>,
     today: NaiveDate,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
     policy: &ContactPolicy,
 ) -> anyhow::Result<Preview> {
     let at = def.schedule_at.map_or(now, |s| s.max(now));
@@ -388,7 +388,7 @@ pub async fn create(
     db: &DatabaseConnection,
     def: &Definition,
     author: &staff_user::Model,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<campaign::Model> {
     use sea_orm::ActiveModelTrait;
     let templates: BTreeMap<&str, &Vec<String>> =
@@ -466,7 +466,7 @@ pub async fn list(
 
 /// The status as it stands at `now`: a scheduled campaign whose time has come is running, and
 /// one past its end date is finished.
-pub fn effective_status(c: &campaign::Model, now: DateTime<Utc>) -> &str {
+pub fn effective_status(c: &campaign::Model, now: chrono::DateTime<chrono::Utc>) -> &str {
     match c.status.as_str() {
         "scheduled" | "running" | "paused" if c.ends_at.is_some_and(|e| e <= now) => "finished",
         "scheduled" if c.schedule_at.is_none_or(|s| s <= now) => "running",
@@ -488,7 +488,7 @@ async fn transition<C: ConnectionTrait>(
     id: i64,
     from: &[&str],
     to: &str,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
     Ok(campaign::Entity::update_many()
         .col_expr(campaign::Column::Status, Expr::value(to))
@@ -501,7 +501,7 @@ async fn transition<C: ConnectionTrait>(
         == 1)
 }
 
-fn refused(c: &campaign::Model, what: &str, now: DateTime<Utc>) -> Refused {
+fn refused(c: &campaign::Model, what: &str, now: chrono::DateTime<chrono::Utc>) -> Refused {
     Refused::Conflict(format!(
         "a {} campaign cannot be {what}",
         effective_status(c, now)
@@ -514,7 +514,7 @@ fn refused(c: &campaign::Model, what: &str, now: DateTime<Utc>) -> Refused {
 pub async fn launch(
     db: &DatabaseConnection,
     c: &campaign::Model,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Result<campaign::Model, Refused>> {
     if c.ends_at.is_some_and(|e| e <= now) {
         return Ok(Err(Refused::Conflict("its end date has passed".to_owned())));
@@ -565,7 +565,7 @@ async fn reload(
 pub async fn pause(
     db: &DatabaseConnection,
     c: &campaign::Model,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Result<campaign::Model, Refused>> {
     if effective_status(c, now) == "finished"
         || !transition(db, c.id, &["scheduled", "running"], "paused", now).await?
@@ -578,7 +578,7 @@ pub async fn pause(
 pub async fn resume(
     db: &DatabaseConnection,
     c: &campaign::Model,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Result<campaign::Model, Refused>> {
     let to = if c.schedule_at.is_some_and(|s| s > now) {
         "scheduled"
@@ -597,7 +597,7 @@ pub async fn resume(
 pub async fn cancel(
     db: &DatabaseConnection,
     c: &campaign::Model,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Result<campaign::Model, Refused>> {
     let txn = crate::db::begin_write(db).await?;
     if !transition(
@@ -646,7 +646,7 @@ pub async fn fan_out(
     db: &DatabaseConnection,
     campaign_id: i64,
     today: NaiveDate,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
     policy: &ContactPolicy,
 ) -> anyhow::Result<FanOutReport> {
     let mut report = FanOutReport::default();
@@ -798,7 +798,7 @@ pub async fn fan_out(
         txn.commit().await?;
     }
     campaign::Entity::update_many()
-        .col_expr(campaign::Column::PlannedAt, Expr::value(Utc::now()))
+        .col_expr(campaign::Column::PlannedAt, Expr::value(now))
         .filter(campaign::Column::Id.eq(campaign_id))
         .exec(db)
         .await?;
@@ -812,7 +812,7 @@ fn recipient(
     control: bool,
     channel: Option<Channel>,
     suppressed: Option<&str>,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> campaign_recipient::ActiveModel {
     campaign_recipient::ActiveModel {
         campaign_id: Set(campaign_id),
@@ -860,7 +860,7 @@ pub struct Progress {
 pub async fn progress(
     db: &DatabaseConnection,
     c: &campaign::Model,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Progress> {
     let mut p = Progress {
         status: effective_status(c, now).to_owned(),

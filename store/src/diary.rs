@@ -28,8 +28,8 @@ pub struct Entry<'a> {
 pub async fn write<C: ConnectionTrait>(
     db: &C,
     e: Entry<'_>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<action::Model, sea_orm::DbErr> {
-    let now = Utc::now();
     action::ActiveModel {
         tenancy_id: Set(e.tenancy_id),
         kind: Set(e.kind.to_owned()),
@@ -54,6 +54,7 @@ pub async fn note<C: ConnectionTrait>(
     tenancy_id: i64,
     kind: &str,
     body: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     write(
         db,
@@ -63,6 +64,7 @@ pub async fn note<C: ConnectionTrait>(
             body,
             ..Entry::default()
         },
+        now,
     )
     .await
     .map(|_| ())

@@ -45,6 +45,7 @@ impl EvaluationReport {
 pub async fn evaluate_all(
     db: &DatabaseConnection,
     today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<EvaluationReport> {
     let ids: Vec<i64> = tenancy::Entity::find()
         .select_only()
@@ -53,7 +54,7 @@ pub async fn evaluate_all(
         .into_tuple()
         .all(db)
         .await?;
-    evaluate_sorted(db, &ids, today).await
+    evaluate_sorted(db, &ids, today, now).await
 }
 
 /// Recompute and store the summary of the given tenancies (after new data arrives).
@@ -62,23 +63,25 @@ pub async fn evaluate_tenancies(
     db: &DatabaseConnection,
     tenancy_ids: &[i64],
     today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<EvaluationReport> {
     let mut ids = tenancy_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    evaluate_sorted(db, &ids, today).await
+    evaluate_sorted(db, &ids, today, now).await
 }
 
 async fn evaluate_sorted(
     db: &DatabaseConnection,
     ids: &[i64],
     today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<EvaluationReport> {
     // Owned chunks: a stream of futures borrowing `ids` is not `Send` for every lifetime,
     // which the job runner needs.
     let chunks: Vec<Vec<i64>> = ids.chunks(CHUNK).map(<[i64]>::to_vec).collect();
     let reports: Vec<EvaluationReport> = futures::stream::iter(chunks)
-        .map(|chunk| async move { evaluate_chunk(db, &chunk, today).await })
+        .map(|chunk| async move { evaluate_chunk(db, &chunk, today, now).await })
         .buffer_unordered(PARALLEL_CHUNKS)
         .try_collect()
         .await?;
@@ -234,6 +237,7 @@ async fn raise_out_of_range_tasks(
     db: &DatabaseConnection,
     skipped: &[OutOfRange],
     today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     for s in skipped {
         crate::tasks::raise(
@@ -264,6 +268,7 @@ async fn raise_out_of_range_tasks(
                     s.tenancy_id
                 )),
             },
+            now,
         )
         .await?;
     }
@@ -275,10 +280,11 @@ async fn evaluate_chunk(
     db: &DatabaseConnection,
     ids: &[i64],
     today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<EvaluationReport> {
     let (accounts, skipped) = load_accounts_split(db, &Scope::new(ids), today).await?;
-    raise_out_of_range_tasks(db, &skipped, today).await?;
-    let computed_at = Utc::now();
+    raise_out_of_range_tasks(db, &skipped, today, now).await?;
+    let computed_at = now;
     let mut report = EvaluationReport {
         out_of_range: skipped.len() as u64,
         ..Default::default()

@@ -5,7 +5,7 @@
 
 use crate::audit::{self, Actor};
 use crate::entities::flag;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rentdesk_domain::flags::{EndChange, EndReason, EndRequest, Ending, FlagState, Refused};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QuerySelect, Set};
@@ -81,6 +81,7 @@ pub async fn end(
     e: EndFlag<'_>,
     today: NaiveDate,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<FlagOutcome, sea_orm::DbErr> {
     let EndFlag {
         tenancy_id,
@@ -106,7 +107,6 @@ pub async fn end(
     row.end_reason = Set(Some(req.reason.as_str().to_owned()));
     row.end_note = Set((!note.is_empty()).then(|| note.to_owned()));
     row.ended_by_staff_id = Set(Some(staff_id));
-    let now = Utc::now();
     row.ended_at = Set(Some(now));
     row.updated_at = Set(Some(now));
     let body = match ending {
@@ -139,6 +139,7 @@ pub async fn end(
             author_staff_id: Some(staff_id),
             ..Default::default()
         },
+        now,
     )
     .await?;
     audit::record(
@@ -181,6 +182,7 @@ pub async fn change_end(
     staff_id: i64,
     c: ChangeEnd<'_>,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<FlagOutcome, sea_orm::DbErr> {
     let ChangeEnd {
         tenancy_id,
@@ -212,7 +214,7 @@ pub async fn change_end(
         row.ended_by_staff_id = Set(None);
         row.ended_at = Set(None);
     }
-    row.updated_at = Set(Some(Utc::now()));
+    row.updated_at = Set(Some(now));
     let was = was.map_or("no end".to_owned(), |w| w.to_string());
     let body = match (last, req.treatment_ended_on) {
         (Some(l), Some(t)) => {
@@ -237,6 +239,7 @@ pub async fn change_end(
             author_staff_id: Some(staff_id),
             ..Default::default()
         },
+        now,
     )
     .await?;
     audit::record(

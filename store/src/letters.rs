@@ -3,7 +3,7 @@
 //! written in the same transaction as the step, so a step is never recorded without its letter.
 
 use crate::entities::{arrangement, letter, tenant};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rentdesk_domain::letters::blocks::Block;
 use rentdesk_domain::letters::compose::{LetterFacts, StatementLine, compose_with, statement_from};
 use rentdesk_domain::letters::templates::LetterTemplates;
@@ -205,6 +205,7 @@ pub async fn store<C: ConnectionTrait>(
     letter: Rendered,
     action_id: i64,
     staff_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<letter::Model, sea_orm::DbErr> {
     letter::ActiveModel {
         tenancy_id: Set(tenancy_id),
@@ -213,7 +214,7 @@ pub async fn store<C: ConnectionTrait>(
         pdf: Set(letter.pdf),
         action_id: Set(Some(action_id)),
         created_by_staff_id: Set(Some(staff_id)),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db)

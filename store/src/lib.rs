@@ -7,6 +7,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod caseload;
 pub mod cases;
+pub mod clock;
 pub mod db;
 pub mod diary;
 pub mod entities;
@@ -39,7 +40,4 @@ pub mod visits;
 
 pub use sea_orm::DatabaseConnection as Db;
 
-/// Today's date in Europe/London, the date rent rules run on.
-pub fn london_today() -> chrono::NaiveDate {
-    rentdesk_domain::time::london_date(chrono::Utc::now())
-}
+pub use clock::Clock;

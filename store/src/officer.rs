@@ -40,11 +40,12 @@ pub async fn record_action(
     staff_id: i64,
     a: NewAction<'_>,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Recorded, sea_orm::DbErr> {
     if let Some(existing) = by_client_id(db, a.client_id).await? {
         return Ok(replay_or_conflict(existing, staff_id, &a));
     }
-    match insert_action(db, staff_id, &a, client_addr).await {
+    match insert_action(db, staff_id, &a, client_addr, now).await {
         Ok(row) => Ok(Recorded::New(row)),
         // Two resends at once: the other one stored it first.
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
@@ -104,6 +105,7 @@ async fn insert_action(
     staff_id: i64,
     a: &NewAction<'_>,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<action::Model, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let row = crate::diary::write(
@@ -120,10 +122,11 @@ async fn insert_action(
             purpose: a.purpose,
             ..Default::default()
         },
+        now,
     )
     .await?;
     if a.purpose == Some(rentdesk_domain::outreach::tenancy_audit::TENANCY_AUDIT) {
-        crate::tenancy_audits::audit_recorded(&txn, a.tenancy_id, a.outcome, staff_id, row.id)
+        crate::tenancy_audits::audit_recorded(&txn, a.tenancy_id, a.outcome, staff_id, row.id, now)
             .await?;
     }
     audit::record(
@@ -158,9 +161,9 @@ pub async fn add_flag(
     tenancy_id: i64,
     f: NewFlag<'_>,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<flag::Model, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
     let row = flag::ActiveModel {
         tenancy_id: Set(tenancy_id),
         tenant_id: Set(None),
@@ -196,6 +199,7 @@ pub async fn add_flag(
             author_staff_id: Some(staff_id),
             ..Default::default()
         },
+        now,
     )
     .await?;
     audit::record(
@@ -310,6 +314,7 @@ pub async fn complete_task(
     base: Option<DateTime<Utc>>,
     today: NaiveDate,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<TaskEdit, sea_orm::DbErr> {
     let Some(t) = task::Entity::find_by_id(task_id).one(db).await? else {
         return Ok(TaskEdit::NotFound);
@@ -332,7 +337,6 @@ pub async fn complete_task(
         return Ok(TaskEdit::InvalidOutcome(allowed));
     }
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
     let done = task::Entity::update_many()
         .col_expr(task::Column::Status, Expr::value("done"))
         .col_expr(task::Column::CompletedAt, Expr::value(now))
@@ -371,6 +375,7 @@ pub async fn complete_task(
             author_staff_id: Some(staff.id),
             ..Default::default()
         },
+        now,
     )
     .await?;
     audit::record(
@@ -432,6 +437,7 @@ pub async fn reassign_task(
     base: Option<DateTime<Utc>>,
     today: NaiveDate,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Result<task::Model, ReassignRefused>, sea_orm::DbErr> {
     let Some(t) = task::Entity::find_by_id(task_id).one(db).await? else {
         return Ok(Err(ReassignRefused::NoTask));
@@ -462,7 +468,7 @@ pub async fn reassign_task(
     let txn = crate::db::begin_write(db).await?;
     let mut update = task::Entity::update_many()
         .col_expr(task::Column::AssignedStaffId, Expr::value(owner.id))
-        .col_expr(task::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(task::Column::UpdatedAt, Expr::value(now))
         .filter(task::Column::Id.eq(task_id))
         .filter(task::Column::Status.eq("open"));
     if base.is_some() {
@@ -491,6 +497,7 @@ pub async fn reassign_task(
             author_staff_id: Some(staff.id),
             ..Default::default()
         },
+        now,
     )
     .await?;
     audit::record(

@@ -57,7 +57,7 @@ pub struct Claimed {
 pub async fn claim_due(
     db: &DatabaseConnection,
     channel: &str,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
     limit: u64,
 ) -> Result<Vec<Claimed>, sea_orm::DbErr> {
     use sea_orm::{DbBackend, Statement};
@@ -144,7 +144,7 @@ pub async fn claim_due(
 async fn set(
     db: &DatabaseConnection,
     id: i64,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
     changes: Vec<(message::Column, sea_orm::sea_query::SimpleExpr)>,
 ) -> Result<(), sea_orm::DbErr> {
     set_from(db, id, "sending", now, changes).await.map(|_| ())
@@ -155,7 +155,7 @@ async fn set_from(
     db: &DatabaseConnection,
     id: i64,
     from: &str,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
     changes: Vec<(message::Column, sea_orm::sea_query::SimpleExpr)>,
 ) -> Result<bool, sea_orm::DbErr> {
     let mut update =
@@ -187,7 +187,7 @@ pub async fn within_rate(
     channel: &str,
     rate: u32,
     claimed: &[i64],
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<std::collections::HashSet<i64>, sea_orm::DbErr> {
     let key = RATE_LOCK_BASE + channel.bytes().map(i64::from).sum::<i64>();
     let scope = sea_orm::Condition::all().add(message::Column::Channel.eq(channel));
@@ -208,7 +208,7 @@ async fn admit(
     scope: sea_orm::Condition,
     limit: u32,
     claimed: &[i64],
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<std::collections::HashSet<i64>, sea_orm::DbErr> {
     use sea_orm::{Condition, ConnectionTrait, DbBackend, PaginatorTrait, Statement};
     let txn = crate::db::begin_write(db).await?;
@@ -265,7 +265,7 @@ async fn admit(
 pub async fn within_campaign_throttles(
     db: &DatabaseConnection,
     claimed: &[message::Model],
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<std::collections::HashSet<i64>, sea_orm::DbErr> {
     use crate::entities::campaign;
     let mut keep: std::collections::HashSet<i64> = claimed
@@ -301,7 +301,7 @@ pub async fn mark_sent(
     db: &DatabaseConnection,
     id: i64,
     provider_id: &str,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     set(
         db,
@@ -369,7 +369,7 @@ pub async fn mark_retry(
     id: i64,
     error: &str,
     retry_at: DateTime<Utc>,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     set(
         db,
@@ -393,7 +393,7 @@ pub async fn defer(
     db: &DatabaseConnection,
     id: i64,
     at: DateTime<Utc>,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     set(
         db,
@@ -413,7 +413,7 @@ pub async fn mark_suppressed(
     db: &DatabaseConnection,
     m: &message::Model,
     reason: &str,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     let changed = set_from(
         db,
@@ -453,7 +453,7 @@ pub async fn mark_suppressed(
 pub async fn release(
     db: &DatabaseConnection,
     id: i64,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     set(
         db,
@@ -472,7 +472,7 @@ pub async fn mark_failed(
     claimed: &Claimed,
     error: &str,
     detail_invalid: bool,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     set(
         db,
@@ -507,7 +507,7 @@ pub async fn mark_failed(
 /// be asked of SMTP or FCM afterwards).
 pub async fn mark_abandoned_unknown(
     db: &DatabaseConnection,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64, sea_orm::DbErr> {
     let stale = message::Entity::find()
         .filter(message::Column::Status.eq("sending"))
@@ -558,7 +558,7 @@ pub async fn mark_abandoned_unknown(
                     ),
                     idempotency_key: Some(format!("unknown:message:{}", m.id)),
                 },
-                None,
+                None, now,
             )
             .await?;
         }
@@ -623,7 +623,7 @@ pub async fn mark_unknown_sent(
     id: i64,
     provider_id: &str,
     sent_at: DateTime<Utc>,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
     set_from(
         db,
@@ -651,7 +651,7 @@ pub async fn requeue_unknown_once(
     db: &DatabaseConnection,
     m: &message::Model,
     why: &str,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
     let inserted = action::Entity::insert(action::ActiveModel {
         tenancy_id: Set(m.tenancy_id),

@@ -68,7 +68,7 @@ pub(crate) struct Contacts {
 pub(crate) async fn load_contacts(
     db: &DatabaseConnection,
     scope: &Scope<'_>,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
     except: &HashSet<i64>,
 ) -> Result<Contacts, sea_orm::DbErr> {
     let mut lead = HashMap::new();
@@ -288,7 +288,7 @@ fn fires(a: &LoadedAccount, c: &Contacts, today: NaiveDate, cfg: &OutreachConfig
 pub async fn plan_all(
     db: &DatabaseConnection,
     today: NaiveDate,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
     policy: &ContactPolicy,
 ) -> anyhow::Result<OutreachReport> {
     use sea_orm::QuerySelect;
@@ -307,7 +307,7 @@ pub async fn plan_tenancies(
     db: &DatabaseConnection,
     ids: &[i64],
     today: NaiveDate,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
     policy: &ContactPolicy,
 ) -> anyhow::Result<OutreachReport> {
     let (cfg, _) = crate::outreach_config::current(db).await?;
@@ -322,7 +322,7 @@ async fn plan_chunk(
     db: &DatabaseConnection,
     ids: &[i64],
     today: NaiveDate,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
     policy: &ContactPolicy,
     cfg: &OutreachConfig,
 ) -> anyhow::Result<OutreachReport> {
@@ -388,6 +388,7 @@ async fn plan_chunk(
                             idempotency_key: Some(key.clone()),
                         },
                         None,
+                        now,
                     )
                     .await?;
                     report.officer_tasks += 1;
@@ -471,7 +472,7 @@ async fn plan_message<C: ConnectionTrait>(
     key_for: impl Fn(Channel) -> String,
     note: Option<&str>,
     policy: &ContactPolicy,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Option<Planned>> {
     if channels.is_empty() {
         return Ok(None);
@@ -560,7 +561,7 @@ pub(crate) fn choose_channel(
     cf: &ContactFacts,
     channels: &[Channel],
     about_debt: bool,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> (Channel, Decision) {
     let mut first_reason = None;
     for &channel in channels {
@@ -603,7 +604,7 @@ pub async fn recheck(
     db: &DatabaseConnection,
     batch: &[message::Model],
     policy: &ContactPolicy,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<HashMap<i64, Decision>> {
     let mut ids: Vec<i64> = batch.iter().map(|m| m.tenancy_id).collect();
     ids.sort_unstable();
@@ -715,7 +716,7 @@ pub async fn plan_fallback(
     failed: &message::Model,
     why: &str,
     policy: &ContactPolicy,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Fallback> {
     let original = failed
         .idempotency_key
@@ -839,7 +840,7 @@ pub(crate) async fn record_once<C: ConnectionTrait>(
     status: &str,
     scheduled_for: Option<DateTime<Utc>>,
     content: Content<'_>,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
     let Content {
         reason,

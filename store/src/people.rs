@@ -6,7 +6,7 @@
 use crate::audit::{self, Actor};
 use crate::entities::{account_summary, cover, patch, staff_user, task, tenancy};
 use crate::staff::{Role, visible_patches};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -296,13 +296,14 @@ pub async fn create_patch(
     name: &str,
     officer_id: Option<i64>,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Result<patch::Model, Taken>, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let inserted = patch::ActiveModel {
         code: Set(code.to_owned()),
         name: Set(name.to_owned()),
         officer_id: Set(officer_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(&txn)
@@ -386,6 +387,7 @@ pub async fn create_staff(
     actor: Actor,
     s: NewStaff<'_>,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Result<staff_user::Model, Taken>, sea_orm::DbErr> {
     let email = s.email.trim().to_lowercase();
     let role = s.role.as_str();
@@ -399,7 +401,7 @@ pub async fn create_staff(
         team: Set(s.team.map(str::to_owned)),
         password_hash: Set(Some(hash)),
         active: Set(true),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(&txn)
@@ -486,6 +488,7 @@ pub async fn reassign(
     manager: &staff_user::Model,
     r: Reassignment<'_>,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Result<Moved, Vec<ItemError>>, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let mut errors = vec![];
@@ -588,7 +591,6 @@ pub async fn reassign(
         }
     }
     if let Some(target) = &target_patch {
-        let now = Utc::now();
         for t in &tenancy_rows {
             tenancy::Entity::update_many()
                 .col_expr(tenancy::Column::PatchId, Expr::value(target.id))

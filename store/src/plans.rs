@@ -6,7 +6,7 @@
 use crate::audit::{self, Actor};
 use crate::entities::{arrangement, tenant};
 use crate::tasks::{self, NewTask};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rentdesk_domain::tasks::DueIn;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -93,6 +93,7 @@ pub async fn propose(
     by: By<'_>,
     p: Proposal,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<arrangement::Model, sea_orm::DbErr> {
     let tenancy_id = by.tenancy_id();
     let officer = match by {
@@ -100,9 +101,14 @@ pub async fn propose(
         By::Tenant(_) => None,
     };
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
-    let replaced =
-        end_current(&txn, tenancy_id, "replaced", Some("replaced by a new plan")).await?;
+    let replaced = end_current(
+        &txn,
+        tenancy_id,
+        "replaced",
+        Some("replaced by a new plan"),
+        now,
+    )
+    .await?;
     let status = if p.review.is_some() && officer.is_none() {
         "pending_review"
     } else {
@@ -147,12 +153,13 @@ pub async fn propose(
                 title: "Review a repayment plan the tenant proposed".into(),
                 detail: format!("Outside policy because: {}.", reasons.join("; ")),
                 due_on: rentdesk_domain::tasks::due_on(
-                    crate::london_today(),
+                    rentdesk_domain::time::london_date(now),
                     DueIn::PlanOutsidePolicy,
                 ),
                 rule_id: Some(rentdesk_domain::tasks::PLAN_OUTSIDE_POLICY),
                 idempotency_key: Some(format!("review_plan:{}", row.id)),
             },
+            now,
         )
         .await?;
     } else {
@@ -176,6 +183,7 @@ pub async fn propose(
                 p.frequency.as_str().replace('_', "-"),
                 p.first_date.format("%-d %b %Y")
             ),
+            now,
         )
         .await?;
     }
@@ -205,18 +213,20 @@ pub async fn cancel(
     person: &tenant::Model,
     reason: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<i64>, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let Some(plan) = current(&txn, person.tenancy_id).await? else {
         txn.commit().await?;
         return Ok(None);
     };
-    end_current(&txn, person.tenancy_id, "cancelled", Some(reason)).await?;
+    end_current(&txn, person.tenancy_id, "cancelled", Some(reason), now).await?;
     crate::diary::note(
         &txn,
         person.tenancy_id,
         "arrangement",
         &format!("Tenant cancelled their repayment plan in the app: {reason}"),
+        now,
     )
     .await?;
     audit::record(
@@ -245,9 +255,9 @@ pub async fn review(
     approve: bool,
     reason: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<arrangement::Model>, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
     let status = if approve { "active" } else { "declined" };
     let changed = arrangement::Entity::update_many()
         .col_expr(arrangement::Column::Status, Expr::value(status))
@@ -292,6 +302,7 @@ pub async fn review(
             "Officer {} the repayment plan the tenant proposed. {reason}",
             if approve { "approved" } else { "declined" }
         ),
+        now,
     )
     .await?;
     audit::record(
@@ -322,6 +333,7 @@ pub async fn end_by_officer(
     arrangement_id: i64,
     reason: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<i64>, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let Some(plan) = arrangement::Entity::find_by_id(arrangement_id)
@@ -332,12 +344,13 @@ pub async fn end_by_officer(
         txn.commit().await?;
         return Ok(None);
     };
-    end_current(&txn, plan.tenancy_id, "cancelled", Some(reason)).await?;
+    end_current(&txn, plan.tenancy_id, "cancelled", Some(reason), now).await?;
     crate::diary::note(
         &txn,
         plan.tenancy_id,
         "arrangement",
         &format!("Officer ended the repayment plan: {reason}"),
+        now,
     )
     .await?;
     audit::record(
@@ -361,8 +374,8 @@ async fn end_current<C: ConnectionTrait>(
     tenancy_id: i64,
     status: &str,
     reason: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64, sea_orm::DbErr> {
-    let now = Utc::now();
     Ok(arrangement::Entity::update_many()
         .col_expr(arrangement::Column::Status, Expr::value(status))
         .col_expr(arrangement::Column::CancelReason, Expr::value(reason))

@@ -25,7 +25,7 @@ use crate::entities::{
     action, arrangement, device, export, flag, message, session, sign_in_code, sign_in_start, task,
     tenancy, tenant, transaction,
 };
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rentdesk_domain::Pence;
 use rentdesk_domain::retention::{Retention, RetentionFacts, RetentionPolicy};
 use sea_orm::sea_query::Expr;
@@ -86,6 +86,7 @@ pub async fn run(
     policy: RetentionPolicy,
     today: NaiveDate,
     actor: Actor,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Candidate>, sea_orm::DbErr> {
     let mut done = vec![];
     for (t, closed_on, due_since) in qualifying(db, policy, today).await? {
@@ -97,7 +98,7 @@ pub async fn run(
             continue;
         }
         let changes = changes_for(&txn, &t).await?;
-        apply(&txn, &t, &changes).await?;
+        apply(&txn, &t, &changes, now).await?;
         audit::record(
             &txn,
             audit::Entry {
@@ -370,6 +371,7 @@ async fn apply<C: ConnectionTrait>(
     db: &C,
     t: &tenancy::Model,
     changes: &[Change],
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     let ids = |table: &str, field: &str| -> Vec<i64> {
         changes
@@ -384,8 +386,8 @@ async fn apply<C: ConnectionTrait>(
         address_line2: Set(None),
         latitude: Set(None),
         longitude: Set(None),
-        anonymised_at: Set(Some(Utc::now())),
-        updated_at: Set(Utc::now()),
+        anonymised_at: Set(Some(now)),
+        updated_at: Set(now),
         ..Default::default()
     }
     .update(db)
@@ -432,7 +434,7 @@ async fn apply<C: ConnectionTrait>(
         flag::Entity::update_many()
             .col_expr(flag::Column::Detail, Expr::value(REDACTED))
             // So a synced phone replaces its copy with the redacted one.
-            .col_expr(flag::Column::UpdatedAt, Expr::value(Utc::now()))
+            .col_expr(flag::Column::UpdatedAt, Expr::value(now))
             .filter(flag::Column::Id.is_in(ids))
             .exec(db)
             .await?;
@@ -440,7 +442,7 @@ async fn apply<C: ConnectionTrait>(
     if let Some(ids) = redact(ids("flags", "end_note")) {
         flag::Entity::update_many()
             .col_expr(flag::Column::EndNote, Expr::value(Option::<String>::None))
-            .col_expr(flag::Column::UpdatedAt, Expr::value(Utc::now()))
+            .col_expr(flag::Column::UpdatedAt, Expr::value(now))
             .filter(flag::Column::Id.is_in(ids))
             .exec(db)
             .await?;
@@ -449,7 +451,7 @@ async fn apply<C: ConnectionTrait>(
         task::Entity::update_many()
             .col_expr(task::Column::Detail, Expr::value(REDACTED))
             // So a synced phone replaces its copy with the redacted one.
-            .col_expr(task::Column::UpdatedAt, Expr::value(Utc::now()))
+            .col_expr(task::Column::UpdatedAt, Expr::value(now))
             .filter(task::Column::Id.is_in(ids))
             .exec(db)
             .await?;

@@ -339,7 +339,7 @@ pub async fn seed_profile(
         .insert(&txn)
         .await?;
         let (name, dob, mobile, email) = d.person.clone();
-        tenant::ActiveModel::person(t.id, name, dob, true, mobile, email)
+        tenant::ActiveModel::person(t.id, name, dob, true, mobile, email, now)
             .insert(&txn)
             .await?;
 

@@ -5,7 +5,6 @@
 use crate::audit::{self, Actor};
 use crate::entities::{message, tenant};
 use crate::tasks::{self, NewTask};
-use chrono::Utc;
 use rentdesk_domain::contact::MobileNumber;
 use rentdesk_domain::tasks::DueIn;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -41,6 +40,7 @@ pub async fn apply_status(
     sid: &str,
     twilio_status: &str,
     error_code: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<StatusOutcome, sea_orm::DbErr> {
     let ours = match twilio_status {
         "sent" => "sent",
@@ -59,7 +59,6 @@ pub async fn apply_status(
         return Ok(StatusOutcome::Stale);
     }
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
     let error = error_code.map(|c| format!("twilio error {c}"));
     let updated = message::Entity::update_many()
         .col_expr(message::Column::Status, Expr::value(ours))
@@ -130,6 +129,7 @@ pub async fn inbound(
     from: &str,
     body: &str,
     sid: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<InboundOutcome, sea_orm::DbErr> {
     let number = MobileNumber::parse(from)
         .map(|m| m.to_string())
@@ -159,7 +159,6 @@ pub async fn inbound(
         });
     }
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
     let mut new = false;
     for person in &people {
         let inserted = message::Entity::insert(message::ActiveModel {
@@ -207,6 +206,7 @@ pub async fn inbound(
                     person.tenancy_id,
                     if on { "opt_in" } else { "opt_out" },
                     what,
+                    now,
                 )
                 .await?;
                 audit::record(
@@ -223,8 +223,14 @@ pub async fn inbound(
                 .await?;
             }
             Some(Keyword::Help) => {
-                crate::diary::note(&txn, person.tenancy_id, "sms_help", "Tenant texted HELP.")
-                    .await?;
+                crate::diary::note(
+                    &txn,
+                    person.tenancy_id,
+                    "sms_help",
+                    "Tenant texted HELP.",
+                    now,
+                )
+                .await?;
             }
             None => {
                 tasks::raise(
@@ -237,12 +243,13 @@ pub async fn inbound(
                         title: "The tenant replied to a text".into(),
                         detail: body.chars().take(500).collect(),
                         due_on: rentdesk_domain::tasks::due_on(
-                            crate::london_today(),
+                            rentdesk_domain::time::london_date(now),
                             DueIn::SmsReply,
                         ),
                         rule_id: Some(rentdesk_domain::tasks::SMS_REPLY_FOLLOW_UP),
                         idempotency_key: Some(format!("reply:{sid}:{}", person.id)),
                     },
+                    now,
                 )
                 .await?;
             }

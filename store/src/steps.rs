@@ -5,7 +5,7 @@
 use crate::accounts::FullAccount;
 use crate::audit::{self, Actor};
 use crate::entities::{action, case, flag, uc_claim};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rentdesk_domain::possession::court::OrderStep;
 use rentdesk_domain::possession::next_step::{CaseFacts, PlanState};
 use rentdesk_domain::possession::order::{CourtOrder, Hearing};
@@ -122,6 +122,7 @@ pub async fn record_protocol_step(
     step: ProtocolStep,
     note: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<action::Model, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let row = crate::diary::write(
@@ -134,6 +135,7 @@ pub async fn record_protocol_step(
             author_staff_id: Some(staff_id),
             ..Default::default()
         },
+        now,
     )
     .await?;
     audit::record(
@@ -172,6 +174,7 @@ pub async fn record_order_step(
     notice: Option<FixDateNotice>,
     note: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<action::Model> {
     let txn = crate::db::begin_write(db).await?;
     let when = notice
@@ -188,6 +191,7 @@ pub async fn record_order_step(
             facts: notice.map(|n| serde_json::to_string(&n)).transpose()?,
             ..Default::default()
         },
+        now,
     )
     .await?;
     audit::record(
@@ -288,9 +292,9 @@ pub async fn record_stage(
     change: StageChange<'_>,
     today: NaiveDate,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<action::Model, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
     match case::Entity::find()
         .filter(case::Column::TenancyId.eq(tenancy_id))
         .one(&txn)
@@ -402,11 +406,12 @@ pub async fn record_stage(
             },
             ..Default::default()
         },
+        now,
     )
     .await?;
     if let Some(letter) = change.letter {
         let title = letter.title.clone();
-        let kept = crate::letters::store(&txn, tenancy_id, letter, row.id, staff_id).await?;
+        let kept = crate::letters::store(&txn, tenancy_id, letter, row.id, staff_id, now).await?;
         crate::diary::write(
             &txn,
             crate::diary::Entry {
@@ -417,6 +422,7 @@ pub async fn record_stage(
                 author_staff_id: Some(staff_id),
                 ..Default::default()
             },
+            now,
         )
         .await?;
     }

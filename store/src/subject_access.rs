@@ -33,6 +33,7 @@ pub async fn queue<C: ConnectionTrait>(
     tenancy_id: i64,
     staff_id: i64,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<export::Model, sea_orm::DbErr> {
     let row = export::ActiveModel {
         kind: Set(KIND.to_owned()),
@@ -42,7 +43,7 @@ pub async fn queue<C: ConnectionTrait>(
         json: Set(None),
         pdf: Set(None),
         error: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         finished_at: Set(None),
         ..Default::default()
     }
@@ -111,6 +112,7 @@ pub async fn run(
     db: &DatabaseConnection,
     id: i64,
     today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Option<&'static str>> {
     let Some(row) = status(db, id).await? else {
         return Ok(None);
@@ -119,7 +121,7 @@ pub async fn run(
         return Ok(Some("done"));
     }
     set_status(db, id, "running", None).await?;
-    match build(db, row.tenancy_id, today).await {
+    match build(db, row.tenancy_id, today, now).await {
         Ok((doc, pdf)) => {
             let json = serde_json::to_string_pretty(&doc)?;
             export::ActiveModel {
@@ -128,7 +130,7 @@ pub async fn run(
                 json: Set(Some(json)),
                 pdf: Set(Some(pdf)),
                 error: Set(None),
-                finished_at: Set(Some(Utc::now())),
+                finished_at: Set(Some(now)),
                 ..Default::default()
             }
             .update(db)
@@ -204,8 +206,9 @@ pub async fn build(
     db: &DatabaseConnection,
     tenancy_id: i64,
     today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<(SubjectAccess, Vec<u8>)> {
-    let doc = collect(db, tenancy_id, today).await?;
+    let doc = collect(db, tenancy_id, today, now).await?;
     let pdf = render(&doc);
     Ok((doc, pdf))
 }
@@ -214,6 +217,7 @@ async fn collect(
     db: &DatabaseConnection,
     tenancy_id: i64,
     today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<SubjectAccess> {
     let t = tenancy::Entity::find_by_id(tenancy_id)
         .one(db)
@@ -299,7 +303,7 @@ async fn collect(
         .await?;
     Ok(SubjectAccess {
         kind: KIND,
-        generated_at: Utc::now(),
+        generated_at: now,
         as_of: today,
         patch,
         account,

@@ -87,7 +87,7 @@ pub async fn changes(
     staff: &crate::entities::staff_user::Model,
     today: NaiveDate,
     since: Option<Since>,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Changes, sea_orm::DbErr> {
     let patches = crate::staff::visible_patches(db, staff, today).await?;
     let ids = crate::staff::tenancies_in(db, patches.as_ref()).await?;
@@ -291,8 +291,9 @@ pub async fn record_read(
     since: Option<DateTime<Utc>>,
     c: &Changes,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
-    let at = Utc::now();
+    let at = now;
     let full: BTreeSet<i64> = c.full.iter().copied().collect();
     let entry =
         |action: &str, kind: &str, id: Option<String>, detail: String| audit_entry::ActiveModel {

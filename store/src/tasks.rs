@@ -2,7 +2,7 @@
 //! A task goes to the officer of the account's patch (unassigned when the patch has none).
 
 use crate::entities::{patch, task, tenancy};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
@@ -45,6 +45,7 @@ pub async fn raise<C: ConnectionTrait>(
     action_kind: &str,
     action_body: &str,
     new: NewTask<'_>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<i64>, sea_orm::DbErr> {
     if let Some(key) = &new.idempotency_key
         && task::Entity::find()
@@ -64,9 +65,10 @@ pub async fn raise<C: ConnectionTrait>(
             rule_id: new.rule_id,
             ..Default::default()
         },
+        now,
     )
     .await?;
-    create(db, new, Some(act.id)).await
+    create(db, new, Some(act.id), now).await
 }
 
 /// Just the task (the caller has written the diary). `None` when the key exists already.
@@ -74,8 +76,8 @@ pub async fn create<C: ConnectionTrait>(
     db: &C,
     new: NewTask<'_>,
     action_id: Option<i64>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<i64>, sea_orm::DbErr> {
-    let now = Utc::now();
     let officer = patch_officer(db, new.tenancy_id).await?;
     let row = task::ActiveModel {
         tenancy_id: Set(new.tenancy_id),

@@ -82,7 +82,11 @@ pub async fn audit_dates(
 }
 
 /// Raise the audit tasks due on `today` for every active tenancy (the nightly run).
-pub async fn plan_all(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<AuditReport> {
+pub async fn plan_all(
+    db: &DatabaseConnection,
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<AuditReport> {
     let (cfg, _) = crate::outreach_config::current(db).await?;
     let mut report = AuditReport::default();
     if !cfg.tenancy_audit.enabled {
@@ -150,6 +154,7 @@ pub async fn plan_all(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resu
                     facts: Some(serde_json::to_string(&t.facts)?),
                     ..Default::default()
                 },
+                now,
             )
             .await?;
             let created = crate::tasks::create(
@@ -164,6 +169,7 @@ pub async fn plan_all(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resu
                     idempotency_key: Some(key),
                 },
                 Some(act.id),
+                now,
             )
             .await?;
             if created.is_some() {
@@ -186,6 +192,7 @@ pub async fn audit_recorded<C: ConnectionTrait>(
     outcome: Option<&str>,
     staff_id: i64,
     action_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64, sea_orm::DbErr> {
     if !outcome.is_some_and(tenancy_audit::completes_audit) {
         return Ok(0);
@@ -196,7 +203,6 @@ pub async fn audit_recorded<C: ConnectionTrait>(
         .filter(task::Column::Status.eq("open"))
         .all(db)
         .await?;
-    let now = Utc::now();
     let mut closed = 0;
     for t in open {
         let done = task::Entity::update_many()
@@ -222,6 +228,7 @@ pub async fn audit_recorded<C: ConnectionTrait>(
                     author_staff_id: Some(staff_id),
                     ..Default::default()
                 },
+                now,
             )
             .await?;
         }

@@ -6,7 +6,7 @@
 use crate::audit::{self, Actor};
 use crate::entities::{device, message, tenancy, tenant, uc_claim};
 use crate::tasks::{self, NewTask};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rentdesk_domain::tasks::DueIn;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -101,8 +101,8 @@ pub async fn register_device(
     tenant_id: i64,
     platform: &str,
     token: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<device::Model, sea_orm::DbErr> {
-    let now = Utc::now();
     device::Entity::insert(device::ActiveModel {
         tenant_id: Set(tenant_id),
         platform: Set(platform.to_owned()),
@@ -189,6 +189,7 @@ pub async fn report_uc_claim(
     person: &tenant::Model,
     report: UcReport,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(uc_claim::Model, bool), sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     if let Some(existing) = uc_claim::Entity::find()
@@ -200,7 +201,6 @@ pub async fn report_uc_claim(
         txn.commit().await?;
         return Ok((existing, false));
     }
-    let now = Utc::now();
     let claim = uc_claim::ActiveModel {
         tenancy_id: Set(person.tenancy_id),
         claim_start: Set(report.claim_start),
@@ -252,10 +252,14 @@ pub async fn report_uc_claim(
             kind: "uc_claim",
             title: "New Universal Credit claim reported by the tenant".into(),
             detail: format!("To do: {}.", todo.join("; ")),
-            due_on: rentdesk_domain::tasks::due_on(crate::london_today(), DueIn::UcClaimReported),
+            due_on: rentdesk_domain::tasks::due_on(
+                rentdesk_domain::time::london_date(now),
+                DueIn::UcClaimReported,
+            ),
             rule_id: Some(rentdesk_domain::tasks::UC_CLAIM_REPORTED),
             idempotency_key: Some(format!("uc_claim:{}", claim.id)),
         },
+        now,
     )
     .await?;
     audit::record(
@@ -282,6 +286,7 @@ pub async fn report_change(
     effective: NaiveDate,
     detail: &str,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let what = kind.replace('_', " ");
@@ -301,12 +306,13 @@ pub async fn report_change(
                      plan is still affordable."
                 .into(),
             due_on: rentdesk_domain::tasks::due_on(
-                crate::london_today(),
+                rentdesk_domain::time::london_date(now),
                 DueIn::ChangeOfCircumstances,
             ),
             rule_id: Some(rentdesk_domain::tasks::CHANGE_OF_CIRCUMSTANCES_REPORTED),
             idempotency_key: None,
         },
+        now,
     )
     .await?
     .unwrap_or_default();
@@ -331,6 +337,7 @@ pub async fn report_change(
 pub async fn unsubscribe_email(
     db: &DatabaseConnection,
     message_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
     let Some(m) = message::Entity::find_by_id(message_id).one(db).await? else {
         return Ok(false);
@@ -355,6 +362,7 @@ pub async fn unsubscribe_email(
             m.tenancy_id,
             "opt_out",
             "Tenant unsubscribed from emails with the link in an email.",
+            now,
         )
         .await?;
         audit::record(

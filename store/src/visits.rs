@@ -57,8 +57,9 @@ pub async fn plan(
     actor_staff_id: i64,
     v: NewVisit<'_>,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Saved, sea_orm::DbErr> {
-    match insert(db, actor_staff_id, &v, client_addr).await {
+    match insert(db, actor_staff_id, &v, client_addr, now).await {
         Ok(row) => Ok(Saved::New(row)),
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             let Some(existing) = visit::Entity::find()
@@ -90,9 +91,9 @@ async fn insert(
     actor_staff_id: i64,
     v: &NewVisit<'_>,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<visit::Model, sea_orm::DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
     let (ws, we) = v.window.clone().unzip();
     let row = visit::ActiveModel {
         tenancy_id: Set(v.tenancy_id),
@@ -231,6 +232,7 @@ pub async fn cancel(
     actor_staff_id: i64,
     v: visit::Model,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Change, sea_orm::DbErr> {
     if v.status == CANCELLED {
         return Ok(Change::Unchanged(v));
@@ -241,7 +243,7 @@ pub async fn cancel(
     let txn = crate::db::begin_write(db).await?;
     let changed = visit::Entity::update_many()
         .col_expr(visit::Column::Status, Expr::value(CANCELLED))
-        .col_expr(visit::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(visit::Column::UpdatedAt, Expr::value(now))
         .filter(visit::Column::Id.eq(v.id))
         .filter(visit::Column::Status.eq(PLANNED))
         .exec(&txn)
@@ -287,6 +289,7 @@ pub async fn done(
     v: visit::Model,
     o: Outcome<'_>,
     client_addr: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Change, sea_orm::DbErr> {
     if v.status == DONE {
         return already_done(db, v, &o).await;
@@ -297,7 +300,7 @@ pub async fn done(
     let txn = crate::db::begin_write(db).await?;
     let claimed = visit::Entity::update_many()
         .col_expr(visit::Column::Status, Expr::value(DONE))
-        .col_expr(visit::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(visit::Column::UpdatedAt, Expr::value(now))
         .filter(visit::Column::Id.eq(v.id))
         .filter(visit::Column::Status.eq(PLANNED))
         .exec(&txn)
@@ -334,6 +337,7 @@ pub async fn done(
             purpose: audit.then_some(v.kind.as_str()),
             ..Default::default()
         },
+        now,
     )
     .await?;
     if audit {
@@ -343,6 +347,7 @@ pub async fn done(
             Some(o.outcome),
             actor_staff_id,
             action.id,
+            now,
         )
         .await?;
     }

@@ -306,7 +306,7 @@ async fn nightly_evaluation_stores_the_same_figures_the_api_computes() {
     let app = spawn_app().await;
     app.import_examples().await;
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
-    let report = rentdesk_store::evaluation::evaluate_all(&app.db, as_of)
+    let report = rentdesk_store::evaluation::evaluate_all(&app.db, as_of, app.now())
         .await
         .unwrap();
     assert_eq!(report.accounts, 4);
@@ -334,7 +334,7 @@ async fn nightly_evaluation_stores_the_same_figures_the_api_computes() {
     );
     assert_eq!(stored.status, api["arrears_status"].as_str().unwrap());
     // Running it again changes nothing but the timestamp.
-    let again = rentdesk_store::evaluation::evaluate_all(&app.db, as_of)
+    let again = rentdesk_store::evaluation::evaluate_all(&app.db, as_of, app.now())
         .await
         .unwrap();
     assert_eq!(report, again);

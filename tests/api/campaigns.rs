@@ -70,7 +70,7 @@ async fn team() -> Team {
 /// `count` seeded accounts (all in team "income"'s patches) and that team's leader's token.
 async fn seeded(count: u64) -> (TestApp, String) {
     let app = spawn_app_with(ANY_TIME).await;
-    rentdesk_store::seed::seed(&app.db, count, 7, rentdesk_store::london_today())
+    rentdesk_store::seed::seed(&app.db, count, 7, crate::helpers::real_today())
         .await
         .unwrap();
     staff(&app, LEAD, "team_leader").await;
@@ -165,7 +165,7 @@ fn sum(v: &Value) -> u64 {
 }
 
 async fn breathing_space(app: &TestApp, tenancy_id: i64) {
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     flag::ActiveModel {
         tenancy_id: Set(tenancy_id),
         tenant_id: Set(None),
@@ -303,7 +303,7 @@ async fn a_held_back_control_group_gets_nothing_and_the_outcome_compares_with_it
     assert!(by_variant[0] > 0 && by_variant[1] > 0, "{by_variant:?}");
 
     // Payments after launch: one held-back tenant pays £10, two texted tenants £50 each.
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let texted: Vec<i64> = sent_rows.iter().map(|m| m.tenancy_id).take(2).collect();
     for (i, (tenancy_id, pence)) in [(control[0], 1_000), (texted[0], 5_000), (texted[1], 5_000)]
         .into_iter()
@@ -482,7 +482,7 @@ async fn a_relaunch_sends_nothing_twice() {
     let r = rentdesk_store::campaigns::fan_out(
         &app.db,
         id,
-        rentdesk_store::london_today(),
+        crate::helpers::real_today(),
         Utc::now(),
         &ContactPolicy::any_time(),
     )

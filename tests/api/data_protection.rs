@@ -433,7 +433,7 @@ async fn subject_access_is_for_team_leaders_and_admins_within_their_scope() {
 async fn uk_gdpr_art_12_3_a_subject_access_export_shows_its_one_month_due_date_and_when_overdue() {
     let w = world().await;
     let app = &w.app;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let (s, queued) = call(
         app,
         Method::POST,
@@ -507,7 +507,7 @@ async fn close_accounts(app: &TestApp) -> tenancy::Model {
     let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
     close("HD1004", d(2019, 6, 30)).await;
     close("HD1003", d(2019, 6, 30)).await;
-    let last_month = rentdesk_store::london_today() - chrono::Duration::days(30);
+    let last_month = crate::helpers::real_today() - chrono::Duration::days(30);
     close("HD1001", last_month).await;
     let t = tenancy_of(app, "HD1004").await;
     for (r, amount, kind) in [

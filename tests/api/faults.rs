@@ -70,7 +70,7 @@ async fn pending(app: &TestApp) -> Value {
 #[tokio::test]
 async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
     let app = spawn_app_with(ANY_TIME).await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     rentdesk_store::seed::seed(&app.db, 30, 7, today)
         .await
         .unwrap();
@@ -111,9 +111,10 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
     )
     .await
     .unwrap();
-    let export = rentdesk_store::subject_access::queue(&app.db, tenancy.id, lead_id, None)
-        .await
-        .unwrap();
+    let export =
+        rentdesk_store::subject_access::queue(&app.db, tenancy.id, lead_id, None, app.now())
+            .await
+            .unwrap();
 
     // Monitoring sees the pending work although the queue holds none of it.
     let p = pending(&app).await;

@@ -31,6 +31,12 @@ pub fn backend() -> Backend {
     }
 }
 
+/// Today in Europe/London on the real clock (what the app's clock reads unless a test moves it:
+/// use [`TestApp::today`] in a test that does).
+pub fn real_today() -> chrono::NaiveDate {
+    rentdesk_store::Clock::system().today()
+}
+
 pub fn unique_name() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
@@ -76,6 +82,9 @@ pub struct TestApp {
     pub base: String,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
+    /// The clock the app's rules run on (server and worker): a test moves time with it
+    /// ([`TestApp::travel_to`], [`TestApp::advance`]) instead of rewriting rows.
+    pub clock: rentdesk_store::Clock,
     running: Option<startup::Running>,
     vars: HashMap<&'static str, String>,
     sqlite_file: Option<PathBuf>,
@@ -93,7 +102,7 @@ pub async fn spawn_app_with(overrides: &[(&'static str, &str)]) -> TestApp {
     for (k, v) in overrides {
         vars.insert(k, (*v).to_owned());
     }
-    spawn_with(vars, sqlite_file).await
+    spawn_with(vars, sqlite_file, rentdesk_store::Clock::system()).await
 }
 
 /// Sign a tenant in through the app's two steps (the code read from the queued text message);
@@ -142,7 +151,7 @@ pub async fn tenant_token(app: &TestApp, reference: &str, date_of_birth: &str) -
 /// A second server + worker on the same database and job queue as `app` (what a production
 /// deployment with several of each looks like).
 pub async fn spawn_sibling(app: &TestApp) -> TestApp {
-    spawn_with(app.vars.clone(), None).await
+    spawn_with(app.vars.clone(), None, app.clock.clone()).await
 }
 
 fn app_vars(database_url: String, sqlite_file: &Option<PathBuf>) -> HashMap<&'static str, String> {
@@ -172,11 +181,16 @@ fn app_vars(database_url: String, sqlite_file: &Option<PathBuf>) -> HashMap<&'st
     vars
 }
 
-async fn spawn_with(vars: HashMap<&'static str, String>, sqlite_file: Option<PathBuf>) -> TestApp {
+async fn spawn_with(
+    vars: HashMap<&'static str, String>,
+    sqlite_file: Option<PathBuf>,
+    clock: rentdesk_store::Clock,
+) -> TestApp {
     let settings =
         Settings::from_lookup(Mode::Production, |k| vars.get(k).cloned()).expect("test settings");
     startup::init_tracing(settings.log_format);
-    let state = startup::connect(&settings).await.expect("connect app");
+    let mut state = startup::connect(&settings).await.expect("connect app");
+    state.clock = clock.clone();
     let db = state.db.clone();
     let running = startup::start_all(state).await.expect("start app");
     let base = format!("http://{}", running.addr);
@@ -186,6 +200,7 @@ async fn spawn_with(vars: HashMap<&'static str, String>, sqlite_file: Option<Pat
         base,
         db,
         client: reqwest::Client::new(),
+        clock,
         running: Some(running),
         sqlite_file,
         vars,
@@ -197,6 +212,31 @@ impl TestApp {
     /// The settings this app was started with (for calling the CLI's functions on its database).
     pub fn settings(&self) -> Settings {
         Settings::from_lookup(Mode::Production, |k| self.vars.get(k).cloned()).expect("settings")
+    }
+
+    /// Today (Europe/London) on the app's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
+
+    /// Now on the app's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Move the app's clock (server and worker) so that it reads `at` now; it keeps running.
+    pub fn travel_to(&self, at: chrono::DateTime<chrono::Utc>) {
+        self.clock.set(at);
+    }
+
+    /// Move the app's clock on by `days` (back, when negative).
+    pub fn advance_days(&self, days: i64) {
+        self.clock.advance(chrono::Duration::days(days));
+    }
+
+    /// Back to the real time.
+    pub fn back_to_now(&self) {
+        self.clock.reset();
     }
 
     pub fn url(&self, path: &str) -> String {

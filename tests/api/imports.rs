@@ -296,7 +296,7 @@ async fn imported_flags_act_as_flags_set_in_rentdesk_and_bad_files_write_nothing
         .await
         .unwrap();
     let north = staff_sign_in(&app, "north@council.example").await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
     let header = "external_ref,tenancy_reference,kind,starts_on,ends_on,no_automated_contact,notified_on,note";
     let file = format!(
@@ -467,7 +467,7 @@ async fn imported_history_is_the_diary_rentdesk_would_have_written() {
         .await
         .unwrap();
     let north = staff_sign_in(&app, "north@council.example").await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let day = |n: i64| today + chrono::Duration::days(n);
     // HD1001 owes enough to be on the caseload.
     let debit = format!(
@@ -648,7 +648,7 @@ async fn imported_arrangements_are_judged_as_plans_made_in_rentdesk_and_bad_file
         .await
         .unwrap();
     let north = staff_sign_in(&app, "north@council.example").await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
     let hd1001 = tenancy_id(&app, "HD1001").await;
     let hd1002 = tenancy_id(&app, "HD1002").await;
@@ -987,7 +987,7 @@ async fn the_housing_system_ledger_kinds_import_and_count_as_the_rules_say() {
     let before_1001 = balance(&account("HD1001").await);
     let before_1003 = balance(&account("HD1003").await);
     let before_1004 = balance(&account("HD1004").await);
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let day = |n: i64| today - chrono::Duration::days(n);
     let file = format!(
         "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
@@ -1060,7 +1060,7 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
         std::fs::write(dir.join(name), example(example_file)).unwrap();
     }
     std::fs::write(dir.join("notes.txt"), "not a CSV: left alone").unwrap();
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let max = rentdesk_domain::Pence(1_000_000_000);
     let mut seen = vec![];
     let files = import_folder(&app.db, &dir, today, max, |f| seen.push(f.kind))
@@ -1411,7 +1411,7 @@ async fn an_imported_uc_claim_takes_a_technical_only_account_off_the_caseload() 
         .await
         .unwrap();
     let north = staff_sign_in(&app, "north@council.example").await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     // HD1002 owes £171.40 from the examples and £300 charged a week ago: £471.40, less than
     // the £600 a month of housing costs its UC claim (35 days old) has earned and not yet paid.
     let debit = format!(

@@ -16,7 +16,7 @@ const AMY: (&str, &str) = ("HD2001", "1985-02-03");
 const BEN: (&str, &str) = ("HD2002", "1979-08-21");
 
 fn today() -> NaiveDate {
-    rentdesk_store::london_today()
+    crate::helpers::real_today()
 }
 
 /// Amy (£100/week, £500 real arrears) and Ben (£90/week, paid up), both on HD-NORTH.
@@ -227,11 +227,11 @@ async fn an_absurd_stored_amount_breaks_no_reader_and_lists_leave_the_account_ou
     assert_eq!(s, 200);
 
     // `rentdesk evaluate`: finishes, counts Amy out, and asks her officer to look.
-    let report = rentdesk_store::evaluation::evaluate_all(&app.db, today())
+    let report = rentdesk_store::evaluation::evaluate_all(&app.db, today(), app.now())
         .await
         .unwrap();
     assert_eq!((report.accounts, report.out_of_range), (1, 1), "{report:?}");
-    let again = rentdesk_store::evaluation::evaluate_all(&app.db, today())
+    let again = rentdesk_store::evaluation::evaluate_all(&app.db, today(), app.now())
         .await
         .unwrap();
     assert_eq!(again.out_of_range, 1);

@@ -48,7 +48,7 @@ fn london(date: NaiveDate, minutes: i64) -> DateTime<Utc> {
 
 /// The first date after today (London) that `pick` accepts.
 fn next_date(pick: impl Fn(NaiveDate) -> bool) -> NaiveDate {
-    let mut d = rentdesk_store::london_today() + Duration::days(1);
+    let mut d = crate::helpers::real_today() + Duration::days(1);
     while !pick(d) {
         d += Duration::days(1);
     }

@@ -30,6 +30,7 @@ async fn the_nightly_command_runs_every_step_of_the_job_and_reports_what_it_plan
     let report = rentdesk_worker::run_nightly(
         &app.db,
         thursday,
+        app.now(),
         &settings.policy.contact_policy,
         settings.retention_policy(),
         |p| {
@@ -104,7 +105,7 @@ async fn the_nightly_command_runs_every_step_of_the_job_and_reports_what_it_plan
 async fn dev_first_start_seeds_then_runs_the_nightly_job_so_early_intervention_shows_at_once() {
     let app = spawn_app().await;
     let settings = app.settings();
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let report = rentdesk::cli::first_start(&app.db, &settings, 300, 42, today)
         .await
         .unwrap()

@@ -188,7 +188,7 @@ async fn an_officer_reaches_only_their_patches_by_id_reference_or_list_until_giv
         kind: Set("reply".into()),
         title: Set("t".into()),
         detail: Set(String::new()),
-        due_on: Set(rentdesk_store::london_today()),
+        due_on: Set(crate::helpers::real_today()),
         status: Set("open".into()),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
@@ -208,7 +208,7 @@ async fn an_officer_reaches_only_their_patches_by_id_reference_or_list_until_giv
     assert_eq!(s, 404);
 
     // An officer cannot give themselves cover; the team leader can.
-    let cover = json!({"patch_code": "HD-CENTRAL", "officer_id": t.north, "starts_on": rentdesk_store::london_today(), "ends_on": rentdesk_store::london_today() + chrono::Duration::days(7)});
+    let cover = json!({"patch_code": "HD-CENTRAL", "officer_id": t.north, "starts_on": crate::helpers::real_today(), "ends_on": crate::helpers::real_today() + chrono::Duration::days(7)});
     let (s, p) = post(app, "/officer/v1/covers", &north, cover.clone()).await;
     assert_eq!(s, 403, "{p}");
     let lead = sign_in(app, "lead@council.example").await;
@@ -375,7 +375,7 @@ async fn actions_store_once_per_client_id_and_every_read_and_write_is_audited() 
     assert_eq!((s, fields(&p)), (422, vec!["referral_to".to_owned()]));
 
     // Breathing Space: standard ones need an end within 60 days; then escalation pauses.
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let (s, p) = post(
         app,
         &format!("/officer/v1/accounts/{hd1001}/flags"),
@@ -475,7 +475,7 @@ async fn a_tenants_plan_for_review_reaches_the_officers_task_list_and_can_be_com
         kind: Set("review_plan".into()),
         title: Set("Review a repayment plan the tenant proposed".into()),
         detail: Set("Outside policy".into()),
-        due_on: Set(rentdesk_store::london_today()),
+        due_on: Set(crate::helpers::real_today()),
         status: Set("open".into()),
         assigned_staff_id: Set(Some(t.north)),
         created_at: Set(chrono::Utc::now()),
@@ -548,7 +548,7 @@ async fn completing_the_apa_task_with_the_request_made_records_it_on_the_uc_clai
     let hd1001 = tenancy_id(app, "HD1001").await;
     rentdesk_store::entities::uc_claim::ActiveModel {
         tenancy_id: Set(hd1001),
-        claim_start: Set(rentdesk_store::london_today() - chrono::Duration::days(120)),
+        claim_start: Set(crate::helpers::real_today() - chrono::Duration::days(120)),
         housing_costs_claimed: Set(true),
         monthly_housing_pence: Set(Some(43_333)),
         apa_status: Set("none".into()),
@@ -565,7 +565,7 @@ async fn completing_the_apa_task_with_the_request_made_records_it_on_the_uc_clai
         kind: Set("uc_apa_request".into()),
         title: Set("Request a Managed Payment to Landlord".into()),
         detail: Set(String::new()),
-        due_on: Set(rentdesk_store::london_today()),
+        due_on: Set(crate::helpers::real_today()),
         status: Set("open".into()),
         assigned_staff_id: Set(Some(t.north)),
         rule_id: Set(Some("uc_apa_request".into())),
@@ -603,7 +603,7 @@ async fn a_task_goes_only_to_someone_who_can_see_the_account_and_the_move_is_rec
         kind: Set("reply".into()),
         title: Set("Follow up an SMS reply".into()),
         detail: Set(String::new()),
-        due_on: Set(rentdesk_store::london_today()),
+        due_on: Set(crate::helpers::real_today()),
         status: Set("open".into()),
         assigned_staff_id: Set(Some(t.north)),
         created_at: Set(chrono::Utc::now()),
@@ -687,13 +687,97 @@ async fn a_task_goes_only_to_someone_who_can_see_the_account_and_the_move_is_rec
     t.app.stop().await;
 }
 
+/// A notice's month lived through the app's clock, not written as rows: served today, court
+/// refused while its period runs and on the date it gives itself (HA 1985 s83A(2):
+/// proceedings only *after* that date), then allowed from the next day; the letter that goes
+/// with the application is dated on the day the officer records it.
+#[tokio::test]
+async fn proceedings_begin_the_day_after_a_nosps_date_lived_through_the_clock() {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    protocol_steps_for_a_notice(app, &north, hd1001).await;
+    let served = app.today();
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "notice_served", "sent_on": served, "sent_time": "00:00", "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let specified: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["date_specified"].clone()).unwrap();
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "protocol", "protocol_step": "protocol_copy_sent"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let court = json!({"step": "court_application"});
+    let (s, p) = post(app, &path, &north, court.clone()).await;
+    assert_eq!((s, fields(&p)), (409, vec!["notice_period".to_owned()]));
+
+    // The date the notice gives, mid-morning London time: still too early.
+    let at = |d: chrono::NaiveDate| {
+        rentdesk_domain::time::london_day_start(d) + chrono::Duration::hours(10)
+    };
+    app.travel_to(at(specified));
+    assert_eq!(app.today(), specified);
+    let (s, p) = post(app, &path, &north, court.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["notice_period".to_owned()]),
+        "{p}"
+    );
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{hd1001}/next-step"),
+        &north,
+    )
+    .await;
+    assert_eq!(n["blocked_by"][0]["id"], "notice_period", "{n}");
+    assert_eq!(
+        n["earliest"],
+        json!(specified + chrono::Duration::days(1)),
+        "{n}"
+    );
+
+    // The next day the claim may be begun, and is recorded on that day.
+    app.travel_to(at(specified + chrono::Duration::days(1)));
+    let (s, r) = post(app, &path, &north, court).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["stage"], "court_application");
+    let (_, a) = get(app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    let entry = a["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["outcome"] == "court_application")
+        .cloned()
+        .unwrap_or_else(|| panic!("the application is in the diary: {a}"));
+    let on: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(entry["occurred_at"].clone()).unwrap();
+    assert_eq!(
+        rentdesk_domain::time::london_date(on),
+        specified + chrono::Duration::days(1),
+        "{entry}"
+    );
+    app.back_to_now();
+    t.app.stop().await;
+}
+
 #[tokio::test]
 async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_with_its_dates() {
     let t = team().await;
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let notice = json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00", "service_method": "hand"});
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
     let (s, p) = post(app, &path, &north, notice.clone()).await;
@@ -813,7 +897,7 @@ async fn an_account_in_breathing_space_is_refused_every_enforcement_step() {
         )
         .await;
     }
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let (s, _) = post(
         app,
         &format!("/officer/v1/accounts/{hd1001}/flags"),
@@ -995,7 +1079,7 @@ async fn the_caseload_lists_who_needs_action_in_order_with_reasons_and_counts_te
     use rentdesk_domain::calendar::monday_on_or_before;
     let t = team().await;
     let app = &t.app;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let monday = monday_on_or_before(today);
     let header = "reference,tenure,status,address_line1,address_line2,town,postcode,latitude,longitude,patch,start_date,end_date,weekly_rent,weekly_service_charge,rent_free_weeks,rent_free_only_when_clear,periodic_service_charge,periodic_service_charge_frequency,payment_method,self_pay_amount,self_pay_frequency,self_pay_anchor,hb_weekly,hb_first_pay_date,lead_tenant_name,lead_tenant_dob,lead_tenant_mobile,lead_tenant_email,joint_tenant_name,joint_tenant_dob";
     let uc_start = monday - chrono::Duration::weeks(3);
@@ -1473,7 +1557,7 @@ async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceed
 /// The latest business day on or before today: a notice handed over on it before 4.30pm is
 /// served that day (CPR 6.26), so notice dates do not depend on the weekday a test runs.
 fn served_day() -> chrono::NaiveDate {
-    let mut d = rentdesk_store::london_today();
+    let mut d = crate::helpers::real_today();
     while !rentdesk_domain::possession::protocol::is_business_day(d) {
         d -= chrono::Duration::days(1);
     }
@@ -1520,7 +1604,7 @@ async fn ending_a_crisis_breathing_space_lifts_its_hold_on_notices_and_the_casel
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     protocol_steps_for_a_notice(app, &north, hd1001).await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let yesterday = today - chrono::Duration::days(1);
     let started = today - chrono::Duration::days(20);
     let (s, f) = post(
@@ -1664,24 +1748,19 @@ async fn a_breathing_space_entered_in_error_is_withdrawn_and_no_longer_counts_bu
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     protocol_steps_for_a_notice(app, &north, hd1001).await;
-    let today = rentdesk_store::london_today();
+    // Set two days ago and already on the officer's phone.
+    app.advance_days(-2);
+    let set_on = app.today();
     let (_, f) = post(
         app,
         &format!("/officer/v1/accounts/{hd1001}/flags"),
         &north,
-        json!({"kind": "breathing_space_standard", "starts_on": today, "ends_on": today + chrono::Duration::days(60)}),
+        json!({"kind": "breathing_space_standard", "starts_on": set_on, "ends_on": set_on + chrono::Duration::days(60)}),
     )
     .await;
+    app.back_to_now();
+    let today = app.today();
     let flag = f["id"].as_i64().unwrap();
-    // Set two days ago and already on the officer's phone.
-    rentdesk_store::entities::flag::Entity::update_many()
-        .col_expr(
-            rentdesk_store::entities::flag::Column::CreatedAt,
-            Expr::value(chrono::Utc::now() - chrono::Duration::days(2)),
-        )
-        .exec(&app.db)
-        .await
-        .unwrap();
     let (_, synced) = get(app, "/officer/v1/sync", &north).await;
     let since = synced["next_since"].as_str().unwrap().replace('+', "%2B");
     let end = format!("/officer/v1/accounts/{hd1001}/flags/{flag}/end");
@@ -1756,6 +1835,7 @@ async fn claim_issued(app: &TestApp, tenancy_id: i64, days_ago: i64) {
                 occurred_at: Some(now - chrono::Duration::days(ago)),
                 ..Default::default()
             },
+            app.now(),
         )
         .await
         .unwrap();
@@ -1815,7 +1895,7 @@ async fn the_hearing_and_order_letters_give_the_date_a_two_year_statement_and_th
     let hd1001 = tenancy_id(app, "HD1001").await;
     claim_issued(app, hd1001, 60).await;
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let hearing_on = today + chrono::Duration::days(40);
     let (s, step) = post(
         app,
@@ -1906,7 +1986,7 @@ async fn the_warrant_letter_says_how_to_ask_the_court_to_suspend_it() {
     let hd1001 = tenancy_id(app, "HD1001").await;
     claim_issued(app, hd1001, 90).await;
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     for step in [
         json!({"step": "hearing", "hearing_on": today - chrono::Duration::days(20)}),
         json!({"step": "order", "order_type": "outright",
@@ -1936,7 +2016,7 @@ async fn cpr_83_2_3_a_a_warrant_six_years_after_the_order_needs_the_courts_permi
     let hd1001 = tenancy_id(app, "HD1001").await;
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
     let next = format!("/officer/v1/accounts/{hd1001}/next-step");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let years_ago = |y: u32| {
         today
             .checked_sub_months(chrono::Months::new(12 * y))
@@ -2015,7 +2095,7 @@ async fn cpr_83_2_3_a_no_permission_before_the_sixth_anniversary_of_the_order() 
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let six = today.checked_sub_months(chrono::Months::new(72)).unwrap();
     let made = six + chrono::Duration::days(1);
     claim_issued(app, hd1001, (today - six).num_days() * 2 + 40).await;
@@ -2050,7 +2130,7 @@ async fn limitation_act_1980_s19_a_former_tenants_letter_leaves_out_what_is_stat
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let old = today.checked_sub_months(chrono::Months::new(84)).unwrap();
     let tx = format!(
         "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
@@ -2110,7 +2190,7 @@ async fn court_steps_out_of_sequence_are_refused_naming_what_is_missing() {
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let suspended = json!({
         "step": "order", "order_type": "suspended", "possession_date": today,
         "terms": {"towards_arrears_pence": 500, "frequency": "weekly", "from": today},
@@ -2199,7 +2279,7 @@ async fn a_suspended_order_kept_is_monitored_and_a_breach_leads_to_a_visit_befor
     let hd1001 = tenancy_id(app, "HD1001").await;
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
     let next = format!("/officer/v1/accounts/{hd1001}/next-step");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     claim_issued(app, hd1001, 60).await;
     let (s, r) = post(
         app,
@@ -2336,7 +2416,7 @@ async fn pd55a_a_postponed_order_breached_needs_written_notice_14_clear_days_bef
     let hd1001 = tenancy_id(app, "HD1001").await;
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
     let next = format!("/officer/v1/accounts/{hd1001}/next-step");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let days = chrono::Duration::days;
     claim_issued(app, hd1001, 60).await;
     let (s, r) = post(
@@ -2470,7 +2550,7 @@ async fn si_2020_1311_reg_10_the_officer_tells_the_court_of_a_breathing_space_on
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     let hd1002 = tenancy_id(app, "HD1002").await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let days = chrono::Duration::days;
     let flag = json!({"kind": "breathing_space_standard", "starts_on": today - days(2),
                       "ends_on": today + days(58)});
@@ -2561,7 +2641,7 @@ async fn breathing_space_lets_a_claim_reach_a_hearing_and_voids_a_notice_sent_du
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     let hd1002 = tenancy_id(app, "HD1002").await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let days = chrono::Duration::days;
     // HD1002: a standard Breathing Space that ended yesterday; a notice handed over during it.
     let (s, f) = post(
@@ -2712,7 +2792,7 @@ async fn open_task(app: &TestApp, tenancy: i64, officer: i64, title: &str) -> ta
         kind: Set("reply".into()),
         title: Set(title.into()),
         detail: Set(String::new()),
-        due_on: Set(rentdesk_store::london_today()),
+        due_on: Set(crate::helpers::real_today()),
         status: Set("open".into()),
         assigned_staff_id: Set(Some(officer)),
         created_at: Set(chrono::Utc::now() - chrono::Duration::hours(1)),
@@ -2727,7 +2807,7 @@ async fn open_task(app: &TestApp, tenancy: i64, officer: i64, title: &str) -> ta
 /// database is what the calendar does to it.
 async fn cover_dates(app: &TestApp, officer: i64, starts: i64, ends: i64) {
     use rentdesk_store::entities::cover;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     cover::Entity::update_many()
         .col_expr(
             cover::Column::StartsOn,
@@ -2752,7 +2832,7 @@ async fn sync_brings_a_covered_patch_in_full_when_cover_starts_and_drops_it_when
     let lead = sign_in(app, "lead@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     let hd1003 = tenancy_id(app, "HD1003").await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     // HD1003 (central's patch) has history, all of it older than any sync below.
     let task3 = open_task(app, hd1003, t.central, "Ring back about the UC claim").await;
     let (s, _) = post(
@@ -2940,7 +3020,7 @@ async fn a_visit_done_again_with_another_outcome_or_after_cancelling_answers_bot
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let plan = |client_id: &'static str| json!({"client_id": client_id, "tenancy_id": hd1001, "date": today});
     let (s, v) = post(
         app,
@@ -3086,7 +3166,7 @@ async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8], measure
     use rentdesk_domain::possession::protocol::{self, NoticeRules, ServiceMethod};
     use rentdesk_domain::possession::types::{Ground, NoticeKind};
     let now = chrono::Utc::now();
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let sent = today - chrono::Duration::days(60);
     let mut notice = protocol::notice_dates(
         NoticeKind::Section8,
@@ -3130,6 +3210,7 @@ async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8], measure
                 occurred_at: Some(now - chrono::Duration::days(ago)),
                 ..Default::default()
             },
+            app.now(),
         )
         .await
         .unwrap();
@@ -3138,7 +3219,7 @@ async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8], measure
 
 /// A ledger line on HD1003 posted today (pounds, signed as in the import).
 async fn hd1003_today(app: &TestApp, reference: &str, kind: &str, pounds: &str) {
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let method = if kind == "payment" { "card" } else { "" };
     let tx = format!(
         "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
@@ -3162,7 +3243,7 @@ async fn an_order_on_a_section_8_claim_names_the_notices_grounds_and_on_ground_8
     section_8_claim(app, hd1003, &[8, 10, 11], false).await;
     let path = format!("/officer/v1/accounts/{hd1003}/steps");
     let next = format!("/officer/v1/accounts/{hd1003}/next-step");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let days = chrono::Duration::days;
     let (s, r) = post(
         app,
@@ -3294,7 +3375,7 @@ async fn an_order_on_ground_8_is_refused_when_the_arrears_on_the_hearing_date_we
     // Paid off since the notice: nothing owed on the hearing date.
     hd1003_today(app, "PAY-1", "payment", "-5000.00").await;
     let path = format!("/officer/v1/accounts/{hd1003}/steps");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let (s, r) = post(
         app,
         &path,
@@ -3356,7 +3437,7 @@ async fn a_hearing_before_the_claim_is_refused_and_an_unusual_date_is_kept_with_
     // Notice 60 days ago, claim issued 30 days ago.
     claim_issued(app, hd1001, 60).await;
     let path = format!("/officer/v1/accounts/{hd1001}/steps");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let days = chrono::Duration::days;
     let (s, p) = post(
         app,
@@ -3423,7 +3504,7 @@ async fn a_flags_end_is_moved_within_its_kinds_rules_audited_and_brought_by_the_
     let app = &t.app;
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let days = chrono::Duration::days;
     let flags = format!("/officer/v1/accounts/{hd1001}/flags");
     // The notification date is for a Breathing Space, and not in the future.
@@ -3642,7 +3723,7 @@ async fn a_notice_that_would_lapse_inside_a_breathing_space_runs_to_8_weeks_afte
     let north = sign_in(app, "north@council.example").await;
     let hd1001 = tenancy_id(app, "HD1001").await;
     protocol_steps_for_a_notice(app, &north, hd1001).await;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let days = chrono::Duration::days;
     let (s, r) = post(
         app,
@@ -3785,7 +3866,7 @@ async fn the_spec_examples_have_the_fields_of_the_real_answers() {
         app,
         &format!("/officer/v1/accounts/{hd1001}/steps"),
         &north,
-        json!({"step": "notice_served", "sent_on": rentdesk_store::london_today(), "sent_time": "00:00", "service_method": "hand"}),
+        json!({"step": "notice_served", "sent_on": crate::helpers::real_today(), "sent_time": "00:00", "service_method": "hand"}),
     )
     .await;
     assert_eq!(s, 409, "{blocked}");
@@ -3816,7 +3897,7 @@ async fn cpr_6_26_a_notice_handed_over_after_4_30pm_is_served_the_next_business_
     let hd1003 = tenancy_id(app, "HD1003").await;
     let path = format!("/officer/v1/accounts/{hd1003}/steps");
     // The latest business day before today, so 16:45 on it is in the past.
-    let mut sent = rentdesk_store::london_today() - chrono::Duration::days(1);
+    let mut sent = crate::helpers::real_today() - chrono::Duration::days(1);
     while !is_business_day(sent) {
         sent -= chrono::Duration::days(1);
     }
@@ -3865,7 +3946,7 @@ async fn cpr_6_26_a_notice_handed_over_after_4_30pm_is_served_the_next_business_
     );
     assert_eq!(
         r["notice"]["ground_8"]["measured_on"],
-        json!(served.min(rentdesk_store::london_today())),
+        json!(served.min(crate::helpers::real_today())),
         "{r}"
     );
     // Before 4.30pm: served that day.
@@ -3918,7 +3999,7 @@ async fn ha_1988_ground_8_leaves_court_costs_out_in_next_step_and_the_order_chec
     // At the hearing of a claim on ground 8: not held, and an order on it is refused.
     section_8_claim(app, hd1003, &[8, 10], false).await;
     let path = format!("/officer/v1/accounts/{hd1003}/steps");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let (s, r) = post(
         app,
         &path,
@@ -3966,7 +4047,7 @@ async fn ha_1988_ground_8_is_measured_again_on_the_deemed_service_date_of_a_post
     // rent unpaid was below 8 weeks' rent.
     section_8_claim(app, hd1003, &[8, 10], true).await;
     let path = format!("/officer/v1/accounts/{hd1003}/steps");
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let (s, r) = post(
         app,
         &path,

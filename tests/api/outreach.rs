@@ -163,6 +163,7 @@ async fn a_breathing_space_withdrawn_as_entered_in_error_no_longer_suppresses() 
         },
         thursday(),
         None,
+        app.now(),
     )
     .await
     .unwrap();

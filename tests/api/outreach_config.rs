@@ -201,7 +201,7 @@ async fn tenancy_audit_intervals_ship_as_36_and_12_months_and_are_validated_and_
     assert_eq!(s, 200, "{saved}");
     assert_eq!(saved["document"]["tenancy_audit"]["interval_months"], 36);
     let today = rentdesk_domain::time::london_date(Utc::now());
-    let report = rentdesk_store::tenancy_audits::plan_all(&c.app.db, today)
+    let report = rentdesk_store::tenancy_audits::plan_all(&c.app.db, today, c.app.now())
         .await
         .unwrap();
     assert_eq!(report.tasks, 0);

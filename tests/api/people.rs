@@ -41,7 +41,7 @@ async fn team() -> Team {
             .unwrap();
     }
     // The import's own evaluation runs in the background; this one is certain to be done.
-    rentdesk_store::evaluation::evaluate_all(&app.db, rentdesk_store::london_today())
+    rentdesk_store::evaluation::evaluate_all(&app.db, crate::helpers::real_today(), app.now())
         .await
         .unwrap();
     Team {
@@ -107,7 +107,7 @@ async fn audited(app: &TestApp) -> Vec<String> {
 async fn people_lists_show_caseloads_arrears_and_overdue_tasks() {
     let t = team().await;
     let app = &t.app;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let hd1003 = tenancy_id(app, "HD1003").await;
     for (due, status) in [(-1, "open"), (1, "open"), (-2, "done")] {
         task::ActiveModel {
@@ -257,7 +257,7 @@ async fn people_lists_show_caseloads_arrears_and_overdue_tasks() {
 async fn cover_and_bulk_reassignment_change_what_officers_see() {
     let t = team().await;
     let app = &t.app;
-    let today = rentdesk_store::london_today();
+    let today = crate::helpers::real_today();
     let lead = staff_sign_in(app, "lead@council.example").await;
     let north = staff_sign_in(app, "north@council.example").await;
     let central = staff_sign_in(app, "central@council.example").await;

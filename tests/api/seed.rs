@@ -13,7 +13,7 @@ async fn seeded(
     rentdesk_store::seed::seed(&db, count, seed, as_of)
         .await
         .unwrap();
-    rentdesk_store::evaluation::evaluate_all(&db, as_of)
+    rentdesk_store::evaluation::evaluate_all(&db, as_of, chrono::Utc::now())
         .await
         .unwrap();
     (db, file)

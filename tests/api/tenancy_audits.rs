@@ -53,7 +53,7 @@ async fn an_audit_falling_due_is_one_task_for_the_patch_officer_until_the_audit_
     started_on(&t.app, due, today - Duration::days(400)).await;
     started_on(&t.app, fresh, today - Duration::days(180)).await;
 
-    let report = plan_all(&t.app.db, today).await.unwrap();
+    let report = plan_all(&t.app.db, today, t.app.now()).await.unwrap();
     assert!(report.tasks >= 1, "{report:?}");
     let tasks = audit_tasks(&t.app, due).await;
     assert_eq!(tasks.len(), 1);
@@ -92,9 +92,9 @@ async fn an_audit_falling_due_is_one_task_for_the_patch_officer_until_the_audit_
     );
 
     // The nightly run again, and a month on with nobody gone yet: still the one task.
-    let again = plan_all(&t.app.db, today).await.unwrap();
+    let again = plan_all(&t.app.db, today, t.app.now()).await.unwrap();
     assert_eq!(again.tasks, 0, "{again:?}");
-    plan_all(&t.app.db, today + Duration::days(30))
+    plan_all(&t.app.db, today + Duration::days(30), t.app.now())
         .await
         .unwrap();
     assert_eq!(audit_tasks(&t.app, due).await.len(), 1);
@@ -144,14 +144,14 @@ async fn an_audit_falling_due_is_one_task_for_the_patch_officer_until_the_audit_
         json!({"last_on": today.to_string(), "next_due_on": next_due.to_string()}),
         "{account}"
     );
-    plan_all(&t.app.db, today + Duration::days(30))
+    plan_all(&t.app.db, today + Duration::days(30), t.app.now())
         .await
         .unwrap();
-    plan_all(&t.app.db, next_due - Duration::days(1))
+    plan_all(&t.app.db, next_due - Duration::days(1), t.app.now())
         .await
         .unwrap();
     assert_eq!(audit_tasks(&t.app, due).await.len(), 1);
-    plan_all(&t.app.db, next_due).await.unwrap();
+    plan_all(&t.app.db, next_due, t.app.now()).await.unwrap();
     let tasks = audit_tasks(&t.app, due).await;
     assert_eq!(tasks.len(), 2);
     assert_eq!(tasks[1].status, "open");
@@ -213,7 +213,7 @@ async fn an_audit_recorded_straight_in_the_diary_counts_and_bad_purposes_are_nam
         (201, Some("tenancy_audit")),
         "{a}"
     );
-    plan_all(&t.app.db, today).await.unwrap();
+    plan_all(&t.app.db, today, t.app.now()).await.unwrap();
     assert!(
         audit_tasks(&t.app, hd1001).await.is_empty(),
         "audited today: nothing due"
@@ -255,7 +255,7 @@ async fn the_last_audit_the_housing_system_knows_of_is_imported_and_counts() {
         .import("tenancies", csv(&[("HD6001", recent), ("HD6002", old)]))
         .await;
     assert_eq!(batch["status"], "succeeded", "{batch}");
-    plan_all(&t.app.db, today).await.unwrap();
+    plan_all(&t.app.db, today, t.app.now()).await.unwrap();
     let recent_id = tenancy_id(&t.app, "HD6001").await;
     let old_id = tenancy_id(&t.app, "HD6002").await;
     assert!(

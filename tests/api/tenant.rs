@@ -16,7 +16,7 @@ const AMY: (&str, &str) = ("HD2001", "1985-02-03");
 const BEN: (&str, &str) = ("HD2002", "1979-08-21");
 
 fn today() -> NaiveDate {
-    rentdesk_store::london_today()
+    crate::helpers::real_today()
 }
 
 /// Two tenancies on patch HD-NORTH: Amy (£100/week, 8 weeks charged, 3 paid: £500 real

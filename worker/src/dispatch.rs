@@ -778,6 +778,8 @@ pub(crate) struct DispatchTick {
     pub providers: Providers,
     /// To queue again the work the queue lost ([`sweep_stranded`]).
     pub queues: crate::Queues,
+    /// The clock the contact window is judged on.
+    pub clock: rentdesk_store::Clock,
 }
 
 /// Queue again every piece of pending work whose job the queue lost (issue 21): the database
@@ -815,11 +817,11 @@ pub(crate) async fn on_dispatch_tick(
     _tick: apalis_cron::Tick<chrono_tz::Tz>,
     data: apalis::prelude::Data<DispatchTick>,
 ) -> Result<(), apalis::prelude::BoxDynError> {
-    if let Err(e) = sweep_stranded(&data.db, &data.queues, Utc::now()).await {
+    if let Err(e) = sweep_stranded(&data.db, &data.queues, data.clock.now()).await {
         // Sending comes first: a failed sweep is tried again on the next tick.
         tracing::error!(error = %format!("{e:#}"), "sweeping for stranded work failed");
     }
-    let report = dispatch_all(&data.db, &data.providers, Utc::now())
+    let report = dispatch_all(&data.db, &data.providers, data.clock.now())
         .await
         .map_err(|e| format!("{e:#}"))?;
     if report != DispatchReport::default() {

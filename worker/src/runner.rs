@@ -51,6 +51,8 @@ pub struct WorkerConfig {
     pub retention: rentdesk_domain::retention::RetentionPolicy,
     /// The most one imported amount may be, either sign (`MAX_ROW_AMOUNT_PENCE`).
     pub max_row_amount: rentdesk_domain::Pence,
+    /// The clock the rules run on: the system clock, or the one a test moves.
+    pub clock: rentdesk_store::Clock,
 }
 
 impl Default for WorkerConfig {
@@ -69,6 +71,7 @@ impl Default for WorkerConfig {
             send_concurrency: crate::dispatch::DEFAULT_SEND_CONCURRENCY,
             retention: Default::default(),
             max_row_amount: rentdesk_domain::Pence::DEFAULT_MAX_ROW_AMOUNT,
+            clock: rentdesk_store::Clock::system(),
         }
     }
 }
@@ -99,6 +102,7 @@ impl WorkerConfig {
             send_concurrency: settings.worker.send_concurrency,
             retention: settings.retention_policy(),
             max_row_amount: settings.policy.max_row_amount,
+            clock: rentdesk_store::Clock::system(),
         }
     }
 }
@@ -237,6 +241,7 @@ pub(crate) fn build_monitor(
     let schedule = parse_cron(&config.nightly_cron)?;
     let dispatch = crate::dispatch::DispatchTick {
         db: db.clone(),
+        clock: config.clock.clone(),
         providers: crate::dispatch::Providers {
             sms: config
                 .sms
@@ -267,6 +272,7 @@ pub(crate) fn build_monitor(
         policy: config.contact_policy.clone(),
         retention: config.retention,
         max_row_amount: config.max_row_amount,
+        clock: config.clock.clone(),
     };
     let mut monitor = Monitor::new();
     monitor = register_job::<ImportJob>(

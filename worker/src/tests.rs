@@ -499,7 +499,10 @@ async fn cron_tick_enqueues_the_nightly_job_keyed_by_date() {
     let pool = pool(&queues);
     let count = tokio::time::timeout(WAIT, async {
         loop {
-            let key = NightlyEvaluation::idempotency_key(crate::jobs::today_in(tz));
+            let key = NightlyEvaluation::idempotency_key(crate::jobs::today_in(
+                tz,
+                &rentdesk_store::Clock::system(),
+            ));
             let count: i64 = sea_orm::sqlx::query_scalar(
                 "SELECT count(*) FROM Jobs WHERE job_type = ? AND idempotency_key = ?",
             )

@@ -507,7 +507,7 @@ async fn definition(
     input: &CampaignInput,
 ) -> poem::Result<Result<Definition, Problem>> {
     let today = state.today();
-    let def = match parse(input, today, Utc::now()) {
+    let def = match parse(input, today, state.now()) {
         Ok(d) => d,
         Err(p) => return Ok(Err(p)),
     };
@@ -535,7 +535,7 @@ async fn out_read(
     state: &AppState,
     c: campaign::Model,
 ) -> poem::Result<Result<CampaignOut, UnknownValue>> {
-    let now = Utc::now();
+    let now = state.now();
     let def = Definition::from_model(&c).map_err(internal)?;
     let progress = store::progress(&state.db, &c, now)
         .await
@@ -649,7 +649,7 @@ impl CampaignsApi {
             &def,
             patches.as_ref(),
             today,
-            Utc::now(),
+            state.now(),
             &state.settings.policy.contact_policy,
         )
         .await
@@ -697,7 +697,7 @@ impl CampaignsApi {
     ) -> poem::Result<Answer<CampaignOut>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let def = or_answer!(definition(&state, &staff, &body).await?);
-        let c = store::create(&state.db, &def, &staff, Utc::now())
+        let c = store::create(&state.db, &def, &staff, state.now())
             .await
             .map_err(internal)?;
         audit_campaign(
@@ -809,7 +809,7 @@ impl CampaignsApi {
     ) -> poem::Result<Answer<CampaignProgress>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let c = or_answer!(find(&state, &staff, id.0).await?);
-        let p = store::progress(&state.db, &c, Utc::now())
+        let p = store::progress(&state.db, &c, state.now())
             .await
             .map_err(internal)?;
         Ok(Answer::Ok(Json(
@@ -838,12 +838,14 @@ impl CampaignsApi {
             Err(p) => return Ok(ProgressStream::NotFound(Json(p))),
         };
         let db = state.db.clone();
+        let clock = state.clock.clone();
         let started = std::time::Instant::now();
         // (campaign id, last event sent, whether to wait before looking again, done)
         let events = futures::stream::unfold(
             (c.id, None::<CampaignProgress>, false, false),
             move |(id, last, wait, done)| {
                 let db = db.clone();
+                let clock = clock.clone();
                 async move {
                     if done {
                         return None;
@@ -855,7 +857,7 @@ impl CampaignsApi {
                         }
                         wait = true;
                         let row = campaign::Entity::find_by_id(id).one(&db).await.ok()??;
-                        let p = store::progress(&db, &row, Utc::now()).await.ok()?;
+                        let p = store::progress(&db, &row, clock.now()).await.ok()?;
                         let p = CampaignProgress::read(id, p)
                             .inspect_err(|e| tracing::error!("progress stream ended: {e}"))
                             .ok()?;
@@ -933,7 +935,7 @@ impl CampaignsApi {
     ) -> poem::Result<Answer<CampaignOut>> {
         let staff = or_answer!(manager(state, &auth.0).await?);
         let c = or_answer!(find(state, &staff, id).await?);
-        let now = Utc::now();
+        let now = state.now();
         let done = match what {
             "launch" => store::launch(&state.db, &c, now).await,
             "pause" => store::pause(&state.db, &c, now).await,

@@ -406,9 +406,15 @@ impl DataProtectionApi {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let t = or_answer!(visible_by_reference(&state, &staff, &reference).await?);
         let addr = client_addr(remote);
-        let row = rentdesk_store::subject_access::queue(&state.db, t.id, staff.id, addr.as_deref())
-            .await
-            .map_err(|e| Problem::internal(&e))?;
+        let row = rentdesk_store::subject_access::queue(
+            &state.db,
+            t.id,
+            staff.id,
+            addr.as_deref(),
+            state.now(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
         state
             .queues
             .enqueue_subject_access_export(row.id)
@@ -533,9 +539,15 @@ impl DataProtectionApi {
         let staff = or_answer!(admin(&state, &auth.0, "run retention").await?);
         let today = state.today();
         let policy = state.settings.retention_policy();
-        let done = rentdesk_store::retention::run(&state.db, policy, today, Actor::Staff(staff.id))
-            .await
-            .map_err(|e| Problem::internal(&e))?;
+        let done = rentdesk_store::retention::run(
+            &state.db,
+            policy,
+            today,
+            Actor::Staff(staff.id),
+            state.now(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
         Ok(Answer::Ok(Json(retention_report(
             true,
             today,

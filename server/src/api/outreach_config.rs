@@ -94,7 +94,7 @@ impl OutreachConfigApi {
             }
         };
         let saved =
-            rentdesk_store::outreach_config::save(&state.db, &config, Some(staff.id), Utc::now())
+            rentdesk_store::outreach_config::save(&state.db, &config, Some(staff.id), state.now())
                 .await
                 .map_err(|e| Problem::internal(&e))?;
         let row = match saved {

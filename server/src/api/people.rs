@@ -11,7 +11,7 @@ use crate::api::vocab::{self, StaffRole};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use poem::http::StatusCode;
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Path;
@@ -310,6 +310,7 @@ impl PeopleApi {
             body.name.trim(),
             body.officer_id,
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(db_err)?;
@@ -512,6 +513,7 @@ impl PeopleApi {
                 password: &body.password,
             },
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(db_err)?;
@@ -644,7 +646,7 @@ impl PeopleApi {
                 starts_on: body.starts_on,
                 ends_on: body.ends_on,
                 set_by_staff_id: Some(staff.id),
-                created_at: Utc::now(),
+                created_at: state.now(),
             },
             client_addr(remote).as_deref(),
         )
@@ -682,6 +684,7 @@ impl PeopleApi {
                 to_patch_code: body.to_patch_code.as_deref(),
             },
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(db_err)?;

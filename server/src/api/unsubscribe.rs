@@ -50,7 +50,7 @@ pub async fn unsubscribe(state: Data<&AppState>, Path(token): Path<String>) -> R
     let Some(id) = verify(&state, &token) else {
         return invalid_link();
     };
-    match rentdesk_store::tenant_app::unsubscribe_email(&state.db, id).await {
+    match rentdesk_store::tenant_app::unsubscribe_email(&state.db, id, state.now()).await {
         Ok(true) => page(
             "You will get no more emails",
             "<p>Done. You can switch emails back on in the app at any time.</p>",

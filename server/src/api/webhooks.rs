@@ -104,7 +104,15 @@ pub async fn twilio_status(req: &Request, state: Data<&AppState>, body: Body) ->
         return Problem::invalid("MessageSid", "MessageSid and MessageStatus are required")
             .into_response();
     };
-    match sms_events::apply_status(&state.db, sid, status, param(&params, "ErrorCode")).await {
+    match sms_events::apply_status(
+        &state.db,
+        sid,
+        status,
+        param(&params, "ErrorCode"),
+        state.now(),
+    )
+    .await
+    {
         Ok(outcome) => {
             tracing::info!(sid, status, ?outcome, "Twilio status callback");
             StatusCode::NO_CONTENT.into_response()
@@ -128,7 +136,7 @@ pub async fn twilio_inbound(req: &Request, state: Data<&AppState>, body: Body) -
         return Problem::invalid("From", "From and MessageSid are required").into_response();
     };
     let text = param(&params, "Body").unwrap_or_default();
-    match sms_events::inbound(&state.db, from, text, sid).await {
+    match sms_events::inbound(&state.db, from, text, sid, state.now()).await {
         Ok(outcome) => {
             tracing::info!(sid, keyword = ?outcome.keyword, tenancies = outcome.tenancies, new = outcome.new, "text from a tenant");
             twiml((outcome.keyword == Some(Keyword::Help)).then_some(HELP_REPLY))

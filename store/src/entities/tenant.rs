@@ -37,6 +37,7 @@ impl ActiveModel {
         is_lead: bool,
         mobile: Option<String>,
         email: Option<String>,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> ActiveModel {
         use sea_orm::Set;
         ActiveModel {
@@ -54,7 +55,7 @@ impl ActiveModel {
             mobile_invalid: Set(false),
             email_invalid: Set(false),
             amounts_in_previews: Set(false),
-            created_at: Set(chrono::Utc::now()),
+            created_at: Set(now),
             ..Default::default()
         }
     }

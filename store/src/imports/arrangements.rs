@@ -538,6 +538,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<ArrangementRow> for Write<'_, C> {
                     occurred_at: Some(midday(row.agreed_on)),
                     ..Default::default()
                 },
+                now,
             )
             .await?;
             self.inserted += 1;

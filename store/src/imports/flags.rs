@@ -355,6 +355,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<FlagRow> for Write<'_, C> {
                     ),
                     ..Default::default()
                 },
+                now,
             )
             .await?;
             self.inserted += 1;

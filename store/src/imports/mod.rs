@@ -1310,6 +1310,7 @@ impl<C: ConnectionTrait> WriteTenancies<'_, C> {
         tenancy_id: i64,
         row: &TenancyRow,
         replace: bool,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, sea_orm::DbErr> {
         let existing = tenant::Entity::find()
             .filter(tenant::Column::TenancyId.eq(tenancy_id))
@@ -1350,6 +1351,7 @@ impl<C: ConnectionTrait> WriteTenancies<'_, C> {
                         is_lead,
                         p.mobile.clone(),
                         p.email.clone(),
+                        now,
                     )
                     .insert(self.db)
                     .await?;
@@ -1410,7 +1412,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<TenancyRow> for WriteTenancies<'_, C>
                             .await?;
                         }
                     }
-                    let people_changed = self.write_people(current.id, &row, true).await?;
+                    let people_changed = self.write_people(current.id, &row, true, now).await?;
                     if tenancy_changed || people_changed {
                         self.updated += 1;
                         self.affected.insert(current.id);
@@ -1422,7 +1424,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<TenancyRow> for WriteTenancies<'_, C>
                     let mut am = tenancy::ActiveModel::from(wanted).reset_all();
                     am.id = sea_orm::ActiveValue::NotSet;
                     let inserted = am.insert(self.db).await?;
-                    self.write_people(inserted.id, &row, false).await?;
+                    self.write_people(inserted.id, &row, false, now).await?;
                     self.inserted += 1;
                     self.affected.insert(inserted.id);
                 }

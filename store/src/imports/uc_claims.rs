@@ -411,6 +411,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<ClaimRow> for Write<'_, C> {
                     body: &format!("{}.", parts.join(", ")),
                     ..Default::default()
                 },
+                now,
             )
             .await?;
             self.inserted += 1;

@@ -17,7 +17,7 @@ impl Job for CampaignFanOut {
             &ctx.db,
             self.campaign_id,
             today,
-            chrono::Utc::now(),
+            ctx.now(),
             &ctx.policy,
         )
         .await?;

@@ -12,9 +12,13 @@ impl Job for EvaluateTenancies {
 
     async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
         let today = ctx.today();
-        let report =
-            rentdesk_store::evaluation::evaluate_tenancies(&ctx.db, &self.tenancy_ids, today)
-                .await?;
+        let report = rentdesk_store::evaluation::evaluate_tenancies(
+            &ctx.db,
+            &self.tenancy_ids,
+            today,
+            ctx.now(),
+        )
+        .await?;
         tracing::info!(accounts = report.accounts, in_arrears = report.in_arrears, %today, "tenancies evaluated");
         if !self.plan_outreach {
             return Ok(());
@@ -24,7 +28,7 @@ impl Job for EvaluateTenancies {
             &ctx.db,
             &self.tenancy_ids,
             today,
-            chrono::Utc::now(),
+            ctx.now(),
             &ctx.policy,
         )
         .await?;

@@ -12,7 +12,8 @@ impl Job for SubjectAccessExport {
 
     async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
         let outcome =
-            rentdesk_store::subject_access::run(&ctx.db, self.export_id, ctx.today()).await?;
+            rentdesk_store::subject_access::run(&ctx.db, self.export_id, ctx.today(), ctx.now())
+                .await?;
         tracing::info!(
             export_id = self.export_id,
             outcome = outcome.unwrap_or("missing"),

@@ -39,17 +39,24 @@ pub struct JobContext {
     pub max_row_amount: rentdesk_domain::Pence,
     /// How long personal data is kept after a tenancy closes (`RETENTION_MONTHS`).
     pub retention: rentdesk_domain::retention::RetentionPolicy,
+    /// The clock the rules run on (moved by the end-to-end tests).
+    pub clock: rentdesk_store::Clock,
 }
 
 impl JobContext {
     /// The current date where the tenancies are.
     pub fn today(&self) -> NaiveDate {
-        today_in(self.timezone)
+        today_in(self.timezone, &self.clock)
+    }
+
+    /// Now, on the rules' clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 }
 
-pub(crate) fn today_in(tz: Tz) -> NaiveDate {
-    chrono::Utc::now().with_timezone(&tz).date_naive()
+pub(crate) fn today_in(tz: Tz, clock: &rentdesk_store::Clock) -> NaiveDate {
+    clock.now().with_timezone(&tz).date_naive()
 }
 
 /// A kind of job: its payload and queue name ([`rentdesk_jobs::Payload`]), per-attempt time

@@ -25,7 +25,15 @@ impl Job for NightlyEvaluation {
     type Context = JobContext;
 
     async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
-        run_nightly(&ctx.db, self.date, &ctx.policy, ctx.retention, log_progress).await?;
+        run_nightly(
+            &ctx.db,
+            self.date,
+            ctx.now(),
+            &ctx.policy,
+            ctx.retention,
+            log_progress,
+        )
+        .await?;
         Ok(())
     }
 }
@@ -141,6 +149,7 @@ impl NightlyReport {
 pub async fn run_nightly(
     db: &sea_orm::DatabaseConnection,
     date: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
     policy: &rentdesk_domain::contact_policy::ContactPolicy,
     retention: rentdesk_domain::retention::RetentionPolicy,
     mut progress: impl FnMut(NightlyProgress<'_>),
@@ -154,18 +163,16 @@ pub async fn run_nightly(
         let started = std::time::Instant::now();
         match step {
             NightlyStep::Evaluation => {
-                report.evaluation = rentdesk_store::evaluation::evaluate_all(db, date).await?;
+                report.evaluation = rentdesk_store::evaluation::evaluate_all(db, date, now).await?;
             }
             NightlyStep::Outreach => {
                 // Early intervention: who needs contact, planned once per event (the idempotency
-                // keys make a retried job harmless). Quiet hours are decided against the real
-                // clock.
-                report.outreach =
-                    rentdesk_store::outreach::plan_all(db, date, chrono::Utc::now(), policy)
-                        .await?;
+                // keys make a retried job harmless). Quiet hours are decided against `now`, not
+                // the as-of date.
+                report.outreach = rentdesk_store::outreach::plan_all(db, date, now, policy).await?;
             }
             NightlyStep::Audits => {
-                report.audits = rentdesk_store::tenancy_audits::plan_all(db, date).await?;
+                report.audits = rentdesk_store::tenancy_audits::plan_all(db, date, now).await?;
             }
             NightlyStep::Retention => {
                 // Last: it only touches closed accounts, which the steps above skip.
@@ -174,6 +181,7 @@ pub async fn run_nightly(
                     retention,
                     date,
                     rentdesk_store::audit::Actor::System,
+                    now,
                 )
                 .await?
                 .into_iter()

@@ -1048,7 +1048,7 @@ impl OfficerAccountsApi {
         if body.purpose.is_some() && body.kind != ActionKind::Visit {
             errors.push(("purpose".into(), "only for visits".into()));
         }
-        if body.occurred_at > Utc::now() + chrono::Duration::minutes(5) {
+        if body.occurred_at > state.now() + chrono::Duration::minutes(5) {
             errors.push(("occurred_at".into(), "is in the future".into()));
         }
         if body.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l)) {
@@ -1090,6 +1090,7 @@ impl OfficerAccountsApi {
                 purpose: body.purpose.map(VisitPurpose::as_str),
             },
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
@@ -1203,6 +1204,7 @@ impl OfficerAccountsApi {
                 notified_on: body.notified_on,
             },
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
@@ -1252,6 +1254,7 @@ impl OfficerAccountsApi {
             },
             today,
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
@@ -1305,6 +1308,7 @@ impl OfficerAccountsApi {
                 note: body.note.trim(),
             },
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
@@ -1380,6 +1384,7 @@ impl OfficerAccountsApi {
             body.base_updated_at,
             state.today(),
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?
@@ -1433,6 +1438,7 @@ impl OfficerAccountsApi {
             body.base_updated_at,
             state.today(),
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?
@@ -1521,7 +1527,7 @@ impl OfficerAccountsApi {
                 starts_on: body.starts_on,
                 ends_on: body.ends_on,
                 set_by_staff_id: Some(staff.id),
-                created_at: Utc::now(),
+                created_at: state.now(),
             },
             client_addr(remote).as_deref(),
         )

@@ -102,6 +102,7 @@ impl OfficerArrangementsApi {
             },
             proposal,
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
@@ -157,6 +158,7 @@ impl OfficerArrangementsApi {
             body.approve,
             body.reason.trim(),
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
@@ -195,6 +197,7 @@ impl OfficerArrangementsApi {
             id.0,
             body.reason.trim(),
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?

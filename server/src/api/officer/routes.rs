@@ -506,7 +506,7 @@ fn route_start(
             .map(Some)
             .map_err(|reason| Problem::invalid("start", reason)),
         None if date == state.today() => Ok(Some(
-            Utc::now().with_timezone(&chrono_tz::Europe::London).time(),
+            state.now().with_timezone(&chrono_tz::Europe::London).time(),
         )),
         None => Ok(None),
     }
@@ -956,6 +956,7 @@ impl OfficerRoutesApi {
                 kind,
             },
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(err)?;
@@ -1028,9 +1029,15 @@ impl OfficerRoutesApi {
         let Some((v, t)) = visible_visit(&state, &staff, id.0).await? else {
             return Ok(Answer::problem(not_found_visit(id.0)));
         };
-        let change = visits::cancel(&state.db, staff.id, v, client_addr(remote).as_deref())
-            .await
-            .map_err(|e| Problem::internal(&e))?;
+        let change = visits::cancel(
+            &state.db,
+            staff.id,
+            v,
+            client_addr(remote).as_deref(),
+            state.now(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
         Ok(match change {
             Change::Changed(v) | Change::Unchanged(v) => Answer::Ok(Json(vocab::one((v, t))?)),
             Change::Refused(v) | Change::Conflict(v, _) => Answer::problem(
@@ -1060,7 +1067,7 @@ impl OfficerRoutesApi {
         body: Json<VisitDone>,
     ) -> poem::Result<Answer<VisitOut>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
-        let now = Utc::now();
+        let now = state.now();
         let mut errors = vec![];
         if body
             .occurred_at
@@ -1084,6 +1091,7 @@ impl OfficerRoutesApi {
                 occurred_at: body.occurred_at.unwrap_or(now),
             },
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;

@@ -735,6 +735,7 @@ async fn record_step(
             step,
             body.note.trim(),
             addr.as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
@@ -799,7 +800,7 @@ async fn record_step(
             }
             (None, _) => Some(NaiveTime::MIN),
         };
-        let now = rentdesk_domain::time::london_local(chrono::Utc::now());
+        let now = rentdesk_domain::time::london_local(state.now());
         if let (Some(d), Some(t)) = (body.sent_on, sent_time)
             && d == today
             && body.sent_time.is_some()
@@ -962,6 +963,7 @@ async fn record_step(
         },
         today,
         addr.as_deref(),
+        state.now(),
     )
     .await
     .map_err(|e| Problem::internal(&e))?;
@@ -1071,6 +1073,7 @@ async fn record_order_step(
         notice,
         body.note.trim(),
         addr,
+        state.now(),
     )
     .await
     .map_err(|e| Problem::internal(&e))?;

@@ -151,7 +151,7 @@ impl OfficerSyncApi {
         since: Query<Option<String>>,
     ) -> poem::Result<Answer<SyncAnswer>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
-        let now = Utc::now();
+        let now = state.now();
         let key = state.settings.auth.token_signing_key.expose();
         let since = match since.0.as_deref().map(|s| parse_since(key, staff.id, s)) {
             None => None,
@@ -174,6 +174,7 @@ impl OfficerSyncApi {
             from,
             &c,
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;

@@ -533,6 +533,7 @@ impl TenantPlansApi {
             rentdesk_store::plans::By::Tenant(&person),
             proposal,
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
@@ -580,6 +581,7 @@ impl TenantPlansApi {
             &person,
             body.reason.trim(),
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?

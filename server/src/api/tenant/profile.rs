@@ -280,6 +280,7 @@ impl TenantProfileApi {
             auth.0.tenant_id,
             body.platform.as_str(),
             &body.token,
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
@@ -391,6 +392,7 @@ impl TenantProfileApi {
                 monthly_housing_pence: body.monthly_housing_pence,
             },
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
@@ -453,6 +455,7 @@ impl TenantProfileApi {
             body.effective_date,
             body.detail.trim(),
             client_addr(remote).as_deref(),
+            state.now(),
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
