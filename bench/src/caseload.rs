@@ -7,7 +7,7 @@
 //! today's caseload through `rentdesk_store::caseload::assess`, then continues every tenancy's
 //! own seeded payment behaviour for 12 weeks (`seed::continuation`) and calls "will escalate"
 //! every rent account whose real arrears, as `domain::arrears::summarise` computes them, reach
-//! the default policy's notice threshold (4 weeks' rent, domain.md §4) on any day of those 12
+//! the default policy's notice threshold (4 weeks' rent, docs/possession.md#default-local-policy) on any day of those 12
 //! weeks. The priority function only ever sees data up to `AS_OF`.
 //!
 //! In the same run, a naive cut-off — real arrears over one week's rent, largest first, trimmed
@@ -32,12 +32,12 @@ struct Truth {
     behaviour: Behaviour,
     at_threshold_today: bool,
     will_escalate: bool,
-    /// The local policy's notice rule in full (domain.md §4): at the threshold on a day when no
+    /// The local policy's notice rule in full (docs/possession.md#default-local-policy): at the threshold on a day when no
     /// arrangement is being kept.
     will_escalate_by_policy: bool,
 }
 
-/// The seeded ledger's arrears figures (domain.md §7), measured, not assumed.
+/// The seeded ledger's arrears figures (docs/performance.md), measured, not assumed.
 #[derive(Default)]
 struct Roll {
     /// Current tenant arrears (balances owed, technical included) and the annual rent debit of
@@ -390,7 +390,7 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
          - data: {tenancies} tenancies seeded into SQLite (profile **{profile}**, seed {seed}, \
          history to {as_of}; seeding {seed_secs:.0} s); caseload of every account assessed in \
          {assess_secs:.2} s\n\
-         - measured from the seeded ledger (domain.md §7), over the {roll_n} rent accounts: \
+         - measured from the seeded ledger (docs/performance.md), over the {roll_n} rent accounts: \
          current tenant arrears **{roll_pct:.2}% of the annual rent debit** (real arrears alone \
          {roll_real_pct:.2}%; sector: 2.7–2.8% social landlords, 3.6% HAs, 4.5% councils); \
          **{over7:.1}%** of tenants owe more than 7 weeks' rent ({over7_real:.1}% in real \
@@ -417,7 +417,7 @@ fn report(caseload: &[Assessed], truth: &HashMap<i64, Truth>, m: Meta) -> String
          Breathing Space): {shown_n} accounts = **{shown_share:.1}%** of accounts in arrears, \
          recall **{shown_recall:.1}%** ({shown_hit}/{we}); naive trimmed to {shown_n}: \
          {naive_shown_recall:.1}%, difference **{shown_gain:+.1} points**\n\
-         - by the local policy's full notice rule (domain.md §4: at the threshold on a day with \
+         - by the local policy's full notice rule (docs/possession.md#default-local-policy: at the threshold on a day with \
          **no arrangement being kept**): **{pe}** will escalate; caseload recall \
          **{policy_recall:.1}%** ({policy_hit}/{pe}; ratio to 95%: {policy_ratio:.3}), naive at \
          equal size **{policy_naive_recall:.1}%**, difference **{policy_gain:+.1} points**\n\

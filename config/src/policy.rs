@@ -20,7 +20,7 @@ pub struct Policy {
     /// API body. Larger figures are refused at the edge (issue 15: one i64::MAX row broke an
     /// account for good).
     pub max_row_amount: Pence,
-    /// domain.md §6 defaults unless `CONTACT_HOURS`, `CONTACT_ON_SUNDAYS`,
+    /// docs/contact.md#reasonable-hours defaults unless `CONTACT_HOURS`, `CONTACT_ON_SUNDAYS`,
     /// `CONTACT_ON_BANK_HOLIDAYS` or `CONTACT_WEEKLY_CAP` say otherwise.
     pub contact_policy: ContactPolicy,
     /// `RETENTION_MONTHS` (default 72 = six years, the Limitation Act 1980 s19 period for rent
@@ -37,7 +37,7 @@ pub struct Policy {
     pub notice_rules: NoticeRules,
     /// `APA_LAG_DAYS` (default 14), `APA_CYCLE_DAYS` (default 28), `HB_PAY_LAG_DAYS` (default
     /// 0): when managed payments (UC APA) and Housing Benefit reach the rent account
-    /// (domain.md §2; docs/rules.md "Managed payments").
+    /// (docs/payments-and-technical-arrears.md#managed-payments-uc-apa-and-housing-benefit-pay-dates; docs/payments-and-technical-arrears.md#managed-payments-uc-apa-and-housing-benefit-pay-dates "Managed payments").
     pub benefit_timing: BenefitTiming,
 }
 

@@ -1,5 +1,5 @@
 //! Income and expenditure in Standard Financial Statement categories, and the council's
-//! repayment-plan policy (domain.md §3): what a tenant can afford, the instalment range the
+//! repayment-plan policy (docs/arrangements.md): what a tenant can afford, the instalment range the
 //! policy accepts, and the schedule that results.
 //!
 //! All amounts in a statement are **monthly** pence, as the SFS is. A weekly figure is
@@ -10,7 +10,7 @@
 //! priority debts — rent and mortgage arrears, council tax, energy, TV licence, fines, child
 //! maintenance, HMRC, hire purchase of essentials — out of the surplus before non-priority ones
 //! (cards, loans, catalogues, overdrafts, water arrears), which share only what is left. Rent
-//! arrears are a priority debt (domain.md §3), so the surplus for them is income less
+//! arrears are a priority debt (docs/arrangements.md#standard-financial-statement-priority-debts-first), so the surplus for them is income less
 //! essential spending less the other priority debts' payments; payments the tenant makes to
 //! non-priority creditors are **not** taken off first ([`Statement::disposable_monthly`]). What
 //! is left after the rent arrears instalment is what the non-priority creditors can be offered
@@ -205,7 +205,7 @@ pub struct PlanPolicy {
 }
 
 impl Default for PlanPolicy {
-    /// domain.md §3 defaults: at least £1 a week, clear within 104 weeks. Guideline figures are
+    /// docs/arrangements.md#the-plan-policy-a-floor-and-a-target-to-clear-the-arrears defaults: at least £1 a week, clear within 104 weeks. Guideline figures are
     /// the council's to keep current; these defaults are of the published table's order.
     fn default() -> PlanPolicy {
         let g = |first_adult, each_other_adult, each_child| Guideline {
@@ -755,7 +755,7 @@ mod tests {
     /// Standard Financial Statement order: rent arrears are a priority debt, so the surplus for
     /// them is taken before any non-priority debt payment; other priority debts (council tax,
     /// energy arrears…) come before them too; non-priority creditors share what is left. The
-    /// same table is in docs/rules.md ("Standard Financial Statement: priority debts first").
+    /// same table is in docs/arrangements.md#standard-financial-statement-priority-debts-first ("Standard Financial Statement: priority debts first").
     #[test]
     fn sfs_priority_debts_before_non_priority_rent_arrears_surplus() {
         // £1,200 income, £700 rent, £300 food: £200 a month before any debt payment.

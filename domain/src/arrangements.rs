@@ -1,4 +1,4 @@
-//! Repayment arrangements (domain.md §3): the instalments an arrangement asks for, how the
+//! Repayment arrangements (docs/arrangements.md): the instalments an arrangement asks for, how the
 //! tenant's payments are allocated to them (oldest first), and which are paid, part-paid,
 //! missed or still pending. Used by the broken-arrangement trigger and by a court order's terms.
 
@@ -53,7 +53,7 @@ pub struct Arrangement {
     pub instalment: Pence,
     pub end_date: Option<NaiveDate>,
     /// `instalment` includes the week's rent and charges: in a week the landlord charges
-    /// nothing (a rent-free week, domain.md §1) only the part towards the arrears is due.
+    /// nothing (a rent-free week, docs/accounts-and-rent.md#rent-free-weeks) only the part towards the arrears is due.
     pub includes_rent: bool,
 }
 
@@ -111,7 +111,7 @@ fn uncharged_weeks(charges: &BTreeMap<NaiveDate, Pence>, from: NaiveDate, to: Na
         return Pence::ZERO;
     };
     let mut missing = Pence::ZERO;
-    // Rent weeks start on the weekday charges are posted (Mondays, domain.md §1).
+    // Rent weeks start on the weekday charges are posted (Mondays, docs/accounts-and-rent.md#rent-is-charged-weekly-in-advance-on-mondays).
     let offset = (from - first).num_days().rem_euclid(7);
     let mut week = from + Duration::days((7 - offset) % 7);
     while week < to {
@@ -128,8 +128,8 @@ fn uncharged_weeks(charges: &BTreeMap<NaiveDate, Pence>, from: NaiveDate, to: Na
 }
 
 /// Adherence per instalment: tenant payments since the start are allocated to instalments
-/// oldest first; an instalment not fully covered `grace_days` after its date is missed (domain.md
-/// §3: "an instalment not paid within N days (default 7) of its due date"). The officer app, the
+/// oldest first; an instalment not fully covered `grace_days` after its date is missed (docs/arrangements.md#keeping-to-an-arrangement-and-when-it-is-broken:
+/// "an instalment not paid within N days (default 7) of its due date"). The officer app, the
 /// tenant app and the broken-arrangement rule all read this one function.
 pub fn adherence(
     arrangement: &Arrangement,

@@ -1,5 +1,5 @@
 //! The computed account summary: balance, arrears in pounds and weeks, and technical arrears
-//! kept apart from real arrears (domain.md §2).
+//! kept apart from real arrears (docs/payments-and-technical-arrears.md).
 //!
 //! Technical arrears are the part of the arrears that a benefit payment already earned but not
 //! yet received will clear: UC or HB accrued for days already charged, whose payment date is in
@@ -27,7 +27,7 @@ pub struct AccountFacts {
     pub self_pay: Option<(Pence, Frequency, NaiveDate)>,
     /// How late a benefit payment may be and still count as "due, not yet received". Default 3.
     pub benefit_grace_days: u32,
-    /// When managed payments and HB reach the account (settings; domain.md §2).
+    /// When managed payments and HB reach the account (settings; docs/payments-and-technical-arrears.md#managed-payments-uc-apa-and-housing-benefit-pay-dates).
     #[serde(default)]
     pub timing: BenefitTiming,
 }
@@ -721,9 +721,9 @@ mod tests {
         );
     }
 
-    /// domain.md §2 (DWP: managed payments to landlords are paid on DWP's own four-weekly
+    /// docs/payments-and-technical-arrears.md#managed-payments-uc-apa-and-housing-benefit-pay-dates (DWP: managed payments to landlords are paid on DWP's own four-weekly
     /// schedule, about two weeks after the tenant's UC payment date, now and then skipping a
-    /// cycle and paying two in the next). The cases of docs/rules.md "Managed payments".
+    /// cycle and paying two in the next). The cases of docs/payments-and-technical-arrears.md#managed-payments-uc-apa-and-housing-benefit-pay-dates "Managed payments".
     /// Claim 20 Oct 2026, £468 a month; the tenant's UC dates are the 26th of each month.
     #[test]
     fn uc_apa_managed_payments_follow_dwps_landlord_schedule() {

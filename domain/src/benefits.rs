@@ -1,4 +1,4 @@
-//! When Housing Benefit and Universal Credit housing costs are due to arrive (domain.md §2).
+//! When Housing Benefit and Universal Credit housing costs are due to arrive (docs/payments-and-technical-arrears.md#housing-benefit-four-weekly-in-arrears).
 //!
 //! - Housing Benefit to a housing association is paid four-weekly **in arrears**: a payment on
 //!   a pay date covers the 28 days before it.
@@ -12,7 +12,7 @@
 use crate::Pence;
 
 /// How many days late a benefit payment (UC or HB) may be and still count as "due, not yet
-/// received" (domain.md §2): until then the arrears it will clear are *technical* arrears;
+/// received" (docs/payments-and-technical-arrears.md#technical-and-real-arrears): until then the arrears it will clear are *technical* arrears;
 /// from the day after, they are *real* arrears, because the payment is no longer on its way.
 /// Three days covers a payment posted over a weekend or a bank holiday. The store passes it
 /// as [`crate::arrears::AccountFacts::benefit_grace_days`], and the Housing Benefit change
@@ -97,7 +97,7 @@ pub fn uc_period_start(claim_start: NaiveDate, k: u32) -> NaiveDate {
 }
 
 /// When benefit money reaches the rent account, beyond the benefit's own rules (settings
-/// `APA_LAG_DAYS`, `APA_CYCLE_DAYS`, `HB_PAY_LAG_DAYS`; domain.md §2).
+/// `APA_LAG_DAYS`, `APA_CYCLE_DAYS`, `HB_PAY_LAG_DAYS`; docs/payments-and-technical-arrears.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BenefitTiming {
     /// A managed payment (UC APA) is expected this many days after the tenant's own UC payment
@@ -121,7 +121,7 @@ impl Default for BenefitTiming {
     }
 }
 
-/// Managed payments (UC APA) as DWP pays them to the landlord (domain.md §2): on its own cycle
+/// Managed payments (UC APA) as DWP pays them to the landlord (docs/payments-and-technical-arrears.md#managed-payments-uc-apa-and-housing-benefit-pay-dates): on its own cycle
 /// (`apa_cycle_days`), not on the tenant's payment date. The housing costs of an assessment
 /// period are expected in DWP's first run on or after the tenant's payment date for it. The
 /// runs are learned from the managed payments already received (`received`: the dates of UC
@@ -396,7 +396,7 @@ mod tests {
     }
 
     /// UC Regs 2013 reg 21(2): claims whose first date of entitlement is the 29th, 30th or
-    /// 31st. The same table is in docs/rules.md ("Universal Credit assessment periods").
+    /// 31st. The same table is in docs/calendar.md#universal-credit-assessment-periods ("Universal Credit assessment periods").
     #[test]
     fn uc_regs_2013_reg_21_2_assessment_periods_for_claims_on_the_29th_to_31st() {
         // (first date of entitlement, the first day of periods 0, 1, 2, 3)

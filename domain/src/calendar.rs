@@ -1,9 +1,9 @@
 //! The UK social-housing rent calendar and England & Wales bank holidays.
 //!
 //! Rent is charged weekly in advance on Mondays, and the rent year starts on the first Monday
-//! of April (domain.md §1), so a rent year has 52 or 53 Mondays: 2019/20 and 2024/25 had 53.
+//! of April (docs/accounts-and-rent.md#the-rent-year-starts-on-the-first-monday-of-april), so a rent year has 52 or 53 Mondays: 2019/20 and 2024/25 had 53.
 //! Bank holidays follow the statutory pattern with substitute days, plus the one-off changes
-//! proclaimed since 2020 (domain.md §8 asks for a table through at least 2030).
+//! proclaimed since 2020 (docs/calendar.md asks for a table through at least 2030).
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};

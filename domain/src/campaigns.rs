@@ -133,7 +133,7 @@ pub fn check_template(channel: Channel, text: &str) -> Vec<String> {
                     .join(", ")
             ));
         } else if name == "arrears" && channel != Channel::Email {
-            // domain.md §6: SMS and push are read on lock screens.
+            // docs/contact.md: SMS and push are read on lock screens.
             out.push(
                 "{arrears} is allowed in email only: texts and notifications show no amounts"
                     .to_owned(),
@@ -143,7 +143,7 @@ pub fn check_template(channel: Channel, text: &str) -> Vec<String> {
     }
     if channel != Channel::Email && text.contains('£') {
         out.push(
-            "no amounts in texts or notifications (domain.md §6): link to the app instead"
+            "no amounts in texts or notifications (docs/contact.md#keep-the-debt-private): link to the app instead"
                 .to_owned(),
         );
     }

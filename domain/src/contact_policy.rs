@@ -2,9 +2,9 @@
 //! outbound message goes through (issue 4): send, defer until a given instant, or suppress with
 //! a recorded reason.
 //!
-//! Order of checks: the account (closed, deceased, evicted), Breathing Space (domain.md §5), the
-//! vulnerability "no automated contact" switch and channel opt-outs (§6), a usable contact detail,
-//! then *when*: the rolling cap on automated contacts and the reasonable-hours window (§6:
+//! Order of checks: the account (closed, deceased, evicted), Breathing Space (docs/breathing-space.md#no-enforcement-step-a-claim-already-made-may-reach-an-order), the
+//! vulnerability "no automated contact" switch and channel opt-outs (docs/contact.md#vulnerability-and-no-automated-contact), a usable contact detail,
+//! then *when*: the rolling cap on automated contacts and the reasonable-hours window (docs/contact.md#reasonable-hours:
 //! 08:00–21:00 Europe/London, not Sundays or bank holidays, all configurable).
 //!
 //! No IO and no clock: `now` is an argument, and the contact history is passed in.
@@ -30,8 +30,8 @@ named_enum!(Channel {
     Push => "push",
 });
 
-/// The order channels are tried in for one tenant: their preferred channel first (domain.md
-/// §6: honour reasonable requests about how), then SMS, email, push.
+/// The order channels are tried in for one tenant: their preferred channel first (docs/contact.md#how-the-tenant-asked-to-be-contacted:
+/// honour reasonable requests about how), then SMS, email, push.
 pub fn channel_order(preferred: Option<Channel>) -> Vec<Channel> {
     let mut order = vec![Channel::Sms, Channel::Email, Channel::Push];
     if let Some(p) = preferred {
@@ -75,7 +75,7 @@ pub enum Decision {
     Suppress(SuppressReason),
 }
 
-/// Settings (domain.md §6 defaults; a convention, not a statutory figure).
+/// Settings (docs/contact.md defaults; a convention, not a statutory figure).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactPolicy {
     /// London local time, inclusive.
@@ -188,7 +188,7 @@ impl ContactFacts {
 pub struct MessageFacts {
     pub channel: Channel,
     /// About the arrears (a demand, a step towards proceedings) rather than a plain reminder
-    /// that current rent is due. When unsure, the caller says `true` (domain.md §5).
+    /// that current rent is due. When unsure, the caller says `true` (docs/breathing-space.md).
     pub about_debt: bool,
     /// Sent by a rule or campaign, not typed by an officer.
     pub automated: bool,
@@ -207,7 +207,7 @@ pub fn is_requested(template: &str) -> bool {
 
 /// The decision for a message the person asked for just now (a sign-in code that expires in
 /// minutes). Quiet hours, Sundays, bank holidays, the weekly cap and throttles protect people
-/// from contact they did not ask for (domain.md §6); applying them here would only stop a
+/// from contact they did not ask for (docs/contact.md); applying them here would only stop a
 /// tenant signing in at night. Opting out of a channel is an opt-out of reminders, not of the
 /// codes the tenant requests on it. Only a missing or known-invalid address stops it.
 /// `address` is the requesting person's own (not the lead tenant's); `None` = nobody on file.
@@ -239,7 +239,7 @@ pub fn decide(
     ) {
         return Decision::Suppress(AccountClosed);
     }
-    // domain.md §5: no contact demanding payment of the included debt while Breathing Space
+    // docs/breathing-space.md#no-contact-about-the-debt: no contact demanding payment of the included debt while Breathing Space
     // lasts (judged on the London date); a plain reminder that current rent is due is allowed
     // because ongoing rent stays payable. An open-ended mental-health crisis covers every day
     // from its start.
@@ -247,11 +247,11 @@ pub fn decide(
     if message.about_debt && contact.breathing_space.iter().any(|b| b.covers(today)) {
         return Decision::Suppress(BreathingSpace);
     }
-    // domain.md §6 (vulnerability): honour "no automated contact"; an officer may still write.
+    // docs/contact.md#vulnerability-and-no-automated-contact (vulnerability): honour "no automated contact"; an officer may still write.
     if message.automated && contact.no_automated_contact {
         return Decision::Suppress(NoAutomatedContact);
     }
-    // domain.md §6: honour reasonable requests about how we contact the tenant.
+    // docs/contact.md#how-the-tenant-asked-to-be-contacted: honour reasonable requests about how we contact the tenant.
     let address = contact.address(message.channel);
     if !address.opted_in {
         return Decision::Suppress(ChannelOptedOut);
@@ -262,7 +262,7 @@ pub fn decide(
     if address.invalid {
         return Decision::Suppress(ContactDetailInvalid);
     }
-    // domain.md §6: no contact at unreasonable intervals (the rolling cap on automated contacts,
+    // docs/contact.md#at-most-3-automated-contacts-in-any-7-days: no contact at unreasonable intervals (the rolling cap on automated contacts,
     // whatever they are about) or at unreasonable times (the window). Each step moves to the
     // earliest instant satisfying one rule, so alternating them until neither moves finds the
     // earliest instant satisfying both.

@@ -20,14 +20,14 @@ pub const KINDS: &[&str] = &[
 ];
 
 /// A mental health crisis Breathing Space lasts while the crisis treatment lasts and 30 days
-/// more (domain.md §5).
+/// more (docs/breathing-space.md).
 pub const MENTAL_HEALTH_EXTRA_DAYS: i64 = 30;
 
-/// A standard Breathing Space lasts up to 60 days from its start (domain.md §5).
+/// A standard Breathing Space lasts up to 60 days from its start (docs/breathing-space.md#how-long-a-breathing-space-lasts).
 pub const STANDARD_MAX_DAYS: i64 = 60;
 
 /// The landlord may ask for a review within the period of 20 days beginning with the day the
-/// moratorium started (SI 2020/1311 reg 17(3); domain.md §5).
+/// moratorium started (SI 2020/1311 reg 17(3); docs/breathing-space.md).
 pub const REVIEW_DAYS: i64 = 20;
 
 /// The last day a standard Breathing Space starting on `starts_on` may run to.
@@ -108,7 +108,7 @@ impl FlagState<'_> {
     }
 }
 
-/// Whether any of an account's flags stops automated contact on `day` (domain.md §6). Every
+/// Whether any of an account's flags stops automated contact on `day` (docs/contact.md). Every
 /// reader (contact policy facts for outreach, campaigns and the dispatch re-check) asks this.
 pub fn no_automated_contact(flags: &[FlagState<'_>], day: NaiveDate) -> bool {
     flags.iter().any(|f| f.stops_automated_contact(day))
@@ -266,7 +266,7 @@ pub struct EndChange {
 /// forward), as the rules of each kind allow. `Ok(None)`: open-ended.
 ///
 /// - A withdrawn flag never counted: refused (`AlreadyEnded`, a conflict).
-/// - Standard Breathing Space: a last day, at most 60 days after its start (domain.md §5);
+/// - Standard Breathing Space: a last day, at most 60 days after its start (docs/breathing-space.md#how-long-a-breathing-space-lasts);
 ///   never open-ended.
 /// - Mental health crisis Breathing Space: the day the crisis treatment ended (the last day is
 ///   30 days later), or its last day as the Insolvency Service gives it, or open-ended while
@@ -722,7 +722,7 @@ mod tests {
     /// SI 2020/1311 reg 17(3): a review may be asked for "within the period of 20 days
     /// beginning with the day on which the moratorium started": the start day counts as day 1,
     /// so the last day is start + 19, over weekends, bank holidays and month ends alike. The
-    /// same table is in docs/rules.md ("Breathing Space: the landlord's review deadline").
+    /// same table is in docs/breathing-space.md#breathing-space-the-landlords-review-deadline ("Breathing Space: the landlord's review deadline").
     #[test]
     fn si_2020_1311_reg_17_review_within_20_days_beginning_with_the_start() {
         // (moratorium started, last day to ask for a review)

@@ -1,4 +1,4 @@
-//! Performance figures (domain.md §7) from plain per-account inputs: rent collected as a share
+//! Performance figures (docs/performance.md) from plain per-account inputs: rent collected as a share
 //! of rent due (with and without arrears brought forward), arrears as a share of the rent roll,
 //! accounts by arrears band and by stage, UC claimants, direct-debit take-up.
 //!
@@ -14,7 +14,7 @@ use crate::possession::types::Stage;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// Real arrears in weeks' rent (domain.md §1), banded. Technical-only arrears are `Clear`: no
+/// Real arrears in weeks' rent (docs/accounts-and-rent.md#weeks-in-arrears-and-months-of-rent), banded. Technical-only arrears are `Clear`: no
 /// recovery work is due on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

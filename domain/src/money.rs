@@ -159,7 +159,7 @@ impl fmt::Display for Pence {
 }
 
 /// numerator ÷ denominator in hundredths, rounded half away from zero; `None` when dividing by
-/// zero. "Weeks in arrears" = arrears ÷ weekly charge (domain.md §1).
+/// zero. "Weeks in arrears" = arrears ÷ weekly charge (docs/accounts-and-rent.md#weeks-in-arrears-and-months-of-rent).
 pub fn ratio_hundredths(numerator: Pence, denominator: Pence) -> Option<i64> {
     if denominator.0 == 0 {
         return None;

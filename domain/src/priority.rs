@@ -6,13 +6,13 @@
 //!
 //! - **how urgent** (`score`): mostly the real arrears projected over the next weeks at the pace
 //!   of the last twelve, or the level the account usually sits at, whichever is higher
-//!   (domain.md §4: the notice threshold is 4 weeks' rent), plus the events an officer must
+//!   (docs/possession.md#default-local-policy: the notice threshold is 4 weeks' rent), plus the events an officer must
 //!   react to — a broken arrangement, a notice about to lapse, Housing Benefit that stopped,
 //!   Breathing Space ending;
 //! - **whether today** (`needs_action_today`), or else **why not** (`excluded`), so the list can
 //!   say "212 accounts in technical arrears only" instead of silently hiding them.
 //!
-//! Technical arrears (a UC or HB payment due will clear them, domain.md §2) never count: only
+//! Technical arrears (a UC or HB payment due will clear them, docs/payments-and-technical-arrears.md#housing-benefit-four-weekly-in-arrears) never count: only
 //! `real_arrears` does, so new UC claimants in their five-week wait do not crowd the list.
 //! This module does not decide the escalation step itself (that is `possession::next_step::next_step`) nor
 //! whether a tenant may be contacted (`contact_policy`).
@@ -45,7 +45,7 @@ pub struct UcClaimFacts {
 }
 
 impl UcClaimFacts {
-    /// UC pays monthly in arrears, 7 days after the first assessment period ends (domain.md §2).
+    /// UC pays monthly in arrears, 7 days after the first assessment period ends (docs/payments-and-technical-arrears.md#universal-credit-the-first-payment-about-five-weeks-after-the-claim).
     pub fn new(claim_start: NaiveDate) -> UcClaimFacts {
         UcClaimFacts {
             claim_start,
@@ -104,7 +104,7 @@ pub struct PriorityFacts {
 /// `bench/src/caseload.rs` was tuned with, on data up to its `today` only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriorityPolicy {
-    /// The notice threshold the projection aims at (hundredths of weeks; domain.md §4: 4 weeks).
+    /// The notice threshold the projection aims at (hundredths of weeks; docs/possession.md#default-local-policy: 4 weeks).
     pub notice_weeks_hundredths: i64,
     /// Real arrears at or above this need action whatever their trend (hundredths of weeks).
     pub act_weeks_hundredths: i64,
@@ -144,12 +144,12 @@ pub struct PriorityPolicy {
     /// Arrears count as material above this (hundredths of weeks; 1 week's rent, the level the
     /// plain "real arrears over a week" cut-off starts at).
     pub material_weeks_hundredths: i64,
-    /// A kept plan should clear the arrears within this many weeks (domain.md §3: e.g. 104);
+    /// A kept plan should clear the arrears within this many weeks (docs/arrangements.md#the-plan-policy-a-floor-and-a-target-to-clear-the-arrears: e.g. 104);
     /// the reason says when, at its pace, it will not.
     pub plan_target_weeks: i64,
     /// A kept plan that one missed week's rent would leave at or over the notice level stays
     /// on the list (ranked by its arrears, marked "keeping to the plan"): it pauses the notice
-    /// (domain.md §4), but one missed payment resumes it, so the officer watches it. `false`:
+    /// (docs/possession.md#the-caseloads-priority), but one missed payment resumes it, so the officer watches it. `false`:
     /// kept plans are counted off.
     pub watch_kept_plans_over_notice: bool,
 }
@@ -192,7 +192,7 @@ pub enum Exclusion {
         until: Option<NaiveDate>,
         review_by: Option<NaiveDate>,
     },
-    /// An arrangement is being kept: escalation is paused (domain.md §4).
+    /// An arrangement is being kept: escalation is paused (docs/possession.md#default-local-policy).
     ArrangementKept { agreed: NaiveDate },
     /// Contacted recently and not falling further behind.
     ContactedRecently { on: NaiveDate },
@@ -318,7 +318,7 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
         return excluded(0, vec![], Exclusion::NoArrears);
     }
     if s.real_arrears.0 <= 0 {
-        // domain.md §2: a payment already due will clear it; nothing for an officer to chase.
+        // docs/payments-and-technical-arrears.md: a payment already due will clear it; nothing for an officer to chase.
         let mut reasons = vec![];
         if let Some(r) = &s.technical_reason {
             reasons.push(format!("technical arrears only: {r}"));
@@ -423,7 +423,7 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
     }
 
     if let Some(until) = facts.breathing_space {
-        // domain.md §5: no step about the included debt while it lasts; deadlines resume after.
+        // docs/breathing-space.md#deadlines-move-to-8-weeks-after-it-ends: no step about the included debt while it lasts; deadlines resume after.
         let ending =
             until.filter(|u| (*u - today).num_days() <= policy.breathing_space_ending_days);
         match ending {
@@ -463,9 +463,9 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
     }
 
     if facts.stage == Stage::NoticeServed {
-        // domain.md §4: a NOSP lapses 12 months after the date it specifies, a section 8 notice
+        // docs/possession.md#notices: a NOSP lapses 12 months after the date it specifies, a section 8 notice
         // 12 months after service (which may be back-dated): the stored dates say which.
-        // domain.md §5: a lapse date inside a Breathing Space moves to 8 weeks after it ends
+        // docs/breathing-space.md#deadlines-move-to-8-weeks-after-it-ends: a lapse date inside a Breathing Space moves to 8 weeks after it ends
         // (`None`: held open by one with no end yet).
         let (what, lapses) = match &facts.notice {
             Some(n) => (
@@ -567,8 +567,8 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
     }
 
     // A kept plan that leaves the account at the notice level, or one missed week's rent short
-    // of it: the notice is paused (domain.md §4), but one missed payment resumes it, so it
-    // stays in view. The reason says whether the plan is working (domain.md §3: clears within
+    // of it: the notice is paused (docs/possession.md#default-local-policy), but one missed payment resumes it, so it
+    // stays in view. The reason says whether the plan is working (docs/arrangements.md: clears within
     // the target).
     let plan_watched = plan_kept.filter(|_| {
         policy.watch_kept_plans_over_notice
@@ -615,7 +615,7 @@ pub fn assess(facts: &PriorityFacts, policy: &PriorityPolicy, today: NaiveDate) 
         || projected >= policy.notice_weeks_hundredths
         || near_usually.is_some();
     if has_event || heading_for_notice {
-        // A kept plan pauses escalation (domain.md §4), unless the arrears are climbing anyway
+        // A kept plan pauses escalation (docs/possession.md#default-local-policy), unless the arrears are climbing anyway
         // or the plan will not clear them in time.
         if let Some(agreed) = plan_kept
             && !has_event
@@ -882,7 +882,7 @@ mod tests {
             "keeping to the plan agreed 1 Jun, but still 5.5 weeks' rent owed (notice level \
              4.0): a missed instalment resumes the notice"
         );
-        // Too slow for the 104-week target (domain.md §3).
+        // Too slow for the 104-week target (docs/arrangements.md#the-plan-policy-a-floor-and-a-target-to-clear-the-arrears).
         f.earlier = Some(summary(today() - Duration::days(84), 570, 0));
         assert_eq!(
             run(&f).reasons[0],

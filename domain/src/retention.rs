@@ -161,7 +161,7 @@ mod tests {
     }
 
     /// Limitation Act 1980 s19 (arrears of rent: 6 years), not s5: the default period and the
-    /// source it cites. The same table is in docs/rules.md ("Retention of a closed account").
+    /// source it cites. The same table is in docs/data-protection.md#retention-of-a-closed-account ("Retention of a closed account").
     #[test]
     fn limitation_act_1980_s19_six_years_for_rent_arrears() {
         assert!(LIMITATION_SOURCE.contains("s19"), "{LIMITATION_SOURCE}");

@@ -1,4 +1,4 @@
-//! Message wording. Service messages only: neutral and factual, no promotion (domain.md §6).
+//! Message wording. Service messages only: neutral and factual, no promotion (docs/contact.md#service-messages-only).
 //! Keep the debt private: SMS and push are read on lock screens, so they carry no amount and
 //! no legal wording unless the tenant opted in; they point to the app. Every SMS says how to
 //! opt out.

@@ -1,5 +1,5 @@
 //! What a rent account is: tenure, how rent is charged, how the tenant pays — and the debits
-//! that follow from it (domain.md §1): weekly in advance on Mondays, rent-free weeks by rent-week
+//! that follow from it (docs/accounts-and-rent.md#rent-free-weeks): weekly in advance on Mondays, rent-free weeks by rent-week
 //! number, a pro-rata first and last week, and leaseholders' periodic service charges.
 
 use crate::Pence;

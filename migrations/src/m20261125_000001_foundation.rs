@@ -131,7 +131,7 @@ impl MigrationTrait for Migration {
                     .col(boolean("push_enabled").default(true))
                     .col(boolean("mobile_invalid").default(false))
                     .col(boolean("email_invalid").default(false))
-                    // Domain.md §6: no amounts in SMS/push previews unless the tenant opted in.
+                    // docs/contact.md#keep-the-debt-private: no amounts in SMS/push previews unless the tenant opted in.
                     .col(boolean("amounts_in_previews").default(false))
                     .col(created_at())
                     .foreign_key(&mut fk("tenants", "tenancy_id", "tenancies", Cascade))
@@ -276,7 +276,7 @@ impl MigrationTrait for Migration {
                     .table("cases")
                     .col(big_pk_auto("id"))
                     .col(big_integer_uniq("tenancy_id"))
-                    // domain.md §4: none → early_intervention → first_letter → …
+                    // docs/possession.md#stages: none → early_intervention → first_letter → …
                     .col(string("stage"))
                     .col(integer("priority").default(0))
                     // JSON array of {rule, reason}.

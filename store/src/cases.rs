@@ -22,7 +22,7 @@ use std::str::FromStr;
 
 /// Days after its date an instalment may still arrive before it counts as missed: the
 /// council's configured broken-arrangement grace (`OutreachConfig::broken_arrangement`,
-/// domain.md §3: default 7), the same figure the worker's broken-arrangement rule uses, so the
+/// docs/arrangements.md#keeping-to-an-arrangement-and-when-it-is-broken: default 7), the same figure the worker's broken-arrangement rule uses, so the
 /// officer's screens, the tenant's app and the messages agree on whether a plan is broken.
 pub async fn instalment_grace_days<C: ConnectionTrait>(db: &C) -> anyhow::Result<u32> {
     Ok(crate::outreach_config::current(db)

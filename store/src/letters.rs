@@ -115,7 +115,7 @@ pub async fn render(
         })
         .collect();
     statement.reverse();
-    // Every named tenant gets their own copy, lead first (domain.md §4: letters go separately
+    // Every named tenant gets their own copy, lead first (docs/possession.md#letters: letters go separately
     // to each named tenant; a notice names them all).
     let mut tenants: Vec<String> = tenant::Entity::find()
         .filter(tenant::Column::TenancyId.eq(tenancy_id))

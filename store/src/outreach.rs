@@ -235,7 +235,7 @@ fn fires(a: &LoadedAccount, c: &Contacts, today: NaiveDate, cfg: &OutreachConfig
             cfg.broken_arrangement.officer_task_after,
         ));
     }
-    // An arrangement being kept pauses the threshold messages (domain.md §4).
+    // An arrangement being kept pauses the threshold messages (docs/possession.md#default-local-policy).
     let t = &cfg.arrears_threshold;
     if t.enabled && !(t.pause_while_arrangement && c.arrangements.contains_key(&a.tenancy.id)) {
         out.extend(triggers::arrears_threshold(&a.summary, &t.levels));

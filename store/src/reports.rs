@@ -3,7 +3,7 @@
 //! to `domain::kpi` (which defines the figures). Accounts are loaded in chunks so memory and
 //! query size stay bounded.
 //!
-//! What counts (domain.md §7):
+//! What counts (docs/performance.md):
 //! - a tenancy is *current* at a date if it has started and has no end date before it (a
 //!   tenancy whose status is not `active` and has no end date counts as former);
 //! - the stage at the period's end is the latest stage or notice recorded in the diary by then;

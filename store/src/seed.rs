@@ -77,8 +77,8 @@ impl Behaviour {
         }
     }
 
-    /// The sector profile's mix, per thousand tenancies. domain.md gives no mix of payment
-    /// behaviours, only the outcome it must produce (§7: current tenant arrears 2.7–2.8% of the
+    /// The sector profile's mix, per thousand tenancies. docs/performance.md gives no mix of payment
+    /// behaviours, only the outcome it must produce (docs/performance.md: current tenant arrears 2.7–2.8% of the
     /// rent roll for social landlords, 3.6% housing associations, 4.5% councils); the shares
     /// below are assumptions chosen so the seeded ledger lands in that band (the bench measures
     /// it from the ledger and prints it). Against the demo: fewer irregular payers (10% instead
@@ -106,8 +106,8 @@ impl Behaviour {
             (Profile::Demo, Behaviour::OnArrangement) => (4, 12),
             // Sector: an irregular payer hovers a week or two behind (the pay-down below keeps
             // them about 0.9 weeks above this level); an arrangement was made at 3–8 weeks
-            // (domain.md §4: letters from £10, a notice from 4 weeks); the seriously behind owe
-            // 7–12 weeks, the band the "% owing more than 7 weeks" figure (§7) counts.
+            // (docs/possession.md#default-local-policy: letters from £10, a notice from 4 weeks); the seriously behind owe
+            // 7–12 weeks, the band the "% owing more than 7 weeks" figure (docs/performance.md) counts.
             (Profile::Sector, Behaviour::Irregular) => (0, 2),
             (Profile::Sector, Behaviour::SeriouslyBehind) => (7, 12),
             (Profile::Sector, Behaviour::OnArrangement) => (3, 8),
@@ -126,7 +126,7 @@ pub enum Profile {
     #[default]
     Demo,
     /// Closer to a real council: current tenant arrears of roughly 3–4.5% of the annual rent
-    /// debit (domain.md §7) and a few per cent of tenants owing more than 7 weeks' rent.
+    /// debit (docs/performance.md) and a few per cent of tenants owing more than 7 weeks' rent.
     Sector,
 }
 
@@ -1089,7 +1089,7 @@ mod tests {
     }
 
     /// Current tenant arrears as % of the annual rent debit, and % of rent accounts owing more
-    /// than 7 weeks' rent (domain.md §7), from the drawn ledgers of `count` tenancies.
+    /// than 7 weeks' rent (docs/performance.md), from the drawn ledgers of `count` tenancies.
     fn figures(count: u64, seed: u64, profile: Profile) -> (f64, f64) {
         let history_start = as_of() - Duration::weeks(104);
         let year = rentdesk_domain::calendar::RentYear::containing(as_of());
@@ -1118,7 +1118,7 @@ mod tests {
 
     #[test]
     fn the_sector_profile_owes_what_the_sector_owes() {
-        // domain.md §7: 2.7–2.8% (social landlords), 3.6% (HAs), 4.5% (councils).
+        // docs/performance.md: 2.7–2.8% (social landlords), 3.6% (HAs), 4.5% (councils).
         for seed in [1, 2] {
             let (pct, over7) = figures(2000, seed, Profile::Sector);
             assert!(

@@ -91,7 +91,7 @@ async fn a_new_universal_credit_claimant_waiting_for_the_first_payment_is_in_tec
     app.stop().await;
 }
 
-/// domain.md §2: DWP pays a managed payment (UC APA) to the landlord on its own schedule,
+/// docs/payments-and-technical-arrears.md#managed-payments-uc-apa-and-housing-benefit-pay-dates: DWP pays a managed payment (UC APA) to the landlord on its own schedule,
 /// about two weeks after the tenant's UC date. Between the two the account owes nothing real;
 /// the same account with UC paid to the tenant is in real arrears then (the tenant's date has
 /// passed), which is what an APA account showed before.

@@ -2672,7 +2672,7 @@ async fn breathing_space_lets_a_claim_reach_a_hearing_and_voids_a_notice_sent_du
     let (s, r) = post(app, &path, &north, notice(today)).await;
     assert_eq!(s, 201, "{r}");
     // HD1001: a claim issued before a Breathing Space began may still reach a hearing and an
-    // order (domain.md §5), but not a warrant.
+    // order (docs/breathing-space.md#no-enforcement-step-a-claim-already-made-may-reach-an-order), but not a warrant.
     claim_issued(app, hd1001, 60).await;
     let (s, _) = post(
         app,

@@ -29,10 +29,10 @@ pub struct LetterFacts {
     pub today: NaiveDate,
     pub landlord: String,
     pub officer_name: String,
-    /// Who this copy is addressed to: each named tenant gets their own (domain.md §4,
+    /// Who this copy is addressed to: each named tenant gets their own (docs/possession.md,
     /// protocol step 1).
     pub tenant_name: String,
-    /// Every named tenant, lead first: a notice names them all (domain.md §4, NOSP).
+    /// Every named tenant, lead first: a notice names them all (docs/possession.md#notices, NOSP).
     pub tenants: Vec<String>,
     pub address: Vec<String>,
     pub reference: String,
@@ -59,7 +59,7 @@ pub struct LetterFacts {
 }
 
 /// Where the statement on a stage's letter starts: the hearing letter encloses a 2-year
-/// schedule of charges and payments with a running balance (domain.md §4, protocol step 9);
+/// schedule of charges and payments with a running balance (docs/possession.md#pre-action-protocol-gates, protocol step 9);
 /// `None`: the most recent lines only.
 pub fn statement_from(stage: Stage, today: NaiveDate) -> Option<NaiveDate> {
     match stage {
@@ -369,7 +369,7 @@ pub fn values(f: &LetterFacts) -> Values {
         }),
     );
     put("notice_expires", n.map(|n| date(n.expires)));
-    // A notice names every joint tenant (domain.md §4); with one tenant there is no list.
+    // A notice names every joint tenant (docs/possession.md#notices); with one tenant there is no list.
     put(
         "joint_tenants",
         (f.tenants.len() > 1).then(|| and_list(&f.tenants)),
@@ -398,7 +398,7 @@ pub fn values(f: &LetterFacts) -> Values {
     );
     put("terms", o.and_then(|o| o.terms.as_ref()).map(terms_words));
     put("order_grounds", o.and_then(order_grounds));
-    // N325A after a suspended order for arrears is breached (domain.md §4).
+    // N325A after a suspended order for arrears is breached (docs/possession.md#court-orders-and-warrants).
     put(
         "warrant_form",
         Some(

@@ -1,4 +1,4 @@
-//! Letter wording as local policy (domain.md §4: letters between stages are the landlord's
+//! Letter wording as local policy (docs/possession.md#letters: letters between stages are the landlord's
 //! choice; issue 7: letters are rendered from templates with the account's figures). Decides
 //! what a letter template may say, which parts of it cannot be removed, and how it is filled
 //! in. Pure: the caller reads the files (`LETTER_TEMPLATES_DIR`) and passes their text.

@@ -27,7 +27,7 @@ pub struct MissedPaymentRule {
 #[serde(deny_unknown_fields)]
 pub struct BrokenArrangementRule {
     pub enabled: bool,
-    /// Days after an instalment's date before it counts as missed (domain.md §3: 7).
+    /// Days after an instalment's date before it counts as missed (docs/arrangements.md: 7).
     pub grace_days: u32,
     /// The first break: a warning to the tenant.
     pub warning: MessageStep,
@@ -39,7 +39,7 @@ pub struct BrokenArrangementRule {
 #[serde(deny_unknown_fields)]
 pub struct ThresholdRule {
     pub enabled: bool,
-    /// An arrangement in place pauses these messages (domain.md §4).
+    /// An arrangement in place pauses these messages (docs/possession.md#default-local-policy).
     pub pause_while_arrangement: bool,
     pub levels: Vec<ThresholdLevel>,
 }
@@ -50,9 +50,9 @@ pub struct UcRule {
     pub enabled: bool,
     pub steps: Vec<SequenceStep>,
     /// A UC claimant whose real arrears reach this many months of rent: the officer requests a
-    /// Managed Payment to Landlord (domain.md §2: 2 months). 0 = off.
+    /// Managed Payment to Landlord (docs/payments-and-technical-arrears.md#managed-payments-uc-apa-and-housing-benefit-pay-dates: 2 months). 0 = off.
     pub apa_request_months: u32,
-    /// …or one month's rent once the tenant has underpaid continually (domain.md §2): paid
+    /// …or one month's rent once the tenant has underpaid continually (docs/payments-and-technical-arrears.md): paid
     /// less than was charged in each of this many consecutive months up to today. 0 = only the
     /// `apa_request_months` level.
     #[serde(default = "default_apa_underpaid_months")]
@@ -360,7 +360,7 @@ pub fn order_channels(step: &[Channel], preferred: Option<Channel>) -> Vec<Chann
 
 /// Is a message of this rule and step about the debt (so Breathing Space and the debt-contact
 /// rules apply)? A UC welcome or "first payment due" is information; anything else — a campaign,
-/// an unknown rule — counts as about the debt (domain.md §5: when unsure).
+/// an unknown rule — counts as about the debt (docs/breathing-space.md: when unsure).
 pub fn about_debt(rule: Option<&str>, step: &str) -> bool {
     !(rule == Some(types::UC_NEW_CLAIM) && step != "first_payment_check")
 }

@@ -125,7 +125,7 @@ pub fn broken_arrangement(
 
 /// **Arrears threshold crossed**: real arrears (never technical) at or above one of `levels`
 /// (weeks of the weekly charge, or months of rent: weekly × 52 ÷ 12 × n — 2 months is the UC
-/// Managed Payment request threshold, domain.md §2). Answers the highest crossed; the period is
+/// Managed Payment request threshold, docs/payments-and-technical-arrears.md#managed-payments-uc-apa-and-housing-benefit-pay-dates). Answers the highest crossed; the period is
 /// the level and rent year, so each fires once a year however long the account stays above it.
 pub fn arrears_threshold(summary: &AccountSummary, levels: &[ThresholdLevel]) -> Option<Trigger> {
     let weekly = summary.weekly_charge;
@@ -165,7 +165,7 @@ fn threshold_level(weekly: Pence, weeks: Option<u32>, months: Option<u32>) -> Op
     }
 }
 
-/// When an officer should request a Managed Payment to Landlord (domain.md §2).
+/// When an officer should request a Managed Payment to Landlord (docs/payments-and-technical-arrears.md#managed-payments-uc-apa-and-housing-benefit-pay-dates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApaLevels {
     /// Real arrears of this many months' rent (2). 0 = the rule is off.
@@ -197,7 +197,7 @@ fn underpaid_each_month(entries: &[LedgerEntry], today: NaiveDate, months: u32) 
 }
 
 /// **Request a Managed Payment to Landlord** (an officer task): a UC claimant whose real arrears
-/// reach `levels.months` of rent (domain.md §2: 2 months), or one month's rent after continual
+/// reach `levels.months` of rent (docs/payments-and-technical-arrears.md: 2 months), or one month's rent after continual
 /// underpayment — the landlord may ask DWP for an APA. Once per claim.
 pub fn uc_apa_request(
     summary: &AccountSummary,

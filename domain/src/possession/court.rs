@@ -1,4 +1,4 @@
-//! Court, orders, warrant (domain.md §4 "Court, orders, warrant" and the default local policy):
+//! Court, orders, warrant (docs/possession.md#court-orders-and-warrants and the default local policy):
 //! what an officer records about a hearing and an order, whether the tenant keeps to an order's
 //! terms (from the ledger, like an arrangement's adherence), and what the process does after
 //! the court has decided.
@@ -197,12 +197,12 @@ pub fn order_grounds(
 }
 
 /// Days the court normally gives before possession on a mandatory ground, and the most it may
-/// (Housing Act 1980 s89: 14 days, up to 42 on exceptional hardship; domain.md §4).
+/// (Housing Act 1980 s89: 14 days, up to 42 on exceptional hardship; docs/possession.md#court-orders-and-warrants).
 pub const MANDATORY_NORMAL_DAYS: i64 = 14;
 pub const MANDATORY_MAX_DAYS: i64 = 42;
 
 /// An order on ground 8 (mandatory): the court cannot suspend or postpone it, and possession
-/// is delayed at most 42 days after the order (domain.md §4). Every problem by its field.
+/// is delayed at most 42 days after the order (docs/possession.md#court-orders-and-warrants). Every problem by its field.
 pub fn mandatory_ground_rules(order: &CourtOrder, ordered_on: NaiveDate) -> Vec<(String, String)> {
     let mut out = vec![];
     if !order.grounds.iter().any(|g| g.is_mandatory()) {
@@ -235,7 +235,7 @@ pub fn mandatory_ground_rules(order: &CourtOrder, ordered_on: NaiveDate) -> Vec<
     out
 }
 
-/// Ground 8 checked again at the hearing (domain.md §4: "both at notice and hearing"): for a
+/// Ground 8 checked again at the hearing (docs/possession.md#court-orders-and-warrants: "both at notice and hearing"): for a
 /// section 8 notice that gave ground 8, whether it is available on the rent arrears
 /// ([`crate::arrears::rent_arrears`] of the hearing date, or today's before it) under the notice's regime, with the same
 /// rule the notice used ([`crate::possession::protocol::ground_8`]). `None` when the notice gave no ground 8.
@@ -288,7 +288,7 @@ pub fn check_order_date(
 }
 
 /// Days after the claim is issued the hearing should be: at least 28, normally within 8 weeks
-/// (domain.md §4).
+/// (docs/possession.md#court-orders-and-warrants).
 pub const HEARING_MIN_DAYS: i64 = 28;
 pub const HEARING_NORMAL_MAX_DAYS: i64 = 56;
 
@@ -335,7 +335,7 @@ pub fn check_hearing_date(
 /// payments and the benefit system's (HB, UC paid to the landlord, DWP deductions: the order
 /// is about the rent being paid, whoever pays it) since the first payment date, plus
 /// `technical_arrears` (a benefit payment due but not yet arrived is not the tenant's breach,
-/// domain.md §2). Allocated oldest instalment first; one not covered `grace_days` after its
+/// docs/payments-and-technical-arrears.md). Allocated oldest instalment first; one not covered `grace_days` after its
 /// date is missed, as for an arrangement (`arrangements::adherence`).
 pub fn terms_adherence(
     terms: &OrderTerms,
@@ -628,7 +628,7 @@ fn per(frequency: Frequency) -> &'static str {
 pub const N325A: &str =
     "form N325A, with a statement of the payments due under the order and the payments made";
 
-/// The local policy after an order (domain.md §4): an outright order → a warrant once the
+/// The local policy after an order (docs/possession.md#court-orders-and-warrants): an outright order → a warrant once the
 /// possession date has passed; terms kept → monitor them; terms breached → a visit or contact
 /// first, then (suspended) a warrant application, (postponed) an application to fix a date,
 /// (adjourned) an application to restore the claim.
@@ -1147,7 +1147,7 @@ mod tests {
 
     /// PD 55A para 10.3 with CPR 2.8 (clear days): written notice at least 14 days and not
     /// more than 3 months before applying to fix a date after a postponed order is breached.
-    /// The same table is in docs/rules.md ("Postponed order breached: notice before applying
+    /// The same table is in docs/possession.md#postponed-order-breached-notice-before-applying-to-fix-a-date ("Postponed order breached: notice before applying
     /// to fix a date").
     #[test]
     fn pd55a_para_10_3_notice_14_clear_days_before_applying_to_fix_a_date() {

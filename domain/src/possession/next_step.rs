@@ -1,4 +1,4 @@
-//! The escalation process (domain.md §4): the stages a case moves through and the default local
+//! The escalation process (docs/possession.md#stages): the stages a case moves through and the default local
 //! policy that says what the landlord does next, when, and what would stop it.
 //!
 //! One function, [`next_step`], answers for both audiences: the officer app shows it as a
@@ -11,7 +11,7 @@ use crate::possession::types::{Action, ActionKind, Stage};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-/// The local policy's figures (domain.md §4, "a default local policy"; all config).
+/// The local policy's figures (docs/possession.md#default-local-policy; all config).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EscalationPolicy {
     /// A first letter when real arrears reach this.
@@ -181,7 +181,7 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
     if let Some(h) = facts.weeks_in_arrears_hundredths {
         out.reasons.push(format!("{} of rent", weeks_label(h)));
     }
-    // domain.md §5: an existing claim may still be heard and reach an order during Breathing
+    // docs/breathing-space.md#no-enforcement-step-a-claim-already-made-may-reach-an-order: an existing claim may still be heard and reach an order during Breathing
     // Space, but no warrant and no enforcement while it lasts.
     let mut claim_in_breathing_space = None;
     if let Some(ends) = facts.breathing_space {
@@ -212,7 +212,7 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
         return out;
     }
     if stage == Stage::Order {
-        // After an order the court's terms govern, not an arrangement (domain.md §4).
+        // After an order the court's terms govern, not an arrangement (docs/possession.md#court-orders-and-warrants).
         return after_order(out, facts, today);
     }
     match &facts.plan {
@@ -308,7 +308,7 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
                           the order we will ask for."
                 .into(),
         }),
-        // The court decides at the hearing (domain.md §4: hearing → order); nothing about a
+        // The court decides at the hearing (docs/possession.md#court-orders-and-warrants: hearing → order); nothing about a
         // warrant before there is an order.
         Stage::Hearing => Some(Step {
             stage: Stage::Order,
@@ -336,7 +336,7 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
         Stage::FormerTenantRecovery => former_tenant_letter(facts, &mut out.reasons, today),
     };
     if let Some(until) = claim_in_breathing_space {
-        // No demand about the included arrears while it lasts (domain.md §5): only the rent
+        // No demand about the included arrears while it lasts (docs/breathing-space.md#no-contact-about-the-debt): only the rent
         // and the hearing.
         out.summary = format!(
             "You owe {arrears}. You are in Breathing Space until {until}: while it lasts we will \
@@ -836,7 +836,7 @@ mod tests {
         let n = next_step(&f, &EscalationPolicy::default(), today());
         assert_eq!(n.next, None);
         assert_eq!(n.action.unwrap().kind, ActionKind::Visit);
-        // Breathing Space: nothing, and certainly no warrant (domain.md §5).
+        // Breathing Space: nothing, and certainly no warrant (docs/breathing-space.md#no-enforcement-step-a-claim-already-made-may-reach-an-order).
         f.breathing_space = Some(None);
         let n = next_step(&f, &EscalationPolicy::default(), today());
         assert_eq!((n.next, n.action), (None, None));

@@ -1,4 +1,4 @@
-//! What the court ordered (domain.md §4 "Court, orders, warrant"): the kind of order, its
+//! What the court ordered (docs/possession.md#court-orders-and-warrants): the kind of order, its
 //! terms, the hearing, and when a warrant on it needs the court's permission (CPR 83.2(3)(a)).
 
 use crate::Pence;

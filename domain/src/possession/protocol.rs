@@ -1,6 +1,6 @@
-//! The Pre-Action Protocol for Possession Claims by Social Landlords as gates (domain.md §4),
+//! The Pre-Action Protocol for Possession Claims by Social Landlords as gates (docs/possession.md#pre-action-protocol-gates),
 //! and notice dates. A notice or a court application is refused until every required protocol
-//! step is recorded, and refused outright while Breathing Space lasts (§5).
+//! step is recorded, and refused outright while Breathing Space lasts (docs/breathing-space.md).
 
 use crate::Pence;
 use crate::calendar::{add_months_clamped, is_bank_holiday};
@@ -119,7 +119,7 @@ pub fn gates(
     override_reason: Option<&str>,
 ) -> Vec<Missing> {
     let mut out = vec![];
-    // domain.md §5: during Breathing Space no notice, no claim, no warrant, no enforcement;
+    // docs/breathing-space.md#a-notice-served-during-a-breathing-space-is-void: during Breathing Space no notice, no claim, no warrant, no enforcement;
     // an existing claim may still reach a hearing and an order.
     let stopped_by_breathing_space = matches!(
         target,
@@ -178,7 +178,7 @@ pub fn gates(
                 reason: proceedings_rule(n),
             }),
             Some(n) => {
-                // domain.md §5: a lapse date inside a Breathing Space moves to 8 weeks after it.
+                // docs/breathing-space.md#deadlines-move-to-8-weeks-after-it-ends: a lapse date inside a Breathing Space moves to 8 weeks after it.
                 if let Some(lapsed) = n.lapses_on(&facts.breathing_spaces).filter(|l| today > *l) {
                     out.push(Missing {
                         id: "notice_expired".into(),
@@ -213,7 +213,7 @@ pub fn gates(
     out
 }
 
-/// The court steps in their order (domain.md §4: notice → court application → hearing → order
+/// The court steps in their order (docs/possession.md#stages: notice → court application → hearing → order
 /// → warrant → eviction): what must already be recorded before `target`. Each step counts only
 /// after the latest notice (a new notice starts a new claim), and each after the step before it.
 /// A warrant needs an order that allows one: an outright order whose date has passed, a
@@ -271,7 +271,7 @@ pub fn out_of_sequence(target: Stage, facts: &GateFacts, today: NaiveDate) -> Ve
     out
 }
 
-/// domain.md §4: an outright order once its date has passed (N325); a suspended order once its
+/// docs/possession.md#court-orders-and-warrants: an outright order once its date has passed (N325); a suspended order once its
 /// terms are broken (N325A); a postponed order only after the court has fixed a date.
 fn order_allows_warrant(facts: &GateFacts, today: NaiveDate) -> Vec<Missing> {
     let missing = |id: &str, reason: String| Missing {
@@ -334,7 +334,7 @@ fn order_allows_warrant(facts: &GateFacts, today: NaiveDate) -> Vec<Missing> {
     out
 }
 
-/// A notice served during a Breathing Space is void (domain.md §4 Notices, §5), even if the
+/// A notice served during a Breathing Space is void (docs/possession.md#notices, docs/breathing-space.md#a-notice-served-during-a-breathing-space-is-void), even if the
 /// Breathing Space has ended since: refused if any day from sending to deemed service falls in
 /// one. The id is the field that decides it, `sent_on`.
 pub fn notice_void(notice: &NoticeDates, sent_on: NaiveDate, facts: &GateFacts) -> Option<Missing> {
@@ -355,10 +355,10 @@ pub fn notice_void(notice: &NoticeDates, sent_on: NaiveDate, facts: &GateFacts) 
 }
 
 /// Breathing Space moves deadlines: one falling inside it extends to 8 weeks after it ends
-/// (domain.md §5).
+/// (docs/breathing-space.md).
 pub const BREATHING_SPACE_DEADLINE_WEEKS: i64 = 8;
 
-/// `deadline` as every Breathing Space on the account moves it (domain.md §5: "deadlines falling
+/// `deadline` as every Breathing Space on the account moves it (docs/breathing-space.md#deadlines-move-to-8-weeks-after-it-ends: "deadlines falling
 /// inside extend to 8 weeks after it ends"): a deadline on or after a Breathing Space's first
 /// day and before 8 weeks after its last day becomes 8 weeks after its last day. Applied until
 /// nothing moves it (an extended deadline may fall in a later Breathing Space). `None`: held open
@@ -427,7 +427,7 @@ impl ServiceMethod {
     }
 }
 
-/// The rules a section 8 notice is served under (domain.md §4 "Notices"). A NOSP (secure
+/// The rules a section 8 notice is served under (docs/possession.md#notices). A NOSP (secure
 /// tenancy, HA 1985) is not changed by the Renters' Rights Act and is always `Current`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -470,7 +470,7 @@ impl NoticeRegime {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoticeRules {
     /// When the Renters' Rights Act regime starts for social assured tenancies; `None` = not
-    /// commenced (domain.md: "2027 at the earliest"). A notice served on or after this date is
+    /// commenced (docs/possession.md#notices: "2027 at the earliest"). A notice served on or after this date is
     /// under the new regime; one served before keeps the rules it was served under.
     pub renters_rights_from: Option<NaiveDate>,
     /// **config** `STARTER_TENANCIES`: `starter` accounts are council introductory tenancies
@@ -855,7 +855,7 @@ pub fn deemed_service(sent: NaiveDateTime, method: ServiceMethod) -> NaiveDate {
 ///   moved forward to the first or last day of a rent period (a Monday or a Sunday); it lapses
 ///   12 months after that date. Proceedings may be begun only after it: from the next day
 ///   (HA 1985 s83A(2)).
-/// - Introductory (HA 1996 s128 notice of proceedings): as a NOSP (domain.md gives no dates;
+/// - Introductory (HA 1996 s128 notice of proceedings): as a NOSP (docs/possession.md#notices gives no dates;
 ///   this is the conservative reading); proceedings from the day after the date specified
 ///   (HA 1996 s128(5)).
 /// - Section 8 (grounds 8, 10, 11): 2 weeks after service (4 weeks under the Renters' Rights
@@ -872,7 +872,7 @@ pub fn notice_dates(
     let served_on = deemed_service(sent, method);
     let regime = rules.regime(kind, served_on);
     match kind {
-        // domain.md gives no dates for an introductory tenancy's notice of proceedings: the
+        // docs/possession.md#notices gives no dates for an introductory tenancy's notice of proceedings: the
         // NOSP rule (4 weeks and a full rent period, on a rent-period boundary, lapsing 12
         // months after) is the conservative reading — never earlier than a notice to quit.
         NoticeKind::Nosp | NoticeKind::Introductory => {
@@ -936,7 +936,7 @@ pub(crate) mod tests {
         ProtocolStep::ALL.iter().map(|s| (*s, on)).collect()
     }
 
-    /// CPR 6.26 (deemed service), the cases of docs/rules.md "Deemed service": delivered by
+    /// CPR 6.26 (deemed service), the cases of docs/possession.md#deemed-service-of-a-notice-cpr-626 "Deemed service": delivered by
     /// hand or left at the address (the same rule as personal service) before 4.30pm on a
     /// business day → that day, otherwise the next business day; first class post → the second
     /// day after posting if a business day, otherwise the next business day. Business days
@@ -1452,7 +1452,7 @@ pub(crate) mod tests {
     /// HA 1985 s83A(2) (NOSP) and HA 1996 s128(5) (introductory tenancy): proceedings must be
     /// begun *after* the date specified in the notice, so the first day is the day after it;
     /// a section 8 notice keeps HA 1988 s8(3)(b) ("will not begin earlier than" the date). The
-    /// same table is in docs/rules.md ("Court proceedings only after the date in a NOSP or an
+    /// same table is in docs/possession.md#court-proceedings-only-after-the-date-in-a-nosp-or-an-introductory-tenancys-notice ("Court proceedings only after the date in a NOSP or an
     /// introductory tenancy's notice").
     #[test]
     fn ha1985_s83a_proceedings_begin_after_notice_date() {
@@ -1864,7 +1864,7 @@ pub(crate) mod tests {
         /// and unpaid, service charges reserved as rent included, court costs and other sundry
         /// debits not; measured on the day given (the notice's deemed service date, the hearing);
         /// under the Renters' Rights regime only UC not yet received is disregarded, HB timing is
-        /// not. The cases of docs/rules.md "Ground 8: the sum counted". Weekly rent £108.
+        /// not. The cases of docs/possession.md#ground-8-the-sum-counted-and-when-ha-1988-sch-2 "Ground 8: the sum counted". Weekly rent £108.
         #[test]
         fn ha_1988_sch_2_ground_8_counts_rent_lawfully_due_not_sundry_debits_at_the_date_measured()
         {

@@ -149,7 +149,7 @@ pub enum NoticeKind {
     Introductory,
 }
 
-/// A ground for possession for rent arrears (domain.md §4 "Notices"): ground 1 of Schedule 2 to
+/// A ground for possession for rent arrears (docs/possession.md#notices): ground 1 of Schedule 2 to
 /// the Housing Act 1985 (secure, discretionary), grounds 8 (mandatory), 10 and 11
 /// (discretionary) of Schedule 2 to the Housing Act 1988 (assured). Written as its number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,4 +1,4 @@
-//! `/manage/v1/reports`: performance figures for a period (domain.md §7) for team leaders and
+//! `/manage/v1/reports`: performance figures for a period (docs/performance.md) for team leaders and
 //! admins, over the patches they may see, as JSON, CSV or a weekly trend chart (SVG drawn by
 //! `plotters` on the server). The figures are defined in `domain::kpi`; the inputs gathered
 //! by `store::reports`.

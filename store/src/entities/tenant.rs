@@ -29,7 +29,7 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl ActiveModel {
     /// A person on a tenancy with the default contact preferences: every channel on, contact
-    /// details presumed valid, no amounts in message previews (domain.md §6).
+    /// details presumed valid, no amounts in message previews (docs/contact.md#keep-the-debt-private).
     pub fn person(
         tenancy_id: i64,
         full_name: String,

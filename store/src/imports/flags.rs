@@ -7,7 +7,7 @@
 //! The rules are the officer app's (`POST /officer/v1/accounts/{id}/flags` and `…/end`): a
 //! standard Breathing Space lasts at most 60 days and must give its last day; `notified_on`
 //! is for a Breathing Space only and not in the future; `treatment_ended_on` only for a mental
-//! health crisis one (the last day is then 30 days later, domain.md §5); an ended flag gives
+//! health crisis one (the last day is then 30 days later, docs/breathing-space.md#how-long-a-breathing-space-lasts); an ended flag gives
 //! why (`ended`, `cancelled`, `entered_in_error`).
 
 use super::{

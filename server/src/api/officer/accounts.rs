@@ -78,7 +78,7 @@ pub struct FlagOut {
     pub notified_on: Option<NaiveDate>,
     /// Breathing Space: the last day the landlord may ask for a review: the period of 20 days
     /// beginning with the day it started (`starts_on` + 19), however late the landlord was
-    /// notified (SI 2020/1311 reg 17(3); domain.md §5).
+    /// notified (SI 2020/1311 reg 17(3); docs/breathing-space.md).
     pub review_by: Option<NaiveDate>,
     /// When the flag last changed (set, ended, its end moved, redacted). Sync sends a flag
     /// changed since the cursor; replace the stored copy by id.
@@ -500,7 +500,7 @@ pub struct FlagEndIn {
     /// it already has. To lift a Breathing Space from today, give yesterday.
     pub ends_on: Option<NaiveDate>,
     /// A mental health crisis Breathing Space only, instead of `ends_on`: the day the crisis
-    /// treatment ended. The Breathing Space lasts 30 days more (domain.md §5).
+    /// treatment ended. The Breathing Space lasts 30 days more (docs/breathing-space.md#how-long-a-breathing-space-lasts).
     pub treatment_ended_on: Option<NaiveDate>,
     #[oai(default, validator(max_length = 2000))]
     pub note: String,
@@ -1157,7 +1157,7 @@ impl OfficerAccountsApi {
             (_, Some(end)) if end < body.starts_on => {
                 errors.push(("ends_on".into(), "is before starts_on".into()))
             }
-            // Standard Breathing Space lasts at most 60 days (domain.md §5).
+            // Standard Breathing Space lasts at most 60 days (docs/breathing-space.md#how-long-a-breathing-space-lasts).
             (FlagKind::BreathingSpaceStandard, None) => errors.push((
                 "ends_on".into(),
                 "required: a standard Breathing Space lasts up to 60 days".into(),
@@ -1268,7 +1268,7 @@ impl OfficerAccountsApi {
 
     /// Move a flag's end, later or earlier, or make it open-ended
     ///
-    /// Within each kind's rules (domain.md §5): a standard Breathing Space lasts at most 60 days
+    /// Within each kind's rules (docs/breathing-space.md#how-long-a-breathing-space-lasts): a standard Breathing Space lasts at most 60 days
     /// from its start and always has an end; a mental health crisis one ends 30 days after the
     /// crisis treatment ends, so a later `treatment_ended_on` moves it later (or make it
     /// open-ended while the treatment goes on); a vulnerability or safeguarding flag may be

@@ -52,7 +52,7 @@ pub struct Notice {
     pub earliest_proceedings: NaiveDate,
     /// The lapse / proceedings-by date as served.
     pub expires: NaiveDate,
-    /// The date it can no longer be relied on after Breathing Space (domain.md §5: a deadline
+    /// The date it can no longer be relied on after Breathing Space (docs/breathing-space.md#deadlines-move-to-8-weeks-after-it-ends: a deadline
     /// inside one, or within 8 weeks after its end, moves to 8 weeks after its end): `expires`
     /// when none moves it; absent while a Breathing Space with no end yet holds it open.
     pub lapses_on: Option<NaiveDate>,
@@ -589,7 +589,7 @@ fn court_details(
 }
 
 /// An order's grounds against the notice, the date it was made, the mandatory-ground rules, and
-/// ground 8 on the hearing date's arrears (domain.md §4). Fills in the order's grounds and date.
+/// ground 8 on the hearing date's arrears (docs/possession.md#court-orders-and-warrants). Fills in the order's grounds and date.
 fn check_order(
     state: &AppState,
     account: &FullAccount,
@@ -1055,7 +1055,7 @@ async fn record_order_step(
         // SI 2020/1311 reg 10: made during the Breathing Space, once for each.
         missing.extend(next_step::tell_court_gates(&case));
     } else if case.breathing_space.is_some() {
-        // domain.md §5: no step towards enforcement while Breathing Space lasts.
+        // docs/breathing-space.md#no-enforcement-step-a-claim-already-made-may-reach-an-order: no step towards enforcement while Breathing Space lasts.
         missing.push(protocol::Missing {
             id: "breathing_space".into(),
             reason: "the tenant is in Breathing Space: no enforcement step while it lasts".into(),
