@@ -163,6 +163,14 @@ pub struct FixDateNotice {
     pub given_on: NaiveDate,
 }
 
+/// A step after a postponed order, as the officer gave it.
+pub struct OrderStepEntry<'a> {
+    pub step: OrderStep,
+    /// The written notice's dates (the notice step only).
+    pub notice: Option<FixDateNotice>,
+    pub note: &'a str,
+}
+
 /// Record a step after a postponed order (PD 55A para 10): the written notice (with its
 /// dates) or the application to fix a date; a diary action of kind `order_step` and the audit
 /// entry, together.
@@ -170,12 +178,11 @@ pub async fn record_order_step(
     db: &DatabaseConnection,
     staff_id: i64,
     tenancy_id: i64,
-    step: OrderStep,
-    notice: Option<FixDateNotice>,
-    note: &str,
+    s: OrderStepEntry<'_>,
     client_addr: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<action::Model> {
+    let OrderStepEntry { step, notice, note } = s;
     let txn = crate::db::begin_write(db).await?;
     let when = notice
         .map(|n| format!(" Sent {}, given {}.", n.sent_on, n.given_on))

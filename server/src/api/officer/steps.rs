@@ -1069,9 +1069,11 @@ async fn record_order_step(
         &state.db,
         staff.id,
         id,
-        step,
-        notice,
-        body.note.trim(),
+        rentdesk_store::steps::OrderStepEntry {
+            step,
+            notice,
+            note: body.note.trim(),
+        },
         addr,
         state.now(),
     )
