@@ -2833,13 +2833,16 @@ async fn sync_brings_a_covered_patch_in_full_when_cover_starts_and_drops_it_when
     let hd1001 = tenancy_id(app, "HD1001").await;
     let hd1003 = tenancy_id(app, "HD1003").await;
     let today = crate::helpers::real_today();
-    // HD1003 (central's patch) has history, all of it older than any sync below.
+    // HD1003 (central's patch) has history, all of it older than any sync below: written an
+    // hour ago on the app's clock, so a sync's overlap with the previous window cannot bring it
+    // by accident.
+    app.clock.advance(-chrono::Duration::hours(1));
     let task3 = open_task(app, hd1003, t.central, "Ring back about the UC claim").await;
     let (s, _) = post(
         app,
         "/officer/v1/actions",
         &central,
-        json!({"client_id": "cover-note-0001", "tenancy_id": hd1003, "kind": "note", "body": "Tenant at work weekdays", "occurred_at": chrono::Utc::now()}),
+        json!({"client_id": "cover-note-0001", "tenancy_id": hd1003, "kind": "note", "body": "Tenant at work weekdays", "occurred_at": app.now()}),
     )
     .await;
     assert_eq!(s, 201);
@@ -2851,7 +2854,7 @@ async fn sync_brings_a_covered_patch_in_full_when_cover_starts_and_drops_it_when
     )
     .await;
     assert_eq!(s, 201, "{visit3}");
-    backdate(app, hd1003).await;
+    app.back_to_now();
     // The team leader sets north's cover of HD-CENTRAL, starting tomorrow.
     let (s, c) = post(
         app,
