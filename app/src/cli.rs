@@ -306,6 +306,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 file,
                 today(),
                 settings.policy.max_row_amount,
+                now(),
             )
             .await?;
             print_outcome(&outcome);
@@ -334,6 +335,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         None => println!("not tried: an earlier file was not imported"),
                     }
                 },
+                now(),
             )
             .await?;
             let mut affected: Vec<i64> = files

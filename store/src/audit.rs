@@ -48,6 +48,7 @@ pub struct Entry<'a> {
 pub async fn record<C: ConnectionTrait>(db: &C, e: Entry<'_>) -> Result<(), sea_orm::DbErr> {
     let (actor_kind, actor_id) = e.actor.parts();
     audit_entry::ActiveModel {
+        // Evidence of when the row was written: the real time, never the rules' clock.
         at: Set(chrono::Utc::now()),
         actor_kind: Set(actor_kind.to_owned()),
         actor_id: Set(actor_id),

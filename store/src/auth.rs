@@ -152,6 +152,7 @@ pub async fn store_code<C: ConnectionTrait>(
         attempts: Set(0),
         consumed_at: Set(None),
         client_addr: Set(client_addr.map(str::to_owned)),
+        // Sign-in codes and sessions are security records: the real time, never the rules' clock.
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -226,6 +227,7 @@ pub async fn create_session<C: ConnectionTrait>(
         rotated_at: Set(None),
         revoked_at: Set(None),
         client_addr: Set(s.client_addr.map(str::to_owned)),
+        // Sign-in codes and sessions are security records: the real time, never the rules' clock.
         created_at: Set(Utc::now()),
         ..Default::default()
     }

@@ -266,6 +266,8 @@ pub async fn seed_profile(
     profile: Profile,
 ) -> anyhow::Result<SeedReport> {
     let txn = crate::db::begin_write(db).await?;
+    // When the demo rows are written (the real time); the history they describe is dated from
+    // `as_of`.
     let now = Utc::now();
     let mut rng = Rng::new(seed);
     let (officers, leader) = staff_names(&mut rng);

@@ -108,6 +108,7 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
         rentdesk_store::imports::ImportKind::Transactions,
         "lost.csv",
         csv.into_bytes(),
+        app.now(),
     )
     .await
     .unwrap();

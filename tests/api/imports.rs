@@ -182,6 +182,7 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
         tenancies,
         today,
         Pence::DEFAULT_MAX_ROW_AMOUNT,
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
@@ -207,6 +208,7 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
         file.clone(),
         today,
         Pence::DEFAULT_MAX_ROW_AMOUNT,
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
@@ -220,6 +222,7 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
         file,
         today,
         Pence::DEFAULT_MAX_ROW_AMOUNT,
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
@@ -1063,7 +1066,7 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
     let today = crate::helpers::real_today();
     let max = rentdesk_domain::Pence(1_000_000_000);
     let mut seen = vec![];
-    let files = import_folder(&app.db, &dir, today, max, |f| seen.push(f.kind))
+    let files = import_folder(&app.db, &dir, today, max, |f| seen.push(f.kind), app.now())
         .await
         .unwrap();
     let order: Vec<ImportKind> = files.iter().map(|f| f.kind).collect();
@@ -1088,7 +1091,7 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
     std::fs::write(dir.join("flags.csv"), example("flags-bad.csv")).unwrap();
     let flags_before = flag::Entity::find().count(&app.db).await.unwrap();
     let actions_before = action::Entity::find().count(&app.db).await.unwrap();
-    let files = import_folder(&app.db, &dir, today, max, |_| {})
+    let files = import_folder(&app.db, &dir, today, max, |_| {}, app.now())
         .await
         .unwrap();
     let status = |k: ImportKind| {
@@ -1115,7 +1118,7 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
     );
     // A misnamed file: nothing is tried.
     std::fs::write(dir.join("tenancys.csv"), example("tenancies.csv")).unwrap();
-    let err = import_folder(&app.db, &dir, today, max, |_| {})
+    let err = import_folder(&app.db, &dir, today, max, |_| {}, app.now())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("tenancys.csv"), "{err}");

@@ -344,9 +344,10 @@ impl ManageApi {
                 "file", "empty",
             ))));
         }
-        let id = rentdesk_store::imports::queue_upload(&state.db, kind, &filename, content)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
+        let id =
+            rentdesk_store::imports::queue_upload(&state.db, kind, &filename, content, state.now())
+                .await
+                .map_err(|e| Problem::internal(&e))?;
         state
             .queues
             .enqueue_import(id)

@@ -413,6 +413,8 @@ impl AsyncChunkHandler<ArrangementRow> for Validate<'_> {
 }
 
 struct Write<'a, C: ConnectionTrait> {
+    /// When the import runs, on the caller's clock: the time its rows are written at.
+    now: chrono::DateTime<chrono::Utc>,
     db: &'a C,
     batch_id: i64,
     tenancies: TenancyIds,
@@ -462,7 +464,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<ArrangementRow> for Write<'_, C> {
         .await?
         .into_keys()
         .collect();
-        let now = Utc::now();
+        let now = self.now;
         for row in chunk {
             // Validation proved every tenancy exists; a repeat of a stored or earlier row is
             // the same arrangement.
@@ -567,6 +569,7 @@ pub(super) async fn import(
     source: &ImportSource,
     today: NaiveDate,
     max_amount: Pence,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
     let mut errors = Errors::default();
     let columns = (COLUMNS, OPTIONAL);
@@ -583,6 +586,7 @@ pub(super) async fn import(
     }
     let txn = crate::db::begin_write(db).await?;
     let mut write = Write {
+        now,
         db: &txn,
         batch_id,
         tenancies: TenancyIds::default(),
@@ -592,5 +596,5 @@ pub(super) async fn import(
     };
     for_each_chunk(source, columns, &mut errors, parse, &mut write).await?;
     let (inserted, affected) = (write.inserted, write.affected);
-    succeeded(txn, batch_id, rows_total, inserted, 0, affected).await
+    succeeded(txn, batch_id, rows_total, inserted, 0, affected, now).await
 }

@@ -15,7 +15,7 @@ use super::{
     for_each_chunk, parse_bool, parse_date, rejected, succeeded,
 };
 use crate::entities::flag;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rentdesk_domain::flags::{self, EndReason, MENTAL_HEALTH_EXTRA_DAYS};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -273,6 +273,8 @@ impl AsyncChunkHandler<FlagRow> for Validate<'_> {
 }
 
 struct Write<'a, C: ConnectionTrait> {
+    /// When the import runs, on the caller's clock: the time its rows are written at.
+    now: chrono::DateTime<chrono::Utc>,
     db: &'a C,
     batch_id: i64,
     tenancies: TenancyIds,
@@ -299,7 +301,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<FlagRow> for Write<'_, C> {
         .await?
         .into_keys()
         .collect();
-        let now = Utc::now();
+        let now = self.now;
         for row in chunk {
             // Validation proved every tenancy exists; a repeat of a stored or earlier row is
             // the same flag.
@@ -370,6 +372,7 @@ pub(super) async fn import(
     batch_id: i64,
     source: &ImportSource,
     today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
     let mut errors = Errors::default();
     let columns = (COLUMNS, OPTIONAL);
@@ -385,6 +388,7 @@ pub(super) async fn import(
     }
     let txn = crate::db::begin_write(db).await?;
     let mut write = Write {
+        now,
         db: &txn,
         batch_id,
         tenancies: TenancyIds::default(),
@@ -393,5 +397,5 @@ pub(super) async fn import(
     };
     for_each_chunk(source, columns, &mut errors, parse, &mut write).await?;
     let (inserted, affected) = (write.inserted, write.affected);
-    succeeded(txn, batch_id, rows_total, inserted, 0, affected).await
+    succeeded(txn, batch_id, rows_total, inserted, 0, affected, now).await
 }

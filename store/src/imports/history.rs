@@ -165,7 +165,11 @@ fn one_of(s: &str, allowed: &[&'static str]) -> Result<&'static str, String> {
         .ok_or_else(|| format!("{s:?} is not one of {}", allowed.join(", ")))
 }
 
-fn parse_row(row: &Row<'_>, errors: &mut Errors, now: DateTime<Utc>) -> Option<HistoryRow> {
+fn parse_row(
+    row: &Row<'_>,
+    errors: &mut Errors,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<HistoryRow> {
     let line = row.line;
     let before = errors.total;
     let external_ref = row.required("external_ref", errors).map(str::to_owned);
@@ -311,6 +315,8 @@ impl AsyncChunkHandler<HistoryRow> for Validate<'_> {
 }
 
 struct Write<'a, C: ConnectionTrait> {
+    /// When the import runs, on the caller's clock: the time its rows are written at.
+    now: chrono::DateTime<chrono::Utc>,
     db: &'a C,
     batch_id: i64,
     tenancies: TenancyIds,
@@ -362,7 +368,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<HistoryRow> for Write<'_, C> {
         .await?
         .into_keys()
         .collect();
-        let now = Utc::now();
+        let now = self.now;
         for row in chunk {
             // Validation proved every tenancy exists; a repeat is the same entry.
             let Some(tenancy_id) = self.tenancies.get(&row.tenancy_reference) else {
@@ -402,10 +408,10 @@ pub(super) async fn import(
     db: &DatabaseConnection,
     batch_id: i64,
     source: &ImportSource,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
     let mut errors = Errors::default();
     let columns = (COLUMNS, OPTIONAL);
-    let now = Utc::now();
     let parse = |row: &Row<'_>, errors: &mut Errors| parse_row(row, errors, now);
     let validate = Validate {
         db,
@@ -418,6 +424,7 @@ pub(super) async fn import(
     }
     let txn = crate::db::begin_write(db).await?;
     let mut write = Write {
+        now,
         db: &txn,
         batch_id,
         tenancies: TenancyIds::default(),
@@ -427,7 +434,7 @@ pub(super) async fn import(
     };
     for_each_chunk(source, columns, &mut errors, parse, &mut write).await?;
     let (inserted, affected) = (write.inserted, write.affected);
-    succeeded(txn, batch_id, rows_total, inserted, 0, affected).await
+    succeeded(txn, batch_id, rows_total, inserted, 0, affected, now).await
 }
 
 #[cfg(test)]

@@ -304,6 +304,7 @@ async fn open_batch(
     source: &str,
     content: Option<Vec<u8>>,
     status: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, sea_orm::DbErr> {
     let row = import_batch::ActiveModel {
         kind: Set(kind.as_str().to_owned()),
@@ -315,7 +316,7 @@ async fn open_batch(
         rows_unchanged: Set(0),
         errors: Set(None),
         source: Set(Some(source.to_owned())),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         finished_at: Set(None),
         ..Default::default()
     }
@@ -327,6 +328,7 @@ async fn open_batch(
 async fn close_batch<C: ConnectionTrait>(
     db: &C,
     outcome: &ImportOutcome,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     let errors = if outcome.errors.is_empty() {
         None
@@ -340,7 +342,7 @@ async fn close_batch<C: ConnectionTrait>(
         rows_inserted: Set((outcome.rows_inserted + outcome.rows_updated) as i64),
         rows_unchanged: Set(outcome.rows_unchanged as i64),
         errors: Set(errors),
-        finished_at: Set(Some(Utc::now())),
+        finished_at: Set(Some(now)),
         ..Default::default()
     }
     .update(db)
@@ -354,8 +356,9 @@ pub async fn queue_upload(
     kind: ImportKind,
     filename: &str,
     content: Vec<u8>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, sea_orm::DbErr> {
-    open_batch(db, kind, filename, "api", Some(content), "queued").await
+    open_batch(db, kind, filename, "api", Some(content), "queued", now).await
 }
 
 pub async fn batch(
@@ -453,6 +456,7 @@ pub async fn import_folder(
     today: NaiveDate,
     max_amount: Pence,
     mut each: impl FnMut(&FolderFile),
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<FolderFile>, ImportFailure> {
     let files = folder_files(dir).map_err(ImportFailure::Folder)?;
     let mut out = Vec::with_capacity(files.len());
@@ -461,7 +465,7 @@ pub async fn import_folder(
         let outcome = if stopped {
             None
         } else {
-            let o = import_file(db, kind, path.clone(), today, max_amount).await?;
+            let o = import_file(db, kind, path.clone(), today, max_amount, now).await?;
             stopped = o.status != "succeeded";
             Some(o)
         };
@@ -484,9 +488,10 @@ pub async fn import_file(
     path: PathBuf,
     today: NaiveDate,
     max_amount: Pence,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
     let filename = path.display().to_string();
-    let batch_id = open_batch(db, kind, &filename, "cli", None, "running").await?;
+    let batch_id = open_batch(db, kind, &filename, "cli", None, "running", now).await?;
     run(
         db,
         kind,
@@ -494,6 +499,7 @@ pub async fn import_file(
         &ImportSource::File(path),
         today,
         max_amount,
+        now,
     )
     .await
 }
@@ -505,6 +511,7 @@ pub async fn run_stored_batch(
     batch_id: i64,
     today: NaiveDate,
     max_amount: Pence,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<ImportOutcome>, ImportFailure> {
     let Some(batch) = import_batch::Entity::find_by_id(batch_id).one(db).await? else {
         return Ok(None);
@@ -521,6 +528,7 @@ pub async fn run_stored_batch(
         &ImportSource::Bytes(content),
         today,
         max_amount,
+        now,
     )
     .await
     .map(Some)
@@ -533,23 +541,26 @@ async fn run(
     source: &ImportSource,
     today: NaiveDate,
     max_amount: Pence,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
     let result = match kind {
-        ImportKind::Tenancies => import_tenancies(db, batch_id, source, max_amount).await,
+        ImportKind::Tenancies => import_tenancies(db, batch_id, source, max_amount, now).await,
         ImportKind::Transactions => {
-            import_transactions(db, batch_id, source, today, max_amount).await
+            import_transactions(db, batch_id, source, today, max_amount, now).await
         }
-        ImportKind::Flags => flags::import(db, batch_id, source, today).await,
-        ImportKind::History => history::import(db, batch_id, source).await,
+        ImportKind::Flags => flags::import(db, batch_id, source, today, now).await,
+        ImportKind::History => history::import(db, batch_id, source, now).await,
         ImportKind::Arrangements => {
-            arrangements::import(db, batch_id, source, today, max_amount).await
+            arrangements::import(db, batch_id, source, today, max_amount, now).await
         }
-        ImportKind::UcClaims => uc_claims::import(db, batch_id, source, today, max_amount).await,
+        ImportKind::UcClaims => {
+            uc_claims::import(db, batch_id, source, today, max_amount, now).await
+        }
     };
     match result {
         Ok(outcome) => {
             if outcome.status == "rejected" {
-                close_batch(db, &outcome).await?;
+                close_batch(db, &outcome, now).await?;
             }
             Ok(outcome)
         }
@@ -565,7 +576,7 @@ async fn run(
                 errors_total: 1,
                 ..Default::default()
             };
-            close_batch(db, &failed).await?;
+            close_batch(db, &failed, now).await?;
             Err(e)
         }
     }
@@ -580,6 +591,7 @@ async fn succeeded(
     inserted: u64,
     updated: u64,
     affected: HashSet<i64>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
     let mut affected: Vec<i64> = affected.into_iter().collect();
     affected.sort_unstable();
@@ -594,7 +606,7 @@ async fn succeeded(
         errors: vec![],
         affected_tenancy_ids: affected,
     };
-    close_batch(&txn, &outcome).await?;
+    close_batch(&txn, &outcome, now).await?;
     txn.commit().await?;
     Ok(outcome)
 }
@@ -885,6 +897,8 @@ impl AsyncChunkHandler<TxRow> for ValidateTx<'_> {
 }
 
 struct WriteTx<'a, C: ConnectionTrait> {
+    /// When the import runs, on the caller's clock: the time its rows are written at.
+    now: chrono::DateTime<chrono::Utc>,
     db: &'a C,
     batch_id: i64,
     tenancies: TenancyIds,
@@ -904,7 +918,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<TxRow> for WriteTx<'_, C> {
         self.tenancies
             .resolve(self.db, chunk.iter().map(|r| &r.tenancy_reference))
             .await?;
-        let now = Utc::now();
+        let now = self.now;
         let mut models = Vec::with_capacity(chunk.len());
         let mut seen_in_chunk = HashSet::new();
         for row in chunk {
@@ -955,6 +969,7 @@ async fn import_transactions(
     source: &ImportSource,
     today: NaiveDate,
     max_amount: Pence,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
     let mut errors = Errors::default();
     let columns = (TRANSACTION_COLUMNS, TRANSACTION_OPTIONAL);
@@ -970,6 +985,7 @@ async fn import_transactions(
     }
     let txn = crate::db::begin_write(db).await?;
     let mut write = WriteTx {
+        now,
         db: &txn,
         batch_id,
         tenancies: TenancyIds::default(),
@@ -978,7 +994,7 @@ async fn import_transactions(
     };
     for_each_chunk(source, columns, &mut errors, parse, &mut write).await?;
     let (inserted, affected) = (write.inserted, write.affected);
-    succeeded(txn, batch_id, rows_total, inserted, 0, affected).await
+    succeeded(txn, batch_id, rows_total, inserted, 0, affected, now).await
 }
 
 impl<T, H: AsyncChunkHandler<T>> AsyncChunkHandler<T> for &mut H {
@@ -1270,6 +1286,8 @@ impl AsyncChunkHandler<TenancyRow> for ValidateTenancies {
 }
 
 struct WriteTenancies<'a, C: ConnectionTrait> {
+    /// When the import runs, on the caller's clock: the time its rows are written at.
+    now: chrono::DateTime<chrono::Utc>,
     db: &'a C,
     patches: HashMap<String, i64>,
     inserted: u64,
@@ -1293,7 +1311,7 @@ impl<C: ConnectionTrait> WriteTenancies<'_, C> {
                     code: Set(code.to_owned()),
                     name: Set(code.to_owned()),
                     officer_id: Set(None),
-                    created_at: Set(Utc::now()),
+                    created_at: Set(self.now),
                     ..Default::default()
                 }
                 .insert(self.db)
@@ -1380,7 +1398,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<TenancyRow> for WriteTenancies<'_, C>
             .into_iter()
             .map(|t| (t.reference.clone(), t))
             .collect();
-        let now = Utc::now();
+        let now = self.now;
         for row in chunk {
             let patch_id = match &row.patch {
                 Some(code) => Some(self.patch_id(code).await?),
@@ -1439,6 +1457,7 @@ async fn import_tenancies(
     batch_id: i64,
     source: &ImportSource,
     max_amount: Pence,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
     let mut errors = Errors::default();
     let columns = (TENANCY_COLUMNS, TENANCY_OPTIONAL);
@@ -1452,6 +1471,7 @@ async fn import_tenancies(
     }
     let txn = crate::db::begin_write(db).await?;
     let mut write = WriteTenancies {
+        now,
         db: &txn,
         patches: HashMap::new(),
         inserted: 0,
@@ -1460,5 +1480,5 @@ async fn import_tenancies(
     };
     for_each_chunk(source, columns, &mut errors, parse_row, &mut write).await?;
     let (inserted, updated, affected) = (write.inserted, write.updated, write.affected);
-    succeeded(txn, batch_id, rows_total, inserted, updated, affected).await
+    succeeded(txn, batch_id, rows_total, inserted, updated, affected, now).await
 }

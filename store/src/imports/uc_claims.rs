@@ -17,7 +17,7 @@ use super::{
 };
 use crate::entities::uc_claim;
 use crate::facts::managed_payment_on;
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 use rentdesk_domain::Pence;
 use rentdesk_domain::benefits::uc_period_start;
 use sea_orm::{
@@ -324,6 +324,8 @@ impl AsyncChunkHandler<ClaimRow> for Validate<'_> {
 }
 
 struct Write<'a, C: ConnectionTrait> {
+    /// When the import runs, on the caller's clock: the time its rows are written at.
+    now: chrono::DateTime<chrono::Utc>,
     db: &'a C,
     batch_id: i64,
     today: NaiveDate,
@@ -351,7 +353,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<ClaimRow> for Write<'_, C> {
         .await?
         .into_keys()
         .collect();
-        let now = Utc::now();
+        let now = self.now;
         for row in chunk {
             // Validation proved every tenancy exists; a repeat of a stored or earlier row is
             // the same claim.
@@ -427,6 +429,7 @@ pub(super) async fn import(
     source: &ImportSource,
     today: NaiveDate,
     max_amount: Pence,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
     let mut errors = Errors::default();
     let columns = (COLUMNS, OPTIONAL);
@@ -443,6 +446,7 @@ pub(super) async fn import(
     }
     let txn = crate::db::begin_write(db).await?;
     let mut write = Write {
+        now,
         db: &txn,
         batch_id,
         today,
@@ -452,5 +456,5 @@ pub(super) async fn import(
     };
     for_each_chunk(source, columns, &mut errors, parse, &mut write).await?;
     let (inserted, affected) = (write.inserted, write.affected);
-    succeeded(txn, batch_id, rows_total, inserted, 0, affected).await
+    succeeded(txn, batch_id, rows_total, inserted, 0, affected, now).await
 }

@@ -17,6 +17,7 @@ impl Job for ImportJob {
             self.batch_id,
             today,
             ctx.max_row_amount,
+            ctx.now(),
         )
         .await?;
         let Some(outcome) = outcome else {
