@@ -769,4 +769,53 @@ mod tests {
         );
         assert_eq!(step_kind(&req("nonsense", None)).unwrap_err().0, "step");
     }
+
+    #[test]
+    fn the_fix_date_notice_needs_how_and_when_and_the_application_takes_neither() {
+        let empty = StepRequest {
+            step: "fix_date_notice".into(),
+            ..StepRequest::default()
+        };
+        assert_eq!(
+            check_after_order_step(OrderStep::FixDateNotice, &empty, day(11, 25)),
+            Err(vec![
+                (
+                    "service_method".to_owned(),
+                    "hand or first_class_post".to_owned()
+                ),
+                (
+                    "sent_on".to_owned(),
+                    "required for the written notice".to_owned()
+                ),
+            ])
+        );
+        // By hand with no time: taken as handed over at the end of the day, so given on the
+        // next business day (Wednesday 25 → Thursday 26 November 2026).
+        let by_hand = StepRequest {
+            sent_on: Some(day(11, 25)),
+            service_method: Some(ServiceMethod::Hand),
+            ..empty.clone()
+        };
+        let given = check_after_order_step(OrderStep::FixDateNotice, &by_hand, day(11, 25))
+            .unwrap()
+            .unwrap();
+        assert_eq!(given.given_on, day(11, 26));
+        assert_eq!(
+            check_after_order_step(OrderStep::FixDateNotice, &by_hand, day(11, 24)),
+            Err(vec![("sent_on".to_owned(), "is in the future".to_owned())])
+        );
+        assert_eq!(
+            check_after_order_step(OrderStep::FixDateApplication, &by_hand, day(11, 25)),
+            Err(vec![
+                (
+                    "sent_on".to_owned(),
+                    "only for the written notice".to_owned()
+                ),
+                (
+                    "service_method".to_owned(),
+                    "only for the written notice".to_owned()
+                ),
+            ])
+        );
+    }
 }
