@@ -23,6 +23,7 @@ pub mod outreach_config;
 pub mod pdf;
 pub mod people;
 pub mod plans;
+pub mod possession;
 pub mod reports;
 pub mod retention;
 pub mod seed;

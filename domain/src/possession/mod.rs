@@ -8,4 +8,5 @@ pub mod court;
 pub mod next_step;
 pub mod order;
 pub mod protocol;
+pub mod step;
 pub mod types;

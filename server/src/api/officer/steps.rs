@@ -10,19 +10,18 @@ use crate::api::vocab;
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 use poem::http::StatusCode;
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, NewType, Object, OpenApi};
-use rentdesk_domain::possession::court::{self, OrderStep, TermsInput};
+use rentdesk_domain::possession::court::{self, OrderStep};
 use rentdesk_domain::possession::next_step::{self, EscalationPolicy};
-use rentdesk_domain::possession::order::{CourtOrder, Hearing};
 use rentdesk_domain::possession::protocol::{self, NoticeDates, ProtocolStep, ServiceMethod};
 use rentdesk_domain::possession::types::{ActionKind, Ground, NoticeKind, Stage};
 use rentdesk_store::accounts::FullAccount;
-use rentdesk_store::steps::{FixDateNotice, StageChange};
+use rentdesk_store::possession;
 
 #[derive(Debug, Object)]
 pub struct Gate {
@@ -518,187 +517,10 @@ impl From<Answer<StepRecorded>> for StepAnswer {
     }
 }
 
-/// A hearing's date and an order's type, date and terms: required where the step needs them,
-/// refused on any other step.
-fn court_details(
-    stage: Stage,
-    body: &StepIn,
-    errors: &mut Vec<(String, String)>,
-) -> (Option<Hearing>, Option<CourtOrder>) {
-    let time = match (stage, body.hearing_time.as_deref()) {
-        (Stage::Hearing, Some(t)) => match NaiveTime::parse_from_str(t.trim(), "%H:%M") {
-            Ok(t) => Some(t),
-            Err(_) => {
-                errors.push(("hearing_time".into(), "a 24-hour time, HH:MM".into()));
-                None
-            }
-        },
-        (_, Some(_)) => {
-            errors.push(("hearing_time".into(), "only for a hearing".into()));
-            None
-        }
-        (_, None) => None,
-    };
-    let hearing_on = match (stage, body.hearing_on) {
-        (Stage::Hearing, None) => {
-            errors.push(("hearing_on".into(), "required for a hearing".into()));
-            None
-        }
-        (Stage::Hearing, Some(d)) => Some(d),
-        (_, Some(_)) => {
-            errors.push(("hearing_on".into(), "only for a hearing".into()));
-            None
-        }
-        (_, None) => None,
-    };
-    let hearing = hearing_on.map(|hearing_on| Hearing { hearing_on, time });
-    if body.grounds.is_some() && !matches!(stage, Stage::Order | Stage::NoticeServed) {
-        errors.push(("grounds".into(), "only for a notice or an order".into()));
-    }
-    if stage != Stage::Order {
-        if body.ordered_on.is_some() {
-            errors.push(("ordered_on".into(), "only for an order".into()));
-        }
-        for (field, given) in [
-            ("order_type", body.order_type.is_some()),
-            ("possession_date", body.possession_date.is_some()),
-            ("terms", body.terms.is_some()),
-        ] {
-            if given {
-                errors.push((field.into(), "only for an order".into()));
-            }
-        }
-        return (hearing, None);
-    }
-    let terms = body.terms.as_ref().map(|t| TermsInput {
-        towards_arrears_pence: t.towards_arrears_pence,
-        frequency: t.frequency.map(vocab::Frequency::as_str),
-        from: t.from,
-    });
-    match court::parse_order(
-        body.order_type.map(vocab::OrderKind::as_str),
-        body.possession_date,
-        terms,
-    ) {
-        Ok(o) => (hearing, Some(o)),
-        Err(e) => {
-            errors.extend(e);
-            (hearing, None)
-        }
-    }
-}
-
-/// An order's grounds against the notice, the date it was made, the mandatory-ground rules, and
-/// ground 8 on the hearing date's arrears (docs/possession.md#court-orders-and-warrants). Fills in the order's grounds and date.
-fn check_order(
-    state: &AppState,
-    account: &FullAccount,
-    case: &next_step::CaseFacts,
-    gates: &protocol::GateFacts,
-    body: &StepIn,
-    order: &mut CourtOrder,
-    today: NaiveDate,
-) -> Result<(), Problem> {
-    let notice_kind = state
-        .settings
-        .policy
-        .notice_rules
-        .kind_for_tenure(&account.view.tenancy.tenure);
-    order.grounds = court::order_grounds(
-        order.kind,
-        body.grounds.as_deref(),
-        notice_kind,
-        gates.notice.as_ref(),
-    )
-    .map_err(|r| Problem::invalid("grounds", r))?;
-    // The order is made at the hearing unless the officer says otherwise.
-    let ordered_on = body
-        .ordered_on
-        .or(case.court.hearing_on.filter(|d| *d <= today))
-        .unwrap_or(today);
-    // A date the officer typed must not be before the hearing recorded (a hearing the court
-    // brought forward is recorded again first). The default is not checked: it is the hearing
-    // date, or today while the recorded hearing is still ahead.
-    if let Some(given) = body.ordered_on {
-        court::check_order_date(case.court.hearing_on, given)
-            .map_err(|r| Problem::invalid("ordered_on", r))?;
-    }
-    order.ordered_on = Some(ordered_on);
-    if let Some(p) = invalid_fields(court::mandatory_ground_rules(order, ordered_on)) {
-        return Err(p);
-    }
-    // HA 1988 Sch 2 ground 8 must hold at the notice's deemed service date too: a notice
-    // recorded before it (by post) was measured early; measured again now.
-    if order.grounds.contains(&Ground::G8)
-        && let Some(n) = &gates.notice
-        && let Some(g) = ground_8_at_service(account, n, today).filter(|g| !g.available)
-    {
-        return Err(Problem::invalid(
-            "grounds",
-            format!(
-                "ground 8 did not hold on {}, the day the notice was deemed served: arrears \
-                 counted {} against {} ({} weeks' rent). {}",
-                n.served_on.format("%-d %B %Y"),
-                g.counted,
-                g.threshold,
-                g.threshold_weeks,
-                g.reason
-            ),
-        ));
-    }
-    if order.grounds.contains(&Ground::G8) {
-        // The arrears on the hearing date, measured with the notice's own rule.
-        let on = case.court.hearing_on.unwrap_or(ordered_on).min(today);
-        let then = rentdesk_domain::arrears::summarise(&account.facts, &account.entries, on);
-        let rent = rentdesk_domain::arrears::rent_arrears(&account.facts, &account.entries, on);
-        let at_hearing = match &gates.notice {
-            Some(n) => court::ground_8_at_hearing(n, &rent, then.weekly_charge),
-            // No notice details on record: the regime a section 8 notice had then.
-            None => Some(protocol::ground_8(
-                state
-                    .settings
-                    .policy
-                    .notice_rules
-                    .regime(NoticeKind::Section8, on),
-                &rent,
-                then.weekly_charge,
-            )),
-        };
-        if let Some((field, reason)) = at_hearing
-            .as_ref()
-            .and_then(|g| court::ground_8_held_at_hearing(order, g, on))
-        {
-            return Err(Problem::invalid(field, reason));
-        }
-    }
-    Ok(())
-}
-
-/// Ground 8 on a section 8 notice's deemed service date, measured again when the figure kept
-/// with the notice was measured before it (a posted notice is recorded before it is deemed
-/// served) and that day has come. `None`: the kept figure stands (or no ground 8 to measure).
-fn ground_8_at_service(
-    account: &FullAccount,
-    n: &NoticeDates,
-    today: NaiveDate,
-) -> Option<protocol::Ground8> {
-    let kept = n.ground_8.as_ref()?;
-    let early = kept.measured_on.is_some_and(|m| m < n.served_on);
-    (n.kind == NoticeKind::Section8 && early && n.served_on <= today).then(|| {
-        let on = n.served_on;
-        let weekly =
-            rentdesk_domain::arrears::summarise(&account.facts, &account.entries, on).weekly_charge;
-        protocol::ground_8(
-            n.regime,
-            &rentdesk_domain::arrears::rent_arrears(&account.facts, &account.entries, on),
-            weekly,
-        )
-    })
-}
-
 pub struct OfficerStepsApi;
 
-/// `record`, answered as a generic [`Answer`] (see [`StepAnswer`] for why it is converted).
+/// `record`, answered as a generic [`Answer`] (see [`StepAnswer`] for why it is converted):
+/// the use case is `rentdesk_store::possession::record_step`.
 async fn record_step(
     state: &AppState,
     remote: &RemoteAddr,
@@ -707,386 +529,75 @@ async fn record_step(
     body: Json<StepIn>,
 ) -> poem::Result<Answer<StepRecorded>> {
     let staff = or_answer!(me(state, &auth.0).await?);
-    let body = body.0;
+    let policy = &state.settings.policy;
+    let policy = possession::StepPolicy {
+        notice_rules: &policy.notice_rules,
+        max_row_amount: policy.max_row_amount,
+        landlord: &policy.contact_policy.landlord_name,
+        templates: &state.settings.letters.templates,
+    };
+    let request = step_request(body.0);
     let addr = client_addr(remote);
-    let account = or_answer!(load(state, &staff, id.0).await?);
-    let today = state.today();
-    if body.step == "protocol" {
-        let step = or_answer!(
-            body.protocol_step
-                .as_deref()
-                .and_then(ProtocolStep::parse)
-                .ok_or_else(|| Problem::invalid(
-                    "protocol_step",
-                    format!(
-                        "one of {}",
-                        ProtocolStep::ALL
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                ))
-        );
-        let row = rentdesk_store::steps::record_protocol_step(
-            &state.db,
-            staff.id,
-            id.0,
-            step,
-            body.note.trim(),
-            addr.as_deref(),
-            state.now(),
-        )
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-        let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-        return Ok(Answer::Created(Json(StepRecorded {
-            action_id: row.id,
-            stage: case.stage.into(),
-            notice: None,
-            letter_id: None,
-            grounds: None,
-            warnings: vec![],
-        })));
-    }
-    if let Some(step) = OrderStep::parse(&body.step) {
-        return record_order_step(state, &staff, &account, step, &body, addr.as_deref(), today)
-            .await;
-    }
-    let stage = or_answer!(body.step.parse::<Stage>().map_err(|r| Problem::invalid(
-        "step",
-        format!(
-            "\"protocol\", \"fix_date_notice\", \"apply_to_fix_date\", \
-             \"court_told_of_breathing_space\" or {r}"
-        )
-    )));
-    let mut errors = vec![];
-    let notice_kind = state
-        .settings
-        .policy
-        .notice_rules
-        .kind_for_tenure(&account.view.tenancy.tenure);
-    let mut notice = None;
-    if stage == Stage::NoticeServed {
-        let method = body.service_method.map(ServiceMethod::from);
-        if method.is_none() {
-            errors.push((
-                "service_method".to_owned(),
-                "hand or first_class_post".to_owned(),
-            ));
-        }
-        // CPR 6.26: by hand, the time decides the day; by post it does not.
-        let sent_time = match (body.sent_time.as_deref(), method) {
-            (Some(t), _) => match NaiveTime::parse_from_str(t.trim(), "%H:%M") {
-                Ok(t) => Some(t),
-                Err(_) => {
-                    errors.push((
-                        "sent_time".to_owned(),
-                        "a 24-hour time, HH:MM, London time".to_owned(),
-                    ));
-                    None
-                }
-            },
-            (None, Some(ServiceMethod::Hand)) => {
-                errors.push((
-                    "sent_time".to_owned(),
-                    "required for a notice served by hand: the London time it was handed over \
-                     or left (CPR 6.26: at or after 16:30 it is served the next business day)"
-                        .to_owned(),
-                ));
-                None
-            }
-            (None, _) => Some(NaiveTime::MIN),
-        };
-        let now = rentdesk_domain::time::london_local(state.now());
-        if let (Some(d), Some(t)) = (body.sent_on, sent_time)
-            && d == today
-            && body.sent_time.is_some()
-            && t > now.time()
-        {
-            errors.push(("sent_time".to_owned(), "is in the future".to_owned()));
-        }
-        match body.sent_on {
-            None => errors.push(("sent_on".to_owned(), "required for a notice".to_owned())),
-            Some(d) if d > today => {
-                errors.push(("sent_on".to_owned(), "is in the future".to_owned()))
-            }
-            Some(d) if d < today - chrono::Duration::days(14) => errors.push((
-                "sent_on".to_owned(),
-                "more than 14 days ago: record notices as they are served".to_owned(),
-            )),
-            _ => {}
-        }
-        if notice_kind.is_none() {
-            errors.push((
-                "step".to_owned(),
-                format!(
-                    "no possession notice applies to a {} account",
-                    account.view.tenancy.tenure
-                ),
-            ));
-        }
-        if let (Some(kind), Some(sent), Some(m), Some(t)) =
-            (notice_kind, body.sent_on, method, sent_time)
-        {
-            notice = Some(protocol::notice_dates(
-                kind,
-                sent.and_time(t),
-                m,
-                &state.settings.policy.notice_rules,
-            ));
-        }
-    }
-    let (hearing, mut order) = court_details(stage, &body, &mut errors);
-    // Issue 15: no money field takes more than one amount may be (`MAX_ROW_AMOUNT_PENCE`).
-    if let Some(p) = body.terms.as_ref().and_then(|t| t.towards_arrears_pence)
-        && let Err(e) = rentdesk_domain::Pence(p).bounded(state.settings.policy.max_row_amount)
-    {
-        errors.push(("terms.towards_arrears_pence".into(), e.to_string()));
-    }
-    if body.ordered_on.is_some_and(|d| d > today) {
-        errors.push(("ordered_on".into(), "is in the future".into()));
-    }
-    match (stage, body.permission_granted_on) {
-        (Stage::Warrant, Some(d)) if d > today => {
-            errors.push(("permission_granted_on".into(), "is in the future".into()))
-        }
-        (Stage::Warrant, _) | (_, None) => {}
-        (_, Some(_)) => errors.push(("permission_granted_on".into(), "only for a warrant".into())),
-    }
-    if let Some(p) = invalid_fields(errors) {
-        return Ok(Answer::problem(p));
-    }
-    let case = rentdesk_store::cases::case_facts(&state.db, &account, today)
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-    if let Some(n) = notice.as_mut() {
-        if n.kind == NoticeKind::Section8 {
-            // HA 1988 Sch 2 ground 8: rent unpaid on the deemed service date (CPR 6.26). A
-            // posted notice is recorded before it is served: measured today, and said so.
-            let on = n.served_on.min(today);
-            let arrears =
-                rentdesk_domain::arrears::rent_arrears(&account.facts, &account.entries, on);
-            let mut g = protocol::ground_8(n.regime, &arrears, case.weekly_charge);
-            if on < n.served_on {
-                g.reason.push_str(&format!(
-                    " (measured on {}, before the notice is deemed served on {}: check it \
-                     again then)",
-                    on.format("%-d %B %Y"),
-                    n.served_on.format("%-d %B %Y")
-                ));
-            }
-            n.ground_8 = Some(g);
-        }
-        let grounds = or_answer!(
-            protocol::notice_grounds(n.kind, body.grounds.as_deref(), n.ground_8.as_ref())
-                .map_err(|r| Problem::invalid("grounds", r))
-        );
-        n.grounds = Some(grounds);
-    }
-    let mut gates = rentdesk_store::steps::gate_facts(&state.db, &account, &case, today)
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-    if let Some(p) = body.permission_granted_on {
-        // CPR 83.2(3)(a): the permission is for this order, so given after it was made.
-        if let Some(made) = gates.order.as_ref().and_then(|o| o.ordered_on)
-            && p < made
-        {
-            return Ok(Answer::problem(Problem::invalid(
-                "permission_granted_on",
-                format!(
-                    "is before the order it permits a warrant on, made on {}",
-                    made.format("%-d %B %Y")
-                ),
-            )));
-        }
-        gates.warrant_permission_on = Some(p);
-    }
-    let mut warnings = vec![];
-    if let Some(h) = &hearing {
-        let applied = rentdesk_store::steps::court_application_on(&state.db, id.0)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-        warnings = or_answer!(
-            court::check_hearing_date(applied, h.hearing_on)
-                .map_err(|r| Problem::invalid("hearing_on", r))
-        );
-    }
-    if let Some(o) = order.as_mut() {
-        or_answer!(check_order(state, &account, &case, &gates, &body, o, today));
-    }
-    let override_reason = body
-        .override_reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    let mut missing = protocol::gates(stage, &gates, today, override_reason);
-    if let (Some(n), Some(sent)) = (&notice, body.sent_on) {
-        missing.extend(protocol::notice_void(n, sent, &gates));
-    }
-    if !missing.is_empty() {
-        return Ok(Answer::problem(blocked(missing)));
-    }
-    let letter = rentdesk_store::letters::render(
+    let now = state.now();
+    let answer = possession::record_step(
         &state.db,
+        &policy,
+        &staff,
         id.0,
-        stage,
-        rentdesk_store::letters::StepDetails {
-            notice: notice.as_ref(),
-            hearing,
-            order: order.as_ref(),
-        },
-        rentdesk_store::letters::Letterhead {
-            landlord: &state.settings.policy.contact_policy.landlord_name,
-            officer_name: &staff.name,
-            templates: &state.settings.letters.templates,
-        },
-        today,
-    )
-    .await
-    .map_err(|e| Problem::internal(&e))?;
-    let row = rentdesk_store::steps::record_stage(
-        &state.db,
-        staff.id,
-        id.0,
-        StageChange {
-            stage,
-            note: body.note.trim(),
-            override_reason,
-            notice: notice.clone(),
-            hearing,
-            order: order.clone(),
-            letter,
-            warnings: &warnings,
-        },
-        today,
+        request,
+        now,
         addr.as_deref(),
-        state.now(),
-    )
-    .await
-    .map_err(|e| Problem::internal(&e))?;
-    let letter_id = rentdesk_store::letters::of_tenancy(&state.db, id.0)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .into_iter()
-        .find(|l| l.action_id == Some(row.id))
-        .map(|l| l.id);
-    Ok(Answer::Created(Json(StepRecorded {
-        action_id: row.id,
-        stage: stage.into(),
-        notice: notice.map(Notice::from),
-        letter_id,
-        grounds: order.map(|o| numbers(&o.grounds)),
-        warnings,
-    })))
+    );
+    match answer.await {
+        Ok(o) => Ok(Answer::Created(Json(StepRecorded {
+            action_id: o.action_id,
+            stage: o.stage.into(),
+            notice: o.notice.map(Notice::from),
+            letter_id: o.letter_id,
+            grounds: o.grounds.map(|g| numbers(&g)),
+            warnings: o.warnings,
+        }))),
+        Err(r) => refused(r, id.0),
+    }
 }
 
-/// A step after a postponed order is breached (PD 55A para 10): the written notice of the
-/// intention to apply to fix a date (`sent_on`, `service_method`), or the application. Refused
-/// (409, each reason named) until the law allows it: a postponed order with no date whose
-/// payment terms are broken; for the application, the notice given after the breach at least
-/// 14 clear days and not more than 3 months before.
-async fn record_order_step(
-    state: &AppState,
-    staff: &rentdesk_store::entities::staff_user::Model,
-    account: &FullAccount,
-    step: OrderStep,
-    body: &StepIn,
-    addr: Option<&str>,
-    today: NaiveDate,
-) -> poem::Result<Answer<StepRecorded>> {
-    let id = account.view.tenancy.id;
-    let mut errors = vec![];
-    let method = body.service_method.map(ServiceMethod::from);
-    let notice = match step {
-        OrderStep::FixDateNotice => {
-            if method.is_none() {
-                errors.push((
-                    "service_method".to_owned(),
-                    "hand or first_class_post".to_owned(),
-                ));
-            }
-            match body.sent_on {
-                None => errors.push((
-                    "sent_on".to_owned(),
-                    "required for the written notice".to_owned(),
-                )),
-                Some(d) if d > today => {
-                    errors.push(("sent_on".to_owned(), "is in the future".to_owned()))
-                }
-                _ => {}
-            }
-            // CPR 6.26 by hand: the time decides the day. Without one, the notice is taken as
-            // handed over at the end of the day (served the next business day): the 14 clear
-            // days then never start too early.
-            let sent_time = body
-                .sent_time
-                .as_deref()
-                .and_then(|t| NaiveTime::parse_from_str(t.trim(), "%H:%M").ok())
-                .unwrap_or(NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(NaiveTime::MIN));
-            body.sent_on.zip(method).map(|(sent_on, m)| FixDateNotice {
-                sent_on,
-                service_method: m,
-                given_on: protocol::deemed_service(sent_on.and_time(sent_time), m),
-            })
-        }
-        OrderStep::FixDateApplication | OrderStep::CourtToldOfBreathingSpace => {
-            for (field, given) in [
-                ("sent_on", body.sent_on.is_some()),
-                ("service_method", body.service_method.is_some()),
-            ] {
-                if given {
-                    errors.push((field.into(), "only for the written notice".into()));
-                }
-            }
-            None
-        }
-    };
-    if let Some(p) = invalid_fields(errors) {
-        return Ok(Answer::problem(p));
+/// The body as the use case takes it.
+fn step_request(body: StepIn) -> possession::StepRequest {
+    possession::StepRequest {
+        step: body.step,
+        protocol_step: body.protocol_step,
+        sent_on: body.sent_on,
+        service_method: body.service_method.map(ServiceMethod::from),
+        sent_time: body.sent_time,
+        hearing_on: body.hearing_on,
+        hearing_time: body.hearing_time,
+        order_type: body.order_type.map(|k| k.as_str().to_owned()),
+        possession_date: body.possession_date,
+        terms: body.terms.map(|t| possession::TermsRequest {
+            towards_arrears_pence: t.towards_arrears_pence,
+            frequency: t.frequency.map(|f| f.as_str().to_owned()),
+            from: t.from,
+        }),
+        grounds: body.grounds,
+        ordered_on: body.ordered_on,
+        permission_granted_on: body.permission_granted_on,
+        override_reason: body.override_reason,
+        note: body.note,
     }
-    let case = rentdesk_store::cases::case_facts(&state.db, account, today)
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-    let mut missing = vec![];
-    if step == OrderStep::CourtToldOfBreathingSpace {
-        // SI 2020/1311 reg 10: made during the Breathing Space, once for each.
-        missing.extend(next_step::tell_court_gates(&case));
-    } else if case.breathing_space.is_some() {
-        // docs/breathing-space.md#no-enforcement-step-a-claim-already-made-may-reach-an-order: no step towards enforcement while Breathing Space lasts.
-        missing.push(protocol::Missing {
-            id: "breathing_space".into(),
-            reason: "the tenant is in Breathing Space: no enforcement step while it lasts".into(),
-        });
-    }
-    missing.extend(court::order_step_gates(step, &case.court, today));
-    if !missing.is_empty() {
-        return Ok(Answer::problem(blocked(missing)));
-    }
-    let row = rentdesk_store::steps::record_order_step(
-        &state.db,
-        staff.id,
-        id,
-        rentdesk_store::steps::OrderStepEntry {
-            step,
-            notice,
-            note: body.note.trim(),
+}
+
+/// A refused step as its problem: 422 naming each field, 409 naming each gate, 404, 500.
+fn refused(r: possession::StepRefusal, id: i64) -> poem::Result<Answer<StepRecorded>> {
+    use possession::StepRefusal;
+    Ok(Answer::problem(match r {
+        StepRefusal::Invalid(errors) => match invalid_fields(errors) {
+            Some(p) => p,
+            None => Problem::internal(&"a step refused with no reason"),
         },
-        addr,
-        state.now(),
-    )
-    .await
-    .map_err(|e| Problem::internal(&e))?;
-    Ok(Answer::Created(Json(StepRecorded {
-        action_id: row.id,
-        stage: case.stage.into(),
-        notice: None,
-        letter_id: None,
-        grounds: None,
-        warnings: vec![],
-    })))
+        StepRefusal::Blocked(missing) => blocked(missing),
+        StepRefusal::NotFound => Problem::not_found(&format!("account {id}")),
+        StepRefusal::Internal(e) => return Err(Problem::internal(&e).into()),
+    }))
 }
 
 #[OpenApi(prefix_path = "/officer/v1", tag = "ApiTags::Officer")]
@@ -1243,7 +754,12 @@ impl OfficerStepsApi {
                 })
                 .collect(),
             notice: gates.notice.map(|mut n| {
-                if let Some(g) = ground_8_at_service(&account, &n, today) {
+                if let Some(g) = rentdesk_domain::possession::step::ground_8_at_service(
+                    &account.facts,
+                    &account.entries,
+                    &n,
+                    today,
+                ) {
                     n.ground_8 = Some(g);
                 }
                 Notice {

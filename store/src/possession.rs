@@ -1,0 +1,293 @@
+//! Recording a possession step (`POST /officer/v1/accounts/{id}/steps`) as one use case: the
+//! account must be visible to the officer; the request's fields are checked by
+//! `rentdesk_domain::possession::step`; the protocol, court-order and Breathing Space gates by
+//! `protocol` and `court`; then the step, its letter and the audit entry are written.
+//!
+//! The clock is the caller's: `now` is passed in, and today is its London date.
+
+use crate::accounts::FullAccount;
+use crate::entities::staff_user;
+use crate::letters::{Letterhead, StepDetails};
+use crate::steps::{FixDateNotice, OrderStepEntry, StageChange};
+use chrono::{DateTime, NaiveDate, Utc};
+use rentdesk_domain::Pence;
+use rentdesk_domain::letters::templates::LetterTemplates;
+use rentdesk_domain::possession::court::{self, OrderStep};
+use rentdesk_domain::possession::next_step;
+use rentdesk_domain::possession::protocol::{self, Missing, NoticeDates, NoticeRules};
+use rentdesk_domain::possession::step::{self, StepContext, StepKind};
+use rentdesk_domain::possession::types::{Ground, Stage};
+use sea_orm::DatabaseConnection;
+
+pub use rentdesk_domain::possession::step::{StepRequest, TermsRequest};
+
+/// What the landlord's settings say about recording a step.
+#[derive(Debug, Clone, Copy)]
+pub struct StepPolicy<'a> {
+    pub notice_rules: &'a NoticeRules,
+    /// The most a money field may hold (`MAX_ROW_AMOUNT_PENCE`).
+    pub max_row_amount: Pence,
+    /// Who the stage letters are from.
+    pub landlord: &'a str,
+    /// The landlord's wording (`LETTER_TEMPLATES_DIR`).
+    pub templates: &'a LetterTemplates,
+}
+
+/// A step recorded.
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    pub action_id: i64,
+    /// The stage the case is at afterwards.
+    pub stage: Stage,
+    /// For a notice: its dates, grounds and ground 8.
+    pub notice: Option<NoticeDates>,
+    /// The stage letter kept with the step.
+    pub letter_id: Option<i64>,
+    /// For an order: the ground(s) possession was ordered on.
+    pub grounds: Option<Vec<Ground>>,
+    /// Warnings the step was recorded with (also in the diary).
+    pub warnings: Vec<String>,
+}
+
+/// Why a step was not recorded.
+#[derive(Debug)]
+pub enum StepRefusal {
+    /// Fields refused, `(field, reason)`, in the order they were checked.
+    Invalid(Vec<(String, String)>),
+    /// Not allowed yet: every protocol step, court step or other gate that stops it.
+    Blocked(Vec<Missing>),
+    /// No such account, or not one the officer can see.
+    NotFound,
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for StepRefusal {
+    fn from(e: anyhow::Error) -> Self {
+        StepRefusal::Internal(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for StepRefusal {
+    fn from(e: sea_orm::DbErr) -> Self {
+        StepRefusal::Internal(e.into())
+    }
+}
+
+fn invalid(refusal: (String, String)) -> StepRefusal {
+    StepRefusal::Invalid(vec![refusal])
+}
+
+/// Record a step on a tenancy the officer can see: a pre-action protocol step, a step after a
+/// postponed order, or a move to a stage (with its notice, hearing or order, and its letter).
+#[allow(clippy::too_many_arguments)]
+pub async fn record_step(
+    db: &DatabaseConnection,
+    policy: &StepPolicy<'_>,
+    staff: &staff_user::Model,
+    tenancy_id: i64,
+    request: StepRequest,
+    now: DateTime<Utc>,
+    client_addr: Option<&str>,
+) -> Result<StepOutcome, StepRefusal> {
+    let today = rentdesk_domain::time::london_date(now);
+    if crate::staff::visible_tenancy(db, staff, tenancy_id, today)
+        .await?
+        .is_none()
+    {
+        return Err(StepRefusal::NotFound);
+    }
+    let account = crate::accounts::full_account(db, tenancy_id, today)
+        .await?
+        .ok_or(StepRefusal::NotFound)?;
+    let stage = match step::step_kind(&request).map_err(invalid)? {
+        StepKind::Protocol(p) => {
+            let row = crate::steps::record_protocol_step(
+                db,
+                staff.id,
+                tenancy_id,
+                p,
+                request.note.trim(),
+                client_addr,
+                now,
+            )
+            .await?;
+            let case = crate::cases::case_facts(db, &account, today).await?;
+            return Ok(StepOutcome {
+                action_id: row.id,
+                stage: case.stage,
+                notice: None,
+                letter_id: None,
+                grounds: None,
+                warnings: vec![],
+            });
+        }
+        StepKind::AfterOrder(s) => {
+            return record_order_step(db, staff, &account, s, &request, client_addr, now).await;
+        }
+        StepKind::Stage(stage) => stage,
+    };
+    let cx = StepContext {
+        tenure: &account.view.tenancy.tenure,
+        rules: policy.notice_rules,
+        max_row_amount: policy.max_row_amount,
+        now: rentdesk_domain::time::london_local(now),
+    };
+    let planned = step::check_stage_step(stage, &request, &cx).map_err(StepRefusal::Invalid)?;
+    let (mut notice, hearing, mut order) = (planned.notice, planned.hearing, planned.order);
+    let case = crate::cases::case_facts(db, &account, today).await?;
+    if let Some(n) = notice.as_mut() {
+        step::notice_grounds(
+            n,
+            request.grounds.as_deref(),
+            &account.facts,
+            &account.entries,
+            case.weekly_charge,
+            today,
+        )
+        .map_err(invalid)?;
+    }
+    let mut gates = crate::steps::gate_facts(db, &account, &case, today).await?;
+    if let Some(p) = request.permission_granted_on {
+        step::check_permission(p, gates.order.as_ref().and_then(|o| o.ordered_on))
+            .map_err(invalid)?;
+        gates.warrant_permission_on = Some(p);
+    }
+    let mut warnings = vec![];
+    if let Some(h) = &hearing {
+        let applied = crate::steps::court_application_on(db, tenancy_id).await?;
+        warnings = court::check_hearing_date(applied, h.hearing_on)
+            .map_err(|r| invalid(("hearing_on".into(), r)))?;
+    }
+    if let Some(o) = order.as_mut() {
+        step::check_order(
+            o,
+            &request,
+            &cx,
+            &account.facts,
+            &account.entries,
+            &case,
+            &gates,
+        )
+        .map_err(StepRefusal::Invalid)?;
+    }
+    let override_reason = request
+        .override_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let mut missing = protocol::gates(stage, &gates, today, override_reason);
+    if let (Some(n), Some(sent)) = (&notice, request.sent_on) {
+        missing.extend(protocol::notice_void(n, sent, &gates));
+    }
+    if !missing.is_empty() {
+        return Err(StepRefusal::Blocked(missing));
+    }
+    let letter = crate::letters::render(
+        db,
+        tenancy_id,
+        stage,
+        StepDetails {
+            notice: notice.as_ref(),
+            hearing,
+            order: order.as_ref(),
+        },
+        Letterhead {
+            landlord: policy.landlord,
+            officer_name: &staff.name,
+            templates: policy.templates,
+        },
+        today,
+    )
+    .await?;
+    let row = crate::steps::record_stage(
+        db,
+        staff.id,
+        tenancy_id,
+        StageChange {
+            stage,
+            note: request.note.trim(),
+            override_reason,
+            notice: notice.clone(),
+            hearing,
+            order: order.clone(),
+            letter,
+            warnings: &warnings,
+        },
+        today,
+        client_addr,
+        now,
+    )
+    .await?;
+    let letter_id = crate::letters::of_tenancy(db, tenancy_id)
+        .await?
+        .into_iter()
+        .find(|l| l.action_id == Some(row.id))
+        .map(|l| l.id);
+    Ok(StepOutcome {
+        action_id: row.id,
+        stage,
+        notice,
+        letter_id,
+        grounds: order.map(|o| o.grounds),
+        warnings,
+    })
+}
+
+/// A step after a postponed order is breached (PD 55A para 10): the written notice of the
+/// intention to apply to fix a date (`sent_on`, `service_method`), or the application. Refused
+/// (409, each reason named) until the law allows it: a postponed order with no date whose
+/// payment terms are broken; for the application, the notice given after the breach at least
+/// 14 clear days and not more than 3 months before.
+async fn record_order_step(
+    db: &DatabaseConnection,
+    staff: &staff_user::Model,
+    account: &FullAccount,
+    s: OrderStep,
+    request: &StepRequest,
+    client_addr: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<StepOutcome, StepRefusal> {
+    let today: NaiveDate = rentdesk_domain::time::london_date(now);
+    let notice = step::check_after_order_step(s, request, today).map_err(StepRefusal::Invalid)?;
+    let case = crate::cases::case_facts(db, account, today).await?;
+    let mut missing = vec![];
+    if s == OrderStep::CourtToldOfBreathingSpace {
+        // SI 2020/1311 reg 10: made during the Breathing Space, once for each.
+        missing.extend(next_step::tell_court_gates(&case));
+    } else if case.breathing_space.is_some() {
+        // docs/breathing-space.md#no-enforcement-step-a-claim-already-made-may-reach-an-order: no step towards enforcement while Breathing Space lasts.
+        missing.push(Missing {
+            id: "breathing_space".into(),
+            reason: "the tenant is in Breathing Space: no enforcement step while it lasts".into(),
+        });
+    }
+    missing.extend(court::order_step_gates(s, &case.court, today));
+    if !missing.is_empty() {
+        return Err(StepRefusal::Blocked(missing));
+    }
+    let row = crate::steps::record_order_step(
+        db,
+        staff.id,
+        account.view.tenancy.id,
+        OrderStepEntry {
+            step: s,
+            notice: notice.map(|n| FixDateNotice {
+                sent_on: n.sent_on,
+                service_method: n.service_method,
+                given_on: n.given_on,
+            }),
+            note: request.note.trim(),
+        },
+        client_addr,
+        now,
+    )
+    .await?;
+    Ok(StepOutcome {
+        action_id: row.id,
+        stage: case.stage,
+        notice: None,
+        letter_id: None,
+        grounds: None,
+        warnings: vec![],
+    })
+}
