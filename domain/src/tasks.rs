@@ -16,6 +16,10 @@ pub const UC_CLAIM_REPORTED: &str = "uc_claim_reported";
 pub const CHANGE_OF_CIRCUMSTANCES_REPORTED: &str = "change_of_circumstances_reported";
 /// An email or push whose delivery cannot be known (the provider cannot be asked again).
 pub const MESSAGE_OUTCOME_UNKNOWN: &str = "message_outcome_unknown";
+/// A rule's or an officer's message that could not be sent for good (refused by the provider,
+/// given up after its retries, or no channel left): the contact it stood for did not happen,
+/// so the patch officer makes it another way.
+pub const MESSAGE_NOT_SENT: &str = "message_not_sent";
 
 /// An account whose figures no rent account can hold (a corrupt stored amount): an officer
 /// finds the bad ledger line and has it corrected at source. Lists and reports leave the
@@ -45,13 +49,18 @@ pub enum DueIn {
     MessageOutcomeUnknown,
     /// [`ACCOUNT_OUT_OF_RANGE`]: the next day.
     AccountOutOfRange,
+    /// [`MESSAGE_NOT_SENT`]: the next day.
+    MessageNotSent,
 }
 
 impl DueIn {
     pub fn days(self) -> u32 {
         match self {
             DueIn::Configured(days) => days,
-            DueIn::SmsReply | DueIn::MessageOutcomeUnknown | DueIn::AccountOutOfRange => 1,
+            DueIn::SmsReply
+            | DueIn::MessageOutcomeUnknown
+            | DueIn::AccountOutOfRange
+            | DueIn::MessageNotSent => 1,
             DueIn::PlanOutsidePolicy | DueIn::UcClaimReported => 2,
             DueIn::ChangeOfCircumstances => 3,
         }

@@ -500,6 +500,55 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// A message that will not be sent (`failed` for good) becomes a task for the patch officer
+/// when it stood for a contact someone is counting on: a rule's early-intervention step or a
+/// message an officer wrote. A campaign's failures are counted in its progress instead (a
+/// provider outage must not bury officers in one task per recipient), and a sign-in code the
+/// person asked for has expired by then. Idempotent per message. The task's id, if raised.
+pub async fn raise_not_sent_task(
+    db: &DatabaseConnection,
+    m: &message::Model,
+    error: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    if m.campaign_id.is_some() || rentdesk_domain::contact_policy::is_requested(&m.template) {
+        return Ok(None);
+    }
+    let channel = match m.channel.as_str() {
+        "sms" => "text message",
+        "email" => "email",
+        "push" => "app notification",
+        other => other,
+    };
+    crate::tasks::create(
+        db,
+        crate::tasks::NewTask {
+            tenancy_id: m.tenancy_id,
+            kind: rentdesk_domain::tasks::MESSAGE_NOT_SENT,
+            title: format!("A {channel} to the tenant could not be sent"),
+            detail: format!(
+                "Message {} ({}, planned {}) was not sent: {error}. Contact the tenant another way.",
+                m.id,
+                m.template,
+                m.created_at.format("%-d %b %Y %H:%M UTC")
+            ),
+            due_on: rentdesk_domain::tasks::due_on(
+                rentdesk_domain::time::london_date(now),
+                rentdesk_domain::tasks::DueIn::MessageNotSent,
+            ),
+            rule_id: Some(
+                m.rule_id
+                    .as_deref()
+                    .unwrap_or(rentdesk_domain::tasks::MESSAGE_NOT_SENT),
+            ),
+            idempotency_key: Some(format!("not_sent:message:{}", m.id)),
+        },
+        None,
+        now,
+    )
+    .await
+}
+
 /// Rows stuck in `sending` since before `now − SENDING_TIMEOUT`: the worker died between
 /// claiming and recording. Whether the provider got it is unknown, so they are not resent.
 /// `updated_at` keeps the instant of the claim: reconciliation looks for sends after it. An

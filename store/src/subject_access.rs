@@ -120,7 +120,16 @@ pub async fn run(
     if row.status == "done" {
         return Ok(Some("done"));
     }
-    set_status(db, id, "running", None).await?;
+    // `queued_at` marks when this run started: a worker that dies mid-run leaves the row
+    // `running`, and the sweep queues it again once that is `sweep::STRANDED_AFTER` old.
+    export::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        status: Set("running".to_owned()),
+        queued_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
     match build(db, row.tenancy_id, today, now).await {
         Ok((doc, pdf)) => {
             let json = serde_json::to_string_pretty(&doc)?;

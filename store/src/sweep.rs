@@ -1,8 +1,8 @@
 //! Pending work as the database sees it (issue 21). The job queue only wakes workers: if it
 //! loses a job (Redis restarted without persistence, a failover, an eviction), the row that
 //! asked for the work still says it is pending. [`claim_stranded`] finds such rows — a
-//! campaign launched but never planned, an import batch or a subject-access export still
-//! queued — with no progress for [`STRANDED_AFTER`], and claims each for one process to queue
+//! campaign launched but never planned, an import batch still queued, a subject-access export
+//! still queued or left `running` by a worker that died — with no progress for [`STRANDED_AFTER`], and claims each for one process to queue
 //! again (`queued_at`). Every job is idempotent (a fan-out plans each recipient once, a batch or
 //! export already run is left alone), so a job queued twice does its work once.
 
@@ -17,6 +17,11 @@ use crate::entities::{campaign, export, import_batch};
 /// How long pending work may show no progress before its job is queued again. Far longer than
 /// a healthy queue takes to start a job (seconds), shorter than anyone would wait.
 pub const STRANDED_AFTER: Duration = Duration::minutes(5);
+
+/// An export is pending while queued, and while `running` (its `queued_at` is when the run
+/// started: an export takes seconds, so one running for [`STRANDED_AFTER`] lost its worker).
+/// Running it again is harmless: it rebuilds the same document, and a `done` one is left alone.
+const EXPORT_PENDING: [&str; 2] = ["queued", "running"];
 
 /// Rows whose job this process should queue again.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -114,7 +119,7 @@ pub async fn claim_stranded<C: ConnectionTrait>(
     let exports: Vec<i64> = export::Entity::find()
         .select_only()
         .column(export::Column::Id)
-        .filter(export::Column::Status.eq("queued"))
+        .filter(export::Column::Status.is_in(EXPORT_PENDING))
         .filter(quiet(export::Column::QueuedAt, export::Column::CreatedAt))
         .into_tuple()
         .all(db)
@@ -123,7 +128,7 @@ pub async fn claim_stranded<C: ConnectionTrait>(
         let claimed = export::Entity::update_many()
             .col_expr(export::Column::QueuedAt, Expr::value(now))
             .filter(export::Column::Id.eq(id))
-            .filter(export::Column::Status.eq("queued"))
+            .filter(export::Column::Status.is_in(EXPORT_PENDING))
             .filter(quiet(export::Column::QueuedAt, export::Column::CreatedAt))
             .exec(db)
             .await?;
@@ -167,7 +172,7 @@ pub async fn pending<C: ConnectionTrait>(db: &C) -> Result<Pending, DbErr> {
     let exports: Vec<DateTime<Utc>> = export::Entity::find()
         .select_only()
         .column(export::Column::CreatedAt)
-        .filter(export::Column::Status.is_in(["queued", "running"]))
+        .filter(export::Column::Status.is_in(EXPORT_PENDING))
         .into_tuple()
         .all(db)
         .await?;

@@ -259,3 +259,74 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
     assert_eq!(p["matched"].as_u64().unwrap(), matched, "{p}");
     app.stop().await;
 }
+
+/// A worker that dies while building a subject-access export leaves the row `running` (the
+/// job is gone with the worker). The sweep queues it again once the run is `STRANDED_AFTER`
+/// old, not before, and the export then finishes once.
+#[tokio::test]
+async fn an_export_whose_worker_died_mid_run_is_run_again() {
+    let app = spawn_app_with(ANY_TIME).await;
+    rentdesk_store::seed::seed(&app.db, 3, 11, crate::helpers::real_today())
+        .await
+        .unwrap();
+    let lead_id = staff(&app, "lead@council.example", "team_leader").await;
+    let lead = staff_sign_in(&app, "lead@council.example").await;
+    let queues = Queues::connect(&app.settings().queue_backend())
+        .await
+        .unwrap();
+    let tenancy = rentdesk_store::entities::tenancy::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let export =
+        rentdesk_store::subject_access::queue(&app.db, tenancy.id, lead_id, None, app.now())
+            .await
+            .unwrap();
+    // What `subject_access::run` writes as it starts, and then nothing: the worker died.
+    let started = Utc::now();
+    rentdesk_store::entities::export::Entity::update_many()
+        .col_expr(
+            rentdesk_store::entities::export::Column::Status,
+            sea_orm::sea_query::Expr::value("running"),
+        )
+        .col_expr(
+            rentdesk_store::entities::export::Column::QueuedAt,
+            sea_orm::sea_query::Expr::value(started),
+        )
+        .filter(rentdesk_store::entities::export::Column::Id.eq(export.id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(pending(&app).await["exports"], 1);
+
+    // Still within STRANDED_AFTER of the start: a healthy run may take a while.
+    let soon = started + STRANDED_AFTER - Duration::seconds(30);
+    assert_eq!(
+        sweep_stranded(&app.db, &queues, soon).await.unwrap(),
+        Stranded::default()
+    );
+    // Past it, queued again once, however many workers sweep.
+    let later = started + STRANDED_AFTER + Duration::seconds(1);
+    let (a, b) = tokio::join!(
+        sweep_stranded(&app.db, &queues, later),
+        sweep_stranded(&app.db, &queues, later)
+    );
+    let swept = [a.unwrap().exports, b.unwrap().exports].concat();
+    assert_eq!(swept, vec![export.id]);
+
+    let path = format!("/manage/v1/exports/{}", export.id);
+    let e = until(&app, &lead, &path, |e| e["status"] == "done").await;
+    assert!(e["finished_at"].is_string(), "{e}");
+    assert_eq!(pending(&app).await["exports"], 0);
+    // Done: never swept again.
+    let much_later = later + STRANDED_AFTER * 3;
+    assert!(
+        sweep_stranded(&app.db, &queues, much_later)
+            .await
+            .unwrap()
+            .exports
+            .is_empty()
+    );
+    app.stop().await;
+}

@@ -385,6 +385,74 @@ mod dispatch {
         app.stop().await;
     }
 
+    /// Twilio answering 500 every time: the message is given up after `MAX_SEND_ATTEMPTS`
+    /// (backing off, never sent twice) and, as the early-intervention contact it stood for did
+    /// not happen, the patch officer gets one task to make it another way.
+    #[tokio::test]
+    async fn a_message_twilio_keeps_refusing_is_given_up_once_and_becomes_an_officer_task() {
+        use rentdesk_store::entities::task;
+        use rentdesk_worker::dispatch::MAX_SEND_ATTEMPTS;
+        let (app, hd1001) = with_examples().await;
+        let (fake, url) = fake_twilio::start().await;
+        fake.0
+            .lock()
+            .unwrap()
+            .fail_next
+            .extend(std::iter::repeat_n(500, MAX_SEND_ATTEMPTS as usize + 2));
+        let client = twilio(&url);
+        let noon = Utc.with_ymd_and_hms(2026, 11, 13, 12, 0, 0).unwrap();
+        plan_all(&app.db, thursday(), noon, &ContactPolicy::default())
+            .await
+            .unwrap();
+        let mut now = noon;
+        let mut failed = 0;
+        for _ in 0..MAX_SEND_ATTEMPTS {
+            let r = dispatch_sms(&app.db, Some(&client), None, now)
+                .await
+                .unwrap();
+            assert_eq!(r.sent, 0);
+            failed += r.failed;
+            let m = message::Entity::find().one(&app.db).await.unwrap().unwrap();
+            if m.status != "queued" {
+                break;
+            }
+            now = m.scheduled_for.unwrap();
+        }
+        let m = message::Entity::find().one(&app.db).await.unwrap().unwrap();
+        assert_eq!(
+            (failed, m.status.as_str(), m.attempts),
+            (1, "failed", MAX_SEND_ATTEMPTS - 1),
+            "{m:?}"
+        );
+        assert!(
+            m.error.as_deref().unwrap().contains("gave up after"),
+            "{m:?}"
+        );
+        // Nothing more is tried, and the task is raised once.
+        let later = now + chrono::Duration::days(1);
+        let r = dispatch_sms(&app.db, Some(&client), None, later)
+            .await
+            .unwrap();
+        assert_eq!((r.sent, r.failed, r.retrying), (0, 0, 0));
+        let tasks = task::Entity::find()
+            .filter(task::Column::Kind.eq(rentdesk_domain::tasks::MESSAGE_NOT_SENT))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(tasks.len(), 1, "{tasks:?}");
+        assert_eq!(tasks[0].tenancy_id, hd1001);
+        assert_eq!(
+            tasks[0].rule_id, m.rule_id,
+            "the task names the rule that planned it"
+        );
+        assert!(
+            tasks[0].detail.contains("gave up after"),
+            "{}",
+            tasks[0].detail
+        );
+        app.stop().await;
+    }
+
     #[tokio::test]
     async fn an_invalid_number_fails_once_and_is_remembered() {
         use rentdesk_store::entities::tenant;

@@ -184,6 +184,7 @@ async fn settle(
             );
             let error = format!("gave up after {} attempts: {error}", m.attempts + 1);
             outbox::mark_failed(db, claimed, &error, false, now).await?;
+            outbox::raise_not_sent_task(db, m, &error, now).await?;
             report.failed += 1;
         }
         Outcome::Retry(error) => {
@@ -206,13 +207,24 @@ async fn settle(
             tracing::warn!(message_id = m.id, channel = %m.channel, "refused: {error}");
             outbox::mark_failed(db, claimed, &error, detail_invalid, now).await?;
             report.failed += 1;
-            if detail_invalid {
-                match plan_fallback(db, m, &error, policy, now).await? {
-                    Fallback::Planned { channel, status } => {
-                        tracing::info!(message_id = m.id, %channel, %status, "fallback planned");
-                        report.fallbacks += 1;
-                    }
-                    other => tracing::info!(message_id = m.id, ?other, "no fallback"),
+            // Another channel may still reach the tenant when the detail was at fault;
+            // otherwise the contact did not happen, and an officer is told.
+            let fallback = if detail_invalid {
+                Some(plan_fallback(db, m, &error, policy, now).await?)
+            } else {
+                None
+            };
+            match fallback {
+                Some(Fallback::Planned { channel, status }) => {
+                    tracing::info!(message_id = m.id, %channel, %status, "fallback planned");
+                    report.fallbacks += 1;
+                }
+                Some(other @ (Fallback::AlreadyPlanned | Fallback::NoLongerDue)) => {
+                    tracing::info!(message_id = m.id, ?other, "no fallback");
+                }
+                None | Some(Fallback::NoChannelLeft | Fallback::NotARule) => {
+                    tracing::info!(message_id = m.id, ?fallback, "not sent: officer task");
+                    outbox::raise_not_sent_task(db, m, &error, now).await?;
                 }
             }
         }
