@@ -385,6 +385,75 @@ mod dispatch {
         app.stop().await;
     }
 
+    /// The autumn clock change (issue 21, "Clock"): on Sunday 25 Oct 2026 London's 01:00–02:00
+    /// happens twice (BST, then GMT). A reminder planned on Saturday evening, after contact
+    /// hours, waits through the whole weekend — both passes of the repeated hour included — and
+    /// goes once, at Monday's 08:00 London, which is 08:00 UTC after the change (it was 07:00
+    /// UTC the Monday before). Dispatch ticks every 15 minutes as the worker does.
+    #[tokio::test]
+    async fn a_reminder_waits_through_the_autumn_clock_change_and_goes_once_at_eight_gmt() {
+        let app = spawn_app().await;
+        let batch = app
+            .import("tenancies", crate::helpers::example("tenancies.csv"))
+            .await;
+        assert_eq!(batch["status"], "succeeded", "{batch}");
+        // Karen Haigh pays by direct debit on Tuesdays; the one due Tuesday 20 Oct never came.
+        let ledger = "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
+            OCT-R-12,HD1001,2026-10-12,rent_debit,98.50,,Rent w/c 12 Oct\n\
+            OCT-P-13,HD1001,2026-10-13,payment,-98.50,direct_debit,Direct debit\n\
+            OCT-R-19,HD1001,2026-10-19,rent_debit,98.50,,Rent w/c 19 Oct\n";
+        let batch = app.import("transactions", ledger.as_bytes().to_vec()).await;
+        assert_eq!(batch["status"], "succeeded", "{batch}");
+        let (fake, url) = fake_twilio::start().await;
+        let client = twilio(&url);
+
+        // Saturday 24 Oct, 21:30 BST: after contact hours (08:00–21:00 London).
+        let planned_at = Utc.with_ymd_and_hms(2026, 10, 24, 20, 30, 0).unwrap();
+        let saturday = NaiveDate::from_ymd_opt(2026, 10, 24).unwrap();
+        plan_all(&app.db, saturday, planned_at, &ContactPolicy::default())
+            .await
+            .unwrap();
+        let queued = message::Entity::find()
+            .filter(message::Column::Channel.eq("sms"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        let monday_eight = Utc.with_ymd_and_hms(2026, 10, 26, 8, 0, 0).unwrap();
+
+        let mut now = planned_at;
+        let mut sends = Vec::new();
+        while now <= monday_eight + chrono::Duration::hours(2) {
+            let r = dispatch_sms(&app.db, Some(&client), None, now)
+                .await
+                .unwrap();
+            if r.sent > 0 {
+                sends.push((now, r.sent));
+            }
+            if now == planned_at {
+                // The first tick finds it outside contact hours and defers it to the next
+                // allowed moment: not Sunday, so Monday 08:00 London.
+                let m = message::Entity::find_by_id(queued[0].id)
+                    .one(&app.db)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(
+                    (m.status.as_str(), m.scheduled_for),
+                    ("queued", Some(monday_eight))
+                );
+            }
+            now += chrono::Duration::minutes(15);
+        }
+        assert_eq!(
+            sends,
+            vec![(monday_eight, 1)],
+            "once, at 08:00 London on Monday"
+        );
+        assert_eq!(fake.sent_to(KAREN), 1);
+        app.stop().await;
+    }
+
     /// Twilio answering 500 every time: the message is given up after `MAX_SEND_ATTEMPTS`
     /// (backing off, never sent twice) and, as the early-intervention contact it stood for did
     /// not happen, the patch officer gets one task to make it another way.
