@@ -454,6 +454,44 @@ mod dispatch {
         app.stop().await;
     }
 
+    /// Twilio answering 429 with `Retry-After: 600`: the retry waits the ten minutes Twilio
+    /// asked for, not the one-minute first backoff, and the message then goes once.
+    #[tokio::test]
+    async fn twilio_429_with_retry_after_is_waited_for_then_sent_once() {
+        let (app, _) = with_examples().await;
+        let (fake, url) = fake_twilio::start().await;
+        {
+            let mut state = fake.0.lock().unwrap();
+            state.fail_next.push_back(429);
+            state.retry_after = Some("600".into());
+        }
+        let client = twilio(&url);
+        let noon = Utc.with_ymd_and_hms(2026, 11, 13, 12, 0, 0).unwrap();
+        plan_all(&app.db, thursday(), noon, &ContactPolicy::default())
+            .await
+            .unwrap();
+        let r = dispatch_sms(&app.db, Some(&client), None, noon)
+            .await
+            .unwrap();
+        assert_eq!((r.sent, r.retrying), (0, 1));
+        let m = message::Entity::find().one(&app.db).await.unwrap().unwrap();
+        let wait = (m.scheduled_for.unwrap() - noon).num_seconds();
+        assert!((600..=660).contains(&wait), "waited {wait}s: {m:?}");
+        assert!(m.error.as_deref().unwrap().contains("429"), "{m:?}");
+        // Not at the backoff's minute, only once Twilio's ten minutes have passed.
+        let minute = noon + chrono::Duration::minutes(2);
+        let r = dispatch_sms(&app.db, Some(&client), None, minute)
+            .await
+            .unwrap();
+        assert_eq!((r.sent, r.retrying), (0, 0));
+        let r = dispatch_sms(&app.db, Some(&client), None, m.scheduled_for.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.sent, 1);
+        assert_eq!(fake.sent_to(KAREN), 1);
+        app.stop().await;
+    }
+
     /// Twilio answering 500 every time: the message is given up after `MAX_SEND_ATTEMPTS`
     /// (backing off, never sent twice) and, as the early-intervention contact it stood for did
     /// not happen, the patch officer gets one task to make it another way.

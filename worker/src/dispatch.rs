@@ -114,7 +114,11 @@ impl Providers {
 enum Outcome {
     Sent(String),
     Outbox,
-    Retry(String),
+    /// Try again later; at the earliest after `after` when the provider said (`Retry-After`).
+    Retry {
+        error: String,
+        after: Option<std::time::Duration>,
+    },
     /// Refused for good; `detail_invalid` when the tenant's number/address/device is at fault.
     Failed {
         error: String,
@@ -176,7 +180,7 @@ async fn settle(
             report.to_outbox += 1;
             return Ok(sent(format!("outbox:{}", m.id)).await?);
         }
-        Outcome::Retry(error) if m.attempts + 1 >= MAX_SEND_ATTEMPTS => {
+        Outcome::Retry { error, .. } if m.attempts + 1 >= MAX_SEND_ATTEMPTS => {
             tracing::warn!(
                 message_id = m.id,
                 attempts = m.attempts + 1,
@@ -187,10 +191,15 @@ async fn settle(
             outbox::raise_not_sent_task(db, m, &error, now).await?;
             report.failed += 1;
         }
-        Outcome::Retry(error) => {
+        Outcome::Retry { error, after } => {
             // A retry is still an automated contact: it waits for the contact window. A code
-            // the person asked for does not (it expires in minutes).
-            let due = now + retry_delay(m.attempts, jitter());
+            // the person asked for does not (it expires in minutes). Never sooner than the
+            // provider asked: trying earlier only earns another refusal.
+            let backoff = retry_delay(m.attempts, jitter());
+            let asked = after
+                .and_then(|a| Duration::from_std(a).ok())
+                .unwrap_or(Duration::zero());
+            let due = now + backoff.max(asked);
             let at = if is_requested(&m.template) {
                 due
             } else {
@@ -251,7 +260,10 @@ async fn send_sms<P: SmsProvider>(
         .await
     {
         Ok(sent) => Outcome::Sent(sent.sid),
-        Err(e @ SmsError::Retryable { .. }) => Outcome::Retry(e.to_string()),
+        Err(e @ SmsError::Retryable { retry_after, .. }) => Outcome::Retry {
+            error: e.to_string(),
+            after: retry_after,
+        },
         Err(e) => Outcome::Failed {
             detail_invalid: e.is_invalid_number(),
             error: e.to_string(),
@@ -292,7 +304,10 @@ async fn send_email(claimed: &Claimed, mailer: Option<&Mailer>) -> Outcome {
     };
     match mailer.send(&email).await {
         Ok(id) => Outcome::Sent(id),
-        Err(e @ EmailError::Retryable { .. }) => Outcome::Retry(e.to_string()),
+        Err(e @ EmailError::Retryable { .. }) => Outcome::Retry {
+            error: e.to_string(),
+            after: None,
+        },
         Err(e) => Outcome::Failed {
             detail_invalid: e.is_invalid_mailbox(),
             error: e.to_string(),
@@ -342,13 +357,15 @@ async fn send_push(
                 tracing::info!(device_id = d.id, "FCM token is dead; device removed");
                 outbox::delete_device(db, d.id).await?;
             }
-            Err(e @ PushError::Retryable { .. }) => retry = Some(e.to_string()),
+            Err(e @ PushError::Retryable { retry_after, .. }) => {
+                retry = Some((e.to_string(), retry_after));
+            }
             Err(e) => refused = Some(e.to_string()),
         }
     }
     Ok(match (sent.first(), retry, refused) {
         (Some(name), _, _) => Outcome::Sent(name.clone()),
-        (None, Some(e), _) => Outcome::Retry(e),
+        (None, Some((error, after)), _) => Outcome::Retry { error, after },
         (None, None, Some(e)) => Outcome::Failed {
             error: e,
             detail_invalid: false,

@@ -24,6 +24,8 @@ pub struct FakeState {
     pub created: Vec<chrono::DateTime<chrono::Utc>>,
     /// Hold every create this long before answering (a slow provider, for kill tests).
     pub delay: Option<std::time::Duration>,
+    /// Sent as `Retry-After` with every injected failure (`"120"` or an HTTP-date).
+    pub retry_after: Option<String>,
 }
 
 #[derive(Clone, Default)]
@@ -64,7 +66,13 @@ async fn create(
     if let Some(status) = state.fail_next.pop_front() {
         let status = StatusCode::from_u16(status).unwrap();
         let code = (status == StatusCode::TOO_MANY_REQUESTS).then_some(20429);
-        return twilio_error(status, code, "injected failure");
+        let mut answer = twilio_error(status, code, "injected failure");
+        if let Some(wait) = state.retry_after.as_deref() {
+            answer
+                .headers_mut()
+                .insert("retry-after", wait.parse().expect("a header value"));
+        }
+        return answer;
     }
     let (Some(to), Some(body)) = (form.get("To"), form.get("Body")) else {
         return twilio_error(

@@ -31,6 +31,7 @@ pub mod jobs;
 mod poll;
 pub mod push;
 mod retry;
+pub mod retry_after;
 mod runner;
 pub mod sms;
 

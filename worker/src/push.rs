@@ -43,6 +43,8 @@ pub enum PushError {
     Retryable {
         status: Option<u16>,
         message: String,
+        /// How long FCM asked us to wait (`Retry-After`), if it said.
+        retry_after: Option<std::time::Duration>,
     },
     /// This notification will never go as it is (e.g. a payload FCM refuses).
     #[error("FCM refused ({status} {code}): {message}")]
@@ -160,6 +162,7 @@ impl FcmClient {
             .map_err(|_| PushError::Retryable {
                 status: None,
                 message: "cannot sign the FCM assertion".into(),
+                retry_after: None,
             })?;
         Ok(format!("{signing_input}.{}", B64URL.encode(signature)))
     }
@@ -183,6 +186,7 @@ impl FcmClient {
             .map_err(|e| PushError::Retryable {
                 status: None,
                 message: format!("token endpoint: {e}"),
+                retry_after: None,
             })?;
         let status = resp.status();
         if !status.is_success() {
@@ -190,11 +194,13 @@ impl FcmClient {
             return Err(PushError::Retryable {
                 status: Some(status.as_u16()),
                 message: format!("token endpoint refused the assertion: {body}"),
+                retry_after: None,
             });
         }
         let answer: TokenAnswer = resp.json().await.map_err(|e| PushError::Retryable {
             status: Some(status.as_u16()),
             message: format!("unreadable token answer: {e}"),
+            retry_after: None,
         })?;
         let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
         *cached = Some(CachedToken {
@@ -238,27 +244,34 @@ impl FcmClient {
                 .map_err(|e| PushError::Retryable {
                     status: None,
                     message: e.to_string(),
+                    retry_after: None,
                 })?;
             let status = resp.status().as_u16();
             if resp.status().is_success() {
                 let answer: SendAnswer = resp.json().await.map_err(|e| PushError::Retryable {
                     status: Some(status),
                     message: format!("unreadable answer: {e}"),
+                    retry_after: None,
                 })?;
                 return Ok(answer.name);
             }
+            let retry_after = crate::retry_after::parse(resp.headers(), chrono::Utc::now());
             let error: GoogleError = resp.json().await.unwrap_or_default();
             // An access token revoked or expired early: get a new one, once.
             if status == 401 && !refreshed {
                 refreshed = true;
                 continue;
             }
-            return Err(classify(status, error.error));
+            return Err(classify(status, error.error, retry_after));
         }
     }
 }
 
-fn classify(status: u16, e: GoogleErrorBody) -> PushError {
+fn classify(
+    status: u16,
+    e: GoogleErrorBody,
+    retry_after: Option<std::time::Duration>,
+) -> PushError {
     let code = e
         .details
         .iter()
@@ -282,12 +295,14 @@ fn classify(status: u16, e: GoogleErrorBody) -> PushError {
         PushError::Retryable {
             status: Some(status),
             message,
+            retry_after,
         }
     } else if status == 401 {
         // Our credentials, not the tenant's device: retry later, never drop the device.
         PushError::Retryable {
             status: Some(status),
             message: format!("credentials refused after a token refresh: {message}"),
+            retry_after: None,
         }
     } else if dead {
         PushError::DeadToken {
@@ -321,29 +336,30 @@ mod tests {
     #[test]
     fn googles_errors_are_classified() {
         assert!(matches!(
-            classify(404, err("NOT_FOUND", Some("UNREGISTERED"))),
+            classify(404, err("NOT_FOUND", Some("UNREGISTERED")), None),
             PushError::DeadToken { .. }
         ));
         assert!(matches!(
-            classify(400, err("INVALID_ARGUMENT", Some("INVALID_ARGUMENT"))),
+            classify(400, err("INVALID_ARGUMENT", Some("INVALID_ARGUMENT")), None),
             PushError::DeadToken { .. }
         ));
         assert!(matches!(
-            classify(503, err("UNAVAILABLE", None)),
+            classify(503, err("UNAVAILABLE", None), None),
             PushError::Retryable { .. }
         ));
         assert!(matches!(
-            classify(429, err("RESOURCE_EXHAUSTED", Some("QUOTA_EXCEEDED"))),
+            classify(429, err("RESOURCE_EXHAUSTED", Some("QUOTA_EXCEEDED")), None),
             PushError::Retryable { .. }
         ));
         assert!(matches!(
-            classify(401, err("UNAUTHENTICATED", None)),
+            classify(401, err("UNAUTHENTICATED", None), None),
             PushError::Retryable { .. }
         ));
         assert!(matches!(
             classify(
                 403,
-                err("PERMISSION_DENIED", Some("THIRD_PARTY_AUTH_ERROR"))
+                err("PERMISSION_DENIED", Some("THIRD_PARTY_AUTH_ERROR")),
+                None
             ),
             PushError::Permanent { .. }
         ));

@@ -37,6 +37,8 @@ pub enum SmsError {
     Retryable {
         status: Option<u16>,
         message: String,
+        /// How long Twilio asked us to wait (`Retry-After`), if it said.
+        retry_after: Option<Duration>,
     },
     /// Will never work as sent (bad number, unsubscribed, bad credentials).
     #[error("SMS refused ({status}, Twilio code {code:?}): {message}")]
@@ -124,14 +126,17 @@ impl TwilioClient {
         let resp = resp.map_err(|e| SmsError::Retryable {
             status: None,
             message: e.to_string(),
+            retry_after: None,
         })?;
         let status = resp.status();
         if status.is_success() {
             return resp.json::<T>().await.map_err(|e| SmsError::Retryable {
                 status: Some(status.as_u16()),
                 message: format!("unreadable answer: {e}"),
+                retry_after: None,
             });
         }
+        let retry_after = crate::retry_after::parse(resp.headers(), chrono::Utc::now());
         let error: Option<TwilioError> = resp.json().await.ok();
         let message = error
             .as_ref()
@@ -141,6 +146,7 @@ impl TwilioClient {
             Err(SmsError::Retryable {
                 status: Some(status.as_u16()),
                 message,
+                retry_after,
             })
         } else {
             Err(SmsError::Permanent {
@@ -221,7 +227,8 @@ mod tests {
         assert!(
             !SmsError::Retryable {
                 status: Some(500),
-                message: String::new()
+                message: String::new(),
+                retry_after: None,
             }
             .is_invalid_number()
         );
