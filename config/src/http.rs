@@ -15,6 +15,10 @@ pub struct Http {
     /// sign-in limits; empty = the TCP peer is the client and the header is ignored.
     pub trusted_proxies: Vec<IpAddr>,
     pub shutdown_timeout: Duration,
+    /// `SHUTDOWN_DRAIN_SECS`: on a stop signal, how long `/health` answers 503 (draining) while
+    /// requests are still served, so a load balancer takes the process out of rotation before
+    /// its listener closes. 5 s by default; 0 under `rentdesk dev` (nothing is in front of it).
+    pub shutdown_drain: Duration,
     /// `rentdesk dev` only: serve the local outbox at `/dev/outbox` (sign-in codes included).
     pub dev_outbox: bool,
 }
@@ -34,6 +38,12 @@ impl Http {
             public_url,
             trusted_proxies: trusted_proxies(v)?,
             shutdown_timeout: Duration::from_secs(v.number("SHUTDOWN_TIMEOUT_SECS", 20, 1, 600)?),
+            shutdown_drain: Duration::from_secs(v.number(
+                "SHUTDOWN_DRAIN_SECS",
+                if v.mode() == Mode::Dev { 0 } else { 5 },
+                0,
+                120,
+            )?),
             dev_outbox: v.mode() == Mode::Dev,
         })
     }

@@ -391,16 +391,30 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<Bound> {
 }
 
 impl Bound {
-    /// Serve until `shutdown` resolves, then finish in-flight requests (bounded by the
-    /// configured timeout).
+    /// Serve until `shutdown` resolves; then drain (`/health` answers 503 while requests are
+    /// still served, for `SHUTDOWN_DRAIN_SECS`), close the listener and finish in-flight
+    /// requests (bounded by `SHUTDOWN_TIMEOUT_SECS`).
     pub async fn serve(
         self,
         state: AppState,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let timeout = state.settings.http.shutdown_timeout;
+        let drain = state.settings.http.shutdown_drain;
+        let draining = state.draining.clone();
+        let drained = async move {
+            shutdown.await;
+            draining.store(true, std::sync::atomic::Ordering::SeqCst);
+            if !drain.is_zero() {
+                tracing::info!(
+                    seconds = drain.as_secs(),
+                    "stopping: /health answers 503 (draining) before the listener closes"
+                );
+                tokio::time::sleep(drain).await;
+            }
+        };
         Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(routes(state), shutdown, Some(timeout))
+            .run_with_graceful_shutdown(routes(state), drained, Some(timeout))
             .await
     }
 }
@@ -420,5 +434,6 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<AppState> {
         queues,
         settings: settings.clone(),
         clock: rentdesk_store::Clock::system(),
+        draining: Default::default(),
     })
 }

@@ -11,6 +11,9 @@ pub struct AppState {
     pub settings: Settings,
     /// The clock the rules run on: the system clock, or the one an end-to-end test moves.
     pub clock: rentdesk_store::Clock,
+    /// Set when the process begins to stop: `/health` then answers 503 while in-flight and
+    /// new requests are still served for `SHUTDOWN_DRAIN_SECS`.
+    pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -22,5 +25,10 @@ impl AppState {
     /// Now, on the rules' clock.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Whether the process is stopping (see `draining`).
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

@@ -330,3 +330,57 @@ async fn an_export_whose_worker_died_mid_run_is_run_again() {
     );
     app.stop().await;
 }
+
+/// A stop signal under a load balancer: `/health` turns 503 (`draining: true`) at once while
+/// the API still answers, for `SHUTDOWN_DRAIN_SECS`; only then does the listener close.
+#[tokio::test]
+async fn on_stop_health_turns_unready_first_and_requests_are_still_answered() {
+    let app = spawn_app_with(&[("SHUTDOWN_DRAIN_SECS", "2")]).await;
+    let health = app.url("/health");
+    let me = app.url("/officer/v1/me");
+    // A fresh connection per request: what a load balancer's probes look like.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let before = client.get(&health).send().await.unwrap();
+    assert_eq!(before.status(), 200);
+    let body: Value = before.json().await.unwrap();
+    assert_eq!(body["draining"], false, "{body}");
+
+    let signalled = std::time::Instant::now();
+    let stopping = tokio::spawn(app.stop());
+    let body: Value = loop {
+        let r = client.get(&health).send().await.expect("still answering");
+        if r.status() == 503 {
+            break r.json().await.unwrap();
+        }
+        assert!(
+            signalled.elapsed() < std::time::Duration::from_secs(2),
+            "health never turned unready"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        (&body["status"], &body["draining"], &body["database"]),
+        (&json!("unavailable"), &json!(true), &json!("ok")),
+        "{body}"
+    );
+    // Still serving the API while the balancer catches up (no token: a 401, answered).
+    let r = client.get(&me).send().await.expect("still answering");
+    assert_eq!(r.status(), 401);
+    assert!(
+        signalled.elapsed() < std::time::Duration::from_secs(2),
+        "these answers came within the drain"
+    );
+
+    stopping.await.unwrap();
+    assert!(
+        signalled.elapsed() >= std::time::Duration::from_secs(2),
+        "the listener stayed open for the whole drain"
+    );
+    assert!(
+        client.get(&health).send().await.is_err(),
+        "the listener is closed after the drain"
+    );
+}

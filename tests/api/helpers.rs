@@ -164,6 +164,9 @@ fn app_vars(database_url: String, sqlite_file: &Option<PathBuf>) -> HashMap<&'st
         // Tests drive dispatch themselves, at the instants they choose; a background tick on
         // the real clock would race them.
         ("DISPATCH_CRON", "off".to_owned()),
+        // Nothing balances load in front of a test server: stop at once (the drain has its
+        // own test).
+        ("SHUTDOWN_DRAIN_SECS", "0".to_owned()),
     ]);
     if let Some(file) = &sqlite_file {
         vars.insert(

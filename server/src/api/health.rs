@@ -10,6 +10,9 @@ pub struct Health {
     pub status: Availability,
     pub database: Availability,
     pub queue: Availability,
+    /// True once the process has begun to stop: it still answers, but take it out of rotation
+    /// (the status is then 503).
+    pub draining: bool,
     /// Work the database says is pending (null when the database does not answer). A queue
     /// that lost its jobs looks empty; this does not: alert on `oldest_seconds` (the worker
     /// queues stranded work again after 5 minutes without progress).
@@ -34,7 +37,7 @@ pub enum HealthResponse {
     /// Database and job queue answer.
     #[oai(status = 200)]
     Ok(Json<Health>),
-    /// Something the service needs does not answer.
+    /// Something the service needs does not answer, or the process is stopping (`draining`).
     #[oai(status = 503)]
     Unavailable(Json<Health>),
 }
@@ -76,7 +79,8 @@ impl HealthApi {
                 None
             }
         };
-        let healthy = database == Availability::Ok && queue == Availability::Ok;
+        let draining = state.is_draining();
+        let healthy = database == Availability::Ok && queue == Availability::Ok && !draining;
         let body = Health {
             status: if healthy {
                 Availability::Ok
@@ -85,6 +89,7 @@ impl HealthApi {
             },
             database,
             queue,
+            draining,
             pending,
         };
         if healthy {
