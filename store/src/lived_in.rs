@@ -372,6 +372,13 @@ pub struct LivedInReport {
     pub diary: u64,
     /// Steps the rules refused (a wrong choice in [`scenes`]; expected empty).
     pub refused: Vec<String>,
+    /// Mental-health crisis Breathing Spaces notified (the seed has standard ones and
+    /// vulnerability flags).
+    pub crisis_breathing_spaces: u64,
+    /// Visits planned for tomorrow, with appointment windows.
+    pub visits_tomorrow: u64,
+    /// Tenants signed up to the app with a phone registered for push.
+    pub app_devices: u64,
 }
 
 /// The second demo team's leader (the first is `teamleader@rentdesk.example`, team `income`).
@@ -484,6 +491,18 @@ pub async fn run(
         }
         report.scenes.insert(scene.name.to_owned(), taken as u64);
     }
+    let unused: Vec<&Candidate> = order
+        .iter()
+        .map(|&i| &candidates[i])
+        .filter(|c| !used.contains(&c.tenancy.id))
+        .collect();
+    crisis_breathing_spaces(db, &unused, today, &mut report).await?;
+    let picked: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| used.contains(&c.tenancy.id))
+        .collect();
+    visits_tomorrow(db, &picked, today, &mut report).await?;
+    app_devices(db, &unused, today, &mut report).await?;
     Ok(report)
 }
 
@@ -821,5 +840,112 @@ async fn diary(
     )
     .await?;
     report.diary += 1;
+    Ok(())
+}
+
+/// Two tenants in a mental health crisis Breathing Space (SI 2020/1311 reg 28: it lasts while
+/// the crisis treatment does, plus 30 days, so no end date yet), notified by their AMHP a few
+/// weeks ago, set as an officer sets a flag (`POST /officer/v1/accounts/{id}/flags`).
+async fn crisis_breathing_spaces(
+    db: &DatabaseConnection,
+    unused: &[&Candidate],
+    today: NaiveDate,
+    report: &mut LivedInReport,
+) -> anyhow::Result<()> {
+    for (n, c) in unused.iter().take(2).enumerate() {
+        let starts_on = today - Duration::days(12 + 9 * n as i64);
+        crate::officer::add_flag(
+            db,
+            c.officer.id,
+            c.tenancy.id,
+            crate::officer::NewFlag {
+                kind: "breathing_space_mental_health",
+                no_automated_contact: true,
+                starts_on,
+                ends_on: None,
+                detail: "Mental health crisis Breathing Space: the approved mental health \
+                         professional's evidence received; no end date until the crisis \
+                         treatment ends",
+                notified_on: Some(starts_on),
+            },
+            None,
+            noon(starts_on),
+        )
+        .await?;
+        report.crisis_breathing_spaces += 1;
+    }
+    Ok(())
+}
+
+/// Tomorrow's visits: each officer's accounts further along (notices, orders broken), up to
+/// four an officer, in two-hour appointment windows from 09:00, planned yesterday as the
+/// officer plans them (`POST /officer/v1/visits`).
+async fn visits_tomorrow(
+    db: &DatabaseConnection,
+    picked: &[&Candidate],
+    today: NaiveDate,
+    report: &mut LivedInReport,
+) -> anyhow::Result<()> {
+    let tomorrow = today + Duration::days(1);
+    let mut per_officer: BTreeMap<i64, usize> = BTreeMap::new();
+    for c in picked.iter().rev() {
+        let n = per_officer.entry(c.officer.id).or_default();
+        if *n == 4 {
+            continue;
+        }
+        let start = 9 + 2 * *n;
+        let client_id = format!("demo-visit-{}-{tomorrow}", c.tenancy.id);
+        crate::visits::plan(
+            db,
+            c.officer.id,
+            crate::visits::NewVisit {
+                client_id: &client_id,
+                tenancy_id: c.tenancy.id,
+                officer_id: c.officer.id,
+                visit_date: tomorrow,
+                window: Some((format!("{start:02}:00"), format!("{:02}:00", start + 2))),
+                duration_minutes: 30,
+                purpose: "Arrears: discuss the missed payments and agree a way forward",
+                kind: crate::visits::HOME_VISIT,
+            },
+            None,
+            noon(today - Duration::days(1)),
+        )
+        .await?;
+        *n += 1;
+        report.visits_tomorrow += 1;
+    }
+    Ok(())
+}
+
+/// A few tenants signed up to the app: a phone registered for push, as the app registers it
+/// (`POST /tenant/v1/devices`). The nightly run's messages then reach their inbox.
+async fn app_devices(
+    db: &DatabaseConnection,
+    unused: &[&Candidate],
+    today: NaiveDate,
+    report: &mut LivedInReport,
+) -> anyhow::Result<()> {
+    use crate::entities::tenant;
+    for (n, c) in unused.iter().skip(2).take(5).enumerate() {
+        let Some(person) = tenant::Entity::find()
+            .filter(tenant::Column::TenancyId.eq(c.tenancy.id))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let platform = if n % 2 == 0 { "android" } else { "ios" };
+        let token = format!("demo-{platform}-push-token-{}", c.tenancy.reference);
+        crate::tenant_app::register_device(
+            db,
+            person.id,
+            platform,
+            &token,
+            noon(today - Duration::days(30 + 7 * n as i64)),
+        )
+        .await?;
+        report.app_devices += 1;
+    }
     Ok(())
 }
