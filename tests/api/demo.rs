@@ -239,3 +239,65 @@ async fn the_first_start_lives_through_every_stage_with_a_history_the_rules_allo
     );
     app.stop().await;
 }
+
+/// Every case's stage and when it came, and every diary line, by tenancy reference.
+async fn history_of(db: &sea_orm::DatabaseConnection) -> Vec<(String, String, String)> {
+    use rentdesk_store::entities::{action, tenancy};
+    let refs: std::collections::HashMap<i64, String> = tenancy::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.id, t.reference))
+        .collect();
+    let mut out: Vec<(String, String, String)> = action::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| {
+            (
+                refs[&a.tenancy_id].clone(),
+                a.occurred_at.to_rfc3339(),
+                format!("{} {:?} {}", a.kind, a.outcome, a.body),
+            )
+        })
+        .collect();
+    out.extend(
+        case::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                (
+                    refs[&c.tenancy_id].clone(),
+                    c.stage_since.to_string(),
+                    c.stage,
+                )
+            }),
+    );
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn the_same_seed_lives_the_same_history() {
+    let mut histories = vec![];
+    for _ in 0..2 {
+        let app = spawn_app().await;
+        let settings = app.settings();
+        let today = app.today();
+        rentdesk_store::seed::seed(&app.db, 300, 7, today)
+            .await
+            .unwrap();
+        let lived = rentdesk::cli::lived_in(&app.db, &settings, 7, today)
+            .await
+            .unwrap();
+        assert!(lived.refused.is_empty(), "{lived:#?}");
+        assert!(lived.steps > 50, "{lived:#?}");
+        histories.push(history_of(&app.db).await);
+        app.stop().await;
+    }
+    assert_eq!(histories[0], histories[1]);
+}
