@@ -588,8 +588,18 @@ fn spec(out: PathBuf, check: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `rentdesk dev`'s first start made.
+#[derive(Debug)]
+pub struct FirstStart {
+    /// The team's history over the seeded ledger.
+    pub lived_in: rentdesk_store::lived_in::LivedInReport,
+    /// The nightly run after it.
+    pub nightly: rentdesk_worker::NightlyReport,
+}
+
 /// `rentdesk dev` before it serves: the demo administrator, and on an empty database the demo
-/// data followed by one run of the nightly job as of `today` (evaluation, early-intervention
+/// data, the team's history over it ([`lived_in`]), then one run of the nightly job as of
+/// `today` (evaluation, early-intervention
 /// planning, tenancy audits, retention), so the outbox, the officers' tasks and the caseload
 /// show the worker at work from the first request. `None` when the database had data.
 pub async fn first_start(
@@ -598,7 +608,7 @@ pub async fn first_start(
     tenancies: u64,
     seed: u64,
     today: chrono::NaiveDate,
-) -> anyhow::Result<Option<rentdesk_worker::NightlyReport>> {
+) -> anyhow::Result<Option<FirstStart>> {
     rentdesk_store::seed::ensure_demo_admin(db).await?;
     if !rentdesk_store::seed::is_empty(db).await? {
         return Ok(None);
@@ -608,9 +618,46 @@ pub async fn first_start(
     tracing::info!(
         tenancies = report.tenancies,
         transactions = report.transactions,
-        "demo data seeded; running the nightly job once"
+        "demo data seeded; living through its last months"
     );
-    Ok(Some(nightly(db, settings, today).await?))
+    let lived = lived_in(db, settings, seed, today).await?;
+    tracing::info!(
+        steps = lived.steps,
+        diary = lived.diary,
+        refused = lived.refused.len(),
+        "demo history recorded; running the nightly job once"
+    );
+    for r in &lived.refused {
+        tracing::warn!("demo history: refused {r}");
+    }
+    Ok(Some(FirstStart {
+        lived_in: lived,
+        nightly: nightly(db, settings, today).await?,
+    }))
+}
+
+/// The lived-in demo landlord (`rentdesk_store::lived_in`): the team's letters, protocol
+/// steps, notices, court steps and diary over the seeded history, recorded by the same use
+/// cases the officer API runs, with the landlord's settings.
+pub async fn lived_in(
+    db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    seed: u64,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<rentdesk_store::lived_in::LivedInReport> {
+    let policy = rentdesk_store::possession::StepPolicy {
+        notice_rules: &settings.policy.notice_rules,
+        max_row_amount: settings.policy.max_row_amount,
+        landlord: &settings.policy.contact_policy.landlord_name,
+        templates: &settings.letters.templates,
+    };
+    if !rentdesk_store::db::is_sqlite(db) {
+        return rentdesk_store::lived_in::run(db, &policy, seed, today).await;
+    }
+    let demo = rentdesk_store::db::connect_for_demo(&settings.database.url).await?;
+    let report = rentdesk_store::lived_in::run(&demo, &policy, seed, today).await;
+    demo.close().await?;
+    report
 }
 
 /// One process: database, queue and worker all on SQLite by default.

@@ -24,6 +24,26 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     Database::connect(options).await
 }
 
+/// One SQLite connection that does not wait for the disk at each commit (`synchronous =
+/// NORMAL`, safe in WAL mode against a crash of the process, not of the machine): for writing
+/// the demo landlord's history on `rentdesk dev`'s first start, a thousand small use cases one
+/// after the other, where waiting on each commit's fsync was most of the time. The server's
+/// own connections keep the default (`FULL`).
+pub async fn connect_for_demo(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        });
+    Database::connect(options).await
+}
+
 pub fn is_sqlite(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Sqlite
 }

@@ -16,6 +16,7 @@ pub mod facts;
 pub mod flags;
 pub mod imports;
 pub mod letters;
+pub mod lived_in;
 pub mod officer;
 pub mod outbox;
 pub mod outreach;

@@ -7,6 +7,7 @@ mod admin;
 mod campaigns;
 mod caseload;
 mod data_protection;
+mod demo;
 mod edges;
 mod faults;
 mod helpers;

@@ -109,7 +109,8 @@ async fn dev_first_start_seeds_then_runs_the_nightly_job_so_early_intervention_s
     let report = rentdesk::cli::first_start(&app.db, &settings, 300, 42, today)
         .await
         .unwrap()
-        .expect("an empty database is seeded");
+        .expect("an empty database is seeded")
+        .nightly;
     assert_eq!(report.date, today);
     assert_eq!(report.evaluation.accounts, 300);
     assert!(report.evaluation.in_arrears > 0, "{report:?}");
