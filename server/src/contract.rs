@@ -177,14 +177,20 @@ impl Contract {
     /// The operation a request to `method path` is, when its answer's `status` is one the
     /// document does not declare for it: `GET /officer/v1/me`. A server error (5xx) is never
     /// declared and is reported as what it is, so it is not counted here; neither is a request
-    /// that matches no operation (404, 405).
+    /// that matches no operation (an unknown path, a method the path does not take).
     pub fn undeclared<'a>(
         &'a self,
         method: &Method,
         path: &'a str,
         status: StatusCode,
     ) -> Option<&'a str> {
-        if status.is_server_error() {
+        // Not this operation's answer: a 5xx, or a method the path does not take (`GET
+        // /campaigns/preview` is not `GET /campaigns/{id}`; it gets 405).
+        if status.is_server_error()
+            || !self
+                .allowed_methods(path)
+                .is_some_and(|allowed| allowed.contains(method))
+        {
             return None;
         }
         let (op, _) = self.find(method, path)?;

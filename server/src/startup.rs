@@ -476,14 +476,17 @@ mod tests {
     use poem::http::StatusCode;
     use poem::{Endpoint, EndpointExt};
 
-    /// An endpoint answering `status` behind the check, for a document whose only operation
-    /// (`GET /things/{id}`) declares 200 and 404.
+    /// An endpoint answering `status` behind the check, for a document whose operations are
+    /// `GET /things/{id}` (declaring 200 and 404) and `POST /things/special` (201).
     async fn answer(path: &str, status: StatusCode) -> poem::Response {
-        let doc = serde_json::json!({"paths": {"/things/{id}": {"get": {
-            "parameters": [{"name": "id", "in": "path", "required": true,
-                            "schema": {"type": "integer"}}],
-            "responses": {"200": {"description": ""}, "404": {"description": ""}}
-        }}}});
+        let doc = serde_json::json!({"paths": {
+            "/things/{id}": {"get": {
+                "parameters": [{"name": "id", "in": "path", "required": true,
+                                "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": ""}, "404": {"description": ""}}
+            }},
+            "/things/special": {"post": {"responses": {"201": {"description": ""}}}}
+        }});
         let contract = std::sync::Arc::new(crate::contract::Contract::new(&doc));
         let endpoint = poem::endpoint::make_sync(move |_| status).around(move |next, req| {
             let contract = contract.clone();
@@ -509,12 +512,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn declared_statuses_server_errors_and_unknown_paths_pass() {
+    async fn declared_statuses_server_errors_and_other_paths_pass() {
         for (path, status) in [
             ("/things/7", StatusCode::OK),
             ("/things/7", StatusCode::NOT_FOUND),
             ("/things/7", StatusCode::SERVICE_UNAVAILABLE),
             ("/other", StatusCode::CONFLICT),
+            // Not `GET /things/{id}`: the path takes POST only.
+            ("/things/special", StatusCode::METHOD_NOT_ALLOWED),
         ] {
             assert_eq!(
                 answer(path, status).await.status(),
