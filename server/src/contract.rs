@@ -26,6 +26,10 @@ struct Operation {
     /// The JSON body's schema, when the operation takes one.
     body: Option<Value>,
     body_required: bool,
+    /// `GET /officer/v1/me`, for messages.
+    label: String,
+    /// The statuses the document declares for it.
+    statuses: Vec<u16>,
 }
 
 enum Segment {
@@ -168,6 +172,29 @@ impl Contract {
         } else {
             Err(Refusal::Fields(errors))
         }
+    }
+
+    /// The operation a request to `method path` is, when its answer's `status` is one the
+    /// document does not declare for it: `GET /officer/v1/me`. A server error (5xx) is never
+    /// declared and is reported as what it is, so it is not counted here; neither is a request
+    /// that matches no operation (an unknown path, a method the path does not take).
+    pub fn undeclared<'a>(
+        &'a self,
+        method: &Method,
+        path: &'a str,
+        status: StatusCode,
+    ) -> Option<&'a str> {
+        // Not this operation's answer: a 5xx, or a method the path does not take (`GET
+        // /campaigns/preview` is not `GET /campaigns/{id}`; it gets 405).
+        if status.is_server_error()
+            || !self
+                .allowed_methods(path)
+                .is_some_and(|allowed| allowed.contains(method))
+        {
+            return None;
+        }
+        let (op, _) = self.find(method, path)?;
+        (!op.statuses.contains(&status.as_u16())).then_some(op.label.as_str())
     }
 
     /// The methods the document declares at `path` (for a 405's `Allow`), or `None` when no
@@ -606,12 +633,18 @@ fn operation(method: Method, template: &str, op: &Value) -> Operation {
             .find(|(k, _)| k.starts_with("application/json"))
             .map(|(_, v)| v["schema"].clone())
     });
+    let statuses = op["responses"]
+        .as_object()
+        .map(|r| r.keys().filter_map(|k| k.parse().ok()).collect())
+        .unwrap_or_default();
     Operation {
+        label: format!("{method} {template}"),
         method,
         segments,
         params,
         body,
         body_required: op["requestBody"]["required"] == Value::Bool(true),
+        statuses,
     }
 }
 

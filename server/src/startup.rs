@@ -147,9 +147,16 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
             "/webhooks/twilio/inbound",
             poem::post(crate::api::webhooks::twilio_inbound),
         )
+        .around({
+            let contract = contract.clone();
+            move |next, req| {
+                let contract = contract.clone();
+                async move { check_contract(&contract, next, req).await }
+            }
+        })
         .around(move |next, req| {
             let contract = contract.clone();
-            async move { check_contract(&contract, next, req).await }
+            async move { declared_statuses(&contract, next, req).await }
         })
         .around(refuse_oversized_bodies)
         .with(Tracing)
@@ -285,6 +292,46 @@ async fn check_contract<E: poem::Endpoint>(
             }
         }
     }
+}
+
+/// An answer whose status the document does not declare for its operation breaks the contract
+/// (a handler's `Answer<T, S>` left a status out of `S`, or a response type lists too little).
+/// It is logged as an error; a debug build (the tests, the fuzzer's server) answers 500 naming
+/// the operation and the status instead, so it cannot pass unnoticed. A release build passes
+/// the answer on. Runs outside [`check_contract`], so its refusals are held to the document too.
+async fn declared_statuses<E: poem::Endpoint>(
+    contract: &crate::contract::Contract,
+    next: E,
+    req: poem::Request,
+) -> poem::Result<poem::Response> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let answer = next.call(req).await.map(poem::IntoResponse::into_response);
+    let status = match &answer {
+        Ok(r) => r.status(),
+        Err(e) => e.status(),
+    };
+    let Some(operation) = contract.undeclared(&method, &path, status) else {
+        return answer;
+    };
+    tracing::error!(
+        operation,
+        status = status.as_u16(),
+        "answered with a status the document does not declare for this operation"
+    );
+    if cfg!(debug_assertions) {
+        return Err(crate::problem::Problem::new(
+            poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "undeclared-status",
+            "The answer's status is not declared for this operation",
+        )
+        .detail(format!(
+            "{operation} answered {}, which the document does not declare for it",
+            status.as_u16()
+        ))
+        .into());
+    }
+    answer
 }
 
 /// A fixed document served as it is.
@@ -436,4 +483,64 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<AppState> {
         clock: rentdesk_store::Clock::system(),
         draining: Default::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use poem::http::StatusCode;
+    use poem::{Endpoint, EndpointExt};
+
+    /// An endpoint answering `status` behind the check, for a document whose operations are
+    /// `GET /things/{id}` (declaring 200 and 404) and `POST /things/special` (201).
+    async fn answer(path: &str, status: StatusCode) -> poem::Response {
+        let doc = serde_json::json!({"paths": {
+            "/things/{id}": {"get": {
+                "parameters": [{"name": "id", "in": "path", "required": true,
+                                "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": ""}, "404": {"description": ""}}
+            }},
+            "/things/special": {"post": {"responses": {"201": {"description": ""}}}}
+        }});
+        let contract = std::sync::Arc::new(crate::contract::Contract::new(&doc));
+        let endpoint = poem::endpoint::make_sync(move |_| status).around(move |next, req| {
+            let contract = contract.clone();
+            async move { declared_statuses(&contract, next, req).await }
+        });
+        let req = poem::Request::builder().uri_str(path).finish();
+        match endpoint.call(req).await {
+            Ok(r) => r,
+            Err(e) => e.into_response(),
+        }
+    }
+
+    #[tokio::test]
+    #[cfg_attr(not(debug_assertions), ignore = "a release build passes the answer on")]
+    async fn an_undeclared_status_is_a_500_naming_the_operation_in_debug_builds() {
+        let resp = answer("/things/7", StatusCode::CONFLICT).await;
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = resp.into_body().into_string().await.unwrap();
+        assert!(
+            body.contains("GET /things/{id} answered 409"),
+            "the operation and the status are named: {body}"
+        );
+    }
+
+    #[tokio::test]
+    async fn declared_statuses_server_errors_and_other_paths_pass() {
+        for (path, status) in [
+            ("/things/7", StatusCode::OK),
+            ("/things/7", StatusCode::NOT_FOUND),
+            ("/things/7", StatusCode::SERVICE_UNAVAILABLE),
+            ("/other", StatusCode::CONFLICT),
+            // Not `GET /things/{id}`: the path takes POST only.
+            ("/things/special", StatusCode::METHOD_NOT_ALLOWED),
+        ] {
+            assert_eq!(
+                answer(path, status).await.status(),
+                status,
+                "{path} {status}"
+            );
+        }
+    }
 }

@@ -7,6 +7,7 @@
 //! their team's campaigns: anyone else's is 404.
 
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::officer::{StaffAuth, manager};
 use crate::api::vocab::{self, CampaignStatus, UnknownValue};
@@ -637,7 +638,7 @@ impl CampaignsApi {
         auth: StaffAuth,
         remote: &RemoteAddr,
         body: Json<CampaignInput>,
-    ) -> poem::Result<Answer<CampaignPreview>> {
+    ) -> poem::Result<Answer<CampaignPreview, { OK | FORBIDDEN | INVALID }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let def = or_answer!(definition(&state, &staff, &body).await?);
         let today = state.today();
@@ -694,7 +695,7 @@ impl CampaignsApi {
         auth: StaffAuth,
         remote: &RemoteAddr,
         body: Json<CampaignInput>,
-    ) -> poem::Result<Answer<CampaignOut>> {
+    ) -> poem::Result<Answer<CampaignOut, { CREATED | FORBIDDEN | INVALID }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let def = or_answer!(definition(&state, &staff, &body).await?);
         let c = store::create(&state.db, &def, &staff, state.now())
@@ -718,7 +719,7 @@ impl CampaignsApi {
         &self,
         state: Data<&AppState>,
         auth: StaffAuth,
-    ) -> poem::Result<Answer<CampaignList>> {
+    ) -> poem::Result<Answer<CampaignList, { OK | FORBIDDEN }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let mut campaigns = vec![];
         for c in store::list(&state.db, &staff).await.map_err(internal)? {
@@ -737,7 +738,7 @@ impl CampaignsApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         id: Path<i64>,
-    ) -> poem::Result<Answer<CampaignOut>> {
+    ) -> poem::Result<Answer<CampaignOut, { OK | FORBIDDEN | NOT_FOUND }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let c = or_answer!(find(&state, &staff, id.0).await?);
         Ok(Answer::Ok(Json(out(&state, c).await?)))
@@ -756,7 +757,7 @@ impl CampaignsApi {
         auth: StaffAuth,
         remote: &RemoteAddr,
         id: Path<i64>,
-    ) -> poem::Result<Answer<CampaignOut>> {
+    ) -> poem::Result<Answer<CampaignOut, { OK | FORBIDDEN | NOT_FOUND | CONFLICT }>> {
         self.change(&state, &auth, remote, id.0, "launch").await
     }
 
@@ -768,7 +769,7 @@ impl CampaignsApi {
         auth: StaffAuth,
         remote: &RemoteAddr,
         id: Path<i64>,
-    ) -> poem::Result<Answer<CampaignOut>> {
+    ) -> poem::Result<Answer<CampaignOut, { OK | FORBIDDEN | NOT_FOUND | CONFLICT }>> {
         self.change(&state, &auth, remote, id.0, "pause").await
     }
 
@@ -780,7 +781,7 @@ impl CampaignsApi {
         auth: StaffAuth,
         remote: &RemoteAddr,
         id: Path<i64>,
-    ) -> poem::Result<Answer<CampaignOut>> {
+    ) -> poem::Result<Answer<CampaignOut, { OK | FORBIDDEN | NOT_FOUND | CONFLICT }>> {
         self.change(&state, &auth, remote, id.0, "resume").await
     }
 
@@ -792,7 +793,7 @@ impl CampaignsApi {
         auth: StaffAuth,
         remote: &RemoteAddr,
         id: Path<i64>,
-    ) -> poem::Result<Answer<CampaignOut>> {
+    ) -> poem::Result<Answer<CampaignOut, { OK | FORBIDDEN | NOT_FOUND | CONFLICT }>> {
         self.change(&state, &auth, remote, id.0, "cancel").await
     }
 
@@ -806,7 +807,7 @@ impl CampaignsApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         id: Path<i64>,
-    ) -> poem::Result<Answer<CampaignProgress>> {
+    ) -> poem::Result<Answer<CampaignProgress, { OK | FORBIDDEN | NOT_FOUND }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let c = or_answer!(find(&state, &staff, id.0).await?);
         let p = store::progress(&state.db, &c, state.now())
@@ -887,7 +888,7 @@ impl CampaignsApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         id: Path<i64>,
-    ) -> poem::Result<Answer<CampaignOutcome>> {
+    ) -> poem::Result<Answer<CampaignOutcome, { OK | FORBIDDEN | NOT_FOUND }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let c = or_answer!(find(&state, &staff, id.0).await?);
         let (start, groups) = store::outcome(&state.db, &c).await.map_err(internal)?;
@@ -925,14 +926,14 @@ impl CampaignsApi {
 
 impl CampaignsApi {
     /// Launch, pause, resume or cancel, audited.
-    async fn change(
+    async fn change<const S: u16>(
         &self,
         state: &AppState,
         auth: &StaffAuth,
         remote: &RemoteAddr,
         id: i64,
         what: &str,
-    ) -> poem::Result<Answer<CampaignOut>> {
+    ) -> poem::Result<Answer<CampaignOut, S>> {
         let staff = or_answer!(manager(state, &auth.0).await?);
         let c = or_answer!(find(state, &staff, id).await?);
         let now = state.now();

@@ -9,11 +9,62 @@ use poem::http::StatusCode;
 use poem_openapi::ApiResponse;
 use poem_openapi::Object;
 use poem_openapi::payload::Json;
+use poem_openapi::registry::{MetaResponses, Registry};
 use poem_openapi::types::{ParseFromJSON, ToJSON};
 
-/// Every app endpoint's answer: the success body, or a problem+json.
+/// The statuses an operation declares, as bits of the `S` in [`Answer<T, S>`]: a handler says
+/// `-> poem::Result<Answer<Me, { OK }>>` or `Answer<PlanAnswer, { CREATED | CONFLICT | INVALID }>`,
+/// and the document lists exactly those (plus the refusals every operation can give before its
+/// handler runs, [`crate::spec`]). A status the handler answers but did not declare is caught by
+/// [`crate::contract::Contract::undeclared`] (a 500 in debug builds, so tests and the fuzzer fail).
+pub mod statuses {
+    pub const OK: u16 = 1;
+    pub const CREATED: u16 = 1 << 1;
+    pub const ACCEPTED: u16 = 1 << 2;
+    pub const UNAUTHORIZED: u16 = 1 << 3;
+    pub const FORBIDDEN: u16 = 1 << 4;
+    pub const NOT_FOUND: u16 = 1 << 5;
+    pub const CONFLICT: u16 = 1 << 6;
+    pub const INVALID: u16 = 1 << 7;
+    pub const TOO_MANY: u16 = 1 << 8;
+    /// Every status an [`Answer`](super::Answer) has a variant for.
+    pub const ALL: u16 = (1 << 9) - 1;
+
+    /// The bit of an HTTP status, 0 for one no [`Answer`](super::Answer) variant has.
+    pub const fn bit(status: u16) -> u16 {
+        match status {
+            200 => OK,
+            201 => CREATED,
+            202 => ACCEPTED,
+            401 => UNAUTHORIZED,
+            403 => FORBIDDEN,
+            404 => NOT_FOUND,
+            409 => CONFLICT,
+            422 => INVALID,
+            429 => TOO_MANY,
+            _ => 0,
+        }
+    }
+}
+
+/// Every app endpoint's answer: the success body, or a problem+json. `S` is the set of
+/// statuses the operation declares ([`statuses`]); the document lists only those.
+pub enum Answer<T: ParseFromJSON + ToJSON + Send + Sync, const S: u16 = { statuses::ALL }> {
+    Ok(Json<T>),
+    Created(Json<T>),
+    Accepted(Json<T>),
+    Unauthorized(Json<Problem>),
+    Forbidden(Json<Problem>),
+    NotFound(Json<Problem>),
+    Conflict(Json<Problem>),
+    Invalid(Json<Problem>),
+    TooMany(Json<Problem>),
+}
+
+/// What every status of an [`Answer`] means and carries, as poem-openapi documents it; an
+/// `Answer<T, S>` documents the part of it that `S` names.
 #[derive(ApiResponse)]
-pub enum Answer<T: ParseFromJSON + ToJSON + Send + Sync> {
+enum Every<T: ParseFromJSON + ToJSON + Send + Sync> {
     #[oai(status = 200)]
     Ok(Json<T>),
     /// Created.
@@ -41,9 +92,39 @@ pub enum Answer<T: ParseFromJSON + ToJSON + Send + Sync> {
     TooMany(Json<Problem>),
 }
 
-impl<T: ParseFromJSON + ToJSON + Send + Sync> Answer<T> {
+impl<T: ParseFromJSON + ToJSON + Send + Sync, const S: u16> ApiResponse for Answer<T, S> {
+    fn meta() -> MetaResponses {
+        let mut meta = Every::<T>::meta();
+        meta.responses
+            .retain(|r| r.status.is_some_and(|s| statuses::bit(s) & S != 0));
+        meta
+    }
+
+    fn register(registry: &mut Registry) {
+        Every::<T>::register(registry);
+    }
+}
+
+impl<T: ParseFromJSON + ToJSON + Send + Sync, const S: u16> poem::IntoResponse for Answer<T, S> {
+    fn into_response(self) -> poem::Response {
+        match self {
+            Answer::Ok(b) => Every::Ok(b),
+            Answer::Created(b) => Every::Created(b),
+            Answer::Accepted(b) => Every::Accepted(b),
+            Answer::Unauthorized(p) => Every::Unauthorized(p),
+            Answer::Forbidden(p) => Every::Forbidden(p),
+            Answer::NotFound(p) => Every::NotFound(p),
+            Answer::Conflict(p) => Every::Conflict(p),
+            Answer::Invalid(p) => Every::Invalid(p),
+            Answer::TooMany(p) => Every::TooMany(p),
+        }
+        .into_response()
+    }
+}
+
+impl<T: ParseFromJSON + ToJSON + Send + Sync, const S: u16> Answer<T, S> {
     /// The problem as the answer variant of its status.
-    pub fn problem(p: Problem) -> Answer<T> {
+    pub fn problem(p: Problem) -> Answer<T, S> {
         match p.status_code() {
             StatusCode::UNAUTHORIZED => Answer::Unauthorized(Json(p)),
             StatusCode::FORBIDDEN => Answer::Forbidden(Json(p)),
@@ -53,10 +134,25 @@ impl<T: ParseFromJSON + ToJSON + Send + Sync> Answer<T> {
             _ => Answer::Invalid(Json(p)),
         }
     }
+
+    /// The same answer for an operation that declares the statuses `E`.
+    pub fn exact<const E: u16>(self) -> Answer<T, E> {
+        match self {
+            Answer::Ok(b) => Answer::Ok(b),
+            Answer::Created(b) => Answer::Created(b),
+            Answer::Accepted(b) => Answer::Accepted(b),
+            Answer::Unauthorized(p) => Answer::Unauthorized(p),
+            Answer::Forbidden(p) => Answer::Forbidden(p),
+            Answer::NotFound(p) => Answer::NotFound(p),
+            Answer::Conflict(p) => Answer::Conflict(p),
+            Answer::Invalid(p) => Answer::Invalid(p),
+            Answer::TooMany(p) => Answer::TooMany(p),
+        }
+    }
 }
 
-impl<T: ParseFromJSON + ToJSON + Send + Sync> From<Problem> for Answer<T> {
-    fn from(p: Problem) -> Answer<T> {
+impl<T: ParseFromJSON + ToJSON + Send + Sync, const S: u16> From<Problem> for Answer<T, S> {
+    fn from(p: Problem) -> Answer<T, S> {
         Answer::problem(p)
     }
 }
@@ -211,7 +307,7 @@ pub async fn issue(
 }
 
 /// End a sign-in: its family revoked (access and refresh tokens stop at once) and audited.
-pub async fn sign_out(
+pub async fn sign_out<const S: u16>(
     state: &AppState,
     family: &str,
     actor: rentdesk_store::audit::Actor,
@@ -219,7 +315,7 @@ pub async fn sign_out(
     subject_kind: &str,
     subject_id: i64,
     addr: Option<&str>,
-) -> poem::Result<Answer<SignedOut>> {
+) -> poem::Result<Answer<SignedOut, S>> {
     use rentdesk_store::audit;
     rentdesk_store::auth::revoke_family(&state.db, family, Utc::now())
         .await
@@ -238,4 +334,31 @@ pub async fn sign_out(
     .await
     .map_err(|e| Problem::internal(&e))?;
     Ok(Answer::Ok(Json(SignedOut { signed_out: true })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statuses::*;
+    use super::*;
+
+    #[test]
+    fn an_answer_documents_exactly_its_statuses() {
+        let statuses = |meta: MetaResponses| -> Vec<u16> {
+            meta.responses.iter().filter_map(|r| r.status).collect()
+        };
+        assert_eq!(
+            statuses(Answer::<SignedOut, { OK }>::meta()),
+            vec![200],
+            "a read that cannot fail in its handler"
+        );
+        assert_eq!(
+            statuses(Answer::<SignedOut, { CREATED | NOT_FOUND | CONFLICT }>::meta()),
+            vec![201, 404, 409]
+        );
+        assert_eq!(
+            statuses(Answer::<SignedOut>::meta()),
+            vec![200, 201, 202, 401, 403, 404, 409, 422, 429],
+            "an unconverted answer still lists all nine"
+        );
+    }
 }

@@ -6,6 +6,7 @@
 //! their team's staff. Running retention for real is for administrators.
 
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr};
 use crate::api::officer::{StaffAuth, admin, manager};
 use crate::api::vocab::{ActorKind, ExportKind, ExportStatus as Status, UnknownValue};
@@ -144,8 +145,6 @@ macro_rules! file_response {
         }
     };
 }
-
-pub(crate) use file_response;
 
 file_response!(
     JsonFile,
@@ -402,7 +401,7 @@ impl DataProtectionApi {
         auth: StaffAuth,
         /// Tenancy reference, e.g. `HD1001`.
         reference: Path<String>,
-    ) -> poem::Result<Answer<ExportOut>> {
+    ) -> poem::Result<Answer<ExportOut, { ACCEPTED | FORBIDDEN | NOT_FOUND }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let t = or_answer!(visible_by_reference(&state, &staff, &reference).await?);
         let addr = client_addr(remote);
@@ -438,7 +437,7 @@ impl DataProtectionApi {
         state: Data<&AppState>,
         auth: StaffAuth,
         id: Path<i64>,
-    ) -> poem::Result<Answer<ExportOut>> {
+    ) -> poem::Result<Answer<ExportOut, { OK | FORBIDDEN | NOT_FOUND }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let (export, t) = or_answer!(visible_export(&state, &staff, id.0).await?);
         Ok(Answer::Ok(Json(export_out(
@@ -493,7 +492,7 @@ impl DataProtectionApi {
         state: Data<&AppState>,
         remote: &RemoteAddr,
         auth: StaffAuth,
-    ) -> poem::Result<Answer<RetentionReport>> {
+    ) -> poem::Result<Answer<RetentionReport, { OK | FORBIDDEN }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let today = state.today();
         let policy = state.settings.retention_policy();
@@ -535,7 +534,7 @@ impl DataProtectionApi {
         &self,
         state: Data<&AppState>,
         auth: StaffAuth,
-    ) -> poem::Result<Answer<RetentionReport>> {
+    ) -> poem::Result<Answer<RetentionReport, { OK | FORBIDDEN }>> {
         let staff = or_answer!(admin(&state, &auth.0, "run retention").await?);
         let today = state.today();
         let policy = state.settings.retention_policy();
@@ -583,7 +582,7 @@ impl DataProtectionApi {
         /// 1–500 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<u64>>,
-    ) -> poem::Result<Answer<AuditPage>> {
+    ) -> poem::Result<Answer<AuditPage, { OK | FORBIDDEN | NOT_FOUND | INVALID }>> {
         let me = or_answer!(manager(&state, &auth.0).await?);
         let from = or_answer!(date_param("from", from.0.as_deref()));
         let to = or_answer!(date_param("to", to.0.as_deref()));

@@ -4,6 +4,7 @@
 //! planning run; messages already planned keep their wording.
 
 use super::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::officer::{StaffAuth, admin, manager};
 use crate::or_answer;
@@ -61,7 +62,7 @@ impl OutreachConfigApi {
         &self,
         state: Data<&AppState>,
         auth: StaffAuth,
-    ) -> poem::Result<Answer<OutreachConfigView>> {
+    ) -> poem::Result<Answer<OutreachConfigView, { OK | FORBIDDEN }>> {
         or_answer!(manager(&state, &auth.0).await?);
         let (config, row) = rentdesk_store::outreach_config::current(&state.db)
             .await
@@ -80,7 +81,7 @@ impl OutreachConfigApi {
         auth: StaffAuth,
         remote: &RemoteAddr,
         body: Json<serde_json::Value>,
-    ) -> poem::Result<Answer<OutreachConfigView>> {
+    ) -> poem::Result<Answer<OutreachConfigView, { OK | FORBIDDEN | INVALID }>> {
         let staff = or_answer!(admin(&state, &auth.0, "change the outreach configuration").await?);
         let config: OutreachConfig = match serde_path_to_error::deserialize(&body.0) {
             Ok(c) => c,

@@ -5,6 +5,7 @@
 //! manage everyone. Every write is audited (`store::people`).
 
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::officer::{StaffAuth, manager};
 use crate::api::vocab::{self, StaffRole};
@@ -239,7 +240,7 @@ impl PeopleApi {
         &self,
         state: Data<&AppState>,
         auth: StaffAuth,
-    ) -> poem::Result<Answer<PatchList>> {
+    ) -> poem::Result<Answer<PatchList, { OK | FORBIDDEN }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let rows = people::patches(&state.db, &staff, state.today())
             .await
@@ -278,7 +279,7 @@ impl PeopleApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         body: Json<PatchIn>,
-    ) -> poem::Result<Answer<PatchOut>> {
+    ) -> poem::Result<Answer<PatchOut, { CREATED | FORBIDDEN | CONFLICT | INVALID }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let mut errors = vec![];
         let officer = match body.officer_id {
@@ -340,7 +341,7 @@ impl PeopleApi {
         auth: StaffAuth,
         code: Path<String>,
         body: Json<PatchChange>,
-    ) -> poem::Result<Answer<PatchOut>> {
+    ) -> poem::Result<Answer<PatchOut, { OK | FORBIDDEN | NOT_FOUND | INVALID }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let Some(p) = people::managed_patch(&state.db, &staff, &code.0)
             .await
@@ -407,7 +408,7 @@ impl PeopleApi {
         &self,
         state: Data<&AppState>,
         auth: StaffAuth,
-    ) -> poem::Result<Answer<OfficerList>> {
+    ) -> poem::Result<Answer<OfficerList, { OK | FORBIDDEN }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let rows = people::officers(&state.db, &staff, state.today())
             .await
@@ -443,7 +444,7 @@ impl PeopleApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         body: Json<OfficerIn>,
-    ) -> poem::Result<Answer<OfficerOut>> {
+    ) -> poem::Result<Answer<OfficerOut, { CREATED | FORBIDDEN | CONFLICT | INVALID }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let is_admin = staff.role == "admin";
         let mut errors = vec![];
@@ -551,7 +552,7 @@ impl PeopleApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         id: Path<i64>,
-    ) -> poem::Result<Answer<OfficerOut>> {
+    ) -> poem::Result<Answer<OfficerOut, { OK | FORBIDDEN | NOT_FOUND | CONFLICT }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let target = rentdesk_store::staff::by_id(&state.db, id.0)
             .await
@@ -609,7 +610,7 @@ impl PeopleApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         body: Json<CoverRequest>,
-    ) -> poem::Result<Answer<PatchCover>> {
+    ) -> poem::Result<Answer<PatchCover, { CREATED | FORBIDDEN | INVALID }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let mut errors = vec![];
         let p = people::managed_patch(&state.db, &staff, &body.patch_code)
@@ -672,7 +673,7 @@ impl PeopleApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         body: Json<ReassignIn>,
-    ) -> poem::Result<Answer<Reassigned>> {
+    ) -> poem::Result<Answer<Reassigned, { OK | FORBIDDEN | INVALID }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
         let outcome = people::reassign(
             &state.db,

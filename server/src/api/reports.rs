@@ -4,6 +4,7 @@
 //! by `store::reports`.
 
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::officer::{StaffAuth, manager};
 use crate::or_answer;
@@ -714,7 +715,7 @@ impl ReportsApi {
         officer: Query<Option<i64>>,
         /// `json` (default) or `csv`: the CSV is also at `/reports/performance.csv`.
         format: Query<Option<String>>,
-    ) -> poem::Result<Answer<PerformanceReport>> {
+    ) -> poem::Result<Answer<PerformanceReport, { OK | FORBIDDEN | INVALID }>> {
         let extra = match format.0.as_deref() {
             None | Some("json") => vec![],
             Some(_) => vec![(

@@ -3,6 +3,7 @@
 
 use super::{StaffAuth, audit_read, audit_reads, me};
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::manage::AccountSummary;
 use crate::api::vocab::{
@@ -816,12 +817,12 @@ fn not_found(id: i64) -> Problem {
 
 /// The answer to ending a flag or moving its end. `conflict`: the problem type and title when
 /// the flag no longer allows it (withdrawn, or already ended).
-fn flag_answer(
+fn flag_answer<const S: u16>(
     outcome: rentdesk_store::flags::FlagOutcome,
     id: i64,
     flag_id: i64,
     conflict: (&str, &str),
-) -> poem::Result<Answer<FlagOut>> {
+) -> poem::Result<Answer<FlagOut, S>> {
     use rentdesk_store::flags::FlagOutcome;
     Ok(match outcome {
         FlagOutcome::Done(f) => Answer::Ok(Json(vocab::one(*f)?)),
@@ -854,7 +855,7 @@ impl OfficerAccountsApi {
         /// Tenancy reference (exact, any case).
         #[oai(validator(min_length = 1, max_length = 32))]
         reference: Query<String>,
-    ) -> poem::Result<Answer<AccountList>> {
+    ) -> poem::Result<Answer<AccountList, { OK }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let reference = rentdesk_store::auth::normalise_reference(&reference.0);
         let found = tenancy::Entity::find()
@@ -898,7 +899,7 @@ impl OfficerAccountsApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         id: Path<i64>,
-    ) -> poem::Result<Answer<OfficerAccount>> {
+    ) -> poem::Result<Answer<OfficerAccount, { OK | NOT_FOUND }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         let db = &state.db;
@@ -1028,7 +1029,7 @@ impl OfficerAccountsApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         body: Json<ActionIn>,
-    ) -> poem::Result<Answer<ActionOut>> {
+    ) -> poem::Result<Answer<ActionOut, { OK | CREATED | NOT_FOUND | CONFLICT | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let body = body.0;
         let mut errors = vec![];
@@ -1146,7 +1147,7 @@ impl OfficerAccountsApi {
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<FlagIn>,
-    ) -> poem::Result<Answer<FlagOut>> {
+    ) -> poem::Result<Answer<FlagOut, { CREATED | NOT_FOUND | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let mut errors = vec![];
         let breathing_space = matches!(
@@ -1228,7 +1229,7 @@ impl OfficerAccountsApi {
         id: Path<i64>,
         flag_id: Path<i64>,
         body: Json<FlagEndIn>,
-    ) -> poem::Result<Answer<FlagOut>> {
+    ) -> poem::Result<Answer<FlagOut, { OK | NOT_FOUND | CONFLICT | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         if rentdesk_store::staff::visible_tenancy(&state.db, &staff, id.0, today)
@@ -1285,7 +1286,7 @@ impl OfficerAccountsApi {
         id: Path<i64>,
         flag_id: Path<i64>,
         body: Json<FlagChangeIn>,
-    ) -> poem::Result<Answer<FlagOut>> {
+    ) -> poem::Result<Answer<FlagOut, { OK | NOT_FOUND | CONFLICT | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         if rentdesk_store::staff::visible_tenancy(&state.db, &staff, id.0, state.today())
             .await
@@ -1334,7 +1335,7 @@ impl OfficerAccountsApi {
         /// 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
-    ) -> poem::Result<Answer<TaskList>> {
+    ) -> poem::Result<Answer<TaskList, { OK | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let after = match cursor.0.as_deref().map(officer::TaskCursor::decode) {
             None => None,
@@ -1373,7 +1374,7 @@ impl OfficerAccountsApi {
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<TaskDone>,
-    ) -> poem::Result<Answer<TaskOut>> {
+    ) -> poem::Result<Answer<TaskOut, { OK | NOT_FOUND | CONFLICT | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         match officer::complete_task(
             &state.db,
@@ -1427,7 +1428,7 @@ impl OfficerAccountsApi {
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<TaskReassign>,
-    ) -> poem::Result<Answer<TaskOut>> {
+    ) -> poem::Result<Answer<TaskOut, { OK | NOT_FOUND | CONFLICT | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         match officer::reassign_task(
             &state.db,
@@ -1477,7 +1478,7 @@ impl OfficerAccountsApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         body: Json<CoverIn>,
-    ) -> poem::Result<Answer<CoverOut>> {
+    ) -> poem::Result<Answer<CoverOut, { CREATED | FORBIDDEN | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         if !matches!(staff.role.as_str(), "team_leader" | "admin") {
             return Ok(Answer::problem(Problem::new(

@@ -4,6 +4,7 @@
 
 use super::{StaffAuth, audit_read, me};
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr};
 use crate::api::tenant::plans::{PlanAnswer, PlanRequestIn, account_of, plan_answer, proposal};
 use crate::or_answer;
@@ -73,7 +74,7 @@ impl OfficerArrangementsApi {
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<PlanRequestIn>,
-    ) -> poem::Result<Answer<PlanAnswer>> {
+    ) -> poem::Result<Answer<PlanAnswer, { CREATED | NOT_FOUND | CONFLICT | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         if rentdesk_store::staff::visible_tenancy(&state.db, &staff, id.0, today)
@@ -119,7 +120,7 @@ impl OfficerArrangementsApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         id: Path<i64>,
-    ) -> poem::Result<Answer<PlanAnswer>> {
+    ) -> poem::Result<Answer<PlanAnswer, { OK | NOT_FOUND }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let plan = or_answer!(visible_arrangement(&state, &staff, id.0).await?);
         // It shows the tenant's income and spending.
@@ -148,7 +149,7 @@ impl OfficerArrangementsApi {
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<Review>,
-    ) -> poem::Result<Answer<PlanAnswer>> {
+    ) -> poem::Result<Answer<PlanAnswer, { OK | NOT_FOUND | CONFLICT }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         or_answer!(visible_arrangement(&state, &staff, id.0).await?);
         let reviewed = rentdesk_store::plans::review(
@@ -188,7 +189,7 @@ impl OfficerArrangementsApi {
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<EndIn>,
-    ) -> poem::Result<Answer<Ended>> {
+    ) -> poem::Result<Answer<Ended, { OK | NOT_FOUND | CONFLICT }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         or_answer!(visible_arrangement(&state, &staff, id.0).await?);
         match rentdesk_store::plans::end_by_officer(

@@ -4,6 +4,7 @@
 
 use super::{StaffAuth, audit_reads, me};
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr};
 use crate::api::vocab::{ArrangementFilter, Stage};
 use crate::or_answer;
@@ -196,7 +197,7 @@ impl OfficerCaseloadApi {
         /// 1–500 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<usize>>,
-    ) -> poem::Result<Answer<Caseload>> {
+    ) -> poem::Result<Answer<Caseload, { OK | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         let mut errors = vec![];

@@ -5,6 +5,7 @@
 use super::accounts::{ActionOut, LedgerLine, MessageOut};
 use super::{StaffAuth, audit_read, me};
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr};
 use crate::or_answer;
 use crate::problem::Problem;
@@ -186,7 +187,7 @@ impl OfficerHistoryApi {
         /// 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
-    ) -> poem::Result<Answer<LedgerPage>> {
+    ) -> poem::Result<Answer<LedgerPage, { OK | NOT_FOUND | INVALID }>> {
         let after = or_answer!(cursor_param(&cursor, LedgerCursor::decode));
         or_answer!(visible(&state, &auth, id.0, "ledger.read", remote).await?);
         let page =
@@ -214,7 +215,7 @@ impl OfficerHistoryApi {
         /// 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
-    ) -> poem::Result<Answer<DiaryPage>> {
+    ) -> poem::Result<Answer<DiaryPage, { OK | NOT_FOUND | INVALID }>> {
         let after = or_answer!(cursor_param(&cursor, DiaryCursor::decode));
         or_answer!(visible(&state, &auth, id.0, "diary.read", remote).await?);
         let (rows, next) = diary_page(&state.db, id.0, after, limit_or(limit.0))
@@ -241,7 +242,7 @@ impl OfficerHistoryApi {
         /// 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
-    ) -> poem::Result<Answer<MessagePage>> {
+    ) -> poem::Result<Answer<MessagePage, { OK | NOT_FOUND | INVALID }>> {
         let before = or_answer!(cursor_param(&cursor, |c| c
             .parse::<i64>()
             .map_err(|_| "not a cursor this API gave out".to_owned())));

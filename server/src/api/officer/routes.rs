@@ -14,6 +14,7 @@
 
 use super::{StaffAuth, audit_reads, me};
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::vocab::{self, UnknownValue, VisitKind, VisitOutcome, VisitStatus};
 use crate::or_answer;
@@ -863,7 +864,8 @@ impl OfficerRoutesApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         body: Json<VisitIn>,
-    ) -> poem::Result<Answer<VisitOut>> {
+    ) -> poem::Result<Answer<VisitOut, { OK | CREATED | FORBIDDEN | NOT_FOUND | CONFLICT | INVALID }>>
+    {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let body = body.0;
         let today = state.today();
@@ -988,7 +990,7 @@ impl OfficerRoutesApi {
         date: Query<NaiveDate>,
         /// Another officer's visits (team leaders: an officer of their team).
         officer: Query<Option<i64>>,
-    ) -> poem::Result<Answer<VisitList>> {
+    ) -> poem::Result<Answer<VisitList, { OK | FORBIDDEN | NOT_FOUND }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let owner = or_answer!(route_owner(&state, &staff, officer.0).await?);
         let err = |e: sea_orm::DbErr| Problem::internal(&e);
@@ -1024,7 +1026,7 @@ impl OfficerRoutesApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         id: Path<i64>,
-    ) -> poem::Result<Answer<VisitOut>> {
+    ) -> poem::Result<Answer<VisitOut, { OK | NOT_FOUND | CONFLICT }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let Some((v, t)) = visible_visit(&state, &staff, id.0).await? else {
             return Ok(Answer::problem(not_found_visit(id.0)));
@@ -1065,7 +1067,7 @@ impl OfficerRoutesApi {
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<VisitDone>,
-    ) -> poem::Result<Answer<VisitOut>> {
+    ) -> poem::Result<Answer<VisitOut, { OK | NOT_FOUND | CONFLICT | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let now = state.now();
         let mut errors = vec![];
@@ -1151,7 +1153,7 @@ impl OfficerRoutesApi {
         /// Plan from this London time (HH:MM) instead of now (on the day itself) or the start
         /// of the working day. Times before the working day starts plan the whole day.
         start: Query<Option<String>>,
-    ) -> poem::Result<Answer<RouteAnswer>> {
+    ) -> poem::Result<Answer<RouteAnswer, { OK | FORBIDDEN | NOT_FOUND | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let owner = or_answer!(route_owner(&state, &staff, officer.0).await?);
         let from = or_answer!(route_start(&state, date.0, start.0.as_deref()));

@@ -3,6 +3,7 @@
 
 use super::{StaffAuth, me};
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{
     Answer, Refresh, SignedOut, Subject, Tokens, client_addr, issue, rotate_refresh, session_ended,
 };
@@ -74,7 +75,7 @@ impl OfficerSignInApi {
         state: Data<&AppState>,
         req: &poem::Request,
         body: Json<StaffSignIn>,
-    ) -> poem::Result<Answer<Tokens>> {
+    ) -> poem::Result<Answer<Tokens, { OK | UNAUTHORIZED | TOO_MANY }>> {
         let addr = sign_in_limits::client_addr(req, &state.settings.http.trusted_proxies);
         let now = Utc::now();
         let email = body.email.trim().to_lowercase();
@@ -157,7 +158,7 @@ impl OfficerSignInApi {
         state: Data<&AppState>,
         remote: &RemoteAddr,
         body: Json<Refresh>,
-    ) -> poem::Result<Answer<Tokens>> {
+    ) -> poem::Result<Answer<Tokens, { OK | UNAUTHORIZED }>> {
         let addr = client_addr(remote);
         let session = or_answer!(
             rotate_refresh(&state, addr.as_deref(), &body.refresh_token, "staff").await?
@@ -190,7 +191,7 @@ impl OfficerSignInApi {
         state: Data<&AppState>,
         remote: &RemoteAddr,
         auth: StaffAuth,
-    ) -> poem::Result<Answer<SignedOut>> {
+    ) -> poem::Result<Answer<SignedOut, { OK }>> {
         crate::api::common::sign_out(
             &state,
             &auth.0.family,
@@ -207,7 +208,11 @@ impl OfficerSignInApi {
     ///
     /// The signed-in member of staff and the patches they can see today.
     #[oai(path = "/me", method = "get")]
-    async fn me(&self, state: Data<&AppState>, auth: StaffAuth) -> poem::Result<Answer<Me>> {
+    async fn me(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+    ) -> poem::Result<Answer<Me, { OK }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let patches = rentdesk_store::staff::visible_patch_codes(&state.db, &staff, state.today())
             .await

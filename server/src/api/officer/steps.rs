@@ -5,6 +5,7 @@
 
 use super::{StaffAuth, audit_read, me};
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::vocab;
 use crate::or_answer;
@@ -388,11 +389,33 @@ impl poem_openapi::types::Example for StepIn {
     }
 }
 
-crate::api::data_protection::file_response!(
-    LetterPdf,
-    "application/pdf",
-    "The letter as it was sent, as PDF."
-);
+/// A stage letter, or why not: only its own statuses (a subject-access file also has 403 and
+/// 409, so this is not `file_response!`).
+#[derive(ApiResponse)]
+pub enum LetterPdf {
+    /// The letter as it was sent, as PDF.
+    #[oai(status = 200, content_type = "application/pdf")]
+    Ok(
+        Binary<Vec<u8>>,
+        #[oai(header = "Content-Disposition")] String,
+    ),
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+}
+
+impl From<Result<(Vec<u8>, String), Problem>> for LetterPdf {
+    fn from(r: Result<(Vec<u8>, String), Problem>) -> LetterPdf {
+        match r {
+            Ok((bytes, disposition)) => LetterPdf::Ok(Binary(bytes), disposition),
+            Err(p) if p.status_code() == StatusCode::UNAUTHORIZED => {
+                LetterPdf::Unauthorized(Json(p))
+            }
+            Err(p) => LetterPdf::NotFound(Json(p)),
+        }
+    }
+}
 
 #[derive(Debug, Object)]
 pub struct StepRecorded {
@@ -470,23 +493,16 @@ impl poem_openapi::types::Example for StepsBlocked {
     }
 }
 
-/// The answers to recording a step: [`Answer`]'s, with the 409 documented as [`StepsBlocked`].
+/// The answers to recording a step: [`Answer`]'s that `record_step` gives, with the 409
+/// documented as [`StepsBlocked`].
 #[derive(ApiResponse)]
 pub enum StepAnswer {
-    #[oai(status = 200)]
-    Ok(Json<StepRecorded>),
     /// Created.
     #[oai(status = 201)]
     Created(Json<StepRecorded>),
-    /// Accepted: something will happen (e.g. a code is on its way if the details matched).
-    #[oai(status = 202)]
-    Accepted(Json<StepRecorded>),
     /// Missing, invalid, expired or revoked credentials.
     #[oai(status = 401, content_type = "application/problem+json")]
     Unauthorized(Json<Problem>),
-    /// Signed in, but this role may not do that.
-    #[oai(status = 403, content_type = "application/problem+json")]
-    Forbidden(Json<Problem>),
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
     /// Not allowed yet: `errors` lists every missing protocol step or other gate, `field` = its
@@ -496,24 +512,24 @@ pub enum StepAnswer {
     /// Invalid fields, each named with the reason.
     #[oai(status = 422, content_type = "application/problem+json")]
     Invalid(Json<Problem>),
-    /// Too many attempts; try again later.
-    #[oai(status = 429, content_type = "application/problem+json")]
-    TooMany(Json<Problem>),
 }
 
-impl From<Answer<StepRecorded>> for StepAnswer {
-    fn from(a: Answer<StepRecorded>) -> StepAnswer {
-        match a {
-            Answer::Ok(x) => StepAnswer::Ok(x),
+impl StepAnswer {
+    /// `record_step`'s answer as a [`StepAnswer`]. A status it does not list is passed on as
+    /// it is, for the contract check to report ([`crate::startup`]).
+    fn from_answer(a: Answer<StepRecorded>) -> poem::Result<StepAnswer> {
+        Ok(match a {
             Answer::Created(x) => StepAnswer::Created(x),
-            Answer::Accepted(x) => StepAnswer::Accepted(x),
             Answer::Unauthorized(p) => StepAnswer::Unauthorized(p),
-            Answer::Forbidden(p) => StepAnswer::Forbidden(p),
             Answer::NotFound(p) => StepAnswer::NotFound(p),
             Answer::Conflict(p) => StepAnswer::Conflict(Json(StepsBlocked(p.0))),
             Answer::Invalid(p) => StepAnswer::Invalid(p),
-            Answer::TooMany(p) => StepAnswer::TooMany(p),
-        }
+            other => {
+                return Err(poem::Error::from_response(
+                    poem::IntoResponse::into_response(other),
+                ));
+            }
+        })
     }
 }
 
@@ -610,7 +626,7 @@ impl OfficerStepsApi {
         remote: &RemoteAddr,
         auth: StaffAuth,
         id: Path<i64>,
-    ) -> poem::Result<Answer<NextStep>> {
+    ) -> poem::Result<Answer<NextStep, { OK | NOT_FOUND }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let account = or_answer!(load(&state, &staff, id.0).await?);
         audit_read(
@@ -805,7 +821,7 @@ impl OfficerStepsApi {
         id: Path<i64>,
         body: Json<StepIn>,
     ) -> poem::Result<StepAnswer> {
-        Ok(record_step(&state, remote, auth, id, body).await?.into())
+        StepAnswer::from_answer(record_step(&state, remote, auth, id, body).await?)
     }
     /// A stage letter as PDF
     ///

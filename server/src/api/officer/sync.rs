@@ -6,6 +6,7 @@
 use super::accounts::{ActionOut, ArrangementOut, FlagOut, TaskOut};
 use super::{StaffAuth, me};
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr};
 use crate::api::vocab::{self, ArrearsStatus, TenancyStatus, UnknownValue};
 use crate::or_answer;
@@ -149,7 +150,7 @@ impl OfficerSyncApi {
         /// older apps; it does not say which patches the app had, so cover starting or ending
         /// goes unnoticed.)
         since: Query<Option<String>>,
-    ) -> poem::Result<Answer<SyncAnswer>> {
+    ) -> poem::Result<Answer<SyncAnswer, { OK | INVALID }>> {
         let staff = or_answer!(me(&state, &auth.0).await?);
         let now = state.now();
         let key = state.settings.auth.token_signing_key.expose();

@@ -2,6 +2,7 @@
 //! the statement, and what happens next.
 
 use super::{Answer, TenantAuth, me};
+use crate::api::common::statuses::*;
 use crate::api::{ApiTags, vocab};
 use crate::or_answer;
 use crate::problem::Problem;
@@ -196,7 +197,7 @@ impl TenantAccountApi {
         &self,
         state: Data<&AppState>,
         auth: TenantAuth,
-    ) -> poem::Result<Answer<TenantAccount>> {
+    ) -> poem::Result<Answer<TenantAccount, { OK | NOT_FOUND }>> {
         or_answer!(me(&state, &auth.0).await?);
         let account = or_answer!(load(&state, auth.0.tenancy_id).await?);
         let today = state.today();
@@ -282,7 +283,7 @@ impl TenantAccountApi {
         /// Lines per page, 1–200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
-    ) -> poem::Result<Answer<Statement>> {
+    ) -> poem::Result<Answer<Statement, { OK | INVALID }>> {
         or_answer!(me(&state, &auth.0).await?);
         let cursor = match cursor.0.as_deref().map(Cursor::decode) {
             None => None,
@@ -336,7 +337,7 @@ impl TenantAccountApi {
         &self,
         state: Data<&AppState>,
         auth: TenantAuth,
-    ) -> poem::Result<Answer<WhatHappensNext>> {
+    ) -> poem::Result<Answer<WhatHappensNext, { OK | NOT_FOUND }>> {
         or_answer!(me(&state, &auth.0).await?);
         let account = or_answer!(load(&state, auth.0.tenancy_id).await?);
         let today = state.today();

@@ -3,6 +3,7 @@
 //! (active at once) or outside it (an officer reviews it).
 
 use super::{Answer, TenantAuth, client_addr, invalid_fields, me};
+use crate::api::common::statuses::*;
 use crate::api::{ApiTags, vocab};
 use crate::or_answer;
 use crate::problem::Problem;
@@ -466,7 +467,7 @@ impl TenantPlansApi {
         state: Data<&AppState>,
         auth: TenantAuth,
         body: Json<QuoteRequest>,
-    ) -> poem::Result<Answer<QuoteAnswer>> {
+    ) -> poem::Result<Answer<QuoteAnswer, { OK | NOT_FOUND | CONFLICT | INVALID }>> {
         or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         let account = or_answer!(account_of(&state, auth.0.tenancy_id).await?);
@@ -517,7 +518,7 @@ impl TenantPlansApi {
         remote: &RemoteAddr,
         auth: TenantAuth,
         body: Json<PlanRequestIn>,
-    ) -> poem::Result<Answer<PlanAnswer>> {
+    ) -> poem::Result<Answer<PlanAnswer, { CREATED | NOT_FOUND | CONFLICT | INVALID }>> {
         let (person, _) = or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         let account = or_answer!(account_of(&state, auth.0.tenancy_id).await?);
@@ -549,7 +550,7 @@ impl TenantPlansApi {
         &self,
         state: Data<&AppState>,
         auth: TenantAuth,
-    ) -> poem::Result<Answer<PlanAnswer>> {
+    ) -> poem::Result<Answer<PlanAnswer, { OK | NOT_FOUND }>> {
         or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         let account = or_answer!(account_of(&state, auth.0.tenancy_id).await?);
@@ -574,7 +575,7 @@ impl TenantPlansApi {
         remote: &RemoteAddr,
         auth: TenantAuth,
         body: Json<CancelRequest>,
-    ) -> poem::Result<Answer<Cancelled>> {
+    ) -> poem::Result<Answer<Cancelled, { OK | NOT_FOUND }>> {
         let (person, _) = or_answer!(me(&state, &auth.0).await?);
         match rentdesk_store::plans::cancel(
             &state.db,

@@ -3,6 +3,7 @@
 
 use super::{Answer, TenantAuth, client_addr, invalid_fields, me};
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::vocab::{self, ChangeKind, Language, Platform, PreferredChannel};
 use crate::or_answer;
 use crate::problem::Problem;
@@ -196,7 +197,7 @@ impl TenantProfileApi {
         &self,
         state: Data<&AppState>,
         auth: TenantAuth,
-    ) -> poem::Result<Answer<Preferences>> {
+    ) -> poem::Result<Answer<Preferences, { OK }>> {
         let (person, _) = or_answer!(me(&state, &auth.0).await?);
         Ok(Answer::Ok(Json(person.into())))
     }
@@ -212,7 +213,7 @@ impl TenantProfileApi {
         remote: &RemoteAddr,
         auth: TenantAuth,
         body: Json<PreferencesChange>,
-    ) -> poem::Result<Answer<Preferences>> {
+    ) -> poem::Result<Answer<Preferences, { OK }>> {
         let (person, _) = or_answer!(me(&state, &auth.0).await?);
         let body = body.0;
         let change = PreferenceChange {
@@ -244,7 +245,7 @@ impl TenantProfileApi {
         &self,
         state: Data<&AppState>,
         auth: TenantAuth,
-    ) -> poem::Result<Answer<Devices>> {
+    ) -> poem::Result<Answer<Devices, { OK }>> {
         or_answer!(me(&state, &auth.0).await?);
         let devices = rentdesk_store::tenant_app::devices(&state.db, auth.0.tenant_id)
             .await
@@ -263,7 +264,7 @@ impl TenantProfileApi {
         state: Data<&AppState>,
         auth: TenantAuth,
         body: Json<NewDevice>,
-    ) -> poem::Result<Answer<Device>> {
+    ) -> poem::Result<Answer<Device, { CREATED | INVALID }>> {
         or_answer!(me(&state, &auth.0).await?);
         if body
             .token
@@ -294,7 +295,7 @@ impl TenantProfileApi {
         state: Data<&AppState>,
         auth: TenantAuth,
         id: Path<i64>,
-    ) -> poem::Result<Answer<Removed>> {
+    ) -> poem::Result<Answer<Removed, { OK | NOT_FOUND }>> {
         or_answer!(me(&state, &auth.0).await?);
         let removed = rentdesk_store::tenant_app::remove_device(&state.db, auth.0.tenant_id, id.0)
             .await
@@ -321,7 +322,7 @@ impl TenantProfileApi {
         /// 1–100 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
-    ) -> poem::Result<Answer<Inbox>> {
+    ) -> poem::Result<Answer<Inbox, { OK | INVALID }>> {
         or_answer!(me(&state, &auth.0).await?);
         let before = match cursor.0.as_deref().map(str::parse::<i64>) {
             None => None,
@@ -358,7 +359,7 @@ impl TenantProfileApi {
         remote: &RemoteAddr,
         auth: TenantAuth,
         body: Json<UniversalCreditReport>,
-    ) -> poem::Result<Answer<UniversalCreditRecorded>> {
+    ) -> poem::Result<Answer<UniversalCreditRecorded, { OK | CREATED | INVALID }>> {
         let (person, _) = or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         let mut errors = vec![];
@@ -433,7 +434,7 @@ impl TenantProfileApi {
         remote: &RemoteAddr,
         auth: TenantAuth,
         body: Json<ChangeReport>,
-    ) -> poem::Result<Answer<ChangeRecorded>> {
+    ) -> poem::Result<Answer<ChangeRecorded, { CREATED | INVALID }>> {
         let (person, _) = or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         let mut errors = vec![];

@@ -6,6 +6,7 @@ use super::super::common::{
 };
 use super::{Answer, TenantAuth, client_addr};
 use crate::api::ApiTags;
+use crate::api::common::statuses::*;
 use crate::api::sign_in_limits;
 use crate::auth::{self, Keys};
 use crate::or_answer;
@@ -94,7 +95,7 @@ impl TenantSignInApi {
         state: Data<&AppState>,
         req: &poem::Request,
         body: Json<SignInStart>,
-    ) -> poem::Result<Answer<SignInChallenge>> {
+    ) -> poem::Result<Answer<SignInChallenge, { ACCEPTED | TOO_MANY }>> {
         let addr = sign_in_limits::client_addr(req, &state.settings.http.trusted_proxies);
         let now = Utc::now();
         let reference = rentdesk_store::auth::normalise_reference(&body.reference);
@@ -202,7 +203,7 @@ impl TenantSignInApi {
         state: Data<&AppState>,
         remote: &RemoteAddr,
         body: Json<SignInVerify>,
-    ) -> poem::Result<Answer<Tokens>> {
+    ) -> poem::Result<Answer<Tokens, { OK | UNAUTHORIZED }>> {
         let addr = client_addr(remote);
         let now = Utc::now();
         let keys = Keys::new(state.settings.auth.token_signing_key.expose());
@@ -273,7 +274,7 @@ impl TenantSignInApi {
         state: Data<&AppState>,
         remote: &RemoteAddr,
         body: Json<Refresh>,
-    ) -> poem::Result<Answer<Tokens>> {
+    ) -> poem::Result<Answer<Tokens, { OK | UNAUTHORIZED }>> {
         let addr = client_addr(remote);
         let keys = Keys::new(state.settings.auth.token_signing_key.expose());
         let session = or_answer!(
@@ -309,7 +310,7 @@ impl TenantSignInApi {
         state: Data<&AppState>,
         remote: &RemoteAddr,
         auth: TenantAuth,
-    ) -> poem::Result<Answer<SignedOut>> {
+    ) -> poem::Result<Answer<SignedOut, { OK }>> {
         let p = auth.0;
         super::super::common::sign_out(
             &state,
