@@ -99,14 +99,19 @@ pub async fn record_step(
     let account = crate::accounts::full_account(db, tenancy_id, today)
         .await?
         .ok_or(StepRefusal::NotFound)?;
-    let stage = match step::step_kind(&request).map_err(invalid)? {
+    let kind = step::step_kind(&request).map_err(invalid)?;
+    let time_limit = step::check_time_limit(kind, &request, today).map_err(invalid)?;
+    let stage = match kind {
         StepKind::Protocol(p) => {
             let row = crate::steps::record_protocol_step(
                 db,
                 staff.id,
                 tenancy_id,
-                p,
-                request.note.trim(),
+                crate::steps::ProtocolStepEntry {
+                    step: p,
+                    time_limit_ends_on: time_limit,
+                    note: request.note.trim(),
+                },
                 client_addr,
                 now,
             )

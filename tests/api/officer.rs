@@ -710,14 +710,17 @@ async fn proceedings_begin_the_day_after_a_nosps_date_lived_through_the_clock() 
     assert_eq!(s, 201, "{r}");
     let specified: chrono::NaiveDate =
         serde_json::from_value(r["notice"]["date_specified"].clone()).unwrap();
-    let (s, r) = post(
-        app,
-        &path,
-        &north,
-        json!({"step": "protocol", "protocol_step": "protocol_copy_sent"}),
-    )
-    .await;
-    assert_eq!(s, 201, "{r}");
+    // The Protocol's copy and the contact tried after the notice (para 2.8).
+    for step in ["protocol_copy_sent", "post_notice_contact"] {
+        let (s, r) = post(
+            app,
+            &path,
+            &north,
+            json!({"step": "protocol", "protocol_step": step}),
+        )
+        .await;
+        assert_eq!(s, 201, "{r}");
+    }
     let court = json!({"step": "court_application"});
     let (s, p) = post(app, &path, &north, court.clone()).await;
     assert_eq!((s, fields(&p)), (409, vec!["notice_period".to_owned()]));
@@ -847,13 +850,18 @@ async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_wit
         n["notice"]["earliest_proceedings"],
         r["notice"]["earliest_proceedings"]
     );
-    // Court is not yet possible: the notice period runs and the Protocol copy is missing.
+    // Court is not yet possible: the notice period runs, the Protocol copy is missing and no
+    // contact has been tried since the notice (para 2.8).
     let (s, p) = post(app, &path, &north, json!({"step": "court_application"})).await;
     assert_eq!(
         (s, fields(&p)),
         (
             409,
-            vec!["notice_period".to_owned(), "protocol_copy_sent".to_owned()]
+            vec![
+                "notice_period".to_owned(),
+                "post_notice_contact".to_owned(),
+                "protocol_copy_sent".to_owned()
+            ]
         )
     );
     // Bad input names its fields.
@@ -4086,5 +4094,235 @@ async fn ha_1988_ground_8_is_measured_again_on_the_deemed_service_date_of_a_post
     )
     .await;
     assert_eq!(s, 201, "{r}");
+    t.app.stop().await;
+}
+
+/// The ids of a next-step's `also` list.
+fn also(n: &Value) -> Vec<String> {
+    n["also"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Mid-morning London time on `d`.
+fn mid_morning(d: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    rentdesk_domain::time::london_day_start(d) + chrono::Duration::hours(10)
+}
+
+/// Pre-Action Protocol para 2.8 (contact attempted after the notice) and para 2.9 (an
+/// arrangement broken: a written warning with a time limit, and the claim only after it),
+/// lived through the clock on a NOSP (docs/possession.md#between-the-notice-and-the-claim-paras-28-29-and-part-3).
+#[tokio::test]
+async fn protocol_paras_2_8_2_9_the_claim_waits_for_contact_after_the_notice_and_the_warnings_time_limit()
+ {
+    use rentdesk_store::entities::arrangement;
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let next = format!("/officer/v1/accounts/{hd1001}/next-step");
+    let days = chrono::Duration::days;
+    protocol_steps_for_a_notice(app, &north, hd1001).await;
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "notice_served", "sent_on": app.today(), "sent_time": "00:00", "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let earliest: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
+    let step = |name: &str| json!({"step": "protocol", "protocol_step": name});
+    let (s, r) = post(app, &path, &north, step("protocol_copy_sent")).await;
+    assert_eq!(s, 201, "{r}");
+
+    // The notice's period has run: the claim waits for the contact after the notice (2.8).
+    app.travel_to(mid_morning(earliest));
+    let court = json!({"step": "court_application"});
+    let (s, p) = post(app, &path, &north, court.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["post_notice_contact".to_owned()]),
+        "{p}"
+    );
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["recommended"], "court_application", "{n}");
+    assert_eq!(also(&n), ["contact_after_notice"], "{n}");
+    assert_eq!(n["blocked_by"][0]["id"], "post_notice_contact", "{n}");
+    let (s, r) = post(app, &path, &north, step("post_notice_contact")).await;
+    assert_eq!(s, 201, "{r}");
+
+    // An arrangement made after the notice breaks today: the claim waits for a warning (2.9).
+    let now = app.now();
+    arrangement::ActiveModel {
+        tenancy_id: Set(hd1001),
+        status: Set("broken".into()),
+        frequency: Set("weekly".into()),
+        instalment_pence: Set(11_000),
+        includes_rent: Set(true),
+        start_date: Set(earliest - days(14)),
+        arrears_at_start_pence: Set(50_000),
+        proposed_by_tenant: Set(false),
+        created_at: Set(now - days(14)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let (s, p) = post(app, &path, &north, court.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["arrangement_breach_warning".to_owned()]),
+        "{p}"
+    );
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(also(&n), ["warn_before_proceedings"], "{n}");
+
+    // The warning needs the time limit it gives, after today.
+    let today = app.today();
+    let (s, p) = post(app, &path, &north, step("arrangement_breach_warning")).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["time_limit_ends_on".to_owned()])
+    );
+    let warn = |ends: chrono::NaiveDate| {
+        json!({"step": "protocol", "protocol_step": "arrangement_breach_warning",
+               "time_limit_ends_on": ends, "note": "letter: pay the missed £110 by the date"})
+    };
+    let (s, p) = post(app, &path, &north, warn(today)).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["time_limit_ends_on".to_owned()])
+    );
+    // And only the steps that give one take a time limit.
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "protocol", "protocol_step": "post_notice_contact",
+               "time_limit_ends_on": today + days(7)}),
+    )
+    .await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["time_limit_ends_on".to_owned()])
+    );
+    let ends = today + days(14);
+    let (s, r) = post(app, &path, &north, warn(ends)).await;
+    assert_eq!(s, 201, "{r}");
+
+    // The claim only from the day after the time limit; next-step dates it so.
+    let (s, p) = post(app, &path, &north, court.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["arrangement_breach_time_limit".to_owned()]),
+        "{p}"
+    );
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["recommended"], "court_application", "{n}");
+    assert_eq!(n["earliest"], json!(ends + days(1)), "{n}");
+    assert!(also(&n).is_empty(), "{n}");
+    app.travel_to(mid_morning(ends));
+    let (s, p) = post(app, &path, &north, court.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["arrangement_breach_time_limit".to_owned()])
+    );
+    app.travel_to(mid_morning(ends + days(1)));
+    let (s, r) = post(app, &path, &north, court).await;
+    assert_eq!(s, 201, "{r}");
+    app.back_to_now();
+    t.app.stop().await;
+}
+
+/// Pre-Action Protocol Part 3: a section 8 claim on ground 8 (mandatory) waits for a letter
+/// explaining why possession is sought with a date for representations, then proportionality
+/// considered after that date (docs/possession.md#a-claim-on-a-mandatory-ground-or-an-introductory-tenancy-part-3).
+#[tokio::test]
+async fn protocol_part_3_a_claim_on_ground_8_waits_for_reasons_explained_and_proportionality_considered()
+ {
+    let t = team().await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    let next = format!("/officer/v1/accounts/{hd1003}/next-step");
+    let days = chrono::Duration::days;
+    // Enough rent unpaid for ground 8.
+    hd1003_today(app, "RENT-P3", "rent_debit", "2000.00").await;
+    protocol_steps_for_a_notice(app, &central, hd1003).await;
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": app.today(), "sent_time": "00:00",
+               "service_method": "hand", "grounds": [8, 10, 11]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let earliest: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
+    let sent = app.today();
+    let step = |name: &str| json!({"step": "protocol", "protocol_step": name});
+    for name in ["protocol_copy_sent", "post_notice_contact"] {
+        let (s, r) = post(app, &path, &central, step(name)).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    // HD1003's imported arrangement is broken: para 2.9's warning, given now, until earliest.
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "protocol", "protocol_step": "arrangement_breach_warning",
+               "time_limit_ends_on": earliest - days(1)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &central).await;
+    assert_eq!(also(&n), ["explain_why_possession_is_sought"], "{n}");
+    // Considered before the letter's date has passed: does not count.
+    let (s, r) = post(app, &path, &central, step("proportionality_considered")).await;
+    assert_eq!(s, 201, "{r}");
+    // The letter goes with the notice; representations by a week later.
+    let reply_by = sent + days(7);
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "protocol", "protocol_step": "possession_reasons_explained",
+               "time_limit_ends_on": reply_by}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+
+    app.travel_to(mid_morning(earliest));
+    let court = json!({"step": "court_application"});
+    let (s, p) = post(app, &path, &central, court.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["proportionality_considered".to_owned()]),
+        "{p}"
+    );
+    let (_, n) = get(app, &next, &central).await;
+    assert_eq!(also(&n), ["consider_proportionality"], "{n}");
+    assert_eq!(n["also"][0]["earliest"], json!(earliest), "{n}");
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "protocol", "protocol_step": "proportionality_considered",
+               "note": "no representations received; possession is proportionate"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (s, r) = post(app, &path, &central, court).await;
+    assert_eq!(s, 201, "{r}");
+    app.back_to_now();
     t.app.stop().await;
 }
