@@ -4326,3 +4326,96 @@ async fn protocol_part_3_a_claim_on_ground_8_waits_for_reasons_explained_and_pro
     app.back_to_now();
     t.app.stop().await;
 }
+
+/// Pre-Action Protocol para 2.5: a pending Universal Credit claim stops a notice only when the
+/// tenant has also paid what the benefit will not cover since it started
+/// (docs/possession.md#a-pending-benefit-claim-para-25). HD1001 (rent £98.50 a week) claims UC
+/// from three days ago; a rent week posted that day.
+#[tokio::test]
+async fn protocol_para_2_5_a_pending_uc_claim_stops_a_notice_only_when_the_tenant_paid_the_shortfall()
+ {
+    use rentdesk_store::entities::uc_claim;
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let today = app.today();
+    let start = today - chrono::Duration::days(3);
+    protocol_steps_for_a_notice(app, &north, hd1001).await;
+    let ledger = |rows: &str| {
+        format!("external_ref,tenancy_reference,posted_on,kind,amount,method,description\n{rows}")
+    };
+    assert_eq!(
+        app.import(
+            "transactions",
+            ledger(&format!("RENT-25,HD1001,{start},rent_debit,98.50,,Rent\n")).into_bytes()
+        )
+        .await["status"],
+        "succeeded"
+    );
+    // The claim's amount not recorded: taken to cover all the rent, so it stops the notice.
+    let claim = format!(
+        "external_ref,tenancy_reference,claim_start,assessment_period_day,housing_element,apa_from,apa_to,learned_on,hb_run_on_until\n\
+         UC-25,HD1001,{start},{},,,,{today},\n",
+        chrono::Datelike::day(&start)
+    );
+    assert_eq!(
+        app.import("uc_claims", claim.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let notice = json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00", "service_method": "hand"});
+    let (s, p) = post(app, &path, &north, notice.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["benefit_claim_pending".to_owned()]),
+        "{p}"
+    );
+    assert!(p.to_string().contains("not recorded"), "{p}");
+    // £390.00 a month is £90.00 a week: £8.50 of the week is the tenant's. Paid: it stops the
+    // notice, and says so.
+    uc_claim::Entity::update_many()
+        .col_expr(uc_claim::Column::MonthlyHousingPence, Expr::value(39_000))
+        .filter(uc_claim::Column::TenancyId.eq(hd1001))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.import(
+            "transactions",
+            ledger(&format!(
+                "PAY-25,HD1001,{today},payment,-8.50,card,Card payment\n"
+            ))
+            .into_bytes()
+        )
+        .await["status"],
+        "succeeded"
+    );
+    let (s, p) = post(app, &path, &north, notice.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["benefit_claim_pending".to_owned()]),
+        "{p}"
+    );
+    assert!(
+        p.to_string()
+            .contains("the benefit will not cover £8.50; the tenant paid £8.50"),
+        "{p}"
+    );
+    // The payment comes back: the tenant has not paid what the benefit will not cover, so the
+    // pending claim does not stop the notice.
+    assert_eq!(
+        app.import(
+            "transactions",
+            ledger(&format!(
+                "RDD-25,HD1001,{today},returned_direct_debit,8.50,,Payment returned\n"
+            ))
+            .into_bytes()
+        )
+        .await["status"],
+        "succeeded"
+    );
+    let (s, r) = post(app, &path, &north, notice).await;
+    assert_eq!(s, 201, "{r}");
+    t.app.stop().await;
+}
