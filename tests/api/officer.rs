@@ -4419,3 +4419,80 @@ async fn protocol_para_2_5_a_pending_uc_claim_stops_a_notice_only_when_the_tenan
     assert_eq!(s, 201, "{r}");
     t.app.stop().await;
 }
+
+/// Housing Act 1996 s129: an introductory tenant who asks for a review within 14 days of the
+/// notice of proceedings is told its outcome before the date in the notice, and the claim waits
+/// for it (docs/possession.md#an-introductory-tenancys-review-ha-1996-s129).
+#[tokio::test]
+async fn ha_1996_s129_the_claim_on_an_introductory_tenancy_waits_for_the_review_asked_for() {
+    use rentdesk_store::entities::tenancy;
+    let t = team_with(&[("STARTER_TENANCIES", "introductory")]).await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    tenancy::Entity::update_many()
+        .col_expr(tenancy::Column::Tenure, Expr::value("starter"))
+        .filter(tenancy::Column::Id.eq(hd1003))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    let next = format!("/officer/v1/accounts/{hd1003}/next-step");
+    let days = chrono::Duration::days;
+    hd1003_today(app, "RENT-S129", "rent_debit", "500.00").await;
+    protocol_steps_for_a_notice(app, &central, hd1003).await;
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": app.today(), "sent_time": "00:00",
+               "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["notice"]["kind"], "introductory", "{r}");
+    let served: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["served_on"].clone()).unwrap();
+    let earliest: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
+    app.travel_to(mid_morning(served));
+    let step = |name: &str| json!({"step": "protocol", "protocol_step": name});
+    let limited = |name: &str| json!({"step": "protocol", "protocol_step": name, "time_limit_ends_on": served + days(7)});
+    for body in [
+        step("protocol_copy_sent"),
+        step("post_notice_contact"),
+        // HD1003's imported arrangement is broken (para 2.9); Part 3 applies to an
+        // introductory tenancy.
+        limited("arrangement_breach_warning"),
+        limited("possession_reasons_explained"),
+        // The tenant asks for a review the day the notice is served.
+        step("introductory_review_requested"),
+    ] {
+        let (s, r) = post(app, &path, &central, body).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    app.travel_to(mid_morning(served + days(8)));
+    let (s, r) = post(app, &path, &central, step("proportionality_considered")).await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &central).await;
+    assert_eq!(also(&n), ["decide_introductory_review"], "{n}");
+    let (s, p) = post(app, &path, &central, json!({"step": "court_application"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (
+            409,
+            vec![
+                "introductory_review_decided".to_owned(),
+                "notice_period".to_owned()
+            ]
+        ),
+        "{p}"
+    );
+    let (s, r) = post(app, &path, &central, step("introductory_review_decided")).await;
+    assert_eq!(s, 201, "{r}");
+    app.travel_to(mid_morning(earliest));
+    let (s, r) = post(app, &path, &central, json!({"step": "court_application"})).await;
+    assert_eq!(s, 201, "{r}");
+    app.back_to_now();
+    t.app.stop().await;
+}

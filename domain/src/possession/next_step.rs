@@ -433,6 +433,12 @@ fn pre_claim_actions(out: &mut NextStep, pre: &crate::possession::protocol::PreC
                  proportionate (Pre-Action Protocol para 3.2), then record it (protocol step \
                  proportionality_considered).",
                 ),
+                ProtocolStep::IntroductoryReviewDecided => (
+                    ActionKind::DecideIntroductoryReview,
+                    "The tenant asked for a review of the decision to seek possession: carry it \
+                     out and tell them the outcome before the date in the notice (Housing Act \
+                     1996 s129(6)), then record it (protocol step introductory_review_decided).",
+                ),
                 _ => return None,
             };
             Some(Action {

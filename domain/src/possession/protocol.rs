@@ -39,6 +39,13 @@ pub enum ProtocolStep {
     /// Part 3 para 3.2(b): considered what the occupiers said and whether seeking possession is
     /// proportionate, after the time for their representations ended.
     ProportionalityConsidered,
+    /// Not the Protocol's but the statute's, recorded the same way: the tenant of an
+    /// introductory tenancy asked for a review of the decision to seek possession (Housing Act
+    /// 1996 s129(1): within 14 days of the notice of proceedings being served).
+    IntroductoryReviewRequested,
+    /// HA 1996 s129(6): the review carried out and the tenant told of its outcome, before the
+    /// date in the notice of proceedings.
+    IntroductoryReviewDecided,
 }
 
 impl ProtocolStep {
@@ -53,6 +60,8 @@ impl ProtocolStep {
         ProtocolStep::ArrangementBreachWarning,
         ProtocolStep::PossessionReasonsExplained,
         ProtocolStep::ProportionalityConsidered,
+        ProtocolStep::IntroductoryReviewRequested,
+        ProtocolStep::IntroductoryReviewDecided,
     ];
 
     /// What every notice needs (Part 1 and paras 2.1–2.7).
@@ -85,6 +94,8 @@ impl ProtocolStep {
             ProtocolStep::ArrangementBreachWarning => "arrangement_breach_warning",
             ProtocolStep::PossessionReasonsExplained => "possession_reasons_explained",
             ProtocolStep::ProportionalityConsidered => "proportionality_considered",
+            ProtocolStep::IntroductoryReviewRequested => "introductory_review_requested",
+            ProtocolStep::IntroductoryReviewDecided => "introductory_review_decided",
         }
     }
 
@@ -123,6 +134,14 @@ impl ProtocolStep {
             ProtocolStep::ProportionalityConsidered => {
                 "after the time for representations, consider what the occupiers said and \
                  whether seeking possession is proportionate"
+            }
+            ProtocolStep::IntroductoryReviewRequested => {
+                "the tenant asked for a review of the decision to seek possession (Housing Act \
+                 1996 s129)"
+            }
+            ProtocolStep::IntroductoryReviewDecided => {
+                "carry out the review and tell the tenant its outcome before the date in the \
+                 notice (Housing Act 1996 s129(6))"
             }
         }
     }
@@ -534,9 +553,85 @@ pub fn pre_claim(f: &PreClaimFacts<'_>, today: NaiveDate) -> PreClaim {
             }
         }
     }
+    // Housing Act 1996 s129: an introductory tenancy's review.
+    if notice.kind == NoticeKind::Introductory {
+        introductory_review(f, notice, today, &mut to_do, &mut missing);
+    }
     out.to_do = to_do;
     out.missing = missing;
     out
+}
+
+/// The days, counted from the day the notice of proceedings is served, within which the tenant
+/// may ask for a review (Housing Act 1996 s129(1): "before the end of the period of 14 days
+/// beginning with the day on which the notice of proceedings is served").
+pub const INTRODUCTORY_REVIEW_REQUEST_DAYS: i64 = 14;
+
+/// The last day an introductory tenant may ask for a review of a notice served on `served_on`:
+/// the 14 days begin with that day, so served + 13.
+pub fn introductory_review_request_by(served_on: NaiveDate) -> NaiveDate {
+    served_on + Duration::days(INTRODUCTORY_REVIEW_REQUEST_DAYS - 1)
+}
+
+/// HA 1996 s129: a review asked for in time (from the day the notice was served to
+/// [`introductory_review_request_by`]) must be carried out, and the tenant told the outcome,
+/// before the date specified in the notice (s129(6)); the claim waits for it. A request out of
+/// time asks nothing. Once the date specified has come without an outcome, the notice cannot
+/// be relied on: a new one is needed.
+fn introductory_review(
+    f: &PreClaimFacts<'_>,
+    notice: &NoticeDates,
+    today: NaiveDate,
+    to_do: &mut Vec<(ProtocolStep, NaiveDate)>,
+    missing: &mut Vec<Missing>,
+) {
+    let fmt = |d: NaiveDate| d.format("%-d %B %Y").to_string();
+    let by = introductory_review_request_by(notice.served_on);
+    let Some(requested) = f
+        .recorded
+        .iter()
+        .filter(|(s, d)| {
+            *s == ProtocolStep::IntroductoryReviewRequested && *d >= notice.served_on && *d <= by
+        })
+        .map(|(_, d)| *d)
+        .min()
+    else {
+        return;
+    };
+    let decided = f.recorded.iter().any(|(s, d)| {
+        *s == ProtocolStep::IntroductoryReviewDecided
+            && *d >= requested
+            && *d < notice.date_specified
+    });
+    if decided {
+        return;
+    }
+    if today >= notice.date_specified {
+        missing.push(Missing {
+            id: "introductory_review".into(),
+            reason: format!(
+                "the tenant asked for a review on {}, and its outcome was not given before {}, \
+                 the date in the notice (Housing Act 1996 s129(6)): the notice cannot be relied \
+                 on; serve a new one",
+                fmt(requested),
+                fmt(notice.date_specified)
+            ),
+        });
+    } else {
+        to_do.push((
+            ProtocolStep::IntroductoryReviewDecided,
+            today.max(requested),
+        ));
+        missing.push(Missing {
+            id: ProtocolStep::IntroductoryReviewDecided.as_str().into(),
+            reason: format!(
+                "the tenant asked for a review on {}: carry it out and tell them the outcome \
+                 before {}, the date in the notice (Housing Act 1996 s129(6))",
+                fmt(requested),
+                fmt(notice.date_specified)
+            ),
+        });
+    }
 }
 
 fn mandatory_label(notice: &NoticeDates) -> &'static str {
@@ -2085,6 +2180,92 @@ pub(crate) mod tests {
                 vec![]
             };
             assert_eq!(ids, expected, "{monthly:?} {paid}");
+        }
+    }
+
+    /// Housing Act 1996 s129: an introductory tenant may ask for a review within the 14 days
+    /// beginning with the day the notice of proceedings is served; the review is carried out
+    /// and the tenant told of its outcome before the date in the notice, and the claim waits
+    /// for it. A notice handed over at noon on Wednesday 13 January 2027: served that day, date
+    /// specified Sunday 14 February, proceedings from Monday 15 February; a review may be asked
+    /// for until Tuesday 26 January. The cases are docs/possession.md#an-introductory-tenancys-review-ha-1996-s129.
+    #[test]
+    fn ha_1996_s129_an_introductory_review_asked_for_in_time_is_decided_before_the_date_in_the_notice()
+     {
+        let rules = NoticeRules {
+            renters_rights_from: None,
+            starter_is_introductory: true,
+        };
+        let notice = notice_dates(
+            NoticeKind::Introductory,
+            noon(d(2027, 1, 13)),
+            ServiceMethod::Hand,
+            &rules,
+        );
+        assert_eq!(notice.date_specified, d(2027, 2, 14));
+        assert_eq!(
+            introductory_review_request_by(notice.served_on),
+            d(2027, 1, 26)
+        );
+        // (review asked for on, outcome given on, today, missing)
+        let table = [
+            (None, None, d(2027, 2, 15), vec![]),
+            (
+                Some(d(2027, 1, 26)),
+                None,
+                d(2027, 2, 1),
+                vec!["introductory_review_decided"],
+            ),
+            (
+                Some(d(2027, 1, 26)),
+                None,
+                d(2027, 2, 15),
+                vec!["introductory_review"],
+            ),
+            // Asked for on day 15: out of time, nothing to decide.
+            (Some(d(2027, 1, 27)), None, d(2027, 2, 15), vec![]),
+            (
+                Some(d(2027, 1, 20)),
+                Some(d(2027, 2, 10)),
+                d(2027, 2, 15),
+                vec![],
+            ),
+            (
+                Some(d(2027, 1, 20)),
+                Some(d(2027, 2, 13)),
+                d(2027, 2, 15),
+                vec![],
+            ),
+            // On the date in the notice is not before it.
+            (
+                Some(d(2027, 1, 20)),
+                Some(d(2027, 2, 14)),
+                d(2027, 2, 15),
+                vec!["introductory_review"],
+            ),
+        ];
+        for (asked, decided, today, missing) in table {
+            let mut recorded = all_recorded(d(2027, 1, 14));
+            recorded.push((ProtocolStep::PossessionReasonsExplained, d(2027, 1, 13)));
+            recorded.push((ProtocolStep::ProportionalityConsidered, d(2027, 1, 29)));
+            recorded.extend(asked.map(|on| (ProtocolStep::IntroductoryReviewRequested, on)));
+            recorded.extend(decided.map(|on| (ProtocolStep::IntroductoryReviewDecided, on)));
+            let facts = GateFacts {
+                stages: vec![Stage::NoticeServed],
+                recorded,
+                time_limits: vec![limit(
+                    ProtocolStep::PossessionReasonsExplained,
+                    d(2027, 1, 13),
+                    d(2027, 1, 27),
+                )],
+                notice: Some(notice.clone()),
+                ..GateFacts::default()
+            };
+            assert_eq!(
+                pre_claim_ids(&facts, today),
+                missing,
+                "{asked:?} {decided:?} {today}"
+            );
         }
     }
 

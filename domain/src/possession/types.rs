@@ -129,6 +129,10 @@ pub enum ActionKind {
     /// Part 3 para 3.2(b): consider the representations and proportionality (the protocol step
     /// `proportionality_considered`).
     ConsiderProportionality,
+    /// Housing Act 1996 s129(6): an introductory tenant asked for a review; carry it out and
+    /// tell them the outcome before the date in the notice (the step
+    /// `introductory_review_decided`).
+    DecideIntroductoryReview,
 }
 
 impl ActionKind {
@@ -143,6 +147,7 @@ impl ActionKind {
             ActionKind::WarnBeforeProceedings => "warn_before_proceedings",
             ActionKind::ExplainWhyPossessionIsSought => "explain_why_possession_is_sought",
             ActionKind::ConsiderProportionality => "consider_proportionality",
+            ActionKind::DecideIntroductoryReview => "decide_introductory_review",
         }
     }
 }

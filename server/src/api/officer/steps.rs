@@ -175,7 +175,7 @@ pub struct OrderPayment {
 #[derive(Debug, Object)]
 pub struct AlsoDo {
     /// tell_court_of_breathing_space | contact_after_notice | warn_before_proceedings |
-    /// explain_why_possession_is_sought | consider_proportionality
+    /// explain_why_possession_is_sought | consider_proportionality | decide_introductory_review
     pub action: String,
     pub earliest: NaiveDate,
     pub description: String,
@@ -203,8 +203,9 @@ pub struct NextStep {
     /// warn_before_proceedings (para 2.9, an arrangement broke; arrangement_breach_warning with
     /// `time_limit_ends_on`) | explain_why_possession_is_sought (Part 3, a claim on ground 8 or
     /// an introductory tenancy; possession_reasons_explained with `time_limit_ends_on`) |
-    /// consider_proportionality (Part 3, after that date; proportionality_considered). Or
-    /// tell_court_of_breathing_space (a Breathing Space in force while a possession claim is in
+    /// consider_proportionality (Part 3, after that date; proportionality_considered) |
+    /// decide_introductory_review (HA 1996 s129(6): a review asked for, its outcome before the
+    /// date in the notice; introductory_review_decided). Or tell_court_of_breathing_space (a Breathing Space in force while a possession claim is in
     /// progress and the court not yet told of it, SI 2020/1311 reg 10; shown until the step
     /// `court_told_of_breathing_space` is recorded, once for each Breathing Space).
     pub also: Vec<AlsoDo>,
@@ -326,7 +327,10 @@ pub struct StepIn {
     /// `time_limit_ends_on`) | possession_reasons_explained (Part 3, a claim on ground 8 or an
     /// introductory tenancy: why possession is sought, representations asked for by a date;
     /// needs `time_limit_ends_on`) | proportionality_considered (Part 3: representations and
-    /// proportionality considered, after that date)
+    /// proportionality considered, after that date); for an introductory tenancy (Housing Act
+    /// 1996 s129): introductory_review_requested (the tenant asked for a review, within 14 days
+    /// of the notice of proceedings) | introductory_review_decided (its outcome given, before
+    /// the date in the notice)
     pub protocol_step: Option<String>,
     /// For `notice_served` and `fix_date_notice`: the day it was handed over or posted.
     pub sent_on: Option<NaiveDate>,
