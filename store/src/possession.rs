@@ -184,6 +184,10 @@ pub async fn record_step(
     if let (Some(n), Some(sent)) = (&notice, request.sent_on) {
         missing.extend(protocol::notice_void(n, sent, &gates));
     }
+    // HA 1996 s125: no notice of proceedings once the introductory trial period has ended.
+    if let Some(n) = &notice {
+        missing.extend(protocol::introductory_trial_ended(n, &gates));
+    }
     if !missing.is_empty() {
         return Err(StepRefusal::Blocked(missing));
     }

@@ -86,6 +86,7 @@ pub async fn gate_facts(
         benefit_shortfall,
         time_limits,
         plan_broken_on: case.plan_broken_on,
+        tenancy_start: Some(account.view.tenancy.start_date),
         notice: current_notice(db, id).await?,
     })
 }

@@ -1518,8 +1518,13 @@ async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceed
     let app = &t.app;
     let central = sign_in(app, "central@council.example").await;
     let hd1003 = tenancy_id(app, "HD1003").await;
+    // A starter tenancy in its first year (HA 1996 s125: the trial period).
     tenancy::Entity::update_many()
         .col_expr(tenancy::Column::Tenure, Expr::value("starter"))
+        .col_expr(
+            tenancy::Column::StartDate,
+            Expr::value(crate::helpers::real_today() - chrono::Duration::days(90)),
+        )
         .filter(tenancy::Column::Id.eq(hd1003))
         .exec(&app.db)
         .await
@@ -4430,8 +4435,13 @@ async fn ha_1996_s129_the_claim_on_an_introductory_tenancy_waits_for_the_review_
     let app = &t.app;
     let central = sign_in(app, "central@council.example").await;
     let hd1003 = tenancy_id(app, "HD1003").await;
+    // A starter tenancy in its first year (HA 1996 s125: the trial period).
     tenancy::Entity::update_many()
         .col_expr(tenancy::Column::Tenure, Expr::value("starter"))
+        .col_expr(
+            tenancy::Column::StartDate,
+            Expr::value(crate::helpers::real_today() - chrono::Duration::days(90)),
+        )
         .filter(tenancy::Column::Id.eq(hd1003))
         .exec(&app.db)
         .await
@@ -4494,5 +4504,54 @@ async fn ha_1996_s129_the_claim_on_an_introductory_tenancy_waits_for_the_review_
     let (s, r) = post(app, &path, &central, json!({"step": "court_application"})).await;
     assert_eq!(s, 201, "{r}");
     app.back_to_now();
+    t.app.stop().await;
+}
+
+/// Housing Act 1996 s125 and s125A: a notice of proceedings is refused once the introductory
+/// trial period (a year from the start) has ended, unless a notice of extension served at least
+/// eight weeks before the year ended made it 18 months
+/// (docs/possession.md#an-introductory-tenancys-trial-period-ha-1996-ss125125a).
+#[tokio::test]
+async fn ha_1996_s125_no_notice_of_proceedings_after_the_introductory_trial_period_unless_extended()
+{
+    use rentdesk_store::entities::tenancy;
+    let t = team_with(&[("STARTER_TENANCIES", "introductory")]).await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let today = app.today();
+    let start = today - chrono::Duration::days(380);
+    tenancy::Entity::update_many()
+        .col_expr(tenancy::Column::Tenure, Expr::value("starter"))
+        .col_expr(tenancy::Column::StartDate, Expr::value(start))
+        .filter(tenancy::Column::Id.eq(hd1003))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    protocol_steps_for_a_notice(app, &central, hd1003).await;
+    let notice = json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00",
+                        "service_method": "hand"});
+    let (s, p) = post(app, &path, &central, notice.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["introductory_trial_ended".to_owned()]),
+        "{p}"
+    );
+    // A notice of extension served ten weeks before the first year ended.
+    let year_ends = rentdesk_domain::possession::protocol::introductory_trial_ends(start, None);
+    app.travel_to(mid_morning(year_ends - chrono::Duration::weeks(10)));
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "protocol", "protocol_step": "introductory_trial_extended"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    app.back_to_now();
+    let (s, r) = post(app, &path, &central, notice).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["notice"]["kind"], "introductory", "{r}");
     t.app.stop().await;
 }

@@ -46,6 +46,9 @@ pub enum ProtocolStep {
     /// HA 1996 s129(6): the review carried out and the tenant told of its outcome, before the
     /// date in the notice of proceedings.
     IntroductoryReviewDecided,
+    /// HA 1996 s125A: a notice extending an introductory tenancy's trial period by six months,
+    /// recorded the day it was served (at least eight weeks before the first year ends).
+    IntroductoryTrialExtended,
 }
 
 impl ProtocolStep {
@@ -62,6 +65,7 @@ impl ProtocolStep {
         ProtocolStep::ProportionalityConsidered,
         ProtocolStep::IntroductoryReviewRequested,
         ProtocolStep::IntroductoryReviewDecided,
+        ProtocolStep::IntroductoryTrialExtended,
     ];
 
     /// What every notice needs (Part 1 and paras 2.1–2.7).
@@ -96,6 +100,7 @@ impl ProtocolStep {
             ProtocolStep::ProportionalityConsidered => "proportionality_considered",
             ProtocolStep::IntroductoryReviewRequested => "introductory_review_requested",
             ProtocolStep::IntroductoryReviewDecided => "introductory_review_decided",
+            ProtocolStep::IntroductoryTrialExtended => "introductory_trial_extended",
         }
     }
 
@@ -143,6 +148,10 @@ impl ProtocolStep {
                 "carry out the review and tell the tenant its outcome before the date in the \
                  notice (Housing Act 1996 s129(6))"
             }
+            ProtocolStep::IntroductoryTrialExtended => {
+                "a notice extending the introductory trial period by six months served (Housing \
+                 Act 1996 s125A)"
+            }
         }
     }
 }
@@ -176,6 +185,8 @@ pub struct GateFacts {
     pub time_limits: Vec<TimeLimit>,
     /// The day the current arrangement broke, when it is broken (para 2.9).
     pub plan_broken_on: Option<NaiveDate>,
+    /// The day the tenancy started (an introductory tenancy's trial period runs from it).
+    pub tenancy_start: Option<NaiveDate>,
     /// The notice in force, if any: its dates.
     pub notice: Option<NoticeDates>,
 }
@@ -560,6 +571,50 @@ pub fn pre_claim(f: &PreClaimFacts<'_>, today: NaiveDate) -> PreClaim {
     out.to_do = to_do;
     out.missing = missing;
     out
+}
+
+/// The last day of an introductory tenancy's trial period (Housing Act 1996 s125): the year
+/// beginning with the day the tenancy started, so the day before its first anniversary; 18
+/// months when a notice of extension (s125A) was served at least eight weeks before that year
+/// ends (a later one does not extend it). A start on 29 February: the year ends on 28
+/// February.
+pub fn introductory_trial_ends(
+    start: NaiveDate,
+    extension_served_on: Option<NaiveDate>,
+) -> NaiveDate {
+    let year_ends = add_months_clamped(start, 12) - Duration::days(1);
+    let extended =
+        extension_served_on.is_some_and(|on| on >= start && on <= year_ends - Duration::weeks(8));
+    if extended {
+        add_months_clamped(start, 18) - Duration::days(1)
+    } else {
+        year_ends
+    }
+}
+
+/// An introductory tenancy's notice of proceedings is refused once the trial period has ended
+/// before the notice is served (the tenancy is then secure: a NOSP is needed, HA 1996 s125(2)).
+/// `None` when the notice is not an introductory one or the tenancy's start is not known.
+pub fn introductory_trial_ended(notice: &NoticeDates, facts: &GateFacts) -> Option<Missing> {
+    let start = facts
+        .tenancy_start
+        .filter(|_| notice.kind == NoticeKind::Introductory)?;
+    let extension = facts
+        .recorded
+        .iter()
+        .filter(|(s, _)| *s == ProtocolStep::IntroductoryTrialExtended)
+        .map(|(_, d)| *d)
+        .min();
+    let ends = introductory_trial_ends(start, extension);
+    (notice.served_on > ends).then(|| Missing {
+        id: "introductory_trial_ended".into(),
+        reason: format!(
+            "the introductory trial period ended on {} (Housing Act 1996 s125): the tenancy is \
+             secure now, so a notice of seeking possession is needed; record the account as \
+             secure",
+            ends.format("%-d %B %Y")
+        ),
+    })
 }
 
 /// The days, counted from the day the notice of proceedings is served, within which the tenant
@@ -2265,6 +2320,61 @@ pub(crate) mod tests {
                 pre_claim_ids(&facts, today),
                 missing,
                 "{asked:?} {decided:?} {today}"
+            );
+        }
+    }
+
+    /// Housing Act 1996 s125 and s125A: an introductory tenancy's trial period is the year
+    /// beginning with the day it started, extended to 18 months by a notice of extension served
+    /// at least eight weeks before the year ends; a notice of proceedings served after the
+    /// trial period is refused (the tenancy is secure). The cases are
+    /// docs/possession.md#an-introductory-tenancys-trial-period-ha-1996-ss125125a.
+    #[test]
+    fn ha_1996_s125_the_introductory_trial_period_is_a_year_or_18_months_when_extended_in_time() {
+        // (started, extension served, trial ends)
+        let table = [
+            (d(2026, 1, 5), None, d(2027, 1, 4)),
+            // Eight weeks before 4 January 2027 is 9 November 2026.
+            (d(2026, 1, 5), Some(d(2026, 11, 9)), d(2027, 7, 4)),
+            (d(2026, 1, 5), Some(d(2026, 11, 10)), d(2027, 1, 4)),
+            (d(2028, 2, 29), None, d(2029, 2, 27)),
+            (d(2025, 8, 31), Some(d(2026, 6, 1)), d(2027, 2, 27)),
+        ];
+        for (start, extension, ends) in table {
+            assert_eq!(
+                introductory_trial_ends(start, extension),
+                ends,
+                "{start} {extension:?}"
+            );
+        }
+        let rules = NoticeRules {
+            renters_rights_from: None,
+            starter_is_introductory: true,
+        };
+        // (notice served on, extension, refused)
+        for (served, extension, refused) in [
+            (d(2027, 1, 4), None, false),
+            (d(2027, 1, 5), None, true),
+            (d(2027, 1, 5), Some(d(2026, 11, 9)), false),
+            (d(2027, 7, 5), Some(d(2026, 11, 9)), true),
+        ] {
+            let notice = notice_dates(
+                NoticeKind::Introductory,
+                noon(served),
+                ServiceMethod::Hand,
+                &rules,
+            );
+            let facts = GateFacts {
+                tenancy_start: Some(d(2026, 1, 5)),
+                recorded: extension
+                    .map(|on| vec![(ProtocolStep::IntroductoryTrialExtended, on)])
+                    .unwrap_or_default(),
+                ..GateFacts::default()
+            };
+            assert_eq!(
+                introductory_trial_ended(&notice, &facts).map(|m| m.id),
+                refused.then(|| "introductory_trial_ended".to_owned()),
+                "{served} {extension:?}"
             );
         }
     }

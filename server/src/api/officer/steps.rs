@@ -330,7 +330,8 @@ pub struct StepIn {
     /// proportionality considered, after that date); for an introductory tenancy (Housing Act
     /// 1996 s129): introductory_review_requested (the tenant asked for a review, within 14 days
     /// of the notice of proceedings) | introductory_review_decided (its outcome given, before
-    /// the date in the notice)
+    /// the date in the notice) | introductory_trial_extended (a notice extending the trial
+    /// period to 18 months served, s125A: at least eight weeks before the first year ends)
     pub protocol_step: Option<String>,
     /// For `notice_served` and `fix_date_notice`: the day it was handed over or posted.
     pub sent_on: Option<NaiveDate>,
