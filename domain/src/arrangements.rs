@@ -167,6 +167,20 @@ pub fn adherence(
         .collect()
 }
 
+/// The day an arrangement broke: the day after the grace days of its first instalment missed
+/// or part paid ([`allocate`]'s rule), `None` while none is (docs/arrangements.md).
+pub fn broken_on(instalments: &[Instalment], grace_days: u32) -> Option<NaiveDate> {
+    instalments
+        .iter()
+        .find(|i| {
+            matches!(
+                i.status,
+                InstalmentStatus::Missed | InstalmentStatus::PartPaid
+            )
+        })
+        .map(|i| i.due + Duration::days(i64::from(grace_days) + 1))
+}
+
 /// One instalment's share of what was paid (`pool`, taken oldest instalment first) and its
 /// status: not fully covered `grace_days` after its date = missed. Shared by arrangements and
 /// the terms of a court order (`possession::court::terms_adherence`).

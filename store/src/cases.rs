@@ -139,9 +139,24 @@ pub async fn case_facts(
         ),
         None => (Stage::None, today),
     };
-    let plan = match crate::plans::current(db, tenancy_id).await? {
-        Some(a) => plan_state(&a, account, today)?,
+    let current_plan = crate::plans::current(db, tenancy_id).await?;
+    let plan = match &current_plan {
+        Some(a) => plan_state(a, account, today)?,
         None => None,
+    };
+    // The day it broke (Protocol para 2.9: the warning must come after it): the first
+    // instalment missed, or, for a plan marked broken, the day it ended (an imported plan's
+    // `ended_on`) or else the day it was marked; never after today.
+    let plan_broken_on = match (&current_plan, &plan) {
+        (Some(a), Some(PlanState::Broken)) if a.status == "active" => {
+            arrangements::broken_on(&progress(a, account, today)?, account.instalment_grace_days)
+        }
+        (Some(a), Some(PlanState::Broken)) => Some(
+            a.cancelled_at
+                .map_or_else(|| london_date(a.updated_at), london_date)
+                .min(today),
+        ),
+        _ => None,
     };
     // A flag withdrawn as entered in error never counts; an ended one counts up to its last day.
     let breathing_space = flag::Entity::find()
@@ -159,9 +174,18 @@ pub async fn case_facts(
     let breathing_space = breathing_space.map(|(_, ends)| ends);
     let s = &account.view.summary;
     let court = court_facts(db, account, today).await?;
-    let notice_earliest_proceedings = crate::steps::current_notice(db, tenancy_id)
-        .await?
-        .map(|n| n.earliest_proceedings);
+    let notice = crate::steps::current_notice(db, tenancy_id).await?;
+    let notice_earliest_proceedings = notice.as_ref().map(|n| n.earliest_proceedings);
+    let (recorded, time_limits) = crate::steps::recorded_protocol(db, tenancy_id).await?;
+    let pre_claim = rentdesk_domain::possession::protocol::pre_claim(
+        &rentdesk_domain::possession::protocol::PreClaimFacts {
+            recorded: &recorded,
+            time_limits: &time_limits,
+            notice: notice.as_ref(),
+            plan_broken_on,
+        },
+        today,
+    );
     Ok(CaseFacts {
         stage,
         stage_since,
@@ -178,6 +202,8 @@ pub async fn case_facts(
             .then(|| rentdesk_domain::limitation::rent_limitation(&account.entries, today)),
         court,
         notice_earliest_proceedings,
+        pre_claim,
+        plan_broken_on,
     })
 }
 

@@ -99,14 +99,19 @@ pub async fn record_step(
     let account = crate::accounts::full_account(db, tenancy_id, today)
         .await?
         .ok_or(StepRefusal::NotFound)?;
-    let stage = match step::step_kind(&request).map_err(invalid)? {
+    let kind = step::step_kind(&request).map_err(invalid)?;
+    let time_limit = step::check_time_limit(kind, &request, today).map_err(invalid)?;
+    let stage = match kind {
         StepKind::Protocol(p) => {
             let row = crate::steps::record_protocol_step(
                 db,
                 staff.id,
                 tenancy_id,
-                p,
-                request.note.trim(),
+                crate::steps::ProtocolStepEntry {
+                    step: p,
+                    time_limit_ends_on: time_limit,
+                    note: request.note.trim(),
+                },
                 client_addr,
                 now,
             )
@@ -178,6 +183,10 @@ pub async fn record_step(
     let mut missing = protocol::gates(stage, &gates, today, override_reason);
     if let (Some(n), Some(sent)) = (&notice, request.sent_on) {
         missing.extend(protocol::notice_void(n, sent, &gates));
+    }
+    // HA 1996 s125: no notice of proceedings once the introductory trial period has ended.
+    if let Some(n) = &notice {
+        missing.extend(protocol::introductory_trial_ended(n, &gates));
     }
     if !missing.is_empty() {
         return Err(StepRefusal::Blocked(missing));

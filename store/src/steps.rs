@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 use rentdesk_domain::possession::court::OrderStep;
 use rentdesk_domain::possession::next_step::{CaseFacts, PlanState};
 use rentdesk_domain::possession::order::{CourtOrder, Hearing};
-use rentdesk_domain::possession::protocol::{GateFacts, NoticeDates, ProtocolStep, grounds_label};
+use rentdesk_domain::possession::protocol::{
+    self, GateFacts, NoticeDates, ProtocolStep, TimeLimit, grounds_label,
+};
 use rentdesk_domain::possession::types::Stage;
 use rentdesk_domain::time::london_date;
 use sea_orm::{
@@ -24,30 +26,32 @@ pub async fn gate_facts(
     today: NaiveDate,
 ) -> anyhow::Result<GateFacts> {
     let id = account.view.tenancy.id;
-    let recorded = action::Entity::find()
-        .filter(action::Column::TenancyId.eq(id))
-        .filter(action::Column::Kind.eq("protocol"))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|a| {
-            let step = ProtocolStep::parse(a.outcome.as_deref()?)?;
-            Some((step, london_date(a.occurred_at)))
-        })
-        .collect();
+    let (recorded, time_limits) = recorded_protocol(db, id).await?;
     let breathing_space = case.breathing_space.is_some();
     let arrangement_kept = matches!(case.plan, Some(PlanState::Kept { .. }));
-    // A UC claim with housing costs whose first payment is not due yet (protocol step 5).
-    let benefit_claim_pending = uc_claim::Entity::find()
+    // A UC claim with housing costs whose first payment is not due yet (protocol para 2.5),
+    // and what it will not cover against what the tenant paid since it started (2.5(c)).
+    let pending: Vec<_> = uc_claim::Entity::find()
         .filter(uc_claim::Column::TenancyId.eq(id))
         .filter(uc_claim::Column::EndedOn.is_null())
         .all(db)
         .await?
-        .iter()
-        .any(|c| {
+        .into_iter()
+        .filter(|c| {
             c.housing_costs_claimed
                 && rentdesk_domain::benefits::uc_first_payment_due(c.claim_start) >= today
-        });
+        })
+        .collect();
+    let benefit_claim_pending = !pending.is_empty();
+    // The earliest pending claim: the longest stretch the tenant must have paid for.
+    let benefit_shortfall = pending.iter().min_by_key(|c| c.claim_start).map(|c| {
+        protocol::benefit_shortfall(
+            c.claim_start,
+            c.monthly_housing_pence.map(rentdesk_domain::Pence),
+            &account.entries,
+            today,
+        )
+    });
     // Every stage recorded, oldest first, for the order of the court steps.
     let stages = action::Entity::find()
         .filter(action::Column::TenancyId.eq(id))
@@ -79,8 +83,52 @@ pub async fn gate_facts(
         breathing_space,
         arrangement_kept,
         benefit_claim_pending,
+        benefit_shortfall,
+        time_limits,
+        plan_broken_on: case.plan_broken_on,
+        tenancy_start: Some(account.view.tenancy.start_date),
         notice: current_notice(db, id).await?,
     })
+}
+
+/// The time limit kept with a protocol step (the diary action's facts).
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct ProtocolStepFacts {
+    pub time_limit_ends_on: NaiveDate,
+}
+
+/// Every protocol step recorded on the tenancy (diary actions of kind `protocol`, the step in
+/// `outcome`) with its London date, and those kept with a time limit.
+pub async fn recorded_protocol(
+    db: &DatabaseConnection,
+    tenancy_id: i64,
+) -> Result<(Vec<(ProtocolStep, NaiveDate)>, Vec<TimeLimit>), sea_orm::DbErr> {
+    let mut recorded = vec![];
+    let mut limits = vec![];
+    for a in action::Entity::find()
+        .filter(action::Column::TenancyId.eq(tenancy_id))
+        .filter(action::Column::Kind.eq("protocol"))
+        .all(db)
+        .await?
+    {
+        let Some(step) = a.outcome.as_deref().and_then(ProtocolStep::parse) else {
+            continue;
+        };
+        let on = london_date(a.occurred_at);
+        recorded.push((step, on));
+        if let Some(f) = a
+            .facts
+            .as_deref()
+            .and_then(|f| serde_json::from_str::<ProtocolStepFacts>(f).ok())
+        {
+            limits.push(TimeLimit {
+                step,
+                given_on: on,
+                ends_on: f.time_limit_ends_on,
+            });
+        }
+    }
+    Ok((recorded, limits))
 }
 
 /// The latest notice served on the tenancy, with its dates.
@@ -115,24 +163,48 @@ pub async fn court_application_on(
         .map(|a| london_date(a.occurred_at)))
 }
 
+/// A protocol step as the officer gave it.
+pub struct ProtocolStepEntry<'a> {
+    pub step: ProtocolStep,
+    /// The last day of the time limit its letter gave (para 2.9's warning, Part 3's letter).
+    pub time_limit_ends_on: Option<NaiveDate>,
+    pub note: &'a str,
+}
+
+/// Record a protocol step: a diary action of kind `protocol` (the step in `outcome`, its time
+/// limit in `facts`) and the audit entry, together.
 pub async fn record_protocol_step(
     db: &DatabaseConnection,
     staff_id: i64,
     tenancy_id: i64,
-    step: ProtocolStep,
-    note: &str,
+    entry: ProtocolStepEntry<'_>,
     client_addr: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<action::Model, sea_orm::DbErr> {
+) -> anyhow::Result<action::Model> {
+    let ProtocolStepEntry {
+        step,
+        time_limit_ends_on,
+        note,
+    } = entry;
     let txn = crate::db::begin_write(db).await?;
+    let limit = time_limit_ends_on
+        .map(|d| format!(" Time limit given: until {d}."))
+        .unwrap_or_default();
     let row = crate::diary::write(
         &txn,
         crate::diary::Entry {
             tenancy_id,
             kind: "protocol",
             outcome: Some(step.as_str()),
-            body: format!("Pre-action protocol: {}. {note}", step.describe()).trim(),
+            body: format!("Pre-action protocol: {}.{limit} {note}", step.describe()).trim(),
             author_staff_id: Some(staff_id),
+            facts: time_limit_ends_on
+                .map(|d| {
+                    serde_json::to_string(&ProtocolStepFacts {
+                        time_limit_ends_on: d,
+                    })
+                })
+                .transpose()?,
             ..Default::default()
         },
         now,

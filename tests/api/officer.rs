@@ -710,14 +710,17 @@ async fn proceedings_begin_the_day_after_a_nosps_date_lived_through_the_clock() 
     assert_eq!(s, 201, "{r}");
     let specified: chrono::NaiveDate =
         serde_json::from_value(r["notice"]["date_specified"].clone()).unwrap();
-    let (s, r) = post(
-        app,
-        &path,
-        &north,
-        json!({"step": "protocol", "protocol_step": "protocol_copy_sent"}),
-    )
-    .await;
-    assert_eq!(s, 201, "{r}");
+    // The Protocol's copy and the contact tried after the notice (para 2.8).
+    for step in ["protocol_copy_sent", "post_notice_contact"] {
+        let (s, r) = post(
+            app,
+            &path,
+            &north,
+            json!({"step": "protocol", "protocol_step": step}),
+        )
+        .await;
+        assert_eq!(s, 201, "{r}");
+    }
     let court = json!({"step": "court_application"});
     let (s, p) = post(app, &path, &north, court.clone()).await;
     assert_eq!((s, fields(&p)), (409, vec!["notice_period".to_owned()]));
@@ -847,13 +850,18 @@ async fn a_nosp_is_refused_listing_every_missing_protocol_step_then_accepted_wit
         n["notice"]["earliest_proceedings"],
         r["notice"]["earliest_proceedings"]
     );
-    // Court is not yet possible: the notice period runs and the Protocol copy is missing.
+    // Court is not yet possible: the notice period runs, the Protocol copy is missing and no
+    // contact has been tried since the notice (para 2.8).
     let (s, p) = post(app, &path, &north, json!({"step": "court_application"})).await;
     assert_eq!(
         (s, fields(&p)),
         (
             409,
-            vec!["notice_period".to_owned(), "protocol_copy_sent".to_owned()]
+            vec![
+                "notice_period".to_owned(),
+                "post_notice_contact".to_owned(),
+                "protocol_copy_sent".to_owned()
+            ]
         )
     );
     // Bad input names its fields.
@@ -1510,8 +1518,13 @@ async fn a_starter_tenancy_read_as_council_introductory_gets_a_notice_of_proceed
     let app = &t.app;
     let central = sign_in(app, "central@council.example").await;
     let hd1003 = tenancy_id(app, "HD1003").await;
+    // A starter tenancy in its first year (HA 1996 s125: the trial period).
     tenancy::Entity::update_many()
         .col_expr(tenancy::Column::Tenure, Expr::value("starter"))
+        .col_expr(
+            tenancy::Column::StartDate,
+            Expr::value(crate::helpers::real_today() - chrono::Duration::days(90)),
+        )
         .filter(tenancy::Column::Id.eq(hd1003))
         .exec(&app.db)
         .await
@@ -4086,5 +4099,459 @@ async fn ha_1988_ground_8_is_measured_again_on_the_deemed_service_date_of_a_post
     )
     .await;
     assert_eq!(s, 201, "{r}");
+    t.app.stop().await;
+}
+
+/// The ids of a next-step's `also` list.
+fn also(n: &Value) -> Vec<String> {
+    n["also"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Mid-morning London time on `d`.
+fn mid_morning(d: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    rentdesk_domain::time::london_day_start(d) + chrono::Duration::hours(10)
+}
+
+/// Pre-Action Protocol para 2.8 (contact attempted after the notice) and para 2.9 (an
+/// arrangement broken: a written warning with a time limit, and the claim only after it),
+/// lived through the clock on a NOSP (docs/possession.md#between-the-notice-and-the-claim-paras-28-29-and-part-3).
+#[tokio::test]
+async fn protocol_paras_2_8_2_9_the_claim_waits_for_contact_after_the_notice_and_the_warnings_time_limit()
+ {
+    use rentdesk_store::entities::arrangement;
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let next = format!("/officer/v1/accounts/{hd1001}/next-step");
+    let days = chrono::Duration::days;
+    protocol_steps_for_a_notice(app, &north, hd1001).await;
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "notice_served", "sent_on": app.today(), "sent_time": "00:00", "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let earliest: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
+    let step = |name: &str| json!({"step": "protocol", "protocol_step": name});
+    let (s, r) = post(app, &path, &north, step("protocol_copy_sent")).await;
+    assert_eq!(s, 201, "{r}");
+
+    // The notice's period has run: the claim waits for the contact after the notice (2.8).
+    app.travel_to(mid_morning(earliest));
+    let court = json!({"step": "court_application"});
+    let (s, p) = post(app, &path, &north, court.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["post_notice_contact".to_owned()]),
+        "{p}"
+    );
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["recommended"], "court_application", "{n}");
+    assert_eq!(also(&n), ["contact_after_notice"], "{n}");
+    assert_eq!(n["blocked_by"][0]["id"], "post_notice_contact", "{n}");
+    let (s, r) = post(app, &path, &north, step("post_notice_contact")).await;
+    assert_eq!(s, 201, "{r}");
+
+    // An arrangement made after the notice breaks today: the claim waits for a warning (2.9).
+    let now = app.now();
+    arrangement::ActiveModel {
+        tenancy_id: Set(hd1001),
+        status: Set("broken".into()),
+        frequency: Set("weekly".into()),
+        instalment_pence: Set(11_000),
+        includes_rent: Set(true),
+        start_date: Set(earliest - days(14)),
+        arrears_at_start_pence: Set(50_000),
+        proposed_by_tenant: Set(false),
+        created_at: Set(now - days(14)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let (s, p) = post(app, &path, &north, court.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["arrangement_breach_warning".to_owned()]),
+        "{p}"
+    );
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(also(&n), ["warn_before_proceedings"], "{n}");
+
+    // The warning needs the time limit it gives, after today.
+    let today = app.today();
+    let (s, p) = post(app, &path, &north, step("arrangement_breach_warning")).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["time_limit_ends_on".to_owned()])
+    );
+    let warn = |ends: chrono::NaiveDate| {
+        json!({"step": "protocol", "protocol_step": "arrangement_breach_warning",
+               "time_limit_ends_on": ends, "note": "letter: pay the missed £110 by the date"})
+    };
+    let (s, p) = post(app, &path, &north, warn(today)).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["time_limit_ends_on".to_owned()])
+    );
+    // And only the steps that give one take a time limit.
+    let (s, p) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "protocol", "protocol_step": "post_notice_contact",
+               "time_limit_ends_on": today + days(7)}),
+    )
+    .await;
+    assert_eq!(
+        (s, fields(&p)),
+        (422, vec!["time_limit_ends_on".to_owned()])
+    );
+    let ends = today + days(14);
+    let (s, r) = post(app, &path, &north, warn(ends)).await;
+    assert_eq!(s, 201, "{r}");
+
+    // The claim only from the day after the time limit; next-step dates it so.
+    let (s, p) = post(app, &path, &north, court.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["arrangement_breach_time_limit".to_owned()]),
+        "{p}"
+    );
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["recommended"], "court_application", "{n}");
+    assert_eq!(n["earliest"], json!(ends + days(1)), "{n}");
+    assert!(also(&n).is_empty(), "{n}");
+    app.travel_to(mid_morning(ends));
+    let (s, p) = post(app, &path, &north, court.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["arrangement_breach_time_limit".to_owned()])
+    );
+    app.travel_to(mid_morning(ends + days(1)));
+    let (s, r) = post(app, &path, &north, court).await;
+    assert_eq!(s, 201, "{r}");
+    app.back_to_now();
+    t.app.stop().await;
+}
+
+/// Pre-Action Protocol Part 3: a section 8 claim on ground 8 (mandatory) waits for a letter
+/// explaining why possession is sought with a date for representations, then proportionality
+/// considered after that date (docs/possession.md#a-claim-on-a-mandatory-ground-or-an-introductory-tenancy-part-3).
+#[tokio::test]
+async fn protocol_part_3_a_claim_on_ground_8_waits_for_reasons_explained_and_proportionality_considered()
+ {
+    let t = team().await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    let next = format!("/officer/v1/accounts/{hd1003}/next-step");
+    let days = chrono::Duration::days;
+    // Enough rent unpaid for ground 8.
+    hd1003_today(app, "RENT-P3", "rent_debit", "2000.00").await;
+    protocol_steps_for_a_notice(app, &central, hd1003).await;
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": app.today(), "sent_time": "00:00",
+               "service_method": "hand", "grounds": [8, 10, 11]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let earliest: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
+    let sent = app.today();
+    let step = |name: &str| json!({"step": "protocol", "protocol_step": name});
+    for name in ["protocol_copy_sent", "post_notice_contact"] {
+        let (s, r) = post(app, &path, &central, step(name)).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    // HD1003's imported arrangement is broken: para 2.9's warning, given now, until earliest.
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "protocol", "protocol_step": "arrangement_breach_warning",
+               "time_limit_ends_on": earliest - days(1)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &central).await;
+    assert_eq!(also(&n), ["explain_why_possession_is_sought"], "{n}");
+    // Considered before the letter's date has passed: does not count.
+    let (s, r) = post(app, &path, &central, step("proportionality_considered")).await;
+    assert_eq!(s, 201, "{r}");
+    // The letter goes with the notice; representations by a week later.
+    let reply_by = sent + days(7);
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "protocol", "protocol_step": "possession_reasons_explained",
+               "time_limit_ends_on": reply_by}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+
+    app.travel_to(mid_morning(earliest));
+    let court = json!({"step": "court_application"});
+    let (s, p) = post(app, &path, &central, court.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["proportionality_considered".to_owned()]),
+        "{p}"
+    );
+    let (_, n) = get(app, &next, &central).await;
+    assert_eq!(also(&n), ["consider_proportionality"], "{n}");
+    assert_eq!(n["also"][0]["earliest"], json!(earliest), "{n}");
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "protocol", "protocol_step": "proportionality_considered",
+               "note": "no representations received; possession is proportionate"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let (s, r) = post(app, &path, &central, court).await;
+    assert_eq!(s, 201, "{r}");
+    app.back_to_now();
+    t.app.stop().await;
+}
+
+/// Pre-Action Protocol para 2.5: a pending Universal Credit claim stops a notice only when the
+/// tenant has also paid what the benefit will not cover since it started
+/// (docs/possession.md#a-pending-benefit-claim-para-25). HD1001 (rent £98.50 a week) claims UC
+/// from three days ago; a rent week posted that day.
+#[tokio::test]
+async fn protocol_para_2_5_a_pending_uc_claim_stops_a_notice_only_when_the_tenant_paid_the_shortfall()
+ {
+    use rentdesk_store::entities::uc_claim;
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let today = app.today();
+    let start = today - chrono::Duration::days(3);
+    protocol_steps_for_a_notice(app, &north, hd1001).await;
+    let ledger = |rows: &str| {
+        format!("external_ref,tenancy_reference,posted_on,kind,amount,method,description\n{rows}")
+    };
+    assert_eq!(
+        app.import(
+            "transactions",
+            ledger(&format!("RENT-25,HD1001,{start},rent_debit,98.50,,Rent\n")).into_bytes()
+        )
+        .await["status"],
+        "succeeded"
+    );
+    // The claim's amount not recorded: taken to cover all the rent, so it stops the notice.
+    let claim = format!(
+        "external_ref,tenancy_reference,claim_start,assessment_period_day,housing_element,apa_from,apa_to,learned_on,hb_run_on_until\n\
+         UC-25,HD1001,{start},{},,,,{today},\n",
+        chrono::Datelike::day(&start)
+    );
+    assert_eq!(
+        app.import("uc_claims", claim.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let notice = json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00", "service_method": "hand"});
+    let (s, p) = post(app, &path, &north, notice.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["benefit_claim_pending".to_owned()]),
+        "{p}"
+    );
+    assert!(p.to_string().contains("not recorded"), "{p}");
+    // £390.00 a month is £90.00 a week: £8.50 of the week is the tenant's. Paid: it stops the
+    // notice, and says so.
+    uc_claim::Entity::update_many()
+        .col_expr(uc_claim::Column::MonthlyHousingPence, Expr::value(39_000))
+        .filter(uc_claim::Column::TenancyId.eq(hd1001))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.import(
+            "transactions",
+            ledger(&format!(
+                "PAY-25,HD1001,{today},payment,-8.50,card,Card payment\n"
+            ))
+            .into_bytes()
+        )
+        .await["status"],
+        "succeeded"
+    );
+    let (s, p) = post(app, &path, &north, notice.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["benefit_claim_pending".to_owned()]),
+        "{p}"
+    );
+    assert!(
+        p.to_string()
+            .contains("the benefit will not cover £8.50; the tenant paid £8.50"),
+        "{p}"
+    );
+    // The payment comes back: the tenant has not paid what the benefit will not cover, so the
+    // pending claim does not stop the notice.
+    assert_eq!(
+        app.import(
+            "transactions",
+            ledger(&format!(
+                "RDD-25,HD1001,{today},returned_direct_debit,8.50,,Payment returned\n"
+            ))
+            .into_bytes()
+        )
+        .await["status"],
+        "succeeded"
+    );
+    let (s, r) = post(app, &path, &north, notice).await;
+    assert_eq!(s, 201, "{r}");
+    t.app.stop().await;
+}
+
+/// Housing Act 1996 s129: an introductory tenant who asks for a review within 14 days of the
+/// notice of proceedings is told its outcome before the date in the notice, and the claim waits
+/// for it (docs/possession.md#an-introductory-tenancys-review-ha-1996-s129).
+#[tokio::test]
+async fn ha_1996_s129_the_claim_on_an_introductory_tenancy_waits_for_the_review_asked_for() {
+    use rentdesk_store::entities::tenancy;
+    let t = team_with(&[("STARTER_TENANCIES", "introductory")]).await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    // A starter tenancy in its first year (HA 1996 s125: the trial period).
+    tenancy::Entity::update_many()
+        .col_expr(tenancy::Column::Tenure, Expr::value("starter"))
+        .col_expr(
+            tenancy::Column::StartDate,
+            Expr::value(crate::helpers::real_today() - chrono::Duration::days(90)),
+        )
+        .filter(tenancy::Column::Id.eq(hd1003))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    let next = format!("/officer/v1/accounts/{hd1003}/next-step");
+    let days = chrono::Duration::days;
+    hd1003_today(app, "RENT-S129", "rent_debit", "500.00").await;
+    protocol_steps_for_a_notice(app, &central, hd1003).await;
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "notice_served", "sent_on": app.today(), "sent_time": "00:00",
+               "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["notice"]["kind"], "introductory", "{r}");
+    let served: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["served_on"].clone()).unwrap();
+    let earliest: chrono::NaiveDate =
+        serde_json::from_value(r["notice"]["earliest_proceedings"].clone()).unwrap();
+    app.travel_to(mid_morning(served));
+    let step = |name: &str| json!({"step": "protocol", "protocol_step": name});
+    let limited = |name: &str| json!({"step": "protocol", "protocol_step": name, "time_limit_ends_on": served + days(7)});
+    for body in [
+        step("protocol_copy_sent"),
+        step("post_notice_contact"),
+        // HD1003's imported arrangement is broken (para 2.9); Part 3 applies to an
+        // introductory tenancy.
+        limited("arrangement_breach_warning"),
+        limited("possession_reasons_explained"),
+        // The tenant asks for a review the day the notice is served.
+        step("introductory_review_requested"),
+    ] {
+        let (s, r) = post(app, &path, &central, body).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    app.travel_to(mid_morning(served + days(8)));
+    let (s, r) = post(app, &path, &central, step("proportionality_considered")).await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &central).await;
+    assert_eq!(also(&n), ["decide_introductory_review"], "{n}");
+    let (s, p) = post(app, &path, &central, json!({"step": "court_application"})).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (
+            409,
+            vec![
+                "introductory_review_decided".to_owned(),
+                "notice_period".to_owned()
+            ]
+        ),
+        "{p}"
+    );
+    let (s, r) = post(app, &path, &central, step("introductory_review_decided")).await;
+    assert_eq!(s, 201, "{r}");
+    app.travel_to(mid_morning(earliest));
+    let (s, r) = post(app, &path, &central, json!({"step": "court_application"})).await;
+    assert_eq!(s, 201, "{r}");
+    app.back_to_now();
+    t.app.stop().await;
+}
+
+/// Housing Act 1996 s125 and s125A: a notice of proceedings is refused once the introductory
+/// trial period (a year from the start) has ended, unless a notice of extension served at least
+/// eight weeks before the year ended made it 18 months
+/// (docs/possession.md#an-introductory-tenancys-trial-period-ha-1996-ss125125a).
+#[tokio::test]
+async fn ha_1996_s125_no_notice_of_proceedings_after_the_introductory_trial_period_unless_extended()
+{
+    use rentdesk_store::entities::tenancy;
+    let t = team_with(&[("STARTER_TENANCIES", "introductory")]).await;
+    let app = &t.app;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let today = app.today();
+    let start = today - chrono::Duration::days(380);
+    tenancy::Entity::update_many()
+        .col_expr(tenancy::Column::Tenure, Expr::value("starter"))
+        .col_expr(tenancy::Column::StartDate, Expr::value(start))
+        .filter(tenancy::Column::Id.eq(hd1003))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let path = format!("/officer/v1/accounts/{hd1003}/steps");
+    protocol_steps_for_a_notice(app, &central, hd1003).await;
+    let notice = json!({"step": "notice_served", "sent_on": today, "sent_time": "00:00",
+                        "service_method": "hand"});
+    let (s, p) = post(app, &path, &central, notice.clone()).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["introductory_trial_ended".to_owned()]),
+        "{p}"
+    );
+    // A notice of extension served ten weeks before the first year ended.
+    let year_ends = rentdesk_domain::possession::protocol::introductory_trial_ends(start, None);
+    app.travel_to(mid_morning(year_ends - chrono::Duration::weeks(10)));
+    let (s, r) = post(
+        app,
+        &path,
+        &central,
+        json!({"step": "protocol", "protocol_step": "introductory_trial_extended"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    app.back_to_now();
+    let (s, r) = post(app, &path, &central, notice).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["notice"]["kind"], "introductory", "{r}");
     t.app.stop().await;
 }

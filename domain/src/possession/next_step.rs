@@ -80,6 +80,13 @@ pub struct CaseFacts {
     /// the date it gives, HA 1985 s83A(2)).
     #[serde(default)]
     pub notice_earliest_proceedings: Option<NaiveDate>,
+    /// What the Pre-Action Protocol still asks between the notice and the claim (paras 2.8,
+    /// 2.9, Part 3), and the day the claim waits for (`possession::protocol::pre_claim`).
+    #[serde(default)]
+    pub pre_claim: crate::possession::protocol::PreClaim,
+    /// The day the current arrangement broke, when `plan` is `Broken` (para 2.9).
+    #[serde(default)]
+    pub plan_broken_on: Option<NaiveDate>,
 }
 
 /// What the landlord would do next if nothing changes.
@@ -290,13 +297,16 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
         }
         // Never before the first day the notice allows: for a NOSP or an introductory notice
         // the day after the date it gives (HA 1985 s83A(2), HA 1996 s128(5)).
+        // And never before the Protocol's steps between the notice and the claim are taken and
+        // their time limits have run (paras 2.8, 2.9, Part 3): the first is recommended now.
         Stage::NoticeServed => Some(Step {
             stage: Stage::CourtApplication,
             earliest: facts
                 .notice_earliest_proceedings
                 .map_or(after(policy.court_min_days_after_notice), |d| {
                     d.max(after(policy.court_min_days_after_notice))
-                }),
+                })
+                .max(facts.pre_claim.claim_from.unwrap_or(today)),
             description: "We may apply to the court for a possession order. We will tell you \
                           before we do and send you a copy of the pre-action protocol."
                 .into(),
@@ -335,6 +345,9 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
         Stage::Eviction | Stage::Closed => None,
         Stage::FormerTenantRecovery => former_tenant_letter(facts, &mut out.reasons, today),
     };
+    if stage == Stage::NoticeServed {
+        pre_claim_actions(&mut out, &facts.pre_claim);
+    }
     if let Some(until) = claim_in_breathing_space {
         // No demand about the included arrears while it lasts (docs/breathing-space.md#no-contact-about-the-debt): only the rent
         // and the hearing.
@@ -381,6 +394,76 @@ pub fn next_step(facts: &CaseFacts, policy: &EscalationPolicy, today: NaiveDate)
     }
     out.next = next;
     out
+}
+
+/// The Protocol's steps between the notice and the claim still to take (paras 2.8, 2.9,
+/// Part 3), in `also` in the order to take them, each from the first day it counts; the claim
+/// stays the recommended step, and its gates say it waits for them.
+fn pre_claim_actions(out: &mut NextStep, pre: &crate::possession::protocol::PreClaim) {
+    use crate::possession::protocol::ProtocolStep;
+    let actions: Vec<Action> = pre
+        .to_do
+        .iter()
+        .filter_map(|(step, from)| {
+            let (kind, description) = match step {
+                ProtocolStep::PostNoticeContact => (
+                    ActionKind::ContactAfterNotice,
+                    "Try to contact the tenant to discuss the arrears, their cause, repayment, \
+                 their finances and benefits (Pre-Action Protocol para 2.8), then record it \
+                 (protocol step post_notice_contact).",
+                ),
+                ProtocolStep::ArrangementBreachWarning => (
+                    ActionKind::WarnBeforeProceedings,
+                    "The arrangement is broken: warn the tenant in writing that we intend to bring \
+                 proceedings and give a clear time limit to keep to it (Pre-Action Protocol \
+                 para 2.9), then record it with the time limit (protocol step \
+                 arrangement_breach_warning, time_limit_ends_on).",
+                ),
+                ProtocolStep::PossessionReasonsExplained => (
+                    ActionKind::ExplainWhyPossessionIsSought,
+                    "The claim rests on a mandatory ground or needs none: write to the occupiers \
+                 explaining why possession is sought and asking them to tell us by a date of any \
+                 circumstances they want considered (Pre-Action Protocol para 3.2), then record \
+                 it with that date (protocol step possession_reasons_explained, \
+                 time_limit_ends_on).",
+                ),
+                ProtocolStep::ProportionalityConsidered => (
+                    ActionKind::ConsiderProportionality,
+                    "Consider what the occupiers said and whether seeking possession is \
+                 proportionate (Pre-Action Protocol para 3.2), then record it (protocol step \
+                 proportionality_considered).",
+                ),
+                ProtocolStep::IntroductoryReviewDecided => (
+                    ActionKind::DecideIntroductoryReview,
+                    "The tenant asked for a review of the decision to seek possession: carry it \
+                     out and tell them the outcome before the date in the notice (Housing Act \
+                     1996 s129(6)), then record it (protocol step introductory_review_decided).",
+                ),
+                _ => return None,
+            };
+            Some(Action {
+                kind,
+                earliest: *from,
+                description: description.into(),
+            })
+        })
+        .collect();
+    if !actions.is_empty() {
+        out.reasons.push(format!(
+            "before the claim the Pre-Action Protocol asks: {}",
+            pre.missing
+                .iter()
+                .map(|m| m.reason.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+        out.also.extend(actions);
+    } else if let Some(from) = pre.claim_from {
+        out.reasons.push(format!(
+            "the time limit given to the tenant runs until the day before {}",
+            fmt_date(from)
+        ));
+    }
 }
 
 /// A former tenant's letter of claim, for what is still within the six years (Limitation Act
@@ -568,6 +651,8 @@ mod tests {
             former_limitation: None,
             court: Default::default(),
             notice_earliest_proceedings: None,
+            pre_claim: Default::default(),
+            plan_broken_on: None,
         }
     }
 
@@ -892,6 +977,116 @@ mod tests {
             .unwrap();
         assert_eq!(step.stage, Stage::CourtApplication);
         assert_eq!(step.earliest, d(2026, 12, 18));
+    }
+
+    /// Pre-Action Protocol paras 2.8, 2.9 and Part 3 in next-step: after a notice the claim
+    /// stays the recommended step, never dated before the time limits the tenant was given
+    /// have run, and the steps still to take are asked for, in order, each from the first day it
+    /// counts. A section 8 notice giving ground 8 handed over at noon on Wednesday 25 November
+    /// 2026 (proceedings from 9 December); the arrangement broke on 4 January 2027.
+    #[test]
+    fn protocol_paras_2_8_2_9_part_3_next_step_asks_for_each_step_and_the_claim_waits_for_them() {
+        use crate::possession::protocol::{
+            NoticeRules, PreClaimFacts, ProtocolStep as P, ServiceMethod, TimeLimit, notice_dates,
+            pre_claim,
+        };
+        use crate::possession::types::{Ground, NoticeKind};
+        let mut notice = notice_dates(
+            NoticeKind::Section8,
+            crate::possession::protocol::tests::noon(d(2026, 11, 25)),
+            ServiceMethod::Hand,
+            &NoticeRules::default(),
+        );
+        notice.grounds = Some(vec![Ground::G8, Ground::G10]);
+        let limit = |step, given_on, ends_on| TimeLimit {
+            step,
+            given_on,
+            ends_on,
+        };
+        let broke = Some(d(2027, 1, 4));
+        // (recorded, time limits, today, also asked for (kind, from), claim earliest)
+        type Row = (
+            Vec<(P, NaiveDate)>,
+            Vec<TimeLimit>,
+            NaiveDate,
+            Vec<(ActionKind, NaiveDate)>,
+            NaiveDate,
+        );
+        let table: Vec<Row> = vec![
+            (
+                vec![],
+                vec![],
+                d(2027, 1, 6),
+                vec![
+                    (ActionKind::ContactAfterNotice, d(2027, 1, 6)),
+                    (ActionKind::WarnBeforeProceedings, d(2027, 1, 6)),
+                    (ActionKind::ExplainWhyPossessionIsSought, d(2027, 1, 6)),
+                ],
+                d(2027, 1, 6),
+            ),
+            (
+                vec![
+                    (P::PostNoticeContact, d(2026, 11, 26)),
+                    (P::PossessionReasonsExplained, d(2026, 11, 25)),
+                    (P::ArrangementBreachWarning, d(2027, 1, 5)),
+                ],
+                vec![
+                    limit(
+                        P::PossessionReasonsExplained,
+                        d(2026, 11, 25),
+                        d(2026, 12, 9),
+                    ),
+                    limit(P::ArrangementBreachWarning, d(2027, 1, 5), d(2027, 1, 19)),
+                ],
+                d(2027, 1, 6),
+                vec![(ActionKind::ConsiderProportionality, d(2027, 1, 6))],
+                d(2027, 1, 20),
+            ),
+            (
+                vec![
+                    (P::PostNoticeContact, d(2026, 11, 26)),
+                    (P::PossessionReasonsExplained, d(2026, 11, 25)),
+                    (P::ArrangementBreachWarning, d(2027, 1, 5)),
+                    (P::ProportionalityConsidered, d(2027, 1, 6)),
+                ],
+                vec![
+                    limit(
+                        P::PossessionReasonsExplained,
+                        d(2026, 11, 25),
+                        d(2026, 12, 9),
+                    ),
+                    limit(P::ArrangementBreachWarning, d(2027, 1, 5), d(2027, 1, 19)),
+                ],
+                d(2027, 1, 6),
+                vec![],
+                d(2027, 1, 20),
+            ),
+        ];
+        for (recorded, limits, today, asked, earliest) in table {
+            let mut f = facts(Stage::NoticeServed, 90_000, 900);
+            f.stage_since = d(2026, 11, 25);
+            f.notice_earliest_proceedings = Some(notice.earliest_proceedings);
+            f.plan = Some(PlanState::Broken);
+            f.plan_broken_on = broke;
+            f.pre_claim = pre_claim(
+                &PreClaimFacts {
+                    recorded: &recorded,
+                    time_limits: &limits,
+                    notice: Some(&notice),
+                    plan_broken_on: broke,
+                },
+                today,
+            );
+            let n = next_step(&f, &EscalationPolicy::default(), today);
+            let step = n.next.clone().unwrap();
+            assert_eq!(
+                (step.stage, step.earliest),
+                (Stage::CourtApplication, earliest)
+            );
+            let also: Vec<_> = n.also.iter().map(|a| (a.kind, a.earliest)).collect();
+            assert_eq!(also, asked, "{recorded:?}");
+            assert!(n.summary.contains(&fmt_date(earliest)), "{}", n.summary);
+        }
     }
 
     #[test]

@@ -26,6 +26,29 @@ pub enum ProtocolStep {
     VulnerabilityConsidered,
     /// 7. After the notice, sent a copy of the Protocol before issuing.
     ProtocolCopySent,
+    /// Para 2.8: after the notice was served, tried to contact the tenant to discuss the
+    /// arrears, their cause, repayment, the tenant's finances and benefits.
+    PostNoticeContact,
+    /// Para 2.9: an arrangement broke; warned the tenant in writing that proceedings will be
+    /// brought, with a clear time limit to comply (recorded with `time_limit_ends_on`).
+    ArrangementBreachWarning,
+    /// Part 3 para 3.2(a) (a mandatory ground, an introductory tenancy): wrote to the occupiers
+    /// explaining why possession is sought, asking for their circumstances by a date (recorded
+    /// with `time_limit_ends_on`).
+    PossessionReasonsExplained,
+    /// Part 3 para 3.2(b): considered what the occupiers said and whether seeking possession is
+    /// proportionate, after the time for their representations ended.
+    ProportionalityConsidered,
+    /// Not the Protocol's but the statute's, recorded the same way: the tenant of an
+    /// introductory tenancy asked for a review of the decision to seek possession (Housing Act
+    /// 1996 s129(1): within 14 days of the notice of proceedings being served).
+    IntroductoryReviewRequested,
+    /// HA 1996 s129(6): the review carried out and the tenant told of its outcome, before the
+    /// date in the notice of proceedings.
+    IntroductoryReviewDecided,
+    /// HA 1996 s125A: a notice extending an introductory tenancy's trial period by six months,
+    /// recorded the day it was served (at least eight weeks before the first year ends).
+    IntroductoryTrialExtended,
 }
 
 impl ProtocolStep {
@@ -36,7 +59,32 @@ impl ProtocolStep {
         ProtocolStep::BenefitHelpOffered,
         ProtocolStep::VulnerabilityConsidered,
         ProtocolStep::ProtocolCopySent,
+        ProtocolStep::PostNoticeContact,
+        ProtocolStep::ArrangementBreachWarning,
+        ProtocolStep::PossessionReasonsExplained,
+        ProtocolStep::ProportionalityConsidered,
+        ProtocolStep::IntroductoryReviewRequested,
+        ProtocolStep::IntroductoryReviewDecided,
+        ProtocolStep::IntroductoryTrialExtended,
     ];
+
+    /// What every notice needs (Part 1 and paras 2.1–2.7).
+    pub const BEFORE_NOTICE: &'static [ProtocolStep] = &[
+        ProtocolStep::ContactMade,
+        ProtocolStep::AffordablePaymentsOffered,
+        ProtocolStep::RentStatementSent,
+        ProtocolStep::BenefitHelpOffered,
+        ProtocolStep::VulnerabilityConsidered,
+    ];
+
+    /// The steps recorded with the time limit their letter gave the tenant
+    /// (`time_limit_ends_on`).
+    pub fn takes_time_limit(self) -> bool {
+        matches!(
+            self,
+            ProtocolStep::ArrangementBreachWarning | ProtocolStep::PossessionReasonsExplained
+        )
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +94,13 @@ impl ProtocolStep {
             ProtocolStep::BenefitHelpOffered => "benefit_help_offered",
             ProtocolStep::VulnerabilityConsidered => "vulnerability_considered",
             ProtocolStep::ProtocolCopySent => "protocol_copy_sent",
+            ProtocolStep::PostNoticeContact => "post_notice_contact",
+            ProtocolStep::ArrangementBreachWarning => "arrangement_breach_warning",
+            ProtocolStep::PossessionReasonsExplained => "possession_reasons_explained",
+            ProtocolStep::ProportionalityConsidered => "proportionality_considered",
+            ProtocolStep::IntroductoryReviewRequested => "introductory_review_requested",
+            ProtocolStep::IntroductoryReviewDecided => "introductory_review_decided",
+            ProtocolStep::IntroductoryTrialExtended => "introductory_trial_extended",
         }
     }
 
@@ -69,6 +124,34 @@ impl ProtocolStep {
                 "consider vulnerability, capacity and any under-18s in the household"
             }
             ProtocolStep::ProtocolCopySent => "send the tenant a copy of the Protocol",
+            ProtocolStep::PostNoticeContact => {
+                "after the notice was served, try to contact the tenant to discuss the arrears, \
+                 their cause, repayment, the tenant's finances and benefits"
+            }
+            ProtocolStep::ArrangementBreachWarning => {
+                "the arrangement broke: warn the tenant in writing that we intend to bring \
+                 proceedings, with a clear time limit to comply"
+            }
+            ProtocolStep::PossessionReasonsExplained => {
+                "write to the occupiers explaining why possession is sought, asking them to tell \
+                 us by a date of any circumstances they want considered"
+            }
+            ProtocolStep::ProportionalityConsidered => {
+                "after the time for representations, consider what the occupiers said and \
+                 whether seeking possession is proportionate"
+            }
+            ProtocolStep::IntroductoryReviewRequested => {
+                "the tenant asked for a review of the decision to seek possession (Housing Act \
+                 1996 s129)"
+            }
+            ProtocolStep::IntroductoryReviewDecided => {
+                "carry out the review and tell the tenant its outcome before the date in the \
+                 notice (Housing Act 1996 s129(6))"
+            }
+            ProtocolStep::IntroductoryTrialExtended => {
+                "a notice extending the introductory trial period by six months served (Housing \
+                 Act 1996 s125A)"
+            }
         }
     }
 }
@@ -95,6 +178,15 @@ pub struct GateFacts {
     pub arrangement_kept: bool,
     /// A benefit claim the tenant has evidenced and is waiting for (protocol step 5).
     pub benefit_claim_pending: bool,
+    /// For a pending benefit claim: what the benefit will not cover since the claim started
+    /// and what the tenant paid (para 2.5(c)); `None`: not worked out (the gate then holds).
+    pub benefit_shortfall: Option<BenefitShortfall>,
+    /// The protocol steps recorded with a time limit (para 2.9's warning, Part 3's letter).
+    pub time_limits: Vec<TimeLimit>,
+    /// The day the current arrangement broke, when it is broken (para 2.9).
+    pub plan_broken_on: Option<NaiveDate>,
+    /// The day the tenancy started (an introductory tenancy's trial period runs from it).
+    pub tenancy_start: Option<NaiveDate>,
     /// The notice in force, if any: its dates.
     pub notice: Option<NoticeDates>,
 }
@@ -132,14 +224,15 @@ pub fn gates(
         });
     }
     let required: &[ProtocolStep] = match target {
-        Stage::NoticeServed => &[
+        Stage::NoticeServed => ProtocolStep::BEFORE_NOTICE,
+        Stage::CourtApplication => &[
             ProtocolStep::ContactMade,
             ProtocolStep::AffordablePaymentsOffered,
             ProtocolStep::RentStatementSent,
             ProtocolStep::BenefitHelpOffered,
             ProtocolStep::VulnerabilityConsidered,
+            ProtocolStep::ProtocolCopySent,
         ],
-        Stage::CourtApplication => ProtocolStep::ALL,
         _ => &[],
     };
     for step in required {
@@ -168,6 +261,8 @@ pub fn gates(
         }
     }
     if target == Stage::CourtApplication {
+        // Paras 2.8, 2.9 and Part 3: what the Protocol asks between the notice and the claim.
+        out.extend(pre_claim(&facts.pre_claim_facts(), today).missing);
         match &facts.notice {
             None => out.push(Missing {
                 id: "notice".into(),
@@ -201,16 +296,404 @@ pub fn gates(
                     .into(),
             });
         }
-        if facts.benefit_claim_pending {
+        // Para 2.5: only a tenant who has also paid what the benefit will not cover.
+        if facts.benefit_claim_pending
+            && facts
+                .benefit_shortfall
+                .as_ref()
+                .is_none_or(BenefitShortfall::paid)
+        {
             out.push(Missing {
                 id: "benefit_claim_pending".into(),
-                reason:
-                    "a benefit claim the tenant has evidenced is pending: wait, or record why not"
-                        .into(),
+                reason: format!(
+                    "a benefit claim the tenant has evidenced is pending{}: wait, or record why not",
+                    facts
+                        .benefit_shortfall
+                        .as_ref()
+                        .map(|s| format!(" and they have paid what it will not cover ({})", s.describe()))
+                        .unwrap_or_default()
+                ),
             });
         }
     }
     out
+}
+
+/// A protocol step recorded with the time limit its letter gave the tenant: the warning after
+/// an arrangement broke (para 2.9), the letter explaining why possession is sought (Part 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeLimit {
+    pub step: ProtocolStep,
+    /// The day it was recorded (given).
+    pub given_on: NaiveDate,
+    /// The last day of the time limit it gave.
+    pub ends_on: NaiveDate,
+}
+
+/// Para 2.5(c): since a pending benefit claim started, what the benefit will not cover (the
+/// rent and service charges posted less the benefit expected for the same weeks) and what the
+/// tenant paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BenefitShortfall {
+    pub since: NaiveDate,
+    /// What the benefit will not cover, due since `since`.
+    pub due: Pence,
+    /// The tenant's own payments since `since`.
+    pub paid: Pence,
+    /// The benefit's amount is not known: taken as covering all the rent (`due` is 0).
+    pub amount_unknown: bool,
+}
+
+impl BenefitShortfall {
+    /// The tenant has paid what the benefit will not cover.
+    pub fn paid(&self) -> bool {
+        self.paid >= self.due
+    }
+
+    pub fn describe(&self) -> String {
+        if self.amount_unknown {
+            return format!(
+                "the benefit's amount is not recorded, so it is taken to cover all the rent; \
+                 the tenant paid {} since {}",
+                self.paid,
+                self.since.format("%-d %B %Y")
+            );
+        }
+        format!(
+            "since {} the benefit will not cover {}; the tenant paid {}",
+            self.since.format("%-d %B %Y"),
+            self.due,
+            self.paid
+        )
+    }
+}
+
+/// Para 2.5(c) for a Universal Credit claim with housing costs started on `claim_start` for
+/// `monthly_housing` a month: each weekly charge (rent and service charges) posted from the
+/// claim's start to `today`, less the benefit for a week (monthly × 12 ÷ 52, rounded up: UC
+/// converts weekly rent to monthly as weekly × 52 ÷ 12), is what the benefit will not cover;
+/// the tenant's own payments over the same days are what they paid. An unknown amount is taken
+/// as covering the whole rent (nothing for the tenant to have paid): the claim then still
+/// stops proceedings, as it did before this was checked.
+pub fn benefit_shortfall(
+    claim_start: NaiveDate,
+    monthly_housing: Option<Pence>,
+    entries: &[crate::ledger::LedgerEntry],
+    today: NaiveDate,
+) -> BenefitShortfall {
+    let weekly_cover = monthly_housing.map(|m| Pence((m.0 * 12 + 51).div_euclid(52)));
+    let due = match weekly_cover {
+        None => Pence::ZERO,
+        Some(cover) => crate::arrangements::weekly_charges(entries)
+            .range(claim_start..=today)
+            .map(|(_, charge)| (*charge - cover).max(Pence::ZERO))
+            .sum(),
+    };
+    let paid = -entries
+        .iter()
+        .filter(|e| {
+            e.kind.is_tenant_payment() && e.posted_on >= claim_start && e.posted_on <= today
+        })
+        .map(|e| e.amount)
+        .sum::<Pence>();
+    BenefitShortfall {
+        since: claim_start,
+        due,
+        paid,
+        amount_unknown: monthly_housing.is_none(),
+    }
+}
+
+/// What [`pre_claim`] reads.
+#[derive(Debug, Clone, Copy)]
+pub struct PreClaimFacts<'a> {
+    pub recorded: &'a [(ProtocolStep, NaiveDate)],
+    pub time_limits: &'a [TimeLimit],
+    /// The notice the claim would rest on.
+    pub notice: Option<&'a NoticeDates>,
+    /// The day the current arrangement broke, when it is broken.
+    pub plan_broken_on: Option<NaiveDate>,
+}
+
+impl GateFacts {
+    pub fn pre_claim_facts(&self) -> PreClaimFacts<'_> {
+        PreClaimFacts {
+            recorded: &self.recorded,
+            time_limits: &self.time_limits,
+            notice: self.notice.as_ref(),
+            plan_broken_on: self.plan_broken_on,
+        }
+    }
+}
+
+/// What the Protocol asks between the notice and the claim, and when the claim may then be
+/// made (docs/possession.md#between-the-notice-and-the-claim-paras-28-29-and-part-3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreClaim {
+    /// Each step still to take, in order, with the first day it counts.
+    pub to_do: Vec<(ProtocolStep, NaiveDate)>,
+    /// What stops the claim today.
+    pub missing: Vec<Missing>,
+    /// The claim waits until this day: the day after the last time limit given.
+    pub claim_from: Option<NaiveDate>,
+}
+
+/// The claim rests on a mandatory ground or needs no ground (Part 3): a notice giving ground 8,
+/// or an introductory tenancy's notice of proceedings (HA 1996 s127(2): the court must make
+/// the order if the procedure was followed).
+pub fn part_3_applies(notice: &NoticeDates) -> bool {
+    notice.kind == NoticeKind::Introductory
+        || notice.grounds_given().iter().any(|g| g.is_mandatory())
+}
+
+/// Between the notice and the claim (Pre-Action Protocol for Possession Claims by Social
+/// Landlords):
+/// - para 2.8: after the notice was served, an attempt to contact the tenant (recorded on or
+///   after the day it was deemed served);
+/// - para 2.9: when the current arrangement is broken, a written warning given on or after the
+///   day it broke, with a time limit; the claim only after that time limit;
+/// - Part 3 (a notice on a mandatory ground, an introductory tenancy): a letter explaining why
+///   possession is sought with a date for representations (given on or after the day the
+///   notice was sent), then proportionality considered after that date; the claim only after it.
+///
+/// Nothing without a notice (the gate for the notice itself says so).
+pub fn pre_claim(f: &PreClaimFacts<'_>, today: NaiveDate) -> PreClaim {
+    let mut out = PreClaim::default();
+    let Some(notice) = f.notice else {
+        return out;
+    };
+    let fmt = |d: NaiveDate| d.format("%-d %B %Y").to_string();
+    let latest = |step: ProtocolStep, since: NaiveDate| {
+        f.recorded
+            .iter()
+            .filter(|(s, d)| *s == step && *d >= since)
+            .map(|(_, d)| *d)
+            .max()
+    };
+    let latest_limit = |step: ProtocolStep, since: NaiveDate| {
+        f.time_limits
+            .iter()
+            .filter(|t| t.step == step && t.given_on >= since)
+            .max_by_key(|t| (t.given_on, t.ends_on))
+            .copied()
+    };
+    let mut wait_until = |d: NaiveDate| {
+        out.claim_from = Some(out.claim_from.map_or(d, |c| c.max(d)));
+    };
+    let mut to_do = vec![];
+    let mut missing = vec![];
+    // Para 2.8.
+    let served = notice.served_on;
+    if latest(ProtocolStep::PostNoticeContact, served).is_none() {
+        to_do.push((ProtocolStep::PostNoticeContact, served.max(today)));
+        missing.push(Missing {
+            id: ProtocolStep::PostNoticeContact.as_str().into(),
+            reason: format!(
+                "after the notice was served on {}, try to contact the tenant to discuss the \
+                 arrears, their cause, repayment, the tenant's finances and benefits (Protocol \
+                 para 2.8)",
+                fmt(served)
+            ),
+        });
+    }
+    // Para 2.9.
+    if let Some(broke) = f.plan_broken_on {
+        match latest_limit(ProtocolStep::ArrangementBreachWarning, broke) {
+            None => {
+                to_do.push((ProtocolStep::ArrangementBreachWarning, today.max(broke)));
+                missing.push(Missing {
+                    id: ProtocolStep::ArrangementBreachWarning.as_str().into(),
+                    reason: format!(
+                        "the arrangement broke on {}: warn the tenant in writing that we intend \
+                         to bring proceedings, with a clear time limit to comply (Protocol para \
+                         2.9)",
+                        fmt(broke)
+                    ),
+                });
+            }
+            Some(w) => {
+                let from = w.ends_on + Duration::days(1);
+                wait_until(from);
+                if today < from {
+                    missing.push(Missing {
+                        id: "arrangement_breach_time_limit".into(),
+                        reason: format!(
+                            "the warning given on {} allows the tenant until {} to comply: the \
+                             claim only from {} (Protocol para 2.9)",
+                            fmt(w.given_on),
+                            fmt(w.ends_on),
+                            fmt(from)
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    // Part 3.
+    if part_3_applies(notice) {
+        let sent = notice.sent_on.unwrap_or(served);
+        match latest_limit(ProtocolStep::PossessionReasonsExplained, sent) {
+            None => {
+                to_do.push((ProtocolStep::PossessionReasonsExplained, today.max(sent)));
+                missing.push(Missing {
+                    id: ProtocolStep::PossessionReasonsExplained.as_str().into(),
+                    reason: format!(
+                        "the claim rests on {}: write to the occupiers explaining why possession \
+                         is sought, asking them to tell us by a date of any circumstances they \
+                         want considered (Protocol para 3.2)",
+                        mandatory_label(notice)
+                    ),
+                });
+            }
+            Some(x) => {
+                let from = x.ends_on + Duration::days(1);
+                wait_until(from);
+                if latest(ProtocolStep::ProportionalityConsidered, from).is_none() {
+                    to_do.push((ProtocolStep::ProportionalityConsidered, today.max(from)));
+                    missing.push(Missing {
+                        id: ProtocolStep::ProportionalityConsidered.as_str().into(),
+                        reason: format!(
+                            "the occupiers have until {} to say what they want considered: from \
+                             {}, consider it and whether seeking possession is proportionate, \
+                             and record it (Protocol para 3.2)",
+                            fmt(x.ends_on),
+                            fmt(from)
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    // Housing Act 1996 s129: an introductory tenancy's review.
+    if notice.kind == NoticeKind::Introductory {
+        introductory_review(f, notice, today, &mut to_do, &mut missing);
+    }
+    out.to_do = to_do;
+    out.missing = missing;
+    out
+}
+
+/// The last day of an introductory tenancy's trial period (Housing Act 1996 s125): the year
+/// beginning with the day the tenancy started, so the day before its first anniversary; 18
+/// months when a notice of extension (s125A) was served at least eight weeks before that year
+/// ends (a later one does not extend it). A start on 29 February: the year ends on 28
+/// February.
+pub fn introductory_trial_ends(
+    start: NaiveDate,
+    extension_served_on: Option<NaiveDate>,
+) -> NaiveDate {
+    let year_ends = add_months_clamped(start, 12) - Duration::days(1);
+    let extended =
+        extension_served_on.is_some_and(|on| on >= start && on <= year_ends - Duration::weeks(8));
+    if extended {
+        add_months_clamped(start, 18) - Duration::days(1)
+    } else {
+        year_ends
+    }
+}
+
+/// An introductory tenancy's notice of proceedings is refused once the trial period has ended
+/// before the notice is served (the tenancy is then secure: a NOSP is needed, HA 1996 s125(2)).
+/// `None` when the notice is not an introductory one or the tenancy's start is not known.
+pub fn introductory_trial_ended(notice: &NoticeDates, facts: &GateFacts) -> Option<Missing> {
+    let start = facts
+        .tenancy_start
+        .filter(|_| notice.kind == NoticeKind::Introductory)?;
+    let extension = facts
+        .recorded
+        .iter()
+        .filter(|(s, _)| *s == ProtocolStep::IntroductoryTrialExtended)
+        .map(|(_, d)| *d)
+        .min();
+    let ends = introductory_trial_ends(start, extension);
+    (notice.served_on > ends).then(|| Missing {
+        id: "introductory_trial_ended".into(),
+        reason: format!(
+            "the introductory trial period ended on {} (Housing Act 1996 s125): the tenancy is \
+             secure now, so a notice of seeking possession is needed; record the account as \
+             secure",
+            ends.format("%-d %B %Y")
+        ),
+    })
+}
+
+/// The days, counted from the day the notice of proceedings is served, within which the tenant
+/// may ask for a review (Housing Act 1996 s129(1): "before the end of the period of 14 days
+/// beginning with the day on which the notice of proceedings is served").
+pub const INTRODUCTORY_REVIEW_REQUEST_DAYS: i64 = 14;
+
+/// The last day an introductory tenant may ask for a review of a notice served on `served_on`:
+/// the 14 days begin with that day, so served + 13.
+pub fn introductory_review_request_by(served_on: NaiveDate) -> NaiveDate {
+    served_on + Duration::days(INTRODUCTORY_REVIEW_REQUEST_DAYS - 1)
+}
+
+/// HA 1996 s129: a review asked for in time (from the day the notice was served to
+/// [`introductory_review_request_by`]) must be carried out, and the tenant told the outcome,
+/// before the date specified in the notice (s129(6)); the claim waits for it. A request out of
+/// time asks nothing. Once the date specified has come without an outcome, the notice cannot
+/// be relied on: a new one is needed.
+fn introductory_review(
+    f: &PreClaimFacts<'_>,
+    notice: &NoticeDates,
+    today: NaiveDate,
+    to_do: &mut Vec<(ProtocolStep, NaiveDate)>,
+    missing: &mut Vec<Missing>,
+) {
+    let fmt = |d: NaiveDate| d.format("%-d %B %Y").to_string();
+    let by = introductory_review_request_by(notice.served_on);
+    let Some(requested) = f
+        .recorded
+        .iter()
+        .filter(|(s, d)| {
+            *s == ProtocolStep::IntroductoryReviewRequested && *d >= notice.served_on && *d <= by
+        })
+        .map(|(_, d)| *d)
+        .min()
+    else {
+        return;
+    };
+    let decided = f.recorded.iter().any(|(s, d)| {
+        *s == ProtocolStep::IntroductoryReviewDecided
+            && *d >= requested
+            && *d < notice.date_specified
+    });
+    if decided {
+        return;
+    }
+    if today >= notice.date_specified {
+        missing.push(Missing {
+            id: "introductory_review".into(),
+            reason: format!(
+                "the tenant asked for a review on {}, and its outcome was not given before {}, \
+                 the date in the notice (Housing Act 1996 s129(6)): the notice cannot be relied \
+                 on; serve a new one",
+                fmt(requested),
+                fmt(notice.date_specified)
+            ),
+        });
+    } else {
+        to_do.push((
+            ProtocolStep::IntroductoryReviewDecided,
+            today.max(requested),
+        ));
+        missing.push(Missing {
+            id: ProtocolStep::IntroductoryReviewDecided.as_str().into(),
+            reason: format!(
+                "the tenant asked for a review on {}: carry it out and tell them the outcome \
+                 before {}, the date in the notice (Housing Act 1996 s129(6))",
+                fmt(requested),
+                fmt(notice.date_specified)
+            ),
+        });
+    }
+}
+
+fn mandatory_label(notice: &NoticeDates) -> &'static str {
+    match notice.kind {
+        NoticeKind::Introductory => "an introductory tenancy's notice of proceedings",
+        _ => "a mandatory ground (ground 8)",
+    }
 }
 
 /// The court steps in their order (docs/possession.md#stages: notice → court application → hearing → order
@@ -506,6 +989,9 @@ impl NoticeRules {
 #[serde(from = "StoredNoticeDates")]
 pub struct NoticeDates {
     pub kind: NoticeKind,
+    /// The day it was handed over or posted (notices stored before this was kept: `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_on: Option<NaiveDate>,
     pub served_on: NaiveDate,
     /// The date written in the notice. A NOSP (HA 1985 s83(4)(a)) and an introductory
     /// tenancy's notice of proceedings (HA 1996 s128(4)) specify the date **after which**
@@ -539,6 +1025,8 @@ pub struct NoticeDates {
 #[derive(Deserialize)]
 struct StoredNoticeDates {
     kind: NoticeKind,
+    #[serde(default)]
+    sent_on: Option<NaiveDate>,
     served_on: NaiveDate,
     #[serde(default)]
     date_specified: Option<NaiveDate>,
@@ -563,6 +1051,7 @@ impl From<StoredNoticeDates> for NoticeDates {
         };
         NoticeDates {
             kind: s.kind,
+            sent_on: s.sent_on,
             served_on: s.served_on,
             date_specified,
             earliest_proceedings,
@@ -882,6 +1371,7 @@ pub fn notice_dates(
             }
             NoticeDates {
                 kind,
+                sent_on: Some(sent.date()),
                 served_on,
                 date_specified: d,
                 earliest_proceedings: first_day_proceedings_may_begin(kind, d),
@@ -896,6 +1386,7 @@ pub fn notice_dates(
             let d = served_on + Duration::days(regime.section_8_notice_days());
             NoticeDates {
                 kind,
+                sent_on: Some(sent.date()),
                 served_on,
                 date_specified: d,
                 earliest_proceedings: first_day_proceedings_may_begin(kind, d),
@@ -932,8 +1423,18 @@ pub(crate) mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
+    /// The steps every claim needs (before the notice, the copy of the Protocol and the
+    /// contact after the notice, para 2.8), all recorded on `on`. Para 2.9's warning and Part
+    /// 3's steps are recorded by the tests that need them.
     fn all_recorded(on: NaiveDate) -> Vec<(ProtocolStep, NaiveDate)> {
-        ProtocolStep::ALL.iter().map(|s| (*s, on)).collect()
+        ProtocolStep::BEFORE_NOTICE
+            .iter()
+            .chain([
+                &ProtocolStep::ProtocolCopySent,
+                &ProtocolStep::PostNoticeContact,
+            ])
+            .map(|s| (*s, on))
+            .collect()
     }
 
     /// CPR 6.26 (deemed service), the cases of docs/possession.md#deemed-service-of-a-notice-cpr-626 "Deemed service": delivered by
@@ -1212,6 +1713,7 @@ pub(crate) mod tests {
     fn a_notice_that_would_have_lapsed_during_a_breathing_space_still_allows_a_claim_after_it() {
         let notice = NoticeDates {
             kind: NoticeKind::Section8,
+            sent_on: None,
             served_on: d(2025, 11, 1),
             date_specified: d(2025, 11, 15),
             earliest_proceedings: d(2025, 11, 15),
@@ -1384,6 +1886,499 @@ pub(crate) mod tests {
         assert!(notice_void(&notice(d(2026, 11, 20)), d(2026, 11, 20), &facts).is_some());
     }
 
+    /// The court application's gates on a NOSP handed over at noon on Wednesday 25 November
+    /// 2026 (date specified Sunday 27 December; proceedings from Monday 28 December), every
+    /// other step recorded: only the ids from paras 2.8, 2.9 and Part 3.
+    fn pre_claim_ids(facts: &GateFacts, today: NaiveDate) -> Vec<String> {
+        gates(Stage::CourtApplication, facts, today, None)
+            .into_iter()
+            .map(|m| m.id)
+            .filter(|id| !matches!(id.as_str(), "notice_period" | "court_application"))
+            .collect()
+    }
+
+    fn limit(step: ProtocolStep, given_on: NaiveDate, ends_on: NaiveDate) -> TimeLimit {
+        TimeLimit {
+            step,
+            given_on,
+            ends_on,
+        }
+    }
+
+    /// Pre-Action Protocol para 2.8 ("After service of statutory notices"): after the notice
+    /// is served and before the claim, the landlord tries to contact the tenant. The contact
+    /// counts from the day the notice is deemed served (CPR 6.26), never before it. The cases
+    /// are docs/possession.md#after-the-notice-contact-attempts-para-28.
+    #[test]
+    fn protocol_para_2_8_contact_attempted_after_the_notice_is_served_before_the_claim() {
+        // (notice sent, how, contact recorded on, today, missing)
+        let hand = ServiceMethod::Hand;
+        let post = ServiceMethod::FirstClassPost;
+        let table = [
+            (d(2026, 11, 25), hand, None, d(2026, 12, 28), true),
+            (
+                d(2026, 11, 25),
+                hand,
+                Some(d(2026, 11, 24)),
+                d(2026, 12, 28),
+                true,
+            ),
+            (
+                d(2026, 11, 25),
+                hand,
+                Some(d(2026, 11, 25)),
+                d(2026, 12, 28),
+                false,
+            ),
+            (
+                d(2026, 11, 25),
+                hand,
+                Some(d(2026, 12, 2)),
+                d(2026, 12, 28),
+                false,
+            ),
+            // Posted Thursday 24 December 2026: deemed served Tuesday 29 December.
+            (
+                d(2026, 12, 24),
+                post,
+                Some(d(2026, 12, 28)),
+                d(2027, 2, 1),
+                true,
+            ),
+            (
+                d(2026, 12, 24),
+                post,
+                Some(d(2026, 12, 29)),
+                d(2027, 2, 1),
+                false,
+            ),
+        ];
+        for (sent, how, contact, today, missing) in table {
+            let notice = notice_dates(NoticeKind::Nosp, noon(sent), how, &NoticeRules::default());
+            let mut recorded: Vec<_> = ProtocolStep::BEFORE_NOTICE
+                .iter()
+                .map(|s| (*s, d(2026, 11, 1)))
+                .collect();
+            recorded.push((ProtocolStep::ProtocolCopySent, notice.served_on));
+            recorded.extend(contact.map(|c| (ProtocolStep::PostNoticeContact, c)));
+            let facts = GateFacts {
+                stages: vec![Stage::NoticeServed],
+                recorded,
+                notice: Some(notice),
+                ..GateFacts::default()
+            };
+            let expected: Vec<String> = if missing {
+                vec!["post_notice_contact".into()]
+            } else {
+                vec![]
+            };
+            assert_eq!(pre_claim_ids(&facts, today), expected, "{sent} {contact:?}");
+        }
+    }
+
+    /// Pre-Action Protocol para 2.9: when an arrangement is not kept, the landlord warns the
+    /// tenant of the intention to bring proceedings and gives clear time limits to comply; the
+    /// claim only after the time limit. The warning counts when given on or after the day the
+    /// arrangement broke. The cases are docs/possession.md#an-arrangement-broken-a-warning-with-a-time-limit-para-29.
+    #[test]
+    fn protocol_para_2_9_a_broken_arrangement_needs_a_warning_and_its_time_limit_before_the_claim()
+    {
+        let w = ProtocolStep::ArrangementBreachWarning;
+        // (arrangement broke on, warning given on → time limit ends, today, missing, claim from)
+        let table = [
+            (None, None, d(2027, 1, 6), vec![], None),
+            (
+                Some(d(2027, 1, 4)),
+                None,
+                d(2027, 1, 6),
+                vec!["arrangement_breach_warning"],
+                None,
+            ),
+            // Given before the arrangement broke: does not count.
+            (
+                Some(d(2027, 1, 4)),
+                Some((d(2026, 12, 31), d(2027, 1, 14))),
+                d(2027, 1, 20),
+                vec!["arrangement_breach_warning"],
+                None,
+            ),
+            (
+                Some(d(2027, 1, 4)),
+                Some((d(2027, 1, 5), d(2027, 1, 19))),
+                d(2027, 1, 19),
+                vec!["arrangement_breach_time_limit"],
+                Some(d(2027, 1, 20)),
+            ),
+            (
+                Some(d(2027, 1, 4)),
+                Some((d(2027, 1, 5), d(2027, 1, 19))),
+                d(2027, 1, 20),
+                vec![],
+                Some(d(2027, 1, 20)),
+            ),
+            // Given the day it broke.
+            (
+                Some(d(2027, 1, 4)),
+                Some((d(2027, 1, 4), d(2027, 1, 18))),
+                d(2027, 1, 19),
+                vec![],
+                Some(d(2027, 1, 19)),
+            ),
+        ];
+        for (broke, warning, today, missing, claim_from) in table {
+            let notice = notice_dates(
+                NoticeKind::Nosp,
+                noon(d(2026, 11, 25)),
+                ServiceMethod::Hand,
+                &NoticeRules::default(),
+            );
+            let facts = GateFacts {
+                stages: vec![Stage::NoticeServed],
+                recorded: all_recorded(d(2026, 11, 26)),
+                time_limits: warning
+                    .map(|(given, ends)| vec![limit(w, given, ends)])
+                    .unwrap_or_default(),
+                plan_broken_on: broke,
+                notice: Some(notice),
+                ..GateFacts::default()
+            };
+            assert_eq!(
+                pre_claim_ids(&facts, today),
+                missing,
+                "{broke:?} {warning:?} {today}"
+            );
+            assert_eq!(
+                pre_claim(&facts.pre_claim_facts(), today).claim_from,
+                claim_from,
+                "{broke:?} {warning:?}"
+            );
+        }
+    }
+
+    /// Pre-Action Protocol Part 3 (mandatory grounds; claims where the court's discretion is
+    /// limited, such as an introductory tenancy): before the claim the landlord writes
+    /// explaining why possession is sought and asking the occupiers for their circumstances
+    /// within a specified period (para 3.2(a); the letter may go with the notice), and
+    /// considers what they say (para 3.2(b)), which Rentdesk records with proportionality,
+    /// after the period. The cases are docs/possession.md#a-claim-on-a-mandatory-ground-or-an-introductory-tenancy-part-3.
+    #[test]
+    fn protocol_part_3_a_mandatory_ground_needs_reasons_explained_and_proportionality_considered() {
+        let rules = NoticeRules {
+            renters_rights_from: None,
+            starter_is_introductory: true,
+        };
+        let explained = ProtocolStep::PossessionReasonsExplained;
+        let considered = ProtocolStep::ProportionalityConsidered;
+        // (notice kind, grounds, explained on → reply by, considered on, today, missing)
+        type Row = (
+            NoticeKind,
+            Option<Vec<Ground>>,
+            Option<(NaiveDate, NaiveDate)>,
+            Option<NaiveDate>,
+            NaiveDate,
+            Vec<&'static str>,
+        );
+        let g8 = Some(vec![Ground::G8, Ground::G10]);
+        let table: Vec<Row> = vec![
+            // Discretionary grounds only: Part 3 does not apply.
+            (NoticeKind::Nosp, None, None, None, d(2027, 1, 6), vec![]),
+            (
+                NoticeKind::Section8,
+                Some(vec![Ground::G10, Ground::G11]),
+                None,
+                None,
+                d(2027, 1, 6),
+                vec![],
+            ),
+            // Ground 8 on the notice.
+            (
+                NoticeKind::Section8,
+                g8.clone(),
+                None,
+                None,
+                d(2027, 1, 6),
+                vec!["possession_reasons_explained"],
+            ),
+            // Sent with the notice (Wednesday 25 November 2026): counts.
+            (
+                NoticeKind::Section8,
+                g8.clone(),
+                Some((d(2026, 11, 25), d(2026, 12, 9))),
+                None,
+                d(2026, 12, 9),
+                vec!["proportionality_considered"],
+            ),
+            // Before the notice was sent: not this claim's letter.
+            (
+                NoticeKind::Section8,
+                g8.clone(),
+                Some((d(2026, 11, 24), d(2026, 12, 8))),
+                None,
+                d(2027, 1, 6),
+                vec!["possession_reasons_explained"],
+            ),
+            // Considered before the time for representations ended: not counted.
+            (
+                NoticeKind::Section8,
+                g8.clone(),
+                Some((d(2026, 11, 25), d(2026, 12, 9))),
+                Some(d(2026, 12, 9)),
+                d(2026, 12, 14),
+                vec!["proportionality_considered"],
+            ),
+            (
+                NoticeKind::Section8,
+                g8.clone(),
+                Some((d(2026, 11, 25), d(2026, 12, 9))),
+                Some(d(2026, 12, 10)),
+                d(2026, 12, 14),
+                vec![],
+            ),
+            // An introductory tenancy (HA 1996 s127(2)): no grounds, Part 3 applies.
+            (
+                NoticeKind::Introductory,
+                None,
+                None,
+                None,
+                d(2027, 1, 6),
+                vec!["possession_reasons_explained"],
+            ),
+            (
+                NoticeKind::Introductory,
+                None,
+                Some((d(2026, 11, 30), d(2026, 12, 14))),
+                Some(d(2026, 12, 15)),
+                d(2027, 1, 6),
+                vec![],
+            ),
+        ];
+        for (kind, grounds, letter, considered_on, today, missing) in table {
+            let mut notice = notice_dates(kind, noon(d(2026, 11, 25)), ServiceMethod::Hand, &rules);
+            notice.grounds = grounds.clone();
+            let mut recorded = all_recorded(d(2026, 11, 26));
+            recorded.extend(letter.map(|(on, _)| (explained, on)));
+            recorded.extend(considered_on.map(|on| (considered, on)));
+            let facts = GateFacts {
+                stages: vec![Stage::NoticeServed],
+                recorded,
+                time_limits: letter
+                    .map(|(on, ends)| vec![limit(explained, on, ends)])
+                    .unwrap_or_default(),
+                notice: Some(notice),
+                ..GateFacts::default()
+            };
+            assert_eq!(
+                pre_claim_ids(&facts, today),
+                missing,
+                "{kind:?} {grounds:?} {letter:?} {considered_on:?}"
+            );
+        }
+    }
+
+    /// Pre-Action Protocol para 2.5: proceedings are not started against a tenant who has
+    /// supplied the evidence for a benefit claim, can expect to be eligible, **and has paid the
+    /// sums not covered by the benefit**. A Universal Credit claim started on Monday 2
+    /// November 2026, rent £100.00 a week charged on Mondays (2, 9, 16 and 23 November by
+    /// Wednesday 25 November): UC housing costs of £390.00 a month are £90.00 a week, so £10.00
+    /// a week is the tenant's. The cases are docs/possession.md#a-pending-benefit-claim-para-25.
+    #[test]
+    fn protocol_para_2_5_a_pending_claim_stops_proceedings_only_when_the_tenant_paid_what_it_will_not_cover()
+     {
+        use crate::ledger::{LedgerEntry, TransactionKind};
+        let entry = |on: NaiveDate, kind, pence| LedgerEntry {
+            posted_on: on,
+            kind,
+            amount: Pence(pence),
+            method: None,
+        };
+        let start = d(2026, 11, 2);
+        let rent: Vec<LedgerEntry> = [2, 9, 16, 23]
+            .iter()
+            .map(|day| entry(d(2026, 11, *day), TransactionKind::RentDebit, 10_000))
+            .collect();
+        // (monthly housing costs, tenant paid since the claim, what it will not cover, stops)
+        let table = [
+            (Some(39_000), 4_000, 4_000, true),
+            (Some(39_000), 3_000, 4_000, false),
+            (Some(39_000), 0, 4_000, false),
+            // All the rent covered: nothing for the tenant to pay.
+            (Some(45_000), 0, 0, true),
+            // The amount is not recorded: taken as covering the rent; the claim stops it.
+            (None, 0, 0, true),
+        ];
+        for (monthly, paid, due, stops) in table {
+            let mut entries = rent.clone();
+            // A payment before the claim started does not count.
+            entries.push(entry(d(2026, 10, 30), TransactionKind::Payment, -5_000));
+            if paid > 0 {
+                entries.push(entry(d(2026, 11, 20), TransactionKind::Payment, -paid));
+            }
+            let shortfall = benefit_shortfall(start, monthly.map(Pence), &entries, d(2026, 11, 25));
+            assert_eq!(
+                (shortfall.due, shortfall.paid),
+                (Pence(due), Pence(paid)),
+                "{monthly:?}"
+            );
+            let facts = GateFacts {
+                recorded: all_recorded(d(2026, 11, 1)),
+                benefit_claim_pending: true,
+                benefit_shortfall: Some(shortfall),
+                ..GateFacts::default()
+            };
+            let ids: Vec<String> = gates(Stage::NoticeServed, &facts, d(2026, 11, 25), None)
+                .into_iter()
+                .map(|m| m.id)
+                .collect();
+            let expected: Vec<String> = if stops {
+                vec!["benefit_claim_pending".into()]
+            } else {
+                vec![]
+            };
+            assert_eq!(ids, expected, "{monthly:?} {paid}");
+        }
+    }
+
+    /// Housing Act 1996 s129: an introductory tenant may ask for a review within the 14 days
+    /// beginning with the day the notice of proceedings is served; the review is carried out
+    /// and the tenant told of its outcome before the date in the notice, and the claim waits
+    /// for it. A notice handed over at noon on Wednesday 13 January 2027: served that day, date
+    /// specified Sunday 14 February, proceedings from Monday 15 February; a review may be asked
+    /// for until Tuesday 26 January. The cases are docs/possession.md#an-introductory-tenancys-review-ha-1996-s129.
+    #[test]
+    fn ha_1996_s129_an_introductory_review_asked_for_in_time_is_decided_before_the_date_in_the_notice()
+     {
+        let rules = NoticeRules {
+            renters_rights_from: None,
+            starter_is_introductory: true,
+        };
+        let notice = notice_dates(
+            NoticeKind::Introductory,
+            noon(d(2027, 1, 13)),
+            ServiceMethod::Hand,
+            &rules,
+        );
+        assert_eq!(notice.date_specified, d(2027, 2, 14));
+        assert_eq!(
+            introductory_review_request_by(notice.served_on),
+            d(2027, 1, 26)
+        );
+        // (review asked for on, outcome given on, today, missing)
+        let table = [
+            (None, None, d(2027, 2, 15), vec![]),
+            (
+                Some(d(2027, 1, 26)),
+                None,
+                d(2027, 2, 1),
+                vec!["introductory_review_decided"],
+            ),
+            (
+                Some(d(2027, 1, 26)),
+                None,
+                d(2027, 2, 15),
+                vec!["introductory_review"],
+            ),
+            // Asked for on day 15: out of time, nothing to decide.
+            (Some(d(2027, 1, 27)), None, d(2027, 2, 15), vec![]),
+            (
+                Some(d(2027, 1, 20)),
+                Some(d(2027, 2, 10)),
+                d(2027, 2, 15),
+                vec![],
+            ),
+            (
+                Some(d(2027, 1, 20)),
+                Some(d(2027, 2, 13)),
+                d(2027, 2, 15),
+                vec![],
+            ),
+            // On the date in the notice is not before it.
+            (
+                Some(d(2027, 1, 20)),
+                Some(d(2027, 2, 14)),
+                d(2027, 2, 15),
+                vec!["introductory_review"],
+            ),
+        ];
+        for (asked, decided, today, missing) in table {
+            let mut recorded = all_recorded(d(2027, 1, 14));
+            recorded.push((ProtocolStep::PossessionReasonsExplained, d(2027, 1, 13)));
+            recorded.push((ProtocolStep::ProportionalityConsidered, d(2027, 1, 29)));
+            recorded.extend(asked.map(|on| (ProtocolStep::IntroductoryReviewRequested, on)));
+            recorded.extend(decided.map(|on| (ProtocolStep::IntroductoryReviewDecided, on)));
+            let facts = GateFacts {
+                stages: vec![Stage::NoticeServed],
+                recorded,
+                time_limits: vec![limit(
+                    ProtocolStep::PossessionReasonsExplained,
+                    d(2027, 1, 13),
+                    d(2027, 1, 27),
+                )],
+                notice: Some(notice.clone()),
+                ..GateFacts::default()
+            };
+            assert_eq!(
+                pre_claim_ids(&facts, today),
+                missing,
+                "{asked:?} {decided:?} {today}"
+            );
+        }
+    }
+
+    /// Housing Act 1996 s125 and s125A: an introductory tenancy's trial period is the year
+    /// beginning with the day it started, extended to 18 months by a notice of extension served
+    /// at least eight weeks before the year ends; a notice of proceedings served after the
+    /// trial period is refused (the tenancy is secure). The cases are
+    /// docs/possession.md#an-introductory-tenancys-trial-period-ha-1996-ss125125a.
+    #[test]
+    fn ha_1996_s125_the_introductory_trial_period_is_a_year_or_18_months_when_extended_in_time() {
+        // (started, extension served, trial ends)
+        let table = [
+            (d(2026, 1, 5), None, d(2027, 1, 4)),
+            // Eight weeks before 4 January 2027 is 9 November 2026.
+            (d(2026, 1, 5), Some(d(2026, 11, 9)), d(2027, 7, 4)),
+            (d(2026, 1, 5), Some(d(2026, 11, 10)), d(2027, 1, 4)),
+            (d(2028, 2, 29), None, d(2029, 2, 27)),
+            (d(2025, 8, 31), Some(d(2026, 6, 1)), d(2027, 2, 27)),
+        ];
+        for (start, extension, ends) in table {
+            assert_eq!(
+                introductory_trial_ends(start, extension),
+                ends,
+                "{start} {extension:?}"
+            );
+        }
+        let rules = NoticeRules {
+            renters_rights_from: None,
+            starter_is_introductory: true,
+        };
+        // (notice served on, extension, refused)
+        for (served, extension, refused) in [
+            (d(2027, 1, 4), None, false),
+            (d(2027, 1, 5), None, true),
+            (d(2027, 1, 5), Some(d(2026, 11, 9)), false),
+            (d(2027, 7, 5), Some(d(2026, 11, 9)), true),
+        ] {
+            let notice = notice_dates(
+                NoticeKind::Introductory,
+                noon(served),
+                ServiceMethod::Hand,
+                &rules,
+            );
+            let facts = GateFacts {
+                tenancy_start: Some(d(2026, 1, 5)),
+                recorded: extension
+                    .map(|on| vec![(ProtocolStep::IntroductoryTrialExtended, on)])
+                    .unwrap_or_default(),
+                ..GateFacts::default()
+            };
+            assert_eq!(
+                introductory_trial_ended(&notice, &facts).map(|m| m.id),
+                refused.then(|| "introductory_trial_ended".to_owned()),
+                "{served} {extension:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_kept_arrangement_postpones_unless_overridden_with_a_reason() {
         let facts = GateFacts {
@@ -1427,11 +2422,14 @@ pub(crate) mod tests {
         };
         assert_eq!(
             ids(&facts, d(2026, 10, 20)),
-            ["protocol_copy_sent", "notice_period"]
+            ["protocol_copy_sent", "post_notice_contact", "notice_period"]
         );
         facts
             .recorded
             .push((ProtocolStep::ProtocolCopySent, d(2026, 10, 2)));
+        facts
+            .recorded
+            .push((ProtocolStep::PostNoticeContact, d(2026, 10, 2)));
         facts
             .recorded
             .push((ProtocolStep::RentStatementSent, d(2026, 10, 2)));

@@ -45,6 +45,10 @@ pub struct StepRequest {
     pub grounds: Option<Vec<u8>>,
     pub ordered_on: Option<NaiveDate>,
     pub permission_granted_on: Option<NaiveDate>,
+    /// For the protocol steps whose letter gives the tenant a time limit (the warning after an
+    /// arrangement broke, para 2.9; the letter explaining why possession is sought, Part 3):
+    /// its last day.
+    pub time_limit_ends_on: Option<NaiveDate>,
     pub override_reason: Option<String>,
     pub note: String,
 }
@@ -104,6 +108,43 @@ pub fn step_kind(request: &StepRequest) -> Result<StepKind, Refusal> {
                 ),
             )
         })
+}
+
+/// A protocol step's fields: the time limit its letter gave (`time_limit_ends_on`), required
+/// for the steps that give one and after today (a time limit that has already run gave the
+/// tenant no time), refused on the others and on every other step.
+pub fn check_time_limit(
+    kind: StepKind,
+    request: &StepRequest,
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>, Refusal> {
+    let field = || "time_limit_ends_on".to_owned();
+    match (kind, request.time_limit_ends_on) {
+        (StepKind::Protocol(p), None) if p.takes_time_limit() => Err((
+            field(),
+            format!(
+                "required for {}: the last day of the time limit the letter gives the tenant",
+                p.as_str()
+            ),
+        )),
+        (StepKind::Protocol(p), Some(d)) if p.takes_time_limit() => {
+            if d <= today {
+                Err((
+                    field(),
+                    "must be after today: the tenant must be given time".to_owned(),
+                ))
+            } else {
+                Ok(Some(d))
+            }
+        }
+        (_, Some(_)) => Err((
+            field(),
+            "only for the protocol steps arrangement_breach_warning and \
+             possession_reasons_explained"
+                .to_owned(),
+        )),
+        (_, None) => Ok(None),
+    }
 }
 
 /// What a stage step will record once its fields are checked.

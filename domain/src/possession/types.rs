@@ -117,6 +117,22 @@ pub enum ActionKind {
     /// Tell the court dealing with the possession claim that the tenant is in a Breathing
     /// Space (SI 2020/1311 reg 10); recorded as the step `court_told_of_breathing_space`.
     TellCourtOfBreathingSpace,
+    /// Pre-Action Protocol para 2.8: after the notice, try to contact the tenant (recorded as
+    /// the protocol step `post_notice_contact`).
+    ContactAfterNotice,
+    /// Para 2.9: an arrangement broke; warn the tenant in writing, with a time limit (the
+    /// protocol step `arrangement_breach_warning`).
+    WarnBeforeProceedings,
+    /// Part 3 para 3.2(a): explain why possession is sought and ask for representations by a
+    /// date (the protocol step `possession_reasons_explained`).
+    ExplainWhyPossessionIsSought,
+    /// Part 3 para 3.2(b): consider the representations and proportionality (the protocol step
+    /// `proportionality_considered`).
+    ConsiderProportionality,
+    /// Housing Act 1996 s129(6): an introductory tenant asked for a review; carry it out and
+    /// tell them the outcome before the date in the notice (the step
+    /// `introductory_review_decided`).
+    DecideIntroductoryReview,
 }
 
 impl ActionKind {
@@ -127,6 +143,11 @@ impl ActionKind {
             ActionKind::GiveFixDateNotice => "give_fix_date_notice",
             ActionKind::ApplyToFixDate => "apply_to_fix_date",
             ActionKind::TellCourtOfBreathingSpace => "tell_court_of_breathing_space",
+            ActionKind::ContactAfterNotice => "contact_after_notice",
+            ActionKind::WarnBeforeProceedings => "warn_before_proceedings",
+            ActionKind::ExplainWhyPossessionIsSought => "explain_why_possession_is_sought",
+            ActionKind::ConsiderProportionality => "consider_proportionality",
+            ActionKind::DecideIntroductoryReview => "decide_introductory_review",
         }
     }
 }

@@ -175,7 +175,8 @@ pub struct OrderPayment {
 /// Something the officer must do now besides the recommended step.
 #[derive(Debug, Object)]
 pub struct AlsoDo {
-    /// tell_court_of_breathing_space
+    /// tell_court_of_breathing_space | contact_after_notice | warn_before_proceedings |
+    /// explain_why_possession_is_sought | consider_proportionality | decide_introductory_review
     pub action: String,
     pub earliest: NaiveDate,
     pub description: String,
@@ -196,8 +197,16 @@ pub struct NextStep {
     pub action: Option<String>,
     pub earliest: Option<NaiveDate>,
     pub description: Option<String>,
-    /// What the officer must also do now, whatever the recommendation:
-    /// tell_court_of_breathing_space (a Breathing Space in force while a possession claim is in
+    /// What the officer must also do now, whatever the recommendation. After a notice, what
+    /// the Pre-Action Protocol asks before the claim, in order, each from the first day it
+    /// counts (`recommended` is still court_application and `blocked_by` lists them):
+    /// contact_after_notice (para 2.8; record protocol step post_notice_contact) |
+    /// warn_before_proceedings (para 2.9, an arrangement broke; arrangement_breach_warning with
+    /// `time_limit_ends_on`) | explain_why_possession_is_sought (Part 3, a claim on ground 8 or
+    /// an introductory tenancy; possession_reasons_explained with `time_limit_ends_on`) |
+    /// consider_proportionality (Part 3, after that date; proportionality_considered) |
+    /// decide_introductory_review (HA 1996 s129(6): a review asked for, its outcome before the
+    /// date in the notice; introductory_review_decided). Or tell_court_of_breathing_space (a Breathing Space in force while a possession claim is in
     /// progress and the court not yet told of it, SI 2020/1311 reg 10; shown until the step
     /// `court_told_of_breathing_space` is recorded, once for each Breathing Space).
     pub also: Vec<AlsoDo>,
@@ -312,7 +321,18 @@ pub struct StepIn {
     /// each Breathing Space).
     pub step: String,
     /// For `protocol`: contact_made | affordable_payments_offered | rent_statement_sent |
-    /// benefit_help_offered | vulnerability_considered | protocol_copy_sent
+    /// benefit_help_offered | vulnerability_considered | protocol_copy_sent; between the notice
+    /// and the claim (Pre-Action Protocol): post_notice_contact (para 2.8: tried to contact the
+    /// tenant after the notice was served) | arrangement_breach_warning (para 2.9: an
+    /// arrangement broke, the tenant warned in writing with a time limit; needs
+    /// `time_limit_ends_on`) | possession_reasons_explained (Part 3, a claim on ground 8 or an
+    /// introductory tenancy: why possession is sought, representations asked for by a date;
+    /// needs `time_limit_ends_on`) | proportionality_considered (Part 3: representations and
+    /// proportionality considered, after that date); for an introductory tenancy (Housing Act
+    /// 1996 s129): introductory_review_requested (the tenant asked for a review, within 14 days
+    /// of the notice of proceedings) | introductory_review_decided (its outcome given, before
+    /// the date in the notice) | introductory_trial_extended (a notice extending the trial
+    /// period to 18 months served, s125A: at least eight weeks before the first year ends)
     pub protocol_step: Option<String>,
     /// For `notice_served` and `fix_date_notice`: the day it was handed over or posted.
     pub sent_on: Option<NaiveDate>,
@@ -356,6 +376,10 @@ pub struct StepIn {
     /// more have passed since the order (CPR 83.2(3)(a)): without it the warrant is refused
     /// (409, `court_permission`). Not in the future, not before the order.
     pub permission_granted_on: Option<NaiveDate>,
+    /// For the protocol steps arrangement_breach_warning and possession_reasons_explained
+    /// (required; 422 on any other step): the last day of the time limit the letter gives the
+    /// tenant, after today. The court application waits until the day after it.
+    pub time_limit_ends_on: Option<NaiveDate>,
     /// Going ahead although the tenant keeps to an arrangement or awaits a benefit decision.
     #[oai(validator(max_length = 2000))]
     pub override_reason: Option<String>,
@@ -382,6 +406,7 @@ impl poem_openapi::types::Example for StepIn {
             grounds: Some(vec![8, 10]),
             ordered_on: NaiveDate::from_ymd_opt(2027, 1, 14),
             permission_granted_on: None,
+            time_limit_ends_on: None,
             override_reason: None,
             note: "Outright order on grounds 8 and 10 at the hearing; possession in 14 days."
                 .into(),
@@ -597,6 +622,7 @@ fn step_request(body: StepIn) -> possession::StepRequest {
         grounds: body.grounds,
         ordered_on: body.ordered_on,
         permission_granted_on: body.permission_granted_on,
+        time_limit_ends_on: body.time_limit_ends_on,
         override_reason: body.override_reason,
         note: body.note,
     }
