@@ -181,7 +181,7 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
         ImportKind::Tenancies,
         tenancies,
         today,
-        Pence::DEFAULT_MAX_ROW_AMOUNT,
+        &crate::helpers::import_policy(Pence::DEFAULT_MAX_ROW_AMOUNT),
         chrono::Utc::now(),
     )
     .await
@@ -207,7 +207,7 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
         ImportKind::Transactions,
         file.clone(),
         today,
-        Pence::DEFAULT_MAX_ROW_AMOUNT,
+        &crate::helpers::import_policy(Pence::DEFAULT_MAX_ROW_AMOUNT),
         chrono::Utc::now(),
     )
     .await
@@ -221,7 +221,7 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
         ImportKind::Transactions,
         file,
         today,
-        Pence::DEFAULT_MAX_ROW_AMOUNT,
+        &crate::helpers::import_policy(Pence::DEFAULT_MAX_ROW_AMOUNT),
         chrono::Utc::now(),
     )
     .await
@@ -1064,7 +1064,7 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
     }
     std::fs::write(dir.join("notes.txt"), "not a CSV: left alone").unwrap();
     let today = crate::helpers::real_today();
-    let max = rentdesk_domain::Pence(1_000_000_000);
+    let max = &crate::helpers::import_policy(rentdesk_domain::Pence(1_000_000_000));
     let mut seen = vec![];
     let files = import_folder(&app.db, &dir, today, max, |f| seen.push(f.kind), app.now())
         .await
