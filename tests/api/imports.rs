@@ -1054,6 +1054,8 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
     std::fs::create_dir_all(&dir).unwrap();
     // Written in the "wrong" order and case: the folder decides the order, not the names.
     for (name, example_file) in [
+        ("stages.csv", "stages.csv"),
+        ("UC_Claims.csv", "uc_claims.csv"),
         ("History.csv", "history.csv"),
         ("flags.csv", "flags.csv"),
         ("arrangements.csv", "arrangements.csv"),
@@ -1063,6 +1065,24 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
         std::fs::write(dir.join(name), example(example_file)).unwrap();
     }
     std::fs::write(dir.join("notes.txt"), "not a CSV: left alone").unwrap();
+    // The case stages' officers, on the example tenancies' patches.
+    use sea_orm::ActiveModelTrait;
+    for (code, email) in [
+        ("HD-NORTH", "north@council.example"),
+        ("HD-CENTRAL", "central@council.example"),
+    ] {
+        let id = crate::helpers::staff(&app, email, "officer").await;
+        rentdesk_store::entities::patch::ActiveModel {
+            code: sea_orm::Set(code.to_owned()),
+            name: sea_orm::Set(code.to_owned()),
+            officer_id: sea_orm::Set(Some(id)),
+            created_at: sea_orm::Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
     let today = crate::helpers::real_today();
     let max = &crate::helpers::import_policy(rentdesk_domain::Pence(1_000_000_000));
     let mut seen = vec![];
@@ -1079,7 +1099,8 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
             .collect::<Vec<_>>()
     );
     assert_eq!(order[0], ImportKind::Tenancies);
-    assert_eq!(order.len(), 5);
+    assert_eq!(order.len(), 7);
+    assert_eq!(order[6], ImportKind::Stages, "case stages last");
     assert_eq!(seen, order, "reported as each file finished");
     for f in &files {
         let o = f.outcome.as_ref().unwrap();
