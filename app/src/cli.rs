@@ -240,6 +240,19 @@ pub enum KindArg {
     /// `uc_claims`, as the API and the README name it (`uc-claims` also works).
     #[value(name = "uc_claims", alias = "uc-claims")]
     UcClaims,
+    /// Case stages: protocol steps, letters, notices, court steps, orders, warrants.
+    Stages,
+}
+
+/// What an imported case stage is recorded with: the landlord's settings, as an officer's step
+/// is (`server::api::officer::steps`).
+fn step_policy(settings: &rentdesk_config::Settings) -> rentdesk_store::imports::StepPolicy<'_> {
+    rentdesk_store::imports::StepPolicy {
+        notice_rules: &settings.policy.notice_rules,
+        max_row_amount: settings.policy.max_row_amount,
+        landlord: &settings.policy.contact_policy.landlord_name,
+        templates: &settings.letters.templates,
+    }
 }
 
 /// `--as-of`: strictly `YYYY-MM-DD` (`2026-12-7` and `2026-02-30` are refused), as the API
@@ -299,13 +312,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 KindArg::History => ImportKind::History,
                 KindArg::Arrangements => ImportKind::Arrangements,
                 KindArg::UcClaims => ImportKind::UcClaims,
+                KindArg::Stages => ImportKind::Stages,
             };
             let outcome = rentdesk_store::imports::import_file(
                 &db,
                 kind,
                 file,
                 today(),
-                settings.policy.max_row_amount,
+                &step_policy(&settings),
                 now(),
             )
             .await?;
@@ -327,7 +341,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 &db,
                 &dir,
                 today(),
-                settings.policy.max_row_amount,
+                &step_policy(&settings),
                 |f| {
                     println!("== {} ({})", f.path.display(), f.kind.as_str());
                     match &f.outcome {

@@ -6,7 +6,7 @@ use crate::facts::{account_facts, ledger_entry};
 use chrono::NaiveDate;
 use rentdesk_domain::arrears::{AccountFacts, AccountSummary, summarise};
 use rentdesk_domain::ledger::LedgerEntry;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 pub struct AccountView {
     pub tenancy: tenancy::Model,
@@ -16,8 +16,8 @@ pub struct AccountView {
 }
 
 /// The open UC claim a tenancy's figures should use: the latest by start date.
-pub async fn current_uc_claim(
-    db: &DatabaseConnection,
+pub async fn current_uc_claim<C: ConnectionTrait>(
+    db: &C,
     tenancy_id: i64,
 ) -> Result<Option<uc_claim::Model>, sea_orm::DbErr> {
     uc_claim::Entity::find()
@@ -27,8 +27,8 @@ pub async fn current_uc_claim(
         .await
 }
 
-pub async fn ledger(
-    db: &DatabaseConnection,
+pub async fn ledger<C: ConnectionTrait>(
+    db: &C,
     tenancy_id: i64,
     up_to: NaiveDate,
 ) -> anyhow::Result<Vec<LedgerEntry>> {
@@ -54,8 +54,8 @@ pub async fn ledger(
         .collect::<Result<_, _>>()?)
 }
 
-pub async fn account_by_reference(
-    db: &DatabaseConnection,
+pub async fn account_by_reference<C: ConnectionTrait>(
+    db: &C,
     reference: &str,
     today: NaiveDate,
 ) -> anyhow::Result<Option<AccountView>> {
@@ -80,8 +80,8 @@ pub struct FullAccount {
     pub instalment_grace_days: u32,
 }
 
-pub async fn full_account(
-    db: &DatabaseConnection,
+pub async fn full_account<C: ConnectionTrait>(
+    db: &C,
     tenancy_id: i64,
     today: NaiveDate,
 ) -> anyhow::Result<Option<FullAccount>> {
@@ -91,8 +91,8 @@ pub async fn full_account(
     }
 }
 
-async fn full_account_of(
-    db: &DatabaseConnection,
+async fn full_account_of<C: ConnectionTrait>(
+    db: &C,
     t: tenancy::Model,
     today: NaiveDate,
 ) -> anyhow::Result<FullAccount> {

@@ -15,9 +15,7 @@ use rentdesk_domain::possession::order::{CourtOrder, Hearing};
 use rentdesk_domain::possession::types::Stage;
 use rentdesk_domain::tenancy::Frequency;
 use rentdesk_domain::time::london_date;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::str::FromStr;
 
 /// Days after its date an instalment may still arrive before it counts as missed: the
@@ -116,8 +114,8 @@ pub fn plan_state_of(
 }
 
 /// The facts `possession::next_step::next_step` needs for this account.
-pub async fn case_facts(
-    db: &DatabaseConnection,
+pub async fn case_facts<C: ConnectionTrait>(
+    db: &C,
     account: &FullAccount,
     today: NaiveDate,
 ) -> anyhow::Result<CaseFacts> {
@@ -209,8 +207,8 @@ pub async fn case_facts(
 
 /// The hearing and the order kept with the latest hearing and order steps (their
 /// details are the diary action's facts).
-pub async fn recorded_court(
-    db: &DatabaseConnection,
+pub async fn recorded_court<C: ConnectionTrait>(
+    db: &C,
     tenancy_id: i64,
 ) -> Result<(Option<Hearing>, Option<CourtOrder>), sea_orm::DbErr> {
     let latest = |stage: Stage| {
@@ -236,8 +234,8 @@ pub async fn recorded_court(
 /// The hearing and order recorded with the latest hearing and order steps (their details are
 /// kept as the diary action's facts), the payments against the order's terms, and the latest
 /// visit or contact (for the policy's "a visit before a warrant").
-pub async fn court_facts(
-    db: &DatabaseConnection,
+pub async fn court_facts<C: ConnectionTrait>(
+    db: &C,
     account: &FullAccount,
     today: NaiveDate,
 ) -> anyhow::Result<CourtFacts> {

@@ -76,10 +76,24 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await
 }
 
+/// A connection a use case can read and write through and begin its own transaction on: the
+/// pool (`DatabaseConnection`), or a caller's transaction (`DatabaseTransaction`: the use
+/// case's own transactions are then savepoints, and the caller commits or rolls back all).
+pub trait Connection:
+    ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>
+{
+}
+
+impl<C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>> Connection for C {}
+
 /// Begin a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
 /// IMMEDIATE`): a deferred transaction that reads first and writes later fails with "database is
 /// locked" if anyone else wrote in between, instead of waiting its turn.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+/// Inside a transaction (`db` a `DatabaseTransaction`) it is a savepoint: the caller's
+/// transaction decides.
+pub async fn begin_write<C: TransactionTrait<Transaction = DatabaseTransaction>>(
+    db: &C,
+) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..Default::default()

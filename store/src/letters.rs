@@ -11,8 +11,7 @@ use rentdesk_domain::possession::order::{CourtOrder, Hearing};
 use rentdesk_domain::possession::protocol::NoticeDates;
 use rentdesk_domain::possession::types::Stage;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 /// A letter ready to be stored.
@@ -48,8 +47,8 @@ pub struct Letterhead<'a> {
 
 /// The letter for moving `tenancy_id` to `stage` on `today`, in the landlord's wording
 /// (`templates`); `None`: that stage has none.
-pub async fn render(
-    db: &DatabaseConnection,
+pub async fn render<C: ConnectionTrait>(
+    db: &C,
     tenancy_id: i64,
     stage: Stage,
     step: StepDetails<'_>,
@@ -222,8 +221,8 @@ pub async fn store<C: ConnectionTrait>(
 }
 
 /// The letters of a tenancy, newest first (without their PDFs' bytes being needed).
-pub async fn of_tenancy(
-    db: &DatabaseConnection,
+pub async fn of_tenancy<C: ConnectionTrait>(
+    db: &C,
     tenancy_id: i64,
 ) -> Result<Vec<letter::Model>, sea_orm::DbErr> {
     letter::Entity::find()

@@ -154,7 +154,8 @@ fn to_notice(ago: i64, by_hand: bool) -> Vec<(i64, Do)> {
 }
 
 /// A claim issued `ago` days ago on a NOSP served 60 days before it: the copy of the Protocol
-/// after the notice, a rent statement again within the three months before issue (para 3.1).
+/// after the notice, a contact attempt after it (para 2.8), a rent statement again within the
+/// three months before issue (para 3.1).
 fn to_court_application(ago: i64) -> Vec<(i64, Do)> {
     let mut steps = to_notice(ago + 60, false);
     steps.push((ago + 55, Do::Protocol(ProtocolStep::ProtocolCopySent)));
@@ -165,6 +166,8 @@ fn to_court_application(ago: i64) -> Vec<(i64, Do)> {
             body: "Visited to discuss the notice and a repayment plan; no answer, card left.",
         },
     ));
+    // Para 2.8: the attempt to discuss the arrears after the notice, before the claim.
+    steps.push((ago + 20, Do::Protocol(ProtocolStep::PostNoticeContact)));
     steps.push((ago + 5, Do::Protocol(ProtocolStep::RentStatementSent)));
     steps.push((ago, Do::Stage(Stage::CourtApplication)));
     steps

@@ -4,6 +4,10 @@
 //! `protocol` and `court`; then the step, its letter and the audit entry are written.
 //!
 //! The clock is the caller's: `now` is passed in, and today is its London date.
+//!
+//! The connection is the caller's too: a pool, or a transaction the step becomes part of (its
+//! own transactions are then savepoints), as when the case-stage import records a file's steps
+//! in one transaction and rolls them all back if the rules refuse one.
 
 use crate::accounts::FullAccount;
 use crate::entities::staff_user;
@@ -17,7 +21,6 @@ use rentdesk_domain::possession::next_step;
 use rentdesk_domain::possession::protocol::{self, Missing, NoticeDates, NoticeRules};
 use rentdesk_domain::possession::step::{self, StepContext, StepKind};
 use rentdesk_domain::possession::types::{Ground, Stage};
-use sea_orm::DatabaseConnection;
 
 pub use rentdesk_domain::possession::step::{StepRequest, TermsRequest};
 
@@ -80,8 +83,8 @@ fn invalid(refusal: (String, String)) -> StepRefusal {
 /// Record a step on a tenancy the officer can see: a pre-action protocol step, a step after a
 /// postponed order, or a move to a stage (with its notice, hearing or order, and its letter).
 #[allow(clippy::too_many_arguments)]
-pub async fn record_step(
-    db: &DatabaseConnection,
+pub async fn record_step<C: crate::db::Connection>(
+    db: &C,
     policy: &StepPolicy<'_>,
     staff: &staff_user::Model,
     tenancy_id: i64,
@@ -247,8 +250,8 @@ pub async fn record_step(
 /// (409, each reason named) until the law allows it: a postponed order with no date whose
 /// payment terms are broken; for the application, the notice given after the breach at least
 /// 14 clear days and not more than 3 months before.
-async fn record_order_step(
-    db: &DatabaseConnection,
+async fn record_order_step<C: crate::db::Connection>(
+    db: &C,
     staff: &staff_user::Model,
     account: &FullAccount,
     s: OrderStep,

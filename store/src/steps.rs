@@ -15,12 +15,12 @@ use rentdesk_domain::possession::protocol::{
 use rentdesk_domain::possession::types::Stage;
 use rentdesk_domain::time::london_date;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 /// The facts the protocol gates need for this account today.
-pub async fn gate_facts(
-    db: &DatabaseConnection,
+pub async fn gate_facts<C: ConnectionTrait>(
+    db: &C,
     account: &FullAccount,
     case: &CaseFacts,
     today: NaiveDate,
@@ -99,8 +99,8 @@ pub struct ProtocolStepFacts {
 
 /// Every protocol step recorded on the tenancy (diary actions of kind `protocol`, the step in
 /// `outcome`) with its London date, and those kept with a time limit.
-pub async fn recorded_protocol(
-    db: &DatabaseConnection,
+pub async fn recorded_protocol<C: ConnectionTrait>(
+    db: &C,
     tenancy_id: i64,
 ) -> Result<(Vec<(ProtocolStep, NaiveDate)>, Vec<TimeLimit>), sea_orm::DbErr> {
     let mut recorded = vec![];
@@ -132,8 +132,8 @@ pub async fn recorded_protocol(
 }
 
 /// The latest notice served on the tenancy, with its dates.
-pub async fn current_notice(
-    db: &DatabaseConnection,
+pub async fn current_notice<C: ConnectionTrait>(
+    db: &C,
     tenancy_id: i64,
 ) -> anyhow::Result<Option<NoticeDates>> {
     let latest = action::Entity::find()
@@ -148,8 +148,8 @@ pub async fn current_notice(
 }
 
 /// The day of the latest court application (the claim's issue) recorded on the tenancy.
-pub async fn court_application_on(
-    db: &DatabaseConnection,
+pub async fn court_application_on<C: ConnectionTrait>(
+    db: &C,
     tenancy_id: i64,
 ) -> Result<Option<NaiveDate>, sea_orm::DbErr> {
     Ok(action::Entity::find()
@@ -173,8 +173,8 @@ pub struct ProtocolStepEntry<'a> {
 
 /// Record a protocol step: a diary action of kind `protocol` (the step in `outcome`, its time
 /// limit in `facts`) and the audit entry, together.
-pub async fn record_protocol_step(
-    db: &DatabaseConnection,
+pub async fn record_protocol_step<C: crate::db::Connection>(
+    db: &C,
     staff_id: i64,
     tenancy_id: i64,
     entry: ProtocolStepEntry<'_>,
@@ -246,8 +246,8 @@ pub struct OrderStepEntry<'a> {
 /// Record a step after a postponed order (PD 55A para 10): the written notice (with its
 /// dates) or the application to fix a date; a diary action of kind `order_step` and the audit
 /// entry, together.
-pub async fn record_order_step(
-    db: &DatabaseConnection,
+pub async fn record_order_step<C: crate::db::Connection>(
+    db: &C,
     staff_id: i64,
     tenancy_id: i64,
     s: OrderStepEntry<'_>,
@@ -302,8 +302,8 @@ pub struct RecordedOrderSteps {
 }
 
 /// The order steps recorded on the account up to `today` ([`RecordedOrderSteps`]).
-pub async fn recorded_order_steps(
-    db: &DatabaseConnection,
+pub async fn recorded_order_steps<C: ConnectionTrait>(
+    db: &C,
     tenancy_id: i64,
     today: NaiveDate,
 ) -> Result<RecordedOrderSteps, sea_orm::DbErr> {
@@ -364,8 +364,8 @@ pub struct StageChange<'a> {
 
 /// Move the case to a stage: the `cases` row, a diary action (kind `notice` for a notice, with
 /// its dates; `stage` otherwise) and the audit entry, together.
-pub async fn record_stage(
-    db: &DatabaseConnection,
+pub async fn record_stage<C: crate::db::Connection>(
+    db: &C,
     staff_id: i64,
     tenancy_id: i64,
     change: StageChange<'_>,

@@ -455,3 +455,16 @@ pub async fn staff_id(app: &TestApp, email: &str) -> i64 {
         .unwrap_or_else(|| panic!("no staff member {email}"))
         .id
 }
+
+/// What the CLI's imports run with (`rentdesk import`), with `max` as `MAX_ROW_AMOUNT_PENCE`
+/// and the default notice rules and letters.
+pub fn import_policy(max: rentdesk_domain::Pence) -> rentdesk_store::imports::StepPolicy<'static> {
+    let rules: &'static rentdesk_domain::possession::protocol::NoticeRules =
+        Box::leak(Box::default());
+    rentdesk_store::imports::StepPolicy {
+        notice_rules: rules,
+        max_row_amount: max,
+        landlord: "Test Homes",
+        templates: rentdesk_domain::letters::templates::LetterTemplates::builtin(),
+    }
+}

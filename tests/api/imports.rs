@@ -181,7 +181,7 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
         ImportKind::Tenancies,
         tenancies,
         today,
-        Pence::DEFAULT_MAX_ROW_AMOUNT,
+        &crate::helpers::import_policy(Pence::DEFAULT_MAX_ROW_AMOUNT),
         chrono::Utc::now(),
     )
     .await
@@ -207,7 +207,7 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
         ImportKind::Transactions,
         file.clone(),
         today,
-        Pence::DEFAULT_MAX_ROW_AMOUNT,
+        &crate::helpers::import_policy(Pence::DEFAULT_MAX_ROW_AMOUNT),
         chrono::Utc::now(),
     )
     .await
@@ -221,7 +221,7 @@ async fn a_large_payment_file_imports_from_disk_in_one_transaction() {
         ImportKind::Transactions,
         file,
         today,
-        Pence::DEFAULT_MAX_ROW_AMOUNT,
+        &crate::helpers::import_policy(Pence::DEFAULT_MAX_ROW_AMOUNT),
         chrono::Utc::now(),
     )
     .await
@@ -1054,6 +1054,8 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
     std::fs::create_dir_all(&dir).unwrap();
     // Written in the "wrong" order and case: the folder decides the order, not the names.
     for (name, example_file) in [
+        ("stages.csv", "stages.csv"),
+        ("UC_Claims.csv", "uc_claims.csv"),
         ("History.csv", "history.csv"),
         ("flags.csv", "flags.csv"),
         ("arrangements.csv", "arrangements.csv"),
@@ -1063,8 +1065,26 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
         std::fs::write(dir.join(name), example(example_file)).unwrap();
     }
     std::fs::write(dir.join("notes.txt"), "not a CSV: left alone").unwrap();
+    // The case stages' officers, on the example tenancies' patches.
+    use sea_orm::ActiveModelTrait;
+    for (code, email) in [
+        ("HD-NORTH", "north@council.example"),
+        ("HD-CENTRAL", "central@council.example"),
+    ] {
+        let id = crate::helpers::staff(&app, email, "officer").await;
+        rentdesk_store::entities::patch::ActiveModel {
+            code: sea_orm::Set(code.to_owned()),
+            name: sea_orm::Set(code.to_owned()),
+            officer_id: sea_orm::Set(Some(id)),
+            created_at: sea_orm::Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
     let today = crate::helpers::real_today();
-    let max = rentdesk_domain::Pence(1_000_000_000);
+    let max = &crate::helpers::import_policy(rentdesk_domain::Pence(1_000_000_000));
     let mut seen = vec![];
     let files = import_folder(&app.db, &dir, today, max, |f| seen.push(f.kind), app.now())
         .await
@@ -1079,7 +1099,8 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
             .collect::<Vec<_>>()
     );
     assert_eq!(order[0], ImportKind::Tenancies);
-    assert_eq!(order.len(), 5);
+    assert_eq!(order.len(), 7);
+    assert_eq!(order[6], ImportKind::Stages, "case stages last");
     assert_eq!(seen, order, "reported as each file finished");
     for f in &files {
         let o = f.outcome.as_ref().unwrap();

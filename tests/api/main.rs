@@ -24,6 +24,7 @@ mod routes;
 mod seed;
 mod service;
 mod sign_in;
+mod stage_imports;
 mod tenancy_audits;
 mod tenant;
 mod webhooks;

@@ -51,6 +51,10 @@ pub struct WorkerConfig {
     pub retention: rentdesk_domain::retention::RetentionPolicy,
     /// The most one imported amount may be, either sign (`MAX_ROW_AMOUNT_PENCE`).
     pub max_row_amount: rentdesk_domain::Pence,
+    /// What an imported case stage is recorded with, as an officer's step is: the notice
+    /// rules (`RENTERS_RIGHTS_SOCIAL_FROM`) and the letters' wording (`LETTER_TEMPLATES_DIR`).
+    pub notice_rules: rentdesk_domain::possession::protocol::NoticeRules,
+    pub letter_templates: std::sync::Arc<rentdesk_domain::letters::templates::LetterTemplates>,
     /// The clock the rules run on: the system clock, or the one a test moves.
     pub clock: rentdesk_store::Clock,
 }
@@ -71,6 +75,8 @@ impl Default for WorkerConfig {
             send_concurrency: crate::dispatch::DEFAULT_SEND_CONCURRENCY,
             retention: Default::default(),
             max_row_amount: rentdesk_domain::Pence::DEFAULT_MAX_ROW_AMOUNT,
+            notice_rules: Default::default(),
+            letter_templates: Default::default(),
             clock: rentdesk_store::Clock::system(),
         }
     }
@@ -102,6 +108,8 @@ impl WorkerConfig {
             send_concurrency: settings.worker.send_concurrency,
             retention: settings.retention_policy(),
             max_row_amount: settings.policy.max_row_amount,
+            notice_rules: settings.policy.notice_rules,
+            letter_templates: settings.letters.templates.clone(),
             clock: rentdesk_store::Clock::system(),
         }
     }
@@ -272,6 +280,8 @@ pub(crate) fn build_monitor(
         policy: config.contact_policy.clone(),
         retention: config.retention,
         max_row_amount: config.max_row_amount,
+        notice_rules: config.notice_rules,
+        letter_templates: config.letter_templates.clone(),
         clock: config.clock.clone(),
     };
     let mut monitor = Monitor::new();

@@ -307,8 +307,9 @@ impl ManageApi {
     /// Upload an import file
     ///
     /// Multipart form with `kind` (`tenancies`, `transactions`, `flags`, `history`,
-    /// `arrangements` or `uc_claims`: Universal Credit claims as DWP and the landlord portal give
-    /// them) and `file` (CSV). The file is stored and imported by the worker; the answer's
+    /// `arrangements`, `uc_claims`: Universal Credit claims as DWP and the landlord portal give
+    /// them, or `stages`: case stages, each recorded as the officer's step on its day) and
+    /// `file` (CSV). The file is stored and imported by the worker; the answer's
     /// `Location` shows the outcome. A file with any bad row imports nothing and lists every bad
     /// row.
     #[oai(path = "/imports", method = "post")]

@@ -1,11 +1,12 @@
-//! CSV imports from a housing-management system (tenancies, flags, arrangements, UC claims) and
-//! payment files
-//! (transactions).
+//! CSV imports from a housing-management system (tenancies, flags, arrangements, UC claims,
+//! contact history, case stages) and payment files (transactions).
 //!
 //! Two passes over the file, both streaming, so a 100k-row file never sits in memory:
 //! 1. validate every row (format, known tenancy, duplicate reference with different content)
 //!    and collect every bad row with its line, column and reason;
-//! 2. only if there were none, write everything inside one database transaction.
+//! 2. only if there were none, write everything inside one database transaction. Case stages
+//!    are judged again there, each on the steps before it (`stages`): a step the rules refuse
+//!    is a bad row too, and the transaction is rolled back.
 //!
 //! So a file with a bad row imports nothing, and a file imported twice changes nothing: a
 //! transaction whose `external_ref` is already stored with the same content is left alone.
@@ -13,10 +14,12 @@
 mod arrangements;
 mod flags;
 mod history;
+mod stages;
 mod uc_claims;
 
 use crate::entities::{import_batch, patch, tenancy, tenant, transaction};
 use crate::facts::{format_week_list, parse_week_list};
+pub use crate::possession::StepPolicy;
 use chrono::{NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use rentdesk_domain::contact::{EmailAddress, MobileNumber, Postcode};
@@ -47,6 +50,7 @@ pub enum ImportKind {
     History,
     Arrangements,
     UcClaims,
+    Stages,
 }
 
 impl ImportKind {
@@ -60,6 +64,9 @@ impl ImportKind {
         ImportKind::History,
         ImportKind::Arrangements,
         ImportKind::UcClaims,
+        // Last: each step is judged on the arrears, flags, contact, arrangements and claims
+        // on its day.
+        ImportKind::Stages,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +77,7 @@ impl ImportKind {
             ImportKind::History => "history",
             ImportKind::Arrangements => "arrangements",
             ImportKind::UcClaims => "uc_claims",
+            ImportKind::Stages => "stages",
         }
     }
 }
@@ -454,7 +462,7 @@ pub async fn import_folder(
     db: &DatabaseConnection,
     dir: &std::path::Path,
     today: NaiveDate,
-    max_amount: Pence,
+    policy: &StepPolicy<'_>,
     mut each: impl FnMut(&FolderFile),
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<FolderFile>, ImportFailure> {
@@ -465,7 +473,7 @@ pub async fn import_folder(
         let outcome = if stopped {
             None
         } else {
-            let o = import_file(db, kind, path.clone(), today, max_amount, now).await?;
+            let o = import_file(db, kind, path.clone(), today, policy, now).await?;
             stopped = o.status != "succeeded";
             Some(o)
         };
@@ -481,13 +489,14 @@ pub async fn import_folder(
 }
 
 /// Run an import from a file (the CLI's path).
-/// `max_amount` bounds every amount in the file (`MAX_ROW_AMOUNT_PENCE`).
+/// `policy.max_row_amount` bounds every amount in the file (`MAX_ROW_AMOUNT_PENCE`); the rest of
+/// the policy is what a case stage is recorded with (as an officer's step is).
 pub async fn import_file(
     db: &DatabaseConnection,
     kind: ImportKind,
     path: PathBuf,
     today: NaiveDate,
-    max_amount: Pence,
+    policy: &StepPolicy<'_>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
     let filename = path.display().to_string();
@@ -498,7 +507,7 @@ pub async fn import_file(
         batch_id,
         &ImportSource::File(path),
         today,
-        max_amount,
+        policy,
         now,
     )
     .await
@@ -510,7 +519,7 @@ pub async fn run_stored_batch(
     db: &DatabaseConnection,
     batch_id: i64,
     today: NaiveDate,
-    max_amount: Pence,
+    policy: &StepPolicy<'_>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<ImportOutcome>, ImportFailure> {
     let Some(batch) = import_batch::Entity::find_by_id(batch_id).one(db).await? else {
@@ -527,7 +536,7 @@ pub async fn run_stored_batch(
         batch_id,
         &ImportSource::Bytes(content),
         today,
-        max_amount,
+        policy,
         now,
     )
     .await
@@ -540,9 +549,10 @@ async fn run(
     batch_id: i64,
     source: &ImportSource,
     today: NaiveDate,
-    max_amount: Pence,
+    policy: &StepPolicy<'_>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
+    let max_amount = policy.max_row_amount;
     let result = match kind {
         ImportKind::Tenancies => import_tenancies(db, batch_id, source, max_amount, now).await,
         ImportKind::Transactions => {
@@ -556,6 +566,7 @@ async fn run(
         ImportKind::UcClaims => {
             uc_claims::import(db, batch_id, source, today, max_amount, now).await
         }
+        ImportKind::Stages => stages::import(db, batch_id, source, policy, now).await,
     };
     match result {
         Ok(outcome) => {

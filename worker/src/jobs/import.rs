@@ -12,11 +12,17 @@ impl Job for ImportJob {
 
     async fn run(self, ctx: JobContext) -> anyhow::Result<()> {
         let today = ctx.today();
+        let policy = rentdesk_store::imports::StepPolicy {
+            notice_rules: &ctx.notice_rules,
+            max_row_amount: ctx.max_row_amount,
+            landlord: &ctx.policy.landlord_name,
+            templates: &ctx.letter_templates,
+        };
         let outcome = rentdesk_store::imports::run_stored_batch(
             &ctx.db,
             self.batch_id,
             today,
-            ctx.max_row_amount,
+            &policy,
             ctx.now(),
         )
         .await?;

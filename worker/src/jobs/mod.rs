@@ -37,6 +37,9 @@ pub struct JobContext {
     pub policy: rentdesk_domain::contact_policy::ContactPolicy,
     /// The most one imported amount may be (`MAX_ROW_AMOUNT_PENCE`).
     pub max_row_amount: rentdesk_domain::Pence,
+    /// What an imported case stage is recorded with (`WorkerConfig::notice_rules`, …).
+    pub notice_rules: rentdesk_domain::possession::protocol::NoticeRules,
+    pub letter_templates: std::sync::Arc<rentdesk_domain::letters::templates::LetterTemplates>,
     /// How long personal data is kept after a tenancy closes (`RETENTION_MONTHS`).
     pub retention: rentdesk_domain::retention::RetentionPolicy,
     /// The clock the rules run on (moved by the end-to-end tests).
