@@ -879,14 +879,9 @@ pub async fn progress(
         .one(db)
         .await?
         .flatten();
-    p.stuck = p.planning_since.is_some_and(|since| {
-        let moved = [Some(since), p.last_progress_at, c.queued_at]
-            .into_iter()
-            .flatten()
-            .max()
-            .unwrap_or(since);
-        now - moved > crate::sweep::STRANDED_AFTER
-    });
+    p.stuck = p
+        .planning_since
+        .is_some_and(|since| crate::sweep::stuck(since, [p.last_progress_at, c.queued_at], now));
     let by_control: Vec<(bool, i64)> = campaign_recipient::Entity::find()
         .select_only()
         .column(campaign_recipient::Column::Control)

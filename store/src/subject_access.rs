@@ -75,6 +75,8 @@ pub struct ExportStatus {
     pub error: Option<String>,
     pub created_at: chrono::DateTime<Utc>,
     pub finished_at: Option<chrono::DateTime<Utc>>,
+    /// When a job last took it up (the sweep's claim, or the run's start).
+    pub queued_at: Option<chrono::DateTime<Utc>>,
 }
 
 pub async fn status<C: ConnectionTrait>(
@@ -92,6 +94,7 @@ pub async fn status<C: ConnectionTrait>(
             export::Column::Error,
             export::Column::CreatedAt,
             export::Column::FinishedAt,
+            export::Column::QueuedAt,
         ])
         .into_model::<ExportStatus>()
         .one(db)

@@ -23,6 +23,45 @@ pub const STRANDED_AFTER: Duration = Duration::minutes(5);
 /// Running it again is harmless: it rebuilds the same document, and a `done` one is left alone.
 const EXPORT_PENDING: [&str; 2] = ["queued", "running"];
 
+/// Whether pending work is stuck at `now`: asked for at `since`, and nothing about it (a queue
+/// claim, a sign of progress) has moved for longer than [`STRANDED_AFTER`]. The sweep then
+/// queues it again; if it stays stuck, the workers are down or cannot reach the database.
+pub fn stuck(
+    since: DateTime<Utc>,
+    moved: impl IntoIterator<Item = Option<DateTime<Utc>>>,
+    now: DateTime<Utc>,
+) -> bool {
+    let last = moved.into_iter().flatten().fold(since, DateTime::max);
+    now - last > STRANDED_AFTER
+}
+
+/// While an import batch is pending (queued or running), since when; `None` once finished.
+pub fn import_pending_since(b: &import_batch::Model) -> Option<DateTime<Utc>> {
+    matches!(b.status.as_str(), "queued" | "running").then_some(b.created_at)
+}
+
+/// Whether an uploaded import is stuck: still queued (a running one is inside its own
+/// transaction, and a long file takes minutes), with no queue claim for [`STRANDED_AFTER`].
+pub fn import_stuck(b: &import_batch::Model, now: DateTime<Utc>) -> bool {
+    b.status == "queued" && stuck(b.created_at, [b.queued_at], now)
+}
+
+/// While an export is pending (queued or running), since when; `None` once finished.
+pub fn export_pending_since(status: &str, created_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    EXPORT_PENDING.contains(&status).then_some(created_at)
+}
+
+/// Whether an export is stuck: pending with nothing moved for [`STRANDED_AFTER`] (its run
+/// stamps `queued_at` as it starts, and an export takes seconds).
+pub fn export_stuck(
+    status: &str,
+    created_at: DateTime<Utc>,
+    queued_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    EXPORT_PENDING.contains(&status) && stuck(created_at, [queued_at], now)
+}
+
 /// Rows whose job this process should queue again.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Stranded {

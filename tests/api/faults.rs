@@ -152,6 +152,24 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
         sweep_stranded(&app.db, &queues, soon).await.unwrap(),
         Stranded::default()
     );
+    // The import and the export say so too: pending since they were stored, not stuck yet…
+    let import_path = format!("/manage/v1/imports/{batch}");
+    let export_path = format!("/manage/v1/exports/{}", export.id);
+    let (_, b) = call(&app, Method::GET, &import_path, Some(&admin), None).await;
+    let (_, e) = call(&app, Method::GET, &export_path, Some(&lead), None).await;
+    for v in [&b, &e] {
+        assert!(v["queued_since"].is_string(), "{v}");
+        assert_eq!(v["stuck"], false, "{v}");
+    }
+    // …and stuck once 5 minutes pass with nothing moving (the API reads the app's clock).
+    app.clock.advance(STRANDED_AFTER + Duration::seconds(30));
+    let (_, b) = call(&app, Method::GET, &import_path, Some(&admin), None).await;
+    let (_, e) = call(&app, Method::GET, &export_path, Some(&lead), None).await;
+    assert_eq!(
+        (&b["stuck"], &e["stuck"]),
+        (&json!(true), &json!(true)),
+        "{b} {e}"
+    );
 
     // Past it, each is queued again, once however many workers sweep.
     let later = Utc::now() + STRANDED_AFTER + Duration::seconds(1);
@@ -177,6 +195,9 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
             .is_empty(),
         "claimed: not queued again until another STRANDED_AFTER passes"
     );
+    // Queued again just now: no longer stuck.
+    let (_, b) = call(&app, Method::GET, &import_path, Some(&admin), None).await;
+    assert_eq!(b["stuck"], false, "{b}");
 
     // The running worker does the work.
     let planned = until(&app, &lead, &progress, |p| p["planned"] == true).await;
@@ -188,16 +209,20 @@ async fn work_whose_job_the_queue_lost_is_queued_again_and_done_once() {
         "{planned}"
     );
     assert!(planned["last_progress_at"].is_string(), "{planned}");
-    until(&app, &admin, &format!("/manage/v1/imports/{batch}"), |b| {
-        b["status"] == "succeeded"
-    })
-    .await;
-    let export_path = format!("/manage/v1/exports/{}", export.id);
+    until(&app, &admin, &import_path, |b| b["status"] == "succeeded").await;
     let e = until(&app, &lead, &export_path, |e| {
         e["status"] != "queued" && e["status"] != "running"
     })
     .await;
     assert_eq!(e["status"], "done", "{e}");
+    let (_, b) = call(&app, Method::GET, &import_path, Some(&admin), None).await;
+    for v in [&b, &e] {
+        assert_eq!(
+            (&v["queued_since"], &v["stuck"]),
+            (&Value::Null, &json!(false)),
+            "{v}"
+        );
+    }
 
     assert_eq!(
         pending(&app).await,

@@ -39,6 +39,11 @@ pub struct ExportOut {
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// While queued or running, since when (null once done or failed).
+    pub queued_since: Option<DateTime<Utc>>,
+    /// Pending with nothing moving for 5 minutes: the worker's sweep queues it again; if this
+    /// stays true, the workers are down or cannot reach the database.
+    pub stuck: bool,
     /// The day the request is taken as received: the London day the export was requested
     /// (request the export on the day the request arrives).
     pub received_on: NaiveDate,
@@ -71,6 +76,8 @@ impl poem_openapi::types::Example for ExportOut {
             error: None,
             created_at: DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
             finished_at: None,
+            queued_since: DateTime::from_timestamp(1_795_000_000, 0),
+            stuck: false,
             received_on: NaiveDate::from_ymd_opt(2026, 11, 18).unwrap_or_default(),
             due_on: NaiveDate::from_ymd_opt(2026, 12, 18).unwrap_or_default(),
             extended_due_on: NaiveDate::from_ymd_opt(2027, 2, 18).unwrap_or_default(),
@@ -83,7 +90,12 @@ impl poem_openapi::types::Example for ExportOut {
 }
 
 /// A single item: a stored value outside its vocabulary is a 500 (vocab.rs).
-fn export_out(s: ExportStatus, reference: String, today: NaiveDate) -> Result<ExportOut, Problem> {
+fn export_out(
+    s: ExportStatus,
+    reference: String,
+    now: DateTime<Utc>,
+) -> Result<ExportOut, Problem> {
+    let today = rentdesk_domain::time::london_date(now);
     let base = format!("/manage/v1/exports/{}", s.id);
     let read = |e: UnknownValue| Problem::internal(&e);
     let received_on = rentdesk_domain::time::london_date(s.created_at);
@@ -99,6 +111,8 @@ fn export_out(s: ExportStatus, reference: String, today: NaiveDate) -> Result<Ex
         requested_by: s.requested_by,
         status: Status::from_stored(&s.status, "exports", s.id).map_err(read)?,
         error: s.error,
+        queued_since: rentdesk_store::sweep::export_pending_since(&s.status, s.created_at),
+        stuck: rentdesk_store::sweep::export_stuck(&s.status, s.created_at, s.queued_at, now),
         created_at: s.created_at,
         finished_at: s.finished_at,
         json_url: format!("{base}/json"),
@@ -426,7 +440,7 @@ impl DataProtectionApi {
         Ok(Answer::Accepted(Json(export_out(
             status,
             t.reference,
-            state.today(),
+            state.now(),
         )?)))
     }
 
@@ -443,7 +457,7 @@ impl DataProtectionApi {
         Ok(Answer::Ok(Json(export_out(
             export,
             t.reference,
-            state.today(),
+            state.now(),
         )?)))
     }
 

@@ -182,6 +182,11 @@ pub struct ImportBatch {
     pub errors: Vec<ImportRowError>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// While queued or running, since when (null once finished).
+    pub queued_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Still queued with nothing moving for 5 minutes: the worker's sweep queues it again; if
+    /// this stays true, the workers are down or cannot reach the database.
+    pub stuck: bool,
 }
 
 #[derive(Debug, Object, serde::Deserialize)]
@@ -191,12 +196,23 @@ pub struct ImportRowError {
     pub reason: String,
 }
 
-impl TryFrom<rentdesk_store::entities::import_batch::Model> for ImportBatch {
+/// A batch as read at `now` (whether it is stuck depends on when it is looked at).
+impl
+    TryFrom<(
+        rentdesk_store::entities::import_batch::Model,
+        chrono::DateTime<chrono::Utc>,
+    )> for ImportBatch
+{
     type Error = vocab::UnknownValue;
     fn try_from(
-        b: rentdesk_store::entities::import_batch::Model,
+        (b, now): (
+            rentdesk_store::entities::import_batch::Model,
+            chrono::DateTime<chrono::Utc>,
+        ),
     ) -> Result<ImportBatch, vocab::UnknownValue> {
         Ok(ImportBatch {
+            queued_since: rentdesk_store::sweep::import_pending_since(&b),
+            stuck: rentdesk_store::sweep::import_stuck(&b, now),
             kind: vocab::ImportKind::from_stored(&b.kind, "import_batches", b.id)?,
             status: vocab::ImportBatchStatus::from_stored(&b.status, "import_batches", b.id)?,
             id: b.id,
@@ -359,7 +375,7 @@ impl ManageApi {
             .map_err(|e| Problem::internal(&e))?
             .ok_or_else(|| Problem::internal(&"batch vanished after insert"))?;
         Ok(ImportQueued::Accepted(
-            Json(vocab::one(batch)?),
+            Json(vocab::one((batch, state.now()))?),
             format!("/manage/v1/imports/{id}"),
         ))
     }
@@ -374,7 +390,7 @@ impl ManageApi {
     ) -> poem::Result<ImportStatus> {
         admin_or!(ImportStatus, &state, auth, "see imports");
         match rentdesk_store::imports::batch(&state.db, id.0).await {
-            Ok(Some(b)) => Ok(ImportStatus::Ok(Json(vocab::one(b)?))),
+            Ok(Some(b)) => Ok(ImportStatus::Ok(Json(vocab::one((b, state.now()))?))),
             Ok(None) => Ok(ImportStatus::NotFound(Json(Problem::not_found(&format!(
                 "import {}",
                 id.0

@@ -387,6 +387,7 @@ pub async fn batch(
             import_batch::Column::Source,
             import_batch::Column::CreatedAt,
             import_batch::Column::FinishedAt,
+            import_batch::Column::QueuedAt,
         ])
         .column_as(
             sea_orm::sea_query::Expr::value(Option::<Vec<u8>>::None),
