@@ -9,19 +9,12 @@ use std::time::Duration;
 
 /// Connect to PostgreSQL (`postgres://…`) or SQLite (`sqlite://file?mode=rwc`).
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(30))
-        .sqlx_logging(false)
-        // SQLite: WAL lets the API read while the worker writes; a writer waits for the lock
-        // instead of failing at once when the server and worker write together.
-        .map_sqlx_sqlite_opts(|opts| {
-            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(30))
-                .foreign_keys(true)
-        });
-    Database::connect(options).await
+    Database::connect(options(
+        url,
+        max_connections,
+        sea_orm::sqlx::sqlite::SqliteSynchronous::Full,
+    ))
+    .await
 }
 
 /// One SQLite connection that does not wait for the disk at each commit (`synchronous =
@@ -30,18 +23,33 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 /// after the other, where waiting on each commit's fsync was most of the time. The server's
 /// own connections keep the default (`FULL`).
 pub async fn connect_for_demo(url: &str) -> Result<DatabaseConnection, DbErr> {
+    Database::connect(options(
+        url,
+        1,
+        sea_orm::sqlx::sqlite::SqliteSynchronous::Normal,
+    ))
+    .await
+}
+
+fn options(
+    url: &str,
+    max_connections: u32,
+    synchronous: sea_orm::sqlx::sqlite::SqliteSynchronous,
+) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(1)
+        .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
+        // SQLite: WAL lets the API read while the worker writes; a writer waits for the lock
+        // instead of failing at once when the server and worker write together.
+        .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .synchronous(synchronous)
         });
-    Database::connect(options).await
+    options
 }
 
 pub fn is_sqlite(db: &DatabaseConnection) -> bool {
