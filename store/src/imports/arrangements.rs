@@ -12,8 +12,9 @@
 //! replaced by an import.
 
 use super::{
-    AsyncChunkHandler, Errors, ImportFailure, ImportOutcome, ImportSource, Row, TenancyIds,
-    for_each_chunk, parse_bool, parse_bounded_amount, parse_date, parse_enum, rejected, succeeded,
+    AsyncChunkHandler, Errors, ImportFailure, ImportOutcome, ImportSource, RefUse, Row, SeenRefs,
+    TenancyIds, for_each_chunk, parse_bool, parse_bounded_amount, parse_date, parse_enum, rejected,
+    succeeded,
 };
 use crate::entities::{arrangement, staff_user, transaction};
 use chrono::{NaiveDate, Utc};
@@ -305,7 +306,7 @@ struct Validate<'a> {
     db: &'a DatabaseConnection,
     tenancies: TenancyIds,
     /// external_ref → (line, fingerprint), for repeats within the file.
-    seen: HashMap<String, (u64, u64)>,
+    seen: SeenRefs,
     /// tenancy reference → (line, external_ref) of the file's current arrangement for it.
     current: HashMap<String, (u64, String)>,
 }
@@ -344,21 +345,16 @@ impl AsyncChunkHandler<ArrangementRow> for Validate<'_> {
                 continue;
             };
             let fingerprint = row.fingerprint();
-            match self.seen.get(&row.external_ref) {
-                Some(&(line, fp)) if fp != fingerprint => {
-                    errors.push(
-                        row.line,
-                        "external_ref",
-                        format!("duplicate reference with different content (also on line {line})"),
-                    );
-                    continue;
-                }
-                // The same row again: already checked.
-                Some(_) => continue,
-                None => {
-                    self.seen
-                        .insert(row.external_ref.clone(), (row.line, fingerprint));
-                }
+            // The same row again is already checked.
+            if self.seen.add(
+                &row.external_ref,
+                row.line,
+                fingerprint,
+                "external_ref",
+                errors,
+            ) != RefUse::First
+            {
+                continue;
             }
             if let Some(a) = existing.get(&row.external_ref) {
                 if !row.same_as_stored(tenancy_id, a) {
@@ -577,7 +573,7 @@ pub(super) async fn import(
     let validate = Validate {
         db,
         tenancies: TenancyIds::default(),
-        seen: HashMap::new(),
+        seen: SeenRefs::default(),
         current: HashMap::new(),
     };
     let rows_total = for_each_chunk(source, columns, &mut errors, parse, validate).await?;

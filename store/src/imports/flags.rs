@@ -11,8 +11,8 @@
 //! why (`ended`, `cancelled`, `entered_in_error`).
 
 use super::{
-    AsyncChunkHandler, Errors, ImportFailure, ImportOutcome, ImportSource, Row, TenancyIds,
-    for_each_chunk, parse_bool, parse_date, rejected, succeeded,
+    AsyncChunkHandler, Errors, ImportFailure, ImportOutcome, ImportSource, RefUse, Row, SeenRefs,
+    TenancyIds, for_each_chunk, parse_bool, parse_date, rejected, succeeded,
 };
 use crate::entities::flag;
 use chrono::NaiveDate;
@@ -216,7 +216,7 @@ async fn stored<C: ConnectionTrait>(
 struct Validate<'a> {
     db: &'a DatabaseConnection,
     tenancies: TenancyIds,
-    seen: HashMap<String, (u64, u64)>,
+    seen: SeenRefs,
 }
 
 impl AsyncChunkHandler<FlagRow> for Validate<'_> {
@@ -243,20 +243,15 @@ impl AsyncChunkHandler<FlagRow> for Validate<'_> {
                 continue;
             };
             let fingerprint = row.fingerprint();
-            match self.seen.get(&row.external_ref) {
-                Some(&(line, fp)) if fp != fingerprint => {
-                    errors.push(
-                        row.line,
-                        "external_ref",
-                        format!("duplicate reference with different content (also on line {line})"),
-                    );
-                    continue;
-                }
-                Some(_) => {}
-                None => {
-                    self.seen
-                        .insert(row.external_ref.clone(), (row.line, fingerprint));
-                }
+            if self.seen.add(
+                &row.external_ref,
+                row.line,
+                fingerprint,
+                "external_ref",
+                errors,
+            ) == RefUse::Clash
+            {
+                continue;
             }
             if let Some(f) = existing.get(&row.external_ref)
                 && !row.same_as_stored(tenancy_id, f)
@@ -380,7 +375,7 @@ pub(super) async fn import(
     let validate = Validate {
         db,
         tenancies: TenancyIds::default(),
-        seen: HashMap::new(),
+        seen: SeenRefs::default(),
     };
     let rows_total = for_each_chunk(source, columns, &mut errors, parse, validate).await?;
     if errors.total > 0 {

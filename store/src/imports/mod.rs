@@ -837,11 +837,56 @@ trait AsyncChunkHandler<T> {
     async fn handle(&mut self, chunk: Vec<T>, errors: &mut Errors) -> Result<(), ImportFailure>;
 }
 
+/// How a row's reference stands against the lines before it in the same file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RefUse {
+    /// Not used before in this file.
+    First,
+    /// Used before for the very same content: a repeated row, harmless.
+    Again,
+    /// Used before for other content: an error on this line (pushed by [`SeenRefs::add`]).
+    Clash,
+}
+
+/// The references a file has used so far, each with the line and the content fingerprint of
+/// its first use: one reference must mean one row within a file.
+#[derive(Default)]
+struct SeenRefs(HashMap<String, (u64, u64)>);
+
+impl SeenRefs {
+    /// Record `reference` as used on `line` for content `fingerprint`; on a clash, push the
+    /// error on `column` naming the first line.
+    fn add(
+        &mut self,
+        reference: &str,
+        line: u64,
+        fingerprint: u64,
+        column: &str,
+        errors: &mut Errors,
+    ) -> RefUse {
+        match self.0.get(reference) {
+            Some(&(first, fp)) if fp != fingerprint => {
+                errors.push(
+                    line,
+                    column,
+                    format!("duplicate reference with different content (also on line {first})"),
+                );
+                RefUse::Clash
+            }
+            Some(_) => RefUse::Again,
+            None => {
+                self.0.insert(reference.to_owned(), (line, fingerprint));
+                RefUse::First
+            }
+        }
+    }
+}
+
 struct ValidateTx<'a> {
     db: &'a DatabaseConnection,
     tenancies: TenancyIds,
     /// external_ref → (line, tenancy ref, date, kind, amount, method) for in-file duplicates.
-    seen: HashMap<String, (u64, u64)>,
+    seen: SeenRefs,
 }
 
 fn content_fingerprint(row: &TxRow) -> u64 {
@@ -879,20 +924,15 @@ impl AsyncChunkHandler<TxRow> for ValidateTx<'_> {
                 continue;
             };
             let fingerprint = content_fingerprint(row);
-            match self.seen.get(&row.external_ref) {
-                Some(&(line, fp)) if fp != fingerprint => {
-                    errors.push(
-                        row.line,
-                        "external_ref",
-                        format!("duplicate reference with different content (also on line {line})"),
-                    );
-                    continue;
-                }
-                Some(_) => {}
-                None => {
-                    self.seen
-                        .insert(row.external_ref.clone(), (row.line, fingerprint));
-                }
+            if self.seen.add(
+                &row.external_ref,
+                row.line,
+                fingerprint,
+                "external_ref",
+                errors,
+            ) == RefUse::Clash
+            {
+                continue;
             }
             if let Some(existing) = stored.get(&row.external_ref)
                 && !row.same_as_stored(tenancy_id, existing)
@@ -989,7 +1029,7 @@ async fn import_transactions(
     let validate = ValidateTx {
         db,
         tenancies: TenancyIds::default(),
-        seen: HashMap::new(),
+        seen: SeenRefs::default(),
     };
     let rows_total = for_each_chunk(source, columns, &mut errors, parse, validate).await?;
     if errors.total > 0 {
@@ -1269,7 +1309,7 @@ fn tenancy_fingerprint(row: &TenancyRow) -> u64 {
 }
 
 struct ValidateTenancies {
-    seen: HashMap<String, (u64, u64)>,
+    seen: SeenRefs,
 }
 
 impl AsyncChunkHandler<TenancyRow> for ValidateTenancies {
@@ -1280,18 +1320,13 @@ impl AsyncChunkHandler<TenancyRow> for ValidateTenancies {
     ) -> Result<(), ImportFailure> {
         for row in &chunk {
             let fingerprint = tenancy_fingerprint(row);
-            match self.seen.get(&row.fields.reference) {
-                Some(&(line, fp)) if fp != fingerprint => errors.push(
-                    row.line,
-                    "reference",
-                    format!("duplicate reference with different content (also on line {line})"),
-                ),
-                Some(_) => {}
-                None => {
-                    self.seen
-                        .insert(row.fields.reference.clone(), (row.line, fingerprint));
-                }
-            }
+            self.seen.add(
+                &row.fields.reference,
+                row.line,
+                fingerprint,
+                "reference",
+                errors,
+            );
         }
         Ok(())
     }
@@ -1475,7 +1510,7 @@ async fn import_tenancies(
     let columns = (TENANCY_COLUMNS, TENANCY_OPTIONAL);
     let parse_row = |row: &Row<'_>, errors: &mut Errors| parse_tenancy_row(row, errors, max_amount);
     let validate = ValidateTenancies {
-        seen: HashMap::new(),
+        seen: SeenRefs::default(),
     };
     let rows_total = for_each_chunk(source, columns, &mut errors, parse_row, validate).await?;
     if errors.total > 0 {

@@ -21,8 +21,8 @@
 
 use super::history::parse_time;
 use super::{
-    AsyncChunkHandler, Errors, ImportFailure, ImportOutcome, ImportSource, Row, TenancyIds,
-    for_each_chunk, parse_bounded_amount, parse_date, rejected, succeeded,
+    AsyncChunkHandler, Errors, ImportFailure, ImportOutcome, ImportSource, RefUse, Row, SeenRefs,
+    TenancyIds, for_each_chunk, parse_bounded_amount, parse_date, rejected, succeeded,
 };
 use crate::entities::{action, staff_user};
 use crate::possession::{StepPolicy, StepRefusal, StepRequest, TermsRequest};
@@ -268,7 +268,7 @@ struct Validate<'a> {
     tenancies: TenancyIds,
     officers: Officers,
     /// Reference → (line, fingerprint).
-    seen: HashMap<String, (u64, u64)>,
+    seen: SeenRefs,
     /// Tenancy reference → the line and time of its latest row so far.
     latest: HashMap<String, (u64, DateTime<Utc>)>,
 }
@@ -313,20 +313,15 @@ impl AsyncChunkHandler<StageRow> for Validate<'_> {
                         .insert(row.tenancy_reference.clone(), (row.line, row.occurred_at));
                 }
             }
-            match self.seen.get(&row.external_ref) {
-                Some(&(line, fp)) if fp != row.fingerprint => {
-                    errors.push(
-                        row.line,
-                        "external_ref",
-                        format!("duplicate reference with different content (also on line {line})"),
-                    );
-                    continue;
-                }
-                Some(_) => {}
-                None => {
-                    self.seen
-                        .insert(row.external_ref.clone(), (row.line, row.fingerprint));
-                }
+            if self.seen.add(
+                &row.external_ref,
+                row.line,
+                row.fingerprint,
+                "external_ref",
+                errors,
+            ) == RefUse::Clash
+            {
+                continue;
             }
             if let Some(a) = existing.get(&row.stored_ref())
                 && !row.same_as_stored(tenancy_id, a)
@@ -470,7 +465,7 @@ pub(super) async fn import(
         db,
         tenancies: TenancyIds::default(),
         officers: Officers::default(),
-        seen: HashMap::new(),
+        seen: SeenRefs::default(),
         latest: HashMap::new(),
     };
     let rows_total = for_each_chunk(source, columns, &mut errors, parse, validate).await?;

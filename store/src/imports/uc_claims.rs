@@ -12,8 +12,8 @@
 //! already has an open claim in Rentdesk, is an error on that line.
 
 use super::{
-    AsyncChunkHandler, Errors, ImportFailure, ImportOutcome, ImportSource, Row, TenancyIds,
-    for_each_chunk, parse_bounded_amount, parse_date, rejected, succeeded,
+    AsyncChunkHandler, Errors, ImportFailure, ImportOutcome, ImportSource, RefUse, Row, SeenRefs,
+    TenancyIds, for_each_chunk, parse_bounded_amount, parse_date, rejected, succeeded,
 };
 use crate::entities::uc_claim;
 use crate::facts::managed_payment_on;
@@ -219,7 +219,7 @@ async fn stored_open<C: ConnectionTrait>(
 struct Validate<'a> {
     db: &'a DatabaseConnection,
     tenancies: TenancyIds,
-    seen: HashMap<String, (u64, u64)>,
+    seen: SeenRefs,
     /// tenancy reference → (line, external_ref) of the file's claim for it.
     per_tenancy: HashMap<String, (u64, String)>,
 }
@@ -256,21 +256,16 @@ impl AsyncChunkHandler<ClaimRow> for Validate<'_> {
                 continue;
             };
             let fingerprint = row.fingerprint();
-            match self.seen.get(&row.external_ref) {
-                Some(&(line, fp)) if fp != fingerprint => {
-                    errors.push(
-                        row.line,
-                        "external_ref",
-                        format!("duplicate reference with different content (also on line {line})"),
-                    );
-                    continue;
-                }
-                // The same row repeated: the same claim.
-                Some(_) => continue,
-                None => {
-                    self.seen
-                        .insert(row.external_ref.clone(), (row.line, fingerprint));
-                }
+            // The same row again is already checked.
+            if self.seen.add(
+                &row.external_ref,
+                row.line,
+                fingerprint,
+                "external_ref",
+                errors,
+            ) != RefUse::First
+            {
+                continue;
             }
             if let Some((line, other)) = self.per_tenancy.get(&row.tenancy_reference) {
                 errors.push(
@@ -437,7 +432,7 @@ pub(super) async fn import(
     let validate = Validate {
         db,
         tenancies: TenancyIds::default(),
-        seen: HashMap::new(),
+        seen: SeenRefs::default(),
         per_tenancy: HashMap::new(),
     };
     let rows_total = for_each_chunk(source, columns, &mut errors, parse, validate).await?;
