@@ -94,6 +94,12 @@ pub enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// The audit log's hash chain: `audit verify` proves no sealed entry was edited or removed
+    /// since it was sealed; `audit seal` seals new entries now (the worker does it every minute).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Write the OpenAPI document (default: mobile-api-spec/openapi.yaml).
     Spec {
         #[arg(long, default_value = "mobile-api-spec/openapi.yaml")]
@@ -102,6 +108,19 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole chain; exit 1 naming every entry edited or removed since it was sealed.
+    Verify {
+        /// A head recorded earlier (the worker logs `audit chain sealed … head=SEQ:HASH`): the
+        /// chain must still hold it, which shows a chain recomputed after an edit.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect: Option<rentdesk_store::audit_chain::Head>,
+    },
+    /// Seal the entries written since the last run, now.
+    Seal,
 }
 
 #[derive(Subcommand)]
@@ -469,6 +488,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(p) = made.generated_password {
                 println!("password (shown once; keep it in a password manager): {p}");
             }
+        }
+        Command::Audit {
+            command: AuditCommand::Seal,
+        } => {
+            let sealed = rentdesk_store::audit_chain::seal(&db).await?;
+            match &sealed.head {
+                Some(head) => println!("sealed {} entries; head {head}", sealed.count),
+                None => println!("nothing to seal: the audit log is empty"),
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { expect },
+        } => {
+            let v = rentdesk_store::audit_chain::verify(&db, expect.as_ref()).await?;
+            match &v.head {
+                Some(head) => println!("checked {} seals; head {head}", v.seals),
+                None => println!("no seals yet"),
+            }
+            if v.waiting > 0 {
+                println!("{} recent entries wait for the next seal", v.waiting);
+            }
+            for b in &v.breaks {
+                println!("BROKEN: {b}");
+            }
+            if !v.holds() {
+                println!(
+                    "the audit chain does not hold ({} problems)",
+                    v.breaks.len()
+                );
+                std::process::exit(1);
+            }
+            println!("the audit chain holds");
         }
         Command::Serve => {
             let state = startup::connect(&settings).await?;

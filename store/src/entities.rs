@@ -4,6 +4,7 @@ pub mod account_summary;
 pub mod action;
 pub mod arrangement;
 pub mod audit_entry;
+pub mod audit_seal;
 pub mod campaign;
 pub mod campaign_recipient;
 pub mod case;

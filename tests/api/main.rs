@@ -4,6 +4,7 @@
 mod account_history;
 mod accounts;
 mod admin;
+mod audit_chain;
 mod campaigns;
 mod caseload;
 mod data_protection;
