@@ -17,6 +17,11 @@ use crate::{
 /// Every job gets this many attempts in total (first run + retries), on both backends.
 pub const MAX_ATTEMPTS: usize = 5;
 
+/// How long a request waits for the queue to take a job before leaving it to the sweep
+/// ([`Queues::wake`]): a healthy push takes milliseconds; an unreachable Redis would otherwise
+/// hold the request for its whole reconnect (about 9 s measured).
+pub const WAKE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How long Redis remembers an idempotency key (only the nightly job uses keys).
 const REDIS_IDEMPOTENCY_TTL: Duration = Duration::from_secs(8 * 24 * 3600);
 
@@ -141,6 +146,32 @@ impl Queues {
     pub async fn enqueue_nightly(&self, date: NaiveDate) -> anyhow::Result<()> {
         let key = NightlyEvaluation::idempotency_key(date);
         self.push(NightlyEvaluation { date }, Some(key)).await
+    }
+
+    /// Wake a worker for work the caller has already stored as pending in the database (a
+    /// launched campaign, an uploaded import, a requested export): the queue is only the bell.
+    /// If the queue does not take the job within [`WAKE_TIMEOUT`] (Redis down, restarting,
+    /// unreachable), the request still succeeds, since what it asked for is stored, and the
+    /// worker's sweep queues the job once the queue is back (issue 21). `false` when it did not.
+    pub async fn wake(
+        job: &'static str,
+        push: impl std::future::Future<Output = anyhow::Result<()>>,
+    ) -> bool {
+        match tokio::time::timeout(WAKE_TIMEOUT, push).await {
+            Ok(Ok(())) => true,
+            Ok(Err(e)) => {
+                tracing::warn!(job, error = %format!("{e:#}"), "queue unavailable: the sweep will queue the job");
+                false
+            }
+            Err(_) => {
+                tracing::warn!(
+                    job,
+                    timeout_ms = WAKE_TIMEOUT.as_millis() as u64,
+                    "queue did not answer: the sweep will queue the job"
+                );
+                false
+            }
+        }
     }
 
     /// Health check: the queue backend answers a round trip.

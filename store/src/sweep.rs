@@ -178,6 +178,43 @@ pub async fn claim_stranded<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Give back claims whose job could not be queued (the queue went away between the claim and
+/// the push): without this the work would wait another [`STRANDED_AFTER`] for nothing. The next
+/// sweep finds them stranded again (`queued_at` empty: judged from when they were asked for).
+pub async fn release<C: ConnectionTrait>(db: &C, claims: &Stranded) -> Result<(), DbErr> {
+    if !claims.campaigns.is_empty() {
+        campaign::Entity::update_many()
+            .col_expr(
+                campaign::Column::QueuedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(campaign::Column::Id.is_in(claims.campaigns.clone()))
+            .exec(db)
+            .await?;
+    }
+    if !claims.imports.is_empty() {
+        import_batch::Entity::update_many()
+            .col_expr(
+                import_batch::Column::QueuedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(import_batch::Column::Id.is_in(claims.imports.clone()))
+            .exec(db)
+            .await?;
+    }
+    if !claims.exports.is_empty() {
+        export::Entity::update_many()
+            .col_expr(
+                export::Column::QueuedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(export::Column::Id.is_in(claims.exports.clone()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Pending work as the database sees it, for monitoring (`/health`): how many of each kind and
 /// when the oldest was asked for. A queue that lost its jobs looks empty; this does not.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -36,6 +36,11 @@ async fn until(app: &TestApp, token: &str, path: &str, done: impl Fn(&Value) -> 
 
 /// A draft SMS campaign to every tenancy with a mobile; its id.
 async fn create_campaign(app: &TestApp, lead: &str, name: &str) -> i64 {
+    create_campaign_saying(app, lead, name, "please call us about your rent.").await
+}
+
+/// As [`create_campaign`], its text ending `text` (so each campaign's texts can be told apart).
+async fn create_campaign_saying(app: &TestApp, lead: &str, name: &str, text: &str) -> i64 {
     let (s, c) = call(
         app,
         Method::POST,
@@ -45,7 +50,7 @@ async fn create_campaign(app: &TestApp, lead: &str, name: &str) -> i64 {
             "name": name,
             "segment": {"has_mobile": true},
             "channels": ["sms"],
-            "templates": {"sms": ["Hi {first_name}, please call us about your rent."]},
+            "templates": {"sms": [format!("Hi {{first_name}}, {text}")]},
         })),
     )
     .await;
@@ -408,4 +413,262 @@ async fn on_stop_health_turns_unready_first_and_requests_are_still_answered() {
         client.get(&health).send().await.is_err(),
         "the listener is closed after the drain"
     );
+}
+
+/// A private `redis-server` on its own port, so a test can flush and stop it without touching
+/// any other test's queue. Stopped when dropped.
+struct PrivateRedis {
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    async fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut r = PrivateRedis { port, child: None };
+        r.restart().await;
+        r
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn cli(&self, args: &[&str]) -> Option<String> {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    /// Start it (again, on the same port, empty: no persistence, as after a restart that lost
+    /// its data) and wait until it answers.
+    async fn restart(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (scripts/ensure-services.sh installs it)");
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.cli(&["PING"]).as_deref() != Some("PONG") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Gone at once, as a crashed server is (SIGKILL).
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().ok();
+            c.wait().ok();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn fake_sms(fake_url: &str) -> rentdesk_worker::dispatch::Providers {
+    use rentdesk_worker::sms::{Sender, TwilioClient, TwilioConfig};
+    rentdesk_worker::dispatch::Providers {
+        sms: Some(
+            TwilioClient::new(TwilioConfig {
+                base_url: fake_url.to_owned(),
+                account_sid: rentdesk_worker::fake_twilio::SID.into(),
+                auth_token: rentdesk_worker::fake_twilio::TOKEN.into(),
+                sender: Sender::From("+447700900000".into()),
+                timeout: std::time::Duration::from_secs(5),
+            })
+            .unwrap(),
+        ),
+        email: None,
+        push: None,
+        status_callback: None,
+        policy: rentdesk_domain::contact_policy::ContactPolicy::any_time(),
+        rate_per_minute: None,
+        send_concurrency: 0,
+    }
+}
+
+/// Issue 21's Redis faults, against a real `redis-server`: its data flushed right after a
+/// launch (whether or not the worker had taken the fan-out job yet), and the server killed,
+/// a campaign launched while it is down, and the server started again empty. The database
+/// keeps what is pending; the sweep queues it again; every recipient is texted exactly once.
+#[tokio::test]
+async fn redis_flushed_or_killed_and_restarted_loses_and_duplicates_nothing() {
+    let mut redis = PrivateRedis::start().await;
+    let url = redis.url();
+    let mut vars = ANY_TIME.to_vec();
+    vars.push(("REDIS_URL", &url));
+    let app = spawn_app_with(&vars).await;
+    rentdesk_store::seed::seed(&app.db, 40, 7, crate::helpers::real_today())
+        .await
+        .unwrap();
+    staff(&app, "lead@council.example", "team_leader").await;
+    let lead = staff_sign_in(&app, "lead@council.example").await;
+    let queues = Queues::connect(&app.settings().queue_backend())
+        .await
+        .unwrap();
+    let launch = |id: i64| {
+        let (app, lead) = (&app, &lead);
+        async move {
+            call(
+                app,
+                Method::POST,
+                &format!("/manage/v1/campaigns/{id}/launch"),
+                Some(lead),
+                Some(json!({})),
+            )
+            .await
+        }
+    };
+
+    // 1. Flushed right after the launch.
+    let flushed = create_campaign_saying(&app, &lead, "Flushed", "your rent is due.").await;
+    let (s, v) = launch(flushed).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(redis.cli(&["FLUSHALL"]).as_deref(), Some("OK"));
+
+    // 2. Killed; a launch while it is down is kept by the database, and health says why.
+    redis.kill();
+    let (s, h) = {
+        let r = app.client.get(app.url("/health")).send().await.unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    assert_eq!(s, 503, "{h}");
+    let down = create_campaign_saying(&app, &lead, "Down", "we can help with rent.").await;
+    let asked = std::time::Instant::now();
+    let (s, v) = launch(down).await;
+    assert_eq!(
+        s, 200,
+        "launched: the database keeps it; the sweep plans it later: {v}"
+    );
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(5),
+        "the request does not wait for Redis's reconnects: {:?}",
+        asked.elapsed()
+    );
+    redis.restart().await;
+
+    // The sweep, past STRANDED_AFTER, queues again whatever the queue lost; the worker
+    // reconnects to the restarted server and does it.
+    app.clock.advance(STRANDED_AFTER + Duration::seconds(30));
+    let later = app.now();
+    // Ticks, as the worker's would come: while the queue is still reconnecting a tick claims
+    // nothing (or gives its claims back), so a later one still finds the work.
+    let mut swept = Stranded::default();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match sweep_stranded(&app.db, &queues, later).await {
+            Ok(s) if !s.is_empty() => {
+                swept = s;
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => assert!(std::time::Instant::now() < deadline, "{e:#}"),
+        }
+        if std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let ids = [flushed, down];
+    for id in &ids {
+        until(
+            &app,
+            &lead,
+            &format!("/manage/v1/campaigns/{id}/progress"),
+            |p| p["planned"] == true,
+        )
+        .await;
+    }
+    assert!(
+        swept.campaigns.len() <= 2,
+        "each stranded campaign queued once: {swept:?}"
+    );
+
+    // Every recipient of each campaign is texted exactly once, through the real client.
+    let (fake, fake_url) = rentdesk_worker::fake_twilio::start().await;
+    let providers = fake_sms(&fake_url);
+    // Three ticks, on the app's clock (moved on past the sweep): the first sends everything.
+    for _ in 0..3 {
+        rentdesk_worker::dispatch::dispatch_all(&app.db, &providers, app.now())
+            .await
+            .unwrap();
+    }
+    for id in &ids {
+        let recipients = campaign_recipient::Entity::find()
+            .filter(campaign_recipient::Column::CampaignId.eq(*id))
+            .count(&app.db)
+            .await
+            .unwrap();
+        let sent = message::Entity::find()
+            .filter(message::Column::IdempotencyKey.like(format!("campaign:{id}:%")))
+            .filter(message::Column::Status.eq("sent"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert!(recipients > 0, "campaign {id} planned recipients");
+        let (_, p) = call(
+            &app,
+            Method::GET,
+            &format!("/manage/v1/campaigns/{id}/progress"),
+            Some(&lead),
+            None,
+        )
+        .await;
+        assert_eq!(p["sent"].as_u64().unwrap(), sent, "campaign {id}: {p}");
+        assert_eq!(p["queued"], 0, "campaign {id}: nothing stranded: {p}");
+    }
+    // What reached Twilio is exactly what the database says was sent: per number and text,
+    // as many as there are sent rows (two tenancies may share a number), none twice, none lost.
+    let at_fake = fake.0.lock().unwrap().sent.clone();
+    let mut reached: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for m in &at_fake {
+        *reached
+            .entry((m["To"].clone(), m["Body"].clone()))
+            .or_default() += 1;
+    }
+    let mut recorded: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    let tenants: std::collections::HashMap<i64, String> =
+        rentdesk_store::entities::tenant::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|t| Some((t.id, t.mobile?)))
+            .collect();
+    for m in message::Entity::find()
+        .filter(message::Column::Status.eq("sent"))
+        .all(&app.db)
+        .await
+        .unwrap()
+    {
+        let to = tenants[&m.tenant_id.unwrap()].clone();
+        *recorded.entry((to, m.body)).or_default() += 1;
+    }
+    assert_eq!(reached, recorded, "sent once each, none lost");
+    assert!(!reached.is_empty());
+    assert_eq!(
+        pending(&app).await["campaigns"],
+        json!(0),
+        "nothing left pending"
+    );
+    app.stop().await;
 }

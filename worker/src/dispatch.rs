@@ -819,15 +819,39 @@ pub async fn sweep_stranded(
     queues: &crate::Queues,
     now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<rentdesk_store::sweep::Stranded> {
+    // A queue that does not answer would take nothing: claim nothing, so the work is still
+    // stranded (and swept) on the first tick after the queue is back.
+    queues
+        .ping()
+        .await
+        .map_err(|e| e.context("the queue does not answer: nothing swept this tick"))?;
     let stranded = rentdesk_store::sweep::claim_stranded(db, now).await?;
+    let mut failed = rentdesk_store::sweep::Stranded::default();
+    let mut last_error = None;
     for &id in &stranded.campaigns {
-        queues.enqueue_campaign_fan_out(id).await?;
+        if let Err(e) = queues.enqueue_campaign_fan_out(id).await {
+            failed.campaigns.push(id);
+            last_error = Some(e);
+        }
     }
     for &id in &stranded.imports {
-        queues.enqueue_import(id).await?;
+        if let Err(e) = queues.enqueue_import(id).await {
+            failed.imports.push(id);
+            last_error = Some(e);
+        }
     }
     for &id in &stranded.exports {
-        queues.enqueue_subject_access_export(id).await?;
+        if let Err(e) = queues.enqueue_subject_access_export(id).await {
+            failed.exports.push(id);
+            last_error = Some(e);
+        }
+    }
+    if let Some(e) = last_error {
+        // The queue went away mid-sweep: give those claims back for the next tick.
+        rentdesk_store::sweep::release(db, &failed).await?;
+        return Err(e.context(format!(
+            "queued again only part of the stranded work: {failed:?} given back"
+        )));
     }
     if !stranded.is_empty() {
         tracing::warn!(

@@ -959,11 +959,12 @@ impl CampaignsApi {
             }
         };
         if what == "launch" {
-            state
-                .queues
-                .enqueue_campaign_fan_out(c.id)
-                .await
-                .map_err(internal)?;
+            // Launched is stored: if the queue is down, the sweep plans it once it is back.
+            rentdesk_jobs::Queues::wake(
+                "campaign-fan-out",
+                state.queues.enqueue_campaign_fan_out(c.id),
+            )
+            .await;
         }
         audit_campaign(
             state,

@@ -428,11 +428,12 @@ impl DataProtectionApi {
         )
         .await
         .map_err(|e| Problem::internal(&e))?;
-        state
-            .queues
-            .enqueue_subject_access_export(row.id)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
+        // The export is stored as queued: if the queue is down, the sweep queues it once back.
+        rentdesk_jobs::Queues::wake(
+            "subject-access-export",
+            state.queues.enqueue_subject_access_export(row.id),
+        )
+        .await;
         let status = rentdesk_store::subject_access::status(&state.db, row.id)
             .await
             .map_err(|e| Problem::internal(&e))?

@@ -365,11 +365,8 @@ impl ManageApi {
             rentdesk_store::imports::queue_upload(&state.db, kind, &filename, content, state.now())
                 .await
                 .map_err(|e| Problem::internal(&e))?;
-        state
-            .queues
-            .enqueue_import(id)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
+        // The batch is stored as queued: if the queue is down, the sweep queues it once back.
+        rentdesk_jobs::Queues::wake("import", state.queues.enqueue_import(id)).await;
         let batch = rentdesk_store::imports::batch(&state.db, id)
             .await
             .map_err(|e| Problem::internal(&e))?

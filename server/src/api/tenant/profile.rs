@@ -399,11 +399,15 @@ impl TenantProfileApi {
         .map_err(|e| Problem::internal(&e))?;
         if new {
             // New data: re-evaluate now and start the new-claim sequence, not tonight.
-            state
-                .queues
-                .enqueue_evaluation_and_outreach(vec![person.tenancy_id])
-                .await
-                .map_err(|e| Problem::internal(&e))?;
+            // The claim is stored: if the queue is down, tonight's run evaluates the account
+            // and starts the sequence instead of now; the tenant's report is not refused.
+            rentdesk_jobs::Queues::wake(
+                "evaluate-tenancies",
+                state
+                    .queues
+                    .enqueue_evaluation_and_outreach(vec![person.tenancy_id]),
+            )
+            .await;
         }
         let first = rentdesk_domain::benefits::uc_first_payment_due(claim.claim_start);
         let answer = UniversalCreditRecorded {
