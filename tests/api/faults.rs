@@ -672,3 +672,210 @@ async fn redis_flushed_or_killed_and_restarted_loses_and_duplicates_nothing() {
     );
     app.stop().await;
 }
+
+/// Issue 21's PostgreSQL fault: every connection of the database terminated
+/// (`pg_terminate_backend`) again and again while a campaign fans out and its texts are sent.
+/// The pools reconnect, the jobs retry, and a send cut off between Twilio's answer and the
+/// row's update is settled from Twilio's own list: each recipient is texted exactly once.
+/// PostgreSQL only (SQLite has no connections to terminate).
+#[tokio::test]
+async fn postgres_connections_terminated_mid_fan_out_and_dispatch_lose_and_duplicate_nothing() {
+    if crate::helpers::backend() != crate::helpers::Backend::Postgres {
+        return;
+    }
+    let app = spawn_app_with(ANY_TIME).await;
+    rentdesk_store::seed::seed(&app.db, 60, 7, crate::helpers::real_today())
+        .await
+        .unwrap();
+    staff(&app, "lead@council.example", "team_leader").await;
+    let lead = staff_sign_in(&app, "lead@council.example").await;
+    let queues = Queues::connect(&app.settings().queue_backend())
+        .await
+        .unwrap();
+    let (fake, fake_url) = rentdesk_worker::fake_twilio::start().await;
+    let providers = fake_sms(&fake_url);
+
+    let id = create_campaign(&app, &lead, "Under fire").await;
+
+    // The terminator: its own connection, killing every other one of this database.
+    let admin = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let killer = sea_orm::Database::connect(admin.as_str()).await.unwrap();
+    let database = {
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT current_database() AS name",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<String>("", "name").unwrap()
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let kills = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            use sea_orm::ConnectionTrait;
+            let mut terminated = 0_u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let sql = format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+                );
+                if let Ok(r) = killer.execute_unprepared(&sql).await {
+                    terminated += r.rows_affected();
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+            }
+            terminated
+        })
+    };
+
+    // Requests may fail while their connection is killed (a 5xx the client retries); the
+    // launch is retried until it answers.
+    let mut launched = false;
+    for _ in 0..50 {
+        let r = app
+            .client
+            .post(app.url(&format!("/manage/v1/campaigns/{id}/launch")))
+            .bearer_auth(&lead)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        match r.status().as_u16() {
+            200 => {
+                launched = true;
+                break;
+            }
+            409 => {
+                // An earlier attempt's launch was stored before its answer was lost.
+                launched = true;
+                break;
+            }
+            s => assert!(s >= 500, "{s}"),
+        }
+    }
+    assert!(launched);
+    // A request whose connection dies gets a 5xx to retry, never a 401 (which would tell the
+    // app the session is over and sign its user out).
+    for _ in 0..20 {
+        let (s, v) = call(
+            &app,
+            Method::GET,
+            &format!("/manage/v1/campaigns/{id}/progress"),
+            Some(&lead),
+            None,
+        )
+        .await;
+        assert!(s == 200 || s >= 500, "{s} {v}");
+    }
+    // Dispatch ticks while the connections keep dying.
+    for _ in 0..8 {
+        let _ = dispatch_all_ignoring_errors(&app, &providers).await;
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let terminated = kills.await.unwrap();
+    assert!(terminated > 0, "connections were terminated");
+
+    // Calm again: ticks, the sweep after STRANDED_AFTER, and reconciliation after
+    // SENDING_TIMEOUT, on the app's clock, until nothing is pending.
+    app.clock
+        .advance(rentdesk_store::outbox::SENDING_TIMEOUT + Duration::minutes(1));
+    sweep_stranded(&app.db, &queues, app.now()).await.unwrap();
+    until(
+        &app,
+        &lead,
+        &format!("/manage/v1/campaigns/{id}/progress"),
+        |p| p["planned"] == true,
+    )
+    .await;
+    for _ in 0..3 {
+        rentdesk_worker::dispatch::dispatch_all(&app.db, &providers, app.now())
+            .await
+            .unwrap();
+    }
+    app.clock
+        .advance(rentdesk_store::outbox::SENDING_TIMEOUT + Duration::minutes(31));
+    for _ in 0..3 {
+        rentdesk_worker::dispatch::dispatch_all(&app.db, &providers, app.now())
+            .await
+            .unwrap();
+    }
+
+    let (_, p) = call(
+        &app,
+        Method::GET,
+        &format!("/manage/v1/campaigns/{id}/progress"),
+        Some(&lead),
+        None,
+    )
+    .await;
+    let recipients = campaign_recipient::Entity::find()
+        .filter(campaign_recipient::Column::CampaignId.eq(id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(recipients > 0);
+    assert_eq!(p["queued"], 0, "nothing stranded: {p}");
+    let at_fake = fake.0.lock().unwrap().sent.len() as u64;
+    let sent = p["sent"].as_u64().unwrap();
+    assert_eq!(at_fake, sent, "each send reached Twilio once: {p}");
+    let mut numbers: Vec<String> = fake
+        .0
+        .lock()
+        .unwrap()
+        .sent
+        .iter()
+        .map(|m| m["To"].clone())
+        .collect();
+    let all = numbers.len();
+    numbers.sort();
+    numbers.dedup();
+    let tenants_sharing = all - numbers.len();
+    let shared: u64 = {
+        // Numbers two recipients share (the seed's joint tenancies) are texted once per
+        // recipient; anything beyond that is a duplicate.
+        let rows = message::Entity::find()
+            .filter(message::Column::CampaignId.eq(id))
+            .filter(message::Column::Status.eq("sent"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        let tenants: std::collections::HashMap<i64, String> =
+            rentdesk_store::entities::tenant::Entity::find()
+                .all(&app.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter_map(|t| Some((t.id, t.mobile?)))
+                .collect();
+        let mut to: Vec<&String> = rows
+            .iter()
+            .map(|m| &tenants[&m.tenant_id.unwrap()])
+            .collect();
+        let n = to.len();
+        to.sort();
+        to.dedup();
+        (n - to.len()) as u64
+    };
+    assert_eq!(
+        tenants_sharing as u64, shared,
+        "no number texted twice for one recipient"
+    );
+    app.stop().await;
+}
+
+/// One dispatch tick whose database connection may be killed under it.
+async fn dispatch_all_ignoring_errors(
+    app: &TestApp,
+    providers: &rentdesk_worker::dispatch::Providers,
+) -> Option<rentdesk_worker::dispatch::DispatchReport> {
+    rentdesk_worker::dispatch::dispatch_all(&app.db, providers, app.now())
+        .await
+        .ok()
+}

@@ -34,11 +34,15 @@ pub struct StaffPrincipal {
 #[oai(ty = "bearer", bearer_format = "JWT", checker = "check_staff")]
 pub struct StaffAuth(pub StaffPrincipal);
 
-async fn check_staff(req: &Request, bearer: Bearer) -> Option<StaffPrincipal> {
-    let state = req.data::<AppState>()?;
+async fn check_staff(req: &Request, bearer: Bearer) -> poem::Result<StaffPrincipal> {
+    let refused = || poem::Error::from(poem_openapi::error::AuthorizationError);
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| poem::Error::from(Problem::internal(&"no app state")))?;
     let claims = Keys::new(state.settings.auth.token_signing_key.expose())
-        .verify(&bearer.token, STAFF_AUDIENCE)?;
-    let staff_id = claims.subject_id("staff")?;
+        .verify(&bearer.token, STAFF_AUDIENCE)
+        .ok_or_else(refused)?;
+    let staff_id = claims.subject_id("staff").ok_or_else(refused)?;
     let active = rentdesk_store::auth::family_active(
         &state.db,
         "staff",
@@ -47,11 +51,15 @@ async fn check_staff(req: &Request, bearer: Bearer) -> Option<StaffPrincipal> {
         chrono::Utc::now(),
     )
     .await
-    .ok()?;
-    active.then_some(StaffPrincipal {
-        staff_id,
-        family: claims.sid,
-    })
+    // A database that does not answer is our failure (5xx, try again), never a 401 that
+    // would tell the app its session is over and sign the person out.
+    .map_err(|e| poem::Error::from(Problem::internal(&e)))?;
+    active
+        .then_some(StaffPrincipal {
+            staff_id,
+            family: claims.sid,
+        })
+        .ok_or_else(refused)
 }
 
 /// The caller's staff row; a deactivated account is refused even with a live token.

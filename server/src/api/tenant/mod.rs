@@ -32,12 +32,16 @@ pub struct TenantPrincipal {
 #[oai(ty = "bearer", bearer_format = "JWT", checker = "check_tenant")]
 pub struct TenantAuth(pub TenantPrincipal);
 
-async fn check_tenant(req: &Request, bearer: Bearer) -> Option<TenantPrincipal> {
-    let state = req.data::<AppState>()?;
+async fn check_tenant(req: &Request, bearer: Bearer) -> poem::Result<TenantPrincipal> {
+    let refused = || poem::Error::from(poem_openapi::error::AuthorizationError);
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| poem::Error::from(Problem::internal(&"no app state")))?;
     let claims = Keys::new(state.settings.auth.token_signing_key.expose())
-        .verify(&bearer.token, TENANT_AUDIENCE)?;
-    let tenant_id = claims.subject_id("tenant")?;
-    let tenancy_id = claims.tenancy?;
+        .verify(&bearer.token, TENANT_AUDIENCE)
+        .ok_or_else(refused)?;
+    let tenant_id = claims.subject_id("tenant").ok_or_else(refused)?;
+    let tenancy_id = claims.tenancy.ok_or_else(refused)?;
     let active = rentdesk_store::auth::family_active(
         &state.db,
         "tenant",
@@ -46,12 +50,16 @@ async fn check_tenant(req: &Request, bearer: Bearer) -> Option<TenantPrincipal> 
         chrono::Utc::now(),
     )
     .await
-    .ok()?;
-    active.then_some(TenantPrincipal {
-        tenant_id,
-        tenancy_id,
-        family: claims.sid,
-    })
+    // A database that does not answer is our failure (5xx, try again), never a 401 that
+    // would tell the app its session is over and sign the person out.
+    .map_err(|e| poem::Error::from(Problem::internal(&e)))?;
+    active
+        .then_some(TenantPrincipal {
+            tenant_id,
+            tenancy_id,
+            family: claims.sid,
+        })
+        .ok_or_else(refused)
 }
 
 /// The caller's own person and tenancy rows. A token for a person since removed is refused.
