@@ -879,3 +879,125 @@ async fn dispatch_all_ignoring_errors(
         .await
         .ok()
 }
+
+/// Issue 21's SMTP fault: the mail server refuses connections for minutes while an email
+/// campaign is sent. Every email waits (`retrying`, backing off), none is given up or sent
+/// twice, and once the server is back each recipient gets exactly one.
+#[tokio::test]
+async fn smtp_down_for_minutes_delays_email_and_loses_and_duplicates_nothing() {
+    use rentdesk_worker::email::{EmailConfig, Mailer, SmtpUrl};
+    let app = spawn_app_with(ANY_TIME).await;
+    rentdesk_store::seed::seed(&app.db, 30, 7, crate::helpers::real_today())
+        .await
+        .unwrap();
+    staff(&app, "lead@council.example", "team_leader").await;
+    let lead = staff_sign_in(&app, "lead@council.example").await;
+    let (s, c) = call(
+        &app,
+        Method::POST,
+        "/manage/v1/campaigns",
+        Some(&lead),
+        Some(json!({
+            "name": "Email while the mail server is down",
+            "segment": {"has_email": true},
+            "channels": ["email"],
+            "templates": {"email": ["Hi {first_name}, please call us about your rent."]},
+        })),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    let progress = format!("/manage/v1/campaigns/{id}/progress");
+    let (s, v) = call(
+        &app,
+        Method::POST,
+        &format!("/manage/v1/campaigns/{id}/launch"),
+        Some(&lead),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let planned = until(&app, &lead, &progress, |p| p["planned"] == true).await;
+    let to_send = planned["queued"].as_u64().unwrap();
+    assert!(to_send > 0, "{planned}");
+
+    let mailer = |url: &str| {
+        let mut p = fake_sms("http://127.0.0.1:9");
+        p.sms = None;
+        p.email = Some(
+            Mailer::new(EmailConfig {
+                smtp: SmtpUrl::parse(url).unwrap(),
+                from: "Rent team <rent@landlord.example>".parse().unwrap(),
+                public_url: "https://rent.landlord.example".into(),
+                link_key: rentdesk_config::Secret::new(crate::helpers::TOKEN_SIGNING_KEY),
+                timeout: std::time::Duration::from_secs(2),
+            })
+            .unwrap(),
+        );
+        p
+    };
+    // Down: a port nothing listens on (connection refused).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = mailer(&format!("smtp://127.0.0.1:{closed}"));
+    let t0 = app.now();
+    let mut attempts_seen = vec![];
+    for minutes in [0, 2, 5, 10] {
+        let r = rentdesk_worker::dispatch::dispatch_all(
+            &app.db,
+            &down,
+            t0 + Duration::minutes(minutes),
+        )
+        .await
+        .unwrap();
+        assert_eq!((r.sent, r.failed), (0, 0), "{r:?}");
+        attempts_seen.push(r.retrying);
+    }
+    assert_eq!(
+        attempts_seen[0], to_send,
+        "every email waits: {attempts_seen:?}"
+    );
+    let (_, p) = call(&app, Method::GET, &progress, Some(&lead), None).await;
+    assert_eq!((&p["sent"], &p["failed"]), (&json!(0), &json!(0)), "{p}");
+
+    // Back (the mail server restarted): each recipient gets exactly one email.
+    let (sink, sink_url) = rentdesk_worker::fake_smtp::start().await;
+    let up = mailer(&sink_url);
+    for minutes in [60, 90, 120] {
+        rentdesk_worker::dispatch::dispatch_all(&app.db, &up, t0 + Duration::minutes(minutes))
+            .await
+            .unwrap();
+    }
+    let (_, p) = call(&app, Method::GET, &progress, Some(&lead), None).await;
+    assert_eq!(p["sent"].as_u64().unwrap(), to_send, "{p}");
+    assert_eq!((&p["queued"], &p["failed"]), (&json!(0), &json!(0)), "{p}");
+    let delivered = sink.0.lock().unwrap().messages.clone();
+    assert_eq!(delivered.len() as u64, to_send);
+    // Exactly what the database says was sent, address by address (two recipients of a
+    // joint tenancy may share one): none twice, none lost.
+    let mut reached: Vec<String> = delivered.iter().flat_map(|m| m.rcpt_to.clone()).collect();
+    reached.sort();
+    let emails: std::collections::HashMap<i64, String> =
+        rentdesk_store::entities::tenant::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|t| Some((t.id, t.email?)))
+            .collect();
+    let mut recorded: Vec<String> = message::Entity::find()
+        .filter(message::Column::CampaignId.eq(id))
+        .filter(message::Column::Status.eq("sent"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| emails[&m.tenant_id.unwrap()].clone())
+        .collect();
+    recorded.sort();
+    assert_eq!(reached, recorded);
+    app.stop().await;
+}
