@@ -564,6 +564,34 @@ async fn redis_flushed_or_killed_and_restarted_loses_and_duplicates_nothing() {
         "the request does not wait for Redis's reconnects: {:?}",
         asked.elapsed()
     );
+    // An import uploaded and a subject-access export asked for while it is down: both stored,
+    // both answered at once.
+    let tenancy = rentdesk_store::entities::tenancy::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let csv = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
+         DOWN-1,{},{},adjustment,1.00,,Posted while Redis was down\n",
+        tenancy.reference,
+        crate::helpers::real_today()
+    );
+    let r = app
+        .upload("transactions", "down.csv", csv.into_bytes())
+        .await;
+    assert_eq!(r.status(), 202);
+    let import_path = r.headers()["location"].to_str().unwrap().to_owned();
+    let (s, e) = call(
+        &app,
+        Method::POST,
+        &format!("/manage/v1/tenancies/{}/subject-access", tenancy.reference),
+        Some(&lead),
+        None,
+    )
+    .await;
+    assert_eq!(s, 202, "{e}");
+    let export_path = format!("/manage/v1/exports/{}", e["id"]);
     redis.restart().await;
 
     // The sweep, past STRANDED_AFTER, queues again whatever the queue lost; the worker
@@ -602,6 +630,17 @@ async fn redis_flushed_or_killed_and_restarted_loses_and_duplicates_nothing() {
         swept.campaigns.len() <= 2,
         "each stranded campaign queued once: {swept:?}"
     );
+    let admin = app.admin_token().await;
+    let b = until(&app, &admin, &import_path, |b| {
+        b["status"] != "queued" && b["status"] != "running"
+    })
+    .await;
+    assert_eq!(b["status"], "succeeded", "{b}");
+    let e = until(&app, &lead, &export_path, |e| {
+        e["status"] != "queued" && e["status"] != "running"
+    })
+    .await;
+    assert_eq!(e["status"], "done", "{e}");
 
     // Every recipient of each campaign is texted exactly once, through the real client.
     let (fake, fake_url) = rentdesk_worker::fake_twilio::start().await;
