@@ -1017,6 +1017,15 @@ mod tests {
         for (name, api, stored) in cases {
             assert_eq!(api, stored, "{name}");
         }
+        // The store's ActiveEnums of the typed status columns list the same values.
+        use store::vocab::names;
+        assert_eq!(TaskStatus::NAMES, names::<store::vocab::TaskStatus>());
+        assert_eq!(VisitStatus::NAMES, names::<store::vocab::VisitStatus>());
+        assert_eq!(ExportStatus::NAMES, names::<store::vocab::ExportStatus>());
+        assert_eq!(
+            ImportBatchStatus::NAMES,
+            names::<store::vocab::ImportBatchStatus>()
+        );
         // The plans the store calls current are plan statuses.
         for s in store::plans::CURRENT {
             assert!(PlanStatus::parse(s).is_some(), "{s}");
