@@ -40,6 +40,7 @@ pub mod tasks;
 pub mod tenancy_audits;
 pub mod tenant_app;
 pub mod visits;
+pub mod vocab;
 
 pub use sea_orm::DatabaseConnection as Db;
 

@@ -338,7 +338,10 @@ pub async fn complete_task(
     }
     let txn = crate::db::begin_write(db).await?;
     let done = task::Entity::update_many()
-        .col_expr(task::Column::Status, Expr::value("done"))
+        .col_expr(
+            task::Column::Status,
+            Expr::value(crate::vocab::TaskStatus::Done),
+        )
         .col_expr(task::Column::CompletedAt, Expr::value(now))
         .col_expr(task::Column::UpdatedAt, Expr::value(now))
         .col_expr(task::Column::Outcome, Expr::value(outcome))

@@ -284,7 +284,10 @@ pub async fn review(
         .await?
         .ok_or_else(|| sea_orm::DbErr::RecordNotFound("arrangement after review".into()))?;
     crate::entities::task::Entity::update_many()
-        .col_expr(crate::entities::task::Column::Status, Expr::value("done"))
+        .col_expr(
+            crate::entities::task::Column::Status,
+            Expr::value(crate::vocab::TaskStatus::Done),
+        )
         .col_expr(crate::entities::task::Column::CompletedAt, Expr::value(now))
         .col_expr(crate::entities::task::Column::UpdatedAt, Expr::value(now))
         .filter(

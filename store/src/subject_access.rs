@@ -13,6 +13,7 @@ use crate::entities::{
     session, sign_in_code, task, tenancy, tenant, transaction, uc_claim,
 };
 use crate::pdf::{Document, Table};
+use crate::vocab::ExportStatus as Status;
 use chrono::{NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use sea_orm::{
@@ -39,7 +40,7 @@ pub async fn queue<C: ConnectionTrait>(
         kind: Set(KIND.to_owned()),
         tenancy_id: Set(tenancy_id),
         requested_by: Set(Some(staff_id)),
-        status: Set("queued".to_owned()),
+        status: Set(Status::Queued.into()),
         json: Set(None),
         pdf: Set(None),
         error: Set(None),
@@ -127,7 +128,7 @@ pub async fn run(
     // `running`, and the sweep queues it again once that is `sweep::STRANDED_AFTER` old.
     export::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(id),
-        status: Set("running".to_owned()),
+        status: Set(Status::Running.into()),
         queued_at: Set(Some(now)),
         ..Default::default()
     }
@@ -138,7 +139,7 @@ pub async fn run(
             let json = serde_json::to_string_pretty(&doc)?;
             export::ActiveModel {
                 id: sea_orm::ActiveValue::Unchanged(id),
-                status: Set("done".to_owned()),
+                status: Set(Status::Done.into()),
                 json: Set(Some(json)),
                 pdf: Set(Some(pdf)),
                 error: Set(None),
@@ -162,7 +163,7 @@ pub async fn run(
             Ok(Some("done"))
         }
         Err(e) => {
-            set_status(db, id, "failed", Some(format!("{e:#}"))).await?;
+            set_status(db, id, Status::Failed, Some(format!("{e:#}"))).await?;
             Err(e)
         }
     }
@@ -171,14 +172,14 @@ pub async fn run(
 async fn set_status(
     db: &DatabaseConnection,
     id: i64,
-    status: &str,
+    status: Status,
     error: Option<String>,
 ) -> Result<(), sea_orm::DbErr> {
     export::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(id),
-        status: Set(status.to_owned()),
+        status: Set(status.into()),
         error: Set(error),
-        finished_at: Set((status == "failed").then(Utc::now)),
+        finished_at: Set((status == Status::Failed).then(Utc::now)),
         ..Default::default()
     }
     .update(db)
@@ -578,7 +579,7 @@ pub fn render(d: &SubjectAccess) -> Vec<u8> {
             t.due_on.to_string(),
             t.kind.clone(),
             t.title.clone(),
-            t.status.clone(),
+            t.status.to_string(),
             t.detail.clone(),
         ]);
     }

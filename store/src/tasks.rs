@@ -85,7 +85,7 @@ pub async fn create<C: ConnectionTrait>(
         title: Set(new.title),
         detail: Set(new.detail),
         due_on: Set(new.due_on),
-        status: Set("open".into()),
+        status: Set(crate::vocab::TaskStatus::Open.into()),
         assigned_staff_id: Set(officer),
         action_id: Set(action_id),
         rule_id: Set(new.rule_id.map(str::to_owned)),

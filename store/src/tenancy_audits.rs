@@ -206,7 +206,10 @@ pub async fn audit_recorded<C: ConnectionTrait>(
     let mut closed = 0;
     for t in open {
         let done = task::Entity::update_many()
-            .col_expr(task::Column::Status, Expr::value("done"))
+            .col_expr(
+                task::Column::Status,
+                Expr::value(crate::vocab::TaskStatus::Done),
+            )
             .col_expr(task::Column::CompletedAt, Expr::value(now))
             .col_expr(task::Column::UpdatedAt, Expr::value(now))
             .filter(task::Column::Id.eq(t.id))

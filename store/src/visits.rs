@@ -104,7 +104,7 @@ async fn insert(
         duration_minutes: Set(v.duration_minutes),
         purpose: Set(v.purpose.to_owned()),
         kind: Set(v.kind.to_owned()),
-        status: Set(PLANNED.to_owned()),
+        status: Set(crate::vocab::VisitStatus::Planned.into()),
         client_id: Set(v.client_id.to_owned()),
         action_id: Set(None),
         created_at: Set(now),
@@ -242,7 +242,10 @@ pub async fn cancel(
     }
     let txn = crate::db::begin_write(db).await?;
     let changed = visit::Entity::update_many()
-        .col_expr(visit::Column::Status, Expr::value(CANCELLED))
+        .col_expr(
+            visit::Column::Status,
+            Expr::value(crate::vocab::VisitStatus::Cancelled),
+        )
         .col_expr(visit::Column::UpdatedAt, Expr::value(now))
         .filter(visit::Column::Id.eq(v.id))
         .filter(visit::Column::Status.eq(PLANNED))
@@ -299,7 +302,10 @@ pub async fn done(
     }
     let txn = crate::db::begin_write(db).await?;
     let claimed = visit::Entity::update_many()
-        .col_expr(visit::Column::Status, Expr::value(DONE))
+        .col_expr(
+            visit::Column::Status,
+            Expr::value(crate::vocab::VisitStatus::Done),
+        )
         .col_expr(visit::Column::UpdatedAt, Expr::value(now))
         .filter(visit::Column::Id.eq(v.id))
         .filter(visit::Column::Status.eq(PLANNED))

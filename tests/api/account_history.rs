@@ -257,3 +257,69 @@ async fn a_stored_value_outside_its_vocabulary_leaves_only_its_row_out_of_a_list
     assert_eq!(listed(&account, "messages"), [ids[2], ids[0]]);
     app.stop().await;
 }
+
+/// Issue 15, with the status columns typed (`rentdesk_store::vocab::Stored`, an `ActiveEnum`
+/// underneath): a writer going through the entity can only store a value of the list, but a
+/// value put there by hand (here in SQL, as a hand edit would) still reads, so a query over
+/// the table does not fail and the reader decides; the task list still answers with the
+/// good row.
+#[tokio::test]
+async fn a_hand_edited_status_outside_its_list_reads_without_failing_the_query() {
+    use rentdesk_store::entities::task;
+    use rentdesk_store::vocab::TaskStatus;
+    use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+    let crate::routes::Team { app, north, .. } = crate::routes::team().await;
+    let hd1001 = tenancy_id(&app, "HD1001").await;
+    let officer = crate::helpers::staff_id(&app, "north@council.example").await;
+    let mut ids = vec![];
+    for title in ["good", "edited by hand"] {
+        let t = task::ActiveModel {
+            tenancy_id: Set(hd1001),
+            kind: Set("reply".into()),
+            title: Set(title.into()),
+            detail: Set(String::new()),
+            due_on: Set(crate::helpers::real_today()),
+            status: Set(TaskStatus::Open.into()),
+            assigned_staff_id: Set(Some(officer)),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        ids.push(t.id);
+    }
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE tasks SET status = 'teleported' WHERE id = {}",
+            ids[1]
+        ))
+        .await
+        .unwrap();
+    let rows = task::Entity::find()
+        .filter(task::Column::TenancyId.eq(hd1001))
+        .all(&app.db)
+        .await
+        .expect("a bad stored value does not fail the query");
+    let status = |id: i64| {
+        rows.iter()
+            .find(|t| t.id == id)
+            .map(|t| (t.status.as_str().to_owned(), t.status.known()))
+    };
+    assert_eq!(
+        status(ids[0]),
+        Some(("open".into(), Some(TaskStatus::Open)))
+    );
+    assert_eq!(status(ids[1]), Some(("teleported".into(), None)));
+    let (s, list) = get(&app, "/officer/v1/tasks", &north).await;
+    assert_eq!(s, 200, "{list}");
+    let listed: Vec<i64> = list["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["id"].as_i64())
+        .filter(|id| ids.contains(id))
+        .collect();
+    assert_eq!(listed, [ids[0]], "{list}");
+    app.stop().await;
+}

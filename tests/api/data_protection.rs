@@ -409,7 +409,7 @@ async fn subject_access_is_for_team_leaders_and_admins_within_their_scope() {
     let pending = export::ActiveModel {
         kind: Set("subject_access".into()),
         tenancy_id: Set(t.id),
-        status: Set("queued".into()),
+        status: Set(rentdesk_store::vocab::ExportStatus::Queued.into()),
         ..Default::default()
     }
     .insert(&app.db)
@@ -468,7 +468,7 @@ async fn uk_gdpr_art_12_3_a_subject_access_export_shows_its_one_month_due_date_a
     let old = export::ActiveModel {
         kind: Set("subject_access".into()),
         tenancy_id: Set(t.id),
-        status: Set("failed".into()),
+        status: Set(rentdesk_store::vocab::ExportStatus::Failed.into()),
         created_at: Set(received),
         ..Default::default()
     }

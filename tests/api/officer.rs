@@ -189,7 +189,7 @@ async fn an_officer_reaches_only_their_patches_by_id_reference_or_list_until_giv
         title: Set("t".into()),
         detail: Set(String::new()),
         due_on: Set(crate::helpers::real_today()),
-        status: Set("open".into()),
+        status: Set(rentdesk_store::vocab::TaskStatus::Open.into()),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     }
@@ -476,7 +476,7 @@ async fn a_tenants_plan_for_review_reaches_the_officers_task_list_and_can_be_com
         title: Set("Review a repayment plan the tenant proposed".into()),
         detail: Set("Outside policy".into()),
         due_on: Set(crate::helpers::real_today()),
-        status: Set("open".into()),
+        status: Set(rentdesk_store::vocab::TaskStatus::Open.into()),
         assigned_staff_id: Set(Some(t.north)),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
@@ -566,7 +566,7 @@ async fn completing_the_apa_task_with_the_request_made_records_it_on_the_uc_clai
         title: Set("Request a Managed Payment to Landlord".into()),
         detail: Set(String::new()),
         due_on: Set(crate::helpers::real_today()),
-        status: Set("open".into()),
+        status: Set(rentdesk_store::vocab::TaskStatus::Open.into()),
         assigned_staff_id: Set(Some(t.north)),
         rule_id: Set(Some("uc_apa_request".into())),
         created_at: Set(chrono::Utc::now()),
@@ -604,7 +604,7 @@ async fn a_task_goes_only_to_someone_who_can_see_the_account_and_the_move_is_rec
         title: Set("Follow up an SMS reply".into()),
         detail: Set(String::new()),
         due_on: Set(crate::helpers::real_today()),
-        status: Set("open".into()),
+        status: Set(rentdesk_store::vocab::TaskStatus::Open.into()),
         assigned_staff_id: Set(Some(t.north)),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
@@ -2806,7 +2806,7 @@ async fn open_task(app: &TestApp, tenancy: i64, officer: i64, title: &str) -> ta
         title: Set(title.into()),
         detail: Set(String::new()),
         due_on: Set(crate::helpers::real_today()),
-        status: Set("open".into()),
+        status: Set(rentdesk_store::vocab::TaskStatus::Open.into()),
         assigned_staff_id: Set(Some(officer)),
         created_at: Set(chrono::Utc::now() - chrono::Duration::hours(1)),
         ..Default::default()

@@ -109,7 +109,12 @@ async fn people_lists_show_caseloads_arrears_and_overdue_tasks() {
     let app = &t.app;
     let today = crate::helpers::real_today();
     let hd1003 = tenancy_id(app, "HD1003").await;
-    for (due, status) in [(-1, "open"), (1, "open"), (-2, "done")] {
+    use rentdesk_store::vocab::TaskStatus;
+    for (due, status) in [
+        (-1, TaskStatus::Open),
+        (1, TaskStatus::Open),
+        (-2, TaskStatus::Done),
+    ] {
         task::ActiveModel {
             tenancy_id: Set(hd1003),
             kind: Set("reply".into()),

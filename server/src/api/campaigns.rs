@@ -293,7 +293,9 @@ pub struct PaymentWindow {
 #[derive(Debug, Object)]
 pub struct GroupOutcome {
     /// `control`, or `variant_0`, `variant_1`, … (recipients who were sent a message or are
-    /// due one; suppressed recipients are in no group).
+    /// due one; suppressed recipients are in no group). Not an `enum`: the variants are
+    /// numbered, so the pattern says what it can be.
+    #[oai(validator(pattern = r"^(control|variant_[0-9]+)$"))]
     pub group: String,
     pub recipients: u64,
     pub within_7_days: PaymentWindow,

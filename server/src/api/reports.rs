@@ -7,6 +7,7 @@ use crate::api::ApiTags;
 use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr, invalid_fields};
 use crate::api::officer::{StaffAuth, manager};
+use crate::api::vocab;
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -60,9 +61,8 @@ pub struct ArrearsFigures {
 
 #[derive(Debug, Object)]
 pub struct CountValue {
-    /// The band (`clear`, `under_1_week`, `1_to_4_weeks`, `4_to_8_weeks`, `8_to_13_weeks`,
-    /// `13_weeks_or_more`, `no_weekly_charge`) or the stage.
-    pub key: String,
+    /// The band (in `arrears_bands`) or the stage (in `stages`).
+    pub key: vocab::CountKey,
     pub accounts: u64,
     /// Real arrears of those accounts.
     pub value_pence: i64,
@@ -207,7 +207,7 @@ impl PerformanceReport {
                 .bands
                 .iter()
                 .map(|(b, v)| CountValue {
-                    key: b.as_str().into(),
+                    key: (*b).into(),
                     accounts: v.count,
                     value_pence: v.value.0,
                 })
@@ -216,7 +216,7 @@ impl PerformanceReport {
                 .stages
                 .iter()
                 .map(|(s, v)| CountValue {
-                    key: s.as_str().into(),
+                    key: (*s).into(),
                     accounts: v.count,
                     value_pence: v.value.0,
                 })
@@ -345,8 +345,8 @@ impl PerformanceReport {
             ("stages", &self.stages),
         ] {
             for b in list {
-                row(section, &b.key, "accounts", b.accounts.to_string());
-                row(section, &b.key, "value", money(b.value_pence));
+                row(section, b.key.as_str(), "accounts", b.accounts.to_string());
+                row(section, b.key.as_str(), "value", money(b.value_pence));
             }
         }
         let e = &self.enforcement;

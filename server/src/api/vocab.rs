@@ -683,6 +683,233 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// Something the officer does within the current stage, or must also do now (the
+    /// recommendation's `action` and `also`): monitor_order_terms, visit, give_fix_date_notice
+    /// and apply_to_fix_date after an order; tell_court_of_breathing_space; and what the
+    /// Pre-Action Protocol asks between the notice and the claim.
+    StepAction <=> rentdesk_domain::possession::types::ActionKind {
+        MonitorOrderTerms = "monitor_order_terms",
+        Visit = "visit",
+        GiveFixDateNotice = "give_fix_date_notice",
+        ApplyToFixDate = "apply_to_fix_date",
+        TellCourtOfBreathingSpace = "tell_court_of_breathing_space",
+        ContactAfterNotice = "contact_after_notice",
+        WarnBeforeProceedings = "warn_before_proceedings",
+        ExplainWhyPossessionIsSought = "explain_why_possession_is_sought",
+        ConsiderProportionality = "consider_proportionality",
+        DecideIntroductoryReview = "decide_introductory_review",
+    }
+);
+
+vocabulary!(
+    /// A pre-action protocol step (and the introductory-tenancy steps recorded the same way).
+    ProtocolStep <=> rentdesk_domain::possession::protocol::ProtocolStep {
+        ContactMade = "contact_made",
+        AffordablePaymentsOffered = "affordable_payments_offered",
+        RentStatementSent = "rent_statement_sent",
+        BenefitHelpOffered = "benefit_help_offered",
+        VulnerabilityConsidered = "vulnerability_considered",
+        ProtocolCopySent = "protocol_copy_sent",
+        PostNoticeContact = "post_notice_contact",
+        ArrangementBreachWarning = "arrangement_breach_warning",
+        PossessionReasonsExplained = "possession_reasons_explained",
+        ProportionalityConsidered = "proportionality_considered",
+        IntroductoryReviewRequested = "introductory_review_requested",
+        IntroductoryReviewDecided = "introductory_review_decided",
+        IntroductoryTrialExtended = "introductory_trial_extended",
+    }
+);
+
+vocabulary!(
+    /// A step an officer records: `protocol` (with `protocol_step`), a stage, or a step after a
+    /// postponed order is breached (fix_date_notice, apply_to_fix_date), or
+    /// court_told_of_breathing_space. Which of them fits the case now is checked when it is
+    /// recorded (422 naming `step`, or 409 naming what stops it).
+    StepName {
+        Protocol = "protocol",
+        None = "none",
+        EarlyIntervention = "early_intervention",
+        FirstLetter = "first_letter",
+        SecondLetter = "second_letter",
+        ProtocolStepsComplete = "protocol_steps_complete",
+        NoticeServed = "notice_served",
+        CourtApplication = "court_application",
+        Hearing = "hearing",
+        Order = "order",
+        Warrant = "warrant",
+        Eviction = "eviction",
+        Closed = "closed",
+        FormerTenantRecovery = "former_tenant_recovery",
+        FixDateNotice = "fix_date_notice",
+        ApplyToFixDate = "apply_to_fix_date",
+        CourtToldOfBreathingSpace = "court_told_of_breathing_space",
+    }
+);
+
+vocabulary!(
+    /// What a case history entry records: a protocol step (kind `protocol`) or the stage the
+    /// case moved to (kinds `stage` and `notice`).
+    CaseStep {
+        ContactMade = "contact_made",
+        AffordablePaymentsOffered = "affordable_payments_offered",
+        RentStatementSent = "rent_statement_sent",
+        BenefitHelpOffered = "benefit_help_offered",
+        VulnerabilityConsidered = "vulnerability_considered",
+        ProtocolCopySent = "protocol_copy_sent",
+        PostNoticeContact = "post_notice_contact",
+        ArrangementBreachWarning = "arrangement_breach_warning",
+        PossessionReasonsExplained = "possession_reasons_explained",
+        ProportionalityConsidered = "proportionality_considered",
+        IntroductoryReviewRequested = "introductory_review_requested",
+        IntroductoryReviewDecided = "introductory_review_decided",
+        IntroductoryTrialExtended = "introductory_trial_extended",
+        None = "none",
+        EarlyIntervention = "early_intervention",
+        FirstLetter = "first_letter",
+        SecondLetter = "second_letter",
+        ProtocolStepsComplete = "protocol_steps_complete",
+        NoticeServed = "notice_served",
+        CourtApplication = "court_application",
+        Hearing = "hearing",
+        Order = "order",
+        Warrant = "warrant",
+        Eviction = "eviction",
+        Closed = "closed",
+        FormerTenantRecovery = "former_tenant_recovery",
+    }
+);
+
+vocabulary!(
+    /// What an officer records on completing a task. Any task: done, not_needed; and by the
+    /// task's kind (`rentdesk_domain::tasks::outcomes`): apa_requested, tenant_objected (an
+    /// APA request); claim_restored, new_claim_made, not_entitled (Housing Benefit stopped or
+    /// reduced); mandate_set_up, declined (a direct-debit offer); called_back, replied (a
+    /// reply); approved, declined (a plan to review); visit_booked, no_access (a tenancy
+    /// audit); no_contact (most).
+    TaskOutcome {
+        Done = "done",
+        NotNeeded = "not_needed",
+        NoContact = "no_contact",
+        ApaRequested = "apa_requested",
+        TenantObjected = "tenant_objected",
+        ClaimRestored = "claim_restored",
+        NewClaimMade = "new_claim_made",
+        NotEntitled = "not_entitled",
+        MandateSetUp = "mandate_set_up",
+        Declined = "declined",
+        CalledBack = "called_back",
+        Replied = "replied",
+        Approved = "approved",
+        VisitBooked = "visit_booked",
+        NoAccess = "no_access",
+    }
+);
+
+vocabulary!(
+    /// Why a message was not sent (the contact policy's reason).
+    SuppressReason <=> rentdesk_domain::contact_policy::SuppressReason {
+        AccountClosed = "account_closed",
+        BreathingSpace = "breathing_space",
+        NoAutomatedContact = "no_automated_contact",
+        ChannelOptedOut = "channel_opted_out",
+        NoContactDetail = "no_contact_detail",
+        ContactDetailInvalid = "contact_detail_invalid",
+        WeeklyCapReached = "weekly_cap_reached",
+    }
+);
+
+vocabulary!(
+    /// What a count in a report is of: an arrears band (real arrears in weeks' rent) in
+    /// `arrears_bands`, a stage in `stages`.
+    CountKey {
+        Clear = "clear",
+        UnderOneWeek = "under_1_week",
+        OneToFourWeeks = "1_to_4_weeks",
+        FourToEightWeeks = "4_to_8_weeks",
+        EightToThirteenWeeks = "8_to_13_weeks",
+        ThirteenWeeksOrMore = "13_weeks_or_more",
+        NoWeeklyCharge = "no_weekly_charge",
+        None = "none",
+        EarlyIntervention = "early_intervention",
+        FirstLetter = "first_letter",
+        SecondLetter = "second_letter",
+        ProtocolStepsComplete = "protocol_steps_complete",
+        NoticeServed = "notice_served",
+        CourtApplication = "court_application",
+        Hearing = "hearing",
+        Order = "order",
+        Warrant = "warrant",
+        Eviction = "eviction",
+        Closed = "closed",
+        FormerTenantRecovery = "former_tenant_recovery",
+    }
+);
+
+impl From<rentdesk_domain::kpi::ArrearsBand> for CountKey {
+    fn from(b: rentdesk_domain::kpi::ArrearsBand) -> CountKey {
+        use rentdesk_domain::kpi::ArrearsBand as B;
+        match b {
+            B::Clear => CountKey::Clear,
+            B::UnderOneWeek => CountKey::UnderOneWeek,
+            B::OneToFourWeeks => CountKey::OneToFourWeeks,
+            B::FourToEightWeeks => CountKey::FourToEightWeeks,
+            B::EightToThirteenWeeks => CountKey::EightToThirteenWeeks,
+            B::ThirteenWeeksOrMore => CountKey::ThirteenWeeksOrMore,
+            B::NoWeeklyCharge => CountKey::NoWeeklyCharge,
+        }
+    }
+}
+
+impl From<rentdesk_domain::possession::types::Stage> for CountKey {
+    fn from(s: rentdesk_domain::possession::types::Stage) -> CountKey {
+        use rentdesk_domain::possession::types::Stage as S;
+        match s {
+            S::None => CountKey::None,
+            S::EarlyIntervention => CountKey::EarlyIntervention,
+            S::FirstLetter => CountKey::FirstLetter,
+            S::SecondLetter => CountKey::SecondLetter,
+            S::ProtocolStepsComplete => CountKey::ProtocolStepsComplete,
+            S::NoticeServed => CountKey::NoticeServed,
+            S::CourtApplication => CountKey::CourtApplication,
+            S::Hearing => CountKey::Hearing,
+            S::Order => CountKey::Order,
+            S::Warrant => CountKey::Warrant,
+            S::Eviction => CountKey::Eviction,
+            S::Closed => CountKey::Closed,
+            S::FormerTenantRecovery => CountKey::FormerTenantRecovery,
+        }
+    }
+}
+
+vocabulary!(
+    /// Why accounts were left out of the caseload (`rentdesk_domain::priority::Exclusion`).
+    LeftOutKey {
+        NoArrears = "no_arrears",
+        TechnicalOnly = "technical_only",
+        BreathingSpace = "breathing_space",
+        ArrangementKept = "arrangement_kept",
+        ContactedRecently = "contacted_recently",
+        SmallAndStable = "small_and_stable",
+        Closed = "closed",
+    }
+);
+
+impl From<&rentdesk_domain::priority::Exclusion> for LeftOutKey {
+    fn from(e: &rentdesk_domain::priority::Exclusion) -> LeftOutKey {
+        use rentdesk_domain::priority::Exclusion as E;
+        match e {
+            E::NoArrears => LeftOutKey::NoArrears,
+            E::TechnicalOnly { .. } => LeftOutKey::TechnicalOnly,
+            E::BreathingSpace { .. } => LeftOutKey::BreathingSpace,
+            E::ArrangementKept { .. } => LeftOutKey::ArrangementKept,
+            E::ContactedRecently { .. } => LeftOutKey::ContactedRecently,
+            E::SmallAndStable => LeftOutKey::SmallAndStable,
+            E::Closed => LeftOutKey::Closed,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -790,6 +1017,15 @@ mod tests {
         for (name, api, stored) in cases {
             assert_eq!(api, stored, "{name}");
         }
+        // The store's ActiveEnums of the typed status columns list the same values.
+        use store::vocab::names;
+        assert_eq!(TaskStatus::NAMES, names::<store::vocab::TaskStatus>());
+        assert_eq!(VisitStatus::NAMES, names::<store::vocab::VisitStatus>());
+        assert_eq!(ExportStatus::NAMES, names::<store::vocab::ExportStatus>());
+        assert_eq!(
+            ImportBatchStatus::NAMES,
+            names::<store::vocab::ImportBatchStatus>()
+        );
         // The plans the store calls current are plan statuses.
         for s in store::plans::CURRENT {
             assert!(PlanStatus::parse(s).is_some(), "{s}");
@@ -832,6 +1068,86 @@ mod tests {
             let d: rentdesk_domain::flags::EndReason = (*v).into();
             assert_eq!(d.as_str(), v.as_str());
         }
+    }
+
+    /// The unions: each lists exactly the values of the vocabularies it joins, so a step,
+    /// stage, band or task outcome added in the domain without the API fails here.
+    #[test]
+    fn union_vocabularies_list_exactly_what_they_join() {
+        use rentdesk_domain::kpi::ArrearsBand;
+        use rentdesk_domain::possession::court::OrderStep;
+        use rentdesk_domain::possession::protocol::ProtocolStep as P;
+        use rentdesk_domain::possession::types::Stage as S;
+        let steps: Vec<&str> = P::ALL.iter().map(|p| p.as_str()).collect();
+        let stages: Vec<&str> = S::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(CaseStep::NAMES, [steps.clone(), stages.clone()].concat());
+        let orders: Vec<&str> = OrderStep::ALL.iter().map(|o| o.as_str()).collect();
+        assert_eq!(
+            StepName::NAMES,
+            [vec!["protocol"], stages.clone(), orders].concat()
+        );
+        assert_eq!(ProtocolStep::NAMES, steps);
+        for p in P::ALL {
+            assert_eq!(ProtocolStep::from(*p).as_str(), p.as_str());
+        }
+        for b in ArrearsBand::ALL {
+            assert_eq!(CountKey::from(*b).as_str(), b.as_str());
+        }
+        for s in S::ALL {
+            assert_eq!(CountKey::from(*s).as_str(), s.as_str());
+        }
+        assert_eq!(CountKey::ALL.len(), ArrearsBand::ALL.len() + S::ALL.len());
+        // Every outcome any task kind can take, and nothing else.
+        use rentdesk_domain::outreach::{tenancy_audit, types as o};
+        let kinds = [
+            o::MISSED_PAYMENT,
+            o::BROKEN_ARRANGEMENT,
+            o::ARREARS_THRESHOLD,
+            o::UC_NEW_CLAIM,
+            o::HB_STOPPED,
+            o::HB_REDUCED,
+            o::UC_APA_REQUEST,
+            o::DIRECT_DEBIT_OFFER,
+            tenancy_audit::TENANCY_AUDIT_DUE,
+            tenancy_audit::TENANCY_AUDIT,
+            "reply",
+            "review_plan",
+            "anything_else",
+        ];
+        let mut outcomes: Vec<&str> = kinds
+            .iter()
+            .flat_map(|k| rentdesk_domain::tasks::outcomes(k).iter().copied())
+            .collect();
+        outcomes.sort_unstable();
+        outcomes.dedup();
+        let mut listed = TaskOutcome::NAMES.to_vec();
+        listed.sort_unstable();
+        assert_eq!(listed, outcomes);
+        for s in rentdesk_domain::contact_policy::SuppressReason::ALL {
+            assert_eq!(SuppressReason::from(*s).as_str(), s.as_str());
+        }
+        for a in StepAction::ALL {
+            let d: rentdesk_domain::possession::types::ActionKind = (*a).into();
+            assert_eq!(d.as_str(), a.as_str());
+        }
+        use rentdesk_domain::priority::Exclusion as E;
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let all = [
+            E::NoArrears,
+            E::TechnicalOnly { reason: None },
+            E::BreathingSpace {
+                until: None,
+                review_by: None,
+            },
+            E::ArrangementKept { agreed: day },
+            E::ContactedRecently { on: day },
+            E::SmallAndStable,
+            E::Closed,
+        ];
+        for e in &all {
+            assert_eq!(LeftOutKey::from(e).as_str(), e.key());
+        }
+        assert_eq!(LeftOutKey::ALL.len(), all.len());
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub struct Model {
     pub kind: String,
     pub tenancy_id: i64,
     pub requested_by: Option<i64>,
-    pub status: String,
+    pub status: crate::vocab::Stored<crate::vocab::ExportStatus>,
     pub json: Option<String>,
     pub pdf: Option<Vec<u8>>,
     pub error: Option<String>,

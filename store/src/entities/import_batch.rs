@@ -7,7 +7,7 @@ pub struct Model {
     pub id: i64,
     pub kind: String,
     pub filename: String,
-    pub status: String,
+    pub status: crate::vocab::Stored<crate::vocab::ImportBatchStatus>,
     pub content: Option<Vec<u8>>,
     pub rows_total: i64,
     pub rows_inserted: i64,

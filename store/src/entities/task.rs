@@ -10,7 +10,7 @@ pub struct Model {
     pub title: String,
     pub detail: String,
     pub due_on: Date,
-    pub status: String,
+    pub status: crate::vocab::Stored<crate::vocab::TaskStatus>,
     pub assigned_staff_id: Option<i64>,
     pub action_id: Option<i64>,
     pub rule_id: Option<String>,

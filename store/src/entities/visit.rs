@@ -14,7 +14,7 @@ pub struct Model {
     pub purpose: String,
     /// home_visit | tenancy_audit
     pub kind: String,
-    pub status: String,
+    pub status: crate::vocab::Stored<crate::vocab::VisitStatus>,
     #[sea_orm(unique)]
     pub client_id: String,
     pub action_id: Option<i64>,

@@ -20,12 +20,14 @@ mod uc_claims;
 use crate::entities::{import_batch, patch, tenancy, tenant, transaction};
 use crate::facts::{format_week_list, parse_week_list};
 pub use crate::possession::StepPolicy;
+use crate::vocab::ImportBatchStatus;
 use chrono::{NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use rentdesk_domain::contact::{EmailAddress, MobileNumber, Postcode};
 use rentdesk_domain::ledger::PaymentMethod;
 use rentdesk_domain::ledger::TransactionKind;
 use rentdesk_domain::tenancy::{Frequency, ServiceChargeFrequency, Tenure};
+use sea_orm::ActiveEnum;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -311,13 +313,13 @@ async fn open_batch(
     filename: &str,
     source: &str,
     content: Option<Vec<u8>>,
-    status: &str,
+    status: ImportBatchStatus,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, sea_orm::DbErr> {
     let row = import_batch::ActiveModel {
         kind: Set(kind.as_str().to_owned()),
         filename: Set(filename.to_owned()),
-        status: Set(status.to_owned()),
+        status: Set(status.into()),
         content: Set(content),
         rows_total: Set(0),
         rows_inserted: Set(0),
@@ -345,7 +347,8 @@ async fn close_batch<C: ConnectionTrait>(
     };
     import_batch::ActiveModel {
         id: Set(outcome.batch_id),
-        status: Set(outcome.status.clone()),
+        // A status outside the list is our bug: refused here, not stored.
+        status: Set(ImportBatchStatus::try_from_value(&outcome.status)?.into()),
         rows_total: Set(outcome.rows_total as i64),
         rows_inserted: Set((outcome.rows_inserted + outcome.rows_updated) as i64),
         rows_unchanged: Set(outcome.rows_unchanged as i64),
@@ -366,7 +369,16 @@ pub async fn queue_upload(
     content: Vec<u8>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, sea_orm::DbErr> {
-    open_batch(db, kind, filename, "api", Some(content), "queued", now).await
+    open_batch(
+        db,
+        kind,
+        filename,
+        "api",
+        Some(content),
+        ImportBatchStatus::Queued,
+        now,
+    )
+    .await
 }
 
 pub async fn batch(
@@ -501,7 +513,16 @@ pub async fn import_file(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportOutcome, ImportFailure> {
     let filename = path.display().to_string();
-    let batch_id = open_batch(db, kind, &filename, "cli", None, "running", now).await?;
+    let batch_id = open_batch(
+        db,
+        kind,
+        &filename,
+        "cli",
+        None,
+        ImportBatchStatus::Running,
+        now,
+    )
+    .await?;
     run(
         db,
         kind,

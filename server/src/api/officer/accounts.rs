@@ -186,7 +186,7 @@ pub struct MessageOut {
     pub template: String,
     pub rule_id: Option<String>,
     pub status: MessageStatus,
-    pub suppression_reason: Option<String>,
+    pub suppression_reason: Option<vocab::SuppressReason>,
     pub body: String,
     pub scheduled_for: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -206,7 +206,7 @@ pub struct CaseEvent {
     pub action_id: i64,
     pub kind: vocab::CaseEventKind,
     /// The protocol step or the stage.
-    pub step: Option<String>,
+    pub step: Option<vocab::CaseStep>,
     pub occurred_at: DateTime<Utc>,
     pub author_staff_id: Option<i64>,
     pub body: String,
@@ -235,7 +235,11 @@ impl TryFrom<message::Model> for MessageOut {
             template: m.template.clone(),
             rule_id: m.rule_id,
             status: MessageStatus::from_stored(&m.status, "messages", m.id)?,
-            suppression_reason: m.suppression_reason,
+            suppression_reason: vocab::SuppressReason::from_stored_opt(
+                m.suppression_reason.as_deref(),
+                "messages",
+                m.id,
+            )?,
             // A sign-in code is the tenant's secret, not the officer's business.
             body: if m.template == crate::api::tenant::signin::SIGN_IN_TEMPLATE {
                 "(sign-in code)".into()
@@ -262,13 +266,15 @@ pub struct ActionOut {
     pub rule_id: Option<String>,
     pub facts: Option<String>,
     pub occurred_at: DateTime<Utc>,
-    /// A visit's purpose when a rule depends on it: `tenancy_audit`.
-    pub purpose: Option<String>,
+    /// A visit's purpose when a rule depends on it.
+    pub purpose: Option<vocab::VisitPurpose>,
 }
 
-impl From<action::Model> for ActionOut {
-    fn from(a: action::Model) -> ActionOut {
-        ActionOut {
+impl TryFrom<action::Model> for ActionOut {
+    type Error = UnknownValue;
+    fn try_from(a: action::Model) -> Result<ActionOut, UnknownValue> {
+        Ok(ActionOut {
+            purpose: vocab::VisitPurpose::from_stored_opt(a.purpose.as_deref(), "actions", a.id)?,
             id: a.id,
             tenancy_id: a.tenancy_id,
             client_id: a.client_id,
@@ -279,8 +285,7 @@ impl From<action::Model> for ActionOut {
             rule_id: a.rule_id,
             facts: a.facts,
             occurred_at: a.occurred_at,
-            purpose: a.purpose,
-        }
+        })
     }
 }
 
@@ -297,7 +302,7 @@ pub struct TaskOut {
     pub assigned_staff_id: Option<i64>,
     pub rule_id: Option<String>,
     /// What came of it, once done.
-    pub outcome: Option<String>,
+    pub outcome: Option<vocab::TaskOutcome>,
     /// The task's version: send it back as `base_updated_at` with an edit made offline.
     pub updated_at: DateTime<Utc>,
 }
@@ -314,7 +319,7 @@ impl TryFrom<task::Model> for TaskOut {
             detail: t.detail,
             due_on: t.due_on,
             status: TaskStatus::from_stored(&t.status, "tasks", t.id)?,
-            outcome: t.outcome,
+            outcome: vocab::TaskOutcome::from_stored_opt(t.outcome.as_deref(), "tasks", t.id)?,
             assigned_staff_id: t.assigned_staff_id,
             rule_id: t.rule_id,
         })
@@ -532,8 +537,8 @@ pub struct TaskDone {
     /// becomes `requested`), `mandate_set_up` / `declined` for a direct-debit offer,
     /// `claim_restored` / `new_claim_made` / `not_entitled` for a Housing Benefit check,
     /// `called_back` for a reply. A wrong one is a 422 listing those the task can have.
-    #[oai(default = "default_outcome", validator(max_length = 40))]
-    pub outcome: String,
+    #[oai(default = "default_outcome")]
+    pub outcome: vocab::TaskOutcome,
     #[oai(default, validator(max_length = 2000))]
     pub note: String,
     /// The task's `updated_at` as the app last saw it. When given and the task changed since
@@ -542,8 +547,8 @@ pub struct TaskDone {
     pub base_updated_at: Option<DateTime<Utc>>,
 }
 
-fn default_outcome() -> String {
-    rentdesk_domain::tasks::DONE.into()
+fn default_outcome() -> vocab::TaskOutcome {
+    vocab::TaskOutcome::Done
 }
 
 #[derive(Debug, Object)]
@@ -765,7 +770,7 @@ impl poem_openapi::types::Example for OfficerAccount {
                     CaseEvent {
                         action_id: 54_102,
                         kind: vocab::CaseEventKind::Protocol,
-                        step: Some("contact_made".into()),
+                        step: Some(vocab::CaseStep::ContactMade),
                         occurred_at: example_at(1_792_500_000),
                         author_staff_id: Some(12),
                         body:
@@ -776,7 +781,7 @@ impl poem_openapi::types::Example for OfficerAccount {
                     CaseEvent {
                         action_id: 54_890,
                         kind: vocab::CaseEventKind::Stage,
-                        step: Some("first_letter".into()),
+                        step: Some(vocab::CaseStep::FirstLetter),
                         occurred_at: example_at(1_793_700_000),
                         author_staff_id: Some(12),
                         body: "Stage: first letter.".into(),
@@ -795,7 +800,7 @@ impl poem_openapi::types::Example for OfficerAccount {
 impl poem_openapi::types::Example for TaskDone {
     fn example() -> TaskDone {
         TaskDone {
-            outcome: rentdesk_domain::tasks::APA_REQUESTED.into(),
+            outcome: vocab::TaskOutcome::ApaRequested,
             note: "UC47 sent through the landlord portal; DWP to confirm.".into(),
             base_updated_at: DateTime::from_timestamp(1_795_000_000, 0),
         }
@@ -997,7 +1002,7 @@ impl OfficerAccountsApi {
             uc_claim: vocab::readable(claim).pop(),
             messages: vocab::readable(messages),
             messages_next_cursor,
-            actions: actions.into_iter().map(ActionOut::from).collect(),
+            actions: vocab::readable(actions),
             actions_next_cursor,
             case: CaseOut {
                 stage: facts.stage.into(),
@@ -1006,7 +1011,11 @@ impl OfficerAccountsApi {
                     Ok(CaseEvent {
                         kind: vocab::CaseEventKind::from_stored(&a.kind, "actions", a.id)?,
                         action_id: a.id,
-                        step: a.outcome,
+                        step: vocab::CaseStep::from_stored_opt(
+                            a.outcome.as_deref(),
+                            "actions",
+                            a.id,
+                        )?,
                         occurred_at: a.occurred_at,
                         author_staff_id: a.author_staff_id,
                         body: a.body,
@@ -1102,8 +1111,8 @@ impl OfficerAccountsApi {
         )
         .field("client_id", "already used for a different action");
         Ok(match recorded {
-            Recorded::New(a) => Answer::Created(Json(a.into())),
-            Recorded::Replay(a) => Answer::Ok(Json(a.into())),
+            Recorded::New(a) => Answer::Created(Json(or_answer!(vocab::one(a)))),
+            Recorded::Replay(a) => Answer::Ok(Json(or_answer!(vocab::one(a)))),
             // The caller's own earlier action, on an account they still see: both versions, so
             // the phone can show what was stored and keep what it has.
             Recorded::Conflict(a)
@@ -1125,7 +1134,7 @@ impl OfficerAccountsApi {
                              says something else; send a new client_id to record another action",
                             a.id, a.tenancy_id
                         ))
-                        .versions(ActionOut::from(a), body),
+                        .versions(or_answer!(vocab::one::<_, ActionOut>(a)), body),
                 )
             }
             // Someone else's: say nothing about it.
@@ -1380,7 +1389,7 @@ impl OfficerAccountsApi {
             &state.db,
             &staff,
             id.0,
-            body.outcome.trim(),
+            body.outcome.as_str(),
             body.note.trim(),
             body.base_updated_at,
             state.today(),

@@ -6,7 +6,7 @@ use super::{StaffAuth, audit_reads, me};
 use crate::api::ApiTags;
 use crate::api::common::statuses::*;
 use crate::api::common::{Answer, client_addr};
-use crate::api::vocab::{ArrangementFilter, Stage};
+use crate::api::vocab::{self, ArrangementFilter, Stage};
 use crate::or_answer;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -45,8 +45,7 @@ pub struct CaseloadItem {
 
 #[derive(Debug, Object)]
 pub struct LeftOut {
-    /// technical_only | arrangement_kept | contacted_recently | small_and_stable | closed
-    pub key: String,
+    pub key: vocab::LeftOutKey,
     pub count: u64,
     /// e.g. "212 accounts in technical arrears only"
     pub description: String,
@@ -115,12 +114,12 @@ impl poem_openapi::types::Example for Caseload {
             next_cursor: Some("1.-680.-65900.3877".into()),
             left_out: vec![
                 LeftOut {
-                    key: "technical_only".into(),
+                    key: vocab::LeftOutKey::TechnicalOnly,
                     count: 212,
                     description: "212 accounts in technical arrears only".into(),
                 },
                 LeftOut {
-                    key: "arrangement_kept".into(),
+                    key: vocab::LeftOutKey::ArrangementKept,
                     count: 340,
                     description: "340 accounts on track with an arrangement".into(),
                 },
@@ -248,7 +247,9 @@ impl OfficerCaseloadApi {
                 }
                 Some(Exclusion::NoArrears) => continue,
                 Some(e) => {
-                    let entry = left_out.entry(e.key()).or_insert((0, e.plain()));
+                    let entry = left_out
+                        .entry(vocab::LeftOutKey::from(e).as_str())
+                        .or_insert((0, e.plain()));
                     entry.0 += 1;
                     continue;
                 }
@@ -324,8 +325,11 @@ impl OfficerCaseloadApi {
             next_cursor: next,
             left_out: left_out
                 .into_iter()
-                .map(|(key, (count, plain))| LeftOut {
-                    key: key.into(),
+                .filter_map(|(key, (count, plain))| {
+                    vocab::LeftOutKey::parse(key).map(|key| (key, count, plain))
+                })
+                .map(|(key, count, plain)| LeftOut {
+                    key,
                     count,
                     description: format!(
                         "{count} account{} {plain}",

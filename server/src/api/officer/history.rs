@@ -222,7 +222,7 @@ impl OfficerHistoryApi {
             .await
             .map_err(|e| Problem::internal(&e))?;
         Ok(Answer::Ok(Json(DiaryPage {
-            actions: rows.into_iter().map(ActionOut::from).collect(),
+            actions: crate::api::vocab::readable(rows),
             next_cursor: next,
         })))
     }

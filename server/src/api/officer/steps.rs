@@ -33,7 +33,7 @@ pub struct Gate {
 
 #[derive(Debug, Object)]
 pub struct RecordedStep {
-    pub step: String,
+    pub step: vocab::ProtocolStep,
     pub on: NaiveDate,
 }
 
@@ -168,8 +168,8 @@ pub struct OrderPayment {
     pub due_pence: i64,
     /// Paid towards it (payments are applied to the oldest due first), in pence.
     pub paid_pence: i64,
-    /// paid | part_paid | missed | pending (not yet due, or inside its grace days)
-    pub status: String,
+    /// `pending`: not yet due, or inside its grace days.
+    pub status: vocab::InstalmentStatus,
 }
 
 /// Something the officer must do now besides the recommended step.
@@ -177,7 +177,7 @@ pub struct OrderPayment {
 pub struct AlsoDo {
     /// tell_court_of_breathing_space | contact_after_notice | warn_before_proceedings |
     /// explain_why_possession_is_sought | consider_proportionality | decide_introductory_review
-    pub action: String,
+    pub action: vocab::StepAction,
     pub earliest: NaiveDate,
     pub description: String,
 }
@@ -194,7 +194,7 @@ pub struct NextStep {
     /// monitor_order_terms | visit | give_fix_date_notice (a postponed order breached: the
     /// written notice first, PD 55A para 10.3) | apply_to_fix_date (from 14 clear days after
     /// that notice). `earliest` and `description` then describe it.
-    pub action: Option<String>,
+    pub action: Option<vocab::StepAction>,
     pub earliest: Option<NaiveDate>,
     pub description: Option<String>,
     /// What the officer must also do now, whatever the recommendation. After a notice, what
@@ -255,7 +255,7 @@ impl poem_openapi::types::Example for NextStep {
             reason: step.describe().into(),
         };
         let done = |step: ProtocolStep, on| RecordedStep {
-            step: step.as_str().into(),
+            step: step.into(),
             on,
         };
         NextStep {
@@ -319,7 +319,7 @@ pub struct StepIn {
     /// (the court dealing with the claim was told that the tenant is in a Breathing Space, SI
     /// 2020/1311 reg 10: allowed while one is in force and a claim is in progress, once for
     /// each Breathing Space).
-    pub step: String,
+    pub step: vocab::StepName,
     /// For `protocol`: contact_made | affordable_payments_offered | rent_statement_sent |
     /// benefit_help_offered | vulnerability_considered | protocol_copy_sent; between the notice
     /// and the claim (Pre-Action Protocol): post_notice_contact (para 2.8: tried to contact the
@@ -333,7 +333,7 @@ pub struct StepIn {
     /// of the notice of proceedings) | introductory_review_decided (its outcome given, before
     /// the date in the notice) | introductory_trial_extended (a notice extending the trial
     /// period to 18 months served, s125A: at least eight weeks before the first year ends)
-    pub protocol_step: Option<String>,
+    pub protocol_step: Option<vocab::ProtocolStep>,
     /// For `notice_served` and `fix_date_notice`: the day it was handed over or posted.
     pub sent_on: Option<NaiveDate>,
     /// For `notice_served` and `fix_date_notice`: hand (handed to the tenant, or delivered to
@@ -393,7 +393,7 @@ pub struct StepIn {
 impl poem_openapi::types::Example for StepIn {
     fn example() -> StepIn {
         StepIn {
-            step: "order".into(),
+            step: vocab::StepName::Order,
             protocol_step: None,
             sent_on: None,
             service_method: None,
@@ -605,8 +605,8 @@ async fn record_step(
 /// The body as the use case takes it.
 fn step_request(body: StepIn) -> possession::StepRequest {
     possession::StepRequest {
-        step: body.step,
-        protocol_step: body.protocol_step,
+        step: body.step.as_str().to_owned(),
+        protocol_step: body.protocol_step.map(|p| p.as_str().to_owned()),
         sent_on: body.sent_on,
         service_method: body.service_method.map(ServiceMethod::from),
         sent_time: body.sent_time,
@@ -734,7 +734,7 @@ impl OfficerStepsApi {
             stage_since: case.stage_since,
             summary: n.summary,
             recommended: n.next.as_ref().map(|s| s.stage.into()),
-            action: n.action.as_ref().map(|a| a.kind.as_str().into()),
+            action: n.action.as_ref().map(|a| a.kind.into()),
             earliest: n
                 .next
                 .as_ref()
@@ -748,7 +748,7 @@ impl OfficerStepsApi {
                 .also
                 .into_iter()
                 .map(|a| AlsoDo {
-                    action: a.kind.as_str().into(),
+                    action: a.kind.into(),
                     earliest: a.earliest,
                     description: a.description,
                 })
@@ -776,7 +776,7 @@ impl OfficerStepsApi {
                         due_on: i.due,
                         due_pence: i.amount.0,
                         paid_pence: i.paid.0,
-                        status: i.status.as_str().into(),
+                        status: i.status.into(),
                     })
                     .collect(),
             }),
@@ -791,7 +791,7 @@ impl OfficerStepsApi {
                 .recorded
                 .iter()
                 .map(|(s, on)| RecordedStep {
-                    step: s.as_str().into(),
+                    step: (*s).into(),
                     on: *on,
                 })
                 .collect(),

@@ -197,7 +197,7 @@ impl OfficerSyncApi {
             })),
             full_account_ids: c.full,
             removed_account_ids: c.removed,
-            actions: c.actions.into_iter().map(ActionOut::from).collect(),
+            actions: crate::api::vocab::readable(c.actions),
             tasks: vocab::readable(c.tasks),
             flags: vocab::readable(c.flags),
             arrangements: vocab::readable(c.arrangements),
