@@ -607,6 +607,8 @@ fn spec(out: PathBuf, check: bool) -> anyhow::Result<()> {
 pub struct FirstStart {
     /// The team's history over the seeded ledger.
     pub lived_in: rentdesk_store::lived_in::LivedInReport,
+    /// The team leaders' finished campaigns, lived after that history.
+    pub campaigns: Vec<crate::demo::DemoCampaign>,
     /// The nightly run after it.
     pub nightly: rentdesk_worker::NightlyReport,
 }
@@ -644,8 +646,10 @@ pub async fn first_start(
     for r in &lived.refused {
         tracing::warn!("demo history: refused {r}");
     }
+    let campaigns = demo_campaigns(db, settings, today).await?;
     Ok(Some(FirstStart {
         lived_in: lived,
+        campaigns,
         nightly: nightly(db, settings, today).await?,
     }))
 }
@@ -672,6 +676,21 @@ pub async fn lived_in(
     let report = rentdesk_store::lived_in::run(&demo, &policy, seed, today).await;
     demo.close().await?;
     report
+}
+
+/// The team leaders' finished campaigns ([`crate::demo::campaigns`]), after [`lived_in`].
+pub async fn demo_campaigns(
+    db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Vec<crate::demo::DemoCampaign>> {
+    if !rentdesk_store::db::is_sqlite(db) {
+        return crate::demo::campaigns(db, settings, today).await;
+    }
+    let demo = rentdesk_store::db::connect_for_demo(&settings.database.url).await?;
+    let done = crate::demo::campaigns(&demo, settings, today).await;
+    demo.close().await?;
+    done
 }
 
 /// One process: database, queue and worker all on SQLite by default.
