@@ -607,8 +607,8 @@ fn spec(out: PathBuf, check: bool) -> anyhow::Result<()> {
 pub struct FirstStart {
     /// The team's history over the seeded ledger.
     pub lived_in: rentdesk_store::lived_in::LivedInReport,
-    /// The team leaders' finished campaigns, lived after that history.
-    pub campaigns: Vec<crate::demo::DemoCampaign>,
+    /// The team leaders' finished campaigns and the plans pending review, after that history.
+    pub demo: crate::demo::DemoReport,
     /// The nightly run after it.
     pub nightly: rentdesk_worker::NightlyReport,
 }
@@ -646,10 +646,13 @@ pub async fn first_start(
     for r in &lived.refused {
         tracing::warn!("demo history: refused {r}");
     }
-    let campaigns = demo_campaigns(db, settings, today).await?;
+    let demo = demo(db, settings, today).await?;
+    for r in &demo.refused {
+        tracing::warn!("demo: refused {r}");
+    }
     Ok(Some(FirstStart {
         lived_in: lived,
-        campaigns,
+        demo,
         nightly: nightly(db, settings, today).await?,
     }))
 }
@@ -678,17 +681,18 @@ pub async fn lived_in(
     report
 }
 
-/// The team leaders' finished campaigns ([`crate::demo::campaigns`]), after [`lived_in`].
-pub async fn demo_campaigns(
+/// The team leaders' finished campaigns and the plans pending review ([`crate::demo::run`]),
+/// after [`lived_in`].
+pub async fn demo(
     db: &sea_orm::DatabaseConnection,
     settings: &Settings,
     today: chrono::NaiveDate,
-) -> anyhow::Result<Vec<crate::demo::DemoCampaign>> {
+) -> anyhow::Result<crate::demo::DemoReport> {
     if !rentdesk_store::db::is_sqlite(db) {
-        return crate::demo::campaigns(db, settings, today).await;
+        return crate::demo::run(db, settings, today).await;
     }
     let demo = rentdesk_store::db::connect_for_demo(&settings.database.url).await?;
-    let done = crate::demo::campaigns(&demo, settings, today).await;
+    let done = crate::demo::run(&demo, settings, today).await;
     demo.close().await?;
     done
 }

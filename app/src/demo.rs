@@ -8,6 +8,9 @@
 //! status: those are the campaign code's. The payments after it are the seed's ledger, so the
 //! outcome (`GET /manage/v1/campaigns/{id}/outcome`) shows real figures for both windows.
 //!
+//! Then a few tenants propose repayment plans in the app that the policy sends to their officer
+//! for review ([`pending_plans`]), through the tenant plan use case.
+//!
 //! Runs after `store::lived_in` (the diary and stages it reads as of the launch day are
 //! there, and back-dated reads see only what was known then) and before the nightly run.
 
@@ -21,6 +24,30 @@ use rentdesk_store::entities::{campaign, message, staff_user};
 use rentdesk_worker::dispatch::{DispatchReport, Providers, dispatch_all};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::BTreeMap;
+
+/// What [`run`] made.
+#[derive(Debug, Clone, Default)]
+pub struct DemoReport {
+    pub campaigns: Vec<DemoCampaign>,
+    /// Tenant-proposed plans waiting for their officer's review.
+    pub plans_pending_review: u64,
+    /// What the plan use case refused (expected empty).
+    pub refused: Vec<String>,
+}
+
+/// The team leaders' finished campaigns, then the plans pending review.
+pub async fn run(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    today: NaiveDate,
+) -> anyhow::Result<DemoReport> {
+    let mut report = DemoReport {
+        campaigns: campaigns(db, settings, today).await?,
+        ..DemoReport::default()
+    };
+    pending_plans(db, settings, today, &mut report).await?;
+    Ok(report)
+}
 
 /// One finished campaign, as [`campaigns`] lived it.
 #[derive(Debug, Clone)]
@@ -219,4 +246,150 @@ async fn dispatch_until_done(
         ticks += 1;
     }
     Ok((total.sent + total.to_outbox, ticks))
+}
+
+/// Accounts for [`pending_plans`]: active, at least £400 behind (so the offer below fits the
+/// arrears), at no stage, with a lead tenant, and no plan, UC claim or flag of their own.
+async fn plan_candidates(
+    db: &DatabaseConnection,
+    today: NaiveDate,
+) -> anyhow::Result<Vec<rentdesk_store::accounts::FullAccount>> {
+    use rentdesk_store::entities::{arrangement, case, flag, tenancy, uc_claim};
+    use sea_orm::QuerySelect;
+    let mut taken: std::collections::BTreeSet<i64> = std::collections::BTreeSet::new();
+    taken.extend(
+        arrangement::Entity::find()
+            .select_only()
+            .column(arrangement::Column::TenancyId)
+            .into_tuple::<i64>()
+            .all(db)
+            .await?,
+    );
+    taken.extend(
+        uc_claim::Entity::find()
+            .select_only()
+            .column(uc_claim::Column::TenancyId)
+            .into_tuple::<i64>()
+            .all(db)
+            .await?,
+    );
+    taken.extend(
+        flag::Entity::find()
+            .select_only()
+            .column(flag::Column::TenancyId)
+            .into_tuple::<i64>()
+            .all(db)
+            .await?,
+    );
+    taken.extend(
+        case::Entity::find()
+            .select_only()
+            .column(case::Column::TenancyId)
+            .filter(case::Column::Stage.ne("none"))
+            .into_tuple::<i64>()
+            .all(db)
+            .await?,
+    );
+    let ids: Vec<i64> = tenancy::Entity::find()
+        .select_only()
+        .column(tenancy::Column::Id)
+        .filter(tenancy::Column::Status.eq("active"))
+        .order_by_asc(tenancy::Column::Id)
+        .into_tuple::<i64>()
+        .all(db)
+        .await?;
+    let mut out = vec![];
+    for id in ids.into_iter().filter(|id| !taken.contains(id)) {
+        let Some(a) = rentdesk_store::accounts::full_account(db, id, today).await? else {
+            continue;
+        };
+        if a.view.lead_tenant.is_some() && a.view.summary.arrears.0 >= 40_000 {
+            out.push(a);
+            if out.len() == 3 {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Three tenants who proposed a plan in the app yesterday evening (`POST /tenant/v1/plans`):
+/// £40 a week towards the arrears, on an income and expenditure statement whose food and
+/// housekeeping is above the guideline for the household, so the policy sends each to the
+/// patch officer for review (a `review_plan` task) — beside the seed's arrangements being kept
+/// and those the nightly run finds broken.
+async fn pending_plans(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    today: NaiveDate,
+    report: &mut DemoReport,
+) -> anyhow::Result<()> {
+    use rentdesk_server::api::tenant::plans::{
+        HouseholdIn, PlanRequestIn, StatementIn, propose_as_tenant,
+    };
+    let yesterday = today - Duration::days(1);
+    for (n, account) in plan_candidates(db, yesterday).await?.iter().enumerate() {
+        let Some(person) = account.view.lead_tenant.clone() else {
+            continue;
+        };
+        let statement = StatementIn {
+            household: HouseholdIn {
+                adults: 1,
+                children: n as u32,
+                non_dependants: 0,
+                vehicles: 0,
+            },
+            income: [("earnings".into(), 98_000), ("benefits".into(), 61_000)].into(),
+            fixed_costs: [
+                ("council_tax".into(), 9_800),
+                ("gas".into(), 6_000),
+                ("electricity".into(), 7_000),
+                ("water".into(), 3_500),
+            ]
+            .into(),
+            flexible_costs: [
+                ("food_and_housekeeping".into(), 95_000),
+                ("communications_and_leisure".into(), 8_000),
+                ("personal_costs".into(), 6_000),
+            ]
+            .into(),
+            savings_contribution: 0,
+            priority_debt_payments: 2_000,
+            non_priority_debt_payments: 3_000,
+        };
+        let body = PlanRequestIn {
+            statement,
+            frequency: rentdesk_domain::tenancy::Frequency::Weekly.into(),
+            instalment_pence: 4_000,
+            first_payment_date: None,
+            align_to_universal_credit: false,
+            accept_agreement: true,
+        };
+        let evening = rentdesk_domain::time::london_day_start(yesterday)
+            + Duration::hours(19)
+            + Duration::minutes(10 * n as i64);
+        let reference = &account.view.tenancy.reference;
+        let done = propose_as_tenant(
+            db,
+            settings,
+            &person,
+            account,
+            body,
+            None,
+            (yesterday, evening),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo plan for {reference}: {e}"))?;
+        match done {
+            Ok(plan) if plan.status == "pending_review" => report.plans_pending_review += 1,
+            Ok(plan) => report.refused.push(format!(
+                "{reference}: the plan is {} (expected pending_review)",
+                plan.status
+            )),
+            Err(p) => report
+                .refused
+                .push(format!("{reference}: the plan was refused: {p:?}")),
+        }
+    }
+    Ok(())
 }

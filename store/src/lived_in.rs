@@ -382,6 +382,9 @@ pub struct LivedInReport {
     pub visits_tomorrow: u64,
     /// Tenants signed up to the app with a phone registered for push.
     pub app_devices: u64,
+    /// Universal Credit claims the tenant reported in the app wanting a managed payment, whose
+    /// task the officer then completed with the APA requested.
+    pub apa_requested: u64,
 }
 
 /// The second demo team's leader (the first is `teamleader@rentdesk.example`, team `income`).
@@ -506,6 +509,7 @@ pub async fn run(
         .collect();
     visits_tomorrow(db, &picked, today, &mut report).await?;
     app_devices(db, &unused, today, &mut report).await?;
+    apa_requests(db, &unused, today, &mut report).await?;
     Ok(report)
 }
 
@@ -960,6 +964,81 @@ async fn app_devices(
         )
         .await?;
         report.app_devices += 1;
+    }
+    Ok(())
+}
+
+/// Three tenants who moved to Universal Credit: each reported the new claim in the app a few
+/// weeks ago, wanting the housing costs paid to us (`POST /tenant/v1/universal-credit`, which raises
+/// the patch officer's task), and two days later the officer asked DWP for the managed payment
+/// and completed the task so (`POST /officer/v1/tasks/{id}/complete`, outcome
+/// `apa_requested`): the claim's APA status is `requested`. Their arrears since the claim
+/// began are the first assessment period's wait: technical arrears.
+async fn apa_requests(
+    db: &DatabaseConnection,
+    unused: &[&Candidate],
+    today: NaiveDate,
+    report: &mut LivedInReport,
+) -> anyhow::Result<()> {
+    use crate::entities::{task, tenant};
+    for (n, c) in unused.iter().skip(7).take(3).enumerate() {
+        let Some(person) = tenant::Entity::find()
+            .filter(tenant::Column::TenancyId.eq(c.tenancy.id))
+            .filter(tenant::Column::IsLead.eq(true))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let reported_on = today - Duration::days(20 + 6 * n as i64);
+        let (claim, _) = crate::tenant_app::report_uc_claim(
+            db,
+            &person,
+            crate::tenant_app::UcReport {
+                claim_start: reported_on - Duration::days(9),
+                housing_costs_claimed: true,
+                managed_payment_wanted: true,
+                monthly_housing_pence: Some(c.weekly.0 * 52 / 12),
+            },
+            None,
+            noon(reported_on) + Duration::hours(7),
+        )
+        .await?;
+        let Some(t) = task::Entity::find()
+            .filter(task::Column::TenancyId.eq(c.tenancy.id))
+            .filter(task::Column::Kind.eq(rentdesk_domain::tasks::UC_CLAIM_TASK))
+            .filter(task::Column::Status.eq("open"))
+            .one(db)
+            .await?
+        else {
+            anyhow::bail!("demo: no task for the UC claim {} reported", claim.id);
+        };
+        let done_on = reported_on + Duration::days(2);
+        let done = crate::officer::complete_task(
+            db,
+            &c.officer,
+            t.id,
+            rentdesk_domain::tasks::APA_REQUESTED,
+            "Housing costs verified on the DWP landlord portal; requested a Managed Payment \
+             to Landlord.",
+            None,
+            done_on,
+            None,
+            noon(done_on) - Duration::hours(2),
+        )
+        .await?;
+        match done {
+            crate::officer::TaskEdit::Done(_) => report.apa_requested += 1,
+            other => report.refused.push(format!(
+                "{} (APA requested): the task was not completed: {}",
+                c.tenancy.reference,
+                match other {
+                    crate::officer::TaskEdit::InvalidOutcome(_) => "outcome refused",
+                    crate::officer::TaskEdit::Conflict(_) => "conflict",
+                    _ => "not found",
+                }
+            )),
+        }
     }
     Ok(())
 }

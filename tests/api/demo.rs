@@ -224,6 +224,93 @@ async fn the_first_start_lives_through_every_stage_with_a_history_the_rules_allo
         seen[0].is_disjoint(&seen[1]),
         "the teams' caseloads overlap"
     );
+    // Each team leader's finished campaign: sent weeks ago through the campaign code, its
+    // outcome per variant and for the control group with both windows over and figures in.
+    assert_eq!(first.campaigns.len(), 2, "{:#?}", first.campaigns);
+    for leader in [
+        "teamleader@rentdesk.example",
+        rentdesk_store::lived_in::SECOND_TEAM_LEADER,
+    ] {
+        let token = sign_in(&app, leader).await;
+        let list = get(&app, &token, "/manage/v1/campaigns").await;
+        let finished: Vec<&Value> = list["campaigns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "finished")
+            .collect();
+        assert_eq!(finished.len(), 1, "{leader}: {list}");
+        let c = finished[0];
+        let progress = &c["progress"];
+        assert!(
+            progress["sent"].as_u64().unwrap() >= 20
+                && progress["held_back"].as_u64().unwrap() >= 5
+                && progress["queued"] == 0
+                && progress["planned"] == true,
+            "{leader}: {c}"
+        );
+        let outcome = get(
+            &app,
+            &token,
+            &format!("/manage/v1/campaigns/{}/outcome", c["id"]),
+        )
+        .await;
+        assert!(
+            outcome["complete_7_days"] == true && outcome["complete_14_days"] == true,
+            "{leader}: {outcome}"
+        );
+        let groups: Vec<&str> = outcome["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["group"].as_str().unwrap())
+            .collect();
+        assert_eq!(groups, ["control", "variant_0", "variant_1"], "{outcome}");
+        for g in outcome["groups"].as_array().unwrap() {
+            let w = &g["within_14_days"];
+            assert!(
+                g["recipients"].as_u64().unwrap() >= 5
+                    && w["payers"].as_u64().unwrap() > 0
+                    && w["paid_pence"].as_i64().unwrap() > 0,
+                "{leader}: {g}"
+            );
+            if g["group"] != "control" {
+                for window in ["within_7_days", "within_14_days"] {
+                    let vs = &g[window]["versus_control"];
+                    assert!(
+                        vs["paid_rate_ci_low"].as_f64().unwrap()
+                            <= vs["paid_rate_difference"].as_f64().unwrap()
+                            && vs["paid_rate_difference"].as_f64().unwrap()
+                                <= vs["paid_rate_ci_high"].as_f64().unwrap(),
+                        "{leader} {window}: {g}"
+                    );
+                }
+            }
+        }
+        // The performance page over the last eight weeks: rent, stages and the contacts the
+        // team made, the campaign's texts among them.
+        let from = today - chrono::Duration::days(55);
+        let report = get(
+            &app,
+            &token,
+            &format!("/manage/v1/reports/performance?from={from}&to={today}"),
+        )
+        .await;
+        assert!(
+            report["accounts"].as_u64().unwrap() > 100
+                && report["rent"]["collected_pence"].as_i64().unwrap() > 0,
+            "{leader}: {report}"
+        );
+        let contacts = report["contacts"].as_array().unwrap();
+        for channel in ["sms", "call"] {
+            assert!(
+                contacts
+                    .iter()
+                    .any(|x| x["channel"] == channel && x["count"].as_u64().unwrap() > 0),
+                "{leader}: no {channel} in {contacts:?}"
+            );
+        }
+    }
     // The README tour's officer still signs in and has tomorrow's visits to route.
     let officer = sign_in(&app, "officer1@rentdesk.example").await;
     let tomorrow = today + chrono::Duration::days(1);
