@@ -5,7 +5,7 @@
 //! account's history is one the rules allow, and the two teams see their own patches.
 
 use crate::helpers::{call, spawn_app};
-use rentdesk_store::entities::case;
+use rentdesk_store::entities::{arrangement, case, uc_claim};
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -28,6 +28,45 @@ async fn get(app: &crate::helpers::TestApp, token: &str, path: &str) -> Value {
     let (s, body) = call(app, Method::GET, path, Some(token), None).await;
     assert_eq!(s, 200, "{path}: {body}");
     body
+}
+
+/// The email of the officer of the account's patch.
+async fn officer_of(app: &crate::helpers::TestApp, tenancy_id: i64) -> String {
+    use rentdesk_store::entities::{patch, staff_user, tenancy};
+    let t = tenancy::Entity::find_by_id(tenancy_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let p = patch::Entity::find_by_id(t.patch_id.unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    staff_user::Entity::find_by_id(p.officer_id.unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .email
+}
+
+/// Every open task the caller sees.
+async fn open_tasks(app: &crate::helpers::TestApp, token: &str) -> Vec<Value> {
+    let mut out = vec![];
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/officer/v1/tasks?limit=200&cursor={c}"),
+            None => "/officer/v1/tasks?limit=200".to_owned(),
+        };
+        let page = get(app, token, &path).await;
+        out.extend(page["tasks"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
 }
 
 /// The account's whole diary, oldest first (as recorded: by time, then id).
@@ -226,7 +265,7 @@ async fn the_first_start_lives_through_every_stage_with_a_history_the_rules_allo
     );
     // Each team leader's finished campaign: sent weeks ago through the campaign code, its
     // outcome per variant and for the control group with both windows over and figures in.
-    assert_eq!(first.campaigns.len(), 2, "{:#?}", first.campaigns);
+    assert_eq!(first.demo.campaigns.len(), 2, "{:#?}", first.demo);
     for leader in [
         "teamleader@rentdesk.example",
         rentdesk_store::lived_in::SECOND_TEAM_LEADER,
@@ -310,6 +349,75 @@ async fn the_first_start_lives_through_every_stage_with_a_history_the_rules_allo
                 "{leader}: no {channel} in {contacts:?}"
             );
         }
+    }
+    // Plans tenants proposed outside policy wait in their officer's view: the account's plan
+    // pending review with the reason, and a review task among the officer's open tasks.
+    assert!(
+        first.demo.refused.is_empty() && first.demo.plans_pending_review == 3,
+        "{:#?}",
+        first.demo
+    );
+    for plan in arrangement::Entity::find()
+        .filter(arrangement::Column::Status.eq("pending_review"))
+        .all(&app.db)
+        .await
+        .unwrap()
+    {
+        let officer = officer_of(&app, plan.tenancy_id).await;
+        let token = sign_in(&app, &officer).await;
+        let account = get(
+            &app,
+            &token,
+            &format!("/officer/v1/accounts/{}", plan.tenancy_id),
+        )
+        .await;
+        assert!(
+            account["arrangements"].as_array().unwrap().iter().any(|a| {
+                a["status"] == "pending_review"
+                    && a["proposed_by_tenant"] == true
+                    && a["review_reason"].as_str().is_some_and(|r| !r.is_empty())
+            }),
+            "{officer}: {account}"
+        );
+        let tasks = open_tasks(&app, &token).await;
+        assert!(
+            tasks
+                .iter()
+                .any(|t| t["kind"] == "review_plan" && t["tenancy_id"] == plan.tenancy_id),
+            "{officer} has no review task for {}",
+            plan.tenancy_id
+        );
+    }
+    // UC claimants with the APA requested: the claim says so, and the diary shows the task
+    // done with that outcome after the tenant reported the claim.
+    assert_eq!(lived.apa_requested, 3, "{lived:#?}");
+    let claims = uc_claim::Entity::find()
+        .filter(uc_claim::Column::ApaStatus.eq("requested"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(claims.len(), 3);
+    for claim in claims {
+        let account = get(
+            &app,
+            &admin,
+            &format!("/officer/v1/accounts/{}", claim.tenancy_id),
+        )
+        .await;
+        assert_eq!(
+            account["uc_claim"]["apa_status"], "requested",
+            "{account}"
+        );
+        let d = diary(&app, &admin, claim.tenancy_id).await;
+        let reported = d.iter().position(|a| a["kind"] == "uc_claim");
+        let requested = d
+            .iter()
+            .position(|a| a["kind"] == "task_done" && a["outcome"] == "apa_requested");
+        assert!(
+            matches!((reported, requested), (Some(r), Some(q)) if r < q),
+            "{}: {d:#?}",
+            claim.tenancy_id
+        );
     }
     // The README tour's officer still signs in and has tomorrow's visits to route.
     let officer = sign_in(&app, "officer1@rentdesk.example").await;
