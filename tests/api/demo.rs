@@ -404,10 +404,7 @@ async fn the_first_start_lives_through_every_stage_with_a_history_the_rules_allo
             &format!("/officer/v1/accounts/{}", claim.tenancy_id),
         )
         .await;
-        assert_eq!(
-            account["uc_claim"]["apa_status"], "requested",
-            "{account}"
-        );
+        assert_eq!(account["uc_claim"]["apa_status"], "requested", "{account}");
         let d = diary(&app, &admin, claim.tenancy_id).await;
         let reported = d.iter().position(|a| a["kind"] == "uc_claim");
         let requested = d
