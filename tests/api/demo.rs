@@ -5,7 +5,7 @@
 //! account's history is one the rules allow, and the two teams see their own patches.
 
 use crate::helpers::{call, spawn_app};
-use rentdesk_store::entities::{arrangement, case, uc_claim};
+use rentdesk_store::entities::{arrangement, case, letter, uc_claim};
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -178,11 +178,11 @@ async fn the_first_start_lives_through_every_stage_with_a_history_the_rules_allo
     let app = spawn_app().await;
     let settings = app.settings();
     let today = app.today();
-    let first = rentdesk::cli::first_start(&app.db, &settings, 1000, 42, today)
+    let started = rentdesk::cli::first_start(&app.db, &settings, 1000, 42, today)
         .await
         .unwrap()
         .expect("an empty database is seeded");
-    let lived = &first.lived_in;
+    let lived = &started.lived_in;
     assert!(
         lived.refused.is_empty(),
         "the rules refused: {:#?}",
@@ -265,7 +265,7 @@ async fn the_first_start_lives_through_every_stage_with_a_history_the_rules_allo
     );
     // Each team leader's finished campaign: sent weeks ago through the campaign code, its
     // outcome per variant and for the control group with both windows over and figures in.
-    assert_eq!(first.demo.campaigns.len(), 2, "{:#?}", first.demo);
+    assert_eq!(started.demo.campaigns.len(), 2, "{:#?}", started.demo);
     for leader in [
         "teamleader@rentdesk.example",
         rentdesk_store::lived_in::SECOND_TEAM_LEADER,
@@ -353,9 +353,9 @@ async fn the_first_start_lives_through_every_stage_with_a_history_the_rules_allo
     // Plans tenants proposed outside policy wait in their officer's view: the account's plan
     // pending review with the reason, and a review task among the officer's open tasks.
     assert!(
-        first.demo.refused.is_empty() && first.demo.plans_pending_review == 3,
+        started.demo.refused.is_empty() && started.demo.plans_pending_review == 3,
         "{:#?}",
-        first.demo
+        started.demo
     );
     for plan in arrangement::Entity::find()
         .filter(arrangement::Column::Status.eq("pending_review"))
@@ -416,6 +416,46 @@ async fn the_first_start_lives_through_every_stage_with_a_history_the_rules_allo
             claim.tenancy_id
         );
     }
+    // The protocol's letters with a time limit: para 2.9's warning after a broken
+    // arrangement, Part 3's letter after a section 8 notice on ground 8. Each is a letter in
+    // the diary right after its step, and its PDF is there to read.
+    assert_eq!(lived.breach_warnings, 3, "{lived:#?}");
+    for step in ["arrangement_breach_warning", "possession_reasons_explained"] {
+        let held = letter::Entity::find()
+            .filter(letter::Column::Stage.eq(step))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(held.len() >= 2, "{step}: {} letters", held.len());
+        for l in held.iter().take(2) {
+            let d = diary(&app, &admin, l.tenancy_id).await;
+            let at = first(&d, "protocol", step).expect("the step is in the diary");
+            assert!(
+                d[at]["body"]
+                    .as_str()
+                    .is_some_and(|b| b.contains("Time limit given: until")),
+                "{}",
+                d[at]
+            );
+            assert!(
+                d.iter().any(|a| a["kind"] == "letter"
+                    && a["outcome"] == step
+                    && a["occurred_at"] == d[at]["occurred_at"]),
+                "{step}: no letter with the step for {}",
+                l.tenancy_id
+            );
+            let resp = app
+                .client
+                .get(app.url(&format!("/officer/v1/letters/{}", l.id)))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 200);
+            let pdf = resp.bytes().await.unwrap();
+            assert!(pdf.starts_with(b"%PDF"), "{step}: not a PDF");
+        }
+    }
     // The README tour's officer still signs in and has tomorrow's visits to route.
     let officer = sign_in(&app, "officer1@rentdesk.example").await;
     let tomorrow = today + chrono::Duration::days(1);
@@ -469,6 +509,40 @@ async fn history_of(db: &sea_orm::DatabaseConnection) -> Vec<(String, String, St
                 )
             }),
     );
+    // The campaigns: who got which variant or was held back, and every message's fate.
+    use rentdesk_store::entities::{campaign_recipient, message};
+    out.extend(
+        campaign_recipient::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                (
+                    refs[&r.tenancy_id].clone(),
+                    r.created_at.to_rfc3339(),
+                    format!(
+                        "campaign {} variant {} control {}",
+                        r.campaign_id, r.variant, r.control
+                    ),
+                )
+            }),
+    );
+    out.extend(
+        message::Entity::find()
+            .filter(message::Column::CampaignId.is_not_null())
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| {
+                (
+                    refs[&m.tenancy_id].clone(),
+                    m.scheduled_for.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                    format!("{} {} {}", m.channel, m.status, m.body),
+                )
+            }),
+    );
     out.sort();
     out
 }
@@ -488,6 +562,13 @@ async fn the_same_seed_lives_the_same_history() {
             .unwrap();
         assert!(lived.refused.is_empty(), "{lived:#?}");
         assert!(lived.steps > 50, "{lived:#?}");
+        let demo = rentdesk::cli::demo(&app.db, &settings, today)
+            .await
+            .unwrap();
+        assert!(
+            demo.refused.is_empty() && demo.campaigns.iter().all(|c| c.sent > 0),
+            "{demo:#?}"
+        );
         histories.push(history_of(&app.db).await);
         app.stop().await;
     }
