@@ -332,31 +332,19 @@ async fn pending_plans(
         let Some(person) = account.view.lead_tenant.clone() else {
             continue;
         };
-        let statement = StatementIn {
-            household: HouseholdIn {
-                adults: 1,
-                children: n as u32,
-                non_dependants: 0,
-                vehicles: 0,
-            },
-            income: [("earnings".into(), 98_000), ("benefits".into(), 61_000)].into(),
-            fixed_costs: [
-                ("council_tax".into(), 9_800),
-                ("gas".into(), 6_000),
-                ("electricity".into(), 7_000),
-                ("water".into(), 3_500),
-            ]
-            .into(),
-            flexible_costs: [
-                ("food_and_housekeeping".into(), 95_000),
-                ("communications_and_leisure".into(), 8_000),
-                ("personal_costs".into(), 6_000),
-            ]
-            .into(),
-            savings_contribution: 0,
-            priority_debt_payments: 2_000,
-            non_priority_debt_payments: 3_000,
+        // A month like the documentation's, with food and housekeeping well above the
+        // guideline for the household.
+        let mut statement = StatementIn::typical();
+        statement.household = HouseholdIn {
+            adults: 1,
+            children: n as u32,
+            non_dependants: 0,
+            vehicles: 0,
         };
+        statement.fixed_costs.remove("rent");
+        statement
+            .flexible_costs
+            .insert("food_and_housekeeping".into(), 95_000);
         let body = PlanRequestIn {
             statement,
             frequency: rentdesk_domain::tenancy::Frequency::Weekly.into(),

@@ -63,6 +63,14 @@ pub struct StatementIn {
 
 impl poem_openapi::types::Example for StatementIn {
     fn example() -> StatementIn {
+        StatementIn::typical()
+    }
+}
+
+impl StatementIn {
+    /// A one-adult, two-child household's month (the documentation's example; the demo's
+    /// tenants start from it).
+    pub fn typical() -> StatementIn {
         StatementIn {
             household: HouseholdIn {
                 adults: 1,
