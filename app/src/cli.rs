@@ -658,6 +658,8 @@ fn spec(out: PathBuf, check: bool) -> anyhow::Result<()> {
 pub struct FirstStart {
     /// The team's history over the seeded ledger.
     pub lived_in: rentdesk_store::lived_in::LivedInReport,
+    /// The team leaders' finished campaigns and the plans pending review, after that history.
+    pub demo: crate::demo::DemoReport,
     /// The nightly run after it.
     pub nightly: rentdesk_worker::NightlyReport,
 }
@@ -695,8 +697,13 @@ pub async fn first_start(
     for r in &lived.refused {
         tracing::warn!("demo history: refused {r}");
     }
+    let demo = demo(db, settings, today).await?;
+    for r in &demo.refused {
+        tracing::warn!("demo: refused {r}");
+    }
     Ok(Some(FirstStart {
         lived_in: lived,
+        demo,
         nightly: nightly(db, settings, today).await?,
     }))
 }
@@ -723,6 +730,22 @@ pub async fn lived_in(
     let report = rentdesk_store::lived_in::run(&demo, &policy, seed, today).await;
     demo.close().await?;
     report
+}
+
+/// The team leaders' finished campaigns and the plans pending review ([`crate::demo::run`]),
+/// after [`lived_in`].
+pub async fn demo(
+    db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<crate::demo::DemoReport> {
+    if !rentdesk_store::db::is_sqlite(db) {
+        return crate::demo::run(db, settings, today).await;
+    }
+    let demo = rentdesk_store::db::connect_for_demo(&settings.database.url).await?;
+    let done = crate::demo::run(&demo, settings, today).await;
+    demo.close().await?;
+    done
 }
 
 /// One process: database, queue and worker all on SQLite by default.

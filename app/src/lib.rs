@@ -3,4 +3,5 @@
 //! (`rentdesk-worker`) — and its command line.
 
 pub mod cli;
+pub mod demo;
 pub mod startup;

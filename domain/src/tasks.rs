@@ -30,6 +30,16 @@ pub const DONE: &str = "done";
 /// The APA (Managed Payment to Landlord) was requested from DWP: the claim's APA status
 /// becomes `requested`.
 pub const APA_REQUESTED: &str = "apa_requested";
+/// The task a Universal Credit claim the tenant reported raises: verify the housing costs,
+/// and request the APA when the tenant wants one.
+pub const UC_CLAIM_TASK: &str = "uc_claim";
+
+/// Whether completing a task of `kind` with `outcome` records the APA as requested: the APA
+/// rule's task, or the task of a claim the tenant reported (whose to-do may be the APA).
+pub fn requests_apa(kind: &str, outcome: &str) -> bool {
+    outcome == APA_REQUESTED
+        && (kind == crate::outreach::types::UC_APA_REQUEST || kind == UC_CLAIM_TASK)
+}
 
 /// How long after it is raised a task is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +89,7 @@ pub fn outcomes(kind: &str) -> &'static [&'static str] {
         crate::outreach::types::UC_APA_REQUEST => {
             &[APA_REQUESTED, "tenant_objected", DONE, "not_needed"]
         }
+        UC_CLAIM_TASK => &[APA_REQUESTED, DONE, "not_needed", "no_contact"],
         crate::outreach::types::HB_STOPPED | crate::outreach::types::HB_REDUCED => &[
             "claim_restored",
             "new_claim_made",
@@ -133,5 +144,14 @@ mod tests {
         }
         assert!(outcomes(crate::outreach::types::UC_APA_REQUEST).contains(&APA_REQUESTED));
         assert!(!outcomes("reply").contains(&APA_REQUESTED));
+        // A claim the tenant reported wanting a managed payment: its task records the request.
+        assert!(outcomes(UC_CLAIM_TASK).contains(&APA_REQUESTED));
+        assert!(requests_apa(UC_CLAIM_TASK, APA_REQUESTED));
+        assert!(requests_apa(
+            crate::outreach::types::UC_APA_REQUEST,
+            APA_REQUESTED
+        ));
+        assert!(!requests_apa(UC_CLAIM_TASK, DONE));
+        assert!(!requests_apa("reply", APA_REQUESTED));
     }
 }

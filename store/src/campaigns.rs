@@ -8,7 +8,7 @@
 //! each recipient gets by `domain::campaigns::assign`, recorded in `campaign_recipients`.
 
 use crate::entities::{
-    campaign, campaign_recipient, case, message, patch, staff_user, transaction,
+    action, campaign, campaign_recipient, case, message, patch, staff_user, transaction,
 };
 use crate::evaluation::{LoadedAccount, Scope, load_accounts};
 use crate::outreach::{
@@ -120,20 +120,42 @@ async fn load_extra(
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let stages = case::Entity::find()
+    let parse = |s: &str| Stage::ALL.iter().copied().find(|st| st.as_str() == s);
+    let mut stages: HashMap<i64, Stage> = HashMap::new();
+    // A stage reached after `today` was not the account's stage then: a back-dated run (a
+    // campaign launched with the clock moved back) reads the stage it had, from the diary.
+    let mut later: Vec<i64> = vec![];
+    for c in case::Entity::find()
         .filter(scope.of(case::Column::TenancyId))
         .all(db)
         .await?
-        .into_iter()
-        .map(|c| {
-            let stage = Stage::ALL
-                .iter()
-                .copied()
-                .find(|s| s.as_str() == c.stage)
-                .unwrap_or(Stage::None);
-            (c.tenancy_id, stage)
-        })
-        .collect();
+    {
+        if c.stage_since > today {
+            later.push(c.tenancy_id);
+        } else {
+            stages.insert(c.tenancy_id, parse(&c.stage).unwrap_or(Stage::None));
+        }
+    }
+    if !later.is_empty() {
+        let until = rentdesk_domain::time::london_day_start(today + Duration::days(1));
+        let mut at: HashMap<i64, (DateTime<Utc>, i64)> = HashMap::new();
+        for a in action::Entity::find()
+            .filter(action::Column::TenancyId.is_in(later.iter().copied()))
+            .filter(action::Column::Kind.is_in(["stage", "notice"]))
+            .filter(action::Column::OccurredAt.lt(until))
+            .all(db)
+            .await?
+        {
+            let Some(stage) = a.outcome.as_deref().and_then(parse) else {
+                continue;
+            };
+            let key = (a.occurred_at, a.id);
+            if at.get(&a.tenancy_id).is_none_or(|k| key > *k) {
+                at.insert(a.tenancy_id, key);
+                stages.insert(a.tenancy_id, stage);
+            }
+        }
+    }
     let last_contact = crate::caseload::last_contacts(db, scope, today).await?;
     Ok(Extra {
         patches,

@@ -5,11 +5,12 @@
 use crate::entities::{arrangement, letter, tenant};
 use chrono::NaiveDate;
 use rentdesk_domain::letters::blocks::Block;
-use rentdesk_domain::letters::compose::{LetterFacts, StatementLine, compose_with, statement_from};
+use rentdesk_domain::letters::compose::{
+    LetterFacts, LetterFor, StatementLine, compose_for, statement_from,
+};
 use rentdesk_domain::letters::templates::LetterTemplates;
 use rentdesk_domain::possession::order::{CourtOrder, Hearing};
 use rentdesk_domain::possession::protocol::NoticeDates;
-use rentdesk_domain::possession::types::Stage;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -17,7 +18,8 @@ use sea_orm::{
 /// A letter ready to be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
-    pub stage: Stage,
+    /// The stage or protocol step it goes with.
+    pub stage: LetterFor,
     pub title: String,
     pub pdf: Vec<u8>,
 }
@@ -25,14 +27,15 @@ pub struct Rendered {
 /// Lines of recent statement printed on a letter.
 const STATEMENT_LINES: u64 = 8;
 
-/// What the step itself records, for its letter: a notice's dates, a hearing, an order.
-/// Whatever is not given is read from the diary (the latest recorded), so a later letter can
-/// refer back to it.
+/// What the step itself records, for its letter: a notice's dates, a hearing, an order, a
+/// protocol letter's time limit. Whatever is not given is read from the diary (the latest
+/// recorded), so a later letter can refer back to it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StepDetails<'a> {
     pub notice: Option<&'a NoticeDates>,
     pub hearing: Option<Hearing>,
     pub order: Option<&'a CourtOrder>,
+    pub time_limit_ends_on: Option<NaiveDate>,
 }
 
 /// Who a letter is from and in whose wording.
@@ -45,12 +48,13 @@ pub struct Letterhead<'a> {
     pub templates: &'a LetterTemplates,
 }
 
-/// The letter for moving `tenancy_id` to `stage` on `today`, in the landlord's wording
-/// (`templates`); `None`: that stage has none.
+/// The letter for moving `tenancy_id` to a stage, or for a protocol step that is a letter
+/// (para 2.9's warning, Part 3's letter), on `today`, in the landlord's wording (`templates`);
+/// `None`: it has none.
 pub async fn render<C: ConnectionTrait>(
     db: &C,
     tenancy_id: i64,
-    stage: Stage,
+    what: LetterFor,
     step: StepDetails<'_>,
     from: Letterhead<'_>,
     today: NaiveDate,
@@ -60,7 +64,7 @@ pub async fn render<C: ConnectionTrait>(
         officer_name,
         templates,
     } = from;
-    if !rentdesk_domain::letters::compose::has_letter(stage) {
+    if !what.has_letter() {
         return Ok(None);
     }
     let Some(account) = crate::accounts::full_account(db, tenancy_id, today).await? else {
@@ -92,7 +96,10 @@ pub async fn render<C: ConnectionTrait>(
             )
         });
     // The hearing letter's full schedule (every line since `from`), else the latest few.
-    let from = statement_from(stage, today);
+    let from = match what {
+        LetterFor::Stage(stage) => statement_from(stage, today),
+        LetterFor::Protocol(_) => None,
+    };
     let mut lines = vec![];
     let mut cursor = None;
     loop {
@@ -159,8 +166,9 @@ pub async fn render<C: ConnectionTrait>(
         order,
         statement,
         statement_from: from,
+        time_limit_ends_on: step.time_limit_ends_on,
     };
-    let Some(first) = compose_with(templates, stage, &facts) else {
+    let Some(first) = compose_for(templates, what, &facts) else {
         return Ok(None);
     };
     let title = first.title.clone();
@@ -171,7 +179,7 @@ pub async fn render<C: ConnectionTrait>(
         } else {
             facts.tenant_name = name.clone();
             doc = doc.page_break().heading(title.clone());
-            match compose_with(templates, stage, &facts) {
+            match compose_for(templates, what, &facts) {
                 Some(l) => l,
                 None => continue,
             }
@@ -191,7 +199,7 @@ pub async fn render<C: ConnectionTrait>(
         }
     }
     Ok(Some(Rendered {
-        stage,
+        stage: what,
         title,
         pdf: doc.render(),
     }))

@@ -31,7 +31,8 @@ use rentdesk_domain::possession::types::Stage;
 use rentdesk_domain::tenancy::Frequency;
 use sea_orm::sea_query::{Alias, Expr, Func};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -43,6 +44,12 @@ enum Do {
     /// court application, a warrant.
     Stage(Stage),
     Protocol(ProtocolStep),
+    /// A protocol step that is a letter giving the tenant a time limit of `days` (Part 3's
+    /// letter explaining why possession is sought, para 2.9's warning).
+    ProtocolLetter {
+        step: ProtocolStep,
+        days: i64,
+    },
     /// The notice the tenure gets (NOSP or section 8), sent that day by first-class post, or
     /// by hand at 10:30.
     Notice {
@@ -275,6 +282,9 @@ fn scenes() -> Vec<Scene> {
             terms: None,
             steps: to_notice(375, false),
         },
+        // A section 8 notice gives ground 8, a mandatory ground: Part 3 of the Protocol asks
+        // for a letter explaining why possession is sought, with a date for the occupiers'
+        // representations (para 3.2(a)), sent after the notice.
         Scene {
             name: "section 8 served",
             per_thousand: 3,
@@ -282,7 +292,17 @@ fn scenes() -> Vec<Scene> {
             min_weeks: 4,
             spread_days: 20,
             terms: None,
-            steps: to_notice(8, false),
+            steps: {
+                let mut s = to_notice(8, false);
+                s.push((
+                    6,
+                    Do::ProtocolLetter {
+                        step: ProtocolStep::PossessionReasonsExplained,
+                        days: 14,
+                    },
+                ));
+                s
+            },
         },
         Scene {
             name: "court application",
@@ -382,6 +402,11 @@ pub struct LivedInReport {
     pub visits_tomorrow: u64,
     /// Tenants signed up to the app with a phone registered for push.
     pub app_devices: u64,
+    /// Arrangements that broke whose tenant was warned in writing, with a time limit (para 2.9).
+    pub breach_warnings: u64,
+    /// Universal Credit claims the tenant reported in the app wanting a managed payment, whose
+    /// task the officer then completed with the APA requested.
+    pub apa_requested: u64,
 }
 
 /// The second demo team's leader (the first is `teamleader@rentdesk.example`, team `income`).
@@ -506,6 +531,8 @@ pub async fn run(
         .collect();
     visits_tomorrow(db, &picked, today, &mut report).await?;
     app_devices(db, &unused, today, &mut report).await?;
+    apa_requests(db, &unused, today, &mut report).await?;
+    breach_warnings(db, policy, today, &mut report).await?;
     Ok(report)
 }
 
@@ -721,6 +748,12 @@ async fn live(
             Do::Protocol(p) => StepRequest {
                 protocol_step: Some(p.as_str().to_owned()),
                 note: "Recorded during the pre-action protocol.".into(),
+                ..request("protocol")
+            },
+            Do::ProtocolLetter { step, days } => StepRequest {
+                protocol_step: Some(step.as_str().to_owned()),
+                time_limit_ends_on: Some(on + Duration::days(days)),
+                note: "Letter sent by first-class post.".into(),
                 ..request("protocol")
             },
             Do::Notice { by_hand } => StepRequest {
@@ -960,6 +993,155 @@ async fn app_devices(
         )
         .await?;
         report.app_devices += 1;
+    }
+    Ok(())
+}
+
+/// Three tenants who moved to Universal Credit: each reported the new claim in the app a few
+/// weeks ago, wanting the housing costs paid to us (`POST /tenant/v1/universal-credit`, which raises
+/// the patch officer's task), and two days later the officer asked DWP for the managed payment
+/// and completed the task so (`POST /officer/v1/tasks/{id}/complete`, outcome
+/// `apa_requested`): the claim's APA status is `requested`. Their arrears since the claim
+/// began are the first assessment period's wait: technical arrears.
+async fn apa_requests(
+    db: &DatabaseConnection,
+    unused: &[&Candidate],
+    today: NaiveDate,
+    report: &mut LivedInReport,
+) -> anyhow::Result<()> {
+    use crate::entities::{task, tenant};
+    for (n, c) in unused.iter().skip(7).take(3).enumerate() {
+        let Some(person) = tenant::Entity::find()
+            .filter(tenant::Column::TenancyId.eq(c.tenancy.id))
+            .filter(tenant::Column::IsLead.eq(true))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let reported_on = today - Duration::days(20 + 6 * n as i64);
+        let (claim, _) = crate::tenant_app::report_uc_claim(
+            db,
+            &person,
+            crate::tenant_app::UcReport {
+                claim_start: reported_on - Duration::days(9),
+                housing_costs_claimed: true,
+                managed_payment_wanted: true,
+                monthly_housing_pence: Some(c.weekly.0 * 52 / 12),
+            },
+            None,
+            noon(reported_on) + Duration::hours(7),
+        )
+        .await?;
+        let Some(t) = task::Entity::find()
+            .filter(task::Column::TenancyId.eq(c.tenancy.id))
+            .filter(task::Column::Kind.eq(rentdesk_domain::tasks::UC_CLAIM_TASK))
+            .filter(task::Column::Status.eq("open"))
+            .one(db)
+            .await?
+        else {
+            anyhow::bail!("demo: no task for the UC claim {} reported", claim.id);
+        };
+        let done_on = reported_on + Duration::days(2);
+        let done = crate::officer::complete_task(
+            db,
+            &c.officer,
+            t.id,
+            rentdesk_domain::tasks::APA_REQUESTED,
+            "Housing costs verified on the DWP landlord portal; requested a Managed Payment \
+             to Landlord.",
+            None,
+            done_on,
+            None,
+            noon(done_on) - Duration::hours(2),
+        )
+        .await?;
+        match done {
+            crate::officer::TaskEdit::Done(_) => report.apa_requested += 1,
+            other => report.refused.push(format!(
+                "{} (APA requested): the task was not completed: {}",
+                c.tenancy.reference,
+                match other {
+                    crate::officer::TaskEdit::InvalidOutcome(_) => "outcome refused",
+                    crate::officer::TaskEdit::Conflict(_) => "conflict",
+                    _ => "not found",
+                }
+            )),
+        }
+    }
+    Ok(())
+}
+
+/// Three of the seed's arrangements that have broken: a few days after the first instalment
+/// missed, the patch officer warned the tenant in writing that we intend to bring proceedings,
+/// giving 14 days to bring the payments up to date (Protocol para 2.9), recorded as the officer
+/// records it (`POST /officer/v1/accounts/{id}/steps`, `arrangement_breach_warning` with its
+/// `time_limit_ends_on`), which writes the warning letter.
+async fn breach_warnings(
+    db: &DatabaseConnection,
+    policy: &StepPolicy<'_>,
+    today: NaiveDate,
+    report: &mut LivedInReport,
+) -> anyhow::Result<()> {
+    let plans: Vec<i64> = arrangement::Entity::find()
+        .select_only()
+        .column(arrangement::Column::TenancyId)
+        .filter(arrangement::Column::Status.eq("active"))
+        .order_by_asc(arrangement::Column::TenancyId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let patch_officer: HashMap<i64, i64> = patch::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|p| Some((p.id, p.officer_id?)))
+        .collect();
+    for id in plans {
+        if report.breach_warnings == 3 {
+            break;
+        }
+        let Some(account) = crate::accounts::full_account(db, id, today).await? else {
+            continue;
+        };
+        let case = crate::cases::case_facts(db, &account, today).await?;
+        // Broken at least a week ago, so the warning (three days after) is in the past.
+        let Some(broke) = case
+            .plan_broken_on
+            .filter(|b| *b <= today - Duration::days(7))
+        else {
+            continue;
+        };
+        let Some(&officer_id) = account
+            .view
+            .tenancy
+            .patch_id
+            .and_then(|p| patch_officer.get(&p))
+        else {
+            continue;
+        };
+        let Some(officer) = staff_user::Entity::find_by_id(officer_id).one(db).await? else {
+            continue;
+        };
+        let on = (broke + Duration::days(3)).max(today - Duration::days(20));
+        let step = StepRequest {
+            step: "protocol".into(),
+            protocol_step: Some(ProtocolStep::ArrangementBreachWarning.as_str().into()),
+            time_limit_ends_on: Some(on + Duration::days(14)),
+            note: "The arrangement broke: warning letter sent by first-class post.".into(),
+            ..StepRequest::default()
+        };
+        match record_step(db, policy, &officer, id, step, noon(on), None).await {
+            Ok(_) => {
+                report.steps += 1;
+                report.breach_warnings += 1;
+            }
+            Err(StepRefusal::Internal(e)) => return Err(e),
+            Err(r) => report.refused.push(format!(
+                "{} (arrangement breach warning) on {on}: {r:?}",
+                account.view.tenancy.reference
+            )),
+        }
     }
     Ok(())
 }

@@ -394,9 +394,7 @@ pub async fn complete_task(
     )
     .await?;
     // The APA was asked for: the open claim says so, and the APA rule stops asking.
-    if t.kind == rentdesk_domain::outreach::types::UC_APA_REQUEST
-        && outcome == rentdesk_domain::tasks::APA_REQUESTED
-    {
+    if rentdesk_domain::tasks::requests_apa(&t.kind, outcome) {
         crate::entities::uc_claim::Entity::update_many()
             .col_expr(
                 crate::entities::uc_claim::Column::ApaStatus,

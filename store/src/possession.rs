@@ -15,6 +15,7 @@ use crate::letters::{Letterhead, StepDetails};
 use crate::steps::{FixDateNotice, OrderStepEntry, StageChange};
 use chrono::{DateTime, NaiveDate, Utc};
 use rentdesk_domain::Pence;
+use rentdesk_domain::letters::compose::LetterFor;
 use rentdesk_domain::letters::templates::LetterTemplates;
 use rentdesk_domain::possession::court::{self, OrderStep};
 use rentdesk_domain::possession::next_step;
@@ -80,6 +81,14 @@ fn invalid(refusal: (String, String)) -> StepRefusal {
     StepRefusal::Invalid(vec![refusal])
 }
 
+fn letterhead<'a>(policy: &StepPolicy<'a>, staff: &'a staff_user::Model) -> Letterhead<'a> {
+    Letterhead {
+        landlord: policy.landlord,
+        officer_name: &staff.name,
+        templates: policy.templates,
+    }
+}
+
 /// Record a step on a tenancy the officer can see: a pre-action protocol step, a step after a
 /// postponed order, or a move to a stage (with its notice, hearing or order, and its letter).
 #[allow(clippy::too_many_arguments)]
@@ -106,7 +115,20 @@ pub async fn record_step<C: crate::db::Connection>(
     let time_limit = step::check_time_limit(kind, &request, today).map_err(invalid)?;
     let stage = match kind {
         StepKind::Protocol(p) => {
-            let row = crate::steps::record_protocol_step(
+            // Para 2.9's warning and Part 3's letter are letters: written with the step.
+            let letter = crate::letters::render(
+                db,
+                tenancy_id,
+                LetterFor::Protocol(p),
+                StepDetails {
+                    time_limit_ends_on: time_limit,
+                    ..StepDetails::default()
+                },
+                letterhead(policy, staff),
+                today,
+            )
+            .await?;
+            let (row, letter_id) = crate::steps::record_protocol_step(
                 db,
                 staff.id,
                 tenancy_id,
@@ -114,6 +136,7 @@ pub async fn record_step<C: crate::db::Connection>(
                     step: p,
                     time_limit_ends_on: time_limit,
                     note: request.note.trim(),
+                    letter,
                 },
                 client_addr,
                 now,
@@ -124,7 +147,7 @@ pub async fn record_step<C: crate::db::Connection>(
                 action_id: row.id,
                 stage: case.stage,
                 notice: None,
-                letter_id: None,
+                letter_id,
                 grounds: None,
                 warnings: vec![],
             });
@@ -197,17 +220,14 @@ pub async fn record_step<C: crate::db::Connection>(
     let letter = crate::letters::render(
         db,
         tenancy_id,
-        stage,
+        stage.into(),
         StepDetails {
             notice: notice.as_ref(),
             hearing,
             order: order.as_ref(),
+            time_limit_ends_on: None,
         },
-        Letterhead {
-            landlord: policy.landlord,
-            officer_name: &staff.name,
-            templates: policy.templates,
-        },
+        letterhead(policy, staff),
         today,
     )
     .await?;

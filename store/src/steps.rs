@@ -163,16 +163,47 @@ pub async fn court_application_on<C: ConnectionTrait>(
         .map(|a| london_date(a.occurred_at)))
 }
 
+/// Keep a step's letter with its diary action, and say in the diary that it was sent.
+async fn keep_letter<C: ConnectionTrait>(
+    txn: &C,
+    tenancy_id: i64,
+    letter: crate::letters::Rendered,
+    action_id: i64,
+    staff_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::entities::letter::Model, sea_orm::DbErr> {
+    let title = letter.title.clone();
+    let what = letter.stage.as_str();
+    let kept = crate::letters::store(txn, tenancy_id, letter, action_id, staff_id, now).await?;
+    crate::diary::write(
+        txn,
+        crate::diary::Entry {
+            tenancy_id,
+            kind: "letter",
+            outcome: Some(what),
+            body: &format!("Letter sent: {title} (letter {}, PDF kept).", kept.id),
+            author_staff_id: Some(staff_id),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    Ok(kept)
+}
+
 /// A protocol step as the officer gave it.
 pub struct ProtocolStepEntry<'a> {
     pub step: ProtocolStep,
     /// The last day of the time limit its letter gave (para 2.9's warning, Part 3's letter).
     pub time_limit_ends_on: Option<NaiveDate>,
     pub note: &'a str,
+    /// The step's letter (para 2.9's warning, Part 3's letter), kept with the diary entry.
+    pub letter: Option<crate::letters::Rendered>,
 }
 
 /// Record a protocol step: a diary action of kind `protocol` (the step in `outcome`, its time
-/// limit in `facts`) and the audit entry, together.
+/// limit in `facts`), its letter if it is one, and the audit entry, together. The action and
+/// the letter's id.
 pub async fn record_protocol_step<C: crate::db::Connection>(
     db: &C,
     staff_id: i64,
@@ -180,11 +211,12 @@ pub async fn record_protocol_step<C: crate::db::Connection>(
     entry: ProtocolStepEntry<'_>,
     client_addr: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<action::Model> {
+) -> anyhow::Result<(action::Model, Option<i64>)> {
     let ProtocolStepEntry {
         step,
         time_limit_ends_on,
         note,
+        letter,
     } = entry;
     let txn = crate::db::begin_write(db).await?;
     let limit = time_limit_ends_on
@@ -222,8 +254,16 @@ pub async fn record_protocol_step<C: crate::db::Connection>(
         },
     )
     .await?;
+    let letter_id = match letter {
+        Some(l) => Some(
+            keep_letter(&txn, tenancy_id, l, row.id, staff_id, now)
+                .await?
+                .id,
+        ),
+        None => None,
+    };
     txn.commit().await?;
-    Ok(row)
+    Ok((row, letter_id))
 }
 
 /// What is kept with a written notice of the intention to apply to fix a date (the diary
@@ -489,21 +529,7 @@ pub async fn record_stage<C: crate::db::Connection>(
     )
     .await?;
     if let Some(letter) = change.letter {
-        let title = letter.title.clone();
-        let kept = crate::letters::store(&txn, tenancy_id, letter, row.id, staff_id, now).await?;
-        crate::diary::write(
-            &txn,
-            crate::diary::Entry {
-                tenancy_id,
-                kind: "letter",
-                outcome: Some(change.stage.as_str()),
-                body: &format!("Letter sent: {title} (letter {}, PDF kept).", kept.id),
-                author_staff_id: Some(staff_id),
-                ..Default::default()
-            },
-            now,
-        )
-        .await?;
+        keep_letter(&txn, tenancy_id, letter, row.id, staff_id, now).await?;
     }
     audit::record(
         &txn,

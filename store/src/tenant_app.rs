@@ -249,7 +249,7 @@ pub async fn report_uc_claim(
         &body,
         NewTask {
             tenancy_id: person.tenancy_id,
-            kind: "uc_claim",
+            kind: rentdesk_domain::tasks::UC_CLAIM_TASK,
             title: "New Universal Credit claim reported by the tenant".into(),
             detail: format!("To do: {}.", todo.join("; ")),
             due_on: rentdesk_domain::tasks::due_on(

@@ -721,3 +721,83 @@ async fn every_sms_of_a_group_is_recorded_with_its_own_twilio_id() {
     }
     app.stop().await;
 }
+
+/// A campaign lived at a past time (the demo's, launched weeks ago) sees each account's stage
+/// as it was then: a stage reached since is not yet reached at the launch, and the same
+/// segment run today finds it.
+#[tokio::test]
+async fn a_back_dated_fan_out_reads_each_accounts_stage_as_it_was_then() {
+    use rentdesk_store::entities::case;
+    let (app, token) = seeded(20).await;
+    let now = Utc::now();
+    let today = crate::helpers::real_today();
+    let id = rentdesk_store::entities::tenancy::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    // The first letter went out today: the case and its diary line say so.
+    case::ActiveModel {
+        tenancy_id: Set(id),
+        stage: Set("first_letter".into()),
+        priority: Set(0),
+        reasons: Set("[]".into()),
+        owner_id: Set(None),
+        stage_since: Set(today),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    rentdesk_store::diary::write(
+        &app.db,
+        rentdesk_store::diary::Entry {
+            tenancy_id: id,
+            kind: "stage",
+            outcome: Some("first_letter"),
+            body: "Stage: first letter.",
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let campaign = create(
+        &app,
+        &token,
+        sms_campaign(json!({"stages": ["first_letter"]})),
+    )
+    .await;
+    let c = rentdesk_store::entities::campaign::Entity::find_by_id(campaign)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let back = now - Duration::days(10);
+    let policy = ContactPolicy::any_time();
+    rentdesk_store::campaigns::launch(&app.db, &c, back)
+        .await
+        .unwrap()
+        .unwrap();
+    let then = rentdesk_store::campaigns::fan_out(
+        &app.db,
+        campaign,
+        today - Duration::days(10),
+        back,
+        &policy,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        then.matched, 0,
+        "ten days ago nobody had a first letter: {then:?}"
+    );
+    let now_run = rentdesk_store::campaigns::fan_out(&app.db, campaign, today, now, &policy)
+        .await
+        .unwrap();
+    assert_eq!(now_run.matched, 1, "today the account has it: {now_run:?}");
+    app.stop().await;
+}

@@ -8,7 +8,7 @@ use crate::letters::blocks::{Block, Letter};
 use crate::letters::templates::{LetterTemplates, Values};
 use crate::possession::next_step::FREE_ADVICE;
 use crate::possession::order::{CourtOrder, Hearing, OrderKind, OrderTerms};
-use crate::possession::protocol::NoticeDates;
+use crate::possession::protocol::{NoticeDates, ProtocolStep};
 use crate::possession::types::NoticeKind;
 use crate::possession::types::Stage;
 use crate::tenancy::Frequency;
@@ -56,6 +56,68 @@ pub struct LetterFacts {
     /// hearing letter's full schedule); otherwise the most recent few.
     pub statement: Vec<StatementLine>,
     pub statement_from: Option<NaiveDate>,
+    /// The last day of the time limit a protocol letter gives (para 2.9, Part 3).
+    pub time_limit_ends_on: Option<NaiveDate>,
+}
+
+/// What a letter goes with: a stage, or a protocol step whose letter the Protocol asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LetterFor {
+    Stage(Stage),
+    Protocol(ProtocolStep),
+}
+
+impl LetterFor {
+    /// Whether it has a letter at all.
+    pub fn has_letter(self) -> bool {
+        match self {
+            LetterFor::Stage(s) => has_letter(s),
+            LetterFor::Protocol(p) => protocol_template_key(p).is_some(),
+        }
+    }
+
+    /// The name the letter is kept under (the stage or the protocol step).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LetterFor::Stage(s) => s.as_str(),
+            LetterFor::Protocol(p) => p.as_str(),
+        }
+    }
+}
+
+impl From<Stage> for LetterFor {
+    fn from(s: Stage) -> LetterFor {
+        LetterFor::Stage(s)
+    }
+}
+
+/// The protocol steps that are a letter to the tenant, and their template: para 2.9's warning
+/// after an arrangement broke, Part 3 para 3.2(a)'s letter explaining why possession is sought.
+pub fn protocol_template_key(step: ProtocolStep) -> Option<&'static str> {
+    match step {
+        ProtocolStep::ArrangementBreachWarning => Some("arrangement_breach_warning"),
+        ProtocolStep::PossessionReasonsExplained => Some("possession_reasons_explained"),
+        _ => None,
+    }
+}
+
+/// The letter for a stage or a protocol step, worded from `templates`; `None` when it has
+/// none, or when what the letter must say is not recorded (a protocol letter without its time
+/// limit, a notice letter without the notice, …).
+pub fn compose_for(
+    templates: &LetterTemplates,
+    what: LetterFor,
+    f: &LetterFacts,
+) -> Option<Letter> {
+    match what {
+        LetterFor::Stage(stage) => compose_with(templates, stage, f),
+        LetterFor::Protocol(step) => {
+            let key = protocol_template_key(step)?;
+            f.time_limit_ends_on?;
+            let (title, blocks) = templates.get(key)?.render(&values(f));
+            Some(Letter { title, blocks })
+        }
+    }
 }
 
 /// Where the statement on a stage's letter starts: the hearing letter encloses a 2-year
@@ -383,6 +445,7 @@ pub fn values(f: &LetterFacts) -> Values {
                 .to_owned(),
         ),
     );
+    put("time_limit_ends_on", f.time_limit_ends_on.map(date));
     put("hearing_date", f.hearing.map(|h| date(h.hearing_on)));
     put(
         "hearing_time",
@@ -467,7 +530,55 @@ mod tests {
                 amount: Pence(9_850),
                 balance: Pence(42_350),
             }],
+            time_limit_ends_on: None,
         }
+    }
+
+    #[test]
+    fn the_protocol_letters_give_their_time_limit_and_need_it() {
+        let templates = LetterTemplates::builtin();
+        let warning = LetterFor::Protocol(ProtocolStep::ArrangementBreachWarning);
+        let part3 = LetterFor::Protocol(ProtocolStep::PossessionReasonsExplained);
+        // No time limit recorded: no letter (it would tell the tenant nothing to act on).
+        assert!(compose_for(templates, warning, &facts()).is_none());
+        assert!(compose_for(templates, part3, &facts()).is_none());
+        // Other protocol steps are not letters.
+        let copy = LetterFor::Protocol(ProtocolStep::ProtocolCopySent);
+        assert!(!copy.has_letter() && warning.has_letter() && part3.has_letter());
+        let mut f = facts();
+        f.time_limit_ends_on = NaiveDate::from_ymd_opt(2026, 12, 9);
+        f.arrangement = Some("£10.00 weekly from 2 November 2026 towards the arrears".into());
+        let w = compose_for(templates, warning, &f).unwrap().text();
+        for said in [
+            "£423.50 owing",
+            "intend to apply to the court for possession",
+            "by 9 December 2026",
+            "£10.00 weekly from 2 November 2026",
+            "StepChange",
+        ] {
+            assert!(w.contains(said), "{said}: {w}");
+        }
+        let p = compose_for(templates, part3, &f).unwrap();
+        let t = p.text();
+        assert!(
+            p.title.starts_with("Why we intend to seek possession"),
+            "{}",
+            p.title
+        );
+        for said in [
+            "Please write to us by 9 December 2026",
+            "personal circumstances",
+            "proportionate",
+            "StepChange",
+        ] {
+            assert!(t.contains(said), "{said}: {t}");
+        }
+        // No notice recorded: the paragraph about it is left out, not printed half empty.
+        assert!(!t.contains("served on"), "{t}");
+        assert_eq!(
+            compose_for(templates, Stage::FirstLetter.into(), &f),
+            compose(Stage::FirstLetter, &f)
+        );
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub const KEYS: &[&str] = &[
     "order_adjourned",
     "order_dismissed",
     "warrant",
+    "arrangement_breach_warning",
+    "possession_reasons_explained",
 ];
 
 const DEFAULTS: &[(&str, &str)] = &[
@@ -75,6 +77,14 @@ const DEFAULTS: &[(&str, &str)] = &[
     (
         "warrant",
         include_str!("../../letter-templates/warrant.txt"),
+    ),
+    (
+        "arrangement_breach_warning",
+        include_str!("../../letter-templates/arrangement_breach_warning.txt"),
+    ),
+    (
+        "possession_reasons_explained",
+        include_str!("../../letter-templates/possession_reasons_explained.txt"),
     ),
 ];
 
@@ -126,6 +136,10 @@ pub fn specific(key: &str) -> &'static [&'static str] {
         "order_suspended" | "order_postponed" => &["possession_date", "terms", "order_grounds"],
         "order_adjourned" => &["possession_date", "terms"],
         "warrant" => &["warrant_form", "after_terms", "possession_date"],
+        "arrangement_breach_warning" => &["time_limit_ends_on"],
+        "possession_reasons_explained" => {
+            &["time_limit_ends_on", "notice_title", "notice_served_on"]
+        }
         _ => &[],
     }
 }
@@ -135,7 +149,8 @@ pub fn specific(key: &str) -> &'static [&'static str] {
 /// named tenant, protocol 1), the arrears, where free advice is (protocol 2); a notice's
 /// statutory title, dates and every joint tenant, and the copy of the protocol (protocol 7);
 /// the hearing's date, time, the order sought and the 2-year statement (protocol 9); an order's
-/// terms or possession date; the warrant's form.
+/// terms or possession date; the warrant's form; the time limit a para 2.9 warning or a Part 3
+/// letter gives.
 pub fn required(key: &str) -> Vec<&'static [&'static str]> {
     let mut out: Vec<&'static [&'static str]> = vec![
         &["tenant_name"],
@@ -160,6 +175,12 @@ pub fn required(key: &str) -> Vec<&'static [&'static str]> {
         "order_outright" => vec![&["possession_date"][..]],
         "order_suspended" | "order_postponed" | "order_adjourned" => vec![&["terms"][..]],
         "warrant" => vec![&["warrant_form"][..]],
+        // Protocol para 2.9: a warning that proceedings will be brought, with a clear time
+        // limit to comply. Part 3 para 3.2(a): why possession is sought, and the date by which
+        // the occupiers are to say what they want taken into account.
+        "arrangement_breach_warning" | "possession_reasons_explained" => {
+            vec![&["time_limit_ends_on"][..]]
+        }
         _ => vec![],
     });
     out

@@ -89,7 +89,7 @@ impl OfficerArrangementsApi {
         }
         let account = or_answer!(account_of(&state, id.0).await?);
         let proposal = or_answer!(proposal(
-            &state,
+            &state.settings,
             &account,
             body.0,
             today,

@@ -448,8 +448,9 @@ pub struct StepRecorded {
     pub stage: vocab::Stage,
     pub notice: Option<Notice>,
     /// The letter that goes with this stage (first and second letters, the notice, the court
-    /// application, the hearing, the order, the warrant), rendered with the account's figures: `GET /officer/v1/letters/{id}` gives
-    /// the PDF.
+    /// application, the hearing, the order, the warrant) or protocol step (the para 2.9
+    /// warning `arrangement_breach_warning`, the Part 3 letter `possession_reasons_explained`),
+    /// rendered with the account's figures: `GET /officer/v1/letters/{id}` gives the PDF.
     pub letter_id: Option<i64>,
     /// For an order: the ground(s) possession was ordered on.
     pub grounds: Option<Vec<u8>>,

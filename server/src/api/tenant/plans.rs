@@ -63,6 +63,14 @@ pub struct StatementIn {
 
 impl poem_openapi::types::Example for StatementIn {
     fn example() -> StatementIn {
+        StatementIn::typical()
+    }
+}
+
+impl StatementIn {
+    /// A one-adult, two-child household's month (the documentation's example; the demo's
+    /// tenants start from it).
+    pub fn typical() -> StatementIn {
         StatementIn {
             household: HouseholdIn {
                 adults: 1,
@@ -381,7 +389,7 @@ pub(crate) async fn account_of(
 /// A plan request checked against the account and the policy, ready to store: every bad field
 /// in one problem, an offer below the floor refused, outside policy marked for review.
 pub(crate) fn proposal(
-    state: &AppState,
+    settings: &rentdesk_config::Settings,
     account: &FullAccount,
     body: PlanRequestIn,
     today: NaiveDate,
@@ -396,7 +404,7 @@ pub(crate) fn proposal(
         s.arrears,
         s.weekly_charge,
         frequency,
-        state.settings.policy.max_row_amount,
+        settings.policy.max_row_amount,
     ) {
         early.push((e.field, e.reason));
     }
@@ -410,7 +418,7 @@ pub(crate) fn proposal(
         body.first_payment_date,
         body.align_to_universal_credit,
         today,
-        state.settings.policy.max_row_amount,
+        settings.policy.max_row_amount,
     ) {
         Ok(b) => b,
         Err(mut p) => {
@@ -424,7 +432,7 @@ pub(crate) fn proposal(
         return Err(p);
     }
     let req = request(&b);
-    let q = affordability::quote(&req, &state.settings.plan_policy());
+    let q = affordability::quote(&req, &settings.plan_policy());
     let decision = affordability::decide(offered, &req, &q)
         .map_err(|e| Problem::invalid(e.field, e.reason))?;
     let schedule = affordability::schedule(
@@ -451,6 +459,40 @@ pub(crate) fn proposal(
             Decision::NeedsReview(r) => Some(r),
         },
     })
+}
+
+/// `POST /tenant/v1/plans` after sign-in: the tenant's plan request checked against their
+/// account and the policy, and stored (active within policy, else pending the patch officer's
+/// review). Public so that the demo landlord's tenants propose theirs through the same path.
+pub async fn propose_as_tenant(
+    db: &sea_orm::DatabaseConnection,
+    settings: &rentdesk_config::Settings,
+    person: &rentdesk_store::entities::tenant::Model,
+    account: &FullAccount,
+    body: PlanRequestIn,
+    client_addr: Option<&str>,
+    (today, now): (NaiveDate, chrono::DateTime<chrono::Utc>),
+) -> poem::Result<Result<rentdesk_store::entities::arrangement::Model, Problem>> {
+    let proposal = match proposal(
+        settings,
+        account,
+        body,
+        today,
+        "the agreement must be accepted to set up a plan",
+    ) {
+        Ok(p) => p,
+        Err(p) => return Ok(Err(p)),
+    };
+    let plan = rentdesk_store::plans::propose(
+        db,
+        rentdesk_store::plans::By::Tenant(person),
+        proposal,
+        client_addr,
+        now,
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    Ok(Ok(plan))
 }
 
 pub struct TenantPlansApi;
@@ -522,22 +564,18 @@ impl TenantPlansApi {
         let (person, _) = or_answer!(me(&state, &auth.0).await?);
         let today = state.today();
         let account = or_answer!(account_of(&state, auth.0.tenancy_id).await?);
-        let proposal = or_answer!(proposal(
-            &state,
-            &account,
-            body.0,
-            today,
-            "the agreement must be accepted to set up a plan"
-        ));
-        let plan = rentdesk_store::plans::propose(
-            &state.db,
-            rentdesk_store::plans::By::Tenant(&person),
-            proposal,
-            client_addr(remote).as_deref(),
-            state.now(),
-        )
-        .await
-        .map_err(|e| Problem::internal(&e))?;
+        let plan = or_answer!(
+            propose_as_tenant(
+                &state.db,
+                &state.settings,
+                &person,
+                &account,
+                body.0,
+                client_addr(remote).as_deref(),
+                (today, state.now()),
+            )
+            .await?
+        );
         let answer = plan_answer(&plan, &account, today)?;
         Ok(Answer::Created(Json(answer)))
     }
