@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod campaigns;
 mod caseload;
+mod console;
 mod data_protection;
 mod demo;
 mod edges;

@@ -903,9 +903,14 @@ impl Change {
     }
 
     pub(crate) fn parse(s: &str) -> Option<Change> {
-        [Change::Launch, Change::Pause, Change::Resume, Change::Cancel]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        [
+            Change::Launch,
+            Change::Pause,
+            Change::Resume,
+            Change::Cancel,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 

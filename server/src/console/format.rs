@@ -83,12 +83,18 @@ mod tests {
         assert_eq!(signed_money(410), "+£4.10");
         assert_eq!(signed_money(0), "£0.00");
         assert_eq!(money(100_000_000), "£1,000,000.00");
-        assert_eq!(date(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()), "25 November 2026");
+        assert_eq!(
+            date(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
+            "25 November 2026"
+        );
         // 1 July is BST: 13:05 UTC is 14:05 in London; 1 December is GMT.
         let summer = DateTime::parse_from_rfc3339("2026-07-01T13:05:00Z").unwrap();
         assert_eq!(datetime(summer.with_timezone(&Utc)), "1 July 2026, 14:05");
         let winter = DateTime::parse_from_rfc3339("2026-12-01T13:05:00Z").unwrap();
-        assert_eq!(datetime(winter.with_timezone(&Utc)), "1 December 2026, 13:05");
+        assert_eq!(
+            datetime(winter.with_timezone(&Utc)),
+            "1 December 2026, 13:05"
+        );
         assert_eq!(percent(0.354), "35.4%");
         assert_eq!(points(-0.05), "−5.0 points");
         assert_eq!(words("no_contact_detail"), "No contact detail");

@@ -49,10 +49,22 @@ pub const CONSOLE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 
 static TEMPLATES: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
     let mut env = minijinja::Environment::new();
     for (name, source) in [
-        ("base.html", include_str!("../../templates/console/base.html")),
-        ("macros.html", include_str!("../../templates/console/macros.html")),
-        ("sign_in.html", include_str!("../../templates/console/sign_in.html")),
-        ("message.html", include_str!("../../templates/console/message.html")),
+        (
+            "base.html",
+            include_str!("../../templates/console/base.html"),
+        ),
+        (
+            "macros.html",
+            include_str!("../../templates/console/macros.html"),
+        ),
+        (
+            "sign_in.html",
+            include_str!("../../templates/console/sign_in.html"),
+        ),
+        (
+            "message.html",
+            include_str!("../../templates/console/message.html"),
+        ),
         (
             "campaigns.html",
             include_str!("../../templates/console/campaigns.html"),

@@ -181,12 +181,14 @@ pub async fn team_leader(req: &Request) -> Result<(Console, staff_user::Model), 
 
 /// Whether a POST carries this session's CSRF token (form field or htmx header).
 pub fn csrf_ok(req: &Request, who: &Console, fields: &[(String, String)]) -> bool {
-    let given = super::field(fields, CSRF_FIELD).map(str::to_owned).or_else(|| {
-        req.headers()
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    });
+    let given = super::field(fields, CSRF_FIELD)
+        .map(str::to_owned)
+        .or_else(|| {
+            req.headers()
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
     given.is_some_and(|g| same(&g, &who.csrf))
 }
 

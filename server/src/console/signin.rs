@@ -51,7 +51,12 @@ fn page(state: &AppState, status: StatusCode, email: &str, error: Option<&str>) 
 #[handler]
 pub async fn sign_in(req: &Request, state: Data<&AppState>, body: Body) -> Response {
     let Ok(fields) = form_fields(body).await else {
-        return page(&state, StatusCode::BAD_REQUEST, "", Some("The form did not arrive whole."));
+        return page(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "",
+            Some("The form did not arrive whole."),
+        );
     };
     let given = field(&fields, CSRF_FIELD).unwrap_or_default();
     let expected = session::cookie(req, PRE_COOKIE).map(|pre| session::sign_in_csrf(&state, &pre));
@@ -87,10 +92,7 @@ pub async fn sign_in(req: &Request, state: Data<&AppState>, body: Body) -> Respo
         Err(e) => return internal(e),
     };
     let mut resp = see_other("/console/campaigns");
-    for c in [
-        cookie,
-        session::set_cookie(&state, PRE_COOKIE, "", 0),
-    ] {
+    for c in [cookie, session::set_cookie(&state, PRE_COOKIE, "", 0)] {
         if let Ok(v) = c.parse() {
             resp.headers_mut().append("set-cookie", v);
         }

@@ -32,8 +32,11 @@ impl Faults {
         let mut f = Faults::default();
         for (field, reason) in errors {
             let slot = new::slot_for(&field);
-            f.summary
-                .push((slot.clone(), new::label_for(&slot).to_owned(), reason.clone()));
+            f.summary.push((
+                slot.clone(),
+                new::label_for(&slot).to_owned(),
+                reason.clone(),
+            ));
             f.fields
                 .entry(slot)
                 .and_modify(|r| {

@@ -61,14 +61,23 @@ const LABELS: &[(&str, &str)] = &[
     ("segment.tenures", "Tenures"),
     ("segment.patches", "Patches"),
     ("segment.officer_ids", "Officers"),
-    ("segment.uc_claim_within_days", "Universal Credit claim within (days)"),
+    (
+        "segment.uc_claim_within_days",
+        "Universal Credit claim within (days)",
+    ),
     ("segment.hb_ended", "Housing Benefit ended"),
     ("segment.payment_methods", "Pays by"),
     ("segment.exclude_payment_methods", "Does not pay by"),
     ("segment.arrangement", "Arrangement"),
     ("segment.stages", "Recovery stages"),
-    ("segment.days_since_last_contact_min", "Days since last contact, at least"),
-    ("segment.days_since_last_contact_max", "Days since last contact, at most"),
+    (
+        "segment.days_since_last_contact_min",
+        "Days since last contact, at least",
+    ),
+    (
+        "segment.days_since_last_contact_max",
+        "Days since last contact, at most",
+    ),
     ("segment.has_mobile", "Has a mobile number"),
     ("segment.has_email", "Has an email address"),
     ("segment.has_push", "Has the app"),
@@ -151,10 +160,8 @@ impl Draft {
             if k == session::CSRF_FIELD || k == "action" {
                 continue;
             }
-            let multi = k == "channels"
-                || LISTS
-                    .iter()
-                    .any(|l| k.strip_prefix("segment.") == Some(*l));
+            let multi =
+                k == "channels" || LISTS.iter().any(|l| k.strip_prefix("segment.") == Some(*l));
             if multi {
                 d.checked.insert(format!("{k}={v}"));
             } else {
@@ -244,7 +251,8 @@ impl Draft {
                 .into_iter()
                 .map(|v| {
                     if *f == "officer_ids" {
-                        v.parse::<i64>().map_or_else(|_| Value::from(v), Value::from)
+                        v.parse::<i64>()
+                            .map_or_else(|_| Value::from(v), Value::from)
                     } else {
                         Value::from(v)
                     }
@@ -275,16 +283,18 @@ impl Draft {
             email: texts("email"),
             push: texts("push"),
         };
-        let schedule_at = self.value("schedule_at").and_then(|v| match london_instant(v) {
-            Some(t) => Some(t),
-            None => {
-                errors.push((
-                    "schedule_at".into(),
-                    "a date and time, e.g. 2026-12-08 09:00".into(),
-                ));
-                None
-            }
-        });
+        let schedule_at = self
+            .value("schedule_at")
+            .and_then(|v| match london_instant(v) {
+                Some(t) => Some(t),
+                None => {
+                    errors.push((
+                        "schedule_at".into(),
+                        "a date and time, e.g. 2026-12-08 09:00".into(),
+                    ));
+                    None
+                }
+            });
         let whole = |name: &str, errors: &mut Vec<(String, String)>| {
             self.value(name).and_then(|v| match v.parse::<i64>() {
                 Ok(n) => Some(n),
@@ -296,15 +306,15 @@ impl Draft {
         };
         let throttle_per_minute = whole("throttle_per_minute", &mut errors);
         let control_percent = whole("control_percent", &mut errors);
-        let ends_on = self.value("ends_on").and_then(|v| {
-            match rentdesk_domain::time::parse_iso_date(v) {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    errors.push(("ends_on".into(), "a date, e.g. 2026-12-18".into()));
-                    None
-                }
-            }
-        });
+        let ends_on =
+            self.value("ends_on")
+                .and_then(|v| match rentdesk_domain::time::parse_iso_date(v) {
+                    Ok(d) => Some(d),
+                    Err(_) => {
+                        errors.push(("ends_on".into(), "a date, e.g. 2026-12-18".into()));
+                        None
+                    }
+                });
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -432,10 +442,14 @@ async fn preview_of(
     staff: &staff_user::Model,
     draft: &Draft,
 ) -> Result<Result<Value, Faults>, Response> {
-    let input = match draft.to_input() {
+    let mut input = match draft.to_input() {
         Ok(i) => i,
         Err(errors) => return Ok(Err(Faults::from_list(errors))),
     };
+    // The count does not depend on the name: no need to have one yet to see it.
+    if input.name.trim().is_empty() {
+        input.name = "Untitled".into();
+    }
     let addr = sign_in_limits::client_addr(req, &state.settings.http.trusted_proxies);
     match use_cases::preview(state, staff, &input, addr.as_deref()).await {
         Err(e) => Err(internal(e)),

@@ -14,7 +14,10 @@ use poem::{Request, Response, handler};
 
 /// "Variant B" for `variant_1`, "Control group" for `control`.
 pub fn group_name(group: &str) -> String {
-    match group.strip_prefix("variant_").and_then(|n| n.parse::<u8>().ok()) {
+    match group
+        .strip_prefix("variant_")
+        .and_then(|n| n.parse::<u8>().ok())
+    {
         Some(n) if n < 26 => format!("Variant {}", char::from(b'A' + n)),
         _ if group == "control" => "Control group".into(),
         _ => crate::console::format::words(group),

@@ -6,7 +6,7 @@ use super::{Faults, json};
 use crate::api::campaigns::{CampaignProgress, Change, use_cases};
 use crate::api::sign_in_limits;
 use crate::console::session::{self, Console};
-use crate::console::{format, form_fields, internal, message, render, see_other};
+use crate::console::{form_fields, format, internal, message, render, see_other};
 use crate::problem::Problem;
 use crate::state::AppState;
 use futures::StreamExt;
