@@ -52,6 +52,16 @@ pub fn words(key: &str) -> String {
     }
 }
 
+/// A channel as the team calls it.
+pub fn channel(c: &str) -> &str {
+    match c {
+        "sms" => "Text message",
+        "email" => "Email",
+        "push" => "App notification",
+        other => other,
+    }
+}
+
 pub fn register(env: &mut minijinja::Environment<'static>) {
     env.add_filter("money", |v: i64| money(v));
     env.add_filter("words", |v: String| words(&v));
@@ -66,6 +76,7 @@ pub fn register(env: &mut minijinja::Environment<'static>) {
             .unwrap_or(v)
     });
     env.add_filter("percent", |v: f64| percent(v));
+    env.add_filter("channel", |v: String| channel(&v).to_owned());
     // A field name as an element id: "templates.sms[0]" → "templates-sms-0".
     env.add_filter("slug", |v: String| {
         v.replace(['.', '['], "-").replace(']', "")

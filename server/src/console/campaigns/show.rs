@@ -42,6 +42,37 @@ pub(crate) fn suppressed_words(p: &CampaignProgress) -> String {
         .join(", ")
 }
 
+/// The saved segment in words: "Arrears at least: £250.00", "Patches: HD-NORTH, HD-CENTRAL".
+pub(crate) fn segment_words(segment: &serde_json::Value) -> Vec<String> {
+    let Some(map) = segment.as_object() else {
+        return vec![];
+    };
+    map.iter()
+        .map(|(k, v)| {
+            let value = match v {
+                serde_json::Value::Number(n) if k.ends_with("_pence") => {
+                    format::money(n.as_i64().unwrap_or_default())
+                }
+                serde_json::Value::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .map(|x| match x {
+                        serde_json::Value::String(s) => format::words(s),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                serde_json::Value::String(s) => format::words(s),
+                other => other.to_string(),
+            };
+            format!(
+                "{}: {value}",
+                super::new::label_for(&format!("segment.{k}"))
+            )
+        })
+        .collect()
+}
+
 /// What may be done to a campaign in `status`.
 fn actions(status: &str) -> Vec<&'static str> {
     match status {
@@ -75,6 +106,7 @@ async fn show(
             "c": view,
             "counts": counts(&c.progress),
             "suppressed": suppressed_words(&c.progress),
+            "segment": segment_words(&view["segment"]),
             "actions": actions(&state_word),
             "faults": faults,
         }),
