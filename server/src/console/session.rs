@@ -179,6 +179,19 @@ pub async fn team_leader(req: &Request) -> Result<(Console, staff_user::Model), 
     }
 }
 
+/// A team leader's form POST: who sent it and its fields, once the session's CSRF token is
+/// checked; otherwise the page to answer (sign in, team leaders only, refused).
+pub async fn team_leader_post(
+    req: &Request,
+    body: poem::Body,
+) -> Result<(Console, staff_user::Model, Vec<(String, String)>), Response> {
+    let (who, staff) = team_leader(req).await?;
+    match super::form_fields(body).await {
+        Ok(fields) if csrf_ok(req, &who, &fields) => Ok((who, staff, fields)),
+        _ => Err(csrf_refused(Some(&who))),
+    }
+}
+
 /// Whether a POST carries this session's CSRF token (form field or htmx header).
 pub fn csrf_ok(req: &Request, who: &Console, fields: &[(String, String)]) -> bool {
     let given = super::field(fields, CSRF_FIELD)

@@ -8,7 +8,7 @@ use crate::api::campaigns::{CampaignInput, CampaignTemplates, use_cases};
 use crate::api::sign_in_limits;
 use crate::api::vocab;
 use crate::console::session::{self, Console};
-use crate::console::{form_fields, internal, render, see_other};
+use crate::console::{internal, render, see_other};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
@@ -461,16 +461,10 @@ async fn preview_of(
 /// The live preview (htmx): the panel, and each field's error (or none) out of band.
 #[handler]
 pub async fn preview_panel(req: &Request, state: Data<&AppState>, body: Body) -> Response {
-    let (who, staff) = match session::team_leader(req).await {
+    let (who, staff, fields) = match session::team_leader_post(req, body).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(fields) = form_fields(body).await else {
-        return session::csrf_refused(Some(&who));
-    };
-    if !session::csrf_ok(req, &who, &fields) {
-        return session::csrf_refused(Some(&who));
-    }
     let draft = Draft::from_fields(&fields);
     let (shown, faults) = match preview_of(&state, req, &staff, &draft).await {
         Err(r) => return r,
@@ -493,16 +487,10 @@ pub async fn preview_panel(req: &Request, state: Data<&AppState>, body: Body) ->
 /// creates the campaign and goes to it, or shows the form with each error beside its field.
 #[handler]
 pub async fn submit(req: &Request, state: Data<&AppState>, body: Body) -> Response {
-    let (who, staff) = match session::team_leader(req).await {
+    let (who, staff, fields) = match session::team_leader_post(req, body).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(fields) = form_fields(body).await else {
-        return session::csrf_refused(Some(&who));
-    };
-    if !session::csrf_ok(req, &who, &fields) {
-        return session::csrf_refused(Some(&who));
-    }
     let draft = Draft::from_fields(&fields);
     if crate::console::field(&fields, "action") == Some("preview") {
         let (status, shown, faults) = match preview_of(&state, req, &staff, &draft).await {

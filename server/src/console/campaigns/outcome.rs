@@ -78,28 +78,22 @@ pub async fn page(req: &Request, state: Data<&AppState>, Path(id): Path<i64>) ->
         Ok(x) => x,
         Err(r) => return r,
     };
+    let refused = |p: crate::problem::Problem| {
+        message(
+            StatusCode::NOT_FOUND,
+            Some(&who),
+            &p.title,
+            p.detail.as_deref().unwrap_or_default(),
+        )
+    };
     let c = match use_cases::get(&state, &staff, id).await {
         Err(e) => return internal(e),
-        Ok(Err(p)) => {
-            return message(
-                StatusCode::NOT_FOUND,
-                Some(&who),
-                &p.title,
-                p.detail.as_deref().unwrap_or_default(),
-            );
-        }
+        Ok(Err(p)) => return refused(p),
         Ok(Ok(c)) => c,
     };
     let o = match use_cases::outcome(&state, &staff, id).await {
         Err(e) => return internal(e),
-        Ok(Err(p)) => {
-            return message(
-                StatusCode::NOT_FOUND,
-                Some(&who),
-                &p.title,
-                p.detail.as_deref().unwrap_or_default(),
-            );
-        }
+        Ok(Err(p)) => return refused(p),
         Ok(Ok(o)) => o,
     };
     render(

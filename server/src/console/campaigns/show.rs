@@ -6,7 +6,7 @@ use super::{Faults, json};
 use crate::api::campaigns::{CampaignProgress, Change, use_cases};
 use crate::api::sign_in_limits;
 use crate::console::session::{self, Console};
-use crate::console::{form_fields, format, internal, message, render, see_other};
+use crate::console::{format, internal, message, render, see_other};
 use crate::problem::Problem;
 use crate::state::AppState;
 use futures::StreamExt;
@@ -141,16 +141,10 @@ pub async fn act(
     Path((id, action)): Path<(i64, String)>,
     body: Body,
 ) -> Response {
-    let (who, staff) = match session::team_leader(req).await {
+    let (who, staff, fields) = match session::team_leader_post(req, body).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(fields) = form_fields(body).await else {
-        return session::csrf_refused(Some(&who));
-    };
-    if !session::csrf_ok(req, &who, &fields) {
-        return session::csrf_refused(Some(&who));
-    }
     let Some(change) = Change::parse(&action) else {
         return message(
             StatusCode::NOT_FOUND,
