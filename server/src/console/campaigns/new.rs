@@ -461,7 +461,7 @@ async fn preview_of(
 /// The live preview (htmx): the panel, and each field's error (or none) out of band.
 #[handler]
 pub async fn preview_panel(req: &Request, state: Data<&AppState>, body: Body) -> Response {
-    let (who, staff, fields) = match session::team_leader_post(req, body).await {
+    let (_, staff, fields) = match session::team_leader_post(req, body).await {
         Ok(x) => x,
         Err(r) => return r,
     };

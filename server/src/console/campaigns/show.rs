@@ -141,7 +141,7 @@ pub async fn act(
     Path((id, action)): Path<(i64, String)>,
     body: Body,
 ) -> Response {
-    let (who, staff, fields) = match session::team_leader_post(req, body).await {
+    let (who, staff, _) = match session::team_leader_post(req, body).await {
         Ok(x) => x,
         Err(r) => return r,
     };
