@@ -38,12 +38,16 @@ impl Browser {
             .unwrap()
             .port();
         let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let driver = std::process::Command::new(&driver_bin)
+        let mut driver = std::process::Command::new(&driver_bin)
             .arg(format!("--port={port}"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .map(Driver)
+            .map(|child| Driver {
+                child,
+                port,
+                session: None,
+            })
             .unwrap_or_else(|e| {
                 panic!("{driver_bin}: {e} (run scripts/ensure-browser.sh to install Chromium)")
             });
@@ -71,6 +75,7 @@ impl Browser {
             .connect(&url)
             .await
             .expect("a Chromium session through chromedriver");
+        driver.session = client.session_id().await.ok().flatten();
         Browser {
             client,
             _driver: driver,
@@ -191,13 +196,29 @@ impl Browser {
     }
 }
 
-/// chromedriver, ended with the test (it ends its Chromium with it).
-struct Driver(std::process::Child);
+/// chromedriver, ended with the test. Its browser session is ended first (a plain
+/// `DELETE /session/<id>`), so a test that fails half-way leaves no Chromium running.
+struct Driver {
+    child: std::process::Child,
+    port: u16,
+    session: Option<String>,
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        if let Some(id) = &self.session
+            && let Ok(mut conn) = std::net::TcpStream::connect(("127.0.0.1", self.port))
+        {
+            use std::io::{Read, Write};
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = write!(
+                conn,
+                "DELETE /session/{id} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = conn.read(&mut [0u8; 256]);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
