@@ -31,6 +31,11 @@ if [ "$which" = all ] || [ "$which" = contract ]; then
   echo "== contract: the OpenAPI document validates (third-party validator) =="
   scripts/contract.sh
 fi
+# The console's browser tests (tests/api/console.rs) drive headless Chromium; screenshots land
+# in target/console-screenshots/<backend>/ for CI to keep.
+if [ "$which" != contract ]; then
+  scripts/ensure-browser.sh
+fi
 if [ "$which" = all ] || [ "$which" = sqlite ]; then
   echo "== tests: embedded (SQLite) =="
   RENTDESK_TEST_BACKEND=sqlite run --workspace

@@ -774,6 +774,10 @@ async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
             "PostgreSQL"
         }
     );
+    println!(
+        "  Console  {base}/console (team leader teamleader@rentdesk.example, password {})",
+        rentdesk_store::staff::DEMO_PASSWORD
+    );
     println!("  API      {base}");
     println!("  Docs     {base}/docs");
     println!("  Health   {base}/health");

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod contract;
 /// The one typed configuration, shared with `rentdesk-worker` (`rentdesk-config`).
 pub use rentdesk_config as config;

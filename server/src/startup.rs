@@ -133,6 +133,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
     route
         .nest("/", api)
         .nest("/docs", docs)
+        .nest("/console", crate::console::routes())
         .at("/openapi.json", spec_json)
         .at("/openapi.yaml", spec_yaml)
         .at(
@@ -198,10 +199,18 @@ async fn security_headers<E: poem::Endpoint>(
 ) -> poem::Result<poem::Response> {
     use poem::IntoResponse as _;
     use poem::http::HeaderValue;
-    let docs = req.uri().path() == "/docs" || req.uri().path().starts_with("/docs/");
+    let path = req.uri().path();
+    let docs = path == "/docs" || path.starts_with("/docs/");
+    let console = path == "/console" || path.starts_with("/console/");
     let mut resp = next.call(req).await?.into_response();
     let headers = resp.headers_mut();
-    let csp = if docs { DOCS_CSP } else { API_CSP };
+    let csp = if docs {
+        DOCS_CSP
+    } else if console {
+        crate::console::CONSOLE_CSP
+    } else {
+        API_CSP
+    };
     for (name, value) in [
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "no-referrer"),

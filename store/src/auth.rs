@@ -317,3 +317,20 @@ pub async fn family_active<C: ConnectionTrait>(
         .await?
         > 0)
 }
+
+/// The session whose token hashes to `token_hash`, if it is of `subject_kind` and still in
+/// force (not signed out or revoked, not expired): the console's sign-in cookie.
+pub async fn live_session<C: ConnectionTrait>(
+    db: &C,
+    subject_kind: &str,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<session::Model>, sea_orm::DbErr> {
+    session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash))
+        .filter(session::Column::SubjectKind.eq(subject_kind))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await
+}

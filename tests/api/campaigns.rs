@@ -16,27 +16,27 @@ use serde_json::{Value, json};
 
 /// Any hour, any day: these tests run on the real clock, and when they run is not what they
 /// are about. The weekly cap stays at its default.
-const ANY_TIME: &[(&str, &str)] = &[
+pub(crate) const ANY_TIME: &[(&str, &str)] = &[
     ("CONTACT_HOURS", "00:00-00:00"),
     ("CONTACT_ON_SUNDAYS", "true"),
     ("CONTACT_ON_BANK_HOLIDAYS", "true"),
     ("LANDLORD_NAME", "Kirklees Homes"),
 ];
 
-const LEAD: &str = "lead@council.example";
-const OTHER_LEAD: &str = "other-lead@council.example";
+pub(crate) const LEAD: &str = "lead@council.example";
+pub(crate) const OTHER_LEAD: &str = "other-lead@council.example";
 const KAREN: &str = "+447700900123";
 
-struct Team {
-    app: TestApp,
+pub(crate) struct Team {
+    pub app: TestApp,
     /// Team "income"'s leader: HD-NORTH (HD1001, HD1002) and HD-CENTRAL (HD1003).
-    lead: String,
+    pub lead: String,
     /// Team "east"'s leader: HD-EAST (HD1004).
-    other: String,
+    pub other: String,
 }
 
 /// The examples, with HD-NORTH and HD-CENTRAL run by team "income" and HD-EAST by team "east".
-async fn team() -> Team {
+pub(crate) async fn team() -> Team {
     let app = spawn_app_with(ANY_TIME).await;
     app.import_examples().await;
     let north = staff(&app, "north@council.example", "officer").await;
@@ -78,7 +78,7 @@ async fn seeded(count: u64) -> (TestApp, String) {
     (app, token)
 }
 
-fn twilio(fake_url: &str) -> Providers {
+pub(crate) fn twilio(fake_url: &str) -> Providers {
     Providers {
         sms: Some(
             TwilioClient::new(TwilioConfig {
@@ -99,11 +99,11 @@ fn twilio(fake_url: &str) -> Providers {
     }
 }
 
-fn total_sent(fake: &fake_twilio::Fake) -> usize {
+pub(crate) fn total_sent(fake: &fake_twilio::Fake) -> usize {
     fake.0.lock().unwrap().sent.len()
 }
 
-fn sms_campaign(segment: Value) -> Value {
+pub(crate) fn sms_campaign(segment: Value) -> Value {
     json!({
         "name": "Direct debit nudge",
         "segment": segment,
@@ -112,7 +112,7 @@ fn sms_campaign(segment: Value) -> Value {
     })
 }
 
-async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
     call(app, Method::POST, path, Some(token), Some(body)).await
 }
 
@@ -120,7 +120,7 @@ async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
     call(app, Method::GET, path, Some(token), None).await
 }
 
-async fn create(app: &TestApp, token: &str, body: Value) -> i64 {
+pub(crate) async fn create(app: &TestApp, token: &str, body: Value) -> i64 {
     let (s, c) = post(app, "/manage/v1/campaigns", token, body).await;
     assert_eq!(s, 201, "{c}");
     assert_eq!(c["status"], "draft");
@@ -128,7 +128,7 @@ async fn create(app: &TestApp, token: &str, body: Value) -> i64 {
 }
 
 /// Launch (or relaunch) and wait, bounded, for the worker's fan-out to plan everyone.
-async fn launch(app: &TestApp, token: &str, id: i64) -> Value {
+pub(crate) async fn launch(app: &TestApp, token: &str, id: i64) -> Value {
     let (s, c) = post(
         app,
         &format!("/manage/v1/campaigns/{id}/launch"),
@@ -152,7 +152,7 @@ async fn launch(app: &TestApp, token: &str, id: i64) -> Value {
     }
 }
 
-async fn progress(app: &TestApp, token: &str, id: i64) -> Value {
+pub(crate) async fn progress(app: &TestApp, token: &str, id: i64) -> Value {
     let (s, p) = get(app, &format!("/manage/v1/campaigns/{id}/progress"), token).await;
     assert_eq!(s, 200, "{p}");
     p
@@ -184,7 +184,7 @@ async fn breathing_space(app: &TestApp, tenancy_id: i64) {
 }
 
 /// A dispatch tick a moment after everything planned so far is due.
-fn soon() -> DateTime<Utc> {
+pub(crate) fn soon() -> DateTime<Utc> {
     Utc::now() + Duration::seconds(1)
 }
 

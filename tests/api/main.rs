@@ -7,6 +7,7 @@ mod admin;
 mod audit_chain;
 mod campaigns;
 mod caseload;
+mod console;
 mod data_protection;
 mod demo;
 mod edges;

@@ -623,6 +623,300 @@ fn window(g: &GroupPayments, control: Option<&GroupPayments>) -> PaymentWindow {
     }
 }
 
+/// What a team leader does with campaigns, for the API below and the console
+/// (`crate::console::campaigns`): one place for each rule.
+pub(crate) mod use_cases {
+    use super::*;
+
+    /// What a campaign would do if launched now (checked, computed, audited as a read of the
+    /// tenants whose names the samples quote).
+    pub(crate) async fn preview(
+        state: &AppState,
+        staff: &staff_user::Model,
+        input: &CampaignInput,
+        addr: Option<&str>,
+    ) -> poem::Result<Result<CampaignPreview, Problem>> {
+        let def = match definition(state, staff, input).await? {
+            Ok(d) => d,
+            Err(p) => return Ok(Err(p)),
+        };
+        let today = state.today();
+        let patches = rentdesk_store::staff::visible_patches(&state.db, staff, today)
+            .await
+            .map_err(internal)?;
+        let p = store::preview(
+            &state.db,
+            &def,
+            patches.as_ref(),
+            today,
+            state.now(),
+            &state.settings.policy.contact_policy,
+        )
+        .await
+        .map_err(internal)?;
+        audit_campaign(
+            state,
+            staff,
+            "campaign.preview",
+            None,
+            Some(format!("matched {}", p.matched)),
+            addr,
+        )
+        .await?;
+        Ok(Ok(CampaignPreview {
+            matched: p.matched,
+            suppressed: p.suppressed,
+            contactable: p.contactable,
+            held_back_estimate: p.held_back_estimate,
+            to_message: p.contactable - p.held_back_estimate,
+            by_channel: p.by_channel,
+            samples: p
+                .samples
+                .into_iter()
+                .map(|s| {
+                    Ok(SampleMessage {
+                        channel: Channel::from_str(&s.channel).map_err(internal)?.into(),
+                        variant: s.variant as u32,
+                        tenancy_reference: s.tenancy_reference,
+                        body: s.body,
+                    })
+                })
+                .collect::<poem::Result<_>>()?,
+        }))
+    }
+
+    /// Store a draft.
+    pub(crate) async fn create(
+        state: &AppState,
+        staff: &staff_user::Model,
+        input: &CampaignInput,
+        addr: Option<&str>,
+    ) -> poem::Result<Result<CampaignOut, Problem>> {
+        let def = match definition(state, staff, input).await? {
+            Ok(d) => d,
+            Err(p) => return Ok(Err(p)),
+        };
+        let c = store::create(&state.db, &def, staff, state.now())
+            .await
+            .map_err(internal)?;
+        audit_campaign(
+            state,
+            staff,
+            "campaign.create",
+            Some(c.id),
+            Some(c.name.clone()),
+            addr,
+        )
+        .await?;
+        Ok(Ok(out(state, c).await?))
+    }
+
+    /// The caller's team's campaigns, newest first.
+    pub(crate) async fn list(
+        state: &AppState,
+        staff: &staff_user::Model,
+    ) -> poem::Result<Vec<CampaignOut>> {
+        let mut campaigns = vec![];
+        for c in store::list(&state.db, staff).await.map_err(internal)? {
+            match out_read(state, c).await? {
+                Ok(c) => campaigns.push(c),
+                Err(e) => tracing::error!("row left out of a list: {e}"),
+            }
+        }
+        Ok(campaigns)
+    }
+
+    /// One campaign the caller may see, with its progress.
+    pub(crate) async fn get(
+        state: &AppState,
+        staff: &staff_user::Model,
+        id: i64,
+    ) -> poem::Result<Result<CampaignOut, Problem>> {
+        Ok(match find(state, staff, id).await? {
+            Ok(c) => Ok(out(state, c).await?),
+            Err(p) => Err(p),
+        })
+    }
+
+    /// Launch, pause, resume or cancel, audited.
+    pub(crate) async fn change(
+        state: &AppState,
+        staff: &staff_user::Model,
+        id: i64,
+        what: Change,
+        addr: Option<&str>,
+    ) -> poem::Result<Result<CampaignOut, Problem>> {
+        let c = match find(state, staff, id).await? {
+            Ok(c) => c,
+            Err(p) => return Ok(Err(p)),
+        };
+        let now = state.now();
+        let done = match what {
+            Change::Launch => store::launch(&state.db, &c, now).await,
+            Change::Pause => store::pause(&state.db, &c, now).await,
+            Change::Resume => store::resume(&state.db, &c, now).await,
+            Change::Cancel => store::cancel(&state.db, &c, now).await,
+        }
+        .map_err(internal)?;
+        let c = match done {
+            Ok(c) => c,
+            Err(Refused::NotFound) => return Ok(Err(not_found(id))),
+            Err(Refused::Conflict(why)) => {
+                return Ok(Err(Problem::new(
+                    poem::http::StatusCode::CONFLICT,
+                    "campaign-state",
+                    "The campaign's state does not allow that",
+                )
+                .detail(why)));
+            }
+        };
+        if what == Change::Launch {
+            // Launched is stored: if the queue is down, the sweep plans it once it is back.
+            rentdesk_jobs::Queues::wake(
+                "campaign-fan-out",
+                state.queues.enqueue_campaign_fan_out(c.id),
+            )
+            .await;
+        }
+        audit_campaign(
+            state,
+            staff,
+            &format!("campaign.{}", what.as_str()),
+            Some(c.id),
+            None,
+            addr,
+        )
+        .await?;
+        Ok(Ok(out(state, c).await?))
+    }
+
+    /// The outcome against the control group.
+    pub(crate) async fn outcome(
+        state: &AppState,
+        staff: &staff_user::Model,
+        id: i64,
+    ) -> poem::Result<Result<CampaignOutcome, Problem>> {
+        let c = match find(state, staff, id).await? {
+            Ok(c) => c,
+            Err(p) => return Ok(Err(p)),
+        };
+        let (start, groups) = store::outcome(&state.db, &c).await.map_err(internal)?;
+        let control = groups.iter().find(|g| g.group == "control").cloned();
+        let today = state.today();
+        let (complete_7_days, complete_14_days) = start
+            .map(|s| OutcomeWindows::from_launch(s).complete(today))
+            .unwrap_or_default();
+        Ok(Ok(CampaignOutcome {
+            campaign_id: c.id,
+            window_starts_on: start,
+            complete_7_days,
+            complete_14_days,
+            groups: groups
+                .iter()
+                .map(|g| {
+                    let is_control = g.group == "control";
+                    let vs = |w: fn(&store::GroupOutcome) -> &GroupPayments| {
+                        control.as_ref().filter(|_| !is_control).map(|c| *w(c))
+                    };
+                    GroupOutcome {
+                        group: g.group.clone(),
+                        recipients: g.within_7_days.recipients,
+                        within_7_days: window(&g.within_7_days, vs(|c| &c.within_7_days).as_ref()),
+                        within_14_days: window(
+                            &g.within_14_days,
+                            vs(|c| &c.within_14_days).as_ref(),
+                        ),
+                    }
+                })
+                .collect(),
+        }))
+    }
+
+    /// The campaign's progress now, then whenever its counts change, until it is cancelled or
+    /// finished (or [`STREAM_FOR`] has passed). The caller has already checked it may see it.
+    pub(crate) fn progress_events(
+        state: &AppState,
+        id: i64,
+    ) -> BoxStream<'static, CampaignProgress> {
+        let db = state.db.clone();
+        let clock = state.clock.clone();
+        let started = std::time::Instant::now();
+        // (campaign id, last event sent, whether to wait before looking again, done)
+        futures::stream::unfold(
+            (id, None::<CampaignProgress>, false, false),
+            move |(id, last, wait, done)| {
+                let db = db.clone();
+                let clock = clock.clone();
+                async move {
+                    if done {
+                        return None;
+                    }
+                    let mut wait = wait;
+                    loop {
+                        if wait {
+                            tokio::time::sleep(STREAM_EVERY).await;
+                        }
+                        wait = true;
+                        let row = campaign::Entity::find_by_id(id).one(&db).await.ok()??;
+                        let p = store::progress(&db, &row, clock.now()).await.ok()?;
+                        let p = CampaignProgress::read(id, p)
+                            .inspect_err(|e| tracing::error!("progress stream ended: {e}"))
+                            .ok()?;
+                        let over = matches!(
+                            p.status,
+                            CampaignStatus::Cancelled | CampaignStatus::Finished
+                        ) || started.elapsed() >= STREAM_FOR;
+                        if last.as_ref() != Some(&p) || over {
+                            return Some((p.clone(), (id, Some(p), true, over)));
+                        }
+                    }
+                }
+            },
+        )
+        .boxed()
+    }
+
+    /// Load a campaign the caller may see (404 otherwise).
+    pub(crate) async fn visible(
+        state: &AppState,
+        staff: &staff_user::Model,
+        id: i64,
+    ) -> poem::Result<Result<campaign::Model, Problem>> {
+        find(state, staff, id).await
+    }
+}
+
+/// What a team leader may do to a campaign once it exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    Launch,
+    Pause,
+    Resume,
+    Cancel,
+}
+
+impl Change {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Change::Launch => "launch",
+            Change::Pause => "pause",
+            Change::Resume => "resume",
+            Change::Cancel => "cancel",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Change> {
+        [
+            Change::Launch,
+            Change::Pause,
+            Change::Resume,
+            Change::Cancel,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
 pub struct CampaignsApi;
 
 #[OpenApi(prefix_path = "/manage/v1", tag = "ApiTags::Manage")]
@@ -642,51 +936,10 @@ impl CampaignsApi {
         body: Json<CampaignInput>,
     ) -> poem::Result<Answer<CampaignPreview, { OK | FORBIDDEN | INVALID }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
-        let def = or_answer!(definition(&state, &staff, &body).await?);
-        let today = state.today();
-        let patches = rentdesk_store::staff::visible_patches(&state.db, &staff, today)
-            .await
-            .map_err(internal)?;
-        let p = store::preview(
-            &state.db,
-            &def,
-            patches.as_ref(),
-            today,
-            state.now(),
-            &state.settings.policy.contact_policy,
-        )
-        .await
-        .map_err(internal)?;
-        // The samples quote tenants' names: a read of their records.
-        audit_campaign(
-            &state,
-            &staff,
-            "campaign.preview",
-            None,
-            Some(format!("matched {}", p.matched)),
-            client_addr(remote).as_deref(),
-        )
-        .await?;
-        Ok(Answer::Ok(Json(CampaignPreview {
-            matched: p.matched,
-            suppressed: p.suppressed,
-            contactable: p.contactable,
-            held_back_estimate: p.held_back_estimate,
-            to_message: p.contactable - p.held_back_estimate,
-            by_channel: p.by_channel,
-            samples: p
-                .samples
-                .into_iter()
-                .map(|s| {
-                    Ok(SampleMessage {
-                        channel: Channel::from_str(&s.channel).map_err(internal)?.into(),
-                        variant: s.variant as u32,
-                        tenancy_reference: s.tenancy_reference,
-                        body: s.body,
-                    })
-                })
-                .collect::<poem::Result<_>>()?,
-        })))
+        let p = or_answer!(
+            use_cases::preview(&state, &staff, &body, client_addr(remote).as_deref()).await?
+        );
+        Ok(Answer::Ok(Json(p)))
     }
 
     /// Create a campaign (as a draft)
@@ -699,20 +952,10 @@ impl CampaignsApi {
         body: Json<CampaignInput>,
     ) -> poem::Result<Answer<CampaignOut, { CREATED | FORBIDDEN | INVALID }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
-        let def = or_answer!(definition(&state, &staff, &body).await?);
-        let c = store::create(&state.db, &def, &staff, state.now())
-            .await
-            .map_err(internal)?;
-        audit_campaign(
-            &state,
-            &staff,
-            "campaign.create",
-            Some(c.id),
-            Some(c.name.clone()),
-            client_addr(remote).as_deref(),
-        )
-        .await?;
-        Ok(Answer::Created(Json(out(&state, c).await?)))
+        let c = or_answer!(
+            use_cases::create(&state, &staff, &body, client_addr(remote).as_deref()).await?
+        );
+        Ok(Answer::Created(Json(c)))
     }
 
     /// Your team's campaigns, newest first
@@ -723,13 +966,7 @@ impl CampaignsApi {
         auth: StaffAuth,
     ) -> poem::Result<Answer<CampaignList, { OK | FORBIDDEN }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
-        let mut campaigns = vec![];
-        for c in store::list(&state.db, &staff).await.map_err(internal)? {
-            match out_read(&state, c).await? {
-                Ok(c) => campaigns.push(c),
-                Err(e) => tracing::error!("row left out of a list: {e}"),
-            }
-        }
+        let campaigns = use_cases::list(&state, &staff).await?;
         Ok(Answer::Ok(Json(CampaignList { campaigns })))
     }
 
@@ -742,8 +979,8 @@ impl CampaignsApi {
         id: Path<i64>,
     ) -> poem::Result<Answer<CampaignOut, { OK | FORBIDDEN | NOT_FOUND }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
-        let c = or_answer!(find(&state, &staff, id.0).await?);
-        Ok(Answer::Ok(Json(out(&state, c).await?)))
+        let c = or_answer!(use_cases::get(&state, &staff, id.0).await?);
+        Ok(Answer::Ok(Json(c)))
     }
 
     /// Launch (or relaunch after a cancel)
@@ -760,7 +997,8 @@ impl CampaignsApi {
         remote: &RemoteAddr,
         id: Path<i64>,
     ) -> poem::Result<Answer<CampaignOut, { OK | FORBIDDEN | NOT_FOUND | CONFLICT }>> {
-        self.change(&state, &auth, remote, id.0, "launch").await
+        self.change(&state, &auth, remote, id.0, Change::Launch)
+            .await
     }
 
     /// Pause: nothing more is sent until resumed
@@ -772,7 +1010,8 @@ impl CampaignsApi {
         remote: &RemoteAddr,
         id: Path<i64>,
     ) -> poem::Result<Answer<CampaignOut, { OK | FORBIDDEN | NOT_FOUND | CONFLICT }>> {
-        self.change(&state, &auth, remote, id.0, "pause").await
+        self.change(&state, &auth, remote, id.0, Change::Pause)
+            .await
     }
 
     /// Resume a paused campaign
@@ -784,7 +1023,8 @@ impl CampaignsApi {
         remote: &RemoteAddr,
         id: Path<i64>,
     ) -> poem::Result<Answer<CampaignOut, { OK | FORBIDDEN | NOT_FOUND | CONFLICT }>> {
-        self.change(&state, &auth, remote, id.0, "resume").await
+        self.change(&state, &auth, remote, id.0, Change::Resume)
+            .await
     }
 
     /// Cancel: nothing more is sent; unsent messages are marked cancelled
@@ -796,7 +1036,8 @@ impl CampaignsApi {
         remote: &RemoteAddr,
         id: Path<i64>,
     ) -> poem::Result<Answer<CampaignOut, { OK | FORBIDDEN | NOT_FOUND | CONFLICT }>> {
-        self.change(&state, &auth, remote, id.0, "cancel").await
+        self.change(&state, &auth, remote, id.0, Change::Cancel)
+            .await
     }
 
     /// Live progress
@@ -840,42 +1081,9 @@ impl CampaignsApi {
             Ok(c) => c,
             Err(p) => return Ok(ProgressStream::NotFound(Json(p))),
         };
-        let db = state.db.clone();
-        let clock = state.clock.clone();
-        let started = std::time::Instant::now();
-        // (campaign id, last event sent, whether to wait before looking again, done)
-        let events = futures::stream::unfold(
-            (c.id, None::<CampaignProgress>, false, false),
-            move |(id, last, wait, done)| {
-                let db = db.clone();
-                let clock = clock.clone();
-                async move {
-                    if done {
-                        return None;
-                    }
-                    let mut wait = wait;
-                    loop {
-                        if wait {
-                            tokio::time::sleep(STREAM_EVERY).await;
-                        }
-                        wait = true;
-                        let row = campaign::Entity::find_by_id(id).one(&db).await.ok()??;
-                        let p = store::progress(&db, &row, clock.now()).await.ok()?;
-                        let p = CampaignProgress::read(id, p)
-                            .inspect_err(|e| tracing::error!("progress stream ended: {e}"))
-                            .ok()?;
-                        let over = matches!(
-                            p.status,
-                            CampaignStatus::Cancelled | CampaignStatus::Finished
-                        ) || started.elapsed() >= STREAM_FOR;
-                        if last.as_ref() != Some(&p) || over {
-                            return Some((p.clone(), (id, Some(p), true, over)));
-                        }
-                    }
-                }
-            },
-        );
-        Ok(ProgressStream::Ok(EventStream::new(events.boxed())))
+        Ok(ProgressStream::Ok(EventStream::new(
+            use_cases::progress_events(&state, c.id),
+        )))
     }
 
     /// Outcome against the control group
@@ -892,37 +1100,8 @@ impl CampaignsApi {
         id: Path<i64>,
     ) -> poem::Result<Answer<CampaignOutcome, { OK | FORBIDDEN | NOT_FOUND }>> {
         let staff = or_answer!(manager(&state, &auth.0).await?);
-        let c = or_answer!(find(&state, &staff, id.0).await?);
-        let (start, groups) = store::outcome(&state.db, &c).await.map_err(internal)?;
-        let control = groups.iter().find(|g| g.group == "control").cloned();
-        let today = state.today();
-        let (complete_7_days, complete_14_days) = start
-            .map(|s| OutcomeWindows::from_launch(s).complete(today))
-            .unwrap_or_default();
-        Ok(Answer::Ok(Json(CampaignOutcome {
-            campaign_id: c.id,
-            window_starts_on: start,
-            complete_7_days,
-            complete_14_days,
-            groups: groups
-                .iter()
-                .map(|g| {
-                    let is_control = g.group == "control";
-                    let vs = |w: fn(&store::GroupOutcome) -> &GroupPayments| {
-                        control.as_ref().filter(|_| !is_control).map(|c| *w(c))
-                    };
-                    GroupOutcome {
-                        group: g.group.clone(),
-                        recipients: g.within_7_days.recipients,
-                        within_7_days: window(&g.within_7_days, vs(|c| &c.within_7_days).as_ref()),
-                        within_14_days: window(
-                            &g.within_14_days,
-                            vs(|c| &c.within_14_days).as_ref(),
-                        ),
-                    }
-                })
-                .collect(),
-        })))
+        let o = or_answer!(use_cases::outcome(&state, &staff, id.0).await?);
+        Ok(Answer::Ok(Json(o)))
     }
 }
 
@@ -934,49 +1113,12 @@ impl CampaignsApi {
         auth: &StaffAuth,
         remote: &RemoteAddr,
         id: i64,
-        what: &str,
+        what: Change,
     ) -> poem::Result<Answer<CampaignOut, S>> {
         let staff = or_answer!(manager(state, &auth.0).await?);
-        let c = or_answer!(find(state, &staff, id).await?);
-        let now = state.now();
-        let done = match what {
-            "launch" => store::launch(&state.db, &c, now).await,
-            "pause" => store::pause(&state.db, &c, now).await,
-            "resume" => store::resume(&state.db, &c, now).await,
-            _ => store::cancel(&state.db, &c, now).await,
-        }
-        .map_err(internal)?;
-        let c = match done {
-            Ok(c) => c,
-            Err(Refused::NotFound) => return Ok(Answer::problem(not_found(id))),
-            Err(Refused::Conflict(why)) => {
-                return Ok(Answer::Conflict(Json(
-                    Problem::new(
-                        poem::http::StatusCode::CONFLICT,
-                        "campaign-state",
-                        "The campaign's state does not allow that",
-                    )
-                    .detail(why),
-                )));
-            }
-        };
-        if what == "launch" {
-            // Launched is stored: if the queue is down, the sweep plans it once it is back.
-            rentdesk_jobs::Queues::wake(
-                "campaign-fan-out",
-                state.queues.enqueue_campaign_fan_out(c.id),
-            )
-            .await;
-        }
-        audit_campaign(
-            state,
-            &staff,
-            &format!("campaign.{what}"),
-            Some(c.id),
-            None,
-            client_addr(remote).as_deref(),
-        )
-        .await?;
-        Ok(Answer::Ok(Json(out(state, c).await?)))
+        let c = or_answer!(
+            use_cases::change(state, &staff, id, what, client_addr(remote).as_deref()).await?
+        );
+        Ok(Answer::Ok(Json(c)))
     }
 }

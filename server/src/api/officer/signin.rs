@@ -77,68 +77,8 @@ impl OfficerSignInApi {
         body: Json<StaffSignIn>,
     ) -> poem::Result<Answer<Tokens, { OK | UNAUTHORIZED | TOO_MANY }>> {
         let addr = sign_in_limits::client_addr(req, &state.settings.http.trusted_proxies);
-        let now = Utc::now();
-        let email = body.email.trim().to_lowercase();
-        let key = format!("staff:{email}");
-        if let Some(refused) = sign_in_limits::refuse(
-            &state,
-            &key,
-            addr.as_deref(),
-            ATTEMPTS_PER_EMAIL,
-            now,
-            ("staff.sign_in.rate_limited", "staff", email.clone()),
-        )
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        {
-            return Ok(Answer::problem(refused));
-        }
-        let staff = rentdesk_store::staff::by_email(&state.db, &email)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-        // Hash even when there is no such user, so timing does not tell who works here.
-        let stored = staff
-            .as_ref()
-            .filter(|s| s.active)
-            .and_then(|s| s.password_hash.clone())
-            .unwrap_or_else(|| DUMMY_HASH.clone());
-        let password = body.password.clone();
-        let ok = tokio::task::spawn_blocking(move || {
-            rentdesk_store::staff::verify_password(&password, &stored)
-        })
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-        let staff = staff.filter(|s| ok && s.active && s.password_hash.is_some());
-        if staff.is_none() {
-            wrong_password(&state, &key, &email, addr.as_deref(), now).await?;
-        } else {
-            // Their own mistakes from this address are forgiven once they are in.
-            rentdesk_store::auth::forget_tries(&state.db, &key, addr.as_deref())
-                .await
-                .map_err(|e| Problem::internal(&e))?;
-        }
-        audit::record(
-            &state.db,
-            audit::Entry {
-                actor: staff
-                    .as_ref()
-                    .map_or(Actor::Anonymous, |s| Actor::Staff(s.id)),
-                action: if staff.is_some() {
-                    "staff.sign_in.succeeded"
-                } else {
-                    "staff.sign_in.failed"
-                },
-                subject_kind: "staff",
-                subject_id: Some(email),
-                detail: None,
-                client_addr: addr.as_deref(),
-            },
-        )
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-        let Some(staff) = staff else {
-            return Ok(Answer::problem(refused()));
-        };
+        let staff =
+            or_answer!(authenticate(&state, &body.email, &body.password, addr.as_deref()).await?);
         let keys = Keys::new(state.settings.auth.token_signing_key.expose());
         let tokens = issue(
             &state,
@@ -228,6 +168,81 @@ impl OfficerSignInApi {
             patches,
         })))
     }
+}
+
+/// The one staff password check, for the app's sign-in and the console's: limited per email
+/// and address (then waits that double) and per address, hashing even for an unknown email so
+/// timing does not tell who works here, every attempt audited. The member of staff, if the
+/// password is theirs and they are active; otherwise the problem to answer (401 or 429).
+pub(crate) async fn authenticate(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    addr: Option<&str>,
+) -> poem::Result<Result<rentdesk_store::entities::staff_user::Model, Problem>> {
+    let now = Utc::now();
+    let email = email.trim().to_lowercase();
+    let key = format!("staff:{email}");
+    if let Some(refused) = sign_in_limits::refuse(
+        state,
+        &key,
+        addr,
+        ATTEMPTS_PER_EMAIL,
+        now,
+        ("staff.sign_in.rate_limited", "staff", email.clone()),
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    {
+        return Ok(Err(refused));
+    }
+    let staff = rentdesk_store::staff::by_email(&state.db, &email)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    // Hash even when there is no such user, so timing does not tell who works here.
+    let stored = staff
+        .as_ref()
+        .filter(|s| s.active)
+        .and_then(|s| s.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.clone());
+    let password = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || {
+        rentdesk_store::staff::verify_password(&password, &stored)
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    let staff = staff.filter(|s| ok && s.active && s.password_hash.is_some());
+    if staff.is_none() {
+        wrong_password(state, &key, &email, addr, now).await?;
+    } else {
+        // Their own mistakes from this address are forgiven once they are in.
+        rentdesk_store::auth::forget_tries(&state.db, &key, addr)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+    }
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor: staff
+                .as_ref()
+                .map_or(Actor::Anonymous, |s| Actor::Staff(s.id)),
+            action: if staff.is_some() {
+                "staff.sign_in.succeeded"
+            } else {
+                "staff.sign_in.failed"
+            },
+            subject_kind: "staff",
+            subject_id: Some(email),
+            detail: None,
+            client_addr: addr,
+        },
+    )
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    let Some(staff) = staff else {
+        return Ok(Err(refused()));
+    };
+    Ok(Ok(staff))
 }
 
 /// Count a wrong password for `email` from `addr`; when that uses up the free tries, the
