@@ -324,7 +324,8 @@ impl ManageApi {
     ///
     /// Multipart form with `kind` (`tenancies`, `transactions`, `flags`, `history`,
     /// `arrangements`, `uc_claims`: Universal Credit claims as DWP and the landlord portal give
-    /// them, or `stages`: case stages, each recorded as the officer's step on its day) and
+    /// them, `rent_changes`: the rent and service charge by effective date and rent period, or
+    /// `stages`: case stages, each recorded as the officer's step on its day) and
     /// `file` (CSV). The file is stored and imported by the worker; the answer's
     /// `Location` shows the outcome. A file with any bad row imports nothing and lists every bad
     /// row.
