@@ -75,7 +75,8 @@ pub struct AccountSummary {
     pub technical_reason: Option<String>,
     /// clear | technical_only | in_arrears
     pub arrears_status: vocab::ArrearsStatus,
-    /// Rent plus weekly service charge in a charged week.
+    /// Rent plus weekly service charge in a charged week, as in force on the day shown (the
+    /// weekly equivalent of a fortnightly, four-weekly or monthly rent: × 12 ÷ 52 for monthly).
     pub weekly_charge_pence: i64,
     /// Real arrears ÷ weekly charge, e.g. "2.35"; absent when nothing is charged weekly.
     pub weeks_in_arrears: Option<String>,
