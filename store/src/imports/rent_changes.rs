@@ -17,7 +17,7 @@ use super::{
 use crate::entities::{rent_change, tenancy};
 use chrono::NaiveDate;
 use rentdesk_domain::Pence;
-use rentdesk_domain::rent::{RentChange, RentPeriod, rent_on};
+use rentdesk_domain::rent::{RentPeriod, rent_on};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
@@ -229,17 +229,8 @@ pub(crate) async fn refresh_current<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> Result<(), sea_orm::DbErr> {
     let rows = crate::accounts::rent_changes(db, tenancy_id).await?;
-    let changes: Vec<RentChange> = rows
-        .iter()
-        .filter_map(|r| {
-            Some(RentChange {
-                effective_from: r.effective_from,
-                period: r.rent_period.parse().ok()?,
-                rent: Pence(r.rent_pence),
-                service_charge: Pence(r.service_charge_pence),
-            })
-        })
-        .collect();
+    let changes =
+        crate::facts::rent_changes_of(&rows).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     let Some(now) = rent_on(&changes, today) else {
         return Ok(());
     };
