@@ -259,6 +259,9 @@ pub enum KindArg {
     /// `uc_claims`, as the API and the README name it (`uc-claims` also works).
     #[value(name = "uc_claims", alias = "uc-claims")]
     UcClaims,
+    /// `rent_changes`: the rent by effective date (`rent-changes` also works).
+    #[value(name = "rent_changes", alias = "rent-changes")]
+    RentChanges,
     /// Case stages: protocol steps, letters, notices, court steps, orders, warrants.
     Stages,
 }
@@ -331,6 +334,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 KindArg::History => ImportKind::History,
                 KindArg::Arrangements => ImportKind::Arrangements,
                 KindArg::UcClaims => ImportKind::UcClaims,
+                KindArg::RentChanges => ImportKind::RentChanges,
                 KindArg::Stages => ImportKind::Stages,
             };
             let outcome = rentdesk_store::imports::import_file(

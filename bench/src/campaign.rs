@@ -57,6 +57,7 @@ async fn accounts(db: &sea_orm::DatabaseConnection, n: u64) -> anyhow::Result<()
             start_date: Set(start),
             weekly_rent_pence: Set(10_000),
             weekly_service_charge_pence: Set(0),
+            rent_period: Set("weekly".into()),
             rent_free_weeks: Set(String::new()),
             rent_free_only_when_clear: Set(false),
             payment_method: Set("card".into()),

@@ -335,7 +335,8 @@ pub fn summarise(
         )
     });
 
-    let weekly_charge = facts.schedule.weekly_charge();
+    // The rent in force on the day summarised, not today's (docs/accounts-and-rent.md).
+    let weekly_charge = facts.schedule.weekly_charge_on(today);
     let status = if arrears.0 <= 0 {
         ArrearsStatus::Clear
     } else if real_arrears.0 <= 0 {
@@ -467,6 +468,8 @@ mod tests {
             rent_free_weeks: vec![],
             rent_free_only_when_clear: false,
             periodic_service_charge: None,
+            rent_period: Default::default(),
+            rent_changes: vec![],
         }
     }
 
@@ -502,6 +505,67 @@ mod tests {
             claim_start: claim,
             paid_to_landlord: to_landlord,
         })
+    }
+
+    /// Issue 16: a figure about a past day uses the rent in force that day. Rent £100 a week
+    /// to Sunday 5 April 2026, £120 from Monday 6 April; nothing paid since Monday 2 March
+    /// 2026 (5 weeks at £100 = £500, then 4 weeks at £120 = £480).
+    #[test]
+    fn weeks_in_arrears_on_a_past_day_use_the_rent_then() {
+        use crate::rent::{RentChange, RentPeriod};
+        let mut f = facts(None, None);
+        f.schedule.weekly_rent = Pence(12_000); // today's row
+        f.schedule.rent_changes = vec![
+            RentChange {
+                effective_from: ymd(2025, 4, 7),
+                period: RentPeriod::Weekly,
+                rent: Pence(10_000),
+                service_charge: Pence::ZERO,
+            },
+            RentChange {
+                effective_from: ymd(2026, 4, 6),
+                period: RentPeriod::Weekly,
+                rent: Pence(12_000),
+                service_charge: Pence::ZERO,
+            },
+        ];
+        let ledger: Vec<LedgerEntry> = f
+            .schedule
+            .charges_between(ymd(2026, 3, 2), ymd(2026, 4, 27), Pence::ZERO)
+            .into_iter()
+            .map(LedgerEntry::from)
+            .collect();
+        // The debits follow the history: £100 to 30 March, £120 from 6 April.
+        assert_eq!(ledger[4].amount, Pence(10_000));
+        assert_eq!(ledger[5].amount, Pence(12_000));
+        // (day, arrears, weekly charge then, weeks × 100)
+        let cases = [
+            (ymd(2026, 4, 5), 50_000, 10_000, 500), // £500 ÷ £100: 5.00, not 4.17 at today's rent
+            (ymd(2026, 4, 6), 62_000, 12_000, 517), // £620 ÷ £120 = 5.1666 → 5.17
+            (ymd(2026, 4, 27), 98_000, 12_000, 817),
+        ];
+        for (day, arrears, weekly, weeks) in cases {
+            let s = summarise(&f, &ledger, day);
+            assert_eq!(s.real_arrears, Pence(arrears), "{day}");
+            assert_eq!(s.weekly_charge, Pence(weekly), "{day}");
+            assert_eq!(s.weeks_in_arrears_hundredths, Some(weeks), "{day}");
+        }
+        // A monthly rent of £520 (£120 a week): £960 owed is 8.00 weeks.
+        f.schedule.rent_changes = vec![RentChange {
+            effective_from: ymd(2026, 4, 1),
+            period: RentPeriod::Monthly,
+            rent: Pence(52_000),
+            service_charge: Pence::ZERO,
+        }];
+        let owed = [LedgerEntry {
+            posted_on: ymd(2026, 4, 1),
+            kind: TransactionKind::RentDebit,
+            amount: Pence(96_000),
+            method: None,
+        }];
+        let s = summarise(&f, &owed, ymd(2026, 4, 2));
+        assert_eq!(s.weekly_charge, Pence(12_000));
+        assert_eq!(s.weeks_in_arrears_hundredths, Some(800));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //!
 //! Modules build on those below them and never on those above, so there is no import cycle:
 //! - at the bottom: [`money`], [`calendar`], [`time`], [`vocabulary`] (the closed-vocabulary
-//!   macro), [`ledger`], [`tenancy`], [`benefits`];
+//!   macro), [`ledger`], [`rent`], [`tenancy`], [`benefits`];
 //! - the account's figures: [`arrears`], [`arrangements`], [`limitation`], [`affordability`];
 //! - subdomains, each with its shared types at its own bottom: [`possession`] (types, order,
 //!   protocol, court, next_step), [`outreach`] (types, triggers, tenancy_audit, sequences),
@@ -33,6 +33,7 @@ pub mod money;
 pub mod outreach;
 pub mod possession;
 pub mod priority;
+pub mod rent;
 pub mod retention;
 pub mod segments;
 pub mod sign_in;

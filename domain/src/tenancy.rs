@@ -5,6 +5,7 @@
 use crate::Pence;
 use crate::calendar::{RentYear, monday_on_or_after};
 use crate::ledger::{LedgerEntry, TransactionKind};
+use crate::rent::{RentChange, RentPeriod};
 use crate::vocabulary::named_enum;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,13 @@ pub struct ChargeSchedule {
     pub rent_free_weeks: Vec<u32>,
     pub rent_free_only_when_clear: bool,
     pub periodic_service_charge: Option<(Pence, ServiceChargeFrequency)>,
+    /// How often rent is payable (weekly unless the tenancy says otherwise).
+    #[serde(default)]
+    pub rent_period: RentPeriod,
+    /// The rent by effective date ([`crate::rent`]); empty when the housing system gave no
+    /// history, and then `weekly_rent` and `weekly_service_charge` are the rent throughout.
+    #[serde(default)]
+    pub rent_changes: Vec<RentChange>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,8 +113,40 @@ impl From<Charge> for LedgerEntry {
 }
 
 impl ChargeSchedule {
+    /// Today's weekly charge as the tenancy row holds it. A figure about a day uses
+    /// [`ChargeSchedule::weekly_charge_on`].
     pub fn weekly_charge(&self) -> Pence {
         self.weekly_rent + self.weekly_service_charge
+    }
+
+    /// The rent in force on `on` ([`crate::rent::rent_on`]); without a history, the current
+    /// weekly figures carried onto the tenancy's rent period.
+    pub fn rent_on(&self, on: NaiveDate) -> RentChange {
+        match crate::rent::rent_on(&self.rent_changes, on) {
+            Some(r) => *r,
+            None => RentChange {
+                effective_from: self.start_date,
+                period: self.rent_period,
+                rent: self.rent_period.from_weekly(self.weekly_rent),
+                service_charge: self.rent_period.from_weekly(self.weekly_service_charge),
+            },
+        }
+    }
+
+    /// The weekly charge (weekly equivalent for a non-weekly rent) in force on `on`.
+    pub fn weekly_charge_on(&self, on: NaiveDate) -> Pence {
+        match crate::rent::rent_on(&self.rent_changes, on) {
+            Some(r) => r.weekly_charge(),
+            None => self.weekly_charge(),
+        }
+    }
+
+    /// Weekly rent and service charge in force on `on`.
+    fn weekly_parts_on(&self, on: NaiveDate) -> (Pence, Pence) {
+        match crate::rent::rent_on(&self.rent_changes, on) {
+            Some(r) => (r.weekly_rent(), r.weekly_service_charge()),
+            None => (self.weekly_rent, self.weekly_service_charge),
+        }
     }
 
     fn is_rent_free(&self, monday: NaiveDate) -> bool {
@@ -137,9 +177,10 @@ impl ChargeSchedule {
                     running: &mut Pence,
                     date: NaiveDate,
                     weekly_days: Option<i64>| {
+            let (rent, service) = self.weekly_parts_on(date);
             for (kind, weekly) in [
-                (TransactionKind::RentDebit, self.weekly_rent),
-                (TransactionKind::ServiceCharge, self.weekly_service_charge),
+                (TransactionKind::RentDebit, rent),
+                (TransactionKind::ServiceCharge, service),
             ] {
                 let amount = match weekly_days {
                     Some(days) => pro_rata(weekly, days),
@@ -237,6 +278,8 @@ mod tests {
             rent_free_weeks: vec![],
             rent_free_only_when_clear: false,
             periodic_service_charge: None,
+            rent_period: Default::default(),
+            rent_changes: vec![],
         }
     }
 

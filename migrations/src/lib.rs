@@ -25,6 +25,8 @@ mod m20261207_000201_arrangement_imports;
 mod m20261207_000301_action_imports;
 mod m20261207_000401_uc_claim_imports;
 mod m20261207_000501_queued_at;
+mod m20261208_000201_rent_changes;
+mod m20261208_000202_rent_period;
 mod m20261208_000501_audit_seals;
 
 pub struct Migrator;
@@ -54,6 +56,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000301_action_imports::Migration),
             Box::new(m20261207_000401_uc_claim_imports::Migration),
             Box::new(m20261207_000501_queued_at::Migration),
+            Box::new(m20261208_000201_rent_changes::Migration),
+            Box::new(m20261208_000202_rent_period::Migration),
             Box::new(m20261208_000501_audit_seals::Migration),
         ]
     }

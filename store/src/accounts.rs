@@ -1,7 +1,7 @@
 //! One account as people see it: the tenancy, its patch and lead tenant, and its summary
 //! computed live from the ledger through `domain::arrears::summarise`.
 
-use crate::entities::{patch, tenancy, tenant, transaction, uc_claim};
+use crate::entities::{patch, rent_change, tenancy, tenant, transaction, uc_claim};
 use crate::facts::{account_facts, ledger_entry};
 use chrono::NaiveDate;
 use rentdesk_domain::arrears::{AccountFacts, AccountSummary, summarise};
@@ -24,6 +24,18 @@ pub async fn current_uc_claim<C: ConnectionTrait>(
         .filter(uc_claim::Column::TenancyId.eq(tenancy_id))
         .order_by_desc(uc_claim::Column::ClaimStart)
         .one(db)
+        .await
+}
+
+/// A tenancy's rent history rows (issue 16), oldest first.
+pub async fn rent_changes<C: ConnectionTrait>(
+    db: &C,
+    tenancy_id: i64,
+) -> Result<Vec<rent_change::Model>, sea_orm::DbErr> {
+    rent_change::Entity::find()
+        .filter(rent_change::Column::TenancyId.eq(tenancy_id))
+        .order_by_asc(rent_change::Column::EffectiveFrom)
+        .all(db)
         .await
 }
 
@@ -97,7 +109,8 @@ async fn full_account_of<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> anyhow::Result<FullAccount> {
     let claim = current_uc_claim(db, t.id).await?;
-    let facts = account_facts(&t, claim.as_ref(), today)?;
+    let rents = rent_changes(db, t.id).await?;
+    let facts = account_facts(&t, claim.as_ref(), &rents, today)?;
     let entries = ledger(db, t.id, today).await?;
     let summary = summarise(&facts, &entries, today);
     let patch = match t.patch_id {

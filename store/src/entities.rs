@@ -17,6 +17,7 @@ pub mod letter;
 pub mod message;
 pub mod outreach_config;
 pub mod patch;
+pub mod rent_change;
 pub mod session;
 pub mod sign_in_code;
 pub mod sign_in_start;

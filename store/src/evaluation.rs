@@ -5,7 +5,7 @@
 //! are, and each chunk's summaries are written in one statement (insert … on conflict update),
 //! so a crash leaves every summary either old or new, never half-written.
 
-use crate::entities::{account_summary, tenancy, transaction, uc_claim};
+use crate::entities::{account_summary, rent_change, tenancy, transaction, uc_claim};
 use crate::facts::{account_facts, ledger_entry};
 use chrono::{NaiveDate, Utc};
 use futures::{StreamExt, TryStreamExt};
@@ -132,7 +132,7 @@ pub struct LoadedAccount {
     pub summary: rentdesk_domain::arrears::AccountSummary,
 }
 
-/// Load and summarise the accounts in `scope` as of `today` (three queries, whatever the count).
+/// Load and summarise the accounts in `scope` as of `today` (four queries, whatever the count).
 /// An account whose figures are out of range (`AccountSummary::in_range`: a corrupt stored
 /// amount) is left out with a warning: one bad account must not take down a caseload, a
 /// report or a campaign (issue 15). The nightly evaluation raises the officer's task for it.
@@ -172,6 +172,14 @@ pub async fn load_accounts_split(
     {
         claims.insert(claim.tenancy_id, claim);
     }
+    let mut rents: HashMap<i64, Vec<rent_change::Model>> = HashMap::new();
+    for r in rent_change::Entity::find()
+        .filter(scope.of(rent_change::Column::TenancyId))
+        .all(db)
+        .await?
+    {
+        rents.entry(r.tenancy_id).or_default().push(r);
+    }
     let rows: Vec<(i64, i64, NaiveDate, String, i64, Option<String>)> = transaction::Entity::find()
         .select_only()
         .columns([
@@ -204,7 +212,8 @@ pub async fn load_accounts_split(
     let mut skipped = vec![];
     for t in tenancies {
         let claim = claims.remove(&t.id);
-        let facts = account_facts(&t, claim.as_ref(), today)?;
+        let rent = rents.remove(&t.id).unwrap_or_default();
+        let facts = account_facts(&t, claim.as_ref(), &rent, today)?;
         let entries = ledgers.remove(&t.id).unwrap_or_default();
         let summary = summarise(&facts, &entries, today);
         if let Some(reason) = summary.out_of_range_reason() {

@@ -1,13 +1,14 @@
 //! Turning stored rows into the plain facts the `domain` rules take. The one place that knows
 //! how a tenancy row maps onto `domain::arrears::AccountFacts`.
 
-use crate::entities::{tenancy, uc_claim};
+use crate::entities::{rent_change, tenancy, uc_claim};
 use chrono::NaiveDate;
 use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::AccountFacts;
 use rentdesk_domain::benefits::{BenefitIncome, BenefitTiming};
 use rentdesk_domain::ledger::PaymentMethod;
 use rentdesk_domain::ledger::{LedgerEntry, TransactionKind};
+use rentdesk_domain::rent::{RentChange, RentPeriod};
 use rentdesk_domain::tenancy::{ChargeSchedule, Frequency, ServiceChargeFrequency};
 use std::str::FromStr;
 
@@ -92,7 +93,23 @@ pub fn schedule_of(t: &tenancy::Model) -> Result<ChargeSchedule, CorruptRow> {
         })?,
         rent_free_only_when_clear: t.rent_free_only_when_clear,
         periodic_service_charge: periodic,
+        rent_period: parse::<RentPeriod>("tenancies", t.id, "rent_period", &t.rent_period)?,
+        rent_changes: vec![],
     })
+}
+
+/// A tenancy's stored rent history as the domain sees it.
+pub fn rent_changes_of(rows: &[rent_change::Model]) -> Result<Vec<RentChange>, CorruptRow> {
+    rows.iter()
+        .map(|r| {
+            Ok(RentChange {
+                effective_from: r.effective_from,
+                period: parse::<RentPeriod>("rent_changes", r.id, "rent_period", &r.rent_period)?,
+                rent: Pence(r.rent_pence),
+                service_charge: Pence(r.service_charge_pence),
+            })
+        })
+        .collect()
 }
 
 /// Every `apa_status` a UC claim row holds: none, wanted (the tenant asked in the app),
@@ -171,9 +188,12 @@ pub fn benefit_timing() -> BenefitTiming {
     }
 }
 
+/// The facts of one account. `rents`: the tenancy's rent history rows (any order; none when
+/// the housing system gave none).
 pub fn account_facts(
     t: &tenancy::Model,
     uc: Option<&uc_claim::Model>,
+    rents: &[rent_change::Model],
     today: NaiveDate,
 ) -> Result<AccountFacts, CorruptRow> {
     let self_pay = match (t.self_pay_pence, &t.self_pay_frequency, t.self_pay_anchor) {
@@ -186,8 +206,10 @@ pub fn account_facts(
     };
     // Validated here so a corrupt method is reported, even though the summary doesn't use it.
     parse::<PaymentMethod>("tenancies", t.id, "payment_method", &t.payment_method)?;
+    let mut schedule = schedule_of(t)?;
+    schedule.rent_changes = rent_changes_of(rents)?;
     Ok(AccountFacts {
-        schedule: schedule_of(t)?,
+        schedule,
         benefit: benefit_of(t, uc, today),
         self_pay,
         benefit_grace_days: rentdesk_domain::benefits::BENEFIT_GRACE_DAYS,

@@ -162,6 +162,7 @@ pub async fn record_step<C: crate::db::Connection>(
         rules: policy.notice_rules,
         max_row_amount: policy.max_row_amount,
         now: rentdesk_domain::time::london_local(now),
+        schedule: Some(&account.facts.schedule),
     };
     let planned = step::check_stage_step(stage, &request, &cx).map_err(StepRefusal::Invalid)?;
     let (mut notice, hearing, mut order) = (planned.notice, planned.hearing, planned.order);
@@ -172,7 +173,6 @@ pub async fn record_step<C: crate::db::Connection>(
             request.grounds.as_deref(),
             &account.facts,
             &account.entries,
-            case.weekly_charge,
             today,
         )
         .map_err(invalid)?;

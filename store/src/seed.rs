@@ -317,6 +317,7 @@ pub async fn seed_profile(
             end_date: Set(None),
             weekly_rent_pence: Set(plan.schedule.weekly_rent.0),
             weekly_service_charge_pence: Set(plan.schedule.weekly_service_charge.0),
+            rent_period: Set(plan.schedule.rent_period.as_str().to_owned()),
             rent_free_weeks: Set(RENT_FREE.into()),
             rent_free_only_when_clear: Set(false),
             periodic_service_charge_pence: Set(plan
@@ -753,6 +754,8 @@ fn plan(rng: &mut Rng, history_start: NaiveDate, as_of: NaiveDate, profile: Prof
             rent_free_weeks: vec![1, 38, 39, 52, 53],
             rent_free_only_when_clear: false,
             periodic_service_charge: periodic,
+            rent_period: Default::default(),
+            rent_changes: vec![],
         },
         method,
     }

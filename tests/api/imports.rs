@@ -1056,6 +1056,7 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
     for (name, example_file) in [
         ("stages.csv", "stages.csv"),
         ("UC_Claims.csv", "uc_claims.csv"),
+        ("Rent_Changes.csv", "rent_changes.csv"),
         ("History.csv", "history.csv"),
         ("flags.csv", "flags.csv"),
         ("arrangements.csv", "arrangements.csv"),
@@ -1099,8 +1100,8 @@ async fn a_folder_imports_in_dependency_order_and_stops_at_the_first_rejected_fi
             .collect::<Vec<_>>()
     );
     assert_eq!(order[0], ImportKind::Tenancies);
-    assert_eq!(order.len(), 7);
-    assert_eq!(order[6], ImportKind::Stages, "case stages last");
+    assert_eq!(order.len(), 8);
+    assert_eq!(order[7], ImportKind::Stages, "case stages last");
     assert_eq!(seen, order, "reported as each file finished");
     for f in &files {
         let o = f.outcome.as_ref().unwrap();

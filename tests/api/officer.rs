@@ -4555,3 +4555,248 @@ async fn ha_1996_s125_no_notice_of_proceedings_after_the_introductory_trial_peri
     assert_eq!(r["notice"]["kind"], "introductory", "{r}");
     t.app.stop().await;
 }
+
+/// Issues 16 and 20, end to end: a monthly assured tenancy whose rent rose on 1 April 2026
+/// (£450 → £520 a month), imported with its rent history. A section 8 notice served on Monday
+/// 30 March 2026 — recorded through the officer API 11 days later, and for a twin tenancy
+/// through the `stages` import at its own date — measures ground 8 on the rent then and in
+/// months: 2 months of £450 = £900 (not 2 months of today's £520 = £1,040, nor 8 weeks of the
+/// weekly equivalent £103.85 = £830.80). A secure monthly tenancy's NOSP falls on a boundary of
+/// its own rent periods. Weeks in arrears and the caseload line use the rent of the day.
+#[tokio::test]
+async fn rent_by_date_and_period_sets_ground_8_the_nosp_date_and_weeks_in_arrears() {
+    use rentdesk_store::entities::tenancy;
+    let t = team().await;
+    let app = &t.app;
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    app.travel_to(mid_morning(day(4, 10)));
+    let tenancies = "reference,tenure,address_line1,town,postcode,start_date,weekly_rent,\
+                     rent_period,payment_method,lead_tenant_name,patch\n\
+                     RC1,assured,1 Rent Row,Huddersfield,HD1 4DY,2025-04-01,103.85,monthly,bank_transfer,Ann One,HD-CENTRAL\n\
+                     RC2,assured,2 Rent Row,Huddersfield,HD1 4DY,2025-04-01,103.85,monthly,bank_transfer,Bob Two,HD-CENTRAL\n\
+                     RC3,secure,3 Rent Row,Huddersfield,HD1 4DY,2025-04-01,103.85,monthly,bank_transfer,Cat Three,HD-CENTRAL\n";
+    let b = app.import("tenancies", tenancies.as_bytes().to_vec()).await;
+    assert_eq!(b["status"], "succeeded", "{b}");
+    let mut rents =
+        String::from("tenancy_reference,effective_from,rent_period,rent,service_charge\n");
+    let mut ledger =
+        String::from("external_ref,tenancy_reference,posted_on,kind,amount,method,description\n");
+    for r in ["RC1", "RC2", "RC3"] {
+        rents.push_str(&format!(
+            "{r},2025-04-01,monthly,420.00,30.00\n{r},2026-04-01,monthly,490.00,30.00\n"
+        ));
+        // £1,000 unpaid by 30 March: £100 brought forward and February's and March's rent.
+        for (n, (date, amount)) in [
+            ("2026-01-05", "100.00"),
+            ("2026-02-01", "450.00"),
+            ("2026-03-01", "450.00"),
+            ("2026-04-01", "520.00"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            ledger.push_str(&format!("{r}-D{n},{r},{date},rent_debit,{amount},,rent\n"));
+        }
+    }
+    let b = app.import("rent_changes", rents.clone().into_bytes()).await;
+    assert_eq!(
+        (b["status"].as_str(), b["rows_written"].as_i64()),
+        (Some("succeeded"), Some(6)),
+        "{b}"
+    );
+    // The same file again changes nothing.
+    let again = app.import("rent_changes", rents.into_bytes()).await;
+    assert_eq!(
+        (
+            again["rows_written"].as_i64(),
+            again["rows_unchanged"].as_i64()
+        ),
+        (Some(0), Some(6)),
+        "{again}"
+    );
+    let b = app.import("transactions", ledger.into_bytes()).await;
+    assert_eq!(b["status"], "succeeded", "{b}");
+    // Today's figures come from the row in force today: £520 a month = £120.00 a week.
+    let rc1 = tenancy::Entity::find()
+        .filter(tenancy::Column::Reference.eq("RC1"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            rc1.weekly_rent_pence,
+            rc1.weekly_service_charge_pence,
+            rc1.rent_period.as_str()
+        ),
+        (11_308, 692, "monthly")
+    );
+
+    // Weeks in arrears on a day, on the rent of that day.
+    for (as_of, weekly, owed, weeks) in [
+        ("2026-03-30", 10_385, 100_000, "9.63"), // £1,000 ÷ £103.85 (£450 × 12 ÷ 52)
+        ("2026-04-10", 12_000, 152_000, "12.67"), // £1,520 ÷ £120.00
+    ] {
+        let a: Value = app.account("RC1", as_of).await.json().await.unwrap();
+        assert_eq!(
+            (
+                a["weekly_charge_pence"].as_i64(),
+                a["real_arrears_pence"].as_i64(),
+                a["weeks_in_arrears"].as_str()
+            ),
+            (Some(weekly), Some(owed), Some(weeks)),
+            "{as_of}: {a}"
+        );
+    }
+    let central = sign_in(app, "central@council.example").await;
+    let line = on_caseload(app, &central, "RC1")
+        .await
+        .expect("RC1 on the caseload");
+    assert_eq!(line["weeks_in_arrears"], "12.67", "{line}");
+
+    // Through the officer API, 11 days after service.
+    let rc1_id = tenancy_id(app, "RC1").await;
+    protocol_steps_for_a_notice(app, &central, rc1_id).await;
+    let (s, r) = post(
+        app,
+        &format!("/officer/v1/accounts/{rc1_id}/steps"),
+        &central,
+        json!({"step": "notice_served", "sent_on": "2026-03-30", "sent_time": "10:00", "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let g = &r["notice"]["ground_8"];
+    assert_eq!(
+        (
+            g["available"].as_bool(),
+            g["counted_pence"].as_i64(),
+            g["threshold_pence"].as_i64(),
+            g["threshold_months"].as_i64(),
+            g["measured_on"].as_str()
+        ),
+        (
+            Some(true),
+            Some(100_000),
+            Some(90_000),
+            Some(2),
+            Some("2026-03-30")
+        ),
+        "{r}"
+    );
+    assert!(
+        g["reason"].as_str().unwrap().contains("2 months' rent"),
+        "{r}"
+    );
+
+    // Through the stages import, at the step's own date: the same figure.
+    let stages = [
+        "contact_made",
+        "affordable_payments_offered",
+        "rent_statement_sent",
+        "benefit_help_offered",
+        "vulnerability_considered",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, s)| {
+        format!("RC2-P{i},RC2,2026-03-2{i} 10:00,protocol,central@council.example,{s},,,\n")
+    })
+    .collect::<String>();
+    let stages = format!(
+        "external_ref,tenancy_reference,occurred_at,step,officer,protocol_step,sent_on,service_method,sent_time\n\
+         {stages}RC2-N,RC2,2026-03-30 10:00,notice_served,central@council.example,,2026-03-30,hand,10:00\n"
+    );
+    let b = app.import("stages", stages.into_bytes()).await;
+    assert_eq!(b["status"], "succeeded", "{b}");
+    let rc2_id = tenancy_id(app, "RC2").await;
+    let (_, n) = get(
+        app,
+        &format!("/officer/v1/accounts/{rc2_id}/next-step"),
+        &central,
+    )
+    .await;
+    let g2 = &n["notice"]["ground_8"];
+    for field in [
+        "available",
+        "counted_pence",
+        "threshold_pence",
+        "threshold_months",
+        "measured_on",
+        "reason",
+    ] {
+        assert_eq!(g2[field], g[field], "{field}: {n}");
+    }
+
+    // A secure monthly tenancy (periods from the 1st): the NOSP served 30 March is dated the
+    // last day of the first full month after service, 30 April (a weekly rule gave Monday 27).
+    let rc3_id = tenancy_id(app, "RC3").await;
+    protocol_steps_for_a_notice(app, &central, rc3_id).await;
+    let (s, r) = post(
+        app,
+        &format!("/officer/v1/accounts/{rc3_id}/steps"),
+        &central,
+        json!({"step": "notice_served", "sent_on": "2026-03-30", "sent_time": "10:00", "service_method": "hand"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(
+        (
+            r["notice"]["date_specified"].as_str(),
+            r["notice"]["earliest_proceedings"].as_str()
+        ),
+        (Some("2026-04-30"), Some("2026-05-01")),
+        "{r}"
+    );
+    t.app.stop().await;
+}
+
+/// The rent history import names every bad cell by line and column, and writes nothing.
+#[tokio::test]
+async fn a_bad_rent_history_file_names_each_bad_cell_and_writes_nothing() {
+    let t = team().await;
+    let app = &t.app;
+    let bad = app
+        .import(
+            "rent_changes",
+            crate::helpers::example("rent_changes-bad.csv"),
+        )
+        .await;
+    assert_eq!(bad["status"], "rejected", "{bad}");
+    let mut errors: Vec<(i64, String)> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_i64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (2, "tenancy_reference".to_owned()),
+            (3, "effective_from".to_owned()),
+            (4, "rent_period".to_owned()),
+            (5, "rent".to_owned()),
+            (7, "effective_from".to_owned()),
+            (8, "rent".to_owned()),
+        ],
+        "{bad}"
+    );
+    assert_eq!(
+        rentdesk_store::entities::rent_change::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    let good = app
+        .import("rent_changes", crate::helpers::example("rent_changes.csv"))
+        .await;
+    assert_eq!(good["status"], "succeeded", "{good}");
+    t.app.stop().await;
+}

@@ -74,6 +74,7 @@ pub(crate) async fn tenancy_at(
         end_date: Set(None),
         weekly_rent_pence: Set(9_850),
         weekly_service_charge_pence: Set(0),
+        rent_period: Set("weekly".into()),
         rent_free_weeks: Set(String::new()),
         rent_free_only_when_clear: Set(false),
         periodic_service_charge_pence: Set(None),

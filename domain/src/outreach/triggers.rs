@@ -456,6 +456,8 @@ mod tests {
             rent_free_weeks: vec![],
             rent_free_only_when_clear: false,
             periodic_service_charge: None,
+            rent_period: Default::default(),
+            rent_changes: vec![],
         }
     }
 

@@ -238,14 +238,15 @@ pub fn mandatory_ground_rules(order: &CourtOrder, ordered_on: NaiveDate) -> Vec<
 /// Ground 8 checked again at the hearing (docs/possession.md#court-orders-and-warrants: "both at notice and hearing"): for a
 /// section 8 notice that gave ground 8, whether it is available on the rent arrears
 /// ([`crate::arrears::rent_arrears`] of the hearing date, or today's before it) under the notice's regime, with the same
-/// rule the notice used ([`crate::possession::protocol::ground_8`]). `None` when the notice gave no ground 8.
+/// rule the notice used ([`crate::possession::protocol::ground_8_for`]), against `rent`, the
+/// rent in force that day. `None` when the notice gave no ground 8.
 pub fn ground_8_at_hearing(
     notice: &NoticeDates,
     arrears: &crate::arrears::RentArrears,
-    weekly_charge: Pence,
+    rent: &crate::rent::RentChange,
 ) -> Option<Ground8> {
     (notice.kind == NoticeKind::Section8 && notice.grounds_given().contains(&Ground::G8))
-        .then(|| crate::possession::protocol::ground_8(notice.regime, arrears, weekly_charge))
+        .then(|| crate::possession::protocol::ground_8_for(notice.regime, arrears, rent))
 }
 
 /// An order on ground 8 when ground 8 did not hold on the hearing date (`at_hearing`, from
@@ -260,11 +261,11 @@ pub fn ground_8_held_at_hearing(
             "grounds".into(),
             format!(
                 "ground 8 did not hold at the hearing on {}: arrears counted {} against {} \
-                 ({} weeks' rent). {}",
+                 ({}). {}",
                 fmt_date(hearing_on),
                 at_hearing.counted,
                 at_hearing.threshold,
-                at_hearing.threshold_weeks,
+                at_hearing.threshold_words(),
                 at_hearing.reason
             ),
         )
@@ -1394,7 +1395,7 @@ mod tests {
     #[test]
     fn ground_8_is_checked_again_on_the_hearing_dates_arrears_with_the_notices_rule() {
         let s8 = section_8(Some(vec![Ground::G8, Ground::G10]), true);
-        let week = Pence(10_000);
+        let week = &crate::rent::weekly_from(d(2026, 4, 6), Pence(10_000), Pence::ZERO);
         let held = ground_8_at_hearing(&s8, &ra(80_000), week).unwrap();
         assert!(held.available);
         assert_eq!(
@@ -1406,7 +1407,7 @@ mod tests {
         // The same rule as at the notice: the very same answer.
         assert_eq!(
             fell,
-            crate::possession::protocol::ground_8(s8.regime, &ra(79_999), week)
+            crate::possession::protocol::ground_8_for(s8.regime, &ra(79_999), week)
         );
         // A notice that did not give ground 8 (or is a NOSP): nothing to check.
         assert!(

@@ -1196,8 +1196,12 @@ pub fn parse_grounds(given: &[u8], allowed: &[Ground], what: &str) -> Result<Vec
 pub struct Ground8 {
     pub available: bool,
     pub regime: NoticeRegime,
-    /// Weeks' rent unpaid the ground needs (weekly rent).
+    /// Weeks' rent unpaid the ground needs (weekly, fortnightly and four-weekly rent).
     pub threshold_weeks: i64,
+    /// Months' rent unpaid the ground needs when rent is payable monthly (2, or 3 under the
+    /// Renters' Rights Act); `None` otherwise, and on notices stored before rent periods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_months: Option<i64>,
     /// The arrears counted under the regime (notices stored before this field: 0).
     #[serde(default)]
     pub counted: Pence,
@@ -1211,20 +1215,49 @@ pub struct Ground8 {
     pub reason: String,
 }
 
-/// Ground 8 on a weekly tenancy (HA 1988 Sch 2): rent lawfully due and unpaid of at least 8
-/// weeks (current regime) or 13 weeks (Renters' Rights Act) of the weekly charge, on
-/// `arrears` as measured on the notice's deemed service date or the hearing date
-/// ([`crate::arrears::rent_arrears`]): rent and service charges reserved as rent, never court
-/// costs or other sundry debits. Under the current regime all rent unpaid counts, whatever
-/// benefit is on its way; under the new one only arrears due to a Universal Credit payment not
-/// yet received are disregarded (Housing Benefit timing is not). The ground must also hold at
-/// the hearing, which is said in the reason.
+impl Ground8 {
+    /// The threshold in words: "8 weeks' rent", or "2 months' rent" for monthly rent.
+    pub fn threshold_words(&self) -> String {
+        match self.threshold_months {
+            Some(m) => format!("{m} months' rent"),
+            None => format!("{} weeks' rent", self.threshold_weeks),
+        }
+    }
+}
+
+/// Ground 8 on a weekly rent of `weekly_charge` (HA 1988 Sch 2): [`ground_8_for`] on a weekly
+/// rent.
 pub fn ground_8(
     regime: NoticeRegime,
     arrears: &crate::arrears::RentArrears,
     weekly_charge: Pence,
 ) -> Ground8 {
+    ground_8_for(
+        regime,
+        arrears,
+        &crate::rent::weekly_from(arrears.on, weekly_charge, Pence::ZERO),
+    )
+}
+
+/// Ground 8 (HA 1988 Sch 2): rent lawfully due and unpaid of at least 8 weeks' rent when rent
+/// is payable weekly or fortnightly, 2 months' when monthly (current regime); 13 weeks' or 3
+/// months' under the Renters' Rights Act ([`crate::rent::ground_8_threshold`]), measured
+/// against `rent`, the rent in force on the day measured, on `arrears` as measured on the
+/// notice's deemed service date or the hearing date ([`crate::arrears::rent_arrears`]): rent
+/// and service charges reserved as rent, never court costs or other sundry debits. Under the
+/// current regime all rent unpaid counts, whatever benefit is on its way; under the new one
+/// only arrears due to a Universal Credit payment not yet received are disregarded (Housing
+/// Benefit timing is not). The ground must also hold at the hearing, which is said in the
+/// reason.
+pub fn ground_8_for(
+    regime: NoticeRegime,
+    arrears: &crate::arrears::RentArrears,
+    rent: &crate::rent::RentChange,
+) -> Ground8 {
     let weeks = regime.ground_8_weeks();
+    let needed = crate::rent::ground_8_threshold(weeks, rent);
+    let threshold_months =
+        (needed.unit == crate::rent::ThresholdUnit::Months).then_some(needed.count);
     let on = arrears.on.format("%-d %B %Y");
     let left_out = if arrears.sundry.0 > 0 {
         format!(
@@ -1252,34 +1285,44 @@ pub fn ground_8(
         NoticeRegime::Current => "current regime",
         NoticeRegime::RentersRights => "Renters' Rights Act regime",
     };
-    if weekly_charge.0 <= 0 {
+    let rate = format!(
+        "{} rent of {} in force then",
+        rent.period.as_str().replace('_', "-"),
+        rent.charge()
+    );
+    if rent.charge().0 <= 0 {
         return Ground8 {
             available: false,
             regime,
             threshold_weeks: weeks,
+            threshold_months,
             counted: unpaid,
             threshold: Pence::ZERO,
             measured_on: Some(arrears.on),
-            reason: format!("no weekly rent charge to measure {weeks} weeks' rent against"),
+            reason: format!(
+                "no rent charge on {on} to measure {} against",
+                needed.words()
+            ),
         };
     }
-    let threshold = weekly_charge * weeks;
+    let threshold = needed.amount;
     let available = unpaid.0 >= threshold.0;
     let reason = if available {
         format!(
-            "{counted}: {unpaid}, at least {weeks} weeks' rent ({threshold}) under the \
-             {rule}; it must still be so at the hearing"
+            "{counted}: {unpaid}, at least {needed} on the {rate} under the {rule}; it must \
+             still be so at the hearing"
         )
     } else {
         format!(
-            "{counted}: {unpaid}, less than {weeks} weeks' rent ({threshold}) under the \
-             {rule}: use grounds 10 and 11"
+            "{counted}: {unpaid}, less than {needed} on the {rate} under the {rule}: use \
+             grounds 10 and 11"
         )
     };
     Ground8 {
         available,
         regime,
         threshold_weeks: weeks,
+        threshold_months,
         counted: unpaid,
         threshold,
         measured_on: Some(arrears.on),
@@ -1358,6 +1401,22 @@ pub fn notice_dates(
     method: ServiceMethod,
     rules: &NoticeRules,
 ) -> NoticeDates {
+    let monday = crate::rent::weekly_from(sent.date(), Pence::ZERO, Pence::ZERO);
+    notice_dates_for(kind, sent, method, rules, &monday)
+}
+
+/// [`notice_dates`] for the rent in force when the notice is served (`rent`: its period and
+/// the first day of one of its periods): a NOSP's (and an introductory notice's) date
+/// specified is at least 4 weeks and one full rent period after service, on the first or last
+/// day of a rent period ([`crate::rent::notice_to_quit_date`]; HA 1985 s83(5)). A section 8
+/// notice for the rent grounds does not depend on the period (HA 1988 s8(4A)/(4B)).
+pub fn notice_dates_for(
+    kind: NoticeKind,
+    sent: NaiveDateTime,
+    method: ServiceMethod,
+    rules: &NoticeRules,
+    rent: &crate::rent::RentChange,
+) -> NoticeDates {
     let served_on = deemed_service(sent, method);
     let regime = rules.regime(kind, served_on);
     match kind {
@@ -1365,10 +1424,7 @@ pub fn notice_dates(
         // NOSP rule (4 weeks and a full rent period, on a rent-period boundary, lapsing 12
         // months after) is the conservative reading — never earlier than a notice to quit.
         NoticeKind::Nosp | NoticeKind::Introductory => {
-            let mut d = served_on + Duration::days(28);
-            while !matches!(d.weekday(), Weekday::Mon | Weekday::Sun) {
-                d += Duration::days(1);
-            }
+            let d = crate::rent::notice_to_quit_date(served_on, 28, rent);
             NoticeDates {
                 kind,
                 sent_on: Some(sent.date()),
@@ -2822,6 +2878,8 @@ pub(crate) mod tests {
                 rent_free_weeks: vec![],
                 rent_free_only_when_clear: false,
                 periodic_service_charge: None,
+                rent_period: Default::default(),
+                rent_changes: vec![],
             }
         }
 

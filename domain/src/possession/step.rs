@@ -8,7 +8,7 @@
 //! modules.
 
 use crate::Pence;
-use crate::arrears::{AccountFacts, rent_arrears, summarise};
+use crate::arrears::{AccountFacts, rent_arrears};
 use crate::ledger::LedgerEntry;
 use crate::possession::court::{self, OrderStep, TermsInput};
 use crate::possession::next_step::CaseFacts;
@@ -17,6 +17,7 @@ use crate::possession::protocol::{
     self, GateFacts, Ground8, NoticeDates, NoticeRules, ProtocolStep, ServiceMethod,
 };
 use crate::possession::types::{Ground, NoticeKind, Stage};
+use crate::tenancy::ChargeSchedule;
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
 /// A refused field and why, as the officer reads it.
@@ -167,6 +168,9 @@ pub struct StepContext<'a> {
     pub max_row_amount: Pence,
     /// Now, London local time; `today` is its date.
     pub now: NaiveDateTime,
+    /// The account's rent by date (its period decides a NOSP's date); `None`: weekly on
+    /// Mondays.
+    pub schedule: Option<&'a ChargeSchedule>,
 }
 
 /// Every field of a stage step at once: the notice (for `notice_served`), the hearing and
@@ -275,7 +279,15 @@ fn check_notice(
         ));
     }
     let (kind, sent, m, t) = (notice_kind?, request.sent_on?, method?, sent_time?);
-    Some(protocol::notice_dates(kind, sent.and_time(t), m, cx.rules))
+    let sent = sent.and_time(t);
+    Some(match cx.schedule {
+        // The rent in force when the notice is served.
+        Some(s) => {
+            let rent = s.rent_on(protocol::deemed_service(sent, m));
+            protocol::notice_dates_for(kind, sent, m, cx.rules, &rent)
+        }
+        None => protocol::notice_dates(kind, sent, m, cx.rules),
+    })
 }
 
 /// A hearing's date and an order's type, date and terms: required where the step needs them,
@@ -349,20 +361,19 @@ fn court_details(
 }
 
 /// A notice's grounds, after ground 8 is measured for a section 8 notice (HA 1988 Sch 2
-/// ground 8: rent unpaid on the deemed service date, CPR 6.26). A posted notice is recorded
-/// before it is served: measured today, and said so.
+/// ground 8: rent unpaid on the deemed service date, CPR 6.26, against the rent in force that
+/// day). A posted notice is recorded before it is served: measured today, and said so.
 pub fn notice_grounds(
     n: &mut NoticeDates,
     given: Option<&[u8]>,
     facts: &AccountFacts,
     entries: &[LedgerEntry],
-    weekly_charge: Pence,
     today: NaiveDate,
 ) -> Result<(), Refusal> {
     if n.kind == NoticeKind::Section8 {
         let on = n.served_on.min(today);
         let arrears = rent_arrears(facts, entries, on);
-        let mut g = protocol::ground_8(n.regime, &arrears, weekly_charge);
+        let mut g = protocol::ground_8_for(n.regime, &arrears, &facts.schedule.rent_on(on));
         if on < n.served_on {
             g.reason.push_str(&format!(
                 " (measured on {}, before the notice is deemed served on {}: check it \
@@ -448,26 +459,26 @@ pub fn check_order(
             "grounds",
             format!(
                 "ground 8 did not hold on {}, the day the notice was deemed served: arrears \
-                 counted {} against {} ({} weeks' rent). {}",
+                 counted {} against {} ({}). {}",
                 n.served_on.format("%-d %B %Y"),
                 g.counted,
                 g.threshold,
-                g.threshold_weeks,
+                g.threshold_words(),
                 g.reason
             ),
         ));
     }
     // The arrears on the hearing date, measured with the notice's own rule.
     let on = case.court.hearing_on.unwrap_or(ordered_on).min(today);
-    let then = summarise(facts, entries, on);
+    let in_force = facts.schedule.rent_on(on);
     let rent = rent_arrears(facts, entries, on);
     let at_hearing = match &gates.notice {
-        Some(n) => court::ground_8_at_hearing(n, &rent, then.weekly_charge),
+        Some(n) => court::ground_8_at_hearing(n, &rent, &in_force),
         // No notice details on record: the regime a section 8 notice had then.
-        None => Some(protocol::ground_8(
+        None => Some(protocol::ground_8_for(
             cx.rules.regime(NoticeKind::Section8, on),
             &rent,
-            then.weekly_charge,
+            &in_force,
         )),
     };
     match at_hearing
@@ -492,8 +503,11 @@ pub fn ground_8_at_service(
     let early = kept.measured_on.is_some_and(|m| m < n.served_on);
     (n.kind == NoticeKind::Section8 && early && n.served_on <= today).then(|| {
         let on = n.served_on;
-        let weekly = summarise(facts, entries, on).weekly_charge;
-        protocol::ground_8(n.regime, &rent_arrears(facts, entries, on), weekly)
+        protocol::ground_8_for(
+            n.regime,
+            &rent_arrears(facts, entries, on),
+            &facts.schedule.rent_on(on),
+        )
     })
 }
 
@@ -592,6 +606,7 @@ mod tests {
             rules: &RULES,
             max_row_amount: Pence::DEFAULT_MAX_ROW_AMOUNT,
             now,
+            schedule: None,
         }
     }
 

@@ -75,7 +75,8 @@ pub struct AccountSummary {
     pub technical_reason: Option<String>,
     /// clear | technical_only | in_arrears
     pub arrears_status: vocab::ArrearsStatus,
-    /// Rent plus weekly service charge in a charged week.
+    /// Rent plus weekly service charge in a charged week, as in force on the day shown (the
+    /// weekly equivalent of a fortnightly, four-weekly or monthly rent: × 12 ÷ 52 for monthly).
     pub weekly_charge_pence: i64,
     /// Real arrears ÷ weekly charge, e.g. "2.35"; absent when nothing is charged weekly.
     pub weeks_in_arrears: Option<String>,
@@ -324,7 +325,8 @@ impl ManageApi {
     ///
     /// Multipart form with `kind` (`tenancies`, `transactions`, `flags`, `history`,
     /// `arrangements`, `uc_claims`: Universal Credit claims as DWP and the landlord portal give
-    /// them, or `stages`: case stages, each recorded as the officer's step on its day) and
+    /// them, `rent_changes`: the rent and service charge by effective date and rent period, or
+    /// `stages`: case stages, each recorded as the officer's step on its day) and
     /// `file` (CSV). The file is stored and imported by the worker; the answer's
     /// `Location` shows the outcome. A file with any bad row imports nothing and lists every bad
     /// row.

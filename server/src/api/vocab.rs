@@ -583,6 +583,7 @@ vocabulary!(
         History = "history",
         Arrangements = "arrangements",
         UcClaims = "uc_claims",
+        RentChanges = "rent_changes",
         Stages = "stages",
     }
 );

@@ -20,6 +20,9 @@ pub struct Model {
     pub end_date: Option<Date>,
     pub weekly_rent_pence: i64,
     pub weekly_service_charge_pence: i64,
+    /// How often rent is payable: weekly, fortnightly, four_weekly, monthly (issue 20). The
+    /// weekly figures above are today's rent as a weekly equivalent.
+    pub rent_period: String,
     pub rent_free_weeks: String,
     pub rent_free_only_when_clear: bool,
     pub periodic_service_charge_pence: Option<i64>,

@@ -14,6 +14,7 @@
 mod arrangements;
 mod flags;
 mod history;
+mod rent_changes;
 mod stages;
 mod uc_claims;
 
@@ -26,6 +27,7 @@ use rentdesk_domain::Pence;
 use rentdesk_domain::contact::{EmailAddress, MobileNumber, Postcode};
 use rentdesk_domain::ledger::PaymentMethod;
 use rentdesk_domain::ledger::TransactionKind;
+use rentdesk_domain::rent::RentPeriod;
 use rentdesk_domain::tenancy::{Frequency, ServiceChargeFrequency, Tenure};
 use sea_orm::ActiveEnum;
 use sea_orm::sea_query::OnConflict;
@@ -52,6 +54,7 @@ pub enum ImportKind {
     History,
     Arrangements,
     UcClaims,
+    RentChanges,
     Stages,
 }
 
@@ -66,6 +69,8 @@ impl ImportKind {
         ImportKind::History,
         ImportKind::Arrangements,
         ImportKind::UcClaims,
+        // Before the stages: a step's figures use the rent in force on its day.
+        ImportKind::RentChanges,
         // Last: each step is judged on the arrears, flags, contact, arrangements and claims
         // on its day.
         ImportKind::Stages,
@@ -79,6 +84,7 @@ impl ImportKind {
             ImportKind::History => "history",
             ImportKind::Arrangements => "arrangements",
             ImportKind::UcClaims => "uc_claims",
+            ImportKind::RentChanges => "rent_changes",
             ImportKind::Stages => "stages",
         }
     }
@@ -587,6 +593,9 @@ async fn run(
         }
         ImportKind::UcClaims => {
             uc_claims::import(db, batch_id, source, today, max_amount, now).await
+        }
+        ImportKind::RentChanges => {
+            rent_changes::import(db, batch_id, source, today, max_amount, now).await
         }
         ImportKind::Stages => stages::import(db, batch_id, source, policy, now).await,
     };
@@ -1098,6 +1107,7 @@ pub const TENANCY_OPTIONAL: &[&str] = &[
     "patch",
     "end_date",
     "weekly_service_charge",
+    "rent_period",
     "rent_free_weeks",
     "rent_free_only_when_clear",
     "periodic_service_charge",
@@ -1176,6 +1186,7 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors, max_amount: Pence) -> O
     };
     let weekly_rent = row.parse_required("weekly_rent", errors, non_negative);
     let weekly_service = row.parse("weekly_service_charge", errors, non_negative);
+    let rent_period = row.parse("rent_period", errors, parse_enum::<RentPeriod>);
     let rent_free = row.parse("rent_free_weeks", errors, |s| {
         parse_week_list(&s.replace(';', ","))
     });
@@ -1283,6 +1294,7 @@ fn parse_tenancy_row(row: &Row<'_>, errors: &mut Errors, max_amount: Pence) -> O
         end_date: end_date.ok()?,
         weekly_rent_pence: weekly_rent.ok()?.0,
         weekly_service_charge_pence: weekly_service.ok()?.unwrap_or_default().0,
+        rent_period: rent_period.ok()?.unwrap_or_default().as_str().to_owned(),
         rent_free_weeks: format_week_list(&rent_free.ok()?.unwrap_or_default()),
         rent_free_only_when_clear: rent_free_only_when_clear.ok()?.unwrap_or(false),
         periodic_service_charge_pence: periodic.ok()?.map(|p| p.0),
@@ -1466,6 +1478,20 @@ impl<C: ConnectionTrait> AsyncChunkHandler<TenancyRow> for WriteTenancies<'_, C>
             .into_iter()
             .map(|t| (t.reference.clone(), t))
             .collect();
+        // A tenancy with a rent history takes its current rent from there (`rent_changes`):
+        // the file's weekly figures and period are for tenancies without one.
+        let with_history: HashSet<i64> = crate::entities::rent_change::Entity::find()
+            .select_only()
+            .column(crate::entities::rent_change::Column::TenancyId)
+            .filter(
+                crate::entities::rent_change::Column::TenancyId
+                    .is_in(existing.values().map(|t| t.id)),
+            )
+            .into_tuple::<i64>()
+            .all(self.db)
+            .await?
+            .into_iter()
+            .collect();
         let now = self.now;
         for row in chunk {
             let patch_id = match &row.patch {
@@ -1480,6 +1506,11 @@ impl<C: ConnectionTrait> AsyncChunkHandler<TenancyRow> for WriteTenancies<'_, C>
                     wanted.created_at = current.created_at;
                     wanted.updated_at = current.updated_at;
                     wanted.anonymised_at = current.anonymised_at;
+                    if with_history.contains(&current.id) {
+                        wanted.weekly_rent_pence = current.weekly_rent_pence;
+                        wanted.weekly_service_charge_pence = current.weekly_service_charge_pence;
+                        wanted.rent_period = current.rent_period.clone();
+                    }
                     let tenancy_changed = wanted != current;
                     if tenancy_changed {
                         wanted.updated_at = now;

@@ -78,7 +78,12 @@ pub struct Ground8Out {
     /// Rights Act less what is due only to a Universal Credit payment not yet received. 0 on a
     /// notice stored before this was kept.
     pub counted_pence: i64,
-    /// `threshold_weeks` of the weekly charge, in pence.
+    /// Monthly rent only: months' rent unpaid the ground needs, 2 (current) or 3 (Renters'
+    /// Rights Act); then `threshold_pence` is that many months of the monthly rent. Absent for
+    /// weekly, fortnightly and four-weekly rent.
+    pub threshold_months: Option<i64>,
+    /// The threshold in pence: `threshold_weeks` weeks' (or `threshold_months` months') rent,
+    /// at the rent in force on `measured_on`.
     pub threshold_pence: i64,
     /// The day the arrears were measured: the notice's deemed service date (CPR 6.26; the day
     /// it was recorded when that is earlier), today, or the hearing date. Absent on a notice
@@ -93,6 +98,7 @@ impl From<protocol::Ground8> for Ground8Out {
             available: g.available,
             regime: g.regime.into(),
             threshold_weeks: g.threshold_weeks,
+            threshold_months: g.threshold_months,
             counted_pence: g.counted.0,
             threshold_pence: g.threshold.0,
             measured_on: g.measured_on,
@@ -684,10 +690,10 @@ impl OfficerStepsApi {
                 .policy
                 .notice_rules
                 .regime(NoticeKind::Section8, today);
-            protocol::ground_8(
+            protocol::ground_8_for(
                 regime,
                 &rentdesk_domain::arrears::rent_arrears(&account.facts, &account.entries, today),
-                case.weekly_charge,
+                &account.facts.schedule.rent_on(today),
             )
             .into()
         });
@@ -704,7 +710,7 @@ impl OfficerStepsApi {
                         &account.entries,
                         today,
                     ),
-                    case.weekly_charge,
+                    &account.facts.schedule.rent_on(today),
                 )
             });
         let mut reasons = n.reasons;
