@@ -444,12 +444,30 @@ impl PerformanceReport {
         let mut out = csv::Writer::from_writer(vec![]);
         let written = std::iter::once(["section", "item", "figure", "value"].map(String::from))
             .chain(rows)
-            .try_for_each(|r| out.write_record(&r));
+            .try_for_each(|r| out.write_record(r.iter().map(|c| spreadsheet_safe(c).into_owned())));
         match (written, out.into_inner()) {
             (Ok(()), Ok(bytes)) => String::from_utf8(bytes).unwrap_or_default(),
             // Writing to a Vec cannot fail; an empty body would show it did.
             _ => String::new(),
         }
+    }
+}
+
+/// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, a tab or a carriage
+/// return first: OWASP "CSV injection"; ASVS 5.3.5) gets a leading `'`, so it shows as text.
+/// Patch codes come from team leaders and imported files, so any text can reach a cell.
+/// A plain number (`-12.34`, an arrears figure) is left alone: it is not a formula, and a
+/// finance report must keep its negative numbers numeric.
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.parse::<f64>().is_ok_and(f64::is_finite)
+        && cell
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.');
+    if risky && !number {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
     }
 }
 
@@ -801,6 +819,26 @@ impl ReportsApi {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_as_formulas_are_shown_as_text() {
+        for (cell, shown) in [
+            (
+                "=HYPERLINK(\"http://x\",\"click\")",
+                "'=HYPERLINK(\"http://x\",\"click\")",
+            ),
+            ("+44 7700 900123", "'+44 7700 900123"),
+            ("-1+1", "'-1+1"),
+            ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+            ("\t=1", "'\t=1"),
+            ("-12.34", "-12.34"),
+            ("1234.56", "1234.56"),
+            ("HD-NORTH", "HD-NORTH"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), shown, "{cell:?}");
+        }
+    }
 
     #[test]
     fn the_chart_draws_one_point_per_week_with_labels_and_no_fonts() {
