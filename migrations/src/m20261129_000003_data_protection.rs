@@ -6,52 +6,11 @@
 //! so an attempt fails loudly instead of silently changing history. Retention never needs to
 //! touch audit rows (it adds new ones).
 
-use crate::common::{created_at, fk, index};
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
+use crate::common::{append_only, created_at, drop_append_only, fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-const SQLITE_UP: &[&str] = &[
-    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log \
-     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
-     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-];
-const SQLITE_DOWN: &[&str] = &[
-    "DROP TRIGGER IF EXISTS audit_log_no_delete",
-    "DROP TRIGGER IF EXISTS audit_log_no_update",
-];
-const POSTGRES_UP: &[&str] = &[
-    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ \
-     BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$",
-    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log \
-     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
-    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log \
-     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
-];
-const POSTGRES_DOWN: &[&str] = &[
-    "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
-    "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
-    "DROP FUNCTION IF EXISTS audit_log_append_only()",
-];
-
-async fn run(manager: &SchemaManager<'_>, sqlite: &[&str], postgres: &[&str]) -> Result<(), DbErr> {
-    let statements = match manager.get_database_backend() {
-        DatabaseBackend::Sqlite => sqlite,
-        DatabaseBackend::Postgres => postgres,
-        other => {
-            return Err(DbErr::Migration(format!(
-                "append-only audit log: unsupported backend {other:?}"
-            )));
-        }
-    };
-    for sql in statements {
-        manager.get_connection().execute_unprepared(sql).await?;
-    }
-    Ok(())
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -96,11 +55,11 @@ impl MigrationTrait for Migration {
         manager
             .create_index(index("audit_log", &["actor_kind", "actor_id"], false))
             .await?;
-        run(manager, SQLITE_UP, POSTGRES_UP).await
+        append_only(manager, "audit_log").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, SQLITE_DOWN, POSTGRES_DOWN).await?;
+        drop_append_only(manager, "audit_log").await?;
         manager
             .drop_index(
                 Index::drop()

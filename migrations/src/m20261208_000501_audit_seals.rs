@@ -11,50 +11,11 @@
 //! primary key is what keeps two sealers from forking the chain: the second one's insert fails.
 //! Seals are append-only too, by the same kind of triggers as the log.
 
-use sea_orm_migration::{prelude::*, schema::*, sea_orm::DatabaseBackend};
+use crate::common::{append_only, drop_append_only};
+use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-const SQLITE_UP: &[&str] = &[
-    "CREATE TRIGGER audit_seals_no_update BEFORE UPDATE ON audit_seals \
-     BEGIN SELECT RAISE(ABORT, 'audit_seals is append-only'); END",
-    "CREATE TRIGGER audit_seals_no_delete BEFORE DELETE ON audit_seals \
-     BEGIN SELECT RAISE(ABORT, 'audit_seals is append-only'); END",
-];
-const SQLITE_DOWN: &[&str] = &[
-    "DROP TRIGGER IF EXISTS audit_seals_no_delete",
-    "DROP TRIGGER IF EXISTS audit_seals_no_update",
-];
-const POSTGRES_UP: &[&str] = &[
-    "CREATE OR REPLACE FUNCTION audit_seals_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ \
-     BEGIN RAISE EXCEPTION 'audit_seals is append-only'; END; $$",
-    "CREATE TRIGGER audit_seals_no_change BEFORE UPDATE OR DELETE ON audit_seals \
-     FOR EACH ROW EXECUTE FUNCTION audit_seals_append_only()",
-    "CREATE TRIGGER audit_seals_no_truncate BEFORE TRUNCATE ON audit_seals \
-     FOR EACH STATEMENT EXECUTE FUNCTION audit_seals_append_only()",
-];
-const POSTGRES_DOWN: &[&str] = &[
-    "DROP TRIGGER IF EXISTS audit_seals_no_truncate ON audit_seals",
-    "DROP TRIGGER IF EXISTS audit_seals_no_change ON audit_seals",
-    "DROP FUNCTION IF EXISTS audit_seals_append_only()",
-];
-
-async fn run(manager: &SchemaManager<'_>, sqlite: &[&str], postgres: &[&str]) -> Result<(), DbErr> {
-    let statements = match manager.get_database_backend() {
-        DatabaseBackend::Sqlite => sqlite,
-        DatabaseBackend::Postgres => postgres,
-        other => {
-            return Err(DbErr::Migration(format!(
-                "audit seals: unsupported backend {other:?}"
-            )));
-        }
-    };
-    for sql in statements {
-        manager.get_connection().execute_unprepared(sql).await?;
-    }
-    Ok(())
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -71,11 +32,11 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        run(manager, SQLITE_UP, POSTGRES_UP).await
+        append_only(manager, "audit_seals").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, SQLITE_DOWN, POSTGRES_DOWN).await?;
+        drop_append_only(manager, "audit_seals").await?;
         manager
             .drop_table(Table::drop().table("audit_seals").take())
             .await
