@@ -151,20 +151,7 @@ pub async fn seal<C: crate::db::Connection>(db: &C) -> Result<Sealed, DbErr> {
             Some(s) => (s.seq, s.hash, Some(s.sealed_at)),
             None => (0, GENESIS.to_owned(), None),
         };
-        let mut unsealed = audit_entry::Entity::find()
-            .filter(
-                Expr::exists(
-                    Query::select()
-                        .expr(Expr::val(1))
-                        .from(audit_seal::Entity)
-                        .and_where(
-                            Expr::col((audit_seal::Entity, audit_seal::Column::EntryId))
-                                .equals((audit_entry::Entity, audit_entry::Column::Id)),
-                        )
-                        .take(),
-                )
-                .not(),
-            )
+        let mut unsealed = unsealed()
             .order_by_asc(audit_entry::Column::Id)
             .limit(BATCH);
         if let Some(newest) = newest {
@@ -213,6 +200,23 @@ pub async fn seal<C: crate::db::Connection>(db: &C) -> Result<Sealed, DbErr> {
         out.head = head(db).await?;
     }
     Ok(out)
+}
+
+/// The audit entries no seal covers yet.
+fn unsealed() -> sea_orm::Select<audit_entry::Entity> {
+    audit_entry::Entity::find().filter(
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(audit_seal::Entity)
+                .and_where(
+                    Expr::col((audit_seal::Entity, audit_seal::Column::EntryId))
+                        .equals((audit_entry::Entity, audit_entry::Column::Id)),
+                )
+                .take(),
+        )
+        .not(),
+    )
 }
 
 /// One thing about the chain that does not hold.
@@ -373,19 +377,7 @@ pub async fn verify<C: ConnectionTrait>(db: &C, expect: Option<&Head>) -> Result
             found: out.head.clone(),
         });
     }
-    let unsealed = audit_entry::Entity::find().filter(
-        Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(audit_seal::Entity)
-                .and_where(
-                    Expr::col((audit_seal::Entity, audit_seal::Column::EntryId))
-                        .equals((audit_entry::Entity, audit_entry::Column::Id)),
-                )
-                .take(),
-        )
-        .not(),
-    );
+    let unsealed = unsealed();
     let newest = audit_seal::Entity::find()
         .order_by_desc(audit_seal::Column::Seq)
         .one(db)
