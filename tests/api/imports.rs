@@ -1489,3 +1489,99 @@ async fn an_imported_uc_claim_takes_a_technical_only_account_off_the_caseload() 
     assert_eq!(technical, 1, "{after}");
     app.stop().await;
 }
+
+/// Issue 21: a batch's job delivered twice at once (a long import whose worker was taken for
+/// dead, say) runs the file twice side by side. The ledger gets each row once, and the batch
+/// keeps the outcome of the run that committed: the other run's key clash (`failed`) or its
+/// "every row unchanged" must not overwrite it.
+#[tokio::test]
+async fn a_batch_run_twice_at_once_imports_each_row_once_and_keeps_the_first_outcome() {
+    use rentdesk_domain::Pence;
+    use rentdesk_store::entities::import_batch;
+    use rentdesk_store::imports::{ImportKind, import_file, queue_upload, run_stored_batch};
+    let (url, sqlite) = fresh_database().await;
+    let db = rentdesk_store::db::connect(&url, 4).await.unwrap();
+    rentdesk_store::db::migrate(&db).await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let policy = crate::helpers::import_policy(Pence::DEFAULT_MAX_ROW_AMOUNT);
+    let dir = std::env::temp_dir().join(format!("rentdesk-twice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tenancies = dir.join("tenancies.csv");
+    std::fs::write(&tenancies, example("tenancies.csv")).unwrap();
+    let outcome = import_file(
+        &db,
+        ImportKind::Tenancies,
+        tenancies,
+        today,
+        &policy,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.status, "succeeded");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let rows = 3_000u64;
+    let mut csv = String::from("external_ref,tenancy_reference,posted_on,kind,amount,method\n");
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "TWICE-{i},HD100{},2026-10-{:02},payment,-{}.{:02},card\n",
+            1 + i % 4,
+            1 + i % 28,
+            1 + i % 50,
+            i % 100
+        ));
+    }
+    let batch = queue_upload(
+        &db,
+        ImportKind::Transactions,
+        "twice.csv",
+        csv.into_bytes(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+
+    // Both runs read the batch as queued before either finishes.
+    let (a, b) = tokio::join!(
+        run_stored_batch(&db, batch, today, &policy, chrono::Utc::now()),
+        run_stored_batch(&db, batch, today, &policy, chrono::Utc::now()),
+    );
+    let reported: Vec<String> = [&a, &b]
+        .iter()
+        .map(|r| match r {
+            Ok(Some(o)) => format!("{} {}+{}", o.status, o.rows_inserted, o.rows_unchanged),
+            Ok(None) => "skipped".into(),
+            Err(e) => format!("error: {e}"),
+        })
+        .collect();
+    assert_eq!(count_transactions(&db).await, rows, "{reported:?}");
+    let stored = import_batch::Entity::find_by_id(batch)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            stored.status.as_str(),
+            stored.rows_inserted,
+            stored.rows_unchanged,
+            stored.errors.is_none()
+        ),
+        ("succeeded", rows as i64, 0, true),
+        "runs reported {reported:?}"
+    );
+    // What a run that lost reports is the batch's recorded outcome, never its own.
+    for r in [&a, &b] {
+        if let Ok(Some(o)) = r {
+            assert_eq!(
+                (o.status.as_str(), o.rows_inserted),
+                ("succeeded", rows),
+                "{reported:?}"
+            );
+        }
+    }
+    if let Some(f) = sqlite {
+        let _ = std::fs::remove_file(f);
+    }
+}

@@ -341,30 +341,79 @@ async fn open_batch(
     Ok(row.id)
 }
 
+/// Record a run's outcome in its batch, unless the batch has already finished: the same batch
+/// can run twice at once (its job delivered again while the first run was still going, e.g. a
+/// long import whose worker was taken for dead), and then the run that finishes second must not
+/// overwrite the first one's outcome (a `failed` from a key clash, or a `succeeded` counting
+/// every row as unchanged). Returns whether this run closed the batch.
 async fn close_batch<C: ConnectionTrait>(
     db: &C,
     outcome: &ImportOutcome,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<bool, sea_orm::DbErr> {
+    use sea_orm::sea_query::Expr;
     let errors = if outcome.errors.is_empty() {
         None
     } else {
         Some(serde_json::to_string(&outcome.errors).unwrap_or_default())
     };
-    import_batch::ActiveModel {
-        id: Set(outcome.batch_id),
-        // A status outside the list is our bug: refused here, not stored.
-        status: Set(ImportBatchStatus::try_from_value(&outcome.status)?.into()),
-        rows_total: Set(outcome.rows_total as i64),
-        rows_inserted: Set((outcome.rows_inserted + outcome.rows_updated) as i64),
-        rows_unchanged: Set(outcome.rows_unchanged as i64),
-        errors: Set(errors),
-        finished_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .update(db)
-    .await?;
-    Ok(())
+    // A status outside the list is our bug: refused here, not stored.
+    let status: crate::vocab::Stored<ImportBatchStatus> =
+        ImportBatchStatus::try_from_value(&outcome.status)?.into();
+    let open: Vec<crate::vocab::Stored<ImportBatchStatus>> = vec![
+        ImportBatchStatus::Queued.into(),
+        ImportBatchStatus::Running.into(),
+    ];
+    let closed = import_batch::Entity::update_many()
+        .col_expr(import_batch::Column::Status, Expr::value(status))
+        .col_expr(
+            import_batch::Column::RowsTotal,
+            Expr::value(outcome.rows_total as i64),
+        )
+        .col_expr(
+            import_batch::Column::RowsInserted,
+            Expr::value((outcome.rows_inserted + outcome.rows_updated) as i64),
+        )
+        .col_expr(
+            import_batch::Column::RowsUnchanged,
+            Expr::value(outcome.rows_unchanged as i64),
+        )
+        .col_expr(import_batch::Column::Errors, Expr::value(errors))
+        .col_expr(import_batch::Column::FinishedAt, Expr::value(Some(now)))
+        .filter(import_batch::Column::Id.eq(outcome.batch_id))
+        .filter(import_batch::Column::Status.is_in(open))
+        .exec(db)
+        .await?;
+    Ok(closed.rows_affected == 1)
+}
+
+/// The outcome another run of the same batch recorded (see [`close_batch`]): what this run
+/// reports instead of its own, which it did not keep.
+async fn recorded_outcome<C: ConnectionTrait>(
+    db: &C,
+    batch_id: i64,
+) -> Result<ImportOutcome, sea_orm::DbErr> {
+    let batch = import_batch::Entity::find_by_id(batch_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("import batch {batch_id}")))?;
+    let errors: Vec<RowError> = batch
+        .errors
+        .as_deref()
+        .and_then(|e| serde_json::from_str(e).ok())
+        .unwrap_or_default();
+    Ok(ImportOutcome {
+        batch_id,
+        status: batch.status.as_str().to_owned(),
+        rows_total: batch.rows_total.max(0) as u64,
+        rows_inserted: batch.rows_inserted.max(0) as u64,
+        rows_updated: 0,
+        rows_unchanged: batch.rows_unchanged.max(0) as u64,
+        errors_total: errors.len() as u64,
+        errors,
+        // The run that recorded it has them evaluated.
+        affected_tenancy_ids: vec![],
+    })
 }
 
 /// Store an uploaded file as a queued batch (the API's path; a job then runs it).
@@ -648,7 +697,13 @@ async fn succeeded(
         errors: vec![],
         affected_tenancy_ids: affected,
     };
-    close_batch(&txn, &outcome, now).await?;
+    if !close_batch(&txn, &outcome, now).await? {
+        // Another run of this batch finished first: keep its outcome, and nothing of this one.
+        // (Read before rolling back: the other run's commit is what made this update miss.)
+        let recorded = recorded_outcome(&txn, batch_id).await?;
+        txn.rollback().await?;
+        return Ok(recorded);
+    }
     txn.commit().await?;
     Ok(outcome)
 }
