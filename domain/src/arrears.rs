@@ -58,9 +58,11 @@ pub fn benefit_payments(
             monthly_housing,
             claim_start,
             paid_to_landlord: true,
+            ends_on,
         }) => apa_expected_between(
             monthly_housing,
             claim_start,
+            ends_on,
             &facts.timing,
             &apa_received(entries, today),
             from,
@@ -78,6 +80,7 @@ pub fn benefit_payments(
 fn apa_outstanding(
     monthly: Pence,
     claim_start: NaiveDate,
+    ends_on: Option<NaiveDate>,
     facts: &AccountFacts,
     entries: &[LedgerEntry],
     today: NaiveDate,
@@ -88,6 +91,7 @@ fn apa_outstanding(
     let payments = apa_expected_between(
         monthly,
         claim_start,
+        ends_on,
         &facts.timing,
         &received,
         today - Duration::days(i64::from(grace)),
@@ -308,7 +312,15 @@ pub fn summarise(
                 monthly_housing,
                 claim_start,
                 paid_to_landlord: true,
-            } => apa_outstanding(monthly_housing, claim_start, facts, &entries, today),
+                ends_on,
+            } => apa_outstanding(
+                monthly_housing,
+                claim_start,
+                ends_on,
+                facts,
+                &entries,
+                today,
+            ),
             _ => outstanding_with(&income, &facts.timing, today, facts.benefit_grace_days)
                 .into_iter()
                 .filter(|o| !received(&income, o, &entries, today))
@@ -504,6 +516,7 @@ mod tests {
             monthly_housing: Pence(46_800),
             claim_start: claim,
             paid_to_landlord: to_landlord,
+            ends_on: None,
         })
     }
 
@@ -588,6 +601,66 @@ mod tests {
             Some("Universal Credit housing payment of £468.00 due 26 Nov 2026")
         );
         assert_eq!(s.next_benefit_due, Some((ymd(2026, 11, 26), Pence(46_800))));
+    }
+
+    /// Issue 16: an ended UC claim pays the assessment period its last day falls in and no
+    /// later one. Claim 20 Oct 2026 (£468 a month, paid to the tenant), ended Thu 10 Dec 2026,
+    /// in the period 20 Nov – 19 Dec paid on 26 Dec; rent £108 a week from 26 Oct; the tenant
+    /// paid the first UC (due 26 Nov) on 27 Nov.
+    #[test]
+    fn an_ended_uc_claim_is_technical_only_for_the_periods_it_still_pays() {
+        let claim = ymd(2026, 10, 20);
+        let ended = |on| {
+            Some(BenefitIncome::UniversalCredit {
+                monthly_housing: Pence(46_800),
+                claim_start: claim,
+                paid_to_landlord: false,
+                ends_on: on,
+            })
+        };
+        let mut ledger = rents(ymd(2026, 10, 26), ymd(2027, 1, 4));
+        ledger.push(pay(ymd(2026, 11, 27), TransactionKind::Payment, 46_800));
+        // (day, claim end, arrears, technical)
+        let cases = [
+            // Mon 21 Dec: 9 weeks (£972) less £468. The last period's £468 is on its way; open,
+            // the next period's 8 days to Sunday 27 Dec would be too (£120.77 more, capped).
+            (ymd(2026, 12, 21), Some(ymd(2026, 12, 10)), 50_400, 46_800),
+            (ymd(2026, 12, 21), None, 50_400, 50_400),
+            // Tue 29 Dec, the last day of grace for the 26 Dec payment.
+            (ymd(2026, 12, 29), Some(ymd(2026, 12, 10)), 61_200, 46_800),
+            // Wed 30 Dec: the last payment is late and nothing more will come: all real.
+            (ymd(2026, 12, 30), Some(ymd(2026, 12, 10)), 61_200, 0),
+            // Open, the next period (20 Dec – 19 Jan, due 26 Jan) is accruing: its 15 days to
+            // Sunday 3 Jan are £226.45 (468 × 15 ÷ 31, rounded down).
+            (ymd(2026, 12, 30), None, 61_200, 22_645),
+            // Ended on the last day of a period (19 Dec): the same as 10 Dec.
+            (ymd(2026, 12, 21), Some(ymd(2026, 12, 19)), 50_400, 46_800),
+            // Ended the day the next period starts (20 Dec): that period is paid too.
+            (ymd(2026, 12, 21), Some(ymd(2026, 12, 20)), 50_400, 50_400),
+        ];
+        for (day, on, arrears, technical) in cases {
+            let s = summarise(&facts(ended(on), None), &ledger, day);
+            assert_eq!(
+                (s.arrears, s.technical_arrears, s.real_arrears),
+                (Pence(arrears), Pence(technical), Pence(arrears - technical)),
+                "{day} ended {on:?}"
+            );
+        }
+        // Paid to the landlord (APA, no managed payment received yet: 26 Dec + 14 days).
+        let apa = Some(BenefitIncome::UniversalCredit {
+            monthly_housing: Pence(46_800),
+            claim_start: claim,
+            paid_to_landlord: true,
+            ends_on: Some(ymd(2026, 12, 10)),
+        });
+        let s = summarise(&facts(apa, None), &ledger, ymd(2027, 1, 4));
+        assert_eq!(s.next_benefit_due, Some((ymd(2027, 1, 9), Pence(46_800))));
+        let s = summarise(&facts(apa, None), &ledger, ymd(2027, 1, 13));
+        assert_eq!(
+            s.technical_arrears,
+            Pence::ZERO,
+            "nothing after the last run"
+        );
     }
 
     #[test]

@@ -132,8 +132,10 @@ pub fn managed_payment_on(
     }
 }
 
-/// The benefit income the account expects on `today`: an open UC claim with a known housing
-/// amount takes precedence (UC replaces HB), else Housing Benefit if the tenancy has it. A claim
+/// The benefit income the account expects on `today`: the tenancy's UC claim with a known
+/// housing amount takes precedence (UC replaces HB), else Housing Benefit if the tenancy has it.
+/// An ended claim still pays the assessment period its last day falls in (issue 16: that money
+/// is technical arrears until it is late, and nothing is expected after it). A claim
 /// with the managed payment's dates (an imported one) is paid to the landlord on the days they
 /// cover and to the tenant on others ([`managed_payment_on`]); one without (reported in the
 /// app) as its `paid_to_landlord` says.
@@ -143,13 +145,13 @@ pub fn benefit_of(
     today: NaiveDate,
 ) -> Option<BenefitIncome> {
     if let Some(claim) = uc
-        && claim.ended_on.is_none()
         && claim.housing_costs_claimed
         && let Some(monthly) = claim.monthly_housing_pence
     {
         return Some(BenefitIncome::UniversalCredit {
             monthly_housing: Pence(monthly),
             claim_start: claim.claim_start,
+            ends_on: claim.ended_on,
             paid_to_landlord: if claim.apa_from.is_some() {
                 managed_payment_on(claim.apa_from, claim.apa_to, today).1
             } else {

@@ -551,6 +551,7 @@ mod tests {
             monthly_housing: Pence(43_333),
             claim_start: ymd(2026, 11, 1),
             paid_to_landlord: false,
+            ends_on: None,
         });
         let l = rents(ymd(2026, 11, 9), ymd(2026, 11, 16));
         let today = ymd(2026, 11, 20);

@@ -2913,6 +2913,7 @@ pub(crate) mod tests {
                 monthly_housing: Pence(46_800),
                 claim_start: claim,
                 paid_to_landlord: to_landlord,
+                ends_on: None,
             })
         }
 
