@@ -169,6 +169,29 @@ pub fn benefit_of(
     }
 }
 
+/// The Housing Benefit that runs on into the UC claim the figures use (issue 16): the
+/// tenancy's HB (`hb_weekly`, `hb_first_pay_date`) ending on the claim's `hb_run_on_until` (or
+/// on `hb_end_date`, when that is earlier). None without a run-on, without HB on the tenancy,
+/// or when the figures do not use the claim.
+pub fn hb_run_on_of(
+    t: &tenancy::Model,
+    uc: Option<&uc_claim::Model>,
+    benefit: Option<&BenefitIncome>,
+) -> Option<BenefitIncome> {
+    if !matches!(benefit, Some(BenefitIncome::UniversalCredit { .. })) {
+        return None;
+    }
+    let until = uc?.hb_run_on_until?;
+    match (t.hb_weekly_pence, t.hb_first_pay_date) {
+        (Some(weekly), Some(first)) if weekly > 0 => Some(BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(weekly),
+            first_pay_date: first,
+            ends_on: Some(t.hb_end_date.map_or(until, |e| e.min(until))),
+        }),
+        _ => None,
+    }
+}
+
 /// When managed payments and HB reach the account (settings `APA_LAG_DAYS`, `APA_CYCLE_DAYS`,
 /// `HB_PAY_LAG_DAYS`), set once at start-up by the server and the worker from their validated
 /// settings ([`set_benefit_timing`]); the domain defaults until then.
@@ -210,9 +233,11 @@ pub fn account_facts(
     parse::<PaymentMethod>("tenancies", t.id, "payment_method", &t.payment_method)?;
     let mut schedule = schedule_of(t)?;
     schedule.rent_changes = rent_changes_of(rents)?;
+    let benefit = benefit_of(t, uc, today);
     Ok(AccountFacts {
+        hb_run_on: hb_run_on_of(t, uc, benefit.as_ref()),
         schedule,
-        benefit: benefit_of(t, uc, today),
+        benefit,
         self_pay,
         benefit_grace_days: rentdesk_domain::benefits::BENEFIT_GRACE_DAYS,
         timing: benefit_timing(),

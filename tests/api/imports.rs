@@ -1506,6 +1506,64 @@ async fn an_imported_ended_uc_claim_is_technical_only_until_its_last_payment_is_
     app.stop().await;
 }
 
+/// Issue 16: an imported claim's Housing Benefit run-on counts in the figures. HD1003 has HB of
+/// £84 a week paid four-weekly (2 Nov, 30 Nov); its UC claim of Mon 16 Nov 2026 (paid to the
+/// tenant, first due 22 Dec) has the run-on to Sun 29 Nov, so the HB payment of 30 Nov
+/// (2 – 29 Nov, £336) is still on its way beside the UC, and named, until it is late.
+#[tokio::test]
+async fn an_imported_hb_run_on_is_technical_beside_the_uc_claim_until_it_is_late() {
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let t = tenancy::Entity::find()
+        .filter(tenancy::Column::Reference.eq("HD1003"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    for (day, r) in [(9, "R-09"), (16, "R-16"), (23, "R-23"), (30, "R-30")] {
+        post_tx(&app, t.id, (11, day), "rent_debit", 11_200, r).await;
+    }
+    let file = "external_ref,tenancy_reference,claim_start,housing_element,hb_run_on_until\n\
+                UC-R1,HD1003,2026-11-16,485.33,2026-11-29\n";
+    let batch = app.import("uc_claims", file.as_bytes().to_vec()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    let account = |as_of: &'static str| {
+        let app = &app;
+        async move {
+            let a: serde_json::Value = app.account("HD1003", as_of).await.json().await.unwrap();
+            a
+        }
+    };
+    // (day, technical reason): £560 of rent less £336 of HB on 2 Nov, £224 owed.
+    for (as_of, reason) in [
+        (
+            "2026-11-30",
+            "Housing Benefit run-on payment of £336.00 due 30 Nov 2026",
+        ),
+        (
+            "2026-12-03",
+            "Housing Benefit run-on payment of £336.00 due 30 Nov 2026",
+        ),
+        // Late: only the UC is on its way.
+        (
+            "2026-12-04",
+            "Universal Credit housing payment of £485.33 due 22 Dec 2026",
+        ),
+    ] {
+        let a = account(as_of).await;
+        assert_eq!(
+            (
+                a["arrears_pence"].as_i64(),
+                a["real_arrears_pence"].as_i64(),
+                a["technical_reason"].as_str()
+            ),
+            (Some(22_400), Some(0), Some(reason)),
+            "{as_of}: {a}"
+        );
+    }
+    app.stop().await;
+}
+
 /// The caseload leaves an account out as "technical arrears only" once its imported UC claim
 /// shows that what it owes is housing costs on their way, as for a claim recorded in Rentdesk.
 #[tokio::test]

@@ -484,6 +484,7 @@ mod tests {
             self_pay: None,
             benefit_grace_days: 3,
             timing: crate::benefits::BenefitTiming::default(),
+            hb_run_on: None,
         };
         summarise(&f, entries, today)
     }

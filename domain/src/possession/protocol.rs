@@ -2893,6 +2893,7 @@ pub(crate) mod tests {
                 self_pay,
                 benefit_grace_days: 3,
                 timing: BenefitTiming::default(),
+                hb_run_on: None,
             }
         }
 
