@@ -30,6 +30,11 @@ pub struct AccountFacts {
     /// When managed payments and HB reach the account (settings; docs/payments-and-technical-arrears.md#managed-payments-uc-apa-and-housing-benefit-pay-dates).
     #[serde(default)]
     pub timing: BenefitTiming,
+    /// The Housing Benefit that runs on for two weeks into a Universal Credit claim (issue 16):
+    /// a `HousingBenefit` ending on the run-on's last day, whose payments not yet received are
+    /// technical arrears beside the UC ones (docs/payments-and-technical-arrears.md#housing-benefit-run-on).
+    #[serde(default)]
+    pub hb_run_on: Option<BenefitIncome>,
 }
 
 /// The dates of the managed payments (UC credits) received on the account up to `today`.
@@ -58,9 +63,11 @@ pub fn benefit_payments(
             monthly_housing,
             claim_start,
             paid_to_landlord: true,
+            ends_on,
         }) => apa_expected_between(
             monthly_housing,
             claim_start,
+            ends_on,
             &facts.timing,
             &apa_received(entries, today),
             from,
@@ -78,6 +85,7 @@ pub fn benefit_payments(
 fn apa_outstanding(
     monthly: Pence,
     claim_start: NaiveDate,
+    ends_on: Option<NaiveDate>,
     facts: &AccountFacts,
     entries: &[LedgerEntry],
     today: NaiveDate,
@@ -88,6 +96,7 @@ fn apa_outstanding(
     let payments = apa_expected_between(
         monthly,
         claim_start,
+        ends_on,
         &facts.timing,
         &received,
         today - Duration::days(i64::from(grace)),
@@ -303,24 +312,46 @@ pub fn summarise(
     let credit = (-balance).max(Pence::ZERO);
 
     let pending = facts.benefit.map(|income| {
-        let items: Vec<Outstanding> = match income {
+        let mut items: Vec<Outstanding> = match income {
             BenefitIncome::UniversalCredit {
                 monthly_housing,
                 claim_start,
                 paid_to_landlord: true,
-            } => apa_outstanding(monthly_housing, claim_start, facts, &entries, today),
+                ends_on,
+            } => apa_outstanding(
+                monthly_housing,
+                claim_start,
+                ends_on,
+                facts,
+                &entries,
+                today,
+            ),
             _ => outstanding_with(&income, &facts.timing, today, facts.benefit_grace_days)
                 .into_iter()
                 .filter(|o| !received(&income, o, &entries, today))
                 .collect(),
         };
-        summarise_outstanding(&items)
+        // The HB run-on's last payments, on HB's own dates and rules, beside the UC ones.
+        let run_on: Vec<Outstanding> = facts
+            .hb_run_on
+            .iter()
+            .flat_map(|hb| {
+                outstanding_with(hb, &facts.timing, today, facts.benefit_grace_days)
+                    .into_iter()
+                    .filter(|o| !received(hb, o, &entries, today))
+            })
+            .collect();
+        let run_on_first = run_on.iter().map(|o| o.payment.due).min();
+        items.extend(run_on);
+        summarise_outstanding(&items).map(|a| (a, run_on_first == Some(a.next_due)))
     });
-    let accrued = pending.flatten();
+    let run_on_next = pending.flatten().is_some_and(|(_, r)| r);
+    let accrued = pending.flatten().map(|(a, _)| a);
     let technical_arrears = accrued.map(|a| a.amount.min(arrears)).unwrap_or_default();
     let real_arrears = arrears - technical_arrears;
     let technical_reason = accrued.filter(|_| technical_arrears.0 > 0).map(|a| {
         let what = match facts.benefit {
+            _ if run_on_next => "Housing Benefit run-on payment",
             Some(BenefitIncome::HousingBenefit { .. }) => "Housing Benefit payment",
             Some(BenefitIncome::UniversalCredit {
                 paid_to_landlord: true,
@@ -483,6 +514,7 @@ mod tests {
             self_pay,
             benefit_grace_days: crate::benefits::BENEFIT_GRACE_DAYS,
             timing: BenefitTiming::default(),
+            hb_run_on: None,
         }
     }
 
@@ -504,6 +536,7 @@ mod tests {
             monthly_housing: Pence(46_800),
             claim_start: claim,
             paid_to_landlord: to_landlord,
+            ends_on: None,
         })
     }
 
@@ -588,6 +621,116 @@ mod tests {
             Some("Universal Credit housing payment of £468.00 due 26 Nov 2026")
         );
         assert_eq!(s.next_benefit_due, Some((ymd(2026, 11, 26), Pence(46_800))));
+    }
+
+    /// Issue 16: an ended UC claim pays the assessment period its last day falls in and no
+    /// later one. Claim 20 Oct 2026 (£468 a month, paid to the tenant), ended Thu 10 Dec 2026,
+    /// in the period 20 Nov – 19 Dec paid on 26 Dec; rent £108 a week from 26 Oct; the tenant
+    /// paid the first UC (due 26 Nov) on 27 Nov.
+    #[test]
+    fn an_ended_uc_claim_is_technical_only_for_the_periods_it_still_pays() {
+        let claim = ymd(2026, 10, 20);
+        let ended = |on| {
+            Some(BenefitIncome::UniversalCredit {
+                monthly_housing: Pence(46_800),
+                claim_start: claim,
+                paid_to_landlord: false,
+                ends_on: on,
+            })
+        };
+        let mut ledger = rents(ymd(2026, 10, 26), ymd(2027, 1, 4));
+        ledger.push(pay(ymd(2026, 11, 27), TransactionKind::Payment, 46_800));
+        // (day, claim end, arrears, technical)
+        let cases = [
+            // Mon 21 Dec: 9 weeks (£972) less £468. The last period's £468 is on its way; open,
+            // the next period's 8 days to Sunday 27 Dec would be too (£120.77 more, capped).
+            (ymd(2026, 12, 21), Some(ymd(2026, 12, 10)), 50_400, 46_800),
+            (ymd(2026, 12, 21), None, 50_400, 50_400),
+            // Tue 29 Dec, the last day of grace for the 26 Dec payment.
+            (ymd(2026, 12, 29), Some(ymd(2026, 12, 10)), 61_200, 46_800),
+            // Wed 30 Dec: the last payment is late and nothing more will come: all real.
+            (ymd(2026, 12, 30), Some(ymd(2026, 12, 10)), 61_200, 0),
+            // Open, the next period (20 Dec – 19 Jan, due 26 Jan) is accruing: its 15 days to
+            // Sunday 3 Jan are £226.45 (468 × 15 ÷ 31, rounded down).
+            (ymd(2026, 12, 30), None, 61_200, 22_645),
+            // Ended on the last day of a period (19 Dec): the same as 10 Dec.
+            (ymd(2026, 12, 21), Some(ymd(2026, 12, 19)), 50_400, 46_800),
+            // Ended the day the next period starts (20 Dec): that period is paid too.
+            (ymd(2026, 12, 21), Some(ymd(2026, 12, 20)), 50_400, 50_400),
+        ];
+        for (day, on, arrears, technical) in cases {
+            let s = summarise(&facts(ended(on), None), &ledger, day);
+            assert_eq!(
+                (s.arrears, s.technical_arrears, s.real_arrears),
+                (Pence(arrears), Pence(technical), Pence(arrears - technical)),
+                "{day} ended {on:?}"
+            );
+        }
+        // Paid to the landlord (APA, no managed payment received yet: 26 Dec + 14 days).
+        let apa = Some(BenefitIncome::UniversalCredit {
+            monthly_housing: Pence(46_800),
+            claim_start: claim,
+            paid_to_landlord: true,
+            ends_on: Some(ymd(2026, 12, 10)),
+        });
+        let s = summarise(&facts(apa, None), &ledger, ymd(2027, 1, 4));
+        assert_eq!(s.next_benefit_due, Some((ymd(2027, 1, 9), Pence(46_800))));
+        let s = summarise(&facts(apa, None), &ledger, ymd(2027, 1, 13));
+        assert_eq!(
+            s.technical_arrears,
+            Pence::ZERO,
+            "nothing after the last run"
+        );
+    }
+
+    /// Issue 16: the Housing Benefit run-on. HB £100 a week, paid four-weekly in arrears (pay
+    /// dates 19 Oct, 16 Nov 2026); UC claimed Mon 2 Nov (£468 a month, paid to the tenant,
+    /// first due 8 Dec); HB runs on to Sun 15 Nov, so the 16 Nov HB payment (19 Oct – 15 Nov,
+    /// £400) still comes. Rent £108 a week from 19 Oct unpaid.
+    #[test]
+    fn the_hb_run_on_is_technical_beside_the_first_uc_payment_until_it_is_late() {
+        let mut f = facts(uc(ymd(2026, 11, 2), false), None);
+        let ledger = rents(ymd(2026, 10, 19), ymd(2026, 11, 23));
+        let run_on = BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(10_000),
+            first_pay_date: ymd(2026, 10, 19),
+            ends_on: Some(ymd(2026, 11, 15)),
+        };
+        // (day, run-on, arrears, technical)
+        let cases = [
+            // Mon 16 Nov: £540 owed. UC earned to Sunday 22 Nov: 21 of 30 days, £327.60; the
+            // run-on's £400 is due today: all of it technical.
+            (ymd(2026, 11, 16), true, 54_000, 54_000),
+            (ymd(2026, 11, 16), false, 54_000, 32_760),
+            // Thu 19 Nov, the last day of grace for the HB payment.
+            (ymd(2026, 11, 19), true, 54_000, 54_000),
+            // Fri 20 Nov: it is late, only the UC part is on its way.
+            (ymd(2026, 11, 20), true, 54_000, 32_760),
+        ];
+        for (day, with, arrears, technical) in cases {
+            f.hb_run_on = with.then_some(run_on);
+            let s = summarise(&f, &ledger, day);
+            assert_eq!(
+                (s.arrears, s.technical_arrears),
+                (Pence(arrears), Pence(technical)),
+                "{day} run-on {with}"
+            );
+        }
+        f.hb_run_on = Some(run_on);
+        let s = summarise(&f, &ledger, ymd(2026, 11, 16));
+        assert_eq!(
+            s.technical_reason.as_deref(),
+            Some("Housing Benefit run-on payment of £400.00 due 16 Nov 2026")
+        );
+        // Received on 16 Nov: £140 owed, all of it the UC on its way.
+        let mut paid = ledger.clone();
+        paid.push(pay(
+            ymd(2026, 11, 16),
+            TransactionKind::HousingBenefit,
+            40_000,
+        ));
+        let s = summarise(&f, &paid, ymd(2026, 11, 20));
+        assert_eq!((s.arrears, s.real_arrears), (Pence(14_000), Pence::ZERO));
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub enum BenefitIncome {
         claim_start: NaiveDate,
         /// Managed Payment to Landlord: paid to us (else paid to the tenant, who pays us).
         paid_to_landlord: bool,
+        /// The last day of an ended claim: the assessment period containing it is the last
+        /// one paid ([`uc_period_start`]); none is expected for periods starting after it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ends_on: Option<NaiveDate>,
     },
 }
 
@@ -130,6 +134,7 @@ impl Default for BenefitTiming {
 pub fn apa_expected_between(
     monthly: Pence,
     claim_start: NaiveDate,
+    ends_on: Option<NaiveDate>,
     timing: &BenefitTiming,
     received: &[NaiveDate],
     from: NaiveDate,
@@ -144,7 +149,8 @@ pub fn apa_expected_between(
     let mut out = Vec::new();
     for k in 0.. {
         let tenant = uc_payment(monthly, claim_start, k);
-        if tenant.due > to {
+        // An ended claim pays the assessment period its last day falls in, and no later one.
+        if tenant.due > to || ends_on.is_some_and(|e| tenant.covers_from > e) {
             break;
         }
         let due = match anchor {
@@ -288,11 +294,12 @@ pub fn expected_between_with(
         BenefitIncome::UniversalCredit {
             monthly_housing,
             claim_start,
+            ends_on,
             ..
         } => {
             for k in 0.. {
                 let p = uc_payment(monthly_housing, claim_start, k);
-                if p.due > to {
+                if p.due > to || ends_on.is_some_and(|e| p.covers_from > e) {
                     break;
                 }
                 if p.due >= from {
@@ -378,6 +385,7 @@ mod tests {
             monthly_housing: Pence(46_800),
             claim_start: claim,
             paid_to_landlord: false,
+            ends_on: None,
         }
     }
 

@@ -234,20 +234,24 @@ impl ChargeSchedule {
         out
     }
 
-    /// The year's full debit ("rent roll" contribution): weekly charge × charged weeks plus
-    /// periodic service charges. A week-53 rent-free entry only counts in 53-week years.
+    /// The year's full debit ("rent roll" contribution): the weekly charge in force in each
+    /// charged week ([`ChargeSchedule::weekly_charge_on`]: an April rise or a service charge
+    /// change part-way through counts from its own week) plus periodic service charges. A
+    /// week-53 rent-free entry only counts in 53-week years.
     pub fn annual_debit(&self, year: RentYear) -> Pence {
         let weeks = year.weeks();
-        let free = self
-            .rent_free_weeks
-            .iter()
-            .filter(|&&w| w >= 1 && w <= weeks)
-            .count() as i64;
         let periodic = self
             .periodic_service_charge
             .map(|(amount, freq)| amount * freq.week_offsets().len() as i64)
             .unwrap_or_default();
-        self.weekly_charge() * (i64::from(weeks) - free) + periodic
+        let charged = (1..=weeks).filter(|w| !self.rent_free_weeks.contains(w));
+        if self.rent_changes.is_empty() {
+            return self.weekly_charge() * charged.count() as i64 + periodic;
+        }
+        charged
+            .map(|w| self.weekly_charge_on(year.monday_of_week(w)))
+            .sum::<Pence>()
+            + periodic
     }
 
     /// Next day strictly after `today` on which a debit will be posted (skipping rent-free
@@ -356,6 +360,41 @@ mod tests {
             ymd(2025, 3, 31),
             "week 53 is charged"
         );
+    }
+
+    /// Issue 16: the rent roll of a year is the rent in force in each of its charged weeks,
+    /// not today's row. Rent £100 a week from April 2025, £105 from Monday 6 April 2026, and
+    /// a £8 service charge from Monday 5 October 2026 (week 27 of 2026/27).
+    #[test]
+    fn the_annual_debit_follows_the_rent_history_week_by_week() {
+        use crate::rent::{RentChange, RentPeriod};
+        let mut s = weekly(99_999); // today's row: never used while a history is held
+        s.rent_free_weeks = vec![1, 38, 39, 52, 53];
+        let change = |from, rent, sc| RentChange {
+            effective_from: from,
+            period: RentPeriod::Weekly,
+            rent: Pence(rent),
+            service_charge: Pence(sc),
+        };
+        s.rent_changes = vec![
+            change(ymd(2025, 4, 7), 10_000, 0),
+            change(ymd(2026, 4, 6), 10_500, 0),
+            change(ymd(2026, 10, 5), 10_500, 800),
+        ];
+        // 2025/26: 48 charged weeks at £100.
+        assert_eq!(s.annual_debit(RentYear::starting_in(2025)), Pence(480_000));
+        // 2026/27 (52 weeks, 4 free): weeks 2–26 at £105 (25 weeks), weeks 27–37, 40–51 at
+        // £113 (23 weeks): £2,625 + £2,599 = £5,224.
+        assert_eq!(RentYear::starting_in(2026).week_of(ymd(2026, 10, 5)), 27);
+        assert_eq!(s.annual_debit(RentYear::starting_in(2026)), Pence(522_400));
+        // The same as the debits the schedule posts over the year.
+        let year = RentYear::starting_in(2026);
+        let posted: Pence = s
+            .charges_between(year.start, year.end(), Pence::ZERO)
+            .iter()
+            .map(|c| c.amount)
+            .sum();
+        assert_eq!(posted, Pence(522_400));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::facts::{account_facts, ledger_entry};
 use chrono::NaiveDate;
 use rentdesk_domain::arrears::{AccountFacts, AccountSummary, summarise};
 use rentdesk_domain::ledger::LedgerEntry;
+use rentdesk_domain::rent::RentChange;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 pub struct AccountView {
@@ -13,6 +14,12 @@ pub struct AccountView {
     pub patch: Option<patch::Model>,
     pub lead_tenant: Option<tenant::Model>,
     pub summary: AccountSummary,
+    /// The rent in force on the day summarised (`ChargeSchedule::rent_on`): its period and the
+    /// rent and service charge per period as charged. Without a rent history, today's weekly
+    /// figures carried onto the tenancy's period.
+    pub rent: RentChange,
+    /// The day `rent` took effect, when the rent history says (none without a history).
+    pub rent_since: Option<NaiveDate>,
 }
 
 /// The open UC claim a tenancy's figures should use: the latest by start date.
@@ -123,12 +130,16 @@ async fn full_account_of<C: ConnectionTrait>(
         .order_by_asc(tenant::Column::Id)
         .one(db)
         .await?;
+    let rent = facts.schedule.rent_on(today);
+    let rent_since = (!facts.schedule.rent_changes.is_empty()).then_some(rent.effective_from);
     Ok(FullAccount {
         view: AccountView {
             tenancy: t,
             patch,
             lead_tenant,
             summary,
+            rent,
+            rent_since,
         },
         facts,
         entries,

@@ -312,9 +312,11 @@ fn priority_facts(
     let breathing_space_review_by = in_breathing_space.and_then(crate::flags::review_by);
     let vulnerable = flags.iter().any(|f| f.kind == VULNERABILITY);
     let uc_claim = match a.facts.benefit {
-        Some(BenefitIncome::UniversalCredit { claim_start, .. }) => {
-            Some(UcClaimFacts::new(claim_start))
-        }
+        Some(BenefitIncome::UniversalCredit {
+            claim_start,
+            ends_on: None,
+            ..
+        }) => Some(UcClaimFacts::new(claim_start)),
         _ => None,
     };
     let hb_change = match a.facts.benefit {

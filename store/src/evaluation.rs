@@ -11,7 +11,7 @@ use chrono::{NaiveDate, Utc};
 use futures::{StreamExt, TryStreamExt};
 use rentdesk_domain::arrears::{AccountSummary, ArrearsStatus, summarise};
 use rentdesk_domain::ledger::LedgerEntry;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -284,6 +284,60 @@ async fn raise_out_of_range_tasks(
     Ok(())
 }
 
+/// A tenancy's current rent figures (`weekly_rent_pence`, `weekly_service_charge_pence`,
+/// `rent_period`) set from its rent history's row in force on `today`, for the tenancies whose
+/// row says otherwise: a rent change dated in the future takes effect on its own day at the
+/// first evaluation on or after it, not only when the history is imported again (issue 16).
+/// Only a changed row is written (so a second run writes nothing), with `updated_at` so an
+/// officer's device syncs it. Tenancies without a history are left as they are.
+async fn refresh_rent_in_force(
+    db: &DatabaseConnection,
+    accounts: &[LoadedAccount],
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<u64> {
+    let mut written = 0;
+    for a in accounts {
+        let Some(rent) = rentdesk_domain::rent::rent_on(&a.facts.schedule.rent_changes, today)
+        else {
+            continue;
+        };
+        let t = &a.tenancy;
+        let (weekly_rent, weekly_service, period) = (
+            rent.weekly_rent().0,
+            rent.weekly_service_charge().0,
+            rent.period.as_str(),
+        );
+        if t.weekly_rent_pence == weekly_rent
+            && t.weekly_service_charge_pence == weekly_service
+            && t.rent_period == period
+        {
+            continue;
+        }
+        tenancy::Entity::update_many()
+            .col_expr(tenancy::Column::WeeklyRentPence, Expr::value(weekly_rent))
+            .col_expr(
+                tenancy::Column::WeeklyServiceChargePence,
+                Expr::value(weekly_service),
+            )
+            .col_expr(tenancy::Column::RentPeriod, Expr::value(period))
+            .col_expr(tenancy::Column::UpdatedAt, Expr::value(now))
+            .filter(tenancy::Column::Id.eq(t.id))
+            .exec(db)
+            .await?;
+        tracing::info!(
+            tenancy_id = t.id,
+            %today,
+            weekly_rent,
+            weekly_service,
+            period,
+            "rent in force refreshed"
+        );
+        written += 1;
+    }
+    Ok(written)
+}
+
 /// `ids` is sorted; every id between its first and last that is not in it is skipped.
 async fn evaluate_chunk(
     db: &DatabaseConnection,
@@ -293,6 +347,7 @@ async fn evaluate_chunk(
 ) -> anyhow::Result<EvaluationReport> {
     let (accounts, skipped) = load_accounts_split(db, &Scope::new(ids), today).await?;
     raise_out_of_range_tasks(db, &skipped, today, now).await?;
+    refresh_rent_in_force(db, &accounts, today, now).await?;
     let computed_at = now;
     let mut report = EvaluationReport {
         out_of_range: skipped.len() as u64,

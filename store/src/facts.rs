@@ -132,8 +132,10 @@ pub fn managed_payment_on(
     }
 }
 
-/// The benefit income the account expects on `today`: an open UC claim with a known housing
-/// amount takes precedence (UC replaces HB), else Housing Benefit if the tenancy has it. A claim
+/// The benefit income the account expects on `today`: the tenancy's UC claim with a known
+/// housing amount takes precedence (UC replaces HB), else Housing Benefit if the tenancy has it.
+/// An ended claim still pays the assessment period its last day falls in (issue 16: that money
+/// is technical arrears until it is late, and nothing is expected after it). A claim
 /// with the managed payment's dates (an imported one) is paid to the landlord on the days they
 /// cover and to the tenant on others ([`managed_payment_on`]); one without (reported in the
 /// app) as its `paid_to_landlord` says.
@@ -143,13 +145,13 @@ pub fn benefit_of(
     today: NaiveDate,
 ) -> Option<BenefitIncome> {
     if let Some(claim) = uc
-        && claim.ended_on.is_none()
         && claim.housing_costs_claimed
         && let Some(monthly) = claim.monthly_housing_pence
     {
         return Some(BenefitIncome::UniversalCredit {
             monthly_housing: Pence(monthly),
             claim_start: claim.claim_start,
+            ends_on: claim.ended_on,
             paid_to_landlord: if claim.apa_from.is_some() {
                 managed_payment_on(claim.apa_from, claim.apa_to, today).1
             } else {
@@ -162,6 +164,29 @@ pub fn benefit_of(
             weekly_amount: Pence(weekly),
             first_pay_date: first,
             ends_on: t.hb_end_date,
+        }),
+        _ => None,
+    }
+}
+
+/// The Housing Benefit that runs on into the UC claim the figures use (issue 16): the
+/// tenancy's HB (`hb_weekly`, `hb_first_pay_date`) ending on the claim's `hb_run_on_until` (or
+/// on `hb_end_date`, when that is earlier). None without a run-on, without HB on the tenancy,
+/// or when the figures do not use the claim.
+pub fn hb_run_on_of(
+    t: &tenancy::Model,
+    uc: Option<&uc_claim::Model>,
+    benefit: Option<&BenefitIncome>,
+) -> Option<BenefitIncome> {
+    if !matches!(benefit, Some(BenefitIncome::UniversalCredit { .. })) {
+        return None;
+    }
+    let until = uc?.hb_run_on_until?;
+    match (t.hb_weekly_pence, t.hb_first_pay_date) {
+        (Some(weekly), Some(first)) if weekly > 0 => Some(BenefitIncome::HousingBenefit {
+            weekly_amount: Pence(weekly),
+            first_pay_date: first,
+            ends_on: Some(t.hb_end_date.map_or(until, |e| e.min(until))),
         }),
         _ => None,
     }
@@ -208,9 +233,11 @@ pub fn account_facts(
     parse::<PaymentMethod>("tenancies", t.id, "payment_method", &t.payment_method)?;
     let mut schedule = schedule_of(t)?;
     schedule.rent_changes = rent_changes_of(rents)?;
+    let benefit = benefit_of(t, uc, today);
     Ok(AccountFacts {
+        hb_run_on: hb_run_on_of(t, uc, benefit.as_ref()),
         schedule,
-        benefit: benefit_of(t, uc, today),
+        benefit,
         self_pay,
         benefit_grace_days: rentdesk_domain::benefits::BENEFIT_GRACE_DAYS,
         timing: benefit_timing(),

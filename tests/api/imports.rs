@@ -1417,6 +1417,153 @@ async fn imported_uc_claims_make_unreceived_housing_costs_technical_and_bad_file
     app.stop().await;
 }
 
+/// Issue 16: an ended UC claim imports beside the tenancy's open one, and its money follows it
+/// exactly: the last assessment period (the one `ended_on` falls in) is technical arrears until
+/// its payment is late, and nothing is expected after it. HD1002's claim of 20 Oct 2026 (paid to
+/// the tenant) ended on 10 Nov, in the period 20 Oct – 19 Nov paid on 26 Nov.
+#[tokio::test]
+async fn an_imported_ended_uc_claim_is_technical_only_until_its_last_payment_is_late() {
+    use rentdesk_store::entities::uc_claim;
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let t = tenancy::Entity::find()
+        .filter(tenancy::Column::Reference.eq("HD1002"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    for (day, r) in [(23, "R-23"), (30, "R-30")] {
+        post_tx(&app, t.id, (11, day), "rent_debit", 11_070, r).await;
+    }
+    let header = "external_ref,tenancy_reference,claim_start,housing_element,learned_on,ended_on\n";
+    // Bad: ended before it started; ended in the future. Nothing is written.
+    let bad = format!(
+        "{header}UC-E1,HD1002,2026-10-20,479.70,2026-10-25,2026-10-19\n\
+         UC-E2,HD1003,2026-10-20,479.70,,2099-01-01\n"
+    );
+    let refused = app.import("uc_claims", bad.into_bytes()).await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    let got: Vec<(u64, &str)> = refused["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, [(2, "ended_on"), (3, "ended_on")], "{refused}");
+    assert_eq!(uc_claim::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    let file = format!("{header}UC-E1,HD1002,2026-10-20,479.70,2026-10-25,2026-11-10\n");
+    let batch = app.import("uc_claims", file.clone().into_bytes()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    let claim = uc_claim::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        claim.ended_on,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 10)
+    );
+    let account = |as_of: &'static str| {
+        let app = &app;
+        async move {
+            let a: serde_json::Value = app.account("HD1002", as_of).await.json().await.unwrap();
+            a
+        }
+    };
+    // Fri 27 Nov: the last payment (26 Nov) is within its 3 days' grace: all technical.
+    let a = account("2026-11-27").await;
+    assert!(a["arrears_pence"].as_i64().unwrap() > 0, "{a}");
+    assert_eq!(a["real_arrears_pence"], 0, "{a}");
+    assert!(
+        a["technical_reason"]
+            .as_str()
+            .unwrap()
+            .contains("£479.70 due 26 Nov 2026"),
+        "{a}"
+    );
+    // Thu 3 Dec: it is late, and the ended claim pays no later period (an open one would make
+    // the period from 20 Nov technical): all real, nothing expected.
+    let a = account("2026-12-03").await;
+    assert_eq!(a["technical_arrears_pence"], 0, "{a}");
+    assert_eq!(a["real_arrears_pence"], a["arrears_pence"], "{a}");
+    assert!(a["next_benefit_due"].is_null(), "{a}");
+
+    // The same file again changes nothing; a new open claim may sit beside the ended one, a
+    // second open one may not.
+    let again = app.import("uc_claims", file.into_bytes()).await;
+    assert_eq!(again["rows_unchanged"], 1, "{again}");
+    let open = format!("{header}UC-N1,HD1002,2026-12-01,479.70,,\n");
+    let batch = app.import("uc_claims", open.into_bytes()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    let second = format!("{header}UC-N2,HD1002,2026-12-02,479.70,,\n");
+    let refused = app.import("uc_claims", second.into_bytes()).await;
+    assert_eq!(
+        refused["errors"][0]["column"], "tenancy_reference",
+        "{refused}"
+    );
+    assert_eq!(uc_claim::Entity::find().count(&app.db).await.unwrap(), 2);
+    app.stop().await;
+}
+
+/// Issue 16: an imported claim's Housing Benefit run-on counts in the figures. HD1003 has HB of
+/// £84 a week paid four-weekly (2 Nov, 30 Nov); its UC claim of Mon 16 Nov 2026 (paid to the
+/// tenant, first due 22 Dec) has the run-on to Sun 29 Nov, so the HB payment of 30 Nov
+/// (2 – 29 Nov, £336) is still on its way beside the UC, and named, until it is late.
+#[tokio::test]
+async fn an_imported_hb_run_on_is_technical_beside_the_uc_claim_until_it_is_late() {
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let t = tenancy::Entity::find()
+        .filter(tenancy::Column::Reference.eq("HD1003"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    for (day, r) in [(9, "R-09"), (16, "R-16"), (23, "R-23"), (30, "R-30")] {
+        post_tx(&app, t.id, (11, day), "rent_debit", 11_200, r).await;
+    }
+    let file = "external_ref,tenancy_reference,claim_start,housing_element,hb_run_on_until\n\
+                UC-R1,HD1003,2026-11-16,485.33,2026-11-29\n";
+    let batch = app.import("uc_claims", file.as_bytes().to_vec()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    let account = |as_of: &'static str| {
+        let app = &app;
+        async move {
+            let a: serde_json::Value = app.account("HD1003", as_of).await.json().await.unwrap();
+            a
+        }
+    };
+    // (day, technical reason): £560 of rent less £336 of HB on 2 Nov, £224 owed.
+    for (as_of, reason) in [
+        (
+            "2026-11-30",
+            "Housing Benefit run-on payment of £336.00 due 30 Nov 2026",
+        ),
+        (
+            "2026-12-03",
+            "Housing Benefit run-on payment of £336.00 due 30 Nov 2026",
+        ),
+        // Late: only the UC is on its way.
+        (
+            "2026-12-04",
+            "Universal Credit housing payment of £485.33 due 22 Dec 2026",
+        ),
+    ] {
+        let a = account(as_of).await;
+        assert_eq!(
+            (
+                a["arrears_pence"].as_i64(),
+                a["real_arrears_pence"].as_i64(),
+                a["technical_reason"].as_str()
+            ),
+            (Some(22_400), Some(0), Some(reason)),
+            "{as_of}: {a}"
+        );
+    }
+    app.stop().await;
+}
+
 /// The caseload leaves an account out as "technical arrears only" once its imported UC claim
 /// shows that what it owes is housing costs on their way, as for a claim recorded in Rentdesk.
 #[tokio::test]

@@ -4800,3 +4800,139 @@ async fn a_bad_rent_history_file_names_each_bad_cell_and_writes_nothing() {
     assert_eq!(good["status"], "succeeded", "{good}");
     t.app.stop().await;
 }
+
+/// Issue 16: a rent change dated in the future takes effect on its own day. HD1001's weekly
+/// rent of £98.50 (2026/27) rises to £102.40 on Monday 5 April 2027, and HD1003 moves to a
+/// monthly rent of £500.00 + £20.00 service charge from Thursday 1 April 2027 (£120.00 a week:
+/// £520 × 12 ÷ 52), both imported on Wednesday 31 March 2027. Every account view reads the rent
+/// in force on the day (the officer's and the tenant's, with the rent period and the rent per
+/// period as charged); the tenancy's stored current figures follow at the first nightly
+/// evaluation on or after the change, and a second evaluation writes nothing.
+#[tokio::test]
+async fn a_future_rent_change_takes_effect_on_its_day_in_the_views_and_at_the_nightly_evaluation() {
+    use rentdesk_store::entities::tenancy;
+    let t = team().await;
+    let app = &t.app;
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    app.travel_to(mid_morning(day(2027, 3, 31)));
+    let mut rents = String::from_utf8(crate::helpers::example("rent_changes.csv")).unwrap();
+    rents
+        .push_str("HD1001,2027-04-05,weekly,102.40,0.00\nHD1003,2027-04-01,monthly,500.00,20.00\n");
+    let b = app.import("rent_changes", rents.into_bytes()).await;
+    assert_eq!(b["status"], "succeeded", "{b}");
+    let row = |reference: &'static str| async move {
+        tenancy::Entity::find()
+            .filter(tenancy::Column::Reference.eq(reference))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let figures = |t: &tenancy::Model| {
+        (
+            t.weekly_rent_pence,
+            t.weekly_service_charge_pence,
+            t.rent_period.clone(),
+        )
+    };
+    assert_eq!(figures(&row("HD1001").await), (9_850, 0, "weekly".into()));
+    assert_eq!(figures(&row("HD1003").await), (11_200, 0, "weekly".into()));
+
+    let north = sign_in(app, "north@council.example").await;
+    let central = sign_in(app, "central@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let hd1003 = tenancy_id(app, "HD1003").await;
+    let officer_view = |id: i64, token: String| async move {
+        let (s, a) = get(app, &format!("/officer/v1/accounts/{id}"), &token).await;
+        assert_eq!(s, 200, "{a}");
+        let s = &a["summary"];
+        (
+            s["rent_period"].as_str().unwrap().to_owned(),
+            s["rent_per_period_pence"].as_i64().unwrap(),
+            s["rent_since"].as_str().map(str::to_owned),
+            s["weekly_charge_pence"].as_i64().unwrap(),
+        )
+    };
+    let tenant_view = || async {
+        let token = crate::helpers::tenant_token(app, "HD1001", "1971-03-14").await;
+        let (s, a) = call(
+            app,
+            reqwest::Method::GET,
+            "/tenant/v1/account",
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{a}");
+        (
+            a["rent_period"].as_str().unwrap().to_owned(),
+            a["rent_per_period_pence"].as_i64().unwrap(),
+            a["weekly_rent_pence"].as_i64().unwrap(),
+        )
+    };
+    let since = |d: &str| Some(d.to_owned());
+    // Wednesday 31 March: the 2026/27 rents.
+    assert_eq!(
+        officer_view(hd1001, north.clone()).await,
+        ("weekly".into(), 9_850, since("2026-04-06"), 9_850)
+    );
+    assert_eq!(tenant_view().await, ("weekly".into(), 9_850, 9_850));
+    assert_eq!(
+        officer_view(hd1003, central.clone()).await,
+        ("weekly".into(), 11_200, since("2026-04-06"), 11_200)
+    );
+    // The evaluation's time to the second, so the stored `updated_at` compares exactly.
+    let evaluate = || async {
+        use chrono::SubsecRound;
+        let now = app.now().trunc_subsecs(0);
+        rentdesk_store::evaluation::evaluate_all(&app.db, app.today(), now)
+            .await
+            .unwrap();
+        now
+    };
+    evaluate().await;
+    let before = row("HD1001").await;
+    assert_eq!(figures(&before), (9_850, 0, "weekly".into()));
+
+    // Thursday 1 April: HD1003's monthly rent is in force in its view before any evaluation.
+    app.travel_to(mid_morning(day(2027, 4, 1)));
+    assert_eq!(
+        officer_view(hd1003, central.clone()).await,
+        ("monthly".into(), 52_000, since("2027-04-01"), 12_000)
+    );
+    assert_eq!(figures(&row("HD1003").await), (11_200, 0, "weekly".into()));
+    evaluate().await;
+    // £500 × 12 ÷ 52 = £115.38; the service charge is the rest of £120.00.
+    assert_eq!(
+        figures(&row("HD1003").await),
+        (11_538, 462, "monthly".into())
+    );
+    assert_eq!(figures(&row("HD1001").await), (9_850, 0, "weekly".into()));
+
+    // Sunday 4 April, the last day of the old rent; Monday 5 April, the rise.
+    app.travel_to(mid_morning(day(2027, 4, 4)));
+    evaluate().await;
+    assert_eq!(
+        row("HD1001").await,
+        before,
+        "nothing written before the day"
+    );
+    app.travel_to(mid_morning(day(2027, 4, 5)));
+    assert_eq!(
+        officer_view(hd1001, north.clone()).await,
+        ("weekly".into(), 10_240, since("2027-04-05"), 10_240)
+    );
+    assert_eq!(tenant_view().await, ("weekly".into(), 10_240, 10_240));
+    let evaluated_at = evaluate().await;
+    let after = row("HD1001").await;
+    assert_eq!(figures(&after), (10_240, 0, "weekly".into()));
+    assert_eq!(
+        after.updated_at, evaluated_at,
+        "synced to officers' devices"
+    );
+    // Idempotent: a second run the same night (or the next) writes nothing.
+    app.advance_days(1);
+    evaluate().await;
+    assert_eq!(row("HD1001").await, after);
+    t.app.stop().await;
+}

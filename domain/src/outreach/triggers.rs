@@ -484,6 +484,7 @@ mod tests {
             self_pay: None,
             benefit_grace_days: 3,
             timing: crate::benefits::BenefitTiming::default(),
+            hb_run_on: None,
         };
         summarise(&f, entries, today)
     }
@@ -551,6 +552,7 @@ mod tests {
             monthly_housing: Pence(43_333),
             claim_start: ymd(2026, 11, 1),
             paid_to_landlord: false,
+            ends_on: None,
         });
         let l = rents(ymd(2026, 11, 9), ymd(2026, 11, 16));
         let today = ymd(2026, 11, 20);

@@ -2893,6 +2893,7 @@ pub(crate) mod tests {
                 self_pay,
                 benefit_grace_days: 3,
                 timing: BenefitTiming::default(),
+                hb_run_on: None,
             }
         }
 
@@ -2913,6 +2914,7 @@ pub(crate) mod tests {
                 monthly_housing: Pence(46_800),
                 claim_start: claim,
                 paid_to_landlord: to_landlord,
+                ends_on: None,
             })
         }
 

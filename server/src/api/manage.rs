@@ -80,6 +80,13 @@ pub struct AccountSummary {
     pub weekly_charge_pence: i64,
     /// Real arrears ÷ weekly charge, e.g. "2.35"; absent when nothing is charged weekly.
     pub weeks_in_arrears: Option<String>,
+    /// How often rent is payable, as in force on the day shown.
+    pub rent_period: vocab::RentPeriod,
+    /// Rent plus service charge for one rent period as charged (a month's for a monthly
+    /// rent), in force on the day shown.
+    pub rent_per_period_pence: i64,
+    /// The day that rent took effect, from the rent history (absent without one).
+    pub rent_since: Option<NaiveDate>,
     pub last_payment: Option<LastPayment>,
     pub next_charge_date: Option<NaiveDate>,
     pub next_benefit_due: Option<BenefitDue>,
@@ -125,6 +132,9 @@ impl TryFrom<AccountView> for AccountSummary {
             arrears_status: s.status.into(),
             weekly_charge_pence: s.weekly_charge.0,
             weeks_in_arrears: s.weeks_in_arrears_hundredths.map(hundredths),
+            rent_period: v.rent.period.into(),
+            rent_per_period_pence: v.rent.charge().0,
+            rent_since: v.rent_since,
             last_payment: s.last_payment.map(|p| LastPayment {
                 date: p.date,
                 amount_pence: p.amount.0,

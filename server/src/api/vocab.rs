@@ -155,6 +155,16 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// How often rent is payable under the tenancy (issue 16).
+    RentPeriod <=> rentdesk_domain::rent::RentPeriod {
+        Weekly = "weekly",
+        Fortnightly = "fortnightly",
+        FourWeekly = "four_weekly",
+        Monthly = "monthly",
+    }
+);
+
+vocabulary!(
     /// What an officer records in the diary.
     ActionKind {
         Call = "call",
@@ -930,6 +940,13 @@ mod tests {
             names(rentdesk_domain::templates::Language::CODES)
         );
         assert_eq!(names(FlagKind::NAMES), names(rentdesk_domain::flags::KINDS));
+        assert_eq!(
+            names(RentPeriod::NAMES),
+            rentdesk_domain::rent::RentPeriod::ALL
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect::<Vec<_>>()
+        );
         assert_eq!(
             names(VisitKind::NAMES),
             names(&rentdesk_store::visits::KINDS)

@@ -8,8 +8,10 @@
 //! imported.
 //!
 //! The app's rule holds: one open claim per tenancy (the latest by start date is the one the
-//! figures use). A second claim for the same tenancy in the file, or one for a tenancy that
-//! already has an open claim in Rentdesk, is an error on that line.
+//! figures use). A second open claim for the same tenancy in the file, or one for a tenancy that
+//! already has an open claim in Rentdesk, is an error on that line. An ended claim (`ended_on`)
+//! may sit beside them: its last assessment period (the one `ended_on` falls in) is still paid
+//! and is technical arrears until it is late; nothing is expected after it.
 
 use super::{
     AsyncChunkHandler, Errors, ImportFailure, ImportOutcome, ImportSource, RefUse, Row, SeenRefs,
@@ -34,6 +36,7 @@ pub const OPTIONAL: &[&str] = &[
     "apa_to",
     "learned_on",
     "hb_run_on_until",
+    "ended_on",
 ];
 
 /// The Housing Benefit run-on (transitional housing payment) lasts two weeks from the first
@@ -52,6 +55,7 @@ struct ClaimRow {
     apa_to: Option<NaiveDate>,
     learned_on: Option<NaiveDate>,
     hb_run_on_until: Option<NaiveDate>,
+    ended_on: Option<NaiveDate>,
 }
 
 impl ClaimRow {
@@ -65,6 +69,7 @@ impl ClaimRow {
             self.apa_to,
             self.learned_on,
             self.hb_run_on_until,
+            self.ended_on,
         )
     }
 
@@ -83,6 +88,7 @@ impl ClaimRow {
             && c.apa_to == self.apa_to
             && c.learned_on == self.learned_on
             && c.hb_run_on_until == self.hb_run_on_until
+            && c.ended_on == self.ended_on
     }
 }
 
@@ -122,12 +128,13 @@ fn parse_row(
     let apa_to = row.parse("apa_to", errors, parse_date);
     let learned_on = row.parse("learned_on", errors, not_future);
     let hb_run_on_until = row.parse("hb_run_on_until", errors, parse_date);
+    let ended_on = row.parse("ended_on", errors, not_future);
     let (Ok(claim_start), Ok(day), Ok(housing_element)) = (claim_start, day, housing_element)
     else {
         return None;
     };
-    let (Ok(apa_from), Ok(apa_to), Ok(learned_on), Ok(hb_run_on_until)) =
-        (apa_from, apa_to, learned_on, hb_run_on_until)
+    let (Ok(apa_from), Ok(apa_to), Ok(learned_on), Ok(hb_run_on_until), Ok(ended_on)) =
+        (apa_from, apa_to, learned_on, hb_run_on_until, ended_on)
     else {
         return None;
     };
@@ -170,6 +177,11 @@ fn parse_row(
             ),
         );
     }
+    if let Some(end) = ended_on
+        && end < claim_start
+    {
+        errors.push(line, "ended_on", "is before claim_start");
+    }
     if errors.total > before {
         return None;
     }
@@ -183,6 +195,7 @@ fn parse_row(
         apa_to,
         learned_on,
         hb_run_on_until,
+        ended_on,
     })
 }
 
@@ -267,7 +280,10 @@ impl AsyncChunkHandler<ClaimRow> for Validate<'_> {
             {
                 continue;
             }
-            if let Some((line, other)) = self.per_tenancy.get(&row.tenancy_reference) {
+            // One open claim per tenancy; ended ones may sit beside it.
+            if row.ended_on.is_none()
+                && let Some((line, other)) = self.per_tenancy.get(&row.tenancy_reference)
+            {
                 errors.push(
                     row.line,
                     "tenancy_reference",
@@ -279,10 +295,12 @@ impl AsyncChunkHandler<ClaimRow> for Validate<'_> {
                 );
                 continue;
             }
-            self.per_tenancy.insert(
-                row.tenancy_reference.clone(),
-                (row.line, row.external_ref.clone()),
-            );
+            if row.ended_on.is_none() {
+                self.per_tenancy.insert(
+                    row.tenancy_reference.clone(),
+                    (row.line, row.external_ref.clone()),
+                );
+            }
             if let Some(c) = existing.get(&row.external_ref) {
                 if !row.same_as_stored(tenancy_id, c) {
                     errors.push(
@@ -293,10 +311,14 @@ impl AsyncChunkHandler<ClaimRow> for Validate<'_> {
                 }
                 continue;
             }
-            if let Some(c) = open.get(&tenancy_id).and_then(|cs| {
-                cs.iter()
-                    .find(|c| c.external_ref != Some(row.external_ref.clone()))
-            }) {
+            if let Some(c) = open
+                .get(&tenancy_id)
+                .filter(|_| row.ended_on.is_none())
+                .and_then(|cs| {
+                    cs.iter()
+                        .find(|c| c.external_ref != Some(row.external_ref.clone()))
+                })
+            {
                 errors.push(
                     row.line,
                     "tenancy_reference",
@@ -368,7 +390,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<ClaimRow> for Write<'_, C> {
                 apa_status: Set(apa_status.to_owned()),
                 paid_to_landlord: Set(paid_to_landlord),
                 reported_by: Set("import".into()),
-                ended_on: Set(None),
+                ended_on: Set(row.ended_on),
                 created_at: Set(now),
                 external_ref: Set(Some(row.external_ref.clone())),
                 import_batch_id: Set(Some(self.batch_id)),
@@ -399,6 +421,9 @@ impl<C: ConnectionTrait> AsyncChunkHandler<ClaimRow> for Write<'_, C> {
             }
             if let Some(h) = row.hb_run_on_until {
                 parts.push(format!("Housing Benefit run-on to {h}"));
+            }
+            if let Some(e) = row.ended_on {
+                parts.push(format!("ended on {e}"));
             }
             crate::diary::write(
                 self.db,

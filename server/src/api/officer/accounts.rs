@@ -712,6 +712,9 @@ impl poem_openapi::types::Example for OfficerAccount {
                 arrears_status: crate::api::vocab::ArrearsStatus::InArrears,
                 weekly_charge_pence: 9_600,
                 weeks_in_arrears: Some("4.30".into()),
+                rent_period: crate::api::vocab::RentPeriod::Weekly,
+                rent_per_period_pence: 9_600,
+                rent_since: Some(NaiveDate::from_ymd_opt(2026, 4, 6).unwrap_or_default()),
                 last_payment: Some(crate::api::manage::LastPayment {
                     date: example_day(11, 2),
                     amount_pence: 5_000,

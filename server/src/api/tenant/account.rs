@@ -60,8 +60,14 @@ pub struct TenantAccount {
     pub real_arrears_pence: i64,
     /// clear | technical_only | in_arrears
     pub arrears_status: vocab::ArrearsStatus,
-    /// Rent plus weekly service charge.
+    /// Rent plus weekly service charge (the weekly equivalent of a fortnightly, four-weekly or
+    /// monthly rent), in force today.
     pub weekly_rent_pence: i64,
+    /// How often your rent is payable.
+    pub rent_period: vocab::RentPeriod,
+    /// Rent plus service charge for one rent period as charged (a month's for a monthly rent),
+    /// in force today.
+    pub rent_per_period_pence: i64,
     pub next_charge_date: Option<NaiveDate>,
     pub last_payment: Option<Payment>,
     pub expected_benefit: Option<ExpectedBenefit>,
@@ -254,6 +260,8 @@ impl TenantAccountApi {
             real_arrears_pence: s.real_arrears.0,
             arrears_status: s.status.into(),
             weekly_rent_pence: s.weekly_charge.0,
+            rent_period: account.view.rent.period.into(),
+            rent_per_period_pence: account.view.rent.charge().0,
             next_charge_date: s.next_charge_date,
             last_payment: s.last_payment.as_ref().map(|p| Payment {
                 date: p.date,
