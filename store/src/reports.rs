@@ -236,7 +236,7 @@ pub async fn performance_report(
                 // the messages counted below.
                 ("call" | "visit" | "letter" | "sms" | "email", outcome) if in_period => {
                     *contacts
-                        .entry((a.kind.clone(), outcome.unwrap_or("recorded").to_owned()))
+                        .entry((a.kind.to_string(), outcome.unwrap_or("recorded").to_owned()))
                         .or_default() += 1;
                 }
                 _ => {}

@@ -179,11 +179,15 @@ async fn keep_letter<C: ConnectionTrait>(
         txn,
         crate::diary::Entry {
             tenancy_id,
-            kind: "letter",
+            kind: crate::vocab::ActionKind::Letter,
             outcome: Some(what),
             body: &format!("Letter sent: {title} (letter {}, PDF kept).", kept.id),
             author_staff_id: Some(staff_id),
-            ..Default::default()
+            rule_id: None,
+            facts: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )
@@ -226,7 +230,7 @@ pub async fn record_protocol_step<C: crate::db::Connection>(
         &txn,
         crate::diary::Entry {
             tenancy_id,
-            kind: "protocol",
+            kind: crate::vocab::ActionKind::Protocol,
             outcome: Some(step.as_str()),
             body: format!("Pre-action protocol: {}.{limit} {note}", step.describe()).trim(),
             author_staff_id: Some(staff_id),
@@ -237,7 +241,10 @@ pub async fn record_protocol_step<C: crate::db::Connection>(
                     })
                 })
                 .transpose()?,
-            ..Default::default()
+            rule_id: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )
@@ -303,12 +310,15 @@ pub async fn record_order_step<C: crate::db::Connection>(
         &txn,
         crate::diary::Entry {
             tenancy_id,
-            kind: "order_step",
+            kind: crate::vocab::ActionKind::OrderStep,
             outcome: Some(step.as_str()),
             body: format!("Postponed order: {}.{when} {note}", step.describe()).trim(),
             author_staff_id: Some(staff_id),
             facts: notice.map(|n| serde_json::to_string(&n)).transpose()?,
-            ..Default::default()
+            rule_id: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )
@@ -510,9 +520,9 @@ pub async fn record_stage<C: crate::db::Connection>(
         crate::diary::Entry {
             tenancy_id,
             kind: if change.notice.is_some() {
-                "notice"
+                crate::vocab::ActionKind::Notice
             } else {
-                "stage"
+                crate::vocab::ActionKind::Stage
             },
             outcome: Some(change.stage.as_str()),
             body: &body,
@@ -523,7 +533,10 @@ pub async fn record_stage<C: crate::db::Connection>(
                 (_, _, Some(o)) => serde_json::to_string(o).ok(),
                 _ => None,
             },
-            ..Default::default()
+            rule_id: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )
