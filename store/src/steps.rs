@@ -55,7 +55,10 @@ pub async fn gate_facts<C: ConnectionTrait>(
     // Every stage recorded, oldest first, for the order of the court steps.
     let stages = action::Entity::find()
         .filter(action::Column::TenancyId.eq(id))
-        .filter(action::Column::Kind.is_in(["stage", "notice"]))
+        .filter(action::Column::Kind.is_in([
+            crate::vocab::ActionKind::Stage,
+            crate::vocab::ActionKind::Notice,
+        ]))
         .order_by_asc(action::Column::OccurredAt)
         .order_by_asc(action::Column::Id)
         .all(db)
@@ -107,7 +110,7 @@ pub async fn recorded_protocol<C: ConnectionTrait>(
     let mut limits = vec![];
     for a in action::Entity::find()
         .filter(action::Column::TenancyId.eq(tenancy_id))
-        .filter(action::Column::Kind.eq("protocol"))
+        .filter(action::Column::Kind.eq(crate::vocab::ActionKind::Protocol))
         .all(db)
         .await?
     {
@@ -138,7 +141,7 @@ pub async fn current_notice<C: ConnectionTrait>(
 ) -> anyhow::Result<Option<NoticeDates>> {
     let latest = action::Entity::find()
         .filter(action::Column::TenancyId.eq(tenancy_id))
-        .filter(action::Column::Kind.eq("notice"))
+        .filter(action::Column::Kind.eq(crate::vocab::ActionKind::Notice))
         .order_by_desc(action::Column::OccurredAt)
         .one(db)
         .await?;
@@ -154,7 +157,7 @@ pub async fn court_application_on<C: ConnectionTrait>(
 ) -> Result<Option<NaiveDate>, sea_orm::DbErr> {
     Ok(action::Entity::find()
         .filter(action::Column::TenancyId.eq(tenancy_id))
-        .filter(action::Column::Kind.eq("stage"))
+        .filter(action::Column::Kind.eq(crate::vocab::ActionKind::Stage))
         .filter(action::Column::Outcome.eq(Stage::CourtApplication.as_str()))
         .order_by_desc(action::Column::OccurredAt)
         .order_by_desc(action::Column::Id)
@@ -359,7 +362,7 @@ pub async fn recorded_order_steps<C: ConnectionTrait>(
 ) -> Result<RecordedOrderSteps, sea_orm::DbErr> {
     let rows = action::Entity::find()
         .filter(action::Column::TenancyId.eq(tenancy_id))
-        .filter(action::Column::Kind.eq("order_step"))
+        .filter(action::Column::Kind.eq(crate::vocab::ActionKind::OrderStep))
         .all(db)
         .await?;
     let mut notice = None;
