@@ -141,7 +141,10 @@ async fn load_extra(
         let mut at: HashMap<i64, (DateTime<Utc>, i64)> = HashMap::new();
         for a in action::Entity::find()
             .filter(action::Column::TenancyId.is_in(later.iter().copied()))
-            .filter(action::Column::Kind.is_in(["stage", "notice"]))
+            .filter(action::Column::Kind.is_in([
+                crate::vocab::ActionKind::Stage,
+                crate::vocab::ActionKind::Notice,
+            ]))
             .filter(action::Column::OccurredAt.lt(until))
             .all(db)
             .await?

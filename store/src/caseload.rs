@@ -154,7 +154,7 @@ async fn load_context(
     let until = rentdesk_domain::time::london_day_start(today + Duration::days(1));
     for a in action::Entity::find()
         .filter(scope.of(action::Column::TenancyId))
-        .filter(action::Column::Kind.eq("notice"))
+        .filter(action::Column::Kind.eq(crate::vocab::ActionKind::Notice))
         .filter(action::Column::OccurredAt.lt(until))
         .order_by_asc(action::Column::OccurredAt)
         .order_by_asc(action::Column::Id)

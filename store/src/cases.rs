@@ -214,7 +214,7 @@ pub async fn recorded_court<C: ConnectionTrait>(
     let latest = |stage: Stage| {
         action::Entity::find()
             .filter(action::Column::TenancyId.eq(tenancy_id))
-            .filter(action::Column::Kind.eq("stage"))
+            .filter(action::Column::Kind.eq(crate::vocab::ActionKind::Stage))
             .filter(action::Column::Outcome.eq(stage.as_str()))
             .order_by_desc(action::Column::OccurredAt)
             .order_by_desc(action::Column::Id)
@@ -254,7 +254,10 @@ pub async fn court_facts<C: ConnectionTrait>(
     };
     let last_contact = action::Entity::find()
         .filter(action::Column::TenancyId.eq(tenancy_id))
-        .filter(action::Column::Kind.is_in(["visit", "call"]))
+        .filter(action::Column::Kind.is_in([
+            crate::vocab::ActionKind::Visit,
+            crate::vocab::ActionKind::Call,
+        ]))
         .order_by_desc(action::Column::OccurredAt)
         .all(db)
         .await?

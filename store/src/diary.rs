@@ -2,15 +2,14 @@
 //! rule, the tenant through the app, Twilio's webhook).
 
 use crate::entities::action;
+use crate::vocab::ActionKind;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Entry<'a> {
     pub tenancy_id: i64,
-    /// call | visit | note | letter | referral | protocol | stage | notice | flag | arrangement |
-    /// opt_out | opt_in | task_done | …
-    pub kind: &'a str,
+    pub kind: ActionKind,
     pub outcome: Option<&'a str>,
     pub body: &'a str,
     pub author_staff_id: Option<i64>,
@@ -32,7 +31,7 @@ pub async fn write<C: ConnectionTrait>(
 ) -> Result<action::Model, sea_orm::DbErr> {
     action::ActiveModel {
         tenancy_id: Set(e.tenancy_id),
-        kind: Set(e.kind.to_owned()),
+        kind: Set(e.kind.into()),
         outcome: Set(e.outcome.map(str::to_owned)),
         body: Set(e.body.to_owned()),
         author_staff_id: Set(e.author_staff_id),
@@ -52,7 +51,7 @@ pub async fn write<C: ConnectionTrait>(
 pub async fn note<C: ConnectionTrait>(
     db: &C,
     tenancy_id: i64,
-    kind: &str,
+    kind: ActionKind,
     body: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
@@ -62,7 +61,13 @@ pub async fn note<C: ConnectionTrait>(
             tenancy_id,
             kind,
             body,
-            ..Entry::default()
+            outcome: None,
+            author_staff_id: None,
+            rule_id: None,
+            facts: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )

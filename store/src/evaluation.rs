@@ -251,7 +251,7 @@ async fn raise_out_of_range_tasks(
     for s in skipped {
         crate::tasks::raise(
             db,
-            "note",
+            crate::vocab::ActionKind::Note,
             &format!(
                 "Account left out of the caseload and reports: {}.",
                 s.reason

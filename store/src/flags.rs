@@ -133,11 +133,15 @@ pub async fn end(
         &txn,
         crate::diary::Entry {
             tenancy_id,
-            kind: "flag",
+            kind: crate::vocab::ActionKind::Flag,
             outcome: Some(req.reason.as_str()),
             body: &body,
             author_staff_id: Some(staff_id),
-            ..Default::default()
+            rule_id: None,
+            facts: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )
@@ -233,11 +237,15 @@ pub async fn change_end(
         &txn,
         crate::diary::Entry {
             tenancy_id,
-            kind: "flag",
+            kind: crate::vocab::ActionKind::Flag,
             outcome: Some("end_moved"),
             body: &body,
             author_staff_id: Some(staff_id),
-            ..Default::default()
+            rule_id: None,
+            facts: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )

@@ -20,6 +20,7 @@ use crate::entities::{arrangement, flag, patch, staff_user, tenancy, transaction
 use crate::officer::NewAction;
 use crate::possession::{StepPolicy, StepRefusal, StepRequest, TermsRequest, record_step};
 use crate::seed::Rng;
+use crate::vocab::ActionKind;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rentdesk_domain::Pence;
 use rentdesk_domain::arrangements::InstalmentStatus;
@@ -795,15 +796,25 @@ async fn live(
                 ..request("fix_date_notice")
             },
             Do::Call { outcome, body } => {
-                diary(db, c, n, "call", Some(outcome), body, now, report).await?;
+                diary(db, c, n, ActionKind::Call, Some(outcome), body, now, report).await?;
                 continue;
             }
             Do::Visit { outcome, body } => {
-                diary(db, c, n, "visit", Some(outcome), body, now, report).await?;
+                diary(
+                    db,
+                    c,
+                    n,
+                    ActionKind::Visit,
+                    Some(outcome),
+                    body,
+                    now,
+                    report,
+                )
+                .await?;
                 continue;
             }
             Do::Note(body) => {
-                diary(db, c, n, "note", None, body, now, report).await?;
+                diary(db, c, n, ActionKind::Note, None, body, now, report).await?;
                 continue;
             }
         };
@@ -844,14 +855,14 @@ async fn diary(
     db: &DatabaseConnection,
     c: &Candidate,
     n: usize,
-    kind: &str,
+    kind: ActionKind,
     outcome: Option<&str>,
     body: &str,
     now: DateTime<Utc>,
     report: &mut LivedInReport,
 ) -> anyhow::Result<()> {
     let client_id = format!("demo-{}-{n}", c.tenancy.id);
-    let (latitude, longitude) = if kind == "visit" {
+    let (latitude, longitude) = if kind == ActionKind::Visit {
         (c.tenancy.latitude, c.tenancy.longitude)
     } else {
         (None, None)

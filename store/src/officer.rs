@@ -3,6 +3,7 @@
 
 use crate::audit::{self, Actor};
 use crate::entities::{action, cover, flag, staff_user, task, tenancy};
+use crate::vocab::Stored;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
@@ -13,7 +14,7 @@ use sea_orm::{
 pub struct NewAction<'a> {
     pub client_id: &'a str,
     pub tenancy_id: i64,
-    pub kind: &'a str,
+    pub kind: crate::vocab::ActionKind,
     pub outcome: Option<&'a str>,
     pub body: &'a str,
     pub occurred_at: DateTime<Utc>,
@@ -87,7 +88,7 @@ fn replay_or_conflict(existing: action::Model, staff_id: i64, a: &NewAction<'_>)
     let micros = |t: DateTime<Utc>| t.timestamp_micros();
     let same = existing.author_staff_id == Some(staff_id)
         && existing.tenancy_id == a.tenancy_id
-        && existing.kind == a.kind
+        && existing.kind == Stored::from(a.kind)
         && existing.outcome.as_deref() == a.outcome
         && existing.body == a.body
         && micros(existing.occurred_at) == micros(a.occurred_at)
@@ -120,7 +121,7 @@ async fn insert_action(
             client_id: Some(a.client_id),
             occurred_at: Some(a.occurred_at),
             purpose: a.purpose,
-            ..Default::default()
+            rule_id: None,
         },
         now,
     )
@@ -136,7 +137,7 @@ async fn insert_action(
             action: "action.recorded",
             subject_kind: "tenancy",
             subject_id: Some(a.tenancy_id.to_string()),
-            detail: Some(format!("{} {}", a.kind, row.id)),
+            detail: Some(format!("{} {}", Stored::from(a.kind), row.id)),
             client_addr,
         },
     )
@@ -184,7 +185,7 @@ pub async fn add_flag(
         &txn,
         crate::diary::Entry {
             tenancy_id,
-            kind: "flag",
+            kind: crate::vocab::ActionKind::Flag,
             body: &format!(
                 "Flag set: {}{} from {}{}.",
                 f.kind.replace('_', " "),
@@ -197,7 +198,12 @@ pub async fn add_flag(
                 f.ends_on.map(|e| format!(" to {e}")).unwrap_or_default()
             ),
             author_staff_id: Some(staff_id),
-            ..Default::default()
+            outcome: None,
+            rule_id: None,
+            facts: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )
@@ -367,7 +373,7 @@ pub async fn complete_task(
         &txn,
         crate::diary::Entry {
             tenancy_id: t.tenancy_id,
-            kind: "task_done",
+            kind: crate::vocab::ActionKind::TaskDone,
             outcome: Some(outcome),
             body: format!(
                 "Task done: {} ({}). {note}",
@@ -376,7 +382,11 @@ pub async fn complete_task(
             )
             .trim(),
             author_staff_id: Some(staff.id),
-            ..Default::default()
+            rule_id: None,
+            facts: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )
@@ -493,10 +503,15 @@ pub async fn reassign_task(
         &txn,
         crate::diary::Entry {
             tenancy_id: t.tenancy_id,
-            kind: "note",
+            kind: crate::vocab::ActionKind::Note,
             body: format!("Task \"{}\" given to {}. {note}", t.title, owner.name).trim(),
             author_staff_id: Some(staff.id),
-            ..Default::default()
+            outcome: None,
+            rule_id: None,
+            facts: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )

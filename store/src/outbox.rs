@@ -429,7 +429,7 @@ pub async fn mark_suppressed(
     if changed {
         action::Entity::insert(action::ActiveModel {
             tenancy_id: Set(m.tenancy_id),
-            kind: Set("message".into()),
+            kind: Set(crate::vocab::ActionKind::Message.into()),
             outcome: Set(Some("suppressed".into())),
             body: Set(format!(
                 "{} not sent ({reason}): the contact policy, asked again when it was due",
@@ -704,7 +704,7 @@ pub async fn requeue_unknown_once(
 ) -> Result<bool, sea_orm::DbErr> {
     let inserted = action::Entity::insert(action::ActiveModel {
         tenancy_id: Set(m.tenancy_id),
-        kind: Set("message".into()),
+        kind: Set(crate::vocab::ActionKind::Message.into()),
         outcome: Set(Some("requeued".into())),
         body: Set(format!("{} requeued once: {why}", m.channel.to_uppercase())),
         author_staff_id: Set(None),

@@ -899,9 +899,9 @@ pub(crate) async fn record_once<C: ConnectionTrait>(
     action::Entity::insert(action::ActiveModel {
         tenancy_id: Set(tenancy_id),
         kind: Set(if status == "officer_task" {
-            "task".into()
+            crate::vocab::ActionKind::Task.into()
         } else {
-            "message".into()
+            crate::vocab::ActionKind::Message.into()
         }),
         outcome: Set(Some(status.to_owned())),
         body: Set(what),

@@ -140,7 +140,7 @@ pub async fn propose(
     if let (Some(reasons), None) = (&p.review, officer) {
         tasks::raise(
             &txn,
-            "plan_proposed",
+            crate::vocab::ActionKind::PlanProposed,
             &format!(
                 "Tenant proposed a repayment plan outside policy: {} {} from {}.",
                 rentdesk_domain::Pence(total),
@@ -176,7 +176,7 @@ pub async fn propose(
         crate::diary::note(
             &txn,
             tenancy_id,
-            "arrangement",
+            crate::vocab::ActionKind::Arrangement,
             &format!(
                 "{who}: {} {} from {}.{outside}",
                 rentdesk_domain::Pence(total),
@@ -224,7 +224,7 @@ pub async fn cancel(
     crate::diary::note(
         &txn,
         person.tenancy_id,
-        "arrangement",
+        crate::vocab::ActionKind::Arrangement,
         &format!("Tenant cancelled their repayment plan in the app: {reason}"),
         now,
     )
@@ -300,7 +300,7 @@ pub async fn review(
     crate::diary::note(
         &txn,
         row.tenancy_id,
-        "arrangement",
+        crate::vocab::ActionKind::Arrangement,
         &format!(
             "Officer {} the repayment plan the tenant proposed. {reason}",
             if approve { "approved" } else { "declined" }
@@ -351,7 +351,7 @@ pub async fn end_by_officer(
     crate::diary::note(
         &txn,
         plan.tenancy_id,
-        "arrangement",
+        crate::vocab::ActionKind::Arrangement,
         &format!("Officer ended the repayment plan: {reason}"),
         now,
     )

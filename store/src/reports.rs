@@ -197,10 +197,15 @@ pub async fn performance_report(
         let scope = Scope::new(chunk);
         let actions = action::Entity::find()
             .filter(scope.of(action::Column::TenancyId))
-            .filter(
-                action::Column::Kind
-                    .is_in(["stage", "notice", "call", "visit", "letter", "sms", "email"]),
-            )
+            .filter(action::Column::Kind.is_in([
+                crate::vocab::ActionKind::Stage,
+                crate::vocab::ActionKind::Notice,
+                crate::vocab::ActionKind::Call,
+                crate::vocab::ActionKind::Visit,
+                crate::vocab::ActionKind::Letter,
+                crate::vocab::ActionKind::Sms,
+                crate::vocab::ActionKind::Email,
+            ]))
             .filter(action::Column::OccurredAt.lt(window.1))
             .all(db)
             .await?;
@@ -236,7 +241,7 @@ pub async fn performance_report(
                 // the messages counted below.
                 ("call" | "visit" | "letter" | "sms" | "email", outcome) if in_period => {
                     *contacts
-                        .entry((a.kind.clone(), outcome.unwrap_or("recorded").to_owned()))
+                        .entry((a.kind.to_string(), outcome.unwrap_or("recorded").to_owned()))
                         .or_default() += 1;
                 }
                 _ => {}

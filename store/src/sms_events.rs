@@ -204,7 +204,11 @@ pub async fn inbound(
                 crate::diary::note(
                     &txn,
                     person.tenancy_id,
-                    if on { "opt_in" } else { "opt_out" },
+                    if on {
+                        crate::vocab::ActionKind::OptIn
+                    } else {
+                        crate::vocab::ActionKind::OptOut
+                    },
                     what,
                     now,
                 )
@@ -226,7 +230,7 @@ pub async fn inbound(
                 crate::diary::note(
                     &txn,
                     person.tenancy_id,
-                    "sms_help",
+                    crate::vocab::ActionKind::SmsHelp,
                     "Tenant texted HELP.",
                     now,
                 )
@@ -235,7 +239,7 @@ pub async fn inbound(
             None => {
                 tasks::raise(
                     &txn,
-                    "reply",
+                    crate::vocab::ActionKind::Reply,
                     &format!("Text from the tenant: {body}"),
                     NewTask {
                         tenancy_id: person.tenancy_id,

@@ -55,7 +55,10 @@ pub async fn gate_facts<C: ConnectionTrait>(
     // Every stage recorded, oldest first, for the order of the court steps.
     let stages = action::Entity::find()
         .filter(action::Column::TenancyId.eq(id))
-        .filter(action::Column::Kind.is_in(["stage", "notice"]))
+        .filter(action::Column::Kind.is_in([
+            crate::vocab::ActionKind::Stage,
+            crate::vocab::ActionKind::Notice,
+        ]))
         .order_by_asc(action::Column::OccurredAt)
         .order_by_asc(action::Column::Id)
         .all(db)
@@ -107,7 +110,7 @@ pub async fn recorded_protocol<C: ConnectionTrait>(
     let mut limits = vec![];
     for a in action::Entity::find()
         .filter(action::Column::TenancyId.eq(tenancy_id))
-        .filter(action::Column::Kind.eq("protocol"))
+        .filter(action::Column::Kind.eq(crate::vocab::ActionKind::Protocol))
         .all(db)
         .await?
     {
@@ -138,7 +141,7 @@ pub async fn current_notice<C: ConnectionTrait>(
 ) -> anyhow::Result<Option<NoticeDates>> {
     let latest = action::Entity::find()
         .filter(action::Column::TenancyId.eq(tenancy_id))
-        .filter(action::Column::Kind.eq("notice"))
+        .filter(action::Column::Kind.eq(crate::vocab::ActionKind::Notice))
         .order_by_desc(action::Column::OccurredAt)
         .one(db)
         .await?;
@@ -154,7 +157,7 @@ pub async fn court_application_on<C: ConnectionTrait>(
 ) -> Result<Option<NaiveDate>, sea_orm::DbErr> {
     Ok(action::Entity::find()
         .filter(action::Column::TenancyId.eq(tenancy_id))
-        .filter(action::Column::Kind.eq("stage"))
+        .filter(action::Column::Kind.eq(crate::vocab::ActionKind::Stage))
         .filter(action::Column::Outcome.eq(Stage::CourtApplication.as_str()))
         .order_by_desc(action::Column::OccurredAt)
         .order_by_desc(action::Column::Id)
@@ -179,11 +182,15 @@ async fn keep_letter<C: ConnectionTrait>(
         txn,
         crate::diary::Entry {
             tenancy_id,
-            kind: "letter",
+            kind: crate::vocab::ActionKind::Letter,
             outcome: Some(what),
             body: &format!("Letter sent: {title} (letter {}, PDF kept).", kept.id),
             author_staff_id: Some(staff_id),
-            ..Default::default()
+            rule_id: None,
+            facts: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )
@@ -226,7 +233,7 @@ pub async fn record_protocol_step<C: crate::db::Connection>(
         &txn,
         crate::diary::Entry {
             tenancy_id,
-            kind: "protocol",
+            kind: crate::vocab::ActionKind::Protocol,
             outcome: Some(step.as_str()),
             body: format!("Pre-action protocol: {}.{limit} {note}", step.describe()).trim(),
             author_staff_id: Some(staff_id),
@@ -237,7 +244,10 @@ pub async fn record_protocol_step<C: crate::db::Connection>(
                     })
                 })
                 .transpose()?,
-            ..Default::default()
+            rule_id: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )
@@ -303,12 +313,15 @@ pub async fn record_order_step<C: crate::db::Connection>(
         &txn,
         crate::diary::Entry {
             tenancy_id,
-            kind: "order_step",
+            kind: crate::vocab::ActionKind::OrderStep,
             outcome: Some(step.as_str()),
             body: format!("Postponed order: {}.{when} {note}", step.describe()).trim(),
             author_staff_id: Some(staff_id),
             facts: notice.map(|n| serde_json::to_string(&n)).transpose()?,
-            ..Default::default()
+            rule_id: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )
@@ -349,7 +362,7 @@ pub async fn recorded_order_steps<C: ConnectionTrait>(
 ) -> Result<RecordedOrderSteps, sea_orm::DbErr> {
     let rows = action::Entity::find()
         .filter(action::Column::TenancyId.eq(tenancy_id))
-        .filter(action::Column::Kind.eq("order_step"))
+        .filter(action::Column::Kind.eq(crate::vocab::ActionKind::OrderStep))
         .all(db)
         .await?;
     let mut notice = None;
@@ -510,9 +523,9 @@ pub async fn record_stage<C: crate::db::Connection>(
         crate::diary::Entry {
             tenancy_id,
             kind: if change.notice.is_some() {
-                "notice"
+                crate::vocab::ActionKind::Notice
             } else {
-                "stage"
+                crate::vocab::ActionKind::Stage
             },
             outcome: Some(change.stage.as_str()),
             body: &body,
@@ -523,7 +536,10 @@ pub async fn record_stage<C: crate::db::Connection>(
                 (_, _, Some(o)) => serde_json::to_string(o).ok(),
                 _ => None,
             },
-            ..Default::default()
+            rule_id: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )

@@ -504,7 +504,7 @@ pub fn render(d: &SubjectAccess) -> Vec<u8> {
     for a in &d.actions {
         actions.push([
             at(&a.occurred_at),
-            a.kind.clone(),
+            a.kind.to_string(),
             opt(&a.outcome),
             a.body.clone(),
             match (&a.author_staff_id, &a.rule_id) {

@@ -42,7 +42,7 @@ pub async fn patch_officer<C: ConnectionTrait>(
 /// inside the caller's transaction so the action and task are stored together or not at all.
 pub async fn raise<C: ConnectionTrait>(
     db: &C,
-    action_kind: &str,
+    action_kind: crate::vocab::ActionKind,
     action_body: &str,
     new: NewTask<'_>,
     now: chrono::DateTime<chrono::Utc>,
@@ -63,7 +63,12 @@ pub async fn raise<C: ConnectionTrait>(
             kind: action_kind,
             body: action_body,
             rule_id: new.rule_id,
-            ..Default::default()
+            outcome: None,
+            author_staff_id: None,
+            facts: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )

@@ -147,12 +147,15 @@ pub async fn plan_all(
                 &txn,
                 crate::diary::Entry {
                     tenancy_id: id,
-                    kind: "task",
+                    kind: crate::vocab::ActionKind::Task,
                     outcome: Some("officer_task"),
                     body: &format!("Task for the officer: {}", t.reason),
                     rule_id: Some(t.rule),
                     facts: Some(serde_json::to_string(&t.facts)?),
-                    ..Default::default()
+                    author_staff_id: None,
+                    client_id: None,
+                    occurred_at: None,
+                    purpose: None,
                 },
                 now,
             )
@@ -223,13 +226,18 @@ pub async fn audit_recorded<C: ConnectionTrait>(
                 db,
                 crate::diary::Entry {
                     tenancy_id,
-                    kind: "task_done",
+                    kind: crate::vocab::ActionKind::TaskDone,
                     body: &format!(
                         "Task done: {} (the audit visit was recorded, diary entry {action_id})",
                         t.title
                     ),
                     author_staff_id: Some(staff_id),
-                    ..Default::default()
+                    outcome: None,
+                    rule_id: None,
+                    facts: None,
+                    client_id: None,
+                    occurred_at: None,
+                    purpose: None,
                 },
                 now,
             )

@@ -245,7 +245,7 @@ pub async fn report_uc_claim(
     );
     tasks::raise(
         &txn,
-        "uc_claim",
+        crate::vocab::ActionKind::UcClaim,
         &body,
         NewTask {
             tenancy_id: person.tenancy_id,
@@ -296,7 +296,7 @@ pub async fn report_change(
     );
     let task = tasks::raise(
         &txn,
-        "change_of_circumstances",
+        crate::vocab::ActionKind::ChangeOfCircumstances,
         body.trim(),
         NewTask {
             tenancy_id: person.tenancy_id,
@@ -360,7 +360,7 @@ pub async fn unsubscribe_email(
         crate::diary::note(
             &txn,
             m.tenancy_id,
-            "opt_out",
+            crate::vocab::ActionKind::OptOut,
             "Tenant unsubscribed from emails with the link in an email.",
             now,
         )

@@ -334,14 +334,15 @@ pub async fn done(
         &txn,
         crate::diary::Entry {
             tenancy_id: v.tenancy_id,
-            kind: "visit",
+            kind: crate::vocab::ActionKind::Visit,
             outcome: Some(o.outcome),
             body: o.body,
             author_staff_id: Some(actor_staff_id),
             facts: Some(facts.to_string()),
             occurred_at: Some(o.occurred_at),
             purpose: audit.then_some(v.kind.as_str()),
-            ..Default::default()
+            rule_id: None,
+            client_id: None,
         },
         now,
     )

@@ -208,6 +208,65 @@ pub enum ImportBatchStatus {
     Failed,
 }
 
+/// What a diary entry records (`actions.kind`): what an officer records (call, visit, note,
+/// letter, referral); contact from the landlord's old system (sms, email, as history); the
+/// tenant's texts (reply, sms_help, opt_in/opt_out, also an email opt-out); a message planned or
+/// suppressed (message) or a rule's task for an officer (task); a task done (task_done); a
+/// flag, a plan (arrangement, plan_proposed), a Universal Credit claim or a change of
+/// circumstances the tenant reported; and the possession case: a protocol step, a stage, a
+/// notice, a step after a postponed order (order_step). Every writer names one of these
+/// (`crate::diary::Entry::kind`), so a misspelt kind does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ActionKind {
+    #[sea_orm(string_value = "call")]
+    Call,
+    #[sea_orm(string_value = "visit")]
+    Visit,
+    #[sea_orm(string_value = "note")]
+    Note,
+    #[sea_orm(string_value = "letter")]
+    Letter,
+    #[sea_orm(string_value = "referral")]
+    Referral,
+    #[sea_orm(string_value = "sms")]
+    Sms,
+    #[sea_orm(string_value = "email")]
+    Email,
+    #[sea_orm(string_value = "reply")]
+    Reply,
+    #[sea_orm(string_value = "sms_help")]
+    SmsHelp,
+    #[sea_orm(string_value = "opt_in")]
+    OptIn,
+    #[sea_orm(string_value = "opt_out")]
+    OptOut,
+    #[sea_orm(string_value = "message")]
+    Message,
+    #[sea_orm(string_value = "task")]
+    Task,
+    #[sea_orm(string_value = "task_done")]
+    TaskDone,
+    #[sea_orm(string_value = "flag")]
+    Flag,
+    #[sea_orm(string_value = "arrangement")]
+    Arrangement,
+    #[sea_orm(string_value = "plan_proposed")]
+    PlanProposed,
+    #[sea_orm(string_value = "uc_claim")]
+    UcClaim,
+    #[sea_orm(string_value = "change_of_circumstances")]
+    ChangeOfCircumstances,
+    #[sea_orm(string_value = "protocol")]
+    Protocol,
+    #[sea_orm(string_value = "stage")]
+    Stage,
+    #[sea_orm(string_value = "notice")]
+    Notice,
+    #[sea_orm(string_value = "order_step")]
+    OrderStep,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -323,3 +323,98 @@ async fn a_hand_edited_status_outside_its_list_reads_without_failing_the_query()
     assert_eq!(listed, [ids[0]], "{list}");
     app.stop().await;
 }
+
+/// Issue 15, the diary (`actions.kind`, typed `Stored<ActionKind>`): every writer names a
+/// kind of the list, but a kind put there by hand still reads, the query over the diary does
+/// not fail, and the officer's diary page and account view answer with that entry left out.
+#[tokio::test]
+async fn a_hand_edited_diary_kind_outside_its_list_leaves_only_that_entry_out() {
+    use rentdesk_store::diary::{Entry, write};
+    use rentdesk_store::vocab::ActionKind;
+    use sea_orm::ConnectionTrait;
+    let crate::routes::Team { app, north, .. } = crate::routes::team().await;
+    let hd1001 = tenancy_id(&app, "HD1001").await;
+    let now = chrono::Utc::now();
+    let mut ids = vec![];
+    for (kind, body) in [
+        (ActionKind::Note, "vocab good note"),
+        (ActionKind::Note, "vocab edited by hand"),
+        (ActionKind::Letter, "vocab good letter"),
+    ] {
+        let a = write(
+            &app.db,
+            Entry {
+                tenancy_id: hd1001,
+                kind,
+                outcome: None,
+                body,
+                author_staff_id: None,
+                rule_id: None,
+                facts: None,
+                client_id: None,
+                occurred_at: None,
+                purpose: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        ids.push(a.id);
+    }
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE actions SET kind = 'teleported' WHERE id = {}",
+            ids[1]
+        ))
+        .await
+        .unwrap();
+    let rows = action::Entity::find()
+        .filter(action::Column::TenancyId.eq(hd1001))
+        .all(&app.db)
+        .await
+        .expect("a bad stored kind does not fail the query");
+    let kind = |id: i64| {
+        rows.iter()
+            .find(|a| a.id == id)
+            .map(|a| (a.kind.as_str().to_owned(), a.kind.known()))
+    };
+    assert_eq!(kind(ids[0]), Some(("note".into(), Some(ActionKind::Note))));
+    assert_eq!(kind(ids[1]), Some(("teleported".into(), None)));
+    let listed = |v: &Value, key: &str| -> Vec<(i64, String)> {
+        v[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key}: {v}"))
+            .iter()
+            .filter(|a| a["id"].as_i64().is_some_and(|id| ids.contains(&id)))
+            .map(|a| {
+                (
+                    a["id"].as_i64().unwrap(),
+                    a["kind"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (s, page) = get(
+        &app,
+        &format!("/officer/v1/accounts/{hd1001}/diary"),
+        &north,
+    )
+    .await;
+    assert_eq!(s, 200, "{page}");
+    let mut got = listed(&page, "actions");
+    got.sort();
+    assert_eq!(
+        got,
+        [(ids[0], "note".to_owned()), (ids[2], "letter".to_owned())],
+        "{page}"
+    );
+    let (s, account) = get(&app, &format!("/officer/v1/accounts/{hd1001}"), &north).await;
+    assert_eq!(s, 200, "{account}");
+    let mut got = listed(&account, "actions");
+    got.sort();
+    assert_eq!(
+        got,
+        [(ids[0], "note".to_owned()), (ids[2], "letter".to_owned())]
+    );
+    app.stop().await;
+}

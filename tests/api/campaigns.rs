@@ -756,10 +756,15 @@ async fn a_back_dated_fan_out_reads_each_accounts_stage_as_it_was_then() {
         &app.db,
         rentdesk_store::diary::Entry {
             tenancy_id: id,
-            kind: "stage",
+            kind: rentdesk_store::vocab::ActionKind::Stage,
             outcome: Some("first_letter"),
             body: "Stage: first letter.",
-            ..Default::default()
+            author_staff_id: None,
+            rule_id: None,
+            facts: None,
+            client_id: None,
+            occurred_at: None,
+            purpose: None,
         },
         now,
     )

@@ -145,7 +145,7 @@ async fn contacts_and_a_lapsing_notice_reach_the_caseload() {
         );
         action::ActiveModel {
             tenancy_id: Set(tenancy_id),
-            kind: Set("notice".into()),
+            kind: Set(rentdesk_store::vocab::ActionKind::Notice.into()),
             outcome: Set(Some("notice_served".into())),
             body: Set("Notice served.".into()),
             facts: Set(Some(serde_json::to_string(&dates).unwrap())),
@@ -160,7 +160,7 @@ async fn contacts_and_a_lapsing_notice_reach_the_caseload() {
     for (kind, days) in [("call", 3), ("message", 1), ("visit", 40), ("call", -2)] {
         action::ActiveModel {
             tenancy_id: Set(called),
-            kind: Set(kind.into()),
+            kind: Set(crate::helpers::diary_kind(kind).into()),
             outcome: Set(None),
             body: Set("test".into()),
             author_staff_id: Set(None),

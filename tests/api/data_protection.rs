@@ -98,7 +98,7 @@ async fn add_records(app: &TestApp, tenancy_id: i64, tenant_id: i64, mark: &str)
     let day = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
     action::ActiveModel {
         tenancy_id: Set(tenancy_id),
-        kind: Set("note".into()),
+        kind: Set(rentdesk_store::vocab::ActionKind::Note.into()),
         body: Set(format!("{mark}-action note about the family")),
         occurred_at: Set(now),
         ..Default::default()

@@ -468,3 +468,9 @@ pub fn import_policy(max: rentdesk_domain::Pence) -> rentdesk_store::imports::St
         templates: rentdesk_domain::letters::templates::LetterTemplates::builtin(),
     }
 }
+
+/// The diary kind spelt `kind` (a test's table of entries names them as text).
+pub fn diary_kind(kind: &str) -> rentdesk_store::vocab::ActionKind {
+    <rentdesk_store::vocab::ActionKind as sea_orm::ActiveEnum>::try_from_value(&kind.to_owned())
+        .unwrap_or_else(|_| panic!("{kind} is not a diary kind"))
+}

@@ -1842,11 +1842,15 @@ async fn claim_issued(app: &TestApp, tenancy_id: i64, days_ago: i64) {
             &app.db,
             rentdesk_store::diary::Entry {
                 tenancy_id,
-                kind,
+                kind: crate::helpers::diary_kind(kind),
                 outcome: Some(stage),
                 body: stage,
                 occurred_at: Some(now - chrono::Duration::days(ago)),
-                ..Default::default()
+                author_staff_id: None,
+                rule_id: None,
+                facts: None,
+                client_id: None,
+                purpose: None,
             },
             app.now(),
         )
@@ -3219,12 +3223,15 @@ async fn section_8_claim(app: &TestApp, tenancy_id: i64, grounds: &[u8], measure
             &app.db,
             rentdesk_store::diary::Entry {
                 tenancy_id,
-                kind,
+                kind: crate::helpers::diary_kind(kind),
                 outcome: Some(stage),
                 body: stage,
                 facts,
                 occurred_at: Some(now - chrono::Duration::days(ago)),
-                ..Default::default()
+                author_staff_id: None,
+                rule_id: None,
+                client_id: None,
+                purpose: None,
             },
             app.now(),
         )

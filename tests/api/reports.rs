@@ -49,7 +49,7 @@ fn ymd(m: u32, d: u32) -> NaiveDate {
 async fn diary(app: &TestApp, reference: &str, kind: &str, outcome: &str, on: NaiveDate) {
     action::ActiveModel {
         tenancy_id: Set(tenancy_id(app, reference).await),
-        kind: Set(kind.into()),
+        kind: Set(crate::helpers::diary_kind(kind).into()),
         outcome: Set(Some(outcome.into())),
         body: Set("test".into()),
         author_staff_id: Set(None),

@@ -240,7 +240,7 @@ async fn diary(
                 .occurred_at
                 .duration_trunc(chrono::TimeDelta::minutes(1))
                 .unwrap();
-            (a.kind, a.outcome, at, text)
+            (a.kind.to_string(), a.outcome, at, text)
         })
         .collect()
 }

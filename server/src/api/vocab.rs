@@ -144,6 +144,58 @@ macro_rules! vocabulary {
     };
 }
 
+/// The stages of a case (`rentdesk_domain::possession::types::Stage`), written once: the
+/// vocabularies that carry them (`Stage` itself, and the unions `StepName`, `CaseStep` and
+/// `CountKey`) say `@stages` where they come, and each union also gets `From` the domain's
+/// stage. A test checks the list against the domain's.
+macro_rules! with_stages {
+    (@list $(#[$meta:meta])* $name:ident $(<=> $domain:path)? { $($pre:ident = $pt:literal,)* } { $($post:ident = $ppt:literal),* }) => {
+        vocabulary!($(#[$meta])* $name $(<=> $domain)? {
+            $($pre = $pt,)*
+            None = "none",
+            EarlyIntervention = "early_intervention",
+            FirstLetter = "first_letter",
+            SecondLetter = "second_letter",
+            ProtocolStepsComplete = "protocol_steps_complete",
+            NoticeServed = "notice_served",
+            CourtApplication = "court_application",
+            Hearing = "hearing",
+            Order = "order",
+            Warrant = "warrant",
+            Eviction = "eviction",
+            Closed = "closed",
+            FormerTenantRecovery = "former_tenant_recovery",
+            $($post = $ppt,)*
+        });
+    };
+    ($(#[$meta:meta])* $name:ident <=> $domain:path { @stages }) => {
+        with_stages!(@list $(#[$meta])* $name <=> $domain {} {});
+    };
+    ($(#[$meta:meta])* $name:ident { $($pre:ident = $pt:literal,)* @stages $(, $post:ident = $ppt:literal)* $(,)? }) => {
+        with_stages!(@list $(#[$meta])* $name { $($pre = $pt,)* } { $($post = $ppt),* });
+        impl From<rentdesk_domain::possession::types::Stage> for $name {
+            fn from(s: rentdesk_domain::possession::types::Stage) -> $name {
+                use rentdesk_domain::possession::types::Stage as S;
+                match s {
+                    S::None => $name::None,
+                    S::EarlyIntervention => $name::EarlyIntervention,
+                    S::FirstLetter => $name::FirstLetter,
+                    S::SecondLetter => $name::SecondLetter,
+                    S::ProtocolStepsComplete => $name::ProtocolStepsComplete,
+                    S::NoticeServed => $name::NoticeServed,
+                    S::CourtApplication => $name::CourtApplication,
+                    S::Hearing => $name::Hearing,
+                    S::Order => $name::Order,
+                    S::Warrant => $name::Warrant,
+                    S::Eviction => $name::Eviction,
+                    S::Closed => $name::Closed,
+                    S::FormerTenantRecovery => $name::FormerTenantRecovery,
+                }
+            }
+        }
+    };
+}
+
 vocabulary!(
     /// How often a plan's or an order's instalments fall due.
     Frequency <=> rentdesk_domain::tenancy::Frequency {
@@ -174,6 +226,59 @@ vocabulary!(
         Referral = "referral",
     }
 );
+
+vocabulary!(
+    /// What a diary entry records: what an officer records (call, visit, note, letter,
+    /// referral); a text or email from the landlord's old system (sms, email); the tenant's
+    /// texts and choices (reply, sms_help, opt_in, opt_out); a message planned or suppressed
+    /// (message) or a rule's task for an officer (task); a task done (task_done); a flag; a
+    /// plan (arrangement, plan_proposed); a Universal Credit claim or a change of
+    /// circumstances the tenant reported; the possession case (protocol, stage, notice,
+    /// order_step).
+    DiaryKind <=> rentdesk_store::vocab::ActionKind {
+        Call = "call",
+        Visit = "visit",
+        Note = "note",
+        Letter = "letter",
+        Referral = "referral",
+        Sms = "sms",
+        Email = "email",
+        Reply = "reply",
+        SmsHelp = "sms_help",
+        OptIn = "opt_in",
+        OptOut = "opt_out",
+        Message = "message",
+        Task = "task",
+        TaskDone = "task_done",
+        Flag = "flag",
+        Arrangement = "arrangement",
+        PlanProposed = "plan_proposed",
+        UcClaim = "uc_claim",
+        ChangeOfCircumstances = "change_of_circumstances",
+        Protocol = "protocol",
+        Stage = "stage",
+        Notice = "notice",
+        OrderStep = "order_step",
+    }
+);
+
+impl From<ActionKind> for rentdesk_store::vocab::ActionKind {
+    fn from(k: ActionKind) -> rentdesk_store::vocab::ActionKind {
+        DiaryKind::from(k).into()
+    }
+}
+
+impl From<ActionKind> for DiaryKind {
+    fn from(k: ActionKind) -> DiaryKind {
+        match k {
+            ActionKind::Call => DiaryKind::Call,
+            ActionKind::Visit => DiaryKind::Visit,
+            ActionKind::Note => DiaryKind::Note,
+            ActionKind::Letter => DiaryKind::Letter,
+            ActionKind::Referral => DiaryKind::Referral,
+        }
+    }
+}
 
 vocabulary!(
     /// What came of a call or a visit. Calls: answered, no_answer, voicemail, wrong_number;
@@ -329,23 +434,9 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+with_stages!(
     /// Where a case stands on the way from arrears to possession.
-    Stage <=> rentdesk_domain::possession::types::Stage {
-        None = "none",
-        EarlyIntervention = "early_intervention",
-        FirstLetter = "first_letter",
-        SecondLetter = "second_letter",
-        ProtocolStepsComplete = "protocol_steps_complete",
-        NoticeServed = "notice_served",
-        CourtApplication = "court_application",
-        Hearing = "hearing",
-        Order = "order",
-        Warrant = "warrant",
-        Eviction = "eviction",
-        Closed = "closed",
-        FormerTenantRecovery = "former_tenant_recovery",
-    }
+    Stage <=> rentdesk_domain::possession::types::Stage { @stages }
 );
 
 vocabulary!(
@@ -732,33 +823,21 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+with_stages!(
     /// A step an officer records: `protocol` (with `protocol_step`), a stage, or a step after a
     /// postponed order is breached (fix_date_notice, apply_to_fix_date), or
     /// court_told_of_breathing_space. Which of them fits the case now is checked when it is
     /// recorded (422 naming `step`, or 409 naming what stops it).
     StepName {
         Protocol = "protocol",
-        None = "none",
-        EarlyIntervention = "early_intervention",
-        FirstLetter = "first_letter",
-        SecondLetter = "second_letter",
-        ProtocolStepsComplete = "protocol_steps_complete",
-        NoticeServed = "notice_served",
-        CourtApplication = "court_application",
-        Hearing = "hearing",
-        Order = "order",
-        Warrant = "warrant",
-        Eviction = "eviction",
-        Closed = "closed",
-        FormerTenantRecovery = "former_tenant_recovery",
+        @stages,
         FixDateNotice = "fix_date_notice",
         ApplyToFixDate = "apply_to_fix_date",
         CourtToldOfBreathingSpace = "court_told_of_breathing_space",
     }
 );
 
-vocabulary!(
+with_stages!(
     /// What a case history entry records: a protocol step (kind `protocol`) or the stage the
     /// case moved to (kinds `stage` and `notice`).
     CaseStep {
@@ -775,19 +854,7 @@ vocabulary!(
         IntroductoryReviewRequested = "introductory_review_requested",
         IntroductoryReviewDecided = "introductory_review_decided",
         IntroductoryTrialExtended = "introductory_trial_extended",
-        None = "none",
-        EarlyIntervention = "early_intervention",
-        FirstLetter = "first_letter",
-        SecondLetter = "second_letter",
-        ProtocolStepsComplete = "protocol_steps_complete",
-        NoticeServed = "notice_served",
-        CourtApplication = "court_application",
-        Hearing = "hearing",
-        Order = "order",
-        Warrant = "warrant",
-        Eviction = "eviction",
-        Closed = "closed",
-        FormerTenantRecovery = "former_tenant_recovery",
+        @stages
     }
 );
 
@@ -830,7 +897,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+with_stages!(
     /// What a count in a report is of: an arrears band (real arrears in weeks' rent) in
     /// `arrears_bands`, a stage in `stages`.
     CountKey {
@@ -841,19 +908,7 @@ vocabulary!(
         EightToThirteenWeeks = "8_to_13_weeks",
         ThirteenWeeksOrMore = "13_weeks_or_more",
         NoWeeklyCharge = "no_weekly_charge",
-        None = "none",
-        EarlyIntervention = "early_intervention",
-        FirstLetter = "first_letter",
-        SecondLetter = "second_letter",
-        ProtocolStepsComplete = "protocol_steps_complete",
-        NoticeServed = "notice_served",
-        CourtApplication = "court_application",
-        Hearing = "hearing",
-        Order = "order",
-        Warrant = "warrant",
-        Eviction = "eviction",
-        Closed = "closed",
-        FormerTenantRecovery = "former_tenant_recovery",
+        @stages
     }
 );
 
@@ -868,27 +923,6 @@ impl From<rentdesk_domain::kpi::ArrearsBand> for CountKey {
             B::EightToThirteenWeeks => CountKey::EightToThirteenWeeks,
             B::ThirteenWeeksOrMore => CountKey::ThirteenWeeksOrMore,
             B::NoWeeklyCharge => CountKey::NoWeeklyCharge,
-        }
-    }
-}
-
-impl From<rentdesk_domain::possession::types::Stage> for CountKey {
-    fn from(s: rentdesk_domain::possession::types::Stage) -> CountKey {
-        use rentdesk_domain::possession::types::Stage as S;
-        match s {
-            S::None => CountKey::None,
-            S::EarlyIntervention => CountKey::EarlyIntervention,
-            S::FirstLetter => CountKey::FirstLetter,
-            S::SecondLetter => CountKey::SecondLetter,
-            S::ProtocolStepsComplete => CountKey::ProtocolStepsComplete,
-            S::NoticeServed => CountKey::NoticeServed,
-            S::CourtApplication => CountKey::CourtApplication,
-            S::Hearing => CountKey::Hearing,
-            S::Order => CountKey::Order,
-            S::Warrant => CountKey::Warrant,
-            S::Eviction => CountKey::Eviction,
-            S::Closed => CountKey::Closed,
-            S::FormerTenantRecovery => CountKey::FormerTenantRecovery,
         }
     }
 }
@@ -1044,6 +1078,10 @@ mod tests {
             ImportBatchStatus::NAMES,
             names::<store::vocab::ImportBatchStatus>()
         );
+        assert_eq!(DiaryKind::NAMES, names::<store::vocab::ActionKind>());
+        for k in ActionKind::ALL {
+            assert_eq!(DiaryKind::from(*k).as_str(), k.as_str());
+        }
         // The plans the store calls current are plan statuses.
         for s in store::plans::CURRENT {
             assert!(PlanStatus::parse(s).is_some(), "{s}");
@@ -1113,6 +1151,8 @@ mod tests {
         }
         for s in S::ALL {
             assert_eq!(CountKey::from(*s).as_str(), s.as_str());
+            assert_eq!(StepName::from(*s).as_str(), s.as_str());
+            assert_eq!(CaseStep::from(*s).as_str(), s.as_str());
         }
         assert_eq!(CountKey::ALL.len(), ArrearsBand::ALL.len() + S::ALL.len());
         // Every outcome any task kind can take, and nothing else.

@@ -6,7 +6,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub tenancy_id: i64,
-    pub kind: String,
+    pub kind: crate::vocab::Stored<crate::vocab::ActionKind>,
     pub outcome: Option<String>,
     pub body: String,
     pub author_staff_id: Option<i64>,

@@ -528,13 +528,17 @@ impl<C: ConnectionTrait> AsyncChunkHandler<ArrangementRow> for Write<'_, C> {
                 self.db,
                 crate::diary::Entry {
                     tenancy_id,
-                    kind: "arrangement",
+                    kind: crate::vocab::ActionKind::Arrangement,
                     body: &body,
                     author_staff_id: staff_id,
                     // Agreeing a plan is contact with the tenant (the caseload's last contact):
                     // on the day it was agreed, not the day of the import.
                     occurred_at: Some(midday(row.agreed_on)),
-                    ..Default::default()
+                    outcome: None,
+                    rule_id: None,
+                    facts: None,
+                    client_id: None,
+                    purpose: None,
                 },
                 now,
             )

@@ -334,7 +334,7 @@ impl<C: ConnectionTrait> AsyncChunkHandler<FlagRow> for Write<'_, C> {
                 self.db,
                 crate::diary::Entry {
                     tenancy_id,
-                    kind: "flag",
+                    kind: crate::vocab::ActionKind::Flag,
                     body: &format!(
                         "Flag imported ({}): {}{} from {}{}{}.",
                         row.external_ref,
@@ -350,7 +350,13 @@ impl<C: ConnectionTrait> AsyncChunkHandler<FlagRow> for Write<'_, C> {
                             .map(|r| format!(", {}", r.as_str().replace('_', " ")))
                             .unwrap_or_default(),
                     ),
-                    ..Default::default()
+                    outcome: None,
+                    author_staff_id: None,
+                    rule_id: None,
+                    facts: None,
+                    client_id: None,
+                    occurred_at: None,
+                    purpose: None,
                 },
                 now,
             )

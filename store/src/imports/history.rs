@@ -376,7 +376,13 @@ impl<C: ConnectionTrait> AsyncChunkHandler<HistoryRow> for Write<'_, C> {
             let (kind, outcome) = row.diary();
             action::ActiveModel {
                 tenancy_id: Set(tenancy_id),
-                kind: Set(kind.to_owned()),
+                // Validation took the kind from `KINDS`, each a diary kind.
+                kind: Set(
+                    <crate::vocab::ActionKind as sea_orm::ActiveEnum>::try_from_value(
+                        &kind.to_owned(),
+                    )?
+                    .into(),
+                ),
                 outcome: Set(outcome),
                 body: Set(row.body()),
                 author_staff_id: Set(author),

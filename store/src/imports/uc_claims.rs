@@ -429,9 +429,15 @@ impl<C: ConnectionTrait> AsyncChunkHandler<ClaimRow> for Write<'_, C> {
                 self.db,
                 crate::diary::Entry {
                     tenancy_id,
-                    kind: "uc_claim",
+                    kind: crate::vocab::ActionKind::UcClaim,
                     body: &format!("{}.", parts.join(", ")),
-                    ..Default::default()
+                    outcome: None,
+                    author_staff_id: None,
+                    rule_id: None,
+                    facts: None,
+                    client_id: None,
+                    occurred_at: None,
+                    purpose: None,
                 },
                 now,
             )

@@ -258,7 +258,11 @@ pub struct ActionOut {
     pub id: i64,
     pub tenancy_id: i64,
     pub client_id: Option<String>,
-    pub kind: String,
+    pub kind: vocab::DiaryKind,
+    /// What came of it, by kind: a call's or a visit's outcome; a protocol step, stage, or
+    /// order step recorded; a task's outcome; a flag's end reason; `sent` for a text or email
+    /// from the landlord's old system; a message's `suppressed`/`requeued`, `officer_task`.
+    /// A free string: its values are each kind's own vocabulary.
     pub outcome: Option<String>,
     pub body: String,
     pub author_staff_id: Option<i64>,
@@ -278,7 +282,7 @@ impl TryFrom<action::Model> for ActionOut {
             id: a.id,
             tenancy_id: a.tenancy_id,
             client_id: a.client_id,
-            kind: a.kind,
+            kind: vocab::DiaryKind::from_stored(&a.kind, "actions", a.id)?,
             outcome: a.outcome,
             body: a.body,
             author_staff_id: a.author_staff_id,
@@ -658,7 +662,7 @@ impl poem_openapi::types::Example for ActionOut {
             id: 55_210,
             tenancy_id: 4211,
             client_id: Some("7f9c2b1e-4d6a-4a7e-9a51-3c2d1e0f9b8a".into()),
-            kind: "visit".into(),
+            kind: vocab::DiaryKind::Visit,
             outcome: Some("contact_made".into()),
             body: "Spoke to Ms Haigh; hours cut at work. Agreed to complete an I&E in the app."
                 .into(),
@@ -1093,7 +1097,7 @@ impl OfficerAccountsApi {
             NewAction {
                 client_id: &body.client_id,
                 tenancy_id: body.tenancy_id,
-                kind: body.kind.as_str(),
+                kind: body.kind.into(),
                 outcome: body.outcome.map(ActionOutcome::as_str),
                 body: body.body.trim(),
                 occurred_at: body.occurred_at,
