@@ -28,6 +28,7 @@ mod m20261207_000501_queued_at;
 mod m20261208_000201_rent_changes;
 mod m20261208_000202_rent_period;
 mod m20261208_000501_audit_seals;
+mod m20261209_000401_account_weeks;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000201_rent_changes::Migration),
             Box::new(m20261208_000202_rent_period::Migration),
             Box::new(m20261208_000501_audit_seals::Migration),
+            Box::new(m20261209_000401_account_weeks::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table of the `rentdesk-migrations` schema.
 
 pub mod account_summary;
+pub mod account_week;
 pub mod action;
 pub mod arrangement;
 pub mod audit_entry;

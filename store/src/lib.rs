@@ -30,6 +30,7 @@ pub mod reports;
 pub mod retention;
 pub mod seed;
 pub mod sms_events;
+pub mod snapshots;
 pub mod staff;
 pub mod statement;
 pub mod steps;

@@ -16,16 +16,18 @@
 //!   and letters recorded in the diary, by outcome.
 
 use crate::cases::plan_state_of;
-use crate::entities::{action, arrangement, message, patch, staff_user};
-use crate::evaluation::{LoadedAccount, Scope, load_accounts};
+use crate::entities::{account_week, action, arrangement, message, patch, staff_user};
+use crate::evaluation::{Scope, load_accounts};
+use crate::snapshots;
 use crate::staff::visible_patches;
 use chrono::{Duration, NaiveDate};
 use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::summarise;
 use rentdesk_domain::calendar::{RentYear, monday_on_or_before};
 use rentdesk_domain::kpi::{
-    AccountInputs, Performance, Standing, WeekFigures, performance, period_money,
+    AccountInputs, Performance, PeriodMoney, Standing, WeekFigures, performance, period_money,
 };
+use rentdesk_domain::ledger::LedgerEntry;
 use rentdesk_domain::possession::next_step::PlanState;
 use rentdesk_domain::possession::types::Stage;
 use rentdesk_domain::time::london_day_start;
@@ -36,6 +38,8 @@ use std::str::FromStr;
 /// The longest period one report covers (two rent years and a bit): bounds the work.
 pub const MAX_PERIOD_DAYS: i64 = 742;
 const CHUNK: usize = 500;
+/// Accounts per round of the stored-figures path (no ledgers unless missing).
+const SNAPSHOT_CHUNK: usize = 5000;
 
 /// A filter that names something the caller may not see, or that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,9 +177,186 @@ struct WeekAcc {
     roll: Pence,
 }
 
-/// The performance report for the tenancies `ids` over [from, to].
+/// The performance report for the tenancies `ids` over [from, to], from each account's figures
+/// at the day before `from` and at each rent week's end (`store::snapshots`: stored for days
+/// before `today`, computed from the ledger when missing or stale). The same figures as
+/// [`performance_report_reference`], which recomputes everything from the ledgers.
 #[tracing::instrument(skip_all, fields(%from, %to, accounts = ids.len()))]
 pub async fn performance_report(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> anyhow::Result<Report> {
+    let weeks = weeks_of(from, to);
+    // The day before the period, then each week's (clipped) end: consecutive days bound each
+    // week's money, and the last is `to`.
+    let before = from
+        .pred_opt()
+        .ok_or_else(|| anyhow::anyhow!("a report cannot start on {from}"))?;
+    let days: Vec<NaiveDate> = std::iter::once(before)
+        .chain(weeks.iter().map(|(_, _, end)| *end))
+        .collect();
+    let mut week_acc: Vec<WeekAcc> = weeks.iter().map(|_| WeekAcc::default()).collect();
+    let mut inputs = Vec::with_capacity(ids.len());
+    let mut events = Events::default();
+    let mut contacts: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let window = (
+        london_day_start(from),
+        london_day_start(to + Duration::days(1)),
+    );
+    let grace = crate::cases::instalment_grace_days(db).await?;
+    for chunk in ids.chunks(SNAPSHOT_CHUNK) {
+        let scope = Scope::new(chunk);
+        let heads = snapshots::load_heads(db, &scope, to).await?;
+        let mut stored = snapshots::stored(db, &scope, &days).await?;
+        let mut missing: Vec<i64> = heads
+            .iter()
+            .filter(|h| standing_on(&h.tenancy, to).is_some())
+            .filter(|h| {
+                let hash = snapshots::facts_hash(&h.facts);
+                days.iter().any(|d| {
+                    stored
+                        .get(&(h.tenancy.id, *d))
+                        .is_none_or(|r| r.facts_hash != hash)
+                })
+            })
+            .map(|h| h.tenancy.id)
+            .collect();
+        missing.sort_unstable();
+        // Ledgers: those of accounts to compute, and of accounts with a plan to judge.
+        let arrangements = arrangement::Entity::find()
+            .filter(scope.of(arrangement::Column::TenancyId))
+            .filter(arrangement::Column::StartDate.lte(to))
+            .all(db)
+            .await?;
+        let mut need: Vec<i64> = arrangements
+            .iter()
+            .filter(|a| matches!(a.status.as_str(), "active" | "broken"))
+            .map(|a| a.tenancy_id)
+            .chain(missing.iter().copied())
+            .collect();
+        need.sort_unstable();
+        need.dedup();
+        let loaded = if need.is_empty() {
+            vec![]
+        } else {
+            load_accounts(db, &Scope::new(&need), to).await?
+        };
+        let mut fresh = vec![];
+        for acc in loaded
+            .iter()
+            .filter(|a| missing.binary_search(&a.tenancy.id).is_ok())
+        {
+            fresh.extend(snapshots::compute(
+                acc.tenancy.id,
+                &acc.facts,
+                &acc.entries,
+                &days,
+            ));
+        }
+        snapshots::store(db, &fresh, today).await?;
+        stored.extend(fresh.into_iter().map(|r| ((r.tenancy_id, r.on_date), r)));
+        let ledgers: HashMap<i64, &[LedgerEntry]> = loaded
+            .iter()
+            .map(|a| (a.tenancy.id, a.entries.as_slice()))
+            .collect();
+        let stage_at_end =
+            diary_and_messages(db, &scope, window, &mut events, &mut contacts).await?;
+        count_arrangements(&arrangements, &ledgers, from, to, grace, &mut events)?;
+        for h in &heads {
+            let t = &h.tenancy;
+            let Some(standing) = standing_on(t, to) else {
+                continue;
+            };
+            let rows: Option<Vec<&account_week::Model>> =
+                days.iter().map(|d| stored.get(&(t.id, *d))).collect();
+            // Left out, as by `load_accounts`: figures out of range at the period's end (an
+            // account whose ledger could not be summarised has no rows).
+            let Some(rows) = rows.filter(|r| r.last().is_some_and(|end| end.in_range)) else {
+                continue;
+            };
+            let (first, end) = (rows[0], rows[rows.len() - 1]);
+            let [rent_due, collected, written_off] = snapshots::money_between(first, end);
+            let claim_open = h
+                .claim
+                .as_ref()
+                .filter(|c| c.claim_start <= to && c.ended_on.is_none_or(|e| e >= to));
+            inputs.push(AccountInputs {
+                standing,
+                money: PeriodMoney {
+                    rent_due,
+                    collected,
+                    written_off,
+                    arrears_brought_forward: Pence(first.balance_pence).max(Pence::ZERO),
+                },
+                arrears: Pence(end.arrears_pence),
+                real_arrears: Pence(end.real_arrears_pence),
+                technical_arrears: Pence(end.technical_arrears_pence),
+                weeks_in_arrears_hundredths: end.weeks_in_arrears_hundredths,
+                annual_rent_debit: Pence(end.annual_rent_debit_pence),
+                stage: stage_at_end.get(&t.id).copied().unwrap_or(Stage::None),
+                uc_claimant: claim_open.is_some(),
+                apa: claim_open.is_some_and(|c| c.apa_status == "in_place"),
+                direct_debit: t.payment_method == "direct_debit",
+            });
+            for (((_, _, end), pair), w) in
+                weeks.iter().zip(rows.windows(2)).zip(week_acc.iter_mut())
+            {
+                let [due, collected, _] = snapshots::money_between(pair[0], pair[1]);
+                w.due += due;
+                w.collected += collected;
+                if standing_on(t, *end) == Some(Standing::Current) {
+                    w.arrears += Pence(pair[1].arrears_pence);
+                    w.real += Pence(pair[1].real_arrears_pence);
+                    w.roll += Pence(pair[1].annual_rent_debit_pence);
+                }
+            }
+        }
+    }
+    Ok(finish(
+        from, to, &inputs, events, contacts, &weeks, week_acc,
+    ))
+}
+
+fn finish(
+    from: NaiveDate,
+    to: NaiveDate,
+    inputs: &[AccountInputs],
+    events: Events,
+    contacts: BTreeMap<(String, String), u64>,
+    weeks: &[(NaiveDate, NaiveDate, NaiveDate)],
+    week_acc: Vec<WeekAcc>,
+) -> Report {
+    Report {
+        from,
+        to,
+        figures: performance(inputs),
+        events,
+        contacts: contacts
+            .into_iter()
+            .map(|((channel, outcome), count)| ContactCount {
+                channel,
+                outcome,
+                count,
+            })
+            .collect(),
+        weeks: weeks
+            .iter()
+            .zip(week_acc)
+            .map(|((monday, _, _), w)| {
+                WeekFigures::new(*monday, w.due, w.collected, w.arrears, w.real, w.roll)
+            })
+            .collect(),
+    }
+}
+
+/// The performance report recomputed from every ledger (one `arrears::summarise` per account
+/// per week): the reference [`performance_report`] must agree with (tests, `bench reports
+/// --check`). Nothing is read from or written to `account_weeks`.
+#[tracing::instrument(skip_all, fields(%from, %to, accounts = ids.len()))]
+pub async fn performance_report_reference(
     db: &DatabaseConnection,
     ids: &[i64],
     from: NaiveDate,
@@ -195,89 +376,18 @@ pub async fn performance_report(
     for chunk in ids.chunks(CHUNK) {
         let accounts = load_accounts(db, &Scope::new(chunk), to).await?;
         let scope = Scope::new(chunk);
-        let actions = action::Entity::find()
-            .filter(scope.of(action::Column::TenancyId))
-            .filter(action::Column::Kind.is_in([
-                crate::vocab::ActionKind::Stage,
-                crate::vocab::ActionKind::Notice,
-                crate::vocab::ActionKind::Call,
-                crate::vocab::ActionKind::Visit,
-                crate::vocab::ActionKind::Letter,
-                crate::vocab::ActionKind::Sms,
-                crate::vocab::ActionKind::Email,
-            ]))
-            .filter(action::Column::OccurredAt.lt(window.1))
-            .all(db)
-            .await?;
-        let mut stage_at_end: HashMap<i64, (chrono::DateTime<chrono::Utc>, i64, Stage)> =
-            HashMap::new();
-        for a in &actions {
-            let in_period = a.occurred_at >= window.0;
-            match (a.kind.as_str(), a.outcome.as_deref()) {
-                ("stage" | "notice", Some(outcome)) => {
-                    if let Ok(stage) = Stage::from_str(outcome) {
-                        let key = (a.occurred_at, a.id);
-                        let e = stage_at_end.entry(a.tenancy_id).or_insert((
-                            a.occurred_at,
-                            a.id,
-                            stage,
-                        ));
-                        if key >= (e.0, e.1) {
-                            *e = (a.occurred_at, a.id, stage);
-                        }
-                    }
-                    if in_period {
-                        match (a.kind.as_str(), outcome) {
-                            ("notice", _) => events.notices_served += 1,
-                            (_, "court_application") => events.court_applications += 1,
-                            (_, "order") => events.orders += 1,
-                            (_, "warrant") => events.warrants += 1,
-                            (_, "eviction") => events.evictions += 1,
-                            _ => {}
-                        }
-                    }
-                }
-                // Texts and emails are imported history (outcome `sent`); Rentdesk's own are
-                // the messages counted below.
-                ("call" | "visit" | "letter" | "sms" | "email", outcome) if in_period => {
-                    *contacts
-                        .entry((a.kind.to_string(), outcome.unwrap_or("recorded").to_owned()))
-                        .or_default() += 1;
-                }
-                _ => {}
-            }
-        }
-        for m in message::Entity::find()
-            .filter(scope.of(message::Column::TenancyId))
-            .filter(message::Column::SentAt.gte(window.0))
-            .filter(message::Column::SentAt.lt(window.1))
-            .all(db)
-            .await?
-        {
-            *contacts.entry((m.channel, m.status)).or_default() += 1;
-        }
+        let stage_at_end =
+            diary_and_messages(db, &scope, window, &mut events, &mut contacts).await?;
         let arrangements = arrangement::Entity::find()
             .filter(scope.of(arrangement::Column::TenancyId))
             .filter(arrangement::Column::StartDate.lte(to))
             .all(db)
             .await?;
-        let ledgers: HashMap<i64, &LoadedAccount> =
-            accounts.iter().map(|a| (a.tenancy.id, a)).collect();
-        for a in &arrangements {
-            let agreed = !matches!(a.status.as_str(), "pending_review" | "declined");
-            if agreed && a.start_date >= from {
-                events.arrangements_made += 1;
-            }
-            if matches!(a.status.as_str(), "active" | "broken")
-                && let Some(acc) = ledgers.get(&a.tenancy_id)
-            {
-                match plan_state_of(a, &acc.entries, to, grace)? {
-                    Some(PlanState::Kept { .. }) => events.arrangements_kept += 1,
-                    Some(PlanState::Broken) => events.arrangements_broken += 1,
-                    _ => {}
-                }
-            }
-        }
+        let ledgers: HashMap<i64, &[LedgerEntry]> = accounts
+            .iter()
+            .map(|a| (a.tenancy.id, a.entries.as_slice()))
+            .collect();
+        count_arrangements(&arrangements, &ledgers, from, to, grace, &mut events)?;
         for acc in &accounts {
             let t = &acc.tenancy;
             let Some(standing) = standing_on(t, to) else {
@@ -296,10 +406,7 @@ pub async fn performance_report(
                 technical_arrears: s.technical_arrears,
                 weeks_in_arrears_hundredths: s.weeks_in_arrears_hundredths,
                 annual_rent_debit: acc.facts.schedule.annual_debit(year),
-                stage: stage_at_end
-                    .get(&t.id)
-                    .map(|(_, _, s)| *s)
-                    .unwrap_or(Stage::None),
+                stage: stage_at_end.get(&t.id).copied().unwrap_or(Stage::None),
                 uc_claimant: claim_open.is_some(),
                 apa: claim_open.is_some_and(|c| c.apa_status == "in_place"),
                 direct_debit: t.payment_method == "direct_debit",
@@ -321,27 +428,116 @@ pub async fn performance_report(
             }
         }
     }
-    Ok(Report {
-        from,
-        to,
-        figures: performance(&inputs),
-        events,
-        contacts: contacts
-            .into_iter()
-            .map(|((channel, outcome), count)| ContactCount {
-                channel,
-                outcome,
-                count,
-            })
-            .collect(),
-        weeks: weeks
-            .iter()
-            .zip(week_acc)
-            .map(|((monday, _, _), w)| {
-                WeekFigures::new(*monday, w.due, w.collected, w.arrears, w.real, w.roll)
-            })
-            .collect(),
-    })
+    Ok(finish(
+        from, to, &inputs, events, contacts, &weeks, week_acc,
+    ))
+}
+
+type Window = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
+
+/// Count the diary's enforcement events and contacts, and Rentdesk's messages, in the period;
+/// return each tenancy's stage at its end.
+async fn diary_and_messages(
+    db: &DatabaseConnection,
+    scope: &Scope<'_>,
+    window: Window,
+    events: &mut Events,
+    contacts: &mut BTreeMap<(String, String), u64>,
+) -> Result<HashMap<i64, Stage>, sea_orm::DbErr> {
+    let actions = action::Entity::find()
+        .filter(scope.of(action::Column::TenancyId))
+        .filter(
+            action::Column::Kind.is_in([
+                crate::vocab::ActionKind::Stage,
+                crate::vocab::ActionKind::Notice,
+                crate::vocab::ActionKind::Call,
+                crate::vocab::ActionKind::Visit,
+                crate::vocab::ActionKind::Letter,
+                crate::vocab::ActionKind::Sms,
+                crate::vocab::ActionKind::Email,
+            ]),
+        )
+        .filter(action::Column::OccurredAt.lt(window.1))
+        .all(db)
+        .await?;
+    let mut stage_at_end: HashMap<i64, (chrono::DateTime<chrono::Utc>, i64, Stage)> =
+        HashMap::new();
+    for a in &actions {
+        let in_period = a.occurred_at >= window.0;
+        match (a.kind.as_str(), a.outcome.as_deref()) {
+            ("stage" | "notice", Some(outcome)) => {
+                if let Ok(stage) = Stage::from_str(outcome) {
+                    let key = (a.occurred_at, a.id);
+                    let e =
+                        stage_at_end
+                            .entry(a.tenancy_id)
+                            .or_insert((a.occurred_at, a.id, stage));
+                    if key >= (e.0, e.1) {
+                        *e = (a.occurred_at, a.id, stage);
+                    }
+                }
+                if in_period {
+                    match (a.kind.as_str(), outcome) {
+                        ("notice", _) => events.notices_served += 1,
+                        (_, "court_application") => events.court_applications += 1,
+                        (_, "order") => events.orders += 1,
+                        (_, "warrant") => events.warrants += 1,
+                        (_, "eviction") => events.evictions += 1,
+                        _ => {}
+                    }
+                }
+            }
+            // Texts and emails are imported history (outcome `sent`); Rentdesk's own are
+            // the messages counted below.
+            ("call" | "visit" | "letter" | "sms" | "email", outcome) if in_period => {
+                *contacts
+                    .entry((a.kind.to_string(), outcome.unwrap_or("recorded").to_owned()))
+                    .or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    for m in message::Entity::find()
+        .filter(scope.of(message::Column::TenancyId))
+        .filter(message::Column::SentAt.gte(window.0))
+        .filter(message::Column::SentAt.lt(window.1))
+        .all(db)
+        .await?
+    {
+        *contacts.entry((m.channel, m.status)).or_default() += 1;
+    }
+    Ok(stage_at_end
+        .into_iter()
+        .map(|(id, (_, _, stage))| (id, stage))
+        .collect())
+}
+
+/// Arrangements made in the period, and kept or broken at its end (for accounts in `ledgers`:
+/// those in range).
+fn count_arrangements(
+    arrangements: &[arrangement::Model],
+    ledgers: &HashMap<i64, &[LedgerEntry]>,
+    from: NaiveDate,
+    to: NaiveDate,
+    grace: u32,
+    events: &mut Events,
+) -> anyhow::Result<()> {
+    for a in arrangements {
+        let agreed = !matches!(a.status.as_str(), "pending_review" | "declined");
+        if agreed && a.start_date >= from {
+            events.arrangements_made += 1;
+        }
+        if matches!(a.status.as_str(), "active" | "broken")
+            && let Some(entries) = ledgers.get(&a.tenancy_id)
+        {
+            match plan_state_of(a, entries, to, grace)? {
+                Some(PlanState::Kept { .. }) => events.arrangements_kept += 1,
+                Some(PlanState::Broken) => events.arrangements_broken += 1,
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

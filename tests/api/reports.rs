@@ -613,3 +613,110 @@ async fn report_parameters_are_checked_and_named() {
     assert_eq!(s, 401);
     app.stop().await;
 }
+
+/// Issue 22: the report from stored week figures (`account_weeks`) equals the one recomputed
+/// from every ledger — on the demo data, cold and warm, for a quarter, the rent year to date and
+/// a period that starts and ends mid-week; then again after a back-dated payment is imported
+/// (the stored weeks from its day on must be forgotten) and after a rent change in the middle
+/// of the period (the account's facts no longer match the stored rows).
+#[tokio::test]
+async fn stored_week_figures_give_the_same_report_as_the_ledgers() {
+    use rentdesk_domain::calendar::{RentYear, monday_on_or_before};
+    use rentdesk_store::entities::{account_week, rent_change, tenancy, transaction};
+    use rentdesk_store::reports::{performance_report, performance_report_reference};
+    use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
+
+    let app = crate::helpers::spawn_app().await;
+    let today = app.today();
+    rentdesk_store::seed::seed(&app.db, 60, 7, today)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = tenancy::Entity::find()
+        .select_only()
+        .column(tenancy::Column::Id)
+        .order_by_asc(tenancy::Column::Id)
+        .into_tuple()
+        .all(&app.db)
+        .await
+        .unwrap();
+    // The last full rent week before today, and periods ending at it or mid-week.
+    let to = monday_on_or_before(today) - chrono::Duration::days(1);
+    let periods = [
+        (to - chrono::Duration::days(7 * 13 - 1), to),
+        (RentYear::containing(to).start, to),
+        (
+            to - chrono::Duration::days(7 * 9 + 3),
+            to - chrono::Duration::days(4),
+        ),
+    ];
+    let check = |label: &'static str| {
+        let db = app.db.clone();
+        let ids = ids.clone();
+        async move {
+            let mut out = vec![];
+            for (from, to) in periods {
+                let expected = performance_report_reference(&db, &ids, from, to)
+                    .await
+                    .unwrap();
+                for round in ["cold or refreshed", "warm"] {
+                    let got = performance_report(&db, &ids, from, to, today)
+                        .await
+                        .unwrap();
+                    assert_eq!(got, expected, "{label}, {from}..{to}, {round}");
+                }
+                out.push(expected);
+            }
+            out
+        }
+    };
+    let before = check("demo data").await;
+    assert!(before[0].figures.accounts > 0 && before[0].figures.rent_due.0 > 0);
+    let stored = account_week::Entity::find().count(&app.db).await.unwrap();
+    assert!(stored > 0, "the week figures were stored");
+
+    // A payment posted five weeks back, imported now: every period's figures change.
+    let t = tenancy::Entity::find_by_id(ids[0])
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let back = to - chrono::Duration::days(7 * 5 + 2);
+    let csv = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
+         LATE-1,{},{back},payment,-123.45,card,Found in suspense\n",
+        t.reference
+    );
+    let batch = app.import("transactions", csv.into_bytes()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    assert_eq!(
+        transaction::Entity::find()
+            .filter(transaction::Column::ExternalRef.eq("LATE-1"))
+            .count(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
+    let after = check("after a back-dated payment").await;
+    assert_eq!(
+        after[0].figures.collected.0 - before[0].figures.collected.0,
+        12_345,
+        "the quarter counts the late payment"
+    );
+
+    // A rent change in the middle of the periods for another account.
+    let other = ids[ids.len() / 2];
+    rent_change::ActiveModel {
+        tenancy_id: Set(other),
+        effective_from: Set(to - chrono::Duration::days(7 * 6)),
+        rent_period: Set("weekly".into()),
+        rent_pence: Set(31_000),
+        service_charge_pence: Set(1_500),
+        import_batch_id: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    check("after a rent change mid-period").await;
+}

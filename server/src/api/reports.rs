@@ -625,7 +625,7 @@ async fn run(
     let (Some(from), Some(to), Some(ids)) = (from, to, ids) else {
         return Err(Problem::internal(&"checked parameters went missing").into());
     };
-    let report = rentdesk_store::reports::performance_report(&state.db, &ids, from, to)
+    let report = rentdesk_store::reports::performance_report(&state.db, &ids, from, to, today)
         .await
         .map_err(|e| Problem::internal(&e))?;
     audit::record(

@@ -1084,6 +1084,14 @@ impl<C: ConnectionTrait> AsyncChunkHandler<TxRow> for WriteTx<'_, C> {
             .iter()
             .filter_map(|m| m.tenancy_id.try_as_ref().copied())
             .collect();
+        // Stored week figures from the earliest posted day on are stale (issue 22).
+        if let Some(earliest) = models
+            .iter()
+            .filter_map(|m| m.posted_on.try_as_ref().copied())
+            .min()
+        {
+            crate::snapshots::invalidate_from(self.db, &tenancy_ids, earliest).await?;
+        }
         let inserted = transaction::Entity::insert_many(models)
             .on_conflict(
                 OnConflict::column(transaction::Column::ExternalRef)

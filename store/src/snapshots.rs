@@ -1,0 +1,219 @@
+//! Each account's figures at the end of given days (`account_weeks`, issue 22), so the
+//! performance report adds up stored rows instead of running `arrears::summarise` over every
+//! ledger for every rent week.
+//!
+//! A row is a cache of what the ledger and the account's facts give, never a record:
+//! - it holds running totals of the ledger up to its day (balance, rent due, collected,
+//!   written off), so the money of any period between two stored days is a difference, and
+//!   the summary at its day (`summarise(facts, rows up to the day, day)`);
+//! - it is only used while `facts_hash` matches the account's facts as the report computes them
+//!   (rent changes, benefit, UC claim and its managed payment as of the report's end: the same
+//!   facts the full computation uses for every week), and otherwise computed again;
+//! - only days before today are stored (a later day's ledger may still grow);
+//! - an import of transactions deletes the rows of its tenancies from its earliest posted day
+//!   on ([`invalidate_from`]): the ledger is otherwise append-only.
+
+use crate::entities::{account_week, rent_change, tenancy, uc_claim};
+use crate::evaluation::Scope;
+use crate::facts::account_facts;
+use chrono::NaiveDate;
+use rentdesk_domain::Pence;
+use rentdesk_domain::arrears::{AccountFacts, summarise};
+use rentdesk_domain::calendar::RentYear;
+use rentdesk_domain::kpi::{is_collection, is_rent_due};
+use rentdesk_domain::ledger::{LedgerEntry, TransactionKind};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+/// A fingerprint of everything besides the ledger that the stored figures depend on.
+pub fn facts_hash(facts: &AccountFacts) -> i64 {
+    let mut h = DefaultHasher::new();
+    format!("{facts:?}").hash(&mut h);
+    h.finish() as i64
+}
+
+/// One account's tenancy, latest UC claim and facts as of `on`, without its ledger (the same
+/// three queries `evaluation::load_accounts` starts with, so the facts are the same).
+pub struct AccountHead {
+    pub tenancy: tenancy::Model,
+    pub claim: Option<uc_claim::Model>,
+    pub facts: AccountFacts,
+}
+
+pub async fn load_heads(
+    db: &DatabaseConnection,
+    scope: &Scope<'_>,
+    on: NaiveDate,
+) -> anyhow::Result<Vec<AccountHead>> {
+    let tenancies = tenancy::Entity::find()
+        .filter(scope.of(tenancy::Column::Id))
+        .all(db)
+        .await?;
+    let mut claims: HashMap<i64, uc_claim::Model> = HashMap::new();
+    for claim in uc_claim::Entity::find()
+        .filter(scope.of(uc_claim::Column::TenancyId))
+        .order_by_asc(uc_claim::Column::ClaimStart)
+        .all(db)
+        .await?
+    {
+        claims.insert(claim.tenancy_id, claim);
+    }
+    let mut rents: HashMap<i64, Vec<rent_change::Model>> = HashMap::new();
+    for r in rent_change::Entity::find()
+        .filter(scope.of(rent_change::Column::TenancyId))
+        .all(db)
+        .await?
+    {
+        rents.entry(r.tenancy_id).or_default().push(r);
+    }
+    let mut out = Vec::with_capacity(tenancies.len());
+    for t in tenancies {
+        let claim = claims.remove(&t.id);
+        let rent = rents.remove(&t.id).unwrap_or_default();
+        let facts = account_facts(&t, claim.as_ref(), &rent, on)?;
+        out.push(AccountHead {
+            tenancy: t,
+            claim,
+            facts,
+        });
+    }
+    Ok(out)
+}
+
+/// The figures at the end of each of `days` (ascending) from the account's facts and its
+/// ledger (in date order).
+pub fn compute(
+    tenancy_id: i64,
+    facts: &AccountFacts,
+    entries: &[LedgerEntry],
+    days: &[NaiveDate],
+) -> Vec<account_week::Model> {
+    let hash = facts_hash(facts);
+    let (mut balance, mut due, mut collected, mut written_off) = (0i64, 0i64, 0i64, 0i64);
+    let mut upto = 0;
+    days.iter()
+        .map(|&day| {
+            while let Some(e) = entries.get(upto).filter(|e| e.posted_on <= day) {
+                balance = balance.wrapping_add(e.amount.0);
+                if is_rent_due(e.kind) {
+                    due = due.wrapping_add(e.amount.0);
+                } else if is_collection(e.kind) {
+                    collected = collected.wrapping_sub(e.amount.0);
+                } else if e.kind == TransactionKind::WriteOff {
+                    written_off = written_off.wrapping_sub(e.amount.0);
+                }
+                upto += 1;
+            }
+            let s = summarise(facts, &entries[..upto], day);
+            account_week::Model {
+                tenancy_id,
+                on_date: day,
+                facts_hash: hash,
+                balance_pence: balance,
+                rent_due_to_date_pence: due,
+                collected_to_date_pence: collected,
+                written_off_to_date_pence: written_off,
+                arrears_pence: s.arrears.0,
+                real_arrears_pence: s.real_arrears.0,
+                technical_arrears_pence: s.technical_arrears.0,
+                weeks_in_arrears_hundredths: s.weeks_in_arrears_hundredths,
+                annual_rent_debit_pence: facts.schedule.annual_debit(RentYear::containing(day)).0,
+                in_range: s.in_range(),
+            }
+        })
+        .collect()
+}
+
+/// The stored rows of the tenancies in `scope` for `days`.
+pub async fn stored(
+    db: &DatabaseConnection,
+    scope: &Scope<'_>,
+    days: &[NaiveDate],
+) -> Result<HashMap<(i64, NaiveDate), account_week::Model>, sea_orm::DbErr> {
+    Ok(account_week::Entity::find()
+        .filter(scope.of(account_week::Column::TenancyId))
+        .filter(account_week::Column::OnDate.is_in(days.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| ((r.tenancy_id, r.on_date), r))
+        .collect())
+}
+
+/// Store `rows` (those for days before `today`), replacing what was there.
+pub async fn store(
+    db: &DatabaseConnection,
+    rows: &[account_week::Model],
+    today: NaiveDate,
+) -> Result<(), sea_orm::DbErr> {
+    use account_week::Column as C;
+    let keep: Vec<account_week::ActiveModel> = rows
+        .iter()
+        .filter(|r| r.on_date < today)
+        .map(|r| r.clone().into())
+        .collect();
+    for batch in keep.chunks(1000) {
+        account_week::Entity::insert_many(batch.to_vec())
+            .on_conflict(
+                OnConflict::columns([C::TenancyId, C::OnDate])
+                    .update_columns([
+                        C::FactsHash,
+                        C::BalancePence,
+                        C::RentDueToDatePence,
+                        C::CollectedToDatePence,
+                        C::WrittenOffToDatePence,
+                        C::ArrearsPence,
+                        C::RealArrearsPence,
+                        C::TechnicalArrearsPence,
+                        C::WeeksInArrearsHundredths,
+                        C::AnnualRentDebitPence,
+                        C::InRange,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Forget the stored figures of `tenancy_ids` from `from` on: rows were posted on that day.
+pub async fn invalidate_from<C: ConnectionTrait>(
+    db: &C,
+    tenancy_ids: &[i64],
+    from: NaiveDate,
+) -> Result<(), sea_orm::DbErr> {
+    let mut ids = tenancy_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(1000) {
+        account_week::Entity::delete_many()
+            .filter(account_week::Column::TenancyId.is_in(chunk.iter().copied()))
+            .filter(account_week::Column::OnDate.gte(from))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The money in a period between two stored days: (rent due, collected, written off).
+pub fn money_between(before: &account_week::Model, end: &account_week::Model) -> [Pence; 3] {
+    [
+        Pence(
+            end.rent_due_to_date_pence
+                .wrapping_sub(before.rent_due_to_date_pence),
+        ),
+        Pence(
+            end.collected_to_date_pence
+                .wrapping_sub(before.collected_to_date_pence),
+        ),
+        Pence(
+            end.written_off_to_date_pence
+                .wrapping_sub(before.written_off_to_date_pence),
+        ),
+    ]
+}
