@@ -719,6 +719,11 @@ vocabulary!(
         IntroductoryReviewRequested = "introductory_review_requested",
         IntroductoryReviewDecided = "introductory_review_decided",
         IntroductoryTrialExtended = "introductory_trial_extended",
+        DebtLetterOfClaimSent = "debt_letter_of_claim_sent",
+        DebtReplyReceived = "debt_reply_received",
+        DebtAdviceSought = "debt_advice_sought",
+        DebtClaimIssued = "debt_claim_issued",
+        WriteOffApproved = "write_off_approved",
     }
 );
 
@@ -765,6 +770,11 @@ vocabulary!(
         IntroductoryReviewRequested = "introductory_review_requested",
         IntroductoryReviewDecided = "introductory_review_decided",
         IntroductoryTrialExtended = "introductory_trial_extended",
+        DebtLetterOfClaimSent = "debt_letter_of_claim_sent",
+        DebtReplyReceived = "debt_reply_received",
+        DebtAdviceSought = "debt_advice_sought",
+        DebtClaimIssued = "debt_claim_issued",
+        WriteOffApproved = "write_off_approved",
         None = "none",
         EarlyIntervention = "early_intervention",
         FirstLetter = "first_letter",
