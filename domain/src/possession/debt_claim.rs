@@ -224,18 +224,16 @@ pub fn debt_step_gate(
             .to_owned()
     };
     match step {
-        ProtocolStep::DebtLetterOfClaimSent => {
-            if state.claimable.0 <= 0 {
-                miss("limitation", nothing_claimable());
-            }
+        ProtocolStep::DebtLetterOfClaimSent if state.claimable.0 <= 0 => {
+            miss("limitation", nothing_claimable());
         }
-        ProtocolStep::DebtReplyReceived | ProtocolStep::DebtAdviceSought => {
-            if r.letter_on.is_none_or(|l| l > today) {
-                miss(
-                    ProtocolStep::DebtLetterOfClaimSent.as_str(),
-                    "no letter of claim recorded: a reply answers one".into(),
-                );
-            }
+        ProtocolStep::DebtReplyReceived | ProtocolStep::DebtAdviceSought
+            if r.letter_on.is_none_or(|l| l > today) =>
+        {
+            miss(
+                ProtocolStep::DebtLetterOfClaimSent.as_str(),
+                "no letter of claim recorded: a reply answers one".into(),
+            );
         }
         ProtocolStep::DebtClaimIssued => {
             if state.claimable.0 <= 0 {
@@ -257,13 +255,11 @@ pub fn debt_step_gate(
                 Some(_) => {}
             }
         }
-        ProtocolStep::WriteOffApproved => {
-            if !team_leader {
-                miss(
-                    "team_leader_approval",
-                    "a write-off is approved by a team leader".into(),
-                );
-            }
+        ProtocolStep::WriteOffApproved if !team_leader => {
+            miss(
+                "team_leader_approval",
+                "a write-off is approved by a team leader".into(),
+            );
         }
         _ => {}
     }
@@ -424,6 +420,7 @@ mod tests {
 
     /// Limitation Act 1980 s19 and the Protocol: the gates on recording each step.
     #[test]
+    #[allow(clippy::type_complexity)]
     fn debt_claims_steps_are_refused_before_the_law_allows_them() {
         use ProtocolStep::*;
         let letter = DebtRecord {
