@@ -184,6 +184,17 @@ pub async fn case_facts<C: ConnectionTrait>(
         },
         today,
     );
+    let former_limitation = (stage == Stage::FormerTenantRecovery)
+        .then(|| rentdesk_domain::limitation::rent_limitation(&account.entries, today));
+    let former_debt = former_limitation.as_ref().map(|l| {
+        rentdesk_domain::possession::debt_claim::debt_claim(
+            &rentdesk_domain::possession::debt_claim::DebtRecord::from_recorded(&recorded),
+            s.real_arrears,
+            l.claimable,
+            l.barred,
+            today,
+        )
+    });
     Ok(CaseFacts {
         stage,
         stage_since,
@@ -196,8 +207,9 @@ pub async fn case_facts<C: ConnectionTrait>(
         breathing_space,
         breathing_space_started,
         // Limitation Act 1980 s19: only for a former tenancy's recovery.
-        former_limitation: (stage == Stage::FormerTenantRecovery)
-            .then(|| rentdesk_domain::limitation::rent_limitation(&account.entries, today)),
+        former_limitation,
+        // Pre-Action Protocol for Debt Claims: where the former tenant's debt stands.
+        former_debt,
         court,
         notice_earliest_proceedings,
         pre_claim,

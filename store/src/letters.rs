@@ -36,6 +36,8 @@ pub struct StepDetails<'a> {
     pub hearing: Option<Hearing>,
     pub order: Option<&'a CourtOrder>,
     pub time_limit_ends_on: Option<NaiveDate>,
+    /// A former tenant's letter of claim: what is claimed and what is statute-barred.
+    pub claim: Option<rentdesk_domain::limitation::Limitation>,
 }
 
 /// Who a letter is from and in whose wording.
@@ -167,6 +169,7 @@ pub async fn render<C: ConnectionTrait>(
         statement,
         statement_from: from,
         time_limit_ends_on: step.time_limit_ends_on,
+        claim: step.claim,
     };
     let Some(first) = compose_for(templates, what, &facts) else {
         return Ok(None);

@@ -261,6 +261,15 @@ fn fires(a: &LoadedAccount, c: &Contacts, today: NaiveDate, cfg: &OutreachConfig
             &a.entries,
             today,
         ));
+        // A third-party deduction for rent arrears from UC (Claims and Payments Regs 2013 Sch
+        // 6), at the same arrears as the APA request.
+        out.extend(triggers::uc_deduction_request(
+            &a.summary,
+            claim.claim_start,
+            cfg.uc_new_claim.apa_request_months,
+            &a.entries,
+            today,
+        ));
     }
     if cfg.hb_change.enabled
         && let Some(income) = &a.facts.benefit

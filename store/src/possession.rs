@@ -115,6 +115,54 @@ pub async fn record_step<C: crate::db::Connection>(
     let time_limit = step::check_time_limit(kind, &request, today).map_err(invalid)?;
     let stage = match kind {
         StepKind::Protocol(p) => {
+            // A former tenant's debt (Pre-Action Protocol for Debt Claims, Limitation Act 1980
+            // s19, a write-off approved by a team leader with reasons).
+            let mut time_limit = time_limit;
+            let mut claim = None;
+            if p.is_debt_claim() {
+                if p == protocol::ProtocolStep::WriteOffApproved && request.note.trim().is_empty() {
+                    return Err(invalid((
+                        "note".into(),
+                        "required for write_off_approved: the reasons for writing the debt off"
+                            .into(),
+                    )));
+                }
+                let case = crate::cases::case_facts(db, &account, today).await?;
+                let (recorded, _) = crate::steps::recorded_protocol(db, tenancy_id).await?;
+                let record =
+                    rentdesk_domain::possession::debt_claim::DebtRecord::from_recorded(&recorded);
+                let state = case.former_debt.clone().unwrap_or_else(|| {
+                    rentdesk_domain::possession::debt_claim::debt_claim(
+                        &record,
+                        Pence::ZERO,
+                        Pence::ZERO,
+                        Pence::ZERO,
+                        today,
+                    )
+                });
+                let missing = rentdesk_domain::possession::debt_claim::debt_step_gate(
+                    p,
+                    case.stage,
+                    &state,
+                    &record,
+                    case.breathing_space.is_some(),
+                    staff.role == "team_leader",
+                    today,
+                );
+                if !missing.is_empty() {
+                    return Err(StepRefusal::Blocked(missing));
+                }
+                if p == protocol::ProtocolStep::DebtLetterOfClaimSent {
+                    // The letter is dated today; the debtor has 30 days from its date.
+                    time_limit = Some(rentdesk_domain::possession::debt_claim::reply_by(today));
+                    claim =
+                        case.former_limitation
+                            .map(|l| rentdesk_domain::limitation::Limitation {
+                                claimable: state.claimable,
+                                ..l
+                            });
+                }
+            }
             // Para 2.9's warning and Part 3's letter are letters: written with the step.
             let letter = crate::letters::render(
                 db,
@@ -122,6 +170,7 @@ pub async fn record_step<C: crate::db::Connection>(
                 LetterFor::Protocol(p),
                 StepDetails {
                     time_limit_ends_on: time_limit,
+                    claim,
                     ..StepDetails::default()
                 },
                 letterhead(policy, staff),
@@ -226,6 +275,7 @@ pub async fn record_step<C: crate::db::Connection>(
             hearing,
             order: order.as_ref(),
             time_limit_ends_on: None,
+            claim: None,
         },
         letterhead(policy, staff),
         today,

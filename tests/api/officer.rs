@@ -2200,6 +2200,115 @@ async fn limitation_act_1980_s19_a_former_tenants_letter_leaves_out_what_is_stat
     t.app.stop().await;
 }
 
+/// Pre-Action Protocol for Debt Claims (a former tenant): a letter of claim for what is
+/// within six years only (Limitation Act 1980 s19), 30 days to reply from its date, 30 more
+/// days after the debtor says they are getting debt advice; no claim before; a write-off only
+/// by a team leader, with reasons.
+#[tokio::test]
+async fn pre_action_protocol_for_debt_claims_a_former_tenant_has_30_days_to_reply_and_more_for_debt_advice()
+ {
+    let t = team().await;
+    let app = &t.app;
+    let north = sign_in(app, "north@council.example").await;
+    let lead = sign_in(app, "lead@council.example").await;
+    let hd1001 = tenancy_id(app, "HD1001").await;
+    let path = format!("/officer/v1/accounts/{hd1001}/steps");
+    let next = format!("/officer/v1/accounts/{hd1001}/next-step");
+    let today = crate::helpers::real_today();
+    let days = |n: i64| today + chrono::Duration::days(n);
+    let old = today.checked_sub_months(chrono::Months::new(84)).unwrap();
+    let tx = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
+         OLD-1,HD1001,{old},rent_debit,500.00,,rent brought forward\n"
+    );
+    assert_eq!(
+        app.import("transactions", tx.into_bytes()).await["status"],
+        "succeeded"
+    );
+    let step = |p: &str, note: &str| json!({"step": "protocol", "protocol_step": p, "note": note});
+    // Not before the tenancy is in recovery.
+    let (s, p) = post(app, &path, &north, step("debt_letter_of_claim_sent", "")).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["former_tenant_recovery".to_owned()]),
+        "{p}"
+    );
+    let (s, r) = post(
+        app,
+        &path,
+        &north,
+        json!({"step": "former_tenant_recovery"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    // No claim before a letter of claim.
+    let (s, p) = post(app, &path, &north, step("debt_claim_issued", "")).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["debt_letter_of_claim_sent".to_owned()]),
+        "{p}"
+    );
+    // A write-off: a team leader's, with reasons.
+    let (s, p) = post(app, &path, &north, step("write_off_approved", "gone away")).await;
+    assert_eq!(
+        (s, fields(&p)),
+        (409, vec!["team_leader_approval".to_owned()]),
+        "{p}"
+    );
+    let (s, p) = post(app, &path, &lead, step("write_off_approved", "  ")).await;
+    assert_eq!((s, fields(&p)), (422, vec!["note".to_owned()]), "{p}");
+    // The letter of claim: the claimable £197.00, the barred £401.50 named and not claimed.
+    let (s, r) = post(app, &path, &north, step("debt_letter_of_claim_sent", "")).await;
+    assert_eq!(s, 201, "{r}");
+    let text = letter_pdf(app, &north, &r["letter_id"]).await;
+    let reply_by = days(30).format("%-d %B %Y").to_string();
+    for words in [
+        "Letter of claim",
+        "Pre-Action Protocol for Debt Claims",
+        "197.00",
+        "401.50",
+        "Reply Form",
+        "Financial Statement",
+        "Information Sheet",
+        reply_by.as_str(),
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["earliest"], json!(days(31)), "{n}");
+    assert!(
+        n["description"]
+            .as_str()
+            .unwrap()
+            .contains("order you to pay £197.00"),
+        "{n}"
+    );
+    // Day 30 is still the debtor's: the claim is refused.
+    app.advance_days(30);
+    let (s, p) = post(app, &path, &north, step("debt_claim_issued", "")).await;
+    assert_eq!((s, fields(&p)), (409, vec!["reply_time".to_owned()]), "{p}");
+    // The reply says they are getting debt advice: 30 days more from it.
+    let (s, r) = post(app, &path, &north, step("debt_advice_sought", "StepChange")).await;
+    assert_eq!(s, 201, "{r}");
+    let (_, n) = get(app, &next, &north).await;
+    assert_eq!(n["earliest"], json!(days(61)), "{n}");
+    app.advance_days(30);
+    let (s, p) = post(app, &path, &north, step("debt_claim_issued", "")).await;
+    assert_eq!((s, fields(&p)), (409, vec!["reply_time".to_owned()]), "{p}");
+    app.advance_days(1);
+    let (s, r) = post(app, &path, &north, step("debt_claim_issued", "")).await;
+    assert_eq!(s, 201, "{r}");
+    let (s, r) = post(
+        app,
+        &path,
+        &lead,
+        step("write_off_approved", "claim unpaid, debtor abroad"),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    t.app.stop().await;
+}
+
 #[tokio::test]
 async fn court_steps_out_of_sequence_are_refused_naming_what_is_missing() {
     let t = team().await;

@@ -1447,3 +1447,45 @@ async fn an_hb_end_date_from_the_housing_system_gives_the_patch_officer_one_task
     assert!(batch.to_string().contains("hb_end_date"), "{batch}");
     app.stop().await;
 }
+
+/// UC (Claims and Payments) Regs 2013 Sch 6 and DWP guidance: a UC claimant two months' rent
+/// behind, with no deduction being received, gives the officer one task to ask DWP for a
+/// third-party deduction, naming the 10%-20% band of the standard allowance.
+#[tokio::test]
+async fn uc_claims_and_payments_sch_6_two_months_behind_asks_for_a_third_party_deduction_once() {
+    use rentdesk_store::entities::task;
+    let app = spawn_app().await;
+    app.import_examples().await;
+    let claims = "external_ref,tenancy_reference,claim_start,assessment_period_day,housing_element,apa_from,apa_to,learned_on,hb_run_on_until\n\
+                  UC-1001,HD1001,2026-06-01,1,426.83,,,2026-06-05,\n";
+    let batch = app.import("uc_claims", claims.as_bytes().to_vec()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    let tx = "external_ref,tenancy_reference,posted_on,kind,amount,method,description\n\
+              BF-HD1001,HD1001,2026-10-01,rent_debit,1500.00,,arrears brought forward\n";
+    let batch = app.import("transactions", tx.as_bytes().to_vec()).await;
+    assert_eq!(batch["status"], "succeeded", "{batch}");
+    for night in [12, 13] {
+        plan_all(
+            &app.db,
+            NaiveDate::from_ymd_opt(2026, 11, night).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, night, 23, 0, 0).unwrap(),
+            &ContactPolicy::default(),
+        )
+        .await
+        .unwrap();
+    }
+    let tasks = task::Entity::find()
+        .filter(task::Column::Kind.eq("uc_deduction_request"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    let t = &tasks[0];
+    let text = format!("{} {}", t.title, t.detail);
+    assert!(text.contains("third-party deduction"), "{text}");
+    assert!(
+        text.contains("single, 25 or over £39.34 to £78.69"),
+        "{text}"
+    );
+    app.stop().await;
+}

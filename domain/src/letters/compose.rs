@@ -56,8 +56,12 @@ pub struct LetterFacts {
     /// hearing letter's full schedule); otherwise the most recent few.
     pub statement: Vec<StatementLine>,
     pub statement_from: Option<NaiveDate>,
-    /// The last day of the time limit a protocol letter gives (para 2.9, Part 3).
+    /// The last day of the time limit a protocol letter gives (para 2.9, Part 3; a letter of
+    /// claim's 30 days to reply).
     pub time_limit_ends_on: Option<NaiveDate>,
+    /// A former tenant's letter of claim: what is claimed (within the six years), and what is
+    /// statute-barred and not claimed.
+    pub claim: Option<crate::limitation::Limitation>,
 }
 
 /// What a letter goes with: a stage, or a protocol step whose letter the Protocol asks for.
@@ -97,6 +101,7 @@ pub fn protocol_template_key(step: ProtocolStep) -> Option<&'static str> {
     match step {
         ProtocolStep::ArrangementBreachWarning => Some("arrangement_breach_warning"),
         ProtocolStep::PossessionReasonsExplained => Some("possession_reasons_explained"),
+        ProtocolStep::DebtLetterOfClaimSent => Some("debt_letter_of_claim"),
         _ => None,
     }
 }
@@ -114,6 +119,9 @@ pub fn compose_for(
         LetterFor::Protocol(step) => {
             let key = protocol_template_key(step)?;
             f.time_limit_ends_on?;
+            if step == ProtocolStep::DebtLetterOfClaimSent {
+                f.claim?;
+            }
             let (title, blocks) = templates.get(key)?.render(&values(f));
             Some(Letter { title, blocks })
         }
@@ -446,6 +454,13 @@ pub fn values(f: &LetterFacts) -> Values {
         ),
     );
     put("time_limit_ends_on", f.time_limit_ends_on.map(date));
+    put("claim_amount", f.claim.map(|c| c.claimable.to_string()));
+    put(
+        "barred_amount",
+        f.claim
+            .filter(|c| c.barred.0 > 0)
+            .map(|c| c.barred.to_string()),
+    );
     put("hearing_date", f.hearing.map(|h| date(h.hearing_on)));
     put(
         "hearing_time",
@@ -531,6 +546,7 @@ mod tests {
                 balance: Pence(42_350),
             }],
             time_limit_ends_on: None,
+            claim: None,
         }
     }
 

@@ -34,6 +34,9 @@ pub const KEYS: &[&str] = &[
     "warrant",
     "arrangement_breach_warning",
     "possession_reasons_explained",
+    // Pre-Action Protocol for Debt Claims: a former tenant's letter of claim (wording to be
+    // checked by a lawyer, docs/possession.md#former-tenants-the-pre-action-protocol-for-debt-claims).
+    "debt_letter_of_claim",
 ];
 
 const DEFAULTS: &[(&str, &str)] = &[
@@ -85,6 +88,10 @@ const DEFAULTS: &[(&str, &str)] = &[
     (
         "possession_reasons_explained",
         include_str!("../../letter-templates/possession_reasons_explained.txt"),
+    ),
+    (
+        "debt_letter_of_claim",
+        include_str!("../../letter-templates/debt_letter_of_claim.txt"),
     ),
 ];
 
@@ -140,6 +147,7 @@ pub fn specific(key: &str) -> &'static [&'static str] {
         "possession_reasons_explained" => {
             &["time_limit_ends_on", "notice_title", "notice_served_on"]
         }
+        "debt_letter_of_claim" => &["time_limit_ends_on", "claim_amount", "barred_amount"],
         _ => &[],
     }
 }
@@ -152,11 +160,14 @@ pub fn specific(key: &str) -> &'static [&'static str] {
 /// terms or possession date; the warrant's form; the time limit a para 2.9 warning or a Part 3
 /// letter gives.
 pub fn required(key: &str) -> Vec<&'static [&'static str]> {
-    let mut out: Vec<&'static [&'static str]> = vec![
-        &["tenant_name"],
-        &["owed", "real_arrears"],
-        &["free_advice"],
-    ];
+    // A former tenant's letter of claim states what is claimed (only what is within the six
+    // years, Limitation Act 1980 s19), not the whole balance.
+    let amount: &'static [&'static str] = if key == "debt_letter_of_claim" {
+        &["claim_amount"]
+    } else {
+        &["owed", "real_arrears"]
+    };
+    let mut out: Vec<&'static [&'static str]> = vec![&["tenant_name"], amount, &["free_advice"]];
     out.extend(match key {
         "notice" => vec![
             &["notice_title"][..],
@@ -181,6 +192,9 @@ pub fn required(key: &str) -> Vec<&'static [&'static str]> {
         "arrangement_breach_warning" | "possession_reasons_explained" => {
             vec![&["time_limit_ends_on"][..]]
         }
+        // Pre-Action Protocol for Debt Claims: the date to reply by (30 days from the letter's
+        // date).
+        "debt_letter_of_claim" => vec![&["time_limit_ends_on"][..]],
         _ => vec![],
     });
     out

@@ -17,7 +17,8 @@ use crate::benefits::BenefitIncome;
 use crate::ledger::{LedgerEntry, TransactionKind};
 use crate::outreach::types::{
     ARREARS_THRESHOLD, BROKEN_ARRANGEMENT, DIRECT_DEBIT_OFFER, HB_REDUCED, HB_STOPPED,
-    MISSED_PAYMENT, SequenceStep, StepTime, ThresholdLevel, Trigger, UC_APA_REQUEST, UC_NEW_CLAIM,
+    MISSED_PAYMENT, SequenceStep, StepTime, ThresholdLevel, Trigger, UC_APA_REQUEST,
+    UC_DEDUCTION_REQUEST, UC_NEW_CLAIM,
 };
 use crate::tenancy::Frequency;
 use chrono::{Duration, NaiveDate};
@@ -235,6 +236,80 @@ pub fn uc_apa_request(
         reason: format!(
             "Universal Credit claimant with arrears of {} ({why}): request a Managed Payment to Landlord",
             summary.real_arrears
+        ),
+        facts: facts([
+            ("claim_start", claim_start.to_string()),
+            ("threshold_pence", level.0.to_string()),
+            ("real_arrears_pence", summary.real_arrears.0.to_string()),
+        ]),
+    })
+}
+
+/// The Universal Credit standard allowance a month, by household, in pence: DWP's rates from
+/// 8 April 2024 (docs/payments-and-technical-arrears.md#third-party-deductions-for-rent-arrears;
+/// figures to update each April).
+pub const UC_STANDARD_ALLOWANCES: [(&str, Pence); 4] = [
+    ("single, under 25", Pence(31_168)),
+    ("single, 25 or over", Pence(39_345)),
+    ("couple, both under 25", Pence(48_923)),
+    ("couple, one or both 25 or over", Pence(61_760)),
+];
+
+/// A third-party deduction for rent arrears is between 10% and 20% of the claimant's standard
+/// allowance (The Universal Credit etc. (Claims and Payments) Regulations 2013 Sch 6 para 7,
+/// paragraph not verified): the band a month, rounded down to the penny.
+pub fn deduction_band(standard_allowance: Pence) -> (Pence, Pence) {
+    (
+        standard_allowance.mul_div(10, 100),
+        standard_allowance.mul_div(20, 100),
+    )
+}
+
+/// **Request a third-party deduction for rent arrears** (an officer task): a Universal Credit
+/// claimant whose real arrears reach `months` of rent (the figure DWP's guidance gives for a
+/// request, as for an APA: 2) and from whom no deduction is being received (none in the ledger
+/// in the last 62 days). The task names the band for each household. Once per claim; `months`
+/// 0: off.
+pub fn uc_deduction_request(
+    summary: &AccountSummary,
+    claim_start: NaiveDate,
+    months: u32,
+    entries: &[LedgerEntry],
+    today: NaiveDate,
+) -> Option<Trigger> {
+    if months == 0 || summary.weekly_charge.0 <= 0 {
+        return None;
+    }
+    let level = threshold_level(summary.weekly_charge, None, Some(months))?;
+    if summary.real_arrears < level {
+        return None;
+    }
+    let receiving = entries.iter().any(|e| {
+        e.kind == TransactionKind::ThirdPartyDeduction
+            && e.posted_on > today - Duration::days(62)
+            && e.posted_on <= today
+    });
+    if receiving {
+        return None;
+    }
+    let bands: Vec<String> = UC_STANDARD_ALLOWANCES
+        .iter()
+        .map(|(who, allowance)| {
+            let (low, high) = deduction_band(*allowance);
+            format!("{who} {low} to {high}")
+        })
+        .collect();
+    Some(Trigger {
+        rule: UC_DEDUCTION_REQUEST,
+        step: "officer_task".into(),
+        period: claim_start.to_string(),
+        reason: format!(
+            "Universal Credit claimant with arrears of {} (over {months} months' rent, {level}) \
+             and no deduction being paid: ask DWP for a third-party deduction for rent arrears. \
+             DWP takes 10% to 20% of the standard allowance a month ({}); it may take less when \
+             the claimant's deductions reach their overall cap. Tell the tenant: they can object.",
+            summary.real_arrears,
+            bands.join("; ")
         ),
         facts: facts([
             ("claim_start", claim_start.to_string()),
@@ -670,6 +745,65 @@ mod tests {
             underpaid_months: 2,
         };
         assert_eq!(apa(&nine, off), None);
+    }
+
+    /// UC (Claims and Payments) Regs 2013 Sch 6 and DWP guidance: a deduction may be asked for
+    /// at 2 months' rent of real arrears; 10% to 20% of the standard allowance.
+    #[test]
+    fn uc_claims_and_payments_sch_6_a_deduction_for_rent_arrears_is_asked_for_with_its_band() {
+        // (standard allowance, 10%, 20%): DWP's April 2024 monthly rates.
+        let table = [
+            (31_168, 3_116, 6_233),
+            (39_345, 3_934, 7_869),
+            (48_923, 4_892, 9_784),
+            (61_760, 6_176, 12_352),
+        ];
+        for (allowance, low, high) in table {
+            assert_eq!(deduction_band(Pence(allowance)), (Pence(low), Pence(high)));
+        }
+        let today = ymd(2026, 11, 23);
+        let claim = ymd(2026, 6, 1);
+        let ask = |l: &[LedgerEntry], months| {
+            uc_deduction_request(&summary(None, l, today), claim, months, l, today)
+        };
+        // (ledger, months, asked for)
+        let eight = rents(ymd(2026, 10, 5), today);
+        let nine = rents(ymd(2026, 9, 21), today);
+        let mut receiving = rents(ymd(2026, 9, 7), today);
+        receiving.push(paid(
+            ymd(2026, 11, 2),
+            TransactionKind::ThirdPartyDeduction,
+            3_934,
+        ));
+        let mut stopped = rents(ymd(2026, 9, 7), today);
+        stopped.push(paid(
+            ymd(2026, 9, 2),
+            TransactionKind::ThirdPartyDeduction,
+            3_934,
+        ));
+        let table: [(&[LedgerEntry], u32, bool); 5] = [
+            (&eight, 2, false),     // £800 < 2 months' rent (£866.66)
+            (&nine, 2, true),       // £900
+            (&nine, 0, false),      // the rule off
+            (&receiving, 2, false), // a deduction paid 3 weeks ago
+            (&stopped, 2, true),    // the last one 12 weeks ago
+        ];
+        for (ledger, months, asked) in table {
+            let t = ask(ledger, months);
+            assert_eq!(t.is_some(), asked, "{months} months: {t:?}");
+            if let Some(t) = t {
+                assert_eq!(
+                    (t.rule, t.period.as_str()),
+                    (UC_DEDUCTION_REQUEST, "2026-06-01")
+                );
+                assert!(
+                    t.reason.contains("single, 25 or over £39.34 to £78.69"),
+                    "{}",
+                    t.reason
+                );
+                assert!(t.reason.contains("they can object"), "{}", t.reason);
+            }
+        }
     }
 
     #[test]

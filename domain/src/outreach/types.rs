@@ -20,6 +20,8 @@ pub const HB_REDUCED: &str = "hb_reduced";
 
 pub const UC_APA_REQUEST: &str = "uc_apa_request";
 
+pub const UC_DEDUCTION_REQUEST: &str = "uc_deduction_request";
+
 pub const DIRECT_DEBIT_OFFER: &str = "direct_debit_offer";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 //! those listed before it.
 
 pub mod court;
+pub mod debt_claim;
 pub mod next_step;
 pub mod order;
 pub mod protocol;

@@ -87,6 +87,10 @@ pub struct CaseFacts {
     /// The day the current arrangement broke, when `plan` is `Broken` (para 2.9).
     #[serde(default)]
     pub plan_broken_on: Option<NaiveDate>,
+    /// A former tenancy in recovery: where its debt stands under the Pre-Action Protocol for
+    /// Debt Claims (`possession::debt_claim::debt_claim`).
+    #[serde(default)]
+    pub former_debt: Option<crate::possession::debt_claim::DebtClaim>,
 }
 
 /// What the landlord would do next if nothing changes.
@@ -466,14 +470,17 @@ fn pre_claim_actions(out: &mut NextStep, pre: &crate::possession::protocol::PreC
     }
 }
 
-/// A former tenant's letter of claim, for what is still within the six years (Limitation Act
-/// 1980 s19): the statute-barred part is named in the reasons and not claimed; nothing at all
-/// within six years, no letter.
+/// A former tenant's debt (docs/possession.md#former-tenants-the-pre-action-protocol-for-debt-claims):
+/// a letter of claim only for what is still within the six years (Limitation Act 1980 s19: the
+/// statute-barred part is named in the reasons and not claimed; nothing within six years, no
+/// letter); then 30 days to reply, more while the debtor gets debt advice (Pre-Action Protocol
+/// for Debt Claims), and a claim only after that.
 fn former_tenant_letter(
     facts: &CaseFacts,
     reasons: &mut Vec<String>,
     today: NaiveDate,
 ) -> Option<Step> {
+    use crate::possession::debt_claim::DebtNext;
     let mut claim = facts.real_arrears;
     if let Some(l) = &facts.former_limitation {
         claim = claim.min(l.claimable);
@@ -485,21 +492,48 @@ fn former_tenant_letter(
             ));
         }
     }
-    if claim.0 <= 0 {
-        reasons.push(
-            "nothing owed fell due within the last six years: no letter of claim and no claim"
-                .into(),
-        );
-        return None;
-    }
-    Some(Step {
+    let letter = |claim: Pence| Step {
         stage: Stage::FormerTenantRecovery,
         earliest: today,
         description: format!(
-            "We will write to you with a letter of claim for {claim}; you will have 30 days to \
-             reply."
+            "We will write to you with a letter of claim for {claim}, with an information \
+             sheet, a reply form and a financial statement; you will have 30 days to reply."
         ),
-    })
+    };
+    let Some(debt) = &facts.former_debt else {
+        if claim.0 <= 0 {
+            reasons.push(
+                "nothing owed fell due within the last six years: no letter of claim and no \
+                 claim"
+                    .into(),
+            );
+            return None;
+        }
+        return Some(letter(claim));
+    };
+    reasons.extend(debt.reasons.iter().cloned());
+    let claim = debt.claimable;
+    let fmt = |d: NaiveDate| d.format("%-d %B %Y").to_string();
+    match debt.next {
+        DebtNext::LetterOfClaim => Some(letter(claim)),
+        DebtNext::AwaitReply | DebtNext::Claim => {
+            let from = debt.claim_from.unwrap_or(today).max(today);
+            Some(Step {
+                stage: Stage::FormerTenantRecovery,
+                earliest: from,
+                description: format!(
+                    "We may ask the court to order you to pay {claim}{}. To stop that, reply \
+                     to our letter of claim using the reply form, or agree how you will pay; \
+                     if you are getting debt advice, tell us and we will wait.",
+                    debt.reply_by
+                        .filter(|r| *r >= today)
+                        .map(|r| format!(" (you have until {} to reply)", fmt(r)))
+                        .unwrap_or_default()
+                ),
+            })
+        }
+        DebtNext::ProposeWriteOff | DebtNext::Nothing => None,
+    }
 }
 
 /// A possession claim is in progress: made (court application) and not yet ended by a
@@ -649,6 +683,7 @@ mod tests {
             breathing_space: None,
             breathing_space_started: None,
             former_limitation: None,
+            former_debt: None,
             court: Default::default(),
             notice_earliest_proceedings: None,
             pre_claim: Default::default(),
@@ -681,8 +716,9 @@ mod tests {
             assert_eq!(
                 n.next.as_ref().map(|s| s.description.clone()),
                 letter.map(|c| format!(
-                    "We will write to you with a letter of claim for {}; you will have 30 days \
-                     to reply.",
+                    "We will write to you with a letter of claim for {}, with an information \
+                     sheet, a reply form and a financial statement; you will have 30 days to \
+                     reply.",
                     Pence(c)
                 )),
                 "{limitation:?}"
@@ -693,6 +729,79 @@ mod tests {
                 "{:?}",
                 n.reasons
             );
+        }
+    }
+
+    /// Pre-Action Protocol for Debt Claims: next-step recommends no claim before the 30 days to
+    /// reply (and any debt-advice time) have run, nothing when all is statute-barred.
+    #[test]
+    fn pre_action_protocol_for_debt_claims_next_step_waits_for_the_reply_time() {
+        use crate::possession::debt_claim::{DebtRecord, debt_claim};
+        let p = EscalationPolicy::default();
+        let letter = DebtRecord {
+            letter_on: Some(d(2026, 11, 2)),
+            ..DebtRecord::default()
+        };
+        let advice = DebtRecord {
+            advice_on: Some(d(2026, 11, 30)),
+            ..letter
+        };
+        // (record, claimable, today, earliest of the next step, its words)
+        let table = [
+            (
+                DebtRecord::default(),
+                30_000,
+                today(),
+                Some(today()),
+                "letter of claim for £300.00",
+            ),
+            (
+                letter,
+                30_000,
+                d(2026, 11, 20),
+                Some(d(2026, 12, 3)),
+                "until 2 December 2026 to reply",
+            ),
+            (
+                letter,
+                30_000,
+                d(2026, 12, 3),
+                Some(d(2026, 12, 3)),
+                "order you to pay £300.00",
+            ),
+            (
+                advice,
+                30_000,
+                d(2026, 12, 3),
+                Some(d(2026, 12, 31)),
+                "getting debt advice",
+            ),
+            (letter, 0, d(2026, 12, 3), None, ""),
+        ];
+        for (r, claimable, on, earliest, words) in table {
+            let mut f = facts(Stage::FormerTenantRecovery, 30_000, 300);
+            f.former_debt = Some(debt_claim(
+                &r,
+                Pence(30_000),
+                Pence(claimable),
+                Pence(30_000 - claimable),
+                on,
+            ));
+            let n = next_step(&f, &p, on);
+            assert_eq!(
+                n.next.as_ref().map(|s| s.earliest),
+                earliest,
+                "{r:?} on {on}: {n:?}"
+            );
+            if let Some(s) = &n.next {
+                assert!(s.description.contains(words), "{}", s.description);
+            } else {
+                assert!(
+                    n.reasons.iter().any(|r| r.contains("write-off")),
+                    "{:?}",
+                    n.reasons
+                );
+            }
         }
     }
 

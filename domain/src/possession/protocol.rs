@@ -49,6 +49,19 @@ pub enum ProtocolStep {
     /// HA 1996 s125A: a notice extending an introductory tenancy's trial period by six months,
     /// recorded the day it was served (at least eight weeks before the first year ends).
     IntroductoryTrialExtended,
+    /// Pre-Action Protocol for Debt Claims (a former tenancy): the letter of claim sent, with
+    /// the information sheet, the reply form and a financial statement, dated the day it is
+    /// recorded (`possession::debt_claim`).
+    DebtLetterOfClaimSent,
+    /// The debtor's reply form came back.
+    DebtReplyReceived,
+    /// The debtor said (on the reply form or otherwise) that they are getting debt advice: the
+    /// claim waits a further 30 days from that day.
+    DebtAdviceSought,
+    /// A money claim for the former tenant's debt issued (after the time to reply).
+    DebtClaimIssued,
+    /// A team leader approved writing the debt off, with reasons (the note).
+    WriteOffApproved,
 }
 
 impl ProtocolStep {
@@ -66,7 +79,24 @@ impl ProtocolStep {
         ProtocolStep::IntroductoryReviewRequested,
         ProtocolStep::IntroductoryReviewDecided,
         ProtocolStep::IntroductoryTrialExtended,
+        ProtocolStep::DebtLetterOfClaimSent,
+        ProtocolStep::DebtReplyReceived,
+        ProtocolStep::DebtAdviceSought,
+        ProtocolStep::DebtClaimIssued,
+        ProtocolStep::WriteOffApproved,
     ];
+
+    /// The steps of a former tenant's debt (Pre-Action Protocol for Debt Claims, write-off).
+    pub fn is_debt_claim(self) -> bool {
+        matches!(
+            self,
+            ProtocolStep::DebtLetterOfClaimSent
+                | ProtocolStep::DebtReplyReceived
+                | ProtocolStep::DebtAdviceSought
+                | ProtocolStep::DebtClaimIssued
+                | ProtocolStep::WriteOffApproved
+        )
+    }
 
     /// What every notice needs (Part 1 and paras 2.1–2.7).
     pub const BEFORE_NOTICE: &'static [ProtocolStep] = &[
@@ -101,6 +131,11 @@ impl ProtocolStep {
             ProtocolStep::IntroductoryReviewRequested => "introductory_review_requested",
             ProtocolStep::IntroductoryReviewDecided => "introductory_review_decided",
             ProtocolStep::IntroductoryTrialExtended => "introductory_trial_extended",
+            ProtocolStep::DebtLetterOfClaimSent => "debt_letter_of_claim_sent",
+            ProtocolStep::DebtReplyReceived => "debt_reply_received",
+            ProtocolStep::DebtAdviceSought => "debt_advice_sought",
+            ProtocolStep::DebtClaimIssued => "debt_claim_issued",
+            ProtocolStep::WriteOffApproved => "write_off_approved",
         }
     }
 
@@ -151,6 +186,18 @@ impl ProtocolStep {
             ProtocolStep::IntroductoryTrialExtended => {
                 "a notice extending the introductory trial period by six months served (Housing \
                  Act 1996 s125A)"
+            }
+            ProtocolStep::DebtLetterOfClaimSent => {
+                "send the former tenant a letter of claim with the information sheet, the reply \
+                 form and a financial statement (Pre-Action Protocol for Debt Claims)"
+            }
+            ProtocolStep::DebtReplyReceived => "the former tenant's reply form came back",
+            ProtocolStep::DebtAdviceSought => {
+                "the former tenant said they are getting debt advice: wait for it"
+            }
+            ProtocolStep::DebtClaimIssued => "a money claim issued for the former tenant's debt",
+            ProtocolStep::WriteOffApproved => {
+                "a team leader approved writing the debt off, with reasons"
             }
         }
     }

@@ -820,6 +820,11 @@ vocabulary!(
         IntroductoryReviewRequested = "introductory_review_requested",
         IntroductoryReviewDecided = "introductory_review_decided",
         IntroductoryTrialExtended = "introductory_trial_extended",
+        DebtLetterOfClaimSent = "debt_letter_of_claim_sent",
+        DebtReplyReceived = "debt_reply_received",
+        DebtAdviceSought = "debt_advice_sought",
+        DebtClaimIssued = "debt_claim_issued",
+        WriteOffApproved = "write_off_approved",
     }
 );
 
@@ -854,6 +859,11 @@ with_stages!(
         IntroductoryReviewRequested = "introductory_review_requested",
         IntroductoryReviewDecided = "introductory_review_decided",
         IntroductoryTrialExtended = "introductory_trial_extended",
+        DebtLetterOfClaimSent = "debt_letter_of_claim_sent",
+        DebtReplyReceived = "debt_reply_received",
+        DebtAdviceSought = "debt_advice_sought",
+        DebtClaimIssued = "debt_claim_issued",
+        WriteOffApproved = "write_off_approved",
         @stages
     }
 );

@@ -338,7 +338,14 @@ pub struct StepIn {
     /// 1996 s129): introductory_review_requested (the tenant asked for a review, within 14 days
     /// of the notice of proceedings) | introductory_review_decided (its outcome given, before
     /// the date in the notice) | introductory_trial_extended (a notice extending the trial
-    /// period to 18 months served, s125A: at least eight weeks before the first year ends)
+    /// period to 18 months served, s125A: at least eight weeks before the first year ends);
+    /// for a former tenancy in recovery (Pre-Action Protocol for Debt Claims):
+    /// debt_letter_of_claim_sent (the letter of claim, dated today, with the information
+    /// sheet, reply form and financial statement; only for a sum within six years, Limitation
+    /// Act 1980 s19; its letter is kept) | debt_reply_received | debt_advice_sought (the
+    /// debtor is getting debt advice: no claim less than 30 days after) | debt_claim_issued
+    /// (only after the 30 days to reply) | write_off_approved (team leaders only; the reasons
+    /// in `note`, required)
     pub protocol_step: Option<vocab::ProtocolStep>,
     /// For `notice_served` and `fix_date_notice`: the day it was handed over or posted.
     pub sent_on: Option<NaiveDate>,
