@@ -684,14 +684,49 @@ pub async fn first_start(
     if !rentdesk_store::seed::is_empty(db).await? {
         return Ok(None);
     }
+    if !rentdesk_store::db::is_sqlite(db) {
+        return first_start_on(db, settings, tenancies, seed, today)
+            .await
+            .map(Some);
+    }
+    // On SQLite the whole first start, thousands of small commits, goes through connections
+    // with synchronous=NORMAL (in WAL mode a crash of the process loses nothing committed; a
+    // power cut may lose the last commits, and the demo is made again on an empty database).
+    // The server's own connections keep FULL.
+    let demo = rentdesk_store::db::connect_for_demo_pool(
+        &settings.database.url,
+        settings.database.max_connections,
+    )
+    .await?;
+    let done = first_start_on(&demo, settings, tenancies, seed, today).await;
+    demo.close().await?;
+    done.map(Some)
+}
+
+/// [`first_start`] on an empty database, on `db`.
+async fn first_start_on(
+    db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    tenancies: u64,
+    seed: u64,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<FirstStart> {
     tracing::info!(tenancies, seed, "empty database: seeding demo data");
+    // Each phase's time at debug level (`RUST_LOG=rentdesk=debug`): what first start spends.
+    let mut phase = std::time::Instant::now();
+    let mut lap = |name: &str| {
+        tracing::debug!(took = ?phase.elapsed(), "first start phase: {name}");
+        phase = std::time::Instant::now();
+    };
     let report = rentdesk_store::seed::seed(db, tenancies, seed, today).await?;
+    lap("seed");
     tracing::info!(
         tenancies = report.tenancies,
         transactions = report.transactions,
         "demo data seeded; living through its last months"
     );
-    let lived = lived_in(db, settings, seed, today).await?;
+    let lived = rentdesk_store::lived_in::run(db, &step_policy(settings), seed, today).await?;
+    lap("lived-in history");
     tracing::info!(
         steps = lived.steps,
         diary = lived.diary,
@@ -701,15 +736,18 @@ pub async fn first_start(
     for r in &lived.refused {
         tracing::warn!("demo history: refused {r}");
     }
-    let demo = demo(db, settings, today).await?;
+    let demo = crate::demo::run(db, settings, today).await?;
+    lap("demo campaigns and plans");
     for r in &demo.refused {
         tracing::warn!("demo: refused {r}");
     }
-    Ok(Some(FirstStart {
+    let nightly = nightly(db, settings, today).await?;
+    lap("nightly run");
+    Ok(FirstStart {
         lived_in: lived,
         demo,
-        nightly: nightly(db, settings, today).await?,
-    }))
+        nightly,
+    })
 }
 
 /// The lived-in demo landlord (`rentdesk_store::lived_in`): the team's letters, protocol
@@ -721,12 +759,7 @@ pub async fn lived_in(
     seed: u64,
     today: chrono::NaiveDate,
 ) -> anyhow::Result<rentdesk_store::lived_in::LivedInReport> {
-    let policy = rentdesk_store::possession::StepPolicy {
-        notice_rules: &settings.policy.notice_rules,
-        max_row_amount: settings.policy.max_row_amount,
-        landlord: &settings.policy.contact_policy.landlord_name,
-        templates: &settings.letters.templates,
-    };
+    let policy = step_policy(settings);
     if !rentdesk_store::db::is_sqlite(db) {
         return rentdesk_store::lived_in::run(db, &policy, seed, today).await;
     }
