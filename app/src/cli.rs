@@ -60,6 +60,10 @@ pub enum Command {
         /// 3–4.5% of the rent roll).
         #[arg(long, default_value = "demo")]
         profile: rentdesk_store::seed::Profile,
+        /// Required: the demo data's staff sign in with the published demo password, so it is
+        /// written only when asked for by name, and only to an empty database.
+        #[arg(long = "i-know-this-is-a-demo")]
+        i_know_this_is_a_demo: bool,
     },
     /// Recompute every account's balance, arrears and summary as of a date. Only that: it plans
     /// no contact, raises no tasks and anonymises nothing (`rentdesk nightly` runs everything the
@@ -277,6 +281,24 @@ fn step_policy(settings: &rentdesk_config::Settings) -> rentdesk_store::imports:
     }
 }
 
+/// Why `rentdesk seed` must not write here, if it must not: its staff sign in with the
+/// published demo password (issue 19), so it writes only to an empty database (no tenancy, no
+/// staff: not a council's, not one being set up) and only with `--i-know-this-is-a-demo`.
+pub fn seed_refusal((tenancies, staff): (u64, u64), acknowledged: bool) -> Option<String> {
+    if tenancies > 0 || staff > 0 {
+        return Some(format!(
+            "the database already has {tenancies} tenancies and {staff} staff: demo data, whose \
+             staff sign in with the published demo password, is only written to an empty \
+             database"
+        ));
+    }
+    (!acknowledged).then(|| {
+        "demo data creates staff who sign in with the published demo password: run it only on \
+         a development database, with --i-know-this-is-a-demo"
+            .to_owned()
+    })
+}
+
 /// `--as-of`: strictly `YYYY-MM-DD` (`2026-12-7` and `2026-02-30` are refused), as the API
 /// takes dates.
 fn iso_date(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -397,8 +419,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             as_of,
             profile,
+            i_know_this_is_a_demo,
         } => {
+            use sea_orm::{EntityTrait as _, PaginatorTrait as _};
             rentdesk_store::db::migrate(&db).await?;
+            let present = (
+                rentdesk_store::entities::tenancy::Entity::find()
+                    .count(&db)
+                    .await?,
+                rentdesk_store::entities::staff_user::Entity::find()
+                    .count(&db)
+                    .await?,
+            );
+            if let Some(why) = seed_refusal(present, i_know_this_is_a_demo) {
+                anyhow::bail!("rentdesk seed: {why}");
+            }
             let report = rentdesk_store::seed::seed_profile(
                 &db,
                 tenancies,
@@ -846,6 +881,32 @@ async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seed_writes_only_to_an_empty_database_and_only_when_asked_by_name() {
+        assert_eq!(seed_refusal((0, 0), true), None);
+        let unasked = seed_refusal((0, 0), false).unwrap();
+        assert!(unasked.contains("--i-know-this-is-a-demo"), "{unasked}");
+        for present in [(1, 0), (0, 1), (1000, 12)] {
+            let why = seed_refusal(present, true).unwrap();
+            assert!(why.contains("only written to an empty database"), "{why}");
+        }
+        let parsed = |args: &[&str]| match Cli::try_parse_from(args) {
+            Ok(Cli {
+                command:
+                    Command::Seed {
+                        i_know_this_is_a_demo,
+                        ..
+                    },
+            }) => Some(i_know_this_is_a_demo),
+            _ => None,
+        };
+        assert_eq!(parsed(&["rentdesk", "seed"]), Some(false));
+        assert_eq!(
+            parsed(&["rentdesk", "seed", "--i-know-this-is-a-demo"]),
+            Some(true)
+        );
+    }
 
     fn as_of(args: &[&str]) -> Result<Option<chrono::NaiveDate>, String> {
         match Cli::try_parse_from(args) {
