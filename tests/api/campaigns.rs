@@ -884,10 +884,12 @@ async fn a_back_dated_fan_out_does_not_see_a_plan_made_after_the_launch() {
 /// launch: it goes at the launch instead of being deferred by a contact that had not happened.
 #[tokio::test]
 async fn a_back_dated_fan_out_does_not_count_messages_planned_after_the_launch() {
+    use chrono::SubsecRound as _;
     let (app, token) = seeded(20).await;
     let now = Utc::now();
     let today = crate::helpers::real_today();
-    let back = now - Duration::days(10);
+    // Whole seconds: PostgreSQL keeps microseconds, and the check below is exact.
+    let back = (now - Duration::days(10)).trunc_subsecs(0);
     let ids: Vec<i64> = rentdesk_store::entities::tenancy::Entity::find()
         .all(&app.db)
         .await
