@@ -720,27 +720,26 @@ pub async fn first_start(
         return Ok(None);
     }
     if !rentdesk_store::db::is_sqlite(db) {
-        return first_start_on(db, settings, tenancies, seed, today)
+        return first_start_on(db, db, settings, tenancies, seed, today)
             .await
             .map(Some);
     }
-    // On SQLite the whole first start, thousands of small commits, goes through connections
-    // with synchronous=NORMAL (in WAL mode a crash of the process loses nothing committed; a
-    // power cut may lose the last commits, and the demo is made again on an empty database).
-    // The server's own connections keep FULL.
-    let demo = rentdesk_store::db::connect_for_demo_pool(
-        &settings.database.url,
-        settings.database.max_connections,
-    )
-    .await?;
-    let done = first_start_on(&demo, settings, tenancies, seed, today).await;
+    // On SQLite the demo's writes (the seed, its history, the campaigns), thousands of small
+    // commits, go through one connection with synchronous=NORMAL (in WAL mode a crash of the
+    // process loses nothing committed; a power cut may lose the last commits, and the demo is
+    // made again on an empty database). One connection keeps its prepared statements warm. The
+    // nightly run, as the worker runs it, and the server keep their own connections (FULL).
+    let demo = rentdesk_store::db::connect_for_demo(&settings.database.url).await?;
+    let done = first_start_on(&demo, db, settings, tenancies, seed, today).await;
     demo.close().await?;
     done.map(Some)
 }
 
-/// [`first_start`] on an empty database, on `db`.
+/// [`first_start`] on an empty database: the demo's writes on `db`, the nightly run on
+/// `nightly_db`.
 async fn first_start_on(
     db: &sea_orm::DatabaseConnection,
+    nightly_db: &sea_orm::DatabaseConnection,
     settings: &Settings,
     tenancies: u64,
     seed: u64,
@@ -776,7 +775,7 @@ async fn first_start_on(
     for r in &demo.refused {
         tracing::warn!("demo: refused {r}");
     }
-    let nightly = nightly(db, settings, today).await?;
+    let nightly = nightly(nightly_db, settings, today).await?;
     lap("nightly run");
     Ok(FirstStart {
         lived_in: lived,

@@ -31,21 +31,6 @@ pub async fn connect_for_demo(url: &str) -> Result<DatabaseConnection, DbErr> {
     .await
 }
 
-/// [`connect_for_demo`] with a pool of `max_connections` (as the server's): for the demo's
-/// first start as a whole (seed, history, campaigns and the nightly run), whose nightly part
-/// may read on one connection while another holds a write.
-pub async fn connect_for_demo_pool(
-    url: &str,
-    max_connections: u32,
-) -> Result<DatabaseConnection, DbErr> {
-    Database::connect(options(
-        url,
-        max_connections,
-        sea_orm::sqlx::sqlite::SqliteSynchronous::Normal,
-    ))
-    .await
-}
-
 fn options(
     url: &str,
     max_connections: u32,
