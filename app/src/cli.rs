@@ -60,6 +60,10 @@ pub enum Command {
         /// 3–4.5% of the rent roll).
         #[arg(long, default_value = "demo")]
         profile: rentdesk_store::seed::Profile,
+        /// Required: the demo data's staff sign in with the published demo password, so it is
+        /// written only when asked for by name, and only to an empty database.
+        #[arg(long = "i-know-this-is-a-demo")]
+        i_know_this_is_a_demo: bool,
     },
     /// Recompute every account's balance, arrears and summary as of a date. Only that: it plans
     /// no contact, raises no tasks and anonymises nothing (`rentdesk nightly` runs everything the
@@ -277,6 +281,24 @@ fn step_policy(settings: &rentdesk_config::Settings) -> rentdesk_store::imports:
     }
 }
 
+/// Why `rentdesk seed` must not write here, if it must not: its staff sign in with the
+/// published demo password (issue 19), so it writes only to an empty database (no tenancy, no
+/// staff: not a council's, not one being set up) and only with `--i-know-this-is-a-demo`.
+pub fn seed_refusal((tenancies, staff): (u64, u64), acknowledged: bool) -> Option<String> {
+    if tenancies > 0 || staff > 0 {
+        return Some(format!(
+            "the database already has {tenancies} tenancies and {staff} staff: demo data, whose \
+             staff sign in with the published demo password, is only written to an empty \
+             database"
+        ));
+    }
+    (!acknowledged).then(|| {
+        "demo data creates staff who sign in with the published demo password: run it only on \
+         a development database, with --i-know-this-is-a-demo"
+            .to_owned()
+    })
+}
+
 /// `--as-of`: strictly `YYYY-MM-DD` (`2026-12-7` and `2026-02-30` are refused), as the API
 /// takes dates.
 fn iso_date(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -397,8 +419,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             as_of,
             profile,
+            i_know_this_is_a_demo,
         } => {
+            use sea_orm::{EntityTrait as _, PaginatorTrait as _};
             rentdesk_store::db::migrate(&db).await?;
+            let present = (
+                rentdesk_store::entities::tenancy::Entity::find()
+                    .count(&db)
+                    .await?,
+                rentdesk_store::entities::staff_user::Entity::find()
+                    .count(&db)
+                    .await?,
+            );
+            if let Some(why) = seed_refusal(present, i_know_this_is_a_demo) {
+                anyhow::bail!("rentdesk seed: {why}");
+            }
             let report = rentdesk_store::seed::seed_profile(
                 &db,
                 tenancies,
@@ -684,14 +719,48 @@ pub async fn first_start(
     if !rentdesk_store::seed::is_empty(db).await? {
         return Ok(None);
     }
+    if !rentdesk_store::db::is_sqlite(db) {
+        return first_start_on(db, db, settings, tenancies, seed, today)
+            .await
+            .map(Some);
+    }
+    // On SQLite the demo's writes (the seed, its history, the campaigns), thousands of small
+    // commits, go through one connection with synchronous=NORMAL (in WAL mode a crash of the
+    // process loses nothing committed; a power cut may lose the last commits, and the demo is
+    // made again on an empty database). One connection keeps its prepared statements warm. The
+    // nightly run, as the worker runs it, and the server keep their own connections (FULL).
+    let demo = rentdesk_store::db::connect_for_demo(&settings.database.url).await?;
+    let done = first_start_on(&demo, db, settings, tenancies, seed, today).await;
+    demo.close().await?;
+    done.map(Some)
+}
+
+/// [`first_start`] on an empty database: the demo's writes on `db`, the nightly run on
+/// `nightly_db`.
+async fn first_start_on(
+    db: &sea_orm::DatabaseConnection,
+    nightly_db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    tenancies: u64,
+    seed: u64,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<FirstStart> {
     tracing::info!(tenancies, seed, "empty database: seeding demo data");
+    // Each phase's time at debug level (`RUST_LOG=rentdesk=debug`): what first start spends.
+    let mut phase = std::time::Instant::now();
+    let mut lap = |name: &str| {
+        tracing::debug!(took = ?phase.elapsed(), "first start phase: {name}");
+        phase = std::time::Instant::now();
+    };
     let report = rentdesk_store::seed::seed(db, tenancies, seed, today).await?;
+    lap("seed");
     tracing::info!(
         tenancies = report.tenancies,
         transactions = report.transactions,
         "demo data seeded; living through its last months"
     );
-    let lived = lived_in(db, settings, seed, today).await?;
+    let lived = rentdesk_store::lived_in::run(db, &step_policy(settings), seed, today).await?;
+    lap("lived-in history");
     tracing::info!(
         steps = lived.steps,
         diary = lived.diary,
@@ -701,15 +770,18 @@ pub async fn first_start(
     for r in &lived.refused {
         tracing::warn!("demo history: refused {r}");
     }
-    let demo = demo(db, settings, today).await?;
+    let demo = crate::demo::run(db, settings, today).await?;
+    lap("demo campaigns and plans");
     for r in &demo.refused {
         tracing::warn!("demo: refused {r}");
     }
-    Ok(Some(FirstStart {
+    let nightly = nightly(nightly_db, settings, today).await?;
+    lap("nightly run");
+    Ok(FirstStart {
         lived_in: lived,
         demo,
-        nightly: nightly(db, settings, today).await?,
-    }))
+        nightly,
+    })
 }
 
 /// The lived-in demo landlord (`rentdesk_store::lived_in`): the team's letters, protocol
@@ -721,12 +793,7 @@ pub async fn lived_in(
     seed: u64,
     today: chrono::NaiveDate,
 ) -> anyhow::Result<rentdesk_store::lived_in::LivedInReport> {
-    let policy = rentdesk_store::possession::StepPolicy {
-        notice_rules: &settings.policy.notice_rules,
-        max_row_amount: settings.policy.max_row_amount,
-        landlord: &settings.policy.contact_policy.landlord_name,
-        templates: &settings.letters.templates,
-    };
+    let policy = step_policy(settings);
     if !rentdesk_store::db::is_sqlite(db) {
         return rentdesk_store::lived_in::run(db, &policy, seed, today).await;
     }
@@ -813,6 +880,32 @@ async fn dev(tenancies: u64, seed: u64) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seed_writes_only_to_an_empty_database_and_only_when_asked_by_name() {
+        assert_eq!(seed_refusal((0, 0), true), None);
+        let unasked = seed_refusal((0, 0), false).unwrap();
+        assert!(unasked.contains("--i-know-this-is-a-demo"), "{unasked}");
+        for present in [(1, 0), (0, 1), (1000, 12)] {
+            let why = seed_refusal(present, true).unwrap();
+            assert!(why.contains("only written to an empty database"), "{why}");
+        }
+        let parsed = |args: &[&str]| match Cli::try_parse_from(args) {
+            Ok(Cli {
+                command:
+                    Command::Seed {
+                        i_know_this_is_a_demo,
+                        ..
+                    },
+            }) => Some(i_know_this_is_a_demo),
+            _ => None,
+        };
+        assert_eq!(parsed(&["rentdesk", "seed"]), Some(false));
+        assert_eq!(
+            parsed(&["rentdesk", "seed", "--i-know-this-is-a-demo"]),
+            Some(true)
+        );
+    }
 
     fn as_of(args: &[&str]) -> Result<Option<chrono::NaiveDate>, String> {
         match Cli::try_parse_from(args) {

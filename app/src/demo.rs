@@ -41,11 +41,15 @@ pub async fn run(
     settings: &Settings,
     today: NaiveDate,
 ) -> anyhow::Result<DemoReport> {
+    let started = std::time::Instant::now();
     let mut report = DemoReport {
         campaigns: campaigns(db, settings, today).await?,
         ..DemoReport::default()
     };
+    tracing::debug!(took = ?started.elapsed(), "demo phase: campaigns");
+    let started = std::time::Instant::now();
     pending_plans(db, settings, today, &mut report).await?;
+    tracing::debug!(took = ?started.elapsed(), "demo phase: plans pending review");
     Ok(report)
 }
 
@@ -195,8 +199,12 @@ pub async fn campaigns(
         };
         // The worker picks the fan-out job up a few seconds later.
         let planned_at = launched_at + Duration::seconds(5);
+        let t = std::time::Instant::now();
         let fan_out = campaigns::fan_out(db, c.id, launch_on, planned_at, policy).await?;
+        tracing::debug!(took = ?t.elapsed(), campaign = p.name, "demo campaign: fan-out");
+        let t = std::time::Instant::now();
         let (sent, ticks) = dispatch_until_done(db, &providers, &c, planned_at).await?;
+        tracing::debug!(took = ?t.elapsed(), campaign = p.name, "demo campaign: dispatch");
         tracing::info!(
             campaign = p.name,
             %launched_at,

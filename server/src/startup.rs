@@ -202,6 +202,12 @@ async fn security_headers<E: poem::Endpoint>(
     let path = req.uri().path();
     let docs = path == "/docs" || path.starts_with("/docs/");
     let console = path == "/console" || path.starts_with("/console/");
+    // The API's answers carry people's accounts, tokens and sign-in codes: no cache, shared or
+    // the browser's, keeps them (ASVS 8.2.1). The console sets its own (its static assets are
+    // cached, its pages not).
+    let api = ["/tenant/", "/officer/", "/manage/", "/dev/"]
+        .iter()
+        .any(|p| path.starts_with(p));
     let mut resp = next.call(req).await?.into_response();
     let headers = resp.headers_mut();
     let csp = if docs {
@@ -221,6 +227,9 @@ async fn security_headers<E: poem::Endpoint>(
     }
     if hsts {
         headers.insert("strict-transport-security", HeaderValue::from_static(HSTS));
+    }
+    if api {
+        headers.insert("cache-control", HeaderValue::from_static("no-store"));
     }
     Ok(resp)
 }

@@ -12,7 +12,8 @@ use rentdesk_domain::letters::templates::LetterTemplates;
 use rentdesk_domain::possession::order::{CourtOrder, Hearing};
 use rentdesk_domain::possession::protocol::NoticeDates;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 /// A letter ready to be stored.
@@ -61,6 +62,25 @@ pub async fn render<C: ConnectionTrait>(
     from: Letterhead<'_>,
     today: NaiveDate,
 ) -> anyhow::Result<Option<Rendered>> {
+    if !what.has_letter() {
+        return Ok(None);
+    }
+    let Some(account) = crate::accounts::full_account(db, tenancy_id, today).await? else {
+        return Ok(None);
+    };
+    render_for(db, &account, what, step, from, today).await
+}
+
+/// [`render`] for an account the caller has already loaded as of `today` (a step's checks
+/// read it first: loading it again was half of a step's reads).
+pub async fn render_for<C: ConnectionTrait>(
+    db: &C,
+    account: &crate::accounts::FullAccount,
+    what: LetterFor,
+    step: StepDetails<'_>,
+    from: Letterhead<'_>,
+    today: NaiveDate,
+) -> anyhow::Result<Option<Rendered>> {
     let Letterhead {
         landlord,
         officer_name,
@@ -69,9 +89,7 @@ pub async fn render<C: ConnectionTrait>(
     if !what.has_letter() {
         return Ok(None);
     }
-    let Some(account) = crate::accounts::full_account(db, tenancy_id, today).await? else {
-        return Ok(None);
-    };
+    let tenancy_id = account.view.tenancy.id;
     let v = &account.view;
     let t = &v.tenancy;
     let s = &v.summary;
@@ -232,6 +250,23 @@ pub async fn store<C: ConnectionTrait>(
 }
 
 /// The letters of a tenancy, newest first (without their PDFs' bytes being needed).
+/// The id of the letter a step (`action_id`) wrote on `tenancy_id`, without reading the PDFs.
+pub async fn id_of_action<C: ConnectionTrait>(
+    db: &C,
+    tenancy_id: i64,
+    action_id: i64,
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    letter::Entity::find()
+        .select_only()
+        .column(letter::Column::Id)
+        .filter(letter::Column::TenancyId.eq(tenancy_id))
+        .filter(letter::Column::ActionId.eq(action_id))
+        .order_by_desc(letter::Column::Id)
+        .into_tuple::<i64>()
+        .one(db)
+        .await
+}
+
 pub async fn of_tenancy<C: ConnectionTrait>(
     db: &C,
     tenancy_id: i64,

@@ -479,9 +479,18 @@ pub async fn run(
     today: NaiveDate,
 ) -> anyhow::Result<LivedInReport> {
     let mut report = LivedInReport::default();
+    let started = std::time::Instant::now();
+    let mut phase = started;
+    let mut lap = |name: &str| {
+        tracing::debug!(took = ?phase.elapsed(), "lived-in phase: {name}");
+        phase = std::time::Instant::now();
+    };
     two_teams(db, today).await?;
+    lap("two teams");
     let total = tenancy::Entity::find().count(db).await?;
     let candidates = candidates(db, today).await?;
+    lap("candidates");
+    let (mut in_ledgers, mut in_live) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     let grace = crate::cases::instalment_grace_days(db).await?;
     let mut rng = Rng::new(seed ^ 0x11FE_D1A0);
     // Every scene draws from the same shuffled list: an account lives one story.
@@ -507,7 +516,9 @@ pub async fn run(
             let entries = match ledgers.get(&c.tenancy.id) {
                 Some(e) => e,
                 None => {
+                    let t = std::time::Instant::now();
                     let e = crate::accounts::ledger(db, c.tenancy.id, today).await?;
+                    in_ledgers += t.elapsed();
                     ledgers.entry(c.tenancy.id).or_insert(e)
                 }
             };
@@ -516,24 +527,40 @@ pub async fn run(
             };
             used.insert(c.tenancy.id);
             taken += 1;
+            let t = std::time::Instant::now();
             live(db, policy, &scene, shift, towards, c, today, &mut report).await?;
+            in_live += t.elapsed();
         }
         report.scenes.insert(scene.name.to_owned(), taken as u64);
     }
+    tracing::debug!(
+        ledgers = ledgers.len(),
+        in_ledgers = ?in_ledgers,
+        in_live = ?in_live,
+        steps = report.steps,
+        diary = report.diary,
+        "lived-in: scenes"
+    );
+    lap("scenes");
     let unused: Vec<&Candidate> = order
         .iter()
         .map(|&i| &candidates[i])
         .filter(|c| !used.contains(&c.tenancy.id))
         .collect();
     crisis_breathing_spaces(db, &unused, today, &mut report).await?;
+    lap("crisis breathing spaces");
     let picked: Vec<&Candidate> = candidates
         .iter()
         .filter(|c| used.contains(&c.tenancy.id))
         .collect();
     visits_tomorrow(db, &picked, today, &mut report).await?;
+    lap("visits tomorrow");
     app_devices(db, &unused, today, &mut report).await?;
     apa_requests(db, &unused, today, &mut report).await?;
+    lap("app devices and APA requests");
     breach_warnings(db, policy, today, &mut report).await?;
+    lap("breach warnings");
+    tracing::debug!(took = ?started.elapsed(), "lived-in: done");
     Ok(report)
 }
 

@@ -92,12 +92,18 @@ pub(crate) async fn load_contacts(
         flags.entry(f.tenancy_id).or_default().push(f);
     }
     let mut arrangements = HashMap::new();
+    let today = rentdesk_domain::time::london_date(now);
     for a in arrangement::Entity::find()
         .filter(scope.of(arrangement::Column::TenancyId))
         .filter(arrangement::Column::Status.is_in(["active", "broken"]))
         .order_by_asc(arrangement::Column::StartDate)
         .all(db)
         .await?
+        .into_iter()
+        // A back-dated read (a campaign lived at its launch weeks ago) sees only the plans
+        // there were then: recorded by `now`, or agreed by then and recorded since (the seed's
+        // and an import's history). A plan proposed after `now` was not there.
+        .filter(|a| a.created_at <= now || a.agreed_on.unwrap_or(a.start_date) <= today)
     {
         arrangements.insert(a.tenancy_id, a);
     }
@@ -118,6 +124,8 @@ pub(crate) async fn load_contacts(
             "unknown",
         ]))
         .filter(message::Column::CreatedAt.gt(now - Duration::days(8)))
+        // Nor, read back-dated, the messages planned after `now`.
+        .filter(message::Column::CreatedAt.lte(now))
         .all(db)
         .await?
         .into_iter()

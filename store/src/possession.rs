@@ -164,9 +164,9 @@ pub async fn record_step<C: crate::db::Connection>(
                 }
             }
             // Para 2.9's warning and Part 3's letter are letters: written with the step.
-            let letter = crate::letters::render(
+            let letter = crate::letters::render_for(
                 db,
-                tenancy_id,
+                &account,
                 LetterFor::Protocol(p),
                 StepDetails {
                     time_limit_ends_on: time_limit,
@@ -266,9 +266,9 @@ pub async fn record_step<C: crate::db::Connection>(
     if !missing.is_empty() {
         return Err(StepRefusal::Blocked(missing));
     }
-    let letter = crate::letters::render(
+    let letter = crate::letters::render_for(
         db,
-        tenancy_id,
+        &account,
         stage.into(),
         StepDetails {
             notice: notice.as_ref(),
@@ -300,11 +300,8 @@ pub async fn record_step<C: crate::db::Connection>(
         now,
     )
     .await?;
-    let letter_id = crate::letters::of_tenancy(db, tenancy_id)
-        .await?
-        .into_iter()
-        .find(|l| l.action_id == Some(row.id))
-        .map(|l| l.id);
+    // The letter's id alone (the rows carry their PDFs).
+    let letter_id = crate::letters::id_of_action(db, tenancy_id, row.id).await?;
     Ok(StepOutcome {
         action_id: row.id,
         stage,

@@ -296,3 +296,47 @@ async fn every_answer_carries_the_security_headers_and_hsts_only_over_https() {
     assert!(r.headers().contains_key("strict-transport-security"));
     app.stop().await;
 }
+
+/// Issue 19 (ASVS 8.2.1): every answer of the API — signed in, a sign-in with its tokens, a
+/// refusal — says `Cache-Control: no-store`, so no browser or proxy cache keeps an account;
+/// the console's static assets keep their own day-long public caching.
+#[tokio::test]
+async fn api_answers_are_not_stored_by_caches_and_console_assets_still_are() {
+    let app = spawn_app().await;
+    staff(&app, "cache@council.example", "team_leader").await;
+    let token = staff_sign_in(&app, "cache@council.example").await;
+    for (path, auth, status) in [
+        ("/officer/v1/me", true, 200),
+        ("/manage/v1/campaigns", true, 200),
+        ("/officer/v1/me", false, 401),
+    ] {
+        let mut req = app.client.get(app.url(path));
+        if auth {
+            req = req.bearer_auth(&token);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        assert_eq!(
+            r.headers()["cache-control"],
+            "no-store",
+            "{path} ({status})"
+        );
+    }
+    let r = app
+        .client
+        .post(app.url("/officer/v1/sign-in"))
+        .json(&serde_json::json!({"email": "cache@council.example", "password": "wrong"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let r = app
+        .client
+        .get(app.url("/console/assets/console.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "public, max-age=86400");
+    app.stop().await;
+}
