@@ -34,10 +34,16 @@
 //!   [--database-url postgres://…/rentdesk_bench_reports] [--reuse]`: the performance report
 //! (`store::reports::performance_report`) over every account for a quarter and for the rent
 //! year to date, with its weekly trend.
+//! `scripts/ensure-loadgen.sh && cargo build --release -p rentdesk -p rentdesk-bench &&
+//!   target/release/rentdesk-bench api [--tenancies 100000] [--connections 10] [--duration 30]
+//!   [--rate 1000] [--reuse]`: `rentdesk serve` under a mix of tenant and officer reads with
+//! `vegeta` at a fixed offered rate and at saturation, against a `pgbench` floor running the
+//! tenant-account read's statements, with the server's peak RSS (see `api.rs`).
 //! `cargo run --release -p rentdesk-bench -- route [--seed 1]`: the day's visit route — 40
 //! visits, 10 with appointment windows — with the production solver limits (timed) against a
 //! 60 s solver run (see `route.rs`).
 
+mod api;
 mod campaign;
 mod caseload;
 mod outreach;
@@ -67,6 +73,10 @@ struct Args {
     send_concurrency: Option<usize>,
     /// `caseload`: which seed profile (`store::seed::Profile`).
     profile: rentdesk_store::seed::Profile,
+    /// `api`: the server's (and pgbench's) database connections.
+    connections: u32,
+    /// `api`: seconds per load phase.
+    duration: u64,
 }
 
 fn parse_args() -> anyhow::Result<(String, Args)> {
@@ -81,6 +91,8 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_outreach".into()
         } else if which == "reports" {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_reports".into()
+        } else if which == "api" {
+            "postgres://postgres@127.0.0.1:5432/rentdesk_bench_api".into()
         } else if which == "campaign" {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_campaign".into()
         } else {
@@ -89,13 +101,15 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
         reuse: false,
         messages: if which == "outreach" { 30_000 } else { 100_000 },
         workers: 4,
-        rate: 12_000,
+        rate: if which == "api" { 1_000 } else { 12_000 },
         recipients: 100_000,
         throttle: 1_200,
         throttle_minutes: 3,
         queue_url: "redis://127.0.0.1:6379".into(),
         send_concurrency: None,
         profile: rentdesk_store::seed::Profile::Demo,
+        connections: 10,
+        duration: 30,
     };
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -103,6 +117,8 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "--seed" => args.seed = it.next().context("--seed S")?.parse()?,
             "--database-url" => args.database_url = it.next().context("--database-url URL")?,
             "--reuse" => args.reuse = true,
+            "--connections" => args.connections = it.next().context("--connections N")?.parse()?,
+            "--duration" => args.duration = it.next().context("--duration SECS")?.parse()?,
             "--messages" => args.messages = it.next().context("--messages N")?.parse()?,
             "--workers" => args.workers = it.next().context("--workers N")?.parse()?,
             "--rate" => args.rate = it.next().context("--rate N")?.parse()?,
@@ -128,7 +144,10 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
     Ok((which, args))
 }
 
-async fn fresh_postgres(url: &str, reuse: bool) -> anyhow::Result<sea_orm::DatabaseConnection> {
+pub(crate) async fn fresh_postgres(
+    url: &str,
+    reuse: bool,
+) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let (server, name) = url.rsplit_once('/').context("database URL ends in /name")?;
     if !reuse {
         let admin = sea_orm::Database::connect(format!("{server}/postgres")).await?;
@@ -477,10 +496,23 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?
         }
+        "api" => {
+            api::run(api::Args {
+                tenancies: args.tenancies,
+                seed: args.seed,
+                database_url: args.database_url,
+                queue_url: args.queue_url,
+                reuse: args.reuse,
+                connections: args.connections,
+                duration_secs: args.duration,
+                rate: args.rate,
+            })
+            .await?
+        }
         "route" => tokio::task::spawn_blocking(move || route::run(args.seed)).await??,
         other => {
             anyhow::bail!(
-                "unknown benchmark {other}; expected: evaluation, dispatch, outreach, caseload, reports, campaign, route"
+                "unknown benchmark {other}; expected: evaluation, api, dispatch, outreach, caseload, reports, campaign, route"
             )
         }
     };
