@@ -35,10 +35,16 @@
 //! report (`store::reports::performance_report`) over every account for a quarter and for the
 //! rent year to date, with its weekly trend: cold (no stored week figures) and warm; with
 //! `--check` (always at 5,000 tenancies or fewer) also the full recomputation, which must agree.
+//! `scripts/ensure-loadgen.sh && cargo build --release -p rentdesk -p rentdesk-bench &&
+//!   target/release/rentdesk-bench api [--tenancies 100000] [--connections 10] [--duration 30]
+//!   [--rate 1000] [--reuse]`: `rentdesk serve` under a mix of tenant and officer reads with
+//! `oha` at a fixed offered rate and at saturation, against a `pgbench` floor running the
+//! tenant-account read's statements, with the server's peak RSS (see `api.rs`).
 //! `cargo run --release -p rentdesk-bench -- route [--seed 1]`: the day's visit route — 40
 //! visits, 10 with appointment windows — with the production solver limits (timed) against a
 //! 60 s solver run (see `route.rs`).
 
+mod api;
 mod campaign;
 mod caseload;
 mod outreach;
@@ -71,6 +77,10 @@ struct Args {
     /// `reports`: also run the full recomputation and require the same report (always at
     /// 5,000 tenancies or fewer).
     check: bool,
+    /// `api`: the server's (and pgbench's) database connections.
+    connections: u32,
+    /// `api`: seconds per load phase.
+    duration: u64,
 }
 
 fn parse_args() -> anyhow::Result<(String, Args)> {
@@ -85,6 +95,8 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_outreach".into()
         } else if which == "reports" {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_reports".into()
+        } else if which == "api" {
+            "postgres://postgres@127.0.0.1:5432/rentdesk_bench_api".into()
         } else if which == "campaign" {
             "postgres://postgres@127.0.0.1:5432/rentdesk_bench_campaign".into()
         } else {
@@ -93,7 +105,7 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
         reuse: false,
         messages: if which == "outreach" { 30_000 } else { 100_000 },
         workers: 4,
-        rate: 12_000,
+        rate: if which == "api" { 1_000 } else { 12_000 },
         recipients: 100_000,
         throttle: 1_200,
         throttle_minutes: 3,
@@ -101,6 +113,8 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
         send_concurrency: None,
         profile: rentdesk_store::seed::Profile::Demo,
         check: false,
+        connections: 10,
+        duration: 30,
     };
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -109,6 +123,8 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
             "--database-url" => args.database_url = it.next().context("--database-url URL")?,
             "--reuse" => args.reuse = true,
             "--check" => args.check = true,
+            "--connections" => args.connections = it.next().context("--connections N")?.parse()?,
+            "--duration" => args.duration = it.next().context("--duration SECS")?.parse()?,
             "--messages" => args.messages = it.next().context("--messages N")?.parse()?,
             "--workers" => args.workers = it.next().context("--workers N")?.parse()?,
             "--rate" => args.rate = it.next().context("--rate N")?.parse()?,
@@ -134,7 +150,10 @@ fn parse_args() -> anyhow::Result<(String, Args)> {
     Ok((which, args))
 }
 
-async fn fresh_postgres(url: &str, reuse: bool) -> anyhow::Result<sea_orm::DatabaseConnection> {
+pub(crate) async fn fresh_postgres(
+    url: &str,
+    reuse: bool,
+) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let (server, name) = url.rsplit_once('/').context("database URL ends in /name")?;
     if !reuse {
         let admin = sea_orm::Database::connect(format!("{server}/postgres")).await?;
@@ -515,10 +534,23 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?
         }
+        "api" => {
+            api::run(api::Args {
+                tenancies: args.tenancies,
+                seed: args.seed,
+                database_url: args.database_url,
+                queue_url: args.queue_url,
+                reuse: args.reuse,
+                connections: args.connections,
+                duration_secs: args.duration,
+                rate: args.rate,
+            })
+            .await?
+        }
         "route" => tokio::task::spawn_blocking(move || route::run(args.seed)).await??,
         other => {
             anyhow::bail!(
-                "unknown benchmark {other}; expected: evaluation, dispatch, outreach, caseload, reports, campaign, route"
+                "unknown benchmark {other}; expected: evaluation, api, dispatch, outreach, caseload, reports, campaign, route"
             )
         }
     };

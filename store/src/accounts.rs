@@ -110,7 +110,9 @@ pub async fn full_account<C: ConnectionTrait>(
     }
 }
 
-async fn full_account_of<C: ConnectionTrait>(
+/// [`full_account`] of a tenancy row the caller already holds (the API's `me` loaded it with
+/// the caller's person): one statement fewer than loading it again by id.
+pub async fn full_account_of<C: ConnectionTrait>(
     db: &C,
     t: tenancy::Model,
     today: NaiveDate,

@@ -158,12 +158,15 @@ pub struct WhatHappensNext {
 
 pub struct TenantAccountApi;
 
-async fn load(state: &AppState, tenancy_id: i64) -> poem::Result<Result<FullAccount, Problem>> {
+/// The caller's account from the tenancy row `me` already loaded (not read again by id).
+async fn load(
+    state: &AppState,
+    tenancy: rentdesk_store::entities::tenancy::Model,
+) -> poem::Result<FullAccount> {
     Ok(
-        rentdesk_store::accounts::full_account(&state.db, tenancy_id, state.today())
+        rentdesk_store::accounts::full_account_of(&state.db, tenancy, state.today())
             .await
-            .map_err(|e| Problem::internal(&e))?
-            .ok_or_else(|| Problem::not_found("your account")),
+            .map_err(|e| Problem::internal(&e))?,
     )
 }
 
@@ -204,8 +207,8 @@ impl TenantAccountApi {
         state: Data<&AppState>,
         auth: TenantAuth,
     ) -> poem::Result<Answer<TenantAccount, { OK | NOT_FOUND }>> {
-        or_answer!(me(&state, &auth.0).await?);
-        let account = or_answer!(load(&state, auth.0.tenancy_id).await?);
+        let (_, tenancy) = or_answer!(me(&state, &auth.0).await?);
+        let account = load(&state, tenancy).await?;
         let today = state.today();
         let plan = match rentdesk_store::plans::current(&state.db, auth.0.tenancy_id)
             .await
@@ -346,8 +349,8 @@ impl TenantAccountApi {
         state: Data<&AppState>,
         auth: TenantAuth,
     ) -> poem::Result<Answer<WhatHappensNext, { OK | NOT_FOUND }>> {
-        or_answer!(me(&state, &auth.0).await?);
-        let account = or_answer!(load(&state, auth.0.tenancy_id).await?);
+        let (_, tenancy) = or_answer!(me(&state, &auth.0).await?);
+        let account = load(&state, tenancy).await?;
         let today = state.today();
         let facts = rentdesk_store::cases::case_facts(&state.db, &account, today)
             .await
