@@ -446,17 +446,15 @@ async fn diary_and_messages(
 ) -> Result<HashMap<i64, Stage>, sea_orm::DbErr> {
     let actions = action::Entity::find()
         .filter(scope.of(action::Column::TenancyId))
-        .filter(
-            action::Column::Kind.is_in([
-                crate::vocab::ActionKind::Stage,
-                crate::vocab::ActionKind::Notice,
-                crate::vocab::ActionKind::Call,
-                crate::vocab::ActionKind::Visit,
-                crate::vocab::ActionKind::Letter,
-                crate::vocab::ActionKind::Sms,
-                crate::vocab::ActionKind::Email,
-            ]),
-        )
+        .filter(action::Column::Kind.is_in([
+            crate::vocab::ActionKind::Stage,
+            crate::vocab::ActionKind::Notice,
+            crate::vocab::ActionKind::Call,
+            crate::vocab::ActionKind::Visit,
+            crate::vocab::ActionKind::Letter,
+            crate::vocab::ActionKind::Sms,
+            crate::vocab::ActionKind::Email,
+        ]))
         .filter(action::Column::OccurredAt.lt(window.1))
         .all(db)
         .await?;
