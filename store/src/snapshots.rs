@@ -144,16 +144,72 @@ pub async fn stored(
         .collect())
 }
 
-/// Store `rows` (those for days before `today`), replacing what was there.
+/// The advisory lock (PostgreSQL) between forgetting figures and storing them: an import takes
+/// it exclusively, in its own transaction, before it deletes rows ([`invalidate_from`]); storing
+/// takes it shared, or stores nothing if an import holds it.
+const FIGURES_LOCK: i64 = 0x0052_454e_5457_4b53; // "RENTWKS"
+
+/// Store `rows` (those for days before `today`), replacing what was there — but only for the
+/// accounts whose ledger up to `to` is still what the rows were computed from: `counts` gives,
+/// per tenancy, how many ledger rows posted on or before `to` the computation read (the ledger
+/// only grows, so a changed count means rows were added since). Without this check a report
+/// that read the ledgers just before a back-dated import committed, and stored its rows just
+/// after the import forgot the old ones, would keep figures without the import's rows for good.
+/// Returns how many rows were stored.
 pub async fn store(
     db: &DatabaseConnection,
     rows: &[account_week::Model],
     today: NaiveDate,
-) -> Result<(), sea_orm::DbErr> {
+    to: NaiveDate,
+    counts: &HashMap<i64, u64>,
+) -> Result<u64, sea_orm::DbErr> {
+    use crate::entities::transaction;
     use account_week::Column as C;
+
+    use sea_orm::{DbBackend, QuerySelect, Statement, TransactionTrait};
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.tenancy_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let got = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_try_advisory_xact_lock_shared($1) AS got",
+                [FIGURES_LOCK.into()],
+            ))
+            .await?
+            .map(|r| r.try_get::<bool>("", "got"))
+            .transpose()?
+            .unwrap_or(false);
+        if !got {
+            // An import is forgetting figures right now: store nothing this time.
+            txn.rollback().await?;
+            return Ok(0);
+        }
+    }
+    let mut now_counts: HashMap<i64, u64> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let found: Vec<(i64, i64)> = transaction::Entity::find()
+            .select_only()
+            .column(transaction::Column::TenancyId)
+            .column_as(transaction::Column::Id.count(), "n")
+            .filter(transaction::Column::TenancyId.is_in(chunk.iter().copied()))
+            .filter(transaction::Column::PostedOn.lte(to))
+            .group_by(transaction::Column::TenancyId)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        now_counts.extend(found.into_iter().map(|(t, n)| (t, n.max(0) as u64)));
+    }
+    let unchanged =
+        |t: i64| counts.get(&t).copied().unwrap_or(0) == now_counts.get(&t).copied().unwrap_or(0);
     let keep: Vec<account_week::ActiveModel> = rows
         .iter()
-        .filter(|r| r.on_date < today)
+        .filter(|r| r.on_date < today && unchanged(r.tenancy_id))
         .map(|r| r.clone().into())
         .collect();
     for batch in keep.chunks(1000) {
@@ -175,10 +231,11 @@ pub async fn store(
                     ])
                     .to_owned(),
             )
-            .exec_without_returning(db)
+            .exec_without_returning(&txn)
             .await?;
     }
-    Ok(())
+    txn.commit().await?;
+    Ok(keep.len() as u64)
 }
 
 /// Forget the stored figures of `tenancy_ids` from `from` on: rows were posted on that day.
@@ -187,9 +244,20 @@ pub async fn invalidate_from<C: ConnectionTrait>(
     tenancy_ids: &[i64],
     from: NaiveDate,
 ) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{DbBackend, Statement};
     let mut ids = tenancy_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Held until the import commits: a report storing figures waits for it or stores
+        // nothing ([`store`]), so none computed before the import survives its delete.
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [FIGURES_LOCK.into()],
+        ))
+        .await?;
+    }
     for chunk in ids.chunks(1000) {
         account_week::Entity::delete_many()
             .filter(account_week::Column::TenancyId.is_in(chunk.iter().copied()))

@@ -720,3 +720,68 @@ async fn stored_week_figures_give_the_same_report_as_the_ledgers() {
     .unwrap();
     check("after a rent change mid-period").await;
 }
+
+/// Issue 22: a report that read an account's ledger just before a back-dated import committed,
+/// and stores its week figures just after the import forgot the old ones, must not keep figures
+/// without the import's rows (they would be used by every later report).
+#[tokio::test]
+async fn week_figures_computed_before_a_back_dated_import_are_not_kept() {
+    use rentdesk_domain::calendar::monday_on_or_before;
+    use rentdesk_store::entities::{account_week, tenancy};
+    use rentdesk_store::evaluation::{Scope, load_accounts};
+    use rentdesk_store::snapshots;
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    use std::collections::HashMap;
+
+    let app = crate::helpers::spawn_app().await;
+    let today = app.today();
+    rentdesk_store::seed::seed(&app.db, 5, 7, today)
+        .await
+        .unwrap();
+    let t = tenancy::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let ids = [t.id];
+    let to = monday_on_or_before(today) - chrono::Duration::days(1);
+    let days = [
+        to - chrono::Duration::days(14),
+        to - chrono::Duration::days(7),
+        to,
+    ];
+    let stored_rows = || async {
+        account_week::Entity::find()
+            .filter(account_week::Column::TenancyId.eq(t.id))
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+
+    // The report's read of the ledger…
+    let read = load_accounts(&app.db, &Scope::new(&ids), to).await.unwrap();
+    let acc = &read[0];
+    let rows = snapshots::compute(t.id, &acc.facts, &acc.entries, &days);
+    let counts = HashMap::from([(t.id, acc.entries.len() as u64)]);
+    // …then a payment ten days back is imported and committed…
+    let back = to - chrono::Duration::days(10);
+    let csv = format!(
+        "external_ref,tenancy_reference,posted_on,kind,amount,method\n\
+         LATE-1,{},{back},payment,-45.00,card\n",
+        t.reference
+    );
+    let outcome = app.import("transactions", csv.into_bytes()).await;
+    assert_eq!(outcome["status"], "succeeded", "{outcome}");
+    // …and only then does the report store what it computed: nothing is kept.
+    let kept = snapshots::store(&app.db, &rows, today, to, &counts)
+        .await
+        .unwrap();
+    assert_eq!((kept, stored_rows().await), (0, 0));
+
+    // Computed again from the ledger as it is now, the figures are kept.
+    let read = load_accounts(&app.db, &Scope::new(&ids), to).await.unwrap();
+    let acc = &read[0];
+    let rows = snapshots::compute(t.id, &acc.facts, &acc.entries, &days);
+    let counts = HashMap::from([(t.id, acc.entries.len() as u64)]);
+    let kept = snapshots::store(&app.db, &rows, today, to, &counts)
+        .await
+        .unwrap();
+    assert_eq!((kept, stored_rows().await), (3, 3));
+    app.stop().await;
+}
