@@ -152,17 +152,23 @@ pub struct OutOfRange {
     pub reason: String,
 }
 
-/// [`load_accounts`], and the accounts it left out (each logged once here).
-pub async fn load_accounts_split(
+/// One account's tenancy, latest UC claim and facts as of `on`, without its ledger (what [`load_accounts`] starts
+/// from; the stored week figures use it too, so their facts are the same).
+pub struct AccountHead {
+    pub tenancy: tenancy::Model,
+    pub claim: Option<uc_claim::Model>,
+    pub facts: rentdesk_domain::arrears::AccountFacts,
+}
+
+pub async fn load_heads(
     db: &DatabaseConnection,
     scope: &Scope<'_>,
-    today: NaiveDate,
-) -> anyhow::Result<(Vec<LoadedAccount>, Vec<OutOfRange>)> {
+    on: NaiveDate,
+) -> anyhow::Result<Vec<AccountHead>> {
     let tenancies = tenancy::Entity::find()
         .filter(scope.of(tenancy::Column::Id))
         .all(db)
         .await?;
-    // The latest claim per tenancy wins.
     let mut claims: HashMap<i64, uc_claim::Model> = HashMap::new();
     for claim in uc_claim::Entity::find()
         .filter(scope.of(uc_claim::Column::TenancyId))
@@ -180,6 +186,27 @@ pub async fn load_accounts_split(
     {
         rents.entry(r.tenancy_id).or_default().push(r);
     }
+    let mut out = Vec::with_capacity(tenancies.len());
+    for t in tenancies {
+        let claim = claims.remove(&t.id);
+        let rent = rents.remove(&t.id).unwrap_or_default();
+        let facts = account_facts(&t, claim.as_ref(), &rent, on)?;
+        out.push(AccountHead {
+            tenancy: t,
+            claim,
+            facts,
+        });
+    }
+    Ok(out)
+}
+
+/// [`load_accounts`], and the accounts it left out (each logged once here).
+pub async fn load_accounts_split(
+    db: &DatabaseConnection,
+    scope: &Scope<'_>,
+    today: NaiveDate,
+) -> anyhow::Result<(Vec<LoadedAccount>, Vec<OutOfRange>)> {
+    let heads = load_heads(db, scope, today).await?;
     let rows: Vec<(i64, i64, NaiveDate, String, i64, Option<String>)> = transaction::Entity::find()
         .select_only()
         .columns([
@@ -208,12 +235,14 @@ pub async fn load_accounts_split(
             method.as_deref(),
         )?);
     }
-    let mut out = Vec::with_capacity(tenancies.len());
+    let mut out = Vec::with_capacity(heads.len());
     let mut skipped = vec![];
-    for t in tenancies {
-        let claim = claims.remove(&t.id);
-        let rent = rents.remove(&t.id).unwrap_or_default();
-        let facts = account_facts(&t, claim.as_ref(), &rent, today)?;
+    for AccountHead {
+        tenancy: t,
+        claim,
+        facts,
+    } in heads
+    {
         let entries = ledgers.remove(&t.id).unwrap_or_default();
         let summary = summarise(&facts, &entries, today);
         if let Some(reason) = summary.out_of_range_reason() {

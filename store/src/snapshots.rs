@@ -13,9 +13,8 @@
 //! - an import of transactions deletes the rows of its tenancies from its earliest posted day
 //!   on ([`invalidate_from`]): the ledger is otherwise append-only.
 
-use crate::entities::{account_week, rent_change, tenancy, uc_claim};
+use crate::entities::account_week;
 use crate::evaluation::Scope;
-use crate::facts::account_facts;
 use chrono::NaiveDate;
 use rentdesk_domain::Pence;
 use rentdesk_domain::arrears::{AccountFacts, summarise};
@@ -23,9 +22,7 @@ use rentdesk_domain::calendar::RentYear;
 use rentdesk_domain::kpi::{is_collection, is_rent_due};
 use rentdesk_domain::ledger::{LedgerEntry, TransactionKind};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -36,53 +33,7 @@ pub fn facts_hash(facts: &AccountFacts) -> i64 {
     h.finish() as i64
 }
 
-/// One account's tenancy, latest UC claim and facts as of `on`, without its ledger (the same
-/// three queries `evaluation::load_accounts` starts with, so the facts are the same).
-pub struct AccountHead {
-    pub tenancy: tenancy::Model,
-    pub claim: Option<uc_claim::Model>,
-    pub facts: AccountFacts,
-}
-
-pub async fn load_heads(
-    db: &DatabaseConnection,
-    scope: &Scope<'_>,
-    on: NaiveDate,
-) -> anyhow::Result<Vec<AccountHead>> {
-    let tenancies = tenancy::Entity::find()
-        .filter(scope.of(tenancy::Column::Id))
-        .all(db)
-        .await?;
-    let mut claims: HashMap<i64, uc_claim::Model> = HashMap::new();
-    for claim in uc_claim::Entity::find()
-        .filter(scope.of(uc_claim::Column::TenancyId))
-        .order_by_asc(uc_claim::Column::ClaimStart)
-        .all(db)
-        .await?
-    {
-        claims.insert(claim.tenancy_id, claim);
-    }
-    let mut rents: HashMap<i64, Vec<rent_change::Model>> = HashMap::new();
-    for r in rent_change::Entity::find()
-        .filter(scope.of(rent_change::Column::TenancyId))
-        .all(db)
-        .await?
-    {
-        rents.entry(r.tenancy_id).or_default().push(r);
-    }
-    let mut out = Vec::with_capacity(tenancies.len());
-    for t in tenancies {
-        let claim = claims.remove(&t.id);
-        let rent = rents.remove(&t.id).unwrap_or_default();
-        let facts = account_facts(&t, claim.as_ref(), &rent, on)?;
-        out.push(AccountHead {
-            tenancy: t,
-            claim,
-            facts,
-        });
-    }
-    Ok(out)
-}
+pub use crate::evaluation::{AccountHead, load_heads};
 
 /// The figures at the end of each of `days` (ascending) from the account's facts and its
 /// ledger (in date order).
